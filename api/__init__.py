@@ -1,0 +1,1 @@
+"""The commissioning service: an HTTP API with durable scenarios and jobs."""

@@ -1,0 +1,224 @@
+"""Request and response bodies of the HTTP API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.orm import JobKind, JobStatus, Role
+
+Item = TypeVar("Item")
+
+Records = list[dict[str, Any]]
+
+EXAMPLE_DOCUMENT: dict[str, Any] = {
+    "settings": {"budget_gbp": 250000},
+    "pcns": [{"pcn_id": "N1", "name": "North PCN (synthetic)"}],
+    "practices": [
+        {"practice_id": "P1", "pcn_id": "N1", "list_size": 8000},
+        {"practice_id": "P2", "pcn_id": "N1", "list_size": 5000, "weighted_list_size": 5600},
+    ],
+    "roles": [
+        {
+            "role_id": "gp",
+            "category": "gp",
+            "cost_per_fte_gbp": 110000,
+            "clinical_hours_per_fte": 1300,
+            "max_contacts_per_day": 25,
+        },
+        {"role_id": "nurse", "category": "nurse", "cost_per_fte_gbp": 50000, "clinical_hours_per_fte": 1400},
+    ],
+    "staff": [
+        {"holder_id": "P1", "role_id": "gp", "fte": 1},
+        {"holder_id": "P2", "role_id": "nurse", "fte": 0.5},
+    ],
+    "services": [
+        {"service_id": "diabetes_review", "contacts_per_patient": 2, "min_coverage": 0.8, "prevalence": 0.07}
+    ],
+    "skill_mix": [
+        {"service_id": "diabetes_review", "role_id": "gp", "minutes_per_contact": 15},
+        {"service_id": "diabetes_review", "role_id": "nurse", "minutes_per_contact": 20},
+    ],
+}
+
+
+class ScenarioDocument(BaseModel):
+    """A scenario: one array of records per table plus settings (see the data contract).
+
+    Unknown tables and columns are rejected with a 422 naming the table, row and column.
+    """
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [EXAMPLE_DOCUMENT]})
+
+    settings: dict[str, Any] | None = Field(None, description="budget_gbp, budget_mode, objective, ...")
+    practices: Records | None = Field(None, description="practice_id, pcn_id, list_size, ...")
+    pcns: Records | None = Field(None, description="pcn_id, arrs_entitlement_gbp, name")
+    roles: Records | None = Field(None, description="role_id, category, cost_per_fte_gbp, ...")
+    staff: Records | None = Field(None, description="holder_id, role_id, fte")
+    services: Records | None = Field(None, description="service_id, contacts_per_patient, ...")
+    skill_mix: Records | None = Field(None, description="service_id, role_id, minutes_per_contact")
+    eligibility: Records | None = Field(None, description="practice_id, service_id, eligible_patients")
+
+    def as_document(self) -> dict[str, Any]:
+        return self.model_dump(exclude_unset=True)
+
+
+class ProblemOut(BaseModel):
+    """One problem with a request: the table, 1-based row and column it concerns."""
+
+    table: str
+    row: int | None
+    column: str | None
+    message: str
+
+
+class ProblemsResponse(BaseModel):
+    detail: list[ProblemOut]
+
+
+class MessageResponse(BaseModel):
+    detail: str
+
+
+class Page(BaseModel, Generic[Item]):
+    items: list[Item]
+    total: int
+    offset: int
+    limit: int
+
+
+class VersionSummary(BaseModel):
+    number: int
+    scenario_hash: str
+    created_at: datetime
+
+
+class VersionOut(VersionSummary):
+    document: dict[str, Any]
+
+
+class ScenarioSummary(BaseModel):
+    id: int
+    name: str
+    owner: str = Field(description="The organisation that owns the scenario.")
+    access: Literal["owner", "shared"] = Field(description="shared: read-only, shared with you.")
+    latest_version: int
+    created_at: datetime
+
+
+class ScenarioOut(ScenarioSummary):
+    versions: list[VersionSummary]
+    shared_with: list[str] = Field(description="Organisations it is shared with (owners only).")
+
+
+class ShareIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"organisation": "birmingham-lmc"}]}
+    )
+
+    organisation: str = Field(min_length=1, max_length=100)
+
+
+class ShareOut(BaseModel):
+    organisation: str
+    created_at: datetime
+
+
+SWEEP_RANGE_PATTERN = r"^\s*[-+0-9.eE]+\s*:\s*[-+0-9.eE]+\s*:\s*[0-9]+\s*$"
+
+
+class Overrides(BaseModel):
+    """Changes applied to the scenario's settings for this job only."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    objective: Literal["min_cost", "max_value"] | None = None
+    budget_gbp: float | None = Field(None, ge=0, allow_inf_nan=False)
+    offer_rate_gbp_per_weighted_patient: float | None = Field(None, ge=0, allow_inf_nan=False)
+    standards_fraction: float | None = Field(
+        None, ge=0, le=1, description="Multiply every min_coverage by this fraction."
+    )
+    time_limit_s: float | None = Field(None, gt=0, allow_inf_nan=False, description="Solver limit.")
+    sensitivity: bool | None = Field(None, description="Solves: add shadow prices to the result.")
+    budget: str | None = Field(
+        None, pattern=SWEEP_RANGE_PATTERN, description="Sweeps: budgets START:STOP:N (£)."
+    )
+    standards: str | None = Field(
+        None, pattern=SWEEP_RANGE_PATTERN, description="Sweeps: standards fractions START:STOP:N."
+    )
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+
+class JobIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"scenario_id": 1, "kind": "check"},
+                {"scenario_id": 1, "version": 2, "kind": "solve", "overrides": {"budget_gbp": 300000}},
+                {"scenario_id": 1, "kind": "sweep", "overrides": {"budget": "100000:400000:4"}},
+            ]
+        },
+    )
+
+    scenario_id: int = Field(ge=1)
+    version: int | None = Field(None, ge=1, description="Default: the latest version.")
+    kind: JobKind
+    overrides: Overrides = Field(default_factory=Overrides)
+
+
+class TableSummary(BaseModel):
+    name: str
+    columns: list[str]
+    rows: int
+
+
+class JobOut(BaseModel):
+    id: int
+    kind: JobKind
+    status: JobStatus
+    scenario_id: int
+    version: int
+    overrides: dict[str, Any]
+    attempts: int
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    duration_s: float | None
+    error: str | None = Field(description="Why a failed job failed.")
+    result: dict[str, Any] | None = Field(
+        description="The run's result; an undeliverable scenario is a succeeded job whose "
+        "result has deliverable = false."
+    )
+    tables: list[TableSummary]
+
+
+class KeyIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"role": "negotiator", "label": "LMC analyst"}]}
+    )
+
+    role: Role
+    label: str | None = Field(None, max_length=200)
+
+
+class KeyOut(BaseModel):
+    id: int
+    prefix: str
+    role: Role
+    label: str | None
+    organisation: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class KeyCreated(KeyOut):
+    token: str = Field(description="The key itself; shown only this once.")
+
+
+class ReadinessOut(BaseModel):
+    status: Literal["ok", "unavailable"]

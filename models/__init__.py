@@ -1,0 +1,1 @@
+"""Scenario models: data contract, validation, formulation and synthetic data."""

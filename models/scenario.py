@@ -1,0 +1,88 @@
+"""A validated scenario: tables with defaults filled, plus its settings."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from models.schema import ScenarioSettings
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a submitted scenario, located by table, row and column.
+
+    ``row`` is the 1-based data row (the first record under the header is row 1); ``None``
+    for problems with a whole table or a setting.
+    """
+
+    table: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.table
+        if self.row is not None:
+            where += f" row {self.row}"
+        if self.column is not None:
+            where += f", column {self.column}" if self.row is not None else f" column {self.column}"
+        return f"{where}: {self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"table": self.table, "row": self.row, "column": self.column, "message": self.message}
+
+
+class ScenarioInvalid(ValueError):
+    """The scenario breaks the data contract; ``problems`` lists every breach found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass
+class Scenario:
+    """Validated scenario tables (defaults filled, ids as strings) and settings.
+
+    Column contracts (index in brackets):
+      practices[practice_id]: pcn_id, list_size, weighted_list_size, name
+      pcns[pcn_id]: arrs_entitlement_gbp (filled from the ARRS rate if blank), name
+      roles[role_id]: category, cost_per_fte_gbp, clinical_hours_per_fte,
+        max_contacts_per_day (NaN = no cap), working_days_per_fte,
+        arrs_reimbursement_max_gbp (NaN = none), supply_max_fte (NaN = unlimited),
+        fte_step (NaN = continuous), name
+      staff: holder_id, role_id, fte
+      services[service_id]: contacts_per_patient, min_coverage, max_coverage, prevalence,
+        value_weight, name
+      skill_mix: service_id, role_id, minutes_per_contact
+      eligibility: practice_id, service_id, eligible_patients
+    """
+
+    settings: ScenarioSettings
+    practices: pd.DataFrame
+    pcns: pd.DataFrame
+    roles: pd.DataFrame
+    staff: pd.DataFrame
+    services: pd.DataFrame
+    skill_mix: pd.DataFrame
+    eligibility: pd.DataFrame
+    document: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    @property
+    def is_mip(self) -> bool:
+        return bool(self.roles["fte_step"].notna().any())
+
+    @property
+    def scenario_hash(self) -> str:
+        return document_hash(self.document)
+
+
+def document_hash(document: dict[str, Any]) -> str:
+    """SHA-256 of a document's canonical JSON (sorted keys, no whitespace)."""
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()

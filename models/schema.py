@@ -1,0 +1,316 @@
+"""Column contracts of every scenario table and the settings model.
+
+This module *is* the data contract of ``shared/docs/formulation.md`` section 1, in code:
+validation, the Excel template's notes sheet and the API's documentation are all read
+from it, so a column is described in exactly one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+ColumnKind = Literal["id", "str", "int", "float", "choice"]
+
+ROLE_CATEGORIES = ("gp", "nurse", "arrs", "other")
+DEFAULT_ARRS_RATE_GBP = 22.894
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a scenario table.
+
+    ``lower``/``upper`` are inclusive bounds unless ``lower_strict`` says the value must be
+    strictly greater. ``default`` is used for blank cells of optional columns; a default of
+    ``None`` on an optional column means "blank means absent" (e.g. no safe-working cap).
+    """
+
+    name: str
+    kind: ColumnKind
+    required: bool
+    unit: str
+    description: str
+    default: float | str | None = None
+    lower: float | None = None
+    lower_strict: bool = False
+    upper: float | None = None
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    required: bool = True
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "practices",
+            "GP practices (one row each).",
+            (
+                Column("practice_id", "id", True, "-", "Unique practice code."),
+                Column("pcn_id", "id", True, "-", "The practice's Primary Care Network; must exist in pcns."),
+                Column("list_size", "int", True, "patients", "Registered list size.", lower=0, lower_strict=True),
+                Column(
+                    "weighted_list_size",
+                    "float",
+                    False,
+                    "weighted patients",
+                    "Carr-Hill weighted list size; blank = list_size.",
+                    lower=0,
+                    lower_strict=True,
+                ),
+                Column("name", "str", False, "-", "Practice name (optional)."),
+            ),
+        ),
+        Table(
+            "pcns",
+            "Primary Care Networks.",
+            (
+                Column("pcn_id", "id", True, "-", "Unique PCN code."),
+                Column(
+                    "arrs_entitlement_gbp",
+                    "float",
+                    False,
+                    "£/year",
+                    "ARRS entitlement; blank = settings.arrs_rate_gbp_per_weighted_patient × the "
+                    "weighted population of member practices.",
+                    lower=0,
+                ),
+                Column("name", "str", False, "-", "PCN name (optional)."),
+            ),
+        ),
+        Table(
+            "roles",
+            "Staff roles that can deliver services or be hired.",
+            (
+                Column("role_id", "id", True, "-", "Unique role code."),
+                Column("category", "choice", True, "-", "gp, nurse, arrs or other.", choices=ROLE_CATEGORIES),
+                Column(
+                    "cost_per_fte_gbp",
+                    "float",
+                    True,
+                    "£/FTE/year",
+                    "Full annual employment cost including on-costs.",
+                    lower=0,
+                    lower_strict=True,
+                ),
+                Column(
+                    "clinical_hours_per_fte",
+                    "float",
+                    True,
+                    "hours/FTE/year",
+                    "Patient-facing hours per FTE per year.",
+                    lower=0,
+                    lower_strict=True,
+                ),
+                Column(
+                    "max_contacts_per_day",
+                    "float",
+                    False,
+                    "contacts/FTE-day",
+                    "Safe-working cap per FTE-day; blank = no cap.",
+                    lower=0,
+                    lower_strict=True,
+                ),
+                Column(
+                    "working_days_per_fte",
+                    "float",
+                    False,
+                    "days/FTE/year",
+                    "Working days per FTE per year (used only with the cap).",
+                    default=200.0,
+                    lower=0,
+                    lower_strict=True,
+                ),
+                Column(
+                    "arrs_reimbursement_max_gbp",
+                    "float",
+                    False,
+                    "£/FTE/year",
+                    "Maximum ARRS reimbursement per FTE; only for category arrs.",
+                    lower=0,
+                ),
+                Column(
+                    "supply_max_fte",
+                    "float",
+                    False,
+                    "FTE",
+                    "Most new FTE of this role the area can hire; blank = unlimited.",
+                    lower=0,
+                ),
+                Column(
+                    "fte_step",
+                    "float",
+                    False,
+                    "FTE",
+                    "New FTE come in whole multiples of this (makes the programme a MIP).",
+                    lower=0,
+                    lower_strict=True,
+                ),
+                Column("name", "str", False, "-", "Role name (optional)."),
+            ),
+        ),
+        Table(
+            "staff",
+            "Existing workforce.",
+            (
+                Column(
+                    "holder_id",
+                    "id",
+                    True,
+                    "-",
+                    "A practice_id (staff work only for that practice) or a pcn_id (staff can be "
+                    "deployed across its member practices).",
+                ),
+                Column("role_id", "id", True, "-", "Role; must exist in roles."),
+                Column("fte", "float", True, "FTE", "Full-time equivalents in post.", lower=0),
+            ),
+            required=False,
+        ),
+        Table(
+            "services",
+            "Services in the specification and their minimum standards.",
+            (
+                Column("service_id", "id", True, "-", "Unique service code."),
+                Column(
+                    "contacts_per_patient",
+                    "float",
+                    True,
+                    "contacts/patient/year",
+                    "Contacts per covered patient per year.",
+                    lower=0,
+                    lower_strict=True,
+                ),
+                Column(
+                    "min_coverage",
+                    "float",
+                    True,
+                    "fraction",
+                    "Minimum share of eligible patients covered (the standard).",
+                    lower=0,
+                    upper=1,
+                ),
+                Column(
+                    "max_coverage",
+                    "float",
+                    False,
+                    "fraction",
+                    "Most share of eligible patients that can be covered.",
+                    default=1.0,
+                    lower=0,
+                    upper=1,
+                ),
+                Column(
+                    "prevalence",
+                    "float",
+                    False,
+                    "fraction",
+                    "Eligible = prevalence × list_size unless eligibility gives it.",
+                    default=1.0,
+                    lower=0,
+                    upper=1,
+                ),
+                Column(
+                    "value_weight",
+                    "float",
+                    False,
+                    "value/patient",
+                    "Value of covering one patient (max_value objective).",
+                    default=1.0,
+                    lower=0,
+                ),
+                Column("name", "str", False, "-", "Service name (optional)."),
+            ),
+        ),
+        Table(
+            "skill_mix",
+            "Who can deliver what, and how long a contact takes.",
+            (
+                Column("service_id", "id", True, "-", "Service; must exist in services."),
+                Column("role_id", "id", True, "-", "Role; must exist in roles."),
+                Column(
+                    "minutes_per_contact",
+                    "float",
+                    True,
+                    "minutes",
+                    "Clinical minutes per contact for this role.",
+                    lower=0,
+                    lower_strict=True,
+                ),
+            ),
+        ),
+        Table(
+            "eligibility",
+            "Optional per-practice eligible counts (override prevalence × list size).",
+            (
+                Column("practice_id", "id", True, "-", "Practice; must exist in practices."),
+                Column("service_id", "id", True, "-", "Service; must exist in services."),
+                Column("eligible_patients", "float", True, "patients", "Eligible patients.", lower=0),
+            ),
+            required=False,
+        ),
+    )
+}
+
+# Unique keys of each table (single or composite).
+TABLE_KEYS: dict[str, tuple[str, ...]] = {
+    "practices": ("practice_id",),
+    "pcns": ("pcn_id",),
+    "roles": ("role_id",),
+    "services": ("service_id",),
+    "skill_mix": ("service_id", "role_id"),
+    "eligibility": ("practice_id", "service_id"),
+}
+
+Objective = Literal["min_cost", "max_value"]
+BudgetMode = Literal["pooled", "per_practice"]
+
+
+class ScenarioSettings(BaseModel):
+    """The ``settings`` object of a scenario (formulation.md section 1)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    budget_gbp: float | None = Field(
+        None, ge=0, allow_inf_nan=False, description="New recurrent money for the whole area, £/year (pooled mode)."
+    )
+    budget_mode: BudgetMode = Field("pooled", description="pooled (one pot) or per_practice.")
+    offer_rate_gbp_per_weighted_patient: float | None = Field(
+        None, ge=0, allow_inf_nan=False, description="£ per weighted patient per year (per_practice mode)."
+    )
+    objective: Objective = Field("min_cost", description="min_cost or max_value.")
+    gp_fte_per_10k_weighted: float | None = Field(
+        None, ge=0, allow_inf_nan=False, description="GP FTE floor per practice per 10,000 weighted patients."
+    )
+    gp_fte_target_total: float | None = Field(
+        None, ge=0, allow_inf_nan=False, description="Area-wide GP FTE floor."
+    )
+    arrs_rate_gbp_per_weighted_patient: float = Field(
+        DEFAULT_ARRS_RATE_GBP, ge=0, allow_inf_nan=False, description="Used for missing PCN entitlements."
+    )
+    time_limit_s: float = Field(60.0, gt=0, allow_inf_nan=False, description="Solver wall-clock limit, seconds.")
+    mip_rel_gap: float = Field(1e-4, ge=0, le=1, allow_inf_nan=False, description="MIP relative gap.")
+
+    @model_validator(mode="after")
+    def _mode_needs_its_money(self) -> ScenarioSettings:
+        if self.budget_mode == "pooled" and self.budget_gbp is None:
+            raise ValueError("budget_gbp is required when budget_mode is pooled")
+        if self.budget_mode == "per_practice" and self.offer_rate_gbp_per_weighted_patient is None:
+            raise ValueError(
+                "offer_rate_gbp_per_weighted_patient is required when budget_mode is per_practice"
+            )
+        return self

@@ -1,0 +1,236 @@
+"""The ``commission`` command line: validate, template, solve, check, sweep, batch.
+
+Exit codes: 0 the run finished with an answer (optimal, or proved infeasible for
+``solve``; deliverable for ``check``), 1 anything else (``check``: undeliverable),
+2 invalid input, 3 no solution within the time limit. User errors never print a trace.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from models.scenario import ScenarioInvalid
+from models.validate import validate_document
+from optimiser.io import read_document, write_results, write_template
+from optimiser.jobs import JobOutcome, run_job
+
+app = typer.Typer(
+    name="commission",
+    help="Can this primary-care budget and workforce deliver this specification?",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+EXIT_OK, EXIT_OTHER, EXIT_INVALID, EXIT_NO_SOLUTION = 0, 1, 2, 3
+MAX_PROBLEMS_SHOWN = 200
+
+ScenarioPath = Annotated[Path, typer.Argument(help="Scenario: .json, .xlsx, .zip of CSVs, or a directory of CSVs.")]
+FormatOption = Annotated[str, typer.Option("--format", "-f", help="table (readable) or json.")]
+
+
+def fail(code: int, message: str) -> NoReturn:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def report_invalid(error: ScenarioInvalid, as_json: bool) -> NoReturn:
+    if as_json:
+        out.print_json(json.dumps({"status": "invalid", "problems": [p.as_dict() for p in error.problems]}))
+    else:
+        err.print(f"[bold red]Invalid scenario[/]: {len(error.problems)} problem(s)", highlight=False)
+        for problem in error.problems[:MAX_PROBLEMS_SHOWN]:
+            err.print(f"  - {problem}", highlight=False, markup=False)
+        if len(error.problems) > MAX_PROBLEMS_SHOWN:
+            err.print(f"  ... and {len(error.problems) - MAX_PROBLEMS_SHOWN} more (use --format json for all)")
+    raise typer.Exit(EXIT_INVALID)
+
+
+@contextmanager
+def user_errors(as_json: bool) -> Iterator[None]:
+    """Turn bad input into exit 2 with table/row/column messages, and anything else into exit 1 without a trace."""
+    try:
+        yield
+    except ScenarioInvalid as error:
+        report_invalid(error, as_json)
+    except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        raise
+    except OSError as error:
+        fail(EXIT_OTHER, f"{error.strerror or error}: {error.filename or ''}".rstrip(": "))
+    except Exception as error:  # noqa: BLE001 - last resort: a clear line, never a stack trace
+        fail(EXIT_OTHER, f"unexpected failure ({type(error).__name__}): {error}")
+
+
+def check_format(fmt: str, allowed: tuple[str, ...]) -> bool:
+    if fmt not in allowed:
+        fail(EXIT_INVALID, f"--format must be one of {', '.join(allowed)} (got {fmt!r})")
+    return fmt == "json"
+
+
+@contextmanager
+def progress_display(label: str) -> Iterator[Callable[[float], None] | None]:
+    """A live 'Solving… 12s' line on a terminal; nothing when stderr is not a terminal."""
+    if not err.is_terminal:
+        yield None
+        return
+    with err.status(label) as status:
+        yield lambda seconds: status.update(f"{label} {seconds:,.0f}s")
+
+
+@app.command()
+def validate(path: ScenarioPath, fmt: FormatOption = "table") -> None:
+    """Check a scenario against the data contract; list every problem (exit 2 if any)."""
+    as_json = check_format(fmt, ("table", "json"))
+    with user_errors(as_json):
+        scenario = validate_document(read_document(path))
+        summary = {
+            "status": "valid",
+            "practices": len(scenario.practices),
+            "pcns": len(scenario.pcns),
+            "roles": len(scenario.roles),
+            "services": len(scenario.services),
+            "patients": int(scenario.practices["list_size"].sum()),
+            "mip": scenario.is_mip,
+            "scenario_hash": scenario.scenario_hash,
+        }
+        if as_json:
+            out.print_json(json.dumps(summary))
+        else:
+            out.print(
+                f"[green]Valid[/]: {summary['practices']} practices, {summary['pcns']} PCNs, "
+                f"{summary['roles']} roles, {summary['services']} services, {summary['patients']:,} patients"
+                f"{' (MIP: whole-step hiring)' if summary['mip'] else ''}."
+            )
+
+
+@app.command()
+def template(target: Annotated[Path, typer.Argument(help="Workbook to write, e.g. scenario.xlsx")]) -> None:
+    """Write an empty Excel workbook with every sheet, its headers and a notes sheet."""
+    with user_errors(False):
+        if target.suffix.lower() != ".xlsx":
+            fail(EXIT_INVALID, "the template must be an .xlsx file")
+        write_template(target)
+        out.print(f"Wrote {target}")
+
+
+@app.command()
+def solve(
+    path: ScenarioPath,
+    objective: Annotated[str | None, typer.Option(help="min_cost or max_value (default: the scenario's)")] = None,
+    fmt: FormatOption = "table",
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Write CSVs, summary.json and results.xlsx here.")] = None,
+    sensitivity: Annotated[bool, typer.Option("--sensitivity", help="Add shadow prices and binding rules.")] = False,
+    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Solver time limit, seconds.")] = None,
+) -> None:
+    """Solve the allocation programme and report the allocation."""
+    as_json = check_format(fmt, ("table", "json"))
+    if objective is not None and objective not in ("min_cost", "max_value"):
+        fail(EXIT_INVALID, f"--objective must be min_cost or max_value (got {objective!r})")
+    with user_errors(as_json):
+        document = read_document(path)
+        overrides: dict[str, Any] = {"objective": objective, "time_limit_s": time_limit, "sensitivity": sensitivity}
+        with progress_display("Solving…") as progress:
+            job = run_job("solve", document, {k: v for k, v in overrides.items() if v}, progress=progress)
+        if out_dir is not None:
+            write_results(job.tables, job.result, out_dir)
+        if as_json:
+            out.print_json(json.dumps(job.result, default=str))
+        else:
+            print_solve(job, out_dir)
+    raise typer.Exit(solve_exit_code(job.result))
+
+
+def solve_exit_code(result: dict[str, Any]) -> int:
+    status = result["status"]
+    if status in ("optimal", "infeasible") or (status == "time_limit" and result["has_solution"]):
+        return EXIT_OK
+    if status == "time_limit":
+        return EXIT_NO_SOLUTION
+    return EXIT_OTHER
+
+
+def money(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if abs(value) >= 1e6:
+        return f"£{value / 1e6:,.2f}m"
+    return f"£{value:,.0f}"
+
+
+def print_solve(job: JobOutcome, out_dir: Path | None) -> None:
+    result = job.result
+    status = result["status"]
+    colour = {"optimal": "green", "infeasible": "red"}.get(status, "yellow")
+    out.print(
+        f"[bold]Status[/]: [{colour}]{status}[/] ({result['message']}) in {result['solve_seconds']:.2f}s, "
+        f"{result['solver']['name']} {result['solver']['version']}",
+        highlight=False,
+    )
+    if status == "infeasible":
+        out.print("The specification is [red]not deliverable[/] with this budget and workforce.")
+        out.print("Run [bold]commission check[/] on it to see why and what it would take.")
+    kpis = result["kpis"]
+    if not kpis:
+        return
+    objective_label = "least spend" if result["objective"] == "min_cost" else "best value"
+    out.print(f"[bold]Objective[/] ({objective_label}): {result['objective_value']:,.2f}")
+    budget = kpis.get("budget_gbp")
+    used = kpis.get("budget_used_share")
+    out.print(
+        f"[bold]Spend[/]: {money(kpis['total_spend_gbp'])} of {money(budget)}"
+        + (f" ({used:.1%} of the budget)" if used is not None else "")
+        + f"; ARRS reimbursement claimed {money(kpis['arrs_claimed_gbp'])}",
+        highlight=False,
+    )
+
+    coverage = Table(title="Coverage by service", title_justify="left")
+    for column in ("service", "eligible", "covered", "coverage", "standard"):
+        coverage.add_column(column, justify="left" if column == "service" else "right")
+    for service, row in kpis["coverage_by_service"].items():
+        share = row["coverage"]
+        coverage.add_row(
+            service,
+            f"{row['eligible_patients']:,.0f}",
+            f"{row['covered_patients']:,.0f}",
+            "-" if share is None else f"{share:.1%}",
+            f"{row['min_coverage']:.0%}",
+        )
+    out.print(coverage)
+
+    hires = Table(title="New staff by role", title_justify="left")
+    for column in ("role", "category", "new FTE", "cost/year", "supply limit"):
+        hires.add_column(column, justify="left" if column in ("role", "category") else "right")
+    for row in job.tables["hires"].itertuples():
+        if row.new_fte > 1e-6:
+            limit = "-" if math.isnan(row.supply_max_fte) else f"{row.supply_max_fte:,.1f}"
+            hires.add_row(row.role_id, row.category, f"{row.new_fte:,.2f}", money(row.cost_gbp), limit)
+    out.print(hires)
+
+    binding = ", ".join(f"{b['rule']} ({b['binding_rows']}/{b['rows']})" for b in kpis["binding_rules"])
+    out.print(f"[bold]Binding rules[/] (rows at their limit): {binding or 'none'}", highlight=False)
+    if "sensitivity" in result:
+        print_sensitivity(result["sensitivity"])
+    if out_dir is not None:
+        out.print(f"Tables written to {out_dir}/ (CSV per table, summary.json, results.xlsx)")
+
+
+def print_sensitivity(sensitivity: dict[str, Any]) -> None:
+    label = " (approximate: LP with integers fixed)" if sensitivity.get("approximate") else ""
+    out.print(f"[bold]Sensitivity[/]{label}")
+    for sentence in sensitivity.get("sentences", []):
+        out.print(f"  - {sentence}", highlight=False)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,200 @@
+"""The one execution layer: every job runs here, whoever asks for it.
+
+`run_with_time_limit` runs one job in a fresh process and kills that process when the
+wall-clock limit passes, so no solve can outlive its budget or take its caller down.
+`make_executor` hands work to a local process pool or, given an address, a Dask cluster.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.connection import Connection, wait
+from multiprocessing.context import BaseContext
+from typing import TYPE_CHECKING, Any, Protocol
+
+from models.scenario import ScenarioInvalid
+
+if TYPE_CHECKING:
+    from optimiser.jobs import JobOutcome
+
+DASK_ADDRESS_VARIABLE = "COMMISSION_DASK_ADDRESS"
+_CANCEL_POLL_S = 0.25
+_PARENT_POLL_S = 1.0
+_KILL_WAIT_S = 5.0
+
+
+class RunError(RuntimeError):
+    """A run ended without an outcome."""
+
+
+class RunTimedOut(RunError):
+    """The run passed its wall-clock limit and its process was killed."""
+
+    def __init__(self, time_limit_s: float) -> None:
+        super().__init__(
+            f"the run did not finish within the hard limit of {time_limit_s:g} s "
+            "and was stopped"
+        )
+        self.time_limit_s = time_limit_s
+
+
+class RunCancelled(RunError):
+    """The caller asked for the run to stop, and its process was killed."""
+
+    def __init__(self) -> None:
+        super().__init__("the run was cancelled")
+
+
+class RunCrashed(RunError):
+    """The run's process raised an unexpected error or died without an answer."""
+
+
+def run_with_time_limit(
+    kind: str,
+    document: dict[str, Any],
+    overrides: dict[str, Any] | None,
+    time_limit_s: float,
+    *,
+    cancel: threading.Event | None = None,
+) -> JobOutcome:
+    """Run `optimiser.jobs.run_job` in a fresh process, killed after `time_limit_s`.
+
+    Raises `ScenarioInvalid` for bad input (as `run_job` does), `RunTimedOut` at the
+    limit, `RunCancelled` when `cancel` is set, and `RunCrashed` if the process fails.
+    """
+    context = process_context()
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(
+        target=_run_job_in_child,
+        args=(sender, kind, document, overrides, time_limit_s),
+        name=f"commission-{kind}",
+    )
+    process.start()
+    sender.close()
+    try:
+        verdict, payload = _await_answer(receiver, process.sentinel, time_limit_s, cancel)
+    finally:
+        receiver.close()
+        _end_process(process)
+    if verdict == "outcome":
+        outcome: JobOutcome = payload
+        return outcome
+    if verdict == "invalid":
+        raise ScenarioInvalid(payload)
+    raise RunCrashed(payload)
+
+
+def _await_answer(
+    receiver: Connection,
+    sentinel: int,
+    time_limit_s: float,
+    cancel: threading.Event | None,
+) -> tuple[str, Any]:
+    deadline = time.monotonic() + time_limit_s
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise RunTimedOut(time_limit_s)
+        if cancel is not None and cancel.is_set():
+            raise RunCancelled()
+        ready = wait([receiver, sentinel], timeout=min(remaining, _CANCEL_POLL_S))
+        if receiver in ready or (sentinel in ready and receiver.poll()):
+            try:
+                answer: tuple[str, Any] = receiver.recv()
+            except EOFError:
+                raise RunCrashed("the run's process ended without an answer") from None
+            return answer
+        if sentinel in ready:
+            raise RunCrashed("the run's process ended without an answer")
+
+
+def _end_process(process: multiprocessing.process.BaseProcess) -> None:
+    if process.is_alive():
+        process.kill()
+    process.join(_KILL_WAIT_S)
+
+
+def _run_job_in_child(
+    sender: Connection,
+    kind: str,
+    document: dict[str, Any],
+    overrides: dict[str, Any] | None,
+    time_limit_s: float,
+) -> None:
+    _exit_when_orphaned_or_late(time_limit_s)
+    try:
+        from optimiser.jobs import run_job
+
+        sender.send(("outcome", run_job(kind, document, overrides)))
+    except ScenarioInvalid as invalid:
+        sender.send(("invalid", invalid.problems))
+    except BaseException as error:  # the parent must always hear why the run ended
+        sender.send(("crashed", f"{type(error).__name__}: {error}"))
+    finally:
+        sender.close()
+
+
+def _exit_when_orphaned_or_late(time_limit_s: float) -> None:
+    """Make the child end itself if its parent dies or it overruns, as a backstop."""
+    parent = os.getppid()
+    give_up_at = time.monotonic() + time_limit_s + _KILL_WAIT_S
+
+    def watch() -> None:
+        while os.getppid() == parent and time.monotonic() < give_up_at:
+            time.sleep(_PARENT_POLL_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def process_context() -> BaseContext:
+    """Forkserver (fast, thread-safe, with the solver stack preloaded) where available."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["optimiser.jobs"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+class ResultFuture(Protocol):
+    def result(self, timeout: float | None = None) -> Any: ...
+
+    def done(self) -> bool: ...
+
+    def cancel(self) -> bool: ...
+
+
+class Executor(Protocol):
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> ResultFuture: ...
+
+    def shutdown(self) -> None: ...
+
+
+class DaskExecutor:
+    """A Dask cluster behind the `Executor` interface."""
+
+    def __init__(self, address: str) -> None:
+        from distributed import Client
+
+        self._client = Client(address)
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> ResultFuture:
+        future: ResultFuture = self._client.submit(fn, *args, pure=False)
+        return future
+
+    def shutdown(self) -> None:
+        self._client.close()
+
+
+def make_executor(workers: int | None = None, dask_address: str | None = None) -> Executor:
+    """A local process pool of `workers` processes, or the Dask cluster at `dask_address`
+    (default: the `COMMISSION_DASK_ADDRESS` environment variable, if set)."""
+    address = dask_address or os.environ.get(DASK_ADDRESS_VARIABLE)
+    if address:
+        return DaskExecutor(address)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=process_context())

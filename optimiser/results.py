@@ -1,0 +1,210 @@
+"""Result tables a commissioner can read, computed from a solve's arrays.
+
+Every number here is read from a solution vector; nothing is estimated.
+
+Tables (column contracts):
+  practices:  practice_id, pcn_id, list_size, weighted_list_size, spend_gbp,
+              spend_gbp_per_weighted_patient, budget_gbp (per_practice mode only),
+              arrs_claim_gbp, new_fte, total_fte, gp_fte, gp_fte_per_10k_weighted
+  practice_services: practice_id, service_id, eligible_patients, covered_patients,
+              coverage, min_coverage, min_patients, meets_standard
+  practice_roles: practice_id, role_id, existing_fte, deployed_pcn_fte, new_fte,
+              total_fte, clinical_hours_used, clinical_hours_available,
+              clinical_time_used_share, contacts, contacts_per_fte_day,
+              max_contacts_per_day
+  activity:   service_id, role_id, contacts, clinical_hours
+  pcns:       pcn_id, arrs_entitlement_gbp, headroom_gbp, arrs_claimed_gbp,
+              headroom_used_share
+  hires:      role_id, category, new_fte, cost_gbp, supply_max_fte
+  binding:    rule, rows, binding_rows
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models.formulation import MINUTES_PER_HOUR
+from optimiser.solver import INF, CompiledProgramme, SolveOutcome
+
+# Rows within this relative distance of their bound count as binding.
+BINDING_TOLERANCE = 1e-7
+# Rule families that are definitions (equalities), never "binding" in the business sense.
+DEFINITION_RULES = {"activity", "hiring_step"}
+
+
+def _values(programme: CompiledProgramme, var: str, col_value: np.ndarray) -> pd.Series:
+    return programme.column_values(var, col_value)
+
+
+def result_tables(programme: CompiledProgramme, outcome: SolveOutcome) -> dict[str, pd.DataFrame]:
+    """All result tables for a solve that has a solution."""
+    assert outcome.col_value is not None and outcome.row_value is not None
+    scenario = programme.scenario
+    d = programme.data
+    x = outcome.col_value
+    cov = _values(programme, "cov", x)
+    hires = _values(programme, "h", x)
+    deployed = _values(programme, "e", x)
+    claim = _values(programme, "claim", x).reindex(d.practices, fill_value=0.0)
+    contacts = _values(programme, "x", x)
+
+    roles = scenario.roles
+    # practice × role frame
+    pr_index = pd.MultiIndex.from_product([d.practices, d.roles], names=["practice_id", "role_id"])
+    pr = pd.DataFrame(index=pr_index)
+    pr["existing_fte"] = pd.Series(d.staff_practice, dtype=float).reindex(pr_index, fill_value=0.0).to_numpy()
+    pr["deployed_pcn_fte"] = deployed.reindex(pr_index, fill_value=0.0).to_numpy()
+    pr["new_fte"] = hires.reindex(pr_index, fill_value=0.0).clip(lower=0.0).to_numpy()
+    pr["total_fte"] = pr["existing_fte"] + pr["deployed_pcn_fte"] + pr["new_fte"]
+
+    delivery = contacts.rename("contacts").reset_index()
+    delivery.columns = ["practice_id", "service_id", "role_id", "contacts"]
+    delivery["contacts"] = delivery["contacts"].clip(lower=0.0)
+    minutes = pd.Series(d.skill_minutes, dtype=float)
+    delivery["clinical_hours"] = (
+        delivery["contacts"]
+        * minutes.reindex(pd.MultiIndex.from_frame(delivery[["service_id", "role_id"]])).to_numpy()
+        / MINUTES_PER_HOUR
+    )
+    by_pr = delivery.groupby(["practice_id", "role_id"])[["contacts", "clinical_hours"]].sum()
+    pr["clinical_hours_used"] = by_pr["clinical_hours"].reindex(pr_index, fill_value=0.0).to_numpy()
+    hours_per_fte = roles["clinical_hours_per_fte"].reindex(pr_index.get_level_values("role_id")).to_numpy()
+    pr["clinical_hours_available"] = hours_per_fte * pr["total_fte"].to_numpy()
+    pr["clinical_time_used_share"] = _share(pr["clinical_hours_used"], pr["clinical_hours_available"])
+    pr["contacts"] = by_pr["contacts"].reindex(pr_index, fill_value=0.0).to_numpy()
+    days = roles["working_days_per_fte"].reindex(pr_index.get_level_values("role_id")).to_numpy()
+    pr["contacts_per_fte_day"] = _share(pr["contacts"], pr["total_fte"] * days)
+    pr["max_contacts_per_day"] = roles["max_contacts_per_day"].reindex(pr_index.get_level_values("role_id")).to_numpy()
+    pr = pr.reset_index()
+
+    # practice × service frame
+    ps_index = pd.MultiIndex.from_product([d.practices, d.services], names=["practice_id", "service_id"])
+    ps = pd.DataFrame(index=ps_index)
+    ps["eligible_patients"] = pd.Series(d.eligible, dtype=float).reindex(ps_index).to_numpy()
+    ps["covered_patients"] = cov.reindex(ps_index, fill_value=0.0).clip(lower=0.0).to_numpy()
+    ps["coverage"] = _share(ps["covered_patients"], ps["eligible_patients"])
+    ps["min_coverage"] = scenario.services["min_coverage"].reindex(ps_index.get_level_values("service_id")).to_numpy()
+    ps["min_patients"] = ps["min_coverage"] * ps["eligible_patients"]
+    ps["meets_standard"] = ps["covered_patients"] >= ps["min_patients"] * (1 - 1e-6) - 1e-6
+    ps = ps.reset_index()
+
+    # practices
+    cost = pd.Series(d.cost, dtype=float)
+    pr_cost = pr["new_fte"].to_numpy() * cost.reindex(pr["role_id"]).to_numpy()
+    hire_cost = pd.Series(pr_cost).groupby(pr["practice_id"].to_numpy()).sum().reindex(d.practices)
+    practices = scenario.practices[["practice_id", "pcn_id", "list_size", "weighted_list_size"]].reset_index(drop=True)
+    practices["spend_gbp"] = (hire_cost - claim).to_numpy()
+    practices["spend_gbp_per_weighted_patient"] = practices["spend_gbp"] / practices["weighted_list_size"]
+    if d.practice_budget:
+        practices["budget_gbp"] = pd.Series(d.practice_budget).reindex(d.practices).to_numpy()
+    practices["arrs_claim_gbp"] = claim.to_numpy()
+    grouped = pr.groupby("practice_id")
+    practices["new_fte"] = grouped["new_fte"].sum().reindex(d.practices).to_numpy()
+    practices["total_fte"] = grouped["total_fte"].sum().reindex(d.practices).to_numpy()
+    gp = pr[pr["role_id"].isin(d.gp_roles)].groupby("practice_id")["total_fte"].sum()
+    practices["gp_fte"] = gp.reindex(d.practices, fill_value=0.0).to_numpy()
+    practices["gp_fte_per_10k_weighted"] = practices["gp_fte"] / practices["weighted_list_size"] * 10_000
+
+    activity = (
+        delivery.groupby(["service_id", "role_id"], sort=False)[["contacts", "clinical_hours"]].sum().reset_index()
+    )
+
+    pcn_claim = claim.groupby(pd.Series(d.pcn_of)).sum()
+    pcns = pd.DataFrame({"pcn_id": d.pcns})
+    pcns["arrs_entitlement_gbp"] = scenario.pcns["arrs_entitlement_gbp"].reindex(d.pcns).to_numpy()
+    pcns["headroom_gbp"] = pd.Series(d.headroom).reindex(d.pcns).to_numpy()
+    pcns["arrs_claimed_gbp"] = pcn_claim.reindex(d.pcns, fill_value=0.0).to_numpy()
+    pcns["headroom_used_share"] = _share(pcns["arrs_claimed_gbp"], pcns["headroom_gbp"])
+
+    new_by_role = pr.groupby("role_id")["new_fte"].sum().reindex(d.roles, fill_value=0.0)
+    hires_table = pd.DataFrame(
+        {
+            "role_id": d.roles,
+            "category": roles["category"].reindex(d.roles).to_numpy(),
+            "new_fte": new_by_role.to_numpy(),
+            "cost_gbp": new_by_role.to_numpy() * cost.reindex(d.roles).to_numpy(),
+            "supply_max_fte": roles["supply_max_fte"].reindex(d.roles).to_numpy(),
+        }
+    )
+
+    return {
+        "practices": practices,
+        "practice_services": ps,
+        "practice_roles": pr,
+        "activity": activity,
+        "pcns": pcns,
+        "hires": hires_table,
+        "binding": binding_rules(programme, outcome),
+    }
+
+
+def binding_rules(programme: CompiledProgramme, outcome: SolveOutcome) -> pd.DataFrame:
+    """Per rule family: how many of its inequality rows sit at their bound in this solution."""
+    assert outcome.row_value is not None
+    lower, upper = programme.row_lower, programme.row_upper
+    activity = outcome.row_value
+    slack_to_upper = np.where(upper < INF, upper - activity, np.inf)
+    slack_to_lower = np.where(lower > -INF, activity - lower, np.inf)
+    scale = np.maximum(1.0, np.abs(np.where(upper < INF, upper, np.where(lower > -INF, lower, 0.0))))
+    tight = np.minimum(slack_to_upper, slack_to_lower) <= BINDING_TOLERANCE * scale
+    records = []
+    for rule in programme.rules_present():
+        if rule in DEFINITION_RULES:
+            continue
+        rows = programme.rows(rule)
+        records.append({"rule": rule, "rows": int(len(rows)), "binding_rows": int(tight[rows].sum())})
+    return pd.DataFrame(records, columns=["rule", "rows", "binding_rows"])
+
+
+def kpis(programme: CompiledProgramme, outcome: SolveOutcome, tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    """Headline figures: spend, value, coverage by service, new FTE by role, binding rules."""
+    d = programme.data
+    ps = tables["practice_services"]
+    by_service = ps.groupby("service_id", sort=False)[["eligible_patients", "covered_patients", "min_patients"]].sum()
+    coverage = {
+        s: {
+            "eligible_patients": round(float(row.eligible_patients), 3),
+            "covered_patients": round(float(row.covered_patients), 3),
+            "coverage": _ratio(row.covered_patients, row.eligible_patients),
+            "min_coverage": d.min_coverage[s],
+        }
+        for s, row in by_service.iterrows()
+    }
+    value = float((ps["covered_patients"] * ps["service_id"].map(d.value_weight)).sum())
+    total_spend = float(tables["practices"]["spend_gbp"].sum())
+    result: dict[str, Any] = {
+        "total_spend_gbp": total_spend,
+        "total_value": value,
+        "budget_mode": programme.scenario.settings.budget_mode,
+        "new_fte_by_role": {r: float(v) for r, v in zip(tables["hires"]["role_id"], tables["hires"]["new_fte"])},
+        "new_fte_total": float(tables["hires"]["new_fte"].sum()),
+        "arrs_claimed_gbp": float(tables["pcns"]["arrs_claimed_gbp"].sum()),
+        "coverage_by_service": coverage,
+        "binding_rules": [
+            {"rule": r.rule, "binding_rows": r.binding_rows, "rows": r.rows}
+            for r in tables["binding"].itertuples()
+            if r.binding_rows > 0
+        ],
+    }
+    budget = programme.scenario.settings.budget_gbp
+    if programme.scenario.settings.budget_mode == "pooled" and budget is not None:
+        result["budget_gbp"] = float(budget)
+        result["budget_used_share"] = _ratio(total_spend, budget)
+    else:
+        result["budget_gbp"] = float(sum(d.practice_budget.values()))
+    return result
+
+
+def _share(numerator: pd.Series | np.ndarray, denominator: pd.Series | np.ndarray) -> np.ndarray:
+    num = np.asarray(numerator, dtype=float)
+    den = np.asarray(denominator, dtype=float)
+    out = np.full_like(num, np.nan)
+    np.divide(num, den, out=out, where=den > 1e-12)
+    return out
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    return float(numerator) / float(denominator) if denominator > 1e-12 else None
