@@ -30,7 +30,8 @@ class Problem:
         if self.row is not None:
             where += f" row {self.row}"
         if self.column is not None:
-            where += f", column {self.column}" if self.row is not None else f" column {self.column}"
+            label = "setting" if self.table == "settings" else "column"
+            where += f", {label} {self.column}" if self.row is not None else f" {label} {self.column}"
         return f"{where}: {self.message}"
 
     def as_dict(self) -> dict[str, Any]:

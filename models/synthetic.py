@@ -48,9 +48,6 @@ PATIENTS_PER_PRACTICE_GP_FTE = 2_300.0
 PATIENTS_PER_NURSE_FTE = 3_800.0
 PATIENTS_PER_HCA_FTE = 6_500.0
 
-# share of the existing workforce's time the budget estimate counts as usable for the offer
-USABLE_SHARE = 0.9
-
 Record = dict[str, Any]
 
 
@@ -95,6 +92,7 @@ class ServiceSpec:
 _Spec = TypeVar("_Spec", RoleSpec, ServiceSpec)
 
 # Display order; ``priority`` 1..12 is the base set of twelve roles.
+# fmt: off
 ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
     RoleSpec("gp_partner", "GP partner", "gp", 132_000, 1_100, 6, 25, 200, supply_share=0.005, supply_basis="gp"),
     RoleSpec("salaried_gp", "Salaried GP", "gp", 112_000, 1_100, 1, 25, 200, supply_share=0.025, supply_basis="gp"),
@@ -107,16 +105,18 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
     RoleSpec("clinical_pharmacist", "Clinical pharmacist", "arrs", 67_500, 1_050, 2, None, None, 65_838, 0.24),
     RoleSpec(
         "advanced_practitioner", "Advanced practitioner", "arrs", 74_500, 1_250, 5, 25, 200, 72_141, 0.10,
-        supply_share=0.15,
     ),
     RoleSpec("pharmacy_technician", "Pharmacy technician", "arrs", 38_500, 1_000, 9, None, None, 42_437, 0.09),
-    RoleSpec("social_prescriber", "Social prescribing link worker", "arrs", 37_500, 1_150, 11, None, None, 40_000, 0.11),
+    RoleSpec(
+        "social_prescriber", "Social prescribing link worker", "arrs", 37_500, 1_150, 11, None, None, 40_000, 0.11,
+    ),
     RoleSpec("care_coordinator", "Care coordinator", "arrs", 31_500, 1_200, 10, None, None, 33_400, 0.16),
     RoleSpec(
         "fcp_physio", "First contact physiotherapist", "arrs", 63_500, 1_300, 12, 20, 200, 62_000, 0.05,
+        supply_share=0.25,
     ),
     RoleSpec(
-        "paramedic", "Paramedic", "arrs", 58_000, 1_250, 8, 25, 200, 60_500, 0.05, supply_share=0.15,
+        "paramedic", "Paramedic", "arrs", 58_000, 1_250, 8, 25, 200, 60_500, 0.05, supply_share=0.25,
     ),
     RoleSpec("nursing_associate", "Nursing associate", "arrs", 35_000, 1_300, 13, None, None, 36_000, 0.04),
     RoleSpec(
@@ -129,140 +129,145 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
     RoleSpec("podiatrist", "Podiatrist", "arrs", 52_000, 1_250, 17, None, None, 55_000, 0.01),
     RoleSpec("occupational_therapist", "Occupational therapist", "arrs", 55_000, 1_200, 18, None, None, 55_000, 0.01),
 )
+# fmt: on
 
 # Display order; ``priority`` 1..14 is the base "universal offer" of fourteen services.
+# Together the base services ask for ~4.9 contacts per patient a year at their minimum
+# standards (England: ~5.8 appointments per patient a year, about half with a GP).
+# fmt: off
 SERVICE_CATALOGUE: tuple[ServiceSpec, ...] = (
     ServiceSpec(
-        "diabetes_review", "Diabetes annual review (two contacts)", 0.07, 2.0, 0.80, 1.0, 1.5, 2,
+        "diabetes_review", "Diabetes annual review (two contacts)", 0.07, 2.0, 0.80, 1.0, 1.5, 3,
         (("practice_nurse", 25), ("clinical_pharmacist", 20), ("salaried_gp", 15), ("gp_partner", 15)),
         deprivation_loading=0.15,
     ),
     ServiceSpec(
-        "hypertension_review", "Hypertension review", 0.145, 1.0, 0.70, 1.0, 1.0, 3,
+        "hypertension_review", "Hypertension review", 0.145, 1.0, 0.70, 1.0, 1.0, 4,
         (("hca", 15), ("practice_nurse", 15), ("clinical_pharmacist", 15), ("salaried_gp", 10)),
         deprivation_loading=0.05,
     ),
     ServiceSpec(
-        "asthma_review", "Asthma review", 0.065, 1.0, 0.70, 1.0, 1.0, 6,
+        "asthma_review", "Asthma review", 0.065, 1.0, 0.70, 1.0, 1.0, 7,
         (("practice_nurse", 20), ("clinical_pharmacist", 20), ("advanced_practitioner", 20), ("salaried_gp", 15)),
         deprivation_loading=0.08,
     ),
     ServiceSpec(
-        "copd_review", "COPD review", 0.019, 1.0, 0.75, 1.0, 1.2, 8,
+        "copd_review", "COPD review", 0.019, 1.0, 0.75, 1.0, 1.2, 9,
         (("practice_nurse", 30), ("advanced_practitioner", 25), ("clinical_pharmacist", 25), ("salaried_gp", 15)),
         deprivation_loading=0.25,
     ),
     ServiceSpec(
-        "ld_health_check", "Learning disability annual health check", 0.005, 1.0, 0.75, 1.0, 2.0, 10,
+        "ld_health_check", "Learning disability annual health check", 0.005, 1.0, 0.75, 1.0, 2.0, 11,
         (("practice_nurse", 40), ("salaried_gp", 20), ("gp_partner", 20), ("nursing_associate", 40)),
         deprivation_loading=0.10,
     ),
     ServiceSpec(
-        "smi_health_check", "Serious mental illness physical health check", 0.01, 1.0, 0.60, 1.0, 2.0, 9,
+        "smi_health_check", "Serious mental illness physical health check", 0.01, 1.0, 0.60, 1.0, 2.0, 10,
         (("practice_nurse", 30), ("mental_health_practitioner", 30), ("hca", 30), ("salaried_gp", 15)),
         deprivation_loading=0.20,
     ),
     ServiceSpec(
-        "dementia_review", "Dementia care plan review", 0.008, 1.0, 0.70, 1.0, 1.5, 11,
+        "dementia_review", "Dementia care plan review", 0.008, 1.0, 0.70, 1.0, 1.5, 12,
         (("salaried_gp", 20), ("gp_partner", 20), ("advanced_practitioner", 30), ("care_coordinator", 30)),
         deprivation_loading=-0.10,
     ),
     ServiceSpec(
-        "cervical_screening", "Cervical screening", 0.20, 1.0, 0.80, 0.95, 1.2, 4,
+        "cervical_screening", "Cervical screening", 0.20, 1.0, 0.80, 0.95, 1.2, 5,
         (("practice_nurse", 15), ("nursing_associate", 20), ("salaried_gp", 15)),
     ),
     ServiceSpec(
-        "childhood_imms", "Childhood immunisations (per child in the cohort)", 0.012, 3.0, 0.90, 0.99, 1.5, 5,
+        "childhood_imms", "Childhood immunisations (per child in the cohort)", 0.012, 3.0, 0.90, 0.99, 1.5, 6,
         (("practice_nurse", 15), ("nursing_associate", 15), ("salaried_gp", 10)),
         deprivation_loading=0.05,
     ),
     ServiceSpec(
-        "flu_vaccination", "Seasonal flu vaccination (eligible cohorts)", 0.25, 1.0, 0.55, 0.90, 0.8, 13,
+        "flu_vaccination", "Seasonal flu vaccination (eligible cohorts)", 0.25, 1.0, 0.55, 0.90, 0.8, 14,
         (("hca", 10), ("practice_nurse", 10), ("pharmacy_technician", 10), ("nursing_associate", 10)),
         deprivation_loading=-0.05,
     ),
     ServiceSpec(
-        "nhs_health_check", "NHS Health Check (annual fifth of eligible 40-74s)", 0.06, 1.0, 0.50, 1.0, 0.8, 14,
-        (("hca", 30), ("practice_nurse", 25), ("nursing_associate", 30)),
-    ),
-    ServiceSpec(
-        "care_home_rounds", "Care home ward rounds (per resident)", 0.006, 8.0, 0.90, 1.0, 1.5, 12,
+        "care_home_rounds", "Care home ward rounds (per resident)", 0.006, 8.0, 0.90, 1.0, 1.5, 13,
         (("salaried_gp", 15), ("arrs_gp", 15), ("advanced_practitioner", 20), ("paramedic", 20)),
         noise_sd=0.45,
     ),
     ServiceSpec(
-        "medication_reviews", "Structured medication reviews", 0.10, 1.0, 0.50, 1.0, 1.0, 7,
+        "medication_reviews", "Structured medication reviews", 0.10, 1.0, 0.50, 1.0, 1.0, 8,
         (("clinical_pharmacist", 25), ("pharmacy_technician", 20), ("salaried_gp", 15), ("gp_partner", 15)),
         deprivation_loading=0.05,
     ),
     ServiceSpec(
-        "same_day_access", "Same-day access (urgent on-the-day contacts)", 1.0, 2.5, 0.70, 1.0, 0.5, 1,
-        (
-            ("salaried_gp", 10),
-            ("gp_partner", 10),
-            ("arrs_gp", 10),
-            ("advanced_practitioner", 15),
-            ("paramedic", 15),
-            ("fcp_physio", 20),
-            ("physician_associate", 15),
-        ),
+        "routine_appointments", "Routine (pre-bookable) appointments", 1.0, 3.0, 0.85, 1.0, 0.5, 2,
+        (("salaried_gp", 10), ("gp_partner", 10), ("practice_nurse", 15), ("advanced_practitioner", 15)),
     ),
     ServiceSpec(
-        "cancer_care_review", "Cancer care review", 0.006, 1.0, 0.80, 1.0, 1.2, 15,
+        "same_day_access", "Same-day access (on-the-day contacts)", 1.0, 2.5, 0.85, 1.0, 0.5, 1,
+        (
+            ("salaried_gp", 10), ("gp_partner", 10), ("arrs_gp", 10), ("advanced_practitioner", 15),
+            ("paramedic", 15), ("fcp_physio", 20), ("physician_associate", 15),
+        ),
+    ),
+    # extras, in priority order
+    ServiceSpec(
+        "nhs_health_check", "NHS Health Check (annual fifth of eligible 40-74s)", 0.06, 1.0, 0.50, 1.0, 0.8, 15,
+        (("hca", 30), ("practice_nurse", 25), ("nursing_associate", 30)),
+    ),
+    ServiceSpec(
+        "cancer_care_review", "Cancer care review", 0.006, 1.0, 0.80, 1.0, 1.2, 16,
         (("salaried_gp", 20), ("gp_partner", 20), ("advanced_practitioner", 20), ("practice_nurse", 25)),
     ),
     ServiceSpec(
-        "frailty_review", "Moderate/severe frailty review", 0.03, 1.0, 0.60, 1.0, 1.2, 16,
+        "frailty_review", "Moderate/severe frailty review", 0.03, 1.0, 0.60, 1.0, 1.2, 17,
         (("advanced_practitioner", 30), ("occupational_therapist", 30), ("paramedic", 30), ("practice_nurse", 30)),
         deprivation_loading=0.05,
     ),
     ServiceSpec(
-        "ckd_review", "Chronic kidney disease review", 0.04, 1.0, 0.70, 1.0, 1.0, 17,
+        "ckd_review", "Chronic kidney disease review", 0.04, 1.0, 0.70, 1.0, 1.0, 18,
         (("practice_nurse", 20), ("clinical_pharmacist", 20), ("hca", 15), ("salaried_gp", 15)),
     ),
     ServiceSpec(
-        "heart_failure_review", "Heart failure review", 0.01, 1.0, 0.70, 1.0, 1.2, 18,
+        "heart_failure_review", "Heart failure review", 0.01, 1.0, 0.70, 1.0, 1.2, 19,
         (("salaried_gp", 15), ("advanced_practitioner", 25), ("practice_nurse", 25), ("clinical_pharmacist", 25)),
         deprivation_loading=0.10,
     ),
     ServiceSpec(
-        "atrial_fibrillation_review", "Atrial fibrillation anticoagulation review", 0.021, 1.0, 0.75, 1.0, 1.2, 19,
+        "atrial_fibrillation_review", "Atrial fibrillation anticoagulation review", 0.021, 1.0, 0.75, 1.0, 1.2, 20,
         (("clinical_pharmacist", 20), ("practice_nurse", 20), ("salaried_gp", 15)),
     ),
     ServiceSpec(
-        "chd_review", "Coronary heart disease review", 0.031, 1.0, 0.70, 1.0, 1.0, 20,
+        "chd_review", "Coronary heart disease review", 0.031, 1.0, 0.70, 1.0, 1.0, 21,
         (("practice_nurse", 20), ("clinical_pharmacist", 20), ("salaried_gp", 15)),
         deprivation_loading=0.10,
     ),
     ServiceSpec(
-        "stroke_tia_review", "Stroke/TIA review", 0.019, 1.0, 0.70, 1.0, 1.0, 21,
+        "stroke_tia_review", "Stroke/TIA review", 0.019, 1.0, 0.70, 1.0, 1.0, 22,
         (("practice_nurse", 20), ("salaried_gp", 15), ("clinical_pharmacist", 20)),
     ),
     ServiceSpec(
-        "depression_review", "Depression review", 0.015, 1.0, 0.60, 1.0, 1.2, 22,
+        "depression_review", "Depression review", 0.015, 1.0, 0.60, 1.0, 1.2, 23,
         (("mental_health_practitioner", 30), ("salaried_gp", 15), ("gp_partner", 15), ("arrs_gp", 15)),
         deprivation_loading=0.15,
     ),
     ServiceSpec(
-        "msk_first_contact", "MSK first contact", 0.12, 1.5, 0.50, 1.0, 0.8, 23,
+        "msk_first_contact", "MSK first contact", 0.12, 1.5, 0.50, 1.0, 0.8, 24,
         (("fcp_physio", 20), ("salaried_gp", 10), ("advanced_practitioner", 15)),
     ),
     ServiceSpec(
-        "social_prescribing", "Social prescribing support", 0.03, 3.0, 0.50, 1.0, 0.8, 24,
+        "social_prescribing", "Social prescribing support", 0.03, 3.0, 0.50, 1.0, 0.8, 25,
         (("social_prescriber", 40), ("care_coordinator", 40)),
         deprivation_loading=0.20,
     ),
     ServiceSpec(
-        "weight_management", "Weight management support", 0.05, 2.0, 0.30, 1.0, 0.6, 25,
+        "weight_management", "Weight management support", 0.05, 2.0, 0.30, 1.0, 0.6, 26,
         (("dietitian", 30), ("practice_nurse", 20), ("hca", 20), ("social_prescriber", 30)),
         deprivation_loading=0.15,
     ),
     ServiceSpec(
-        "diabetic_foot_check", "Diabetic foot check", 0.07, 1.0, 0.75, 1.0, 1.0, 26,
+        "diabetic_foot_check", "Diabetic foot check", 0.07, 1.0, 0.75, 1.0, 1.0, 27,
         (("podiatrist", 20), ("practice_nurse", 15), ("hca", 15)),
         deprivation_loading=0.15,
     ),
 )
+# fmt: on
 
 
 def generate_scenario(
@@ -292,7 +297,7 @@ def generate_scenario(
         n_practices, n_pcns: number of practices and PCNs (every PCN gets >= 1 practice).
         n_roles: 2..18 roles from ``ROLE_CATALOGUE`` (the first twelve by priority are the
             base set; there is always a GP role and an ARRS role).
-        n_services: 1..26 services from ``SERVICE_CATALOGUE`` (the first fourteen by
+        n_services: 1..27 services from ``SERVICE_CATALOGUE`` (the first fourteen by
             priority are the base "universal offer").
         budget_gbp: new recurrent money for the area, £/year. ``None``: ``budget_factor`` x
             the rough cost estimate of new hires (``estimated_new_hire_cost_gbp`` below).
@@ -398,32 +403,14 @@ def generate_scenario(
         eligibility_records = _eligibility_records(practice_ids, services, eligible)
 
     # --- settings and budget -------------------------------------------------------------
-    estimate = estimate_new_hire_cost(
-        roles=roles,
-        services=services,
-        skill_mix=skill_mix,
-        eligible=eligible,
-        contacts_scale=demand_scale,
-        pcn_of=pcn_of,
-        weighted=weighted,
-        staff_prac=staff_prac,
-        staff_pcn=staff_pcn,
-    )
-    if budget_gbp is None:
-        budget_gbp = _round_money(budget_factor * estimate)
     settings: dict[str, Any] = {
         "budget_mode": budget_mode,
-        "budget_gbp": float(budget_gbp),
+        "budget_gbp": None,
         "objective": objective,
         "arrs_rate_gbp_per_weighted_patient": DEFAULT_ARRS_RATE_GBP,
         "time_limit_s": 60,
         "mip_rel_gap": 1e-4,
     }
-    if budget_mode == "per_practice":
-        if offer_rate_gbp_per_weighted_patient is None:
-            offer_rate_gbp_per_weighted_patient = round(float(budget_gbp) / float(weighted.sum()), 2)
-        settings["offer_rate_gbp_per_weighted_patient"] = offer_rate_gbp_per_weighted_patient
-
     document: dict[str, Any] = {
         "settings": settings,
         "practices": practice_records,
@@ -435,73 +422,123 @@ def generate_scenario(
     }
     if with_eligibility:
         document["eligibility"] = eligibility_records
+
+    if budget_gbp is None:
+        budget_gbp = _round_money(budget_factor * estimate_new_hire_cost(document))
+    settings["budget_gbp"] = float(budget_gbp)
+    if budget_mode == "per_practice":
+        if offer_rate_gbp_per_weighted_patient is None:
+            offer_rate_gbp_per_weighted_patient = round(float(budget_gbp) / float(weighted.sum()), 2)
+        settings["offer_rate_gbp_per_weighted_patient"] = offer_rate_gbp_per_weighted_patient
     return document
 
 
-def estimate_new_hire_cost(
-    *,
-    roles: Sequence[RoleSpec],
-    services: Sequence[ServiceSpec],
-    skill_mix: Sequence[Record],
-    eligible: np.ndarray,
-    contacts_scale: float,
-    pcn_of: np.ndarray,
-    weighted: np.ndarray,
-    staff_prac: dict[str, np.ndarray],
-    staff_pcn: dict[str, np.ndarray],
-) -> float:
-    """Rough £/year of new hires needed to meet every minimum standard (no solver).
+def estimate_new_hire_cost(document: dict[str, Any]) -> float:
+    """Rough £/year of new hires a scenario document needs to meet its minimum standards.
 
-    Per practice, the clinical minutes the minimum standards need (each service at the
-    mean minutes of the roles that can deliver it) are compared with the minutes the
-    existing workforce can give (its own staff plus a weighted-list share of its PCN's
-    ARRS staff; each role's time is limited by its clinical hours and, where it has one,
-    its safe-working cap at its mean minutes per contact; roles that deliver none of the
-    services give nothing). Because roles are not interchangeable, only ``USABLE_SHARE``
-    of that time is counted. The shortfall is priced at the mean cost per clinical minute
-    of the roles that can deliver same-day access (or of all delivering roles). This is a
-    calibration aid, not an optimum: the solver's figure is the one to report.
+    A calibration aid (no solver, numpy only), not an optimum: the solver's figure is the
+    one to report. Per practice, the contacts each minimum standard needs are met first
+    from the existing workforce (the practice's own staff plus a weighted-list share of
+    its PCN's staff), role by role, least versatile role first, each role's time spread
+    over its services in proportion to what is still unmet; a role's time is limited by
+    its clinical hours and, where it has one, its safe-working cap. What is left is
+    priced at the cheapest cost per contact of any role that can deliver the service,
+    less the ARRS reimbursement such hires could claim within the area's total headroom.
+    Supply limits and the other rules are ignored.
     """
-    n_practices = eligible.shape[0]
-    role_index = {r.role_id: i for i, r in enumerate(roles)}
-    service_index = {s.service_id: j for j, s in enumerate(services)}
-    minutes = np.full((len(services), len(roles)), np.nan)
-    for row in skill_mix:
-        minutes[service_index[row["service_id"]], role_index[row["role_id"]]] = row["minutes_per_contact"]
-    delivers = ~np.isnan(minutes)
-    mean_service_minutes = np.nanmean(minutes, axis=1)
-    mean_role_minutes = np.where(delivers.any(axis=0), np.nanmean(np.where(delivers, minutes, np.nan), axis=0), 0.0)
+    settings = document.get("settings", {})
+    practices = document["practices"]
+    roles = document["roles"]
+    services = document["services"]
+    n_p, n_r, n_s = len(practices), len(roles), len(services)
+    p_index = {p["practice_id"]: i for i, p in enumerate(practices)}
+    n_index = {n["pcn_id"]: j for j, n in enumerate(document["pcns"])}
+    r_index = {r["role_id"]: i for i, r in enumerate(roles)}
+    s_index = {s["service_id"]: j for j, s in enumerate(services)}
 
-    contacts = np.array([s.contacts_per_patient * contacts_scale for s in services])
-    minimum = np.array([s.min_coverage for s in services])
-    need = (eligible * (minimum * contacts * mean_service_minutes)).sum(axis=1)
-
-    # minutes one FTE of each role can give
-    per_fte = np.empty(len(roles))
-    for i, r in enumerate(roles):
-        time_limit = 60.0 * r.clinical_hours_per_fte
-        if r.max_contacts_per_day is not None:
-            days = r.working_days_per_fte or 200.0
-            time_limit = min(time_limit, r.max_contacts_per_day * days * mean_role_minutes[i])
-        per_fte[i] = time_limit if delivers[:, i].any() else 0.0
-
-    pcn_weighted = np.bincount(pcn_of, weights=weighted)
-    share_of_pcn = weighted / pcn_weighted[pcn_of]
-    fte = np.zeros((n_practices, len(roles)))
-    for role_id, values in staff_prac.items():
-        fte[:, role_index[role_id]] += values
-    for role_id, values in staff_pcn.items():
-        fte[:, role_index[role_id]] += values[pcn_of] * share_of_pcn
-    supply = USABLE_SHARE * (fte @ per_fte)
-    shortfall = np.maximum(need - supply, 0.0).sum()
-
-    same_day = service_index.get("same_day_access")
-    pricing = delivers[same_day] if same_day is not None else delivers.any(axis=0)
-    cost_per_minute = np.array(
-        [r.cost_per_fte_gbp / per_fte[i] if per_fte[i] > 0 else np.nan for i, r in enumerate(roles)]
+    list_size = np.array([p["list_size"] for p in practices], dtype=float)
+    weighted = np.array([_value(p, "weighted_list_size", p["list_size"]) for p in practices], dtype=float)
+    pcn_of = np.array([n_index[p["pcn_id"]] for p in practices])
+    pcn_weighted = np.bincount(pcn_of, weights=weighted, minlength=len(n_index))
+    arrs_rate = _value(settings, "arrs_rate_gbp_per_weighted_patient", DEFAULT_ARRS_RATE_GBP)
+    entitlement = np.array(
+        [_value(n, "arrs_entitlement_gbp", arrs_rate * pcn_weighted[j]) for j, n in enumerate(document["pcns"])]
     )
-    rate = float(np.nanmean(np.where(pricing, cost_per_minute, np.nan)))
-    return float(shortfall * rate)
+
+    cost = np.array([r["cost_per_fte_gbp"] for r in roles], dtype=float)
+    hours = np.array([r["clinical_hours_per_fte"] for r in roles], dtype=float)
+    cap = np.array([_value(r, "max_contacts_per_day", np.inf) for r in roles], dtype=float)
+    days = np.array([_value(r, "working_days_per_fte", 200.0) for r in roles], dtype=float)
+    reimb = np.array(
+        [
+            min(r["cost_per_fte_gbp"], _value(r, "arrs_reimbursement_max_gbp", 0.0)) if r["category"] == "arrs" else 0.0
+            for r in roles
+        ]
+    )
+
+    minutes = np.full((n_s, n_r), np.inf)
+    for row in document["skill_mix"]:
+        minutes[s_index[row["service_id"]], r_index[row["role_id"]]] = row["minutes_per_contact"]
+    delivers = np.isfinite(minutes)
+
+    eligible = np.array([_value(s, "prevalence", 1.0) for s in services])[None, :] * list_size[:, None]
+    for row in document.get("eligibility", []):
+        eligible[p_index[row["practice_id"]], s_index[row["service_id"]]] = row["eligible_patients"]
+    contacts = np.array([s["contacts_per_patient"] * s["min_coverage"] for s in services])
+    unmet = eligible * contacts[None, :]  # contacts still needed, practice x service
+
+    staff_prac = np.zeros((n_p, n_r))
+    staff_pcn = np.zeros((len(n_index), n_r))
+    for row in document["staff"]:
+        r = r_index[row["role_id"]]
+        if row["holder_id"] in p_index:
+            staff_prac[p_index[row["holder_id"]], r] += row["fte"]
+        else:
+            staff_pcn[n_index[row["holder_id"]], r] += row["fte"]
+    used = (staff_pcn + np.vstack([np.bincount(pcn_of, weights=staff_prac[:, r], minlength=len(n_index))
+                                   for r in range(n_r)]).T) @ reimb
+    headroom = float(np.maximum(entitlement - used, 0.0).sum())
+    fte = staff_prac + staff_pcn[pcn_of] * (weighted / pcn_weighted[pcn_of])[:, None]
+
+    # existing workforce, least versatile role first
+    for r in sorted(range(n_r), key=lambda i: int(delivers[:, i].sum())):
+        services_r = np.nonzero(delivers[:, r])[0]
+        if services_r.size == 0:
+            continue
+        time_left = fte[:, r] * 60.0 * hours[r]
+        contacts_left = fte[:, r] * cap[r] * days[r] if np.isfinite(cap[r]) else np.full(n_p, np.inf)
+        for _ in range(3):  # a few proportional rounds so saturated services free up time
+            want = unmet[:, services_r] * minutes[services_r, r][None, :]
+            total = want.sum(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                scale = np.where(total > 0, np.minimum(1.0, time_left / total), 0.0)
+            give = unmet[:, services_r] * scale[:, None]
+            count = give.sum(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                limit = np.where(count > contacts_left, contacts_left / count, 1.0)
+            give *= limit[:, None]
+            unmet[:, services_r] -= give
+            time_left -= (give * minutes[services_r, r][None, :]).sum(axis=1)
+            contacts_left -= give.sum(axis=1)
+
+    # price what is left at the cheapest role per contact, within each role's supply limit
+    with np.errstate(divide="ignore"):
+        contacts_per_fte = np.minimum(60.0 * hours[None, :] / minutes, cap[None, :] * days[None, :])
+        cost_per_contact = np.where(delivers, cost[None, :] / contacts_per_fte, np.inf)
+    supply_left = np.array([_value(r, "supply_max_fte", np.inf) for r in roles])
+    shortfall = unmet.sum(axis=0)
+    gross = claimable = 0.0
+    for s in np.argsort(-shortfall):  # biggest gaps choose first
+        left = float(shortfall[s])
+        for r in np.argsort(cost_per_contact[s]):
+            if left <= 0 or not delivers[s, r]:
+                break
+            hired = min(left / contacts_per_fte[s, r], supply_left[r])
+            supply_left[r] -= hired
+            left -= hired * contacts_per_fte[s, r]
+            gross += hired * cost[r]
+            claimable += hired * reimb[r]
+    return max(gross - min(claimable, headroom), 0.0)
 
 
 # --------------------------------------------------------------------------------------
@@ -527,22 +564,25 @@ def _select(catalogue: Sequence[_Spec], n: int) -> list[_Spec]:
 
 
 def _assign_pcns(list_size: np.ndarray, n_pcns: int, rng: np.random.Generator) -> np.ndarray:
-    """Deal practices to PCNs, largest first, in snake order (0..n-1, n-1..0, ...).
+    """Deal practices to PCNs so PCN populations are balanced-ish and no PCN is empty.
 
-    Sizes are jittered before sorting so PCN totals vary a little, as real ones do, and
-    PCN labels are shuffled so PCN001 is not always the biggest. Every PCN is non-empty
-    because the first round gives each one a practice.
+    Practices are taken largest first in rounds of ``n_pcns``; in each round the largest
+    practice goes to the currently smallest PCN, the next largest to the next smallest,
+    and so on (a vectorised longest-processing-time rule). Sizes are jittered before
+    sorting so PCN totals vary a little, as real ones do. The first round gives every PCN
+    a practice.
     """
     n = list_size.size
-    jittered = list_size * rng.lognormal(0.0, 0.25, n)
+    jittered = list_size * rng.lognormal(0.0, 0.1, n)
     by_size = np.argsort(-jittered, kind="stable")
-    position = np.arange(n)
-    round_no, offset = np.divmod(position, n_pcns)
-    slot = np.where(round_no % 2 == 0, offset, n_pcns - 1 - offset)
-    labels = rng.permutation(n_pcns)
     pcn_of = np.empty(n, dtype=np.int64)
-    pcn_of[by_size] = labels[slot]
-    return pcn_of
+    totals = np.zeros(n_pcns)
+    for start in range(0, n, n_pcns):  # n / n_pcns rounds, each vectorised
+        chunk = by_size[start : start + n_pcns]
+        smallest_first = np.argsort(totals, kind="stable")[: chunk.size]
+        pcn_of[chunk] = smallest_first
+        totals[smallest_first] += list_size[chunk]
+    return rng.permutation(n_pcns)[pcn_of]
 
 
 def _lognormal_noise(rng: np.random.Generator, sd: float, n: int) -> np.ndarray:
@@ -553,7 +593,7 @@ def _lognormal_noise(rng: np.random.Generator, sd: float, n: int) -> np.ndarray:
 def _practice_staff(rng: np.random.Generator, list_size: np.ndarray, role_ids: list[str]) -> dict[str, np.ndarray]:
     """Existing FTE by practice for the practice-employed roles present."""
     n = list_size.size
-    gp_total = np.maximum(list_size / PATIENTS_PER_PRACTICE_GP_FTE * _lognormal_noise(rng, 0.18, n), 0.4)
+    gp_total = np.maximum(list_size / PATIENTS_PER_PRACTICE_GP_FTE * _lognormal_noise(rng, 0.25, n), 0.4)
     partner_share = rng.beta(6.0, 5.0, n)
     nurse = list_size / PATIENTS_PER_NURSE_FTE * _lognormal_noise(rng, 0.25, n)
     hca = list_size / PATIENTS_PER_HCA_FTE * _lognormal_noise(rng, 0.35, n)
@@ -693,6 +733,14 @@ def _records(columns: dict[str, list[Any]]) -> list[Record]:
     kept = {k: v for k, v in columns.items() if any(x is not None for x in v)}
     names = list(kept)
     return [dict(zip(names, values, strict=True)) for values in zip(*kept.values(), strict=True)]
+
+
+def _value(record: dict[str, Any], key: str, default: float) -> float:
+    """A record's number, or ``default`` when the cell is missing or blank."""
+    value = record.get(key)
+    if value is None or value == "" or (isinstance(value, float) and np.isnan(value)):
+        return float(default)
+    return float(value)
 
 
 def _opt_float(value: float | None) -> float | None:

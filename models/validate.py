@@ -45,6 +45,7 @@ def validate_document(document: Any) -> Scenario:
     _check_unique_keys(frames, problems)
     _check_references(frames, problems)
     _check_row_rules(frames, problems)
+    _check_settings_against_tables(settings, frames, problems)
     if problems:
         raise ScenarioInvalid(problems)
 
@@ -243,6 +244,15 @@ def _check_row_rules(frames: dict[str, pd.DataFrame], problems: list[Problem]) -
                 f"only roles of category arrs can be reimbursed (category is {roles['category'].iat[row]!r})",
             )
         )
+
+
+def _check_settings_against_tables(
+    settings: ScenarioSettings, frames: dict[str, pd.DataFrame], problems: list[Problem]
+) -> None:
+    has_gp_role = bool((frames["roles"]["category"] == "gp").any())
+    for key in ("gp_fte_per_10k_weighted", "gp_fte_target_total"):
+        if getattr(settings, key) and not has_gp_role:
+            problems.append(Problem(SETTINGS_TABLE, None, key, "is set but no role has category gp"))
 
 
 def _build_scenario(settings: ScenarioSettings, frames: dict[str, pd.DataFrame]) -> Scenario:

@@ -221,6 +221,26 @@ def write_document_as_csv(document: dict[str, Any], directory: Path) -> None:
             writer.writerows(records)
 
 
+def write_document_as_workbook(document: dict[str, Any], path: Path) -> None:
+    """Write a document in the Excel encoding: a sheet per table and a settings sheet."""
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for name, table in TABLES.items():
+        records = document.get(name)
+        if records is None:
+            continue
+        used = [c for c in table.column_names if any(c in r for r in records)]
+        sheet = workbook.create_sheet(name)
+        sheet.append(used)
+        for record in records:
+            sheet.append([record.get(c) for c in used])
+    settings_sheet = workbook.create_sheet(SETTINGS)
+    settings_sheet.append(["key", "value"])
+    for key, value in document.get(SETTINGS, {}).items():
+        settings_sheet.append([key, value])
+    workbook.save(path)
+
+
 def write_results(tables: dict[str, pd.DataFrame], summary: dict[str, Any], directory: Path) -> list[Path]:
     """CSV per table, ``summary.json`` and one ``results.xlsx`` with a sheet per table."""
     directory.mkdir(parents=True, exist_ok=True)

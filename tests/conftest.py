@@ -1,0 +1,58 @@
+"""Shared fixtures: tiny hand-checkable scenario documents and a checked solve."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from optimiser.jobs import load_scenario, solve_scenario
+from optimiser.solver import CompiledProgramme, SolveOutcome
+from tests.invariants import check_invariants
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO / "data"
+
+# One practice, one service, one GP role. The standard needs
+# 0.5 × (0.1 × 10,000) = 500 patients × 1 contact × 12 min = 6,000 min = 100 h = 0.1 FTE
+# of a 1,000-clinical-hour GP costing £100,000: least spend £10,000.
+BASE: dict[str, Any] = {
+    "settings": {"budget_gbp": 1_000_000},
+    "practices": [{"practice_id": "P1", "pcn_id": "N1", "list_size": 10_000}],
+    "pcns": [{"pcn_id": "N1", "arrs_entitlement_gbp": 0}],
+    "roles": [
+        {"role_id": "gp", "category": "gp", "cost_per_fte_gbp": 100_000, "clinical_hours_per_fte": 1_000},
+    ],
+    "services": [{"service_id": "review", "contacts_per_patient": 1, "min_coverage": 0.5, "prevalence": 0.1}],
+    "skill_mix": [{"service_id": "review", "role_id": "gp", "minutes_per_contact": 12}],
+}
+
+
+def base_document(**tables: Any) -> dict[str, Any]:
+    """A deep copy of BASE with whole tables (or the settings dict) replaced or added."""
+    document = copy.deepcopy(BASE)
+    for name, value in tables.items():
+        document[name] = copy.deepcopy(value)
+    return document
+
+
+def with_settings(document: dict[str, Any], **settings: Any) -> dict[str, Any]:
+    document = copy.deepcopy(document)
+    document["settings"] = {**document["settings"], **settings}
+    return document
+
+
+def solve_checked(document: dict[str, Any], **overrides: Any) -> tuple[CompiledProgramme, SolveOutcome]:
+    """Solve and, when there is a solution, re-check every rule on it."""
+    scenario = load_scenario(document, overrides)
+    programme, outcome = solve_scenario(scenario)
+    if outcome.has_solution:
+        check_invariants(programme, outcome)
+    return programme, outcome
+
+
+@pytest.fixture
+def tiny_document() -> dict[str, Any]:
+    return base_document()
