@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from models.schema import TABLE_KEYS, TABLES, Column, ScenarioSettings, Table
 from models.scenario import Problem, Scenario, ScenarioInvalid
+from models.schema import TABLE_KEYS, TABLES, Column, ScenarioSettings, Table
 
 SETTINGS_TABLE = "settings"
 
@@ -209,7 +209,9 @@ def _check_references(frames: dict[str, pd.DataFrame], problems: list[Problem]) 
 
     for ambiguous in sorted(practice_ids & pcn_ids):
         problems.append(
-            Problem("pcns", None, "pcn_id", f"{ambiguous!r} is both a practice_id and a pcn_id (staff holder ambiguous)")
+            Problem(
+                "pcns", None, "pcn_id", f"{ambiguous!r} is both a practice_id and a pcn_id (staff holder ambiguous)"
+            )
         )
     deliverable = set(frames["skill_mix"]["service_id"])
     services = frames["services"]
@@ -262,7 +264,8 @@ def _build_scenario(settings: ScenarioSettings, frames: dict[str, pd.DataFrame])
 
     pcns = frames["pcns"].copy()
     weighted_population = practices.groupby("pcn_id")["weighted_list_size"].sum()
-    default_entitlement = pcns["pcn_id"].map(weighted_population).fillna(0.0) * settings.arrs_rate_gbp_per_weighted_patient
+    rate = settings.arrs_rate_gbp_per_weighted_patient
+    default_entitlement = pcns["pcn_id"].map(weighted_population).fillna(0.0) * rate
     pcns["arrs_entitlement_gbp"] = pcns["arrs_entitlement_gbp"].fillna(default_entitlement)
 
     canonical: dict[str, Any] = {"settings": settings.model_dump(exclude_none=True)}

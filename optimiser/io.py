@@ -20,8 +20,8 @@ import openpyxl
 import pandas as pd
 from openpyxl.styles import Font
 
-from models.schema import TABLES, ScenarioSettings
 from models.scenario import Problem, ScenarioInvalid
+from models.schema import TABLES, ScenarioSettings
 
 SETTINGS = "settings"
 NOTES_SHEET = "notes"
@@ -52,9 +52,11 @@ def read_json(path: Path) -> dict[str, Any]:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
-        raise _invalid(f"{path.name} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}")
+        raise _invalid(
+            f"{path.name} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
+        ) from None
     except UnicodeDecodeError:
-        raise _invalid(f"{path.name} is not UTF-8 text")
+        raise _invalid(f"{path.name} is not UTF-8 text") from None
     if not isinstance(document, dict):
         raise _invalid(f"{path.name} must hold one JSON object of tables and settings")
     return document
@@ -86,7 +88,7 @@ def read_zip(path: Path) -> dict[str, Any]:
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
-        raise _invalid(f"{path.name} is not a valid zip file")
+        raise _invalid(f"{path.name} is not a valid zip file") from None
     with archive, tempfile.TemporaryDirectory() as tmp:
         wanted = [n for n in archive.namelist() if n.endswith((".csv", ".json")) and not n.startswith("__MACOSX")]
         if not wanted:
@@ -101,13 +103,13 @@ def _read_csv_records(data: bytes, name: str) -> list[dict[str, Any]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise _invalid(f"{name} is not UTF-8 text")
+        raise _invalid(f"{name} is not UTF-8 text") from None
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
     except pd.errors.EmptyDataError:
         return []
     except pd.errors.ParserError as error:
-        raise _invalid(f"{name} is not a well-formed CSV: {error}")
+        raise _invalid(f"{name} is not a well-formed CSV: {error}") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     return [{k: v for k, v in rec.items() if v != ""} for rec in frame.to_dict(orient="records")]
 
@@ -117,9 +119,7 @@ def _settings_from_rows(records: list[dict[str, Any]], source: str) -> dict[str,
     for row, record in enumerate(records, start=1):
         unknown = set(record) - {"key", "value"}
         if unknown or "key" not in record:
-            raise ScenarioInvalid(
-                [Problem(SETTINGS, row, None, f"{source} needs exactly the columns key and value")]
-            )
+            raise ScenarioInvalid([Problem(SETTINGS, row, None, f"{source} needs exactly the columns key and value")])
         settings[str(record["key"]).strip()] = record.get("value")
     return settings
 
@@ -128,8 +128,8 @@ def read_workbook(path: Path) -> dict[str, Any]:
     """One sheet per table (header row first) and a ``settings`` sheet of key, value."""
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # noqa: BLE001 - openpyxl raises many types for a bad file
-        raise _invalid(f"{path.name} is not a readable Excel workbook ({type(error).__name__})")
+    except Exception as error:
+        raise _invalid(f"{path.name} is not a readable Excel workbook ({type(error).__name__})") from None
     document: dict[str, Any] = {}
     try:
         for sheet in workbook.worksheets:
@@ -145,9 +145,7 @@ def read_workbook(path: Path) -> dict[str, Any]:
             for values in rows:
                 if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
                     continue
-                records.append(
-                    {c: v for c, v in zip(columns, values, strict=False) if c and v is not None and v != ""}
-                )
+                records.append({c: v for c, v in zip(columns, values, strict=False) if c and v is not None and v != ""})
             if name == SETTINGS:
                 document[SETTINGS] = _settings_from_rows(records, "the settings sheet")
             elif records or name in TABLES:

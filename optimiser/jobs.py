@@ -97,7 +97,7 @@ def spend_coefficients(programme: CompiledProgramme) -> np.ndarray:
     """Cost vector of Σ_p spend[p] = Σ cost[r] h[p,r] − Σ claim[p] over the compiled columns."""
     costs = np.zeros(len(programme.col_var))
     hires = programme.cols("h")
-    costs[hires] = [programme.data.cost[programme.col_key[j][1]] for j in hires]  # type: ignore[index]
+    costs[hires] = [programme.data.cost[programme.col_key[j][1]] for j in hires]
     costs[programme.cols("claim")] = -1.0
     return costs
 

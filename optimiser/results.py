@@ -155,7 +155,7 @@ def binding_rules(programme: CompiledProgramme, outcome: SolveOutcome) -> pd.Dat
         if rule in DEFINITION_RULES:
             continue
         rows = programme.rows(rule)
-        records.append({"rule": rule, "rows": int(len(rows)), "binding_rows": int(tight[rows].sum())})
+        records.append({"rule": rule, "rows": len(rows), "binding_rows": int(tight[rows].sum())})
     return pd.DataFrame(records, columns=["rule", "rows", "binding_rows"])
 
 
@@ -179,7 +179,9 @@ def kpis(programme: CompiledProgramme, outcome: SolveOutcome, tables: dict[str, 
         "total_spend_gbp": total_spend,
         "total_value": value,
         "budget_mode": programme.scenario.settings.budget_mode,
-        "new_fte_by_role": {r: float(v) for r, v in zip(tables["hires"]["role_id"], tables["hires"]["new_fte"])},
+        "new_fte_by_role": {
+            r: float(v) for r, v in zip(tables["hires"]["role_id"], tables["hires"]["new_fte"], strict=True)
+        },
         "new_fte_total": float(tables["hires"]["new_fte"].sum()),
         "arrs_claimed_gbp": float(tables["pcns"]["arrs_claimed_gbp"].sum()),
         "coverage_by_service": coverage,

@@ -160,7 +160,7 @@ class CompiledProgramme:
         lower = np.broadcast_to(np.asarray(lower, float), rows.shape).copy()
         upper = np.broadcast_to(np.asarray(upper, float), rows.shape).copy()
         if len(rows):
-            self.highs.changeRowsBounds(len(rows), rows, lower, upper)
+            self.highs.changeRowsBounds(len(rows), rows, lower, upper)  # type: ignore[attr-defined]
             self.row_lower[rows] = lower
             self.row_upper[rows] = upper
 
@@ -207,7 +207,7 @@ class CompiledProgramme:
                 finally:
                     highs.setOptionValue("presolve", "choose")
                 model_status = highs.getModelStatus()
-        except Exception as error:  # noqa: BLE001 - a solver failure is an outcome, not a crash
+        except Exception as error:
             return SolveOutcome(
                 "error", False, None, None, None, None, None, time.perf_counter() - started, f"HiGHS failed: {error}"
             )

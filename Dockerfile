@@ -1,0 +1,19 @@
+# The commissioning optimiser: CLI and HTTP service in one image.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+    COMMISSION_DATABASE_URL=sqlite:////var/lib/commission/commission.db
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY models ./models
+COPY optimiser ./optimiser
+COPY api ./api
+COPY data ./data
+RUN pip install --no-cache-dir . && mkdir -p /var/lib/commission \
+    && useradd --system --home /var/lib/commission commission \
+    && chown commission /var/lib/commission
+USER commission
+EXPOSE 8000
+ENTRYPOINT ["commission"]
+# `docker run IMAGE solve data/example_icb` runs the tool; the default is the service.
+CMD ["serve", "--host", "0.0.0.0", "--port", "8000"]
