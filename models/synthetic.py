@@ -20,16 +20,21 @@ Calibration, in brief:
   28 PCNs, ~1.3m patients; such ICBs have many small practices, so their mean is lower);
 * weighted list = list x a Carr-Hill-like factor in [0.85, 1.25] driven by a per-practice
   deprivation score, which also raises long-term-condition prevalence (``eligibility``);
-* practices are dealt to PCNs largest-first in a snake order, so PCNs are balanced-ish
-  and never empty;
+* practices are dealt to PCNs largest first, each to the currently smallest PCN, so PCNs
+  are balanced-ish (a PCN holding a very large practice is bigger) and never empty;
 * existing GP FTE ~ list / 2,300 per practice (~2,260 patients per GP FTE including the
   PCN-employed ARRS GPs), practice nurses ~ list / 3,800, HCAs ~ list / 6,500;
-* PCN-held ARRS staff use ~``arrs_utilisation`` of each PCN's entitlement (a tenth of
-  PCNs are at or just over it), so most PCNs have headroom;
-* the minimum standards (same-day access at 2.5 contacts per patient, long-term-condition
-  reviews, screening, immunisations, ...) need somewhat more clinical time than the existing
-  workforce gives under the safe-working caps, so new hires are needed (roughly £10m-£20m a
-  year for a 1.3m-patient ICB at the defaults); ``demand_scale`` moves this.
+* PCN-held ARRS staff use ~``arrs_utilisation`` of each PCN's entitlement (about a tenth
+  of PCNs are at or just over it), so most PCNs have headroom; about a tenth of PCNs have an
+  explicit entitlement, the rest take the default rule;
+* the base offer's minimum standards (same-day access and routine appointments at 2.5 and
+  3 contacts per patient, 85% met, plus long-term-condition reviews, screening,
+  immunisations, ...) ask for ~5 contacts per patient a year (England: ~5.8 appointments
+  per patient a year), a little more than the existing workforce gives within the
+  safe-working caps, so new hires are needed: about £11.6m a year for the default
+  1.3m-patient ICB (the solver's min_cost, mostly practice nurses and ARRS staff inside the
+  entitlement headroom; the built-in rough estimate is ~£14.6m). ``demand_scale`` moves
+  this.
 """
 
 from __future__ import annotations
@@ -100,7 +105,7 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         "arrs_gp", "ARRS-funded GP", "arrs", 98_000, 1_100, 7, 25, 200, 92_462, 0.035,
         supply_share=0.015, supply_basis="gp",
     ),
-    RoleSpec("practice_nurse", "Practice nurse", "nurse", 54_000, 1_250, 3, supply_share=0.06),
+    RoleSpec("practice_nurse", "Practice nurse", "nurse", 54_000, 1_250, 3),
     RoleSpec("hca", "Healthcare assistant", "other", 31_000, 1_350, 4),
     RoleSpec("clinical_pharmacist", "Clinical pharmacist", "arrs", 67_500, 1_050, 2, None, None, 65_838, 0.24),
     RoleSpec(
@@ -283,7 +288,7 @@ def generate_scenario(
     pcn_mean_patients: float = 47_000.0,
     demand_scale: float = 1.0,
     arrs_utilisation: float = 0.85,
-    gp_supply_share: float | None = None,
+    gp_supply_share: float = 0.045,
     budget_factor: float = 1.3,
     offer_rate_gbp_per_weighted_patient: float | None = None,
     with_eligibility: bool = True,
@@ -300,16 +305,17 @@ def generate_scenario(
         n_services: 1..27 services from ``SERVICE_CATALOGUE`` (the first fourteen by
             priority are the base "universal offer").
         budget_gbp: new recurrent money for the area, £/year. ``None``: ``budget_factor`` x
-            the rough cost estimate of new hires (``estimated_new_hire_cost_gbp`` below).
+            :func:`estimate_new_hire_cost` of the generated document, to 3 significant
+            figures.
         budget_mode: ``"pooled"`` or ``"per_practice"``.
         mean_list_size: mean registered list. ``None``: ``pcn_mean_patients`` x n_pcns /
             n_practices, so PCNs average ``pcn_mean_patients`` patients.
         demand_scale: multiplies every service's contacts per patient (calibration knob for
             how far the minimum standards exceed the existing workforce).
         arrs_utilisation: mean share of each PCN's ARRS entitlement already spent on
-            existing ARRS staff (a tenth of PCNs are set at 100-104% whatever this is).
+            existing ARRS staff (about a tenth of PCNs, at least one, are set just over 100%).
         gp_supply_share: new GP FTE hireable area-wide as a share of existing GP FTE,
-            split 1:5:3 over gp_partner, salaried_gp and arrs_gp (``None``: 0.045).
+            split 1:5:3 over gp_partner, salaried_gp and arrs_gp (those present).
         budget_factor: multiplier on the estimate when ``budget_gbp`` is ``None``.
         offer_rate_gbp_per_weighted_patient: for ``per_practice`` mode; ``None``: the
             budget spread evenly over the weighted population.
@@ -318,10 +324,12 @@ def generate_scenario(
         fte_step: if set, every role hires in whole multiples of this (makes a MIP).
         objective: ``"min_cost"`` or ``"max_value"``.
 
-    The estimate used for the default budget is returned in no table; call
-    :func:`estimate_new_hire_cost` on the same arguments' data if needed.
+    Raises:
+        ValueError: for sizes or options out of range.
     """
-    _check_arguments(n_practices, n_pcns, n_roles, n_services, budget_mode)
+    _check_arguments(n_practices, n_pcns, n_roles, n_services, budget_mode, objective)
+    if demand_scale <= 0 or not 0 < arrs_utilisation < 1 or gp_supply_share < 0 or budget_factor < 0:
+        raise ValueError("need demand_scale > 0, 0 < arrs_utilisation < 1, gp_supply_share >= 0, budget_factor >= 0")
     rng = np.random.default_rng(seed)
     roles = _select(ROLE_CATALOGUE, n_roles)
     services = _select(SERVICE_CATALOGUE, n_services)
@@ -331,9 +339,9 @@ def generate_scenario(
     if mean_list_size is None:
         mean_list_size = pcn_mean_patients * n_pcns / n_practices
     mu = np.log(mean_list_size) - LIST_SIZE_SIGMA**2 / 2
-    list_size = np.clip(
-        np.rint(rng.lognormal(mu, LIST_SIZE_SIGMA, n_practices)), MIN_LIST_SIZE, MAX_LIST_SIZE
-    ).astype(np.int64)
+    list_size = np.clip(np.rint(rng.lognormal(mu, LIST_SIZE_SIGMA, n_practices)), MIN_LIST_SIZE, MAX_LIST_SIZE).astype(
+        np.int64
+    )
     deprivation = rng.standard_normal(n_practices)
     pcn_of = _assign_pcns(list_size, n_pcns, rng)
     order = np.lexsort((np.arange(n_practices), pcn_of))  # group practices by PCN
@@ -351,6 +359,7 @@ def generate_scenario(
     pcn_weighted = np.bincount(pcn_of, weights=weighted, minlength=n_pcns)
     default_entitlement = DEFAULT_ARRS_RATE_GBP * pcn_weighted
     explicit = rng.random(n_pcns) < 0.1
+    explicit[rng.integers(n_pcns)] = True  # at least one, so the column is exercised
     explicit_value = np.round(default_entitlement * rng.uniform(0.97, 1.08, n_pcns))
     entitlement = np.where(explicit, explicit_value, default_entitlement)
 
@@ -367,8 +376,7 @@ def generate_scenario(
     eligible = _eligible_patients(rng, services, list_size, deprivation)
 
     # --- tables --------------------------------------------------------------------------
-    share = 0.045 if gp_supply_share is None else gp_supply_share
-    role_records = _role_records(roles, staff_prac, staff_pcn, existing_gp_fte, share, fte_step)
+    role_records = _role_records(roles, staff_prac, staff_pcn, existing_gp_fte, gp_supply_share, fte_step)
     skill_mix = _skill_mix(services, role_ids)
     service_records = _records(
         {
@@ -495,8 +503,9 @@ def estimate_new_hire_cost(document: dict[str, Any]) -> float:
             staff_prac[p_index[row["holder_id"]], r] += row["fte"]
         else:
             staff_pcn[n_index[row["holder_id"]], r] += row["fte"]
-    used = (staff_pcn + np.vstack([np.bincount(pcn_of, weights=staff_prac[:, r], minlength=len(n_index))
-                                   for r in range(n_r)]).T) @ reimb
+    staff_in_pcn = np.zeros_like(staff_pcn)
+    np.add.at(staff_in_pcn, pcn_of, staff_prac)
+    used = (staff_pcn + staff_in_pcn) @ reimb
     headroom = float(np.maximum(entitlement - used, 0.0).sum())
     fte = staff_prac + staff_pcn[pcn_of] * (weighted / pcn_weighted[pcn_of])[:, None]
 
@@ -510,16 +519,14 @@ def estimate_new_hire_cost(document: dict[str, Any]) -> float:
         for _ in range(3):  # a few proportional rounds so saturated services free up time
             want = unmet[:, services_r] * minutes[services_r, r][None, :]
             total = want.sum(axis=1)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                scale = np.where(total > 0, np.minimum(1.0, time_left / total), 0.0)
+            scale = np.minimum(1.0, time_left / np.where(total > 0, total, 1.0))
             give = unmet[:, services_r] * scale[:, None]
             count = give.sum(axis=1)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                limit = np.where(count > contacts_left, contacts_left / count, 1.0)
-            give *= limit[:, None]
-            unmet[:, services_r] -= give
-            time_left -= (give * minutes[services_r, r][None, :]).sum(axis=1)
-            contacts_left -= give.sum(axis=1)
+            over = count > contacts_left  # the safe-working cap binds (count > 0 here)
+            give[over] *= (contacts_left[over] / count[over])[:, None]
+            unmet[:, services_r] = np.maximum(unmet[:, services_r] - give, 0.0)
+            time_left = np.maximum(time_left - (give * minutes[services_r, r][None, :]).sum(axis=1), 0.0)
+            contacts_left = np.maximum(contacts_left - give.sum(axis=1), 0.0)
 
     # price what is left at the cheapest role per contact, within each role's supply limit
     with np.errstate(divide="ignore"):
@@ -546,7 +553,9 @@ def estimate_new_hire_cost(document: dict[str, Any]) -> float:
 # --------------------------------------------------------------------------------------
 
 
-def _check_arguments(n_practices: int, n_pcns: int, n_roles: int, n_services: int, budget_mode: str) -> None:
+def _check_arguments(
+    n_practices: int, n_pcns: int, n_roles: int, n_services: int, budget_mode: str, objective: str
+) -> None:
     if n_pcns < 1 or n_practices < n_pcns:
         raise ValueError(f"need 1 <= n_pcns <= n_practices (got {n_pcns} PCNs, {n_practices} practices)")
     if not 2 <= n_roles <= len(ROLE_CATALOGUE):
@@ -555,6 +564,8 @@ def _check_arguments(n_practices: int, n_pcns: int, n_roles: int, n_services: in
         raise ValueError(f"n_services must be 1..{len(SERVICE_CATALOGUE)} (got {n_services})")
     if budget_mode not in ("pooled", "per_practice"):
         raise ValueError(f"budget_mode must be 'pooled' or 'per_practice' (got {budget_mode!r})")
+    if objective not in ("min_cost", "max_value"):
+        raise ValueError(f"objective must be 'min_cost' or 'max_value' (got {objective!r})")
 
 
 def _select(catalogue: Sequence[_Spec], n: int) -> list[_Spec]:
@@ -619,7 +630,8 @@ def _pcn_arrs_staff(
     concentration = 40.0
     used = rng.beta(utilisation * concentration, (1 - utilisation) * concentration, n_pcns)
     full = rng.random(n_pcns) < 0.1
-    used = np.where(full, rng.uniform(1.0, 1.04, n_pcns), used)
+    full[rng.integers(n_pcns)] = True  # at least one PCN without headroom
+    used = np.where(full, rng.uniform(1.005, 1.04, n_pcns), used)
     reimb = np.array([min(r.cost_per_fte_gbp, r.arrs_reimbursement_max_gbp or 0.0) for r in arrs_roles])
     weights = np.array([max(r.arrs_fte_weight, 0.005) for r in arrs_roles]) * reimb
     shares = rng.dirichlet(weights / weights.sum() * 30.0, n_pcns)  # spend share by role
@@ -686,9 +698,7 @@ def _skill_mix(services: list[ServiceSpec], role_ids: list[str]) -> list[Record]
     rows: list[Record] = []
     for s in services:
         skills = [(r, m) for r, m in s.skills if r in present] or [(fallback, 15.0)]
-        rows.extend(
-            {"service_id": s.service_id, "role_id": r, "minutes_per_contact": float(m)} for r, m in skills
-        )
+        rows.extend({"service_id": s.service_id, "role_id": r, "minutes_per_contact": float(m)} for r, m in skills)
     return rows
 
 

@@ -28,6 +28,14 @@ Status = Literal["optimal", "infeasible", "time_limit", "error"]
 INF = highspy.kHighsInf
 # Row multipliers of the compiler's mixed form: 0 equality, 1 "<=" row, -1 ">=" row.
 _EQUAL, _UPPER, _LOWER = 0, 1, -1
+# Outcomes that mean "not decided yet"; each fallback (option, value) is tried in turn.
+_UNDECIDED = (
+    highspy.HighsModelStatus.kUnboundedOrInfeasible,
+    highspy.HighsModelStatus.kUnknown,
+    highspy.HighsModelStatus.kSolveError,
+    highspy.HighsModelStatus.kPostsolveError,
+)
+_FALLBACKS = (("presolve", "off"), ("solver", "ipm"))
 
 
 @dataclass
@@ -193,21 +201,29 @@ class CompiledProgramme:
         """
         settings = self.scenario.settings
         highs = self.highs
-        highs.setOptionValue("time_limit", float(time_limit_s or settings.time_limit_s))
+        limit = float(time_limit_s or settings.time_limit_s)
+        highs.setOptionValue("time_limit", limit)
         highs.setOptionValue("mip_rel_gap", float(settings.mip_rel_gap if mip_rel_gap is None else mip_rel_gap))
         started = time.perf_counter()
         try:
             self._run(progress, started)
             model_status = highs.getModelStatus()
-            if model_status == highspy.HighsModelStatus.kUnboundedOrInfeasible:
-                # Presolve could not tell which; the programme is bounded, so settle it without presolve.
-                highs.setOptionValue("presolve", "off")
+            for option, value in _FALLBACKS:
+                remaining = limit - (time.perf_counter() - started)
+                if model_status not in _UNDECIDED or remaining <= 0:
+                    break
+                highs.setOptionValue("time_limit", remaining)
+                # HiGHS could not decide (e.g. presolve cannot tell infeasible from unbounded, or
+                # simplex stalls after postsolve): retry the same programme another way.
+                _, default = highs.getOptionValue(option)
+                highs.setOptionValue(option, value)
                 try:
                     self._run(progress, started)
                 finally:
-                    highs.setOptionValue("presolve", "choose")
+                    highs.setOptionValue(option, default)
                 model_status = highs.getModelStatus()
-        except Exception as error:
+            highs.setOptionValue("time_limit", limit)
+        except Exception as error:  # noqa: BLE001 - a solver failure is an outcome, not a crash
             return SolveOutcome(
                 "error", False, None, None, None, None, None, time.perf_counter() - started, f"HiGHS failed: {error}"
             )

@@ -204,3 +204,15 @@ def test_objective_override_and_budget_override() -> None:
 
 def test_standards_fraction_override_scales_every_standard() -> None:
     assert objective(base_document(), standards_fraction=0.5) == pytest.approx(5_000)
+
+
+def test_bundled_tiny_scenario_matches_its_hand_derived_optimum() -> None:
+    # data/tiny/README.md works this out by hand: £37,000 a year.
+    from optimiser.io import read_document
+    from tests.conftest import DATA
+
+    programme, outcome = solve_checked(read_document(DATA / "tiny"))
+    assert outcome.objective_value == pytest.approx(37_000)
+    hires = programme.column_values("h", outcome.col_value).groupby(level=1).sum()
+    assert hires["salaried_gp"] == pytest.approx(0.3)
+    assert hires["clinical_pharmacist"] == pytest.approx(0.45)
