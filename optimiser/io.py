@@ -128,7 +128,7 @@ def read_workbook(path: Path) -> dict[str, Any]:
     """One sheet per table (header row first) and a ``settings`` sheet of key, value."""
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - openpyxl raises many types for a bad file
         raise _invalid(f"{path.name} is not a readable Excel workbook ({type(error).__name__})") from None
     document: dict[str, Any] = {}
     try:
