@@ -68,7 +68,7 @@ def user_errors(as_json: bool) -> Iterator[None]:
         raise
     except OSError as error:
         fail(EXIT_OTHER, f"{error.strerror or error}: {error.filename or ''}".rstrip(": "))
-    except Exception as error:  # noqa: BLE001 - last resort: a clear line, never a stack trace
+    except Exception as error:
         fail(EXIT_OTHER, f"unexpected failure ({type(error).__name__}): {error}")
 
 
@@ -129,7 +129,9 @@ def solve(
     path: ScenarioPath,
     objective: Annotated[str | None, typer.Option(help="min_cost or max_value (default: the scenario's)")] = None,
     fmt: FormatOption = "table",
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Write CSVs, summary.json and results.xlsx here.")] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Write CSVs, summary.json and results.xlsx here.")
+    ] = None,
     sensitivity: Annotated[bool, typer.Option("--sensitivity", help="Add shadow prices and binding rules.")] = False,
     time_limit: Annotated[float | None, typer.Option("--time-limit", help="Solver time limit, seconds.")] = None,
 ) -> None:
@@ -230,6 +232,118 @@ def print_sensitivity(sensitivity: dict[str, Any]) -> None:
     out.print(f"[bold]Sensitivity[/]{label}")
     for sentence in sensitivity.get("sentences", []):
         out.print(f"  - {sentence}", highlight=False)
+
+
+@app.command()
+def check(
+    path: ScenarioPath,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text (a short report) or json.")] = "text",
+    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Time limit per solve, seconds.")] = None,
+) -> None:
+    """Is the spec deliverable? If not: what conflicts, and what each lever alone would take.
+
+    Exit 0 deliverable, 1 not deliverable, 2 invalid input, 3 no answer within the time limit.
+    """
+    as_json = check_format(fmt, ("text", "json"))
+    with user_errors(as_json):
+        document = read_document(path)
+        overrides: dict[str, Any] = {"time_limit_s": time_limit} if time_limit else {}
+        with progress_display("Checking…") as progress:
+            job = run_job("check", document, overrides, progress=progress)
+        if as_json:
+            out.print_json(json.dumps(job.result, default=str))
+        else:
+            from optimiser.explain import report_lines
+
+            for line in report_lines(job.result):
+                out.print(line, highlight=False, markup=False, soft_wrap=False)
+    deliverable = job.result.get("deliverable")
+    raise typer.Exit(EXIT_OK if deliverable else EXIT_OTHER if deliverable is False else EXIT_NO_SOLUTION)
+
+
+@app.command()
+def sweep(
+    path: ScenarioPath,
+    budget: Annotated[
+        str | None, typer.Option("--budget", help="START:STOP:N budgets (k/m allowed), max_value.")
+    ] = None,
+    standards: Annotated[
+        str | None, typer.Option("--standards", help="START:STOP:N fractions of every minimum standard, min_cost.")
+    ] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the CSV, PNG chart and JSON.")] = Path("sweep_out"),
+    fmt: FormatOption = "table",
+) -> None:
+    """Re-solve across budgets or standards (one compiled model, hot starts); write CSV + PNG chart."""
+    as_json = check_format(fmt, ("table", "json"))
+    with user_errors(as_json):
+        if (budget is None) == (standards is None):
+            fail(EXIT_INVALID, "give exactly one of --budget START:STOP:N or --standards START:STOP:N")
+        document = read_document(path)
+        overrides = {"budget": budget} if budget is not None else {"standards": standards}
+        with progress_display("Sweeping…") as progress:
+            job = run_job("sweep", document, overrides, progress=progress)
+        from optimiser.sweep import write_outputs
+
+        paths = write_outputs(job, out_dir)
+        if as_json:
+            out.print_json(json.dumps({**job.result, "files": {k: str(v) for k, v in paths.items()}}, default=str))
+        else:
+            print_sweep(job, paths)
+    raise typer.Exit(EXIT_OK if job.result["status"] == "optimal" else EXIT_NO_SOLUTION)
+
+
+def print_sweep(job: JobOutcome, paths: dict[str, Path]) -> None:
+    result = job.result
+    table = job.tables[f"sweep_{result['sweep']}"]
+    out.print(result["summary"], highlight=False)
+    grid = Table(title=f"{result['sweep']} sweep ({result['objective']})", title_justify="left")
+    if result["sweep"] == "budget":
+        x = result["x"]
+        for column in (x, "deliverable", "best value", "coverage", "value without standards"):
+            grid.add_column(column, justify="right")
+        for row in table.to_dict("records"):
+            grid.add_row(
+                money(row[x]) if x == "budget_gbp" else f"£{row[x]:,.2f}",
+                "yes" if row.get("deliverable") else "no",
+                "-" if _missing(row.get("value")) else f"{row['value']:,.1f}",
+                "-" if _missing(row.get("coverage")) else f"{row['coverage']:.1%}",
+                "-" if _missing(row.get("no_standards_value")) else f"{row['no_standards_value']:,.1f}",
+            )
+    else:
+        for column in ("standards", "least cost", "within budget"):
+            grid.add_column(column, justify="right")
+        for row in table.to_dict("records"):
+            grid.add_row(
+                f"{row['fraction']:.0%}",
+                money(row.get("least_cost_gbp")),
+                "yes" if row.get("deliverable_at_budget") else "no",
+            )
+    out.print(grid)
+    out.print(f"Wrote {paths['csv']}, {paths['png']} and {paths['json']}", highlight=False)
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+@app.command()
+def batch(
+    manifest: Annotated[Path, typer.Argument(help="Batch manifest, .toml or .json (see docs/batch.md).")],
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Results folder (default: the manifest's 'out', else ./<name>-results).")
+    ] = None,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Local worker processes.")] = None,
+    dask: Annotated[
+        str | None, typer.Option("--dask", help="Dask scheduler address (default: $COMMISSION_DASK_ADDRESS).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Re-run runs whose inputs are unchanged.")] = False,
+) -> None:
+    """Run every scenario of a manifest; skip unchanged runs. Exit 0 all succeeded, 1 any failed, 2 bad manifest."""
+    from optimiser.batch import run_batch_command
+
+    with user_errors(False):
+        code = run_batch_command(manifest, out_dir, workers, dask, force, err)
+    raise typer.Exit(code)
 
 
 def main() -> None:

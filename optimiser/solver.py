@@ -202,7 +202,10 @@ class CompiledProgramme:
         settings = self.scenario.settings
         highs = self.highs
         limit = float(time_limit_s or settings.time_limit_s)
-        highs.setOptionValue("time_limit", limit)
+        # HiGHS measures time_limit against its run time summed over every run of this
+        # instance (HiGHS issue #1477), so each solve's limit is offset by what has gone before.
+        offset = highs.getRunTime()
+        highs.setOptionValue("time_limit", offset + limit)
         highs.setOptionValue("mip_rel_gap", float(settings.mip_rel_gap if mip_rel_gap is None else mip_rel_gap))
         started = time.perf_counter()
         try:
@@ -212,7 +215,7 @@ class CompiledProgramme:
                 remaining = limit - (time.perf_counter() - started)
                 if model_status not in _UNDECIDED or remaining <= 0:
                     break
-                highs.setOptionValue("time_limit", remaining)
+                highs.setOptionValue("time_limit", highs.getRunTime() + remaining)
                 # HiGHS could not decide (e.g. presolve cannot tell infeasible from unbounded, or
                 # simplex stalls after postsolve): retry the same programme another way.
                 _, default = highs.getOptionValue(option)
@@ -222,7 +225,6 @@ class CompiledProgramme:
                 finally:
                     highs.setOptionValue(option, default)
                 model_status = highs.getModelStatus()
-            highs.setOptionValue("time_limit", limit)
         except Exception as error:  # noqa: BLE001 - a solver failure is an outcome, not a crash
             return SolveOutcome(
                 "error", False, None, None, None, None, None, time.perf_counter() - started, f"HiGHS failed: {error}"

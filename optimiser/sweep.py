@@ -1,0 +1,358 @@
+"""Frontiers: best value against budget, least cost against the level of the standards.
+
+``sweep(scenario, budget="START:STOP:N")`` re-solves the *same* compiled programme (one
+``Highs`` instance, hot-started) at each budget with the ``max_value`` objective and reports
+the best value and coverage; ``sweep(scenario, standards="START:STOP:N")`` re-solves with the
+``min_cost`` objective at each fraction of every minimum standard. Only bounds change between
+points; nothing is rebuilt. Both mark the least budget at which the spec becomes deliverable
+(computed exactly by one more solve, not read off the grid).
+
+In ``per_practice`` budget mode the budget sweep's values are the offer rate in £ per weighted
+patient (each practice's budget is rate × its weighted list), and the mark is the least rate.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models.scenario import Problem, Scenario, ScenarioInvalid
+from optimiser.explain import (
+    Workbench,
+    _clean,
+    max_uniform_fraction,
+    money,
+    needed_offer_rate,
+    percent,
+)
+from optimiser.jobs import JobOutcome
+from optimiser.solver import INF, CompiledProgramme, SolveOutcome, solver_name
+
+MAX_POINTS = 1000
+_SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6}
+
+
+def parse_range(text: str, name: str) -> np.ndarray:
+    """``START:STOP:N`` → N evenly spaced values from START to STOP inclusive (k/m suffixes allowed)."""
+
+    def bad(message: str) -> ScenarioInvalid:
+        return ScenarioInvalid([Problem("overrides", None, name, f"{message} (got {text!r}; expected START:STOP:N)")])
+
+    parts = str(text).strip().split(":")
+    if len(parts) != 3:
+        raise bad("must have three parts")
+    values = []
+    for part in parts[:2]:
+        match = re.fullmatch(r"\s*([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([kKmM]?)\s*", part.replace(",", ""))
+        if not match:
+            raise bad(f"{part!r} is not a number")
+        values.append(float(match.group(1)) * _SUFFIX[match.group(2).lower()])
+    try:
+        count = int(parts[2])
+    except ValueError:
+        raise bad(f"{parts[2]!r} is not a whole number of points") from None
+    if not 1 <= count <= MAX_POINTS:
+        raise bad(f"the number of points must be between 1 and {MAX_POINTS}")
+    start, stop = values
+    if start < 0 or stop < 0:
+        raise bad("values must not be negative")
+    if count == 1 and start != stop:
+        raise bad("one point needs START equal to STOP")
+    return np.linspace(start, stop, count)
+
+
+def sweep(
+    scenario: Scenario,
+    budget: str | None = None,
+    standards: str | None = None,
+    progress: Any = None,
+    programme: CompiledProgramme | None = None,
+) -> JobOutcome:
+    """Run a budget or a standards sweep on one compiled programme."""
+    if (budget is None) == (standards is None):
+        raise ScenarioInvalid(
+            [Problem("overrides", None, "budget", "give exactly one of budget or standards as START:STOP:N")]
+        )
+    values = parse_range(budget, "budget") if budget is not None else parse_range(str(standards), "standards")
+    started = time.perf_counter()
+    programme = programme or CompiledProgramme(scenario)
+    bench = Workbench(programme, progress=progress)
+    if budget is not None:
+        result, table = budget_sweep(bench, values)
+    else:
+        result, table = standards_sweep(bench, values)
+    statuses = set(table["status"]) if len(table) else set()
+    result.update(
+        {
+            "kind": "sweep",
+            "status": "time_limit" if "time_limit" in statuses else ("error" if "error" in statuses else "optimal"),
+            "scenario_hash": scenario.scenario_hash,
+            "solver": solver_name(),
+            "is_mip": programme.is_mip,
+            "solves": bench.solves,
+            "compiled_once": True,
+            "seconds": time.perf_counter() - started,
+            "points": table.to_dict("records"),
+        }
+    )
+    return JobOutcome(result=_clean(result), tables={f"sweep_{result['sweep']}": table})
+
+
+def _coverage(bench: Workbench, x: np.ndarray) -> dict[str, float]:
+    p = bench.programme
+    d = bench.data
+    covered: dict[str, float] = dict.fromkeys(d.services, 0.0)
+    eligible: dict[str, float] = dict.fromkeys(d.services, 0.0)
+    for j in p.cols("cov"):
+        _practice, service = p.col_key[j]
+        covered[service] += max(0.0, float(x[j]))
+    for (_practice, service), e in d.eligible.items():
+        eligible[service] += e
+    total_e = sum(eligible.values())
+    out = {"coverage": sum(covered.values()) / total_e if total_e > 0 else float("nan")}
+    for s in d.services:
+        out[f"coverage_{s}"] = covered[s] / eligible[s] if eligible[s] > 0 else float("nan")
+    return out
+
+
+def _point(bench: Workbench, outcome: SolveOutcome, prefix: str = "") -> dict[str, Any]:
+    if outcome.col_value is None:
+        return {f"{prefix}status": outcome.status}
+    x = outcome.col_value
+    n = bench.num_cols
+    row = {
+        f"{prefix}status": outcome.status,
+        f"{prefix}value": float(bench.value @ x[:n]),
+        f"{prefix}spend_gbp": float(bench.spend @ x[:n]),
+    }
+    row.update({prefix + k: v for k, v in _coverage(bench, x).items()})
+    return row
+
+
+def budget_sweep(bench: Workbench, values: np.ndarray) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Best value (max_value) and coverage at each budget, with and without the minimum standards."""
+    p = bench.programme
+    d = bench.data
+    settings = bench.scenario.settings
+    pooled = settings.budget_mode == "pooled"
+    rows = p.rows("budget") if pooled else p.rows("practice_budget")
+    scale = np.ones(len(rows)) if pooled else np.array([d.weighted_list[str(p.row_key[i])] for i in rows])
+    column = "budget_gbp" if pooled else "offer_rate_gbp_per_weighted_patient"
+
+    # The mark: least budget (pooled) or least offer rate (per_practice) at which the spec is deliverable.
+    if pooled:
+        with bench.experiment():
+            bench.relax_rows(rows)
+            bench.set_objective(bench.objective_vector(base=bench.spend))
+            least = bench.solve()
+        marked = float(bench.spend @ least.col_value[: bench.num_cols]) if least.col_value is not None else None
+    else:
+        _outcome, marked = needed_offer_rate(bench)
+
+    records: list[dict[str, Any]] = [{column: float(v)} for v in values]
+    standard_rows = p.rows("min_standard")
+    with bench.experiment():
+        bench.set_objective(bench.objective_vector(base=bench.value), maximise=True)
+        for record, v in zip(records, values, strict=True):
+            bench.set_row_bounds(rows, -INF, v * scale)
+            outcome = bench.solve()
+            record.update(_point(bench, outcome))
+            record["deliverable"] = outcome.status == "optimal"
+        # The same frontier without the minimum standards: what the money buys below the mark.
+        bench.relax_rows(standard_rows)
+        for record, v in zip(records, values, strict=True):
+            bench.set_row_bounds(rows, -INF, v * scale)
+            outcome = bench.solve()
+            free = _point(bench, outcome, "no_standards_")
+            record.update(
+                {k: free.get(k) for k in ("no_standards_status", "no_standards_value", "no_standards_coverage")}
+            )
+    table = pd.DataFrame(records)
+    first = [column, "status", "deliverable", "value", "spend_gbp", "coverage"]
+    table = table[[c for c in first if c in table] + [c for c in table if c not in first]]
+    current = (
+        float(settings.budget_gbp or 0.0) if pooled else float(settings.offer_rate_gbp_per_weighted_patient or 0.0)
+    )
+    result = {
+        "sweep": "budget",
+        "objective": "max_value",
+        "x": column,
+        "unit": "£/year" if pooled else "£ per weighted patient per year",
+        "current": current,
+        "marked": marked,
+        "marked_label": "least budget at which the spec is deliverable"
+        if pooled
+        else "least offer rate at which the spec is deliverable",
+        "summary": _budget_summary(pooled, current, marked),
+    }
+    return result, table
+
+
+def _budget_summary(pooled: bool, current: float, marked: float | None) -> str:
+    if marked is None:
+        return "No budget makes the spec deliverable: something other than money stops it (run commission check)."
+    if pooled:
+        verdict = "deliverable" if current >= marked * (1 - 1e-9) else "not deliverable"
+        return (
+            f"The spec becomes deliverable from a budget of {money(marked)} a year; "
+            f"at the current {money(current)} it is {verdict}."
+        )
+    verdict = "deliverable" if current >= marked * (1 - 1e-9) else "not deliverable"
+    return (
+        f"The spec becomes deliverable from an offer of {money(marked)} per weighted patient; "
+        f"at the current {money(current)} it is {verdict}."
+    )
+
+
+def standards_sweep(bench: Workbench, fractions: np.ndarray) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Least cost (min_cost, budget rule lifted) of meeting each fraction of every minimum standard."""
+    p = bench.programme
+    settings = bench.scenario.settings
+    pooled = settings.budget_mode == "pooled"
+    budget_rows = p.rows("budget") if pooled else p.rows("practice_budget")
+    budget = float(settings.budget_gbp or 0.0) if pooled else float(sum(bench.data.practice_budget.values()))
+    standard_rows = p.rows("min_standard")
+    base_lower = p.base_row_lower[standard_rows]
+    records: list[dict[str, Any]] = []
+    with bench.experiment():
+        bench.set_objective(bench.objective_vector(base=bench.spend))
+        bench.relax_rows(budget_rows)
+        for f in fractions:
+            bench.set_row_bounds(standard_rows, f * base_lower, INF)
+            outcome = bench.solve()
+            record: dict[str, Any] = {"fraction": float(f)}
+            record.update(_point(bench, outcome))
+            record["least_cost_gbp"] = record.pop("spend_gbp", None)
+            if outcome.col_value is None:
+                record["deliverable_at_budget"] = False
+            elif pooled:
+                record["deliverable_at_budget"] = record["least_cost_gbp"] <= budget * (1 + 1e-9) + 1e-6
+            else:
+                with bench.experiment():
+                    bench.set_row_bounds(budget_rows, p.base_row_lower[budget_rows], p.base_row_upper[budget_rows])
+                    record["deliverable_at_budget"] = bench.feasibility().status == "optimal"
+            records.append(record)
+        bench.set_row_bounds(standard_rows, base_lower, INF)
+        full = bench.solve()
+    marked = float(bench.spend @ full.col_value[: bench.num_cols]) if full.col_value is not None else None
+    _outcome, highest = max_uniform_fraction(bench)
+    table = pd.DataFrame(records)
+    money_text = "a budget" if pooled else "practice budgets totalling"
+    if marked is None:
+        summary = "The full standards cannot be met at any cost: something other than money stops it."
+    else:
+        summary = (
+            f"Meeting every minimum standard in full costs at least {money(marked)} a year "
+            f"against {money_text} of {money(budget)}"
+        )
+        summary += (
+            f"; within the budget the standards can be met up to {percent(highest)} of their level."
+            if highest is not None
+            else "; within the budget not even 0% of the standards can be met."
+        )
+    result = {
+        "sweep": "standards",
+        "objective": "min_cost",
+        "x": "fraction",
+        "unit": "fraction of every minimum standard",
+        "budget_gbp": budget,
+        "marked": marked,
+        "marked_label": "least budget at which the full spec is deliverable",
+        "highest_fraction_within_budget": highest,
+        "summary": summary,
+    }
+    return result, table
+
+
+# --------------------------------------------------------------------------------------
+# Outputs
+# --------------------------------------------------------------------------------------
+def write_outputs(job: JobOutcome, out_dir: Path) -> dict[str, Path]:
+    """Write the sweep's CSV, a PNG chart of the frontier and the result JSON into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    kind = job.result["sweep"]
+    table = job.tables[f"sweep_{kind}"]
+    paths = {
+        "csv": out_dir / f"sweep_{kind}.csv",
+        "png": out_dir / f"sweep_{kind}.png",
+        "json": out_dir / f"sweep_{kind}.json",
+    }
+    table.to_csv(paths["csv"], index=False)
+    plot_frontier(job.result, table, paths["png"])
+    paths["json"].write_text(json.dumps(job.result, indent=2, default=str), encoding="utf-8")
+    return paths
+
+
+def plot_frontier(result: dict[str, Any], table: pd.DataFrame, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    marked = result.get("marked")
+    if result["sweep"] == "budget":
+        pooled = result["x"] == "budget_gbp"
+        largest = float(table[result["x"]].max()) if len(table) else 0.0
+        if not pooled:
+            scale, label = 1.0, "offer rate (£ per weighted patient)"
+        elif largest >= 1e6:
+            scale, label = 1e6, "budget (£m a year)"
+        else:
+            scale, label = 1e3, "budget (£k a year)"
+        xs = table[result["x"]] / scale
+        fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 7), sharex=True)
+        spec = table["value"] if "value" in table else pd.Series(np.nan, index=table.index)
+        top.plot(xs, spec, "o-", label="best value, minimum standards met")
+        if "no_standards_value" in table:
+            top.plot(xs, table["no_standards_value"], "--", color="grey", label="best value without minimum standards")
+        top.set_ylabel("value (weighted patients covered)")
+        if "coverage" in table:
+            bottom.plot(xs, table["coverage"], "o-", label="all services")
+        for column in table.columns:
+            if column.startswith("coverage_"):
+                bottom.plot(xs, table[column], ":", label=column[len("coverage_") :])
+        bottom.set_ylabel("coverage (share of eligible patients)")
+        bottom.set_xlabel(label)
+        for axis in (top, bottom):
+            if marked is not None:
+                axis.axvline(marked / scale, color="red", linewidth=1.2)
+            axis.axvline(result["current"] / scale, color="black", linestyle=":", linewidth=1, label="current")
+            axis.grid(alpha=0.3)
+        if marked is not None:
+            text = money(marked) if pooled else f"{money(marked)}/wp"
+            top.annotate(
+                f"deliverable from {text}",
+                xy=(marked / scale, 0.95),
+                xycoords=("data", "axes fraction"),
+                color="red",
+                ha="left",
+                va="top",
+            )
+        top.legend(loc="lower right", fontsize=8)
+        bottom.legend(loc="lower right", fontsize=8)
+        top.set_title("Best value against budget")
+    else:
+        fig, axis = plt.subplots(figsize=(8, 5))
+        axis.plot(table["fraction"] * 100, table["least_cost_gbp"] / 1e6, "o-", label="least cost")
+        axis.axhline(result["budget_gbp"] / 1e6, color="black", linestyle=":", label="budget")
+        if marked is not None:
+            axis.plot(
+                [100], [marked / 1e6], "r*", markersize=14, label=f"full standards: deliverable from {money(marked)}"
+            )
+        highest = result.get("highest_fraction_within_budget")
+        if highest is not None:
+            axis.axvline(highest * 100, color="green", linewidth=1, label=f"within budget up to {percent(highest)}")
+        axis.set_xlabel("share of every minimum standard (%)")
+        axis.set_ylabel("least cost (£m a year)")
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=8)
+        axis.set_title("Least cost against the level of the minimum standards")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

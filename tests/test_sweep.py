@@ -1,0 +1,150 @@
+"""Sweeps: one compiled programme re-solved hot across budgets or standards, equal to cold solves.
+
+Case (hand-derived): one practice A (10,000 patients), GP £100,000 per FTE with 60,000 clinical
+minutes; dm: 1,000 eligible, standard 50% (500 patients × 120 min = 1 FTE = £100,000); bp
+(value weight 2): 500 eligible, standard 20% (100 patients × 60 min = 0.1 FTE = £10,000).
+The spec costs at least £110,000: the least budget at which it is deliverable.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from models.scenario import ScenarioInvalid
+from optimiser import sweep as sweep_module
+from optimiser.cli import app
+from optimiser.jobs import load_scenario, run_job
+from optimiser.solver import CompiledProgramme
+from optimiser.sweep import parse_range, sweep, write_outputs
+
+
+def doc(**settings: object) -> dict:
+    return {
+        "settings": {"budget_gbp": 75_000, **settings},
+        "practices": [{"practice_id": "A", "pcn_id": "N", "list_size": 10_000}],
+        "pcns": [{"pcn_id": "N", "arrs_entitlement_gbp": 0}],
+        "roles": [{"role_id": "gp", "category": "gp", "cost_per_fte_gbp": 100_000, "clinical_hours_per_fte": 1_000}],
+        "staff": [],
+        "services": [
+            {"service_id": "dm", "contacts_per_patient": 1, "min_coverage": 0.5, "prevalence": 0.1},
+            {"service_id": "bp", "contacts_per_patient": 1, "min_coverage": 0.2, "prevalence": 0.05, "value_weight": 2},
+        ],
+        "skill_mix": [
+            {"service_id": "dm", "role_id": "gp", "minutes_per_contact": 120},
+            {"service_id": "bp", "role_id": "gp", "minutes_per_contact": 60},
+        ],
+    }
+
+
+@pytest.fixture
+def spy(monkeypatch):
+    """Record every CompiledProgramme built and the Highs object of every solve."""
+    built: list[CompiledProgramme] = []
+    solved_on: list[int] = []
+    original_init = CompiledProgramme.__init__
+    original_solve = CompiledProgramme.solve
+
+    def init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        built.append(self)
+
+    def solve(self, *args, **kwargs):
+        solved_on.append(id(self.highs))
+        return original_solve(self, *args, **kwargs)
+
+    monkeypatch.setattr(CompiledProgramme, "__init__", init)
+    monkeypatch.setattr(CompiledProgramme, "solve", solve)
+    return built, solved_on
+
+
+def test_budget_sweep_hot_start_equals_cold_solves(spy) -> None:
+    built, solved_on = spy
+    job = sweep(load_scenario(doc()), budget="50k:200k:7")
+    assert len(built) == 1 and len(set(solved_on)) == 1 and solved_on[0] == id(built[0].highs)
+    assert job.result["compiled_once"] is True and job.result["solves"] == len(solved_on) >= 14
+    table = job.tables["sweep_budget"]
+    assert job.result["marked"] == pytest.approx(110_000)
+    built.clear()
+    for row in table.itertuples():
+        cold = run_job("solve", doc(budget_gbp=row.budget_gbp, objective="max_value"))
+        if cold.result["status"] == "optimal":
+            assert row.deliverable and row.value == pytest.approx(cold.result["objective_value"], rel=1e-9)
+        else:
+            assert cold.result["status"] == "infeasible" and not row.deliverable
+    assert len(built) == len(table)  # the cold solves each built their own programme
+    # Deliverable exactly from the marked budget: 50k, 75k, 100k no; 125k and up yes.
+    assert list(table["deliverable"]) == [False, False, False, True, True, True, True]
+    # Hand check at £150,000: standards cost £110,000; the £40,000 left buys 0.4 FTE = 24,000 min:
+    # bp (weight 2, 60 min) first: 400 more bp patients (weight 2 each) is 24,000 min -> value
+    # 500 (dm) + 2 × 500 (bp) = 1,500 and bp coverage 100%.
+    at_150k = table[table["budget_gbp"] == 150_000].iloc[0]
+    assert at_150k["value"] == pytest.approx(1_500) and at_150k["coverage_bp"] == pytest.approx(1.0)
+    # Below the mark, the frontier without the standards still shows what money buys.
+    assert table["no_standards_value"].notna().all()
+
+
+def test_standards_sweep_least_cost_equals_cold_solves(spy) -> None:
+    built, solved_on = spy
+    job = sweep(load_scenario(doc()), standards="0:1:5")
+    assert len(built) == 1 and len(set(solved_on)) == 1
+    table = job.tables["sweep_standards"]
+    # Least cost is linear here: £110,000 × fraction.
+    assert list(table["least_cost_gbp"]) == pytest.approx([0, 27_500, 55_000, 82_500, 110_000])
+    assert list(table["deliverable_at_budget"]) == [True, True, True, False, False]
+    assert job.result["marked"] == pytest.approx(110_000)
+    assert job.result["highest_fraction_within_budget"] == pytest.approx(75 / 110)
+    for row in table.itertuples():
+        cold = run_job("solve", doc(budget_gbp=10**9), {"standards_fraction": row.fraction})
+        assert row.least_cost_gbp == pytest.approx(cold.result["objective_value"], abs=1e-6)
+
+
+def test_per_practice_budget_sweep_uses_offer_rate() -> None:
+    document = doc(budget_mode="per_practice", offer_rate_gbp_per_weighted_patient=5.0)
+    del document["settings"]["budget_gbp"]
+    job = run_job("sweep", document, {"budget": "10:12:3"})
+    table = job.tables["sweep_budget"]
+    assert job.result["x"] == "offer_rate_gbp_per_weighted_patient"
+    assert job.result["marked"] == pytest.approx(11.0)  # £110,000 / 10,000 weighted patients
+    assert list(table["deliverable"]) == [False, True, True]
+
+
+@pytest.mark.parametrize("text", ["1:2", "a:2:3", "0:1:0", "0:1:x", "-1:2:3", "1:2:1"])
+def test_parse_range_rejects_bad_input(text: str) -> None:
+    with pytest.raises(ScenarioInvalid):
+        parse_range(text, "budget")
+
+
+def test_parse_range_suffixes() -> None:
+    assert list(parse_range("0:1.5m:4", "budget")) == [0, 500_000, 1_000_000, 1_500_000]
+    assert list(parse_range("100k:100k:1", "budget")) == [100_000]
+
+
+def test_sweep_needs_exactly_one_range() -> None:
+    with pytest.raises(ScenarioInvalid):
+        sweep(load_scenario(doc()))
+    with pytest.raises(ScenarioInvalid):
+        sweep(load_scenario(doc()), budget="0:1:2", standards="0:1:2")
+
+
+def test_outputs_and_cli(tmp_path) -> None:
+    job = sweep(load_scenario(doc()), budget="0:200k:5")
+    paths = write_outputs(job, tmp_path / "direct")
+    assert paths["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert json.loads(paths["json"].read_text())["marked"] == pytest.approx(110_000)
+    assert "budget_gbp" in paths["csv"].read_text().splitlines()[0]
+
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(doc()))
+    out = tmp_path / "out"
+    done = CliRunner().invoke(app, ["sweep", str(path), "--standards", "0.5:1:3", "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    assert (out / "sweep_standards.csv").exists() and (out / "sweep_standards.png").stat().st_size > 1000
+    assert "£110,000" in done.output
+    done = CliRunner().invoke(app, ["sweep", str(path), "--budget", "0:1m:3", "--out", str(out), "--format", "json"])
+    assert done.exit_code == 0 and json.loads(done.output)["points"][0]["budget_gbp"] == 0
+    assert CliRunner().invoke(app, ["sweep", str(path), "--out", str(out)]).exit_code == 2
+    assert CliRunner().invoke(app, ["sweep", str(path), "--budget", "1:2", "--out", str(out)]).exit_code == 2
+    assert sweep_module.MAX_POINTS == 1000
