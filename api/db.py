@@ -8,6 +8,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIRECTORY = Path(__file__).parent / "migrations"
@@ -49,7 +50,7 @@ def database_is_reachable(engine: Engine) -> bool:
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-    except Exception:  # any failure to reach the database means "not ready"
+    except (SQLAlchemyError, OSError):
         return False
     return True
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, DateTime, Enum, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.engine import Dialect
@@ -66,7 +66,7 @@ def _string_enum(enum_class: type[enum.Enum], name: str) -> Enum:
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UtcDateTime(), dict[str, Any]: JSON()}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UtcDateTime(), dict[str, Any]: JSON()}
 
 
 class Organisation(Base):
@@ -106,9 +106,8 @@ class Scenario(Base):
     deleted_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
-    versions: Mapped[list[ScenarioVersion]] = relationship(
-        back_populates="scenario", order_by="ScenarioVersion.number"
-    )
+    versions: Mapped[list[ScenarioVersion]] = relationship(back_populates="scenario", order_by="ScenarioVersion.number")
+    shares: Mapped[list[Share]] = relationship(order_by="Share.id")
 
 
 class ScenarioVersion(Base):
@@ -184,4 +183,5 @@ class JobTable(Base):
     name: Mapped[str] = mapped_column(String(100))
     position: Mapped[int]
     columns: Mapped[list[str]] = mapped_column(JSON)
-    rows: Mapped[list[list[Any]]] = mapped_column(JSON)
+    row_count: Mapped[int]
+    rows: Mapped[list[list[Any]]] = mapped_column(JSON, deferred=True)

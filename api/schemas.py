@@ -11,6 +11,9 @@ from api.orm import JobKind, JobStatus, Role
 
 Item = TypeVar("Item")
 
+# Ids and counts fit a 32-bit signed integer, PostgreSQL's `integer`.
+MAX_ID = 2**31 - 1
+
 Records = list[dict[str, Any]]
 
 EXAMPLE_DOCUMENT: dict[str, Any] = {
@@ -34,9 +37,7 @@ EXAMPLE_DOCUMENT: dict[str, Any] = {
         {"holder_id": "P1", "role_id": "gp", "fte": 1},
         {"holder_id": "P2", "role_id": "nurse", "fte": 0.5},
     ],
-    "services": [
-        {"service_id": "diabetes_review", "contacts_per_patient": 2, "min_coverage": 0.8, "prevalence": 0.07}
-    ],
+    "services": [{"service_id": "diabetes_review", "contacts_per_patient": 2, "min_coverage": 0.8, "prevalence": 0.07}],
     "skill_mix": [
         {"service_id": "diabetes_review", "role_id": "gp", "minutes_per_contact": 15},
         {"service_id": "diabetes_review", "role_id": "nurse", "minutes_per_contact": 20},
@@ -52,14 +53,14 @@ class ScenarioDocument(BaseModel):
 
     model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [EXAMPLE_DOCUMENT]})
 
-    settings: dict[str, Any] | None = Field(None, description="budget_gbp, budget_mode, objective, ...")
-    practices: Records | None = Field(None, description="practice_id, pcn_id, list_size, ...")
-    pcns: Records | None = Field(None, description="pcn_id, arrs_entitlement_gbp, name")
-    roles: Records | None = Field(None, description="role_id, category, cost_per_fte_gbp, ...")
-    staff: Records | None = Field(None, description="holder_id, role_id, fte")
-    services: Records | None = Field(None, description="service_id, contacts_per_patient, ...")
-    skill_mix: Records | None = Field(None, description="service_id, role_id, minutes_per_contact")
-    eligibility: Records | None = Field(None, description="practice_id, service_id, eligible_patients")
+    settings: dict[str, Any] | None = Field(default=None, description="budget_gbp, budget_mode, objective, ...")
+    practices: Records | None = Field(default=None, description="practice_id, pcn_id, list_size, ...")
+    pcns: Records | None = Field(default=None, description="pcn_id, arrs_entitlement_gbp, name")
+    roles: Records | None = Field(default=None, description="role_id, category, cost_per_fte_gbp, ...")
+    staff: Records | None = Field(default=None, description="holder_id, role_id, fte")
+    services: Records | None = Field(default=None, description="service_id, contacts_per_patient, ...")
+    skill_mix: Records | None = Field(default=None, description="service_id, role_id, minutes_per_contact")
+    eligibility: Records | None = Field(default=None, description="practice_id, service_id, eligible_patients")
 
     def as_document(self) -> dict[str, Any]:
         return self.model_dump(exclude_unset=True)
@@ -113,14 +114,6 @@ class ScenarioOut(ScenarioSummary):
     shared_with: list[str] = Field(description="Organisations it is shared with (owners only).")
 
 
-class ShareIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"organisation": "birmingham-lmc"}]}
-    )
-
-    organisation: str = Field(min_length=1, max_length=100)
-
-
 class ShareOut(BaseModel):
     organisation: str
     created_at: datetime
@@ -135,18 +128,18 @@ class Overrides(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     objective: Literal["min_cost", "max_value"] | None = None
-    budget_gbp: float | None = Field(None, ge=0, allow_inf_nan=False)
-    offer_rate_gbp_per_weighted_patient: float | None = Field(None, ge=0, allow_inf_nan=False)
+    budget_gbp: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    offer_rate_gbp_per_weighted_patient: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     standards_fraction: float | None = Field(
-        None, ge=0, le=1, description="Multiply every min_coverage by this fraction."
+        default=None, ge=0, le=1, description="Multiply every min_coverage by this fraction."
     )
-    time_limit_s: float | None = Field(None, gt=0, allow_inf_nan=False, description="Solver limit.")
-    sensitivity: bool | None = Field(None, description="Solves: add shadow prices to the result.")
+    time_limit_s: float | None = Field(default=None, gt=0, allow_inf_nan=False, description="Solver limit.")
+    sensitivity: bool | None = Field(default=None, description="Solves: add shadow prices to the result.")
     budget: str | None = Field(
-        None, pattern=SWEEP_RANGE_PATTERN, description="Sweeps: budgets START:STOP:N (£)."
+        default=None, pattern=SWEEP_RANGE_PATTERN, description="Sweeps: budgets START:STOP:N (£)."
     )
     standards: str | None = Field(
-        None, pattern=SWEEP_RANGE_PATTERN, description="Sweeps: standards fractions START:STOP:N."
+        default=None, pattern=SWEEP_RANGE_PATTERN, description="Sweeps: standards fractions START:STOP:N."
     )
 
     def as_dict(self) -> dict[str, Any]:
@@ -165,8 +158,8 @@ class JobIn(BaseModel):
         },
     )
 
-    scenario_id: int = Field(ge=1)
-    version: int | None = Field(None, ge=1, description="Default: the latest version.")
+    scenario_id: int = Field(ge=1, le=MAX_ID)
+    version: int | None = Field(default=None, ge=1, le=MAX_ID, description="Default: the latest version.")
     kind: JobKind
     overrides: Overrides = Field(default_factory=Overrides)
 
@@ -177,7 +170,7 @@ class TableSummary(BaseModel):
     rows: int
 
 
-class JobOut(BaseModel):
+class JobSummary(BaseModel):
     id: int
     kind: JobKind
     status: JobStatus
@@ -190,6 +183,9 @@ class JobOut(BaseModel):
     finished_at: datetime | None
     duration_s: float | None
     error: str | None = Field(description="Why a failed job failed.")
+
+
+class JobOut(JobSummary):
     result: dict[str, Any] | None = Field(
         description="The run's result; an undeliverable scenario is a succeeded job whose "
         "result has deliverable = false."
@@ -203,7 +199,7 @@ class KeyIn(BaseModel):
     )
 
     role: Role
-    label: str | None = Field(None, max_length=200)
+    label: str | None = Field(default=None, max_length=200)
 
 
 class KeyOut(BaseModel):

@@ -52,11 +52,10 @@ class Permission(enum.StrEnum):
     RUN_CHECKS = "run checks"
     RUN_SOLVES = "run solves"
     RUN_SWEEPS = "run sweeps"
-    READ_METRICS = "read metrics"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset({Permission.MANAGE_KEYS, Permission.READ_METRICS}),
+    Role.ADMIN: frozenset({Permission.MANAGE_KEYS}),
     Role.COMMISSIONER: frozenset(set(Permission) - {Permission.MANAGE_KEYS}),
     Role.NEGOTIATOR: frozenset(
         {
@@ -64,7 +63,6 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.WRITE_SCENARIOS,
             Permission.READ_JOBS,
             Permission.RUN_CHECKS,
-            Permission.READ_METRICS,
         }
     ),
 }

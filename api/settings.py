@@ -16,30 +16,30 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="COMMISSION_", extra="ignore")
 
     database_url: str = Field(
-        "sqlite:///./commission.db",
+        default="sqlite:///./commission.db",
         description="SQLAlchemy URL: sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DB.",
     )
-    migrate_on_start: bool = Field(True, description="Apply Alembic migrations when the API starts.")
-    workers: int = Field(2, ge=0, description="Job worker processes started with the API (0: none).")
+    migrate_on_start: bool = Field(default=True, description="Apply Alembic migrations when the API starts.")
+    workers: int = Field(default=2, ge=0, description="Job worker processes started with the API (0: none).")
     job_time_limit_s: float = Field(
-        600.0, gt=0, description="Hard wall-clock limit per job; its process is killed at the limit."
+        default=600.0, gt=0, description="Hard wall-clock limit per job; its process is killed at the limit."
     )
     job_lease_s: float = Field(
-        30.0, gt=0, description="A running job whose worker stops heartbeating for this long is requeued."
+        default=30.0, gt=0, description="A running job whose worker stops heartbeating for this long is requeued."
     )
-    job_max_attempts: int = Field(3, ge=1, description="Times a job is started before it is failed.")
-    job_poll_interval_s: float = Field(0.5, gt=0, description="How often an idle worker looks for jobs.")
-    max_request_bytes: int = Field(10 * MEBIBYTE, gt=0, description="Largest request body (413 above).")
+    job_max_attempts: int = Field(default=3, ge=1, description="Times a job is started before it is failed.")
+    job_poll_interval_s: float = Field(default=0.5, gt=0, description="How often an idle worker looks for jobs.")
+    max_request_bytes: int = Field(default=10 * MEBIBYTE, gt=0, description="Largest request body (413 above).")
     max_upload_expanded_bytes: int = Field(
-        100 * MEBIBYTE, gt=0, description="Largest uncompressed content of an uploaded workbook or zip."
+        default=100 * MEBIBYTE, gt=0, description="Largest uncompressed content of an uploaded workbook or zip."
     )
-    max_table_rows: int = Field(50_000, gt=0, description="Most rows in any one scenario table.")
+    max_table_rows: int = Field(default=50_000, gt=0, description="Most rows in any one scenario table.")
     max_time_limit_s: float = Field(
-        300.0, gt=0, description="Largest solver time_limit_s a scenario or override may ask for."
+        default=300.0, gt=0, description="Largest solver time_limit_s a scenario or override may ask for."
     )
-    max_sweep_points: int = Field(50, ge=1, description="Most points in one sweep.")
-    max_wait_s: float = Field(30.0, ge=0, description="Longest `?wait=` a request may hold.")
+    max_sweep_points: int = Field(default=50, ge=1, description="Most points in one sweep.")
+    max_wait_s: float = Field(default=30.0, ge=0, description="Longest `?wait=` a request may hold.")
     dask_address: str | None = Field(
-        None, description="Run jobs on this Dask scheduler (tcp://HOST:PORT) instead of locally."
+        default=None, description="Run jobs on this Dask scheduler (tcp://HOST:PORT) instead of locally."
     )
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="Log level.")

@@ -13,8 +13,9 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import forkserver
 from multiprocessing.connection import Connection, wait
-from multiprocessing.context import BaseContext
+from multiprocessing.context import ForkServerContext, SpawnContext
 from typing import TYPE_CHECKING, Any, Protocol
 
 from models.scenario import ScenarioInvalid
@@ -26,6 +27,19 @@ DASK_ADDRESS_VARIABLE = "COMMISSION_DASK_ADDRESS"
 _CANCEL_POLL_S = 0.25
 _PARENT_POLL_S = 1.0
 _KILL_WAIT_S = 5.0
+# Imported once by the fork server, so each run starts warm. Pyomo resolves its deferred
+# SciPy imports on a programme's first compile, which otherwise costs ~1 s a run.
+# (Each child still re-runs the caller's main script, if it has one: CPython ignores a
+# "__main__" preload. Callers with a heavy main script can start runs from a process
+# whose main module is empty, as the API's job workers do.)
+PRELOADED_MODULES = [
+    "optimiser.jobs",
+    "scipy.integrate",
+    "scipy.optimize",
+    "scipy.sparse",
+    "scipy.spatial",
+    "scipy.stats",
+]
 
 
 class RunError(RuntimeError):
@@ -36,10 +50,7 @@ class RunTimedOut(RunError):
     """The run passed its wall-clock limit and its process was killed."""
 
     def __init__(self, time_limit_s: float) -> None:
-        super().__init__(
-            f"the run did not finish within the hard limit of {time_limit_s:g} s "
-            "and was stopped"
-        )
+        super().__init__(f"the run did not finish within the hard limit of {time_limit_s:g} s and was stopped")
         self.time_limit_s = time_limit_s
 
 
@@ -133,7 +144,7 @@ def _run_job_in_child(
         sender.send(("outcome", run_job(kind, document, overrides)))
     except ScenarioInvalid as invalid:
         sender.send(("invalid", invalid.problems))
-    except BaseException as error:  # the parent must always hear why the run ended
+    except BaseException as error:  # noqa: BLE001 - the parent must always hear why the run ended
         sender.send(("crashed", f"{type(error).__name__}: {error}"))
     finally:
         sender.close()
@@ -152,13 +163,19 @@ def _exit_when_orphaned_or_late(time_limit_s: float) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def process_context() -> BaseContext:
+def process_context() -> ForkServerContext | SpawnContext:
     """Forkserver (fast, thread-safe, with the solver stack preloaded) where available."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["optimiser.jobs"])
+        context.set_forkserver_preload(PRELOADED_MODULES)
         return context
     return multiprocessing.get_context("spawn")
+
+
+def start_process_server() -> None:
+    """Start the fork server (and its imports) now, rather than on the first run."""
+    if isinstance(process_context(), ForkServerContext):
+        forkserver.ensure_running()
 
 
 class ResultFuture(Protocol):

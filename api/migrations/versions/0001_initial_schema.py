@@ -75,9 +75,7 @@ def upgrade() -> None:
         "jobs",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("organisation_id", sa.Integer(), sa.ForeignKey("organisations.id"), nullable=False),
-        sa.Column(
-            "scenario_version_id", sa.Integer(), sa.ForeignKey("scenario_versions.id"), nullable=False
-        ),
+        sa.Column("scenario_version_id", sa.Integer(), sa.ForeignKey("scenario_versions.id"), nullable=False),
         sa.Column("kind", sa.String(20), nullable=False),
         sa.Column("overrides", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(20), nullable=False),
@@ -104,14 +102,13 @@ def upgrade() -> None:
         sa.Column("name", sa.String(100), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("columns", sa.JSON(), nullable=False),
+        sa.Column("row_count", sa.Integer(), nullable=False),
         sa.Column("rows", sa.JSON(), nullable=False),
         sa.UniqueConstraint("job_id", "name"),
     )
 
 
 def downgrade() -> None:
-    newest_first = (
-        "job_tables", "jobs", "shares", "scenario_versions", "scenarios", "api_keys", "organisations"
-    )
+    newest_first = ("job_tables", "jobs", "shares", "scenario_versions", "scenarios", "api_keys", "organisations")
     for table in newest_first:
         op.drop_table(table)

@@ -1,0 +1,66 @@
+"""The `commission` command line: the optimiser's commands plus the service's."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from api import crud
+from api.db import create_db_engine, create_session_factory, upgrade_database
+from api.main import create_app
+from api.orm import Role
+from api.settings import Settings
+from optimiser.cli import app
+
+database = typer.Typer(help="The service's database.", no_args_is_help=True)
+keys = typer.Typer(help="API keys.", no_args_is_help=True)
+app.add_typer(database, name="db")
+app.add_typer(keys, name="keys")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int | None, typer.Option(help="Job worker processes (default: COMMISSION_WORKERS, else 2).", min=0)
+    ] = None,
+) -> None:
+    """Run the HTTP API and its job workers (configured by COMMISSION_* variables)."""
+    settings = Settings()
+    if workers is not None:
+        settings = settings.model_copy(update={"workers": workers})
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
+
+
+@database.command("upgrade")
+def upgrade() -> None:
+    """Apply the database migrations (COMMISSION_DATABASE_URL)."""
+    upgrade_database(Settings().database_url)
+    typer.echo("the database is up to date", err=True)
+
+
+@keys.command("create")
+def create_key(
+    org: Annotated[str, typer.Option("--org", help="Organisation (created if new).")],
+    role: Annotated[Role, typer.Option("--role", help="admin, commissioner or negotiator.")],
+    label: Annotated[str | None, typer.Option(help="A note on who holds the key.")] = None,
+) -> None:
+    """Create an API key and print it (it is shown only this once)."""
+    settings = Settings()
+    upgrade_database(settings.database_url)
+    engine = create_db_engine(settings.database_url)
+    try:
+        with create_session_factory(engine)() as session:
+            organisation = crud.get_or_create_organisation(session, org)
+            key, token = crud.create_key(session, organisation, role, label)
+            typer.echo(f"created key {key.prefix} ({role}) for {org}; it is shown only this once:", err=True)
+    finally:
+        engine.dispose()
+    typer.echo(token)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,476 @@
+"""Storage operations, each confined to what the calling principal may see and do."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from api.documents import AcceptedDocument
+from api.errors import Conflict, Forbidden, NotFound
+from api.orm import (
+    FINISHED_STATUSES,
+    ApiKey,
+    Job,
+    JobStatus,
+    JobTable,
+    Organisation,
+    Role,
+    Scenario,
+    ScenarioVersion,
+    Share,
+    utc_now,
+)
+from api.schemas import JobIn
+from api.security import PERMISSION_TO_RUN, Permission, Principal, generate_key, prefix_of, token_matches
+from api.settings import Settings
+from models.scenario import Problem, ScenarioInvalid
+
+JOB_POLL_INTERVAL_S = 0.2
+
+
+# Keys and organisations
+
+
+def authenticate(session: Session, token: str) -> Principal | None:
+    prefix = prefix_of(token)
+    if prefix is None:
+        return None
+    key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix, ApiKey.revoked_at.is_(None)))
+    if key is None or not token_matches(token, key.secret_sha256):
+        return None
+    return Principal(
+        key_id=key.id,
+        organisation_id=key.organisation_id,
+        organisation_name=key.organisation.name,
+        role=key.role,
+    )
+
+
+def get_or_create_organisation(session: Session, name: str) -> Organisation:
+    organisation = session.scalar(select(Organisation).where(Organisation.name == name))
+    if organisation is None:
+        organisation = Organisation(name=name)
+        session.add(organisation)
+        session.flush()
+    return organisation
+
+
+def create_key(session: Session, organisation: Organisation, role: Role, label: str | None) -> tuple[ApiKey, str]:
+    """A new key for `organisation`; returns it with its token, which is not stored."""
+    new_key = generate_key()
+    key = ApiKey(
+        organisation=organisation,
+        role=role,
+        prefix=new_key.prefix,
+        secret_sha256=new_key.secret_sha256,
+        label=label,
+    )
+    session.add(key)
+    session.commit()
+    return key, new_key.token
+
+
+def create_key_for(session: Session, principal: Principal, role: Role, label: str | None) -> tuple[ApiKey, str]:
+    """A new key in the principal's own organisation."""
+    _require(principal, Permission.MANAGE_KEYS)
+    organisation = session.get_one(Organisation, principal.organisation_id)
+    return create_key(session, organisation, role, label)
+
+
+def list_keys(session: Session, principal: Principal) -> Sequence[ApiKey]:
+    _require(principal, Permission.MANAGE_KEYS)
+    return session.scalars(
+        select(ApiKey).where(ApiKey.organisation_id == principal.organisation_id).order_by(ApiKey.id)
+    ).all()
+
+
+def revoke_key(session: Session, principal: Principal, key_id: int) -> ApiKey:
+    _require(principal, Permission.MANAGE_KEYS)
+    key = session.scalar(select(ApiKey).where(ApiKey.id == key_id, ApiKey.organisation_id == principal.organisation_id))
+    if key is None:
+        raise NotFound(f"key {key_id} not found")
+    if key.revoked_at is None:
+        key.revoked_at = utc_now()
+        session.commit()
+    return key
+
+
+# Scenarios
+
+
+@dataclass(frozen=True)
+class ScenarioView:
+    """A scenario as one principal sees it."""
+
+    scenario: Scenario
+    latest_version: int
+    is_owner: bool
+
+
+def _visible_to(principal: Principal) -> ColumnElement[bool]:
+    shared_with_principal = select(Share.scenario_id).where(Share.organisation_id == principal.organisation_id)
+    return and_(
+        Scenario.deleted_at.is_(None),
+        or_(
+            Scenario.organisation_id == principal.organisation_id,
+            Scenario.id.in_(shared_with_principal),
+        ),
+    )
+
+
+def _latest_number(session: Session, scenario_id: int) -> int:
+    latest = session.scalar(select(func.max(ScenarioVersion.number)).where(ScenarioVersion.scenario_id == scenario_id))
+    return int(latest or 0)
+
+
+def get_scenario(session: Session, principal: Principal, scenario_id: int) -> ScenarioView:
+    _require(principal, Permission.READ_SCENARIOS)
+    scenario = session.scalar(select(Scenario).where(Scenario.id == scenario_id, _visible_to(principal)))
+    if scenario is None:
+        raise NotFound(f"scenario {scenario_id} not found")
+    return ScenarioView(
+        scenario=scenario,
+        latest_version=_latest_number(session, scenario.id),
+        is_owner=scenario.organisation_id == principal.organisation_id,
+    )
+
+
+def get_owned_scenario(session: Session, principal: Principal, scenario_id: int) -> ScenarioView:
+    _require(principal, Permission.WRITE_SCENARIOS)
+    view = get_scenario(session, principal, scenario_id)
+    if not view.is_owner:
+        raise Forbidden(f"scenario {scenario_id} is shared with your organisation read-only")
+    return view
+
+
+def list_scenarios(session: Session, principal: Principal, offset: int, limit: int) -> tuple[list[ScenarioView], int]:
+    _require(principal, Permission.READ_SCENARIOS)
+    total = session.scalar(select(func.count()).select_from(Scenario).where(_visible_to(principal)))
+    latest = (
+        select(ScenarioVersion.scenario_id, func.max(ScenarioVersion.number).label("number"))
+        .group_by(ScenarioVersion.scenario_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Scenario, latest.c.number)
+        .join(latest, latest.c.scenario_id == Scenario.id)
+        .where(_visible_to(principal))
+        .order_by(Scenario.id)
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    views = [
+        ScenarioView(
+            scenario=scenario,
+            latest_version=number,
+            is_owner=scenario.organisation_id == principal.organisation_id,
+        )
+        for scenario, number in rows
+    ]
+    return views, int(total or 0)
+
+
+def create_scenario(
+    session: Session,
+    principal: Principal,
+    name: str,
+    accepted: AcceptedDocument,
+    idempotency_key: str | None,
+) -> ScenarioView:
+    """A new scenario with `accepted` as version 1; a repeated idempotency key returns the first."""
+    _require(principal, Permission.WRITE_SCENARIOS)
+    if idempotency_key is not None:
+        existing = _scenario_by_idempotency_key(session, principal, idempotency_key)
+        if existing is not None:
+            return existing
+    scenario = Scenario(organisation_id=principal.organisation_id, name=name, idempotency_key=idempotency_key)
+    scenario.versions.append(
+        ScenarioVersion(number=1, document=accepted.document, scenario_hash=accepted.scenario_hash)
+    )
+    session.add(scenario)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        if idempotency_key is not None:
+            existing = _scenario_by_idempotency_key(session, principal, idempotency_key)
+            if existing is not None:
+                return existing
+        raise
+    return ScenarioView(scenario=scenario, latest_version=1, is_owner=True)
+
+
+def _scenario_by_idempotency_key(session: Session, principal: Principal, idempotency_key: str) -> ScenarioView | None:
+    scenario = session.scalar(
+        select(Scenario).where(
+            Scenario.organisation_id == principal.organisation_id,
+            Scenario.idempotency_key == idempotency_key,
+        )
+    )
+    if scenario is None:
+        return None
+    if scenario.deleted_at is not None:
+        raise Conflict("the Idempotency-Key was used for a scenario that has since been deleted")
+    return ScenarioView(scenario=scenario, latest_version=_latest_number(session, scenario.id), is_owner=True)
+
+
+def add_version(
+    session: Session, principal: Principal, scenario_id: int, accepted: AcceptedDocument
+) -> tuple[ScenarioVersion, bool]:
+    """Save `accepted` as the next version, unless it is the latest one already.
+
+    Returns the version and whether it is new.
+    """
+    view = get_owned_scenario(session, principal, scenario_id)
+    latest = get_version(session, principal, scenario_id, view.latest_version)
+    if latest.scenario_hash == accepted.scenario_hash:
+        return latest, False
+    version = ScenarioVersion(
+        scenario_id=scenario_id,
+        number=latest.number + 1,
+        document=accepted.document,
+        scenario_hash=accepted.scenario_hash,
+    )
+    session.add(version)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict("another version was saved at the same time; retry") from None
+    return version, True
+
+
+def get_version(session: Session, principal: Principal, scenario_id: int, number: int | None) -> ScenarioVersion:
+    """Version `number` (the latest if None) of a scenario the principal can see."""
+    view = get_scenario(session, principal, scenario_id)
+    number = view.latest_version if number is None else number
+    version = session.scalar(
+        select(ScenarioVersion).where(ScenarioVersion.scenario_id == scenario_id, ScenarioVersion.number == number)
+    )
+    if version is None:
+        raise NotFound(f"scenario {scenario_id} has no version {number}")
+    return version
+
+
+def delete_scenario(session: Session, principal: Principal, scenario_id: int) -> None:
+    """Hide the scenario; jobs already run on it keep their results."""
+    view = get_owned_scenario(session, principal, scenario_id)
+    view.scenario.deleted_at = utc_now()
+    session.commit()
+
+
+def list_shares(session: Session, principal: Principal, scenario_id: int) -> Sequence[Share]:
+    get_owned_scenario(session, principal, scenario_id)
+    return session.scalars(select(Share).where(Share.scenario_id == scenario_id).order_by(Share.id)).all()
+
+
+def share_scenario(session: Session, principal: Principal, scenario_id: int, organisation_name: str) -> Share:
+    _require(principal, Permission.SHARE_SCENARIOS)
+    get_owned_scenario(session, principal, scenario_id)
+    organisation = session.scalar(select(Organisation).where(Organisation.name == organisation_name))
+    if organisation is None:
+        raise NotFound(f"organisation {organisation_name!r} not found")
+    if organisation.id == principal.organisation_id:
+        raise ScenarioInvalid([Problem("share", None, "organisation", "a scenario cannot be shared with its owner")])
+    existing = select(Share).where(Share.scenario_id == scenario_id, Share.organisation_id == organisation.id)
+    share = session.scalar(existing)
+    if share is not None:
+        return share
+    share = Share(scenario_id=scenario_id, organisation=organisation)
+    session.add(share)
+    try:
+        session.commit()
+    except IntegrityError:  # shared by a concurrent request
+        session.rollback()
+        return session.scalars(existing).one()
+    return share
+
+
+def unshare_scenario(session: Session, principal: Principal, scenario_id: int, organisation_name: str) -> None:
+    _require(principal, Permission.SHARE_SCENARIOS)
+    get_owned_scenario(session, principal, scenario_id)
+    share = session.scalar(
+        select(Share)
+        .join(Organisation, Share.organisation_id == Organisation.id)
+        .where(Share.scenario_id == scenario_id, Organisation.name == organisation_name)
+    )
+    if share is None:
+        raise NotFound(f"scenario {scenario_id} is not shared with {organisation_name!r}")
+    session.delete(share)
+    session.commit()
+
+
+# Jobs
+
+
+def submit_job(
+    session: Session,
+    principal: Principal,
+    request: JobIn,
+    idempotency_key: str | None,
+    settings: Settings,
+) -> Job:
+    """Record a queued job, committed before returning; a repeated idempotency key returns the first."""
+    _require(principal, PERMISSION_TO_RUN[request.kind])
+    version = get_version(session, principal, request.scenario_id, request.version)
+    overrides = checked_overrides(request, settings)
+    request_sha256 = hashlib.sha256(
+        json.dumps({"version": version.id, "kind": request.kind, "overrides": overrides}, sort_keys=True).encode()
+    ).hexdigest()
+    if idempotency_key is not None:
+        existing = _job_by_idempotency_key(session, principal, idempotency_key, request_sha256)
+        if existing is not None:
+            return existing
+    job = Job(
+        organisation_id=principal.organisation_id,
+        scenario_version_id=version.id,
+        kind=request.kind,
+        overrides=overrides,
+        status=JobStatus.QUEUED,
+        idempotency_key=idempotency_key,
+        request_sha256=request_sha256,
+    )
+    session.add(job)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        if idempotency_key is not None:
+            existing = _job_by_idempotency_key(session, principal, idempotency_key, request_sha256)
+            if existing is not None:
+                return existing
+        raise
+    return job
+
+
+def _job_by_idempotency_key(
+    session: Session, principal: Principal, idempotency_key: str, request_sha256: str
+) -> Job | None:
+    job = session.scalar(
+        select(Job).where(Job.organisation_id == principal.organisation_id, Job.idempotency_key == idempotency_key)
+    )
+    if job is not None and job.request_sha256 != request_sha256:
+        raise Conflict("the Idempotency-Key was already used for a different request")
+    return job
+
+
+def checked_overrides(request: JobIn, settings: Settings) -> dict[str, Any]:
+    """The job's overrides as a plain dict, within the service's limits."""
+    overrides = request.overrides
+    problems: list[Problem] = []
+    if overrides.time_limit_s is not None and overrides.time_limit_s > settings.max_time_limit_s:
+        problems.append(
+            Problem(
+                "overrides",
+                None,
+                "time_limit_s",
+                f"must be at most {settings.max_time_limit_s:g} s on this service",
+            )
+        )
+    ranges = {"budget": overrides.budget, "standards": overrides.standards}
+    given = {name: text for name, text in ranges.items() if text is not None}
+    if request.kind == "sweep":
+        if len(given) != 1:
+            problems.append(Problem("overrides", None, None, "a sweep needs one of budget or standards"))
+        problems.extend(_sweep_range_problems(given, settings))
+    else:
+        problems.extend(Problem("overrides", None, name, "only sweeps take a range") for name in given)
+    if overrides.sensitivity and request.kind != "solve":
+        problems.append(Problem("overrides", None, "sensitivity", "only solves report sensitivity"))
+    if problems:
+        raise ScenarioInvalid(problems)
+    return overrides.as_dict()
+
+
+def _sweep_range_problems(ranges: dict[str, str], settings: Settings) -> list[Problem]:
+    problems = []
+    for name, text in ranges.items():
+        points = int(text.split(":")[2])
+        if not 2 <= points <= settings.max_sweep_points:
+            problems.append(
+                Problem(
+                    "overrides",
+                    None,
+                    name,
+                    f"a sweep takes 2 to {settings.max_sweep_points} points (got {points})",
+                )
+            )
+    return problems
+
+
+def get_job(session: Session, principal: Principal, job_id: int) -> Job:
+    _require(principal, Permission.READ_JOBS)
+    job = session.scalar(select(Job).where(Job.id == job_id, Job.organisation_id == principal.organisation_id))
+    if job is None:
+        raise NotFound(f"job {job_id} not found")
+    return job
+
+
+def list_jobs(
+    session: Session,
+    principal: Principal,
+    offset: int,
+    limit: int,
+    status: JobStatus | None,
+    scenario_id: int | None,
+) -> tuple[Sequence[Job], int]:
+    _require(principal, Permission.READ_JOBS)
+    conditions = [Job.organisation_id == principal.organisation_id]
+    if status is not None:
+        conditions.append(Job.status == status)
+    if scenario_id is not None:
+        conditions.append(
+            Job.scenario_version_id.in_(select(ScenarioVersion.id).where(ScenarioVersion.scenario_id == scenario_id))
+        )
+    total = session.scalar(select(func.count()).select_from(Job).where(*conditions))
+    jobs = session.scalars(select(Job).where(*conditions).order_by(Job.id.desc()).offset(offset).limit(limit)).all()
+    return jobs, int(total or 0)
+
+
+def wait_for_job(session: Session, job: Job, wait_s: float) -> Job:
+    """Poll until the job finishes or `wait_s` passes, holding no transaction between polls."""
+    deadline = time.monotonic() + wait_s
+    while job.status not in FINISHED_STATUSES and time.monotonic() < deadline:
+        session.commit()
+        time.sleep(min(JOB_POLL_INTERVAL_S, max(0.0, deadline - time.monotonic())))
+        session.refresh(job)
+    session.commit()
+    return job
+
+
+def cancel_job(session: Session, principal: Principal, job_id: int) -> Job:
+    """Cancel a queued or running job (a cancelled one is returned as it is)."""
+    job = get_job(session, principal, job_id)
+    _require(principal, PERMISSION_TO_RUN[job.kind])
+    now = utc_now()
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]))
+        .values(status=JobStatus.CANCELLED, finished_at=now, error="cancelled on request")
+    )
+    session.commit()
+    session.refresh(job)
+    if job.status != JobStatus.CANCELLED:
+        raise Conflict(f"job {job_id} has already finished ({job.status})")
+    return job
+
+
+def get_job_table(session: Session, principal: Principal, job_id: int, name: str) -> JobTable:
+    get_job(session, principal, job_id)
+    table = session.scalar(select(JobTable).where(JobTable.job_id == job_id, JobTable.name == name))
+    if table is None:
+        raise NotFound(f"job {job_id} has no table {name!r}")
+    return table
+
+
+def _require(principal: Principal, permission: Permission) -> None:
+    if not principal.can(permission):
+        raise Forbidden(f"the {principal.role} role may not {permission}")

@@ -1,0 +1,124 @@
+"""The FastAPI application: `create_app(settings)`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.db import create_db_engine, create_session_factory, upgrade_database
+from api.errors import Conflict, Forbidden, NotFound
+from api.logs import configure_logging
+from api.metrics import create_registry
+from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from api.routes import health, jobs, keys, scenarios
+from api.schemas import MessageResponse, ProblemsResponse
+from api.settings import Settings
+from api.worker import WorkerPool
+from models.scenario import ScenarioInvalid
+
+API_VERSION = "1.0.0"
+DESCRIPTION = """\
+Submit primary-care commissioning scenarios, run solves, deliverability checks and sweeps
+as durable jobs, and download their results. Every endpoint but `/healthz` and `/readyz`
+needs an API key, sent as `X-API-Key: KEY` or `Authorization: Bearer KEY`.
+"""
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": MessageResponse, "description": "No valid API key."},
+    403: {"model": MessageResponse, "description": "Your role may not do this."},
+    404: {"model": MessageResponse, "description": "Not found, or not visible to your organisation."},
+    409: {"model": MessageResponse, "description": "Conflicts with the resource's current state."},
+    413: {"model": MessageResponse, "description": "The request body is too large."},
+    422: {"model": ProblemsResponse, "description": "Invalid input, by table, row and column."},
+}
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    configure_logging(settings.log_level)
+    engine = create_db_engine(settings.database_url)
+    sessions = create_session_factory(engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.migrate_on_start:
+            await run_in_threadpool(upgrade_database, settings.database_url)
+        workers = WorkerPool(settings)
+        workers.start()
+        try:
+            yield
+        finally:
+            await run_in_threadpool(workers.stop)
+            engine.dispose()
+
+    app = FastAPI(
+        title="Primary-care commissioning API",
+        version=API_VERSION,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = sessions
+    app.state.registry = create_registry(sessions)
+
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    _add_error_handlers(app)
+
+    app.include_router(health.router)
+    for router in (scenarios.router, jobs.router, keys.router):
+        app.include_router(router, responses=ERROR_RESPONSES)
+    return app
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    def message(status_code: int) -> Any:
+        def handle(_request: Request, error: Exception) -> JSONResponse:
+            return JSONResponse({"detail": str(error)}, status_code=status_code)
+
+        return handle
+
+    app.add_exception_handler(NotFound, message(404))
+    app.add_exception_handler(Forbidden, message(403))
+    app.add_exception_handler(Conflict, message(409))
+    app.add_exception_handler(ScenarioInvalid, _invalid_scenario)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+
+
+def _invalid_scenario(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ScenarioInvalid)
+    problems = [problem.as_dict() for problem in error.problems]
+    return JSONResponse({"detail": problems}, status_code=422)
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
+    """FastAPI answers 400 to a body it cannot parse; report that as the 422 it is."""
+    assert isinstance(error, StarletteHTTPException)
+    if error.status_code == status.HTTP_400_BAD_REQUEST:
+        problem = {"table": "request", "row": None, "column": "body", "message": str(error.detail)}
+        return JSONResponse({"detail": [problem]}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    return await http_exception_handler(request, error)
+
+
+def _invalid_request(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    problems = [
+        {
+            "table": "request",
+            "row": None,
+            "column": ".".join(str(part) for part in item.get("loc", ())),
+            "message": str(item.get("msg", "invalid")),
+        }
+        for item in error.errors()
+    ]
+    return JSONResponse({"detail": problems}, status_code=422)

@@ -1,0 +1,177 @@
+"""Scenarios: immutable versions of a scenario document, and read-only shares."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
+
+from api import crud
+from api.deps import IdempotencyKey, Limit, Offset, PrincipalDep, ScenarioId, SessionDep, SettingsDep, VersionNumber
+from api.documents import accept_document, read_upload
+from api.orm import ScenarioVersion, Share
+from api.schemas import (
+    Page,
+    ScenarioDocument,
+    ScenarioOut,
+    ScenarioSummary,
+    ShareOut,
+    VersionOut,
+    VersionSummary,
+)
+
+router = APIRouter(prefix="/scenarios", tags=["scenarios"])
+
+DEFAULT_NAME = "untitled scenario"
+NameQuery = Annotated[str | None, Query(min_length=1, max_length=200, description="A name for the scenario.")]
+NameForm = Annotated[str | None, Form(min_length=1, max_length=200, description="A name for the scenario.")]
+ScenarioFile = Annotated[
+    UploadFile, File(description="An Excel workbook (.xlsx), a zip of CSVs (.zip) or a JSON file (.json).")
+]
+
+
+def summary_of(view: crud.ScenarioView) -> ScenarioSummary:
+    return ScenarioSummary(
+        id=view.scenario.id,
+        name=view.scenario.name,
+        owner=view.scenario.organisation.name,
+        access="owner" if view.is_owner else "shared",
+        latest_version=view.latest_version,
+        created_at=view.scenario.created_at,
+    )
+
+
+def scenario_out(view: crud.ScenarioView) -> ScenarioOut:
+    return ScenarioOut(
+        **summary_of(view).model_dump(),
+        versions=[version_summary(version) for version in view.scenario.versions],
+        shared_with=[share.organisation.name for share in view.scenario.shares] if view.is_owner else [],
+    )
+
+
+def version_summary(version: ScenarioVersion) -> VersionSummary:
+    return VersionSummary(number=version.number, scenario_hash=version.scenario_hash, created_at=version.created_at)
+
+
+def share_out(share: Share) -> ShareOut:
+    return ShareOut(organisation=share.organisation.name, created_at=share.created_at)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Create a scenario from a JSON document")
+def create_scenario(
+    body: ScenarioDocument,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    name: NameQuery = None,
+    idempotency_key: IdempotencyKey = None,
+) -> ScenarioOut:
+    accepted = accept_document(body.as_document(), settings)
+    view = crud.create_scenario(session, principal, name or DEFAULT_NAME, accepted, idempotency_key)
+    return scenario_out(view)
+
+
+@router.post(
+    "/upload",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a scenario from an Excel workbook or a zip of CSVs",
+)
+def upload_scenario(
+    file: ScenarioFile,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    name: NameForm = None,
+    idempotency_key: IdempotencyKey = None,
+) -> ScenarioOut:
+    accepted = accept_document(read_upload(file.filename, file.file, settings), settings)
+    view = crud.create_scenario(session, principal, name or file.filename or DEFAULT_NAME, accepted, idempotency_key)
+    return scenario_out(view)
+
+
+@router.get("", summary="List your scenarios and those shared with you")
+def list_scenarios(
+    session: SessionDep,
+    principal: PrincipalDep,
+    offset: Offset = 0,
+    limit: Limit = 20,
+) -> Page[ScenarioSummary]:
+    views, total = crud.list_scenarios(session, principal, offset, limit)
+    return Page(items=[summary_of(view) for view in views], total=total, offset=offset, limit=limit)
+
+
+@router.get("/{scenario_id}", summary="A scenario and its versions")
+def get_scenario(scenario_id: ScenarioId, session: SessionDep, principal: PrincipalDep) -> ScenarioOut:
+    return scenario_out(crud.get_scenario(session, principal, scenario_id))
+
+
+@router.delete("/{scenario_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a scenario")
+def delete_scenario(scenario_id: ScenarioId, session: SessionDep, principal: PrincipalDep) -> None:
+    crud.delete_scenario(session, principal, scenario_id)
+
+
+@router.post(
+    "/{scenario_id}/versions",
+    status_code=status.HTTP_201_CREATED,
+    summary="Save a new version from a JSON document",
+    responses={200: {"model": VersionSummary, "description": "The document is the latest version already."}},
+)
+def add_version(
+    scenario_id: ScenarioId,
+    body: ScenarioDocument,
+    response: Response,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+) -> VersionSummary:
+    accepted = accept_document(body.as_document(), settings)
+    version, created = crud.add_version(session, principal, scenario_id, accepted)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return version_summary(version)
+
+
+@router.post(
+    "/{scenario_id}/versions/upload",
+    status_code=status.HTTP_201_CREATED,
+    summary="Save a new version from an Excel workbook or a zip of CSVs",
+    responses={200: {"model": VersionSummary, "description": "The document is the latest version already."}},
+)
+def upload_version(
+    scenario_id: ScenarioId,
+    file: ScenarioFile,
+    response: Response,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+) -> VersionSummary:
+    accepted = accept_document(read_upload(file.filename, file.file, settings), settings)
+    version, created = crud.add_version(session, principal, scenario_id, accepted)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return version_summary(version)
+
+
+@router.get("/{scenario_id}/versions/{number}", summary="One version, with its document")
+def get_version(
+    scenario_id: ScenarioId, number: VersionNumber, session: SessionDep, principal: PrincipalDep
+) -> VersionOut:
+    version = crud.get_version(session, principal, scenario_id, number)
+    return VersionOut(**version_summary(version).model_dump(), document=version.document)
+
+
+@router.get("/{scenario_id}/shares", summary="Organisations the scenario is shared with")
+def list_shares(scenario_id: ScenarioId, session: SessionDep, principal: PrincipalDep) -> list[ShareOut]:
+    return [share_out(share) for share in crud.list_shares(session, principal, scenario_id)]
+
+
+@router.put("/{scenario_id}/shares/{organisation}", summary="Share the scenario read-only with an organisation")
+def share_scenario(
+    scenario_id: ScenarioId, organisation: str, session: SessionDep, principal: PrincipalDep
+) -> ShareOut:
+    return share_out(crud.share_scenario(session, principal, scenario_id, organisation))
+
+
+@router.delete("/{scenario_id}/shares/{organisation}", status_code=status.HTTP_204_NO_CONTENT, summary="Stop sharing")
+def unshare_scenario(scenario_id: ScenarioId, organisation: str, session: SessionDep, principal: PrincipalDep) -> None:
+    crud.unshare_scenario(session, principal, scenario_id, organisation)

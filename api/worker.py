@@ -1,0 +1,376 @@
+"""Job workers: processes that claim queued jobs from the database under a lease and run
+each one in a child process with a hard wall-clock limit.
+
+Every state change is a guarded UPDATE, so a job completes exactly once: a worker writes
+its result only while it still holds the job's lease, and a job whose worker died (its
+lease expired) is put back in the queue for another worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import signal
+import sys
+import threading
+import time
+import types
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.db import create_db_engine, create_session_factory
+from api.logs import configure_logging
+from api.orm import Job, JobStatus, JobTable, ScenarioVersion, utc_now
+from api.serialise import frame_to_stored, json_safe
+from api.settings import Settings
+from models.scenario import ScenarioInvalid
+from optimiser.execution import (
+    Executor,
+    RunCancelled,
+    RunError,
+    make_executor,
+    run_with_time_limit,
+    start_process_server,
+)
+
+if TYPE_CHECKING:
+    from optimiser.jobs import JobOutcome
+
+logger = logging.getLogger(__name__)
+
+STOP_GRACE_S = 10.0
+WATCH_INTERVAL_S = 0.5
+DATABASE_RETRY_S = 5.0
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    id: int
+    lease_token: str
+    kind: str
+    overrides: dict[str, Any]
+    document: dict[str, Any]
+
+
+def claim_next_job(session: Session, lease_s: float) -> ClaimedJob | None:
+    """Take the oldest queued job, if any, under a new lease."""
+    candidate = session.scalar(
+        select(Job.id).where(Job.status == JobStatus.QUEUED).order_by(Job.id).limit(1).with_for_update(skip_locked=True)
+    )
+    if candidate is None:
+        session.commit()
+        return None
+    now = utc_now()
+    lease_token = uuid.uuid4().hex
+    claimed = session.connection().execute(
+        update(Job)
+        .where(Job.id == candidate, Job.status == JobStatus.QUEUED)
+        .values(
+            status=JobStatus.RUNNING,
+            lease_token=lease_token,
+            lease_expires_at=now + timedelta(seconds=lease_s),
+            heartbeat_at=now,
+            started_at=now,
+            attempts=Job.attempts + 1,
+        )
+    )
+    session.commit()
+    if claimed.rowcount != 1:
+        return None
+    job = session.get_one(Job, candidate)
+    document = session.scalar(select(ScenarioVersion.document).where(ScenarioVersion.id == job.scenario_version_id))
+    session.commit()
+    return ClaimedJob(
+        id=job.id,
+        lease_token=lease_token,
+        kind=str(job.kind),
+        overrides=dict(job.overrides),
+        document=dict(document or {}),
+    )
+
+
+def _holding_lease(job_id: int, lease_token: str) -> Any:
+    return (Job.id == job_id) & (Job.lease_token == lease_token) & (Job.status == JobStatus.RUNNING)
+
+
+def renew_lease(session: Session, job_id: int, lease_token: str, lease_s: float) -> bool:
+    """Extend the lease; False if the job was cancelled or taken over meanwhile."""
+    now = utc_now()
+    renewed = session.connection().execute(
+        update(Job)
+        .where(_holding_lease(job_id, lease_token))
+        .values(heartbeat_at=now, lease_expires_at=now + timedelta(seconds=lease_s))
+    )
+    session.commit()
+    return renewed.rowcount == 1
+
+
+def release_job(session: Session, job_id: int, lease_token: str) -> None:
+    """Put an unfinished job back in the queue (its worker is stopping); not an attempt."""
+    session.connection().execute(
+        update(Job)
+        .where(_holding_lease(job_id, lease_token))
+        .values(
+            status=JobStatus.QUEUED,
+            lease_token=None,
+            lease_expires_at=None,
+            started_at=None,
+            attempts=Job.attempts - 1,
+        )
+    )
+    session.commit()
+
+
+def finish_job(
+    session: Session,
+    job_id: int,
+    lease_token: str,
+    *,
+    status: JobStatus,
+    duration_s: float,
+    result: dict[str, Any] | None = None,
+    tables: dict[str, Any] | None = None,
+    error: str | None = None,
+) -> bool:
+    """Record the outcome, only if this worker still holds the job; True if recorded."""
+    finished = session.connection().execute(
+        update(Job)
+        .where(_holding_lease(job_id, lease_token))
+        .values(
+            status=status,
+            result=json_safe(result) if result is not None else None,
+            error=error,
+            finished_at=utc_now(),
+            duration_s=duration_s,
+            lease_expires_at=None,
+        )
+    )
+    if finished.rowcount != 1:
+        session.rollback()
+        return False
+    for position, (name, frame) in enumerate((tables or {}).items()):
+        columns, rows = frame_to_stored(frame)
+        session.add(
+            JobTable(job_id=job_id, name=str(name), position=position, columns=columns, row_count=len(rows), rows=rows)
+        )
+    session.commit()
+    return True
+
+
+def requeue_expired_jobs(session: Session, max_attempts: int) -> int:
+    """Requeue running jobs whose worker stopped renewing the lease; fail those that have
+    been started `max_attempts` times. Returns how many jobs were requeued or failed."""
+    now = utc_now()
+    expired = (Job.status == JobStatus.RUNNING) & (Job.lease_expires_at < now)
+    failed = session.connection().execute(
+        update(Job)
+        .where(expired, Job.attempts >= max_attempts)
+        .values(
+            status=JobStatus.FAILED,
+            error=f"the job's worker stopped {max_attempts} times before it finished",
+            finished_at=now,
+            lease_token=None,
+            lease_expires_at=None,
+        )
+    )
+    requeued = session.connection().execute(
+        update(Job)
+        .where(expired)
+        .values(status=JobStatus.QUEUED, lease_token=None, lease_expires_at=None, started_at=None)
+    )
+    session.commit()
+    count = failed.rowcount + requeued.rowcount
+    if count:
+        logger.warning("requeued or failed jobs whose worker stopped", extra={"jobs": count})
+    return count
+
+
+class Heartbeat:
+    """Renews a running job's lease, and asks the run to stop if the job was cancelled or
+    taken over, or the worker is stopping."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        claimed: ClaimedJob,
+        settings: Settings,
+        stopping: threading.Event,
+    ) -> None:
+        self.cancel = threading.Event()
+        self.worker_stopping = False
+        self._done = threading.Event()
+        self._sessions = sessions
+        self._claimed = claimed
+        self._settings = settings
+        self._stopping = stopping
+        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{claimed.id}", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        renew_every = self._settings.job_lease_s / 3
+        next_renewal = time.monotonic() + renew_every
+        while not self._done.wait(min(renew_every, WATCH_INTERVAL_S)):
+            if self._stopping.is_set():
+                self.worker_stopping = True
+                self.cancel.set()
+                return
+            if time.monotonic() < next_renewal:
+                continue
+            next_renewal = time.monotonic() + renew_every
+            try:
+                with self._sessions() as session:
+                    held = renew_lease(session, self._claimed.id, self._claimed.lease_token, self._settings.job_lease_s)
+            except SQLAlchemyError:
+                logger.exception("renewing a job's lease failed; retrying", extra={"job_id": self._claimed.id})
+                continue
+            if not held:
+                self.cancel.set()
+                return
+
+
+def run_claimed_job(
+    sessions: sessionmaker[Session],
+    claimed: ClaimedJob,
+    settings: Settings,
+    heartbeat: Heartbeat,
+    executor: Executor | None,
+) -> None:
+    """Run the job and record how it ended (unless it was cancelled or taken over)."""
+    started = time.monotonic()
+    outcome: dict[str, Any]
+    try:
+        run = _run(claimed, settings, heartbeat.cancel, executor)
+        outcome = {"status": JobStatus.SUCCEEDED, "result": run.result, "tables": run.tables}
+    except ScenarioInvalid as invalid:
+        outcome = {
+            "status": JobStatus.FAILED,
+            "error": "the scenario is invalid: " + "; ".join(str(p) for p in invalid.problems),
+            "result": {
+                "status": "invalid",
+                "problems": [problem.as_dict() for problem in invalid.problems],
+            },
+        }
+    except RunCancelled:
+        if heartbeat.worker_stopping:
+            with sessions() as session:
+                release_job(session, claimed.id, claimed.lease_token)
+            logger.info("released a job back to the queue", extra={"job_id": claimed.id})
+        return
+    except RunError as error:
+        outcome = {"status": JobStatus.FAILED, "error": str(error)}
+    except Exception as error:  # e.g. a Dask cluster's own errors: fail the job, keep the worker
+        logger.exception("a job's run failed unexpectedly", extra={"job_id": claimed.id})
+        outcome = {"status": JobStatus.FAILED, "error": f"the run failed: {type(error).__name__}: {error}"}
+    duration_s = time.monotonic() - started
+    with sessions() as session:
+        recorded = finish_job(session, claimed.id, claimed.lease_token, duration_s=duration_s, **outcome)
+    logger.info(
+        "job finished" if recorded else "job result discarded: the job was cancelled or taken over",
+        extra={"job_id": claimed.id, "status": str(outcome["status"]), "duration_s": round(duration_s, 3)},
+    )
+
+
+def _run(claimed: ClaimedJob, settings: Settings, cancel: threading.Event, executor: Executor | None) -> JobOutcome:
+    arguments = (claimed.kind, claimed.document, claimed.overrides, settings.job_time_limit_s)
+    if executor is None:
+        return run_with_time_limit(*arguments, cancel=cancel)
+    future = executor.submit(run_with_time_limit, *arguments)
+    while not cancel.wait(WATCH_INTERVAL_S):
+        if future.done():
+            outcome: JobOutcome = future.result()
+            return outcome
+    future.cancel()
+    raise RunCancelled()
+
+
+def work(settings: Settings, stop_signal: Connection) -> None:
+    """A worker process: claim and run jobs until `stop_signal` closes (the API stopped or
+    died) or SIGTERM arrives. A job running then goes back to the queue."""
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the API, which stops us
+    threading.Thread(target=_stop_when_closed, args=(stop_signal, stopping), daemon=True).start()
+    # Every run's process would otherwise re-run the API's main script (seconds of imports)
+    # before starting; runs need nothing from it.
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    configure_logging(settings.log_level)
+    engine = create_db_engine(settings.database_url)
+    sessions = create_session_factory(engine)
+    if settings.dask_address:
+        executor: Executor | None = make_executor(dask_address=settings.dask_address)
+    else:
+        executor = None
+        start_process_server()
+    next_requeue = 0.0
+    try:
+        while not stopping.is_set():
+            try:
+                if time.monotonic() >= next_requeue:
+                    with sessions() as session:
+                        requeue_expired_jobs(session, settings.job_max_attempts)
+                    next_requeue = time.monotonic() + settings.job_lease_s / 2
+                with sessions() as session:
+                    claimed = claim_next_job(session, settings.job_lease_s)
+                if claimed is None:
+                    stopping.wait(settings.job_poll_interval_s)
+                    continue
+                logger.info("job started", extra={"job_id": claimed.id, "kind": claimed.kind})
+                with Heartbeat(sessions, claimed, settings, stopping) as heartbeat:
+                    run_claimed_job(sessions, claimed, settings, heartbeat, executor)
+            except SQLAlchemyError:
+                # The database is unreachable or busy; a job in hand is requeued when its lease expires.
+                logger.exception("a worker's database work failed; retrying")
+                stopping.wait(DATABASE_RETRY_S)
+    finally:
+        if executor is not None:
+            executor.shutdown()
+        engine.dispose()
+
+
+def _stop_when_closed(stop_signal: Connection, stopping: threading.Event) -> None:
+    """The API never writes to `stop_signal`; it becomes readable when the API closes its
+    end or dies."""
+    stop_signal.poll(None)
+    stopping.set()
+
+
+class WorkerPool:
+    """The job worker processes started alongside the API."""
+
+    def __init__(self, settings: Settings) -> None:
+        context = multiprocessing.get_context("spawn")
+        stop_signal, self._stop_sender = context.Pipe(duplex=False)
+        self._processes = [
+            context.Process(target=work, args=(settings, stop_signal), name=f"commission-worker-{number}")
+            for number in range(settings.workers)
+        ]
+        self._stop_signal = stop_signal
+
+    def start(self) -> None:
+        for process in self._processes:
+            process.start()
+        self._stop_signal.close()
+
+    def stop(self) -> None:
+        """Tell every worker to stop (running jobs go back to the queue) and wait for them."""
+        self._stop_sender.close()
+        deadline = time.monotonic() + STOP_GRACE_S
+        for process in self._processes:
+            process.join(max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                process.kill()
+                process.join()

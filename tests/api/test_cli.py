@@ -1,0 +1,49 @@
+"""The service's commands: `commission db upgrade` and `commission keys create`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, select
+from typer.testing import CliRunner
+
+from api import crud
+from api.cli import app
+from api.db import create_db_engine, create_session_factory
+from api.orm import ApiKey
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("COMMISSION_DATABASE_URL", url)
+    return url
+
+
+def test_db_upgrade_creates_the_schema(database_url: str) -> None:
+    result = CliRunner().invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    engine = create_engine(database_url)
+    tables = set(inspect(engine).get_table_names())
+    engine.dispose()
+    assert {"organisations", "api_keys", "scenarios", "scenario_versions", "shares", "jobs", "job_tables"} <= tables
+
+
+def test_keys_create_prints_a_working_key_once(database_url: str) -> None:
+    result = CliRunner().invoke(app, ["keys", "create", "--org", "birmingham-icb", "--role", "admin"])
+    assert result.exit_code == 0, result.output
+    token = result.stdout.strip().splitlines()[-1]
+    engine = create_db_engine(database_url)
+    with create_session_factory(engine)() as session:
+        principal = crud.authenticate(session, token)
+        stored = session.scalars(select(ApiKey.secret_sha256)).all()
+    engine.dispose()
+    assert principal is not None
+    assert (principal.organisation_name, principal.role) == ("birmingham-icb", "admin")
+    assert token not in stored
+
+
+def test_keys_create_rejects_an_unknown_role(database_url: str) -> None:
+    result = CliRunner().invoke(app, ["keys", "create", "--org", "x", "--role", "superuser"])
+    assert result.exit_code != 0

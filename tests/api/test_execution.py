@@ -1,0 +1,64 @@
+"""The execution layer: fresh processes, hard time limits, cancellation, executors."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from models.scenario import ScenarioInvalid
+from optimiser.execution import RunCancelled, RunTimedOut, make_executor, run_with_time_limit
+from optimiser.io import read_document
+from optimiser.jobs import run_job
+from tests.api.helpers import TINY
+
+
+@pytest.fixture(scope="module")
+def tiny() -> dict:
+    return read_document(TINY)
+
+
+def test_a_run_in_a_fresh_process_matches_a_direct_run(tiny: dict) -> None:
+    outcome = run_with_time_limit("solve", tiny, {"budget_gbp": 45_000}, 60)
+    direct = run_job("solve", tiny, {"budget_gbp": 45_000})
+    assert outcome.result["objective_value"] == pytest.approx(direct.result["objective_value"], rel=1e-9)
+    assert set(outcome.tables) == set(direct.tables)
+
+
+def test_a_run_past_its_limit_is_killed(tiny: dict) -> None:
+    with pytest.raises(RunTimedOut, match=r"hard limit of 0\.01 s"):
+        run_with_time_limit("solve", tiny, None, 0.01)
+
+
+def test_a_cancelled_run_stops(tiny: dict) -> None:
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(RunCancelled):
+        run_with_time_limit("solve", tiny, None, 60, cancel=cancel)
+
+
+def test_bad_input_raises_scenario_invalid_from_the_child(tiny: dict) -> None:
+    with pytest.raises(ScenarioInvalid) as raised:
+        run_with_time_limit("solve", tiny, {"standards_fraction": 7}, 60)
+    assert raised.value.problems[0].column == "standards_fraction"
+
+
+def test_the_local_pool_runs_jobs(tiny: dict) -> None:
+    executor = make_executor(workers=2)
+    try:
+        futures = [executor.submit(run_with_time_limit, "solve", tiny, None, 60) for _ in range(3)]
+        values = {round(future.result(timeout=120).result["objective_value"], 6) for future in futures}
+    finally:
+        executor.shutdown()
+    assert values == {round(run_job("solve", tiny).result["objective_value"], 6)}
+
+
+def test_a_dask_cluster_runs_jobs(tiny: dict) -> None:
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:
+        executor = make_executor(dask_address=cluster.scheduler_address)
+        try:
+            outcome = executor.submit(run_with_time_limit, "solve", tiny, None, 60).result(timeout=120)
+        finally:
+            executor.shutdown()
+    assert outcome.result["objective_value"] == pytest.approx(run_job("solve", tiny).result["objective_value"])

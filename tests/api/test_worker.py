@@ -1,0 +1,174 @@
+"""Job leases: claiming, renewal, requeueing and the exactly-once result write."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pandas as pd
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.db import create_db_engine, create_session_factory
+from api.orm import Job, JobStatus, JobTable, Organisation, Scenario, ScenarioVersion, utc_now
+from api.worker import claim_next_job, finish_job, release_job, renew_lease, requeue_expired_jobs
+from tests.api.helpers import example_document
+
+LEASE_S = 30.0
+
+
+@pytest.fixture
+def sessions(migrated_database: str) -> Iterator[sessionmaker[Session]]:
+    engine = create_db_engine(migrated_database)
+    yield create_session_factory(engine)
+    engine.dispose()
+
+
+def queue_jobs(sessions: sessionmaker[Session], count: int) -> list[int]:
+    with sessions() as session:
+        organisation = Organisation(name="worker-tests")
+        scenario = Scenario(organisation=organisation, name="s")
+        version = ScenarioVersion(scenario=scenario, number=1, document=example_document(), scenario_hash="0" * 64)
+        session.add(version)
+        session.flush()
+        jobs = [
+            Job(
+                organisation_id=organisation.id,
+                scenario_version_id=version.id,
+                kind="solve",
+                overrides={},
+                status=JobStatus.QUEUED,
+                request_sha256="0" * 64,
+            )
+            for _ in range(count)
+        ]
+        session.add_all(jobs)
+        session.commit()
+        return [job.id for job in jobs]
+
+
+def job_row(sessions: sessionmaker[Session], job_id: int) -> Job:
+    with sessions() as session:
+        return session.get_one(Job, job_id)
+
+
+def expire_lease(sessions: sessionmaker[Session], job_id: int) -> None:
+    with sessions() as session:
+        session.execute(update(Job).where(Job.id == job_id).values(lease_expires_at=utc_now() - timedelta(seconds=1)))
+        session.commit()
+
+
+def test_a_job_is_claimed_once_and_finished_once(sessions: sessionmaker[Session]) -> None:
+    [job_id] = queue_jobs(sessions, 1)
+    with sessions() as session:
+        claimed = claim_next_job(session, LEASE_S)
+        assert claimed is not None
+        assert claimed.document == example_document()
+        assert claim_next_job(session, LEASE_S) is None
+    running = job_row(sessions, job_id)
+    assert (running.status, running.attempts) == (JobStatus.RUNNING, 1)
+    assert running.lease_expires_at is not None and running.lease_expires_at > utc_now()
+
+    with sessions() as session:
+        assert renew_lease(session, job_id, claimed.lease_token, LEASE_S)
+        assert not finish_job(session, job_id, "someone-else", status=JobStatus.SUCCEEDED, duration_s=1.0)
+        table = pd.DataFrame({"practice_id": ["P1"], "spend": [float("nan")]})
+        assert finish_job(
+            session,
+            job_id,
+            claimed.lease_token,
+            status=JobStatus.SUCCEEDED,
+            duration_s=1.0,
+            result={"status": "optimal", "objective_value": float("inf")},
+            tables={"spend": table},
+        )
+        assert not finish_job(session, job_id, claimed.lease_token, status=JobStatus.FAILED, duration_s=1.0)
+        assert not renew_lease(session, job_id, claimed.lease_token, LEASE_S)
+        stored = session.scalars(select(JobTable).where(JobTable.job_id == job_id)).all()
+        assert [(t.name, t.columns, t.rows) for t in stored] == [("spend", ["practice_id", "spend"], [["P1", None]])]
+    finished = job_row(sessions, job_id)
+    assert finished.status == JobStatus.SUCCEEDED
+    assert finished.result == {"status": "optimal", "objective_value": None}
+
+
+def test_a_cancelled_job_keeps_no_result(sessions: sessionmaker[Session]) -> None:
+    [job_id] = queue_jobs(sessions, 1)
+    with sessions() as session:
+        claimed = claim_next_job(session, LEASE_S)
+        assert claimed is not None
+        session.execute(update(Job).where(Job.id == job_id).values(status=JobStatus.CANCELLED))
+        session.commit()
+        assert not renew_lease(session, job_id, claimed.lease_token, LEASE_S)
+        assert not finish_job(session, job_id, claimed.lease_token, status=JobStatus.SUCCEEDED, duration_s=1.0)
+    assert job_row(sessions, job_id).status == JobStatus.CANCELLED
+
+
+def test_an_expired_lease_is_requeued_and_the_old_worker_cannot_finish(sessions: sessionmaker[Session]) -> None:
+    [job_id] = queue_jobs(sessions, 1)
+    with sessions() as session:
+        first = claim_next_job(session, LEASE_S)
+        assert first is not None
+        assert requeue_expired_jobs(session, max_attempts=3) == 0
+    expire_lease(sessions, job_id)
+    with sessions() as session:
+        assert requeue_expired_jobs(session, max_attempts=3) == 1
+        assert job_row(sessions, job_id).status == JobStatus.QUEUED
+        second = claim_next_job(session, LEASE_S)
+        assert second is not None
+        assert not finish_job(session, job_id, first.lease_token, status=JobStatus.SUCCEEDED, duration_s=1.0)
+        assert finish_job(session, job_id, second.lease_token, status=JobStatus.SUCCEEDED, duration_s=1.0)
+    assert job_row(sessions, job_id).attempts == 2
+
+
+def test_a_job_whose_worker_keeps_dying_fails(sessions: sessionmaker[Session]) -> None:
+    [job_id] = queue_jobs(sessions, 1)
+    for _ in range(2):
+        with sessions() as session:
+            assert claim_next_job(session, LEASE_S) is not None
+        expire_lease(sessions, job_id)
+        with sessions() as session:
+            requeue_expired_jobs(session, max_attempts=2)
+    failed = job_row(sessions, job_id)
+    assert failed.status == JobStatus.FAILED
+    assert failed.error == "the job's worker stopped 2 times before it finished"
+
+
+def test_a_stopping_worker_releases_its_job(sessions: sessionmaker[Session]) -> None:
+    [job_id] = queue_jobs(sessions, 1)
+    with sessions() as session:
+        claimed = claim_next_job(session, LEASE_S)
+        assert claimed is not None
+        release_job(session, job_id, claimed.lease_token)
+    released = job_row(sessions, job_id)
+    assert (released.status, released.attempts, released.lease_token) == (JobStatus.QUEUED, 0, None)
+
+
+def test_concurrent_claims_never_share_a_job(migrated_database: str, sessions: sessionmaker[Session]) -> None:
+    job_ids = queue_jobs(sessions, 12)
+    claims: list[int] = []
+    lock = threading.Lock()
+
+    def claim_all() -> None:
+        engine = create_db_engine(migrated_database)
+        own_sessions = create_session_factory(engine)
+        while True:
+            with own_sessions() as session:
+                claimed = claim_next_job(session, LEASE_S)
+            if claimed is None:
+                with own_sessions() as session:
+                    queued = session.scalar(select(Job.id).where(Job.status == JobStatus.QUEUED).limit(1))
+                if queued is None:
+                    break
+                continue
+            with lock:
+                claims.append(claimed.id)
+        engine.dispose()
+
+    threads = [threading.Thread(target=claim_all) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(claims) == sorted(job_ids)
