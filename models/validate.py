@@ -68,6 +68,10 @@ def _validate_settings(raw: Any, problems: list[Problem]) -> ScenarioSettings | 
         for item in error.errors():
             column = ".".join(str(part) for part in item["loc"]) or None
             message = item["msg"].removeprefix("Value error, ")
+            if column is None:
+                # Cross-field rules ("X is required when ...") name their setting first.
+                named = message.split(" ", 1)[0]
+                column = named if named in ScenarioSettings.model_fields else None
             if item["type"] == "extra_forbidden":
                 message = f"unknown setting (known: {', '.join(ScenarioSettings.model_fields)})"
             problems.append(Problem(SETTINGS_TABLE, None, column, message))

@@ -153,9 +153,9 @@ def test_missing_column_table_and_undeliverable_service() -> None:
 def test_settings_problems() -> None:
     document = rich_document()
     document["settings"] = {"budget_mode": "per_practice"}
-    assert any(
-        "offer_rate_gbp_per_weighted_patient is required when budget_mode is per_practice" in m
-        for m in problems_of(document)
+    assert (
+        "settings setting offer_rate_gbp_per_weighted_patient: offer_rate_gbp_per_weighted_patient is required "
+        "when budget_mode is per_practice" in problems_of(document)
     )
     document["settings"] = {"budget_gbp": 10, "budgett": 5}
     assert any(m.startswith("settings setting budgett: unknown setting") for m in problems_of(document))
