@@ -68,7 +68,7 @@ def user_errors(as_json: bool) -> Iterator[None]:
         raise
     except OSError as error:
         fail(EXIT_OTHER, f"{error.strerror or error}: {error.filename or ''}".rstrip(": "))
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - last resort: a clear line, never a stack trace
         fail(EXIT_OTHER, f"unexpected failure ({type(error).__name__}): {error}")
 
 

@@ -1,0 +1,530 @@
+"""PROTOTYPE (not used by the product): compile the programme straight to matrices with numpy.
+
+The product builds a Pyomo model (one Python expression per row) and compiles it with
+``LinearStandardFormCompiler``; at England scale that costs more than HiGHS' solve (see
+``bench/README.md``). This module builds the *same* LP — same rows (rule, index), same
+columns (variable, index), same coefficients and bounds, and the same row and column order
+as the Pyomo compiler produces — with vectorised numpy from ``ProgrammeData``, and returns
+a ``CompiledProgramme`` that the rest of the product (results, explain, sweep) can use
+unchanged. ``python -m bench.fastbuild`` checks the equivalence on synthetic scenarios and
+times both paths.
+
+It is a proposal for the lead: to adopt it, ``CompiledProgramme`` would take the arrays
+from here instead of compiling ``model`` (the Pyomo model could still be built on demand,
+e.g. for documentation or for exporting), and a test would assert equivalence as below.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+import highspy
+import numpy as np
+import pyomo.environ as pyo
+import scipy.sparse as sp
+
+from models.formulation import ProgrammeData, derive
+from models.scenario import Scenario
+from optimiser.solver import INF, CompiledProgramme, _positions
+
+_EQUAL, _UPPER, _LOWER = 0, 1, -1
+
+
+class _Columns:
+    """Columns of one variable family: keys in index order, and a lookup key -> column number."""
+
+    def __init__(self) -> None:
+        self.families: dict[str, list[Any]] = {}
+        self.lookup: dict[str, dict[Any, int]] = {}
+        self.lower: dict[str, np.ndarray] = {}
+        self.upper: dict[str, np.ndarray] = {}
+        self.integer: dict[str, bool] = {}
+
+    def add(self, name: str, keys: list[Any], integer: bool = False) -> None:
+        self.families[name] = keys
+        self.lookup[name] = {k: i for i, k in enumerate(keys)}
+        self.integer[name] = integer
+
+
+class _Rows:
+    """Rows accumulated family by family as COO triplets over (family, local column) pairs."""
+
+    def __init__(self) -> None:
+        self.rule: list[np.ndarray] = []
+        self.key: list[Any] = []
+        self.kind: list[np.ndarray] = []
+        self.rhs: list[np.ndarray] = []
+        self.entries: list[tuple[np.ndarray, str, np.ndarray, np.ndarray]] = []  # (row, family, local col, coef)
+        self.count = 0
+
+    def add(self, rule: str, keys: list[Any], kind: int, rhs: np.ndarray, terms: list[tuple]) -> None:
+        n = len(keys)
+        if n == 0:
+            return
+        base = self.count
+        self.rule.append(np.full(n, rule, dtype=object))
+        self.key.extend(keys)
+        self.kind.append(np.full(n, kind, dtype=np.int8))
+        self.rhs.append(np.asarray(rhs, dtype=float))
+        for local_row, family, local_col, coef in terms:
+            self.entries.append((base + np.asarray(local_row), family, np.asarray(local_col), np.asarray(coef, float)))
+        self.count += n
+
+
+def compile_direct(scenario: Scenario, data: ProgrammeData | None = None) -> CompiledProgramme:
+    """A ``CompiledProgramme`` for ``scenario`` built without Pyomo expressions (same LP as the Pyomo path)."""
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    d = data or derive(scenario)
+    settings = scenario.settings
+    P, S, R = d.practices, d.services, d.roles
+    n_p, n_s, n_r = len(P), len(S), len(R)
+    p_of = {p: i for i, p in enumerate(P)}
+    r_of = {r: i for i, r in enumerate(R)}
+    s_of = {s: i for i, s in enumerate(S)}
+    pcn_index = {n: i for i, n in enumerate(d.pcns)}
+    practice_pcn = np.array([pcn_index[d.pcn_of[p]] for p in P])
+
+    cost = np.array([d.cost[r] for r in R])
+    clin = np.array([d.clinical_minutes[r] for r in R])
+    cap = np.array([d.contact_cap_per_fte.get(r, np.nan) for r in R])
+    delivers = np.array([bool(d.services_for_role.get(r)) for r in R])
+    cpp = np.array([d.contacts_per_patient[s] for s in S])
+    eligible = _eligible(d, P, S)
+    staff_prac = np.zeros((n_p, n_r))
+    for (p, r), fte in d.staff_practice.items():
+        staff_prac[p_of[p], r_of[r]] = fte
+
+    # skill pairs in DELIVERY order: services in order, roles in skill_mix order within a service
+    pair_s = np.array([s_of[s] for s in S for _r in d.roles_for_service[s]], dtype=np.int64)
+    pair_r = np.array([r_of[r] for s in S for r in d.roles_for_service[s]], dtype=np.int64)
+    pair_min = np.array([d.skill_minutes[s, r] for s in S for r in d.roles_for_service[s]])
+    n_pairs = len(pair_s)
+
+    # --- columns (local numbering per family, in each family's index order) ------------------------------
+    cols = _Columns()
+    cols.add("cov", [(p, s) for p in P for s in S])
+    cols.add("x", [(p, S[pair_s[k]], R[pair_r[k]]) for p in P for k in range(n_pairs)])
+    cols.add("h", [(p, r) for p in P for r in R])
+    deployable = np.array([[(d.pcn_of[p], r) in d.staff_pcn for r in R] for p in P], dtype=bool).reshape(n_p, n_r)
+    dep_p, dep_r = np.nonzero(deployable)
+    cols.add("e", [(P[i], R[j]) for i, j in zip(dep_p, dep_r, strict=True)])
+    e_local = np.full((n_p, n_r), -1, dtype=np.int64)
+    e_local[dep_p, dep_r] = np.arange(len(dep_p))
+    cols.add("claim", list(P))
+    arrs = set(d.arrs_roles)
+    step_units = [(u, r) for r in R if r in d.fte_step for u in (d.pcns if r in arrs else P)]
+    cols.add("k", step_units, integer=True)
+
+    def cov_col(pi: np.ndarray, si: np.ndarray) -> np.ndarray:
+        return pi * n_s + si
+
+    def h_col(pi: np.ndarray, ri: np.ndarray) -> np.ndarray:
+        return pi * n_r + ri
+
+    rows = _Rows()
+    ps_s = np.tile(np.arange(n_s), n_p)
+    ps_keys = cols.families["cov"]
+    # activity[p,s]: Σ_r x[p,s,r] − cpp[s] cov[p,s] = 0
+    x_p = np.repeat(np.arange(n_p), n_pairs)
+    x_pair = np.tile(np.arange(n_pairs), n_p)
+    rows.add(
+        "activity",
+        ps_keys,
+        _EQUAL,
+        np.zeros(n_p * n_s),
+        [
+            (cov_col(x_p, pair_s[x_pair]), "x", np.arange(n_p * n_pairs), np.ones(n_p * n_pairs)),
+            (np.arange(n_p * n_s), "cov", np.arange(n_p * n_s), -cpp[ps_s]),
+        ],
+    )
+    min_cov = np.array([d.min_coverage[s] for s in S])
+    max_cov = np.array([d.max_coverage[s] for s in S])
+    flat_e = eligible.reshape(-1)
+    rows.add(
+        "min_standard",
+        ps_keys,
+        _LOWER,
+        min_cov[ps_s] * flat_e,
+        [(np.arange(n_p * n_s), "cov", np.arange(n_p * n_s), np.ones(n_p * n_s))],
+    )
+    rows.add(
+        "max_coverage",
+        ps_keys,
+        _UPPER,
+        max_cov[ps_s] * flat_e,
+        [(np.arange(n_p * n_s), "cov", np.arange(n_p * n_s), np.ones(n_p * n_s))],
+    )
+
+    def workforce_rows(rule: str, role_mask: np.ndarray, per_fte: np.ndarray, x_coef: np.ndarray) -> None:
+        # Σ_s coef x[p,s,r] − per_fte[r] (h[p,r] + e[p,r]) ≤ per_fte[r] staff_prac[p,r]
+        roles = np.nonzero(role_mask)[0]
+        slot = np.full(n_r, -1)
+        slot[roles] = np.arange(len(roles))
+        rp = np.repeat(np.arange(n_p), len(roles))
+        rr = np.tile(roles, n_p)
+        keys = [(P[i], R[j]) for i, j in zip(rp, rr, strict=True)]
+        local = np.arange(len(keys))
+        keep = slot[pair_r[x_pair]] >= 0
+        x_rows = x_p[keep] * len(roles) + slot[pair_r[x_pair][keep]]
+        terms = [
+            (x_rows, "x", np.arange(n_p * n_pairs)[keep], x_coef[x_pair][keep]),
+            (local, "h", h_col(rp, rr), -per_fte[rr]),
+        ]
+        has_e = e_local[rp, rr] >= 0
+        terms.append((local[has_e], "e", e_local[rp, rr][has_e], -per_fte[rr][has_e]))
+        rows.add(rule, keys, _UPPER, per_fte[rr] * staff_prac[rp, rr], terms)
+
+    workforce_rows("clinical_time", delivers, clin, pair_min)
+    capped = delivers & ~np.isnan(cap)
+    workforce_rows("safe_working", capped, np.nan_to_num(cap), np.ones(n_pairs))
+
+    # pcn_deployment[n,r]: Σ_{p∈n} e[p,r] ≤ staff_pcn[n,r]
+    dep_keys = [(n, r) for (n, r) in d.staff_pcn if n in d.members]
+    dep_index = {k: i for i, k in enumerate(dep_keys)}
+    e_rows = np.array([dep_index.get((d.pcn_of[P[i]], R[j]), -1) for i, j in zip(dep_p, dep_r, strict=True)], int)
+    ok = e_rows >= 0
+    rows.add(
+        "pcn_deployment",
+        dep_keys,
+        _UPPER,
+        np.array([d.staff_pcn[k] for k in dep_keys]),
+        [(e_rows[ok], "e", np.arange(len(dep_p))[ok], np.ones(int(ok.sum())))],
+    )
+    # workforce_supply[r]: Σ_p h[p,r] ≤ supply
+    supply_roles = [r for r in R if r in d.supply_max]
+    for_rows = np.repeat(np.arange(len(supply_roles)), n_p)
+    sr = np.repeat([r_of[r] for r in supply_roles], n_p).astype(int)
+    sp_ = np.tile(np.arange(n_p), len(supply_roles))
+    rows.add(
+        "workforce_supply",
+        supply_roles,
+        _UPPER,
+        np.array([d.supply_max[r] for r in supply_roles]),
+        [(for_rows, "h", h_col(sp_, sr), np.ones(len(sp_)))],
+    )
+    gp = np.array([r_of[r] for r in d.gp_roles], dtype=int)
+    if settings.gp_fte_per_10k_weighted is not None:
+        need = np.array([settings.gp_fte_per_10k_weighted * d.weighted_list[p] / 10_000 for p in P])
+        rows.add(
+            "gp_floor", list(P), _LOWER, need - staff_prac[:, gp].sum(axis=1), _gp_terms(n_p, gp, e_local, h_col, False)
+        )
+    if settings.gp_fte_target_total is not None:
+        rows.add(
+            "gp_target_total",
+            [None],
+            _LOWER,
+            np.array([settings.gp_fte_target_total - staff_prac[:, gp].sum()]),
+            _gp_terms(n_p, gp, e_local, h_col, True),
+        )
+    # arrs_claim[p]: claim[p] − Σ reimb[r] h[p,r] ≤ 0
+    reimb_roles = np.array([r_of[r] for r in d.reimbursement], dtype=int)
+    reimb = np.array(list(d.reimbursement.values()))
+    cp = np.repeat(np.arange(n_p), len(reimb_roles))
+    cr = np.tile(reimb_roles, n_p)
+    rows.add(
+        "arrs_claim",
+        list(P),
+        _UPPER,
+        np.zeros(n_p),
+        [
+            (np.arange(n_p), "claim", np.arange(n_p), np.ones(n_p)),
+            (cp, "h", h_col(cp, cr), -np.tile(reimb, n_p)),
+        ],
+    )
+    # arrs_entitlement[n]: Σ_{p∈n} claim[p] ≤ headroom[n]
+    rows.add(
+        "arrs_entitlement",
+        list(d.pcns),
+        _UPPER,
+        np.array([d.headroom[n] for n in d.pcns]),
+        [(practice_pcn, "claim", np.arange(n_p), np.ones(n_p))],
+    )
+    hp = np.repeat(np.arange(n_p), n_r)
+    hr = np.tile(np.arange(n_r), n_p)
+    if settings.budget_mode == "pooled":
+        rows.add(
+            "budget",
+            [None],
+            _UPPER,
+            np.array([float(settings.budget_gbp or 0.0)]),
+            [
+                (np.zeros(n_p * n_r, int), "h", h_col(hp, hr), cost[hr]),
+                (np.zeros(n_p, int), "claim", np.arange(n_p), -np.ones(n_p)),
+            ],
+        )
+    else:
+        rows.add(
+            "practice_budget",
+            list(P),
+            _UPPER,
+            np.array([d.practice_budget[p] for p in P]),
+            [
+                (hp, "h", h_col(hp, hr), cost[hr]),
+                (np.arange(n_p), "claim", np.arange(n_p), -np.ones(n_p)),
+            ],
+        )
+    if step_units:
+        terms_rows, terms_cols, terms_k = [], [], []
+        for i, (unit, r) in enumerate(step_units):
+            hired = d.members[unit] if r in arrs else [unit]
+            terms_rows += [i] * len(hired)
+            terms_cols += [p_of[p] * n_r + r_of[r] for p in hired]
+            terms_k.append(-d.fte_step[r])
+        rows.add(
+            "hiring_step",
+            step_units,
+            _EQUAL,
+            np.zeros(len(step_units)),
+            [
+                (np.array(terms_rows), "h", np.array(terms_cols), np.ones(len(terms_rows))),
+                (np.arange(len(step_units)), "k", np.arange(len(step_units)), np.array(terms_k)),
+            ],
+        )
+
+    # objective (local per family)
+    if settings.objective == "min_cost":
+        objective = [("h", h_col(hp, hr), cost[hr]), ("claim", np.arange(n_p), -np.ones(n_p))]
+        sense = pyo.minimize
+    else:
+        weight = np.array([d.value_weight[s] for s in S])
+        objective = [("cov", np.arange(n_p * n_s), weight[ps_s])]
+        sense = pyo.maximize
+    timings["build"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    programme = _assemble(scenario, d, cols, rows, objective, sense)
+    timings["compile"] = time.perf_counter() - started - programme.timings["pass_to_highs"]
+    programme.timings = {**timings, "compile": timings["compile"], "pass_to_highs": programme.timings["pass_to_highs"]}
+    return programme
+
+
+def _eligible(d: ProgrammeData, P: list[str], S: list[str]) -> np.ndarray:
+    values = np.fromiter(d.eligible.values(), dtype=float, count=len(d.eligible))
+    if len(values) == len(P) * len(S) and list(d.eligible)[:1] == [(P[0], S[0])]:
+        return values.reshape(len(P), len(S))  # derive() fills the full grid in practice-major order
+    return np.array([[d.eligible[p, s] for s in S] for p in P])
+
+
+def _gp_terms(n_p: int, gp: np.ndarray, e_local: np.ndarray, h_col: Any, total: bool) -> list[tuple]:
+    gp_p = np.repeat(np.arange(n_p), len(gp))
+    gp_r = np.tile(gp, n_p)
+    row = np.zeros(len(gp_p), int) if total else gp_p
+    has_e = e_local[gp_p, gp_r] >= 0
+    return [
+        (row, "h", h_col(gp_p, gp_r), np.ones(len(gp_p))),
+        (row[has_e], "e", e_local[gp_p, gp_r][has_e], np.ones(int(has_e.sum()))),
+    ]
+
+
+def _assemble(
+    scenario: Scenario,
+    d: ProgrammeData,
+    cols: _Columns,
+    rows: _Rows,
+    objective: list[tuple[str, np.ndarray, np.ndarray]],
+    sense: int,
+) -> CompiledProgramme:
+    """Number the columns as Pyomo's compiler does and hand the LP to HiGHS in one passModel."""
+    # Pyomo's compiler numbers columns variable family by family, families in order of first
+    # appearance (objective, then rows in order, terms in expression order), each family's
+    # indices in index order; columns with no nonzero are then dropped. Reproduce that.
+    family_names = [e[1] for e in rows.entries]
+    first: dict[str, tuple[float, int]] = {}
+    for position, (family, local, _coef) in enumerate(objective):
+        if len(local):
+            first.setdefault(family, (-1.0, position))
+    for position, (row, family, _local, _coef) in enumerate(rows.entries):
+        if len(row):
+            first[family] = min(first.get(family, (np.inf, 0)), (float(row.min()), position))
+    order = sorted(first, key=first.__getitem__)
+    all_rows = np.concatenate([e[0] for e in rows.entries])
+    all_family = np.concatenate([np.full(len(e[0]), i) for i, e in enumerate(rows.entries)])
+    all_local = np.concatenate([e[2] for e in rows.entries])
+    all_coef = np.concatenate([e[3] for e in rows.entries])
+    used = {name: np.zeros(len(keys), dtype=bool) for name, keys in cols.families.items()}
+    for i, name in enumerate(family_names):
+        mask = (all_family == i) & (all_coef != 0)
+        used[name][all_local[mask]] = True
+    for family, local, coef in objective:
+        used[family][np.asarray(local)[np.asarray(coef) != 0]] = True
+    column_of = {name: np.full(len(keys), -1, dtype=np.int64) for name, keys in cols.families.items()}
+    col_var: list[str] = []
+    col_key: list[Any] = []
+    n_cols = 0
+    for family in order:
+        local = np.flatnonzero(used[family])
+        column_of[family][local] = np.arange(n_cols, n_cols + len(local))
+        n_cols += len(local)
+        col_var.extend([family] * len(local))
+        keys = cols.families[family]
+        col_key.extend(keys[i] for i in local)
+
+    global_col = np.empty(len(all_local), dtype=np.int64)
+    for i, name in enumerate(family_names):
+        mask = all_family == i
+        global_col[mask] = column_of[name][all_local[mask]]
+    nonzero = all_coef != 0
+    matrix = sp.csc_matrix((all_coef[nonzero], (all_rows[nonzero], global_col[nonzero])), shape=(rows.count, n_cols))
+    matrix.sum_duplicates()
+    matrix.eliminate_zeros()
+    cost = np.zeros(n_cols)
+    for family, local, coef in objective:
+        np.add.at(cost, column_of[family][local], coef)
+
+    kind = np.concatenate(rows.kind)
+    rhs = np.concatenate(rows.rhs)
+    row_lower = np.where(kind == _UPPER, -INF, rhs)
+    row_upper = np.where(kind == _LOWER, INF, rhs)
+    col_lower = np.zeros(n_cols)
+    col_upper = np.full(n_cols, INF)
+    integrality = np.array([1 if cols.integer[v] else 0 for v in col_var], dtype=np.int32)
+
+    started = time.perf_counter()
+    programme = CompiledProgramme.__new__(CompiledProgramme)
+    programme.scenario = scenario
+    programme.model = None
+    programme.data = d
+    programme.sense = sense
+    programme.row_rule = np.concatenate(rows.rule)
+    programme.row_key = list(rows.key)
+    programme.col_var = np.array(col_var, dtype=object)
+    programme.col_key = col_key
+    programme.is_mip = bool(integrality.any())
+    programme.highs = highspy.Highs()
+    programme.highs.setOptionValue("output_flag", False)
+    programme.highs.passModel(
+        n_cols,
+        rows.count,
+        int(matrix.nnz),
+        int(highspy.MatrixFormat.kColwise),
+        int(highspy.ObjSense.kMinimize if sense == pyo.minimize else highspy.ObjSense.kMaximize),
+        0.0,
+        cost,
+        col_lower,
+        col_upper,
+        row_lower,
+        row_upper,
+        matrix.indptr.astype(np.int32),
+        matrix.indices.astype(np.int32),
+        matrix.data.astype(float),
+        integrality,
+    )
+    programme.base_row_lower, programme.base_row_upper = row_lower, row_upper
+    programme.base_col_lower, programme.base_col_upper = col_lower, col_upper
+    programme.row_lower, programme.row_upper = row_lower.copy(), row_upper.copy()
+    programme.col_lower, programme.col_upper = col_lower.copy(), col_upper.copy()
+    programme.base_cost = cost
+    programme.integrality = integrality
+    programme.timings = {"pass_to_highs": time.perf_counter() - started}
+    programme._rows_by_rule = _positions(programme.row_rule)
+    programme._cols_by_var = _positions(programme.col_var)
+    programme._matrix = matrix  # for the equivalence check
+    return programme
+
+
+# --- equivalence check and timing -----------------------------------------------------------------
+
+
+def lp_of(programme: CompiledProgramme) -> dict[str, Any]:
+    lp = programme.highs.getLp()
+    matrix = sp.csc_matrix(
+        (np.asarray(lp.a_matrix_.value_), np.asarray(lp.a_matrix_.index_), np.asarray(lp.a_matrix_.start_)),
+        shape=(lp.num_row_, lp.num_col_),
+    )
+    return {
+        "rows": list(zip(programme.row_rule.tolist(), programme.row_key, strict=True)),
+        "cols": list(zip(programme.col_var.tolist(), programme.col_key, strict=True)),
+        "A": matrix,
+        "row_lower": np.asarray(lp.row_lower_),
+        "row_upper": np.asarray(lp.row_upper_),
+        "col_lower": np.asarray(lp.col_lower_),
+        "col_upper": np.asarray(lp.col_upper_),
+        "cost": np.asarray(lp.col_cost_),
+        "offset": lp.offset_,
+    }
+
+
+def compare(a: CompiledProgramme, b: CompiledProgramme) -> list[str]:
+    """Differences between two compiled programmes (empty: the same LP in the same order)."""
+    la, lb = lp_of(a), lp_of(b)
+    problems = []
+    if la["rows"] != lb["rows"]:
+        problems.append(f"row order differs ({len(la['rows'])} vs {len(lb['rows'])} rows)")
+    if la["cols"] != lb["cols"]:
+        problems.append(f"column order differs ({len(la['cols'])} vs {len(lb['cols'])} columns)")
+    if problems:
+        # compare as sets, mapped by names
+        ra = {k: i for i, k in enumerate(la["rows"])}
+        ca = {k: i for i, k in enumerate(la["cols"])}
+        if set(ra) != set(lb["rows"]) or set(ca) != set(lb["cols"]):
+            return [*problems, "and the sets of rows/columns differ"]
+        rperm = np.array([ra[k] for k in lb["rows"]])
+        cperm = np.array([ca[k] for k in lb["cols"]])
+        la["A"] = la["A"][rperm][:, cperm]
+        for name in ("row_lower", "row_upper"):
+            la[name] = la[name][rperm]
+        for name in ("col_lower", "col_upper", "cost"):
+            la[name] = la[name][cperm]
+    diff = abs(la["A"] - lb["A"])
+    if diff.nnz and diff.max() > 1e-9 * max(1.0, abs(lb["A"]).max()):
+        problems.append(f"matrix differs (max {diff.max():g})")
+    for name in ("row_lower", "row_upper", "col_lower", "col_upper", "cost"):
+        if not np.allclose(la[name], lb[name], rtol=1e-12, atol=1e-9, equal_nan=True):
+            problems.append(f"{name} differs")
+    return problems
+
+
+def main() -> int:
+    from models.synthetic import generate_scenario
+    from optimiser.jobs import load_scenario
+
+    cases = [
+        ("tiny-min_cost", dict(n_practices=3, n_pcns=2, n_roles=4, n_services=3), {}),
+        ("icb-max_value", dict(n_practices=250, n_pcns=50, n_roles=15, n_services=25), {"objective": "max_value"}),
+        (
+            "icb-per_practice-gp",
+            dict(n_practices=60, n_pcns=12, n_roles=15, n_services=25, budget_mode="per_practice"),
+            {},
+        ),
+        ("icb-step", dict(n_practices=40, n_pcns=8, n_roles=15, n_services=25, fte_step=0.5), {}),
+    ]
+    scales = {"region": (1_500, 300), "england": (6_300, 1_250)}
+    for name in sys.argv[1:]:
+        n, pc = scales[name]
+        cases.append((name, dict(n_practices=n, n_pcns=pc, n_roles=15, n_services=25), {}))
+    for name, args, overrides in cases:
+        document = generate_scenario(2025, **args)
+        if name == "icb-per_practice-gp":
+            document["settings"]["gp_fte_per_10k_weighted"] = 3.0
+            document["settings"]["gp_fte_target_total"] = 10.0
+        scenario = load_scenario(document, overrides)
+        data = derive(scenario)
+        t = time.perf_counter()
+        fast = compile_direct(scenario, data)
+        fast_s = time.perf_counter() - t
+        t = time.perf_counter()
+        slow = CompiledProgramme(scenario, data=data)
+        slow_s = time.perf_counter() - t
+        problems = compare(fast, slow)
+        fast_out, slow_out = fast.solve(), slow.solve()
+        same = fast_out.status == slow_out.status and (
+            fast_out.objective_value is None
+            or abs(fast_out.objective_value - slow_out.objective_value) <= 1e-6 * max(1, abs(slow_out.objective_value))
+        )
+        print(
+            f"{name}: {len(slow.row_rule):,} rows x {len(slow.col_var):,} cols; "
+            f"pyomo build+compile+pass {slow_s:.2f}s ({', '.join(f'{k} {v:.2f}' for k, v in slow.timings.items())}); "
+            f"direct {fast_s:.2f}s ({', '.join(f'{k} {v:.2f}' for k, v in fast.timings.items())}); "
+            f"LP identical: {problems or 'yes'}; "
+            f"solve {slow_out.status} {slow_out.objective_value} vs {fast_out.status} {fast_out.objective_value}: "
+            f"{'same' if same else 'DIFFERENT'}",
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,639 @@
+"""National-scale benchmark: phase timings, peak memory, the HiGHS-alone baseline, and sweeps.
+
+    python -m bench.run [--scales icb,region,england] [--seed 2025] [--cold-points 10]
+
+For each scale a SYNTHETIC scenario is generated (``models.synthetic.generate_scenario``,
+seeded) and written to disk as a CSV directory. Then, each in a **fresh process** (peak
+memory is that process's ``ru_maxrss``; times exclude interpreter start and imports, which
+are reported apart):
+
+* ``pipeline``: load (read the CSV directory) → validate → build (Pyomo) → compile and pass
+  to HiGHS → solve (``min_cost``) → extract (result tables and KPIs). The product then
+  exports the same model to MPS (``programme.highs.writeModel``), after peak memory is taken.
+* ``baseline``: HiGHS alone (``highspy``, nothing else imported) reads that MPS and solves it.
+* ``sweep-hot``: one compiled programme, ten budget points re-solved hot (``max_value``; only
+  the budget row's bound changes between points, HiGHS starts from its previous basis).
+* ``cold``: one budget point from scratch (load → validate → build → compile → solve), in a
+  fresh process for each point.
+* ``sweep-product``: the product's own budget sweep (``run_job("sweep", ...)``) over the same
+  ten budgets (it also solves each point without the minimum standards and finds the least
+  deliverable budget, so it does more than ten solves).
+
+Raw numbers are merged into ``bench/results.json`` (by scale, so scales can be run
+separately) and ``bench/RESULTS.md`` is regenerated from it with the machine's details.
+``--profile`` also writes a cProfile of the pipeline to ``bench/profiles/<scale>.txt``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+RESULTS_JSON = BENCH / "results.json"
+RESULTS_MD = BENCH / "RESULTS.md"
+PROFILES = BENCH / "profiles"
+# Sweep budgets: min-cost spend x these factors (all deliverable; the budget binds in max_value).
+SWEEP_FROM, SWEEP_TO = 1.01, 1.10
+# The scenarios' own solver time limit (60 s) would cut England's solves short; the baseline has none.
+TIME_LIMIT_S = 3_600.0
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    n_practices: int
+    n_pcns: int
+    n_roles: int = 15
+    n_services: int = 25
+
+
+SCALES = {
+    "icb": Scale("icb", 250, 50),
+    "region": Scale("region", 1_500, 300),
+    "england": Scale("england", 6_300, 1_250),
+}
+
+
+def _peak_bytes() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: kilobytes
+
+
+# --- children: each runs in a fresh interpreter and prints one JSON line -------------------------
+
+
+def child_pipeline(scenario_dir: str, mps_path: str, profile_path: str | None, direct: bool = False) -> dict[str, Any]:
+    """The product's pipeline; ``direct``: the same with the PROTOTYPE numpy compile (bench/fastbuild.py)."""
+    started = time.perf_counter()
+    from optimiser.io import read_document
+    from optimiser.jobs import load_scenario, solve_result, solve_scenario
+
+    if direct:
+        from bench.fastbuild import compile_direct
+
+        def solve_scenario(scenario: Any) -> Any:  # min_cost: no tie-break solve
+            programme = compile_direct(scenario)
+            return programme, programme.solve()
+
+    _resolve_deferred_imports()
+    imports = time.perf_counter() - started
+    profiler = None
+    if profile_path:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    phases: dict[str, float] = {}
+    t = time.perf_counter()
+    document = read_document(scenario_dir)
+    phases["load"] = time.perf_counter() - t
+    t = time.perf_counter()
+    scenario = load_scenario(document, {"time_limit_s": TIME_LIMIT_S})
+    phases["validate"] = time.perf_counter() - t
+    t = time.perf_counter()
+    programme, outcome = solve_scenario(scenario)
+    total = time.perf_counter() - t
+    phases["build"] = programme.timings["build"]
+    phases["compile_pass"] = programme.timings["compile"] + programme.timings["pass_to_highs"]
+    phases["solve"] = total - programme.timings["build"] - phases["compile_pass"]
+    t = time.perf_counter()
+    job = solve_result(scenario, programme, outcome, t)
+    phases["extract"] = time.perf_counter() - t
+    if profiler is not None:
+        profiler.disable()
+        _write_profile(profiler, profile_path)  # type: ignore[arg-type]
+    peak = _peak_bytes()
+    t = time.perf_counter()
+    programme.highs.writeModel(mps_path)
+    export = time.perf_counter() - t
+    return {
+        "imports_s": imports,
+        "phases": phases,
+        "end_to_end_s": sum(phases.values()),
+        "compile_s": programme.timings["compile"],
+        "pass_to_highs_s": programme.timings["pass_to_highs"],
+        "peak_rss_bytes": peak,
+        "export_mps_s": export,
+        "peak_rss_after_export_bytes": _peak_bytes(),
+        "status": job.result["status"],
+        "objective_value": job.result["objective_value"],
+        "rows": len(programme.row_rule),
+        "columns": len(programme.col_var),
+        "nonzeros": int(programme.highs.getNumNz()),
+        "budget_gbp": scenario.settings.budget_gbp,
+    }
+
+
+def _resolve_deferred_imports() -> None:
+    """Pyomo imports SciPy (incl. scipy.stats, ~1-2 s) lazily on the first compile; count that as import time."""
+    from pyomo.common import dependencies
+
+    bool(dependencies.scipy_available)
+
+
+def _write_profile(profiler: Any, path: str) -> None:
+    import io
+    import pstats
+
+    stream = io.StringIO()
+    stats = pstats.Stats(profiler, stream=stream).strip_dirs()
+    stream.write("=== by cumulative time ===\n")
+    stats.sort_stats("cumulative").print_stats(45)
+    stream.write("\n=== by own time ===\n")
+    stats.sort_stats("tottime").print_stats(35)
+    Path(path).write_text(stream.getvalue())
+
+
+def child_baseline(mps_path: str) -> dict[str, Any]:
+    started = time.perf_counter()
+    import highspy
+
+    imports = time.perf_counter() - started
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    t = time.perf_counter()
+    highs.readModel(mps_path)
+    read = time.perf_counter() - t
+    t = time.perf_counter()
+    highs.run()
+    solve = time.perf_counter() - t
+    return {
+        "imports_s": imports,
+        "read_s": read,
+        "solve_s": solve,
+        "total_s": read + solve,
+        "peak_rss_bytes": _peak_bytes(),
+        "status": highs.modelStatusToString(highs.getModelStatus()),
+        "objective_value": highs.getInfo().objective_function_value,
+        "version": highs.version(),
+    }
+
+
+def child_sweep_hot(scenario_dir: str, budgets: list[float]) -> dict[str, Any]:
+    """One programme; at each budget only the budget row's bound changes, then HiGHS re-solves warm."""
+    from optimiser.io import read_document
+    from optimiser.jobs import load_scenario
+    from optimiser.solver import INF, CompiledProgramme
+
+    _resolve_deferred_imports()
+    t = time.perf_counter()
+    overrides = {"objective": "max_value", "budget_gbp": budgets[0], "time_limit_s": TIME_LIMIT_S}
+    scenario = load_scenario(read_document(scenario_dir), overrides)
+    programme = CompiledProgramme(scenario)
+    setup = time.perf_counter() - t
+    rows = programme.rows("budget")
+    points = []
+    for budget in budgets:
+        t = time.perf_counter()
+        programme.set_row_bounds(rows, -INF, budget)
+        outcome = programme.solve()
+        points.append(
+            {
+                "budget": budget,
+                "seconds": time.perf_counter() - t,
+                "status": outcome.status,
+                "objective_value": outcome.objective_value,
+                "iterations": programme.highs.getInfo().simplex_iteration_count,
+            }
+        )
+    return {
+        "setup_s": setup,
+        "points": points,
+        "total_s": setup + sum(p["seconds"] for p in points),
+        "peak_rss_bytes": _peak_bytes(),
+    }
+
+
+def child_cold(scenario_dir: str, budget: float) -> dict[str, Any]:
+    """One budget from scratch, as ``solve_scenario`` does it; the least-spend tie-break timed apart."""
+    from optimiser.io import read_document
+    from optimiser.jobs import _least_spend_at_best_value, load_scenario
+    from optimiser.solver import CompiledProgramme
+
+    _resolve_deferred_imports()
+    t = time.perf_counter()
+    overrides = {"objective": "max_value", "budget_gbp": budget, "time_limit_s": TIME_LIMIT_S}
+    scenario = load_scenario(read_document(scenario_dir), overrides)
+    programme = CompiledProgramme(scenario)
+    outcome = programme.solve()
+    without_tie_break = time.perf_counter() - t
+    if outcome.status == "optimal":
+        outcome = _least_spend_at_best_value(programme, outcome, None)
+    return {
+        "budget": budget,
+        "seconds": time.perf_counter() - t,
+        "seconds_without_tie_break": without_tie_break,
+        "status": outcome.status,
+        "objective_value": outcome.objective_value,
+        "peak_rss_bytes": _peak_bytes(),
+    }
+
+
+def child_sweep_product(scenario_dir: str, budgets: list[float]) -> dict[str, Any]:
+    from optimiser.io import read_document
+    from optimiser.jobs import run_job
+
+    _resolve_deferred_imports()
+    t = time.perf_counter()
+    document = read_document(scenario_dir)
+    budget = f"{budgets[0]}:{budgets[-1]}:{len(budgets)}"
+    job = run_job("sweep", document, {"budget": budget, "time_limit_s": TIME_LIMIT_S})
+    return {
+        "seconds": time.perf_counter() - t,
+        "status": job.result.get("status"),
+        "solves": job.result.get("solves"),
+        "peak_rss_bytes": _peak_bytes(),
+    }
+
+
+CHILDREN = {
+    "pipeline": lambda a: child_pipeline(a.scenario, a.mps, a.profile_to),
+    "pipeline-direct": lambda a: child_pipeline(a.scenario, a.mps, a.profile_to, direct=True),
+    "baseline": lambda a: child_baseline(a.mps),
+    "sweep-hot": lambda a: child_sweep_hot(a.scenario, json.loads(a.budgets)),
+    "cold": lambda a: child_cold(a.scenario, float(a.budget)),
+    "sweep-product": lambda a: child_sweep_product(a.scenario, json.loads(a.budgets)),
+}
+
+
+def run_child(kind: str, *args: str, timeout: float = 3_600) -> dict[str, Any]:
+    """Run one measurement in a fresh interpreter; its last stdout line is its JSON report."""
+    command = [sys.executable, "-m", "bench.run", "--child", kind, *args]
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        raise RuntimeError(f"bench child {kind} failed ({done.returncode}): {done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# --- the driver ------------------------------------------------------------------------------------
+
+
+def log(message: str) -> None:
+    print(f"[{datetime.now().strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def bench_scale(
+    scale: Scale,
+    seed: int,
+    workdir: Path,
+    cold_points: int,
+    sweep_points: int,
+    profile: bool,
+    product_sweep: bool,
+    parts: set[str],
+    previous: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Measure one scale; ``parts`` ⊆ {pipeline, sweep}; parts not measured are kept from ``previous``."""
+    from models.synthetic import generate_scenario
+    from optimiser.io import write_document_as_csv
+
+    result: dict[str, Any] = dict(previous or {})
+    if "pipeline" not in parts and "pipeline" not in result:
+        raise SystemExit(f"{scale.name}: the sweep needs the pipeline's min-cost spend; measure the pipeline first")
+    folder = workdir / scale.name
+    scenario_dir = folder / "scenario"
+    mps = folder / "model.mps"
+    load_average = os.getloadavg()[0]
+    t = time.perf_counter()
+    document = generate_scenario(seed, scale.n_practices, scale.n_pcns, scale.n_roles, scale.n_services)
+    write_document_as_csv(document, scenario_dir)
+    generate_s = time.perf_counter() - t
+    del document
+    log(f"{scale.name}: generated in {generate_s:.1f}s")
+    if "pipeline" in parts:
+        log(f"{scale.name}: pipeline ...")
+        pipeline = run_child("pipeline", "--scenario", str(scenario_dir), "--mps", str(mps))
+        log(f"{scale.name}: pipeline {pipeline['end_to_end_s']:.1f}s ({pipeline['status']}); baseline ...")
+        baseline = run_child("baseline", "--mps", str(mps))
+        log(f"{scale.name}: baseline {baseline['total_s']:.1f}s ({baseline['status']})")
+        result.update(
+            {
+                "scale": scale.__dict__,
+                "seed": seed,
+                "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "load_average_1m_at_start": load_average,
+                "generate_s": generate_s,
+                "pipeline": pipeline,
+                "baseline": baseline,
+                "mps_bytes": mps.stat().st_size,
+            }
+        )
+        mps.unlink(missing_ok=True)
+        log(f"{scale.name}: pipeline with the prototype direct compile ...")
+        direct = run_child("pipeline-direct", "--scenario", str(scenario_dir), "--mps", str(mps))
+        mps.unlink(missing_ok=True)
+        log(f"{scale.name}: prototype pipeline {direct['end_to_end_s']:.1f}s ({direct['status']})")
+        result["pipeline_direct"] = direct
+        if profile:  # a separate run: profiling slows the pipeline down, so its times are not the ones reported
+            PROFILES.mkdir(exist_ok=True)
+            log(f"{scale.name}: profiled pipeline ...")
+            profiled = run_child(
+                "pipeline",
+                "--scenario",
+                str(scenario_dir),
+                "--mps",
+                str(mps),
+                "--profile-to",
+                str(PROFILES / f"{scale.name}.txt"),
+            )
+            mps.unlink(missing_ok=True)
+            result["profiled_end_to_end_s"] = profiled["end_to_end_s"]
+    spend = result["pipeline"]["objective_value"]
+    if "sweep" in parts and sweep_points and spend:
+        budgets = [
+            round(float(spend) * (SWEEP_FROM + (SWEEP_TO - SWEEP_FROM) * i / max(1, sweep_points - 1)), -3)
+            for i in range(sweep_points)
+        ]
+        sweep: dict[str, Any] = {"budgets": budgets, "load_average_1m_at_start": os.getloadavg()[0]}
+        log(f"{scale.name}: hot sweep of {sweep_points} budgets ...")
+        sweep["hot"] = run_child("sweep-hot", "--scenario", str(scenario_dir), "--budgets", json.dumps(budgets))
+        log(f"{scale.name}: hot sweep {sweep['hot']['total_s']:.1f}s; {cold_points} cold solves ...")
+        sweep["cold"] = []
+        for budget in budgets[:cold_points]:
+            sweep["cold"].append(run_child("cold", "--scenario", str(scenario_dir), "--budget", str(budget)))
+            log(f"{scale.name}: cold solve at {budget:,.0f}: {sweep['cold'][-1]['seconds']:.1f}s")
+        if product_sweep:
+            log(f"{scale.name}: product sweep ...")
+            try:
+                sweep["product"] = run_child(
+                    "sweep-product", "--scenario", str(scenario_dir), "--budgets", json.dumps(budgets)
+                )
+            except RuntimeError as error:
+                sweep["product"] = {"error": str(error)[-500:]}
+        result["sweep"] = sweep
+    return result
+
+
+def machine() -> dict[str, Any]:
+    import highspy
+    import pyomo.version
+
+    cpu = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                ram = int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+        ).stdout.strip()
+    except OSError:
+        commit = ""
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "ram_bytes": ram,
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "highs": highspy.Highs().version(),
+        "pyomo": pyomo.version.version,
+        "commit": commit,
+    }
+
+
+def _gb(value: float | None) -> str:
+    return "-" if value is None else f"{value / 2**30:.2f} GB" if value >= 2**30 else f"{value / 2**20:.0f} MB"
+
+
+def _s(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def _one_cold(cold: list[dict[str, Any]]) -> float:
+    """Mean cold solve without the tie-break solve (hot re-solves have none): like for like."""
+    return sum(c.get("seconds_without_tie_break", c["seconds"]) for c in cold) / len(cold)
+
+
+def render(results: dict[str, Any]) -> str:
+    info = results["machine"]
+    scales = [results["scales"][name] for name in SCALES if name in results["scales"]]
+    lines = [
+        "# Benchmark results",
+        "",
+        "Generated by `python -m bench.run` (see `bench/README.md` for what is measured and the",
+        "analysis). Do not edit by hand. Scenarios are SYNTHETIC (`models.synthetic`).",
+        "",
+        f"Machine: {info['cpu']}, {info['cores']} cores, {_gb(info['ram_bytes'])} RAM, {info['os']}; "
+        f"Python {info['python']}, HiGHS {info['highs']}, Pyomo {info['pyomo']}; commit {info['commit']}.",
+        "",
+        "## End-to-end pipeline vs HiGHS alone (min_cost)",
+        "",
+        "Times in seconds, each pipeline in a fresh process; import time excluded (shown apart). The",
+        f"solver time limit is raised to {TIME_LIMIT_S:g} s for every measurement (HiGHS alone has none).",
+        "",
+        "| scale | practices / PCNs / roles / services | rows × cols (nnz) | load | validate | build "
+        "| compile + pass | solve | extract | **end-to-end** | HiGHS alone: read + solve | **time ratio** "
+        "| peak RSS product | peak RSS HiGHS alone | **memory ratio** |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in scales:
+        sc, p, b = r["scale"], r["pipeline"], r["baseline"]
+        ph = p["phases"]
+        lines.append(
+            f"| {sc['name']} | {sc['n_practices']:,} / {sc['n_pcns']:,} / {sc['n_roles']} / {sc['n_services']} "
+            f"| {p['rows']:,} × {p['columns']:,} ({p['nonzeros']:,}) | {_s(ph['load'])} | {_s(ph['validate'])} "
+            f"| {_s(ph['build'])} | {_s(ph['compile_pass'])} | {_s(ph['solve'])} | {_s(ph['extract'])} "
+            f"| **{_s(p['end_to_end_s'])}** | {_s(b['read_s'])} + {_s(b['solve_s'])} = {_s(b['total_s'])} "
+            f"| **{p['end_to_end_s'] / b['total_s']:.2f}×** | {_gb(p['peak_rss_bytes'])} | {_gb(b['peak_rss_bytes'])} "
+            f"| **{p['peak_rss_bytes'] / b['peak_rss_bytes']:.2f}×** |"
+        )
+    prototype = [r for r in scales if "pipeline_direct" in r]
+    if prototype:
+        lines += [
+            "",
+            "PROTOTYPE, not the product: the same pipeline with the programme compiled straight to",
+            "matrices by numpy (`bench/fastbuild.py`, the identical LP in the identical order) instead",
+            "of building and compiling the Pyomo model:",
+            "",
+            "| scale | build | compile + pass | solve | **end-to-end** | **time ratio** | peak RSS "
+            "| **memory ratio** |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for r in prototype:
+            p, b = r["pipeline_direct"], r["baseline"]
+            ph = p["phases"]
+            lines.append(
+                f"| {r['scale']['name']} (prototype) | {_s(ph['build'])} | {_s(ph['compile_pass'])} "
+                f"| {_s(ph['solve'])} "
+                f"| **{_s(p['end_to_end_s'])}** | **{p['end_to_end_s'] / b['total_s']:.2f}×** "
+                f"| {_gb(p['peak_rss_bytes'])} | **{p['peak_rss_bytes'] / b['peak_rss_bytes']:.2f}×** |"
+            )
+    lines += [
+        "",
+        "| scale | status (product / HiGHS alone) | objective (product / HiGHS alone) | imports product / HiGHS "
+        "| MPS export | MPS size | measured |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in scales:
+        p, b = r["pipeline"], r["baseline"]
+        lines.append(
+            f"| {r['scale']['name']} | {p['status']} / {b['status']} | {p['objective_value']:,.2f} / "
+            f"{b['objective_value']:,.2f} | {_s(p['imports_s'])} / {_s(b['imports_s'])} | {_s(p['export_mps_s'])} "
+            f"| {_gb(r['mps_bytes'])} | {r['measured_at']} (load {r.get('load_average_1m_at_start', math.nan):.1f}) |"
+        )
+    lines += [
+        "",
+        "## Budget sweep: hot re-solves vs cold solves (max_value)",
+        "",
+        "Hot: one programme loaded, built and compiled once, then at each point only the budget",
+        "row's bound changes and HiGHS re-solves from its previous basis. Cold: `commission solve",
+        "--objective max_value` at one budget, a fresh process per point (load → validate → build →",
+        "compile → solve; no extract), timed without and (in brackets) with the least-spend tie-break",
+        "solve that `commission solve` adds for max_value; ratios use the former. Budgets: min-cost spend ×",
+        '1.01 … 1.10. Product sweep: `run_job("sweep")` over the same budgets, from reading the',
+        "scenario (it also re-solves every point without the minimum standards and finds the least",
+        "deliverable budget: 21 solves).",
+        "",
+        "| scale | points | hot: setup + re-solves | hot re-solve times (iterations) "
+        "| one cold solve (with tie-break; mean of n) "
+        "| cold × points | **hot / one cold** | hot / (cold × points) | max rel. objective difference hot vs cold "
+        "| product sweep (`run_job` sweep) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in scales:
+        sweep = r.get("sweep")
+        if not sweep:
+            continue
+        hot, cold = sweep["hot"], sweep["cold"]
+        n = len(cold)
+        one = _one_cold(cold)
+        with_tie_break = sum(c["seconds"] for c in cold) / n
+        k = len(hot["points"])
+        ten = one * k
+        ten_label = f"{ten:.2f}" + ("" if n == k else f" (est. from {n})")
+        times = ", ".join(f"{q['seconds']:.1f} ({q.get('iterations', '?')})" for q in hot["points"])
+        diffs = [
+            abs(h["objective_value"] - c["objective_value"]) / max(1.0, abs(c["objective_value"]))
+            for h, c in zip(hot["points"], cold, strict=False)
+            if h["objective_value"] is not None and c["objective_value"] is not None
+        ]
+        product = sweep.get("product") or {}
+        product_label = (
+            f"{product['seconds']:.2f} s, {product.get('solves')} solves ({product['seconds'] / one:.2f}× one cold)"
+            if "seconds" in product
+            else product.get("error", "-")[:80]
+        )
+        hot_label = f"{hot['setup_s']:.2f} + {hot['total_s'] - hot['setup_s']:.2f} = {hot['total_s']:.2f}"
+        lines.append(
+            f"| {r['scale']['name']} | {k} | {hot_label} | {times} | {one:.2f} ({with_tie_break:.2f}; n={n}) "
+            f"| {ten_label} "
+            f"| **{hot['total_s'] / one:.2f}×** | {hot['total_s'] / ten:.2f}× | {max(diffs, default=float('nan')):.1e} "
+            f"| {product_label} |"
+        )
+    lines += ["", "## Targets (issue 5 §4)", ""]
+    england = results["scales"].get("england")
+    if england:
+        p, b = england["pipeline"], england["baseline"]
+        time_ratio = p["end_to_end_s"] / b["total_s"]
+        mem_ratio = p["peak_rss_bytes"] / b["peak_rss_bytes"]
+        lines.append(
+            f"- England end-to-end time ≤ 2× HiGHS alone: **{time_ratio:.2f}×** — "
+            f"{'met' if time_ratio <= 2 else 'not met'}"
+        )
+        lines.append(
+            f"- England peak memory ≤ 2× HiGHS alone: **{mem_ratio:.2f}×** — {'met' if mem_ratio <= 2 else 'not met'}"
+        )
+    for r in scales:
+        sweep = r.get("sweep")
+        if sweep:
+            ratio = sweep["hot"]["total_s"] / _one_cold(sweep["cold"])
+            k = len(sweep["hot"]["points"])
+            lines.append(
+                f"- {r['scale']['name']}: {k}-point sweep ≤ 3× one cold solve: **{ratio:.2f}×** — "
+                f"{'met' if ratio <= 3 else 'not met'}" + ("" if k == 10 else " (the target is for ten points)")
+            )
+    lines += ["", "What dominates where a target is missed, and what would close it: `bench/README.md`.", ""]
+    return "\n".join(lines)
+
+
+def _load_results() -> dict[str, Any]:
+    if RESULTS_JSON.exists():
+        return json.loads(RESULTS_JSON.read_text())
+    return {"scales": {}}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scales", default="icb,region,england", help="comma-separated: icb, region, england")
+    parser.add_argument("--seed", type=int, default=2025)
+    parser.add_argument("--sweep-points", type=int, default=10, help="budget points in the sweep (0: no sweep)")
+    parser.add_argument("--cold-points", type=int, default=10, help="how many of them to also solve cold")
+    parser.add_argument("--no-product-sweep", action="store_true", help="skip the product's run_job sweep")
+    parser.add_argument("--profile", action="store_true", help="cProfile the pipeline into bench/profiles/")
+    parser.add_argument("--workdir", type=Path, default=None, help="where scenarios and MPS go (default: a temp dir)")
+    parser.add_argument("--render-only", action="store_true", help="regenerate RESULTS.md from results.json")
+    parser.add_argument(
+        "--parts", default="pipeline,sweep", help="pipeline, sweep or both; what is not measured is kept from before"
+    )
+    # internal: one measurement in a fresh process
+    parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
+    parser.add_argument("--scenario", help=argparse.SUPPRESS)
+    parser.add_argument("--mps", help=argparse.SUPPRESS)
+    parser.add_argument("--budgets", help=argparse.SUPPRESS)
+    parser.add_argument("--budget", help=argparse.SUPPRESS)
+    parser.add_argument("--profile-to", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(CHILDREN[args.child](args)))
+        return 0
+
+    results = _load_results()
+    if not args.render_only:
+        names = [s.strip() for s in args.scales.split(",") if s.strip()]
+        unknown = [n for n in names if n not in SCALES]
+        if unknown:
+            parser.error(f"unknown scale(s) {', '.join(unknown)}; known: {', '.join(SCALES)}")
+        with tempfile.TemporaryDirectory(prefix="commission-bench-") as tmp:
+            workdir = args.workdir or Path(tmp)
+            for name in names:
+                parts = {p.strip() for p in args.parts.split(",") if p.strip()}
+                measured = bench_scale(
+                    SCALES[name],
+                    args.seed,
+                    workdir,
+                    min(args.cold_points, args.sweep_points),
+                    args.sweep_points,
+                    args.profile,
+                    not args.no_product_sweep,
+                    parts,
+                    _load_results()["scales"].get(name),
+                )
+                # Re-read before writing: another run may have written other scales meanwhile.
+                results = _load_results()
+                results["scales"][name] = measured
+                results["machine"] = machine()
+                RESULTS_JSON.write_text(json.dumps(results, indent=2) + "\n")
+                RESULTS_MD.write_text(render(results))
+    results = _load_results()
+    results["machine"] = results.get("machine") or machine()
+    text = render(results)
+    RESULTS_MD.write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,851 @@
+"""Batches: many runs from one manifest, resumable, on a local process pool or a Dask cluster.
+
+``commission batch MANIFEST`` reads a TOML or JSON manifest (see ``docs/batch.md``), expands
+each entry's ``grid`` of overrides into runs with stable ids, and runs them through the one
+execution layer (``optimiser.execution.make_executor``). Each run writes
+``OUT/<run-id>/result.json`` (its result plus batch metadata) and its tables; the batch
+writes ``OUT/summary.csv`` and ``OUT/summary.json``.
+
+Resuming: a run is skipped when ``OUT/<run-id>/result.json`` says it succeeded with the
+same *input hash* (hash of the scenario document read from disk, the kind, the overrides
+and the code version). Run directories are assembled in a staging directory and renamed
+into place with ``result.json`` written last, so a batch killed at any point leaves each
+run either complete or absent, and a re-run does only what is missing.
+
+Failures stay local: an invalid scenario, a solver error or a worker that dies fails that
+run only. A dead local worker breaks the process pool; the batch then starts a new pool
+and resubmits the runs that were in flight (at most ``MAX_ATTEMPTS`` times each). On Dask
+the scheduler reschedules the tasks of a dead worker itself (``allowed-failures``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import functools
+import hashlib
+import json
+import math
+import os
+import re
+import shutil
+import sys
+import time
+import tomllib
+import uuid
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import product
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from models.scenario import ScenarioInvalid, document_hash
+
+KINDS = ("solve", "check", "sweep")
+OBJECTIVES = ("min_cost", "max_value")
+RESULT_FILE = "result.json"
+SUMMARY_COLUMNS = (
+    "run_id",
+    "scenario",
+    "kind",
+    "overrides",
+    "state",
+    "cached",
+    "status",
+    "objective_value",
+    "deliverable",
+    "error",
+    "seconds",
+    "attempts",
+    "input_hash",
+    "result",
+)
+# How often a run is resubmitted after the local pool broke under it.
+MAX_ATTEMPTS = 3
+# Runs in flight per worker: enough to keep workers busy, few enough to bound memory.
+IN_FLIGHT_PER_WORKER = 2
+DASK_IN_FLIGHT = 64
+POLL_S = 0.05
+_RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._=-]*$")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._=-]+")
+_SWEEP_RANGE = re.compile(r"^\s*[-+0-9.eE]+\s*:\s*[-+0-9.eE]+\s*:\s*\d+\s*$")
+
+
+# --- the manifest --------------------------------------------------------------------------
+
+
+class ManifestInvalid(ValueError):
+    """The manifest cannot be run; ``problems`` name the entry and field of each problem."""
+
+    def __init__(self, path: Path, problems: list[str]):
+        self.path = path
+        self.problems = problems
+        super().__init__(f"invalid batch manifest {path}: " + "; ".join(problems))
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run of a batch, after grid expansion."""
+
+    run_id: str
+    scenario: Path  # absolute
+    scenario_text: str  # as written in the manifest
+    kind: str
+    overrides: dict[str, Any]
+    entry: str  # e.g. "runs[2]", for messages
+
+
+@dataclass
+class Manifest:
+    path: Path
+    runs: list[RunSpec]
+    out: Path | None = None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_override(key: str, value: Any, kind: str) -> tuple[Any, str | None]:
+    """The normalised value, or an error message."""
+    if key == "objective":
+        if value in OBJECTIVES:
+            return value, None
+        return value, f"must be one of {', '.join(OBJECTIVES)} (got {value!r})"
+    if key in ("budget_gbp", "offer_rate_gbp_per_weighted_patient"):
+        if _is_number(value) and value >= 0:
+            return float(value), None
+        return value, f"must be a number >= 0 (got {value!r})"
+    if key == "standards_fraction":
+        if _is_number(value) and 0 <= value <= 1:
+            return float(value), None
+        return value, f"must be a number between 0 and 1 (got {value!r})"
+    if key == "time_limit_s":
+        if _is_number(value) and value > 0:
+            return float(value), None
+        return value, f"must be a number of seconds > 0 (got {value!r})"
+    if key == "sensitivity":
+        if kind != "solve":
+            return value, "applies to kind 'solve' only"
+        if isinstance(value, bool):
+            return value, None
+        return value, f"must be true or false (got {value!r})"
+    if key in ("budget", "standards"):
+        if kind != "sweep":
+            return value, "applies to kind 'sweep' only"
+        if isinstance(value, str) and _SWEEP_RANGE.match(value):
+            return value.strip(), None
+        return value, f"must be a range 'START:STOP:N' (got {value!r})"
+    known = "objective, budget_gbp, offer_rate_gbp_per_weighted_patient, standards_fraction, time_limit_s, "
+    return value, f"unknown override (known: {known}sensitivity, budget, standards)"
+
+
+def _format_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+def grid_run_id(base: str, point: dict[str, Any]) -> str:
+    """``base--key=value--key=value`` with keys sorted, unsafe characters replaced by ``_``."""
+    parts = [base] + [f"{key}={_format_value(point[key])}" for key in sorted(point)]
+    return _UNSAFE.sub("_", "--".join(parts))
+
+
+def load_manifest(path: str | Path) -> Manifest:
+    """Read and check a manifest; raise ``ManifestInvalid`` naming every problem found."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ManifestInvalid(path, [f"cannot read the manifest: {error.strerror or error}"]) from None
+    except UnicodeDecodeError:
+        raise ManifestInvalid(path, ["the manifest is not UTF-8 text"]) from None
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".toml":
+            raw: Any = tomllib.loads(text)
+        elif suffix == ".json":
+            raw = json.loads(text)
+        else:
+            raise ManifestInvalid(path, [f"the manifest must be a .toml or .json file (got {path.name!r})"])
+    except tomllib.TOMLDecodeError as error:
+        raise ManifestInvalid(path, [f"not valid TOML: {error}"]) from None
+    except json.JSONDecodeError as error:
+        raise ManifestInvalid(path, [f"not valid JSON: {error.msg} at line {error.lineno}"]) from None
+    return parse_manifest(raw, path)
+
+
+def parse_manifest(raw: Any, path: Path) -> Manifest:
+    """Check a manifest already parsed from TOML/JSON; scenario paths are relative to ``path``'s folder."""
+    problems: list[str] = []
+    if not isinstance(raw, dict):
+        raise ManifestInvalid(path, ["the manifest must be a table/object with a 'runs' list"])
+    for key in raw:
+        if key not in ("runs", "defaults", "out"):
+            problems.append(f"top level, field {key!r}: unknown field (known: runs, defaults, out)")
+    out: Path | None = None
+    if "out" in raw:
+        if isinstance(raw["out"], str) and raw["out"].strip():
+            out = (path.parent / raw["out"]).resolve()
+        else:
+            problems.append(f"top level, field 'out': must be a folder path (got {raw['out']!r})")
+
+    defaults = raw.get("defaults", {})
+    default_kind = "solve"
+    default_overrides: dict[str, Any] = {}
+    if not isinstance(defaults, dict):
+        problems.append("defaults: must be a table/object with 'kind' and/or 'overrides'")
+        defaults = {}
+    for key in defaults:
+        if key not in ("kind", "overrides"):
+            problems.append(f"defaults, field {key!r}: unknown field (known: kind, overrides)")
+    if "kind" in defaults:
+        if defaults["kind"] in KINDS:
+            default_kind = defaults["kind"]
+        else:
+            problems.append(f"defaults, field 'kind': must be one of {', '.join(KINDS)} (got {defaults['kind']!r})")
+    if "overrides" in defaults:
+        if isinstance(defaults["overrides"], dict):
+            default_overrides = dict(defaults["overrides"])
+        else:
+            problems.append("defaults, field 'overrides': must be a table/object of override values")
+
+    runs_raw = raw.get("runs")
+    if not isinstance(runs_raw, list) or not runs_raw:
+        problems.append("top level, field 'runs': must be a non-empty list of runs ([[runs]] in TOML)")
+        raise ManifestInvalid(path, problems)
+
+    runs: list[RunSpec] = []
+    seen: dict[str, str] = {}
+    for position, entry in enumerate(runs_raw):
+        where = f"runs[{position}]"
+        if not isinstance(entry, dict):
+            problems.append(f"{where}: must be a table/object with at least 'scenario'")
+            continue
+        if isinstance(entry.get("id"), str):
+            where += f" (id {entry['id']!r})"
+        entry_problems: list[str] = []
+        for key in entry:
+            if key not in ("id", "scenario", "kind", "overrides", "grid"):
+                entry_problems.append(
+                    f"{where}, field {key!r}: unknown field (known: id, scenario, kind, overrides, grid)"
+                )
+        scenario_text = entry.get("scenario")
+        if not isinstance(scenario_text, str) or not scenario_text.strip():
+            entry_problems.append(f"{where}, field 'scenario': required, a path relative to the manifest")
+            scenario_text = ""
+        kind = entry.get("kind", default_kind)
+        if kind not in KINDS:
+            entry_problems.append(f"{where}, field 'kind': must be one of {', '.join(KINDS)} (got {kind!r})")
+            kind = "solve"
+        base_id = entry.get("id")
+        if base_id is None:
+            base_id = _UNSAFE.sub("_", Path(scenario_text).stem) if scenario_text else ""
+        if not isinstance(base_id, str) or not _RUN_ID.match(base_id):
+            entry_problems.append(
+                f"{where}, field 'id': must start with a letter or digit and use only letters, digits, . _ = - "
+                f"(got {base_id!r})"
+            )
+        overrides_raw = entry.get("overrides", {})
+        if not isinstance(overrides_raw, dict):
+            entry_problems.append(f"{where}, field 'overrides': must be a table/object of override values")
+            overrides_raw = {}
+        overrides: dict[str, Any] = {}
+        for key, value in {**default_overrides, **overrides_raw}.items():
+            source = "overrides" if key in overrides_raw else "defaults.overrides"
+            normalised, message = _check_override(key, value, kind)
+            if message:
+                entry_problems.append(f"{where}, field {source}.{key}: {message}")
+            overrides[key] = normalised
+        grid_raw = entry.get("grid", {})
+        grid: dict[str, list[Any]] = {}
+        if not isinstance(grid_raw, dict):
+            entry_problems.append(f"{where}, field 'grid': must be a table/object of lists of override values")
+            grid_raw = {}
+        for key, values in grid_raw.items():
+            if key in overrides_raw:
+                entry_problems.append(f"{where}, field grid.{key}: also given in overrides; give it in one place")
+                continue
+            if not isinstance(values, list) or not values:
+                entry_problems.append(f"{where}, field grid.{key}: must be a non-empty list of values")
+                continue
+            checked = []
+            for index, value in enumerate(values):
+                normalised, message = _check_override(key, value, kind)
+                if message:
+                    entry_problems.append(f"{where}, field grid.{key}[{index}]: {message}")
+                checked.append(normalised)
+            if len({json.dumps(v) for v in checked}) != len(checked):
+                entry_problems.append(f"{where}, field grid.{key}: repeats a value")
+            grid[key] = checked
+        if entry_problems:
+            problems.extend(entry_problems)
+            continue
+        scenario = (path.parent / scenario_text).resolve()
+        keys = list(grid)
+        for values in product(*(grid[k] for k in keys)) if keys else [()]:
+            point = dict(zip(keys, values, strict=True))
+            run_id = grid_run_id(base_id, point) if point else base_id
+            if run_id in seen:
+                problems.append(f"{where}, field 'id': run id {run_id!r} is already used by {seen[run_id]}")
+                continue
+            seen[run_id] = where
+            runs.append(RunSpec(run_id, scenario, scenario_text, kind, {**overrides, **point}, where))
+    if problems:
+        raise ManifestInvalid(path, problems)
+    return Manifest(path=path, runs=runs, out=out)
+
+
+# --- hashing ---------------------------------------------------------------------------------
+
+
+# Modules that cannot change a run's answer; edits to them keep earlier results valid.
+_NOT_ENGINE = frozenset({"cli.py", "batch.py", "execution.py"})
+
+
+@functools.cache
+def code_version() -> str:
+    """Package version + hash of the engine's source (models/, optimiser/) + solver versions."""
+    import highspy
+    import pyomo.version
+
+    import models
+    import optimiser
+
+    try:
+        from importlib.metadata import version
+
+        package = version("primary-care-commissioning")
+    except Exception:  # not installed as a distribution
+        package = "unknown"
+    digest = hashlib.sha256()
+    for package_module in (models, optimiser):
+        root = Path(package_module.__file__).parent
+        for source in sorted(root.rglob("*.py")):
+            if source.name in _NOT_ENGINE:
+                continue
+            digest.update(str(source.relative_to(root.parent)).encode())
+            digest.update(source.read_bytes())
+    digest.update(f"highs {highspy.Highs().version()} pyomo {pyomo.version.version}".encode())
+    return f"{package}+{digest.hexdigest()[:12]}"
+
+
+def input_hash(scenario_hash: str, kind: str, overrides: dict[str, Any], version: str) -> str:
+    """What decides a run's answer: scenario document, kind, overrides and code version."""
+    payload = {"scenario": scenario_hash, "kind": kind, "overrides": overrides, "code": version}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+# --- the task run on a worker --------------------------------------------------------------
+
+
+def execute_run(kind: str, document: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """Run one job on a worker. Never raises for bad input or solver outcomes; returns a payload."""
+    started = time.perf_counter()
+    try:
+        from optimiser.jobs import run_job
+
+        job = run_job(kind, document, overrides)
+    except ScenarioInvalid as invalid:
+        return {
+            "ok": False,
+            "error": "invalid scenario: "
+            + "; ".join(str(p) for p in invalid.problems[:20])
+            + (f"; ... and {len(invalid.problems) - 20} more" if len(invalid.problems) > 20 else ""),
+            "problems": [p.as_dict() for p in invalid.problems],
+            "seconds": time.perf_counter() - started,
+        }
+    except Exception as error:  # one run's failure must not stop the batch
+        return {"ok": False, "error": f"{type(error).__name__}: {error}", "seconds": time.perf_counter() - started}
+    return {"ok": True, "result": job.result, "tables": job.tables, "seconds": time.perf_counter() - started}
+
+
+def run_failed(result: dict[str, Any]) -> str | None:
+    """Why a run that returned a result still counts as failed (None when it succeeded)."""
+    status = result.get("status")
+    if status == "error":
+        return f"solver error: {result.get('message', '')}".strip()
+    if status == "time_limit" and not result.get("has_solution", True):
+        return "no solution within the time limit"
+    return None
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def _write_json_atomic(target: Path, payload: Any) -> None:
+    temp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    with temp.open("w", encoding="utf-8") as handle:
+        json.dump(payload, handle, indent=2, default=_json_default)
+        handle.write("\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temp, target)
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return str(value)
+
+
+def write_run(out_dir: Path, run_id: str, result: dict[str, Any], tables: dict[str, Any]) -> Path:
+    """Assemble the run's folder in a staging folder (result.json last) and rename it into place."""
+    from optimiser.io import write_results
+
+    stage = out_dir / f".{run_id}.partial-{uuid.uuid4().hex[:8]}"
+    stage.mkdir(parents=True)
+    if tables:
+        write_results(tables, result, stage)
+    _write_json_atomic(stage / RESULT_FILE, result)
+    final = out_dir / run_id
+    old = None
+    if final.exists():
+        old = out_dir / f".{run_id}.old-{uuid.uuid4().hex[:8]}"
+        final.rename(old)
+    stage.rename(final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return final / RESULT_FILE
+
+
+def clean_staging(out_dir: Path) -> None:
+    """Remove what a killed batch left half-written."""
+    if not out_dir.is_dir():
+        return
+    for leftover in out_dir.glob(".*.partial-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in out_dir.glob(".*.old-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in out_dir.glob(".*.tmp"):
+        leftover.unlink(missing_ok=True)
+
+
+def read_previous(out_dir: Path, run_id: str) -> dict[str, Any] | None:
+    try:
+        previous = json.loads((out_dir / run_id / RESULT_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return previous if isinstance(previous, dict) else None
+
+
+# --- progress ----------------------------------------------------------------------------------
+
+
+class Reporter(Protocol):
+    def start(self, total: int, cached: int) -> None: ...
+
+    def advance(self, record: dict[str, Any], done: int, total: int) -> None: ...
+
+    def finish(self, counts: dict[str, int]) -> None: ...
+
+
+class JsonLinesReporter:
+    """One JSON object per line (for schedulers' logs): start, one per run, end."""
+
+    def __init__(self, stream: IO[str] | None = None):
+        self.stream = stream
+
+    def _emit(self, payload: dict[str, Any]) -> None:
+        stream = self.stream or sys.stderr
+        payload = {"time": datetime.now(UTC).isoformat(timespec="seconds"), **payload}
+        stream.write(json.dumps(payload, default=_json_default) + "\n")
+        stream.flush()
+
+    def start(self, total: int, cached: int) -> None:
+        self._emit({"event": "start", "total": total, "cached": cached})
+
+    def advance(self, record: dict[str, Any], done: int, total: int) -> None:
+        fields = ("run_id", "state", "cached", "status", "objective_value", "error", "seconds", "attempts")
+        self._emit({"event": "run", "done": done, "total": total, **{k: record.get(k) for k in fields}})
+
+    def finish(self, counts: dict[str, int]) -> None:
+        self._emit({"event": "end", **counts})
+
+
+class RichReporter:
+    """A progress bar on a terminal, with a line per failed run."""
+
+    def __init__(self, console: Any):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.console = console
+        self.progress = Progress(
+            TextColumn("[bold]batch[/]"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[failed]} failed"),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[last]}"),
+            console=console,
+            transient=False,
+        )
+        self.task: Any = None
+        self.failed = 0
+
+    def start(self, total: int, cached: int) -> None:
+        self.progress.start()
+        self.task = self.progress.add_task("batch", total=total, failed=0, last="")
+
+    def advance(self, record: dict[str, Any], done: int, total: int) -> None:
+        if record["state"] == "failed":
+            self.failed += 1
+            from rich.markup import escape
+
+            message = f"[red]failed[/] {escape(record['run_id'])}: {escape(str(record.get('error')))}"
+            self.progress.console.print(message)
+        self.progress.update(self.task, completed=done, failed=self.failed, last=record["run_id"])
+
+    def finish(self, counts: dict[str, int]) -> None:
+        self.progress.stop()
+
+
+# --- the batch ---------------------------------------------------------------------------------
+
+
+@dataclass
+class BatchReport:
+    out_dir: Path
+    records: list[dict[str, Any]]
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.counts.get("failed") else 0
+
+
+class _DocumentCache:
+    """Documents read from disk, by path; a few kept so grid runs of one scenario read it once."""
+
+    def __init__(self, size: int = 2):
+        self.size = size
+        self.items: OrderedDict[Path, tuple[dict[str, Any], str]] = OrderedDict()
+        self.hashes: dict[Path, str] = {}
+
+    def get(self, path: Path) -> tuple[dict[str, Any], str]:
+        from optimiser.io import read_document
+
+        if path in self.items:
+            self.items.move_to_end(path)
+            return self.items[path]
+        document = read_document(path)
+        digest = document_hash(document)
+        self.hashes[path] = digest
+        self.items[path] = (document, digest)
+        while len(self.items) > self.size:
+            self.items.popitem(last=False)
+        return document, digest
+
+    def hash(self, path: Path) -> str:
+        if path not in self.hashes:
+            self.get(path)
+        return self.hashes[path]
+
+
+def _base_record(spec: RunSpec) -> dict[str, Any]:
+    return {
+        "run_id": spec.run_id,
+        "scenario": spec.scenario_text,
+        "kind": spec.kind,
+        "overrides": spec.overrides,
+        "state": None,
+        "cached": False,
+        "status": None,
+        "objective_value": None,
+        "deliverable": None,
+        "error": None,
+        "seconds": None,
+        "attempts": 0,
+        "input_hash": None,
+        "result": f"{spec.run_id}/{RESULT_FILE}",
+    }
+
+
+def _record_from_result(record: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    batch = result.get("batch", {})
+    record.update(
+        state=batch.get("state"),
+        status=result.get("status"),
+        objective_value=result.get("objective_value"),
+        deliverable=result.get("deliverable"),
+        error=batch.get("error"),
+        seconds=batch.get("seconds"),
+        attempts=batch.get("attempts", record["attempts"]),
+        input_hash=batch.get("input_hash"),
+    )
+    return record
+
+
+ExecutorFactory = Callable[[], Any]
+Task = Callable[[str, dict[str, Any], dict[str, Any]], dict[str, Any]]
+
+
+def run_batch(
+    manifest: Manifest,
+    out_dir: Path,
+    *,
+    workers: int | None = None,
+    dask_address: str | None = None,
+    force: bool = False,
+    reporter: Reporter | None = None,
+    executor_factory: ExecutorFactory | None = None,
+    task: Task = execute_run,
+) -> BatchReport:
+    """Run every run of ``manifest`` not already done; write results and the summaries.
+
+    ``executor_factory`` (default: ``optimiser.execution.make_executor(workers, dask_address)``)
+    and ``task`` (default: :func:`execute_run`) are there for tests and embedding.
+    """
+    from optimiser.execution import DASK_ADDRESS_VARIABLE, make_executor
+
+    reporter = reporter or JsonLinesReporter()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    clean_staging(out_dir)
+    version = code_version()
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    documents = _DocumentCache()
+    records: dict[str, dict[str, Any]] = {}
+    pending: deque[tuple[RunSpec, str]] = deque()  # (spec, input hash)
+    finished: list[dict[str, Any]] = []
+
+    def finish(spec: RunSpec, record: dict[str, Any]) -> None:
+        records[spec.run_id] = record
+        finished.append(record)
+        reporter.advance(record, len(finished), len(manifest.runs))
+
+    def fail(spec: RunSpec, record: dict[str, Any], error: str, extra: dict[str, Any] | None = None) -> None:
+        result = {
+            "kind": spec.kind,
+            "status": "failed",
+            **(extra or {}),
+            "batch": _batch_meta(spec, record, "failed", error, version),
+        }
+        write_run(out_dir, spec.run_id, result, {})
+        finish(spec, _record_from_result(record, result))
+
+    # Plan: which runs are done already (same inputs), which fail before they start.
+    cached: list[tuple[RunSpec, dict[str, Any]]] = []
+    early_failures: list[tuple[RunSpec, str, dict[str, Any]]] = []
+    for spec in manifest.runs:
+        try:
+            digest = input_hash(documents.hash(spec.scenario), spec.kind, spec.overrides, version)
+        except ScenarioInvalid as invalid:
+            problems = [p.as_dict() for p in invalid.problems]
+            early_failures.append((spec, "; ".join(map(str, invalid.problems)), {"problems": problems}))
+            continue
+        except OSError as error:
+            early_failures.append((spec, f"cannot read scenario: {error}", {}))
+            continue
+        previous = None if force else read_previous(out_dir, spec.run_id)
+        batch = (previous or {}).get("batch", {})
+        if previous and batch.get("input_hash") == digest and batch.get("state") == "succeeded":
+            cached.append((spec, previous))
+        else:
+            pending.append((spec, digest))
+
+    reporter.start(len(manifest.runs), len(cached))
+    for spec, previous in cached:
+        record = _record_from_result(_base_record(spec), previous)
+        record["cached"] = True
+        finish(spec, record)
+    for spec, error, extra in early_failures:
+        fail(spec, _base_record(spec), error, extra)
+
+    if pending:
+        address = dask_address or os.environ.get(DASK_ADDRESS_VARIABLE)
+        window = DASK_IN_FLIGHT if address else IN_FLIGHT_PER_WORKER * (workers or os.cpu_count() or 1)
+
+        def factory() -> Any:
+            return executor_factory() if executor_factory else make_executor(workers, dask_address)
+
+        executor = factory()
+        attempts: dict[str, int] = {}
+        in_flight: dict[str, tuple[RunSpec, str, Any]] = {}
+        try:
+            while pending or in_flight:
+                while pending and len(in_flight) < window:
+                    spec, digest = pending.popleft()
+                    try:
+                        document, _ = documents.get(spec.scenario)
+                    except (ScenarioInvalid, OSError) as error:
+                        fail(spec, _base_record(spec), f"cannot read scenario: {error}")
+                        continue
+                    try:
+                        future = executor.submit(task, spec.kind, document, spec.overrides)
+                    except BrokenProcessPool:
+                        # A worker died since the last look: runs in flight will report it;
+                        # with none in flight, start a new pool at once.
+                        pending.appendleft((spec, digest))
+                        if in_flight:
+                            break
+                        _shutdown(executor)
+                        executor = factory()
+                        continue
+                    attempts[spec.run_id] = attempts.get(spec.run_id, 0) + 1
+                    in_flight[spec.run_id] = (spec, digest, future)
+                done = [run_id for run_id, (_, _, future) in in_flight.items() if future.done()]
+                if not done:
+                    time.sleep(POLL_S)
+                    continue
+                broken = False
+                for run_id in done:
+                    spec, digest, future = in_flight.pop(run_id)
+                    record = _base_record(spec)
+                    record["input_hash"] = digest
+                    record["attempts"] = attempts[run_id]
+                    try:
+                        payload = future.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        if attempts[run_id] < MAX_ATTEMPTS:
+                            pending.appendleft((spec, digest))
+                        else:
+                            fail(spec, record, f"the worker process died ({attempts[run_id]} attempts)")
+                        continue
+                    except Exception as error:  # e.g. Dask's KilledWorker
+                        fail(spec, record, f"{type(error).__name__}: {error}")
+                        continue
+                    _finish_payload(spec, record, payload, out_dir, version, finish, fail)
+                if broken:
+                    # Every run still in the broken pool fails with it: resubmit them on a new pool.
+                    for run_id, (spec, digest, _) in list(in_flight.items()):
+                        del in_flight[run_id]
+                        if attempts[run_id] < MAX_ATTEMPTS:
+                            pending.appendleft((spec, digest))
+                        else:
+                            record = _base_record(spec)
+                            record.update(input_hash=digest, attempts=attempts[run_id])
+                            fail(spec, record, f"the worker process died ({attempts[run_id]} attempts)")
+                    _shutdown(executor)
+                    executor = factory()
+        finally:
+            for _, _, future in in_flight.values():
+                future.cancel()
+            _shutdown(executor)
+
+    ordered = [records[spec.run_id] for spec in manifest.runs]
+    counts = {
+        "total": len(ordered),
+        "succeeded": sum(r["state"] == "succeeded" for r in ordered),
+        "failed": sum(r["state"] == "failed" for r in ordered),
+        "cached": sum(bool(r["cached"]) for r in ordered),
+    }
+    write_summaries(out_dir, manifest, ordered, counts, version, started_at)
+    reporter.finish(counts)
+    return BatchReport(out_dir=out_dir, records=ordered, counts=counts)
+
+
+def _batch_meta(spec: RunSpec, record: dict[str, Any], state: str, error: str | None, version: str) -> dict[str, Any]:
+    return {
+        "run_id": spec.run_id,
+        "scenario": spec.scenario_text,
+        "kind": spec.kind,
+        "overrides": spec.overrides,
+        "state": state,
+        "error": error,
+        "input_hash": record.get("input_hash"),
+        "code_version": version,
+        "attempts": record.get("attempts", 0),
+        "seconds": record.get("seconds"),
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def _finish_payload(
+    spec: RunSpec,
+    record: dict[str, Any],
+    payload: dict[str, Any],
+    out_dir: Path,
+    version: str,
+    finish: Callable[[RunSpec, dict[str, Any]], None],
+    fail: Callable[..., None],
+) -> None:
+    record["seconds"] = payload.get("seconds")
+    if not payload.get("ok"):
+        extra = {"problems": payload["problems"]} if payload.get("problems") else {}
+        fail(spec, record, payload.get("error", "unknown failure"), extra)
+        return
+    result = dict(payload["result"])
+    reason = run_failed(result)
+    state = "failed" if reason else "succeeded"
+    result["batch"] = _batch_meta(spec, record, state, reason, version)
+    write_run(out_dir, spec.run_id, result, payload.get("tables") or {})
+    finish(spec, _record_from_result(record, result))
+
+
+def _shutdown(executor: Any) -> None:
+    with contextlib.suppress(Exception):  # a broken pool may complain on shutdown
+        executor.shutdown()
+
+
+def write_summaries(
+    out_dir: Path,
+    manifest: Manifest,
+    records: Iterable[dict[str, Any]],
+    counts: dict[str, int],
+    version: str,
+    started_at: str,
+) -> None:
+    """``summary.json`` (batch facts and every run) and ``summary.csv`` (one row per run), atomically."""
+    records = list(records)
+    summary = {
+        "manifest": str(manifest.path),
+        "out": str(out_dir),
+        "code_version": version,
+        "started_at": started_at,
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "counts": counts,
+        "runs": records,
+    }
+    _write_json_atomic(out_dir / "summary.json", summary)
+    temp = out_dir / f".summary.csv.{uuid.uuid4().hex}.tmp"
+    with temp.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(SUMMARY_COLUMNS))
+        writer.writeheader()
+        for record in records:
+            row = dict(record)
+            row["overrides"] = json.dumps(record["overrides"], sort_keys=True)
+            writer.writerow({k: "" if row.get(k) is None else row[k] for k in SUMMARY_COLUMNS})
+    os.replace(temp, out_dir / "summary.csv")
+
+
+def default_out_dir(manifest: Manifest) -> Path:
+    return manifest.out or Path.cwd() / f"{manifest.path.stem}-results"
+
+
+def run_batch_command(
+    manifest_path: Path,
+    out_dir: Path | None,
+    workers: int | None,
+    dask_address: str | None,
+    force: bool,
+    console: Any,
+) -> int:
+    """What ``commission batch`` does; returns the exit code (0 all succeeded, 1 any failed, 2 invalid manifest)."""
+    try:
+        manifest = load_manifest(manifest_path)
+    except ManifestInvalid as invalid:
+        console.print(f"[bold red]Invalid batch manifest[/] {invalid.path}:", highlight=False)
+        for problem in invalid.problems:
+            console.print(f"  - {problem}", highlight=False, markup=False, soft_wrap=True)
+        return 2
+    target = out_dir or default_out_dir(manifest)
+    reporter: Reporter = RichReporter(console) if console.is_terminal else JsonLinesReporter()
+    report = run_batch(manifest, target, workers=workers, dask_address=dask_address, force=force, reporter=reporter)
+    counts = report.counts
+    if console.is_terminal:
+        console.print(
+            f"{counts['succeeded']} succeeded ({counts['cached']} unchanged, skipped), {counts['failed']} failed; "
+            f"summary in {target}/summary.csv",
+            highlight=False,
+        )
+    return report.exit_code
