@@ -565,6 +565,9 @@ def render(results: dict[str, Any]) -> str:
                 f"- {r['scale']['name']}: {k}-point sweep ≤ 3× one cold solve: **{ratio:.2f}×** — "
                 f"{'met' if ratio <= 3 else 'not met'}" + ("" if k == 10 else " (the target is for ten points)")
             )
+    for r in scales:
+        if not r.get("sweep"):
+            lines.append(f"- {r['scale']['name']}: sweep not measured (see `bench/README.md`)")
     lines += ["", "What dominates where a target is missed, and what would close it: `bench/README.md`.", ""]
     return "\n".join(lines)
 

@@ -322,7 +322,7 @@ def code_version() -> str:
         from importlib.metadata import version
 
         package = version("primary-care-commissioning")
-    except Exception:  # not installed as a distribution
+    except Exception:  # noqa: BLE001 - not installed as a distribution
         package = "unknown"
     digest = hashlib.sha256()
     for package_module in (models, optimiser):
@@ -345,13 +345,25 @@ def input_hash(scenario_hash: str, kind: str, overrides: dict[str, Any], version
 # --- the task run on a worker --------------------------------------------------------------
 
 
-def execute_run(kind: str, document: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """Run one job on a worker. Never raises for bad input or solver outcomes; returns a payload."""
+def execute_run(
+    kind: str, document: dict[str, Any], overrides: dict[str, Any], stage: str | None = None
+) -> dict[str, Any]:
+    """Run one job on a worker. Never raises for bad input or solver outcomes; returns a payload.
+
+    With ``stage`` (a folder on a file system the batch process shares: local workers), the
+    worker writes the result tables there itself, so large tables are neither sent back nor
+    written one run at a time by the batch process; otherwise the tables come back in the payload.
+    """
     started = time.perf_counter()
     try:
         from optimiser.jobs import run_job
 
         job = run_job(kind, document, overrides)
+        if stage is not None and job.tables:
+            from optimiser.io import write_results
+
+            write_results(job.tables, job.result, Path(stage))
+            return {"ok": True, "result": job.result, "staged": stage, "seconds": time.perf_counter() - started}
     except ScenarioInvalid as invalid:
         return {
             "ok": False,
@@ -361,7 +373,7 @@ def execute_run(kind: str, document: dict[str, Any], overrides: dict[str, Any]) 
             "problems": [p.as_dict() for p in invalid.problems],
             "seconds": time.perf_counter() - started,
         }
-    except Exception as error:  # one run's failure must not stop the batch
+    except Exception as error:  # noqa: BLE001 - one run's failure must not stop the batch
         return {"ok": False, "error": f"{type(error).__name__}: {error}", "seconds": time.perf_counter() - started}
     return {"ok": True, "result": job.result, "tables": job.tables, "seconds": time.perf_counter() - started}
 
@@ -397,12 +409,21 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-def write_run(out_dir: Path, run_id: str, result: dict[str, Any], tables: dict[str, Any]) -> Path:
-    """Assemble the run's folder in a staging folder (result.json last) and rename it into place."""
+def staging_folder(out_dir: Path, run_id: str) -> Path:
+    return out_dir / f".{run_id}.partial-{uuid.uuid4().hex[:8]}"
+
+
+def write_run(
+    out_dir: Path, run_id: str, result: dict[str, Any], tables: dict[str, Any], staged: Path | None = None
+) -> Path:
+    """Assemble the run's folder in a staging folder (result.json last) and rename it into place.
+
+    ``staged``: a staging folder a worker already wrote the tables into.
+    """
     from optimiser.io import write_results
 
-    stage = out_dir / f".{run_id}.partial-{uuid.uuid4().hex[:8]}"
-    stage.mkdir(parents=True)
+    stage = staged or staging_folder(out_dir, run_id)
+    stage.mkdir(parents=True, exist_ok=True)
     if tables:
         write_results(tables, result, stage)
     _write_json_atomic(stage / RESULT_FILE, result)
@@ -585,7 +606,7 @@ def _record_from_result(record: dict[str, Any], result: dict[str, Any]) -> dict[
 
 
 ExecutorFactory = Callable[[], Any]
-Task = Callable[[str, dict[str, Any], dict[str, Any]], dict[str, Any]]
+Task = Callable[..., dict[str, Any]]  # (kind, document, overrides[, stage]) -> payload
 
 
 def run_batch(
@@ -679,8 +700,9 @@ def run_batch(
                     except (ScenarioInvalid, OSError) as error:
                         fail(spec, _base_record(spec), f"cannot read scenario: {error}")
                         continue
+                    stage_args = () if address else (str(staging_folder(out_dir, spec.run_id)),)
                     try:
-                        future = executor.submit(task, spec.kind, document, spec.overrides)
+                        future = executor.submit(task, spec.kind, document, spec.overrides, *stage_args)
                     except BrokenProcessPool:
                         # A worker died since the last look: runs in flight will report it;
                         # with none in flight, start a new pool at once.
@@ -711,7 +733,7 @@ def run_batch(
                         else:
                             fail(spec, record, f"the worker process died ({attempts[run_id]} attempts)")
                         continue
-                    except Exception as error:  # e.g. Dask's KilledWorker
+                    except Exception as error:  # noqa: BLE001 - e.g. Dask's KilledWorker
                         fail(spec, record, f"{type(error).__name__}: {error}")
                         continue
                     _finish_payload(spec, record, payload, out_dir, version, finish, fail)
@@ -732,6 +754,7 @@ def run_batch(
                 future.cancel()
             _shutdown(executor)
 
+    clean_staging(out_dir)  # what dead workers left half-written
     ordered = [records[spec.run_id] for spec in manifest.runs]
     counts = {
         "total": len(ordered),
@@ -778,7 +801,8 @@ def _finish_payload(
     reason = run_failed(result)
     state = "failed" if reason else "succeeded"
     result["batch"] = _batch_meta(spec, record, state, reason, version)
-    write_run(out_dir, spec.run_id, result, payload.get("tables") or {})
+    staged = Path(payload["staged"]) if payload.get("staged") else None
+    write_run(out_dir, spec.run_id, result, payload.get("tables") or {}, staged)
     finish(spec, _record_from_result(record, result))
 
 

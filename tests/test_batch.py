@@ -53,7 +53,9 @@ class Quiet:
     def finish(self, counts: dict[str, int]) -> None: ...
 
 
-def kill_worker_once_then_run(marker_dir: str, doomed: tuple, kind: str, document: dict, overrides: dict) -> dict:
+def kill_worker_once_then_run(
+    marker_dir: str, doomed: tuple, kind: str, document: dict, overrides: dict, *stage: str
+) -> dict:
     """The first attempt of the doomed run (its overrides include ``doomed``) kills its own worker process."""
     if all(overrides.get(key) == value for key, value in doomed):
         marker = Path(marker_dir) / "killed-once"
@@ -61,7 +63,7 @@ def kill_worker_once_then_run(marker_dir: str, doomed: tuple, kind: str, documen
             marker.write_text(str(os.getpid()))
             os.kill(os.getpid(), signal.SIGKILL)
         (Path(marker_dir) / "retried").write_text(str(os.getpid()))
-    return execute_run(kind, document, overrides)
+    return execute_run(kind, document, overrides, *stage)
 
 
 def write_scenarios(folder: Path) -> None:
@@ -266,6 +268,7 @@ scenario = "nowhere.json"
     assert {e["run_id"] for e in events if e["event"] == "run"} == {"tiny", "invalid", "missing"}
     runs = results_of(out)
     assert runs["tiny"]["status"] == "optimal"
+    assert (out / "tiny" / "practices.csv").exists()  # written by the worker into the run's staging folder
     assert runs["invalid"]["error"] == "invalid scenario: practices row 1, column list_size: must be > 0 (got -5)"
     assert "no such file or directory" in runs["missing"]["error"]
     problems = json.loads((out / "invalid" / "result.json").read_text())["problems"]
