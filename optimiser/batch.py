@@ -326,7 +326,7 @@ def code_version() -> str:
         package = "unknown"
     digest = hashlib.sha256()
     for package_module in (models, optimiser):
-        root = Path(package_module.__file__).parent
+        root = Path(str(package_module.__file__)).parent
         for source in sorted(root.rglob("*.py")):
             if source.name in _NOT_ENGINE:
                 continue
@@ -678,8 +678,8 @@ def run_batch(
         record = _record_from_result(_base_record(spec), previous)
         record["cached"] = True
         finish(spec, record)
-    for spec, error, extra in early_failures:
-        fail(spec, _base_record(spec), error, extra)
+    for spec, message, extra in early_failures:
+        fail(spec, _base_record(spec), message, extra)
 
     if pending:
         address = dask_address or os.environ.get(DASK_ADDRESS_VARIABLE)

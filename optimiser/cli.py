@@ -330,7 +330,8 @@ def _missing(value: Any) -> bool:
 def batch(
     manifest: Annotated[Path, typer.Argument(help="Batch manifest, .toml or .json (see docs/batch.md).")],
     out_dir: Annotated[
-        Path | None, typer.Option("--out", help="Results folder (default: the manifest's 'out', else ./<name>-results).")
+        Path | None,
+        typer.Option("--out", help="Results folder (default: the manifest's 'out', else ./<name>-results)."),
     ] = None,
     workers: Annotated[int | None, typer.Option("--workers", min=1, help="Local worker processes.")] = None,
     dask: Annotated[
