@@ -77,7 +77,6 @@ class CompiledProgramme:
         if model is None:
             model, data = build_model(scenario, data)
         assert data is not None
-        self.model = model
         self.data = data
         timings["build"] = time.perf_counter() - started
 
@@ -90,6 +89,9 @@ class CompiledProgramme:
         multipliers = np.fromiter((row.bound_type for row in info.rows), dtype=np.int8, count=len(info.rows))
         self.col_var = np.array([v.parent_component().local_name for v in info.columns], dtype=object)
         self.col_key: list[object] = [v.index() for v in info.columns]
+        # Only arrays and index keys are kept: the Pyomo model is not needed after compiling,
+        # and at national scale releasing it frees ~0.6 GB before HiGHS solves.
+        del model
         timings["compile"] = time.perf_counter() - started
 
         started = time.perf_counter()
