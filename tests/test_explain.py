@@ -299,31 +299,26 @@ def test_combined_relaxation_weights() -> None:
     assert table["unit"].iloc[0] == "£/year" and relaxed["weights"]["standards"] == 2.0
 
 
+def lp_snapshot(programme: CompiledProgramme) -> tuple:
+    """Everything about the loaded HiGHS model that an experiment could change."""
+    lp = programme.highs.getLp()
+    return (
+        lp.num_row_,
+        lp.num_col_,
+        list(lp.row_lower_),
+        list(lp.row_upper_),
+        list(lp.col_cost_),
+        list(lp.integrality_),
+        list(lp.a_matrix_.value_),
+        lp.sense_,
+    )
+
+
 def test_programme_restored_after_check() -> None:
     programme = CompiledProgramme(load_scenario(integrality_case()))
-    lp = programme.highs.getLp()
-    before = (
-        lp.num_row_,
-        lp.num_col_,
-        list(lp.row_lower_),
-        list(lp.row_upper_),
-        list(lp.col_cost_),
-        list(lp.integrality_),
-        list(lp.a_matrix_.value_),
-        lp.sense_,
-    )
+    before = lp_snapshot(programme)
     check(programme.scenario, programme=programme)
-    lp = programme.highs.getLp()
-    after = (
-        lp.num_row_,
-        lp.num_col_,
-        list(lp.row_lower_),
-        list(lp.row_upper_),
-        list(lp.col_cost_),
-        list(lp.integrality_),
-        list(lp.a_matrix_.value_),
-        lp.sense_,
-    )
+    after = lp_snapshot(programme)
     assert after == before
 
 
