@@ -20,14 +20,13 @@ import sys
 import time
 from typing import Any
 
-import highspy
 import numpy as np
 import pyomo.environ as pyo
 import scipy.sparse as sp
 
 from models.formulation import ProgrammeData, derive
 from models.scenario import Scenario
-from optimiser.solver import INF, CompiledProgramme, _positions
+from optimiser.solver import INF, CompiledProgramme, StandardForm
 
 _EQUAL, _UPPER, _LOWER = 0, 1, -1
 
@@ -297,7 +296,7 @@ def compile_direct(scenario: Scenario, data: ProgrammeData | None = None) -> Com
     started = time.perf_counter()
     programme = _assemble(scenario, d, cols, rows, objective, sense)
     timings["compile"] = time.perf_counter() - started - programme.timings["pass_to_highs"]
-    programme.timings = {**timings, "compile": timings["compile"], "pass_to_highs": programme.timings["pass_to_highs"]}
+    programme.timings = {**timings, **programme.timings}
     return programme
 
 
@@ -382,47 +381,22 @@ def _assemble(
     col_upper = np.full(n_cols, INF)
     integrality = np.array([1 if cols.integer[v] else 0 for v in col_var], dtype=np.int32)
 
-    started = time.perf_counter()
-    programme = CompiledProgramme.__new__(CompiledProgramme)
-    programme.scenario = scenario
-    programme.model = None
-    programme.data = d
-    programme.sense = sense
-    programme.row_rule = np.concatenate(rows.rule)
-    programme.row_key = list(rows.key)
-    programme.col_var = np.array(col_var, dtype=object)
-    programme.col_key = col_key
-    programme.is_mip = bool(integrality.any())
-    programme.highs = highspy.Highs()
-    programme.highs.setOptionValue("output_flag", False)
-    programme.highs.passModel(
-        n_cols,
-        rows.count,
-        int(matrix.nnz),
-        int(highspy.MatrixFormat.kColwise),
-        int(highspy.ObjSense.kMinimize if sense == pyo.minimize else highspy.ObjSense.kMaximize),
-        0.0,
-        cost,
-        col_lower,
-        col_upper,
-        row_lower,
-        row_upper,
-        matrix.indptr.astype(np.int32),
-        matrix.indices.astype(np.int32),
-        matrix.data.astype(float),
-        integrality,
+    form = StandardForm(
+        row_rule=np.concatenate(rows.rule),
+        row_key=list(rows.key),
+        col_var=np.array(col_var, dtype=object),
+        col_key=col_key,
+        minimise=sense == pyo.minimize,
+        offset=0.0,
+        cost=cost,
+        matrix=matrix,
+        row_lower=row_lower,
+        row_upper=row_upper,
+        col_lower=col_lower,
+        col_upper=col_upper,
+        integrality=integrality,
     )
-    programme.base_row_lower, programme.base_row_upper = row_lower, row_upper
-    programme.base_col_lower, programme.base_col_upper = col_lower, col_upper
-    programme.row_lower, programme.row_upper = row_lower.copy(), row_upper.copy()
-    programme.col_lower, programme.col_upper = col_lower.copy(), col_upper.copy()
-    programme.base_cost = cost
-    programme.integrality = integrality
-    programme.timings = {"pass_to_highs": time.perf_counter() - started}
-    programme._rows_by_rule = _positions(programme.row_rule)
-    programme._cols_by_var = _positions(programme.col_var)
-    programme._matrix = matrix  # for the equivalence check
-    return programme
+    return CompiledProgramme(scenario, data=d, form=form)
 
 
 # --- equivalence check and timing -----------------------------------------------------------------

@@ -220,7 +220,7 @@ def child_sweep_hot(scenario_dir: str, budgets: list[float]) -> dict[str, Any]:
 def child_cold(scenario_dir: str, budget: float) -> dict[str, Any]:
     """One budget from scratch, as ``solve_scenario`` does it; the least-spend tie-break timed apart."""
     from optimiser.io import read_document
-    from optimiser.jobs import _least_spend_at_best_value, load_scenario
+    from optimiser.jobs import least_spend_at_best_value, load_scenario
     from optimiser.solver import CompiledProgramme
 
     _resolve_deferred_imports()
@@ -231,7 +231,7 @@ def child_cold(scenario_dir: str, budget: float) -> dict[str, Any]:
     outcome = programme.solve()
     without_tie_break = time.perf_counter() - t
     if outcome.status == "optimal":
-        outcome = _least_spend_at_best_value(programme, outcome, None)
+        outcome = least_spend_at_best_value(programme, outcome, None)
     return {
         "budget": budget,
         "seconds": time.perf_counter() - t,

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from models.scenario import Scenario
-from optimiser.jobs import JobOutcome, _least_spend_at_best_value, spend_coefficients
+from optimiser.jobs import JobOutcome, least_spend_at_best_value, spend_coefficients
 from optimiser.results import binding_rules
 from optimiser.solver import INF, CompiledProgramme, SolveOutcome, solver_name
 
@@ -1546,7 +1546,7 @@ def _check(
 def _deliverable(bench: Workbench, outcome: SolveOutcome) -> dict[str, Any]:
     settings = bench.scenario.settings
     if settings.objective == "max_value" and outcome.status == "optimal":
-        outcome = _least_spend_at_best_value(bench.programme, outcome, None)
+        outcome = least_spend_at_best_value(bench.programme, outcome, None)
     assert outcome.col_value is not None
     spend = _spend(bench, outcome.col_value)
     if settings.objective == "min_cost":

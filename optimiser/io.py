@@ -21,7 +21,7 @@ import pandas as pd
 from openpyxl.styles import Font
 
 from models.scenario import Problem, ScenarioInvalid
-from models.schema import TABLES, ScenarioSettings
+from models.schema import TABLES, ScenarioSettings, Table
 
 SETTINGS = "settings"
 NOTES_SHEET = "notes"
@@ -204,6 +204,11 @@ def _rule_text(column: Any) -> str:
     return f"[{', '.join(parts)}] " if parts else ""
 
 
+def _used_columns(table: Table, records: list[dict[str, Any]]) -> list[str]:
+    """The table's columns that some record gives, in contract order."""
+    return [c for c in table.column_names if any(c in r for r in records)]
+
+
 def write_document_as_csv(document: dict[str, Any], directory: Path) -> None:
     """Write a document in the CSV-directory encoding (used for examples and round-trips)."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -212,7 +217,7 @@ def write_document_as_csv(document: dict[str, Any], directory: Path) -> None:
         records = document.get(name)
         if records is None:
             continue
-        used = [c for c in table.column_names if any(c in r for r in records)]
+        used = _used_columns(table, records)
         with (directory / f"{name}.csv").open("w", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=used)
             writer.writeheader()
@@ -227,7 +232,7 @@ def write_document_as_workbook(document: dict[str, Any], path: Path) -> None:
         records = document.get(name)
         if records is None:
             continue
-        used = [c for c in table.column_names if any(c in r for r in records)]
+        used = _used_columns(table, records)
         sheet = workbook.create_sheet(name)
         sheet.append(used)
         for record in records:

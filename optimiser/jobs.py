@@ -89,7 +89,7 @@ def solve_scenario(scenario: Scenario, progress: Progress | None = None) -> tupl
     programme = CompiledProgramme(scenario)
     outcome = programme.solve(progress=progress)
     if scenario.settings.objective == "max_value" and outcome.status == "optimal":
-        outcome = _least_spend_at_best_value(programme, outcome, progress)
+        outcome = least_spend_at_best_value(programme, outcome, progress)
     return programme, outcome
 
 
@@ -102,7 +102,7 @@ def spend_coefficients(programme: CompiledProgramme) -> np.ndarray:
     return costs
 
 
-def _least_spend_at_best_value(
+def least_spend_at_best_value(
     programme: CompiledProgramme, best: SolveOutcome, progress: Progress | None
 ) -> SolveOutcome:
     highs = programme.highs
@@ -142,7 +142,7 @@ def solve_result(
         tables = result_tables(programme, outcome)
         summary = kpis(programme, outcome, tables)
     deliverable: bool | None
-    if outcome.status == "optimal" or outcome.has_solution:
+    if outcome.feasible:
         deliverable = True
     elif outcome.status == "infeasible":
         deliverable = False

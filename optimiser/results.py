@@ -35,21 +35,17 @@ BINDING_TOLERANCE = 1e-7
 DEFINITION_RULES = {"activity", "hiring_step"}
 
 
-def _values(programme: CompiledProgramme, var: str, col_value: np.ndarray) -> pd.Series:
-    return programme.column_values(var, col_value)
-
-
 def result_tables(programme: CompiledProgramme, outcome: SolveOutcome) -> dict[str, pd.DataFrame]:
     """All result tables for a solve that has a solution."""
     assert outcome.col_value is not None and outcome.row_value is not None
     scenario = programme.scenario
     d = programme.data
     x = outcome.col_value
-    cov = _values(programme, "cov", x)
-    hires = _values(programme, "h", x)
-    deployed = _values(programme, "e", x)
-    claim = _values(programme, "claim", x).reindex(d.practices, fill_value=0.0)
-    contacts = _values(programme, "x", x)
+    cov = programme.column_values("cov", x)
+    hires = programme.column_values("h", x)
+    deployed = programme.column_values("e", x)
+    claim = programme.column_values("claim", x).reindex(d.practices, fill_value=0.0)
+    contacts = programme.column_values("x", x)
 
     roles = scenario.roles
     # practice × role frame

@@ -18,9 +18,10 @@ import highspy
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
+import scipy.sparse as sp
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
-from models.formulation import ProgrammeData, build_model
+from models.formulation import ProgrammeData, build_model, derive
 from models.scenario import Scenario
 
 Status = Literal["optimal", "infeasible", "time_limit", "error"]
@@ -62,81 +63,111 @@ def solver_name() -> dict[str, str]:
     return {"name": "HiGHS", "version": highspy.Highs().version()}
 
 
+@dataclass
+class StandardForm:
+    """A programme as arrays: rows ``row_lower <= A x <= row_upper``, bounded integer/continuous columns.
+
+    Row ``i`` is rule ``row_rule[i]`` at index ``row_key[i]``; column ``j`` is variable
+    ``col_var[j]`` at index ``col_key[j]``.
+    """
+
+    row_rule: np.ndarray
+    row_key: list[object]
+    col_var: np.ndarray
+    col_key: list[object]
+    minimise: bool
+    offset: float
+    cost: np.ndarray
+    matrix: sp.csc_array | sp.csc_matrix
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    integrality: np.ndarray
+
+
+def compile_model(model: pyo.ConcreteModel) -> StandardForm:
+    """Compile a Pyomo model with ``LinearStandardFormCompiler`` (mixed form) into a ``StandardForm``."""
+    info = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
+    multipliers = np.fromiter((row.bound_type for row in info.rows), dtype=np.int8, count=len(info.rows))
+    rhs = np.asarray(info.rhs, dtype=float)
+    return StandardForm(
+        row_rule=np.array([row.constraint.parent_component().local_name for row in info.rows], dtype=object),
+        row_key=[row.constraint.index() for row in info.rows],
+        col_var=np.array([v.parent_component().local_name for v in info.columns], dtype=object),
+        col_key=[v.index() for v in info.columns],
+        minimise=info.objectives[0].sense == pyo.minimize,
+        offset=float(info.c_offset[0]) if len(info.c_offset) else 0.0,
+        cost=np.asarray(info.c.toarray()[0] if info.c.shape[0] else np.zeros(len(info.columns)), dtype=float),
+        matrix=info.A.tocsc(),
+        row_lower=np.where(multipliers == _UPPER, -INF, rhs),
+        row_upper=np.where(multipliers == _LOWER, INF, rhs),
+        col_lower=np.array([-INF if v.lb is None else v.lb for v in info.columns], dtype=float),
+        col_upper=np.array([INF if v.ub is None else v.ub for v in info.columns], dtype=float),
+        integrality=np.array([1 if v.is_integer() else 0 for v in info.columns], dtype=np.int32),
+    )
+
+
 class CompiledProgramme:
     """A scenario's programme compiled to matrices and loaded into a live ``Highs`` instance.
 
     Row ``i`` is rule ``row_rule[i]`` at index ``row_key[i]``; column ``j`` is variable
     ``col_var[j]`` at index ``col_key[j]``. Rule and variable names are those of
-    ``models.formulation``.
+    ``models.formulation``. ``form`` lets another compiler supply the arrays; by default the
+    Pyomo model is built and compiled here.
     """
 
-    def __init__(self, scenario: Scenario, model: pyo.ConcreteModel | None = None, data: ProgrammeData | None = None):
+    def __init__(self, scenario: Scenario, data: ProgrammeData | None = None, form: StandardForm | None = None):
         self.scenario = scenario
-        timings: dict[str, float] = {}
-        started = time.perf_counter()
-        if model is None:
+        self.timings: dict[str, float] = {}
+        if form is None:
+            started = time.perf_counter()
             model, data = build_model(scenario, data)
-        assert data is not None
-        self.data = data
-        timings["build"] = time.perf_counter() - started
+            self.timings["build"] = time.perf_counter() - started
+            started = time.perf_counter()
+            # Only arrays and index keys are kept: the Pyomo model is released once compiled.
+            form = compile_model(model)
+            del model
+            self.timings["compile"] = time.perf_counter() - started
+        self.data = data if data is not None else derive(scenario)
 
         started = time.perf_counter()
-        info = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
-        objective = info.objectives[0]
-        self.sense = objective.sense
-        self.row_rule = np.array([row.constraint.parent_component().local_name for row in info.rows], dtype=object)
-        self.row_key: list[object] = [row.constraint.index() for row in info.rows]
-        multipliers = np.fromiter((row.bound_type for row in info.rows), dtype=np.int8, count=len(info.rows))
-        self.col_var = np.array([v.parent_component().local_name for v in info.columns], dtype=object)
-        self.col_key: list[object] = [v.index() for v in info.columns]
-        # Only arrays and index keys are kept: the Pyomo model is not needed after compiling,
-        # and at national scale releasing it frees ~0.6 GB before HiGHS solves.
-        del model
-        timings["compile"] = time.perf_counter() - started
-
-        started = time.perf_counter()
-        rhs = np.asarray(info.rhs, dtype=float)
-        row_lower = np.where(multipliers == _UPPER, -INF, rhs)
-        row_upper = np.where(multipliers == _LOWER, INF, rhs)
-        col_lower = np.array([-INF if v.lb is None else v.lb for v in info.columns], dtype=float)
-        col_upper = np.array([INF if v.ub is None else v.ub for v in info.columns], dtype=float)
-        integrality = np.array([1 if v.is_integer() else 0 for v in info.columns], dtype=np.int32)
-        self.is_mip = bool(integrality.any())
-        cost = np.asarray(info.c.toarray()[0] if info.c.shape[0] else np.zeros(len(info.columns)), dtype=float)
-        offset = float(info.c_offset[0]) if len(info.c_offset) else 0.0
-        matrix = info.A.tocsc()
+        self.row_rule, self.row_key = form.row_rule, form.row_key
+        self.col_var, self.col_key = form.col_var, form.col_key
+        self.sense = pyo.minimize if form.minimise else pyo.maximize
+        self.is_mip = bool(form.integrality.any())
+        matrix = form.matrix
         self.highs = highspy.Highs()
         self.highs.setOptionValue("output_flag", False)
         self.highs.passModel(
-            len(info.columns),
-            len(info.rows),
+            len(form.col_var),
+            len(form.row_rule),
             int(matrix.nnz),
             int(highspy.MatrixFormat.kColwise),
-            int(highspy.ObjSense.kMinimize if self.sense == pyo.minimize else highspy.ObjSense.kMaximize),
-            offset,
-            cost,
-            col_lower,
-            col_upper,
-            row_lower,
-            row_upper,
+            int(highspy.ObjSense.kMinimize if form.minimise else highspy.ObjSense.kMaximize),
+            form.offset,
+            form.cost,
+            form.col_lower,
+            form.col_upper,
+            form.row_lower,
+            form.row_upper,
             matrix.indptr.astype(np.int32),
             matrix.indices.astype(np.int32),
             matrix.data.astype(float),
-            integrality,
+            form.integrality,
         )
-        self.base_row_lower = row_lower
-        self.base_row_upper = row_upper
-        self.base_col_lower = col_lower
-        self.base_col_upper = col_upper
+        self.base_row_lower = form.row_lower
+        self.base_row_upper = form.row_upper
+        self.base_col_lower = form.col_lower
+        self.base_col_upper = form.col_upper
         # Bounds as currently loaded in HiGHS (they change between re-solves).
-        self.row_lower = row_lower.copy()
-        self.row_upper = row_upper.copy()
-        self.col_lower = col_lower.copy()
-        self.col_upper = col_upper.copy()
-        self.base_cost = cost
-        self.integrality = integrality
-        timings["pass_to_highs"] = time.perf_counter() - started
-        self.timings = timings
+        self.row_lower = form.row_lower.copy()
+        self.row_upper = form.row_upper.copy()
+        self.col_lower = form.col_lower.copy()
+        self.col_upper = form.col_upper.copy()
+        self.base_cost = form.cost
+        self.integrality = form.integrality
+        self.timings["pass_to_highs"] = time.perf_counter() - started
         self._rows_by_rule = _positions(self.row_rule)
         self._cols_by_var = _positions(self.col_var)
 
@@ -158,14 +189,8 @@ class CompiledProgramme:
         index = pd.MultiIndex.from_tuples(keys) if keys and isinstance(keys[0], tuple) else pd.Index(keys)
         return pd.Series(values[positions], index=index, dtype=float)
 
-    def row_values(self, rule: str, values: np.ndarray) -> pd.Series:
-        positions = self.rows(rule)
-        keys = [self.row_key[i] for i in positions]
-        index = pd.MultiIndex.from_tuples(keys) if keys and isinstance(keys[0], tuple) else pd.Index(keys)
-        return pd.Series(values[positions], index=index, dtype=float)
-
     # --- changes for re-solves ------------------------------------------------------
-    def set_row_bounds(self, rows: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+    def set_row_bounds(self, rows: np.ndarray, lower: np.ndarray | float, upper: np.ndarray | float) -> None:
         rows = np.asarray(rows, dtype=np.int32)
         lower = np.broadcast_to(np.asarray(lower, float), rows.shape).copy()
         upper = np.broadcast_to(np.asarray(upper, float), rows.shape).copy()
@@ -174,7 +199,7 @@ class CompiledProgramme:
             self.row_lower[rows] = lower
             self.row_upper[rows] = upper
 
-    def set_col_bounds(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+    def set_col_bounds(self, cols: np.ndarray, lower: np.ndarray | float, upper: np.ndarray | float) -> None:
         cols = np.asarray(cols, dtype=np.int32)
         lower = np.broadcast_to(np.asarray(lower, float), cols.shape).copy()
         upper = np.broadcast_to(np.asarray(upper, float), cols.shape).copy()
@@ -182,13 +207,6 @@ class CompiledProgramme:
             self.highs.changeColsBounds(len(cols), cols, lower, upper)
             self.col_lower[cols] = lower
             self.col_upper[cols] = upper
-
-    def reset_bounds(self) -> None:
-        """Restore every row and column bound to the scenario's own."""
-        all_rows = np.arange(len(self.row_rule))
-        all_cols = np.arange(len(self.col_var))
-        self.set_row_bounds(all_rows, self.base_row_lower, self.base_row_upper)
-        self.set_col_bounds(all_cols, self.base_col_lower, self.base_col_upper)
 
     # --- solving ----------------------------------------------------------------------
     def solve(
