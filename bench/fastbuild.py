@@ -9,9 +9,10 @@ a ``CompiledProgramme`` that the rest of the product (results, explain, sweep) c
 unchanged. ``python -m bench.fastbuild`` checks the equivalence on synthetic scenarios and
 times both paths.
 
-It is a proposal for the lead: to adopt it, ``CompiledProgramme`` would take the arrays
-from here instead of compiling ``model`` (the Pyomo model could still be built on demand,
-e.g. for documentation or for exporting), and a test would assert equivalence as below.
+It hands its arrays to ``CompiledProgramme`` as a ``StandardForm`` (the same loader the
+Pyomo path uses). To adopt it, ``CompiledProgramme`` would compile this way by default (the
+Pyomo model still built on demand, e.g. as the readable reference), and a test would assert
+equivalence as below.
 """
 
 from __future__ import annotations
