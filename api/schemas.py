@@ -127,7 +127,7 @@ class Overrides(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    objective: Literal["min_cost", "max_value"] | None = None
+    objective: Literal["min_cost", "max_value", "max_min_coverage"] | None = None
     budget_gbp: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     offer_rate_gbp_per_weighted_patient: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     standards_fraction: float | None = Field(

@@ -45,7 +45,7 @@ from typing import IO, Any, Protocol
 from models.scenario import ScenarioInvalid, document_hash
 
 KINDS = ("solve", "check", "sweep")
-OBJECTIVES = ("min_cost", "max_value")
+OBJECTIVES = ("min_cost", "max_value", "max_min_coverage")
 RESULT_FILE = "result.json"
 SUMMARY_COLUMNS = (
     "run_id",

@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from models.scenario import ScenarioInvalid
+from models.schema import OBJECTIVES
 from models.validate import validate_document
 from optimiser.io import read_document, write_results, write_template
 from optimiser.jobs import JobOutcome, run_job
@@ -127,7 +128,9 @@ def template(target: Annotated[Path, typer.Argument(help="Workbook to write, e.g
 @app.command()
 def solve(
     path: ScenarioPath,
-    objective: Annotated[str | None, typer.Option(help="min_cost or max_value (default: the scenario's)")] = None,
+    objective: Annotated[
+        str | None, typer.Option(help="min_cost, max_value or max_min_coverage (default: the scenario's)")
+    ] = None,
     fmt: FormatOption = "table",
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Write CSVs, summary.json and results.xlsx here.")
@@ -137,8 +140,8 @@ def solve(
 ) -> None:
     """Solve the allocation programme and report the allocation."""
     as_json = check_format(fmt, ("table", "json"))
-    if objective is not None and objective not in ("min_cost", "max_value"):
-        fail(EXIT_INVALID, f"--objective must be min_cost or max_value (got {objective!r})")
+    if objective is not None and objective not in OBJECTIVES:
+        fail(EXIT_INVALID, f"--objective must be one of {', '.join(OBJECTIVES)} (got {objective!r})")
     with user_errors(as_json):
         document = read_document(path)
         overrides: dict[str, Any] = {"objective": objective, "time_limit_s": time_limit, "sensitivity": sensitivity}
@@ -185,8 +188,11 @@ def print_solve(job: JobOutcome, out_dir: Path | None) -> None:
     kpis = result["kpis"]
     if not kpis:
         return
-    objective_label = "least spend" if result["objective"] == "min_cost" else "best value"
-    out.print(f"[bold]Objective[/] ({objective_label}): {result['objective_value']:,.2f}")
+    objective_label = OBJECTIVE_LABELS.get(result["objective"], result["objective"])
+    if result["objective"] == "max_min_coverage":
+        out.print(f"[bold]Objective[/] ({objective_label}): {result['objective_value']:.2%}")
+    else:
+        out.print(f"[bold]Objective[/] ({objective_label}): {result['objective_value']:,.2f}")
     budget = kpis.get("budget_gbp")
     used = kpis.get("budget_used_share")
     out.print(
@@ -219,12 +225,79 @@ def print_solve(job: JobOutcome, out_dir: Path | None) -> None:
             hires.add_row(row.role_id, row.category, f"{row.new_fte:,.2f}", money(row.cost_gbp), limit)
     out.print(hires)
 
+    if kpis.get("distribution"):
+        print_distribution(kpis["distribution"])
+
     binding = ", ".join(f"{b['rule']} ({b['binding_rows']}/{b['rows']})" for b in kpis["binding_rules"])
     out.print(f"[bold]Binding rules[/] (rows at their limit): {binding or 'none'}", highlight=False)
     if "sensitivity" in result:
         print_sensitivity(result["sensitivity"])
     if out_dir is not None:
         out.print(f"Tables written to {out_dir}/ (CSV per table, summary.json, results.xlsx)")
+
+
+OBJECTIVE_LABELS = {
+    "min_cost": "least spend",
+    "max_value": "best value",
+    "max_min_coverage": "lowest practice coverage",
+}
+
+
+def print_distribution(summary: dict[str, Any]) -> None:
+    """Fair shares: how money and coverage spread across practices (docs/fairness.md)."""
+    table = Table(title="Distribution across practices (mean, Gini, 90/10 weighted by patients)", title_justify="left")
+    for column in ("measure", "lowest", "practice", "highest", "practice", "mean", "Gini", "90/10"):
+        table.add_column(column, justify="left" if column in ("measure", "practice") else "right")
+
+    def fmt(value: Any, kind: str) -> str:
+        if _missing(value):
+            return "-"
+        return {"money": f"£{value:,.2f}", "share": f"{value:.1%}", "ratio": f"{value:,.2f}"}.get(kind, f"{value:,.3f}")
+
+    for key, label, kind in (
+        ("spend_gbp_per_weighted_patient", "£/weighted patient", "money"),
+        ("new_fte_per_1k_weighted", "new FTE/1k weighted", "number"),
+        ("coverage", "coverage", "share"),
+    ):
+        row = summary.get(key) or {}
+        if not row.get("practices"):
+            continue
+        table.add_row(
+            label,
+            fmt(row["min"], kind),
+            row["min_practice_id"],
+            fmt(row["max"], kind),
+            row["max_practice_id"],
+            fmt(row["mean"], kind),
+            fmt(row["gini"], "number"),
+            fmt(row["ratio_90_10"], "ratio"),
+        )
+    out.print(table)
+    prior = summary.get("prior_funding")
+    if prior:
+        out.print(
+            f"[bold]Against prior funding[/]: {prior['practices_below_prior']} of {prior['practices_with_prior']} "
+            f"practices receive less than before ({money(prior['total_below_prior_gbp'])} in total); "
+            f"{money(prior['spend_gbp'])} now against {money(prior['prior_funding_gbp'])} before.",
+            highlight=False,
+        )
+    quintiles = summary.get("by_imd_quintile")
+    if quintiles:
+        table = Table(title="By deprivation quintile (1 = most deprived)", title_justify="left")
+        quintile_columns = ("IMD quintile", "practices", "weighted patients", "£ per weighted patient")
+        for column in (*quintile_columns, "new FTE per 1,000", "mean coverage", "lowest coverage"):
+            table.add_column(column, justify="right")
+        for row in quintiles:
+            table.add_row(
+                str(row["imd_quintile"]),
+                str(row["practices"]),
+                f"{row['weighted_patients']:,.0f}",
+                fmt(row["spend_gbp_per_weighted_patient"], "money"),
+                fmt(row["new_fte_per_1k_weighted"], "number"),
+                fmt(row["coverage_mean"], "share"),
+                fmt(row["coverage_min"], "share"),
+            )
+        out.print(table)
 
 
 def print_sensitivity(sensitivity: dict[str, Any]) -> None:

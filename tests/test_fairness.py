@@ -338,3 +338,39 @@ def test_distribution_without_fair_share_columns() -> None:
     summary = distribution(tables["practices"])
     assert set(summary) == {"spend_gbp_per_weighted_patient", "new_fte_per_1k_weighted", "coverage"}
     assert "prior_funding_gbp" not in tables["practices"] and "imd_quintile" not in tables["practices"]
+
+
+# --------------------------------------------------------------------------------------
+# What users run: the installed console script
+# --------------------------------------------------------------------------------------
+def test_console_script_solves_fairest_and_shows_the_distribution(tmp_path: Any) -> None:
+    import json
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = shutil.which("commission") or str(Path(sys.executable).with_name("commission"))
+    document = with_settings(with_prior(two_practices(), {"P1": 8_000, "P2": 7_000}), no_practice_below_prior=True)
+    scenario = tmp_path / "fair.json"
+    scenario.write_text(json.dumps(document))
+    table = subprocess.run(
+        [script, "solve", str(scenario), "--objective", "max_min_coverage", "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"COLUMNS": "160", "PATH": "/usr/bin:/bin"},
+    )
+    assert table.returncode == 0, table.stderr
+    assert "lowest practice coverage" in table.stdout
+    assert "Distribution across practices" in table.stdout
+    assert "Against prior funding: 0 of 2 practices receive less than before" in table.stdout
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["objective"] == "max_min_coverage"
+    # £1,000,000 budget: both practices reach 100% of their reviews; the floors still hold.
+    assert summary["objective_value"] == pytest.approx(1.0)
+    assert summary["kpis"]["distribution"]["coverage"]["min"] == pytest.approx(1.0)
+    bad = subprocess.run(
+        [script, "solve", str(scenario), "--objective", "fairest"], capture_output=True, text=True, timeout=120
+    )
+    assert bad.returncode == 2 and "max_min_coverage" in bad.stdout + bad.stderr
