@@ -278,7 +278,7 @@ def weighted_gini(values: np.ndarray, weights: np.ndarray) -> float | None:
     x, w = x[order], w[order]
     cumulative = np.cumsum(w)
     pairs = float((w * x * (2 * cumulative - w - total)).sum())
-    return max(0.0, pairs / (total * total * mean))
+    return max(0.0, float(pairs / (total * total * mean)))
 
 
 def weighted_percentile(values: np.ndarray, weights: np.ndarray, q: float) -> float | None:

@@ -374,3 +374,14 @@ def test_console_script_solves_fairest_and_shows_the_distribution(tmp_path: Any)
         [script, "solve", str(scenario), "--objective", "fairest"], capture_output=True, text=True, timeout=120
     )
     assert bad.returncode == 2 and "max_min_coverage" in bad.stdout + bad.stderr
+
+
+def test_distribution_is_plain_json() -> None:
+    import json
+
+    result = run_job("solve", read_document(DATA / "tiny")).result
+    # json.dumps without default= fails on numpy scalars: every figure must be a Python number.
+    text = json.dumps(result["kpis"]["distribution"])
+    assert json.loads(text)["spend_gbp_per_weighted_patient"]["gini"] == pytest.approx(
+        result["kpis"]["distribution"]["spend_gbp_per_weighted_patient"]["gini"]
+    )
