@@ -208,6 +208,8 @@ def kpis(programme: CompiledProgramme, outcome: SolveOutcome, tables: dict[str, 
 # Fair shares: the distribution of money and coverage across practices (docs/fairness.md)
 # --------------------------------------------------------------------------------------
 QUINTILES = 5
+# Per-practice figures closer to zero than this are solver round-off and shown as 0.
+ZERO_TOLERANCE = 1e-9
 
 
 def practice_coverage(ps: pd.DataFrame, d: ProgrammeData) -> pd.Series:
@@ -301,6 +303,7 @@ def spread(practices: pd.DataFrame, column: str) -> dict[str, Any]:
     Weights are weighted list sizes (each weighted patient counts once).
     """
     values = practices[column].to_numpy(dtype=float)
+    values = np.where(np.abs(values) < ZERO_TOLERANCE, 0.0, values)  # solver round-off, not money: no "-£0.00"
     weights = practices["weighted_list_size"].to_numpy(dtype=float)
     known = ~np.isnan(values)
     if not known.any():
@@ -341,7 +344,7 @@ def distribution(practices: pd.DataFrame) -> dict[str, Any]:
             "prior_funding_gbp": float(known["prior_funding_gbp"].sum()),
             "spend_gbp": float(known["spend_gbp"].sum()),
             "practices_below_prior": int(losing.sum()),
-            "total_below_prior_gbp": float(-change[losing].sum()),
+            "total_below_prior_gbp": float(-change[losing].sum()) if losing.any() else 0.0,
             "change_gbp_per_weighted_patient": spread(known, "change_gbp_per_weighted_patient"),
         }
     if "imd_quintile" in practices:

@@ -385,3 +385,18 @@ def test_distribution_is_plain_json() -> None:
     assert json.loads(text)["spend_gbp_per_weighted_patient"]["gini"] == pytest.approx(
         result["kpis"]["distribution"]["spend_gbp_per_weighted_patient"]["gini"]
     )
+
+
+def test_bundled_fair_shares_example() -> None:
+    # data/fair_shares is example_icb plus prior funding and IMD scores with the floor on.
+    document = read_document(DATA / "fair_shares")
+    unfloored = with_settings(document, no_practice_below_prior=None)
+    _, plain = solve_checked(unfloored)
+    assert plain.objective_value == pytest.approx(EXISTING_OPTIMA["example_icb", "min_cost"], rel=1e-9)
+    programme, floored = solve_checked(document)  # invariants: no practice below its prior funding
+    assert len(programme.rows("practice_floor")) == len(document["practices"])
+    assert floored.objective_value > plain.objective_value
+    result = run_job("solve", unfloored).result["kpis"]["distribution"]["prior_funding"]
+    assert result["practices_below_prior"] > 0
+    # The floor costs at most what the losers were short (each can be made whole at its own cost).
+    assert floored.objective_value - plain.objective_value <= result["total_below_prior_gbp"] * (1 + 1e-9)
