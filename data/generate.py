@@ -385,7 +385,7 @@ gives the rough cost of new hires for any document.
 
 
 def _check_with_solver(named: dict[str, Document]) -> None:
-    from optimiser.jobs import run_job
+    from optimiser.runs import run_job
 
     for name, document in named.items():
         outcome = run_job("solve", document)
