@@ -111,6 +111,7 @@ def write(path: Path, lines: list[str], *, bom: bool = False, crlf: bool = False
 
 def write_all(directory: Path, **options: bool) -> dict[str, Path]:
     """Every publication file, all written with the same options."""
+    directory.mkdir(parents=True, exist_ok=True)
     return {
         "mapping": write(directory / "gp-reg-pat-prac-map.csv", MAPPING, **options),
         "list_sizes": write(directory / "gp-reg-pat-prac-quin-age.csv", quin_age_lines(LIST_SIZES), **options),
