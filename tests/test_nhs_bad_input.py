@@ -47,7 +47,7 @@ def test_a_payments_file_given_as_the_pcn_workforce(files: dict[str, Path], tmp_
     files["pcn_workforce"] = files["payments"]
     out = tmp_path / "out"
     assert_exit_2(
-        invoke(files, out), "nhs-payments-practice-2029-30.csv", "column STAFF_GROUP", "PCN Workforce", out=out
+        invoke(files, out), "nhs-payments-practice-2029-30.csv", "column STAFF_GROUP", "Network Workforce", out=out
     )
 
 
