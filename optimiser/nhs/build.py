@@ -149,6 +149,7 @@ def import_nhs(
                     )
                 )
     practices["weighted_list_size"] = practices["practice_id"].map(weighted)
+    stale = _stale_weighted(practices, payments, weighted_source)
 
     # PCNs: the mapping's PCNs; an unallocated practice gets one of its own, with no ARRS entitlement.
     unallocated = practices["pcn_id"].isin([UNALLOCATED, ""])
@@ -337,6 +338,7 @@ def import_nhs(
             for r in practices.itertuples()
         ],
         "unmatched": unmatched,
+        "weighted_lists_to_check": stale,
         "left_out_roles": _merge_fte(left_out),
         "unmapped_roles": _merge_fte(unmapped),
         "ignored_columns": ignored_columns,
@@ -355,6 +357,38 @@ def import_nhs(
         "licence": LICENCE,
     }
     return ImportResult(document=document, scenario=scenario, report=report)
+
+
+STALE_CHANGE = 0.2
+
+
+def _stale_weighted(
+    practices: pd.DataFrame, payments: readers.Payments | None, weighted_source: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Practices whose list changed by more than 20% since the payments year (a merger, say)."""
+    if payments is None:
+        return []
+    flagged = []
+    for row in practices.itertuples():
+        if weighted_source[row.practice_id] == "age-sex estimate":
+            continue
+        then = payments.registered.get(row.practice_id)
+        if then is None or pd.isna(then) or then <= 0:
+            continue
+        change = row.list_size / float(then) - 1
+        if abs(change) > STALE_CHANGE:
+            flagged.append(
+                {
+                    "practice_id": row.practice_id,
+                    "name": row.name,
+                    "registered_now": int(row.list_size),
+                    "registered_in_payments_year": round(float(then), 2),
+                    "change": round(change, 4),
+                    "action": "published weighted list used as it is; check it (a merger or a list change since "
+                    "the payments year makes it out of date)",
+                }
+            )
+    return flagged
 
 
 def _pooled_budget(settings: Any, weighted_total: float) -> str:

@@ -60,6 +60,11 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
     )
     arrs = ", ".join(f"{role} {_fte(fte)}" for role, fte in totals["pcn_arrs_fte_by_role"].items())
     lines.append(f"PCN ARRS-role FTE {_fte(totals['pcn_arrs_fte'])}: {arrs or 'none'}")
+    if report["weighted_lists_to_check"]:
+        lines.append(
+            f"{len(report['weighted_lists_to_check'])} practice(s) whose list changed by more than 20% since the "
+            "payments year: check their weighted lists (see the report)"
+        )
     if report["unmatched"]:
         lines.append(f"{len(report['unmatched'])} practice(s)/PCN(s) not matched across files (see the report)")
     if report["unmapped_roles"]:
@@ -130,6 +135,20 @@ def markdown(report: dict[str, Any]) -> str:
         + (": " + ", ".join(f"{p['practice_id']} {p['name']}" for p in estimated) if estimated else "")
         + "."
     )
+    if report["weighted_lists_to_check"]:
+        out += [
+            "",
+            "Registered list changed by more than 20% since the payments year (published weighted list used "
+            "as it is; check it):",
+            "",
+            "| practice | name | registered now | registered in payments year | change |",
+            "|---|---|---:|---:|---:|",
+        ]
+        out += [
+            f"| {s['practice_id']} | {s['name']} | {s['registered_now']:,} | {s['registered_in_payments_year']:,.2f} "
+            f"| {s['change']:+.1%} |"
+            for s in report["weighted_lists_to_check"]
+        ]
     out += ["", "## Not matched across files", ""]
     if report["unmatched"]:
         out += ["| code | name | file | issue | what was done |", "|---|---|---|---|---|"]
