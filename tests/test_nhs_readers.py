@@ -196,3 +196,35 @@ def test_a_wrong_file_is_rejected_naming_the_file_and_a_missing_column(tmp_path:
         readers.read_mapping(Source.of(files["list_sizes"]), "QAA", None)
     assert error.value.file == "gp-reg-pat-prac-quin-age.csv"
     assert error.value.column == "PRACTICE_CODE"
+
+
+def test_the_same_files_import_another_icb(tmp_path: Path) -> None:
+    files = nhs_files.write_all(tmp_path)
+    result = run_import(files, icb="QBB")
+    assert [p["practice_id"] for p in result.document["practices"]] == ["B82001"]
+    assert result.report["totals"]["pcn_arrs_fte_by_role"] == {"clinical_pharmacist": 7.0}
+    assert result.report["totals"]["weighted_patients"] == 2900
+    assert result.report["unmatched"] == []
+
+
+def test_imd_fills_imd_score_only_when_the_contract_has_the_column(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = nhs_files.write_all(tmp_path)
+    without = run_import(files)
+    assert not without.report["imd"]["applied"]
+    assert all("imd_score" not in p for p in without.document["practices"])
+
+    from dataclasses import replace
+
+    from models import schema
+
+    practices = schema.TABLES["practices"]
+    extended = replace(
+        practices, columns=(*practices.columns, schema.Column("imd_score", "float", False, "score", "IMD", lower=0))
+    )
+    monkeypatch.setitem(schema.TABLES, "practices", extended)
+    with_column = run_import(files)
+    assert with_column.report["imd"]["applied"]
+    scores = {p["practice_id"]: p.get("imd_score") for p in with_column.document["practices"]}
+    assert scores == {"A81001": 30.5, "A81002": 12.25, "A81003": None}
