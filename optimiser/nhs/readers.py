@@ -279,9 +279,8 @@ def read_payments(source: Source, practice_ids: set[str], area_codes: set[str]) 
     publication = Publication(PAYMENTS, label, *_date(frame, label, ("Year", "Financial Year")), rows_read=len(frame))
     code = _col(frame, "Practice Code").str.upper()
     area_like = pd.Series(False, index=frame.index)
-    for column in ("sub_icb_code", "pcn_code", "Sub ICB Location Code", "PCN Code", "ICB Code"):
-        if _has(frame, column):
-            area_like |= _col(frame, column).str.upper().isin(area_codes)
+    for column in [c for c in frame.columns if _is_area_code_column(c)]:
+        area_like |= frame[column].str.upper().isin(area_codes)
     rows = frame[code.isin(practice_ids) | area_like].copy()
     rows.index = _col(rows, "Practice Code").str.upper()
     publication.rows_in_area = int(rows.index.isin(practice_ids).sum())
@@ -301,6 +300,12 @@ def read_payments(source: Source, practice_ids: set[str], area_codes: set[str]) 
         rows=rows,
         publication=publication,
     )
+
+
+def _is_area_code_column(name: str) -> bool:
+    """A sub-ICB (or CCG) or PCN code column, whatever a year's file calls it."""
+    words = name.replace("_", " ")
+    return "code" in words and any(area in words for area in ("sub icb", "ccg", "pcn"))
 
 
 # Practice deprivation ------------------------------------------------------------------------
