@@ -137,3 +137,8 @@ def test_a_non_empty_out_folder_needs_force(files: dict[str, Path], tmp_path: Pa
     result = invoke(files, out)
     assert result.exit_code == 2 and "--force" in result.output
     assert (out / "mine.txt").read_text() == "keep me"
+
+
+def test_a_spec_that_does_not_exist(files: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert_exit_2(invoke(files, out, "--spec", str(tmp_path / "no-spec.xlsx")), "no-spec.xlsx", "no such file", out=out)

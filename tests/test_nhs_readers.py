@@ -228,3 +228,23 @@ def test_imd_fills_imd_score_only_when_the_contract_has_the_column(
     assert with_column.report["imd"]["applied"]
     scores = {p["practice_id"]: p.get("imd_score") for p in with_column.document["practices"]}
     assert scores == {"A81001": 30.5, "A81002": 12.25, "A81003": None}
+
+
+def test_a_spec_in_any_encoding_gives_the_same_scenario(tmp_path: Path) -> None:
+    import json
+
+    from optimiser.io import write_document_as_workbook
+
+    files = nhs_files.write_all(tmp_path / "in")
+    default = run_import(files).document
+    spec, _ = load_spec(None)
+    workbook = tmp_path / "spec.xlsx"
+    write_document_as_workbook(spec, workbook)
+    as_json = tmp_path / "spec.json"
+    as_json.write_text(json.dumps(spec), encoding="utf-8")
+    for path in (workbook, as_json):
+        document, label = load_spec(path)
+        inputs = Inputs(**{k: Source.of(v) for k, v in files.items()})  # type: ignore[arg-type]
+        result = import_nhs(inputs, icb="QAA", sub_icb=None, spec=document, spec_label=label)
+        assert result.scenario.scenario_hash == run_import(files).scenario.scenario_hash, path.name
+        assert result.document["practices"] == default["practices"]

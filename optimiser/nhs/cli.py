@@ -23,9 +23,6 @@ import_app = typer.Typer(
 EXIT_OTHER, EXIT_INVALID = 1, 2
 MAX_PROBLEMS_SHOWN = 50
 
-File = Annotated[Path, typer.Option(dir_okay=False, help="CSV or zip as published.")]
-OptionalFile = Annotated[Path | None, typer.Option(dir_okay=False, help="CSV or zip as published (optional).")]
-
 
 def _fail(code: int, message: str) -> NoReturn:
     typer.echo(f"error: {message}", err=True)

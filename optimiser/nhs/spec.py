@@ -28,11 +28,16 @@ def default_spec_path() -> Path:
 
 def load_spec(path: str | Path | None) -> tuple[dict[str, Any], str]:
     """The spec document (notes removed) and a label for the report."""
+    from models.scenario import ScenarioInvalid
     from optimiser.io import read_document
 
     source = Path(path) if path is not None else default_spec_path()
     label = str(path) if path is not None else "the default spec (data/specs/default)"
-    return clean_spec(read_document(source), label), label
+    try:
+        document = read_document(source)
+    except ScenarioInvalid as error:
+        raise NhsInputError(label, "; ".join(str(p) for p in error.problems[:5])) from None
+    return clean_spec(document, label), label
 
 
 def clean_spec(document: dict[str, Any], label: str) -> dict[str, Any]:
