@@ -171,7 +171,7 @@ def import_nhs(
             imd_note["note"] = "imd_score filled for practices the file lists"
         else:
             imd_note["note"] = (
-                "the data contract has no practices.imd_score column yet, so the scores are reported, not imported"
+                "The data contract has no practices.imd_score column yet, so the scores are reported, not imported"
             )
 
     # Staff.
@@ -317,7 +317,7 @@ def import_nhs(
         "rounding": "FTE totals to 4 decimal places, weighted patients to 2; registered patients exact",
         "published_totals_for_the_area": published_totals,
         "weighting": {
-            "method": "published Global Sum weighted list (payments file) where the practice has one; "
+            "method": "Published Global Sum weighted list (payments file) where the practice has one; "
             "else age-sex estimate",
             **(
                 {"estimate_scale": round(estimated.scale, 6), "estimate_basis": estimated.scale_basis}

@@ -97,3 +97,25 @@ def test_without_a_key_is_401(client: TestClient, tmp_path: Path) -> None:
     files = nhs_files.write_all(tmp_path)
     response = client.post("/imports/nhs", data={"icb": "QAA"}, files=upload(files, "mapping", "list_sizes"))
     assert response.status_code == 401
+
+
+def test_a_version_of_another_organisations_scenario_is_404_like_a_missing_one(
+    service: Service, tmp_path: Path
+) -> None:
+    client = service.client
+    owner, intruder = service.tenant(Role.COMMISSIONER), service.tenant(Role.COMMISSIONER)
+    files = nhs_files.write_all(tmp_path)
+    created = client.post("/imports/nhs", data={"icb": "QAA"}, files=upload(files, *ALL), headers=owner)
+    assert created.status_code == 201, created.text
+    scenario_id = created.json()["scenario"]["id"]
+    answers = []
+    for target in (scenario_id, 10**9):
+        response = client.post(
+            "/imports/nhs",
+            data={"icb": "QAA", "sub_icb": "00A", "scenario_id": str(target)},
+            files=upload(files, *ALL),
+            headers=intruder,
+        )
+        answers.append(response.status_code)
+    assert answers == [404, 404]
+    assert client.get(f"/scenarios/{scenario_id}", headers=owner).json()["latest_version"] == 1
