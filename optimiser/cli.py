@@ -347,5 +347,8 @@ def batch(
     raise typer.Exit(code)
 
 
+app.add_typer(__import__("optimiser.nhs.cli", fromlist=["import_app"]).import_app)
+
+
 def main() -> None:
     app()
