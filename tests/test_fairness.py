@@ -16,9 +16,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from optimiser.io import read_document
-from optimiser.jobs import load_scenario, run_job
+from optimiser.runs import load_scenario, run_job
 from optimiser.results import distribution, imd_quintiles, weighted_gini, weighted_percentile
-from optimiser.solver import CompiledProgramme
+from optimiser.programme import Programme
 from tests.conftest import DATA, base_document, solve_checked, with_settings
 from tests.test_engine_properties import PROPERTY_SETTINGS, scenarios
 
@@ -42,7 +42,7 @@ def with_prior(document: dict[str, Any], prior: dict[str, float]) -> dict[str, A
     return document
 
 
-def spend_by_practice(programme: CompiledProgramme, outcome: Any) -> dict[str, float]:
+def spend_by_practice(programme: Programme, outcome: Any) -> dict[str, float]:
     hires = programme.column_values("h", outcome.col_value).groupby(level=0).sum() * 100_000
     return {str(p): float(v) for p, v in hires.items()}
 
@@ -151,6 +151,32 @@ def test_lowest_practice_limits_the_level() -> None:
     assert solve_checked(document)[1].objective_value == pytest.approx(0.2)
 
 
+def test_max_min_then_least_spend_at_that_level() -> None:
+    # Plenty of money (£1m), coverage capped at 80%. P1 has 0.1 GP FTE (500 of 1,000 patients, 50%),
+    # P2 0.05 FTE (250 of 500, 50%); a locum does the same work for £200,000 a year. The fair level is
+    # 80% everywhere; the second solve spends least at it: GP time for P1's 300 more patients
+    # (£6,000) and P2's 150 (£3,000) = £9,000. (The level solve alone is indifferent to cost: on
+    # this instance it hires ~5 FTE of locums.)
+    document = two_practices(
+        min_coverage=0,
+        staff=[{"holder_id": "P1", "role_id": "gp", "fte": 0.1}, {"holder_id": "P2", "role_id": "gp", "fte": 0.05}],
+    )
+    document["services"][0]["max_coverage"] = 0.8
+    locum = {"role_id": "locum", "category": "other", "cost_per_fte_gbp": 200_000, "clinical_hours_per_fte": 1_000}
+    document["roles"] = [locum, *document["roles"]]
+    document["skill_mix"] = [{"service_id": "review", "role_id": "locum", "minutes_per_contact": 12}]
+    document["skill_mix"].append({"service_id": "review", "role_id": "gp", "minutes_per_contact": 12})
+    document = with_settings(document, objective="max_min_coverage")
+    programme, outcome = solve_checked(document)
+    assert outcome.objective_value == pytest.approx(0.8)
+    hires = programme.column_values("h", outcome.col_value)
+    assert hires.xs("locum", level=1).sum() == pytest.approx(0, abs=1e-9)
+    assert hires.xs("gp", level=1).to_dict() == pytest.approx({"P1": 0.06, "P2": 0.03})
+    result = run_job("solve", document).result
+    assert result["objective_value"] == pytest.approx(0.8)
+    assert result["kpis"]["total_spend_gbp"] == pytest.approx(9_000)
+
+
 def test_max_min_needs_a_valued_service() -> None:
     from models.scenario import ScenarioInvalid
 
@@ -174,7 +200,7 @@ EXISTING_OPTIMA = {
 @pytest.mark.parametrize(("name", "objective"), list(EXISTING_OPTIMA))
 def test_bundled_examples_keep_their_optimum(name: str, objective: str) -> None:
     document = read_document(DATA / name)
-    plain = CompiledProgramme(load_scenario(document, {"objective": objective}))
+    plain = Programme(load_scenario(document, {"objective": objective}))
     assert not {"practice_floor", "coverage_level"} & set(plain.rules_present())
     assert "lowest_coverage" not in set(plain.col_var)
     # The fair-shares data present but switched off builds the identical programme.
@@ -182,12 +208,12 @@ def test_bundled_examples_keep_their_optimum(name: str, objective: str) -> None:
     for i, practice in enumerate(marked["practices"]):
         practice["prior_funding_gbp"] = 1_000.0 * (i + 1)
         practice["imd_score"] = float(i % 37)
-    assert loaded_lp(CompiledProgramme(load_scenario(marked, {"objective": objective}))) == loaded_lp(plain)
+    assert loaded_lp(Programme(load_scenario(marked, {"objective": objective}))) == loaded_lp(plain)
     result = run_job("solve", marked, {"objective": objective}).result
     assert result["objective_value"] == pytest.approx(EXISTING_OPTIMA[name, objective], rel=1e-9)
 
 
-def loaded_lp(programme: CompiledProgramme) -> tuple:
+def loaded_lp(programme: Programme) -> tuple:
     """Rows, columns (named), coefficients, bounds, costs and integrality of the loaded model."""
     lp = programme.highs.getLp()
     return (
@@ -215,8 +241,8 @@ def test_fair_share_data_switched_off_changes_nothing(document: dict[str, Any], 
             practice["prior_funding_gbp"] = data.draw(st.sampled_from([0, 5_000, 50_000]))
         if data.draw(st.booleans()):
             practice["imd_score"] = data.draw(st.floats(0, 90))
-    plain = CompiledProgramme(load_scenario(document))
-    assert loaded_lp(CompiledProgramme(load_scenario(marked))) == loaded_lp(plain)
+    plain = Programme(load_scenario(document))
+    assert loaded_lp(Programme(load_scenario(marked))) == loaded_lp(plain)
     _, before = solve_checked(document)
     _, after = solve_checked(marked)
     assert after.status == before.status
@@ -432,7 +458,7 @@ def test_vectorised_build_is_identical_with_fair_shares(document: dict[str, Any]
 
     scenario = load_scenario(document)
     data = derive(scenario)
-    pyomo_built = CompiledProgramme(scenario, data=data)
+    pyomo_built = Programme(scenario, data=data)
     direct = compile_direct(scenario, data)
     assert compare(direct, pyomo_built) == []
     assert loaded_lp(direct) == loaded_lp(pyomo_built)

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from optimiser.io import read_document
-from optimiser.jobs import run_job as run_job_directly
+from optimiser.runs import run_job as run_job_directly
 from tests.api.helpers import TINY, create_scenario, run_job
 
 
