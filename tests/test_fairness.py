@@ -16,9 +16,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from optimiser.io import read_document
-from optimiser.runs import load_scenario, run_job
-from optimiser.results import distribution, imd_quintiles, weighted_gini, weighted_percentile
 from optimiser.programme import Programme
+from optimiser.results import distribution, imd_quintiles, weighted_gini, weighted_percentile
+from optimiser.runs import load_scenario, run_job
 from tests.conftest import DATA, base_document, solve_checked, with_settings
 from tests.test_engine_properties import PROPERTY_SETTINGS, scenarios
 
