@@ -101,6 +101,48 @@ def test_floor_setting_needs_prior_funding() -> None:
         load_scenario(with_settings(two_practices(), no_practice_below_prior=True))
 
 
+def floor_lever_of(result: dict[str, Any]) -> dict[str, Any]:
+    return next(lever for lever in result["levers"] if lever["lever"] == "practice_floor")
+
+
+def test_check_prices_the_floor_and_names_who_it_protects() -> None:
+    # Deliverable: the floor costs £17,000 − £15,000 = £2,000, and without it P2 gets £5,000 of its £7,000.
+    floored = with_settings(with_prior(two_practices(), {"P1": 8_000, "P2": 7_000}), no_practice_below_prior=True)
+    result = run_job("check", floored).result
+    assert result["deliverable"] is True
+    lever = floor_lever_of(result)
+    assert lever["amount"] == pytest.approx(2_000) and lever["unit"] == "£/year"
+    assert lever["details"]["least_spend_without_floor_gbp"] == pytest.approx(15_000)
+    assert lever["details"]["least_spend_with_floor_gbp"] == pytest.approx(17_000)
+    [short] = lever["details"]["practices_below_floor"]
+    assert (short["practice_id"], short["shortfall_gbp"]) == ("P2", pytest.approx(2_000))
+    assert "costs £2,000 a year" in lever["sentence"] and "1 of 2 practices" in lever["sentence"]
+    # No floor, no floor lever.
+    assert all(lever["lever"] != "practice_floor" for lever in run_job("check", two_practices()).result["levers"])
+
+
+def test_check_names_the_floor_in_a_conflict_and_sizes_it() -> None:
+    floored = with_settings(with_prior(two_practices(), {"P1": 8_000, "P2": 7_000}), no_practice_below_prior=True)
+    # £16,000 pooled: P1's standard takes £10,000 (above its £8,000 floor), leaving £6,000 of P2's £7,000: 6/7.
+    result = run_job("check", with_settings(floored, budget_gbp=16_000)).result
+    assert result["deliverable"] is False
+    assert "practice_floor" in {group["rule"] for group in result["conflict"]["rules"]}
+    lever = floor_lever_of(result)
+    assert lever["fixable"] is True and lever["amount"] == pytest.approx(6 / 7)
+    assert "85.7% of every practice's floor" in lever["sentence"]
+    # An offer of £1 per weighted patient gives P2 £5,000 of its £7,000 floor: 5/7.
+    per_practice = with_settings(
+        floored, budget_mode="per_practice", offer_rate_gbp_per_weighted_patient=1.0, budget_gbp=None
+    )
+    result = run_job("check", per_practice).result
+    assert {group["rule"] for group in result["conflict"]["rules"]} == {"practice_floor", "practice_budget"}
+    assert floor_lever_of(result)["amount"] == pytest.approx(5 / 7)
+    # A floor that is not the problem: the standards alone need more than £14,000, floor or not.
+    result = run_job("check", with_settings(floored, budget_gbp=14_000)).result
+    lever = floor_lever_of(result)
+    assert lever["fixable"] is False and "Dropping the practice floor alone cannot" in lever["sentence"]
+
+
 # --------------------------------------------------------------------------------------
 # max_min_coverage
 # --------------------------------------------------------------------------------------
