@@ -345,14 +345,25 @@ def sweep(
     ] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the CSV, PNG chart and JSON.")] = Path("sweep_out"),
     fmt: FormatOption = "table",
+    objective: Annotated[
+        str | None,
+        typer.Option(help="Budget sweeps: max_min_coverage for the fairest level at each budget (default max_value)."),
+    ] = None,
 ) -> None:
     """Re-solve across budgets or standards (one compiled model, hot starts); write CSV + PNG chart."""
     as_json = check_format(fmt, ("table", "json"))
     with user_errors(as_json):
         if (budget is None) == (standards is None):
             fail(EXIT_INVALID, "give exactly one of --budget START:STOP:N or --standards START:STOP:N")
+        if objective is not None and (objective not in ("max_value", "max_min_coverage") or budget is None):
+            fail(
+                EXIT_INVALID,
+                f"--objective for a --budget sweep must be max_value or max_min_coverage (got {objective!r})",
+            )
         document = read_document(path)
-        overrides = {"budget": budget} if budget is not None else {"standards": standards}
+        overrides: dict[str, Any] = {"budget": budget} if budget is not None else {"standards": standards}
+        if objective is not None:
+            overrides["objective"] = objective
         with progress_display("Sweeping…") as progress:
             job = run_job("sweep", document, overrides, progress=progress)
         from optimiser.sweep import write_outputs
@@ -372,12 +383,16 @@ def print_sweep(job: JobOutcome, paths: dict[str, Path]) -> None:
     grid = Table(title=f"{result['sweep']} sweep ({result['objective']})", title_justify="left")
     if result["sweep"] == "budget":
         x = result["x"]
-        for column in (x, "deliverable", "best value", "coverage", "value without standards"):
+        fair = result["objective"] == "max_min_coverage"
+        columns = ["deliverable", *(["lowest coverage", "value"] if fair else ["best value"]), "coverage"]
+        for column in (x, *columns, "value without standards"):
             grid.add_column(column, justify="right")
         for row in table.to_dict("records"):
+            lowest = ["-" if _missing(row.get("lowest_coverage")) else f"{row['lowest_coverage']:.1%}"] if fair else []
             grid.add_row(
                 money(row[x]) if x == "budget_gbp" else f"£{row[x]:,.2f}",
                 "yes" if row.get("deliverable") else "no",
+                *lowest,
                 "-" if _missing(row.get("value")) else f"{row['value']:,.1f}",
                 "-" if _missing(row.get("coverage")) else f"{row['coverage']:.1%}",
                 "-" if _missing(row.get("no_standards_value")) else f"{row['no_standards_value']:,.1f}",

@@ -29,6 +29,7 @@ from optimiser.deliverability.wording import money, percent
 from optimiser.objectives import (
     highest_uniform_fraction,
     least_offer_rate,
+    least_spend_at_best_value,
     spend_coefficients,
     spend_of,
     value_coefficients,
@@ -138,10 +139,18 @@ def _point(programme: Programme, outcome: SolveOutcome, prefix: str = "") -> dic
 
 
 def budget_sweep(programme: Programme, values: np.ndarray) -> tuple[dict[str, Any], pd.DataFrame]:
-    """Best value (max_value) and coverage at each budget, with and without the minimum standards."""
+    """Best value (max_value) and coverage at each budget, with and without the minimum standards.
+
+    When the scenario's objective is ``max_min_coverage`` (fair shares, docs/fairness.md), each point
+    is instead the highest lowest-practice coverage at that budget (column ``lowest_coverage``), then
+    the least spend at it, as a solve does.
+    """
     p = programme
     d = p.data
     settings = p.scenario.settings
+    fair = settings.objective == "max_min_coverage"
+    # Under max_min_coverage the programme's own cost vector is the lowest_coverage column.
+    objective = p.base_cost if fair else value_coefficients(p)
     pooled = settings.budget_mode == "pooled"
     rows = p.rows("budget") if pooled else p.rows("practice_budget")
     scale = np.ones(len(rows)) if pooled else np.array([d.weighted_list[str(p.row_key[i])] for i in rows])
@@ -160,10 +169,13 @@ def budget_sweep(programme: Programme, values: np.ndarray) -> tuple[dict[str, An
     records: list[dict[str, Any]] = [{column: float(v)} for v in values]
     standard_rows = p.rows("min_standard")
     with p.changes():
-        p.set_objective(p.objective_vector(base=value_coefficients(p)), maximise=True)
+        p.set_objective(p.objective_vector(base=objective), maximise=True)
         for record, v in zip(records, values, strict=True):
             p.set_row_bounds(rows, -INF, v * scale)
             outcome = p.solve()
+            if fair and outcome.status == "optimal":
+                outcome = least_spend_at_best_value(p, outcome, None)
+                record["lowest_coverage"] = outcome.objective_value
             record.update(_point(p, outcome))
             record["deliverable"] = outcome.status == "optimal"
         # The same frontier without the minimum standards: what the money buys below the mark.
@@ -176,14 +188,14 @@ def budget_sweep(programme: Programme, values: np.ndarray) -> tuple[dict[str, An
                 {k: free.get(k) for k in ("no_standards_status", "no_standards_value", "no_standards_coverage")}
             )
     table = pd.DataFrame(records)
-    first = [column, "status", "deliverable", "value", "spend_gbp", "coverage"]
+    first = [column, "status", "deliverable", "lowest_coverage", "value", "spend_gbp", "coverage"]
     table = table[[c for c in first if c in table] + [c for c in table if c not in first]]
     current = (
         float(settings.budget_gbp or 0.0) if pooled else float(settings.offer_rate_gbp_per_weighted_patient or 0.0)
     )
     result = {
         "sweep": "budget",
-        "objective": "max_value",
+        "objective": "max_min_coverage" if fair else "max_value",
         "x": column,
         "unit": "£/year" if pooled else "£ per weighted patient per year",
         "current": current,
@@ -279,11 +291,18 @@ def plot_frontier(result: dict[str, Any], table: pd.DataFrame, path: Path) -> No
             scale, label = 1e3, "budget (£k a year)"
         xs = table[result["x"]] / scale
         fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 7), sharex=True)
-        spec = table["value"] if "value" in table else pd.Series(np.nan, index=table.index)
-        top.plot(xs, spec, "o-", label="best value, minimum standards met")
-        if "no_standards_value" in table:
-            top.plot(xs, table["no_standards_value"], "--", color="grey", label="best value without minimum standards")
-        top.set_ylabel("value (weighted patients covered)")
+        if result.get("objective") == "max_min_coverage":
+            lowest = table["lowest_coverage"] if "lowest_coverage" in table else pd.Series(np.nan, index=table.index)
+            top.plot(xs, lowest, "o-", label="lowest practice coverage, minimum standards met")
+            top.set_ylabel("lowest practice coverage (value-weighted share)")
+        else:
+            spec = table["value"] if "value" in table else pd.Series(np.nan, index=table.index)
+            top.plot(xs, spec, "o-", label="best value, minimum standards met")
+            if "no_standards_value" in table:
+                top.plot(
+                    xs, table["no_standards_value"], "--", color="grey", label="best value without minimum standards"
+                )
+            top.set_ylabel("value (weighted patients covered)")
         if "coverage" in table:
             bottom.plot(xs, table["coverage"], "o-", label="all services")
         for column in table.columns:
@@ -308,7 +327,11 @@ def plot_frontier(result: dict[str, Any], table: pd.DataFrame, path: Path) -> No
             )
         top.legend(loc="lower right", fontsize=8)
         bottom.legend(loc="lower right", fontsize=8)
-        top.set_title("Best value against budget")
+        top.set_title(
+            "Fairest coverage against budget"
+            if result.get("objective") == "max_min_coverage"
+            else "Best value against budget"
+        )
     else:
         fig, axis = plt.subplots(figsize=(8, 5))
         axis.plot(table["fraction"] * 100, table["least_cost_gbp"] / 1e6, "o-", label="least cost")

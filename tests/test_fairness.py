@@ -507,3 +507,22 @@ def test_vectorised_build_is_identical_with_fair_shares(document: dict[str, Any]
     # and every solve of these re-checks the floors and the lowest coverage (tests/invariants.py)
     _, outcome = solve_checked(document)
     assert outcome.status in ("optimal", "infeasible"), outcome.message
+
+
+def test_budget_sweep_of_the_fairest_level() -> None:
+    # The balance case of test_max_min_coverage_balances_the_two_practices at £3,000 / £6,000 / £9,000:
+    # £3,000 buys 150 patients, all to P2 (150 / 500 = 30% < P1's free 50%): 30%; £6,000: 8/15 (53.3%);
+    # £9,000 buys 450: (500 + a) / 1,000 = b / 500 with a + b = 450 → b = 316.67: 63.3%.
+    document = with_settings(
+        two_practices(min_coverage=0, staff=[{"holder_id": "P1", "role_id": "gp", "fte": 0.1}]),
+        objective="max_min_coverage",
+    )
+    job = run_job("sweep", document, {"budget": "3000:9000:3", "objective": "max_min_coverage"})
+    assert job.result["objective"] == "max_min_coverage"
+    table = job.tables["sweep_budget"]
+    assert table["lowest_coverage"].tolist() == pytest.approx([0.3, 8 / 15, 0.95 / 1.5])
+    # Least spend at each level: every budget is used (the level is money-bound here).
+    assert table["spend_gbp"].tolist() == pytest.approx([3_000, 6_000, 9_000])
+    # The default budget sweep is unchanged: max_value, no lowest_coverage column.
+    plain = run_job("sweep", with_settings(document, objective="min_cost"), {"budget": "3000:9000:3"})
+    assert plain.result["objective"] == "max_value" and "lowest_coverage" not in plain.tables["sweep_budget"]
