@@ -526,3 +526,17 @@ def test_budget_sweep_of_the_fairest_level() -> None:
     # The default budget sweep is unchanged: max_value, no lowest_coverage column.
     plain = run_job("sweep", with_settings(document, objective="min_cost"), {"budget": "3000:9000:3"})
     assert plain.result["objective"] == "max_value" and "lowest_coverage" not in plain.tables["sweep_budget"]
+
+
+def test_sensitivity_under_max_min_is_in_points_of_the_lowest_coverage() -> None:
+    # Balance case: each £1 buys 1/20 patient shared so both practices stay level: d(level)/d£ =
+    # (1/20) / (1,000 + 500) = 1/30,000, i.e. £1,000 raises the lowest coverage by 3.33 points.
+    document = with_settings(
+        two_practices(min_coverage=0, staff=[{"holder_id": "P1", "role_id": "gp", "fte": 0.1}]),
+        budget_gbp=6_000,
+        objective="max_min_coverage",
+    )
+    sensitivity = run_job("solve", document, {"sensitivity": True}).result["sensitivity"]
+    budget = next(price for price in sensitivity["shadow_prices"] if price["rule"] == "budget")
+    assert budget["shadow_price"] == pytest.approx(1 / 30_000)
+    assert "raises the lowest practice coverage by 3.33 points" in budget["sentence"]

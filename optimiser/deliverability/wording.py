@@ -529,16 +529,24 @@ def _effect(objective: str, amount: float, per: str = "") -> str:
         if abs(amount) < 1e-9:
             return f"does not change the least spend{tail}"
         return f"{'adds' if amount > 0 else 'saves'} {money(abs(amount))} a year{tail}"
+    if objective == "max_min_coverage":
+        if abs(amount) < 1e-12:
+            return f"does not change the lowest practice coverage{tail}"
+        verb = "raises" if amount > 0 else "lowers"
+        return f"{verb} the lowest practice coverage by {number(abs(amount) * 100, 4)} points{tail}"
     if abs(amount) < 1e-12:
         return f"does not change the best value{tail}"
     return f"{'adds' if amount > 0 else 'loses'} {number(abs(amount), 4)} value{tail}"
 
 
 def price_unit(objective: str, per: str) -> str:
-    return f"{'£/year' if objective == 'min_cost' else 'value'} {per}"
+    unit = {"min_cost": "£/year", "max_min_coverage": "lowest coverage (share)"}.get(objective, "value")
+    return f"{unit} {per}"
 
 
 def budget_price_sentence(objective: str, y: float) -> str:
+    if objective == "max_min_coverage":
+        return f"Each extra £1,000 of budget {_effect(objective, y * 1_000, '')}".rstrip() + "."
     if objective == "max_value":
         return (
             f"Each extra £1,000 of budget {_effect(objective, y * 1000, '')}".rstrip()
