@@ -22,6 +22,7 @@ from models.scenario import ScenarioInvalid
 from models.schema import OBJECTIVES
 from models.validate import validate_document
 from optimiser.io import read_document, write_results, write_template
+from optimiser.nhs.cli import import_app
 from optimiser.runs import JobOutcome, run_job
 
 app = typer.Typer(
@@ -33,6 +34,7 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
+app.add_typer(import_app)
 
 EXIT_OK, EXIT_OTHER, EXIT_INVALID, EXIT_NO_SOLUTION = 0, 1, 2, 3
 MAX_PROBLEMS_SHOWN = 200
@@ -434,8 +436,6 @@ def batch(
         code = run_batch_command(manifest, out_dir, workers, dask, force, err)
     raise typer.Exit(code)
 
-
-app.add_typer(__import__("optimiser.nhs.cli", fromlist=["import_app"]).import_app)
 
 
 def main() -> None:
