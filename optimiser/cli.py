@@ -22,6 +22,7 @@ from models.scenario import ScenarioInvalid
 from models.validate import validate_document
 from optimiser.io import read_document, write_results, write_template
 from optimiser.jobs import JobOutcome, run_job
+from optimiser.report.cli import report as report_command
 
 app = typer.Typer(
     name="commission",
@@ -345,6 +346,9 @@ def batch(
     with user_errors(False):
         code = run_batch_command(manifest, out_dir, workers, dask, force, err)
     raise typer.Exit(code)
+
+
+app.command("report")(report_command)
 
 
 def main() -> None:

@@ -111,6 +111,7 @@ def check_page(session: Session, principal: Principal, job_id: int, settings: Se
         sources=scenario_sources(version_document),
         run_at=when(job),
         duration_s=job.duration_s,
+        scenario_settings=(version_document or {}).get("settings") or {},
     )
     sweep_job, note = (
         ensure_frontier(session, principal, job, settings)
@@ -151,7 +152,8 @@ def comparison_side(session: Session, principal: Principal, job_id: int, label: 
 def side_label(job: Job) -> str:
     from optimiser.report.view import describe_overrides
 
-    return f"job {job.id}: {scenario_name(job)} v{job.version.number}, {describe_overrides(job.overrides)}"
+    settings = (job.version.document or {}).get("settings") or {}
+    return f"job {job.id}: {scenario_name(job)} v{job.version.number}, {describe_overrides(job.overrides, settings)}"
 
 
 def comparison(session: Session, principal: Principal, a: int, b: int) -> Comparison:

@@ -174,8 +174,9 @@ def _verdict(result: dict[str, Any], per_practice: bool) -> tuple[str, str, list
             needed = num(result, f"{base}.needed_rate_gbp_per_weighted_patient", money)
             short = count(result, f"{base}.practices_short")
             if needed.value is not None:
+                who = "1 practice cannot" if short.value == 1 else f"{short.text} practices cannot"
                 sentence = (
-                    f"Not deliverable: at {rate.text} per weighted patient {short.text} practices cannot deliver "
+                    f"Not deliverable: at {rate.text} per weighted patient {who} deliver "
                     f"the specification; every practice can from {needed.text} per weighted patient."
                 )
                 return "NOT DELIVERABLE", sentence, [rate, short, needed]
@@ -289,6 +290,7 @@ def check_view(
     sources: list[str] | None = None,
     run_at: str | None = None,
     duration_s: float | None = None,
+    scenario_settings: dict[str, Any] | None = None,
 ) -> CheckView:
     """The reader's view of a check job's result JSON."""
     per_practice = result.get("budget_mode") == "per_practice"
@@ -301,7 +303,7 @@ def check_view(
         ("Scenario", f"{scenario_name or 'unnamed'}" + (f", version {version}" if version else "")),
         ("Scenario hash", str(result.get("scenario_hash", "not recorded"))),
         ("Data sources and dates", "; ".join(sources) if sources else "none given in the scenario"),
-        ("Offer checked", describe_overrides(overrides or {})),
+        ("Offer checked", describe_overrides(overrides or {}, scenario_settings)),
         ("Solver", f"{solver.get('name', 'unknown')} {solver.get('version', '')}".strip()),
         ("Product version", f"{PRODUCT} {product_version()}"),
         ("Run at", run_at or "not recorded"),
@@ -327,8 +329,8 @@ def check_view(
     )
 
 
-def describe_overrides(overrides: dict[str, Any]) -> str:
-    """The offer a job checked, in words."""
+def describe_overrides(overrides: dict[str, Any], settings: dict[str, Any] | None = None) -> str:
+    """The offer a job checked, in words (``settings``: the scenario's, for an offer left as written)."""
     parts = []
     if overrides.get("budget_gbp") is not None:
         parts.append(f"pooled budget {money(float(overrides['budget_gbp']))} a year")
@@ -336,6 +338,12 @@ def describe_overrides(overrides: dict[str, Any]) -> str:
         parts.append(f"{money(float(overrides['offer_rate_gbp_per_weighted_patient']))} per weighted patient a year")
     if overrides.get("standards_fraction") is not None:
         parts.append(f"every minimum standard at {percent(float(overrides['standards_fraction']))} of its level")
+    if not parts and settings:
+        if settings.get("budget_mode") == "per_practice" and settings.get("offer_rate_gbp_per_weighted_patient"):
+            rate = float(settings["offer_rate_gbp_per_weighted_patient"])
+            return f"as in the scenario: {money(rate)} per weighted patient a year"
+        if settings.get("budget_gbp") is not None:
+            return f"as in the scenario: pooled budget {money(float(settings['budget_gbp']))} a year"
     return "; ".join(parts) if parts else "the offer written in the scenario"
 
 
