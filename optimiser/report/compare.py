@@ -198,8 +198,10 @@ def _practice_values(side: Side) -> tuple[str, dict[str, float]]:
 def _difference(a: Num | str, b: Num | str, formatter: Any) -> Num | str:
     if isinstance(a, Num) and isinstance(b, Num) and a.value is not None and b.value is not None:
         value = float(b.value) - float(a.value)
-        sign = "+" if value > 0 else ""
-        return Num(value, sign + formatter(value), f"{b.src} - {a.src}")
+        if abs(value) <= 1e-9 * max(abs(float(a.value)), abs(float(b.value)), 1.0):
+            return Num(value, "same", f"{b.src} - {a.src}")
+        sign = "+" if value > 0 else "−"
+        return Num(value, sign + formatter(abs(value)), f"{b.src} - {a.src}")
     return ""
 
 
@@ -209,7 +211,7 @@ def compare(a: Side, b: Side) -> Comparison:
     for label in list(dict.fromkeys([*ma, *mb])):
         va, vb = ma.get(label, NOT_IN), mb.get(label, NOT_IN)
         formatter = (
-            percent
+            _points
             if "share" in label
             else (number if ("contacts" in label or "FTE" in label or label == "Practices short") else money)
         )

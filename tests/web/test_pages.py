@@ -12,7 +12,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from api.orm import Job, JobKind, JobStatus, Scenario
 from models.scenario import ScenarioInvalid
@@ -33,9 +33,8 @@ def frontier_for(desk: Desk, token: str, scenario_id: int, check_id: int, runs: 
         from api.serialise import json_safe
 
         request = JobIn(scenario_id=scenario_id, kind=JobKind.SWEEP, overrides=Overrides(budget="0:50000:6"))
-        job = crud.submit_job(
-            session, desk.principal(token), request, f"desk-frontier-{check_id}", desk.client.app.state.settings
-        )
+        settings = desk.client.app.state.settings  # type: ignore[attr-defined]
+        job = crud.submit_job(session, desk.principal(token), request, f"desk-frontier-{check_id}", settings)
         job.status = JobStatus.SUCCEEDED
         job.result = json_safe(runs["sweep"].result)
         job.finished_at = utc_now()
@@ -263,9 +262,7 @@ def test_a_negotiator_sees_own_and_shared_scenarios_and_checks_a_shared_one(desk
     # A negotiator may not run sweeps, so the desk does not draw the frontier for them: it says why.
     with desk.client.app.state.sessions() as session:  # type: ignore[attr-defined]
         session.execute(
-            Job.__table__.update()
-            .where(Job.id == job_id)
-            .values(status=JobStatus.SUCCEEDED, result=desk_result(desk, negotiator))
+            update(Job).where(Job.id == job_id).values(status=JobStatus.SUCCEEDED, result=desk_result(desk, negotiator))
         )
         session.commit()
     page = client.get(f"/desk/jobs/{job_id}").text
