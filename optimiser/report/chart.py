@@ -87,7 +87,7 @@ def frontier(sweep: dict[str, Any], title: str = "Budget against coverage") -> F
     )
     parts.append(
         f'<text x="14" y="{(TOP + HEIGHT - BOTTOM) / 2:.1f}" text-anchor="middle" class="label" '
-        f'transform="rotate(-90 14 {(TOP + HEIGHT - BOTTOM) / 2:.1f})">Patients covered</text>'
+        f'transform="rotate(-90 14 {(TOP + HEIGHT - BOTTOM) / 2:.1f})">Eligible patients covered</text>'
     )
 
     def series(key: str, css: str, marker: str) -> None:
