@@ -16,8 +16,26 @@ from markupsafe import Markup, escape
 from optimiser.explain import money, percent
 from optimiser.report.view import Num
 
-WIDTH, HEIGHT = 640, 330
-LEFT, RIGHT, TOP, BOTTOM = 64, 20, 46, 56
+WIDTH, HEIGHT = 640, 350
+LEFT, RIGHT, TOP, BOTTOM = 64, 20, 46, 76
+# Presentation attributes, not only classes: a PDF renderer does not apply the page's CSS to SVG.
+STYLE = {
+    "grid": 'stroke="#e0e0e0" stroke-width="1"',
+    "axis": 'stroke="#333333" stroke-width="1"',
+    "tick": 'font-size="11" fill="#222222"',
+    "label": 'font-size="12" fill="#111111"',
+    "mark-label": 'font-size="12" font-weight="bold" fill="#111111"',
+    "met": 'stroke="#1a4f8b" stroke-width="2.5"',
+    "free": 'stroke="#666666" stroke-width="1.8" stroke-dasharray="6 4"',
+    "met dot": 'fill="#1a4f8b" stroke="#1a4f8b"',
+    "free dot": 'fill="#ffffff" stroke="#555555" stroke-width="1.5"',
+    "offer": 'stroke="#a4001d" stroke-width="2.2" stroke-dasharray="8 5"',
+    "least": 'stroke="#111111" stroke-width="2.2"',
+}
+
+
+def _style(css: str) -> str:
+    return f'class="{css}" {STYLE[css]}'
 
 
 @dataclass
@@ -67,26 +85,28 @@ def frontier(sweep: dict[str, Any], title: str = "Budget against coverage") -> F
     # Axes and grid
     for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
         y = sy(tick)
-        parts.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" class="grid"/>')
-        parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" class="tick">{percent(tick, 0)}</text>')
+        parts.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" {_style("grid")}/>')
+        parts.append(
+            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" {_style("tick")}>{percent(tick, 0)}</text>'
+        )
     step = nice_step(x_max / 5)
     for i in range(int(x_max / step) + 1):
         x_value = step * i
         x = sx(x_value)
-        parts.append(f'<line x1="{x:.1f}" y1="{sy(0):.1f}" x2="{x:.1f}" y2="{sy(0) + 5:.1f}" class="axis"/>')
+        parts.append(f'<line x1="{x:.1f}" y1="{sy(0):.1f}" x2="{x:.1f}" y2="{sy(0) + 5:.1f}" {_style("axis")}/>')
         parts.append(
-            f'<text x="{x:.1f}" y="{sy(0) + 18:.1f}" text-anchor="middle" class="tick">'
+            f'<text x="{x:.1f}" y="{sy(0) + 18:.1f}" text-anchor="middle" {_style("tick")}>'
             f"{escape(_x_text(x_value, pooled))}</text>"
         )
-    parts.append(f'<line x1="{LEFT}" y1="{sy(0):.1f}" x2="{WIDTH - RIGHT}" y2="{sy(0):.1f}" class="axis"/>')
-    parts.append(f'<line x1="{LEFT}" y1="{sy(0):.1f}" x2="{LEFT}" y2="{sy(1):.1f}" class="axis"/>')
+    parts.append(f'<line x1="{LEFT}" y1="{sy(0):.1f}" x2="{WIDTH - RIGHT}" y2="{sy(0):.1f}" {_style("axis")}/>')
+    parts.append(f'<line x1="{LEFT}" y1="{sy(0):.1f}" x2="{LEFT}" y2="{sy(1):.1f}" {_style("axis")}/>')
     x_label = "Budget, £ a year" if pooled else "Offer, £ per weighted patient (wp) a year"
     parts.append(
-        f'<text x="{(LEFT + WIDTH - RIGHT) / 2:.1f}" y="{HEIGHT - 12}" text-anchor="middle" class="label">'
+        f'<text x="{(LEFT + WIDTH - RIGHT) / 2:.1f}" y="{sy(0) + 36:.1f}" text-anchor="middle" {_style("label")}>'
         f"{x_label}</text>"
     )
     parts.append(
-        f'<text x="14" y="{(TOP + HEIGHT - BOTTOM) / 2:.1f}" text-anchor="middle" class="label" '
+        f'<text x="14" y="{(TOP + HEIGHT - BOTTOM) / 2:.1f}" text-anchor="middle" {_style("label")} '
         f'transform="rotate(-90 14 {(TOP + HEIGHT - BOTTOM) / 2:.1f})">Eligible patients covered</text>'
     )
 
@@ -99,12 +119,12 @@ def frontier(sweep: dict[str, Any], title: str = "Budget against coverage") -> F
         if not coords:
             return
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
-        parts.append(f'<polyline points="{path}" class="{css}" fill="none"/>')
+        parts.append(f'<polyline points="{path}" {_style(css)} fill="none"/>')
         for x, y in coords:
             if marker == "circle":
-                parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" class="{css} dot"/>')
+                parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" {_style(css + " dot")}/>')
             else:
-                parts.append(f'<rect x="{x - 3:.1f}" y="{y - 3:.1f}" width="6" height="6" class="{css} dot"/>')
+                parts.append(f'<rect x="{x - 3:.1f}" y="{y - 3:.1f}" width="6" height="6" {_style(css + " dot")}/>')
 
     series("no_standards_coverage", "free", "square")
     series("coverage", "met", "circle")
@@ -113,11 +133,11 @@ def frontier(sweep: dict[str, Any], title: str = "Budget against coverage") -> F
         if value is None:
             return
         x = sx(float(value))
-        parts.append(f'<line x1="{x:.1f}" y1="{sy(0):.1f}" x2="{x:.1f}" y2="{sy(1) - 4:.1f}" class="{css}"/>')
+        parts.append(f'<line x1="{x:.1f}" y1="{sy(0):.1f}" x2="{x:.1f}" y2="{sy(1) - 4:.1f}" {_style(css)}/>')
         anchor = "end" if x > WIDTH * 0.6 else "start"
         dx = -4 if anchor == "end" else 4
         parts.append(
-            f'<text x="{x + dx:.1f}" y="{TOP - 26 + 14 * row}" text-anchor="{anchor}" class="mark-label">'
+            f'<text x="{x + dx:.1f}" y="{TOP - 26 + 14 * row}" text-anchor="{anchor}" {_style("mark-label")}>'
             f"{escape(text)}</text>"
         )
 
@@ -129,11 +149,11 @@ def frontier(sweep: dict[str, Any], title: str = "Budget against coverage") -> F
         1,
     )
     # Legend
-    legend_y = HEIGHT - 30
-    parts.append(f'<line x1="{LEFT}" y1="{legend_y}" x2="{LEFT + 24}" y2="{legend_y}" class="met"/>')
-    parts.append(f'<text x="{LEFT + 30}" y="{legend_y + 4}" class="tick">with every minimum standard met</text>')
-    parts.append(f'<line x1="{LEFT + 250}" y1="{legend_y}" x2="{LEFT + 274}" y2="{legend_y}" class="free"/>')
-    parts.append(f'<text x="{LEFT + 280}" y="{legend_y + 4}" class="tick">what the money buys without them</text>')
+    legend_y = HEIGHT - 12
+    parts.append(f'<line x1="{LEFT}" y1="{legend_y}" x2="{LEFT + 24}" y2="{legend_y}" {_style("met")}/>')
+    parts.append(f'<text x="{LEFT + 30}" y="{legend_y + 4}" {_style("tick")}>with every minimum standard met</text>')
+    parts.append(f'<line x1="{LEFT + 250}" y1="{legend_y}" x2="{LEFT + 274}" y2="{legend_y}" {_style("free")}/>')
+    parts.append(f'<text x="{LEFT + 280}" y="{legend_y + 4}" {_style("tick")}>what the money buys without them</text>')
 
     description = str(sweep.get("summary", ""))
     svg = Markup(

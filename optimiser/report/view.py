@@ -58,6 +58,7 @@ class CheckView:
     levers: list[Lever]
     conflict_headline: str | None
     conflict: list[str]
+    conflict_intro: str | None
     practices_caption: str
     practices_columns: list[str]
     practices: list[list[str | Num]]
@@ -298,6 +299,10 @@ def check_view(
     conflict = result.get("conflict") or {}
     sentences = [str(s) for s in conflict.get("sentences") or []]
     caption, columns, rows, total = _practices(result, per_practice)
+    plain = [s for s in sentences[1:] if "cannot be negative" not in s]
+    intro = sentences[0] if sentences else None
+    if intro and plain and ":" in intro:
+        intro = intro.split(":", 1)[0] + ":"
     solver = result.get("solver") or {}
     assumptions: list[tuple[str, str | Num]] = [
         ("Scenario", f"{scenario_name or 'unnamed'}" + (f", version {version}" if version else "")),
@@ -319,7 +324,8 @@ def check_view(
         offer=_offer(result, per_practice),
         levers=_levers(result, per_practice),
         conflict_headline=sentences[0] if sentences else None,
-        conflict=[s for s in sentences[1:] if "cannot be negative" not in s],
+        conflict=plain,
+        conflict_intro=intro,
         practices_caption=caption,
         practices_columns=columns,
         practices=rows,
