@@ -6,12 +6,14 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
 
 from api.deps import JobId, PrincipalDep, SessionDep, SettingsDep
 from api.routes.jobs import XLSX_MEDIA_TYPE
 from api.schemas import MAX_ID
 from api.serialise import csv_bytes, json_safe, xlsx_bytes
 from api.web.results import comparison, report_bytes
+from optimiser.report.render import ReportUnavailable
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
@@ -31,7 +33,10 @@ class CompareFormat(StrEnum):
     responses={200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}},
 )
 def check_report(job_id: JobId, session: SessionDep, principal: PrincipalDep, settings: SettingsDep) -> Response:
-    pdf, filename = report_bytes(session, principal, job_id, settings)
+    try:
+        pdf, filename = report_bytes(session, principal, job_id, settings)
+    except ReportUnavailable as error:
+        return JSONResponse({"detail": str(error)}, status_code=503)
     return Response(
         pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
     )

@@ -23,6 +23,7 @@ from api.web import session as desk_session
 from api.web.results import check_page, comparison, report_bytes, side_label
 from models.scenario import Problem, ScenarioInvalid
 from optimiser.report.compare import practice_text
+from optimiser.report.render import ReportUnavailable
 from optimiser.report.view import describe_overrides
 from optimiser.sweep import parse_range
 
@@ -321,6 +322,8 @@ def report(job_id: int, request: Request, desk: DeskDep, session: SessionDep, se
         pdf, filename = report_bytes(session, desk.principal, job_id, settings)
     except NotFound:
         return not_found(request, desk, f"A finished check {job_id}")
+    except ReportUnavailable as error:
+        return page(request, "error.html", desk, 503, title="The PDF report is unavailable", message=str(error))
     return Response(
         pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
     )

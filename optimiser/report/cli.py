@@ -84,7 +84,7 @@ def report(
     except OSError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None
-    from optimiser.report.render import report_pdf
+    from optimiser.report.render import ReportUnavailable, report_pdf
 
     run_at = datetime.now(UTC).strftime("%d %b %Y %H:%M UTC")
     view = check_view(
@@ -96,9 +96,13 @@ def report(
         duration_s=duration,
         scenario_settings=document.get("settings") or {},
     )
-    pdf = report_pdf(
-        view, chart, note, scenario_name=path.name, scenario_hash=result.get("scenario_hash"), run_at=run_at
-    )
+    try:
+        pdf = report_pdf(
+            view, chart, note, scenario_name=path.name, scenario_hash=result.get("scenario_hash"), run_at=run_at
+        )
+    except ReportUnavailable as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(pdf)

@@ -26,9 +26,22 @@ def report_html(view: CheckView, frontier: Frontier | None, frontier_note: str |
     return template.render(view=view, frontier=frontier, frontier_note=frontier_note, **extra)
 
 
+PANGO_HINT = (
+    "PDF reports need the Pango text libraries "
+    "(Debian/Ubuntu: apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)"
+)
+
+
+class ReportUnavailable(RuntimeError):
+    """WeasyPrint cannot load its system libraries on this machine."""
+
+
 def report_pdf(view: CheckView, frontier: Frontier | None, frontier_note: str | None = None, **extra: Any) -> bytes:
     """The report as PDF bytes (A4)."""
-    from weasyprint import HTML  # imported here: it loads Pango, which only reports need
+    try:
+        from weasyprint import HTML  # imported here: it loads Pango, which only reports need
+    except OSError as error:
+        raise ReportUnavailable(f"{PANGO_HINT}: {error}") from error
 
     html = report_html(view, frontier, frontier_note, **extra)
     pdf: bytes = HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
