@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,6 +23,7 @@ from api.serialise import csv_bytes, xlsx_bytes
 from api.web import session as desk_session
 from api.web.results import check_page, comparison, report_bytes, side_label
 from models.scenario import Problem, ScenarioInvalid
+from optimiser.io import write_template
 from optimiser.report.compare import practice_text
 from optimiser.report.render import ReportUnavailable
 from optimiser.report.view import describe_overrides
@@ -135,6 +137,20 @@ def static(name: str) -> Response:
 # Check an offer --------------------------------------------------------------------------
 
 
+@router.get("/desk/template.xlsx")
+def template(desk: DeskDep) -> Response:
+    """The empty workbook of `commission template`."""
+    with tempfile.TemporaryDirectory(prefix="commission-template-") as directory:
+        path = Path(directory) / "scenario-template.xlsx"
+        write_template(path)
+        content = path.read_bytes()
+    return Response(
+        content,
+        media_type=XLSX_MEDIA_TYPE,
+        headers={"Content-Disposition": 'attachment; filename="scenario-template.xlsx"'},
+    )
+
+
 def _check_form(request: Request, desk: Desk, session: SessionDep, status_code: int = 200, **context: Any) -> Response:
     scenarios, _ = crud.list_scenarios(session, desk.principal, 0, 100)
     settings = request.app.state.settings
@@ -240,7 +256,10 @@ def submit_check(
                 raise ScenarioInvalid([Problem("scenario", None, None, "choose a stored scenario")])
             scenario_id, version = int(chosen), (int(number) if number.isdigit() else None)
     except ScenarioInvalid as invalid:
-        return _check_form(request, desk, session, 422, values=values, upload_problems=invalid.problems)
+        upload_name = file.filename if source == "upload" and file is not None and file.filename else None
+        return _check_form(
+            request, desk, session, 422, values=values, upload_problems=invalid.problems, upload_name=upload_name
+        )
     except Forbidden as error:
         return _check_form(request, desk, session, 403, values=values, upload_problems=[str(error)])
     try:

@@ -312,7 +312,7 @@ def test_bad_input_is_answered_beside_the_upload(page: Any, server: Server, tmp_
     page.locator("#file").set_input_files(str(bad))
     page.get_by_role("button", name="Check the offer").click()
     problems = page.locator("#upload-problems")
-    problems.get_by_text("The specification was not stored").wait_for()
+    problems.get_by_text("bad.xlsx was not stored").wait_for()
     assert "practices" in problems.inner_text() and "list_size" in problems.inner_text()
     scan(page, "11-invalid-upload")
     big = tmp_path / "big.json"

@@ -304,7 +304,8 @@ def test_an_invalid_workbook_shows_the_validate_problems_beside_the_upload(desk:
     assert response.status_code == 422
     assert scenario_count(desk) == before, "nothing may be stored"
     page = html.unescape(response.text)
-    assert "The specification was not stored: " in page
+    count = len(invalid.value.problems)
+    assert count >= 2 and f"bad.xlsx was not stored: {count} problems." in page
     upload_at = page.index('id="upload-problems"')
     for problem in invalid.value.problems:
         cells = f"<td>{problem.table}</td><td>{problem.row if problem.row is not None else ''}</td><td>{problem.column or ''}</td><td>{problem.message}</td>"
@@ -444,6 +445,13 @@ def test_the_check_form_creates_the_same_job_as_the_api(desk: Desk) -> None:
     assert scenario["name"] == "tiny upload"
     assert scenario["versions"][0]["scenario_hash"] == validate_document(document).scenario_hash
     assert job["kind"] == "check" and job["overrides"] == {"offer_rate_gbp_per_weighted_patient": 3.1}
+
+
+def test_the_empty_workbook_is_offered_beside_the_upload(desk: Desk) -> None:
+    client = desk.signed_in(desk.key(tenant(), "negotiator"))
+    assert 'href="/desk/template.xlsx"' in client.get("/desk/check").text
+    workbook = openpyxl.load_workbook(io.BytesIO(client.get("/desk/template.xlsx").content))
+    assert {"settings", "practices", "services"} <= set(workbook.sheetnames)
 
 
 def test_static_assets_are_served_locally(desk: Desk) -> None:

@@ -35,6 +35,18 @@
     var note = document.querySelector("[data-wait-job]");
     if (note) { every([note.dataset.waitJob], function () {}); }
     var form = document.getElementById("check-form");
+    function choose(fieldId, radioId) {
+      var field = document.getElementById(fieldId), radio = document.getElementById(radioId);
+      if (field && radio) { field.addEventListener("change", function () { if (!radio.disabled) { radio.checked = true; } }); }
+    }
+    choose("file", "source-upload");
+    choose("scenario", "source-stored");
+    var amount = document.getElementById("offer_amount"), asWritten = document.getElementById("offer-scenario");
+    if (amount && asWritten) {
+      amount.addEventListener("change", function () {
+        if (asWritten.checked && amount.value.trim()) { document.getElementById("offer-pooled").checked = true; }
+      });
+    }
     if (form) {
       form.addEventListener("submit", function (event) {
         var input = document.getElementById("file");
