@@ -57,6 +57,8 @@ def request_for(method: str, path: str, owned: OwnedResources, scenario_id: int,
         .replace("{name}", owned.table)
         .replace("{organisation}", owned.shared_with)
     )
+    if path == "/reports/compare":
+        url += f"?a={job_id}&b={job_id}"
     request: dict[str, Any] = {"method": method, "url": url}
     if path.endswith("/upload"):
         request["files"] = {"file": ("s.json", json.dumps(example_document(budget_gbp=1)).encode())}
@@ -92,7 +94,7 @@ def test_another_organisations_resources_are_invisible(service: Service, owner: 
         if (method, path) in PUBLIC_ROUTES:
             continue
         covered.add((method, path))
-        if "{" not in path and (method, path) != ("POST", "/jobs"):
+        if "{" not in path and (method, path) not in {("POST", "/jobs"), ("GET", "/reports/compare")}:
             continue  # collections: checked below
         foreign = request_for(method, path, owner, owner.scenario_id, owner.job_id, owner.key_id)
         missing = request_for(method, path, owner, MISSING_ID, MISSING_ID, MISSING_ID)
@@ -123,6 +125,8 @@ def test_another_organisations_resources_are_invisible(service: Service, owner: 
         ("GET", "/keys"),
         ("DELETE", "/keys/{key_id}"),
         ("GET", "/metrics"),
+        ("GET", "/reports/jobs/{job_id}.pdf"),
+        ("GET", "/reports/compare"),
     }
     assert covered == expected_routes, "a route was added: extend this matrix"
 
