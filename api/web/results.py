@@ -10,12 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api import crud
-from api.errors import NotFound
+from api.errors import Conflict, Forbidden, NotFound
 from api.orm import FINISHED_STATUSES, Job, JobKind, JobStatus, ScenarioVersion
 from api.schemas import JobIn, Overrides
 from api.security import Permission, Principal
 from api.serialise import stored_to_frame
 from api.settings import Settings
+from models.scenario import ScenarioInvalid
 from optimiser.report.chart import Frontier, frontier, sweep_range
 from optimiser.report.compare import Comparison, Side, compare
 from optimiser.report.view import CheckView, check_view, scenario_sources
@@ -90,7 +91,11 @@ def ensure_frontier(
         kind=JobKind.SWEEP,
         overrides=Overrides(**overrides),
     )
-    sweep = crud.submit_job(session, principal, request, FRONTIER_KEY.format(job_id=job.id), settings)
+    try:
+        sweep = crud.submit_job(session, principal, request, FRONTIER_KEY.format(job_id=job.id), settings)
+    except (ScenarioInvalid, Forbidden, Conflict) as error:
+        session.rollback()
+        return None, f"No frontier: the budget sweep could not be submitted ({error})."
     return sweep, None
 
 

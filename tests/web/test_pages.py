@@ -461,3 +461,21 @@ def test_static_assets_are_served_locally(desk: Desk) -> None:
     assert desk.client.get("/desk/static/..%2Fpages.py").status_code == 404
     page = desk.client.get("/").text
     assert "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page
+
+
+def test_a_frontier_that_cannot_be_submitted_is_explained_not_a_500(
+    desk: Desk, runs: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from api.web import results
+    from models.scenario import Problem
+
+    def refuse(*_: Any, **__: Any) -> Any:
+        raise ScenarioInvalid([Problem("overrides", None, "budget", "a sweep takes 2 to 1 points")])
+
+    token = desk.key(tenant(), "commissioner")
+    job_id = desk.job(token, desk.scenario(token), JobStatus.SUCCEEDED, runs["undeliverable"])
+    monkeypatch.setattr(results.crud, "submit_job", refuse)
+    page = desk.signed_in(token).get(f"/desk/jobs/{job_id}")
+    assert page.status_code == 200
+    assert "No frontier: the budget sweep could not be submitted" in html.unescape(page.text)
+    assert "NOT DELIVERABLE" in page.text
