@@ -6,6 +6,7 @@ import re
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile, status
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -72,8 +73,19 @@ def signed_in(request: Request, session: SessionDep) -> Desk:
 DeskDep = Annotated[Desk, Depends(signed_in)]
 
 
+def same_origin(request: Request) -> bool:
+    """A browser's post names the page it came from; refuse posts from other sites."""
+    origin = request.headers.get("origin")
+    if not origin or origin == "null":
+        return origin is None
+    return urlsplit(origin).netloc == request.headers.get("host", request.url.netloc)
+
+
 def checked_form(request: Request, desk: Desk, token: str | None) -> None:
-    """CSRF: the session cookie is SameSite=Strict, and every form post carries the token."""
+    """CSRF: the session cookie is SameSite=Strict, posts must come from this site, and every
+    form post carries the session's token."""
+    if not same_origin(request):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "the form was posted from another site")
     state = desk_session.read(request)
     if state is None or not desk_session.csrf_ok(request, state, token):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "the form has expired: reload the page and try again")
@@ -109,6 +121,8 @@ def home(request: Request, session: SessionDep) -> HTMLResponse:
 
 @router.post("/desk/sign-in")
 def sign_in(request: Request, session: SessionDep, api_key: Annotated[str, Form(max_length=400)] = "") -> Response:
+    if not same_origin(request):
+        return page(request, "sign_in.html", None, 403, error="The sign-in form was posted from another site.")
     principal = crud.authenticate(session, api_key.strip()) if api_key.strip() else None
     session.commit()
     if principal is None:

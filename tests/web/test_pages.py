@@ -86,6 +86,14 @@ def test_form_posts_need_the_csrf_token(desk: Desk) -> None:
     assert client.post(f"/desk/jobs/{job_id}/cancel", data={"csrf": "wrong"}).status_code == 403
     assert client.post("/desk/check", data={"source": "stored", "scenario": f"{scenario_id}:1"}).status_code == 403
     assert "Sign out" in client.get("/").text, "still signed in"
+    home = client.get("/").text
+    foreign = {"Origin": "https://evil.example"}
+    assert client.post("/desk/sign-out", data={"csrf": csrf_of(home)}, headers=foreign).status_code == 403
+    assert client.post("/desk/sign-in", data={"api_key": token}, headers=foreign).status_code == 403
+    assert (
+        client.post("/desk/sign-out", data={"csrf": csrf_of(home)}, headers={"Origin": "http://testserver"}).status_code
+        == 200
+    )
 
 
 def test_a_revoked_key_ends_its_sessions(desk: Desk) -> None:
