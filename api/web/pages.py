@@ -97,6 +97,11 @@ def page(request: Request, name: str, desk: Desk | None, status_code: int = 200,
     )
 
 
+def forbidden(request: Request, desk: Desk, what: str) -> HTMLResponse:
+    message = f"The {desk.principal.role} role may not {what}. Sign in with a commissioner's or negotiator's key."
+    return page(request, "error.html", desk, 403, title="Not allowed", message=message)
+
+
 def not_found(request: Request, desk: Desk | None, what: str) -> HTMLResponse:
     return page(request, "error.html", desk, 404, title="Not found", message=f"{what} was not found.")
 
@@ -183,6 +188,8 @@ def _check_form(request: Request, desk: Desk, session: SessionDep, status_code: 
 
 @router.get("/desk/check", response_class=HTMLResponse)
 def check_form(request: Request, desk: DeskDep, session: SessionDep) -> Response:
+    if not desk.can("run checks"):
+        return forbidden(request, desk, "run checks")
     values = {k: v for k, v in request.query_params.items() if k in ("scenario", "offer_kind", "offer_amount")}
     if "scenario" in values:
         values["source"] = "stored"
@@ -244,6 +251,8 @@ def submit_check(
     standards_percent: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     checked_form(request, desk, csrf)
+    if not desk.can("run checks"):
+        return forbidden(request, desk, "run checks")
     values = {
         "source": source,
         "name": name,
@@ -302,6 +311,8 @@ def job_page(job_id: int, request: Request, desk: DeskDep, session: SessionDep, 
         result = check_page(session, desk.principal, job_id, settings)
     except NotFound:
         return not_found(request, desk, f"Job {job_id}")
+    except Forbidden:
+        return forbidden(request, desk, "read jobs")
     job = result.job
     if job.status not in FINISHED_STATUSES:
         return page(request, "progress.html", desk, job=job, scenario=job.version.scenario)
@@ -369,6 +380,8 @@ def report(job_id: int, request: Request, desk: DeskDep, session: SessionDep, se
 def compare_page(
     request: Request, desk: DeskDep, session: SessionDep, a: int | None = None, b: int | None = None
 ) -> Response:
+    if not desk.can("read jobs"):
+        return forbidden(request, desk, "read jobs")
     jobs_seq, _ = crud.list_jobs(session, desk.principal, 0, 100, JobStatus.SUCCEEDED, None)
     jobs = [job for job in jobs_seq if job.kind in (JobKind.CHECK, JobKind.SOLVE)]
     scenarios, _ = crud.list_scenarios(session, desk.principal, 0, 100)
@@ -404,6 +417,8 @@ def submit_compare(
 ) -> Response:
     """Two offers: check each (two real check jobs), then show them side by side."""
     checked_form(request, desk, csrf)
+    if not desk.can("run checks"):
+        return forbidden(request, desk, "run checks")
     jobs = []
     try:
         for chosen, amount in ((scenario_a, offer_a), (scenario_b, offer_b)):

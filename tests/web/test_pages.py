@@ -487,3 +487,21 @@ def test_a_frontier_that_cannot_be_submitted_is_explained_not_a_500(
     assert page.status_code == 200
     assert "No frontier: the budget sweep could not be submitted" in html.unescape(page.text)
     assert "NOT DELIVERABLE" in page.text
+
+
+def test_an_admin_key_signs_in_but_is_told_what_it_may_not_do(desk: Desk) -> None:
+    client = desk.signed_in(desk.key(tenant(), "admin"))
+    assert "manages keys only" in client.get("/").text
+    for url in ("/desk/check", "/desk/compare"):
+        response = client.get(url)
+        assert response.status_code == 403 and "The admin role may not" in response.text, url
+
+
+def test_comparing_unfinished_checks_waits_for_them(desk: Desk) -> None:
+    token = desk.key(tenant(), "negotiator")
+    scenario_id = desk.scenario(token)
+    a = desk.job(token, scenario_id, JobStatus.RUNNING)
+    b = desk.job(token, scenario_id, JobStatus.QUEUED)
+    page = desk.signed_in(token).get(f"/desk/compare?a={a}&b={b}").text
+    assert "Checking both offers" in page and f'data-jobs="{a},{b}"' in page
+    assert "Download CSV" not in page
