@@ -22,6 +22,7 @@ from models.scenario import ScenarioInvalid
 from models.validate import validate_document
 from optimiser.io import read_document, write_results, write_template
 from optimiser.nhs.cli import import_app
+from optimiser.report.cli import report as report_command
 from optimiser.runs import JobOutcome, run_job
 
 app = typer.Typer(
@@ -348,6 +349,8 @@ def batch(
         code = run_batch_command(manifest, out_dir, workers, dask, force, err)
     raise typer.Exit(code)
 
+
+app.command("report")(report_command)
 
 
 def main() -> None:
