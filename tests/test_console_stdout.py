@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -40,22 +42,17 @@ def test_solve_json_is_one_document_and_banners_go_to_stderr() -> None:
     result = strict_json(done.stdout)
     assert result["status"] == "optimal"
     assert result["objective_value"] == pytest.approx(37_000)  # derived by hand in data/tiny/README.md
-    import highspy
-
     banner = "Running HiGHS"
-    if banner in _banner_of(highspy):  # this HiGHS prints a banner: it must have gone to stderr
+    if banner in highs_banner():  # this HiGHS prints a banner at the C level: it must have gone to stderr
         assert banner in done.stderr and banner not in done.stdout
 
 
-def _banner_of(highspy: object) -> str:
-    """What constructing a Highs object prints at the C level, captured from fd 1 in a subprocess."""
-    import subprocess
-    import sys
-
+def highs_banner() -> str:
+    """What constructing a Highs object prints on fd 1, captured in a subprocess."""
     probe = subprocess.run(
         [sys.executable, "-c", "import highspy; highspy.Highs()"], capture_output=True, text=True, check=True
     )
-    return probe.stdout + probe.stderr
+    return probe.stdout
 
 
 def test_check_json_of_an_undeliverable_case_is_one_document(tmp_path: Path) -> None:
