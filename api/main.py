@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import web
+from api import offline_docs, web
 from api.db import create_db_engine, create_session_factory, upgrade_database
 from api.errors import Conflict, Forbidden, NotFound
 from api.logs import configure_logging
@@ -65,7 +65,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=API_VERSION,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served from the package by offline_docs.install, not from a CDN
+        redoc_url=None,
     )
+    offline_docs.install(app)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = sessions

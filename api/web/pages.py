@@ -28,7 +28,7 @@ from optimiser.io import write_template
 from optimiser.report.compare import practice_text
 from optimiser.report.render import ReportUnavailable
 from optimiser.report.view import describe_overrides
-from optimiser.sweep import parse_range
+from optimiser.units import parse_money
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -198,10 +198,9 @@ def check_form(request: Request, desk: DeskDep, session: SessionDep) -> Response
 
 def parse_amount(text: str, column: str) -> float:
     """An amount like 4.7m, £4,700,000 or 35.50."""
-    cleaned = text.replace("£", "").replace(",", "").replace(" ", "")
     try:
-        return float(parse_range(f"{cleaned}:{cleaned}:1", column)[0])
-    except ScenarioInvalid:
+        return parse_money(text.replace(" ", ""))
+    except ValueError:
         raise ScenarioInvalid(
             [Problem("offer", None, column, f"{text!r} is not an amount of money (e.g. 4.7m or 4,700,000)")]
         ) from None

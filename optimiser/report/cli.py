@@ -19,7 +19,7 @@ from optimiser.io import read_document
 from optimiser.report.chart import frontier, sweep_range
 from optimiser.report.view import check_view, scenario_sources
 from optimiser.runs import run_job
-from optimiser.sweep import parse_range
+from optimiser.units import parse_money
 
 FRONTIER_POINTS = 11
 
@@ -27,8 +27,10 @@ FRONTIER_POINTS = 11
 def _amount(text: str | None, name: str) -> float | None:
     if text is None:
         return None
-    cleaned = text.replace("£", "").replace(",", "").strip()
-    return float(parse_range(f"{cleaned}:{cleaned}:1", name)[0])
+    try:
+        return parse_money(text)
+    except ValueError as error:
+        raise ScenarioInvalid([Problem("offer", None, name, str(error))]) from None
 
 
 def report(
