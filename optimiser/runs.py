@@ -44,6 +44,8 @@ def load_scenario(document: dict[str, Any], overrides: dict[str, Any] | None = N
             settings[key] = overrides[key]
     if overrides.get("budget_gbp") is not None and "offer_rate_gbp_per_weighted_patient" not in overrides:
         settings["budget_mode"] = "pooled"
+    elif overrides.get("offer_rate_gbp_per_weighted_patient") is not None and overrides.get("budget_gbp") is None:
+        settings["budget_mode"] = "per_practice"
     scenario = validate_document({**document, "settings": settings})
     if fraction is not None:
         scenario = scale_standards(scenario, float(fraction))

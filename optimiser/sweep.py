@@ -14,7 +14,6 @@ patient (each practice's budget is rate × its weighted list), and the mark is t
 from __future__ import annotations
 
 import json
-import re
 import time
 from pathlib import Path
 from typing import Any
@@ -37,38 +36,7 @@ from optimiser.objectives import (
 )
 from optimiser.programme import Programme, SolveOutcome, solver_name
 from optimiser.results import JobOutcome, clean_json
-
-MAX_POINTS = 1000
-_SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6}
-
-
-def parse_range(text: str, name: str) -> np.ndarray:
-    """``START:STOP:N`` → N evenly spaced values from START to STOP inclusive (k/m suffixes allowed)."""
-
-    def bad(message: str) -> ScenarioInvalid:
-        return ScenarioInvalid([Problem("overrides", None, name, f"{message} (got {text!r}; expected START:STOP:N)")])
-
-    parts = str(text).strip().split(":")
-    if len(parts) != 3:
-        raise bad("must have three parts")
-    values = []
-    for part in parts[:2]:
-        match = re.fullmatch(r"\s*([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([kKmM]?)\s*", part.replace(",", ""))
-        if not match:
-            raise bad(f"{part!r} is not a number")
-        values.append(float(match.group(1)) * _SUFFIX[match.group(2).lower()])
-    try:
-        count = int(parts[2])
-    except ValueError:
-        raise bad(f"{parts[2]!r} is not a whole number of points") from None
-    if not 1 <= count <= MAX_POINTS:
-        raise bad(f"the number of points must be between 1 and {MAX_POINTS}")
-    start, stop = values
-    if start < 0 or stop < 0:
-        raise bad("values must not be negative")
-    if count == 1 and start != stop:
-        raise bad("one point needs START equal to STOP")
-    return np.linspace(start, stop, count)
+from optimiser.units import parse_range
 
 
 def sweep(

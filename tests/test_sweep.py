@@ -14,11 +14,11 @@ import pytest
 from typer.testing import CliRunner
 
 from models.scenario import ScenarioInvalid
-from optimiser import sweep as sweep_module
 from optimiser.cli import app
 from optimiser.programme import Programme
 from optimiser.runs import load_scenario, run_job
-from optimiser.sweep import parse_range, sweep, write_outputs
+from optimiser.sweep import sweep, write_outputs
+from optimiser.units import MAX_POINTS, parse_range
 
 
 def doc(**settings: object) -> dict:
@@ -147,4 +147,4 @@ def test_outputs_and_cli(tmp_path) -> None:
     assert done.exit_code == 0 and json.loads(done.output)["points"][0]["budget_gbp"] == 0
     assert CliRunner().invoke(app, ["sweep", str(path), "--out", str(out)]).exit_code == 2
     assert CliRunner().invoke(app, ["sweep", str(path), "--budget", "1:2", "--out", str(out)]).exit_code == 2
-    assert sweep_module.MAX_POINTS == 1000
+    assert MAX_POINTS == 1000
