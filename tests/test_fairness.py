@@ -540,3 +540,26 @@ def test_sensitivity_under_max_min_is_in_points_of_the_lowest_coverage() -> None
     budget = next(price for price in sensitivity["shadow_prices"] if price["rule"] == "budget")
     assert budget["shadow_price"] == pytest.approx(1 / 30_000)
     assert "raises the lowest practice coverage by 3.33 points" in budget["sentence"]
+
+
+def test_offer_comparison_shows_who_gains_and_who_loses() -> None:
+    # Least cost against fairest on the floor case: the comparison reads both from the result JSON.
+    from optimiser.report.compare import Side, compare
+
+    document = with_prior(two_practices(min_coverage=0.5), {"P1": 8_000, "P2": 7_000})
+    a = run_job("solve", document)
+    b = run_job("solve", with_settings(document, objective="max_min_coverage", budget_gbp=30_000))
+    rows = {
+        row.label: row
+        for row in compare(
+            Side("least cost", "solve", a.result, a.tables["practices"]),
+            Side("fairest", "solve", b.result, b.tables["practices"]),
+        ).rows
+    }
+    # Least cost: P2 gets its £5,000 standard against £7,000 before (1 practice, £2,000 short).
+    assert rows["Practices below prior funding"].a.value == 1
+    assert rows["Their shortfall against prior funding"].a.value == pytest.approx(2_000)
+    # Fairest with £30,000: 1,500 more patients at £20 lift both practices to 100%.
+    assert rows["Lowest practice coverage (share)"].b.value == pytest.approx(1.0)
+    assert rows["Lowest practice coverage (share)"].difference.text == "+50.0 points"
+    assert rows["Practices below prior funding"].b.value == 0
