@@ -563,3 +563,15 @@ def test_offer_comparison_shows_who_gains_and_who_loses() -> None:
     assert rows["Lowest practice coverage (share)"].b.value == pytest.approx(1.0)
     assert rows["Lowest practice coverage (share)"].difference.text == "+50.0 points"
     assert rows["Practices below prior funding"].b.value == 0
+
+
+def test_the_desk_and_report_show_the_floor_lever() -> None:
+    # The page and the PDF report build their lever cards from the same view of the check result.
+    from optimiser.report.view import _levers
+
+    floored = with_settings(with_prior(two_practices(), {"P1": 8_000, "P2": 7_000}), no_practice_below_prior=True)
+    deliverable = {lever.lever: lever for lever in _levers(run_job("check", floored).result, False)}
+    assert deliverable["practice_floor"].amount.text == "£2,000 a year"
+    short = run_job("check", with_settings(floored, budget_gbp=16_000)).result
+    card = {lever.lever: lever for lever in _levers(short, False)}["practice_floor"]
+    assert card.amount.text == "85.7% of every practice's floor" and card.fixable
