@@ -38,6 +38,9 @@ MAX_PROBLEMS_SHOWN = 200
 
 ScenarioPath = Annotated[Path, typer.Argument(help="Scenario: .json, .xlsx, .zip of CSVs, or a directory of CSVs.")]
 FormatOption = Annotated[str, typer.Option("--format", "-f", help="table (readable) or json.")]
+EngineOption = Annotated[
+    str, typer.Option("--engine", help="How the programme is built: arrays (numpy, default) or pyomo (same answer).")
+]
 
 
 def fail(code: int, message: str) -> NoReturn:
@@ -134,6 +137,7 @@ def solve(
     ] = None,
     sensitivity: Annotated[bool, typer.Option("--sensitivity", help="Add shadow prices and binding rules.")] = False,
     time_limit: Annotated[float | None, typer.Option("--time-limit", help="Solver time limit, seconds.")] = None,
+    engine: EngineOption = "arrays",
 ) -> None:
     """Solve the allocation programme and report the allocation."""
     as_json = check_format(fmt, ("table", "json"))
@@ -141,7 +145,12 @@ def solve(
         fail(EXIT_INVALID, f"--objective must be min_cost or max_value (got {objective!r})")
     with user_errors(as_json):
         document = read_document(path)
-        overrides: dict[str, Any] = {"objective": objective, "time_limit_s": time_limit, "sensitivity": sensitivity}
+        overrides: dict[str, Any] = {
+            "objective": objective,
+            "time_limit_s": time_limit,
+            "sensitivity": sensitivity,
+            "engine": engine,
+        }
         with progress_display("Solving…") as progress:
             job = run_job("solve", document, {k: v for k, v in overrides.items() if v}, progress=progress)
         if out_dir is not None:
@@ -239,6 +248,7 @@ def check(
     path: ScenarioPath,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text (a short report) or json.")] = "text",
     time_limit: Annotated[float | None, typer.Option("--time-limit", help="Time limit per solve, seconds.")] = None,
+    engine: EngineOption = "arrays",
 ) -> None:
     """Is the spec deliverable? If not: what conflicts, and what each lever alone would take.
 
@@ -248,6 +258,7 @@ def check(
     with user_errors(as_json):
         document = read_document(path)
         overrides: dict[str, Any] = {"time_limit_s": time_limit} if time_limit else {}
+        overrides["engine"] = engine
         with progress_display("Checking…") as progress:
             job = run_job("check", document, overrides, progress=progress)
         if as_json:

@@ -76,6 +76,7 @@ def sweep(
     standards: str | None = None,
     progress: Any = None,
     programme: Programme | None = None,
+    engine: str = "arrays",
 ) -> JobOutcome:
     """Run a budget or a standards sweep on one compiled programme."""
     if (budget is None) == (standards is None):
@@ -84,7 +85,7 @@ def sweep(
         )
     values = parse_range(budget, "budget") if budget is not None else parse_range(str(standards), "standards")
     started = time.perf_counter()
-    programme = programme or Programme(scenario)
+    programme = programme or Programme(scenario, engine=engine)
     programme.progress, programme.started, programme.solves = progress, started, 0
     if budget is not None:
         result, table = budget_sweep(programme, values)
