@@ -60,6 +60,9 @@ UNWRAPPED_WIDTH = 1000
 
 ScenarioPath = Annotated[Path, typer.Argument(help="Scenario: .json, .xlsx, .zip of CSVs, or a directory of CSVs.")]
 FormatOption = Annotated[str, typer.Option("--format", "-f", help="table (readable) or json.")]
+EngineOption = Annotated[
+    str, typer.Option("--engine", help="How the programme is built: arrays (numpy, default) or pyomo (same answer).")
+]
 
 
 def fail(code: int, message: str) -> NoReturn:
@@ -372,6 +375,7 @@ def solve(
     ] = None,
     sensitivity: Annotated[bool, typer.Option("--sensitivity", help="Add shadow prices and binding rules.")] = False,
     time_limit: Annotated[float | None, typer.Option("--time-limit", help="Solver time limit, seconds.")] = None,
+    engine: EngineOption = "arrays",
 ) -> None:
     """Solve the allocation programme and report the allocation.
 
@@ -383,7 +387,12 @@ def solve(
     what_if = what_if_overrides(budget, offer_rate, standards_fraction)
     with user_errors(as_json), StopOnSignal() as stop:
         document = read_document(path)
-        overrides: dict[str, Any] = {"objective": objective, "time_limit_s": time_limit, "sensitivity": sensitivity}
+        overrides: dict[str, Any] = {
+            "objective": objective,
+            "time_limit_s": time_limit,
+            "sensitivity": sensitivity,
+            "engine": engine,
+        }
         overrides = {k: v for k, v in overrides.items() if v} | what_if
         with progress_display("Solving…") as progress:
             job = run_job("solve", document, overrides, progress=progress)
@@ -593,6 +602,7 @@ def check(
     offer_rate: OfferRateOption = None,
     standards_fraction: StandardsFractionOption = None,
     time_limit: Annotated[float | None, typer.Option("--time-limit", help="Time limit per solve, seconds.")] = None,
+    engine: EngineOption = "arrays",
 ) -> None:
     """Is the spec deliverable? If not: what conflicts, and what each lever alone would take.
 
@@ -603,6 +613,7 @@ def check(
     with user_errors(as_json), StopOnSignal():
         document = read_document(path)
         overrides: dict[str, Any] = ({"time_limit_s": time_limit} if time_limit else {}) | what_if
+        overrides["engine"] = engine
         with progress_display("Checking…") as progress:
             job = run_job("check", document, overrides, progress=progress)
         if as_json:

@@ -13,14 +13,14 @@ from typing import Any
 from models.scenario import Problem, Scenario, ScenarioInvalid
 from models.validate import validate_document
 from optimiser.objectives import least_spend_at_best_value
-from optimiser.programme import Programme, Progress, SolveOutcome
+from optimiser.programme import ENGINES, Programme, Progress, SolveOutcome
 from optimiser.results import JobOutcome, solve_result
 
 __all__ = ["KINDS", "JobOutcome", "load_scenario", "run_job", "scale_standards", "solve_scenario"]
 
 KINDS = ("solve", "check", "sweep")
 SETTING_OVERRIDES = ("objective", "budget_gbp", "offer_rate_gbp_per_weighted_patient", "time_limit_s")
-OTHER_OVERRIDES = ("standards_fraction", "sensitivity", "budget", "standards")
+OTHER_OVERRIDES = ("standards_fraction", "sensitivity", "budget", "standards", "engine")
 
 
 def load_scenario(document: dict[str, Any], overrides: dict[str, Any] | None = None) -> Scenario:
@@ -34,6 +34,9 @@ def load_scenario(document: dict[str, Any], overrides: dict[str, Any] | None = N
     fraction = overrides.get("standards_fraction")
     if fraction is not None and (not isinstance(fraction, int | float) or not 0 <= fraction <= 1):
         problems.append(Problem("overrides", None, "standards_fraction", f"must be between 0 and 1 (got {fraction!r})"))
+    engine = overrides.get("engine")
+    if engine is not None and engine not in ENGINES:
+        problems.append(Problem("overrides", None, "engine", f"must be one of {', '.join(ENGINES)} (got {engine!r})"))
     if problems:
         raise ScenarioInvalid(problems)
     if not isinstance(document, dict):
@@ -73,10 +76,12 @@ def scale_standards(scenario: Scenario, fraction: float) -> Scenario:
     )
 
 
-def solve_scenario(scenario: Scenario, progress: Progress | None = None) -> tuple[Programme, SolveOutcome]:
+def solve_scenario(
+    scenario: Scenario, progress: Progress | None = None, engine: str = "arrays"
+) -> tuple[Programme, SolveOutcome]:
     """Build and solve; for ``max_value`` and ``max_min_coverage`` break ties by least spend without
     changing the value (for max_min_coverage: the lowest practice's coverage, docs/fairness.md)."""
-    programme = Programme(scenario)
+    programme = Programme(scenario, engine=engine)
     outcome = programme.solve(progress=progress)
     if scenario.settings.objective in ("max_value", "max_min_coverage") and outcome.status == "optimal":
         outcome = least_spend_at_best_value(programme, outcome, progress)
@@ -92,8 +97,9 @@ def run_job(
     started = time.perf_counter()
     overrides = dict(overrides or {})
     scenario = load_scenario(document, overrides)
+    engine = overrides.get("engine") or "arrays"
     if kind == "solve":
-        programme, outcome = solve_scenario(scenario, progress)
+        programme, outcome = solve_scenario(scenario, progress, engine)
         job = solve_result(scenario, programme, outcome, started)
         if overrides.get("sensitivity"):
             from optimiser.deliverability import sensitivity
@@ -103,7 +109,7 @@ def run_job(
     if kind == "check":
         from optimiser.deliverability import check
 
-        return check(scenario, progress=progress)
+        return check(scenario, progress=progress, engine=engine)
     from optimiser.sweep import sweep
 
-    return sweep(scenario, budget=overrides.get("budget"), standards=overrides.get("standards"))
+    return sweep(scenario, budget=overrides.get("budget"), standards=overrides.get("standards"), engine=engine)

@@ -20,6 +20,7 @@ from optimiser.programme import Programme
 from optimiser.results import distribution, imd_quintiles, weighted_gini, weighted_percentile
 from optimiser.runs import load_scenario, run_job
 from tests.conftest import DATA, base_document, solve_checked, with_settings
+from tests.test_arrays import both_builds, differences
 from tests.test_engine_properties import PROPERTY_SETTINGS, scenarios
 
 TWO_PRACTICES = [
@@ -495,15 +496,10 @@ def fair_scenarios(draw: st.DrawFn) -> dict[str, Any]:
 @PROPERTY_SETTINGS
 @given(fair_scenarios())
 def test_vectorised_build_is_identical_with_fair_shares(document: dict[str, Any]) -> None:
-    from bench.fastbuild import compare, compile_direct
-    from models.formulation import derive
-
+    arrays, pyomo_form = both_builds(document)
+    assert differences(arrays, pyomo_form) == []
     scenario = load_scenario(document)
-    data = derive(scenario)
-    pyomo_built = Programme(scenario, data=data)
-    direct = compile_direct(scenario, data)
-    assert compare(direct, pyomo_built) == []
-    assert loaded_lp(direct) == loaded_lp(pyomo_built)
+    assert loaded_lp(Programme(scenario, engine="arrays")) == loaded_lp(Programme(scenario, engine="pyomo"))
     # and every solve of these re-checks the floors and the lowest coverage (tests/invariants.py)
     _, outcome = solve_checked(document)
     assert outcome.status in ("optimal", "infeasible"), outcome.message
