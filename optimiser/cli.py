@@ -33,6 +33,7 @@ from rich.console import Console
 from rich.table import Table
 
 from models.scenario import ScenarioInvalid
+from models.schema import OBJECTIVES
 from models.validate import validate_document
 from optimiser.execution import INTERRUPT_SIGNALS
 from optimiser.io import read_document, write_results, write_template
@@ -362,7 +363,9 @@ def template(target: Annotated[Path, typer.Argument(help="Workbook to write, e.g
 @answers_on_stdout
 def solve(
     path: ScenarioPath,
-    objective: Annotated[str | None, typer.Option(help="min_cost or max_value (default: the scenario's)")] = None,
+    objective: Annotated[
+        str | None, typer.Option(help="min_cost, max_value or max_min_coverage (default: the scenario's)")
+    ] = None,
     budget: BudgetOption = None,
     offer_rate: OfferRateOption = None,
     standards_fraction: StandardsFractionOption = None,
@@ -379,8 +382,8 @@ def solve(
     --budget, --offer-rate and --standards-fraction answer "what if" without editing the scenario.
     """
     as_json = check_format(fmt, ("table", "json"))
-    if objective is not None and objective not in ("min_cost", "max_value"):
-        fail(EXIT_INVALID, f"--objective must be min_cost or max_value (got {objective!r})")
+    if objective is not None and objective not in OBJECTIVES:
+        fail(EXIT_INVALID, f"--objective must be one of {', '.join(OBJECTIVES)} (got {objective!r})")
     what_if = what_if_overrides(budget, offer_rate, standards_fraction)
     with user_errors(as_json), StopOnSignal() as stop:
         document = read_document(path)
@@ -435,8 +438,11 @@ def print_solve(job: JobOutcome, out_dir: Path | None) -> None:
     kpis = result["kpis"]
     if not kpis:
         return
-    objective_label = "least spend" if result["objective"] == "min_cost" else "best value"
-    out.print(f"[bold]Objective[/] ({objective_label}): {result['objective_value']:,.2f}", highlight=False)
+    objective_label = OBJECTIVE_LABELS.get(result["objective"], result["objective"])
+    if result["objective"] == "max_min_coverage":
+        out.print(f"[bold]Objective[/] ({objective_label}): {result['objective_value']:.2%}", highlight=False)
+    else:
+        out.print(f"[bold]Objective[/] ({objective_label}): {result['objective_value']:,.2f}", highlight=False)
     for line in money_lines(kpis, job.tables.get("hires")):
         out.print(line, highlight=False, markup=False)
 
@@ -462,6 +468,9 @@ def print_solve(job: JobOutcome, out_dir: Path | None) -> None:
             limit = "-" if math.isnan(row.supply_max_fte) else f"{row.supply_max_fte:,.1f}"
             hires.add_row(row.role_id, row.category, f"{row.new_fte:,.2f}", money(row.cost_gbp), limit)
     out.print(hires)
+
+    if kpis.get("distribution"):
+        print_distribution(kpis["distribution"])
 
     binding = ", ".join(f"{b['rule']} ({b['binding_rows']}/{b['rows']})" for b in kpis["binding_rules"])
     out.print(f"[bold]Binding rules[/] (rows at their limit): {binding or 'none'}", highlight=False)
@@ -511,6 +520,70 @@ def money_lines(kpis: dict[str, Any], hires: Any) -> list[str]:
         share = f" ({used:.1%} of it)" if used is not None else ""
         lines[-1] += f"; budget {money(budget)}{share}"
     return lines
+
+
+OBJECTIVE_LABELS = {
+    "min_cost": "least spend",
+    "max_value": "best value",
+    "max_min_coverage": "lowest practice coverage",
+}
+
+
+def print_distribution(summary: dict[str, Any]) -> None:
+    """Fair shares: how money and coverage spread across practices (docs/fairness.md)."""
+    table = Table(title="Distribution across practices (mean, Gini, 90/10 weighted by patients)", title_justify="left")
+    for column in ("measure", "lowest", "practice", "highest", "practice", "mean", "Gini", "90/10"):
+        table.add_column(column, justify="left" if column in ("measure", "practice") else "right")
+
+    def fmt(value: Any, kind: str) -> str:
+        if _missing(value):
+            return "-"
+        return {"money": f"£{value:,.2f}", "share": f"{value:.1%}", "ratio": f"{value:,.2f}"}.get(kind, f"{value:,.3f}")
+
+    for key, label, kind in (
+        ("spend_gbp_per_weighted_patient", "£/weighted patient", "money"),
+        ("new_fte_per_1k_weighted", "new FTE/1k weighted", "number"),
+        ("coverage", "coverage", "share"),
+    ):
+        row = summary.get(key) or {}
+        if not row.get("practices"):
+            continue
+        table.add_row(
+            label,
+            fmt(row["min"], kind),
+            row["min_practice_id"],
+            fmt(row["max"], kind),
+            row["max_practice_id"],
+            fmt(row["mean"], kind),
+            fmt(row["gini"], "number"),
+            fmt(row["ratio_90_10"], "ratio"),
+        )
+    out.print(table)
+    prior = summary.get("prior_funding")
+    if prior:
+        out.print(
+            f"[bold]Against prior funding[/]: {prior['practices_below_prior']} of {prior['practices_with_prior']} "
+            f"practices receive less than before ({money(prior['total_below_prior_gbp'])} in total); "
+            f"{money(prior['spend_gbp'])} now against {money(prior['prior_funding_gbp'])} before.",
+            highlight=False,
+        )
+    quintiles = summary.get("by_imd_quintile")
+    if quintiles:
+        table = Table(title="By deprivation quintile (1 = most deprived)", title_justify="left")
+        quintile_columns = ("IMD quintile", "practices", "weighted patients", "£ per weighted patient")
+        for column in (*quintile_columns, "new FTE per 1,000", "mean coverage", "lowest coverage"):
+            table.add_column(column, justify="right")
+        for row in quintiles:
+            table.add_row(
+                str(row["imd_quintile"]),
+                str(row["practices"]),
+                f"{row['weighted_patients']:,.0f}",
+                fmt(row["spend_gbp_per_weighted_patient"], "money"),
+                fmt(row["new_fte_per_1k_weighted"], "number"),
+                fmt(row["coverage_mean"], "share"),
+                fmt(row["coverage_min"], "share"),
+            )
+        out.print(table)
 
 
 def print_sensitivity(sensitivity: dict[str, Any]) -> None:
@@ -566,14 +639,25 @@ def sweep(
     ] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the CSV, PNG chart and JSON.")] = Path("sweep_out"),
     fmt: FormatOption = "table",
+    objective: Annotated[
+        str | None,
+        typer.Option(help="Budget sweeps: max_min_coverage for the fairest level at each budget (default max_value)."),
+    ] = None,
 ) -> None:
     """Re-solve across budgets or standards (one compiled model, hot starts); write CSV + PNG chart."""
     as_json = check_format(fmt, ("table", "json"))
     with user_errors(as_json), StopOnSignal() as stop:
         if (budget is None) == (standards is None):
             fail(EXIT_INVALID, "give exactly one of --budget START:STOP:N or --standards START:STOP:N")
+        if objective is not None and (objective not in ("max_value", "max_min_coverage") or budget is None):
+            fail(
+                EXIT_INVALID,
+                f"--objective for a --budget sweep must be max_value or max_min_coverage (got {objective!r})",
+            )
         document = read_document(path)
-        overrides = {"budget": budget} if budget is not None else {"standards": standards}
+        overrides: dict[str, Any] = {"budget": budget} if budget is not None else {"standards": standards}
+        if objective is not None:
+            overrides["objective"] = objective
         with progress_display("Sweeping…") as progress:
             job = run_job("sweep", document, overrides, progress=progress)
         from optimiser.sweep import write_outputs
@@ -594,12 +678,16 @@ def print_sweep(job: JobOutcome, paths: dict[str, Path]) -> None:
     grid = Table(title=f"{result['sweep']} sweep ({result['objective']})", title_justify="left")
     if result["sweep"] == "budget":
         x = result["x"]
-        for column in (x, "deliverable", "best value", "coverage", "value without standards"):
+        fair = result["objective"] == "max_min_coverage"
+        columns = ["deliverable", *(["lowest coverage", "value"] if fair else ["best value"]), "coverage"]
+        for column in (x, *columns, "value without standards"):
             grid.add_column(column, justify="right")
         for row in table.to_dict("records"):
+            lowest = ["-" if _missing(row.get("lowest_coverage")) else f"{row['lowest_coverage']:.1%}"] if fair else []
             grid.add_row(
                 money(row[x]) if x == "budget_gbp" else f"£{row[x]:,.2f}",
                 "yes" if row.get("deliverable") else "no",
+                *lowest,
                 "-" if _missing(row.get("value")) else f"{row['value']:,.1f}",
                 "-" if _missing(row.get("coverage")) else f"{row['coverage']:.1%}",
                 "-" if _missing(row.get("no_standards_value")) else f"{row['no_standards_value']:,.1f}",

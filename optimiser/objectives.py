@@ -2,7 +2,8 @@
 
 - ``spend_coefficients`` / ``value_coefficients``: Σ_p spend[p] and Σ value_weight × cov
   as cost vectors over the programme's columns (formulation.md section 5);
-- ``least_spend_at_best_value``: the max_value tie-break (least spend, value kept);
+- ``least_spend_at_best_value``: the max_value and max_min_coverage tie-break (least spend, the
+  objective kept: base_cost is the value vector, or the lowest_coverage column);
 - ``least_offer_rate`` and ``highest_uniform_fraction``: one LP each, shared by the
   deliverability levers and the sweeps.
 """

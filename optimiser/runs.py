@@ -79,10 +79,11 @@ def scale_standards(scenario: Scenario, fraction: float) -> Scenario:
 def solve_scenario(
     scenario: Scenario, progress: Progress | None = None, engine: str = "arrays"
 ) -> tuple[Programme, SolveOutcome]:
-    """Build and solve; for ``max_value`` break ties by least spend without changing the value."""
+    """Build and solve; for ``max_value`` and ``max_min_coverage`` break ties by least spend without
+    changing the value (for max_min_coverage: the lowest practice's coverage, docs/fairness.md)."""
     programme = Programme(scenario, engine=engine)
     outcome = programme.solve(progress=progress)
-    if scenario.settings.objective == "max_value" and outcome.status == "optimal":
+    if scenario.settings.objective in ("max_value", "max_min_coverage") and outcome.status == "optimal":
         outcome = least_spend_at_best_value(programme, outcome, progress)
     return programme, outcome
 
