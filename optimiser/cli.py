@@ -751,14 +751,20 @@ def import_nhs(
     if not icb and not sub_icb:
         fail(EXIT_INVALID, "give --icb CODE or --sub-icb CODE (or both)")
     with user_errors(as_json, heading="Cannot import"):
-        from optimiser.nhs.command import Files, import_files, refuse_out
+        from optimiser.nhs.build import Inputs
+        from optimiser.nhs.command import import_files, refuse_out, source
         from optimiser.nhs.report import summary_lines
+        from optimiser.nhs.sources import Source
 
         refusal = refuse_out(target, force)
         if refusal:
             fail(EXIT_INVALID, refusal)
-        files = Files(mapping, list_sizes, practice_workforce, pcn_workforce, payments, imd, spec, role_map)
-        report_json, json_path, md_path = import_files(files, target, icb=icb, sub_icb=sub_icb)
+        inputs = Inputs(
+            Source.of(mapping),
+            Source.of(list_sizes),
+            *(source(path) for path in (practice_workforce, pcn_workforce, payments, imd)),
+        )
+        report_json, json_path, md_path = import_files(inputs, spec, role_map, target, icb, sub_icb)
         if as_json:
             emit_json(report_json)
         else:

@@ -9,7 +9,7 @@ the column), or ``ScenarioInvalid`` when the merged scenario breaks the data con
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from models.schema import TABLES
 from optimiser.io import write_document_as_csv, write_document_as_workbook
@@ -17,17 +17,6 @@ from optimiser.nhs.build import Inputs, import_nhs
 from optimiser.nhs.report import REPORT_STEM, write_report
 from optimiser.nhs.sources import Source
 from optimiser.nhs.spec import load_spec
-
-
-class Files(NamedTuple):
-    mapping: Path
-    list_sizes: Path
-    practice_workforce: Path | None = None
-    pcn_workforce: Path | None = None
-    payments: Path | None = None
-    imd: Path | None = None
-    spec: Path | None = None
-    role_map: Path | None = None
 
 
 def _ours() -> set[str]:
@@ -52,28 +41,19 @@ def refuse_out(out: Path, force: bool) -> str | None:
     return None
 
 
-def import_files(files: Files, out: Path, icb: str | None, sub_icb: str | None) -> tuple[dict[str, Any], Path, Path]:
+def source(path: Path | None) -> Source | None:
+    """An optional publication file given by its path."""
+    return None if path is None else Source.of(path)
+
+
+def import_files(
+    inputs: Inputs, spec: Path | None, role_map: Path | None, out: Path, icb: str | None, sub_icb: str | None
+) -> tuple[dict[str, Any], Path, Path]:
     """Import the area, write the scenario at ``out`` (a CSV folder, or a .xlsx workbook) and its
     report beside it; the report and the paths of its JSON and Markdown copies."""
-
-    def source(path: Path | None) -> Source | None:
-        return None if path is None else Source.of(path)
-
-    spec_document, spec_label = load_spec(files.spec)
+    spec_document, spec_label = load_spec(spec)
     result = import_nhs(
-        Inputs(
-            mapping=Source.of(files.mapping),
-            list_sizes=Source.of(files.list_sizes),
-            practice_workforce=source(files.practice_workforce),
-            pcn_workforce=source(files.pcn_workforce),
-            payments=source(files.payments),
-            imd=source(files.imd),
-        ),
-        icb=icb,
-        sub_icb=sub_icb,
-        spec=spec_document,
-        spec_label=spec_label,
-        role_map=source(files.role_map),
+        inputs, icb=icb, sub_icb=sub_icb, spec=spec_document, spec_label=spec_label, role_map=source(role_map)
     )
     if out.suffix.lower() == ".xlsx":
         write_document_as_workbook(result.document, out)
