@@ -90,3 +90,19 @@ def test_import_refuses_an_out_folder_holding_other_csvs_before_touching_it(tmp_
     done = run("import", "nhs", "--icb", "QAA", *args, "--force")
     assert done.returncode == 2 and "mine.csv" in done.stderr, done.stderr
     assert (out / "practices.csv").read_text() == "from a previous import\n"  # nothing was removed
+
+
+def test_report_exits_3_like_check_when_there_is_no_answer_in_time(tmp_path: Path) -> None:
+    """A 40-practice MIP with a time limit far too short: the PDF says NO ANSWER and the exit is check's 3."""
+    import json
+
+    from models.synthetic import generate_scenario
+
+    scenario = tmp_path / "mip.json"
+    scenario.write_text(json.dumps(generate_scenario(n_practices=40, n_pcns=5, fte_step=0.5)))
+    limits = ["--time-limit", "0.001"]
+    report = run("report", str(scenario), *limits, "--frontier-points", "0", "--out", str(tmp_path / "r.pdf"))
+    check = run("check", str(scenario), *limits, "--format", "json")
+    assert strict_json(check.stdout)["deliverable"] is None and check.returncode == 3
+    assert report.returncode == 3, report.stderr
+    assert report.stdout.startswith("No answer") and (tmp_path / "r.pdf").exists()
