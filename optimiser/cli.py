@@ -1,4 +1,4 @@
-"""The ``commission`` command line: validate, template, solve, check, sweep, batch.
+"""The ``commission`` command line: validate, template, solve, check, sweep, batch, report, import.
 
 Exit codes: 0 the run finished with an answer (optimal, or proved infeasible for
 ``solve``; deliverable for ``check``), 1 anything else (``check``: undeliverable),
@@ -37,8 +37,6 @@ from models.schema import OBJECTIVES
 from models.validate import validate_document
 from optimiser.execution import INTERRUPT_SIGNALS
 from optimiser.io import read_document, write_results, write_template
-from optimiser.nhs.cli import import_app
-from optimiser.report.cli import report as report_command
 from optimiser.runs import JobOutcome, run_job
 from optimiser.units import parse_fraction, parse_money
 
@@ -51,6 +49,9 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
+import_app = typer.Typer(
+    name="import", help="Build scenarios from published data.", no_args_is_help=True, pretty_exceptions_enable=False
+)
 app.add_typer(import_app)
 
 EXIT_OK, EXIT_OTHER, EXIT_INVALID, EXIT_NO_SOLUTION = 0, 1, 2, 3
@@ -70,11 +71,11 @@ def fail(code: int, message: str) -> NoReturn:
     raise typer.Exit(code)
 
 
-def report_invalid(error: ScenarioInvalid, as_json: bool) -> NoReturn:
+def report_invalid(error: ScenarioInvalid, as_json: bool, heading: str = "Invalid scenario") -> NoReturn:
     if as_json:
         emit_json({"status": "invalid", "problems": [p.as_dict() for p in error.problems]})
     else:
-        err.print(f"[bold red]Invalid scenario[/]: {len(error.problems)} problem(s)", highlight=False)
+        err.print(f"[bold red]{heading}[/]: {len(error.problems)} problem(s)", highlight=False)
         for problem in error.problems[:MAX_PROBLEMS_SHOWN]:
             err.print(f"  - {problem}", highlight=False, markup=False)
         if len(error.problems) > MAX_PROBLEMS_SHOWN:
@@ -83,12 +84,12 @@ def report_invalid(error: ScenarioInvalid, as_json: bool) -> NoReturn:
 
 
 @contextmanager
-def user_errors(as_json: bool) -> Iterator[None]:
+def user_errors(as_json: bool, heading: str = "Invalid scenario") -> Iterator[None]:
     """Turn bad input into exit 2 with table/row/column messages, and anything else into exit 1 without a trace."""
     try:
         yield
     except ScenarioInvalid as error:
-        report_invalid(error, as_json)
+        report_invalid(error, as_json, heading)
     except (typer.Exit, typer.Abort, KeyboardInterrupt):
         raise
     except OSError as error:
@@ -278,6 +279,19 @@ class StopOnSignal:
                     os.replace(item, target / item.name)
         finally:
             shutil.rmtree(stage, ignore_errors=True)
+
+    @contextmanager
+    def staged_file(self, target: Path) -> Iterator[Path]:
+        """A hidden file beside ``target``, renamed onto it at the end (never a half-written ``target``)."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        stage = target.parent / f".{target.name}.partial-{uuid.uuid4().hex[:8]}"
+        self.cleanups.append(lambda: stage.unlink(missing_ok=True))
+        try:
+            yield stage
+            with self.commit():
+                os.replace(stage, target)
+        finally:
+            stage.unlink(missing_ok=True)
 
 
 def what_if_overrides(budget: str | None, offer_rate: str | None, standards_fraction: str | None) -> dict[str, Any]:
@@ -755,7 +769,118 @@ def batch(
     raise typer.Exit(code)
 
 
-app.command("report")(report_command)
+@app.command()
+@answers_on_stdout
+def report(
+    path: ScenarioPath,
+    pdf_path: Annotated[Path, typer.Option("--out", help="The PDF to write.")] = Path("report.pdf"),
+    budget: BudgetOption = None,
+    offer_rate: OfferRateOption = None,
+    standards_fraction: StandardsFractionOption = None,
+    frontier_points: Annotated[
+        int, typer.Option("--frontier-points", help="Budgets on the frontier chart (0: no chart).", min=0, max=50)
+    ] = 11,  # optimiser.report.chart.FRONTIER_POINTS (not imported here: it loads the report's libraries)
+    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Time limit per solve, seconds.")] = None,
+) -> None:
+    """Check an offer and write the printable PDF report (verdict, levers, chart, practices, assumptions).
+
+    Prints the verdict. Exit 0 written, 2 invalid input, 3 written but the check found no answer
+    within the time limit, 1 anything else (e.g. the PDF libraries are missing).
+    """
+    what_if = what_if_overrides(budget, offer_rate, standards_fraction)
+    with user_errors(False), StopOnSignal() as stop:
+        from optimiser.report.build import build_report  # WeasyPrint and Jinja2 load only for reports
+        from optimiser.report.render import ReportUnavailable
+
+        document = read_document(path)
+        overrides: dict[str, Any] = ({"time_limit_s": time_limit} if time_limit else {}) | what_if
+        try:
+            with progress_display("Checking…") as progress:
+                made = build_report(
+                    document, overrides, scenario_name=path.name, frontier_points=frontier_points, progress=progress
+                )
+        except ReportUnavailable as error:
+            fail(EXIT_OTHER, str(error))
+        with stop.staged_file(pdf_path) as stage:
+            stage.write_bytes(made.pdf)
+        out.print(made.view.verdict, highlight=False, markup=False)
+        err.print(f"Wrote {pdf_path}", highlight=False, markup=False)
+    raise typer.Exit(EXIT_NO_SOLUTION if made.result.get("deliverable") is None else EXIT_OK)
+
+
+@import_app.command("nhs")
+@answers_on_stdout
+def import_nhs(
+    mapping: Annotated[Path, typer.Option("--mapping", help="gp-reg-pat-prac-map: practice → PCN → sub-ICB → ICB.")],
+    list_sizes: Annotated[
+        Path, typer.Option("--list-sizes", help="gp-reg-pat-prac-quin-age: registered patients by sex and age band.")
+    ],
+    target: Annotated[Path, typer.Option("--out", help="Scenario to write: a folder of CSVs, or a .xlsx workbook.")],
+    icb: Annotated[str | None, typer.Option("--icb", help="ICB code, e.g. QSL (or its ONS code).")] = None,
+    sub_icb: Annotated[str | None, typer.Option("--sub-icb", help="Sub-ICB location code, e.g. 11X.")] = None,
+    practice_workforce: Annotated[
+        Path | None, typer.Option("--practice-workforce", help="General Practice Workforce, practice-level CSV.")
+    ] = None,
+    pcn_workforce: Annotated[
+        Path | None, typer.Option("--pcn-workforce", help="PCN Workforce, individual-level CSV.")
+    ] = None,
+    payments: Annotated[
+        Path | None, typer.Option("--payments", help="NHS Payments to General Practice (weighted lists).")
+    ] = None,
+    imd: Annotated[Path | None, typer.Option("--imd", help="IMD score by practice (PRACTICE_CODE, IMD_SCORE).")] = None,
+    spec: Annotated[
+        Path | None,
+        typer.Option(
+            "--spec",
+            help="Roles, services, skill mix, settings: workbook, CSV folder or JSON (default spec if omitted).",
+        ),
+    ] = None,
+    role_map: Annotated[
+        Path | None,
+        typer.Option("--role-map", help="Role map CSV replacing the shipped one (see `commission import role-map`)."),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json (the import report).")] = "text",
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing scenario at --out.")] = False,
+) -> None:
+    """Import practices, PCNs and staff for one ICB or sub-ICB and merge them with a spec.
+
+    Exit 0 written, 2 bad input (wrong file, missing column, unknown ICB, invalid spec), 1 anything else.
+    """
+    as_json = check_format(fmt, ("text", "json"))
+    if not icb and not sub_icb:
+        fail(EXIT_INVALID, "give --icb CODE or --sub-icb CODE (or both)")
+    with user_errors(as_json, heading="Cannot import"):
+        from optimiser.nhs.build import Inputs
+        from optimiser.nhs.command import import_files, refuse_out, source
+        from optimiser.nhs.report import summary_lines
+        from optimiser.nhs.sources import Source
+
+        refusal = refuse_out(target, force)
+        if refusal:
+            fail(EXIT_INVALID, refusal)
+        inputs = Inputs(
+            Source.of(mapping),
+            Source.of(list_sizes),
+            *(source(path) for path in (practice_workforce, pcn_workforce, payments, imd)),
+        )
+        report_json, json_path, md_path = import_files(inputs, spec, role_map, target, icb, sub_icb)
+        if as_json:
+            emit_json(report_json)
+        else:
+            for line in summary_lines(report_json):
+                out.print(line, highlight=False, markup=False)
+            out.print(f"Wrote {target} with its import report ({json_path.name}, {md_path.name}).", highlight=False)
+
+
+@import_app.command("role-map")
+@answers_on_stdout
+def import_role_map() -> None:
+    """Print the shipped role map CSV (copy it, edit it, pass it back with --role-map)."""
+    from optimiser.nhs.rolemap import default_role_map_text
+
+    stream = answer_stream()
+    stream.write(default_role_map_text())
+    stream.flush()
 
 
 def main() -> None:
