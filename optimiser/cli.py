@@ -781,6 +781,7 @@ def report(
         int, typer.Option("--frontier-points", help="Budgets on the frontier chart (0: no chart).", min=0, max=50)
     ] = 11,  # optimiser.report.chart.FRONTIER_POINTS (not imported here: it loads the report's libraries)
     time_limit: Annotated[float | None, typer.Option("--time-limit", help="Time limit per solve, seconds.")] = None,
+    engine: EngineOption = "arrays",
 ) -> None:
     """Check an offer and write the printable PDF report (verdict, levers, chart, practices, assumptions).
 
@@ -794,6 +795,7 @@ def report(
 
         document = read_document(path)
         overrides: dict[str, Any] = ({"time_limit_s": time_limit} if time_limit else {}) | what_if
+        overrides["engine"] = engine
         try:
             with progress_display("Checking…") as progress:
                 made = build_report(
