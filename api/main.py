@@ -18,7 +18,7 @@ from api.errors import Conflict, Forbidden, NotFound
 from api.logs import configure_logging
 from api.metrics import create_registry
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
-from api.routes import health, jobs, keys, scenarios
+from api.routes import health, imports, jobs, keys, scenarios
 from api.schemas import MessageResponse, ProblemsResponse
 from api.settings import Settings
 from api.worker import WorkerPool
@@ -75,7 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _add_error_handlers(app)
 
     app.include_router(health.router)
-    for router in (scenarios.router, jobs.router, keys.router):
+    for router in (scenarios.router, jobs.router, keys.router, imports.router):
         app.include_router(router, responses=ERROR_RESPONSES)
     return app
 

@@ -21,7 +21,8 @@ from rich.table import Table
 from models.scenario import ScenarioInvalid
 from models.validate import validate_document
 from optimiser.io import read_document, write_results, write_template
-from optimiser.jobs import JobOutcome, run_job
+from optimiser.nhs.cli import import_app
+from optimiser.runs import JobOutcome, run_job
 
 app = typer.Typer(
     name="commission",
@@ -32,6 +33,7 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
+app.add_typer(import_app)
 
 EXIT_OK, EXIT_OTHER, EXIT_INVALID, EXIT_NO_SOLUTION = 0, 1, 2, 3
 MAX_PROBLEMS_SHOWN = 200
@@ -253,7 +255,7 @@ def check(
         if as_json:
             out.print_json(json.dumps(job.result, default=str))
         else:
-            from optimiser.explain import report_lines
+            from optimiser.deliverability.wording import report_lines
 
             for line in report_lines(job.result):
                 out.print(line, highlight=False, markup=False, soft_wrap=False)
@@ -345,6 +347,7 @@ def batch(
     with user_errors(False):
         code = run_batch_command(manifest, out_dir, workers, dask, force, err)
     raise typer.Exit(code)
+
 
 
 def main() -> None:
