@@ -236,11 +236,32 @@ def print_sensitivity(sensitivity: dict[str, Any]) -> None:
         out.print(f"  - {sentence}", highlight=False)
 
 
+def parse_weights(text: str) -> dict[str, Any]:
+    """``budget=1,standards=2`` -> {"budget": 1.0, "standards": 2.0}; values that are not numbers are passed
+    on as given, so the check names them (exit 2)."""
+    weights: dict[str, Any] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, value = part.partition("=")
+        try:
+            weights[name.strip()] = float(value)
+        except ValueError:
+            weights[name.strip()] = value
+    return weights
+
+
 @app.command()
 def check(
     path: ScenarioPath,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text (a short report) or json.")] = "text",
     time_limit: Annotated[float | None, typer.Option("--time-limit", help="Time limit per solve, seconds.")] = None,
+    weights: Annotated[
+        str | None,
+        typer.Option(
+            "--weights",
+            help="Combined change: NAME=WEIGHT,... for budget, workforce_supply, standards, safe_working (default 1) "
+            "and spread (0..1, default 0.5: the share of the standards' price on the largest cut).",
+        ),
+    ] = None,
 ) -> None:
     """Is the spec deliverable? If not: what conflicts, and what each lever alone would take.
 
@@ -250,6 +271,8 @@ def check(
     with user_errors(as_json):
         document = read_document(path)
         overrides: dict[str, Any] = {"time_limit_s": time_limit} if time_limit else {}
+        if weights is not None:
+            overrides["weights"] = parse_weights(weights)
         with progress_display("Checking…") as progress:
             job = run_job("check", document, overrides, progress=progress)
         if as_json:
@@ -347,7 +370,6 @@ def batch(
     with user_errors(False):
         code = run_batch_command(manifest, out_dir, workers, dask, force, err)
     raise typer.Exit(code)
-
 
 
 def main() -> None:
