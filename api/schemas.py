@@ -122,6 +122,20 @@ class ShareOut(BaseModel):
 SWEEP_RANGE_PATTERN = r"^\s*[-+0-9.eE]+\s*:\s*[-+0-9.eE]+\s*:\s*[0-9]+\s*$"
 
 
+class CheckWeights(BaseModel):
+    """Weights of a check's combined change (docs/deliverability.md); omitted ones keep their default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    budget: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    workforce_supply: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    standards: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    safe_working: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    spread: float | None = Field(
+        default=None, ge=0, le=1, description="Share of the standards' price on the largest relative cut."
+    )
+
+
 class Overrides(BaseModel):
     """Changes applied to the scenario's settings for this job only."""
 
@@ -141,6 +155,7 @@ class Overrides(BaseModel):
     standards: str | None = Field(
         default=None, pattern=SWEEP_RANGE_PATTERN, description="Sweeps: standards fractions START:STOP:N."
     )
+    weights: CheckWeights | None = Field(default=None, description="Checks: weights of the combined change.")
 
     def as_dict(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)

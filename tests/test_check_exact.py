@@ -191,3 +191,16 @@ def test_bundled_offer_checks_agree_exactly_with_todays_numbers() -> None:
     assert lever(first, "workforce_supply")["fixable"] is False
     assert lever(first, "standards")["amount"] == pytest.approx(0.8928092351, abs=1e-9)
     assert lever(first, "safe_working")["details"]["exact"] is True
+
+
+def test_api_weights_override_reaches_the_check() -> None:
+    from pydantic import ValidationError
+
+    from api.schemas import Overrides
+
+    overrides = Overrides.model_validate({"weights": {"standards": 2}}).as_dict()
+    assert overrides == {"weights": {"standards": 2.0}}
+    assert run_job("check", base(), overrides).result["relaxation"]["violations"][0]["rule"] == "budget"
+    for bad in ({"money": 1}, {"spread": 2}, {"budget": -1}):
+        with pytest.raises(ValidationError):
+            Overrides.model_validate({"weights": bad})
