@@ -600,8 +600,9 @@ def report_lines(result: dict[str, Any]) -> list[str]:
         relaxed = result.get("relaxation") or {}
         if relaxed.get("sentences"):
             weights = ", ".join(f"{k} {v:g}" for k, v in relaxed.get("weights", {}).items())
-            lines += ["", f"Smallest combined change (weights: {weights}):"]
-            lines += [f"  - {sentence}" for sentence in relaxed["sentences"]]
+            package, *where = relaxed["sentences"]
+            lines += ["", f"{package} (Weights: {weights}.)"]
+            lines += [f"  - {sentence}" for sentence in where]
     return lines
 
 
