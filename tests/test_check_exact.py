@@ -19,7 +19,7 @@ from optimiser.deliverability.exact import SAFE_WORKING_STEP
 from optimiser.deliverability.relaxation import relaxation
 from optimiser.programme import Programme
 from optimiser.runs import load_scenario, run_job
-from tests.test_explain import base, lever, safe_working_case, two_roles
+from tests.test_explain import base, lever, per_practice_case, safe_working_case, two_roles
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -60,6 +60,19 @@ def test_service_outside_the_conflict_cannot_fix_it_alone() -> None:
     assert by_service["bp"]["fraction_alone"] is None
     # dm alone: bp in full costs 100 × 50 min = 5,000 min = £8,333.33; dm gets £66,666.67 = 2/3.
     assert by_service["dm"]["fraction_alone"] == pytest.approx(2 / 3, abs=1e-12)
+
+
+def test_standards_fraction_per_practice_offer() -> None:
+    """per_practice_case: £50,000 per practice at £5 per weighted patient; the standards cost A
+    £40,000, B £100,000 and C £160,000 in full. The least offer rate at a fraction t is £16 t (C
+    binds), so t = 5/16 = 0.3125 (Newton on the least offer rate, from t = 1: one step)."""
+    result = check(load_scenario(per_practice_case())).result
+    standards = lever(result, "standards")
+    assert standards["amount"] == pytest.approx(0.3125, abs=1e-12)
+    # One service across three practices: a single group, so "alone" is the uniform fraction.
+    assert standards["details"]["by_service"][0]["fraction_alone"] == pytest.approx(0.3125, abs=1e-12)
+    package = result["relaxation"]["package"]
+    assert package["pooled"] is False and result["relaxation"]["status"] == "optimal"
 
 
 # --- safe working: the least raise on a 0.001 grid -------------------------------------------------
