@@ -79,7 +79,8 @@ def _cannot(
     set of rules that still conflicts with the lever lifted: no solve is needed.
     """
     if conflict is not None and not set(relaxed) & set(conflict.families):
-        families = conflict.families
+        # Rule families only: an IIS may also hold column bounds ("bound:x"), which are not requirements.
+        families = [f for f in conflict.families if not f.startswith("bound:")]
     else:
         with programme.changes():
             for family in relaxed:
