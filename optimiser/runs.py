@@ -13,14 +13,14 @@ from typing import Any
 from models.scenario import Problem, Scenario, ScenarioInvalid
 from models.validate import validate_document
 from optimiser.objectives import least_spend_at_best_value
-from optimiser.programme import Programme, Progress, SolveOutcome
+from optimiser.programme import ENGINES, Programme, Progress, SolveOutcome
 from optimiser.results import JobOutcome, solve_result
 
 __all__ = ["KINDS", "JobOutcome", "load_scenario", "run_job", "scale_standards", "solve_scenario"]
 
 KINDS = ("solve", "check", "sweep")
 SETTING_OVERRIDES = ("objective", "budget_gbp", "offer_rate_gbp_per_weighted_patient", "time_limit_s")
-OTHER_OVERRIDES = ("standards_fraction", "sensitivity", "budget", "standards", "weights")
+OTHER_OVERRIDES = ("standards_fraction", "sensitivity", "budget", "standards", "engine", "weights")
 
 
 def load_scenario(document: dict[str, Any], overrides: dict[str, Any] | None = None) -> Scenario:
@@ -44,6 +44,9 @@ def load_scenario(document: dict[str, Any], overrides: dict[str, Any] | None = N
             check_weights(weights)
         except ValueError as error:
             problems.append(Problem("overrides", None, "weights", str(error)))
+    engine = overrides.get("engine")
+    if engine is not None and engine not in ENGINES:
+        problems.append(Problem("overrides", None, "engine", f"must be one of {', '.join(ENGINES)} (got {engine!r})"))
     if problems:
         raise ScenarioInvalid(problems)
     if not isinstance(document, dict):
@@ -54,6 +57,8 @@ def load_scenario(document: dict[str, Any], overrides: dict[str, Any] | None = N
             settings[key] = overrides[key]
     if overrides.get("budget_gbp") is not None and "offer_rate_gbp_per_weighted_patient" not in overrides:
         settings["budget_mode"] = "pooled"
+    elif overrides.get("offer_rate_gbp_per_weighted_patient") is not None and overrides.get("budget_gbp") is None:
+        settings["budget_mode"] = "per_practice"
     scenario = validate_document({**document, "settings": settings})
     if fraction is not None:
         scenario = scale_standards(scenario, float(fraction))
@@ -81,9 +86,11 @@ def scale_standards(scenario: Scenario, fraction: float) -> Scenario:
     )
 
 
-def solve_scenario(scenario: Scenario, progress: Progress | None = None) -> tuple[Programme, SolveOutcome]:
+def solve_scenario(
+    scenario: Scenario, progress: Progress | None = None, engine: str = "arrays"
+) -> tuple[Programme, SolveOutcome]:
     """Build and solve; for ``max_value`` break ties by least spend without changing the value."""
-    programme = Programme(scenario)
+    programme = Programme(scenario, engine=engine)
     outcome = programme.solve(progress=progress)
     if scenario.settings.objective == "max_value" and outcome.status == "optimal":
         outcome = least_spend_at_best_value(programme, outcome, progress)
@@ -99,8 +106,9 @@ def run_job(
     started = time.perf_counter()
     overrides = dict(overrides or {})
     scenario = load_scenario(document, overrides)
+    engine = overrides.get("engine") or "arrays"
     if kind == "solve":
-        programme, outcome = solve_scenario(scenario, progress)
+        programme, outcome = solve_scenario(scenario, progress, engine)
         job = solve_result(scenario, programme, outcome, started)
         if overrides.get("sensitivity"):
             from optimiser.deliverability import sensitivity
@@ -110,7 +118,7 @@ def run_job(
     if kind == "check":
         from optimiser.deliverability import check
 
-        return check(scenario, progress=progress, weights=overrides.get("weights"))
+        return check(scenario, progress=progress, engine=engine, weights=overrides.get("weights"))
     from optimiser.sweep import sweep
 
-    return sweep(scenario, budget=overrides.get("budget"), standards=overrides.get("standards"))
+    return sweep(scenario, budget=overrides.get("budget"), standards=overrides.get("standards"), engine=engine)

@@ -348,7 +348,7 @@ def safe_working_lever(
     if how == "cannot":
         return _cannot(p, "safe_working", unit, wording.CANNOT_WHAT["safe_working"], ["safe_working"], conflict)
     if how != "exact" or steps is None:
-        return Lever("safe_working", None, None, unit, wording.safe_working_no_answer(how))
+        return Lever("safe_working", None, None, unit, wording.safe_working_no_answer())
     uniform = steps * SAFE_WORKING_STEP
     lower = max(0.0, uniform - SAFE_WORKING_STEP)
     records: list[dict[str, Any]] = []
