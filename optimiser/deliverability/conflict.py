@@ -215,17 +215,18 @@ class _State:
 
 
 def _status_relaxed(programme: Programme, rows: np.ndarray, state: _State | None = None) -> str:
-    """Whether the current system stays infeasible with ``rows`` relaxed too.
+    """Whether the current system stays infeasible with ``rows`` relaxed too (objective already zero).
 
     Each test starts from the basis of the current system rather than from the previous test's
     (which had other rows relaxed): on the bundled offer this takes the filter from 10.4 to 6.3 CPU
-    seconds with the same answer. An infeasible test's basis becomes the current system's.
+    seconds with the same answer. An infeasible test's basis becomes the current system's. (Setting
+    it only after a feasible test, when HiGHS no longer holds it, was measured 5% slower.)
     """
     with programme.changes():
         programme.relax_rows(rows)
         if state is not None:
             programme.set_basis(state.basis)
-        status = programme.feasibility().status
+        status = programme.solve().status
         if status == "infeasible" and state is not None:
             state.basis = programme.basis()
         return status
@@ -245,6 +246,8 @@ def deletion_filter(programme: Programme, refine: bool = True) -> Conflict:
     members: list[Member] = []
     state = _State(p) if not p.is_mip else None
     with p.changes():
+        # Feasibility tests: a zero objective (set once for the whole filter).
+        p.set_objective(np.zeros(p.num_current_cols))
         kept: list[str] = []
         for family in _families(p):
             status = _status_relaxed(p, p.rows(family), state)

@@ -26,6 +26,8 @@ from optimiser.programme import Programme
 
 # Safe-working raises are found on this grid (contacts per FTE-day): the least multiple that suffices.
 SAFE_WORKING_STEP = 0.001
+# The first raise tried when searching for one that suffices: 1 contact per FTE-day.
+FIRST_RAISE_STEPS = 1000
 # The need counts as met when it is within this share of the budget/offer (solver tolerance).
 NEED_TOLERANCE = 1e-9
 # Newton iterations before falling back to one LP.
@@ -207,35 +209,47 @@ def least_cap_raise(need: NeedProgramme, rows: np.ndarray, start: Need | None = 
         return "no_answer", None, solves
     if v_lo <= need.tolerance:
         return "exact", 0, solves
-    hi, v_hi = 100, None
+    # A raise that suffices: from 1 contact per FTE-day, extrapolate the need linearly to zero
+    # (10% beyond), growing the raise at least 2× and at most 8× a step.
+    hi = FIRST_RAISE_STEPS
     while True:
         v_hi = at(hi)
         if v_hi is None:
             return "no_answer", None, solves
         if v_hi <= need.tolerance:
             break
+        grow = 4 * hi
+        if math.isfinite(v_lo) and math.isfinite(v_hi) and v_hi < v_lo:
+            guess = hi + (hi - lo) * v_hi / (v_lo - v_hi)
+            grow = min(max(math.ceil(guess * 1.1), 2 * hi), 8 * hi)
         lo, v_lo = hi, v_hi
-        hi *= 4
-        if hi > 10**7:
+        hi = grow
+        if hi > 10**8:
             return "no_answer", None, solves
-    # Safeguarded secant on the grid: lo is short (v_lo > 0), hi meets the need (v_hi <= tol).
-    bisect_next = False
+    # Safeguarded secant on the grid (Illinois: when one end stays twice, halve its value so the
+    # next step moves towards it); a bisection after three steps that did not halve the bracket.
+    # lo is short (v_lo > 0), hi meets the need (v_hi <= tol).
+    kept_side, slow = 0, 0
+    v_lo_used = v_lo
     while hi - lo > 1:
-        if bisect_next or not math.isfinite(v_lo):
-            k = (lo + hi) // 2
-        else:
-            secant = lo + (hi - lo) * v_lo / (v_lo - v_hi)
-            k = min(max(math.ceil(secant), lo + 1), hi - 1)
         width = hi - lo
+        if slow >= 3 or not math.isfinite(v_lo_used):
+            k, slow = (lo + hi) // 2, 0
+        else:
+            secant = lo + (hi - lo) * v_lo_used / (v_lo_used - v_hi)
+            k = min(max(math.ceil(secant), lo + 1), hi - 1)
         v = at(k)
         if v is None:
             return "no_answer", None, solves
         if v <= need.tolerance:
             hi, v_hi = k, v
+            v_lo_used = v_lo_used / 2 if kept_side == -1 else v_lo
+            kept_side = -1  # lo kept
         else:
             lo, v_lo = k, v
-        # A secant step that removed less than half the bracket is followed by a bisection.
-        bisect_next = (hi - lo) * 2 > width and not bisect_next
+            v_lo_used = v_lo
+            kept_side = 1
+        slow = slow + 1 if (hi - lo) * 2 > width else 0
     return "exact", hi, solves
 
 
