@@ -245,6 +245,7 @@ def deletion_filter(programme: Programme, refine: bool = True) -> Conflict:
     proven = True
     members: list[Member] = []
     state = _State(p) if not p.is_mip else None
+    service_or_role = set(p.data.services) | set(p.data.roles)
     with p.changes():
         # Feasibility tests: a zero objective (set once for the whole filter).
         p.set_objective(np.zeros(p.num_current_cols))
@@ -261,7 +262,12 @@ def deletion_filter(programme: Programme, refine: bool = True) -> Conflict:
             groups: dict[object, list[int]] = defaultdict(list)
             for i in rows:
                 groups[_group_key(p.row_key[i])].append(int(i))
-            if not refine or not 1 < len(groups) <= MAX_GROUPS:
+            # Groups are by service or role (the documented granularity): a family keyed by
+            # practice or PCN alone (arrs_entitlement, gp_floor, practice_budget) stays whole; its
+            # rows are still listed one by one. (On the bundled offer, refining arrs_entitlement by
+            # PCN took 28 of the filter's 77 solves, half its time, and kept every PCN.)
+            by_service_or_role = all(key in service_or_role for key in groups)
+            if not refine or not by_service_or_role or not 1 < len(groups) <= MAX_GROUPS:
                 members.append(Member("group", -1, family, None, "both", rows))
                 continue
             for key, group_rows in groups.items():
