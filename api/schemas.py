@@ -152,6 +152,20 @@ def _as_range(value: Any, info: ValidationInfo) -> Any:
         raise PydanticCustomError("range", f"{info.field_name}: {error}") from None
 
 
+class CheckWeights(BaseModel):
+    """Weights of a check's combined change (docs/deliverability.md); omitted ones keep their default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    budget: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    workforce_supply: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    standards: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    safe_working: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    spread: float | None = Field(
+        default=None, ge=0, le=1, description="Share of the standards' price on the largest relative cut."
+    )
+
+
 class Overrides(BaseModel):
     """Changes applied to the scenario's settings for this job only."""
 
@@ -171,6 +185,7 @@ class Overrides(BaseModel):
         default=None, description="Sweeps: budgets START:STOP:N (£; k/m suffixes allowed, e.g. 15m:25m:5)."
     )
     standards: str | None = Field(default=None, description="Sweeps: standards fractions START:STOP:N.")
+    weights: CheckWeights | None = Field(default=None, description="Checks: weights of the combined change.")
 
     _money = field_validator("budget_gbp", "offer_rate_gbp_per_weighted_patient", mode="before")(_as_money)
     _fraction = field_validator("standards_fraction", mode="before")(_as_fraction)

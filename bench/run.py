@@ -576,7 +576,15 @@ def render(results: dict[str, Any]) -> str:
         if not r.get("sweep"):
             lines.append(f"- {r['scale']['name']}: sweep not measured (see `bench/README.md`)")
     lines += ["", "What dominates where a target is missed, and what would close it: `bench/README.md`.", ""]
-    return "\n".join(lines)
+    return "\n".join(lines) + _check_speed_section()
+
+
+def _check_speed_section() -> str:
+    """The section `python -m bench.check_speed` owns (check vs one solve), kept when this file is regenerated."""
+    from bench import check_speed
+
+    runs = json.loads(check_speed.RESULTS_JSON.read_text()) if check_speed.RESULTS_JSON.exists() else []
+    return "\n" + check_speed.render(runs) if runs else ""
 
 
 def _load_results() -> dict[str, Any]:

@@ -607,6 +607,19 @@ def print_sensitivity(sensitivity: dict[str, Any]) -> None:
         out.print(f"  - {sentence}", highlight=False)
 
 
+def parse_weights(text: str) -> dict[str, Any]:
+    """``budget=1,standards=2`` -> {"budget": 1.0, "standards": 2.0}; values that are not numbers are passed
+    on as given, so the check names them (exit 2)."""
+    weights: dict[str, Any] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, value = part.partition("=")
+        try:
+            weights[name.strip()] = float(value)
+        except ValueError:
+            weights[name.strip()] = value
+    return weights
+
+
 @app.command()
 @answers_on_stdout
 def check(
@@ -616,6 +629,14 @@ def check(
     offer_rate: OfferRateOption = None,
     standards_fraction: StandardsFractionOption = None,
     time_limit: Annotated[float | None, typer.Option("--time-limit", help="Time limit per solve, seconds.")] = None,
+    weights: Annotated[
+        str | None,
+        typer.Option(
+            "--weights",
+            help="Combined change: NAME=WEIGHT,... for budget, workforce_supply, standards, safe_working (default 1) "
+            "and spread (0..1, default 0.5: the share of the standards' price on the largest cut).",
+        ),
+    ] = None,
     engine: EngineOption = "arrays",
 ) -> None:
     """Is the spec deliverable? If not: what conflicts, and what each lever alone would take.
@@ -628,6 +649,8 @@ def check(
         document = read_document(path)
         overrides: dict[str, Any] = ({"time_limit_s": time_limit} if time_limit else {}) | what_if
         overrides["engine"] = engine
+        if weights is not None:
+            overrides["weights"] = parse_weights(weights)
         with progress_display("Checking…") as progress:
             job = run_job("check", document, overrides, progress=progress)
         if as_json:

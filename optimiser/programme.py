@@ -365,6 +365,64 @@ class Programme:
         self._record(lambda: _ignore(self.highs.deleteRows(1, np.array([i], dtype=np.int32))))
         return i
 
+    def add_columns(
+        self, lower: Any, upper: Any, rows: Sequence[Sequence[int]], values: Sequence[Sequence[float]]
+    ) -> np.ndarray:
+        """Add continuous columns (cost 0) in one call; column ``k`` has entries ``values[k]`` in rows ``rows[k]``.
+
+        Returns their positions; undone (one delete) when the enclosing ``changes()`` block exits.
+        """
+        count = len(rows)
+        if not count:
+            return np.empty(0, dtype=np.int64)
+        lower_arr = np.broadcast_to(np.asarray(lower, float), (count,)).copy()
+        upper_arr = np.broadcast_to(np.asarray(upper, float), (count,)).copy()
+        starts = np.zeros(count, dtype=np.int32)
+        starts[1:] = np.cumsum([len(r) for r in rows])[:-1]
+        index = np.fromiter((i for r in rows for i in r), dtype=np.int32)
+        value = np.fromiter((v for vs in values for v in vs), dtype=float)
+        first = self.num_current_cols
+        self.highs.addCols(count, np.zeros(count), lower_arr, upper_arr, len(index), starts, index, value)
+        positions = np.arange(first, first + count, dtype=np.int64)
+        self._costs = np.append(self._costs, np.zeros(count))
+        self._integrality = np.append(self._integrality, np.zeros(count, dtype=np.uint8))
+
+        def undo() -> None:
+            self.highs.deleteCols(count, positions.astype(np.int32))
+            self._costs = self._costs[:first]
+            self._integrality = self._integrality[:first]
+
+        self._record(undo)
+        return positions
+
+    def add_rows(
+        self, lower: Any, upper: Any, cols: Sequence[Sequence[int]], values: Sequence[Sequence[float]]
+    ) -> np.ndarray:
+        """Add rows ``lower[k] <= Σ values[k] × x[cols[k]] <= upper[k]`` in one call; return their positions."""
+        count = len(cols)
+        if not count:
+            return np.empty(0, dtype=np.int64)
+        lower_arr = np.broadcast_to(np.asarray(lower, float), (count,)).copy()
+        upper_arr = np.broadcast_to(np.asarray(upper, float), (count,)).copy()
+        starts = np.zeros(count, dtype=np.int32)
+        starts[1:] = np.cumsum([len(c) for c in cols])[:-1]
+        index = np.fromiter((j for c in cols for j in c), dtype=np.int32)
+        value = np.fromiter((v for vs in values for v in vs), dtype=float)
+        first = int(self.highs.getNumRow())
+        self.highs.addRows(count, lower_arr, upper_arr, len(index), starts, index, value)
+        positions = np.arange(first, first + count, dtype=np.int64)
+        self._record(lambda: _ignore(self.highs.deleteRows(count, positions.astype(np.int32))))
+        return positions
+
+    def basis(self) -> Any:
+        """HiGHS' current basis (to start a later solve from it with ``set_basis``)."""
+        return self.highs.getBasis()
+
+    def set_basis(self, basis: Any) -> None:
+        """Start the next solve from ``basis`` (one taken from this programme with the same rows and columns)."""
+        if getattr(basis, "valid", True):
+            self.highs.setBasis(basis)
+
     def change_coefficient(self, row: int, col: int, value: float, old: float) -> None:
         self.highs.changeCoeff(int(row), int(col), float(value))
         self._record(lambda: _ignore(self.highs.changeCoeff(int(row), int(col), float(old))))

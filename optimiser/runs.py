@@ -20,7 +20,7 @@ __all__ = ["KINDS", "JobOutcome", "load_scenario", "run_job", "scale_standards",
 
 KINDS = ("solve", "check", "sweep")
 SETTING_OVERRIDES = ("objective", "budget_gbp", "offer_rate_gbp_per_weighted_patient", "time_limit_s")
-OTHER_OVERRIDES = ("standards_fraction", "sensitivity", "budget", "standards", "engine")
+OTHER_OVERRIDES = ("standards_fraction", "sensitivity", "budget", "standards", "engine", "weights")
 
 
 def load_scenario(document: dict[str, Any], overrides: dict[str, Any] | None = None) -> Scenario:
@@ -34,6 +34,16 @@ def load_scenario(document: dict[str, Any], overrides: dict[str, Any] | None = N
     fraction = overrides.get("standards_fraction")
     if fraction is not None and (not isinstance(fraction, int | float) or not 0 <= fraction <= 1):
         problems.append(Problem("overrides", None, "standards_fraction", f"must be between 0 and 1 (got {fraction!r})"))
+    weights = overrides.get("weights")
+    if weights is not None:
+        from optimiser.deliverability.relaxation import check_weights
+
+        try:
+            if not isinstance(weights, dict):
+                raise ValueError(f"must be an object of weights by name (got {weights!r})")
+            check_weights(weights)
+        except ValueError as error:
+            problems.append(Problem("overrides", None, "weights", str(error)))
     engine = overrides.get("engine")
     if engine is not None and engine not in ENGINES:
         problems.append(Problem("overrides", None, "engine", f"must be one of {', '.join(ENGINES)} (got {engine!r})"))
@@ -109,7 +119,7 @@ def run_job(
     if kind == "check":
         from optimiser.deliverability import check
 
-        return check(scenario, progress=progress, engine=engine)
+        return check(scenario, progress=progress, engine=engine, weights=overrides.get("weights"))
     from optimiser.sweep import sweep
 
     return sweep(scenario, budget=overrides.get("budget"), standards=overrides.get("standards"), engine=engine)

@@ -16,6 +16,7 @@ import pandas as pd
 from models.scenario import Scenario
 from optimiser.deliverability import wording
 from optimiser.deliverability.conflict import find_conflict
+from optimiser.deliverability.exact import NeedProgramme
 from optimiser.deliverability.levers import (
     Lever,
     budget_lever,
@@ -72,11 +73,14 @@ def _check(scenario: Scenario, programme: Programme, weights: dict[str, float] |
         result["levers"] = [lever.as_dict() for lever in levers]
     elif outcome.status == "infeasible":
         conflict = find_conflict(programme)
+        # One "money needed" programme serves the standards and safe-working levers (exact.py);
+        # the conflict answers "cannot fix alone" for every group it does not involve.
+        need = NeedProgramme(programme, spend_coefficients(programme))
         levers = [
-            budget_lever(programme),
-            supply_lever(programme),
-            standards_lever(programme),
-            safe_working_lever(programme),
+            budget_lever(programme, conflict),
+            supply_lever(programme, conflict),
+            standards_lever(programme, conflict, need),
+            safe_working_lever(programme, conflict, need),
         ]
         floor = floor_lever(programme, deliverable=False)
         if floor is not None:

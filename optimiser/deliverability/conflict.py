@@ -209,10 +209,29 @@ def _group_key(key: object) -> object:
     return key[1] if isinstance(key, tuple) and len(key) == 2 else key
 
 
-def _status_relaxed(programme: Programme, rows: np.ndarray) -> str:
+class _State:
+    """The basis of the filter's current system (everything relaxed so far), reused by every test."""
+
+    def __init__(self, programme: Programme):
+        self.basis = programme.basis()
+
+
+def _status_relaxed(programme: Programme, rows: np.ndarray, state: _State | None = None) -> str:
+    """Whether the current system stays infeasible with ``rows`` relaxed too (objective already zero).
+
+    Each test starts from the basis of the current system rather than from the previous test's
+    (which had other rows relaxed): on the bundled offer this takes the filter from 10.4 to 6.3 CPU
+    seconds with the same answer. An infeasible test's basis becomes the current system's. (Setting
+    it only after a feasible test, when HiGHS no longer holds it, was measured 5% slower.)
+    """
     with programme.changes():
         programme.relax_rows(rows)
-        return programme.feasibility().status
+        if state is not None:
+            programme.set_basis(state.basis)
+        status = programme.solve().status
+        if status == "infeasible" and state is not None:
+            state.basis = programme.basis()
+        return status
 
 
 def deletion_filter(programme: Programme, refine: bool = True) -> Conflict:
@@ -227,10 +246,14 @@ def deletion_filter(programme: Programme, refine: bool = True) -> Conflict:
     p = programme
     proven = True
     members: list[Member] = []
+    state = _State(p) if not p.is_mip else None
+    service_or_role = set(p.data.services) | set(p.data.roles)
     with p.changes():
+        # Feasibility tests: a zero objective (set once for the whole filter).
+        p.set_objective(np.zeros(p.num_current_cols))
         kept: list[str] = []
         for family in _families(p):
-            status = _status_relaxed(p, p.rows(family))
+            status = _status_relaxed(p, p.rows(family), state)
             if status == "infeasible":
                 p.relax_rows(p.rows(family))
             else:
@@ -241,12 +264,17 @@ def deletion_filter(programme: Programme, refine: bool = True) -> Conflict:
             groups: dict[object, list[int]] = defaultdict(list)
             for i in rows:
                 groups[_group_key(p.row_key[i])].append(int(i))
-            if not refine or not 1 < len(groups) <= MAX_GROUPS:
+            # Groups are by service or role (the documented granularity): a family keyed by
+            # practice or PCN alone (arrs_entitlement, gp_floor, practice_budget) stays whole; its
+            # rows are still listed one by one. (On the bundled offer, refining arrs_entitlement by
+            # PCN took 28 of the filter's 77 solves, half its time, and kept every PCN.)
+            by_service_or_role = all(key in service_or_role for key in groups)
+            if not refine or not by_service_or_role or not 1 < len(groups) <= MAX_GROUPS:
                 members.append(Member("group", -1, family, None, "both", rows))
                 continue
             for key, group_rows in groups.items():
                 g = np.array(group_rows, dtype=np.int64)
-                status = _status_relaxed(p, g)
+                status = _status_relaxed(p, g, state)
                 if status == "infeasible":
                     p.relax_rows(g)
                 else:

@@ -17,10 +17,15 @@ import pandas as pd
 
 from models.standard_form import INF
 from optimiser.deliverability import wording
-from optimiser.deliverability.conflict import DEFINITION_RULES, conflict_families
+from optimiser.deliverability.conflict import DEFINITION_RULES, Conflict, conflict_families
+from optimiser.deliverability.exact import (
+    SAFE_WORKING_STEP,
+    NeedProgramme,
+    highest_fraction_newton,
+    least_cap_raise,
+)
 from optimiser.objectives import (
     highest_fraction,
-    highest_uniform_fraction,
     least_offer_rate,
     spend_coefficients,
     spend_of,
@@ -33,10 +38,8 @@ LEVERS: tuple[str, ...] = ("budget", "workforce_supply", "standards", "safe_work
 LEVER_UNITS = wording.LEVER_UNITS
 # Relative/absolute tolerances for "is this positive".
 TOL = 1e-7
-# Safe-working bisection stops when the bracket is this narrow (contacts per FTE-day).
-SAFE_WORKING_TOLERANCE = 1e-3
-# Wall-clock budget for all the safe-working bisections of one check (seconds).
-SAFE_WORKING_BUDGET_S = 60.0
+# The safe-working lever is exact to this step (contacts per FTE-day): see exact.least_cap_raise.
+SAFE_WORKING_TOLERANCE = SAFE_WORKING_STEP
 
 
 @dataclass
@@ -62,23 +65,69 @@ class Lever:
         )
 
 
-def _cannot(programme: Programme, lever: str, unit: str, what: str, relaxed: Sequence[str]) -> Lever:
-    """A lever that cannot fix it alone: say so and what still conflicts with it relaxed."""
-    with programme.changes():
-        for family in relaxed:
-            programme.relax_rows(programme.rows(family))
-        families = conflict_families(programme)
+def _cannot(
+    programme: Programme,
+    lever: str,
+    unit: str,
+    what: str,
+    relaxed: Sequence[str],
+    conflict: Conflict | None = None,
+) -> Lever:
+    """A lever that cannot fix it alone: say so and what still conflicts with it relaxed.
+
+    When the check's conflict does not involve the lever's families, that conflict is itself a
+    set of rules that still conflicts with the lever lifted: no solve is needed.
+    """
+    if conflict is not None and not set(relaxed) & set(conflict.families):
+        # Rule families only: an IIS may also hold column bounds ("bound:x"), which are not requirements.
+        families = [f for f in conflict.families if not f.startswith("bound:")]
+    else:
+        with programme.changes():
+            for family in relaxed:
+                programme.relax_rows(programme.rows(family))
+            families = conflict_families(programme)
     others = [f for f in families if f not in relaxed and f not in DEFINITION_RULES]
     return Lever(lever, False, None, unit, wording.cannot_alone(what, others), {"still_conflicting": others})
+
+
+def _involved(conflict: Conflict, family: str, group: object) -> bool:
+    """Whether the conflict needs this group (a service's or role's rows) of the family."""
+    for member in conflict.members:
+        if member.rule != family:
+            continue
+        if member.kind == "group" and (member.key is None or member.key == group):
+            return True
+        if member.kind == "row" and isinstance(member.key, tuple) and member.key[-1] == group:
+            return True
+    return False
+
+
+def _cannot_fix(conflict: Conflict | None, family: str, group: object) -> bool:
+    """Lifting this group alone leaves the conflict (an infeasible subsystem without it) in place."""
+    return conflict is not None and not _involved(conflict, family, group)
+
+
+def _highest_fraction(programme: Programme, need: NeedProgramme | None, rows: np.ndarray) -> tuple[str, float | None]:
+    """(status, t): the highest fraction of the rows' standards that is deliverable; t None: not even 0.
+
+    LP: Newton on the money needed (exact, a few hot re-solves); otherwise one LP with t a column.
+    """
+    if need is not None and not programme.is_mip:
+        with need.opened():
+            how, fraction, _solves = highest_fraction_newton(need, rows)
+        if how == "exact":
+            return ("optimal" if fraction is not None else "infeasible"), fraction
+    outcome, fraction = highest_fraction(programme, rows)
+    return outcome.status, fraction
 
 
 def _no_answer(lever: str, unit: str, outcome: SolveOutcome) -> Lever:
     return Lever(lever, None, None, unit, wording.no_answer(lever, outcome.message))
 
 
-def budget_lever(programme: Programme) -> Lever:
+def budget_lever(programme: Programme, conflict: Conflict | None = None) -> Lever:
     if programme.scenario.settings.budget_mode == "per_practice":
-        return offer_rate_lever(programme)
+        return offer_rate_lever(programme, conflict)
     unit = LEVER_UNITS["budget"]
     budget = float(programme.scenario.settings.budget_gbp or 0.0)
     rows = programme.rows("budget")
@@ -87,7 +136,7 @@ def budget_lever(programme: Programme) -> Lever:
         programme.set_objective(programme.objective_vector(base=spend_coefficients(programme)))
         outcome = programme.solve()
     if outcome.status == "infeasible":
-        return _cannot(programme, "budget", unit, wording.CANNOT_WHAT["budget"], ["budget"])
+        return _cannot(programme, "budget", unit, wording.CANNOT_WHAT["budget"], ["budget"], conflict)
     if not outcome.has_solution or outcome.col_value is None:
         return _no_answer("budget", unit, outcome)
     least = spend_of(programme, outcome.col_value)
@@ -98,13 +147,13 @@ def budget_lever(programme: Programme) -> Lever:
     return Lever("budget", True, shortfall, unit, sentence, details)
 
 
-def offer_rate_lever(programme: Programme) -> Lever:
+def offer_rate_lever(programme: Programme, conflict: Conflict | None = None) -> Lever:
     unit = LEVER_UNITS["budget_per_practice"]
     p = programme
     rate = float(p.scenario.settings.offer_rate_gbp_per_weighted_patient or 0.0)
     outcome, needed = least_offer_rate(p)
     if outcome.status == "infeasible":
-        return _cannot(p, "budget", unit, wording.CANNOT_WHAT["budget_per_practice"], ["practice_budget"])
+        return _cannot(p, "budget", unit, wording.CANNOT_WHAT["budget_per_practice"], ["practice_budget"], conflict)
     if needed is None:
         return _no_answer("budget", unit, outcome)
     extra = max(0.0, needed - rate)
@@ -150,17 +199,20 @@ def offer_rate_lever(programme: Programme) -> Lever:
     return Lever("budget", True, extra, unit, sentence, details, {"practices_short": short})
 
 
-def supply_lever(programme: Programme) -> Lever:
+def supply_lever(programme: Programme, conflict: Conflict | None = None) -> Lever:
     unit = LEVER_UNITS["workforce_supply"]
     p = programme
     rows = p.rows("workforce_supply")
     if not len(rows):
         return Lever("workforce_supply", False, None, unit, wording.NO_SUPPLY_LIMIT)
+    what = wording.CANNOT_WHAT["workforce_supply"]
+    if conflict is not None and "workforce_supply" not in conflict.families:
+        return _cannot(p, "workforce_supply", unit, what, ["workforce_supply"], conflict)
     with p.changes():
         p.relax_rows(rows)
         feasible = p.feasibility()
     if feasible.status == "infeasible":
-        return _cannot(p, "workforce_supply", unit, wording.CANNOT_WHAT["workforce_supply"], ["workforce_supply"])
+        return _cannot(p, "workforce_supply", unit, what, ["workforce_supply"], conflict)
     with p.changes():
         extra_cols = [p.add_column(0.0, INF, [i], [-1.0]) for i in rows]
         p.set_objective(p.objective_vector(dict.fromkeys(extra_cols, 1.0)))
@@ -194,21 +246,21 @@ def supply_lever(programme: Programme) -> Lever:
     return Lever("workforce_supply", True, total, unit, sentence, details, {"supply_by_role": by_role})
 
 
-def standards_lever(programme: Programme) -> Lever:
+def standards_lever(programme: Programme, conflict: Conflict | None = None, need: NeedProgramme | None = None) -> Lever:
     """Highest uniform fraction t ≤ 1 of every min_coverage; and per service (others at 100%)."""
     unit = LEVER_UNITS["standards"]
     p = programme
     by_service = standard_rows(p)
     if not by_service:
         return Lever("standards", False, None, unit, wording.NO_STANDARDS)
-    outcome, uniform = highest_uniform_fraction(p)
-    if outcome.status == "infeasible":
-        return _cannot(p, "standards", unit, wording.CANNOT_WHAT["standards"], ["min_standard"])
+    status, uniform = _highest_fraction(p, need, np.concatenate(list(by_service.values())))
+    if status == "infeasible":
+        return _cannot(p, "standards", unit, wording.CANNOT_WHAT["standards"], ["min_standard"], conflict)
     if uniform is None:
-        return _no_answer("standards", unit, outcome)
+        return Lever("standards", None, None, unit, wording.no_answer("standards", status))
     records: list[dict[str, Any]] = []
     for service, rows in by_service.items():
-        _alone, fraction = highest_fraction(p, rows)
+        fraction = None if _cannot_fix(conflict, "min_standard", service) else _highest_fraction(p, need, rows)[1]
         minimum = p.data.min_coverage[service]
         records.append(
             {
@@ -262,148 +314,64 @@ def workforce_at(programme: Programme, x: np.ndarray) -> dict[tuple[str, str], f
     return fte
 
 
-def _cap_feasible(programme: Programme, raises: dict[str, float], entries: dict[int, list[tuple[int, float]]]) -> str:
-    """Status with each role's cap raised by ``raises[r]`` contacts per FTE-day.
-
-    Row Σx ≤ cap·F becomes Σx ≤ (cap + δ·days)·F; scaling the x coefficients by
-    max/(max + δ) gives the same row without touching F's coefficients or the right-hand side.
-    """
-    roles = programme.scenario.roles
-    p = programme
-    with p.changes():
-        for i, row_entries in entries.items():
-            role = str(p.row_key[i][1])  # type: ignore[index]
-            delta = raises.get(role, 0.0)
-            if delta <= 0:
-                continue
-            cap = float(roles.at[role, "max_contacts_per_day"])
-            factor = cap / (cap + delta)
-            for j, value in row_entries:
-                p.change_coefficient(i, j, value * factor, value)
-        return p.feasibility().status
-
-
-def _cap_upper_bound(programme: Programme, rows: np.ndarray) -> tuple[str, dict[str, float]]:
-    """Elastic contacts on the given safe_working rows; the rise each role needs at that solution."""
-    p = programme
-    roles = p.scenario.roles
-    x_coef = {i: (e[0][1] if e else 1.0) for i, e in safe_x_entries(p, rows).items()}
-    with p.changes():
-        slack = [p.add_column(0.0, INF, [i], [-1.0]) for i in rows]
-        weights = {}
-        for i, j in zip(rows, slack, strict=True):
-            weights[j] = 1.0 / abs(x_coef[int(i)])
-        p.set_objective(p.objective_vector(weights))
-        outcome = p.solve()
-        if outcome.col_value is None:
-            return outcome.status, {}
-        fte = workforce_at(p, outcome.col_value)
-        needed: dict[str, float] = defaultdict(float)
-        for i, j in zip(rows, slack, strict=True):
-            practice, role = p.row_key[i]
-            contacts = float(outcome.col_value[j]) / abs(x_coef[int(i)])
-            if contacts <= TOL:
-                continue
-            days = float(roles.at[role, "working_days_per_fte"])
-            f = fte.get((practice, role), 0.0)
-            rise = contacts / (days * f) if f > TOL else INF
-            needed[role] = max(needed[role], rise)
-        return outcome.status, dict(needed)
-
-
-def _bisect_cap(
-    programme: Programme, roles_moved: Sequence[str], upper: float, entries: dict[int, list[tuple[int, float]]]
-) -> tuple[float, float] | None:
-    """Bracket (lo, hi) on the least raise δ (same for every moved role): hi is feasible, lo is not
-    (or 0). ``upper`` comes from the elastic solve and is feasible; the bisection narrows the
-    bracket to SAFE_WORKING_TOLERANCE or until a solve runs out of time."""
-    lo, hi = 0.0, upper
-    status = _cap_feasible(programme, dict.fromkeys(roles_moved, hi), entries)
-    if status != "optimal":
-        # The elastic bound is feasible in exact arithmetic; widen once for rounding.
-        hi = upper * 1.01 + SAFE_WORKING_TOLERANCE
-        if _cap_feasible(programme, dict.fromkeys(roles_moved, hi), entries) != "optimal":
-            return None
-    while hi - lo > SAFE_WORKING_TOLERANCE:
-        mid = (lo + hi) / 2
-        status = _cap_feasible(programme, dict.fromkeys(roles_moved, mid), entries)
-        if status == "optimal":
-            hi = mid
-        elif status == "infeasible":
-            lo = mid
-        else:
-            break  # out of time: keep the bracket found so far
-    return lo, hi
-
-
-def safe_working_lever(programme: Programme) -> Lever:
+def safe_working_lever(
+    programme: Programme, conflict: Conflict | None = None, need: NeedProgramme | None = None
+) -> Lever:
     """Extra contacts per FTE-day: the least uniform raise of every cap, and per role alone.
 
-    The exact lever is bilinear (cap × FTE). For a fixed raise δ the programme is linear and
-    feasibility only grows with δ, so δ is bracketed by bisection on re-solves, started from a
-    sound upper bound: elastic contacts on the safe_working rows, converted to contacts per
-    FTE-day with the FTE of that elastic solution (that solution stays feasible with the caps
-    raised by the largest such rate). The reported amount is the bracket's feasible end, so it
-    always suffices; ``details.exact`` says whether the bracket closed to the tolerance within
-    the time budget (SAFE_WORKING_BUDGET_S in all).
+    The exact lever is bilinear (cap × FTE), but for a fixed raise δ the programme is linear
+    and the money it needs only falls as δ grows. So the least δ on a grid of
+    SAFE_WORKING_STEP contacts per FTE-day is root-found on that need (a safeguarded secant,
+    hot re-solves): the amount suffices and one step less does not (``details.exact``).
     """
     unit = LEVER_UNITS["safe_working"]
     p = programme
     by_role = safe_rows(p)
     if not by_role:
         return Lever("safe_working", False, None, unit, wording.NO_CAPS)
+    need = need or NeedProgramme(p, spend_coefficients(p))
     all_rows = np.concatenate(list(by_role.values()))
-    with p.changes():
-        p.relax_rows(all_rows)
-        free = p.feasibility()
-    if free.status == "infeasible":
-        return _cannot(p, "safe_working", unit, wording.CANNOT_WHAT["safe_working"], ["safe_working"])
-    if free.status != "optimal":
-        return _no_answer("safe_working", unit, free)
     roles = p.scenario.roles
-    with p.time_budget(SAFE_WORKING_BUDGET_S):
-        entries = safe_x_entries(p, all_rows)
-        _status, bounds = _cap_upper_bound(p, all_rows)
-        if not bounds:
-            return Lever("safe_working", None, None, unit, wording.safe_working_no_answer())
-        bracket = _bisect_cap(p, list(by_role), max(bounds.values()), entries)
-        if bracket is None:
-            return Lever("safe_working", None, None, unit, wording.safe_working_no_answer())
-        lo, uniform = bracket
-        records: list[dict[str, Any]] = []
-        for role, rows in by_role.items():
-            cap = float(roles.at[role, "max_contacts_per_day"])
-            alone: tuple[float, float] | None
-            if len(by_role) == 1:
-                alone = bracket
-            else:
-                with p.changes():  # only this role's cap lifted; the other roles' caps stay hard
-                    p.relax_rows(rows)
-                    alone_status = p.feasibility().status
-                if alone_status != "optimal":
-                    alone = None
+    alone: dict[str, int | None] = {}
+    with need.opened():
+        base = need.evaluate()
+        how, steps, _solves = least_cap_raise(need, all_rows, base)
+        if how == "exact" and steps is not None:
+            for role, rows in by_role.items():
+                if len(by_role) == 1:
+                    alone[role] = steps
+                elif _cannot_fix(conflict, "safe_working", role):
+                    alone[role] = None
                 else:
-                    _status, role_bounds = _cap_upper_bound(p, rows)
-                    role_upper = role_bounds.get(role, 0.0)
-                    alone = _bisect_cap(p, [role], role_upper, safe_x_entries(p, rows)) if role_bounds else None
-            records.append(
-                {
-                    "role_id": role,
-                    "max_contacts_per_day": cap,
-                    "raise_uniform": uniform,
-                    "raise_alone": None if alone is None else alone[1],
-                    "raise_alone_at_least": None if alone is None else alone[0],
-                    "needed_cap_alone": None if alone is None else cap + alone[1],
-                }
-            )
-    exact = uniform - lo <= SAFE_WORKING_TOLERANCE * 1.0001
+                    role_how, role_steps, _ = least_cap_raise(need, rows, base)
+                    alone[role] = role_steps if role_how == "exact" else None
+    if how == "cannot":
+        return _cannot(p, "safe_working", unit, wording.CANNOT_WHAT["safe_working"], ["safe_working"], conflict)
+    if how != "exact" or steps is None:
+        return Lever("safe_working", None, None, unit, wording.safe_working_no_answer())
+    uniform = steps * SAFE_WORKING_STEP
+    lower = max(0.0, uniform - SAFE_WORKING_STEP)
+    records: list[dict[str, Any]] = []
+    for role in by_role:
+        cap = float(roles.at[role, "max_contacts_per_day"])
+        k = alone[role]
+        records.append(
+            {
+                "role_id": role,
+                "max_contacts_per_day": cap,
+                "raise_uniform": uniform,
+                "raise_alone": None if k is None else k * SAFE_WORKING_STEP,
+                "raise_alone_at_least": None if k is None else max(0.0, (k - 1) * SAFE_WORKING_STEP),
+                "needed_cap_alone": None if k is None else cap + k * SAFE_WORKING_STEP,
+            }
+        )
     table = pd.DataFrame(records)
-    sentence = wording.safe_working_sentence(uniform, lo, exact, records)
+    sentence = wording.safe_working_sentence(uniform, lower, True, records)
     details = {
         "uniform_raise": uniform,
-        "uniform_raise_at_least": lo,
-        "exact": exact,
-        "tolerance": SAFE_WORKING_TOLERANCE,
+        "uniform_raise_at_least": lower,
+        "exact": True,
+        "tolerance": SAFE_WORKING_STEP,
         "by_role": records,
     }
     return Lever("safe_working", True, uniform, unit, sentence, details, {"safe_working_by_role": table})

@@ -1,12 +1,14 @@
 """The smallest combined change: one elastic programme over every lever (formulation.md section 6).
 
-Every lever's rows may be violated at a weighted, scale-free price; everything else stays hard.
+Every lever's rows may be violated at a price measured *relative to the requirement* (a share
+of the budget, of the hiring limits, of each standard, of the capped contacts); everything
+else stays hard. See docs/deliverability.md, "Combined change".
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,154 +20,233 @@ from optimiser.objectives import standard_rows
 from optimiser.programme import Programme
 from optimiser.results import clean_json
 
-DEFAULT_WEIGHTS: dict[str, float] = {lever: 1.0 for lever in LEVERS}
+# "spread": the share of the standards' price put on the largest single relative cut (0: only the
+# value-weighted average cut counts, so one service may be dropped at a few practices; 1: only the
+# largest cut counts). The other weights multiply each lever's price.
+WEIGHT_NAMES: tuple[str, ...] = (*LEVERS, "spread")
+DEFAULT_WEIGHTS: dict[str, float] = {**{lever: 1.0 for lever in LEVERS}, "spread": 0.5}
+# Prices are shares (a 10% relaxation costs 0.1 × its weight). They are scaled up so that the
+# per-unit prices (per £, per patient) clear HiGHS' dual feasibility tolerance (1e-7): unscaled,
+# a price of 1/£4.7m per £ is below it and the "optimum" stops early (measured: an extra £0.3m).
+OBJECTIVE_SCALE = 1e6
+COLUMNS = [
+    "lever",
+    "rule",
+    "entity",
+    "amount",
+    "unit",
+    "limit",
+    "share_of_limit",
+    "percentage_points",
+    "contacts_per_fte_day",
+]
+
+
+def check_weights(weights: dict[str, float] | None) -> dict[str, float]:
+    """The weights with defaults filled in; raises ValueError naming an unknown or negative weight."""
+    merged = dict(DEFAULT_WEIGHTS)
+    for name, value in (weights or {}).items():
+        if name not in DEFAULT_WEIGHTS:
+            raise ValueError(f"unknown weight {name!r} (known: {', '.join(WEIGHT_NAMES)})")
+        if not isinstance(value, int | float) or isinstance(value, bool) or not value >= 0 or value == float("inf"):
+            raise ValueError(f"weight {name!r} must be a number ≥ 0 (got {value!r})")
+        merged[name] = float(value)
+    if merged["spread"] > 1:
+        raise ValueError(f"weight 'spread' must be between 0 and 1 (got {merged['spread']!r})")
+    return merged
 
 
 def relaxation(programme: Programme, weights: dict[str, float] | None = None) -> tuple[dict[str, Any], pd.DataFrame]:
-    """One elastic programme: every lever's rows may be violated at a weighted, scale-free price.
+    """One elastic programme over every lever, each relaxation priced as a share of its requirement.
 
-    Each lever's violation is measured as a share of that lever's area-wide size (budget: the
-    total budget; supply: total hiring limit; standards: total patients the standards require;
-    safe working: the capped contacts the existing staff could give), so a 10% relaxation of any
-    lever costs 0.1 × its weight. Everything else stays hard.
+    * money: extra £ as a share of the budget (per practice: top-ups as a share of all the
+      practice budgets);
+    * staff: extra FTE as a share of the hiring limits;
+    * standards: at each practice and service a column r in [0, 1], the share of that standard
+      not met (cov + r × requirement ≥ requirement). Priced (1 − spread) × the average over
+      services of each service's cut, weighted by value_weight / Σ value_weight (so a service
+      the scenario values more is cut less), + spread × the largest r anywhere (so no standard
+      is dropped at a few practices to spare the rest);
+    * safe working: contacts above the caps as a share of the capped contacts of the staff in
+      post (each role at least one FTE).
+    Each price is multiplied by the lever's weight; everything else stays hard.
     """
-    w = {**DEFAULT_WEIGHTS, **(weights or {})}
+    w = check_weights(weights)
     p = programme
     d = p.data
-    roles = p.scenario.roles
     settings = p.scenario.settings
-    columns: list[tuple[int, str, int]] = []  # (column, lever, row)
-    costs: dict[int, float] = {}
+    pooled = settings.budget_mode == "pooled"
+    alpha = w["spread"]
+    costs: list[tuple[np.ndarray, np.ndarray]] = []
     with p.changes():
-        if settings.budget_mode == "pooled":
-            budget_rows = p.rows("budget")
-            scale = max(float(settings.budget_gbp or 0.0), 1000.0)
-        else:
-            budget_rows = p.rows("practice_budget")
-            scale = max(sum(d.practice_budget.values()), 1000.0)
-        for i in budget_rows:
-            j = p.add_column(0.0, INF, [i], [-1.0])
-            columns.append((j, "budget", int(i)))
-            costs[j] = w["budget"] / scale
+        money_rows = p.rows("budget") if pooled else p.rows("practice_budget")
+        money_total = max(
+            float(settings.budget_gbp or 0.0) if pooled else float(sum(d.practice_budget.values())), 1000.0
+        )
+        money_cols = p.add_columns(0.0, INF, [[i] for i in money_rows], [[-1.0]] * len(money_rows))
+        costs.append((money_cols, np.full(len(money_cols), w["budget"] / money_total)))
+
         supply_rows = p.rows("workforce_supply")
-        scale = max(sum(d.supply_max.values()), 1.0)
-        for i in supply_rows:
-            j = p.add_column(0.0, INF, [i], [-1.0])
-            columns.append((j, "workforce_supply", int(i)))
-            costs[j] = w["workforce_supply"] / scale
-        standards = np.concatenate(list(standard_rows(p).values()) or [np.empty(0, dtype=np.int64)])
-        scale = max(float(p.base_row_lower[standards].sum()), 1.0)
-        for i in standards:
-            j = p.add_column(0.0, INF, [i], [1.0])
-            columns.append((j, "standards", int(i)))
-            costs[j] = w["standards"] / scale
-        safe = safe_rows(p)
-        capped = np.concatenate(list(safe.values()) or [np.empty(0, dtype=np.int64)])
-        x_coef = {i: (e[0][1] if e else 1.0) for i, e in safe_x_entries(p, capped).items()}
+        supply_total = max(sum(d.supply_max[str(p.row_key[i])] for i in supply_rows), 1.0)
+        supply_cols = p.add_columns(0.0, INF, [[i] for i in supply_rows], [[-1.0]] * len(supply_rows))
+        costs.append((supply_cols, np.full(len(supply_cols), w["workforce_supply"] / supply_total)))
+
+        by_service = standard_rows(p)
+        value_total = sum(d.value_weight[s] for s in by_service)
+        std_rows = np.concatenate(list(by_service.values()) or [np.empty(0, dtype=np.int64)])
+        std_service = [s for s, rows in by_service.items() for _ in rows]
+        required = p.base_row_lower[std_rows]
+        std_price = np.empty(len(std_rows))
+        position = 0
+        for service, rows in by_service.items():
+            share = d.value_weight[service] / value_total if value_total > 0 else 1.0 / len(by_service)
+            block = required[position : position + len(rows)]
+            std_price[position : position + len(rows)] = share * block / block.sum()
+            position += len(rows)
+        std_cols = p.add_columns(0.0, 1.0, [[i] for i in std_rows], [[q] for q in required])
+        costs.append((std_cols, w["standards"] * (1.0 - alpha) * std_price))
+        if len(std_cols) and alpha > 0:
+            largest = p.add_columns(0.0, 1.0, [[]], [[]])
+            costs.append((largest, np.array([w["standards"] * alpha])))
+            z = int(largest[0])
+            p.add_rows(-INF, 0.0, [[j, z] for j in std_cols], [[1.0, -1.0]] * len(std_cols))
+
+        by_role = safe_rows(p)
         existing: dict[str, float] = defaultdict(float)
         for (_holder, role), fte in list(d.staff_practice.items()) + list(d.staff_pcn.items()):
             existing[role] += fte
-        scale = max(sum(d.contact_cap_per_fte[r] * max(existing[r], 1.0) for r in safe), 1.0)
-        for i in capped:
-            j = p.add_column(0.0, INF, [i], [-1.0])
-            columns.append((j, "safe_working", int(i)))
-            costs[j] = w["safe_working"] / scale / abs(x_coef[int(i)])
-        p.set_objective(p.objective_vector(costs))
+        capped = max(sum(d.contact_cap_per_fte[r] * max(existing[r], 1.0) for r in by_role), 1.0)
+        safe_all = np.concatenate(list(by_role.values()) or [np.empty(0, dtype=np.int64)])
+        # Σ c·x − cap·F ≤ rhs (c the contacts' coefficient): a column −c takes the contacts above the cap.
+        x_coef = {i: (e[0][1] if e else 1.0) for i, e in safe_x_entries(p, safe_all).items()}
+        safe_cols = p.add_columns(0.0, INF, [[i] for i in safe_all], [[-abs(x_coef[int(i)])] for i in safe_all])
+        costs.append((safe_cols, np.full(len(safe_cols), w["safe_working"] / capped)))
+
+        objective = np.zeros(p.num_current_cols)
+        for cols, price in costs:
+            objective[cols] = price * OBJECTIVE_SCALE
+        p.set_objective(objective)
         outcome = p.solve()
-        if outcome.col_value is None:
-            result: dict[str, Any] = {"status": outcome.status, "weights": w, "violations": [], "sentences": []}
-            return result, pd.DataFrame()
-        x = outcome.col_value
-        at = workforce_at(p, x)
-        records = []
-        for j, lever, i in columns:
-            amount = float(x[j])
-            key = p.row_key[i]
-            if lever == "budget":
-                limit = float(settings.budget_gbp or 0.0) if key is None else d.practice_budget[str(key)]
-                if amount <= TOL * max(limit, 1.0):
-                    continue
-                records.append(
-                    {
-                        "lever": lever,
-                        "rule": p.row_rule[i],
-                        "entity": wording.entity(key),
-                        "amount": amount,
-                        "unit": "£/year",
-                        "limit": limit,
-                        "share_of_limit": amount / limit if limit else None,
-                    }
-                )
-            elif lever == "workforce_supply":
-                limit = d.supply_max[str(key)]
-                if amount <= TOL * max(limit, 1.0):
-                    continue
-                records.append(
-                    {
-                        "lever": lever,
-                        "rule": "workforce_supply",
-                        "entity": str(key),
-                        "amount": amount,
-                        "unit": "FTE",
-                        "limit": limit,
-                        "share_of_limit": amount / limit if limit else None,
-                    }
-                )
-            elif lever == "standards":
-                practice, service = cast(tuple[str, str], key)
-                limit = float(p.base_row_lower[i])
-                if amount <= TOL * max(limit, 1.0):
-                    continue
-                eligible = d.eligible[(practice, service)]
-                records.append(
-                    {
-                        "lever": lever,
-                        "rule": "min_standard",
-                        "entity": wording.entity(key),
-                        "amount": amount,
-                        "unit": "patients",
-                        "limit": limit,
-                        "share_of_limit": amount / limit,
-                        "percentage_points": 100 * amount / eligible if eligible else None,
-                    }
-                )
-            else:
-                practice, role = cast(tuple[str, str], key)
-                contacts = amount / abs(x_coef[i])
-                if contacts <= TOL:
-                    continue
-                f = at.get((practice, role), 0.0)
-                days = float(roles.at[role, "working_days_per_fte"])
-                records.append(
-                    {
-                        "lever": lever,
-                        "rule": "safe_working",
-                        "entity": wording.entity(key),
-                        "amount": contacts,
-                        "unit": "contacts/year",
-                        "contacts_per_fte_day": contacts / (days * f) if f > TOL else None,
-                    }
-                )
-    table = pd.DataFrame(
-        records,
-        columns=[
-            "lever",
-            "rule",
-            "entity",
-            "amount",
-            "unit",
-            "limit",
-            "share_of_limit",
-            "percentage_points",
-            "contacts_per_fte_day",
-        ],
-    )
-    sentences = wording.relaxation_sentences(table)
+    if outcome.col_value is None:
+        result: dict[str, Any] = {
+            "status": outcome.status,
+            "weights": w,
+            "package": None,
+            "violations": [],
+            "sentences": [],
+        }
+        return clean_json(result), pd.DataFrame(columns=COLUMNS)
+    x = outcome.col_value
+    records: list[dict[str, Any]] = []
+    money = 0.0
+    for i, j in zip(money_rows, money_cols, strict=True):
+        amount = float(x[j])
+        key = p.row_key[i]
+        limit = float(settings.budget_gbp or 0.0) if pooled else d.practice_budget[str(key)]
+        if amount <= TOL * max(limit, 1.0):
+            continue
+        money += amount
+        records.append(
+            {
+                "lever": "budget",
+                "rule": str(p.row_rule[i]),
+                "entity": wording.entity(key),
+                "amount": amount,
+                "unit": "£/year",
+                "limit": limit,
+                "share_of_limit": amount / limit if limit else None,
+            }
+        )
+    extra_fte = 0.0
+    for i, j in zip(supply_rows, supply_cols, strict=True):
+        amount = float(x[j])
+        limit = d.supply_max[str(p.row_key[i])]
+        if amount <= TOL * max(limit, 1.0):
+            continue
+        extra_fte += amount
+        records.append(
+            {
+                "lever": "workforce_supply",
+                "rule": "workforce_supply",
+                "entity": str(p.row_key[i]),
+                "amount": amount,
+                "unit": "FTE",
+                "limit": limit,
+                "share_of_limit": amount / limit if limit else None,
+            }
+        )
+    short: dict[str, float] = defaultdict(float)
+    need: dict[str, float] = defaultdict(float)
+    largest_cut = 0.0
+    for i, j, q, service in zip(std_rows, std_cols, required, std_service, strict=True):
+        need[service] += float(q)
+        cut = float(x[j])
+        if cut <= TOL:
+            continue
+        largest_cut = max(largest_cut, cut)
+        short[service] += cut * float(q)
+        eligible = d.eligible[(p.row_key[i][0], service)]
+        records.append(
+            {
+                "lever": "standards",
+                "rule": "min_standard",
+                "entity": wording.entity(p.row_key[i]),
+                "amount": cut * float(q),
+                "unit": "patients",
+                "limit": float(q),
+                "share_of_limit": cut,
+                "percentage_points": 100 * cut * float(q) / eligible if eligible else None,
+            }
+        )
+    at = workforce_at(p, x)
+    roles = p.scenario.roles
+    above = 0.0
+    per_day = 0.0
+    for i, j in zip(safe_all, safe_cols, strict=True):
+        contacts = float(x[j])
+        if contacts <= TOL * max(1.0, abs(float(p.base_row_upper[i]))):
+            continue
+        practice, role = p.row_key[i]
+        f = at.get((practice, role), 0.0)
+        rate = contacts / (float(roles.at[role, "working_days_per_fte"]) * f) if f > TOL else None
+        above += contacts
+        per_day = max(per_day, rate or 0.0)
+        records.append(
+            {
+                "lever": "safe_working",
+                "rule": "safe_working",
+                "entity": wording.entity(p.row_key[i]),
+                "amount": contacts,
+                "unit": "contacts/year",
+                "contacts_per_fte_day": rate,
+            }
+        )
+    table = pd.DataFrame(records, columns=COLUMNS)
+    total_need = sum(need.values())
+    met = {s: 1.0 - short[s] / need[s] for s in need if need[s] > 0}
+    lowest = min((s for s in met if short[s] > 0), key=lambda s: (met[s], s), default=None)
+    package: dict[str, Any] = {
+        "pooled": pooled,
+        "money_gbp": money,
+        "money_share": money / money_total,
+        "has_supply_limits": bool(len(supply_rows)),
+        "extra_fte": extra_fte,
+        "has_standards": bool(len(std_rows)),
+        "standards_met_share": 1.0 - sum(short.values()) / total_need if total_need else 1.0,
+        "lowest_service": lowest,
+        "lowest_service_met_share": met[lowest] if lowest is not None else None,
+        "largest_cut_share": largest_cut,
+        "has_caps": bool(len(safe_all)),
+        "contacts_above_caps": above,
+        "largest_contacts_per_fte_day_above_cap": per_day,
+    }
+    penalty = float(sum(float(price @ x[cols]) for cols, price in costs))
     result = {
         "status": outcome.status,
         "weights": w,
-        "penalty": float(sum(costs[j] * x[j] for j in costs)),
+        "penalty": penalty,
+        "package": package,
         "violations": table.to_dict("records"),
-        "sentences": sentences,
+        "sentences": [wording.package_sentence(package), *wording.relaxation_sentences(table)],
     }
     return clean_json(result), table

@@ -406,7 +406,41 @@ def deliverable_lever_sentences(headroom: float) -> dict[str, str]:
 # --------------------------------------------------------------------------------------
 # Combined relaxation
 # --------------------------------------------------------------------------------------
+def package_sentence(package: dict[str, Any]) -> str:
+    """The combined change as one package: "+£1.2m a year, standards at 95%, nothing above the safe-working cap"."""
+    parts: list[str] = []
+    money_gbp = package["money_gbp"]
+    if money_gbp > 0:
+        where = "" if package["pooled"] else " in practice top-ups"
+        parts.append(f"+{money(money_gbp)} a year{where} (+{percent(package['money_share'], 0)})")
+    else:
+        parts.append("no more money")
+    if package["has_standards"]:
+        if package["lowest_service"] is None:
+            parts.append("every standard met in full")
+        else:
+            parts.append(
+                f"standards at {percent(package['standards_met_share'])} of what they require "
+                f"(lowest: {package['lowest_service']} at {percent(package['lowest_service_met_share'])}; "
+                f"no practice below {percent(1 - package['largest_cut_share'])} of any standard)"
+            )
+    if package["has_supply_limits"]:
+        extra = package["extra_fte"]
+        parts.append(f"{number(extra)} FTE above the hiring limits" if extra > 0 else "no hiring above the limits")
+    if package["has_caps"]:
+        above = package["contacts_above_caps"]
+        if above > 0:
+            parts.append(
+                f"{number(above)} contacts a year above the safe-working caps "
+                f"(at most {number(package['largest_contacts_per_fte_day_above_cap'])} per FTE-day)"
+            )
+        else:
+            parts.append("nothing above the safe-working cap")
+    return "Smallest combined change: " + ", ".join(parts) + "."
+
+
 def relaxation_sentences(table: pd.DataFrame) -> list[str]:
+    """Where the combined change falls, lever by lever."""
     sentences = []
     for lever, group in table.groupby("lever", sort=False):
         total = float(group["amount"].sum())
@@ -418,10 +452,15 @@ def relaxation_sentences(table: pd.DataFrame) -> list[str]:
             where = listing([f"{e} {number(a)}" for e, a in pairs])
             sentences.append(f"{number(total)} FTE above the hiring limits ({where}).")
         elif lever == "standards":
-            sentences.append(
-                f"{number(total)} fewer patients than the minimum standards require, "
-                f"at {plural(len(group), 'practice-service pair')}."
+            services = group.entity.str.split(" / ").str[-1]
+            cuts = group.groupby(services, sort=False)["share_of_limit"].agg(["count", "max"])
+            detail = listing(
+                [
+                    f"{service} at {plural(int(row['count']), 'practice')} (by up to {percent(float(row['max']))})"
+                    for service, row in cuts.iterrows()
+                ]
             )
+            sentences.append(f"{number(total)} fewer patients than the minimum standards require: {detail}.")
         else:
             sentences.append(
                 f"{number(total)} contacts a year above the safe-working caps, "
@@ -614,8 +653,9 @@ def report_lines(result: dict[str, Any]) -> list[str]:
         relaxed = result.get("relaxation") or {}
         if relaxed.get("sentences"):
             weights = ", ".join(f"{_LEVER_NOUNS.get(k, k)} {v:g}" for k, v in relaxed.get("weights", {}).items())
-            lines += ["", f"Smallest combined change (weights: {weights}):"]
-            lines += [f"  - {sentence}" for sentence in relaxed["sentences"]]
+            package, *where = relaxed["sentences"]
+            lines += ["", f"{package} (Weights: {weights}.)"]
+            lines += [f"  - {sentence}" for sentence in where]
     elif result.get("deliverable"):
         for lever in result.get("levers", []):
             if lever["lever"] == "practice_floor":
