@@ -568,8 +568,15 @@ def render(results: dict[str, Any]) -> str:
     for r in scales:
         if not r.get("sweep"):
             lines.append(f"- {r['scale']['name']}: sweep not measured (see `bench/README.md`)")
-    lines += ["", "What dominates where a target is missed, and what would close it: `bench/README.md`.", ""]
+    lines += ["", *_national_section(results)]
+    lines += ["What dominates where a target is missed, and what would close it: `bench/README.md`.", ""]
     return "\n".join(lines)
+
+
+def _national_section(results: dict[str, Any]) -> list[str]:
+    from bench.national import render_section  # its own module: python -m bench.national
+
+    return render_section(results)
 
 
 def _load_results() -> dict[str, Any]:
