@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _add_error_handlers(app)
 
     app.include_router(health.router)
+    app.include_router(__import__("api.routes.imports", fromlist=["router"]).router, responses=ERROR_RESPONSES)
     for router in (scenarios.router, jobs.router, keys.router):
         app.include_router(router, responses=ERROR_RESPONSES)
     return app

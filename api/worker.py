@@ -41,7 +41,7 @@ from optimiser.execution import (
 )
 
 if TYPE_CHECKING:
-    from optimiser.jobs import JobOutcome
+    from optimiser.runs import JobOutcome
 
 logger = logging.getLogger(__name__)
 

@@ -5,12 +5,12 @@ The product builds a Pyomo model (one Python expression per row) and compiles it
 ``bench/README.md``). This module builds the *same* LP — same rows (rule, index), same
 columns (variable, index), same coefficients and bounds, and the same row and column order
 as the Pyomo compiler produces — with vectorised numpy from ``ProgrammeData``, and returns
-a ``CompiledProgramme`` that the rest of the product (results, explain, sweep) can use
+a ``Programme`` that the rest of the product (results, explain, sweep) can use
 unchanged. ``python -m bench.fastbuild`` checks the equivalence on synthetic scenarios and
 times both paths.
 
-It hands its arrays to ``CompiledProgramme`` as a ``StandardForm`` (the same loader the
-Pyomo path uses). To adopt it, ``CompiledProgramme`` would compile this way by default (the
+It hands its arrays to ``Programme`` as a ``StandardForm`` (the same loader the
+Pyomo path uses). To adopt it, ``Programme`` would compile this way by default (the
 Pyomo model still built on demand, e.g. as the readable reference), and a test would assert
 equivalence as below.
 """
@@ -27,7 +27,8 @@ import scipy.sparse as sp
 
 from models.formulation import ProgrammeData, derive
 from models.scenario import Scenario
-from optimiser.solver import INF, CompiledProgramme, StandardForm
+from models.standard_form import INF, StandardForm
+from optimiser.programme import Programme
 
 _EQUAL, _UPPER, _LOWER = 0, 1, -1
 
@@ -73,8 +74,8 @@ class _Rows:
         self.count += n
 
 
-def compile_direct(scenario: Scenario, data: ProgrammeData | None = None) -> CompiledProgramme:
-    """A ``CompiledProgramme`` for ``scenario`` built without Pyomo expressions (same LP as the Pyomo path)."""
+def compile_direct(scenario: Scenario, data: ProgrammeData | None = None) -> Programme:
+    """A ``Programme`` for ``scenario`` built without Pyomo expressions (same LP as the Pyomo path)."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
     d = data or derive(scenario)
@@ -326,7 +327,7 @@ def _assemble(
     rows: _Rows,
     objective: list[tuple[str, np.ndarray, np.ndarray]],
     sense: int,
-) -> CompiledProgramme:
+) -> Programme:
     """Number the columns as Pyomo's compiler does and hand the LP to HiGHS in one passModel."""
     # Pyomo's compiler numbers columns variable family by family, families in order of first
     # appearance (objective, then rows in order, terms in expression order), each family's
@@ -397,32 +398,32 @@ def _assemble(
         col_upper=col_upper,
         integrality=integrality,
     )
-    return CompiledProgramme(scenario, data=d, form=form)
+    return Programme(scenario, data=d, form=form)
 
 
 # --- equivalence check and timing -----------------------------------------------------------------
 
 
-def lp_of(programme: CompiledProgramme) -> dict[str, Any]:
-    lp = programme.highs.getLp()
+def lp_of(programme: Programme) -> dict[str, Any]:
+    lp = programme.loaded_model()
     matrix = sp.csc_matrix(
-        (np.asarray(lp.a_matrix_.value_), np.asarray(lp.a_matrix_.index_), np.asarray(lp.a_matrix_.start_)),
-        shape=(lp.num_row_, lp.num_col_),
+        (np.asarray(lp["a_value"]), np.asarray(lp["a_index"]), np.asarray(lp["a_start"])),
+        shape=(lp["num_row"], lp["num_col"]),
     )
     return {
         "rows": list(zip(programme.row_rule.tolist(), programme.row_key, strict=True)),
         "cols": list(zip(programme.col_var.tolist(), programme.col_key, strict=True)),
         "A": matrix,
-        "row_lower": np.asarray(lp.row_lower_),
-        "row_upper": np.asarray(lp.row_upper_),
-        "col_lower": np.asarray(lp.col_lower_),
-        "col_upper": np.asarray(lp.col_upper_),
-        "cost": np.asarray(lp.col_cost_),
-        "offset": lp.offset_,
+        "row_lower": np.asarray(lp["row_lower"]),
+        "row_upper": np.asarray(lp["row_upper"]),
+        "col_lower": np.asarray(lp["col_lower"]),
+        "col_upper": np.asarray(lp["col_upper"]),
+        "cost": np.asarray(lp["col_cost"]),
+        "offset": lp["offset"],
     }
 
 
-def compare(a: CompiledProgramme, b: CompiledProgramme) -> list[str]:
+def compare(a: Programme, b: Programme) -> list[str]:
     """Differences between two compiled programmes (empty: the same LP in the same order)."""
     la, lb = lp_of(a), lp_of(b)
     problems = []
@@ -454,7 +455,7 @@ def compare(a: CompiledProgramme, b: CompiledProgramme) -> list[str]:
 
 def main() -> int:
     from models.synthetic import generate_scenario
-    from optimiser.jobs import load_scenario
+    from optimiser.runs import load_scenario
 
     cases = [
         ("tiny-min_cost", dict(n_practices=3, n_pcns=2, n_roles=4, n_services=3), {}),
@@ -481,7 +482,7 @@ def main() -> int:
         fast = compile_direct(scenario, data)
         fast_s = time.perf_counter() - t
         t = time.perf_counter()
-        slow = CompiledProgramme(scenario, data=data)
+        slow = Programme(scenario, data=data)
         slow_s = time.perf_counter() - t
         problems = compare(fast, slow)
         fast_out, slow_out = fast.solve(), slow.solve()

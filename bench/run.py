@@ -9,7 +9,7 @@ are reported apart):
 
 * ``pipeline``: load (read the CSV directory) → validate → build (Pyomo) → compile and pass
   to HiGHS → solve (``min_cost``) → extract (result tables and KPIs). The product then
-  exports the same model to MPS (``programme.highs.writeModel``), after peak memory is taken.
+  exports the same model to MPS (``programme.write_model``), after peak memory is taken.
 * ``baseline``: HiGHS alone (``highspy``, nothing else imported) reads that MPS and solves it.
 * ``sweep-hot``: one compiled programme, ten budget points re-solved hot (``max_value``; only
   the budget row's bound changes between points, HiGHS starts from its previous basis).
@@ -79,7 +79,8 @@ def child_pipeline(scenario_dir: str, mps_path: str, profile_path: str | None, d
     """The product's pipeline; ``direct``: the same with the PROTOTYPE numpy compile (bench/fastbuild.py)."""
     started = time.perf_counter()
     from optimiser.io import read_document
-    from optimiser.jobs import load_scenario, solve_result, solve_scenario
+    from optimiser.results import solve_result
+    from optimiser.runs import load_scenario, solve_scenario
 
     if direct:
         from bench.fastbuild import compile_direct
@@ -117,7 +118,7 @@ def child_pipeline(scenario_dir: str, mps_path: str, profile_path: str | None, d
         _write_profile(profiler, profile_path)  # type: ignore[arg-type]
     peak = _peak_bytes()
     t = time.perf_counter()
-    programme.highs.writeModel(mps_path)
+    programme.write_model(mps_path)
     export = time.perf_counter() - t
     return {
         "imports_s": imports,
@@ -132,7 +133,7 @@ def child_pipeline(scenario_dir: str, mps_path: str, profile_path: str | None, d
         "objective_value": job.result["objective_value"],
         "rows": len(programme.row_rule),
         "columns": len(programme.col_var),
-        "nonzeros": int(programme.highs.getNumNz()),
+        "nonzeros": programme.nonzeros(),
         "budget_gbp": scenario.settings.budget_gbp,
     }
 
@@ -184,31 +185,33 @@ def child_baseline(mps_path: str) -> dict[str, Any]:
 
 def child_sweep_hot(scenario_dir: str, budgets: list[float]) -> dict[str, Any]:
     """One programme; at each budget only the budget row's bound changes, then HiGHS re-solves warm."""
+    from models.standard_form import INF
     from optimiser.io import read_document
-    from optimiser.jobs import load_scenario
-    from optimiser.solver import INF, CompiledProgramme
+    from optimiser.programme import Programme
+    from optimiser.runs import load_scenario
 
     _resolve_deferred_imports()
     t = time.perf_counter()
     overrides = {"objective": "max_value", "budget_gbp": budgets[0], "time_limit_s": TIME_LIMIT_S}
     scenario = load_scenario(read_document(scenario_dir), overrides)
-    programme = CompiledProgramme(scenario)
+    programme = Programme(scenario)
     setup = time.perf_counter() - t
     rows = programme.rows("budget")
     points = []
-    for budget in budgets:
-        t = time.perf_counter()
-        programme.set_row_bounds(rows, -INF, budget)
-        outcome = programme.solve()
-        points.append(
-            {
-                "budget": budget,
-                "seconds": time.perf_counter() - t,
-                "status": outcome.status,
-                "objective_value": outcome.objective_value,
-                "iterations": programme.highs.getInfo().simplex_iteration_count,
-            }
-        )
+    with programme.changes():
+        for budget in budgets:
+            t = time.perf_counter()
+            programme.set_row_bounds(rows, -INF, budget)
+            outcome = programme.solve()
+            points.append(
+                {
+                    "budget": budget,
+                    "seconds": time.perf_counter() - t,
+                    "status": outcome.status,
+                    "objective_value": outcome.objective_value,
+                    "iterations": programme.simplex_iterations(),
+                }
+            )
     return {
         "setup_s": setup,
         "points": points,
@@ -220,14 +223,15 @@ def child_sweep_hot(scenario_dir: str, budgets: list[float]) -> dict[str, Any]:
 def child_cold(scenario_dir: str, budget: float) -> dict[str, Any]:
     """One budget from scratch, as ``solve_scenario`` does it; the least-spend tie-break timed apart."""
     from optimiser.io import read_document
-    from optimiser.jobs import least_spend_at_best_value, load_scenario
-    from optimiser.solver import CompiledProgramme
+    from optimiser.objectives import least_spend_at_best_value
+    from optimiser.programme import Programme
+    from optimiser.runs import load_scenario
 
     _resolve_deferred_imports()
     t = time.perf_counter()
     overrides = {"objective": "max_value", "budget_gbp": budget, "time_limit_s": TIME_LIMIT_S}
     scenario = load_scenario(read_document(scenario_dir), overrides)
-    programme = CompiledProgramme(scenario)
+    programme = Programme(scenario)
     outcome = programme.solve()
     without_tie_break = time.perf_counter() - t
     if outcome.status == "optimal":
@@ -244,7 +248,7 @@ def child_cold(scenario_dir: str, budget: float) -> dict[str, Any]:
 
 def child_sweep_product(scenario_dir: str, budgets: list[float]) -> dict[str, Any]:
     from optimiser.io import read_document
-    from optimiser.jobs import run_job
+    from optimiser.runs import run_job
 
     _resolve_deferred_imports()
     t = time.perf_counter()

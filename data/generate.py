@@ -284,6 +284,8 @@ def _print_summary(name: str, stats: dict[str, Any]) -> None:
 # README
 # --------------------------------------------------------------------------------------
 
+SYNTHETIC_HEADING = "# The synthetic examples"
+
 
 def _size_line(stats: dict[str, Any]) -> str:
     pcns = (
@@ -299,15 +301,15 @@ def readme(icb: Document, undeliverable: Document, tiny_doc: Document, estimate:
     s_icb, s_und, s_tiny, s_eng = summary(icb), summary(undeliverable), summary(tiny_doc), summary(england)
     roles = ", ".join(r["role_id"] for r in icb["roles"])
     services = ", ".join(s["service_id"] for s in icb["services"])
-    return f"""# Example scenarios (SYNTHETIC)
+    return f"""{SYNTHETIC_HEADING}
 
-**Everything in this directory is SYNTHETIC.** The scenarios are calibrated to public
+**Everything below is SYNTHETIC.** The scenarios are calibrated to public
 England figures for 2024–25 (list sizes, PCN sizes, GP FTE per patient, ARRS
 reimbursement maxima and entitlement, disease prevalence, usual minimum standards; see
 `shared/docs/domain.md`). They are **not** real practices, PCNs or staff, and no figure
 in them should be presented as describing a real place.
 
-All files are written by `python data/generate.py` (seed {SEED}, deterministic: running
+All synthetic files are written by `python data/generate.py` (seed {SEED}, deterministic: running
 it twice gives byte-identical files) from `models.synthetic.generate_scenario`, except
 `tiny/`, whose tables are written by hand in the script and whose optimum is derived by
 hand in `tiny/README.md`.
@@ -385,7 +387,7 @@ gives the rough cost of new hires for any document.
 
 
 def _check_with_solver(named: dict[str, Document]) -> None:
-    from optimiser.jobs import run_job
+    from optimiser.runs import run_job
 
     for name, document in named.items():
         outcome = run_job("solve", document)
@@ -413,7 +415,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     england = generate_scenario(**ENGLAND)
     elapsed = time.perf_counter() - started
-    (out / "README.md").write_text(readme(icb, undeliverable, tiny_doc, estimate, england))
+    readme_path = out / "README.md"  # keeps the hand-written part above the synthetic heading (real data)
+    kept = readme_path.read_text().split(SYNTHETIC_HEADING)[0] if readme_path.exists() else ""
+    readme_path.write_text(kept + readme(icb, undeliverable, tiny_doc, estimate, england))
 
     _print_summary("example_icb", summary(icb))
     print(

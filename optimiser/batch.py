@@ -312,11 +312,11 @@ _NOT_ENGINE = frozenset({"cli.py", "batch.py", "execution.py"})
 @functools.cache
 def code_version() -> str:
     """Package version + hash of the engine's source (models/, optimiser/) + solver versions."""
-    import highspy
     import pyomo.version
 
     import models
     import optimiser
+    from optimiser.programme import solver_name
 
     try:
         from importlib.metadata import version
@@ -332,7 +332,7 @@ def code_version() -> str:
                 continue
             digest.update(str(source.relative_to(root.parent)).encode())
             digest.update(source.read_bytes())
-    digest.update(f"highs {highspy.Highs().version()} pyomo {pyomo.version.version}".encode())
+    digest.update(f"highs {solver_name()['version']} pyomo {pyomo.version.version}".encode())
     return f"{package}+{digest.hexdigest()[:12]}"
 
 
@@ -356,7 +356,7 @@ def execute_run(
     """
     started = time.perf_counter()
     try:
-        from optimiser.jobs import run_job
+        from optimiser.runs import run_job
 
         job = run_job(kind, document, overrides)
         if stage is not None and job.tables:

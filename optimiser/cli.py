@@ -21,7 +21,7 @@ from rich.table import Table
 from models.scenario import ScenarioInvalid
 from models.validate import validate_document
 from optimiser.io import read_document, write_results, write_template
-from optimiser.jobs import JobOutcome, run_job
+from optimiser.runs import JobOutcome, run_job
 
 app = typer.Typer(
     name="commission",
@@ -253,7 +253,7 @@ def check(
         if as_json:
             out.print_json(json.dumps(job.result, default=str))
         else:
-            from optimiser.explain import report_lines
+            from optimiser.deliverability.wording import report_lines
 
             for line in report_lines(job.result):
                 out.print(line, highlight=False, markup=False, soft_wrap=False)
@@ -345,6 +345,9 @@ def batch(
     with user_errors(False):
         code = run_batch_command(manifest, out_dir, workers, dask, force, err)
     raise typer.Exit(code)
+
+
+app.add_typer(__import__("optimiser.nhs.cli", fromlist=["import_app"]).import_app)
 
 
 def main() -> None:

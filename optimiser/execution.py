@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from models.scenario import ScenarioInvalid
 
 if TYPE_CHECKING:
-    from optimiser.jobs import JobOutcome
+    from optimiser.runs import JobOutcome
 
 DASK_ADDRESS_VARIABLE = "COMMISSION_DASK_ADDRESS"
 _CANCEL_POLL_S = 0.25
@@ -33,7 +33,7 @@ _KILL_WAIT_S = 5.0
 # "__main__" preload. Callers with a heavy main script can start runs from a process
 # whose main module is empty, as the API's job workers do.)
 PRELOADED_MODULES = [
-    "optimiser.jobs",
+    "optimiser.runs",
     "scipy.integrate",
     "scipy.optimize",
     "scipy.sparse",
@@ -73,7 +73,7 @@ def run_with_time_limit(
     *,
     cancel: threading.Event | None = None,
 ) -> JobOutcome:
-    """Run `optimiser.jobs.run_job` in a fresh process, killed after `time_limit_s`.
+    """Run `optimiser.runs.run_job` in a fresh process, killed after `time_limit_s`.
 
     Raises `ScenarioInvalid` for bad input (as `run_job` does), `RunTimedOut` at the
     limit, `RunCancelled` when `cancel` is set, and `RunCrashed` if the process fails.
@@ -139,7 +139,7 @@ def _run_job_in_child(
 ) -> None:
     _exit_when_orphaned_or_late(time_limit_s)
     try:
-        from optimiser.jobs import run_job
+        from optimiser.runs import run_job
 
         sender.send(("outcome", run_job(kind, document, overrides)))
     except ScenarioInvalid as invalid:

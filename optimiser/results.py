@@ -1,4 +1,4 @@
-"""Result tables a commissioner can read, computed from a solve's arrays.
+"""What a run returns: ``JobOutcome``, the solve result JSON, and the result tables.
 
 Every number here is read from a solution vector; nothing is estimated.
 
@@ -21,13 +21,18 @@ Tables (column contracts):
 
 from __future__ import annotations
 
+import math
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from models.formulation import MINUTES_PER_HOUR
-from optimiser.solver import INF, CompiledProgramme, SolveOutcome
+from models.scenario import Scenario
+from models.standard_form import INF
+from optimiser.programme import Programme, SolveOutcome, solver_name
 
 # Rows within this relative distance of their bound count as binding.
 BINDING_TOLERANCE = 1e-7
@@ -35,7 +40,62 @@ BINDING_TOLERANCE = 1e-7
 DEFINITION_RULES = {"activity", "hiring_step"}
 
 
-def result_tables(programme: CompiledProgramme, outcome: SolveOutcome) -> dict[str, pd.DataFrame]:
+@dataclass
+class JobOutcome:
+    """A run's answer: ``result`` is JSON-serialisable and always has ``status``; ``tables`` are result tables."""
+
+    result: dict[str, Any]
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def clean_json(value: Any) -> Any:
+    """JSON-safe: numpy scalars to Python, NaN/inf to None, keys to strings."""
+    if isinstance(value, dict):
+        return {str(k): clean_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean_json(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def solve_result(scenario: Scenario, programme: Programme, outcome: SolveOutcome, started: float) -> JobOutcome:
+    """The JSON result and tables of a solve."""
+    tables: dict[str, pd.DataFrame] = {}
+    summary: dict[str, Any] | None = None
+    if outcome.has_solution:
+        tables = result_tables(programme, outcome)
+        summary = kpis(programme, outcome, tables)
+    deliverable: bool | None
+    if outcome.feasible:
+        deliverable = True
+    elif outcome.status == "infeasible":
+        deliverable = False
+    else:
+        deliverable = None
+    result = {
+        "kind": "solve",
+        "status": outcome.status,
+        "has_solution": outcome.has_solution,
+        "message": outcome.message,
+        "objective": scenario.settings.objective,
+        "objective_value": outcome.objective_value,
+        "deliverable": deliverable,
+        "is_mip": programme.is_mip,
+        "mip_gap": outcome.mip_gap,
+        "kpis": summary,
+        "solve_seconds": outcome.solve_seconds,
+        "timings": {**programme.timings, "solve": outcome.solve_seconds, "total": time.perf_counter() - started},
+        "solver": solver_name(),
+        "scenario_hash": scenario.scenario_hash,
+        "size": {"rows": programme.num_rows, "columns": programme.num_cols},
+    }
+    return JobOutcome(result=result, tables=tables)
+
+
+def result_tables(programme: Programme, outcome: SolveOutcome) -> dict[str, pd.DataFrame]:
     """All result tables for a solve that has a solution."""
     assert outcome.col_value is not None and outcome.row_value is not None
     scenario = programme.scenario
@@ -137,7 +197,7 @@ def result_tables(programme: CompiledProgramme, outcome: SolveOutcome) -> dict[s
     }
 
 
-def binding_rules(programme: CompiledProgramme, outcome: SolveOutcome) -> pd.DataFrame:
+def binding_rules(programme: Programme, outcome: SolveOutcome) -> pd.DataFrame:
     """Per rule family: how many of its inequality rows sit at their bound in this solution."""
     assert outcome.row_value is not None
     lower, upper = programme.row_lower, programme.row_upper
@@ -155,7 +215,7 @@ def binding_rules(programme: CompiledProgramme, outcome: SolveOutcome) -> pd.Dat
     return pd.DataFrame(records, columns=["rule", "rows", "binding_rows"])
 
 
-def kpis(programme: CompiledProgramme, outcome: SolveOutcome, tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
+def kpis(programme: Programme, outcome: SolveOutcome, tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
     """Headline figures: spend, value, coverage by service, new FTE by role, binding rules."""
     d = programme.data
     ps = tables["practice_services"]

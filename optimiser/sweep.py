@@ -23,16 +23,19 @@ import numpy as np
 import pandas as pd
 
 from models.scenario import Problem, Scenario, ScenarioInvalid
-from optimiser.explain import (
-    Workbench,
-    _clean,
-    max_uniform_fraction,
-    money,
-    needed_offer_rate,
-    percent,
+from models.standard_form import INF
+from optimiser.deliverability import wording
+from optimiser.deliverability.wording import money, percent
+from optimiser.objectives import (
+    highest_uniform_fraction,
+    least_offer_rate,
+    spend_coefficients,
+    spend_of,
+    value_coefficients,
+    value_of,
 )
-from optimiser.jobs import JobOutcome
-from optimiser.solver import INF, CompiledProgramme, SolveOutcome, solver_name
+from optimiser.programme import Programme, SolveOutcome, solver_name
+from optimiser.results import JobOutcome, clean_json
 
 MAX_POINTS = 1000
 _SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6}
@@ -72,7 +75,7 @@ def sweep(
     budget: str | None = None,
     standards: str | None = None,
     progress: Any = None,
-    programme: CompiledProgramme | None = None,
+    programme: Programme | None = None,
 ) -> JobOutcome:
     """Run a budget or a standards sweep on one compiled programme."""
     if (budget is None) == (standards is None):
@@ -81,12 +84,12 @@ def sweep(
         )
     values = parse_range(budget, "budget") if budget is not None else parse_range(str(standards), "standards")
     started = time.perf_counter()
-    programme = programme or CompiledProgramme(scenario)
-    bench = Workbench(programme, progress=progress)
+    programme = programme or Programme(scenario)
+    programme.progress, programme.started, programme.solves = progress, started, 0
     if budget is not None:
-        result, table = budget_sweep(bench, values)
+        result, table = budget_sweep(programme, values)
     else:
-        result, table = standards_sweep(bench, values)
+        result, table = standards_sweep(programme, values)
     statuses = set(table["status"]) if len(table) else set()
     result.update(
         {
@@ -95,18 +98,18 @@ def sweep(
             "scenario_hash": scenario.scenario_hash,
             "solver": solver_name(),
             "is_mip": programme.is_mip,
-            "solves": bench.solves,
+            "solves": programme.solves,
             "compiled_once": True,
             "seconds": time.perf_counter() - started,
             "points": table.to_dict("records"),
         }
     )
-    return JobOutcome(result=_clean(result), tables={f"sweep_{result['sweep']}": table})
+    return JobOutcome(result=clean_json(result), tables={f"sweep_{result['sweep']}": table})
 
 
-def _coverage(bench: Workbench, x: np.ndarray) -> dict[str, float]:
-    p = bench.programme
-    d = bench.data
+def _coverage(programme: Programme, x: np.ndarray) -> dict[str, float]:
+    p = programme
+    d = p.data
     covered: dict[str, float] = dict.fromkeys(d.services, 0.0)
     eligible: dict[str, float] = dict.fromkeys(d.services, 0.0)
     for j in p.cols("cov"):
@@ -121,25 +124,24 @@ def _coverage(bench: Workbench, x: np.ndarray) -> dict[str, float]:
     return out
 
 
-def _point(bench: Workbench, outcome: SolveOutcome, prefix: str = "") -> dict[str, Any]:
+def _point(programme: Programme, outcome: SolveOutcome, prefix: str = "") -> dict[str, Any]:
     if outcome.col_value is None:
         return {f"{prefix}status": outcome.status}
     x = outcome.col_value
-    n = bench.num_cols
     row = {
         f"{prefix}status": outcome.status,
-        f"{prefix}value": float(bench.value @ x[:n]),
-        f"{prefix}spend_gbp": float(bench.spend @ x[:n]),
+        f"{prefix}value": value_of(programme, x),
+        f"{prefix}spend_gbp": spend_of(programme, x),
     }
-    row.update({prefix + k: v for k, v in _coverage(bench, x).items()})
+    row.update({prefix + k: v for k, v in _coverage(programme, x).items()})
     return row
 
 
-def budget_sweep(bench: Workbench, values: np.ndarray) -> tuple[dict[str, Any], pd.DataFrame]:
+def budget_sweep(programme: Programme, values: np.ndarray) -> tuple[dict[str, Any], pd.DataFrame]:
     """Best value (max_value) and coverage at each budget, with and without the minimum standards."""
-    p = bench.programme
-    d = bench.data
-    settings = bench.scenario.settings
+    p = programme
+    d = p.data
+    settings = p.scenario.settings
     pooled = settings.budget_mode == "pooled"
     rows = p.rows("budget") if pooled else p.rows("practice_budget")
     scale = np.ones(len(rows)) if pooled else np.array([d.weighted_list[str(p.row_key[i])] for i in rows])
@@ -147,29 +149,29 @@ def budget_sweep(bench: Workbench, values: np.ndarray) -> tuple[dict[str, Any], 
 
     # The mark: least budget (pooled) or least offer rate (per_practice) at which the spec is deliverable.
     if pooled:
-        with bench.experiment():
-            bench.relax_rows(rows)
-            bench.set_objective(bench.objective_vector(base=bench.spend))
-            least = bench.solve()
-        marked = float(bench.spend @ least.col_value[: bench.num_cols]) if least.col_value is not None else None
+        with p.changes():
+            p.relax_rows(rows)
+            p.set_objective(p.objective_vector(base=spend_coefficients(p)))
+            least = p.solve()
+        marked = spend_of(p, least.col_value) if least.col_value is not None else None
     else:
-        _outcome, marked = needed_offer_rate(bench)
+        _outcome, marked = least_offer_rate(p)
 
     records: list[dict[str, Any]] = [{column: float(v)} for v in values]
     standard_rows = p.rows("min_standard")
-    with bench.experiment():
-        bench.set_objective(bench.objective_vector(base=bench.value), maximise=True)
+    with p.changes():
+        p.set_objective(p.objective_vector(base=value_coefficients(p)), maximise=True)
         for record, v in zip(records, values, strict=True):
-            bench.set_row_bounds(rows, -INF, v * scale)
-            outcome = bench.solve()
-            record.update(_point(bench, outcome))
+            p.set_row_bounds(rows, -INF, v * scale)
+            outcome = p.solve()
+            record.update(_point(p, outcome))
             record["deliverable"] = outcome.status == "optimal"
         # The same frontier without the minimum standards: what the money buys below the mark.
-        bench.relax_rows(standard_rows)
+        p.relax_rows(standard_rows)
         for record, v in zip(records, values, strict=True):
-            bench.set_row_bounds(rows, -INF, v * scale)
-            outcome = bench.solve()
-            free = _point(bench, outcome, "no_standards_")
+            p.set_row_bounds(rows, -INF, v * scale)
+            outcome = p.solve()
+            free = _point(p, outcome, "no_standards_")
             record.update(
                 {k: free.get(k) for k in ("no_standards_status", "no_standards_value", "no_standards_coverage")}
             )
@@ -186,76 +188,46 @@ def budget_sweep(bench: Workbench, values: np.ndarray) -> tuple[dict[str, Any], 
         "unit": "£/year" if pooled else "£ per weighted patient per year",
         "current": current,
         "marked": marked,
-        "marked_label": "least budget at which the spec is deliverable"
-        if pooled
-        else "least offer rate at which the spec is deliverable",
-        "summary": _budget_summary(pooled, current, marked),
+        "marked_label": wording.budget_sweep_mark_label(pooled),
+        "summary": wording.budget_sweep_summary(pooled, current, marked),
     }
     return result, table
 
 
-def _budget_summary(pooled: bool, current: float, marked: float | None) -> str:
-    if marked is None:
-        return "No budget makes the spec deliverable: something other than money stops it (run commission check)."
-    if pooled:
-        verdict = "deliverable" if current >= marked * (1 - 1e-9) else "not deliverable"
-        return (
-            f"The spec becomes deliverable from a budget of {money(marked)} a year; "
-            f"at the current {money(current)} it is {verdict}."
-        )
-    verdict = "deliverable" if current >= marked * (1 - 1e-9) else "not deliverable"
-    return (
-        f"The spec becomes deliverable from an offer of {money(marked)} per weighted patient; "
-        f"at the current {money(current)} it is {verdict}."
-    )
-
-
-def standards_sweep(bench: Workbench, fractions: np.ndarray) -> tuple[dict[str, Any], pd.DataFrame]:
+def standards_sweep(programme: Programme, fractions: np.ndarray) -> tuple[dict[str, Any], pd.DataFrame]:
     """Least cost (min_cost, budget rule lifted) of meeting each fraction of every minimum standard."""
-    p = bench.programme
-    settings = bench.scenario.settings
+    p = programme
+    settings = p.scenario.settings
     pooled = settings.budget_mode == "pooled"
     budget_rows = p.rows("budget") if pooled else p.rows("practice_budget")
-    budget = float(settings.budget_gbp or 0.0) if pooled else float(sum(bench.data.practice_budget.values()))
+    budget = float(settings.budget_gbp or 0.0) if pooled else float(sum(p.data.practice_budget.values()))
     standard_rows = p.rows("min_standard")
     base_lower = p.base_row_lower[standard_rows]
     records: list[dict[str, Any]] = []
-    with bench.experiment():
-        bench.set_objective(bench.objective_vector(base=bench.spend))
-        bench.relax_rows(budget_rows)
+    with p.changes():
+        p.set_objective(p.objective_vector(base=spend_coefficients(p)))
+        p.relax_rows(budget_rows)
         for f in fractions:
-            bench.set_row_bounds(standard_rows, f * base_lower, INF)
-            outcome = bench.solve()
+            p.set_row_bounds(standard_rows, f * base_lower, INF)
+            outcome = p.solve()
             record: dict[str, Any] = {"fraction": float(f)}
-            record.update(_point(bench, outcome))
+            record.update(_point(p, outcome))
             record["least_cost_gbp"] = record.pop("spend_gbp", None)
             if outcome.col_value is None:
                 record["deliverable_at_budget"] = False
             elif pooled:
                 record["deliverable_at_budget"] = record["least_cost_gbp"] <= budget * (1 + 1e-9) + 1e-6
             else:
-                with bench.experiment():
-                    bench.set_row_bounds(budget_rows, p.base_row_lower[budget_rows], p.base_row_upper[budget_rows])
-                    record["deliverable_at_budget"] = bench.feasibility().status == "optimal"
+                with p.changes():
+                    p.set_row_bounds(budget_rows, p.base_row_lower[budget_rows], p.base_row_upper[budget_rows])
+                    record["deliverable_at_budget"] = p.feasibility().status == "optimal"
             records.append(record)
-        bench.set_row_bounds(standard_rows, base_lower, INF)
-        full = bench.solve()
-    marked = float(bench.spend @ full.col_value[: bench.num_cols]) if full.col_value is not None else None
-    _outcome, highest = max_uniform_fraction(bench)
+        p.set_row_bounds(standard_rows, base_lower, INF)
+        full = p.solve()
+    marked = spend_of(p, full.col_value) if full.col_value is not None else None
+    _outcome, highest = highest_uniform_fraction(p)
     table = pd.DataFrame(records)
-    money_text = "a budget" if pooled else "practice budgets totalling"
-    if marked is None:
-        summary = "The full standards cannot be met at any cost: something other than money stops it."
-    else:
-        summary = (
-            f"Meeting every minimum standard in full costs at least {money(marked)} a year "
-            f"against {money_text} of {money(budget)}"
-        )
-        summary += (
-            f"; within the budget the standards can be met up to {percent(highest)} of their level."
-            if highest is not None
-            else "; within the budget not even 0% of the standards can be met."
-        )
+    summary = wording.standards_sweep_summary(pooled, marked, budget, highest)
     result = {
         "sweep": "standards",
         "objective": "min_cost",
@@ -263,7 +235,7 @@ def standards_sweep(bench: Workbench, fractions: np.ndarray) -> tuple[dict[str, 
         "unit": "fraction of every minimum standard",
         "budget_gbp": budget,
         "marked": marked,
-        "marked_label": "least budget at which the full spec is deliverable",
+        "marked_label": wording.STANDARDS_SWEEP_MARK_LABEL,
         "highest_fraction_within_budget": highest,
         "summary": summary,
     }

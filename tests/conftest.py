@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from optimiser.jobs import load_scenario, solve_scenario
-from optimiser.solver import CompiledProgramme, SolveOutcome
+from optimiser.programme import Programme, SolveOutcome
+from optimiser.runs import load_scenario, solve_scenario
 from tests.invariants import check_invariants
 
 REPO = Path(__file__).resolve().parents[1]
@@ -44,7 +44,7 @@ def with_settings(document: dict[str, Any], **settings: Any) -> dict[str, Any]:
     return document
 
 
-def solve_checked(document: dict[str, Any], **overrides: Any) -> tuple[CompiledProgramme, SolveOutcome]:
+def solve_checked(document: dict[str, Any], **overrides: Any) -> tuple[Programme, SolveOutcome]:
     """Solve and, when there is a solution, re-check every rule on it."""
     scenario = load_scenario(document, overrides)
     programme, outcome = solve_scenario(scenario)

@@ -10,7 +10,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from optimiser.solver import CompiledProgramme, SolveOutcome
+from optimiser.programme import Programme, SolveOutcome
 
 TOL = 1e-6
 
@@ -19,7 +19,7 @@ def _close_le(lhs: float, rhs: float, what: str) -> None:
     assert lhs <= rhs + TOL * max(1.0, abs(rhs)), f"{what}: {lhs} > {rhs}"
 
 
-def check_invariants(programme: CompiledProgramme, outcome: SolveOutcome) -> None:
+def check_invariants(programme: Programme, outcome: SolveOutcome) -> None:
     assert outcome.col_value is not None
     scenario = programme.scenario
     values = outcome.col_value
@@ -36,7 +36,9 @@ def check_invariants(programme: CompiledProgramme, outcome: SolveOutcome) -> Non
     practice_ids = set(practices.index)
 
     eligible = {
-        (p, s): practices.at[p, "list_size"] * services.at[s, "prevalence"] for p in practices.index for s in services.index
+        (p, s): practices.at[p, "list_size"] * services.at[s, "prevalence"]
+        for p in practices.index
+        for s in services.index
     }
     for row in scenario.eligibility.itertuples():
         eligible[row.practice_id, row.service_id] = row.eligible_patients

@@ -21,11 +21,13 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from optimiser import explain
+from models.standard_form import INF
 from optimiser.cli import app
-from optimiser.explain import IIS_STRATEGY, Workbench, check, find_conflict, sensitivity, verify_conflict
-from optimiser.jobs import load_scenario, run_job
-from optimiser.solver import INF, CompiledProgramme
+from optimiser.deliverability import check, levers, sensitivity
+from optimiser.deliverability.conflict import find_conflict, verify_conflict
+from optimiser.deliverability.relaxation import relaxation
+from optimiser.programme import IIS_STRATEGY, Programme
+from optimiser.runs import load_scenario, run_job
 
 
 def base(**settings: object) -> dict:
@@ -103,8 +105,8 @@ def lever(result: dict, name: str) -> dict:
     return next(item for item in result["levers"] if item["lever"] == name)
 
 
-def bench_for(doc: dict) -> Workbench:
-    return Workbench(CompiledProgramme(load_scenario(doc)))
+def bench_for(doc: dict) -> Programme:
+    return Programme(load_scenario(doc))
 
 
 # --- the iis_strategy pin -------------------------------------------------------------------
@@ -216,7 +218,7 @@ def test_safe_working_extra_contacts_per_fte_day() -> None:
     result = check(load_scenario(safe_working_case())).result
     safe = lever(result, "safe_working")
     assert safe["fixable"] is True and safe["unit"] == "contacts per FTE-day"
-    assert safe["amount"] == pytest.approx(0.625, abs=explain.SAFE_WORKING_TOLERANCE)
+    assert safe["amount"] == pytest.approx(0.625, abs=levers.SAFE_WORKING_TOLERANCE)
     assert safe["amount"] >= 0.625 - 1e-9  # the reported raise always suffices
     assert safe["details"]["exact"] is True
     assert "0.625 more contacts per FTE-day" in safe["sentence"]
@@ -228,7 +230,7 @@ def test_safe_working_extra_contacts_per_fte_day() -> None:
 def test_integrality_only_infeasibility_found_by_deletion_filter() -> None:
     scenario = load_scenario(integrality_case())
     bench = bench_for(integrality_case())
-    with bench.experiment():
+    with bench.changes():
         bench.relax_integrality()
         assert bench.feasibility().status == "optimal"  # the LP relaxation is feasible
     assert bench.feasibility().status == "infeasible"
@@ -273,7 +275,7 @@ def test_iis_is_irreducible_by_resolving(case, single) -> None:
     for member in conflict.members:
         if member.kind != "row" or not single:
             continue
-        with bench.experiment():
+        with bench.changes():
             bench.relax_rows(np.array([member.index]))
             assert bench.feasibility().status == "optimal", member
 
@@ -292,30 +294,20 @@ def test_combined_relaxation_weights() -> None:
     patients (a 1/4 relaxation): with equal weights the standards move; weighting standards ×2
     (0.5 > 0.333) makes the money move instead."""
     bench = bench_for(base())
-    relaxed, table = explain.relaxation(bench)
+    relaxed, table = relaxation(bench)
     assert list(table["rule"]) == ["min_standard"] and table["amount"].iloc[0] == pytest.approx(125)
-    relaxed, table = explain.relaxation(bench, {"standards": 2.0})
+    relaxed, table = relaxation(bench, {"standards": 2.0})
     assert list(table["rule"]) == ["budget"] and table["amount"].iloc[0] == pytest.approx(25_000)
     assert table["unit"].iloc[0] == "£/year" and relaxed["weights"]["standards"] == 2.0
 
 
-def lp_snapshot(programme: CompiledProgramme) -> tuple:
+def lp_snapshot(programme: Programme) -> dict:
     """Everything about the loaded HiGHS model that an experiment could change."""
-    lp = programme.highs.getLp()
-    return (
-        lp.num_row_,
-        lp.num_col_,
-        list(lp.row_lower_),
-        list(lp.row_upper_),
-        list(lp.col_cost_),
-        list(lp.integrality_),
-        list(lp.a_matrix_.value_),
-        lp.sense_,
-    )
+    return programme.loaded_model()
 
 
 def test_programme_restored_after_check() -> None:
-    programme = CompiledProgramme(load_scenario(integrality_case()))
+    programme = Programme(load_scenario(integrality_case()))
     before = lp_snapshot(programme)
     check(programme.scenario, programme=programme)
     after = lp_snapshot(programme)
@@ -407,7 +399,7 @@ def test_sensitivity_mip_is_approximate() -> None:
     doc = two_roles(budget_gbp=60_000, objective="max_value")
     doc["services"][0]["min_coverage"] = 0.2
     doc["roles"][0]["fte_step"] = 0.1  # gp in 0.1 FTE steps: 0.4 gp + 0.3 nurse = 350 patients
-    programme = CompiledProgramme(load_scenario(doc))
+    programme = Programme(load_scenario(doc))
     outcome = programme.solve()
     report = sensitivity(programme, outcome)
     assert report["approximate"] is True and report["available"] is True
@@ -415,7 +407,9 @@ def test_sensitivity_mip_is_approximate() -> None:
     assert next(p for p in report["shadow_prices"] if p["rule"] == "workforce_supply")["shadow_price"] == pytest.approx(
         500
     )
-    assert programme.highs.getLp().integrality_[list(programme.integrality).index(1)] == highspy.HighsVarType.kInteger
+    assert programme.loaded_model()["integrality"][list(programme.base_integrality).index(1)] == int(
+        highspy.HighsVarType.kInteger
+    )
 
 
 # --- CLI -----------------------------------------------------------------------------------------

@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 from models.scenario import ScenarioInvalid
 from optimiser import sweep as sweep_module
 from optimiser.cli import app
-from optimiser.jobs import load_scenario, run_job
-from optimiser.solver import CompiledProgramme
+from optimiser.programme import Programme
+from optimiser.runs import load_scenario, run_job
 from optimiser.sweep import parse_range, sweep, write_outputs
 
 
@@ -41,11 +41,11 @@ def doc(**settings: object) -> dict:
 
 @pytest.fixture
 def spy(monkeypatch):
-    """Record every CompiledProgramme built and the Highs object of every solve."""
-    built: list[CompiledProgramme] = []
+    """Record every Programme built and the Highs object of every solve."""
+    built: list[Programme] = []
     solved_on: list[int] = []
-    original_init = CompiledProgramme.__init__
-    original_solve = CompiledProgramme.solve
+    original_init = Programme.__init__
+    original_solve = Programme.solve
 
     def init(self, *args, **kwargs):
         original_init(self, *args, **kwargs)
@@ -55,8 +55,8 @@ def spy(monkeypatch):
         solved_on.append(id(self.highs))
         return original_solve(self, *args, **kwargs)
 
-    monkeypatch.setattr(CompiledProgramme, "__init__", init)
-    monkeypatch.setattr(CompiledProgramme, "solve", solve)
+    monkeypatch.setattr(Programme, "__init__", init)
+    monkeypatch.setattr(Programme, "solve", solve)
     return built, solved_on
 
 

@@ -123,6 +123,7 @@ def test_another_organisations_resources_are_invisible(service: Service, owner: 
         ("GET", "/keys"),
         ("DELETE", "/keys/{key_id}"),
         ("GET", "/metrics"),
+        ("POST", "/imports/nhs"),  # a collection: tests/api/test_nhs_imports.py checks foreign scenario_ids
     }
     assert covered == expected_routes, "a route was added: extend this matrix"
 

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from optimiser.io import read_document
-from optimiser.jobs import run_job
+from optimiser.runs import run_job
 from tests.api.helpers import TINY, Service, create_scenario
 
 SUBMISSIONS = 24

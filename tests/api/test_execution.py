@@ -9,7 +9,7 @@ import pytest
 from models.scenario import ScenarioInvalid
 from optimiser.execution import RunCancelled, RunTimedOut, make_executor, run_with_time_limit
 from optimiser.io import read_document
-from optimiser.jobs import run_job
+from optimiser.runs import run_job
 from tests.api.helpers import TINY
 
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from optimiser.io import read_document
-from optimiser.jobs import run_job as run_job_directly
+from optimiser.runs import run_job as run_job_directly
 from tests.api.helpers import TINY, Service, create_scenario, run_job, service_settings
 
 

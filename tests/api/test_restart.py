@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, func, select
 
 from api.orm import Job, JobTable
 from models.synthetic import generate_scenario
-from optimiser.jobs import run_job
+from optimiser.runs import run_job
 
 REPO = Path(__file__).resolve().parents[2]
 COMMISSION = [sys.executable, "-c", "from api.cli import main; main()"]

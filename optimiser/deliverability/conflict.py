@@ -1,0 +1,307 @@
+"""Why not: the conflict of an undeliverable programme (formulation.md section 6).
+
+LP: HiGHS' irreducible infeasible set (IIS). MIP whose LP relaxation is infeasible: the IIS
+of the LP relaxation. Otherwise (a MIP infeasible only because of whole steps, or an LP too
+big or slow for HiGHS' IIS): a deletion filter over rule families, refined to groups by
+service or role. Every experiment is made inside ``programme.changes()``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models.standard_form import INF
+from optimiser.deliverability import wording
+from optimiser.programme import Programme
+
+# Families that are definitions, not requirements: always kept hard by the deletion filter.
+DEFINITION_RULES = frozenset({"activity"})
+# Deletion-filter order: families tried (and dropped if not needed) first come first, so the
+# requirements a negotiator argues about (money, standards, staff, caps, whole steps) are the
+# ones kept when several irreducible sets exist.
+FILTER_ORDER: tuple[str, ...] = (
+    "max_coverage",
+    "pcn_deployment",
+    "arrs_claim",
+    "arrs_entitlement",
+    "clinical_time",
+    "gp_target_total",
+    "gp_floor",
+    "safe_working",
+    "workforce_supply",
+    "practice_budget",
+    "budget",
+    "min_standard",
+    "hiring_step",
+)
+# Verify an IIS by re-solving only when it has at most this many members.
+VERIFY_LIMIT = 40
+# HiGHS' IIS reduction re-solves once per candidate row: only tried up to this many rows, and
+# for at most this long; beyond, the deletion filter over rule families is used.
+IIS_MAX_ROWS = 5000
+IIS_TIME_LIMIT_S = 30.0
+# The deletion filter refines a kept family into its service/role groups when it has at most this many.
+MAX_GROUPS = 40
+
+
+@dataclass
+class Member:
+    """One member of a conflict: a row (rule instance), one side of a column bound, or a group
+    of rows (a whole family, or a family's rows for one service/role/...; deletion filter)."""
+
+    kind: str  # "row" | "bound" | "group"
+    index: int  # row or column position (-1 for a group)
+    rule: str
+    key: object  # row/column key; for a group its key (service, role, ...) or None for the whole family
+    side: str  # "lower" | "upper" | "both"
+    rows: np.ndarray | None = None
+
+
+@dataclass
+class Conflict:
+    method: str  # "iis" | "iis_lp_relaxation" | "deletion_filter"
+    irreducible: bool
+    members: list[Member] = field(default_factory=list)
+    verified: bool | None = None
+
+    @property
+    def families(self) -> list[str]:
+        return list(dict.fromkeys(m.rule for m in self.members))
+
+    def instances(self, programme: Programme) -> dict[str, list[object]]:
+        """Rule name -> keys of the rule instances (rows) or column bounds in the conflict."""
+        out: dict[str, list[object]] = defaultdict(list)
+        for m in self.members:
+            if m.kind == "group" and m.rows is not None:
+                out[m.rule].extend(programme.row_key[i] for i in m.rows)
+            else:
+                out[m.rule].append(m.key)
+        order = {rule: n for n, rule in enumerate(FILTER_ORDER[::-1])}
+        return dict(sorted(out.items(), key=lambda item: (item[0].startswith("bound:"), order.get(item[0], 99))))
+
+    def size(self, programme: Programme) -> int:
+        """Rule instances (and column bounds) in the conflict."""
+        return sum(len(keys) for keys in self.instances(programme).values())
+
+    def rule_groups(self, programme: Programme) -> list[dict[str, Any]]:
+        return [
+            {"rule": rule, "count": len(keys), "entities": [wording.entity(k) for k in keys]}
+            for rule, keys in self.instances(programme).items()
+        ]
+
+    def sentences(self, programme: Programme) -> list[str]:
+        """The headline, then one sentence per rule group."""
+        scenario = programme.scenario
+        sentences = wording.conflict_sentences(
+            self.instances(programme), programme.data, scenario.settings, scenario.roles
+        )
+        headline = wording.conflict_headline(self.method, sentences, self.size(programme), len(self.members))
+        return [headline, *sentences]
+
+    def table(self, programme: Programme) -> pd.DataFrame:
+        p = programme
+        records = []
+        for m in self.members:
+            if m.kind == "group" and m.rows is not None:
+                for i in m.rows:
+                    records.append(
+                        {
+                            "rule": m.rule,
+                            "kind": "row",
+                            "entity": wording.entity(p.row_key[i]),
+                            "side": "both",
+                            "lower": _finite(p.row_lower[i]),
+                            "upper": _finite(p.row_upper[i]),
+                        }
+                    )
+                continue
+            if m.kind == "row":
+                lower, upper = p.row_lower[m.index], p.row_upper[m.index]
+            else:
+                lower, upper = p.col_lower[m.index], p.col_upper[m.index]
+            records.append(
+                {
+                    "rule": m.rule,
+                    "kind": m.kind,
+                    "entity": wording.entity(m.key),
+                    "side": m.side,
+                    "lower": _finite(lower),
+                    "upper": _finite(upper),
+                }
+            )
+        return pd.DataFrame(records, columns=["rule", "kind", "entity", "side", "lower", "upper"])
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if math.isfinite(value) and abs(value) < INF else None
+
+
+def find_conflict(programme: Programme, verify: bool = True) -> Conflict | None:
+    """The conflict of the currently loaded (infeasible) programme; ``None`` if it is feasible.
+
+    LP: HiGHS' IIS (``iis_strategy`` = elastic LP + reduce to irreducible) when the programme
+    has at most IIS_MAX_ROWS rows and HiGHS finishes in time; otherwise (and for a MIP whose
+    LP relaxation is feasible) a deletion filter over rule families, refined to groups by
+    service/role. MIP with an infeasible LP relaxation: the IIS of the LP relaxation.
+    """
+    if programme.is_mip:
+        with programme.changes():
+            programme.relax_integrality()
+            relaxed = programme.feasibility()
+            if relaxed.status == "infeasible":
+                conflict = _iis(programme, "iis_lp_relaxation")
+                if conflict is not None and verify and len(conflict.members) <= VERIFY_LIMIT:
+                    conflict.verified = verify_conflict(programme, conflict)
+                if conflict is not None:
+                    return conflict
+        outcome = programme.feasibility()
+        if outcome.status != "infeasible":
+            return None
+        conflict = deletion_filter(programme)
+    else:
+        outcome = programme.feasibility()
+        if outcome.status != "infeasible":
+            return None
+        iis = _iis(programme, "iis")
+        conflict = iis if iis is not None else deletion_filter(programme)
+    if verify and len(conflict.members) <= VERIFY_LIMIT:
+        conflict.verified = verify_conflict(programme, conflict)
+    return conflict
+
+
+def _iis(programme: Programme, method: str) -> Conflict | None:
+    if programme.num_rows > IIS_MAX_ROWS:
+        return None
+    time_limit = float(programme.time_limit_s or programme.scenario.settings.time_limit_s)
+    iis = programme.iis(time_limit, min(time_limit, IIS_TIME_LIMIT_S))
+    if iis is None:
+        return None
+    p = programme
+    members = [Member("row", i, str(p.row_rule[i]), p.row_key[i], side) for i, side in iis.rows]
+    members += [Member("bound", j, f"bound:{p.col_var[j]}", p.col_key[j], side) for j, side in iis.cols]
+    if not members:
+        return None
+    return Conflict(method, iis.irreducible, members)
+
+
+def _families(programme: Programme) -> list[str]:
+    present = set(programme.rules_present()) - DEFINITION_RULES
+    ordered = [f for f in FILTER_ORDER if f in present]
+    return ordered + sorted(present - set(ordered))
+
+
+def _group_key(key: object) -> object:
+    """Rows of a family are grouped by their last index (service or role) when it has two."""
+    return key[1] if isinstance(key, tuple) and len(key) == 2 else key
+
+
+def _status_relaxed(programme: Programme, rows: np.ndarray) -> str:
+    with programme.changes():
+        programme.relax_rows(rows)
+        return programme.feasibility().status
+
+
+def deletion_filter(programme: Programme, refine: bool = True) -> Conflict:
+    """Irreducible set of rule families (then of each kept family's service/role groups).
+
+    Each candidate is relaxed (rows to ±inf) in turn; if the programme stays infeasible it is
+    left relaxed (not needed), else it is kept. Feasibility only grows as more is relaxed, so
+    every kept candidate is necessary at the end and the kept set is infeasible: irreducible
+    at that granularity. A solve that ends without an answer keeps its candidate and marks the
+    result as not proven irreducible.
+    """
+    p = programme
+    proven = True
+    members: list[Member] = []
+    with p.changes():
+        kept: list[str] = []
+        for family in _families(p):
+            status = _status_relaxed(p, p.rows(family))
+            if status == "infeasible":
+                p.relax_rows(p.rows(family))
+            else:
+                kept.append(family)
+                proven &= status == "optimal"
+        for family in kept:
+            rows = p.rows(family)
+            groups: dict[object, list[int]] = defaultdict(list)
+            for i in rows:
+                groups[_group_key(p.row_key[i])].append(int(i))
+            if not refine or not 1 < len(groups) <= MAX_GROUPS:
+                members.append(Member("group", -1, family, None, "both", rows))
+                continue
+            for key, group_rows in groups.items():
+                g = np.array(group_rows, dtype=np.int64)
+                status = _status_relaxed(p, g)
+                if status == "infeasible":
+                    p.relax_rows(g)
+                else:
+                    members.append(Member("group", -1, family, key, "both", g))
+                    proven &= status == "optimal"
+    return Conflict("deletion_filter", proven, members)
+
+
+def verify_conflict(programme: Programme, conflict: Conflict) -> bool:
+    """Prove irreducibility by re-solving: the members alone are infeasible, and dropping any
+    one of them makes the rest feasible. Integrality is relaxed for IIS methods (an IIS is of
+    the LP or LP relaxation) and kept for the deletion filter."""
+    p = programme
+    with p.changes():
+        if conflict.method == "deletion_filter":
+            keep = np.zeros(p.num_rows, dtype=bool)
+            for m in conflict.members:
+                keep[m.rows] = True
+            for rule in DEFINITION_RULES:
+                keep[p.rows(rule)] = True
+            p.relax_rows(np.flatnonzero(~keep))
+        else:
+            p.relax_integrality()
+            _restrict_to(p, conflict.members)
+        if p.feasibility().status != "infeasible":
+            return False
+        for member in conflict.members:
+            with p.changes():
+                _drop(p, member)
+                if p.feasibility().status != "optimal":
+                    return False
+    return True
+
+
+def _restrict_to(programme: Programme, members: Sequence[Member]) -> None:
+    """Keep only the members' rows/bound sides; every other row and column bound is free."""
+    p = programme
+    rows = {m.index: m.side for m in members if m.kind == "row"}
+    cols = {m.index: m.side for m in members if m.kind == "bound"}
+    other_rows = np.array([i for i in range(p.num_rows) if i not in rows], dtype=np.int64)
+    p.relax_rows(other_rows)
+    for i, side in rows.items():
+        lower = p.row_lower[i] if side in ("lower", "both") else -INF
+        upper = p.row_upper[i] if side in ("upper", "both") else INF
+        p.set_row_bounds(np.array([i]), lower, upper)
+    all_cols = np.arange(p.num_cols)
+    lower = np.where([cols.get(int(j)) in ("lower", "both") for j in all_cols], p.col_lower, -INF)
+    upper = np.where([cols.get(int(j)) in ("upper", "both") for j in all_cols], p.col_upper, INF)
+    p.set_col_bounds(all_cols, lower, upper)
+
+
+def _drop(programme: Programme, member: Member) -> None:
+    if member.kind == "group" and member.rows is not None:
+        programme.relax_rows(member.rows)
+    elif member.kind == "row":
+        programme.relax_rows(np.array([member.index]))
+    else:
+        programme.set_col_bounds(np.array([member.index]), -INF, INF)
+
+
+def conflict_families(programme: Programme) -> list[str]:
+    """Rule families still in conflict (family-level deletion filter; for "what else binds")."""
+    if programme.feasibility().status != "infeasible":
+        return []
+    return deletion_filter(programme, refine=False).families

@@ -1,0 +1,420 @@
+"""What it would take, one lever at a time (formulation.md section 6).
+
+For each lever alone, holding every other rule hard, the smallest change that makes the spec
+deliverable, in the lever's own unit, or "cannot fix alone": budget (or the per-practice
+offer rate), workforce supply, a uniform fraction of the standards, and the safe-working cap.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models.standard_form import INF
+from optimiser.deliverability import wording
+from optimiser.deliverability.conflict import DEFINITION_RULES, conflict_families
+from optimiser.objectives import (
+    highest_fraction,
+    highest_uniform_fraction,
+    least_offer_rate,
+    spend_coefficients,
+    spend_of,
+    standard_rows,
+)
+from optimiser.programme import Programme, SolveOutcome
+from optimiser.results import clean_json
+
+LEVERS: tuple[str, ...] = ("budget", "workforce_supply", "standards", "safe_working")
+LEVER_UNITS = wording.LEVER_UNITS
+# Relative/absolute tolerances for "is this positive".
+TOL = 1e-7
+# Safe-working bisection stops when the bracket is this narrow (contacts per FTE-day).
+SAFE_WORKING_TOLERANCE = 1e-3
+# Wall-clock budget for all the safe-working bisections of one check (seconds).
+SAFE_WORKING_BUDGET_S = 60.0
+
+
+@dataclass
+class Lever:
+    lever: str
+    fixable: bool | None
+    amount: float | None
+    unit: str
+    sentence: str
+    details: dict[str, Any] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return clean_json(
+            {
+                "lever": self.lever,
+                "fixable": self.fixable,
+                "amount": self.amount,
+                "unit": self.unit,
+                "sentence": self.sentence,
+                "details": self.details,
+            }
+        )
+
+
+def _cannot(programme: Programme, lever: str, unit: str, what: str, relaxed: Sequence[str]) -> Lever:
+    """A lever that cannot fix it alone: say so and what still conflicts with it relaxed."""
+    with programme.changes():
+        for family in relaxed:
+            programme.relax_rows(programme.rows(family))
+        families = conflict_families(programme)
+    others = [f for f in families if f not in relaxed and f not in DEFINITION_RULES]
+    return Lever(lever, False, None, unit, wording.cannot_alone(what, others), {"still_conflicting": others})
+
+
+def _no_answer(lever: str, unit: str, outcome: SolveOutcome) -> Lever:
+    return Lever(lever, None, None, unit, wording.no_answer(lever, outcome.message))
+
+
+def budget_lever(programme: Programme) -> Lever:
+    if programme.scenario.settings.budget_mode == "per_practice":
+        return offer_rate_lever(programme)
+    unit = LEVER_UNITS["budget"]
+    budget = float(programme.scenario.settings.budget_gbp or 0.0)
+    rows = programme.rows("budget")
+    with programme.changes():
+        programme.relax_rows(rows)
+        programme.set_objective(programme.objective_vector(base=spend_coefficients(programme)))
+        outcome = programme.solve()
+    if outcome.status == "infeasible":
+        return _cannot(programme, "budget", unit, wording.CANNOT_WHAT["budget"], ["budget"])
+    if not outcome.has_solution or outcome.col_value is None:
+        return _no_answer("budget", unit, outcome)
+    least = spend_of(programme, outcome.col_value)
+    shortfall = max(0.0, least - budget)
+    share = shortfall / budget if budget > 0 else None
+    sentence = wording.budget_sentence(shortfall, least, budget, share)
+    details = {"least_spend_gbp": least, "budget_gbp": budget, "shortfall_gbp": shortfall, "shortfall_share": share}
+    return Lever("budget", True, shortfall, unit, sentence, details)
+
+
+def offer_rate_lever(programme: Programme) -> Lever:
+    unit = LEVER_UNITS["budget_per_practice"]
+    p = programme
+    rate = float(p.scenario.settings.offer_rate_gbp_per_weighted_patient or 0.0)
+    outcome, needed = least_offer_rate(p)
+    if outcome.status == "infeasible":
+        return _cannot(p, "budget", unit, wording.CANNOT_WHAT["budget_per_practice"], ["practice_budget"])
+    if needed is None:
+        return _no_answer("budget", unit, outcome)
+    extra = max(0.0, needed - rate)
+    # Practices short at the current rate: elastic top-ups minimising the total overspend.
+    rows = p.rows("practice_budget")
+    short_records: list[dict[str, Any]] = []
+    with p.changes():
+        tops = [p.add_column(0.0, INF, [i], [-1.0]) for i in rows]
+        p.set_objective(p.objective_vector(dict.fromkeys(tops, 1.0)))
+        elastic = p.solve()
+        if elastic.col_value is not None:
+            for i, j in zip(rows, tops, strict=True):
+                gap = float(elastic.col_value[j])
+                practice = str(p.row_key[i])
+                budget_p = p.data.practice_budget[practice]
+                if gap > TOL * max(1.0, budget_p):
+                    short_records.append(
+                        {
+                            "practice_id": practice,
+                            "budget_gbp": budget_p,
+                            "shortfall_gbp": gap,
+                            "needs_gbp": budget_p + gap,
+                            "needs_gbp_per_weighted_patient": (budget_p + gap) / p.data.weighted_list[practice],
+                        }
+                    )
+    short = (
+        pd.DataFrame(
+            short_records,
+            columns=["practice_id", "budget_gbp", "shortfall_gbp", "needs_gbp", "needs_gbp_per_weighted_patient"],
+        )
+        .sort_values("shortfall_gbp", ascending=False, kind="stable")
+        .reset_index(drop=True)
+    )
+    total = float(short["shortfall_gbp"].sum())
+    sentence = wording.offer_rate_sentence(extra, rate, needed, short, len(rows), total)
+    details = {
+        "offer_rate_gbp_per_weighted_patient": rate,
+        "needed_rate_gbp_per_weighted_patient": needed,
+        "extra_rate_gbp_per_weighted_patient": extra,
+        "practices_short": short.to_dict("records"),
+        "total_shortfall_gbp": total,
+    }
+    return Lever("budget", True, extra, unit, sentence, details, {"practices_short": short})
+
+
+def supply_lever(programme: Programme) -> Lever:
+    unit = LEVER_UNITS["workforce_supply"]
+    p = programme
+    rows = p.rows("workforce_supply")
+    if not len(rows):
+        return Lever("workforce_supply", False, None, unit, wording.NO_SUPPLY_LIMIT)
+    with p.changes():
+        p.relax_rows(rows)
+        feasible = p.feasibility()
+    if feasible.status == "infeasible":
+        return _cannot(p, "workforce_supply", unit, wording.CANNOT_WHAT["workforce_supply"], ["workforce_supply"])
+    with p.changes():
+        extra_cols = [p.add_column(0.0, INF, [i], [-1.0]) for i in rows]
+        p.set_objective(p.objective_vector(dict.fromkeys(extra_cols, 1.0)))
+        first = p.solve()
+        if first.col_value is None:
+            return _no_answer("workforce_supply", unit, first)
+        least = float(sum(first.col_value[j] for j in extra_cols))
+        # Among the smallest totals, the cheapest (so the split by role is the least-cost one).
+        p.add_row(-INF, least * (1 + 1e-9) + 1e-9, extra_cols, [1.0] * len(extra_cols))
+        p.set_objective(p.objective_vector(base=spend_coefficients(p)))
+        second = p.solve()
+        final = second if second.col_value is not None else first
+        assert final.col_value is not None
+        extra = {str(p.row_key[i]): float(final.col_value[j]) for i, j in zip(rows, extra_cols, strict=True)}
+    by_role = pd.DataFrame(
+        [
+            {
+                "role_id": r,
+                "supply_max_fte": p.data.supply_max[r],
+                "extra_fte": v,
+                "needed_fte": p.data.supply_max[r] + v,
+            }
+            for r, v in extra.items()
+        ],
+        columns=["role_id", "supply_max_fte", "extra_fte", "needed_fte"],
+    )
+    needed = by_role[by_role["extra_fte"] > TOL]
+    total = float(needed["extra_fte"].sum())
+    sentence = wording.supply_sentence(total, needed)
+    details = {"total_extra_fte": total, "by_role": by_role.to_dict("records")}
+    return Lever("workforce_supply", True, total, unit, sentence, details, {"supply_by_role": by_role})
+
+
+def standards_lever(programme: Programme) -> Lever:
+    """Highest uniform fraction t ≤ 1 of every min_coverage; and per service (others at 100%)."""
+    unit = LEVER_UNITS["standards"]
+    p = programme
+    by_service = standard_rows(p)
+    if not by_service:
+        return Lever("standards", False, None, unit, wording.NO_STANDARDS)
+    outcome, uniform = highest_uniform_fraction(p)
+    if outcome.status == "infeasible":
+        return _cannot(p, "standards", unit, wording.CANNOT_WHAT["standards"], ["min_standard"])
+    if uniform is None:
+        return _no_answer("standards", unit, outcome)
+    records: list[dict[str, Any]] = []
+    for service, rows in by_service.items():
+        _alone, fraction = highest_fraction(p, rows)
+        minimum = p.data.min_coverage[service]
+        records.append(
+            {
+                "service_id": service,
+                "min_coverage": minimum,
+                "coverage_at_uniform": uniform * minimum,
+                "fraction_alone": fraction,
+                "coverage_alone": None if fraction is None else fraction * minimum,
+                "fixable_alone": fraction is not None,
+            }
+        )
+    table = pd.DataFrame(records)
+    if uniform <= 1e-9:
+        return Lever(
+            "standards",
+            True,
+            0.0,
+            unit,
+            wording.STANDARDS_TO_ZERO,
+            {"uniform_fraction": 0.0, "by_service": records},
+            {"standards_by_service": table},
+        )
+    sentence = wording.standards_sentence(uniform, records)
+    details = {"uniform_fraction": uniform, "by_service": records}
+    return Lever("standards", True, uniform, unit, sentence, details, {"standards_by_service": table})
+
+
+def safe_rows(programme: Programme) -> dict[str, np.ndarray]:
+    """safe_working rows by role."""
+    by_role: dict[str, list[int]] = defaultdict(list)
+    for i in programme.rows("safe_working"):
+        by_role[str(programme.row_key[i][1])].append(int(i))
+    return {r: np.array(v, dtype=np.int64) for r, v in by_role.items()}
+
+
+def safe_x_entries(programme: Programme, rows: np.ndarray) -> dict[int, list[tuple[int, float]]]:
+    """Entries of the contact (x) columns in safe_working rows."""
+    x_cols = set(programme.cols("x").tolist())
+    return {i: [(j, v) for j, v in entries if j in x_cols] for i, entries in programme.row_entries(rows).items()}
+
+
+def workforce_at(programme: Programme, x: np.ndarray) -> dict[tuple[str, str], float]:
+    """F[p,r] at a solution: FTE of each role working for each practice."""
+    p = programme
+    fte: dict[tuple[str, str], float] = defaultdict(float)
+    for key, value in p.data.staff_practice.items():
+        fte[key] += value
+    for var in ("h", "e"):
+        for j in p.cols(var):
+            fte[p.col_key[j]] += float(x[j])
+    return fte
+
+
+def _cap_feasible(programme: Programme, raises: dict[str, float], entries: dict[int, list[tuple[int, float]]]) -> str:
+    """Status with each role's cap raised by ``raises[r]`` contacts per FTE-day.
+
+    Row Σx ≤ cap·F becomes Σx ≤ (cap + δ·days)·F; scaling the x coefficients by
+    max/(max + δ) gives the same row without touching F's coefficients or the right-hand side.
+    """
+    roles = programme.scenario.roles
+    p = programme
+    with p.changes():
+        for i, row_entries in entries.items():
+            role = str(p.row_key[i][1])  # type: ignore[index]
+            delta = raises.get(role, 0.0)
+            if delta <= 0:
+                continue
+            cap = float(roles.at[role, "max_contacts_per_day"])
+            factor = cap / (cap + delta)
+            for j, value in row_entries:
+                p.change_coefficient(i, j, value * factor, value)
+        return p.feasibility().status
+
+
+def _cap_upper_bound(programme: Programme, rows: np.ndarray) -> tuple[str, dict[str, float]]:
+    """Elastic contacts on the given safe_working rows; the rise each role needs at that solution."""
+    p = programme
+    roles = p.scenario.roles
+    x_coef = {i: (e[0][1] if e else 1.0) for i, e in safe_x_entries(p, rows).items()}
+    with p.changes():
+        slack = [p.add_column(0.0, INF, [i], [-1.0]) for i in rows]
+        weights = {}
+        for i, j in zip(rows, slack, strict=True):
+            weights[j] = 1.0 / abs(x_coef[int(i)])
+        p.set_objective(p.objective_vector(weights))
+        outcome = p.solve()
+        if outcome.col_value is None:
+            return outcome.status, {}
+        fte = workforce_at(p, outcome.col_value)
+        needed: dict[str, float] = defaultdict(float)
+        for i, j in zip(rows, slack, strict=True):
+            practice, role = p.row_key[i]
+            contacts = float(outcome.col_value[j]) / abs(x_coef[int(i)])
+            if contacts <= TOL:
+                continue
+            days = float(roles.at[role, "working_days_per_fte"])
+            f = fte.get((practice, role), 0.0)
+            rise = contacts / (days * f) if f > TOL else INF
+            needed[role] = max(needed[role], rise)
+        return outcome.status, dict(needed)
+
+
+def _bisect_cap(
+    programme: Programme, roles_moved: Sequence[str], upper: float, entries: dict[int, list[tuple[int, float]]]
+) -> tuple[float, float] | None:
+    """Bracket (lo, hi) on the least raise δ (same for every moved role): hi is feasible, lo is not
+    (or 0). ``upper`` comes from the elastic solve and is feasible; the bisection narrows the
+    bracket to SAFE_WORKING_TOLERANCE or until a solve runs out of time."""
+    lo, hi = 0.0, upper
+    status = _cap_feasible(programme, dict.fromkeys(roles_moved, hi), entries)
+    if status != "optimal":
+        # The elastic bound is feasible in exact arithmetic; widen once for rounding.
+        hi = upper * 1.01 + SAFE_WORKING_TOLERANCE
+        if _cap_feasible(programme, dict.fromkeys(roles_moved, hi), entries) != "optimal":
+            return None
+    while hi - lo > SAFE_WORKING_TOLERANCE:
+        mid = (lo + hi) / 2
+        status = _cap_feasible(programme, dict.fromkeys(roles_moved, mid), entries)
+        if status == "optimal":
+            hi = mid
+        elif status == "infeasible":
+            lo = mid
+        else:
+            break  # out of time: keep the bracket found so far
+    return lo, hi
+
+
+def safe_working_lever(programme: Programme) -> Lever:
+    """Extra contacts per FTE-day: the least uniform raise of every cap, and per role alone.
+
+    The exact lever is bilinear (cap × FTE). For a fixed raise δ the programme is linear and
+    feasibility only grows with δ, so δ is bracketed by bisection on re-solves, started from a
+    sound upper bound: elastic contacts on the safe_working rows, converted to contacts per
+    FTE-day with the FTE of that elastic solution (that solution stays feasible with the caps
+    raised by the largest such rate). The reported amount is the bracket's feasible end, so it
+    always suffices; ``details.exact`` says whether the bracket closed to the tolerance within
+    the time budget (SAFE_WORKING_BUDGET_S in all).
+    """
+    unit = LEVER_UNITS["safe_working"]
+    p = programme
+    by_role = safe_rows(p)
+    if not by_role:
+        return Lever("safe_working", False, None, unit, wording.NO_CAPS)
+    all_rows = np.concatenate(list(by_role.values()))
+    with p.changes():
+        p.relax_rows(all_rows)
+        free = p.feasibility()
+    if free.status == "infeasible":
+        return _cannot(p, "safe_working", unit, wording.CANNOT_WHAT["safe_working"], ["safe_working"])
+    if free.status != "optimal":
+        return _no_answer("safe_working", unit, free)
+    roles = p.scenario.roles
+    with p.time_budget(SAFE_WORKING_BUDGET_S):
+        entries = safe_x_entries(p, all_rows)
+        status, bounds = _cap_upper_bound(p, all_rows)
+        if not bounds:
+            return Lever("safe_working", None, None, unit, wording.safe_working_no_answer(status))
+        bracket = _bisect_cap(p, list(by_role), max(bounds.values()), entries)
+        if bracket is None:
+            return Lever("safe_working", None, None, unit, wording.safe_working_no_answer())
+        lo, uniform = bracket
+        records: list[dict[str, Any]] = []
+        for role, rows in by_role.items():
+            cap = float(roles.at[role, "max_contacts_per_day"])
+            alone: tuple[float, float] | None
+            if len(by_role) == 1:
+                alone = bracket
+            else:
+                with p.changes():  # only this role's cap lifted; the other roles' caps stay hard
+                    p.relax_rows(rows)
+                    alone_status = p.feasibility().status
+                if alone_status != "optimal":
+                    alone = None
+                else:
+                    _status, role_bounds = _cap_upper_bound(p, rows)
+                    role_upper = role_bounds.get(role, 0.0)
+                    alone = _bisect_cap(p, [role], role_upper, safe_x_entries(p, rows)) if role_bounds else None
+            records.append(
+                {
+                    "role_id": role,
+                    "max_contacts_per_day": cap,
+                    "raise_uniform": uniform,
+                    "raise_alone": None if alone is None else alone[1],
+                    "raise_alone_at_least": None if alone is None else alone[0],
+                    "needed_cap_alone": None if alone is None else cap + alone[1],
+                }
+            )
+    exact = uniform - lo <= SAFE_WORKING_TOLERANCE * 1.0001
+    table = pd.DataFrame(records)
+    sentence = wording.safe_working_sentence(uniform, lo, exact, records)
+    details = {
+        "uniform_raise": uniform,
+        "uniform_raise_at_least": lo,
+        "exact": exact,
+        "tolerance": SAFE_WORKING_TOLERANCE,
+        "by_role": records,
+    }
+    return Lever("safe_working", True, uniform, unit, sentence, details, {"safe_working_by_role": table})
+
+
+def deliverable_levers(headroom: float) -> list[Lever]:
+    """Every lever of a deliverable spec: nothing needs to change."""
+    sentences = wording.deliverable_lever_sentences(headroom)
+    return [
+        Lever("budget", True, 0.0, LEVER_UNITS["budget"], sentences["budget"], {"headroom_gbp": headroom}),
+        Lever("workforce_supply", True, 0.0, LEVER_UNITS["workforce_supply"], sentences["workforce_supply"]),
+        Lever("standards", True, 1.0, LEVER_UNITS["standards"], sentences["standards"]),
+        Lever("safe_working", True, 0.0, LEVER_UNITS["safe_working"], sentences["safe_working"]),
+    ]

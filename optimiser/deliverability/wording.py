@@ -1,0 +1,611 @@
+"""Every sentence a user reads about deliverability, sensitivity and sweeps, and the formatters.
+
+The computing modules (conflict, levers, relaxation, sensitivity, check, sweep) hand numbers
+and names to the functions here; nothing else in the engine writes a sentence, so the wording
+can be reviewed (and translated) in one place. Every number in a sentence comes from a solve
+or from the user's data.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from models.formulation import ProgrammeData
+from models.schema import ScenarioSettings
+
+# --------------------------------------------------------------------------------------
+# Formatters
+# --------------------------------------------------------------------------------------
+
+
+def money(value: float) -> str:
+    if abs(value) >= 1e6:
+        return f"£{value / 1e6:,.2f}m"
+    if abs(value) >= 100:
+        return f"£{value:,.0f}"
+    return f"£{value:,.2f}"
+
+
+def number(value: float, digits: int = 3) -> str:
+    """A readable number: 2 decimals from 1 up, else ``digits`` significant figures."""
+    if value == 0:
+        return "0"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 1:
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    return f"{value:.{digits}g}"
+
+
+def percent(share: float, digits: int = 1) -> str:
+    text = f"{share * 100:,.{digits}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def plural_amount(value: float, word: str) -> str:
+    return f"{number(value)} {word if value == 1 else word + 's'}"
+
+
+def listing(items: Sequence[str], limit: int = 5) -> str:
+    items = list(items)
+    if len(items) <= limit:
+        return ", ".join(items)
+    return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
+
+
+def entity(key: object) -> str:
+    """A rule instance's index as a user reads it: "A / dm", "gp", or "area" for an area-wide rule."""
+    if key is None:
+        return "area"
+    if isinstance(key, tuple):
+        return " / ".join(str(k) for k in key)
+    return str(key)
+
+
+def _sentence(phrase: str) -> str:
+    return phrase[0].upper() + phrase[1:] + "."
+
+
+# --------------------------------------------------------------------------------------
+# Names and units
+# --------------------------------------------------------------------------------------
+LEVER_UNITS = {
+    "budget": "£/year",
+    "budget_per_practice": "£ per weighted patient per year",
+    "workforce_supply": "FTE",
+    "standards": "fraction of every minimum standard",
+    "safe_working": "contacts per FTE-day",
+}
+LEVER_TITLES = {
+    "budget": "More money",
+    "workforce_supply": "More staff",
+    "standards": "Lower standards",
+    "safe_working": "Higher safe-working caps",
+}
+_LEVER_NOUNS = {
+    "budget": "money",
+    "workforce_supply": "staff supply",
+    "standards": "lower standards",
+    "safe_working": "higher caps",
+}
+VAR_NOUNS = {
+    "cov": "patients covered",
+    "x": "contacts delivered",
+    "h": "new hires",
+    "e": "deployed PCN staff",
+    "claim": "ARRS claims",
+    "k": "whole hiring steps",
+}
+_FAMILY_LABELS = {
+    "min_standard": "the minimum standards",
+    "max_coverage": "the coverage ceilings",
+    "clinical_time": "staff clinical hours",
+    "safe_working": "the safe-working caps",
+    "workforce_supply": "the hiring limits",
+    "budget": "the budget",
+    "practice_budget": "the practice budgets",
+    "gp_floor": "the GP floor",
+    "gp_target_total": "the area GP target",
+    "arrs_claim": "the ARRS reimbursement rules",
+    "arrs_entitlement": "the ARRS entitlements",
+    "pcn_deployment": "PCN-held staff",
+    "hiring_step": "whole-step hiring",
+    "activity": "contacts per covered patient",
+}
+
+
+def family_label(family: str) -> str:
+    return _FAMILY_LABELS.get(family, family)
+
+
+# --------------------------------------------------------------------------------------
+# Conflict
+# --------------------------------------------------------------------------------------
+def group_phrases(
+    rule: str, keys: list[object], data: ProgrammeData, settings: ScenarioSettings, roles: pd.DataFrame
+) -> list[str]:
+    """Plain-English phrases for the rule instances ``keys`` of one family in a conflict."""
+    d = data
+    practices = lambda n: plural(n, "practice")  # noqa: E731
+    if rule == "budget":
+        return [f"the budget of {money(float(settings.budget_gbp or 0.0))} a year"]
+    if rule == "practice_budget":
+        rate = float(settings.offer_rate_gbp_per_weighted_patient or 0.0)
+        names = [str(k) for k in keys]
+        return [f"the offer of {money(rate)} per weighted patient at {practices(len(keys))} ({listing(names)})"]
+    if rule in ("workforce_supply",):
+        return [f"the hiring limit of {number(d.supply_max[str(r)])} new FTE for {r}" for r in keys]
+    if rule == "gp_floor":
+        per10k = settings.gp_fte_per_10k_weighted or 0.0
+        return [f"the GP floor of {number(per10k)} FTE per 10,000 weighted patients at {practices(len(keys))}"]
+    if rule == "gp_target_total":
+        return [f"the area-wide GP target of {number(settings.gp_fte_target_total or 0.0)} FTE"]
+    if rule == "arrs_claim":
+        return [f"the ARRS reimbursement rules at {practices(len(keys))}"]
+    if rule == "arrs_entitlement":
+        return [f"the ARRS entitlement of {plural(len(keys), 'PCN')} ({listing([str(k) for k in keys])})"]
+    by_second: dict[str, list[str]] = defaultdict(list)
+    for key in keys:
+        if isinstance(key, tuple) and len(key) == 2:
+            by_second[str(key[1])].append(str(key[0]))
+        else:
+            by_second[""].append(entity(key))
+    phrases = []
+    for second, firsts in by_second.items():
+        n = len(firsts)
+        where = f"at {practices(n)}"
+        if rule == "min_standard":
+            phrases.append(f"the minimum standard for {second} ({percent(d.min_coverage[second])} coverage) {where}")
+        elif rule == "max_coverage":
+            phrases.append(f"the coverage ceiling for {second} ({percent(d.max_coverage[second])}) {where}")
+        elif rule == "activity":
+            phrases.append(
+                f"the {plural_amount(d.contacts_per_patient[second], 'contact')} a year each covered {second} patient "
+                f"needs {where}"
+            )
+        elif rule == "clinical_time":
+            hours = d.clinical_minutes[second] / 60
+            phrases.append(f"the clinical hours of {second} staff ({number(hours)} h per FTE a year) {where}")
+        elif rule == "safe_working":
+            cap = float(roles.at[second, "max_contacts_per_day"])
+            phrases.append(f"the safe-working cap for {second} ({number(cap)} contacts per FTE-day) {where}")
+        elif rule == "pcn_deployment":
+            phrases.append(f"the PCN-held {second} staff of {plural(n, 'PCN')} ({listing(firsts)})")
+        elif rule == "hiring_step":
+            step = d.fte_step.get(second, 0.0)
+            units = plural(n, "PCN") if second in d.arrs_roles else practices(n)
+            phrases.append(f"hiring {second} only in whole steps of {number(step)} FTE at {units}")
+        elif rule.startswith("bound:"):
+            noun = VAR_NOUNS.get(rule[6:], rule[6:])
+            phrases.append(f"that {noun} cannot be negative ({plural(n, 'place')})")
+        else:
+            phrases.append(f"{rule} {where}")
+    return phrases
+
+
+def conflict_sentences(
+    instances: dict[str, list[object]], data: ProgrammeData, settings: ScenarioSettings, roles: pd.DataFrame
+) -> list[str]:
+    """One sentence per rule group of a conflict (``instances``: rule -> keys)."""
+    return [
+        _sentence(phrase)
+        for rule, keys in instances.items()
+        for phrase in group_phrases(rule, keys, data, settings, roles)
+    ]
+
+
+def conflict_headline(method: str, sentences: list[str], size: int, groups: int) -> str:
+    phrases = [s[0].lower() + s[1:-1] for s in sentences]
+    requirements = [s for s in phrases if not s.startswith("that ")]
+    shown = requirements or phrases
+    what = "; ".join(shown[:8]) + (f"; and {len(shown) - 8} more" if len(shown) > 8 else "")
+    kind = {
+        "iis": f"an irreducible infeasible set of {plural(size, 'rule')}",
+        "iis_lp_relaxation": f"an irreducible infeasible set of {plural(size, 'rule')}, "
+        "found even without whole-step hiring",
+        "deletion_filter": f"{plural(groups, 'rule group')} ({plural(size, 'rule')}), each needed for the conflict",
+    }[method]
+    return f"These requirements cannot all hold together ({kind}): {what}."
+
+
+NO_CONFLICT_FOUND = "No conflict could be isolated within the time limit."
+
+CONFLICT_METHODS = {
+    "iis": "irreducible set from HiGHS",
+    "iis_lp_relaxation": "irreducible set of the programme without whole-step hiring",
+    "deletion_filter": "irreducible set of rule groups, found by relaxing one family (then one service or "
+    "role) at a time",
+}
+
+
+# --------------------------------------------------------------------------------------
+# Levers
+# --------------------------------------------------------------------------------------
+def cannot_alone(what: str, still_conflicting: Sequence[str]) -> str:
+    binds = ", ".join(family_label(f) for f in still_conflicting) or "other rules"
+    return f"{what} alone cannot make it deliverable: even without that limit, {binds} still conflict."
+
+
+CANNOT_WHAT = {
+    "budget": "More money",
+    "budget_per_practice": "A higher offer",
+    "workforce_supply": "More staff",
+    "standards": "Lowering the standards",
+    "safe_working": "Raising the safe-working caps",
+}
+
+
+def no_answer(lever: str, message: str) -> str:
+    return f"No answer for the {lever} lever within the time limit ({message})."
+
+
+def _rise(share: float | None, prefix: str) -> str:
+    return f"{prefix}+{percent(share, 0 if share >= 0.1 else 1)}" if share is not None else ""
+
+
+def budget_sentence(shortfall: float, least: float, budget: float, share: float | None) -> str:
+    rise = _rise(share, " (") + (")" if share is not None else "")
+    return (
+        f"The spec needs {money(shortfall)} more a year{rise} at current workforce supply: "
+        f"it costs at least {money(least)} against a budget of {money(budget)}."
+    )
+
+
+def offer_rate_sentence(
+    extra: float, rate: float, needed: float, short: pd.DataFrame, practices: int, total: float
+) -> str:
+    listed = listing([f"{row.practice_id} {money(row.shortfall_gbp)}" for row in short.itertuples()], 8)
+    rise = _rise(extra / rate if rate > 0 else None, ", ")
+    return (
+        f"The offer needs {money(extra)} more per weighted patient a year (from {money(rate)} to "
+        f"{money(needed)}{rise}) to cover every practice; at the current rate "
+        f"{len(short)} of {practices} practices are short by {money(total)} in total: {listed}."
+    )
+
+
+NO_SUPPLY_LIMIT = "No role has a hiring limit in this scenario, so more staff supply cannot help."
+
+
+def supply_sentence(total: float, needed: pd.DataFrame) -> str:
+    parts = listing(
+        [f"{number(row.extra_fte)} {row.role_id} (limit {number(row.supply_max_fte)})" for row in needed.itertuples()],
+        8,
+    )
+    return (
+        f"The spec needs {number(total)} more FTE than can be hired ({parts}) within the current budget and standards."
+    )
+
+
+NO_STANDARDS = "No service has a minimum standard, so lowering standards cannot help."
+STANDARDS_TO_ZERO = (
+    "Only dropping every minimum standard entirely (to 0% of its level) would fit the current budget "
+    "and workforce, so lowering standards is no real fix."
+)
+
+
+def standards_sentence(uniform: float, records: list[dict[str, Any]]) -> str:
+    examples = listing(
+        [
+            f"{r['service_id']} from {percent(r['min_coverage'])} to {percent(r['coverage_at_uniform'])}"
+            for r in records
+        ],
+        4,
+    )
+    sentence = (
+        f"Every minimum standard would have to fall to {percent(uniform)} of its level "
+        f"(a {percent(1 - uniform)} cut: {examples}) for the spec to fit the current budget and workforce."
+    )
+    differing = [r for r in records if r["fraction_alone"] is None or abs(r["fraction_alone"] - uniform) > 1e-6]
+    if len(records) > 1 and differing:
+        fixers = [r for r in differing if r["fraction_alone"] is not None]
+        cannot = [r["service_id"] for r in differing if r["fraction_alone"] is None]
+        parts = [
+            f"{r['service_id']} alone to {percent(r['coverage_alone'])} coverage "
+            f"({percent(r['fraction_alone'])} of its level)"
+            for r in fixers
+        ]
+        if cannot:
+            who = cannot[0] if len(cannot) == 1 else ("the other " if fixers else "") + plural(len(cannot), "service")
+            parts.append(
+                f"{who} cannot fix it alone"
+                if len(cannot) == 1
+                else f"{who} cannot fix it alone ({listing(cannot, 3)})"
+            )
+        sentence += " Lowering one service at a time: " + "; ".join(parts) + "."
+    return sentence
+
+
+NO_CAPS = "No role has a safe-working cap, so raising caps cannot help."
+
+
+def safe_working_no_answer(status: str | None = None) -> str:
+    if status is None:
+        return "No answer for the safe-working lever within the time limit."
+    return f"No answer for the safe-working lever ({status})."
+
+
+def safe_working_sentence(uniform: float, lower: float, exact: bool, records: list[dict[str, Any]]) -> str:
+    parts = listing(
+        [
+            f"{r['role_id']} from {number(r['max_contacts_per_day'])} to {number(r['max_contacts_per_day'] + uniform)}"
+            for r in records
+        ],
+        5,
+    )
+    how_much = number(uniform) if exact else f"at most {number(uniform)} (at least {number(lower)})"
+    sentence = (
+        f"The spec only fits by breaking the safe-working cap: {how_much} more contacts per FTE-day "
+        f"for every capped role ({parts}) at the current budget and workforce."
+    )
+    if len(records) > 1:
+        alone_parts = [
+            f"{r['role_id']} alone cannot fix it"
+            if r["raise_alone"] is None
+            else f"{r['role_id']} alone +{number(r['raise_alone'])}"
+            for r in records
+        ]
+        sentence += " One role at a time: " + "; ".join(alone_parts) + "."
+    return sentence
+
+
+def deliverable_lever_sentences(headroom: float) -> dict[str, str]:
+    return {
+        "budget": f"No more money is needed: {money(headroom)} of the budget is spare.",
+        "workforce_supply": "No more staff supply is needed.",
+        "standards": "Every minimum standard can be met in full (100%).",
+        "safe_working": "No safe-working cap needs to be raised.",
+    }
+
+
+# --------------------------------------------------------------------------------------
+# Combined relaxation
+# --------------------------------------------------------------------------------------
+def relaxation_sentences(table: pd.DataFrame) -> list[str]:
+    sentences = []
+    for lever, group in table.groupby("lever", sort=False):
+        total = float(group["amount"].sum())
+        pairs = list(zip(group.entity, group.amount, strict=True))
+        if lever == "budget":
+            where = listing([f"{e} {money(a)}" for e, a in pairs])
+            sentences.append(f"{money(total)} a year more money ({where}).")
+        elif lever == "workforce_supply":
+            where = listing([f"{e} {number(a)}" for e, a in pairs])
+            sentences.append(f"{number(total)} FTE above the hiring limits ({where}).")
+        elif lever == "standards":
+            sentences.append(
+                f"{number(total)} fewer patients than the minimum standards require, "
+                f"at {plural(len(group), 'practice-service pair')}."
+            )
+        else:
+            sentences.append(
+                f"{number(total)} contacts a year above the safe-working caps, "
+                f"at {plural(len(group), 'practice-role pair')}."
+            )
+    return sentences
+
+
+# --------------------------------------------------------------------------------------
+# Summaries of a check
+# --------------------------------------------------------------------------------------
+def deliverable_summary(
+    settings: ScenarioSettings, least: float, budget: float, headroom: float, value: float, spend: float, stopped: bool
+) -> str:
+    summary = (
+        f"The spec is deliverable. It costs at least {money(least)} a year against "
+        f"{'a budget' if settings.budget_mode == 'pooled' else 'practice budgets totalling'} of {money(budget)}, "
+        f"leaving {money(headroom)} spare ({percent(headroom / budget) if budget > 0 else 'n/a'} of the budget)."
+    )
+    if settings.objective == "max_value":
+        summary += f" The best value reachable is {number(value)} (spending {money(spend)})."
+    if stopped:
+        summary += " (The solver stopped at its time limit with a feasible allocation, so this is not proven least.)"
+    return summary
+
+
+def objective_label(objective: str) -> str:
+    return "least spend" if objective == "min_cost" else "best value"
+
+
+def undeliverable_summary(settings: ScenarioSettings, conflict_sentences: list[str], levers: list[Any]) -> str:
+    """``levers``: objects with ``lever``, ``fixable``, ``amount`` and ``details``."""
+    if settings.budget_mode == "pooled":
+        money_text = f"a budget of {money(float(settings.budget_gbp or 0.0))} a year"
+    else:
+        money_text = (
+            f"an offer of {money(float(settings.offer_rate_gbp_per_weighted_patient or 0.0))} per weighted patient"
+        )
+    phrases = [s for s in conflict_sentences[1:] if not s.startswith("That ")]
+    shown = [s[0].lower() + s[1:-1] for s in phrases[:6]]
+    conflict_text = "; ".join(shown) + (f"; and {len(phrases) - 6} more" if len(phrases) > 6 else "")
+    fixes = []
+    by_name = {lever.lever: lever for lever in levers}
+    budget = by_name["budget"]
+    if budget.fixable and budget.amount is not None:
+        if settings.budget_mode == "pooled":
+            share = budget.details.get("shortfall_share")
+            fixes.append(f"{money(budget.amount)} more a year" + (f" (+{percent(share, 0)})" if share else ""))
+        else:
+            fixes.append(f"{money(budget.amount)} more per weighted patient on the offer")
+    supply = by_name["workforce_supply"]
+    if supply.fixable and supply.amount is not None:
+        fixes.append(f"{number(supply.amount)} more FTE than the hiring limits allow")
+    standards = by_name["standards"]
+    if standards.fixable and standards.amount is not None:
+        fixes.append(f"every minimum standard cut to {percent(standards.amount)} of its level")
+    safe = by_name["safe_working"]
+    if safe.fixable and safe.amount is not None:
+        bound = "" if safe.details.get("exact", True) else "at most "
+        fixes.append(f"{bound}{number(safe.amount)} more contacts per FTE-day than the safe-working cap")
+    cannot = [_LEVER_NOUNS[lever.lever] for lever in levers if lever.fixable is False]
+    text = (
+        f"The spec is not deliverable with {money_text} and the workforce that exists or can be hired. "
+        f"The requirements that conflict are: {conflict_text or 'see the conflict list'}. "
+    )
+    if fixes:
+        text += "Any one of these would make it deliverable on its own: " + "; or ".join(fixes) + ". "
+    if cannot:
+        text += f"On its own, {' or '.join(cannot)} cannot make it deliverable."
+    return text.strip()
+
+
+def no_answer_summary(message: str) -> str:
+    return (
+        f"No answer: the solver stopped without deciding whether the spec is deliverable ({message}). "
+        f"Try a longer time limit."
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Sensitivity
+# --------------------------------------------------------------------------------------
+NO_SENSITIVITY_SOLUTION = "No sensitivity: there is no solution to take shadow prices from."
+NO_SENSITIVITY_DUALS = "No sensitivity: the solver gave no duals."
+
+
+def _effect(objective: str, amount: float, per: str = "") -> str:
+    tail = f" {per}" if per else ""
+    if objective == "min_cost":
+        if abs(amount) < 1e-9:
+            return f"does not change the least spend{tail}"
+        return f"{'adds' if amount > 0 else 'saves'} {money(abs(amount))} a year{tail}"
+    if abs(amount) < 1e-12:
+        return f"does not change the best value{tail}"
+    return f"{'adds' if amount > 0 else 'loses'} {number(abs(amount), 4)} value{tail}"
+
+
+def price_unit(objective: str, per: str) -> str:
+    return f"{'£/year' if objective == 'min_cost' else 'value'} {per}"
+
+
+def budget_price_sentence(objective: str, y: float) -> str:
+    if objective == "max_value":
+        return (
+            f"Each extra £1,000 of budget {_effect(objective, y * 1000, '')}".rstrip()
+            + f" ({number(y, 4)} value per £)."
+        )
+    return f"Each extra £1 of budget {_effect(objective, y, '')}".rstrip() + "."
+
+
+def offer_rate_price_sentence(objective: str, y: float, binding: int) -> str:
+    return (
+        f"Each extra £1 per weighted patient on the offer rate {_effect(objective, y, '')}".rstrip()
+        + f" ({plural(binding, 'practice')} budget-bound)."
+    )
+
+
+def supply_price_sentence(objective: str, role: str, y: float) -> str:
+    return f"One more {role} FTE available to hire {_effect(objective, y, '')}".rstrip() + "."
+
+
+def gp_floor_price_sentence(objective: str, y: float, binding: int) -> str:
+    return (
+        f"Raising the GP floor by 0.1 FTE per 10,000 weighted patients {_effect(objective, y * 0.1, '')}".rstrip()
+        + f" (binding at {plural(binding, 'practice')})."
+    )
+
+
+def gp_target_price_sentence(objective: str, y: float) -> str:
+    return f"Each extra GP FTE on the area-wide target {_effect(objective, y, '')}".rstrip() + "."
+
+
+def standard_price_sentence(objective: str, service: str, min_coverage: float, y: float) -> str:
+    return (
+        f"Raising the {service} standard by one percentage point "
+        f"(from {percent(min_coverage)}) {_effect(objective, y, '')}".rstrip()
+        + "."
+    )
+
+
+def binding_sentence(binding: list[dict[str, Any]]) -> str:
+    return (
+        "Binding rule families (rows at their limit): "
+        + ", ".join(f"{b['rule']} ({b['binding_rows']}/{b['rows']})" for b in binding)
+        + "."
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Text report (commission check)
+# --------------------------------------------------------------------------------------
+def report_lines(result: dict[str, Any]) -> list[str]:
+    """A short plain-text report of a check result for a non-technical reader."""
+    verdict = {True: "DELIVERABLE", False: "NOT DELIVERABLE", None: "NO ANSWER IN TIME"}[result.get("deliverable")]
+    solver = result.get("solver") or {}
+    lines = [
+        f"Verdict: {verdict}",
+        f"(scenario {str(result.get('scenario_hash', ''))[:12]}, {solver.get('name', '')} {solver.get('version', '')},"
+        f" {result.get('solves', 0)} solves in {result.get('seconds', 0.0):.1f}s)",
+        "",
+        result.get("summary", ""),
+    ]
+    conflict = result.get("conflict")
+    if conflict and conflict.get("rules"):
+        lines += ["", "Why: these requirements cannot all be met together"]
+        lines += [f"  - {sentence}" for sentence in conflict["sentences"][1:]]
+        how = CONFLICT_METHODS.get(conflict.get("method", ""), conflict.get("method", ""))
+        lines.append(f"  (dropping any one of these would make the rest possible: {how})")
+    if result.get("deliverable") is False:
+        lines += ["", "What would make it deliverable, one change at a time (everything else unchanged):"]
+        for lever in result.get("levers", []):
+            lines.append(f"  - {LEVER_TITLES.get(lever['lever'], lever['lever'])}: {lever['sentence']}")
+        relaxed = result.get("relaxation") or {}
+        if relaxed.get("sentences"):
+            weights = ", ".join(f"{k} {v:g}" for k, v in relaxed.get("weights", {}).items())
+            lines += ["", f"Smallest combined change (weights: {weights}):"]
+            lines += [f"  - {sentence}" for sentence in relaxed["sentences"]]
+    return lines
+
+
+# --------------------------------------------------------------------------------------
+# Sweeps
+# --------------------------------------------------------------------------------------
+def budget_sweep_summary(pooled: bool, current: float, marked: float | None) -> str:
+    if marked is None:
+        return "No budget makes the spec deliverable: something other than money stops it (run commission check)."
+    verdict = "deliverable" if current >= marked * (1 - 1e-9) else "not deliverable"
+    if pooled:
+        return (
+            f"The spec becomes deliverable from a budget of {money(marked)} a year; "
+            f"at the current {money(current)} it is {verdict}."
+        )
+    return (
+        f"The spec becomes deliverable from an offer of {money(marked)} per weighted patient; "
+        f"at the current {money(current)} it is {verdict}."
+    )
+
+
+def budget_sweep_mark_label(pooled: bool) -> str:
+    return (
+        "least budget at which the spec is deliverable"
+        if pooled
+        else "least offer rate at which the spec is deliverable"
+    )
+
+
+def standards_sweep_summary(pooled: bool, marked: float | None, budget: float, highest: float | None) -> str:
+    money_text = "a budget" if pooled else "practice budgets totalling"
+    if marked is None:
+        return "The full standards cannot be met at any cost: something other than money stops it."
+    summary = (
+        f"Meeting every minimum standard in full costs at least {money(marked)} a year "
+        f"against {money_text} of {money(budget)}"
+    )
+    summary += (
+        f"; within the budget the standards can be met up to {percent(highest)} of their level."
+        if highest is not None
+        else "; within the budget not even 0% of the standards can be met."
+    )
+    return summary
+
+
+STANDARDS_SWEEP_MARK_LABEL = "least budget at which the full spec is deliverable"

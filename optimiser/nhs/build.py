@@ -1,0 +1,504 @@
+"""Build a scenario's area tables from NHS publications and merge them with a spec."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from models.scenario import Scenario
+from models.schema import TABLES
+from models.validate import validate_document
+from optimiser.nhs import readers
+from optimiser.nhs.rolemap import RoleMap, load_role_map
+from optimiser.nhs.sources import NhsInputError, Source
+from optimiser.nhs.spec import clean_spec
+from optimiser.nhs.weights import estimate
+
+UNALLOCATED = "U"
+LICENCE = (
+    "Contains public sector information licensed under the Open Government Licence v3.0 "
+    "(https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/)."
+)
+FTE_DP = 4
+# Headline columns of the practice workforce file, reported for comparison with what is imported.
+PUBLISHED_TOTALS = ("TOTAL_GP_FTE", "TOTAL_GP_EXTGL_FTE", "TOTAL_NURSES_FTE", "TOTAL_DPC_FTE", "TOTAL_ADMIN_FTE")
+
+
+@dataclass
+class Inputs:
+    """The publication files; the mapping and list sizes are required."""
+
+    mapping: Source
+    list_sizes: Source
+    practice_workforce: Source | None = None
+    pcn_workforce: Source | None = None
+    payments: Source | None = None
+    imd: Source | None = None
+
+
+@dataclass
+class ImportResult:
+    document: dict[str, Any]
+    scenario: Scenario
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+def unallocated_pcn_id(practice_id: str) -> str:
+    return f"{practice_id}-NOPCN"
+
+
+def import_nhs(
+    inputs: Inputs,
+    *,
+    icb: str | None,
+    sub_icb: str | None,
+    spec: dict[str, Any],
+    spec_label: str,
+    role_map: Source | None = None,
+) -> ImportResult:
+    """Read the publications for one ICB or sub-ICB, build practices, PCNs and staff, merge, validate."""
+    spec = clean_spec(spec, spec_label)
+    rules = load_role_map(role_map)
+    roles = {str(r.get("role_id", "")).strip(): r for r in spec.get("roles", []) if isinstance(r, dict)}
+    categories = {rid: str(r.get("category", "")).strip() for rid, r in roles.items()}
+
+    area = readers.read_mapping(inputs.mapping, icb, sub_icb)
+    mapped = area.practices
+    ids = set(mapped["practice_id"])
+    lists = readers.read_list_sizes(inputs.list_sizes, ids)
+    publications = [area.publication, lists.publication]
+    unmatched: list[dict[str, Any]] = []
+
+    # Practices: every mapped practice with a registered list.
+    practices = mapped.copy()
+    practices["list_size"] = practices["practice_id"].map(lists.totals)
+    no_list = practices["list_size"].isna() | (practices["list_size"] <= 0)
+    for row in practices[no_list].itertuples():
+        unmatched.append(
+            _unmatched(
+                row.practice_id,
+                row.name,
+                "list sizes",
+                "no registered patients in the list-size file",
+                "left out of the scenario (a practice needs a list size > 0)",
+            )
+        )
+    practices = practices[~no_list].reset_index(drop=True)
+    if practices.empty:
+        raise NhsInputError(
+            lists.publication.file,
+            f"none of the {len(mapped)} practices of {area.description} has a registered list in this file",
+            "ORG_CODE",
+        )
+    practices["list_size"] = practices["list_size"].round().astype(int)
+    kept = list(practices["practice_id"])
+
+    # Weighted lists.
+    payments = None
+    published = pd.Series(dtype=float)
+    if inputs.payments is not None:
+        area_codes = set(area.sub_icb_codes) | set(practices["pcn_id"]) - {UNALLOCATED}
+        payments = readers.read_payments(inputs.payments, ids, area_codes)
+        publications.append(payments.publication)
+        published = payments.weighted[payments.weighted.index.isin(kept)]
+        for code in sorted(set(payments.rows.index) - ids):
+            closed = str(payments.closed.get(code, "") or "")
+            unmatched.append(
+                _unmatched(
+                    code,
+                    str(payments.names.get(code, "")),
+                    "payments",
+                    f"in the payments file ({'closed ' + closed if closed else 'not closed there'}) but not in "
+                    "the registrations mapping (closed or merged since)",
+                    f"not imported (its weighted list of {float(payments.weighted.get(code, 0) or 0):,.2f} "
+                    "is not used)",
+                )
+            )
+    need_estimate = [p for p in kept if p not in published.index]
+    estimated = (
+        estimate(
+            lists.age_sex,
+            lists.totals[lists.totals.index.isin(kept)],
+            published if len(published) else None,
+            need_estimate,
+        )
+        if need_estimate
+        else None
+    )
+    weighted_source: dict[str, str] = {}
+    weighted: dict[str, float] = {}
+    payments_label = f"payments ({payments.publication.date})" if payments is not None else ""
+    for practice in kept:
+        if practice in published.index:
+            weighted[practice] = float(published[practice])
+            weighted_source[practice] = payments_label
+        else:
+            assert estimated is not None
+            weighted[practice] = round(float(estimated.weighted[practice]), 2)
+            weighted_source[practice] = "age-sex estimate"
+            if payments is not None:
+                unmatched.append(
+                    _unmatched(
+                        practice,
+                        _name(practices, practice),
+                        "payments",
+                        "no weighted list in the payments file (opened or merged since, or blank)",
+                        "weighted list estimated from its age-sex list",
+                    )
+                )
+    practices["weighted_list_size"] = practices["practice_id"].map(weighted)
+    stale = _stale_weighted(practices, payments, weighted_source)
+
+    # PCNs: the mapping's PCNs; an unallocated practice gets one of its own, with no ARRS entitlement.
+    unallocated = practices["pcn_id"].isin([UNALLOCATED, ""])
+    practices.loc[unallocated, "pcn_id"] = practices.loc[unallocated, "practice_id"].map(unallocated_pcn_id)
+    practices.loc[unallocated, "pcn_name"] = "No PCN (unallocated): " + practices.loc[unallocated, "name"]
+    pcns = practices.drop_duplicates("pcn_id")[["pcn_id", "pcn_name"]].reset_index(drop=True)
+    own_pcns = set(practices.loc[unallocated, "pcn_id"])
+
+    # IMD, only where the contract has a column for it.
+    imd_note: dict[str, Any] = {"given": inputs.imd is not None, "applied": False}
+    imd_scores: pd.Series | None = None
+    if inputs.imd is not None:
+        deprivation = readers.read_imd(inputs.imd, ids)
+        publications.append(deprivation.publication)
+        imd_note["practices_with_score"] = int(deprivation.scores.index.isin(kept).sum())
+        if "imd_score" in TABLES["practices"].column_names:
+            imd_scores = deprivation.scores
+            imd_note["applied"] = True
+            imd_note["note"] = "imd_score filled for practices the file lists"
+        else:
+            imd_note["note"] = (
+                "The data contract has no practices.imd_score column yet, so the scores are reported, not imported"
+            )
+
+    # Staff.
+    staff: list[dict[str, Any]] = []
+    left_out: list[dict[str, Any]] = []
+    unmapped: list[dict[str, Any]] = []
+    ignored_columns: list[dict[str, Any]] = []
+    published_totals: dict[str, float] = {}
+    if inputs.practice_workforce is not None:
+        workforce = readers.read_practice_workforce(inputs.practice_workforce, set(kept))
+        publications.append(workforce.publication)
+        for practice in kept:
+            if practice not in workforce.fte.index:
+                unmatched.append(
+                    _unmatched(
+                        practice,
+                        _name(practices, practice),
+                        "practice workforce",
+                        "no row in the practice workforce file",
+                        "imported with no practice-employed staff",
+                    )
+                )
+        _practice_staff(workforce, rules, roles, staff, left_out, unmapped, ignored_columns, published_totals)
+    pcn_outside: list[dict[str, Any]] = []
+    if inputs.pcn_workforce is not None:
+        pcn_ids = set(pcns["pcn_id"]) - own_pcns
+        pcn_workforce = readers.read_pcn_workforce(
+            inputs.pcn_workforce, pcn_ids, area.icb_code if icb else None, area.sub_icb_codes
+        )
+        publications.append(pcn_workforce.publication)
+        _pcn_staff(pcn_workforce.records, rules, roles, staff, left_out, unmapped)
+        for pcn in sorted(pcn_ids - set(pcn_workforce.records["pcn_id"])):
+            unmatched.append(
+                _unmatched(
+                    pcn,
+                    str(pcns.set_index("pcn_id")["pcn_name"].get(pcn, "")),
+                    "PCN workforce",
+                    "PCN has no staff records in the PCN workforce file",
+                    "imported with no PCN-employed staff",
+                )
+            )
+        for (pcn, name), group in pcn_workforce.outside.groupby(["pcn_id", "pcn_name"]):
+            pcn_outside.append({"pcn_id": pcn, "name": name, "fte": round(float(group["fte"].sum()), FTE_DP)})
+            unmatched.append(
+                _unmatched(
+                    pcn,
+                    name,
+                    "PCN workforce",
+                    "PCN of the area's ICB/sub-ICB in the workforce file but not in the mapping",
+                    f"its {group['fte'].sum():,.2f} FTE are not imported",
+                )
+            )
+
+    staff_frame = pd.DataFrame(staff, columns=["holder_id", "role_id", "fte", "source"])
+    staff_table = (
+        staff_frame.groupby(["holder_id", "role_id"], sort=False, as_index=False)["fte"].sum()
+        if not staff_frame.empty
+        else staff_frame[["holder_id", "role_id", "fte"]]
+    )
+    staff_table = staff_table[staff_table["fte"] > 0]
+
+    settings = dict(spec.get("settings") or {}) if isinstance(spec.get("settings", {}), dict) else spec["settings"]
+    budget_note = _pooled_budget(settings, float(practices["weighted_list_size"].sum()))
+    document: dict[str, Any] = {"settings": settings}
+    for table in ("roles", "services", "skill_mix", "eligibility"):
+        if table in spec:
+            document[table] = spec[table]
+    document["practices"] = [
+        {
+            "practice_id": r.practice_id,
+            "pcn_id": r.pcn_id,
+            "list_size": int(r.list_size),
+            "weighted_list_size": float(r.weighted_list_size),
+            "name": r.name,
+            **(
+                {"imd_score": float(imd_scores[r.practice_id])}
+                if imd_scores is not None and r.practice_id in imd_scores.index
+                else {}
+            ),
+        }
+        for r in practices.itertuples()
+    ]
+    document["pcns"] = [
+        {"pcn_id": r.pcn_id, "name": r.pcn_name, **({"arrs_entitlement_gbp": 0.0} if r.pcn_id in own_pcns else {})}
+        for r in pcns.itertuples()
+    ]
+    document["staff"] = [
+        {"holder_id": r.holder_id, "role_id": r.role_id, "fte": round(float(r.fte), 6)}
+        for r in staff_table.itertuples()
+    ]
+    for table in [t for t in ("roles", "services", "skill_mix") if t not in document]:
+        raise NhsInputError(spec_label, f"the spec has no {table} table")
+    scenario = validate_document(document)
+
+    # Report.
+    practice_staff = staff_frame[staff_frame["source"] == "practice"]
+    pcn_staff = staff_frame[staff_frame["source"] == "pcn"]
+
+    def fte_by_category(frame: pd.DataFrame, category: str) -> float:
+        return round(float(frame.loc[frame["role_id"].map(categories) == category, "fte"].sum()), FTE_DP)
+
+    def fte_by_role(frame: pd.DataFrame, wanted: set[str] | None) -> dict[str, float]:
+        chosen = frame if wanted is None else frame[frame["role_id"].map(categories).isin(wanted)]
+        sums = chosen.groupby("role_id")["fte"].sum().sort_index()
+        return {k: round(float(v), FTE_DP) for k, v in sums.items()}
+
+    arrs_by_role = fte_by_role(pcn_staff, {"arrs"})
+    report: dict[str, Any] = {
+        "area": {
+            "filter": area.description,
+            "icb_code": area.icb_code,
+            "icb_name": area.icb_name,
+            "sub_icb_codes": area.sub_icb_codes,
+        },
+        "spec": spec_label,
+        "role_map": rules.name,
+        "publications": [p.as_dict() for p in publications],
+        "counts": {
+            "practices_in_mapping": len(mapped),
+            "practices": len(practices),
+            "pcns": int(len(pcns) - len(own_pcns)),
+            "unallocated_practices": int(unallocated.sum()),
+            "staff_rows": len(document["staff"]),
+        },
+        "totals": {
+            "registered_patients": int(practices["list_size"].sum()),
+            "weighted_patients": round(float(practices["weighted_list_size"].sum()), 2),
+            "weighted_patients_from_payments": round(
+                float(sum(weighted[p] for p in kept if weighted_source[p] != "age-sex estimate")), 2
+            ),
+            "weighted_patients_estimated": round(
+                float(sum(weighted[p] for p in kept if weighted_source[p] == "age-sex estimate")), 2
+            ),
+            "practices_with_estimated_weighted_list": sum(1 for p in kept if weighted_source[p] == "age-sex estimate"),
+            "gp_fte": fte_by_category(practice_staff, "gp"),
+            "nurse_fte": fte_by_category(practice_staff, "nurse"),
+            "dpc_fte": fte_by_category(practice_staff, "other"),
+            "practice_fte_by_role": fte_by_role(practice_staff, None),
+            "pcn_arrs_fte_by_role": arrs_by_role,
+            "pcn_arrs_fte": round(sum(arrs_by_role.values()), FTE_DP),
+            "pcn_other_fte_by_role": fte_by_role(pcn_staff, {"gp", "nurse", "other"}),
+        },
+        "rounding": "FTE totals to 4 decimal places, weighted patients to 2; registered patients exact",
+        "published_totals_for_the_area": published_totals,
+        "weighting": {
+            "method": "Published Global Sum weighted list (payments file) where the practice has one; "
+            "else age-sex estimate",
+            **(
+                {"estimate_scale": round(estimated.scale, 6), "estimate_basis": estimated.scale_basis}
+                if estimated is not None
+                else {}
+            ),
+        },
+        "practices": [
+            {
+                "practice_id": r.practice_id,
+                "name": r.name,
+                "pcn_id": r.pcn_id,
+                "list_size": int(r.list_size),
+                "weighted_list_size": round(float(r.weighted_list_size), 2),
+                "weighted_source": weighted_source[r.practice_id],
+                "unallocated": bool(r.pcn_id in own_pcns),
+            }
+            for r in practices.itertuples()
+        ],
+        "unmatched": unmatched,
+        "weighted_lists_to_check": stale,
+        "left_out_roles": _merge_fte(left_out),
+        "unmapped_roles": _merge_fte(unmapped),
+        "ignored_columns": ignored_columns,
+        "pcns_not_in_mapping": pcn_outside,
+        "unallocated_practices": [
+            {
+                "practice_id": r.practice_id,
+                "name": r.name,
+                "pcn_id": r.pcn_id,
+                "action": "given a PCN of its own with no ARRS entitlement (arrs_entitlement_gbp = 0)",
+            }
+            for r in practices[unallocated].itertuples()
+        ],
+        "imd": imd_note,
+        "budget": budget_note,
+        "licence": LICENCE,
+    }
+    return ImportResult(document=document, scenario=scenario, report=report)
+
+
+STALE_CHANGE = 0.2
+
+
+def _stale_weighted(
+    practices: pd.DataFrame, payments: readers.Payments | None, weighted_source: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Practices whose list changed by more than 20% since the payments year (a merger, say)."""
+    if payments is None:
+        return []
+    flagged = []
+    for row in practices.itertuples():
+        if weighted_source[row.practice_id] == "age-sex estimate":
+            continue
+        then = payments.registered.get(row.practice_id)
+        if then is None or pd.isna(then) or then <= 0:
+            continue
+        change = row.list_size / float(then) - 1
+        if abs(change) > STALE_CHANGE:
+            flagged.append(
+                {
+                    "practice_id": row.practice_id,
+                    "name": row.name,
+                    "registered_now": int(row.list_size),
+                    "registered_in_payments_year": round(float(then), 2),
+                    "change": round(change, 4),
+                    "action": "published weighted list used as it is; check it (a merger or a list change since "
+                    "the payments year makes it out of date)",
+                }
+            )
+    return flagged
+
+
+def _pooled_budget(settings: Any, weighted_total: float) -> str:
+    """A pooled spec without budget_gbp but with an offer rate gets rate × the area's weighted population."""
+    if not isinstance(settings, dict):
+        return "settings as given by the spec"
+    mode = str(settings.get("budget_mode") or "pooled").strip()
+    rate = settings.get("offer_rate_gbp_per_weighted_patient")
+    if mode == "pooled" and settings.get("budget_gbp") in (None, "") and rate not in (None, ""):
+        try:
+            budget = round(float(rate) * weighted_total, 2)
+        except (TypeError, ValueError):
+            return "settings as given by the spec"  # the validator names the bad rate
+        settings["budget_gbp"] = budget
+        return (
+            f"pooled budget_gbp set to £{budget:,.2f}: the spec's offer rate £{float(rate):,.2f} per weighted patient "
+            f"× the area's {weighted_total:,.2f} weighted patients"
+        )
+    if mode == "pooled":
+        return f"pooled budget_gbp as given by the spec: {settings.get('budget_gbp')}"
+    return f"{mode} budget: £{rate} per weighted patient for each practice, as given by the spec"
+
+
+def _name(practices: pd.DataFrame, practice: str) -> str:
+    return str(practices.set_index("practice_id")["name"].get(practice, ""))
+
+
+def _unmatched(code: str, name: str, file: str, issue: str, action: str) -> dict[str, Any]:
+    return {"code": code, "name": name, "file": file, "issue": issue, "action": action}
+
+
+def _merge_fte(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    merged: dict[tuple[str, str, str], float] = {}
+    for item in items:
+        key = (item["publication"], item["role"], item["reason"])
+        merged[key] = merged.get(key, 0.0) + float(item["fte"])
+    return [
+        {"publication": k[0], "role": k[1], "reason": k[2], "fte": round(v, FTE_DP)} for k, v in sorted(merged.items())
+    ]
+
+
+def _practice_staff(
+    workforce: readers.PracticeWorkforce,
+    rules: RoleMap,
+    roles: dict[str, Any],
+    staff: list[dict[str, Any]],
+    left_out: list[dict[str, Any]],
+    unmapped: list[dict[str, Any]],
+    ignored: list[dict[str, Any]],
+    published_totals: dict[str, float],
+) -> None:
+    publication = "practice_workforce"
+    for column in workforce.fte.columns:
+        total = float(workforce.fte[column].sum())
+        name = workforce.columns[column]
+        if name in PUBLISHED_TOTALS:
+            published_totals[name] = round(total, FTE_DP)
+        rule = rules.practice_columns.get(column)
+        if rule is None:
+            if name in PUBLISHED_TOTALS:
+                continue
+            ignored.append({"column": name, "fte": round(total, FTE_DP)})
+            continue
+        if rule.role_id is None:
+            left_out.append({"publication": publication, "role": name, "reason": rule.note, "fte": total})
+            continue
+        if rule.role_id not in roles:
+            unmapped.append(
+                {
+                    "publication": publication,
+                    "role": name,
+                    "fte": total,
+                    "reason": f"the role map gives role {rule.role_id!r}, which the spec does not define",
+                }
+            )
+            continue
+        for practice, fte in workforce.fte[column].items():
+            if fte:
+                staff.append({"holder_id": practice, "role_id": rule.role_id, "fte": float(fte), "source": "practice"})
+
+
+def _pcn_staff(
+    records: pd.DataFrame,
+    rules: RoleMap,
+    roles: dict[str, Any],
+    staff: list[dict[str, Any]],
+    left_out: list[dict[str, Any]],
+    unmapped: list[dict[str, Any]],
+) -> None:
+    publication = "pcn_workforce"
+    for (group, role, detailed), rows in records.groupby(["staff_group", "staff_role", "detailed_role"], sort=True):
+        rule, _matched = rules.for_pcn_record(detailed, role, group)
+        label = f"{group} / {role} / {detailed}"
+        total = float(rows["fte"].sum())
+        if rule is None:
+            unmapped.append({"publication": publication, "role": label, "fte": total, "reason": "not in the role map"})
+            continue
+        if rule.role_id is None:
+            left_out.append({"publication": publication, "role": label, "reason": rule.note, "fte": total})
+            continue
+        if rule.role_id not in roles:
+            unmapped.append(
+                {
+                    "publication": publication,
+                    "role": label,
+                    "fte": total,
+                    "reason": f"the role map gives role {rule.role_id!r}, which the spec does not define",
+                }
+            )
+            continue
+        for pcn, fte in rows.groupby("pcn_id")["fte"].sum().items():
+            if fte:
+                staff.append({"holder_id": pcn, "role_id": rule.role_id, "fte": float(fte), "source": "pcn"})

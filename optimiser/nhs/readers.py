@@ -1,0 +1,331 @@
+"""One reader per NHS England publication, each checking it got the right file.
+
+Every reader takes the file as published (a national CSV, or the zip it ships in; BOM,
+Windows line endings, extra columns and rows are fine) and keeps only the rows of the
+area's practices or PCNs. The area itself comes from the registrations mapping.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from optimiser.nhs.sources import NhsInputError, Source, date_in_name, normalise_header, numbers, read_table
+
+MAPPING = "Patients Registered at a GP Practice: practice mapping (gp-reg-pat-prac-map)"
+LIST_SIZES = "Patients Registered at a GP Practice: 5-year age bands (gp-reg-pat-prac-quin-age)"
+PRACTICE_WORKFORCE = "General Practice Workforce, practice level"
+PCN_WORKFORCE = "Primary Care Network Workforce, individual level"
+PAYMENTS = "NHS Payments to General Practice, practice level"
+IMD = "Index of Multiple Deprivation score by GP practice"
+
+WEIGHTED = "Number of Weighted Patients (Last Known Figure)"
+REGISTERED = "Number of Registered Patients (Last Known Figure)"
+
+
+@dataclass
+class Publication:
+    """What was read: the file, its publication date and where that date came from."""
+
+    publication: str
+    file: str
+    date: str | None
+    date_source: str
+    rows_read: int
+    rows_in_area: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+def _col(frame: pd.DataFrame, name: str) -> pd.Series:
+    return frame[normalise_header(name)]
+
+
+def _has(frame: pd.DataFrame, name: str) -> bool:
+    return normalise_header(name) in frame.columns
+
+
+def _date(frame: pd.DataFrame, label: str, columns: tuple[str, ...]) -> tuple[str | None, str]:
+    for column in columns:
+        if _has(frame, column):
+            values = sorted({v for v in _col(frame, column) if v})
+            if values:
+                return ", ".join(values[:3]), f"{column} column"
+    named = date_in_name(label)
+    return (named, "file name: the file has no date column") if named else (None, "not stated in the file")
+
+
+# Registrations mapping -------------------------------------------------------
+
+
+@dataclass
+class Area:
+    """The practices of one ICB or sub-ICB, from the registrations mapping."""
+
+    practices: pd.DataFrame  # practice_id, name, pcn_id, pcn_name, sub_icb, icb
+    description: str
+    icb_code: str | None
+    icb_name: str | None
+    sub_icb_codes: list[str]
+    publication: Publication
+
+
+MAPPING_REQUIRED = ("PRACTICE_CODE", "PCN_CODE", "SUB_ICB_LOCATION_CODE", "ICB_CODE")
+
+
+def read_mapping(source: Source, icb: str | None, sub_icb: str | None) -> Area:
+    """The area's practices and PCNs; ``icb``/``sub_icb`` match the NHS or the ONS code."""
+    if not icb and not sub_icb:
+        raise NhsInputError(source.name, "give an ICB code (--icb) or a sub-ICB code (--sub-icb) to import")
+    frame, label = read_table(source, MAPPING, MAPPING_REQUIRED)
+    publication = Publication(MAPPING, label, *_date(frame, label, ("EXTRACT_DATE",)), rows_read=len(frame))
+
+    def codes(*columns: str) -> pd.Series:
+        present = [_col(frame, c).str.upper() for c in columns if _has(frame, c)]
+        return pd.concat(present, axis=1) if present else pd.DataFrame(index=frame.index)
+
+    keep = pd.Series(True, index=frame.index)
+    if icb:
+        icb_codes = codes("ICB_CODE", "ONS_ICB_CODE")
+        in_icb = icb_codes.eq(icb.strip().upper()).any(axis=1)
+        if not in_icb.any():
+            known = ", ".join(sorted(set(_col(frame, "ICB_CODE")) - {""})[:12])
+            raise NhsInputError(label, f"ICB code {icb!r} matches no practice (codes in the file: {known})", "ICB_CODE")
+        keep &= in_icb
+    if sub_icb:
+        sub_codes = codes("SUB_ICB_LOCATION_CODE", "ONS_SUB_ICB_LOCATION_CODE")
+        in_sub = sub_codes.eq(sub_icb.strip().upper()).any(axis=1)
+        if not in_sub.any():
+            raise NhsInputError(label, f"sub-ICB code {sub_icb!r} matches no practice", "SUB_ICB_LOCATION_CODE")
+        if not (keep & in_sub).any():
+            owners = ", ".join(sorted(set(_col(frame, "ICB_CODE")[in_sub])))
+            raise NhsInputError(
+                label, f"sub-ICB {sub_icb!r} is not in ICB {icb!r} (it is in ICB {owners})", "SUB_ICB_LOCATION_CODE"
+            )
+        keep &= in_sub
+    area = frame[keep]
+    duplicated = _col(area, "PRACTICE_CODE").duplicated()
+    if duplicated.any():
+        code = _col(area, "PRACTICE_CODE")[duplicated].iloc[0]
+        raise NhsInputError(label, f"practice {code} is listed twice", "PRACTICE_CODE")
+    if (_col(area, "PRACTICE_CODE") == "").any():
+        raise NhsInputError(label, "a practice row has no practice code", "PRACTICE_CODE")
+
+    def optional(name: str) -> pd.Series:
+        return _col(area, name) if _has(area, name) else pd.Series("", index=area.index)
+
+    practices = pd.DataFrame(
+        {
+            "practice_id": _col(area, "PRACTICE_CODE").str.upper(),
+            "name": optional("PRACTICE_NAME"),
+            "pcn_id": _col(area, "PCN_CODE").str.upper(),
+            "pcn_name": optional("PCN_NAME"),
+            "sub_icb": _col(area, "SUB_ICB_LOCATION_CODE"),
+            "icb": _col(area, "ICB_CODE"),
+        }
+    ).reset_index(drop=True)
+    publication.rows_in_area = len(practices)
+    icb_codes_in_area = sorted(set(practices["icb"]))
+    icb_names = sorted(set(optional("ICB_NAME"))) if _has(area, "ICB_NAME") else []
+    description = f"ICB {icb.upper()}" if icb else ""
+    if sub_icb:
+        description = f"{description}, sub-ICB {sub_icb.upper()}".lstrip(", ")
+    return Area(
+        practices=practices,
+        description=description,
+        icb_code=icb_codes_in_area[0] if len(icb_codes_in_area) == 1 else None,
+        icb_name=icb_names[0] if len(icb_names) == 1 else None,
+        sub_icb_codes=sorted(set(practices["sub_icb"])),
+        publication=publication,
+    )
+
+
+# List sizes by age and sex ------------------------------------------------------
+
+
+@dataclass
+class ListSizes:
+    totals: pd.Series  # practice_id -> registered patients (the ALL/ALL row)
+    age_sex: pd.DataFrame  # practice_id, sex (MALE/FEMALE), age_group (e.g. 0_4, 95+), patients
+    publication: Publication
+
+
+LIST_REQUIRED = ("ORG_CODE", "SEX", "AGE_GROUP_5", "NUMBER_OF_PATIENTS")
+
+
+def read_list_sizes(source: Source, practice_ids: set[str]) -> ListSizes:
+    frame, label = read_table(source, LIST_SIZES, LIST_REQUIRED)
+    publication = Publication(LIST_SIZES, label, *_date(frame, label, ("EXTRACT_DATE",)), rows_read=len(frame))
+    rows = frame[_col(frame, "ORG_CODE").str.upper().isin(practice_ids)]
+    if _has(rows, "ORG_TYPE"):
+        rows = rows[_col(rows, "ORG_TYPE").str.upper().isin(["GP", "PRACTICE", "GP PRACTICE"])]
+    publication.rows_in_area = len(rows)
+    patients = numbers(rows, "NUMBER_OF_PATIENTS", label)
+    sex = _col(rows, "SEX").str.upper()
+    age = _col(rows, "AGE_GROUP_5").str.upper().str.replace(" ", "", regex=False)
+    code = _col(rows, "ORG_CODE").str.upper()
+    is_total = (sex == "ALL") & (age == "ALL")
+    detail = (sex.isin(["MALE", "FEMALE"])) & (age != "ALL")
+    age_sex = pd.DataFrame(
+        {"practice_id": code[detail], "sex": sex[detail], "age_group": age[detail], "patients": patients[detail]}
+    ).reset_index(drop=True)
+    totals = patients[is_total].groupby(code[is_total]).sum()
+    # A practice without its ALL/ALL row: the sum of its age-sex rows.
+    from_detail = age_sex.groupby("practice_id")["patients"].sum()
+    totals = pd.concat([totals, from_detail[~from_detail.index.isin(totals.index)]])
+    return ListSizes(totals=totals.astype(float), age_sex=age_sex, publication=publication)
+
+
+# Practice workforce ------------------------------------------------------------------
+
+
+@dataclass
+class PracticeWorkforce:
+    fte: pd.DataFrame  # index practice_id; one column per FTE column of the file (normalised names)
+    columns: dict[str, str]  # normalised -> as published
+    publication: Publication
+
+
+PRACTICE_WORKFORCE_REQUIRED = ("PRAC_CODE", "TOTAL_GP_FTE")
+
+
+def read_practice_workforce(source: Source, practice_ids: set[str]) -> PracticeWorkforce:
+    frame, label = read_table(source, PRACTICE_WORKFORCE, PRACTICE_WORKFORCE_REQUIRED)
+    publication = Publication(
+        PRACTICE_WORKFORCE, label, *_date(frame, label, ("CENSUS_DATE", "EXTRACT_DATE", "DATE")), rows_read=len(frame)
+    )
+    rows = frame[_col(frame, "PRAC_CODE").str.upper().isin(practice_ids)]
+    publication.rows_in_area = len(rows)
+    fte_columns = [c for c in rows.columns if c.endswith("_fte")]
+    fte = pd.DataFrame(
+        {c: numbers(rows, c, label).to_numpy() for c in fte_columns}, index=_col(rows, "PRAC_CODE").str.upper()
+    )
+    fte = fte.groupby(level=0).sum()
+    return PracticeWorkforce(fte=fte, columns={c: c.upper() for c in fte_columns}, publication=publication)
+
+
+# PCN workforce -----------------------------------------------------------------------
+
+
+@dataclass
+class PcnWorkforce:
+    records: pd.DataFrame  # pcn_id, staff_group, staff_role, detailed_role, fte (area PCNs only)
+    outside: pd.DataFrame  # records of the area's ICB/sub-ICB whose PCN the mapping does not list
+    publication: Publication
+
+
+PCN_WORKFORCE_REQUIRED = ("PCN_CODE", "STAFF_GROUP", "STAFF_ROLE", "DETAILED_STAFF_ROLE", "FTE")
+
+
+def read_pcn_workforce(source: Source, pcn_ids: set[str], icb: str | None, sub_icbs: list[str]) -> PcnWorkforce:
+    frame, label = read_table(source, PCN_WORKFORCE, PCN_WORKFORCE_REQUIRED)
+    date, date_source = _date(frame, label, ())
+    if _has(frame, "CENSUS_YEAR") and _has(frame, "CENSUS_MONTH"):
+        periods = sorted(
+            {
+                f"{y}-{int(m):02d}"
+                for y, m in zip(_col(frame, "CENSUS_YEAR"), _col(frame, "CENSUS_MONTH"), strict=True)
+                if y and m.isdigit()
+            }
+        )
+        if periods:
+            date, date_source = ", ".join(periods[:3]), "CENSUS_YEAR and CENSUS_MONTH columns"
+    publication = Publication(PCN_WORKFORCE, label, date, date_source, rows_read=len(frame))
+    records = pd.DataFrame(
+        {
+            "pcn_id": _col(frame, "PCN_CODE").str.upper(),
+            "pcn_name": _col(frame, "PCN_NAME") if _has(frame, "PCN_NAME") else "",
+            "staff_group": _col(frame, "STAFF_GROUP"),
+            "staff_role": _col(frame, "STAFF_ROLE"),
+            "detailed_role": _col(frame, "DETAILED_STAFF_ROLE"),
+            "fte": numbers(frame, "FTE", label),
+        }
+    )
+    in_area = records["pcn_id"].isin(pcn_ids)
+    same_area = pd.Series(False, index=frame.index)
+    if icb and _has(frame, "ICB_CODE"):
+        same_area |= _col(frame, "ICB_CODE").str.upper() == icb.upper()
+    if sub_icbs and _has(frame, "SUB_ICB_CODE"):
+        same_area |= _col(frame, "SUB_ICB_CODE").str.upper().isin([s.upper() for s in sub_icbs])
+    publication.rows_in_area = int(in_area.sum())
+    return PcnWorkforce(
+        records=records[in_area].reset_index(drop=True),
+        outside=records[same_area & ~in_area].reset_index(drop=True),
+        publication=publication,
+    )
+
+
+# Payments (weighted lists) -------------------------------------------------------------
+
+
+@dataclass
+class Payments:
+    weighted: pd.Series  # practice_id -> weighted patients (> 0 only)
+    registered: pd.Series  # practice_id -> registered patients in the payments year
+    names: pd.Series
+    closed: pd.Series  # practice_id -> close date ('' if open)
+    rows: pd.DataFrame  # every row of the file whose practice is in `candidates`
+    publication: Publication
+
+
+PAYMENTS_REQUIRED = ("Practice Code", WEIGHTED)
+
+
+def read_payments(source: Source, practice_ids: set[str], area_codes: set[str]) -> Payments:
+    """Weighted lists; rows of other practices whose sub-ICB or PCN is the area's are kept for the report."""
+    frame, label = read_table(source, PAYMENTS, PAYMENTS_REQUIRED)
+    publication = Publication(PAYMENTS, label, *_date(frame, label, ("Year", "Financial Year")), rows_read=len(frame))
+    code = _col(frame, "Practice Code").str.upper()
+    area_like = pd.Series(False, index=frame.index)
+    for column in [c for c in frame.columns if _is_area_code_column(c)]:
+        area_like |= frame[column].str.upper().isin(area_codes)
+    rows = frame[code.isin(practice_ids) | area_like].copy()
+    rows.index = _col(rows, "Practice Code").str.upper()
+    publication.rows_in_area = int(rows.index.isin(practice_ids).sum())
+    weighted = numbers(rows, WEIGHTED, label, blank_as_zero=False)
+    registered = (
+        numbers(rows, REGISTERED, label, blank_as_zero=False)
+        if _has(rows, REGISTERED)
+        else pd.Series(float("nan"), index=rows.index)
+    )
+    return Payments(
+        weighted=weighted[weighted > 0],
+        registered=registered,
+        names=_col(rows, "Practice Name") if _has(rows, "Practice Name") else pd.Series("", index=rows.index),
+        closed=_col(rows, "Practice Close Date")
+        if _has(rows, "Practice Close Date")
+        else pd.Series("", index=rows.index),
+        rows=rows,
+        publication=publication,
+    )
+
+
+def _is_area_code_column(name: str) -> bool:
+    """A sub-ICB (or CCG) or PCN code column, whatever a year's file calls it."""
+    words = name.replace("_", " ")
+    return "code" in words and any(area in words for area in ("sub icb", "ccg", "pcn"))
+
+
+# Practice deprivation ------------------------------------------------------------------------
+
+
+@dataclass
+class Deprivation:
+    scores: pd.Series  # practice_id -> IMD score
+    publication: Publication
+    notes: list[str] = field(default_factory=list)
+
+
+IMD_REQUIRED = ("PRACTICE_CODE", "IMD_SCORE")
+
+
+def read_imd(source: Source, practice_ids: set[str]) -> Deprivation:
+    frame, label = read_table(source, IMD, IMD_REQUIRED)
+    publication = Publication(IMD, label, *_date(frame, label, ("IMD_YEAR",)), rows_read=len(frame))
+    rows = frame[_col(frame, "PRACTICE_CODE").str.upper().isin(practice_ids)]
+    publication.rows_in_area = len(rows)
+    scores = numbers(rows, "IMD_SCORE", label, blank_as_zero=False)
+    scores.index = _col(rows, "PRACTICE_CODE").str.upper()
+    return Deprivation(scores=scores.dropna(), publication=publication)

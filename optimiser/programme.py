@@ -1,0 +1,550 @@
+"""The one owner of the solver: a scenario's programme loaded into a live HiGHS instance.
+
+A ``StandardForm`` (built by ``models.arrays`` or compiled from the Pyomo model of record)
+is handed to ``highspy`` in one ``passModel`` and the ``Highs`` object is kept, so that
+re-solves after a change start hot from the previous basis. Every change (row or column
+bounds, costs and sense, integrality, added rows and elastic columns, coefficients) is
+made inside ``with programme.changes():``, which records how to undo it and undoes
+everything in reverse order on exit: after the block the loaded model is the scenario's
+own again. Solutions come back as arrays in a ``SolveOutcome``.
+
+Nothing else in the product imports ``highspy``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import highspy
+import numpy as np
+import pandas as pd
+
+from models.formulation import ProgrammeData, derive
+from models.scenario import Scenario
+from models.standard_form import INF, StandardForm, build_pyomo
+
+Status = Literal["optimal", "infeasible", "time_limit", "error"]
+Progress = Callable[[float], None]
+
+# Outcomes that mean "not decided yet"; each fallback (option, value) is tried in turn.
+_UNDECIDED = (
+    highspy.HighsModelStatus.kUnboundedOrInfeasible,
+    highspy.HighsModelStatus.kUnknown,
+    highspy.HighsModelStatus.kSolveError,
+    highspy.HighsModelStatus.kPostsolveError,
+)
+_FALLBACKS = (("presolve", "off"), ("solver", "ipm"))
+
+# HiGHS 1.15's iis_strategy is a bit map. Its option *description* text says "4 => Prioritise
+# columns; 8 => Find true IIS", but the enum (and the code) say kIisStrategyIrreducible = 4 and
+# kIisStrategyColPriority = 8; tests/test_explain.py pins the behaviour we rely on: the elastic-LP
+# bit (2) alone returns an infeasible set that need not be irreducible, and adding bit 4 reduces
+# it to an irreducible one.
+IIS_STRATEGY = int(highspy.IisStrategy.kIisStrategyFromLp) | int(highspy.IisStrategy.kIisStrategyIrreducible)
+_IIS_SIDES = {
+    int(highspy.IisBoundStatus.kIisBoundStatusLower): "lower",
+    int(highspy.IisBoundStatus.kIisBoundStatusUpper): "upper",
+    int(highspy.IisBoundStatus.kIisBoundStatusBoxed): "both",
+}
+
+
+@dataclass
+class SolveOutcome:
+    """What one solve produced. ``has_solution`` is true when ``col_value`` holds a feasible point."""
+
+    status: Status
+    has_solution: bool
+    objective_value: float | None
+    col_value: np.ndarray | None
+    row_value: np.ndarray | None
+    row_dual: np.ndarray | None
+    col_dual: np.ndarray | None
+    solve_seconds: float
+    message: str
+    mip_gap: float | None = None
+
+    @property
+    def feasible(self) -> bool:
+        return self.status == "optimal" or (self.status == "time_limit" and self.has_solution)
+
+
+@dataclass
+class Iis:
+    """An irreducible (or at least infeasible) set from HiGHS: (position, side) of rows and column bounds."""
+
+    rows: list[tuple[int, str]]
+    cols: list[tuple[int, str]]
+    irreducible: bool
+
+
+def solver_name() -> dict[str, str]:
+    return {"name": "HiGHS", "version": highspy.Highs().version()}
+
+
+class Programme:
+    """A scenario's programme loaded into a live ``Highs`` instance, with an undo log.
+
+    Row ``i`` is rule ``row_rule[i]`` at index ``row_key[i]``; column ``j`` is variable
+    ``col_var[j]`` at index ``col_key[j]`` (the names of ``models.formulation``). ``form``
+    lets a caller supply the arrays; by default the Pyomo model of record is built and compiled.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        data: ProgrammeData | None = None,
+        form: StandardForm | None = None,
+        progress: Progress | None = None,
+    ):
+        self.scenario = scenario
+        if form is None:
+            form, data = build_pyomo(scenario, data)
+        self.data = data if data is not None else derive(scenario)
+        self.timings: dict[str, float] = dict(form.timings)
+        # Solves made so far, and what every solve reports progress to (seconds since creation).
+        self.solves = 0
+        self.progress = progress
+        self.started = time.perf_counter()
+        # A time limit for every solve (else the scenario's), and an optional shared deadline.
+        self.time_limit_s: float | None = None
+        self.deadline: float | None = None
+
+        started = time.perf_counter()
+        self.row_rule, self.row_key = form.row_rule, form.row_key
+        self.col_var, self.col_key = form.col_var, form.col_key
+        self.num_rows, self.num_cols = len(form.row_rule), len(form.col_var)
+        self.minimise = form.minimise
+        matrix = form.matrix
+        self.highs = highspy.Highs()
+        self.highs.setOptionValue("output_flag", False)
+        self.highs.passModel(
+            self.num_cols,
+            self.num_rows,
+            int(matrix.nnz),
+            int(highspy.MatrixFormat.kColwise),
+            int(highspy.ObjSense.kMinimize if form.minimise else highspy.ObjSense.kMaximize),
+            form.offset,
+            form.cost,
+            form.col_lower,
+            form.col_upper,
+            form.row_lower,
+            form.row_upper,
+            matrix.indptr.astype(np.int32),
+            matrix.indices.astype(np.int32),
+            matrix.data.astype(float),
+            form.integrality,
+        )
+        self.base_row_lower = form.row_lower
+        self.base_row_upper = form.row_upper
+        self.base_col_lower = form.col_lower
+        self.base_col_upper = form.col_upper
+        self.base_cost = np.asarray(form.cost, dtype=float)
+        self.base_integrality = np.asarray(form.integrality, dtype=np.uint8)
+        # The model as currently loaded in HiGHS (it changes inside changes() blocks).
+        self.row_lower = form.row_lower.copy()
+        self.row_upper = form.row_upper.copy()
+        self.col_lower = form.col_lower.copy()
+        self.col_upper = form.col_upper.copy()
+        self._costs = self.base_cost.copy()
+        self._maximise = not form.minimise
+        self._integrality = self.base_integrality.copy()
+        self._row_matrix: Any = None
+        self._frames: list[list[Callable[[], None]]] = []
+        self._memo: dict[str, Any] = {}
+        self.timings["pass_to_highs"] = time.perf_counter() - started
+        self._rows_by_rule = _positions(self.row_rule)
+        self._cols_by_var = _positions(self.col_var)
+
+    # --- lookup -----------------------------------------------------------------
+    def rows(self, rule: str) -> np.ndarray:
+        """Row positions of a rule family (empty if the scenario has none)."""
+        return self._rows_by_rule.get(rule, np.empty(0, dtype=np.int64))
+
+    def cols(self, var: str) -> np.ndarray:
+        return self._cols_by_var.get(var, np.empty(0, dtype=np.int64))
+
+    def rules_present(self) -> list[str]:
+        return list(self._rows_by_rule)
+
+    def column_values(self, var: str, values: np.ndarray) -> pd.Series:
+        """Values of one variable family as a Series indexed by its (tuple) index."""
+        positions = self.cols(var)
+        keys = [self.col_key[j] for j in positions]
+        index = pd.MultiIndex.from_tuples(keys) if keys and isinstance(keys[0], tuple) else pd.Index(keys)
+        return pd.Series(values[positions], index=index, dtype=float)
+
+    def row_entries(self, rows: np.ndarray) -> dict[int, list[tuple[int, float]]]:
+        """Entries (col, value) of the programme's own matrix in the given rows (read from HiGHS once)."""
+        if self._row_matrix is None:
+            import scipy.sparse as sp
+
+            lp = self.highs.getLp()
+            a = lp.a_matrix_
+            shape = (lp.num_row_, lp.num_col_)
+            start, index, value = np.asarray(a.start_), np.asarray(a.index_), np.asarray(a.value_)
+            if a.format_ == highspy.MatrixFormat.kColwise:
+                full = sp.csc_matrix((value, index, start), shape=shape).tocsr()
+            else:
+                full = sp.csr_matrix((value, index, start), shape=shape)
+            self._row_matrix = full[: self.num_rows, : self.num_cols].tocsr()
+        matrix = self._row_matrix
+        out: dict[int, list[tuple[int, float]]] = {}
+        for i in rows:
+            lo, hi = matrix.indptr[i], matrix.indptr[i + 1]
+            out[int(i)] = list(zip(matrix.indices[lo:hi].tolist(), matrix.data[lo:hi].tolist(), strict=True))
+        return out
+
+    def memo(self, name: str, compute: Callable[[Programme], Any]) -> Any:
+        """``compute(self)``, computed once per programme (for derived vectors such as the spend costs)."""
+        if name not in self._memo:
+            self._memo[name] = compute(self)
+        return self._memo[name]
+
+    @property
+    def is_mip(self) -> bool:
+        """Whether the model as currently loaded has integer columns."""
+        return bool(self._integrality.any())
+
+    @property
+    def num_current_cols(self) -> int:
+        """Columns currently loaded: the programme's own plus any added inside changes()."""
+        return int(self.highs.getNumCol())
+
+    # --- undo log ------------------------------------------------------------------------
+    @contextmanager
+    def changes(self) -> Iterator[Programme]:
+        """Every change made inside is undone, in reverse order, when the block exits."""
+        self._frames.append([])
+        try:
+            yield self
+        finally:
+            for undo in reversed(self._frames.pop()):
+                undo()
+
+    def _record(self, undo: Callable[[], None]) -> None:
+        if not self._frames:
+            raise RuntimeError("changes to a programme must be made inside `with programme.changes():`")
+        self._frames[-1].append(undo)
+
+    @contextmanager
+    def options(self, **values: Any) -> Iterator[None]:
+        """HiGHS options set for the block, then restored."""
+        old = {name: self.highs.getOptionValue(name)[1] for name in values}
+        for name, value in values.items():
+            self.highs.setOptionValue(name, value)
+        try:
+            yield
+        finally:
+            for name, value in old.items():
+                self.highs.setOptionValue(name, value)
+
+    @contextmanager
+    def time_budget(self, seconds: float) -> Iterator[None]:
+        """Solves inside share ``seconds`` of wall-clock time (each still capped by its own limit)."""
+        outer = self.deadline
+        self.deadline = time.perf_counter() + seconds if outer is None else min(outer, time.perf_counter() + seconds)
+        try:
+            yield
+        finally:
+            self.deadline = outer
+
+    # --- changes ---------------------------------------------------------------------------
+    def set_row_bounds(self, rows: np.ndarray, lower: Any, upper: Any) -> None:
+        rows = np.asarray(rows, dtype=np.int64)
+        if not len(rows):
+            return
+        old_lower, old_upper = self.row_lower[rows].copy(), self.row_upper[rows].copy()
+        self._record(lambda: self._load_row_bounds(rows, old_lower, old_upper))
+        self._load_row_bounds(rows, lower, upper)
+
+    def _load_row_bounds(self, rows: np.ndarray, lower: Any, upper: Any) -> None:
+        positions = np.asarray(rows, dtype=np.int32)
+        lower = np.broadcast_to(np.asarray(lower, float), positions.shape).copy()
+        upper = np.broadcast_to(np.asarray(upper, float), positions.shape).copy()
+        self.highs.changeRowsBounds(len(positions), positions, lower, upper)  # type: ignore[attr-defined]
+        self.row_lower[rows] = lower
+        self.row_upper[rows] = upper
+
+    def relax_rows(self, rows: np.ndarray) -> None:
+        self.set_row_bounds(rows, -INF, INF)
+
+    def set_col_bounds(self, cols: np.ndarray, lower: Any, upper: Any) -> None:
+        cols = np.asarray(cols, dtype=np.int64)
+        if not len(cols):
+            return
+        old_lower, old_upper = self.col_lower[cols].copy(), self.col_upper[cols].copy()
+        self._record(lambda: self._load_col_bounds(cols, old_lower, old_upper))
+        self._load_col_bounds(cols, lower, upper)
+
+    def _load_col_bounds(self, cols: np.ndarray, lower: Any, upper: Any) -> None:
+        positions = np.asarray(cols, dtype=np.int32)
+        lower = np.broadcast_to(np.asarray(lower, float), positions.shape).copy()
+        upper = np.broadcast_to(np.asarray(upper, float), positions.shape).copy()
+        self.highs.changeColsBounds(len(positions), positions, lower, upper)
+        self.col_lower[cols] = lower
+        self.col_upper[cols] = upper
+
+    def relax_integrality(self) -> None:
+        if not self._integrality.any():
+            return
+        old = self._integrality.copy()
+        self._load_integrality(np.zeros_like(old))
+        self._record(lambda: self._load_integrality(old))
+
+    def _load_integrality(self, values: np.ndarray) -> None:
+        cols = np.arange(len(values), dtype=np.int32)
+        self.highs.changeColsIntegrality(len(cols), cols, values.astype(np.uint8))
+        self._integrality = values.copy()
+
+    def set_objective(self, costs: np.ndarray, maximise: bool = False) -> None:
+        """Objective over all current columns (the programme's own and any added)."""
+        old_costs, old_maximise = self._costs.copy(), self._maximise
+        self._load_objective(np.asarray(costs, dtype=float), maximise)
+        self._record(lambda: self._load_objective(old_costs, old_maximise))
+
+    def _load_objective(self, costs: np.ndarray, maximise: bool) -> None:
+        n = self.num_current_cols
+        costs = np.resize(costs, n) if len(costs) != n else costs
+        cols = np.arange(n, dtype=np.int32)
+        self.highs.changeColsCost(n, cols, costs)
+        self.highs.changeObjectiveSense(highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize)
+        self._costs, self._maximise = costs.copy(), maximise
+
+    def objective_vector(self, entries: dict[int, float] | None = None, base: np.ndarray | None = None) -> np.ndarray:
+        """A cost vector over the current columns: ``base`` on the original ones plus ``entries``."""
+        costs = np.zeros(self.num_current_cols)
+        if base is not None:
+            costs[: len(base)] = base
+        for j, c in (entries or {}).items():
+            costs[j] = c
+        return costs
+
+    def add_column(self, lower: float, upper: float, rows: Any, values: Any) -> int:
+        """Add a continuous column (cost 0) with the given entries; return its position."""
+        rows_arr = np.asarray(rows, dtype=np.int32)
+        vals = np.asarray(values, dtype=float)
+        self.highs.addCol(0.0, float(lower), float(upper), len(rows_arr), rows_arr, vals)
+        j = self.num_current_cols - 1
+        self._costs = np.append(self._costs, 0.0)
+        self._integrality = np.append(self._integrality, np.uint8(0))
+
+        def undo() -> None:
+            self.highs.deleteCols(1, np.array([j], dtype=np.int32))
+            self._costs = self._costs[:j]
+            self._integrality = self._integrality[:j]
+
+        self._record(undo)
+        return j
+
+    def add_row(self, lower: float, upper: float, cols: Sequence[int], values: Sequence[float]) -> int:
+        """Add a row ``lower <= Σ values × x[cols] <= upper``; return its position."""
+        cols_arr = np.asarray(cols, dtype=np.int32)
+        vals = np.asarray(values, dtype=float)
+        self.highs.addRow(float(lower), float(upper), len(cols_arr), cols_arr, vals)
+        i = int(self.highs.getNumRow()) - 1
+        self._record(lambda: _ignore(self.highs.deleteRows(1, np.array([i], dtype=np.int32))))
+        return i
+
+    def change_coefficient(self, row: int, col: int, value: float, old: float) -> None:
+        self.highs.changeCoeff(int(row), int(col), float(value))
+        self._record(lambda: _ignore(self.highs.changeCoeff(int(row), int(col), float(old))))
+
+    # --- solving ----------------------------------------------------------------------
+    def solve(
+        self,
+        time_limit_s: float | None = None,
+        mip_rel_gap: float | None = None,
+        progress: Progress | None = None,
+    ) -> SolveOutcome:
+        """Solve the model as loaded; map HiGHS' outcome to the product's status set.
+
+        The limit is ``time_limit_s``, else the programme's, else the scenario's, and never
+        beyond the current ``time_budget``. ``progress`` (else the programme's own, told the
+        seconds since the programme was created) is called while HiGHS runs. Never raises
+        for solver outcomes: a solver failure is ``status="error"``.
+        """
+        self.solves += 1
+        settings = self.scenario.settings
+        highs = self.highs
+        limit = float(time_limit_s or self.time_limit_s or settings.time_limit_s)
+        if self.deadline is not None:
+            limit = max(0.01, min(limit, self.deadline - time.perf_counter()))
+        if progress is None and self.progress is not None:
+            report, since = self.progress, self.started
+
+            def progress(_seconds: float) -> None:
+                report(time.perf_counter() - since)
+
+        # HiGHS measures time_limit against its run time summed over every run of this
+        # instance (HiGHS issue #1477), so each solve's limit is offset by what has gone before.
+        offset = highs.getRunTime()
+        highs.setOptionValue("time_limit", offset + limit)
+        highs.setOptionValue("mip_rel_gap", float(settings.mip_rel_gap if mip_rel_gap is None else mip_rel_gap))
+        started = time.perf_counter()
+        try:
+            self._run(progress, started)
+            model_status = highs.getModelStatus()
+            for option, value in _FALLBACKS:
+                remaining = limit - (time.perf_counter() - started)
+                if model_status not in _UNDECIDED or remaining <= 0:
+                    break
+                highs.setOptionValue("time_limit", highs.getRunTime() + remaining)
+                # HiGHS could not decide (e.g. presolve cannot tell infeasible from unbounded, or
+                # simplex stalls after postsolve): retry the same programme another way.
+                _, default = highs.getOptionValue(option)
+                highs.setOptionValue(option, value)
+                try:
+                    self._run(progress, started)
+                finally:
+                    highs.setOptionValue(option, default)
+                model_status = highs.getModelStatus()
+        except Exception as error:  # noqa: BLE001 - a solver failure is an outcome, not a crash
+            return SolveOutcome(
+                "error", False, None, None, None, None, None, time.perf_counter() - started, f"HiGHS failed: {error}"
+            )
+        return self._outcome(model_status, time.perf_counter() - started)
+
+    def feasibility(self) -> SolveOutcome:
+        """Solve with a zero objective: ``optimal`` means feasible (never unbounded)."""
+        with self.changes():
+            self.set_objective(np.zeros(self.num_current_cols))
+            return self.solve()
+
+    def _run(self, progress: Progress | None, started: float) -> None:
+        if progress is None:
+            self.highs.run()
+            return
+        self.highs.startSolve()
+        while self.highs.is_solver_running():
+            progress(time.perf_counter() - started)
+            time.sleep(0.2)
+        self.highs.joinSolve()
+
+    def _outcome(self, model_status: highspy.HighsModelStatus, seconds: float) -> SolveOutcome:
+        highs = self.highs
+        info = highs.getInfo()
+        has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+        status: Status
+        if model_status == highspy.HighsModelStatus.kOptimal:
+            status = "optimal"
+        elif model_status == highspy.HighsModelStatus.kInfeasible:
+            status, has_solution = "infeasible", False
+        elif model_status in (highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kInterrupt):
+            status = "time_limit"
+        else:
+            status, has_solution = "error", False
+        message = highs.modelStatusToString(model_status)
+        if not has_solution:
+            return SolveOutcome(status, False, None, None, None, None, None, seconds, message)
+        solution = highs.getSolution()
+        is_mip = self.is_mip
+        dual_valid = solution.dual_valid and not is_mip
+        return SolveOutcome(
+            status=status,
+            has_solution=True,
+            objective_value=float(info.objective_function_value),
+            col_value=np.asarray(solution.col_value, dtype=float),
+            row_value=np.asarray(solution.row_value, dtype=float),
+            row_dual=np.asarray(solution.row_dual, dtype=float) if dual_valid else None,
+            col_dual=np.asarray(solution.col_dual, dtype=float) if dual_valid else None,
+            solve_seconds=seconds,
+            message=message,
+            mip_gap=float(info.mip_gap) if is_mip else None,
+        )
+
+    def duals(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Row and column duals of the last solve, if HiGHS has valid ones."""
+        solution = self.highs.getSolution()
+        if not solution.dual_valid:
+            return None
+        return np.asarray(solution.row_dual, dtype=float), np.asarray(solution.col_dual, dtype=float)
+
+    def iis(self, time_limit_s: float, iis_time_limit_s: float) -> Iis | None:
+        """HiGHS' irreducible infeasible set of the model as loaded (an LP), or ``None`` if it has none in time.
+
+        getIis needs the incumbent's status to be "infeasible" (else it re-solves, and a
+        re-solve of a badly infeasible LP can end "Unknown"): the status is settled with a
+        cold, zero-objective solve without presolve, then the IIS is asked for straight away.
+        Only rows and columns of the programme itself are reported.
+        """
+        highs = self.highs
+        with self.changes():
+            self.set_objective(np.zeros(self.num_current_cols))
+            highs.clearSolver()
+            highs.setOptionValue("presolve", "off")
+            highs.setOptionValue("time_limit", highs.getRunTime() + time_limit_s)
+            highs.setOptionValue("iis_strategy", IIS_STRATEGY)
+            highs.setOptionValue("iis_time_limit", iis_time_limit_s)
+            try:
+                highs.run()
+                if highs.getModelStatus() != highspy.HighsModelStatus.kInfeasible:
+                    return None
+                status, iis = highs.getIis()
+            except Exception:  # noqa: BLE001 - no IIS: the caller falls back to the deletion filter
+                return None
+            finally:
+                highs.setOptionValue("presolve", "choose")
+                highs.setOptionValue("iis_strategy", int(highspy.IisStrategy.kIisStrategyLight))
+        if status != highspy.HighsStatus.kOk or not iis.valid_:
+            return None
+        rows = [
+            (int(i), _IIS_SIDES[int(b)])
+            for i, b in zip(iis.row_index_, iis.row_bound_, strict=True)
+            if int(b) in _IIS_SIDES and i < self.num_rows
+        ]
+        cols = [
+            (int(j), _IIS_SIDES[int(b)])
+            for j, b in zip(iis.col_index_, iis.col_bound_, strict=True)
+            if int(b) in _IIS_SIDES and j < self.num_cols
+        ]
+        irreducible = bool(int(iis.strategy_) & int(highspy.IisStrategy.kIisStrategyIrreducible))
+        return Iis(rows, cols, irreducible)
+
+    # --- inspection --------------------------------------------------------------------
+    def nonzeros(self) -> int:
+        return int(self.highs.getNumNz())
+
+    def simplex_iterations(self) -> int:
+        """Simplex iterations of the last solve."""
+        return int(self.highs.getInfo().simplex_iteration_count)
+
+    def write_model(self, path: str) -> None:
+        """Write the model as loaded (e.g. ``.mps``) for another solver or HiGHS alone."""
+        self.highs.writeModel(path)
+
+    def loaded_model(self) -> dict[str, Any]:
+        """The model as HiGHS holds it now: sizes, bounds, costs, sense, integrality and matrix values."""
+        lp = self.highs.getLp()
+        return {
+            "num_row": lp.num_row_,
+            "num_col": lp.num_col_,
+            "row_lower": list(lp.row_lower_),
+            "row_upper": list(lp.row_upper_),
+            "col_lower": list(lp.col_lower_),
+            "col_upper": list(lp.col_upper_),
+            "col_cost": list(lp.col_cost_),
+            "integrality": [int(v) for v in lp.integrality_],
+            "a_start": list(lp.a_matrix_.start_),
+            "a_index": list(lp.a_matrix_.index_),
+            "a_value": list(lp.a_matrix_.value_),
+            "a_format": int(lp.a_matrix_.format_),
+            "sense": int(lp.sense_),
+            "offset": float(lp.offset_),
+        }
+
+
+def _ignore(_status: object) -> None:
+    """Drop a HiGHS status in an undo step."""
+
+
+def _positions(labels: np.ndarray) -> dict[str, np.ndarray]:
+    if not len(labels):
+        return {}
+    codes, uniques = pd.factorize(labels, sort=False)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    return {str(name): order[bounds[i] : bounds[i + 1]] for i, name in enumerate(uniques)}

@@ -1,0 +1,106 @@
+"""One entry point for every kind of run, shared by the CLI, batches and the API's workers.
+
+``run_job(kind, document, overrides)`` validates the document, applies overrides, runs the
+pipeline (validate → build → load → solve → extract) and returns a JSON-able result
+plus result tables. Solver outcomes (infeasible, time limit) are results, never raised.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from models.scenario import Problem, Scenario, ScenarioInvalid
+from models.validate import validate_document
+from optimiser.objectives import least_spend_at_best_value
+from optimiser.programme import Programme, Progress, SolveOutcome
+from optimiser.results import JobOutcome, solve_result
+
+__all__ = ["KINDS", "JobOutcome", "load_scenario", "run_job", "scale_standards", "solve_scenario"]
+
+KINDS = ("solve", "check", "sweep")
+SETTING_OVERRIDES = ("objective", "budget_gbp", "offer_rate_gbp_per_weighted_patient", "time_limit_s")
+OTHER_OVERRIDES = ("standards_fraction", "sensitivity", "budget", "standards")
+
+
+def load_scenario(document: dict[str, Any], overrides: dict[str, Any] | None = None) -> Scenario:
+    """Validate ``document`` with ``overrides`` applied; raise ``ScenarioInvalid`` naming every problem."""
+    overrides = dict(overrides or {})
+    problems = [
+        Problem("overrides", None, key, f"unknown override (known: {', '.join(SETTING_OVERRIDES + OTHER_OVERRIDES)})")
+        for key in overrides
+        if key not in SETTING_OVERRIDES + OTHER_OVERRIDES
+    ]
+    fraction = overrides.get("standards_fraction")
+    if fraction is not None and (not isinstance(fraction, int | float) or not 0 <= fraction <= 1):
+        problems.append(Problem("overrides", None, "standards_fraction", f"must be between 0 and 1 (got {fraction!r})"))
+    if problems:
+        raise ScenarioInvalid(problems)
+    if not isinstance(document, dict):
+        raise ScenarioInvalid([Problem("scenario", None, None, "must be an object of named tables and settings")])
+    settings = dict(document.get("settings") or {})
+    for key in SETTING_OVERRIDES:
+        if overrides.get(key) is not None:
+            settings[key] = overrides[key]
+    if overrides.get("budget_gbp") is not None and "offer_rate_gbp_per_weighted_patient" not in overrides:
+        settings["budget_mode"] = "pooled"
+    scenario = validate_document({**document, "settings": settings})
+    if fraction is not None:
+        scenario = scale_standards(scenario, float(fraction))
+    return scenario
+
+
+def scale_standards(scenario: Scenario, fraction: float) -> Scenario:
+    """The same scenario with every min_coverage multiplied by ``fraction``."""
+    services = scenario.services.copy()
+    services["min_coverage"] = services["min_coverage"] * fraction
+    document = dict(scenario.document)
+    document["services"] = [
+        {**record, "min_coverage": record["min_coverage"] * fraction} for record in scenario.document["services"]
+    ]
+    return Scenario(
+        settings=scenario.settings,
+        practices=scenario.practices,
+        pcns=scenario.pcns,
+        roles=scenario.roles,
+        staff=scenario.staff,
+        services=services,
+        skill_mix=scenario.skill_mix,
+        eligibility=scenario.eligibility,
+        document=document,
+    )
+
+
+def solve_scenario(scenario: Scenario, progress: Progress | None = None) -> tuple[Programme, SolveOutcome]:
+    """Build and solve; for ``max_value`` break ties by least spend without changing the value."""
+    programme = Programme(scenario)
+    outcome = programme.solve(progress=progress)
+    if scenario.settings.objective == "max_value" and outcome.status == "optimal":
+        outcome = least_spend_at_best_value(programme, outcome, progress)
+    return programme, outcome
+
+
+def run_job(
+    kind: str, document: dict[str, Any], overrides: dict[str, Any] | None = None, progress: Progress | None = None
+) -> JobOutcome:
+    """Run one solve, check or sweep. Raises ``ScenarioInvalid`` only for bad input."""
+    if kind not in KINDS:
+        raise ScenarioInvalid([Problem("job", None, "kind", f"must be one of {', '.join(KINDS)} (got {kind!r})")])
+    started = time.perf_counter()
+    overrides = dict(overrides or {})
+    scenario = load_scenario(document, overrides)
+    if kind == "solve":
+        programme, outcome = solve_scenario(scenario, progress)
+        job = solve_result(scenario, programme, outcome, started)
+        if overrides.get("sensitivity"):
+            from optimiser.deliverability import sensitivity
+
+            job.result["sensitivity"] = sensitivity(programme, outcome)
+        return job
+    if kind == "check":
+        from optimiser.deliverability import check
+
+        return check(scenario, progress=progress)
+    from optimiser.sweep import sweep
+
+    return sweep(scenario, budget=overrides.get("budget"), standards=overrides.get("standards"))

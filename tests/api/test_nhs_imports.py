@@ -1,0 +1,121 @@
+"""POST /imports/nhs: publication files in, a stored scenario version and its import report out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from api.orm import Role
+from tests import nhs_files
+from tests.api.helpers import Service
+
+
+def upload(files: dict[str, Path], *names: str) -> list[tuple[str, tuple[str, bytes, str]]]:
+    return [(name, (files[name].name, files[name].read_bytes(), "text/csv")) for name in names]
+
+
+ALL = ("mapping", "list_sizes", "practice_workforce", "pcn_workforce", "payments")
+
+
+def test_import_creates_a_scenario_version_with_its_report(
+    client: TestClient, commissioner: dict, tmp_path: Path
+) -> None:
+    files = nhs_files.write_all(tmp_path, bom=True, crlf=True)
+    response = client.post(
+        "/imports/nhs", data={"icb": "QAA", "name": "test ICB"}, files=upload(files, *ALL), headers=commissioner
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["scenario"]["name"] == "test ICB" and body["version"]["number"] == 1 and body["created"]
+    assert body["report"]["totals"]["registered_patients"] == 7000
+    assert body["report"]["unallocated_practices"][0]["practice_id"] == "A81003"
+    scenario_id = body["scenario"]["id"]
+    stored = client.get(f"/scenarios/{scenario_id}/versions/1", headers=commissioner).json()["document"]
+    assert sorted(p["practice_id"] for p in stored["practices"]) == ["A81001", "A81002", "A81003"]
+    assert stored["settings"]["budget_gbp"] > 0
+
+    # The same files again as a new version of that scenario: identical, so no new version.
+    again = client.post(
+        "/imports/nhs",
+        data={"icb": "QAA", "scenario_id": str(scenario_id)},
+        files=upload(files, *ALL),
+        headers=commissioner,
+    )
+    assert again.status_code == 201 and again.json()["created"] is False
+    assert again.json()["version"]["number"] == 1
+
+
+def test_zipped_publications_and_an_uploaded_spec(client: TestClient, commissioner: dict, tmp_path: Path) -> None:
+    files = nhs_files.write_all(tmp_path, zipped=True)
+    from optimiser.nhs.spec import load_spec
+
+    spec, _ = load_spec(None)
+    spec["settings"] = {"budget_mode": "pooled", "budget_gbp": 12345}
+    parts = upload(files, "mapping", "list_sizes")
+    parts.append(("spec", ("spec.json", json.dumps(spec).encode(), "application/json")))
+    response = client.post("/imports/nhs", data={"sub_icb": "00A"}, files=parts, headers=commissioner)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["report"]["counts"]["practices"] == 2
+    document = client.get(f"/scenarios/{body['scenario']['id']}/versions/1", headers=commissioner).json()["document"]
+    assert document["settings"]["budget_gbp"] == 12345
+    assert "staff" not in document or document["staff"] == []
+
+
+def test_a_wrong_file_is_422_naming_the_file_and_column(client: TestClient, commissioner: dict, tmp_path: Path) -> None:
+    files = nhs_files.write_all(tmp_path)
+    parts = [("mapping", ("quin.csv", files["list_sizes"].read_bytes(), "text/csv")), *upload(files, "list_sizes")]
+    response = client.post("/imports/nhs", data={"icb": "QAA"}, files=parts, headers=commissioner)
+    assert response.status_code == 422
+    [problem] = response.json()["detail"]
+    assert problem["table"] == "quin.csv" and problem["column"] == "PRACTICE_CODE"
+
+
+def test_an_unknown_icb_is_422(client: TestClient, commissioner: dict, tmp_path: Path) -> None:
+    files = nhs_files.write_all(tmp_path)
+    response = client.post(
+        "/imports/nhs", data={"icb": "QZZ"}, files=upload(files, "mapping", "list_sizes"), headers=commissioner
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["column"] == "ICB_CODE"
+
+
+def test_a_role_that_may_not_write_scenarios_is_403(service: Service, tmp_path: Path) -> None:
+    files = nhs_files.write_all(tmp_path)
+    response = service.client.post(
+        "/imports/nhs",
+        data={"icb": "QAA"},
+        files=upload(files, "mapping", "list_sizes"),
+        headers=service.tenant(Role.ADMIN),
+    )
+    assert response.status_code == 403
+
+
+def test_without_a_key_is_401(client: TestClient, tmp_path: Path) -> None:
+    files = nhs_files.write_all(tmp_path)
+    response = client.post("/imports/nhs", data={"icb": "QAA"}, files=upload(files, "mapping", "list_sizes"))
+    assert response.status_code == 401
+
+
+def test_a_version_of_another_organisations_scenario_is_404_like_a_missing_one(
+    service: Service, tmp_path: Path
+) -> None:
+    client = service.client
+    owner, intruder = service.tenant(Role.COMMISSIONER), service.tenant(Role.COMMISSIONER)
+    files = nhs_files.write_all(tmp_path)
+    created = client.post("/imports/nhs", data={"icb": "QAA"}, files=upload(files, *ALL), headers=owner)
+    assert created.status_code == 201, created.text
+    scenario_id = created.json()["scenario"]["id"]
+    answers = []
+    for target in (scenario_id, 10**9):
+        response = client.post(
+            "/imports/nhs",
+            data={"icb": "QAA", "sub_icb": "00A", "scenario_id": str(target)},
+            files=upload(files, *ALL),
+            headers=intruder,
+        )
+        answers.append(response.status_code)
+    assert answers == [404, 404]
+    assert client.get(f"/scenarios/{scenario_id}", headers=owner).json()["latest_version"] == 1

@@ -1,0 +1,191 @@
+"""The engine's import graph flows one way (docs/architecture.md) and has no cycles.
+
+Every import in ``models``, ``optimiser`` and ``api`` is read from the source (module-level
+and inside functions alike: a lazy back-import is still a back-import). Layers, lowest first:
+
+  models → optimiser.programme → optimiser.objectives / optimiser.results
+  → optimiser.deliverability → optimiser.sweep → optimiser.runs
+  → everything else (optimiser.cli, batch, execution, report, nhs, api, ...)
+
+A module may import its own layer or a lower one, never a higher one; the module graph has
+no cycle; and only ``optimiser.programme`` imports ``highspy``.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+PACKAGES = ("models", "optimiser", "api")
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("models",),
+    ("optimiser.io", "optimiser.units"),
+    ("optimiser.programme",),
+    ("optimiser.objectives", "optimiser.results"),
+    ("optimiser.deliverability",),
+    ("optimiser.sweep",),
+    ("optimiser.runs",),
+)
+TOP = len(LAYERS)  # anything not listed: the entry points and the service
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(REPO).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def all_modules() -> dict[str, Path]:
+    return {
+        module_name(path): path
+        for package in PACKAGES
+        for path in sorted((REPO / package).rglob("*.py"))
+        if "migrations" not in path.parts
+    }
+
+
+def imports_of(name: str, path: Path, known: set[str]) -> set[str]:
+    """Modules (of ``known``, plus third-party top-level names) that ``path`` imports anywhere."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            for alias in node.names:
+                # ``from package import module`` imports the submodule, not the package.
+                found.add(f"{target}.{alias.name}" if f"{target}.{alias.name}" in known else target)
+    return found
+
+
+def layer(name: str) -> int:
+    for rank, prefixes in enumerate(LAYERS):
+        if any(name == prefix or name.startswith(prefix + ".") for prefix in prefixes):
+            return rank
+    return TOP
+
+
+def graph() -> dict[str, set[str]]:
+    modules = all_modules()
+    known = set(modules)
+    return {name: imports_of(name, path, known) for name, path in modules.items()}
+
+
+def back_imports(edges: dict[str, set[str]]) -> list[str]:
+    known = set(edges)
+    return sorted(
+        f"{source} (layer {layer(source)}) imports {target} (layer {layer(target)})"
+        for source, targets in edges.items()
+        for target in targets
+        if target in known and layer(target) > layer(source)
+    )
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (or a self-import)."""
+    known = set(edges)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in edges[node] & known:
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1 or node in edges[node]:
+                found.append(sorted(component))
+
+    for node in sorted(edges):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_the_engine_modules_exist() -> None:
+    modules = set(all_modules())
+    for name in (
+        "models.formulation",
+        "models.standard_form",
+        "optimiser.programme",
+        "optimiser.objectives",
+        "optimiser.results",
+        "optimiser.deliverability.check",
+        "optimiser.deliverability.conflict",
+        "optimiser.deliverability.levers",
+        "optimiser.deliverability.relaxation",
+        "optimiser.deliverability.sensitivity",
+        "optimiser.deliverability.wording",
+        "optimiser.sweep",
+        "optimiser.runs",
+    ):
+        assert name in modules, name
+    assert not {"optimiser.jobs", "optimiser.explain", "optimiser.solver"} & modules
+
+
+def test_imports_flow_one_way() -> None:
+    assert back_imports(graph()) == []
+
+
+def test_no_import_cycles() -> None:
+    assert cycles(graph()) == []
+
+
+def test_only_the_programme_imports_highspy() -> None:
+    users = sorted(name for name, targets in graph().items() if any(t.split(".")[0] == "highspy" for t in targets))
+    assert users == ["optimiser.programme"]
+
+
+@pytest.mark.parametrize(
+    ("source", "line"),
+    [
+        ("optimiser.programme", "from optimiser.runs import run_job"),
+        ("models.formulation", "import optimiser.programme"),
+        ("optimiser.deliverability.wording", "from optimiser.sweep import sweep"),
+        ("optimiser.deliverability.conflict", "from ..runs import run_job"),
+    ],
+)
+def test_a_back_import_is_caught(source: str, line: str) -> None:
+    """The checks above can fail: one added back-import is reported (and, here, closes a cycle)."""
+    edges = graph()
+    path = all_modules()[source]
+    tree_imports = imports_of(source, _with_line(path, line), set(edges))
+    edges[source] = tree_imports
+    assert back_imports(edges), line
+    assert cycles(edges), line
+
+
+def _with_line(path: Path, line: str) -> Path:
+    """A copy of ``path`` (same name, so relative imports resolve alike) with ``line`` appended inside a function."""
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp())
+    copy = folder / path.name
+    copy.write_text(path.read_text(encoding="utf-8") + f"\n\ndef _added():\n    {line}\n", encoding="utf-8")
+    return copy

@@ -1,0 +1,101 @@
+"""`commission import nhs` through the installed console script, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests import nhs_files
+
+ROOT = Path(__file__).resolve().parents[1]
+SOMERSET = ROOT.parent / "shared" / "nhs-data" / "somerset"
+
+
+def commission() -> str:
+    script = Path(sys.executable).parent / "commission"
+    found = str(script) if script.exists() else shutil.which("commission")
+    if not found:
+        pytest.fail("the commission console script is not installed")
+    return found
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([commission(), *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def test_import_somerset_then_validate(tmp_path: Path) -> None:
+    out = tmp_path / "somerset"
+    result = run(
+        "import",
+        "nhs",
+        "--icb",
+        "QSL",
+        "--mapping",
+        str(SOMERSET / "gp-reg-pat-prac-map.csv"),
+        "--list-sizes",
+        str(SOMERSET / "gp-reg-pat-prac-quin-age.csv"),
+        "--practice-workforce",
+        str(SOMERSET / "gp-workforce-practice-may2026.csv"),
+        "--pcn-workforce",
+        str(SOMERSET / "pcn-workforce-individual-jun2026.csv"),
+        "--payments",
+        str(SOMERSET / "nhs-payments-practice-2022-23.csv"),
+        "--out",
+        str(out),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "58 practices, 13 PCNs" in result.stdout
+    assert "Registered patients 604,843" in result.stdout
+    report = json.loads((out / "import_report.json").read_text(encoding="utf-8"))
+    assert report["totals"]["registered_patients"] == 604843
+    assert "Open Government Licence v3.0" in (out / "import_report.md").read_text(encoding="utf-8")
+    validated = run("validate", str(out), "--format", "json", cwd=tmp_path)
+    assert validated.returncode == 0, validated.stderr
+    assert json.loads(validated.stdout)["practices"] == 58
+
+
+def test_import_to_a_workbook_with_zipped_inputs(tmp_path: Path) -> None:
+    files = nhs_files.write_all(tmp_path / "in", zipped=True, bom=True, crlf=True)
+    out = tmp_path / "area.xlsx"
+    args = ["import", "nhs", "--icb", "QAA", "--out", str(out)]
+    for option in ("mapping", "list_sizes", "practice_workforce", "pcn_workforce", "payments"):
+        args += [f"--{option.replace('_', '-')}", str(files[option])]
+    result = run(*args, "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["counts"]["practices"] == 3
+    assert (tmp_path / "area_import_report.json").exists() and (tmp_path / "area_import_report.md").exists()
+    validated = run("validate", str(out), "--format", "json", cwd=tmp_path)
+    assert validated.returncode == 0, validated.stderr
+
+
+def test_an_unknown_icb_is_exit_2_without_a_traceback(tmp_path: Path) -> None:
+    result = run(
+        "import",
+        "nhs",
+        "--icb",
+        "QXX",
+        "--mapping",
+        str(SOMERSET / "gp-reg-pat-prac-map.csv"),
+        "--list-sizes",
+        str(SOMERSET / "gp-reg-pat-prac-quin-age.csv"),
+        "--out",
+        str(tmp_path / "out"),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert "gp-reg-pat-prac-map.csv, column ICB_CODE" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_role_map_can_be_printed_and_passed_back(tmp_path: Path) -> None:
+    printed = run("import", "role-map", cwd=tmp_path)
+    assert printed.returncode == 0
+    assert printed.stdout.startswith("publication,match,value,role_id,note")
+    assert "TOTAL_GP_TRN_GR_FTE" in printed.stdout
