@@ -12,7 +12,7 @@ from typing import Any
 
 from models.scenario import Problem, Scenario, ScenarioInvalid
 from models.validate import validate_document
-from optimiser.objectives import least_spend_at_best_value
+from optimiser.objectives import least_spend_at_best_value, solve_for_value
 from optimiser.programme import Programme, Progress, SolveOutcome
 from optimiser.results import JobOutcome, solve_result
 
@@ -74,9 +74,12 @@ def scale_standards(scenario: Scenario, fraction: float) -> Scenario:
 def solve_scenario(scenario: Scenario, progress: Progress | None = None) -> tuple[Programme, SolveOutcome]:
     """Build and solve; for ``max_value`` break ties by least spend without changing the value."""
     programme = Programme(scenario)
-    outcome = programme.solve(progress=progress)
-    if scenario.settings.objective == "max_value" and outcome.status == "optimal":
-        outcome = least_spend_at_best_value(programme, outcome, progress)
+    if scenario.settings.objective == "max_value":
+        outcome = solve_for_value(programme, progress)
+        if outcome.status == "optimal":
+            outcome = least_spend_at_best_value(programme, outcome, progress)
+    else:
+        outcome = programme.solve(progress=progress)
     return programme, outcome
 
 

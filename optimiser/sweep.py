@@ -29,6 +29,7 @@ from optimiser.deliverability.wording import money, percent
 from optimiser.objectives import (
     highest_uniform_fraction,
     least_offer_rate,
+    solve_for_value,
     spend_coefficients,
     spend_of,
     value_coefficients,
@@ -161,16 +162,19 @@ def budget_sweep(programme: Programme, values: np.ndarray) -> tuple[dict[str, An
     standard_rows = p.rows("min_standard")
     with p.changes():
         p.set_objective(p.objective_vector(base=value_coefficients(p)), maximise=True)
-        for record, v in zip(records, values, strict=True):
+        # Each frontier's first point starts far from the previous basis (the least-spend mark's):
+        # it is solved with the algorithm chosen for a cold max_value solve; later points only move
+        # the budget bound and re-solve warm from the previous point's basis (dual simplex).
+        for i, (record, v) in enumerate(zip(records, values, strict=True)):
             p.set_row_bounds(rows, -INF, v * scale)
-            outcome = p.solve()
+            outcome = solve_for_value(p) if i == 0 else p.solve()
             record.update(_point(p, outcome))
             record["deliverable"] = outcome.status == "optimal"
         # The same frontier without the minimum standards: what the money buys below the mark.
         p.relax_rows(standard_rows)
-        for record, v in zip(records, values, strict=True):
+        for i, (record, v) in enumerate(zip(records, values, strict=True)):
             p.set_row_bounds(rows, -INF, v * scale)
-            outcome = p.solve()
+            outcome = solve_for_value(p) if i == 0 else p.solve()
             free = _point(p, outcome, "no_standards_")
             record.update(
                 {k: free.get(k) for k in ("no_standards_status", "no_standards_value", "no_standards_coverage")}
