@@ -36,7 +36,8 @@ def prep(scale: str, folder: Path, seed: int, budget_factor: float | None) -> No
     from bench.fastbuild import compile_direct
     from bench.run import SCALES
     from models.synthetic import generate_scenario
-    from optimiser.jobs import load_scenario, spend_coefficients
+    from optimiser.objectives import spend_coefficients
+    from optimiser.runs import load_scenario
 
     s = SCALES[scale]
     folder.mkdir(parents=True, exist_ok=True)
@@ -63,7 +64,7 @@ def prep(scale: str, folder: Path, seed: int, budget_factor: float | None) -> No
     (folder / "meta.json").write_text(json.dumps(meta, indent=2))
 
 
-def rows_to_bounds(highs: Any) -> dict[str, Any]:
+def rows_to_bounds(highs: Any, delete: bool = True) -> dict[str, Any]:
     """Replace single-variable rows by column bounds (in place). Returns what maps duals back."""
     import highspy
     import scipy.sparse as sp
@@ -87,8 +88,11 @@ def rows_to_bounds(highs: Any) -> dict[str, Any]:
     np.minimum.at(col_upper, col, np.nan_to_num(hi, posinf=np.inf))
     cols = np.arange(n_col, dtype=np.int32)
     highs.changeColsBounds(n_col, cols, col_lower, col_upper)
-    highs.deleteRows(len(single), single.astype(np.int32))
-    del highspy
+    if delete:
+        highs.deleteRows(len(single), single.astype(np.int32))
+    else:
+        free = np.full(len(single), highspy.kHighsInf)
+        highs.changeRowsBounds(len(single), single.astype(np.int32), -free, free)
     return {"single_rows": len(single), "kept_rows": n_row - len(single)}
 
 
@@ -201,7 +205,7 @@ def solve(path: str, options: dict[str, Any], bounds: bool, tie_break: bool, tb_
     return out
 
 
-def sweep(path: str, first: dict[str, Any], bounds: bool, points: int) -> dict[str, Any]:
+def sweep(path: str, first: dict[str, Any], bounds: Any, points: int, warm: dict[str, Any] | None = None) -> dict:
     """Budget sweep on one Highs: first point with ``first`` options, the rest warm (dual simplex)."""
     import highspy
 
@@ -214,7 +218,9 @@ def sweep(path: str, first: dict[str, Any], bounds: bool, points: int) -> dict[s
     highs.readModel(path)
     row = meta["max_value"]["budget_row"]
     out: dict[str, Any] = {"mps": path, "first": first, "bounds": bounds, "points": []}
-    if bounds:
+    if bounds == "relax":
+        out.update(rows_to_bounds(highs, delete=False))
+    elif bounds:
         lp = highs.getLp()
         counts = np.bincount(np.asarray(lp.a_matrix_.index_), minlength=lp.num_row_)
         row -= int((counts[:row] == 1).sum())
@@ -232,6 +238,8 @@ def sweep(path: str, first: dict[str, Any], bounds: bool, points: int) -> dict[s
         if i == 0:
             for key in first:
                 highs.setOptionValue(key, highspy.Highs().getOptionValue(key)[1])
+            for key, value in (warm or {}).items():
+                highs.setOptionValue(key, value)
         info = highs.getInfo()
         out["points"].append(
             {
@@ -251,8 +259,12 @@ def sweep(path: str, first: dict[str, Any], bounds: bool, points: int) -> dict[s
 
 def main(argv: list[str]) -> int:
     if argv[0] == "sweep":
-        first = dict(kv.split("=", 1) for kv in argv[2:] if "=" in kv)
-        print(json.dumps(sweep(argv[1], {k: _value(v) for k, v in first.items()}, "--bounds" in argv, 10)))
+        first = dict(kv.split("=", 1) for kv in argv[2:] if "=" in kv and not kv.startswith("warm:"))
+        warm = dict(kv[5:].split("=", 1) for kv in argv[2:] if kv.startswith("warm:"))
+        first_options = {k: _value(v) for k, v in first.items()}
+        warm_options = {k: _value(v) for k, v in warm.items()}
+        bounds: Any = "relax" if "--relax" in argv else "--bounds" in argv
+        print(json.dumps(sweep(argv[1], first_options, bounds, 10, warm_options)))
         return 0
     if argv[0] == "prep":
         seed = int(argv[argv.index("--seed") + 1]) if "--seed" in argv else 2025

@@ -37,14 +37,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 TIME_LIMIT_S = 3_600.0
 SWEEP_FROM, SWEEP_TO = 1.01, 1.10
-# A max_value optimum is kept to this relative tolerance by the row-based tie-break (HiGHS defaults).
-VALUE_KEEP_TOLERANCE = 1e-9
 
 
 def _peak_bytes() -> int:
@@ -64,81 +60,29 @@ class _Clock:
         return out
 
 
-# --- the algorithm choices (prototype of what the product's programme does per objective) --------
+def _value_solve(programme: Any, algorithm: str, limit: float) -> Any:
+    """``chosen``: the product's value solve (``objectives.solve_for_value``); ``defaults``: HiGHS' own."""
+    from optimiser.objectives import solve_for_value
+
+    programme.time_limit_s = limit
+    return solve_for_value(programme) if algorithm == "chosen" else programme.solve()
 
 
-def choose_options(objective: str, cold: bool) -> dict[str, Any]:
-    """HiGHS options for a solve: interior point + crossover for a cold max_value, else defaults."""
-    if objective == "max_value" and cold:
-        return {"solver": "ipm", "run_crossover": "on"}
-    return {}
+def _tie_break(programme: Any, best: Any, algorithm: str) -> tuple[Any, dict[str, Any]]:
+    """The product's least-spend tie-break; ``defaults``: without the optimal-face restriction (as before)."""
+    from optimiser import objectives
 
-
-def restrict_to_optimal_face(programme: Any, outcome: Any, tolerance: float = 1e-7) -> None:
-    """Complementary slackness: every optimal solution keeps a column with a nonzero reduced cost at
-    its bound and a row with a nonzero dual at its active side. Fix those, so the tie-break moves
-    only within the optimal face (the value solve's point stays feasible; its basis stays valid)."""
-    x, d = outcome.col_value, outcome.col_dual
-    ax, y = outcome.row_value, outcome.row_dual
-    cols = np.flatnonzero(np.abs(d) > tolerance)
-    lower, upper = programme.col_lower[cols], programme.col_upper[cols]
-    at = np.where(np.abs(x[cols] - lower) <= np.abs(x[cols] - upper), lower, upper)
-    programme.set_col_bounds(cols, at, at)
-    rows = np.flatnonzero(np.abs(y) > tolerance)
-    lower, upper = programme.row_lower[rows], programme.row_upper[rows]
-    at = np.where(np.abs(ax[rows] - lower) <= np.abs(ax[rows] - upper), lower, upper)
-    programme.set_row_bounds(rows, at, at)
-
-
-def _solve_with(programme: Any, options: dict[str, Any], time_limit_s: float) -> Any:
-    highs = programme.highs
-    old = {k: highs.getOptionValue(k)[1] for k in options}
-    for k, v in options.items():
-        highs.setOptionValue(k, v)
+    restrict = objectives._restrict_to_optimal_face
+    if algorithm != "chosen":
+        objectives._restrict_to_optimal_face = lambda _programme, _best: None
     try:
-        return programme.solve(time_limit_s=time_limit_s)
+        outcome = objectives.least_spend_at_best_value(programme, best, None)
     finally:
-        for k, v in old.items():
-            highs.setOptionValue(k, v)
-
-
-def tie_break(programme: Any, best: Any, algorithm: str, time_limit_s: float) -> tuple[Any, dict[str, Any]]:
-    """Least spend at the best value: ``chosen`` on the optimal face, warm; ``defaults`` as the product did."""
-    import highspy
-
-    from optimiser.jobs import spend_coefficients
-
-    highs = programme.highs
-    spend = spend_coefficients(programme)
-    value = programme.base_cost
-    n = len(spend)
-    cols = np.arange(n, dtype=np.int32)
-    saved = (
-        programme.col_lower.copy(),
-        programme.col_upper.copy(),
-        programme.row_lower.copy(),
-        programme.row_upper.copy(),
-    )
-    if algorithm == "chosen":
-        restrict_to_optimal_face(programme, best)
-    value_cols = np.flatnonzero(value)
-    keep = best.objective_value * (1 - VALUE_KEEP_TOLERANCE) - VALUE_KEEP_TOLERANCE
-    highs.addRow(keep, highspy.kHighsInf, len(value_cols), value_cols.astype(np.int32), value[value_cols])
-    highs.changeObjectiveSense(highspy.ObjSense.kMinimize)
-    highs.changeColsCost(n, cols, spend)
-    try:
-        outcome = programme.solve(time_limit_s=time_limit_s)
-        info = {"iterations": int(highs.getInfo().simplex_iteration_count), "status": outcome.status}
-    finally:
-        highs.changeColsCost(n, cols, value)
-        highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
-        highs.deleteRows(1, np.array([highs.getNumRow() - 1], dtype=np.int32))
-        programme.set_col_bounds(cols, saved[0], saved[1])
-        rows = np.arange(len(saved[2]), dtype=np.int32)
-        programme.set_row_bounds(rows, saved[2], saved[3])
+        objectives._restrict_to_optimal_face = restrict
+    info: dict[str, Any] = {"status": outcome.status}
     if outcome.col_value is not None:
-        info["spend_gbp"] = float(spend @ outcome.col_value[:n])
-        info["value"] = float(value @ outcome.col_value[:n])
+        info["spend_gbp"] = objectives.spend_of(programme, outcome.col_value)
+        info["value"] = objectives.value_of(programme, outcome.col_value)
     return outcome, info
 
 
@@ -146,9 +90,9 @@ def tie_break(programme: Any, best: Any, algorithm: str, time_limit_s: float) ->
 
 
 def _programme(scenario_dir: str, overrides: dict[str, Any]) -> tuple[Any, dict[str, float]]:
-    from bench.fastbuild import compile_direct
+    from bench.fastbuild import compile_direct  # the vectorised build (models/arrays.py once it lands)
     from optimiser.io import read_document
-    from optimiser.jobs import load_scenario
+    from optimiser.runs import load_scenario
 
     clock = _Clock()
     scenario = load_scenario(read_document(scenario_dir), {"time_limit_s": TIME_LIMIT_S, **overrides})
@@ -164,13 +108,15 @@ def child_solve(scenario_dir: str, objective: str, budget: float | None, algorit
         overrides["budget_gbp"] = budget
     programme, out = _programme(scenario_dir, overrides)
     clock = _Clock()
-    options = choose_options(objective, cold=True) if algorithm == "chosen" else {}
-    outcome = _solve_with(programme, options, limit)
+    if objective == "max_value":
+        outcome = _value_solve(programme, algorithm, limit)
+    else:
+        programme.time_limit_s = limit
+        outcome = programme.solve()
     out.update(
         {
             "objective": objective,
             "algorithm": algorithm,
-            "options": options,
             "budget_gbp": programme.scenario.settings.budget_gbp,
             "solve": clock.lap(),
             "status": outcome.status,
@@ -183,30 +129,35 @@ def child_solve(scenario_dir: str, objective: str, budget: float | None, algorit
         }
     )
     if objective == "max_value" and outcome.status == "optimal":
-        _tb, info = tie_break(programme, outcome, algorithm, limit)
+        _tb, info = _tie_break(programme, outcome, algorithm)
         out["tie_break"] = {**clock.lap(), **info}
     out["peak_rss_bytes"] = _peak_bytes()
     return out
 
 
 def child_sweep(scenario_dir: str, budgets: list[float], algorithm: str) -> dict[str, Any]:
-    from optimiser.solver import INF
+    """As ``optimiser.sweep.budget_sweep`` re-solves its frontier: first point cold, then warm."""
+    from models.standard_form import INF
 
     programme, out = _programme(scenario_dir, {"objective": "max_value", "budget_gbp": budgets[0]})
     rows = programme.rows("budget")
     points = []
     for i, budget in enumerate(budgets):
         clock = _Clock()
-        programme.set_row_bounds(rows, -INF, budget)
-        options = choose_options("max_value", cold=i == 0) if algorithm == "chosen" else {}
-        outcome = _solve_with(programme, options, TIME_LIMIT_S)
+        with programme.changes():
+            programme.set_row_bounds(rows, -INF, budget)
+            if i == 0:
+                outcome = _value_solve(programme, algorithm, TIME_LIMIT_S)
+            else:
+                outcome = programme.solve(time_limit_s=TIME_LIMIT_S)
+            iterations = int(programme.highs.getInfo().simplex_iteration_count)
         points.append(
             {
                 "budget": budget,
                 **clock.lap(),
                 "status": outcome.status,
                 "objective_value": outcome.objective_value,
-                "iterations": int(programme.highs.getInfo().simplex_iteration_count),
+                "iterations": iterations,
             }
         )
         print(json.dumps(points[-1]), file=sys.stderr, flush=True)
@@ -345,8 +296,8 @@ def render_section(results: dict[str, Any]) -> list[str]:
         )
         lines.append(
             f"| {name} | {_f(mc['solve']['s'])} ({_f(mc['solve']['cpu_s'])}) "
-            f"| {_f(mv['solve']['s'])} + {_f(tb['s'])} = {_f(total)} ({_f(total_cpu)}; tie-break "
-            f"{tb.get('iterations', 0)} iterations) | **{ratio:.2f}×** ({ratio_cpu:.2f}× CPU) | {defaults} "
+            f"| {_f(mv['solve']['s'])} + {_f(tb['s'])} = {_f(total)} ({_f(total_cpu)})"
+            f" | **{ratio:.2f}×** ({ratio_cpu:.2f}× CPU) | {defaults} "
             f"| {objectives} | {r.get('load_average_1m_at_start', float('nan')):.1f} |"
         )
     sweeps = [(n, r) for n, r in scales.items() if r.get("sweep") and r.get("max_value")]
