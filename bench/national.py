@@ -37,6 +37,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 TIME_LIMIT_S = 3_600.0
@@ -138,29 +140,34 @@ def child_solve(scenario_dir: str, objective: str, budget: float | None, algorit
 def child_sweep(scenario_dir: str, budgets: list[float], algorithm: str) -> dict[str, Any]:
     """As ``optimiser.sweep.budget_sweep`` re-solves its frontier: first point cold, then warm."""
     from models.standard_form import INF
+    from optimiser.sweep import rows_as_column_bounds
 
     programme, out = _programme(scenario_dir, {"objective": "max_value", "budget_gbp": budgets[0]})
     rows = programme.rows("budget")
     points = []
-    for i, budget in enumerate(budgets):
-        clock = _Clock()
-        with programme.changes():
-            programme.set_row_bounds(rows, -INF, budget)
-            if i == 0:
-                outcome = _value_solve(programme, algorithm, TIME_LIMIT_S)
-            else:
-                outcome = programme.solve(time_limit_s=TIME_LIMIT_S)
-            iterations = int(programme.highs.getInfo().simplex_iteration_count)
-        points.append(
-            {
-                "budget": budget,
-                **clock.lap(),
-                "status": outcome.status,
-                "objective_value": outcome.objective_value,
-                "iterations": iterations,
-            }
-        )
-        print(json.dumps(points[-1]), file=sys.stderr, flush=True)
+    with programme.changes():
+        if algorithm == "chosen":  # as budget_sweep: single-variable rows held as column bounds
+            single = np.concatenate([programme.rows("min_standard"), programme.rows("max_coverage")])
+            rows_as_column_bounds(programme, single)
+        for i, budget in enumerate(budgets):
+            clock = _Clock()
+            with programme.changes():
+                programme.set_row_bounds(rows, -INF, budget)
+                if i == 0:
+                    outcome = _value_solve(programme, algorithm, TIME_LIMIT_S)
+                else:
+                    outcome = programme.solve(time_limit_s=TIME_LIMIT_S)
+                iterations = int(programme.highs.getInfo().simplex_iteration_count)
+            points.append(
+                {
+                    "budget": budget,
+                    **clock.lap(),
+                    "status": outcome.status,
+                    "objective_value": outcome.objective_value,
+                    "iterations": iterations,
+                }
+            )
+            print(json.dumps(points[-1]), file=sys.stderr, flush=True)
     out.update({"algorithm": algorithm, "points": points, "peak_rss_bytes": _peak_bytes()})
     return out
 

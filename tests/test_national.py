@@ -107,3 +107,35 @@ def test_budget_sweep_is_the_same_whichever_algorithm_starts_it(document, monkey
     for column in ("value", "no_standards_value", "spend_gbp"):
         a, b = tables["simplex"][column].to_numpy(), tables["ipm"][column].to_numpy()
         assert np.allclose(a, b, rtol=1e-6), column
+
+
+def test_budget_sweep_points_equal_cold_solves_at_each_budget(document):
+    """The sweep holds single-variable rows as column bounds and re-solves warm: same LP, same answers."""
+    least = run_job("solve", document, {"objective": "min_cost"}).result["objective_value"]
+    budgets = [least * 1.01, least * 1.05, least * 1.2]
+    job = run_job("sweep", document, {"budget": f"{budgets[0]}:{budgets[-1]}:3"})
+    table = job.tables["sweep_budget"]
+    for k, budget in enumerate(table["budget_gbp"]):
+        cold = run_job("solve", document, {"objective": "max_value", "budget_gbp": float(budget)}).result
+        assert _close(table["value"][k], cold["objective_value"], 1e-7)
+        free = run_job(
+            "solve", document, {"objective": "max_value", "budget_gbp": float(budget), "standards_fraction": 0.0}
+        ).result
+        assert _close(table["no_standards_value"][k], free["objective_value"], 1e-7)
+
+
+def test_rows_as_column_bounds_is_undone_and_keeps_the_optimum(document):
+    from optimiser.sweep import rows_as_column_bounds
+
+    programme = _max_value(document)
+    before = programme.solve().objective_value
+    rows = np.concatenate([programme.rows("min_standard"), programme.rows("max_coverage")])
+    with programme.changes():
+        raised = rows_as_column_bounds(programme, rows)
+        assert len(raised) > 0
+        assert np.all(np.isinf(programme.row_lower[rows])) and np.all(np.isinf(programme.row_upper[rows]))
+        inside = programme.solve().objective_value
+    assert _close(inside, before, 1e-9)
+    assert np.array_equal(programme.row_lower, programme.base_row_lower)
+    assert np.array_equal(programme.col_lower, programme.base_col_lower)
+    assert np.array_equal(programme.col_upper, programme.base_col_upper)
