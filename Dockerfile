@@ -4,12 +4,19 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     COMMISSION_DATABASE_URL=sqlite:////var/lib/commission/commission.db
 WORKDIR /app
+# Pango, HarfBuzz and a font: WeasyPrint renders the PDF report with them.
+RUN apt-get update && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+# Exact versions (with hashes) from the lock, the same one the README and CI install.
+COPY requirements.lock ./
+RUN pip install --no-cache-dir -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY models ./models
 COPY optimiser ./optimiser
 COPY api ./api
 COPY data ./data
-RUN pip install --no-cache-dir . && mkdir -p /var/lib/commission \
+RUN pip install --no-cache-dir --no-deps . && mkdir -p /var/lib/commission \
     && useradd --system --home /var/lib/commission commission \
     && chown commission /var/lib/commission
 USER commission

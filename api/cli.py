@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal, get_args
 
 import typer
-import uvicorn
 
-from api import crud
-from api.db import create_db_engine, create_session_factory, upgrade_database
-from api.main import create_app
-from api.orm import Role
-from api.settings import Settings
 from optimiser.cli import app
+
+# The values of api.orm.Role (tests/test_imports.py holds them equal): the service's modules,
+# and SQLAlchemy with them, are imported only by the commands that use them.
+RoleName = Literal["admin", "commissioner", "negotiator"]
+ROLES = get_args(RoleName)
 
 database = typer.Typer(help="The service's database.", no_args_is_help=True)
 keys = typer.Typer(help="API keys.", no_args_is_help=True)
@@ -29,6 +28,11 @@ def serve(
     ] = None,
 ) -> None:
     """Run the HTTP API and its job workers (configured by COMMISSION_* variables)."""
+    import uvicorn
+
+    from api.main import create_app
+    from api.settings import Settings
+
     settings = Settings()
     if workers is not None:
         settings = settings.model_copy(update={"workers": workers})
@@ -38,6 +42,9 @@ def serve(
 @database.command("upgrade")
 def upgrade() -> None:
     """Apply the database migrations (COMMISSION_DATABASE_URL)."""
+    from api.db import upgrade_database
+    from api.settings import Settings
+
     upgrade_database(Settings().database_url)
     typer.echo("the database is up to date", err=True)
 
@@ -45,17 +52,22 @@ def upgrade() -> None:
 @keys.command("create")
 def create_key(
     org: Annotated[str, typer.Option("--org", help="Organisation (created if new).")],
-    role: Annotated[Role, typer.Option("--role", help="admin, commissioner or negotiator.")],
+    role: Annotated[RoleName, typer.Option("--role", help="admin, commissioner or negotiator.")],
     label: Annotated[str | None, typer.Option(help="A note on who holds the key.")] = None,
 ) -> None:
     """Create an API key and print it (it is shown only this once)."""
+    from api import crud
+    from api.db import create_db_engine, create_session_factory, upgrade_database
+    from api.orm import Role
+    from api.settings import Settings
+
     settings = Settings()
     upgrade_database(settings.database_url)
     engine = create_db_engine(settings.database_url)
     try:
         with create_session_factory(engine)() as session:
             organisation = crud.get_or_create_organisation(session, org)
-            key, token = crud.create_key(session, organisation, role, label)
+            key, token = crud.create_key(session, organisation, Role(role), label)
             typer.echo(f"created key {key.prefix} ({role}) for {org}; it is shown only this once:", err=True)
     finally:
         engine.dispose()

@@ -13,12 +13,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api import offline_docs, web
 from api.db import create_db_engine, create_session_factory, upgrade_database
 from api.errors import Conflict, Forbidden, NotFound
 from api.logs import configure_logging
 from api.metrics import create_registry
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
-from api.routes import health, jobs, keys, scenarios
+from api.routes import health, imports, jobs, keys, reports, scenarios
 from api.schemas import MessageResponse, ProblemsResponse
 from api.settings import Settings
 from api.worker import WorkerPool
@@ -64,7 +65,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=API_VERSION,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served from the package by offline_docs.install, not from a CDN
+        redoc_url=None,
     )
+    offline_docs.install(app)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = sessions
@@ -75,9 +79,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _add_error_handlers(app)
 
     app.include_router(health.router)
-    app.include_router(__import__("api.routes.imports", fromlist=["router"]).router, responses=ERROR_RESPONSES)
-    for router in (scenarios.router, jobs.router, keys.router):
+    for router in (scenarios.router, jobs.router, keys.router, imports.router, reports.router):
         app.include_router(router, responses=ERROR_RESPONSES)
+    app.include_router(web.router)
     return app
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from api.orm import JobKind, JobStatus, Role
+from optimiser.units import check_range, parse_fraction, parse_money
 
 Item = TypeVar("Item")
 
@@ -119,7 +121,35 @@ class ShareOut(BaseModel):
     created_at: datetime
 
 
-SWEEP_RANGE_PATTERN = r"^\s*[-+0-9.eE]+\s*:\s*[-+0-9.eE]+\s*:\s*[0-9]+\s*$"
+AMOUNT_HELP = "a number, or text with a k/m suffix such as 4.7m or 250k"
+
+
+def _as_money(value: Any, info: ValidationInfo) -> Any:
+    """Overrides take amounts in the CLI's forms (``optimiser.units``); a plain message if not."""
+    if value is None:
+        return None
+    try:
+        return parse_money(value)
+    except ValueError as error:
+        raise PydanticCustomError("amount", f"{info.field_name} {error}") from None
+
+
+def _as_fraction(value: Any, info: ValidationInfo) -> Any:
+    if value is None:
+        return None
+    try:
+        return parse_fraction(value)
+    except ValueError as error:
+        raise PydanticCustomError("fraction", f"{info.field_name} {error}") from None
+
+
+def _as_range(value: Any, info: ValidationInfo) -> Any:
+    if value is None:
+        return None
+    try:
+        return check_range(value, str(info.field_name))
+    except ValueError as error:
+        raise PydanticCustomError("range", f"{info.field_name}: {error}") from None
 
 
 class Overrides(BaseModel):
@@ -128,19 +158,23 @@ class Overrides(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     objective: Literal["min_cost", "max_value"] | None = None
-    budget_gbp: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-    offer_rate_gbp_per_weighted_patient: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-    standards_fraction: float | None = Field(
-        default=None, ge=0, le=1, description="Multiply every min_coverage by this fraction."
+    budget_gbp: float | str | None = Field(default=None, description=f"Pooled budget, £ a year: {AMOUNT_HELP}.")
+    offer_rate_gbp_per_weighted_patient: float | str | None = Field(
+        default=None, description=f"Offer rate, £ per weighted patient: {AMOUNT_HELP}."
+    )
+    standards_fraction: float | str | None = Field(
+        default=None, description="Multiply every min_coverage by this fraction (0 to 1)."
     )
     time_limit_s: float | None = Field(default=None, gt=0, allow_inf_nan=False, description="Solver limit.")
     sensitivity: bool | None = Field(default=None, description="Solves: add shadow prices to the result.")
     budget: str | None = Field(
-        default=None, pattern=SWEEP_RANGE_PATTERN, description="Sweeps: budgets START:STOP:N (£)."
+        default=None, description="Sweeps: budgets START:STOP:N (£; k/m suffixes allowed, e.g. 15m:25m:5)."
     )
-    standards: str | None = Field(
-        default=None, pattern=SWEEP_RANGE_PATTERN, description="Sweeps: standards fractions START:STOP:N."
-    )
+    standards: str | None = Field(default=None, description="Sweeps: standards fractions START:STOP:N.")
+
+    _money = field_validator("budget_gbp", "offer_rate_gbp_per_weighted_patient", mode="before")(_as_money)
+    _fraction = field_validator("standards_fraction", mode="before")(_as_fraction)
+    _range = field_validator("budget", "standards", mode="before")(_as_range)
 
     def as_dict(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)

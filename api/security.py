@@ -63,6 +63,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.WRITE_SCENARIOS,
             Permission.READ_JOBS,
             Permission.RUN_CHECKS,
+            # The budget frontier answers the negotiator's 'what would it take'.
+            Permission.RUN_SWEEPS,
         }
     ),
 }

@@ -33,10 +33,10 @@ def _value(text: str) -> Any:
 
 
 def prep(scale: str, folder: Path, seed: int, budget_factor: float | None) -> None:
-    from bench.fastbuild import compile_direct
     from bench.run import SCALES
     from models.synthetic import generate_scenario
     from optimiser.objectives import spend_coefficients
+    from optimiser.programme import Programme
     from optimiser.runs import load_scenario
 
     s = SCALES[scale]
@@ -48,7 +48,7 @@ def prep(scale: str, folder: Path, seed: int, budget_factor: float | None) -> No
         if objective == "max_value" and budget_factor:
             overrides["budget_gbp"] = budget_factor * meta["min_cost_spend"]
         scenario = load_scenario(document, overrides)
-        programme = compile_direct(scenario)
+        programme = Programme(scenario)  # the array build, the product default
         programme.highs.writeModel(str(folder / f"{objective}.mps"))
         meta[objective] = {
             "budget_row": int(programme.rows("budget")[0]),

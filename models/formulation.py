@@ -10,11 +10,25 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import pyomo.environ as pyo
 
 from models.scenario import Scenario
+
+if TYPE_CHECKING:
+    import pyomo.environ as pyo
+else:
+
+    class _Pyomo:
+        """``pyomo.environ``, imported on first use: deriving the data (and the array build) needs no Pyomo."""
+
+        def __getattr__(self, name: str) -> Any:
+            import pyomo.environ
+
+            return getattr(pyomo.environ, name)
+
+    pyo = _Pyomo()
 
 MINUTES_PER_HOUR = 60.0
 
@@ -201,10 +215,7 @@ def define_variables(m: pyo.ConcreteModel, d: ProgrammeData) -> None:
     # Whole-step hiring units: the PCN for ARRS roles, the practice otherwise.
     m.STEP_UNIT = pyo.Set(
         initialize=[
-            (unit, r)
-            for r in d.roles
-            if r in d.fte_step
-            for unit in (d.pcns if r in d.arrs_roles else d.practices)
+            (unit, r) for r in d.roles if r in d.fte_step for unit in (d.pcns if r in d.arrs_roles else d.practices)
         ],
         dimen=2,
     )
@@ -270,9 +281,7 @@ def define_pcn_deployment(m: pyo.ConcreteModel, d: ProgrammeData) -> None:
 def define_workforce_supply(m: pyo.ConcreteModel, d: ProgrammeData) -> None:
     """workforce_supply[r] for roles with supply_max: Σ_p h[p,r] ≤ supply_max_fte[r]."""
     index = [r for r in d.roles if r in d.supply_max]
-    m.workforce_supply = pyo.Constraint(
-        index, rule=lambda m, r: sum(m.h[p, r] for p in d.practices) <= d.supply_max[r]
-    )
+    m.workforce_supply = pyo.Constraint(index, rule=lambda m, r: sum(m.h[p, r] for p in d.practices) <= d.supply_max[r])
 
 
 def define_gp_floor(m: pyo.ConcreteModel, d: ProgrammeData, per_10k: float | None) -> None:

@@ -43,6 +43,8 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from models.scenario import ScenarioInvalid, document_hash
+from optimiser.execution import Interrupted, InterruptGuard
+from optimiser.units import check_range, parse_fraction, parse_money
 
 KINDS = ("solve", "check", "sweep")
 OBJECTIVES = ("min_cost", "max_value")
@@ -71,7 +73,6 @@ DASK_IN_FLIGHT = 64
 POLL_S = 0.05
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._=-]*$")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._=-]+")
-_SWEEP_RANGE = re.compile(r"^\s*[-+0-9.eE]+\s*:\s*[-+0-9.eE]+\s*:\s*\d+\s*$")
 
 
 # --- the manifest --------------------------------------------------------------------------
@@ -116,13 +117,15 @@ def _check_override(key: str, value: Any, kind: str) -> tuple[Any, str | None]:
             return value, None
         return value, f"must be one of {', '.join(OBJECTIVES)} (got {value!r})"
     if key in ("budget_gbp", "offer_rate_gbp_per_weighted_patient"):
-        if _is_number(value) and value >= 0:
-            return float(value), None
-        return value, f"must be a number >= 0 (got {value!r})"
+        try:
+            return parse_money(value), None
+        except ValueError:
+            return value, f"must be a number >= 0 such as 4700000, 4.7m or 250k (got {value!r})"
     if key == "standards_fraction":
-        if _is_number(value) and 0 <= value <= 1:
-            return float(value), None
-        return value, f"must be a number between 0 and 1 (got {value!r})"
+        try:
+            return parse_fraction(value), None
+        except ValueError:
+            return value, f"must be a number between 0 and 1 (got {value!r})"
     if key == "time_limit_s":
         if _is_number(value) and value > 0:
             return float(value), None
@@ -136,9 +139,10 @@ def _check_override(key: str, value: Any, kind: str) -> tuple[Any, str | None]:
     if key in ("budget", "standards"):
         if kind != "sweep":
             return value, "applies to kind 'sweep' only"
-        if isinstance(value, str) and _SWEEP_RANGE.match(value):
-            return value.strip(), None
-        return value, f"must be a range 'START:STOP:N' (got {value!r})"
+        try:
+            return check_range(value, key), None
+        except ValueError:
+            return value, f"must be a range 'START:STOP:N' such as 15m:25m:5 (got {value!r})"
     known = "objective, budget_gbp, offer_rate_gbp_per_weighted_patient, standards_fraction, time_limit_s, "
     return value, f"unknown override (known: {known}sensitivity, budget, standards)"
 
@@ -468,6 +472,8 @@ class Reporter(Protocol):
 
     def finish(self, counts: dict[str, int]) -> None: ...
 
+    def interrupted(self, signal_name: str, done: int, total: int) -> None: ...
+
 
 class JsonLinesReporter:
     """One JSON object per line (for schedulers' logs): start, one per run, end."""
@@ -490,6 +496,9 @@ class JsonLinesReporter:
 
     def finish(self, counts: dict[str, int]) -> None:
         self._emit({"event": "end", **counts})
+
+    def interrupted(self, signal_name: str, done: int, total: int) -> None:
+        self._emit({"event": "interrupted", "signal": signal_name, "done": done, "total": total})
 
 
 class RichReporter:
@@ -527,6 +536,14 @@ class RichReporter:
 
     def finish(self, counts: dict[str, int]) -> None:
         self.progress.stop()
+
+    def interrupted(self, signal_name: str, done: int, total: int) -> None:
+        self.progress.stop()
+        self.console.print(
+            f"[bold red]interrupted[/] ({signal_name}) after {done} of {total} runs; "
+            "run the same command again to resume",
+            highlight=False,
+        )
 
 
 # --- the batch ---------------------------------------------------------------------------------
@@ -619,24 +636,52 @@ def run_batch(
     reporter: Reporter | None = None,
     executor_factory: ExecutorFactory | None = None,
     task: Task = execute_run,
+    guard: InterruptGuard | None = None,
 ) -> BatchReport:
     """Run every run of ``manifest`` not already done; write results and the summaries.
 
     ``executor_factory`` (default: ``optimiser.execution.make_executor(workers, dask_address)``)
     and ``task`` (default: :func:`execute_run`) are there for tests and embedding.
+
+    With ``guard`` (the command line's), SIGINT/SIGTERM stop the batch: the pool's workers are
+    terminated, staging folders removed, the reporter's ``interrupted`` event emitted, and
+    ``Interrupted`` re-raised; results are renamed into place inside ``guard.deferred()``, so
+    every run is complete or absent, and the summaries are not written.
     """
+    reporter = reporter or JsonLinesReporter()
+    done: list[dict[str, Any]] = []
+    try:
+        return _run_batch(
+            manifest, Path(out_dir), workers, dask_address, force, reporter, executor_factory, task, guard, done
+        )
+    except Interrupted as interrupted:
+        clean_staging(Path(out_dir))
+        reporter.interrupted(interrupted.signal_name, len(done), len(manifest.runs))
+        raise
+
+
+def _run_batch(
+    manifest: Manifest,
+    out_dir: Path,
+    workers: int | None,
+    dask_address: str | None,
+    force: bool,
+    reporter: Reporter,
+    executor_factory: ExecutorFactory | None,
+    task: Task,
+    guard: InterruptGuard | None,
+    finished: list[dict[str, Any]],
+) -> BatchReport:
     from optimiser.execution import DASK_ADDRESS_VARIABLE, make_executor
 
-    reporter = reporter or JsonLinesReporter()
-    out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     clean_staging(out_dir)
+    critical = guard.deferred if guard is not None else contextlib.nullcontext
     version = code_version()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     documents = _DocumentCache()
     records: dict[str, dict[str, Any]] = {}
     pending: deque[tuple[RunSpec, str]] = deque()  # (spec, input hash)
-    finished: list[dict[str, Any]] = []
 
     def finish(spec: RunSpec, record: dict[str, Any]) -> None:
         records[spec.run_id] = record
@@ -650,8 +695,9 @@ def run_batch(
             **(extra or {}),
             "batch": _batch_meta(spec, record, "failed", error, version),
         }
-        write_run(out_dir, spec.run_id, result, {})
-        finish(spec, _record_from_result(record, result))
+        with critical():
+            write_run(out_dir, spec.run_id, result, {})
+            finish(spec, _record_from_result(record, result))
 
     # Plan: which runs are done already (same inputs), which fail before they start.
     cached: list[tuple[RunSpec, dict[str, Any]]] = []
@@ -689,6 +735,7 @@ def run_batch(
             return executor_factory() if executor_factory else make_executor(workers, dask_address)
 
         executor = factory()
+        interrupted: Interrupted | None = None
         attempts: dict[str, int] = {}
         in_flight: dict[str, tuple[RunSpec, str, Any]] = {}
         try:
@@ -736,7 +783,8 @@ def run_batch(
                     except Exception as error:  # noqa: BLE001 - e.g. Dask's KilledWorker
                         fail(spec, record, f"{type(error).__name__}: {error}")
                         continue
-                    _finish_payload(spec, record, payload, out_dir, version, finish, fail)
+                    with critical():
+                        _finish_payload(spec, record, payload, out_dir, version, finish, fail)
                 if broken:
                     # Every run still in the broken pool fails with it: resubmit them on a new pool.
                     for run_id, (spec, digest, _) in list(in_flight.items()):
@@ -749,10 +797,18 @@ def run_batch(
                             fail(spec, record, f"the worker process died ({attempts[run_id]} attempts)")
                     _shutdown(executor)
                     executor = factory()
+        except Interrupted as signal_received:
+            interrupted = signal_received
+            raise
         finally:
             for _, _, future in in_flight.values():
                 future.cancel()
-            _shutdown(executor)
+            if interrupted is not None:
+                from optimiser.execution import terminate_workers
+
+                terminate_workers(executor)
+            else:
+                _shutdown(executor)
 
     clean_staging(out_dir)  # what dead workers left half-written
     ordered = [records[spec.run_id] for spec in manifest.runs]
@@ -762,8 +818,9 @@ def run_batch(
         "failed": sum(r["state"] == "failed" for r in ordered),
         "cached": sum(bool(r["cached"]) for r in ordered),
     }
-    write_summaries(out_dir, manifest, ordered, counts, version, started_at)
-    reporter.finish(counts)
+    with critical():
+        write_summaries(out_dir, manifest, ordered, counts, version, started_at)
+        reporter.finish(counts)
     return BatchReport(out_dir=out_dir, records=ordered, counts=counts)
 
 
@@ -853,8 +910,14 @@ def run_batch_command(
     dask_address: str | None,
     force: bool,
     console: Any,
+    json_lines: IO[str] | None = None,
 ) -> int:
-    """What ``commission batch`` does; returns the exit code (0 all succeeded, 1 any failed, 2 invalid manifest)."""
+    """What ``commission batch`` does; returns the exit code (0 all succeeded, 1 any failed, 2 invalid manifest,
+    130/143 stopped by SIGINT/SIGTERM).
+
+    Progress: JSON lines on ``json_lines`` if given (``--format json``: the real stdout), else a
+    progress bar on a terminal ``console``, else JSON lines on stderr.
+    """
     try:
         manifest = load_manifest(manifest_path)
     except ManifestInvalid as invalid:
@@ -863,10 +926,28 @@ def run_batch_command(
             console.print(f"  - {problem}", highlight=False, markup=False, soft_wrap=True)
         return 2
     target = out_dir or default_out_dir(manifest)
-    reporter: Reporter = RichReporter(console) if console.is_terminal else JsonLinesReporter()
-    report = run_batch(manifest, target, workers=workers, dask_address=dask_address, force=force, reporter=reporter)
+    reporter: Reporter
+    if json_lines is not None:
+        reporter = JsonLinesReporter(json_lines)
+    elif console.is_terminal:
+        reporter = RichReporter(console)
+    else:
+        reporter = JsonLinesReporter()
+    with InterruptGuard() as guard:
+        try:
+            report = run_batch(
+                manifest,
+                target,
+                workers=workers,
+                dask_address=dask_address,
+                force=force,
+                reporter=reporter,
+                guard=guard,
+            )
+        except Interrupted as interrupted:
+            return interrupted.exit_code
     counts = report.counts
-    if console.is_terminal:
+    if console.is_terminal and json_lines is None:
         console.print(
             f"{counts['succeeded']} succeeded ({counts['cached']} unchanged, skipped), {counts['failed']} failed; "
             f"summary in {target}/summary.csv",

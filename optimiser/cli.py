@@ -2,17 +2,31 @@
 
 Exit codes: 0 the run finished with an answer (optimal, or proved infeasible for
 ``solve``; deliverable for ``check``), 1 anything else (``check``: undeliverable),
-2 invalid input, 3 no solution within the time limit. User errors never print a trace.
+2 invalid input, 3 no solution within the time limit, 130/143 stopped by SIGINT/SIGTERM.
+User errors never print a trace.
+
+Standard output carries only the command's answer. For the whole of a command, file
+descriptor 1 points at stderr, so whatever a library prints at the C level (HiGHS' banner,
+solver logs) lands on stderr; the answer (one JSON document under ``--format json``, JSON
+lines for ``batch --format json``, or the readable report) is written to the real stdout.
 """
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import json
 import math
+import os
+import shutil
+import signal
+import sys
+import threading
+import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import IO, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -20,8 +34,12 @@ from rich.table import Table
 
 from models.scenario import ScenarioInvalid
 from models.validate import validate_document
+from optimiser.execution import INTERRUPT_SIGNALS
 from optimiser.io import read_document, write_results, write_template
+from optimiser.nhs.cli import import_app
+from optimiser.report.cli import report as report_command
 from optimiser.runs import JobOutcome, run_job
+from optimiser.units import parse_fraction, parse_money
 
 app = typer.Typer(
     name="commission",
@@ -32,12 +50,18 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
+app.add_typer(import_app)
 
 EXIT_OK, EXIT_OTHER, EXIT_INVALID, EXIT_NO_SOLUTION = 0, 1, 2, 3
 MAX_PROBLEMS_SHOWN = 200
+# Off a terminal nothing reflows the text, so lines and tables are never wrapped mid-value.
+UNWRAPPED_WIDTH = 1000
 
 ScenarioPath = Annotated[Path, typer.Argument(help="Scenario: .json, .xlsx, .zip of CSVs, or a directory of CSVs.")]
 FormatOption = Annotated[str, typer.Option("--format", "-f", help="table (readable) or json.")]
+EngineOption = Annotated[
+    str, typer.Option("--engine", help="How the programme is built: arrays (numpy, default) or pyomo (same answer).")
+]
 
 
 def fail(code: int, message: str) -> NoReturn:
@@ -47,7 +71,7 @@ def fail(code: int, message: str) -> NoReturn:
 
 def report_invalid(error: ScenarioInvalid, as_json: bool) -> NoReturn:
     if as_json:
-        out.print_json(json.dumps({"status": "invalid", "problems": [p.as_dict() for p in error.problems]}))
+        emit_json({"status": "invalid", "problems": [p.as_dict() for p in error.problems]})
     else:
         err.print(f"[bold red]Invalid scenario[/]: {len(error.problems)} problem(s)", highlight=False)
         for problem in error.problems[:MAX_PROBLEMS_SHOWN]:
@@ -78,6 +102,214 @@ def check_format(fmt: str, allowed: tuple[str, ...]) -> bool:
     return fmt == "json"
 
 
+# --- standard output: the answer only ---------------------------------------------------------
+
+
+def _flush_c_stdio() -> None:
+    """Flush C-level stdio buffers (a banner printed by a C library may still sit in one)."""
+    with suppress(OSError, AttributeError, TypeError):  # no C library to reach: nothing buffered there
+        ctypes.CDLL(None).fflush(None)
+
+
+@contextmanager
+def answer_to_stdout() -> Iterator[None]:
+    """For the duration of a command, point fd 1 at stderr and write ``out`` to the real stdout.
+
+    A C library (HiGHS prints a banner when a ``Highs`` object is made) or a worker process
+    writing to fd 1 then reaches stderr, never the answer a script parses. Under an in-process
+    runner (no real fd behind ``sys.stdout``) nothing at the C level can reach its capture,
+    and only the width settings apply.
+    """
+    try:
+        stdout_fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        _unwrap_off_terminal()
+        yield
+        return
+    try:
+        stderr_fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        stderr_fd = 2
+    sys.stdout.flush()
+    _flush_c_stdio()
+    saved = os.dup(stdout_fd)
+    answer = open(saved, "w", encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115 - closed below
+    previous = out._file
+    os.dup2(stderr_fd, stdout_fd)
+    out.file = answer
+    _unwrap_off_terminal()
+    try:
+        yield
+    finally:
+        answer.flush()
+        sys.stdout.flush()
+        _flush_c_stdio()
+        os.dup2(saved, stdout_fd)
+        out._file = previous
+        answer.close()
+        os.close(saved)
+
+
+def _unwrap_off_terminal() -> None:
+    for console in (out, err):
+        if not console.is_terminal:
+            console.width = UNWRAPPED_WIDTH
+            console.soft_wrap = True
+
+
+def answers_on_stdout(command: Callable[..., None]) -> Callable[..., None]:
+    """Decorate a command so that only its answer reaches stdout (``answer_to_stdout``)."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> None:
+        with answer_to_stdout():
+            command(*args, **kwargs)
+
+    return run
+
+
+def answer_stream() -> IO[str]:
+    """Where the command's answer goes: the real stdout (see ``answer_to_stdout``)."""
+    return out.file
+
+
+def _plain_json(value: Any) -> Any:
+    """JSON-safe copy: NaN and infinities become null (strict JSON has neither), numpy scalars numbers."""
+    if isinstance(value, dict):
+        return {str(key): _plain_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain_json(item) for item in value]
+    if hasattr(value, "item") and not isinstance(value, str | bytes):  # numpy scalars
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def emit_json(payload: Any) -> None:
+    """The command's one JSON document, on the real stdout."""
+    stream = answer_stream()
+    stream.write(json.dumps(_plain_json(payload), indent=2, allow_nan=False) + "\n")
+    stream.flush()
+
+
+# --- interrupts --------------------------------------------------------------------------------
+
+
+class StopOnSignal:
+    """SIGINT/SIGTERM end the command at once, even while the solver runs in C: a helper thread
+    woken by ``signal.set_wakeup_fd`` removes this command's staging folders, says so on stderr
+    and exits 130/143. Renames into place happen under ``commit()``, which the exit waits for,
+    so an output is complete or absent, never half-written.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.cleanups: list[Callable[[], None]] = []
+        self._previous: dict[int, Any] = {}
+        self._wakeup: tuple[int, int] | None = None
+        self._old_wakeup = -1
+
+    def __enter__(self) -> StopOnSignal:
+        if threading.current_thread() is not threading.main_thread():
+            return self
+        read_fd, write_fd = os.pipe()
+        os.set_blocking(write_fd, False)
+        self._wakeup = (read_fd, write_fd)
+        for signum in INTERRUPT_SIGNALS:
+            self._previous[signum] = signal.signal(signum, lambda *_: None)
+        self._old_wakeup = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
+        threading.Thread(target=self._watch, args=(read_fd,), name="stop-on-signal", daemon=True).start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._wakeup is None:
+            return
+        signal.set_wakeup_fd(self._old_wakeup)
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        read_fd, write_fd = self._wakeup
+        self._wakeup = None
+        os.close(write_fd)  # ends the watcher (end of file)
+        os.close(read_fd)
+
+    def _watch(self, read_fd: int) -> None:
+        wanted = {int(s) for s in INTERRUPT_SIGNALS}
+        while True:
+            try:
+                data = os.read(read_fd, 1)
+            except OSError:
+                return
+            if not data:
+                return
+            if data[0] in wanted:
+                break
+        signum = data[0]
+        self.lock.acquire()  # let a rename into place finish; never released: the process ends here
+        for cleanup in self.cleanups:
+            with suppress(Exception):  # nothing may stop the exit
+                cleanup()
+        name = signal.Signals(signum).name
+        try:
+            sys.stderr.write(f"interrupted ({name}): stopped; no partial output was written\n")
+            sys.stderr.flush()
+        finally:
+            os._exit(128 + signum)
+
+    @contextmanager
+    def commit(self) -> Iterator[None]:
+        with self.lock:
+            yield
+
+    @contextmanager
+    def staged(self, target: Path) -> Iterator[Path]:
+        """A hidden staging folder beside ``target``; its files are moved into ``target`` at the end."""
+        stage = target.parent / f".{target.name}.partial-{uuid.uuid4().hex[:8]}"
+        self.cleanups.append(lambda: shutil.rmtree(stage, ignore_errors=True))
+        stage.mkdir(parents=True, exist_ok=True)
+        try:
+            yield stage
+            with self.commit():
+                target.mkdir(parents=True, exist_ok=True)
+                for item in sorted(stage.iterdir()):
+                    os.replace(item, target / item.name)
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+
+
+def what_if_overrides(budget: str | None, offer_rate: str | None, standards_fraction: str | None) -> dict[str, Any]:
+    """``--budget``, ``--offer-rate`` and ``--standards-fraction`` as the API's overrides (exit 2 if bad)."""
+    overrides: dict[str, Any] = {}
+    for option, key, value, parse in (
+        ("--budget", "budget_gbp", budget, parse_money),
+        ("--offer-rate", "offer_rate_gbp_per_weighted_patient", offer_rate, parse_money),
+        ("--standards-fraction", "standards_fraction", standards_fraction, parse_fraction),
+    ):
+        if value is None:
+            continue
+        try:
+            overrides[key] = parse(value)
+        except ValueError as error:
+            fail(EXIT_INVALID, f"{option}: {error}")
+    return overrides
+
+
+BudgetOption = Annotated[
+    str | None,
+    typer.Option("--budget", help="What if the pooled budget were this, £ a year (e.g. 4.7m, 250k)."),
+]
+OfferRateOption = Annotated[
+    str | None,
+    typer.Option("--offer-rate", help="What if the offer were this, £ per weighted patient (per-practice mode)."),
+]
+StandardsFractionOption = Annotated[
+    str | None,
+    typer.Option("--standards-fraction", help="What if every minimum standard were this fraction of itself (0-1)."),
+]
+
+
 @contextmanager
 def progress_display(label: str) -> Iterator[Callable[[float], None] | None]:
     """A live 'Solving… 12s' line on a terminal; nothing when stderr is not a terminal."""
@@ -89,6 +321,7 @@ def progress_display(label: str) -> Iterator[Callable[[float], None] | None]:
 
 
 @app.command()
+@answers_on_stdout
 def validate(path: ScenarioPath, fmt: FormatOption = "table") -> None:
     """Check a scenario against the data contract; list every problem (exit 2 if any)."""
     as_json = check_format(fmt, ("table", "json"))
@@ -105,7 +338,7 @@ def validate(path: ScenarioPath, fmt: FormatOption = "table") -> None:
             "scenario_hash": scenario.scenario_hash,
         }
         if as_json:
-            out.print_json(json.dumps(summary))
+            emit_json(summary)
         else:
             out.print(
                 f"[green]Valid[/]: {summary['practices']} practices, {summary['pcns']} PCNs, "
@@ -115,6 +348,7 @@ def validate(path: ScenarioPath, fmt: FormatOption = "table") -> None:
 
 
 @app.command()
+@answers_on_stdout
 def template(target: Annotated[Path, typer.Argument(help="Workbook to write, e.g. scenario.xlsx")]) -> None:
     """Write an empty Excel workbook with every sheet, its headers and a notes sheet."""
     with user_errors(False):
@@ -125,29 +359,45 @@ def template(target: Annotated[Path, typer.Argument(help="Workbook to write, e.g
 
 
 @app.command()
+@answers_on_stdout
 def solve(
     path: ScenarioPath,
     objective: Annotated[str | None, typer.Option(help="min_cost or max_value (default: the scenario's)")] = None,
+    budget: BudgetOption = None,
+    offer_rate: OfferRateOption = None,
+    standards_fraction: StandardsFractionOption = None,
     fmt: FormatOption = "table",
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Write CSVs, summary.json and results.xlsx here.")
     ] = None,
     sensitivity: Annotated[bool, typer.Option("--sensitivity", help="Add shadow prices and binding rules.")] = False,
     time_limit: Annotated[float | None, typer.Option("--time-limit", help="Solver time limit, seconds.")] = None,
+    engine: EngineOption = "arrays",
 ) -> None:
-    """Solve the allocation programme and report the allocation."""
+    """Solve the allocation programme and report the allocation.
+
+    --budget, --offer-rate and --standards-fraction answer "what if" without editing the scenario.
+    """
     as_json = check_format(fmt, ("table", "json"))
     if objective is not None and objective not in ("min_cost", "max_value"):
         fail(EXIT_INVALID, f"--objective must be min_cost or max_value (got {objective!r})")
-    with user_errors(as_json):
+    what_if = what_if_overrides(budget, offer_rate, standards_fraction)
+    with user_errors(as_json), StopOnSignal() as stop:
         document = read_document(path)
-        overrides: dict[str, Any] = {"objective": objective, "time_limit_s": time_limit, "sensitivity": sensitivity}
+        overrides: dict[str, Any] = {
+            "objective": objective,
+            "time_limit_s": time_limit,
+            "sensitivity": sensitivity,
+            "engine": engine,
+        }
+        overrides = {k: v for k, v in overrides.items() if v} | what_if
         with progress_display("Solving…") as progress:
-            job = run_job("solve", document, {k: v for k, v in overrides.items() if v}, progress=progress)
+            job = run_job("solve", document, overrides, progress=progress)
         if out_dir is not None:
-            write_results(job.tables, job.result, out_dir)
+            with stop.staged(out_dir) as stage:
+                write_results(job.tables, job.result, stage)
         if as_json:
-            out.print_json(json.dumps(job.result, default=str))
+            emit_json(job.result)
         else:
             print_solve(job, out_dir)
     raise typer.Exit(solve_exit_code(job.result))
@@ -179,22 +429,16 @@ def print_solve(job: JobOutcome, out_dir: Path | None) -> None:
         f"{result['solver']['name']} {result['solver']['version']}",
         highlight=False,
     )
+    out.print(deliverable_sentence(result), highlight=False)
     if status == "infeasible":
-        out.print("The specification is [red]not deliverable[/] with this budget and workforce.")
         out.print("Run [bold]commission check[/] on it to see why and what it would take.")
     kpis = result["kpis"]
     if not kpis:
         return
     objective_label = "least spend" if result["objective"] == "min_cost" else "best value"
-    out.print(f"[bold]Objective[/] ({objective_label}): {result['objective_value']:,.2f}")
-    budget = kpis.get("budget_gbp")
-    used = kpis.get("budget_used_share")
-    out.print(
-        f"[bold]Spend[/]: {money(kpis['total_spend_gbp'])} of {money(budget)}"
-        + (f" ({used:.1%} of the budget)" if used is not None else "")
-        + f"; ARRS reimbursement claimed {money(kpis['arrs_claimed_gbp'])}",
-        highlight=False,
-    )
+    out.print(f"[bold]Objective[/] ({objective_label}): {result['objective_value']:,.2f}", highlight=False)
+    for line in money_lines(kpis, job.tables.get("hires")):
+        out.print(line, highlight=False, markup=False)
 
     coverage = Table(title="Coverage by service", title_justify="left")
     for column in ("service", "eligible", "covered", "coverage", "standard"):
@@ -227,6 +471,48 @@ def print_solve(job: JobOutcome, out_dir: Path | None) -> None:
         out.print(f"Tables written to {out_dir}/ (CSV per table, summary.json, results.xlsx)")
 
 
+def deliverable_sentence(result: dict[str, Any]) -> str:
+    """Whether the spec is deliverable, in words, from the solve's status."""
+    status = result["status"]
+    if status == "optimal":
+        return (
+            "[bold]Deliverable[/]: [green]yes[/]: this allocation meets every minimum standard within the "
+            "budget, the workforce that exists or can be hired, and the safe-working caps."
+        )
+    if status == "infeasible":
+        return (
+            "[bold]Deliverable[/]: [red]no[/]: no allocation meets every minimum standard within the budget, "
+            "the workforce that exists or can be hired, and the safe-working caps."
+        )
+    if status == "time_limit" and result.get("has_solution"):
+        return (
+            "[bold]Deliverable[/]: [green]yes[/]: the allocation below meets every requirement, but the time "
+            "limit stopped the search for the best one."
+        )
+    return "[bold]Deliverable[/]: [yellow]not known[/]: the solver found no allocation in the time it had."
+
+
+def money_lines(kpis: dict[str, Any], hires: Any) -> list[str]:
+    """Gross cost of new staff, ARRS reimbursement and net spend, one per line (net = gross - ARRS)."""
+    net = kpis["total_spend_gbp"]
+    arrs = kpis["arrs_claimed_gbp"]
+    gross = float(hires["cost_gbp"].sum()) if hires is not None and "cost_gbp" in hires else net + arrs
+    budget = kpis.get("budget_gbp")
+    used = kpis.get("budget_used_share")
+    rows = [
+        ("Gross cost of new staff", money(gross), "a year"),
+        ("ARRS reimbursement", "-" + money(arrs) if arrs > 0 else money(0.0), "a year, claimed by the PCNs"),
+        ("Net spend", money(net), "a year"),
+    ]
+    label_width = max(len(label) for label, _, _ in rows) + 1
+    value_width = max(len(value) for _, value, _ in rows)
+    lines = [f"{label + ':':<{label_width}} {value:>{value_width}} {note}" for label, value, note in rows]
+    if budget is not None:
+        share = f" ({used:.1%} of it)" if used is not None else ""
+        lines[-1] += f"; budget {money(budget)}{share}"
+    return lines
+
+
 def print_sensitivity(sensitivity: dict[str, Any]) -> None:
     label = " (approximate: LP with integers fixed)" if sensitivity.get("approximate") else ""
     out.print(f"[bold]Sensitivity[/]{label}")
@@ -235,33 +521,41 @@ def print_sensitivity(sensitivity: dict[str, Any]) -> None:
 
 
 @app.command()
+@answers_on_stdout
 def check(
     path: ScenarioPath,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text (a short report) or json.")] = "text",
+    budget: BudgetOption = None,
+    offer_rate: OfferRateOption = None,
+    standards_fraction: StandardsFractionOption = None,
     time_limit: Annotated[float | None, typer.Option("--time-limit", help="Time limit per solve, seconds.")] = None,
+    engine: EngineOption = "arrays",
 ) -> None:
     """Is the spec deliverable? If not: what conflicts, and what each lever alone would take.
 
     Exit 0 deliverable, 1 not deliverable, 2 invalid input, 3 no answer within the time limit.
     """
     as_json = check_format(fmt, ("text", "json"))
-    with user_errors(as_json):
+    what_if = what_if_overrides(budget, offer_rate, standards_fraction)
+    with user_errors(as_json), StopOnSignal():
         document = read_document(path)
-        overrides: dict[str, Any] = {"time_limit_s": time_limit} if time_limit else {}
+        overrides: dict[str, Any] = ({"time_limit_s": time_limit} if time_limit else {}) | what_if
+        overrides["engine"] = engine
         with progress_display("Checking…") as progress:
             job = run_job("check", document, overrides, progress=progress)
         if as_json:
-            out.print_json(json.dumps(job.result, default=str))
+            emit_json(job.result)
         else:
             from optimiser.deliverability.wording import report_lines
 
             for line in report_lines(job.result):
-                out.print(line, highlight=False, markup=False, soft_wrap=False)
+                out.print(line, highlight=False, markup=False)
     deliverable = job.result.get("deliverable")
     raise typer.Exit(EXIT_OK if deliverable else EXIT_OTHER if deliverable is False else EXIT_NO_SOLUTION)
 
 
 @app.command()
+@answers_on_stdout
 def sweep(
     path: ScenarioPath,
     budget: Annotated[
@@ -275,7 +569,7 @@ def sweep(
 ) -> None:
     """Re-solve across budgets or standards (one compiled model, hot starts); write CSV + PNG chart."""
     as_json = check_format(fmt, ("table", "json"))
-    with user_errors(as_json):
+    with user_errors(as_json), StopOnSignal() as stop:
         if (budget is None) == (standards is None):
             fail(EXIT_INVALID, "give exactly one of --budget START:STOP:N or --standards START:STOP:N")
         document = read_document(path)
@@ -284,9 +578,10 @@ def sweep(
             job = run_job("sweep", document, overrides, progress=progress)
         from optimiser.sweep import write_outputs
 
-        paths = write_outputs(job, out_dir)
+        with stop.staged(out_dir) as stage:
+            paths = {key: out_dir / path.name for key, path in write_outputs(job, stage).items()}
         if as_json:
-            out.print_json(json.dumps({**job.result, "files": {k: str(v) for k, v in paths.items()}}, default=str))
+            emit_json({**job.result, "files": {k: str(v) for k, v in paths.items()}})
         else:
             print_sweep(job, paths)
     raise typer.Exit(EXIT_OK if job.result["status"] == "optimal" else EXIT_NO_SOLUTION)
@@ -327,6 +622,7 @@ def _missing(value: Any) -> bool:
 
 
 @app.command()
+@answers_on_stdout
 def batch(
     manifest: Annotated[Path, typer.Argument(help="Batch manifest, .toml or .json (see docs/batch.md).")],
     out_dir: Annotated[
@@ -338,16 +634,40 @@ def batch(
         str | None, typer.Option("--dask", help="Dask scheduler address (default: $COMMISSION_DASK_ADDRESS).")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Re-run runs whose inputs are unchanged.")] = False,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="json: JSON lines on stdout (start, one per run, end or interrupted); text: a progress bar "
+            "on stderr. Default: text on a terminal, else json.",
+        ),
+    ] = None,
 ) -> None:
-    """Run every scenario of a manifest; skip unchanged runs. Exit 0 all succeeded, 1 any failed, 2 bad manifest."""
+    """Run every scenario of a manifest; skip unchanged runs.
+
+    Exit 0 all succeeded, 1 any failed, 2 bad manifest, 130/143 stopped by SIGINT/SIGTERM (rerun to resume).
+    """
     from optimiser.batch import run_batch_command
 
+    if fmt is not None:
+        check_format(fmt, ("text", "json"))
+    as_json_lines = fmt == "json" or (fmt is None and not out.is_terminal)
     with user_errors(False):
-        code = run_batch_command(manifest, out_dir, workers, dask, force, err)
+        code = run_batch_command(
+            manifest, out_dir, workers, dask, force, err, json_lines=answer_stream() if as_json_lines else None
+        )
+    if code >= 128:
+        # Workers are stopped and staging folders gone; do not wait on pool threads at exit.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        answer_stream().flush()
+        _flush_c_stdio()
+        os._exit(code)
     raise typer.Exit(code)
 
 
-app.add_typer(__import__("optimiser.nhs.cli", fromlist=["import_app"]).import_app)
+app.command("report")(report_command)
 
 
 def main() -> None:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager, suppress
 from multiprocessing import forkserver
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import ForkServerContext, SpawnContext
@@ -214,4 +216,118 @@ def make_executor(workers: int | None = None, dask_address: str | None = None) -
     address = dask_address or os.environ.get(DASK_ADDRESS_VARIABLE)
     if address:
         return DaskExecutor(address)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=process_context())
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=process_context(),
+        initializer=_watch_batch_process,
+        initargs=(os.getpid(),),
+    )
+
+
+# --- interrupts ------------------------------------------------------------------------------
+
+INTERRUPT_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_WORKER_POLL_S = 1.0
+_TERMINATE_WAIT_S = 3.0
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived; ``exit_code`` is the shell's 128 + signal number (130, 143)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+    @property
+    def signal_name(self) -> str:
+        return signal.Signals(self.signum).name
+
+
+class InterruptGuard:
+    """Turns SIGINT/SIGTERM into ``Interrupted`` in the main thread, except inside ``deferred()``.
+
+    Inside ``deferred()`` (a short critical section, e.g. renaming a finished run into place)
+    a signal is remembered and raised when the section ends, so nothing is left half-renamed.
+    """
+
+    def __init__(self) -> None:
+        self._depth = 0
+        self._pending: int | None = None
+        self._previous: dict[int, Any] = {}
+
+    def _handle(self, signum: int, _frame: Any) -> None:
+        if self._depth:
+            self._pending = self._pending or signum
+            return
+        raise Interrupted(signum)
+
+    def __enter__(self) -> InterruptGuard:
+        if threading.current_thread() is threading.main_thread():
+            for signum in INTERRUPT_SIGNALS:
+                self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        self._previous.clear()
+
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            if not self._depth and self._pending is not None:
+                signum, self._pending = self._pending, None
+                raise Interrupted(signum)
+
+
+def _watch_batch_process(batch_pid: int) -> None:
+    """Pool worker initializer: ignore Ctrl-C (the batch process ends its workers itself) and
+    exit if the batch process is gone, so no worker outlives it (even after a SIGKILL)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent and _alive(batch_pid):
+            time.sleep(_WORKER_POLL_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="batch-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def terminate_workers(executor: Any, wait_s: float = _TERMINATE_WAIT_S) -> None:
+    """Stop a local pool's worker processes now (SIGTERM, then SIGKILL after ``wait_s``) and shut
+    the pool down without waiting for its runs; a Dask executor cancels its runs and closes."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    for process in processes:
+        with suppress(Exception):
+            process.terminate()
+    deadline = time.monotonic() + wait_s
+    for process in processes:
+        with suppress(Exception):
+            process.join(max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                process.kill()
+                process.join(1.0)
+    with suppress(Exception):
+        if isinstance(executor, ProcessPoolExecutor):
+            executor.shutdown(wait=False, cancel_futures=True)
+        else:
+            executor.shutdown()

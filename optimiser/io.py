@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import tempfile
 import zipfile
 from pathlib import Path
@@ -244,20 +245,70 @@ def write_document_as_workbook(document: dict[str, Any], path: Path) -> None:
     workbook.save(path)
 
 
+# Decimal places for result columns, by what the column measures (first match on the name wins).
+RESULT_PRECISION: tuple[tuple[tuple[str, ...], int], ...] = (
+    (("share", "coverage"), 4),  # fractions: coverage, shares of time, budget or headroom used
+    (("fte",), 3),  # staff: FTE, FTE per 10k patients, contacts per FTE-day
+    (("gbp",), 2),  # money: £ and pence
+    (("patients", "contacts", "hours", "list_size"), 2),
+)
+# Other numbers keep 15 significant digits: enough for any value, short of floating-point noise.
+CSV_FLOAT_FORMAT = "%.15g"
+
+
+def result_precision(column: str) -> int | None:
+    """Decimal places a result column is written with, or None to keep 15 significant digits."""
+    name = column.lower()
+    for words, places in RESULT_PRECISION:
+        if any(word in name for word in words):
+            return places
+    return None
+
+
+def rounded_for_output(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with each float column rounded to its unit's precision and no negative zeros."""
+    rounded = frame.copy()
+    for column in rounded.columns:
+        if not pd.api.types.is_float_dtype(rounded[column].dtype):
+            continue
+        places = result_precision(str(column))
+        values = rounded[column].to_numpy(dtype=float)
+        if places is not None:
+            values = values.round(places)
+        rounded[column] = values + 0.0  # -0.0 + 0.0 == +0.0
+    return rounded
+
+
+def _strict_json_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _strict_json_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_strict_json_value(item) for item in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def write_results(tables: dict[str, pd.DataFrame], summary: dict[str, Any], directory: Path) -> list[Path]:
-    """CSV per table, ``summary.json`` and one ``results.xlsx`` with a sheet per table."""
+    """CSV per table, ``summary.json`` and one ``results.xlsx`` with a sheet per table.
+
+    Numbers are rounded to their unit's precision (``RESULT_PRECISION``: FTE 3 dp, £ 2 dp,
+    coverage and shares 4 dp, patients/contacts/hours 2 dp), never written as ``-0``, and
+    ``summary.json`` is strict JSON (no NaN).
+    """
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, frame in tables.items():
+    rounded = {name: rounded_for_output(frame) for name, frame in tables.items()}
+    for name, frame in rounded.items():
         target = directory / f"{name}.csv"
-        frame.to_csv(target, index=False)
+        frame.to_csv(target, index=False, float_format=CSV_FLOAT_FORMAT)
         written.append(target)
     summary_path = directory / "summary.json"
-    summary_path.write_text(json.dumps(summary, indent=2, default=str) + "\n")
+    summary_path.write_text(json.dumps(_strict_json_value(summary), indent=2, default=str) + "\n")
     written.append(summary_path)
     workbook_path = directory / "results.xlsx"
     with pd.ExcelWriter(workbook_path, engine="openpyxl") as writer:
-        for name, frame in tables.items():
+        for name, frame in rounded.items():
             frame.to_excel(writer, sheet_name=name[:31], index=False)
     written.append(workbook_path)
     return written

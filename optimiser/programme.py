@@ -1,7 +1,7 @@
 """The one owner of the solver: a scenario's programme loaded into a live HiGHS instance.
 
-A ``StandardForm`` (built by ``models.arrays`` or compiled from the Pyomo model of record)
-is handed to ``highspy`` in one ``passModel`` and the ``Highs`` object is kept, so that
+A ``StandardForm`` (built by ``models.arrays``, the default, or compiled from the Pyomo
+model of record) is handed to ``highspy`` in one ``passModel`` and the ``Highs`` object is kept, so that
 re-solves after a change start hot from the previous basis. Every change (row or column
 bounds, costs and sense, integrality, added rows and elastic columns, coefficients) is
 made inside ``with programme.changes():``, which records how to undo it and undoes
@@ -23,12 +23,15 @@ import highspy
 import numpy as np
 import pandas as pd
 
+from models.arrays import build_arrays
 from models.formulation import ProgrammeData, derive
 from models.scenario import Scenario
 from models.standard_form import INF, StandardForm, build_pyomo
 
 Status = Literal["optimal", "infeasible", "time_limit", "error"]
 Progress = Callable[[float], None]
+# How a programme is built: straight to arrays (the default) or through the Pyomo model of record.
+ENGINES = ("arrays", "pyomo")
 
 # Outcomes that mean "not decided yet"; each fallback (option, value) is tried in turn.
 _UNDECIDED = (
@@ -90,7 +93,9 @@ class Programme:
 
     Row ``i`` is rule ``row_rule[i]`` at index ``row_key[i]``; column ``j`` is variable
     ``col_var[j]`` at index ``col_key[j]`` (the names of ``models.formulation``). ``form``
-    lets a caller supply the arrays; by default the Pyomo model of record is built and compiled.
+    lets a caller supply the arrays; otherwise ``engine`` builds them: ``"arrays"`` (numpy,
+    ``models.arrays``) or ``"pyomo"`` (the Pyomo model of record, compiled). Both give the
+    identical programme.
     """
 
     def __init__(
@@ -99,10 +104,21 @@ class Programme:
         data: ProgrammeData | None = None,
         form: StandardForm | None = None,
         progress: Progress | None = None,
+        engine: str = "arrays",
     ):
+        if engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(ENGINES)} (got {engine!r})")
         self.scenario = scenario
+        self.engine = engine
         if form is None:
-            form, data = build_pyomo(scenario, data)
+            if engine == "pyomo":
+                form, data = build_pyomo(scenario, data)
+            else:
+                started = time.perf_counter()
+                data = data if data is not None else derive(scenario)
+                derived = time.perf_counter() - started
+                form = build_arrays(scenario, data)
+                form.timings["build"] += derived
         self.data = data if data is not None else derive(scenario)
         self.timings: dict[str, float] = dict(form.timings)
         # Solves made so far, and what every solve reports progress to (seconds since creation).

@@ -91,6 +91,7 @@ def solve_result(scenario: Scenario, programme: Programme, outcome: SolveOutcome
         "solver": solver_name(),
         "scenario_hash": scenario.scenario_hash,
         "size": {"rows": programme.num_rows, "columns": programme.num_cols},
+        "engine": programme.engine,
     }
     return JobOutcome(result=result, tables=tables)
 

@@ -13,14 +13,14 @@ from typing import Any
 from models.scenario import Problem, Scenario, ScenarioInvalid
 from models.validate import validate_document
 from optimiser.objectives import least_spend_at_best_value, solve_for_value
-from optimiser.programme import Programme, Progress, SolveOutcome
+from optimiser.programme import ENGINES, Programme, Progress, SolveOutcome
 from optimiser.results import JobOutcome, solve_result
 
 __all__ = ["KINDS", "JobOutcome", "load_scenario", "run_job", "scale_standards", "solve_scenario"]
 
 KINDS = ("solve", "check", "sweep")
 SETTING_OVERRIDES = ("objective", "budget_gbp", "offer_rate_gbp_per_weighted_patient", "time_limit_s")
-OTHER_OVERRIDES = ("standards_fraction", "sensitivity", "budget", "standards")
+OTHER_OVERRIDES = ("standards_fraction", "sensitivity", "budget", "standards", "engine")
 
 
 def load_scenario(document: dict[str, Any], overrides: dict[str, Any] | None = None) -> Scenario:
@@ -34,6 +34,9 @@ def load_scenario(document: dict[str, Any], overrides: dict[str, Any] | None = N
     fraction = overrides.get("standards_fraction")
     if fraction is not None and (not isinstance(fraction, int | float) or not 0 <= fraction <= 1):
         problems.append(Problem("overrides", None, "standards_fraction", f"must be between 0 and 1 (got {fraction!r})"))
+    engine = overrides.get("engine")
+    if engine is not None and engine not in ENGINES:
+        problems.append(Problem("overrides", None, "engine", f"must be one of {', '.join(ENGINES)} (got {engine!r})"))
     if problems:
         raise ScenarioInvalid(problems)
     if not isinstance(document, dict):
@@ -44,6 +47,8 @@ def load_scenario(document: dict[str, Any], overrides: dict[str, Any] | None = N
             settings[key] = overrides[key]
     if overrides.get("budget_gbp") is not None and "offer_rate_gbp_per_weighted_patient" not in overrides:
         settings["budget_mode"] = "pooled"
+    elif overrides.get("offer_rate_gbp_per_weighted_patient") is not None and overrides.get("budget_gbp") is None:
+        settings["budget_mode"] = "per_practice"
     scenario = validate_document({**document, "settings": settings})
     if fraction is not None:
         scenario = scale_standards(scenario, float(fraction))
@@ -71,9 +76,11 @@ def scale_standards(scenario: Scenario, fraction: float) -> Scenario:
     )
 
 
-def solve_scenario(scenario: Scenario, progress: Progress | None = None) -> tuple[Programme, SolveOutcome]:
+def solve_scenario(
+    scenario: Scenario, progress: Progress | None = None, engine: str = "arrays"
+) -> tuple[Programme, SolveOutcome]:
     """Build and solve; for ``max_value`` break ties by least spend without changing the value."""
-    programme = Programme(scenario)
+    programme = Programme(scenario, engine=engine)
     if scenario.settings.objective == "max_value":
         outcome = solve_for_value(programme, progress)
         if outcome.status == "optimal":
@@ -92,8 +99,9 @@ def run_job(
     started = time.perf_counter()
     overrides = dict(overrides or {})
     scenario = load_scenario(document, overrides)
+    engine = overrides.get("engine") or "arrays"
     if kind == "solve":
-        programme, outcome = solve_scenario(scenario, progress)
+        programme, outcome = solve_scenario(scenario, progress, engine)
         job = solve_result(scenario, programme, outcome, started)
         if overrides.get("sensitivity"):
             from optimiser.deliverability import sensitivity
@@ -103,7 +111,7 @@ def run_job(
     if kind == "check":
         from optimiser.deliverability import check
 
-        return check(scenario, progress=progress)
+        return check(scenario, progress=progress, engine=engine)
     from optimiser.sweep import sweep
 
-    return sweep(scenario, budget=overrides.get("budget"), standards=overrides.get("standards"))
+    return sweep(scenario, budget=overrides.get("budget"), standards=overrides.get("standards"), engine=engine)

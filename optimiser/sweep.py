@@ -14,10 +14,9 @@ patient (each practice's budget is rate × its weighted list), and the mark is t
 from __future__ import annotations
 
 import json
-import re
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -25,7 +24,6 @@ import pandas as pd
 from models.scenario import Problem, Scenario, ScenarioInvalid
 from models.standard_form import INF
 from optimiser.deliverability import wording
-from optimiser.deliverability.wording import money, percent
 from optimiser.objectives import (
     highest_uniform_fraction,
     least_offer_rate,
@@ -37,38 +35,7 @@ from optimiser.objectives import (
 )
 from optimiser.programme import Programme, SolveOutcome, solver_name
 from optimiser.results import JobOutcome, clean_json
-
-MAX_POINTS = 1000
-_SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6}
-
-
-def parse_range(text: str, name: str) -> np.ndarray:
-    """``START:STOP:N`` → N evenly spaced values from START to STOP inclusive (k/m suffixes allowed)."""
-
-    def bad(message: str) -> ScenarioInvalid:
-        return ScenarioInvalid([Problem("overrides", None, name, f"{message} (got {text!r}; expected START:STOP:N)")])
-
-    parts = str(text).strip().split(":")
-    if len(parts) != 3:
-        raise bad("must have three parts")
-    values = []
-    for part in parts[:2]:
-        match = re.fullmatch(r"\s*([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([kKmM]?)\s*", part.replace(",", ""))
-        if not match:
-            raise bad(f"{part!r} is not a number")
-        values.append(float(match.group(1)) * _SUFFIX[match.group(2).lower()])
-    try:
-        count = int(parts[2])
-    except ValueError:
-        raise bad(f"{parts[2]!r} is not a whole number of points") from None
-    if not 1 <= count <= MAX_POINTS:
-        raise bad(f"the number of points must be between 1 and {MAX_POINTS}")
-    start, stop = values
-    if start < 0 or stop < 0:
-        raise bad("values must not be negative")
-    if count == 1 and start != stop:
-        raise bad("one point needs START equal to STOP")
-    return np.linspace(start, stop, count)
+from optimiser.units import parse_range
 
 
 def sweep(
@@ -77,6 +44,7 @@ def sweep(
     standards: str | None = None,
     progress: Any = None,
     programme: Programme | None = None,
+    engine: str = "arrays",
 ) -> JobOutcome:
     """Run a budget or a standards sweep on one compiled programme."""
     if (budget is None) == (standards is None):
@@ -85,7 +53,7 @@ def sweep(
         )
     values = parse_range(budget, "budget") if budget is not None else parse_range(str(standards), "standards")
     started = time.perf_counter()
-    programme = programme or Programme(scenario)
+    programme = programme or Programme(scenario, engine=engine)
     programme.progress, programme.started, programme.solves = progress, started, 0
     if budget is not None:
         result, table = budget_sweep(programme, values)
@@ -297,70 +265,111 @@ def write_outputs(job: JobOutcome, out_dir: Path) -> dict[str, Path]:
     return paths
 
 
+# Markers for the per-service lines: with the colours (tab20, then tab20b) each service gets its own pair.
+_MARKERS = ("o", "s", "^", "v", "D", "P", "X", "<", ">", "p", "h", "*", "d", "H", "8")
+
+
 def plot_frontier(result: dict[str, Any], table: pd.DataFrame, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    fig = frontier_figure(result, table)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+
+
+def frontier_figure(result: dict[str, Any], table: pd.DataFrame) -> Any:
+    """The frontier chart: legends beside the plots (never over the data), a colour and a marker of
+    its own for every service, money in £m (or £ per weighted patient) with no offset or 1e6 factor."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, ScalarFormatter, StrMethodFormatter
 
+    labels = wording.CHART
     marked = result.get("marked")
+    # Which axes read in £m: the (pooled) budget's x axis, the least cost's y axis.
+    money_x, money_y = False, cast(Any, None)
     if result["sweep"] == "budget":
         pooled = result["x"] == "budget_gbp"
-        largest = float(table[result["x"]].max()) if len(table) else 0.0
-        if not pooled:
-            scale, label = 1.0, "offer rate (£ per weighted patient)"
-        elif largest >= 1e6:
-            scale, label = 1e6, "budget (£m a year)"
-        else:
-            scale, label = 1e3, "budget (£k a year)"
+        scale, x_label = (1e6, labels["budget_axis"]) if pooled else (1.0, labels["offer_axis"])
         xs = table[result["x"]] / scale
-        fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 7), sharex=True)
+        fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 7.5), sharex=True)
         spec = table["value"] if "value" in table else pd.Series(np.nan, index=table.index)
-        top.plot(xs, spec, "o-", label="best value, minimum standards met")
+        top.plot(xs, spec, "o-", color="black", label=labels["value_with_standards"])
         if "no_standards_value" in table:
-            top.plot(xs, table["no_standards_value"], "--", color="grey", label="best value without minimum standards")
-        top.set_ylabel("value (weighted patients covered)")
+            top.plot(xs, table["no_standards_value"], "--", color="grey", label=labels["value_without_standards"])
+        top.set_ylabel(labels["value_axis"])
         if "coverage" in table:
-            bottom.plot(xs, table["coverage"], "o-", label="all services")
-        for column in table.columns:
-            if column.startswith("coverage_"):
-                bottom.plot(xs, table[column], ":", label=column[len("coverage_") :])
-        bottom.set_ylabel("coverage (share of eligible patients)")
-        bottom.set_xlabel(label)
+            bottom.plot(xs, table["coverage"], "-", color="black", linewidth=2, label=labels["all_services"])
+        services = [c for c in table.columns if c.startswith("coverage_")]
+        colours = _colours(len(services))
+        for n, column in enumerate(services):
+            bottom.plot(
+                xs,
+                table[column],
+                ":",
+                color=colours[n],
+                marker=_MARKERS[n % len(_MARKERS)],
+                markersize=4,
+                label=column[len("coverage_") :],
+            )
+        bottom.set_ylabel(labels["coverage_axis"])
+        bottom.set_xlabel(x_label)
         for axis in (top, bottom):
             if marked is not None:
                 axis.axvline(marked / scale, color="red", linewidth=1.2)
-            axis.axvline(result["current"] / scale, color="black", linestyle=":", linewidth=1, label="current")
+            axis.axvline(result["current"] / scale, color="black", linestyle=":", linewidth=1, label=labels["current"])
             axis.grid(alpha=0.3)
         if marked is not None:
-            text = money(marked) if pooled else f"{money(marked)}/wp"
             top.annotate(
-                f"deliverable from {text}",
+                wording.deliverable_from(marked, pooled),
                 xy=(marked / scale, 0.95),
                 xycoords=("data", "axes fraction"),
                 color="red",
                 ha="left",
                 va="top",
             )
-        top.legend(loc="lower right", fontsize=8)
-        bottom.legend(loc="lower right", fontsize=8)
-        top.set_title("Best value against budget")
+        axes: list[Any] = [top, bottom]
+        top.set_title(labels["budget_title"])
+        top.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+        money_x = pooled
     else:
-        fig, axis = plt.subplots(figsize=(8, 5))
-        axis.plot(table["fraction"] * 100, table["least_cost_gbp"] / 1e6, "o-", label="least cost")
-        axis.axhline(result["budget_gbp"] / 1e6, color="black", linestyle=":", label="budget")
+        fig, axis = plt.subplots(figsize=(10, 5))
+        axis.plot(table["fraction"] * 100, table["least_cost_gbp"] / 1e6, "o-", label=labels["least_cost"])
+        axis.axhline(result["budget_gbp"] / 1e6, color="black", linestyle=":", label=labels["budget"])
         if marked is not None:
-            axis.plot(
-                [100], [marked / 1e6], "r*", markersize=14, label=f"full standards: deliverable from {money(marked)}"
-            )
+            axis.plot([100], [marked / 1e6], "r*", markersize=14, label=wording.full_standards_from(marked))
         highest = result.get("highest_fraction_within_budget")
         if highest is not None:
-            axis.axvline(highest * 100, color="green", linewidth=1, label=f"within budget up to {percent(highest)}")
-        axis.set_xlabel("share of every minimum standard (%)")
-        axis.set_ylabel("least cost (£m a year)")
+            axis.axvline(highest * 100, color="green", linewidth=1, label=wording.within_budget_up_to(highest))
+        axis.set_xlabel(labels["standards_axis"])
+        axis.set_ylabel(labels["least_cost_axis"])
         axis.grid(alpha=0.3)
-        axis.legend(fontsize=8)
-        axis.set_title("Least cost against the level of the minimum standards")
+        axis.set_title(labels["standards_title"])
+        axes = [axis]
+        money_y = axis
+    # Plain numbers on every axis: no offset and no "1e6" factor; money in £m.
+    if money_x:
+        axes[-1].xaxis.set_major_formatter(FuncFormatter(_millions))
+    else:
+        axes[-1].ticklabel_format(axis="x", useOffset=False, style="plain")
+    for axis in axes:
+        if axis is money_y:
+            axis.yaxis.set_major_formatter(FuncFormatter(_millions))
+        elif isinstance(axis.yaxis.get_major_formatter(), ScalarFormatter):
+            axis.ticklabel_format(axis="y", useOffset=False, style="plain")
+        axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, borderaxespad=0.0)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return fig
+
+
+def _colours(n: int) -> list[Any]:
+    from matplotlib import colormaps
+
+    palette = [colormaps[name](i) for name in ("tab20", "tab20b") for i in range(20)]
+    return [palette[i % len(palette)] for i in range(n)]
+
+
+def _millions(value: float, _position: float) -> str:
+    return wording.millions(value)

@@ -216,9 +216,9 @@ def test_a_killed_batch_process_resumes(tmp_path: Path) -> None:
     )
     out = tmp_path / "out"
     command = [*COMMISSION, "batch", str(manifest), "--out", str(out), "--workers", "1"]
-    process = subprocess.Popen(command, cwd=REPO, stderr=subprocess.PIPE, start_new_session=True)
-    assert process.stderr is not None
-    for line in process.stderr:  # kill the whole process group once two runs are done
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, start_new_session=True)
+    assert process.stdout is not None
+    for line in process.stdout:  # kill the whole process group once two runs are done
         if b'"done": 2,' in line:
             os.killpg(process.pid, signal.SIGKILL)
             break
@@ -263,7 +263,7 @@ scenario = "nowhere.json"
         timeout=120,
     )
     assert done.returncode == 1, done.stderr
-    events = [json.loads(line) for line in done.stderr.splitlines()]  # JSON lines when not on a terminal
+    events = [json.loads(line) for line in done.stdout.splitlines()]  # JSON lines on stdout off a terminal
     assert events[0]["event"] == "start" and events[-1] == {**events[-1], "event": "end", "failed": 2, "succeeded": 1}
     assert {e["run_id"] for e in events if e["event"] == "run"} == {"tiny", "invalid", "missing"}
     runs = results_of(out)

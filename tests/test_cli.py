@@ -116,3 +116,45 @@ def test_console_script_runs_end_to_end(tmp_path: Path) -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout)["objective_value"] == pytest.approx(10_000)
+
+
+def test_result_csvs_round_to_the_unit_and_have_no_negative_zero(tmp_path: Path) -> None:
+    import csv
+
+    import pandas as pd
+
+    from optimiser.io import result_precision, write_results
+
+    frame = pd.DataFrame(
+        {
+            "new_fte": [0.4500000000000001, -1e-12],
+            "cost_gbp": [27000.000000000007, -0.0],
+            "coverage": [0.83333333333, -0.0],
+            "covered_patients": [499.99999999999983, 1.005],
+            "shadow_price": [1.2345678901234567e-07, -0.0],
+            "name": ["a", "b"],
+        }
+    )
+    write_results({"t": frame}, {"bad": float("nan")}, tmp_path)
+    rows = list(csv.DictReader((tmp_path / "t.csv").open()))
+    assert rows[0] == {
+        "new_fte": "0.45", "cost_gbp": "27000", "coverage": "0.8333", "covered_patients": "500",
+        "shadow_price": "1.23456789012346e-07", "name": "a",
+    }
+    assert rows[1]["new_fte"] == "0" and rows[1]["cost_gbp"] == "0" and rows[1]["shadow_price"] == "0"
+    assert json.loads((tmp_path / "summary.json").read_text(), parse_constant=lambda c: 1 / 0) == {"bad": None}
+
+    # Every table a real solve writes: no "-0", and no more decimals than the column's unit allows.
+    out = tmp_path / "solved"
+    result = runner.invoke(app, ["solve", str(write(tmp_path, base_document())), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    checked = 0
+    for table in out.glob("*.csv"):
+        for row in csv.DictReader(table.open()):
+            for column, text in row.items():
+                assert not text.startswith("-0") or text.strip("-0.") != "", (table.name, column, text)
+                places = result_precision(column)
+                if places is not None and "." in text and "e" not in text:
+                    assert len(text.split(".")[1]) <= places, (table.name, column, text)
+                    checked += 1
+    assert checked > 0

@@ -445,3 +445,47 @@ def test_cli_solve_sensitivity_prints_sentences(tmp_path) -> None:
     done = runner.invoke(app, ["solve", str(path), "--sensitivity"])
     assert done.exit_code == 0, done.output
     assert "Sensitivity" in done.output and "saves £50,000 a year" in done.output
+
+
+# --- what a user reads --------------------------------------------------------------------------
+INTERNALS = ("cannot be negative", "bound:", "_", "rows", "lever ", "column")
+
+
+def user_text(result: dict) -> list[str]:
+    """Every sentence of a check result a person reads (JSON sentences, the summary and the text report)."""
+    from optimiser.deliverability.wording import report_lines
+
+    texts = [result["summary"], *report_lines(result)]
+    texts += (result.get("conflict") or {}).get("sentences", [])
+    texts += [lever["sentence"] for lever in result["levers"]]
+    texts += (result.get("relaxation") or {}).get("sentences", [])
+    return texts
+
+
+@pytest.mark.parametrize("case", [base, supply_case, safe_working_case, per_practice_case, two_services_case])
+def test_explanations_show_no_solver_internals(case) -> None:
+    """Column bounds of an IIS (e.g. no one is hired a negative amount) stay in the machine-readable
+    rule list but get no sentence; no sentence names a rule family, variable or row."""
+    result = check(load_scenario(case())).result
+    for text in user_text(result):
+        for word in INTERNALS:
+            if word == "_" and text.startswith("(scenario "):
+                continue  # the report's provenance line names the solver version
+            assert word not in text, (word, text)
+
+
+def test_bound_members_are_kept_for_machines_but_not_worded() -> None:
+    result = check(load_scenario(two_services_case())).result
+    rules = [group["rule"] for group in result["conflict"]["rules"]]
+    assert any(rule.startswith("bound:") for rule in rules)  # the IIS has a column bound
+    headline, *sentences = result["conflict"]["sentences"]
+    assert len(sentences) == len([r for r in rules if not r.startswith("bound:")])
+    assert "irreducible infeasible set of 5 rules" in headline
+
+
+def test_sensitivity_sentences_use_plain_words() -> None:
+    result = run_job("solve", two_roles(budget_gbp=1_000_000), {"sensitivity": True}).result
+    sentences = result["sensitivity"]["sentences"]
+    assert sentences[-1].startswith("Limits reached by this allocation: ")
+    for text in sentences:
+        assert "_" not in text and "rows" not in text, text

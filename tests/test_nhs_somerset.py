@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 
 from optimiser.io import read_document, write_document_as_csv
-from optimiser.jobs import run_job
 from optimiser.nhs.build import ImportResult, Inputs, import_nhs
 from optimiser.nhs.rolemap import default_role_map_text
 from optimiser.nhs.sources import Source
 from optimiser.nhs.spec import default_spec_path, load_spec
+from optimiser.runs import run_job
 
 ROOT = Path(__file__).resolve().parents[1]
 SOMERSET = ROOT.parent / "shared" / "nhs-data" / "somerset"

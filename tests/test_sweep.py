@@ -14,11 +14,11 @@ import pytest
 from typer.testing import CliRunner
 
 from models.scenario import ScenarioInvalid
-from optimiser import sweep as sweep_module
 from optimiser.cli import app
 from optimiser.programme import Programme
 from optimiser.runs import load_scenario, run_job
-from optimiser.sweep import parse_range, sweep, write_outputs
+from optimiser.sweep import sweep, write_outputs
+from optimiser.units import MAX_POINTS, parse_range
 
 
 def doc(**settings: object) -> dict:
@@ -147,4 +147,43 @@ def test_outputs_and_cli(tmp_path) -> None:
     assert done.exit_code == 0 and json.loads(done.output)["points"][0]["budget_gbp"] == 0
     assert CliRunner().invoke(app, ["sweep", str(path), "--out", str(out)]).exit_code == 2
     assert CliRunner().invoke(app, ["sweep", str(path), "--budget", "1:2", "--out", str(out)]).exit_code == 2
-    assert sweep_module.MAX_POINTS == 1000
+    assert MAX_POINTS == 1000
+
+
+def _drawn(figure):
+    figure.canvas.draw()
+    return figure
+
+
+def test_frontier_chart_is_readable() -> None:
+    """Legends sit beside the plots (not over the data); every service has its own colour and its
+    own marker; the money axis reads in £m with no offset or 1e6 factor."""
+    from models.synthetic import generate_scenario
+    from optimiser.sweep import frontier_figure
+
+    document = generate_scenario(5, n_practices=3, n_pcns=1, n_roles=6, n_services=12)
+    budget = document["settings"]["budget_gbp"]
+    job = sweep(load_scenario(document), budget=f"{budget * 0.5}:{budget * 3}:4")
+    figure = _drawn(frontier_figure(job.result, job.tables["sweep_budget"]))
+    top, bottom = figure.axes
+    names = [c[len("coverage_") :] for c in job.tables["sweep_budget"].columns if c.startswith("coverage_")]
+    services = [line for line in bottom.get_lines() if line.get_label() in names]
+    assert len(services) == len(names) == 12
+    assert len({tuple(line.get_color()) for line in services}) == 12
+    assert len({line.get_marker() for line in services}) == 12
+    for axis in (top, bottom):
+        legend = axis.get_legend()
+        assert legend is not None
+        assert legend.get_window_extent().x0 >= axis.get_window_extent().x1  # beside, not over, the data
+        assert axis.xaxis.get_offset_text().get_text() == "" and axis.yaxis.get_offset_text().get_text() == ""
+    ticks = [t.get_text() for t in bottom.get_xticklabels() if t.get_text()]
+    assert ticks and all(t.startswith("£") and t.endswith("m") for t in ticks), ticks
+    assert "£m" in bottom.get_xlabel()
+
+    job = sweep(load_scenario(document), standards="0.2:1:3")
+    figure = _drawn(frontier_figure(job.result, job.tables["sweep_standards"]))
+    (axis,) = figure.axes
+    ticks = [t.get_text() for t in axis.get_yticklabels() if t.get_text()]
+    assert ticks and all(t.startswith("£") and t.endswith("m") for t in ticks), ticks
+    assert axis.get_legend().get_window_extent().x0 >= axis.get_window_extent().x1
+    assert axis.yaxis.get_offset_text().get_text() == ""

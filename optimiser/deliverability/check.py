@@ -35,10 +35,11 @@ def check(
     progress: Progress | None = None,
     weights: dict[str, float] | None = None,
     programme: Programme | None = None,
+    engine: str = "arrays",
 ) -> JobOutcome:
     """Is the spec deliverable; if not, the conflict, each lever alone and a combined relaxation."""
     started = time.perf_counter()
-    programme = programme or Programme(scenario)
+    programme = programme or Programme(scenario, engine=engine)
     programme.progress, programme.started, programme.solves = progress, started, 0
     # Most solves here are re-solves of (often infeasible) variants from a hot basis, where
     # presolve only costs time (and can end "Unknown" on badly infeasible LPs).

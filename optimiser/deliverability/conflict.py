@@ -90,6 +90,10 @@ class Conflict:
         """Rule instances (and column bounds) in the conflict."""
         return sum(len(keys) for keys in self.instances(programme).values())
 
+    def rule_count(self, programme: Programme) -> int:
+        """Rule instances (rows) in the conflict, column bounds not counted."""
+        return sum(len(keys) for rule, keys in self.instances(programme).items() if not rule.startswith("bound:"))
+
     def rule_groups(self, programme: Programme) -> list[dict[str, Any]]:
         return [
             {"rule": rule, "count": len(keys), "entities": [wording.entity(k) for k in keys]}
@@ -102,7 +106,8 @@ class Conflict:
         sentences = wording.conflict_sentences(
             self.instances(programme), programme.data, scenario.settings, scenario.roles
         )
-        headline = wording.conflict_headline(self.method, sentences, self.size(programme), len(self.members))
+        groups = sum(1 for m in self.members if m.kind != "bound")
+        headline = wording.conflict_headline(self.method, sentences, self.rule_count(programme), groups)
         return [headline, *sentences]
 
     def table(self, programme: Programme) -> pd.DataFrame:

@@ -363,9 +363,9 @@ def safe_working_lever(programme: Programme) -> Lever:
     roles = p.scenario.roles
     with p.time_budget(SAFE_WORKING_BUDGET_S):
         entries = safe_x_entries(p, all_rows)
-        status, bounds = _cap_upper_bound(p, all_rows)
+        _status, bounds = _cap_upper_bound(p, all_rows)
         if not bounds:
-            return Lever("safe_working", None, None, unit, wording.safe_working_no_answer(status))
+            return Lever("safe_working", None, None, unit, wording.safe_working_no_answer())
         bracket = _bisect_cap(p, list(by_role), max(bounds.values()), entries)
         if bracket is None:
             return Lever("safe_working", None, None, unit, wording.safe_working_no_answer())

@@ -98,14 +98,6 @@ _LEVER_NOUNS = {
     "standards": "lower standards",
     "safe_working": "higher caps",
 }
-VAR_NOUNS = {
-    "cov": "patients covered",
-    "x": "contacts delivered",
-    "h": "new hires",
-    "e": "deployed PCN staff",
-    "claim": "ARRS claims",
-    "k": "whole hiring steps",
-}
 _FAMILY_LABELS = {
     "min_standard": "the minimum standards",
     "max_coverage": "the coverage ceilings",
@@ -185,9 +177,6 @@ def group_phrases(
             step = d.fte_step.get(second, 0.0)
             units = plural(n, "PCN") if second in d.arrs_roles else practices(n)
             phrases.append(f"hiring {second} only in whole steps of {number(step)} FTE at {units}")
-        elif rule.startswith("bound:"):
-            noun = VAR_NOUNS.get(rule[6:], rule[6:])
-            phrases.append(f"that {noun} cannot be negative ({plural(n, 'place')})")
         else:
             phrases.append(f"{rule} {where}")
     return phrases
@@ -196,19 +185,25 @@ def group_phrases(
 def conflict_sentences(
     instances: dict[str, list[object]], data: ProgrammeData, settings: ScenarioSettings, roles: pd.DataFrame
 ) -> list[str]:
-    """One sentence per rule group of a conflict (``instances``: rule -> keys)."""
+    """One sentence per rule group of a conflict (``instances``: rule -> keys).
+
+    Column bounds in a conflict (``bound:<variable>``: e.g. that no one is hired a negative
+    amount) are how the solver states facts of the world, not requirements anyone set, so they
+    get no sentence; they stay in the conflict's rule list and table.
+    """
     return [
         _sentence(phrase)
         for rule, keys in instances.items()
+        if not rule.startswith("bound:")
         for phrase in group_phrases(rule, keys, data, settings, roles)
     ]
 
 
 def conflict_headline(method: str, sentences: list[str], size: int, groups: int) -> str:
-    phrases = [s[0].lower() + s[1:-1] for s in sentences]
-    requirements = [s for s in phrases if not s.startswith("that ")]
-    shown = requirements or phrases
+    """``size``: the rule instances in the conflict (column bounds not counted)."""
+    shown = [s[0].lower() + s[1:-1] for s in sentences]
     what = "; ".join(shown[:8]) + (f"; and {len(shown) - 8} more" if len(shown) > 8 else "")
+    what = what or "the rules listed"
     kind = {
         "iis": f"an irreducible infeasible set of {plural(size, 'rule')}",
         "iis_lp_relaxation": f"an irreducible infeasible set of {plural(size, 'rule')}, "
@@ -246,7 +241,8 @@ CANNOT_WHAT = {
 
 
 def no_answer(lever: str, message: str) -> str:
-    return f"No answer for the {lever} lever within the time limit ({message})."
+    """``message``: HiGHS' words for how the solve ended (e.g. "Time limit reached")."""
+    return f"No answer for {_LEVER_NOUNS.get(lever, lever)} within the time limit ({message})."
 
 
 def _rise(share: float | None, prefix: str) -> str:
@@ -328,10 +324,8 @@ def standards_sentence(uniform: float, records: list[dict[str, Any]]) -> str:
 NO_CAPS = "No role has a safe-working cap, so raising caps cannot help."
 
 
-def safe_working_no_answer(status: str | None = None) -> str:
-    if status is None:
-        return "No answer for the safe-working lever within the time limit."
-    return f"No answer for the safe-working lever ({status})."
+def safe_working_no_answer() -> str:
+    return "No answer for higher caps within the time limit."
 
 
 def safe_working_sentence(uniform: float, lower: float, exact: bool, records: list[dict[str, Any]]) -> str:
@@ -424,7 +418,7 @@ def undeliverable_summary(settings: ScenarioSettings, conflict_sentences: list[s
         money_text = (
             f"an offer of {money(float(settings.offer_rate_gbp_per_weighted_patient or 0.0))} per weighted patient"
         )
-    phrases = [s for s in conflict_sentences[1:] if not s.startswith("That ")]
+    phrases = conflict_sentences[1:]
     shown = [s[0].lower() + s[1:-1] for s in phrases[:6]]
     conflict_text = "; ".join(shown) + (f"; and {len(phrases) - 6} more" if len(phrases) > 6 else "")
     fixes = []
@@ -527,9 +521,10 @@ def standard_price_sentence(objective: str, service: str, min_coverage: float, y
 
 
 def binding_sentence(binding: list[dict[str, Any]]) -> str:
+    """``binding``: rule families with how many of their rule instances are at their limit."""
     return (
-        "Binding rule families (rows at their limit): "
-        + ", ".join(f"{b['rule']} ({b['binding_rows']}/{b['rows']})" for b in binding)
+        "Limits reached by this allocation: "
+        + "; ".join(f"{family_label(b['rule'])} ({b['binding_rows']} of {b['rows']})" for b in binding)
         + "."
     )
 
@@ -560,7 +555,7 @@ def report_lines(result: dict[str, Any]) -> list[str]:
             lines.append(f"  - {LEVER_TITLES.get(lever['lever'], lever['lever'])}: {lever['sentence']}")
         relaxed = result.get("relaxation") or {}
         if relaxed.get("sentences"):
-            weights = ", ".join(f"{k} {v:g}" for k, v in relaxed.get("weights", {}).items())
+            weights = ", ".join(f"{_LEVER_NOUNS.get(k, k)} {v:g}" for k, v in relaxed.get("weights", {}).items())
             lines += ["", f"Smallest combined change (weights: {weights}):"]
             lines += [f"  - {sentence}" for sentence in relaxed["sentences"]]
     return lines
@@ -609,3 +604,38 @@ def standards_sweep_summary(pooled: bool, marked: float | None, budget: float, h
 
 
 STANDARDS_SWEEP_MARK_LABEL = "least budget at which the full spec is deliverable"
+
+# The frontier chart's titles, axes and legend entries.
+CHART = {
+    "budget_title": "Best value against budget",
+    "budget_axis": "budget (£m a year)",
+    "offer_axis": "offer rate (£ per weighted patient a year)",
+    "value_axis": "value (weighted patients covered)",
+    "value_with_standards": "best value, minimum standards met",
+    "value_without_standards": "best value without minimum standards",
+    "coverage_axis": "coverage (share of eligible patients)",
+    "all_services": "all services",
+    "current": "current",
+    "standards_title": "Least cost against the level of the minimum standards",
+    "standards_axis": "share of every minimum standard (%)",
+    "least_cost_axis": "least cost (£m a year)",
+    "least_cost": "least cost",
+    "budget": "budget",
+}
+
+
+def millions(value: float) -> str:
+    """An axis tick in £m: "£12.5m", "£0.05m"."""
+    return f"£{value:,.3f}".rstrip("0").rstrip(".") + "m"
+
+
+def deliverable_from(marked: float, pooled: bool) -> str:
+    return f"deliverable from {money(marked)}" if pooled else f"deliverable from {money(marked)} per weighted patient"
+
+
+def full_standards_from(marked: float) -> str:
+    return f"full standards: deliverable from {money(marked)}"
+
+
+def within_budget_up_to(highest: float) -> str:
+    return f"within budget up to {percent(highest)}"

@@ -57,6 +57,8 @@ def request_for(method: str, path: str, owned: OwnedResources, scenario_id: int,
         .replace("{name}", owned.table)
         .replace("{organisation}", owned.shared_with)
     )
+    if path == "/reports/compare":
+        url += f"?a={job_id}&b={job_id}"
     request: dict[str, Any] = {"method": method, "url": url}
     if path.endswith("/upload"):
         request["files"] = {"file": ("s.json", json.dumps(example_document(budget_gbp=1)).encode())}
@@ -92,7 +94,7 @@ def test_another_organisations_resources_are_invisible(service: Service, owner: 
         if (method, path) in PUBLIC_ROUTES:
             continue
         covered.add((method, path))
-        if "{" not in path and (method, path) != ("POST", "/jobs"):
+        if "{" not in path and (method, path) not in {("POST", "/jobs"), ("GET", "/reports/compare")}:
             continue  # collections: checked below
         foreign = request_for(method, path, owner, owner.scenario_id, owner.job_id, owner.key_id)
         missing = request_for(method, path, owner, MISSING_ID, MISSING_ID, MISSING_ID)
@@ -124,6 +126,8 @@ def test_another_organisations_resources_are_invisible(service: Service, owner: 
         ("DELETE", "/keys/{key_id}"),
         ("GET", "/metrics"),
         ("POST", "/imports/nhs"),  # a collection: tests/api/test_nhs_imports.py checks foreign scenario_ids
+        ("GET", "/reports/jobs/{job_id}.pdf"),
+        ("GET", "/reports/compare"),
     }
     assert covered == expected_routes, "a route was added: extend this matrix"
 
@@ -141,14 +145,15 @@ def test_another_organisations_resources_are_invisible(service: Service, owner: 
     assert client.get(f"/jobs/{owner.job_id}", headers=owner.headers).json()["status"] == "succeeded"
 
 
-def test_negotiators_create_and_check_but_do_not_solve(service: Service) -> None:
+def test_negotiators_check_and_sweep_but_do_not_solve(service: Service) -> None:
     client = service.client
     negotiator = service.tenant("negotiator")
     scenario_id = create_scenario(client, negotiator)
     assert run_job(client, negotiator, scenario_id, kind="check")["status"] == "succeeded"
-    for kind in ("solve", "sweep"):
-        body = {"scenario_id": scenario_id, "kind": kind, "overrides": {"budget": "1:2:2"} if kind == "sweep" else {}}
-        assert client.post("/jobs", json=body, headers=negotiator).status_code == 403
+    sweep = {"scenario_id": scenario_id, "kind": "sweep", "overrides": {"budget": "1:2:2"}}
+    assert client.post("/jobs", json=sweep, headers=negotiator).status_code == 202
+    solve = {"scenario_id": scenario_id, "kind": "solve", "overrides": {}}
+    assert client.post("/jobs", json=solve, headers=negotiator).status_code == 403
     assert client.get("/keys", headers=negotiator).status_code == 403
     org = f"other-{uuid.uuid4().hex[:6]}"
     service.key(org, "commissioner")

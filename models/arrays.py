@@ -1,36 +1,29 @@
-"""PROTOTYPE (not used by the product): compile the programme straight to matrices with numpy.
+"""The product's build: the programme of ``models.formulation`` straight to arrays with numpy.
 
-The product builds a Pyomo model (one Python expression per row) and compiles it with
-``LinearStandardFormCompiler``; at England scale that costs more than HiGHS' solve (see
-``bench/README.md``). This module builds the *same* LP — same rows (rule, index), same
-columns (variable, index), same coefficients and bounds, and the same row and column order
-as the Pyomo compiler produces — with vectorised numpy from ``ProgrammeData``, and returns
-a ``Programme`` that the rest of the product (results, explain, sweep) can use
-unchanged. ``python -m bench.fastbuild`` checks the equivalence on synthetic scenarios and
-times both paths.
+``build_arrays(scenario, data)`` returns the same ``StandardForm`` that compiling the Pyomo
+model of record gives (``models.standard_form.build_pyomo``): the same rows (rule, index) and
+columns (variable, index) in the same order, the same coefficients, bounds, integrality and
+costs. It builds whole rule families at once from the derived data instead of one Python
+expression per row, which at England scale is about 15 times faster. The Pyomo model stays
+the readable statement of the programme; ``tests/test_arrays.py`` holds the two builds
+identical on a hand case per rule family and on random scenarios, and ``--engine pyomo``
+runs the product through Pyomo end to end.
 
-It hands its arrays to ``Programme`` as a ``StandardForm`` (the same loader the
-Pyomo path uses). To adopt it, ``Programme`` would compile this way by default (the
-Pyomo model still built on demand, e.g. as the readable reference), and a test would assert
-equivalence as below.
+When a rule changes in ``models.formulation``, it changes here too; the identity test fails
+until both agree.
 """
 
 from __future__ import annotations
 
-import sys
 import time
 from typing import Any
 
 import numpy as np
-import pyomo.environ as pyo
 import scipy.sparse as sp
 
 from models.formulation import ProgrammeData, derive
 from models.scenario import Scenario
-from models.standard_form import INF, StandardForm
-from optimiser.programme import Programme
-
-_EQUAL, _UPPER, _LOWER = 0, 1, -1
+from models.standard_form import EQUAL, INF, LOWER, UPPER, StandardForm
 
 
 class _Columns:
@@ -74,8 +67,8 @@ class _Rows:
         self.count += n
 
 
-def compile_direct(scenario: Scenario, data: ProgrammeData | None = None) -> Programme:
-    """A ``Programme`` for ``scenario`` built without Pyomo expressions (same LP as the Pyomo path)."""
+def build_arrays(scenario: Scenario, data: ProgrammeData | None = None) -> StandardForm:
+    """The programme of ``scenario`` as a ``StandardForm``, identical to compiling the Pyomo model."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
     d = data or derive(scenario)
@@ -134,7 +127,7 @@ def compile_direct(scenario: Scenario, data: ProgrammeData | None = None) -> Pro
     rows.add(
         "activity",
         ps_keys,
-        _EQUAL,
+        EQUAL,
         np.zeros(n_p * n_s),
         [
             (cov_col(x_p, pair_s[x_pair]), "x", np.arange(n_p * n_pairs), np.ones(n_p * n_pairs)),
@@ -147,14 +140,14 @@ def compile_direct(scenario: Scenario, data: ProgrammeData | None = None) -> Pro
     rows.add(
         "min_standard",
         ps_keys,
-        _LOWER,
+        LOWER,
         min_cov[ps_s] * flat_e,
         [(np.arange(n_p * n_s), "cov", np.arange(n_p * n_s), np.ones(n_p * n_s))],
     )
     rows.add(
         "max_coverage",
         ps_keys,
-        _UPPER,
+        UPPER,
         max_cov[ps_s] * flat_e,
         [(np.arange(n_p * n_s), "cov", np.arange(n_p * n_s), np.ones(n_p * n_s))],
     )
@@ -176,7 +169,7 @@ def compile_direct(scenario: Scenario, data: ProgrammeData | None = None) -> Pro
         ]
         has_e = e_local[rp, rr] >= 0
         terms.append((local[has_e], "e", e_local[rp, rr][has_e], -per_fte[rr][has_e]))
-        rows.add(rule, keys, _UPPER, per_fte[rr] * staff_prac[rp, rr], terms)
+        rows.add(rule, keys, UPPER, per_fte[rr] * staff_prac[rp, rr], terms)
 
     workforce_rows("clinical_time", delivers, clin, pair_min)
     capped = delivers & ~np.isnan(cap)
@@ -190,7 +183,7 @@ def compile_direct(scenario: Scenario, data: ProgrammeData | None = None) -> Pro
     rows.add(
         "pcn_deployment",
         dep_keys,
-        _UPPER,
+        UPPER,
         np.array([d.staff_pcn[k] for k in dep_keys]),
         [(e_rows[ok], "e", np.arange(len(dep_p))[ok], np.ones(int(ok.sum())))],
     )
@@ -202,7 +195,7 @@ def compile_direct(scenario: Scenario, data: ProgrammeData | None = None) -> Pro
     rows.add(
         "workforce_supply",
         supply_roles,
-        _UPPER,
+        UPPER,
         np.array([d.supply_max[r] for r in supply_roles]),
         [(for_rows, "h", h_col(sp_, sr), np.ones(len(sp_)))],
     )
@@ -210,13 +203,13 @@ def compile_direct(scenario: Scenario, data: ProgrammeData | None = None) -> Pro
     if settings.gp_fte_per_10k_weighted is not None:
         need = np.array([settings.gp_fte_per_10k_weighted * d.weighted_list[p] / 10_000 for p in P])
         rows.add(
-            "gp_floor", list(P), _LOWER, need - staff_prac[:, gp].sum(axis=1), _gp_terms(n_p, gp, e_local, h_col, False)
+            "gp_floor", list(P), LOWER, need - staff_prac[:, gp].sum(axis=1), _gp_terms(n_p, gp, e_local, h_col, False)
         )
     if settings.gp_fte_target_total is not None:
         rows.add(
             "gp_target_total",
             [None],
-            _LOWER,
+            LOWER,
             np.array([settings.gp_fte_target_total - staff_prac[:, gp].sum()]),
             _gp_terms(n_p, gp, e_local, h_col, True),
         )
@@ -228,7 +221,7 @@ def compile_direct(scenario: Scenario, data: ProgrammeData | None = None) -> Pro
     rows.add(
         "arrs_claim",
         list(P),
-        _UPPER,
+        UPPER,
         np.zeros(n_p),
         [
             (np.arange(n_p), "claim", np.arange(n_p), np.ones(n_p)),
@@ -239,7 +232,7 @@ def compile_direct(scenario: Scenario, data: ProgrammeData | None = None) -> Pro
     rows.add(
         "arrs_entitlement",
         list(d.pcns),
-        _UPPER,
+        UPPER,
         np.array([d.headroom[n] for n in d.pcns]),
         [(practice_pcn, "claim", np.arange(n_p), np.ones(n_p))],
     )
@@ -249,7 +242,7 @@ def compile_direct(scenario: Scenario, data: ProgrammeData | None = None) -> Pro
         rows.add(
             "budget",
             [None],
-            _UPPER,
+            UPPER,
             np.array([float(settings.budget_gbp or 0.0)]),
             [
                 (np.zeros(n_p * n_r, int), "h", h_col(hp, hr), cost[hr]),
@@ -260,7 +253,7 @@ def compile_direct(scenario: Scenario, data: ProgrammeData | None = None) -> Pro
         rows.add(
             "practice_budget",
             list(P),
-            _UPPER,
+            UPPER,
             np.array([d.practice_budget[p] for p in P]),
             [
                 (hp, "h", h_col(hp, hr), cost[hr]),
@@ -277,7 +270,7 @@ def compile_direct(scenario: Scenario, data: ProgrammeData | None = None) -> Pro
         rows.add(
             "hiring_step",
             step_units,
-            _EQUAL,
+            EQUAL,
             np.zeros(len(step_units)),
             [
                 (np.array(terms_rows), "h", np.array(terms_cols), np.ones(len(terms_rows))),
@@ -288,18 +281,18 @@ def compile_direct(scenario: Scenario, data: ProgrammeData | None = None) -> Pro
     # objective (local per family)
     if settings.objective == "min_cost":
         objective = [("h", h_col(hp, hr), cost[hr]), ("claim", np.arange(n_p), -np.ones(n_p))]
-        sense = pyo.minimize
+        minimise = True
     else:
         weight = np.array([d.value_weight[s] for s in S])
         objective = [("cov", np.arange(n_p * n_s), weight[ps_s])]
-        sense = pyo.maximize
+        minimise = False
     timings["build"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    programme = _assemble(scenario, d, cols, rows, objective, sense)
-    timings["compile"] = time.perf_counter() - started - programme.timings["pass_to_highs"]
-    programme.timings = {**timings, **programme.timings}
-    return programme
+    form = _assemble(cols, rows, objective, minimise)
+    timings["compile"] = time.perf_counter() - started
+    form.timings = timings
+    return form
 
 
 def _eligible(d: ProgrammeData, P: list[str], S: list[str]) -> np.ndarray:
@@ -321,14 +314,12 @@ def _gp_terms(n_p: int, gp: np.ndarray, e_local: np.ndarray, h_col: Any, total: 
 
 
 def _assemble(
-    scenario: Scenario,
-    d: ProgrammeData,
     cols: _Columns,
     rows: _Rows,
     objective: list[tuple[str, np.ndarray, np.ndarray]],
-    sense: int,
-) -> Programme:
-    """Number the columns as Pyomo's compiler does and hand the LP to HiGHS in one passModel."""
+    minimise: bool,
+) -> StandardForm:
+    """Number the columns as Pyomo's compiler does and assemble the arrays."""
     # Pyomo's compiler numbers columns variable family by family, families in order of first
     # appearance (objective, then rows in order, terms in expression order), each family's
     # indices in index order; columns with no nonzero are then dropped. Reproduce that.
@@ -377,18 +368,18 @@ def _assemble(
 
     kind = np.concatenate(rows.kind)
     rhs = np.concatenate(rows.rhs)
-    row_lower = np.where(kind == _UPPER, -INF, rhs)
-    row_upper = np.where(kind == _LOWER, INF, rhs)
+    row_lower = np.where(kind == UPPER, -INF, rhs)
+    row_upper = np.where(kind == LOWER, INF, rhs)
     col_lower = np.zeros(n_cols)
     col_upper = np.full(n_cols, INF)
     integrality = np.array([1 if cols.integer[v] else 0 for v in col_var], dtype=np.int32)
 
-    form = StandardForm(
+    return StandardForm(
         row_rule=np.concatenate(rows.rule),
         row_key=list(rows.key),
         col_var=np.array(col_var, dtype=object),
         col_key=col_key,
-        minimise=sense == pyo.minimize,
+        minimise=minimise,
         offset=0.0,
         cost=cost,
         matrix=matrix,
@@ -398,109 +389,3 @@ def _assemble(
         col_upper=col_upper,
         integrality=integrality,
     )
-    return Programme(scenario, data=d, form=form)
-
-
-# --- equivalence check and timing -----------------------------------------------------------------
-
-
-def lp_of(programme: Programme) -> dict[str, Any]:
-    lp = programme.loaded_model()
-    matrix = sp.csc_matrix(
-        (np.asarray(lp["a_value"]), np.asarray(lp["a_index"]), np.asarray(lp["a_start"])),
-        shape=(lp["num_row"], lp["num_col"]),
-    )
-    return {
-        "rows": list(zip(programme.row_rule.tolist(), programme.row_key, strict=True)),
-        "cols": list(zip(programme.col_var.tolist(), programme.col_key, strict=True)),
-        "A": matrix,
-        "row_lower": np.asarray(lp["row_lower"]),
-        "row_upper": np.asarray(lp["row_upper"]),
-        "col_lower": np.asarray(lp["col_lower"]),
-        "col_upper": np.asarray(lp["col_upper"]),
-        "cost": np.asarray(lp["col_cost"]),
-        "offset": lp["offset"],
-    }
-
-
-def compare(a: Programme, b: Programme) -> list[str]:
-    """Differences between two compiled programmes (empty: the same LP in the same order)."""
-    la, lb = lp_of(a), lp_of(b)
-    problems = []
-    if la["rows"] != lb["rows"]:
-        problems.append(f"row order differs ({len(la['rows'])} vs {len(lb['rows'])} rows)")
-    if la["cols"] != lb["cols"]:
-        problems.append(f"column order differs ({len(la['cols'])} vs {len(lb['cols'])} columns)")
-    if problems:
-        # compare as sets, mapped by names
-        ra = {k: i for i, k in enumerate(la["rows"])}
-        ca = {k: i for i, k in enumerate(la["cols"])}
-        if set(ra) != set(lb["rows"]) or set(ca) != set(lb["cols"]):
-            return [*problems, "and the sets of rows/columns differ"]
-        rperm = np.array([ra[k] for k in lb["rows"]])
-        cperm = np.array([ca[k] for k in lb["cols"]])
-        la["A"] = la["A"][rperm][:, cperm]
-        for name in ("row_lower", "row_upper"):
-            la[name] = la[name][rperm]
-        for name in ("col_lower", "col_upper", "cost"):
-            la[name] = la[name][cperm]
-    diff = abs(la["A"] - lb["A"])
-    if diff.nnz and diff.max() > 1e-9 * max(1.0, abs(lb["A"]).max()):
-        problems.append(f"matrix differs (max {diff.max():g})")
-    for name in ("row_lower", "row_upper", "col_lower", "col_upper", "cost"):
-        if not np.allclose(la[name], lb[name], rtol=1e-12, atol=1e-9, equal_nan=True):
-            problems.append(f"{name} differs")
-    return problems
-
-
-def main() -> int:
-    from models.synthetic import generate_scenario
-    from optimiser.runs import load_scenario
-
-    cases = [
-        ("tiny-min_cost", dict(n_practices=3, n_pcns=2, n_roles=4, n_services=3), {}),
-        ("icb-max_value", dict(n_practices=250, n_pcns=50, n_roles=15, n_services=25), {"objective": "max_value"}),
-        (
-            "icb-per_practice-gp",
-            dict(n_practices=60, n_pcns=12, n_roles=15, n_services=25, budget_mode="per_practice"),
-            {},
-        ),
-        ("icb-step", dict(n_practices=40, n_pcns=8, n_roles=15, n_services=25, fte_step=0.5), {}),
-    ]
-    scales = {"region": (1_500, 300), "england": (6_300, 1_250)}
-    for name in sys.argv[1:]:
-        n, pc = scales[name]
-        cases.append((name, dict(n_practices=n, n_pcns=pc, n_roles=15, n_services=25), {}))
-    for name, args, overrides in cases:
-        document = generate_scenario(2025, **args)
-        if name == "icb-per_practice-gp":
-            document["settings"]["gp_fte_per_10k_weighted"] = 3.0
-            document["settings"]["gp_fte_target_total"] = 10.0
-        scenario = load_scenario(document, overrides)
-        data = derive(scenario)
-        t = time.perf_counter()
-        fast = compile_direct(scenario, data)
-        fast_s = time.perf_counter() - t
-        t = time.perf_counter()
-        slow = Programme(scenario, data=data)
-        slow_s = time.perf_counter() - t
-        problems = compare(fast, slow)
-        fast_out, slow_out = fast.solve(), slow.solve()
-        same = fast_out.status == slow_out.status and (
-            fast_out.objective_value is None
-            or abs(fast_out.objective_value - slow_out.objective_value) <= 1e-6 * max(1, abs(slow_out.objective_value))
-        )
-        print(
-            f"{name}: {len(slow.row_rule):,} rows x {len(slow.col_var):,} cols; "
-            f"pyomo build+compile+pass {slow_s:.2f}s ({', '.join(f'{k} {v:.2f}' for k, v in slow.timings.items())}); "
-            f"direct {fast_s:.2f}s ({', '.join(f'{k} {v:.2f}' for k, v in fast.timings.items())}); "
-            f"LP identical: {problems or 'yes'}; "
-            f"solve {slow_out.status} {slow_out.objective_value} vs {fast_out.status} {fast_out.objective_value}: "
-            f"{'same' if same else 'DIFFERENT'}",
-            flush=True,
-        )
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

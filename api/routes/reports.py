@@ -1,0 +1,98 @@
+"""Reports: the printable PDF of a check, and two results side by side (issue 12)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
+
+from api.deps import JobId, PrincipalDep, SessionDep, SettingsDep
+from api.routes.jobs import XLSX_MEDIA_TYPE
+from api.schemas import MAX_ID
+from api.serialise import csv_bytes, json_safe, xlsx_bytes
+from api.web.results import comparison, report_bytes
+from optimiser.report.render import ReportUnavailable
+
+router = APIRouter(prefix="/reports", tags=["reports"])
+
+OtherJob = Annotated[int, Query(ge=1, le=MAX_ID, description="A succeeded check or solve job.")]
+
+
+class CompareFormat(StrEnum):
+    JSON = "json"
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+@router.get(
+    "/jobs/{job_id}.pdf",
+    summary="The printable PDF report of a succeeded check",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}},
+)
+def check_report(job_id: JobId, session: SessionDep, principal: PrincipalDep, settings: SettingsDep) -> Response:
+    try:
+        pdf, filename = report_bytes(session, principal, job_id, settings)
+    except ReportUnavailable as error:
+        return JSONResponse({"detail": str(error)}, status_code=503)
+    return Response(
+        pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
+@router.get(
+    "/compare",
+    summary="Two checks or solves side by side (JSON, CSV or XLSX)",
+    response_model=None,
+    responses={
+        200: {
+            "content": {
+                "application/json": {},
+                "text/csv": {"schema": {"type": "string"}},
+                XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
+            }
+        }
+    },
+)
+def compare(
+    a: OtherJob,
+    b: OtherJob,
+    session: SessionDep,
+    principal: PrincipalDep,
+    format: CompareFormat = CompareFormat.JSON,
+) -> Any:
+    result = comparison(session, principal, a, b)
+    frame = result.frame()
+    headers = {"Content-Disposition": f'attachment; filename="compare-{a}-{b}.{format}"'}
+    if format == CompareFormat.CSV:
+        return Response(csv_bytes(frame), media_type="text/csv", headers=headers)
+    if format == CompareFormat.XLSX:
+        return Response(xlsx_bytes({"comparison": frame}), media_type=XLSX_MEDIA_TYPE, headers=headers)
+    return json_safe(
+        {
+            "a": result.a_label,
+            "b": result.b_label,
+            "practices_short": {"a": result.practices_short[0], "b": result.practices_short[1]},
+            "rows": [
+                {
+                    "section": r.group,
+                    "item": r.label,
+                    "a": _plain(r.a),
+                    "b": _plain(r.b),
+                    "b_minus_a": _plain(r.difference),
+                }
+                for r in result.rows
+            ],
+            "per_practice": {
+                "unit": result.practice_unit,
+                "note": result.practice_note,
+                "rows": [{"practice_id": p, "a": va, "b": vb, "b_minus_a": d} for p, va, vb, d in result.practice_rows],
+            },
+        }
+    )
+
+
+def _plain(value: Any) -> Any:
+    return getattr(value, "value", value) if value != "" else None

@@ -1,0 +1,472 @@
+"""The negotiator's desk: server-rendered pages on top of the API's storage and jobs."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile, status
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from api import crud
+from api.deps import SessionDep, SettingsDep
+from api.documents import accept_document, read_upload
+from api.errors import Conflict, Forbidden, NotFound
+from api.orm import FINISHED_STATUSES, JobKind, JobStatus
+from api.routes.jobs import XLSX_MEDIA_TYPE
+from api.schemas import JobIn, Overrides
+from api.security import Permission, Principal
+from api.serialise import csv_bytes, xlsx_bytes
+from api.web import session as desk_session
+from api.web.results import check_page, comparison, report_bytes, side_label
+from models.scenario import Problem, ScenarioInvalid
+from optimiser.io import write_template
+from optimiser.report.compare import practice_text
+from optimiser.report.render import ReportUnavailable
+from optimiser.report.view import describe_overrides
+from optimiser.units import parse_money
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".png": "image/png", ".svg": "image/svg+xml"}
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+templates.env.globals["practice_text"] = practice_text
+templates.env.globals["describe"] = describe_overrides
+
+router = APIRouter(include_in_schema=False)
+
+
+class Desk:
+    """The signed-in user of a page request."""
+
+    def __init__(self, request: Request, principal: Principal, csrf: str) -> None:
+        self.request = request
+        self.principal = principal
+        self.csrf = csrf
+
+    def can(self, permission: str) -> bool:
+        return self.principal.can(Permission(permission))
+
+
+def _desk(request: Request, session: SessionDep) -> Desk | None:
+    desk = desk_session.read(request)
+    if desk is None:
+        return None
+    principal = desk_session.principal_for(session, desk)
+    session.commit()
+    if principal is None:
+        return None
+    return Desk(request, principal, desk_session.csrf_token(request, desk))
+
+
+def signed_in(request: Request, session: SessionDep) -> Desk:
+    desk = _desk(request, session)
+    if desk is None:
+        raise HTTPException(status.HTTP_303_SEE_OTHER, "sign in first", headers={"Location": "/"})
+    return desk
+
+
+DeskDep = Annotated[Desk, Depends(signed_in)]
+
+
+def same_origin(request: Request) -> bool:
+    """A browser's post names the page it came from; refuse posts from other sites."""
+    origin = request.headers.get("origin")
+    if not origin or origin == "null":
+        return origin is None
+    return urlsplit(origin).netloc == request.headers.get("host", request.url.netloc)
+
+
+def checked_form(request: Request, desk: Desk, token: str | None) -> None:
+    """CSRF: the session cookie is SameSite=Strict, posts must come from this site, and every
+    form post carries the session's token."""
+    if not same_origin(request):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "the form was posted from another site")
+    state = desk_session.read(request)
+    if state is None or not desk_session.csrf_ok(request, state, token):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "the form has expired: reload the page and try again")
+
+
+def page(request: Request, name: str, desk: Desk | None, status_code: int = 200, **context: Any) -> HTMLResponse:
+    return templates.TemplateResponse(
+        request, name, {"desk": desk, **context}, status_code=status_code, headers={"Cache-Control": "no-store"}
+    )
+
+
+def forbidden(request: Request, desk: Desk, what: str) -> HTMLResponse:
+    message = f"The {desk.principal.role} role may not {what}. Sign in with a commissioner's or negotiator's key."
+    return page(request, "error.html", desk, 403, title="Not allowed", message=message)
+
+
+def not_found(request: Request, desk: Desk | None, what: str) -> HTMLResponse:
+    return page(request, "error.html", desk, 404, title="Not found", message=f"{what} was not found.")
+
+
+# Sign in and out ---------------------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, session: SessionDep) -> HTMLResponse:
+    desk = _desk(request, session)
+    if desk is None:
+        return page(request, "sign_in.html", None)
+    scenarios: list[Any] = []
+    if desk.can("read scenarios"):
+        scenarios, _ = crud.list_scenarios(session, desk.principal, 0, 100)
+    jobs: list[Any] = []
+    if desk.can("read jobs"):
+        jobs_seq, _ = crud.list_jobs(session, desk.principal, 0, 30, None, None)
+        jobs = list(jobs_seq)
+    return page(request, "home.html", desk, scenarios=scenarios, jobs=jobs)
+
+
+@router.post("/desk/sign-in")
+def sign_in(request: Request, session: SessionDep, api_key: Annotated[str, Form(max_length=400)] = "") -> Response:
+    if not same_origin(request):
+        return page(request, "sign_in.html", None, 403, error="The sign-in form was posted from another site.")
+    principal = crud.authenticate(session, api_key.strip()) if api_key.strip() else None
+    session.commit()
+    if principal is None:
+        return page(request, "sign_in.html", None, 401, error="That key was not recognised (or has been revoked).")
+    response = RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
+    desk_session.set_cookie(request, response, desk_session.issue(request, principal.key_id))
+    return response
+
+
+@router.post("/desk/sign-out")
+def sign_out(request: Request, desk: DeskDep, csrf: Annotated[str | None, Form()] = None) -> Response:
+    checked_form(request, desk, csrf)
+    response = RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
+    desk_session.clear_cookie(response)
+    return response
+
+
+@router.get("/desk/static/{name}")
+def static(name: str) -> Response:
+    path = STATIC / name
+    if not re.fullmatch(r"[a-z0-9_.-]+", name) or path.suffix not in STATIC_TYPES or not path.is_file():
+        return Response("not found", status_code=404, media_type="text/plain")
+    return FileResponse(path, media_type=STATIC_TYPES[path.suffix], headers={"Cache-Control": "max-age=3600"})
+
+
+# Check an offer --------------------------------------------------------------------------
+
+
+@router.get("/desk/template.xlsx")
+def template(desk: DeskDep) -> Response:
+    """The empty workbook of `commission template`."""
+    with tempfile.TemporaryDirectory(prefix="commission-template-") as directory:
+        path = Path(directory) / "scenario-template.xlsx"
+        write_template(path)
+        content = path.read_bytes()
+    return Response(
+        content,
+        media_type=XLSX_MEDIA_TYPE,
+        headers={"Content-Disposition": 'attachment; filename="scenario-template.xlsx"'},
+    )
+
+
+def _check_form(request: Request, desk: Desk, session: SessionDep, status_code: int = 200, **context: Any) -> Response:
+    scenarios, _ = crud.list_scenarios(session, desk.principal, 0, 100)
+    settings = request.app.state.settings
+    values = {"source": "upload", "offer_kind": "scenario", **context.pop("values", {})}
+    return page(
+        request,
+        "check.html",
+        desk,
+        status_code,
+        scenarios=scenarios,
+        values=values,
+        max_bytes=settings.max_request_bytes,
+        **context,
+    )
+
+
+@router.get("/desk/check", response_class=HTMLResponse)
+def check_form(request: Request, desk: DeskDep, session: SessionDep) -> Response:
+    if not desk.can("run checks"):
+        return forbidden(request, desk, "run checks")
+    values = {k: v for k, v in request.query_params.items() if k in ("scenario", "offer_kind", "offer_amount")}
+    if "scenario" in values:
+        values["source"] = "stored"
+    return _check_form(request, desk, session, values=values)
+
+
+def parse_amount(text: str, column: str) -> float:
+    """An amount like 4.7m, £4,700,000 or 35.50."""
+    try:
+        return parse_money(text.replace(" ", ""))
+    except ValueError:
+        raise ScenarioInvalid(
+            [Problem("offer", None, column, f"{text!r} is not an amount of money (e.g. 4.7m or 4,700,000)")]
+        ) from None
+
+
+def offer_overrides(offer_kind: str, offer_amount: str, standards_percent: str) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    problems: list[Problem] = []
+    if offer_kind in ("pooled", "rate"):
+        column = "budget_gbp" if offer_kind == "pooled" else "offer_rate_gbp_per_weighted_patient"
+        if not offer_amount.strip():
+            problems.append(Problem("offer", None, column, "enter the amount offered"))
+        else:
+            try:
+                overrides[column] = parse_amount(offer_amount, column)
+            except ScenarioInvalid as invalid:
+                problems.extend(invalid.problems)
+    elif offer_kind != "scenario":
+        problems.append(Problem("offer", None, "offer_kind", "choose how the offer is given"))
+    if standards_percent.strip():
+        try:
+            fraction = float(standards_percent.strip().rstrip("%")) / 100
+        except ValueError:
+            fraction = -1.0
+        if not 0 <= fraction <= 1:
+            problems.append(Problem("offer", None, "standards_fraction", "give a percentage between 0 and 100"))
+        else:
+            overrides["standards_fraction"] = fraction
+    if problems:
+        raise ScenarioInvalid(problems)
+    return overrides
+
+
+@router.post("/desk/check")
+def submit_check(
+    request: Request,
+    desk: DeskDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    csrf: Annotated[str | None, Form()] = None,
+    source: Annotated[str, Form()] = "upload",
+    file: Annotated[UploadFile | None, File()] = None,
+    name: Annotated[str, Form(max_length=200)] = "",
+    scenario: Annotated[str, Form()] = "",
+    offer_kind: Annotated[str, Form()] = "scenario",
+    offer_amount: Annotated[str, Form(max_length=50)] = "",
+    standards_percent: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    checked_form(request, desk, csrf)
+    if not desk.can("run checks"):
+        return forbidden(request, desk, "run checks")
+    values = {
+        "source": source,
+        "name": name,
+        "scenario": scenario,
+        "offer_kind": offer_kind,
+        "offer_amount": offer_amount,
+        "standards_percent": standards_percent,
+    }
+    try:
+        overrides = offer_overrides(offer_kind, offer_amount, standards_percent)
+    except ScenarioInvalid as invalid:
+        return _check_form(request, desk, session, 422, values=values, offer_problems=invalid.problems)
+    version: int | None
+    try:
+        if source == "upload":
+            if file is None or not file.filename:
+                raise ScenarioInvalid([Problem("upload", None, None, "choose a workbook, zip of CSVs or JSON file")])
+            accepted = accept_document(read_upload(file.filename, file.file, settings), settings)
+            view = crud.create_scenario(session, desk.principal, name.strip() or file.filename, accepted, None)
+            scenario_id, version = view.scenario.id, 1
+        else:
+            chosen, _, number = scenario.partition(":")
+            if not chosen.isdigit():
+                raise ScenarioInvalid([Problem("scenario", None, None, "choose a stored scenario")])
+            scenario_id, version = int(chosen), (int(number) if number.isdigit() else None)
+    except ScenarioInvalid as invalid:
+        upload_name = file.filename if source == "upload" and file is not None and file.filename else None
+        return _check_form(
+            request, desk, session, 422, values=values, upload_problems=invalid.problems, upload_name=upload_name
+        )
+    except Forbidden as error:
+        return _check_form(request, desk, session, 403, values=values, upload_problems=[str(error)])
+    try:
+        job = crud.submit_job(
+            session,
+            desk.principal,
+            JobIn(scenario_id=int(scenario_id), version=version, kind=JobKind.CHECK, overrides=Overrides(**overrides)),
+            None,
+            settings,
+        )
+    except ScenarioInvalid as invalid:
+        return _check_form(request, desk, session, 422, values=values, offer_problems=invalid.problems)
+    except NotFound:
+        return not_found(request, desk, f"Scenario {scenario_id}")
+    except Forbidden as error:
+        return _check_form(request, desk, session, 403, values=values, offer_problems=[str(error)])
+    return RedirectResponse(f"/desk/jobs/{job.id}", status_code=status.HTTP_303_SEE_OTHER)
+
+
+# Jobs and results -------------------------------------------------------------------------
+
+
+@router.get("/desk/jobs/{job_id}", response_class=HTMLResponse)
+def job_page(job_id: int, request: Request, desk: DeskDep, session: SessionDep, settings: SettingsDep) -> Response:
+    try:
+        result = check_page(session, desk.principal, job_id, settings)
+    except NotFound:
+        return not_found(request, desk, f"Job {job_id}")
+    except Forbidden:
+        return forbidden(request, desk, "read jobs")
+    job = result.job
+    if job.status not in FINISHED_STATUSES:
+        return page(request, "progress.html", desk, job=job, scenario=job.version.scenario)
+    return page(
+        request,
+        "result.html",
+        desk,
+        job=job,
+        scenario=job.version.scenario,
+        view=result.view,
+        frontier=result.frontier,
+        frontier_job=result.frontier_job,
+        frontier_note=result.frontier_note,
+        can_check=desk.can("run checks"),
+    )
+
+
+@router.get("/desk/jobs/{job_id}/status")
+def job_status(job_id: int, desk: DeskDep, session: SessionDep) -> JSONResponse:
+    try:
+        job = crud.get_job(session, desk.principal, job_id)
+    except NotFound:
+        return JSONResponse({"detail": "not found"}, status_code=404)
+    elapsed = None
+    if job.started_at is not None:
+        end = job.finished_at or crud.utc_now()
+        elapsed = (end - job.started_at).total_seconds()
+    return JSONResponse(
+        {"status": str(job.status), "finished": job.status in FINISHED_STATUSES, "elapsed_s": elapsed},
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@router.post("/desk/jobs/{job_id}/cancel")
+def cancel(
+    job_id: int, request: Request, desk: DeskDep, session: SessionDep, csrf: Annotated[str | None, Form()] = None
+) -> Response:
+    checked_form(request, desk, csrf)
+    try:
+        crud.cancel_job(session, desk.principal, job_id)
+    except NotFound:
+        return not_found(request, desk, f"Job {job_id}")
+    except (Conflict, Forbidden):
+        pass
+    return RedirectResponse(f"/desk/jobs/{job_id}", status_code=status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/desk/jobs/{job_id}/report.pdf")
+def report(job_id: int, request: Request, desk: DeskDep, session: SessionDep, settings: SettingsDep) -> Response:
+    try:
+        pdf, filename = report_bytes(session, desk.principal, job_id, settings)
+    except NotFound:
+        return not_found(request, desk, f"A finished check {job_id}")
+    except ReportUnavailable as error:
+        return page(request, "error.html", desk, 503, title="The PDF report is unavailable", message=str(error))
+    return Response(
+        pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
+# Two offers side by side --------------------------------------------------------------------
+
+
+@router.get("/desk/compare", response_class=HTMLResponse)
+def compare_page(
+    request: Request, desk: DeskDep, session: SessionDep, a: int | None = None, b: int | None = None
+) -> Response:
+    if not desk.can("read jobs"):
+        return forbidden(request, desk, "read jobs")
+    jobs_seq, _ = crud.list_jobs(session, desk.principal, 0, 100, JobStatus.SUCCEEDED, None)
+    jobs = [job for job in jobs_seq if job.kind in (JobKind.CHECK, JobKind.SOLVE)]
+    scenarios, _ = crud.list_scenarios(session, desk.principal, 0, 100)
+    context: dict[str, Any] = {"jobs": jobs, "scenarios": scenarios, "a": a, "b": b, "labels": {}}
+    if a is not None and b is not None:
+        try:
+            job_a, job_b = crud.get_job(session, desk.principal, a), crud.get_job(session, desk.principal, b)
+        except NotFound:
+            return not_found(request, desk, "One of the two jobs")
+        pending = [job for job in (job_a, job_b) if job.status not in FINISHED_STATUSES]
+        if pending:
+            return page(request, "compare.html", desk, waiting=[job_a, job_b], **context)
+        try:
+            context["comparison"] = comparison(session, desk.principal, a, b)
+        except NotFound as error:
+            return page(request, "compare.html", desk, 422, compare_error=str(error), **context)
+        context["labels"] = {"a": side_label(job_a), "b": side_label(job_b)}
+    return page(request, "compare.html", desk, **context)
+
+
+@router.post("/desk/compare")
+def submit_compare(
+    request: Request,
+    desk: DeskDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    csrf: Annotated[str | None, Form()] = None,
+    scenario_a: Annotated[str, Form()] = "",
+    scenario_b: Annotated[str, Form()] = "",
+    offer_kind: Annotated[str, Form()] = "pooled",
+    offer_a: Annotated[str, Form(max_length=50)] = "",
+    offer_b: Annotated[str, Form(max_length=50)] = "",
+) -> Response:
+    """Two offers: check each (two real check jobs), then show them side by side."""
+    checked_form(request, desk, csrf)
+    if not desk.can("run checks"):
+        return forbidden(request, desk, "run checks")
+    jobs = []
+    try:
+        for chosen, amount in ((scenario_a, offer_a), (scenario_b, offer_b)):
+            scenario_id, _, number = chosen.partition(":")
+            if not scenario_id.isdigit():
+                raise ScenarioInvalid([Problem("scenario", None, None, "choose a stored scenario for both offers")])
+            overrides = offer_overrides(offer_kind if amount.strip() else "scenario", amount, "")
+            request_body = JobIn(
+                scenario_id=int(scenario_id),
+                version=int(number) if number.isdigit() else None,
+                kind=JobKind.CHECK,
+                overrides=Overrides(**overrides),
+            )
+            jobs.append(crud.submit_job(session, desk.principal, request_body, None, settings))
+    except ScenarioInvalid as invalid:
+        return _compare_form_error(request, desk, session, [str(p) for p in invalid.problems])
+    except (NotFound, Forbidden) as error:
+        return _compare_form_error(request, desk, session, [str(error)])
+    return RedirectResponse(f"/desk/compare?a={jobs[0].id}&b={jobs[1].id}", status_code=status.HTTP_303_SEE_OTHER)
+
+
+def _compare_form_error(request: Request, desk: Desk, session: SessionDep, problems: list[str]) -> Response:
+    jobs_seq, _ = crud.list_jobs(session, desk.principal, 0, 100, JobStatus.SUCCEEDED, None)
+    scenarios, _ = crud.list_scenarios(session, desk.principal, 0, 100)
+    jobs = [job for job in jobs_seq if job.kind in (JobKind.CHECK, JobKind.SOLVE)]
+    return page(
+        request,
+        "compare.html",
+        desk,
+        422,
+        jobs=jobs,
+        scenarios=scenarios,
+        a=None,
+        b=None,
+        labels={},
+        offer_problems=problems,
+    )
+
+
+@router.get("/desk/compare.{fmt}")
+def compare_download(fmt: str, a: int, b: int, request: Request, desk: DeskDep, session: SessionDep) -> Response:
+    if fmt not in ("csv", "xlsx"):
+        return not_found(request, desk, "That download")
+    try:
+        frame = comparison(session, desk.principal, a, b).frame()
+    except NotFound:
+        return not_found(request, desk, "One of the two finished jobs")
+    filename = f"compare-{a}-{b}.{fmt}"
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    if fmt == "xlsx":
+        return Response(xlsx_bytes({"comparison": frame}), media_type=XLSX_MEDIA_TYPE, headers=headers)
+    return Response(csv_bytes(frame), media_type="text/csv", headers=headers)

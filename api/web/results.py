@@ -1,0 +1,188 @@
+"""What the desk pages and the report routes read from storage, always through `api.crud`
+(so organisations and roles apply exactly as in the API)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api import crud
+from api.errors import Conflict, Forbidden, NotFound
+from api.orm import FINISHED_STATUSES, Job, JobKind, JobStatus, ScenarioVersion
+from api.schemas import JobIn, Overrides
+from api.security import Permission, Principal
+from api.serialise import stored_to_frame
+from api.settings import Settings
+from models.scenario import ScenarioInvalid
+from optimiser.report.chart import Frontier, frontier, sweep_range
+from optimiser.report.compare import Comparison, Side, compare
+from optimiser.report.view import CheckView, check_view, scenario_sources
+
+FRONTIER_POINTS = 11
+FRONTIER_KEY = "desk-frontier-{job_id}"
+
+
+@dataclass
+class CheckPage:
+    job: Job
+    view: CheckView | None
+    frontier: Frontier | None
+    frontier_job: Job | None
+    frontier_note: str | None
+    documents: dict[str, Any]
+
+
+def scenario_name(job: Job) -> str:
+    return job.version.scenario.name
+
+
+def when(job: Job) -> str | None:
+    stamp = job.finished_at or job.created_at
+    return stamp.strftime("%d %b %Y %H:%M UTC") if stamp else None
+
+
+def frontier_job(session: Session, principal: Principal, job: Job) -> Job | None:
+    """The budget sweep the desk ran for this check, if any (found by its idempotency key)."""
+    found = session.scalar(
+        select(Job).where(
+            Job.organisation_id == principal.organisation_id,
+            Job.idempotency_key == FRONTIER_KEY.format(job_id=job.id),
+        )
+    )
+    return found
+
+
+def ensure_frontier(
+    session: Session, principal: Principal, job: Job, settings: Settings
+) -> tuple[Job | None, str | None]:
+    """The check's frontier sweep, submitting it (a real sweep job) the first time the result
+    is viewed; or why there is none."""
+    existing = frontier_job(session, principal, job)
+    if existing is not None:
+        return existing, None
+    if not principal.can(Permission.RUN_SWEEPS):
+        return None, (
+            f"The frontier chart comes from a budget sweep, which the {principal.role} role may not run. "
+            "A commissioner's key draws it for the same scenario."
+        )
+    result = job.result or {}
+    offer = job.overrides.get("offer_rate_gbp_per_weighted_patient") or job.overrides.get("budget_gbp")
+    if offer is None:
+        document = session.scalar(select(ScenarioVersion.document).where(ScenarioVersion.id == job.scenario_version_id))
+        document_settings = (document or {}).get("settings") or {}
+        key = "offer_rate_gbp_per_weighted_patient" if result.get("budget_mode") == "per_practice" else "budget_gbp"
+        offer = document_settings.get(key)
+    points = min(FRONTIER_POINTS, settings.max_sweep_points)
+    budget_range = sweep_range(result, points, float(offer) if offer is not None else None)
+    if budget_range is None or points < 2:
+        return None, "No frontier: the check gives no budget to draw it around."
+    overrides = {
+        k: v
+        for k, v in job.overrides.items()
+        if k in ("offer_rate_gbp_per_weighted_patient", "budget_gbp", "standards_fraction", "time_limit_s")
+    }
+    overrides["budget"] = budget_range
+    request = JobIn(
+        scenario_id=job.version.scenario_id,
+        version=job.version.number,
+        kind=JobKind.SWEEP,
+        overrides=Overrides(**overrides),
+    )
+    try:
+        sweep = crud.submit_job(session, principal, request, FRONTIER_KEY.format(job_id=job.id), settings)
+    except (ScenarioInvalid, Forbidden, Conflict) as error:
+        session.rollback()
+        return None, f"No frontier: the budget sweep could not be submitted ({error})."
+    return sweep, None
+
+
+def check_page(session: Session, principal: Principal, job_id: int, settings: Settings, draw: bool = True) -> CheckPage:
+    """A job as the result page shows it (404 for another organisation's job)."""
+    job = crud.get_job(session, principal, job_id)
+    documents: dict[str, Any] = {"result": job.result or {}, "job": {"duration_s": job.duration_s}}
+    if job.status != JobStatus.SUCCEEDED or job.kind != JobKind.CHECK or not job.result:
+        return CheckPage(job, None, None, None, None, documents)
+    version_document = session.scalar(
+        select(ScenarioVersion.document).where(ScenarioVersion.id == job.scenario_version_id)
+    )
+    view = check_view(
+        job.result,
+        scenario_name=scenario_name(job),
+        version=job.version.number,
+        overrides=job.overrides,
+        sources=scenario_sources(version_document),
+        run_at=when(job),
+        duration_s=job.duration_s,
+        scenario_settings=(version_document or {}).get("settings") or {},
+    )
+    sweep_job, note = (
+        ensure_frontier(session, principal, job, settings)
+        if draw
+        else (
+            frontier_job(session, principal, job),
+            None,
+        )
+    )
+    chart = None
+    if sweep_job is not None:
+        if sweep_job.status == JobStatus.SUCCEEDED and sweep_job.result:
+            documents["sweep"] = sweep_job.result
+            chart = frontier(sweep_job.result)
+        elif sweep_job.status in FINISHED_STATUSES:
+            note = f"The frontier sweep (job {sweep_job.id}) {sweep_job.status}: {sweep_job.error or 'no points'}."
+        else:
+            note = f"The frontier is being drawn (sweep job {sweep_job.id}, {sweep_job.status})."
+    elif note is None:
+        note = "No frontier has been drawn for this check."
+    return CheckPage(job, view, chart, sweep_job, note, documents)
+
+
+def comparison_side(session: Session, principal: Principal, job_id: int, label: str) -> Side:
+    job = crud.get_job(session, principal, job_id)
+    if job.status != JobStatus.SUCCEEDED or not job.result:
+        raise NotFound(f"job {job_id} has not succeeded ({job.status})")
+    if job.kind not in (JobKind.CHECK, JobKind.SOLVE):
+        raise NotFound(f"job {job_id} is a {job.kind}; compare checks or solves")
+    practices = None
+    if job.kind == JobKind.SOLVE:
+        table = next((t for t in job.tables if t.name == "practices"), None)
+        if table is not None:
+            practices = stored_to_frame(table.columns, table.rows)
+    return Side(label=label, kind=str(job.kind), result=job.result, practices=practices)
+
+
+def side_label(job: Job) -> str:
+    from optimiser.report.view import describe_overrides
+
+    settings = (job.version.document or {}).get("settings") or {}
+    return f"job {job.id}: {scenario_name(job)} v{job.version.number}, {describe_overrides(job.overrides, settings)}"
+
+
+def comparison(session: Session, principal: Principal, a: int, b: int) -> Comparison:
+    job_a, job_b = crud.get_job(session, principal, a), crud.get_job(session, principal, b)
+    return compare(
+        comparison_side(session, principal, a, side_label(job_a)),
+        comparison_side(session, principal, b, side_label(job_b)),
+    )
+
+
+def report_bytes(session: Session, principal: Principal, job_id: int, settings: Settings) -> tuple[bytes, str]:
+    """The PDF report of a succeeded check job, and a file name."""
+    from optimiser.report.render import report_pdf
+
+    page = check_page(session, principal, job_id, settings, draw=False)
+    if page.view is None:
+        raise NotFound(f"job {job_id} is not a finished check ({page.job.kind}, {page.job.status})")
+    pdf = report_pdf(
+        page.view,
+        page.frontier,
+        page.frontier_note,
+        scenario_name=scenario_name(page.job),
+        version=page.job.version.number,
+        scenario_hash=(page.job.result or {}).get("scenario_hash"),
+        run_at=when(page.job),
+    )
+    return pdf, f"check-{job_id}-report.pdf"

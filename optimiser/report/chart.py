@@ -1,0 +1,221 @@
+"""The frontier chart as inline SVG, drawn from a budget sweep's result JSON.
+
+Budget (or offer rate) across, coverage of eligible patients up; the offer and the least
+deliverable budget are vertical lines, each labelled in words and drawn with its own dash
+pattern so colour never carries the meaning alone.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from optimiser.deliverability.wording import money, percent
+from optimiser.report.view import Num
+
+WIDTH, HEIGHT = 640, 350
+LEFT, RIGHT, TOP, BOTTOM = 64, 20, 46, 76
+# Presentation attributes, not only classes: a PDF renderer does not apply the page's CSS to SVG.
+STYLE = {
+    "grid": 'stroke="#e0e0e0" stroke-width="1"',
+    "axis": 'stroke="#333333" stroke-width="1"',
+    "tick": 'font-size="11" fill="#222222"',
+    "label": 'font-size="12" fill="#111111"',
+    "mark-label": 'font-size="12" font-weight="bold" fill="#111111"',
+    "met": 'stroke="#1a4f8b" stroke-width="2.5"',
+    "free": 'stroke="#666666" stroke-width="1.8" stroke-dasharray="6 4"',
+    "met dot": 'fill="#1a4f8b" stroke="#1a4f8b"',
+    "free dot": 'fill="#ffffff" stroke="#555555" stroke-width="1.5"',
+    "offer": 'stroke="#a4001d" stroke-width="2.2" stroke-dasharray="8 5"',
+    "least": 'stroke="#111111" stroke-width="2.2"',
+}
+
+
+def _style(css: str) -> str:
+    return f'class="{css}" {STYLE[css]}'
+
+
+@dataclass
+class Frontier:
+    svg: Markup
+    columns: list[str]
+    rows: list[list[Num | str]]
+    marked: Num | None
+    current: Num | None
+    summary: str
+
+
+def nice_step(raw: float) -> float:
+    """A round tick step (1, 2, 2.5 or 5 times a power of ten) near ``raw``."""
+    if raw <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(raw))
+    for factor in (1, 2, 2.5, 5, 10):
+        if raw <= factor * power:
+            return factor * power
+    return 10 * power
+
+
+def _x_text(value: float, pooled: bool) -> str:
+    return money(value) if pooled else f"{money(value)}/wp"
+
+
+def frontier(sweep: dict[str, Any], title: str = "Budget against coverage") -> Frontier | None:
+    """The chart and its data table, or None if the sweep has no points."""
+    points = sweep.get("points") or []
+    column = str(sweep.get("x", "budget_gbp"))
+    if not points or sweep.get("sweep") != "budget":
+        return None
+    pooled = column == "budget_gbp"
+    marked_value = sweep.get("marked")
+    current_value = sweep.get("current")
+    xs = [float(p[column]) for p in points if p.get(column) is not None]
+    x_max = max([*xs, float(marked_value or 0), float(current_value or 0)]) * 1.05 or 1.0
+
+    def sx(x: float) -> float:
+        return LEFT + (WIDTH - LEFT - RIGHT) * x / x_max
+
+    def sy(y: float) -> float:
+        return TOP + (HEIGHT - TOP - BOTTOM) * (1 - y)
+
+    parts: list[str] = []
+    # Axes and grid
+    for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
+        y = sy(tick)
+        parts.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" {_style("grid")}/>')
+        parts.append(
+            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" {_style("tick")}>{percent(tick, 0)}</text>'
+        )
+    step = nice_step(x_max / 5)
+    for i in range(int(x_max / step) + 1):
+        x_value = step * i
+        x = sx(x_value)
+        parts.append(f'<line x1="{x:.1f}" y1="{sy(0):.1f}" x2="{x:.1f}" y2="{sy(0) + 5:.1f}" {_style("axis")}/>')
+        parts.append(
+            f'<text x="{x:.1f}" y="{sy(0) + 18:.1f}" text-anchor="middle" {_style("tick")}>'
+            f"{escape(_x_text(x_value, pooled))}</text>"
+        )
+    parts.append(f'<line x1="{LEFT}" y1="{sy(0):.1f}" x2="{WIDTH - RIGHT}" y2="{sy(0):.1f}" {_style("axis")}/>')
+    parts.append(f'<line x1="{LEFT}" y1="{sy(0):.1f}" x2="{LEFT}" y2="{sy(1):.1f}" {_style("axis")}/>')
+    x_label = "Budget, £ a year" if pooled else "Offer, £ per weighted patient (wp) a year"
+    parts.append(
+        f'<text x="{(LEFT + WIDTH - RIGHT) / 2:.1f}" y="{sy(0) + 36:.1f}" text-anchor="middle" {_style("label")}>'
+        f"{x_label}</text>"
+    )
+    parts.append(
+        f'<text x="14" y="{(TOP + HEIGHT - BOTTOM) / 2:.1f}" text-anchor="middle" {_style("label")} '
+        f'transform="rotate(-90 14 {(TOP + HEIGHT - BOTTOM) / 2:.1f})">Eligible patients covered</text>'
+    )
+
+    def series(key: str, css: str, marker: str) -> None:
+        coords = [
+            (sx(float(p[column])), sy(float(p[key])))
+            for p in points
+            if p.get(key) is not None and p.get(column) is not None
+        ]
+        if not coords:
+            return
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+        parts.append(f'<polyline points="{path}" {_style(css)} fill="none"/>')
+        for x, y in coords:
+            if marker == "circle":
+                parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" {_style(css + " dot")}/>')
+            else:
+                parts.append(f'<rect x="{x - 3:.1f}" y="{y - 3:.1f}" width="6" height="6" {_style(css + " dot")}/>')
+
+    series("no_standards_coverage", "free", "square")
+    series("coverage", "met", "circle")
+
+    def marker(value: Any, css: str, text: str, row: int) -> None:
+        if value is None:
+            return
+        x = sx(float(value))
+        parts.append(f'<line x1="{x:.1f}" y1="{sy(0):.1f}" x2="{x:.1f}" y2="{sy(1) - 4:.1f}" {_style(css)}/>')
+        anchor = "end" if x > WIDTH * 0.6 else "start"
+        dx = -4 if anchor == "end" else 4
+        parts.append(
+            f'<text x="{x + dx:.1f}" y="{TOP - 26 + 14 * row}" text-anchor="{anchor}" {_style("mark-label")}>'
+            f"{escape(text)}</text>"
+        )
+
+    marker(current_value, "offer", f"Offer {_x_text(float(current_value), pooled)}" if current_value else "", 0)
+    marker(
+        marked_value,
+        "least",
+        f"Least deliverable {_x_text(float(marked_value), pooled)}" if marked_value is not None else "",
+        1,
+    )
+    # Legend
+    legend_y = HEIGHT - 12
+    parts.append(f'<line x1="{LEFT}" y1="{legend_y}" x2="{LEFT + 24}" y2="{legend_y}" {_style("met")}/>')
+    parts.append(f'<text x="{LEFT + 30}" y="{legend_y + 4}" {_style("tick")}>with every minimum standard met</text>')
+    parts.append(f'<line x1="{LEFT + 250}" y1="{legend_y}" x2="{LEFT + 274}" y2="{legend_y}" {_style("free")}/>')
+    parts.append(f'<text x="{LEFT + 280}" y="{legend_y + 4}" {_style("tick")}>what the money buys without them</text>')
+
+    description = str(sweep.get("summary", ""))
+    svg = Markup(
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" class="frontier" role="img" '
+        f'aria-labelledby="frontier-title frontier-desc" font-family="DejaVu Sans, Arial, sans-serif">'
+        f'<title id="frontier-title">{escape(title)}</title><desc id="frontier-desc">{escape(description)}</desc>'
+        + "".join(parts)
+        + "</svg>"
+    )
+    rows: list[list[Num | str]] = []
+    for i, p in enumerate(points):
+        rows.append(
+            [
+                Num(p.get(column), _x_text(float(p[column]), pooled), f"sweep:points.{i}.{column}"),
+                "yes" if p.get("deliverable") else "no",
+                _coverage_num(p, i, "coverage"),
+                _coverage_num(p, i, "no_standards_coverage"),
+            ]
+        )
+    columns = [
+        "Budget a year" if pooled else "Offer per weighted patient",
+        "Deliverable",
+        "Coverage with the standards",
+        "Coverage without them",
+    ]
+    marked = (
+        Num(marked_value, _x_text(float(marked_value), pooled), "sweep:marked") if marked_value is not None else None
+    )
+    current = (
+        Num(current_value, _x_text(float(current_value), pooled), "sweep:current")
+        if current_value is not None
+        else None
+    )
+    return Frontier(svg=svg, columns=columns, rows=rows, marked=marked, current=current, summary=description)
+
+
+def _coverage_num(point: dict[str, Any], index: int, key: str) -> Num | str:
+    value = point.get(key)
+    if value is None:
+        return "not deliverable" if key == "coverage" else "no answer"
+    return Num(value, percent(float(value)), f"sweep:points.{index}.{key}")
+
+
+def sweep_range(result: dict[str, Any], points: int, offer: float | None = None) -> str | None:
+    """A budget (or offer-rate) range for the frontier of a finished check: 0 to 1.3 × the
+    larger of the offer and the least deliverable amount."""
+    per_practice = result.get("budget_mode") == "per_practice"
+    candidates: list[float] = [float(offer)] if offer is not None else []
+    headline = result.get("headline") or {}
+    for lever in result.get("levers") or []:
+        if lever.get("lever") != "budget":
+            continue
+        details = lever.get("details") or {}
+        keys = (
+            ("offer_rate_gbp_per_weighted_patient", "needed_rate_gbp_per_weighted_patient")
+            if per_practice
+            else ("budget_gbp", "least_spend_gbp")
+        )
+        candidates += [float(details[k]) for k in keys if details.get(k) is not None]
+    if not per_practice:
+        candidates += [float(headline[k]) for k in ("budget_gbp", "least_spend_gbp") if headline.get(k) is not None]
+    top = max(candidates, default=0.0) * 1.3
+    if top <= 0:
+        return None
+    return f"0:{top:.2f}:{points}"

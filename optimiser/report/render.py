@@ -1,0 +1,48 @@
+"""The printable report: an HTML template rendered to A4 PDF pages with WeasyPrint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from optimiser.report.chart import Frontier
+from optimiser.report.view import CheckView
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+_environment = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(("html",)),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def report_html(view: CheckView, frontier: Frontier | None, frontier_note: str | None = None, **extra: Any) -> str:
+    """The report as one HTML document (also what the PDF is printed from)."""
+    template = _environment.get_template("report.html")
+    return template.render(view=view, frontier=frontier, frontier_note=frontier_note, **extra)
+
+
+PANGO_HINT = (
+    "PDF reports need the Pango text libraries "
+    "(Debian/Ubuntu: apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)"
+)
+
+
+class ReportUnavailable(RuntimeError):
+    """WeasyPrint cannot load its system libraries on this machine."""
+
+
+def report_pdf(view: CheckView, frontier: Frontier | None, frontier_note: str | None = None, **extra: Any) -> bytes:
+    """The report as PDF bytes (A4)."""
+    try:
+        from weasyprint import HTML  # imported here: it loads Pango, which only reports need
+    except OSError as error:
+        raise ReportUnavailable(f"{PANGO_HINT}: {error}") from error
+
+    html = report_html(view, frontier, frontier_note, **extra)
+    pdf: bytes = HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
+    return pdf

@@ -1,0 +1,376 @@
+"""What a reader sees of a check result, in order, built from the job's result JSON only.
+
+Every number is a :class:`Num`: the value read from the JSON, the text shown and the path
+it was read from (``levers.0.amount``; ``sweep:marked`` for the frontier's sweep result;
+``len:PATH`` for a count of a list). ``resolve(documents, path)`` reads a path back, which
+is how tests check that every number on the page and in the PDF equals the job's JSON.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any
+
+from optimiser.deliverability.wording import money, number, percent
+
+PRODUCT = "primary-care-commissioning"
+LEVER_ORDER = ("budget", "standards", "safe_working", "workforce_supply")
+LEVER_TITLES = {
+    "budget": "Money",
+    "standards": "Standards",
+    "safe_working": "Safe-working caps",
+    "workforce_supply": "Staff",
+}
+MOST_SHORT = 15
+
+
+@dataclass(frozen=True)
+class Num:
+    """A number as shown: its JSON value, its text and the JSON path it came from."""
+
+    value: float | int | None
+    text: str
+    src: str
+
+
+@dataclass
+class Lever:
+    lever: str
+    title: str
+    fixable: bool
+    amount: Num | None
+    unit: str
+    sentence: str
+
+
+@dataclass
+class CheckView:
+    """A check result as the desk page and the report show it, in reading order."""
+
+    deliverable: bool | None
+    verdict_label: str
+    verdict: str
+    verdict_numbers: list[Num]
+    pooled: bool
+    offer: list[tuple[str, Num]]
+    levers: list[Lever]
+    conflict_headline: str | None
+    conflict: list[str]
+    conflict_intro: str | None
+    practices_caption: str
+    practices_columns: list[str]
+    practices: list[list[str | Num]]
+    practices_total: Num | None
+    summary: str
+    assumptions: list[tuple[str, str | Num]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def product_version() -> str:
+    try:
+        return metadata.version(PRODUCT)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def resolve(documents: dict[str, Any], src: str) -> Any:
+    """The value at ``src`` in ``documents`` ({"result": ..., "sweep": ..., "job": ...})."""
+    count = src.startswith("len:")
+    if count:
+        src = src[4:]
+    name, _, path = src.partition(":") if ":" in src else ("result", "", src)
+    value: Any = documents[name]
+    for part in path.split("."):
+        value = value[int(part)] if isinstance(value, list) else value[part]
+    return len(value) if count else value
+
+
+def _get(result: dict[str, Any], src: str) -> Any:
+    try:
+        return resolve({"result": result}, src)
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+
+
+def num(result: dict[str, Any], src: str, formatter: Any = None) -> Num:
+    value = _get(result, src)
+    if value is None:
+        return Num(None, "not available", src)
+    text = formatter(value) if formatter is not None else number(float(value))
+    return Num(value, text, src)
+
+
+def count(result: dict[str, Any], src: str) -> Num:
+    value = _get(result, src)
+    n = len(value) if isinstance(value, list) else 0
+    return Num(n, f"{n:,}", "len:" + src)
+
+
+def first_sentence(text: str) -> str:
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text.strip(), maxsplit=1)
+    return parts[0] if parts else text
+
+
+def _lever_index(result: dict[str, Any], lever: str) -> int | None:
+    for index, item in enumerate(result.get("levers") or []):
+        if item.get("lever") == lever:
+            return index
+    return None
+
+
+def _lever_amount(result: dict[str, Any], index: int, lever: str, per_practice: bool) -> Num | None:
+    src = f"levers.{index}.amount"
+    value = _get(result, src)
+    if value is None:
+        return None
+    if lever == "budget":
+        unit = " more per weighted patient a year" if per_practice else " more a year"
+        return Num(value, money(float(value)) + unit, src)
+    if lever == "standards":
+        return Num(value, f"{percent(float(value))} of every minimum standard", src)
+    if lever == "safe_working":
+        return Num(value, f"{number(float(value))} more contacts per FTE-day", src)
+    return Num(value, f"{number(float(value))} more FTE", src)
+
+
+def _levers(result: dict[str, Any], per_practice: bool) -> list[Lever]:
+    levers = []
+    for lever in LEVER_ORDER:
+        index = _lever_index(result, lever)
+        if index is None:
+            continue
+        item = result["levers"][index]
+        levers.append(
+            Lever(
+                lever=lever,
+                title=LEVER_TITLES[lever],
+                fixable=bool(item.get("fixable")) and item.get("amount") is not None,
+                amount=_lever_amount(result, index, lever, per_practice),
+                unit=str(item.get("unit", "")),
+                sentence=str(item.get("sentence", "")),
+            )
+        )
+    return levers
+
+
+def _verdict(result: dict[str, Any], per_practice: bool) -> tuple[str, str, list[Num]]:
+    deliverable = result.get("deliverable")
+    if deliverable is True:
+        least = num(result, "headline.least_spend_gbp", money)
+        budget = num(result, "headline.budget_gbp", money)
+        spare = num(result, "headline.headroom_gbp", money)
+        offer = "practice budgets totalling" if per_practice else "the offer of"
+        sentence = (
+            f"Deliverable: the specification costs at least {least.text} a year against {offer} "
+            f"{budget.text}, leaving {spare.text} spare."
+        )
+        return "DELIVERABLE", sentence, [least, budget, spare]
+    if deliverable is False:
+        index = _lever_index(result, "budget")
+        if index is not None and per_practice:
+            base = f"levers.{index}.details"
+            rate = num(result, f"{base}.offer_rate_gbp_per_weighted_patient", money)
+            needed = num(result, f"{base}.needed_rate_gbp_per_weighted_patient", money)
+            short = count(result, f"{base}.practices_short")
+            if needed.value is not None:
+                who = "1 practice cannot" if short.value == 1 else f"{short.text} practices cannot"
+                sentence = (
+                    f"Not deliverable: at {rate.text} per weighted patient {who} deliver "
+                    f"the specification; every practice can from {needed.text} per weighted patient."
+                )
+                return "NOT DELIVERABLE", sentence, [rate, short, needed]
+        if index is not None and not per_practice:
+            base = f"levers.{index}.details"
+            budget = num(result, f"{base}.budget_gbp", money)
+            shortfall = num(result, f"{base}.shortfall_gbp", money)
+            least = num(result, f"{base}.least_spend_gbp", money)
+            if least.value is not None:
+                sentence = (
+                    f"Not deliverable: the offer of {budget.text} a year is {shortfall.text} short of the "
+                    f"least cost of the specification, {least.text} a year."
+                )
+                return "NOT DELIVERABLE", sentence, [budget, shortfall, least]
+        return "NOT DELIVERABLE", first_sentence(str(result.get("summary", ""))), []
+    return "NO ANSWER", first_sentence(str(result.get("summary", "No answer within the time limit."))), []
+
+
+def _offer(result: dict[str, Any], per_practice: bool) -> list[tuple[str, Num]]:
+    if result.get("deliverable") is True:
+        rows = [
+            ("Practice budgets in total" if per_practice else "Offer", num(result, "headline.budget_gbp", money)),
+            ("Least cost of the specification", num(result, "headline.least_spend_gbp", money)),
+            ("Spare", num(result, "headline.headroom_gbp", money)),
+        ]
+        share = num(result, "headline.headroom_share", percent)
+        if share.value is not None:
+            rows.append(("Spare, share of the offer", share))
+        return rows
+    index = _lever_index(result, "budget")
+    if index is None:
+        return []
+    base = f"levers.{index}.details"
+    if per_practice:
+        return [
+            ("Offer, per weighted patient a year", num(result, f"{base}.offer_rate_gbp_per_weighted_patient", money)),
+            (
+                "Least offer at which every practice can deliver",
+                num(result, f"{base}.needed_rate_gbp_per_weighted_patient", money),
+            ),
+            ("Difference per weighted patient", num(result, f"{base}.extra_rate_gbp_per_weighted_patient", money)),
+            ("Practices short at the offer", count(result, f"{base}.practices_short")),
+            ("Their shortfall in total, a year", num(result, f"{base}.total_shortfall_gbp", money)),
+        ]
+    rows = [
+        ("Offer, a year", num(result, f"{base}.budget_gbp", money)),
+        ("Least cost of the specification, a year", num(result, f"{base}.least_spend_gbp", money)),
+        ("Shortfall, a year", num(result, f"{base}.shortfall_gbp", money)),
+    ]
+    share = num(result, f"{base}.shortfall_share", percent)
+    if share.value is not None:
+        rows.append(("Shortfall, share of the offer", share))
+    return [row for row in rows if row[1].value is not None]
+
+
+def _practices(result: dict[str, Any], per_practice: bool) -> tuple[str, list[str], list[list[str | Num]], Num | None]:
+    if result.get("deliverable") is not True and per_practice:
+        index = _lever_index(result, "budget")
+        base = f"levers.{index}.details.practices_short"
+        short = _get(result, base) if index is not None else None
+        if isinstance(short, list):
+            rows: list[list[str | Num]] = [
+                [
+                    str(item.get("practice_id")),
+                    num(result, f"{base}.{i}.budget_gbp", money),
+                    num(result, f"{base}.{i}.shortfall_gbp", money),
+                    num(result, f"{base}.{i}.needs_gbp", money),
+                    num(result, f"{base}.{i}.needs_gbp_per_weighted_patient", money),
+                ]
+                for i, item in enumerate(short[:MOST_SHORT])
+            ]
+            caption = (
+                f"Practices that cannot deliver at the offered rate, largest shortfall first "
+                f"({min(len(short), MOST_SHORT)} of {len(short)} shown)."
+            )
+            columns = ["Practice", "Budget at the offer", "Short by", "Needs", "Needs per weighted patient"]
+            return caption, columns, rows, count(result, base)
+    violations = _get(result, "relaxation.violations")
+    if result.get("deliverable") is not True and isinstance(violations, list):
+        order = sorted(
+            (i for i, v in enumerate(violations) if v.get("lever") == "standards"),
+            key=lambda i: -float(violations[i].get("amount") or 0.0),
+        )
+        rows = []
+        for i in order[:MOST_SHORT]:
+            practice, _, service = str(violations[i].get("entity", "")).partition(" / ")
+            rows.append(
+                [
+                    practice,
+                    service,
+                    num(result, f"relaxation.violations.{i}.amount", number),
+                    num(result, f"relaxation.violations.{i}.percentage_points", number),
+                ]
+            )
+        caption = (
+            "Practices carrying the largest shortfall in the smallest combined change: patients below the "
+            f"minimum standard, largest first ({len(rows)} of {len(order)} practice-service pairs shown). "
+            "With one pooled budget the money is not split by practice; check the same money as a rate per "
+            "weighted patient to see what each practice would need."
+        )
+        return caption, ["Practice", "Service", "Patients short", "Percentage points of coverage"], rows, None
+    return "Every practice can deliver the specification with this offer.", [], [], None
+
+
+def check_view(
+    result: dict[str, Any],
+    *,
+    scenario_name: str | None = None,
+    version: int | None = None,
+    overrides: dict[str, Any] | None = None,
+    sources: list[str] | None = None,
+    run_at: str | None = None,
+    duration_s: float | None = None,
+    scenario_settings: dict[str, Any] | None = None,
+) -> CheckView:
+    """The reader's view of a check job's result JSON."""
+    per_practice = result.get("budget_mode") == "per_practice"
+    label, verdict, numbers = _verdict(result, per_practice)
+    conflict = result.get("conflict") or {}
+    sentences = [str(s) for s in conflict.get("sentences") or []]
+    caption, columns, rows, total = _practices(result, per_practice)
+    plain = [s for s in sentences[1:] if "cannot be negative" not in s]
+    intro = sentences[0] if sentences else None
+    if intro and plain and ":" in intro:
+        intro = intro.split(":", 1)[0] + ":"
+    solver = result.get("solver") or {}
+    assumptions: list[tuple[str, str | Num]] = [
+        ("Scenario", f"{scenario_name or 'unnamed'}" + (f", version {version}" if version else "")),
+        ("Scenario hash", str(result.get("scenario_hash", "not recorded"))),
+        ("Data sources and dates", "; ".join(sources) if sources else "none given in the scenario"),
+        ("Offer checked", describe_overrides(overrides or {}, scenario_settings)),
+        ("Solver", f"{solver.get('name', 'unknown')} {solver.get('version', '')}".strip()),
+        ("Product version", f"{PRODUCT} {product_version()}"),
+        ("Run at", run_at or "not recorded"),
+    ]
+    if duration_s is not None:
+        assumptions.append(("Run time", Num(duration_s, f"{duration_s:,.1f} s", "job:duration_s")))
+    return CheckView(
+        deliverable=result.get("deliverable"),
+        verdict_label=label,
+        verdict=verdict,
+        verdict_numbers=numbers,
+        pooled=not per_practice,
+        offer=_offer(result, per_practice),
+        levers=_levers(result, per_practice),
+        conflict_headline=sentences[0] if sentences else None,
+        conflict=plain,
+        conflict_intro=intro,
+        practices_caption=caption,
+        practices_columns=columns,
+        practices=rows,
+        practices_total=total,
+        summary=str(result.get("summary", "")),
+        assumptions=assumptions,
+    )
+
+
+def describe_overrides(overrides: dict[str, Any], settings: dict[str, Any] | None = None) -> str:
+    """The offer a job checked, in words (``settings``: the scenario's, for an offer left as written)."""
+    parts = []
+    if overrides.get("budget_gbp") is not None:
+        parts.append(f"pooled budget {money(float(overrides['budget_gbp']))} a year")
+    if overrides.get("offer_rate_gbp_per_weighted_patient") is not None:
+        parts.append(f"{money(float(overrides['offer_rate_gbp_per_weighted_patient']))} per weighted patient a year")
+    if overrides.get("standards_fraction") is not None:
+        parts.append(f"every minimum standard at {percent(float(overrides['standards_fraction']))} of its level")
+    if not parts and settings:
+        if settings.get("budget_mode") == "per_practice" and settings.get("offer_rate_gbp_per_weighted_patient"):
+            rate = float(settings["offer_rate_gbp_per_weighted_patient"])
+            return f"as in the scenario: {money(rate)} per weighted patient a year"
+        if settings.get("budget_gbp") is not None:
+            return f"as in the scenario: pooled budget {money(float(settings['budget_gbp']))} a year"
+    return "; ".join(parts) if parts else "the offer written in the scenario"
+
+
+def scenario_sources(document: dict[str, Any] | None) -> list[str]:
+    """Data sources and dates as the scenario gives them, if it gives any."""
+    if not isinstance(document, dict):
+        return []
+    found: list[str] = []
+    settings = document.get("settings") or {}
+    for holder in (settings, document.get("metadata") or {}, document.get("meta") or {}):
+        if not isinstance(holder, dict):
+            continue
+        for key, value in holder.items():
+            lowered = str(key).lower()
+            if any(word in lowered for word in ("source", "date", "as_of", "period", "published")) and value:
+                found.append(f"{key}: {value}")
+    sources = document.get("sources")
+    if isinstance(sources, list):
+        for item in sources:
+            if isinstance(item, dict):
+                found.append(", ".join(f"{k}: {v}" for k, v in item.items() if v not in (None, "")))
+            elif item:
+                found.append(str(item))
+    return found

@@ -1,0 +1,76 @@
+"""Helpers for tests that run the *installed* ``commission`` console script in a subprocess.
+
+An in-process runner cannot see what a C library writes to file descriptor 1, so these
+tests run the script the package installed next to this interpreter, as a user would.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+TINY = REPO / "data" / "tiny"
+
+
+def console_script() -> str:
+    """The ``commission`` script installed into this interpreter's environment (fails if missing)."""
+    bin_dir = Path(sys.prefix) / ("Scripts" if sys.platform == "win32" else "bin")
+    script = shutil.which("commission", path=str(bin_dir))
+    assert script is not None, f"the console script is not installed in {bin_dir}: pip install -e . first"
+    return script
+
+
+def run(*args: str, cwd: Path = REPO, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [console_script(), *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"not strict JSON: {name}")
+
+
+def strict_json(text: str) -> Any:
+    """Parse ``text`` as exactly one JSON document: no leading/trailing lines, no NaN or Infinity."""
+    return json.loads(text, parse_constant=_reject_constant)
+
+
+def strict_json_lines(text: str) -> list[dict[str, Any]]:
+    """Every line of ``text`` is one JSON object (and there is at least one)."""
+    lines = text.splitlines()
+    assert lines, "no output"
+    events = [strict_json(line) for line in lines]
+    assert all(isinstance(event, dict) for event in events)
+    return events
+
+
+def undeliverable_tiny(tmp_path: Path) -> Path:
+    """data/tiny with a budget far below its £37,000 least cost: a small undeliverable case."""
+    target = tmp_path / "tiny_undeliverable"
+    shutil.copytree(TINY, target)
+    settings = json.loads((target / "settings.json").read_text())
+    settings["budget_gbp"] = 1_000
+    (target / "settings.json").write_text(json.dumps(settings))
+    return target
+
+
+def session_processes(session_id: int) -> list[int]:
+    """Pids of live processes in session ``session_id`` (read from /proc, no psutil)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        state, session = fields[0], int(fields[3])
+        if session == session_id and state not in ("Z", "X"):
+            pids.append(int(entry.name))
+    return pids

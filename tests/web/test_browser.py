@@ -1,0 +1,343 @@
+"""The desk in a real browser: headless Chromium from the system's package manager, driven
+by Playwright, against a real `commission serve` subprocess on a temporary SQLite database.
+
+Every page visited is scanned with axe-core (vendored, injected from disk) and must have no
+serious or critical violation; a screenshot of each is saved under tests/web/artefacts/.
+Skipped only where /usr/bin/chromium is missing (`.ci/run` installs it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from optimiser.io import write_document_as_workbook
+from tests.web.conftest import ARTEFACTS, tiny_document
+
+CHROMIUM = Path(os.environ.get("COMMISSION_TEST_CHROMIUM", "/usr/bin/chromium"))
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+
+def commission() -> str:
+    """The installed console script, next to this interpreter."""
+    script = Path(sys.executable).with_name("commission")
+    return str(script) if script.exists() else shutil.which("commission") or "commission"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    url: str
+    env: dict[str, str]
+
+    def key(self, organisation: str, role: str) -> str:
+        done = subprocess.run(
+            [commission(), "keys", "create", "--org", organisation, "--role", role],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout.strip().splitlines()[-1]
+
+    def api(self, method: str, path: str, key: str, body: Any = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.url + path, data=data, method=method)
+        request.add_header("X-API-Key", key)
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read() or b"null")
+
+
+def start_server(directory: Path, workers: int) -> Iterator[Server]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "COMMISSION_DATABASE_URL": f"sqlite:///{directory / 'desk.db'}",
+        "COMMISSION_WORKERS": str(workers),
+        "COMMISSION_JOB_POLL_INTERVAL_S": "0.2",
+        "COMMISSION_MAX_REQUEST_BYTES": "1000000",
+        "COMMISSION_MAX_SWEEP_POINTS": "11",
+        "COMMISSION_LOG_LEVEL": "WARNING",
+        "COMMISSION_DESK_SECRET": "browser-test-secret",
+    }
+    log = (directory / "server.log").open("wb")
+    process = subprocess.Popen(
+        [commission(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/readyz", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"the server did not start: {(directory / 'server.log').read_text()[-2000:]}")
+        time.sleep(0.3)
+    try:
+        yield Server(url=url, env=env)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server with one job worker."""
+    yield from start_server(tmp_path_factory.mktemp("desk-server"), workers=1)
+
+
+@pytest.fixture(scope="module")
+def idle_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server with no workers: its jobs stay queued, to see the progress page."""
+    yield from start_server(tmp_path_factory.mktemp("desk-idle"), workers=0)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def undeliverable_workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The hand-solved tiny scenario with £20,000 offered against a least cost of £37,000."""
+    path = tmp_path_factory.mktemp("spec") / "tiny-undeliverable.xlsx"
+    write_document_as_workbook(tiny_document(budget_gbp=20000), path)
+    return path
+
+
+def scan(page: Any, name: str) -> None:
+    """Screenshot the page and check it with axe-core: no serious or critical violation."""
+    ARTEFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTEFACTS / f"{name}.png"), full_page=True)
+    page.add_script_tag(path=str(AXE))
+    results = page.evaluate(
+        "async () => await axe.run(document, {runOnly: {type: 'tag', values: "
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})"
+    )
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in results["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not bad, f"{name}: " + "; ".join(bad)
+
+
+def sign_in(page: Any, server: Server, key: str) -> None:
+    page.goto(server.url + "/")
+    page.get_by_label("API key").fill(key)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Your scenarios and checks").wait_for()
+
+
+def pdf_text(path: Path) -> str:
+    done = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
+    return " ".join(done.stdout.split())
+
+
+def test_a_negotiator_checks_an_offer_gets_the_pdf_and_compares_a_revised_offer(
+    page: Any, server: Server, undeliverable_workbook: Path, tmp_path: Path
+) -> None:
+    key = server.key("lmc-browser", "negotiator")
+    page.goto(server.url + "/")
+    scan(page, "01-sign-in")
+    # Keyboard only: the skip link comes first, then the key field; Enter signs in.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "api_key"
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none", "focus must be visible"
+    page.keyboard.type(key)
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Your scenarios and checks").wait_for()
+    scan(page, "02-home")
+
+    page.get_by_role("link", name="Check an offer").first.click()
+    page.get_by_label("Workbook (.xlsx), zip of CSV files (.zip) or JSON (.json)").set_input_files(
+        str(undeliverable_workbook)
+    )
+    page.get_by_label("Name for the scenario (optional)").fill("Tiny spec, first offer")
+    scan(page, "03-check-form")
+    page.get_by_role("button", name="Check the offer").click()
+    page.locator("#verdict").wait_for()
+    scan(page, "04-result-negotiator")
+    verdict = " ".join(page.locator("#verdict").inner_text().split())
+    assert "NOT DELIVERABLE" in verdict
+    assert (
+        "the offer of £20,000 a year is £17,000 short of the least cost of the specification, £37,000 a year" in verdict
+    )
+    levers = page.locator("ul.levers > li h3").all_inner_texts()
+    assert [text.split(" (")[0] for text in levers] == ["Money", "Standards", "Safe-working caps", "Staff"]
+    assert "£17,000 more a year" in page.locator("#lever-budget").inner_text()
+    assert "93.1% of every minimum standard" in page.locator("#lever-standards").inner_text()
+    page.locator("svg.frontier").wait_for(timeout=90_000)  # the page reloads itself when the sweep is done
+    chart = page.locator("svg.frontier").inner_html()
+    assert "Least deliverable £37,000" in chart and "Offer £20,000" in chart
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the PDF report").click()
+    pdf = tmp_path / "report.pdf"
+    download.value.save_as(pdf)
+    shutil.copy(pdf, ARTEFACTS / "report-negotiator.pdf")
+    if shutil.which("pdftotext"):
+        text = pdf_text(pdf)
+        assert "NOT DELIVERABLE" in text
+        assert (
+            "the offer of £20,000 a year is £17,000 short of the least cost of the specification, £37,000 a year"
+            in text
+        )
+
+    # The second meeting: the revised offer beside the first.
+    page.get_by_role("link", name="Compare two offers").click()
+    scan(page, "05-compare-form")
+    page.get_by_label("Amount (empty: as in the scenario)").first.fill("20k")
+    page.get_by_label("Amount (empty: as in the scenario)").nth(1).fill("£50,000")
+    page.get_by_role("button", name="Check both and compare").click()
+    page.locator("#compare-headline").wait_for()
+    scan(page, "06-compare")
+    headline = page.locator("#compare-headline").inner_text()
+    assert "Practices short: 1 under A, 0 under B" in headline
+    table = page.locator("table.compare").first.inner_text()
+    assert "Not deliverable" in table and "Deliverable" in table
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download CSV").click()
+    csv_path = tmp_path / "compare.csv"
+    download.value.save_as(csv_path)
+    assert csv_path.read_text().startswith("section,item,")
+
+    # 200% zoom: half the width, nothing cut off sideways.
+    page.set_viewport_size({"width": 600, "height": 900})
+    page.goto(page.url)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    page.screenshot(path=str(ARTEFACTS / "07-compare-200pc.png"), full_page=True)
+
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("heading", name="Sign in").wait_for()
+    page.goto(server.url + "/desk/check")
+    assert page.get_by_role("heading", name="Sign in").is_visible(), "signed out"
+
+
+def test_a_commissioner_sees_the_frontier_and_another_organisation_gets_404(
+    page: Any, browser: Any, server: Server, undeliverable_workbook: Path
+) -> None:
+    sign_in(page, server, server.key("icb-browser", "commissioner"))
+    page.goto(server.url + "/desk/check")
+    page.locator("#file").set_input_files(str(undeliverable_workbook))
+    page.get_by_role("button", name="Check the offer").click()
+    page.locator("#verdict").wait_for()
+    page.locator("svg.frontier").wait_for(timeout=90_000)  # the page reloads itself when the sweep is done
+    scan(page, "08-result-commissioner")
+    chart = page.locator("svg.frontier").inner_html()
+    assert "Least deliverable £37,000" in chart and "Offer £20,000" in chart
+    page.set_viewport_size({"width": 600, "height": 900})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    page.screenshot(path=str(ARTEFACTS / "09-result-200pc.png"), full_page=True)
+    result_url = page.url
+
+    other = browser.new_context()
+    stranger = other.new_page()
+    sign_in(stranger, server, server.key("other-lmc", "negotiator"))
+    response = stranger.goto(result_url)
+    assert response.status == 404
+    assert "was not found" in stranger.inner_text("main")
+    scan(stranger, "10-not-found")
+    assert "Tiny spec" not in stranger.goto(server.url + "/").text()
+    other.close()
+
+
+def test_bad_input_is_answered_beside_the_upload(page: Any, server: Server, tmp_path: Path) -> None:
+    sign_in(page, server, server.key("lmc-bad-input", "negotiator"))
+    document = tiny_document()
+    document["practices"][1]["list_size"] = -5
+    bad = tmp_path / "bad.xlsx"
+    write_document_as_workbook(document, bad)
+    page.goto(server.url + "/desk/check")
+    page.locator("#file").set_input_files(str(bad))
+    page.get_by_role("button", name="Check the offer").click()
+    problems = page.locator("#upload-problems")
+    problems.get_by_text("bad.xlsx was not stored").wait_for()
+    assert "practices" in problems.inner_text() and "list_size" in problems.inner_text()
+    scan(page, "11-invalid-upload")
+    big = tmp_path / "big.json"
+    big.write_bytes(b"{" + b" " * 1_200_000 + b"}")
+    page.locator("#file").set_input_files(str(big))
+    page.locator("#source-upload").check()
+    page.get_by_role("button", name="Check the offer").click()
+    message = page.locator("#size-message")
+    message.wait_for()
+    assert "this service accepts at most" in message.inner_text() and "Nothing was sent" in message.inner_text()
+    page.goto(server.url + "/")
+    assert "big.json" not in page.inner_text("main")
+
+
+def test_progress_and_cancelled_pages(page: Any, idle_server: Server) -> None:
+    key = idle_server.key("lmc-idle", "negotiator")
+    body = tiny_document(budget_gbp=20000)
+    scenario = idle_server.api("POST", "/scenarios?name=queued%20spec", key, body)
+    job = idle_server.api("POST", "/jobs", key, {"scenario_id": scenario["id"], "kind": "check"})
+    sign_in(page, idle_server, key)
+    page.goto(f"{idle_server.url}/desk/jobs/{job['id']}")
+    assert page.locator("#job-status").inner_text() == "queued"
+    scan(page, "12-progress")
+    page.get_by_role("button", name="Cancel this check").click()
+    page.get_by_role("heading", name="The check was cancelled").wait_for()
+    scan(page, "13-cancelled")

@@ -1,0 +1,80 @@
+"""`commission report` (the installed console script) and the report's view of a result."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from optimiser.report.chart import frontier, nice_step
+from optimiser.report.render import report_html
+from optimiser.report.view import check_view, resolve
+from tests.web.conftest import tiny_document
+
+
+def commission() -> str:
+    script = Path(sys.executable).with_name("commission")
+    return str(script) if script.exists() else "commission"
+
+
+def run_report(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    scenario = tmp_path / "tiny.json"
+    scenario.write_text(json.dumps(tiny_document()))
+    return subprocess.run(
+        [commission(), "report", str(scenario), *args], capture_output=True, text=True, timeout=300, cwd=tmp_path
+    )
+
+
+def pdf_words(path: Path) -> str:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return " ".join(out.split())
+
+
+def test_commission_report_writes_the_pdf_of_an_offer(tmp_path: Path) -> None:
+    done = run_report(tmp_path, "--budget", "20k", "--out", "out/report.pdf")
+    assert done.returncode == 0, done.stderr
+    assert (
+        "the offer of £20,000 a year is £17,000 short of the least cost of the specification, £37,000 a year"
+        in done.stdout
+    )
+    words = pdf_words(tmp_path / "out" / "report.pdf")
+    assert "NOT DELIVERABLE" in words
+    assert "Least deliverable £37,000" in words and "Offer £20,000" in words
+    assert "Scenario hash" in words and "HiGHS" in words and "primary-care-commissioning" in words
+    info = subprocess.run(["pdfinfo", str(tmp_path / "out" / "report.pdf")], capture_output=True, text=True).stdout
+    assert 2 <= int(re.search(r"Pages:\s+(\d+)", info).group(1)) <= 3  # type: ignore[union-attr]
+
+
+def test_commission_report_per_weighted_patient_and_bad_input(tmp_path: Path) -> None:
+    done = run_report(tmp_path, "--rate", "3.10", "--frontier-points", "0", "--out", "rate.pdf")
+    assert done.returncode == 0, done.stderr
+    assert "at £3.10 per weighted patient 1 practice cannot deliver the specification" in done.stdout
+    words = pdf_words(tmp_path / "rate.pdf")
+    assert "Practices that cannot deliver at the offered rate" in words and "P2" in words
+    bad = run_report(tmp_path, "--budget", "lots", "--out", "bad.pdf")
+    assert bad.returncode == 2 and "budget" in bad.stderr and "Traceback" not in bad.stderr
+    assert not (tmp_path / "bad.pdf").exists()
+
+
+def test_no_answer_and_the_chart_numbers(runs: dict[str, Any]) -> None:
+    view = check_view({"deliverable": None, "summary": "No answer: the solver stopped. Try a longer time limit."})
+    assert view.verdict_label == "NO ANSWER" and view.verdict == "No answer: the solver stopped."
+    chart = frontier(runs["sweep"].result)
+    assert chart is not None and chart.marked is not None
+    documents = {"sweep": runs["sweep"].result}
+    for row in chart.rows:
+        for cell in row:
+            if not isinstance(cell, str):
+                assert cell.value == resolve(documents, cell.src)
+    assert chart.marked.value == pytest.approx(37000) and chart.current is not None
+    assert [nice_step(x) for x in (0.9, 3, 2100, 13e6 / 5)] == [1, 5, 2500, 5e6]
+    html = report_html(check_view(runs["undeliverable"].result), chart)
+    assert "Least deliverable £37,000" in html and "cannot be negative" not in html
