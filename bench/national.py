@@ -70,13 +70,17 @@ def _value_solve(programme: Any, algorithm: str, limit: float) -> Any:
     return solve_for_value(programme) if algorithm == "chosen" else programme.solve()
 
 
+def _no_face(programme: Any, best: Any) -> None:
+    """The tie-break as before: the value row alone, no optimal-face restriction."""
+
+
 def _tie_break(programme: Any, best: Any, algorithm: str) -> tuple[Any, dict[str, Any]]:
     """The product's least-spend tie-break; ``defaults``: without the optimal-face restriction (as before)."""
     from optimiser import objectives
 
     restrict = objectives._restrict_to_optimal_face
     if algorithm != "chosen":
-        objectives._restrict_to_optimal_face = lambda _programme, _best: None
+        objectives._restrict_to_optimal_face = _no_face
     try:
         outcome = objectives.least_spend_at_best_value(programme, best, None)
     finally:
@@ -91,7 +95,7 @@ def _tie_break(programme: Any, best: Any, algorithm: str) -> tuple[Any, dict[str
 # --- children ----------------------------------------------------------------------------------------
 
 
-def _programme(scenario_dir: str, overrides: dict[str, Any]) -> tuple[Any, dict[str, float]]:
+def _programme(scenario_dir: str, overrides: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     from optimiser.io import read_document
     from optimiser.programme import Programme
     from optimiser.runs import load_scenario
@@ -177,7 +181,8 @@ def child_startup(runs: int) -> dict[str, Any]:
     commission = Path(sys.executable).with_name("commission")
     solve_cmd = [str(commission), "solve", str(REPO / "data" / "example_icb"), "--format", "json"]
     bare_cmd = [sys.executable, "-c", "import highspy, numpy, pandas"]
-    solve_s, bare_s = [], []
+    solve_s: list[float] = []
+    bare_s: list[float] = []
     for _ in range(runs):
         for command, into in ((bare_cmd, bare_s), (solve_cmd, solve_s)):
             t = time.perf_counter()
