@@ -157,7 +157,7 @@ class Overrides(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    objective: Literal["min_cost", "max_value"] | None = None
+    objective: Literal["min_cost", "max_value", "max_min_coverage"] | None = None
     budget_gbp: float | str | None = Field(default=None, description=f"Pooled budget, £ a year: {AMOUNT_HELP}.")
     offer_rate_gbp_per_weighted_patient: float | str | None = Field(
         default=None, description=f"Offer rate, £ per weighted patient: {AMOUNT_HELP}."

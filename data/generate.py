@@ -63,6 +63,36 @@ def undeliverable_offer(icb: Document) -> Document:
     return document
 
 
+# Fair shares (docs/fairness.md): the schemes being replaced paid about this much per registered
+# (unweighted) patient, with each practice's historic activity moving it by FAIR_NOISE (sd).
+FAIR_PRIOR_RATE_GBP = 7.0
+FAIR_NOISE = 0.15
+FAIR_SIZE = "same as `example_icb/`, plus `prior_funding_gbp` and `imd_score`"
+
+
+def fair_shares(icb: Document) -> Document:
+    """example_icb plus prior funding and an IMD score per practice, with the no-loser floor switched on.
+
+    prior_funding_gbp: £7 per registered patient x (1 + noise), rounded to £10: what the schemes being
+    replaced pay today (historic schemes paid on raw lists, so practices with needier, more heavily
+    weighted lists get less per weighted patient). imd_score: 21.7 + 15 x (weighted/list - 1) / 0.08
+    + noise, clipped to 1.5..80 (England's LSOA scores run ~0.5-93, mean ~21.7): more deprived
+    practices have heavier Carr-Hill weights, as in the generator.
+    """
+    import numpy as np
+
+    document = copy.deepcopy(icb)
+    rng = np.random.default_rng(SEED + 13)
+    for practice in document["practices"]:
+        ratio = practice["weighted_list_size"] / practice["list_size"]
+        noise, imd_noise = rng.normal(0.0, FAIR_NOISE), rng.normal(0.0, 6.0)
+        prior = FAIR_PRIOR_RATE_GBP * practice["list_size"] * min(1.4, max(0.6, 1.0 + noise))
+        practice["prior_funding_gbp"] = float(round(prior, -1))
+        practice["imd_score"] = float(round(min(80.0, max(1.5, 21.7 + 15.0 * (ratio - 1.0) / 0.08 + imd_noise)), 1))
+    document["settings"]["no_practice_below_prior"] = True
+    return document
+
+
 def tiny() -> Document:
     """Hand-written scenario whose min_cost optimum (£37,000) is derived in tiny/README.md."""
     return {
@@ -320,6 +350,7 @@ hand in `tiny/README.md`.
 | `example_icb.json` | one JSON document (API request body) | same as `example_icb/` | same |
 | `undeliverable_offer/` | CSV directory + `settings.json` | {_size_line(s_und)} | £{s_und["budget_gbp"]:,.0f} pooled |
 | `tiny/` | CSV directory + `settings.json` | {_size_line(s_tiny)} | £{s_tiny["budget_gbp"]:,.0f} pooled |
+| `fair_shares/` | CSV directory + `settings.json` | {FAIR_SIZE} | same, no practice below its prior funding |
 
 ## example_icb — a large urban ICB, deliverable
 `generate_scenario(seed={SEED}, n_practices=230, n_pcns=28, n_roles=12, n_services=14)`:
@@ -362,6 +393,13 @@ Identical to `example_icb` except `budget_gbp` = {UNDELIVERABLE_SHARE:.0%} of th
 estimate (£{s_und["budget_gbp"]:,.0f}), about 40% of what the minimum standards cost (the
 solver's min_cost, ~£11.6m when this was written), so `commission check` reports it
 undeliverable and the `budget` lever gives the gap.
+
+## fair_shares — the same ICB, no practice worse off
+Identical to `example_icb` plus, per practice, `prior_funding_gbp` (what the schemes being
+replaced pay today: £{FAIR_PRIOR_RATE_GBP:.2f} per registered patient moved ±{FAIR_NOISE:.0%} (sd) by
+historic activity, rounded to £10) and a synthetic `imd_score` (heavier Carr-Hill weights mean
+more deprivation), with `no_practice_below_prior` switched on. Least cost vs most value vs
+fairest on it, side by side: `docs/fairness.md`.
 
 ## tiny — two practices, worked by hand
 Two practices in one PCN, a salaried GP role (with a supply limit) and a clinical
@@ -412,6 +450,7 @@ def main(argv: list[str] | None = None) -> int:
     write_json(icb, out / "example_icb.json")
     write_csv_dir(undeliverable, out / "undeliverable_offer")
     write_csv_dir(tiny_doc, out / "tiny")
+    write_csv_dir(fair_shares(icb), out / "fair_shares")
     started = time.perf_counter()
     england = generate_scenario(**ENGLAND)
     elapsed = time.perf_counter() - started

@@ -278,10 +278,46 @@ def build_arrays(scenario: Scenario, data: ProgrammeData | None = None) -> Stand
             ],
         )
 
+    # practice_floor[p] (fair shares): Σ cost[r] h[p,r] − claim[p] ≥ floor[p], practices with a floor
+    floor_p = np.array([p_of[p] for p in P if p in d.practice_floor], dtype=int)
+    if len(floor_p):
+        fp = np.repeat(np.arange(len(floor_p)), n_r)
+        fr = np.tile(np.arange(n_r), len(floor_p))
+        rows.add(
+            "practice_floor",
+            [P[i] for i in floor_p],
+            LOWER,
+            np.array([d.practice_floor[P[i]] for i in floor_p]),
+            [
+                (fp, "h", h_col(floor_p[fp], fr), cost[fr]),
+                (np.arange(len(floor_p)), "claim", floor_p, -np.ones(len(floor_p))),
+            ],
+        )
+    # coverage_level[p] (max_min_coverage): Σ_s weight[p,s] cov[p,s] − lowest_coverage ≥ 0
+    if settings.objective == "max_min_coverage":
+        cols.add("lowest_coverage", [None])
+        level_p = [p for p in P if p in d.coverage_weight]
+        term_row = np.array([i for i, p in enumerate(level_p) for _s in d.coverage_weight[p]], dtype=int)
+        term_col = np.array([p_of[p] * n_s + s_of[s] for p in level_p for s in d.coverage_weight[p]], dtype=int)
+        term_coef = np.array([c for p in level_p for c in d.coverage_weight[p].values()], dtype=float)
+        rows.add(
+            "coverage_level",
+            level_p,
+            LOWER,
+            np.zeros(len(level_p)),
+            [
+                (term_row, "cov", term_col, term_coef),
+                (np.arange(len(level_p)), "lowest_coverage", np.zeros(len(level_p), int), -np.ones(len(level_p))),
+            ],
+        )
+
     # objective (local per family)
     if settings.objective == "min_cost":
         objective = [("h", h_col(hp, hr), cost[hr]), ("claim", np.arange(n_p), -np.ones(n_p))]
         minimise = True
+    elif settings.objective == "max_min_coverage":
+        objective = [("lowest_coverage", np.zeros(1, int), np.ones(1))]
+        minimise = False
     else:
         weight = np.array([d.value_weight[s] for s in S])
         objective = [("cov", np.arange(n_p * n_s), weight[ps_s])]
@@ -372,6 +408,8 @@ def _assemble(
     row_upper = np.where(kind == LOWER, INF, rhs)
     col_lower = np.zeros(n_cols)
     col_upper = np.full(n_cols, INF)
+    if "lowest_coverage" in column_of:  # max_min_coverage's level is a share: 0 ≤ lowest_coverage ≤ 1
+        col_upper[column_of["lowest_coverage"]] = 1.0
     integrality = np.array([1 if cols.integer[v] else 0 for v in col_var], dtype=np.int32)
 
     return StandardForm(

@@ -48,6 +48,9 @@ RULES: tuple[str, ...] = (
     "budget",
     "practice_budget",
     "hiring_step",
+    # Fair shares (docs/fairness.md): off by default.
+    "practice_floor",
+    "coverage_level",
 )
 
 
@@ -82,6 +85,13 @@ class ProgrammeData:
     value_weight: dict[str, float]
     weighted_list: dict[str, float]
     practice_budget: dict[str, float] = field(default_factory=dict)
+    # Fair shares (docs/fairness.md). prior_funding: practices that carry prior_funding_gbp;
+    # practice_floor: the £/year floor of each practice it applies to (only floors > 0; empty when off);
+    # coverage_weight[p]: {s: value_weight[s] / Σ_s' value_weight[s'] × E[p,s']} for practices whose
+    # weighted eligible total is > 0, so Σ_s coverage_weight[p][s] × cov[p,s] is p's coverage share.
+    prior_funding: dict[str, float] = field(default_factory=dict)
+    practice_floor: dict[str, float] = field(default_factory=dict)
+    coverage_weight: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def derive(scenario: Scenario) -> ProgrammeData:
@@ -147,6 +157,15 @@ def derive(scenario: Scenario) -> ProgrammeData:
         rate = float(settings.offer_rate_gbp_per_weighted_patient or 0.0)
         practice_budget = {p: rate * weighted[p] for p in practice_ids}
 
+    prior_funding = practices["prior_funding_gbp"].dropna().astype(float).to_dict()
+    practice_floor = practice_floors(
+        practice_ids,
+        weighted,
+        prior_funding if settings.no_practice_below_prior else {},
+        settings.practice_floor_gbp_per_weighted_patient,
+    )
+    value_weight = services["value_weight"].astype(float).to_dict()
+
     return ProgrammeData(
         practices=practice_ids,
         services=service_ids,
@@ -175,7 +194,42 @@ def derive(scenario: Scenario) -> ProgrammeData:
         value_weight=services["value_weight"].astype(float).to_dict(),
         weighted_list=weighted,
         practice_budget=practice_budget,
+        prior_funding=prior_funding,
+        practice_floor=practice_floor,
+        coverage_weight=coverage_weights(practice_ids, service_ids, eligible, value_weight),
     )
+
+
+def practice_floors(
+    practice_ids: list[str], weighted: dict[str, float], prior: dict[str, float], rate: float | None
+) -> dict[str, float]:
+    """floor[p] = max(prior_funding[p] (if no_practice_below_prior), rate × weighted_list_size[p]); only floors > 0."""
+    floors = {}
+    for p in practice_ids:
+        floor = max(prior.get(p, 0.0), (rate or 0.0) * weighted[p])
+        if floor > 0:
+            floors[p] = floor
+    return floors
+
+
+def coverage_weights(
+    practice_ids: list[str],
+    service_ids: list[str],
+    eligible: dict[tuple[str, str], float],
+    value_weight: dict[str, float],
+) -> dict[str, dict[str, float]]:
+    """Coefficients of a practice's coverage share: value_weight[s] / Σ_s' value_weight[s'] × E[p,s'].
+
+    coverage[p] = Σ_s value_weight[s] × cov[p,s] / Σ_s value_weight[s] × E[p,s]: the share of the value
+    its eligible patients could get (max_value's measure, per practice). Practices whose weighted
+    eligible total is 0 have no coverage share; services with weight 0 have no term.
+    """
+    weights: dict[str, dict[str, float]] = {}
+    for p in practice_ids:
+        potential = sum(value_weight[s] * eligible[p, s] for s in service_ids)
+        if potential > 0:
+            weights[p] = {s: value_weight[s] / potential for s in service_ids if value_weight[s] > 0}
+    return weights
 
 
 def workforce(m: pyo.ConcreteModel, d: ProgrammeData, p: str, r: str) -> pyo.Expression:
@@ -342,10 +396,45 @@ def define_hiring_step(m: pyo.ConcreteModel, d: ProgrammeData) -> None:
     m.hiring_step = pyo.Constraint(m.STEP_UNIT, rule=rule)
 
 
+def define_practice_floor(m: pyo.ConcreteModel, d: ProgrammeData) -> None:
+    """practice_floor[p] (fair shares, if set): spend[p] ≥ floor[p].
+
+    floor[p] = max(prior_funding_gbp[p] when no_practice_below_prior, practice_floor_gbp_per_weighted_patient
+    × weighted_list_size[p]); rows only where floor[p] > 0 (spend[p] ≥ 0 holds anyway, since claim[p] ≤
+    Σ_r reimb[r] h[p,r] ≤ Σ_r cost[r] h[p,r]).
+    """
+    if not d.practice_floor:
+        return
+    index = [p for p in d.practices if p in d.practice_floor]
+    m.practice_floor = pyo.Constraint(index, rule=lambda m, p: spend(m, d, p) >= d.practice_floor[p])
+
+
+def define_coverage_level(m: pyo.ConcreteModel, d: ProgrammeData) -> None:
+    """coverage_level[p] (objective max_min_coverage): coverage[p] − lowest_coverage ≥ 0.
+
+    coverage[p] = Σ_s coverage_weight[p,s] × cov[p,s] (see ``coverage_weights``); lowest_coverage ∈ [0, 1]
+    is the objective's auxiliary variable. Rows for the practices that have a coverage share.
+    """
+    m.lowest_coverage = pyo.Var(bounds=(0.0, 1.0))
+    index = [p for p in d.practices if p in d.coverage_weight]
+
+    def rule(m: pyo.ConcreteModel, p: str) -> pyo.Expression:
+        share = sum(coef * m.cov[p, s] for s, coef in d.coverage_weight[p].items())
+        return share - m.lowest_coverage >= 0
+
+    m.coverage_level = pyo.Constraint(index, rule=rule)
+
+
 def define_objective(m: pyo.ConcreteModel, d: ProgrammeData, objective: str) -> None:
-    """min_cost: minimise Σ_p spend[p]. max_value: maximise Σ_{p,s} value_weight[s] × cov[p,s]."""
+    """min_cost: minimise Σ_p spend[p]. max_value: maximise Σ_{p,s} value_weight[s] × cov[p,s].
+
+    max_min_coverage: maximise lowest_coverage (with ``define_coverage_level``: the lowest practice's
+    coverage share).
+    """
     if objective == "min_cost":
         m.objective = pyo.Objective(expr=sum(spend(m, d, p) for p in d.practices), sense=pyo.minimize)
+    elif objective == "max_min_coverage":
+        m.objective = pyo.Objective(expr=m.lowest_coverage, sense=pyo.maximize)
     else:
         m.objective = pyo.Objective(
             expr=sum(d.value_weight[s] * m.cov[p, s] for p, s in m.PRACTICE_SERVICE), sense=pyo.maximize
@@ -374,5 +463,8 @@ def build_model(scenario: Scenario, data: ProgrammeData | None = None) -> tuple[
     else:
         define_practice_budget(m, d)
     define_hiring_step(m, d)
+    define_practice_floor(m, d)
+    if settings.objective == "max_min_coverage":
+        define_coverage_level(m, d)
     define_objective(m, d, settings.objective)
     return m, d

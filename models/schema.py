@@ -74,6 +74,25 @@ TABLES: dict[str, Table] = {
                     lower_strict=True,
                 ),
                 Column("name", "str", False, "-", "Practice name (optional)."),
+                Column(
+                    "prior_funding_gbp",
+                    "float",
+                    False,
+                    "£/year",
+                    "What the practice receives today from the schemes being replaced (fair shares, "
+                    "optional): the floor when settings.no_practice_below_prior is true, and the "
+                    "baseline of the change shown in results.",
+                    lower=0,
+                ),
+                Column(
+                    "imd_score",
+                    "float",
+                    False,
+                    "IMD score",
+                    "Index of Multiple Deprivation score of the practice's population (higher = more "
+                    "deprived; optional): results are broken down by deprivation quintile.",
+                    lower=0,
+                ),
             ),
         ),
         Table(
@@ -276,7 +295,8 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "eligibility": ("practice_id", "service_id"),
 }
 
-Objective = Literal["min_cost", "max_value"]
+Objective = Literal["min_cost", "max_value", "max_min_coverage"]
+OBJECTIVES: tuple[str, ...] = ("min_cost", "max_value", "max_min_coverage")
 BudgetMode = Literal["pooled", "per_practice"]
 
 
@@ -292,7 +312,10 @@ class ScenarioSettings(BaseModel):
     offer_rate_gbp_per_weighted_patient: float | None = Field(
         None, ge=0, allow_inf_nan=False, description="£ per weighted patient per year (per_practice mode)."
     )
-    objective: Objective = Field("min_cost", description="min_cost or max_value.")
+    objective: Objective = Field(
+        "min_cost",
+        description="min_cost, max_value, or max_min_coverage (raise the lowest practice's coverage; fair shares).",
+    )
     gp_fte_per_10k_weighted: float | None = Field(
         None, ge=0, allow_inf_nan=False, description="GP FTE floor per practice per 10,000 weighted patients."
     )
@@ -301,6 +324,19 @@ class ScenarioSettings(BaseModel):
     )
     arrs_rate_gbp_per_weighted_patient: float = Field(
         DEFAULT_ARRS_RATE_GBP, ge=0, allow_inf_nan=False, description="Used for missing PCN entitlements."
+    )
+    # None (not False) by default so that scenarios without it keep their canonical form and hash.
+    no_practice_below_prior: bool | None = Field(
+        None,
+        description="Fair shares: every practice receives at least its prior_funding_gbp (practice_floor rule); "
+        "blank or false = off.",
+    )
+    practice_floor_gbp_per_weighted_patient: float | None = Field(
+        None,
+        ge=0,
+        allow_inf_nan=False,
+        description="Fair shares: every practice receives at least this many £ per weighted patient "
+        "(practice_floor rule).",
     )
     time_limit_s: float = Field(60.0, gt=0, allow_inf_nan=False, description="Solver wall-clock limit, seconds.")
     mip_rel_gap: float = Field(1e-4, ge=0, le=1, allow_inf_nan=False, description="MIP relative gap.")

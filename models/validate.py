@@ -259,6 +259,15 @@ def _check_settings_against_tables(
     for key in ("gp_fte_per_10k_weighted", "gp_fte_target_total"):
         if getattr(settings, key) and not has_gp_role:
             problems.append(Problem(SETTINGS_TABLE, None, key, "is set but no role has category gp"))
+    # Fair shares (docs/fairness.md): a floor on prior funding needs some prior funding to hold to.
+    if settings.no_practice_below_prior and not frames["practices"]["prior_funding_gbp"].notna().any():
+        problems.append(
+            Problem(SETTINGS_TABLE, None, "no_practice_below_prior", "is true but no practice has prior_funding_gbp")
+        )
+    if settings.objective == "max_min_coverage" and not (frames["services"]["value_weight"].fillna(1.0) > 0).any():
+        problems.append(
+            Problem(SETTINGS_TABLE, None, "objective", "max_min_coverage needs a service with value_weight > 0")
+        )
 
 
 def _build_scenario(settings: ScenarioSettings, frames: dict[str, pd.DataFrame]) -> Scenario:

@@ -47,7 +47,7 @@ from optimiser.execution import Interrupted, InterruptGuard
 from optimiser.units import check_range, parse_fraction, parse_money
 
 KINDS = ("solve", "check", "sweep")
-OBJECTIVES = ("min_cost", "max_value")
+OBJECTIVES = ("min_cost", "max_value", "max_min_coverage")
 RESULT_FILE = "result.json"
 SUMMARY_COLUMNS = (
     "run_id",

@@ -1,4 +1,4 @@
-"""The ``commission`` command line: validate, template, solve, check, sweep, batch.
+"""The ``commission`` command line: validate, template, solve, check, sweep, batch, report, import.
 
 Exit codes: 0 the run finished with an answer (optimal, or proved infeasible for
 ``solve``; deliverable for ``check``), 1 anything else (``check``: undeliverable),
@@ -33,11 +33,10 @@ from rich.console import Console
 from rich.table import Table
 
 from models.scenario import ScenarioInvalid
+from models.schema import OBJECTIVES
 from models.validate import validate_document
 from optimiser.execution import INTERRUPT_SIGNALS
 from optimiser.io import read_document, write_results, write_template
-from optimiser.nhs.cli import import_app
-from optimiser.report.cli import report as report_command
 from optimiser.runs import JobOutcome, run_job
 from optimiser.units import parse_fraction, parse_money
 
@@ -50,6 +49,9 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
+import_app = typer.Typer(
+    name="import", help="Build scenarios from published data.", no_args_is_help=True, pretty_exceptions_enable=False
+)
 app.add_typer(import_app)
 
 EXIT_OK, EXIT_OTHER, EXIT_INVALID, EXIT_NO_SOLUTION = 0, 1, 2, 3
@@ -69,11 +71,11 @@ def fail(code: int, message: str) -> NoReturn:
     raise typer.Exit(code)
 
 
-def report_invalid(error: ScenarioInvalid, as_json: bool) -> NoReturn:
+def report_invalid(error: ScenarioInvalid, as_json: bool, heading: str = "Invalid scenario") -> NoReturn:
     if as_json:
         emit_json({"status": "invalid", "problems": [p.as_dict() for p in error.problems]})
     else:
-        err.print(f"[bold red]Invalid scenario[/]: {len(error.problems)} problem(s)", highlight=False)
+        err.print(f"[bold red]{heading}[/]: {len(error.problems)} problem(s)", highlight=False)
         for problem in error.problems[:MAX_PROBLEMS_SHOWN]:
             err.print(f"  - {problem}", highlight=False, markup=False)
         if len(error.problems) > MAX_PROBLEMS_SHOWN:
@@ -82,12 +84,12 @@ def report_invalid(error: ScenarioInvalid, as_json: bool) -> NoReturn:
 
 
 @contextmanager
-def user_errors(as_json: bool) -> Iterator[None]:
+def user_errors(as_json: bool, heading: str = "Invalid scenario") -> Iterator[None]:
     """Turn bad input into exit 2 with table/row/column messages, and anything else into exit 1 without a trace."""
     try:
         yield
     except ScenarioInvalid as error:
-        report_invalid(error, as_json)
+        report_invalid(error, as_json, heading)
     except (typer.Exit, typer.Abort, KeyboardInterrupt):
         raise
     except OSError as error:
@@ -278,6 +280,19 @@ class StopOnSignal:
         finally:
             shutil.rmtree(stage, ignore_errors=True)
 
+    @contextmanager
+    def staged_file(self, target: Path) -> Iterator[Path]:
+        """A hidden file beside ``target``, renamed onto it at the end (never a half-written ``target``)."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        stage = target.parent / f".{target.name}.partial-{uuid.uuid4().hex[:8]}"
+        self.cleanups.append(lambda: stage.unlink(missing_ok=True))
+        try:
+            yield stage
+            with self.commit():
+                os.replace(stage, target)
+        finally:
+            stage.unlink(missing_ok=True)
+
 
 def what_if_overrides(budget: str | None, offer_rate: str | None, standards_fraction: str | None) -> dict[str, Any]:
     """``--budget``, ``--offer-rate`` and ``--standards-fraction`` as the API's overrides (exit 2 if bad)."""
@@ -362,7 +377,9 @@ def template(target: Annotated[Path, typer.Argument(help="Workbook to write, e.g
 @answers_on_stdout
 def solve(
     path: ScenarioPath,
-    objective: Annotated[str | None, typer.Option(help="min_cost or max_value (default: the scenario's)")] = None,
+    objective: Annotated[
+        str | None, typer.Option(help="min_cost, max_value or max_min_coverage (default: the scenario's)")
+    ] = None,
     budget: BudgetOption = None,
     offer_rate: OfferRateOption = None,
     standards_fraction: StandardsFractionOption = None,
@@ -379,8 +396,8 @@ def solve(
     --budget, --offer-rate and --standards-fraction answer "what if" without editing the scenario.
     """
     as_json = check_format(fmt, ("table", "json"))
-    if objective is not None and objective not in ("min_cost", "max_value"):
-        fail(EXIT_INVALID, f"--objective must be min_cost or max_value (got {objective!r})")
+    if objective is not None and objective not in OBJECTIVES:
+        fail(EXIT_INVALID, f"--objective must be one of {', '.join(OBJECTIVES)} (got {objective!r})")
     what_if = what_if_overrides(budget, offer_rate, standards_fraction)
     with user_errors(as_json), StopOnSignal() as stop:
         document = read_document(path)
@@ -435,8 +452,11 @@ def print_solve(job: JobOutcome, out_dir: Path | None) -> None:
     kpis = result["kpis"]
     if not kpis:
         return
-    objective_label = "least spend" if result["objective"] == "min_cost" else "best value"
-    out.print(f"[bold]Objective[/] ({objective_label}): {result['objective_value']:,.2f}", highlight=False)
+    objective_label = OBJECTIVE_LABELS.get(result["objective"], result["objective"])
+    if result["objective"] == "max_min_coverage":
+        out.print(f"[bold]Objective[/] ({objective_label}): {result['objective_value']:.2%}", highlight=False)
+    else:
+        out.print(f"[bold]Objective[/] ({objective_label}): {result['objective_value']:,.2f}", highlight=False)
     for line in money_lines(kpis, job.tables.get("hires")):
         out.print(line, highlight=False, markup=False)
 
@@ -462,6 +482,9 @@ def print_solve(job: JobOutcome, out_dir: Path | None) -> None:
             limit = "-" if math.isnan(row.supply_max_fte) else f"{row.supply_max_fte:,.1f}"
             hires.add_row(row.role_id, row.category, f"{row.new_fte:,.2f}", money(row.cost_gbp), limit)
     out.print(hires)
+
+    if kpis.get("distribution"):
+        print_distribution(kpis["distribution"])
 
     binding = ", ".join(f"{b['rule']} ({b['binding_rows']}/{b['rows']})" for b in kpis["binding_rules"])
     out.print(f"[bold]Binding rules[/] (rows at their limit): {binding or 'none'}", highlight=False)
@@ -511,6 +534,70 @@ def money_lines(kpis: dict[str, Any], hires: Any) -> list[str]:
         share = f" ({used:.1%} of it)" if used is not None else ""
         lines[-1] += f"; budget {money(budget)}{share}"
     return lines
+
+
+OBJECTIVE_LABELS = {
+    "min_cost": "least spend",
+    "max_value": "best value",
+    "max_min_coverage": "lowest practice coverage",
+}
+
+
+def print_distribution(summary: dict[str, Any]) -> None:
+    """Fair shares: how money and coverage spread across practices (docs/fairness.md)."""
+    table = Table(title="Distribution across practices (mean, Gini, 90/10 weighted by patients)", title_justify="left")
+    for column in ("measure", "lowest", "practice", "highest", "practice", "mean", "Gini", "90/10"):
+        table.add_column(column, justify="left" if column in ("measure", "practice") else "right")
+
+    def fmt(value: Any, kind: str) -> str:
+        if _missing(value):
+            return "-"
+        return {"money": f"£{value:,.2f}", "share": f"{value:.1%}", "ratio": f"{value:,.2f}"}.get(kind, f"{value:,.3f}")
+
+    for key, label, kind in (
+        ("spend_gbp_per_weighted_patient", "£/weighted patient", "money"),
+        ("new_fte_per_1k_weighted", "new FTE/1k weighted", "number"),
+        ("coverage", "coverage", "share"),
+    ):
+        row = summary.get(key) or {}
+        if not row.get("practices"):
+            continue
+        table.add_row(
+            label,
+            fmt(row["min"], kind),
+            row["min_practice_id"],
+            fmt(row["max"], kind),
+            row["max_practice_id"],
+            fmt(row["mean"], kind),
+            fmt(row["gini"], "number"),
+            fmt(row["ratio_90_10"], "ratio"),
+        )
+    out.print(table)
+    prior = summary.get("prior_funding")
+    if prior:
+        out.print(
+            f"[bold]Against prior funding[/]: {prior['practices_below_prior']} of {prior['practices_with_prior']} "
+            f"practices receive less than before ({money(prior['total_below_prior_gbp'])} in total); "
+            f"{money(prior['spend_gbp'])} now against {money(prior['prior_funding_gbp'])} before.",
+            highlight=False,
+        )
+    quintiles = summary.get("by_imd_quintile")
+    if quintiles:
+        table = Table(title="By deprivation quintile (1 = most deprived)", title_justify="left")
+        quintile_columns = ("IMD quintile", "practices", "weighted patients", "£ per weighted patient")
+        for column in (*quintile_columns, "new FTE per 1,000", "mean coverage", "lowest coverage"):
+            table.add_column(column, justify="right")
+        for row in quintiles:
+            table.add_row(
+                str(row["imd_quintile"]),
+                str(row["practices"]),
+                f"{row['weighted_patients']:,.0f}",
+                fmt(row["spend_gbp_per_weighted_patient"], "money"),
+                fmt(row["new_fte_per_1k_weighted"], "number"),
+                fmt(row["coverage_mean"], "share"),
+                fmt(row["coverage_min"], "share"),
+            )
+        out.print(table)
 
 
 def print_sensitivity(sensitivity: dict[str, Any]) -> None:
@@ -566,14 +653,25 @@ def sweep(
     ] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the CSV, PNG chart and JSON.")] = Path("sweep_out"),
     fmt: FormatOption = "table",
+    objective: Annotated[
+        str | None,
+        typer.Option(help="Budget sweeps: max_min_coverage for the fairest level at each budget (default max_value)."),
+    ] = None,
 ) -> None:
     """Re-solve across budgets or standards (one compiled model, hot starts); write CSV + PNG chart."""
     as_json = check_format(fmt, ("table", "json"))
     with user_errors(as_json), StopOnSignal() as stop:
         if (budget is None) == (standards is None):
             fail(EXIT_INVALID, "give exactly one of --budget START:STOP:N or --standards START:STOP:N")
+        if objective is not None and (objective not in ("max_value", "max_min_coverage") or budget is None):
+            fail(
+                EXIT_INVALID,
+                f"--objective for a --budget sweep must be max_value or max_min_coverage (got {objective!r})",
+            )
         document = read_document(path)
-        overrides = {"budget": budget} if budget is not None else {"standards": standards}
+        overrides: dict[str, Any] = {"budget": budget} if budget is not None else {"standards": standards}
+        if objective is not None:
+            overrides["objective"] = objective
         with progress_display("Sweeping…") as progress:
             job = run_job("sweep", document, overrides, progress=progress)
         from optimiser.sweep import write_outputs
@@ -594,12 +692,16 @@ def print_sweep(job: JobOutcome, paths: dict[str, Path]) -> None:
     grid = Table(title=f"{result['sweep']} sweep ({result['objective']})", title_justify="left")
     if result["sweep"] == "budget":
         x = result["x"]
-        for column in (x, "deliverable", "best value", "coverage", "value without standards"):
+        fair = result["objective"] == "max_min_coverage"
+        columns = ["deliverable", *(["lowest coverage", "value"] if fair else ["best value"]), "coverage"]
+        for column in (x, *columns, "value without standards"):
             grid.add_column(column, justify="right")
         for row in table.to_dict("records"):
+            lowest = ["-" if _missing(row.get("lowest_coverage")) else f"{row['lowest_coverage']:.1%}"] if fair else []
             grid.add_row(
                 money(row[x]) if x == "budget_gbp" else f"£{row[x]:,.2f}",
                 "yes" if row.get("deliverable") else "no",
+                *lowest,
                 "-" if _missing(row.get("value")) else f"{row['value']:,.1f}",
                 "-" if _missing(row.get("coverage")) else f"{row['coverage']:.1%}",
                 "-" if _missing(row.get("no_standards_value")) else f"{row['no_standards_value']:,.1f}",
@@ -667,7 +769,118 @@ def batch(
     raise typer.Exit(code)
 
 
-app.command("report")(report_command)
+@app.command()
+@answers_on_stdout
+def report(
+    path: ScenarioPath,
+    pdf_path: Annotated[Path, typer.Option("--out", help="The PDF to write.")] = Path("report.pdf"),
+    budget: BudgetOption = None,
+    offer_rate: OfferRateOption = None,
+    standards_fraction: StandardsFractionOption = None,
+    frontier_points: Annotated[
+        int, typer.Option("--frontier-points", help="Budgets on the frontier chart (0: no chart).", min=0, max=50)
+    ] = 11,  # optimiser.report.chart.FRONTIER_POINTS (not imported here: it loads the report's libraries)
+    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Time limit per solve, seconds.")] = None,
+) -> None:
+    """Check an offer and write the printable PDF report (verdict, levers, chart, practices, assumptions).
+
+    Prints the verdict. Exit 0 written, 2 invalid input, 3 written but the check found no answer
+    within the time limit, 1 anything else (e.g. the PDF libraries are missing).
+    """
+    what_if = what_if_overrides(budget, offer_rate, standards_fraction)
+    with user_errors(False), StopOnSignal() as stop:
+        from optimiser.report.build import build_report  # WeasyPrint and Jinja2 load only for reports
+        from optimiser.report.render import ReportUnavailable
+
+        document = read_document(path)
+        overrides: dict[str, Any] = ({"time_limit_s": time_limit} if time_limit else {}) | what_if
+        try:
+            with progress_display("Checking…") as progress:
+                made = build_report(
+                    document, overrides, scenario_name=path.name, frontier_points=frontier_points, progress=progress
+                )
+        except ReportUnavailable as error:
+            fail(EXIT_OTHER, str(error))
+        with stop.staged_file(pdf_path) as stage:
+            stage.write_bytes(made.pdf)
+        out.print(made.view.verdict, highlight=False, markup=False)
+        err.print(f"Wrote {pdf_path}", highlight=False, markup=False)
+    raise typer.Exit(EXIT_NO_SOLUTION if made.result.get("deliverable") is None else EXIT_OK)
+
+
+@import_app.command("nhs")
+@answers_on_stdout
+def import_nhs(
+    mapping: Annotated[Path, typer.Option("--mapping", help="gp-reg-pat-prac-map: practice → PCN → sub-ICB → ICB.")],
+    list_sizes: Annotated[
+        Path, typer.Option("--list-sizes", help="gp-reg-pat-prac-quin-age: registered patients by sex and age band.")
+    ],
+    target: Annotated[Path, typer.Option("--out", help="Scenario to write: a folder of CSVs, or a .xlsx workbook.")],
+    icb: Annotated[str | None, typer.Option("--icb", help="ICB code, e.g. QSL (or its ONS code).")] = None,
+    sub_icb: Annotated[str | None, typer.Option("--sub-icb", help="Sub-ICB location code, e.g. 11X.")] = None,
+    practice_workforce: Annotated[
+        Path | None, typer.Option("--practice-workforce", help="General Practice Workforce, practice-level CSV.")
+    ] = None,
+    pcn_workforce: Annotated[
+        Path | None, typer.Option("--pcn-workforce", help="PCN Workforce, individual-level CSV.")
+    ] = None,
+    payments: Annotated[
+        Path | None, typer.Option("--payments", help="NHS Payments to General Practice (weighted lists).")
+    ] = None,
+    imd: Annotated[Path | None, typer.Option("--imd", help="IMD score by practice (PRACTICE_CODE, IMD_SCORE).")] = None,
+    spec: Annotated[
+        Path | None,
+        typer.Option(
+            "--spec",
+            help="Roles, services, skill mix, settings: workbook, CSV folder or JSON (default spec if omitted).",
+        ),
+    ] = None,
+    role_map: Annotated[
+        Path | None,
+        typer.Option("--role-map", help="Role map CSV replacing the shipped one (see `commission import role-map`)."),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json (the import report).")] = "text",
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing scenario at --out.")] = False,
+) -> None:
+    """Import practices, PCNs and staff for one ICB or sub-ICB and merge them with a spec.
+
+    Exit 0 written, 2 bad input (wrong file, missing column, unknown ICB, invalid spec), 1 anything else.
+    """
+    as_json = check_format(fmt, ("text", "json"))
+    if not icb and not sub_icb:
+        fail(EXIT_INVALID, "give --icb CODE or --sub-icb CODE (or both)")
+    with user_errors(as_json, heading="Cannot import"):
+        from optimiser.nhs.build import Inputs
+        from optimiser.nhs.command import import_files, refuse_out, source
+        from optimiser.nhs.report import summary_lines
+        from optimiser.nhs.sources import Source
+
+        refusal = refuse_out(target, force)
+        if refusal:
+            fail(EXIT_INVALID, refusal)
+        inputs = Inputs(
+            Source.of(mapping),
+            Source.of(list_sizes),
+            *(source(path) for path in (practice_workforce, pcn_workforce, payments, imd)),
+        )
+        report_json, json_path, md_path = import_files(inputs, spec, role_map, target, icb, sub_icb)
+        if as_json:
+            emit_json(report_json)
+        else:
+            for line in summary_lines(report_json):
+                out.print(line, highlight=False, markup=False)
+            out.print(f"Wrote {target} with its import report ({json_path.name}, {md_path.name}).", highlight=False)
+
+
+@import_app.command("role-map")
+@answers_on_stdout
+def import_role_map() -> None:
+    """Print the shipped role map CSV (copy it, edit it, pass it back with --role-map)."""
+    from optimiser.nhs.rolemap import default_role_map_text
+
+    stream = answer_stream()
+    stream.write(default_role_map_text())
+    stream.flush()
 
 
 def main() -> None:

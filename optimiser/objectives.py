@@ -4,7 +4,8 @@
   as cost vectors over the programme's columns (formulation.md section 5);
 - ``value_solve_options``: the HiGHS algorithm for a cold max_value solve (chosen by measuring:
   interior point with crossover on national-sized LPs, ``bench/README.md``);
-- ``least_spend_at_best_value``: the max_value tie-break (least spend, value kept), moved only
+- ``least_spend_at_best_value``: the max_value and max_min_coverage tie-break (least spend, the
+  objective kept: base_cost is the value vector, or the lowest_coverage column), moved only
   within the optimal face and warm-started from the value solve's basis;
 - ``least_offer_rate`` and ``highest_uniform_fraction``: one LP each, shared by the
   deliverability levers and the sweeps.

@@ -5,9 +5,14 @@ Every number here is read from a solution vector; nothing is estimated.
 Tables (column contracts):
   practices:  practice_id, pcn_id, list_size, weighted_list_size, spend_gbp,
               spend_gbp_per_weighted_patient, budget_gbp (per_practice mode only),
-              arrs_claim_gbp, new_fte, total_fte, gp_fte, gp_fte_per_10k_weighted
+              arrs_claim_gbp, new_fte, total_fte, gp_fte, gp_fte_per_10k_weighted,
+              new_fte_per_1k_weighted, coverage (value-weighted share of eligible patients
+              covered, docs/fairness.md); where practices carry prior_funding_gbp:
+              prior_funding_gbp, prior_funding_gbp_per_weighted_patient, change_gbp,
+              change_gbp_per_weighted_patient; with a practice floor: floor_gbp; where they
+              carry imd_score: imd_score, imd_quintile (1 = most deprived)
   practice_services: practice_id, service_id, eligible_patients, covered_patients,
-              coverage, min_coverage, min_patients, meets_standard
+              coverage, min_coverage, min_patients, meets_standard, coverage_above_standard
   practice_roles: practice_id, role_id, existing_fte, deployed_pcn_fte, new_fte,
               total_fte, clinical_hours_used, clinical_hours_available,
               clinical_time_used_share, contacts, contacts_per_fte_day,
@@ -29,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models.formulation import MINUTES_PER_HOUR
+from models.formulation import MINUTES_PER_HOUR, ProgrammeData
 from models.scenario import Scenario
 from models.standard_form import INF
 from optimiser.programme import Programme, SolveOutcome, solver_name
@@ -146,6 +151,7 @@ def result_tables(programme: Programme, outcome: SolveOutcome) -> dict[str, pd.D
     ps["min_coverage"] = scenario.services["min_coverage"].reindex(ps_index.get_level_values("service_id")).to_numpy()
     ps["min_patients"] = ps["min_coverage"] * ps["eligible_patients"]
     ps["meets_standard"] = ps["covered_patients"] >= ps["min_patients"] * (1 - 1e-6) - 1e-6
+    ps["coverage_above_standard"] = ps["coverage"] - ps["min_coverage"]
     ps = ps.reset_index()
 
     # practices
@@ -164,6 +170,7 @@ def result_tables(programme: Programme, outcome: SolveOutcome) -> dict[str, pd.D
     gp = pr[pr["role_id"].isin(d.gp_roles)].groupby("practice_id")["total_fte"].sum()
     practices["gp_fte"] = gp.reindex(d.practices, fill_value=0.0).to_numpy()
     practices["gp_fte_per_10k_weighted"] = practices["gp_fte"] / practices["weighted_list_size"] * 10_000
+    add_distribution_columns(practices, ps, scenario, d)
 
     activity = (
         delivery.groupby(["service_id", "role_id"], sort=False)[["contacts", "clinical_hours"]].sum().reset_index()
@@ -248,12 +255,177 @@ def kpis(programme: Programme, outcome: SolveOutcome, tables: dict[str, pd.DataF
             if r.binding_rows > 0
         ],
     }
+    result["distribution"] = distribution(tables["practices"])
     budget = programme.scenario.settings.budget_gbp
     if programme.scenario.settings.budget_mode == "pooled" and budget is not None:
         result["budget_gbp"] = float(budget)
         result["budget_used_share"] = _ratio(total_spend, budget)
     else:
         result["budget_gbp"] = float(sum(d.practice_budget.values()))
+    return result
+
+
+# --------------------------------------------------------------------------------------
+# Fair shares: the distribution of money and coverage across practices (docs/fairness.md)
+# --------------------------------------------------------------------------------------
+QUINTILES = 5
+# Per-practice figures closer to zero than this are solver round-off and shown as 0.
+ZERO_TOLERANCE = 1e-9
+
+
+def practice_coverage(ps: pd.DataFrame, d: ProgrammeData) -> pd.Series:
+    """coverage[p] = Σ_s value_weight[s] × covered[p,s] / Σ_s value_weight[s] × eligible[p,s] (NaN if 0)."""
+    weight = ps["service_id"].map(d.value_weight).to_numpy(dtype=float)
+    frame = pd.DataFrame(
+        {
+            "practice_id": ps["practice_id"].to_numpy(),
+            "value": weight * ps["covered_patients"].to_numpy(dtype=float),
+            "potential": weight * ps["eligible_patients"].to_numpy(dtype=float),
+        }
+    )
+    sums = frame.groupby("practice_id", sort=False)[["value", "potential"]].sum().reindex(d.practices)
+    return pd.Series(_share(sums["value"], sums["potential"]), index=d.practices)
+
+
+def imd_quintiles(scores: pd.Series) -> pd.Series:
+    """Quintile of each practice's imd_score among the scenario's practices: 1 = most deprived (highest score).
+
+    Practices are ranked by score (highest first, ties by input order); rank i of n (0-based) falls in
+    quintile floor(5 i / n) + 1. Practices without a score get NaN.
+    """
+    known = scores.dropna()
+    quintile = pd.Series(np.nan, index=scores.index)
+    if len(known):
+        order = known.sort_values(ascending=False, kind="stable").index
+        quintile.loc[order] = np.floor(QUINTILES * np.arange(len(order)) / len(order)) + 1
+    return quintile
+
+
+def add_distribution_columns(practices: pd.DataFrame, ps: pd.DataFrame, scenario: Any, d: ProgrammeData) -> None:
+    """Per-practice fair-shares columns (added in place to the practices table)."""
+    weighted = practices["weighted_list_size"].to_numpy(dtype=float)
+    practices["new_fte_per_1k_weighted"] = practices["new_fte"].to_numpy(dtype=float) / weighted * 1_000
+    practices["coverage"] = practice_coverage(ps, d).to_numpy()
+    source = scenario.practices
+    if source["prior_funding_gbp"].notna().any():
+        prior = source["prior_funding_gbp"].reindex(d.practices).to_numpy(dtype=float)
+        practices["prior_funding_gbp"] = prior
+        practices["prior_funding_gbp_per_weighted_patient"] = prior / weighted
+        practices["change_gbp"] = practices["spend_gbp"].to_numpy(dtype=float) - prior
+        practices["change_gbp_per_weighted_patient"] = practices["change_gbp"].to_numpy(dtype=float) / weighted
+    if d.practice_floor:
+        practices["floor_gbp"] = pd.Series(d.practice_floor).reindex(d.practices, fill_value=0.0).to_numpy()
+    if source["imd_score"].notna().any():
+        scores = source["imd_score"].reindex(d.practices)
+        practices["imd_score"] = scores.to_numpy(dtype=float)
+        practices["imd_quintile"] = imd_quintiles(scores).to_numpy()
+
+
+def weighted_gini(values: np.ndarray, weights: np.ndarray) -> float | None:
+    """Gini coefficient of ``values`` over a population where value i is held by weight i.
+
+    G = Σ_i Σ_j w_i w_j |x_i − x_j| / (2 W² μ), μ = Σ w x / W; computed in O(n log n) from the
+    sorted values. None when there is nothing to share (μ ≤ 0) or no weight.
+    """
+    x = np.asarray(values, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    keep = ~np.isnan(x) & (w > 0)
+    x, w = x[keep], w[keep]
+    total = w.sum()
+    if total <= 0:
+        return None
+    mean = float((w * x).sum() / total)
+    if mean <= 1e-12:
+        return None
+    order = np.argsort(x, kind="stable")
+    x, w = x[order], w[order]
+    cumulative = np.cumsum(w)
+    pairs = float((w * x * (2 * cumulative - w - total)).sum())
+    return max(0.0, float(pairs / (total * total * mean)))
+
+
+def weighted_percentile(values: np.ndarray, weights: np.ndarray, q: float) -> float | None:
+    """The smallest value at which the cumulative weight share reaches ``q`` (0 < q ≤ 1)."""
+    x = np.asarray(values, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    keep = ~np.isnan(x) & (w > 0)
+    x, w = x[keep], w[keep]
+    if not len(x):
+        return None
+    order = np.argsort(x, kind="stable")
+    x, w = x[order], w[order]
+    share = np.cumsum(w) / w.sum()
+    return float(x[min(int(np.searchsorted(share, q - 1e-12)), len(x) - 1)])
+
+
+def spread(practices: pd.DataFrame, column: str) -> dict[str, Any]:
+    """Lowest and highest practice, population-weighted mean, Gini and 90/10 ratio of one per-practice figure.
+
+    Weights are weighted list sizes (each weighted patient counts once).
+    """
+    values = practices[column].to_numpy(dtype=float)
+    values = np.where(np.abs(values) < ZERO_TOLERANCE, 0.0, values)  # solver round-off, not money: no "-£0.00"
+    weights = practices["weighted_list_size"].to_numpy(dtype=float)
+    known = ~np.isnan(values)
+    if not known.any():
+        return {"practices": 0}
+    ids = practices["practice_id"].to_numpy()[known]
+    shown = values[known]
+    low, high = int(np.argmin(shown)), int(np.argmax(shown))
+    p10 = weighted_percentile(values, weights, 0.1)
+    p90 = weighted_percentile(values, weights, 0.9)
+    return {
+        "practices": int(known.sum()),
+        "min": float(shown[low]),
+        "min_practice_id": str(ids[low]),
+        "max": float(shown[high]),
+        "max_practice_id": str(ids[high]),
+        "mean": float((shown * weights[known]).sum() / weights[known].sum()),
+        "gini": weighted_gini(values, weights),
+        "p10": p10,
+        "p90": p90,
+        "ratio_90_10": (p90 / p10) if p10 is not None and p90 is not None and p10 > 1e-12 else None,
+    }
+
+
+def distribution(practices: pd.DataFrame) -> dict[str, Any]:
+    """Summary of who gets what: £ per weighted patient and coverage across practices, by IMD quintile if given."""
+    result: dict[str, Any] = {
+        "spend_gbp_per_weighted_patient": spread(practices, "spend_gbp_per_weighted_patient"),
+        "new_fte_per_1k_weighted": spread(practices, "new_fte_per_1k_weighted"),
+        "coverage": spread(practices, "coverage"),
+    }
+    if "prior_funding_gbp" in practices:
+        known = practices[practices["prior_funding_gbp"].notna()]
+        change = known["change_gbp"].to_numpy(dtype=float)
+        scale = np.maximum(1.0, known["prior_funding_gbp"].to_numpy(dtype=float))
+        losing = change < -1e-6 * scale
+        result["prior_funding"] = {
+            "practices_with_prior": len(known),
+            "prior_funding_gbp": float(known["prior_funding_gbp"].sum()),
+            "spend_gbp": float(known["spend_gbp"].sum()),
+            "practices_below_prior": int(losing.sum()),
+            "total_below_prior_gbp": float(-change[losing].sum()) if losing.any() else 0.0,
+            "change_gbp_per_weighted_patient": spread(known, "change_gbp_per_weighted_patient"),
+        }
+    if "imd_quintile" in practices:
+        rows = []
+        for quintile, group in practices.dropna(subset=["imd_quintile"]).groupby("imd_quintile"):
+            weighted = float(group["weighted_list_size"].sum())
+            coverage = group["coverage"].to_numpy(dtype=float)
+            rows.append(
+                {
+                    "imd_quintile": int(quintile),
+                    "practices": len(group),
+                    "weighted_patients": weighted,
+                    "spend_gbp": float(group["spend_gbp"].sum()),
+                    "spend_gbp_per_weighted_patient": float(group["spend_gbp"].sum()) / weighted,
+                    "new_fte_per_1k_weighted": float(group["new_fte"].sum()) / weighted * 1_000,
+                    "coverage_mean": spread(group, "coverage").get("mean"),
+                    "coverage_min": float(np.nanmin(coverage)) if (~np.isnan(coverage)).any() else None,
+                }
+            )
+        result["by_imd_quintile"] = rows
     return result
 
 

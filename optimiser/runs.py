@@ -79,9 +79,10 @@ def scale_standards(scenario: Scenario, fraction: float) -> Scenario:
 def solve_scenario(
     scenario: Scenario, progress: Progress | None = None, engine: str = "arrays"
 ) -> tuple[Programme, SolveOutcome]:
-    """Build and solve; for ``max_value`` break ties by least spend without changing the value."""
+    """Build and solve; for ``max_value`` and ``max_min_coverage`` break ties by least spend without
+    changing the value (for max_min_coverage: the lowest practice's coverage, docs/fairness.md)."""
     programme = Programme(scenario, engine=engine)
-    if scenario.settings.objective == "max_value":
+    if scenario.settings.objective in ("max_value", "max_min_coverage"):
         outcome = solve_for_value(programme, progress)
         if outcome.status == "optimal":
             outcome = least_spend_at_best_value(programme, outcome, progress)

@@ -27,6 +27,7 @@ from optimiser.deliverability import wording
 from optimiser.objectives import (
     highest_uniform_fraction,
     least_offer_rate,
+    least_spend_at_best_value,
     solve_for_value,
     spend_coefficients,
     spend_of,
@@ -107,10 +108,18 @@ def _point(programme: Programme, outcome: SolveOutcome, prefix: str = "") -> dic
 
 
 def budget_sweep(programme: Programme, values: np.ndarray) -> tuple[dict[str, Any], pd.DataFrame]:
-    """Best value (max_value) and coverage at each budget, with and without the minimum standards."""
+    """Best value (max_value) and coverage at each budget, with and without the minimum standards.
+
+    When the scenario's objective is ``max_min_coverage`` (fair shares, docs/fairness.md), each point
+    is instead the highest lowest-practice coverage at that budget (column ``lowest_coverage``), then
+    the least spend at it, as a solve does.
+    """
     p = programme
     d = p.data
     settings = p.scenario.settings
+    fair = settings.objective == "max_min_coverage"
+    # Under max_min_coverage the programme's own cost vector is the lowest_coverage column.
+    objective = p.base_cost if fair else value_coefficients(p)
     pooled = settings.budget_mode == "pooled"
     rows = p.rows("budget") if pooled else p.rows("practice_budget")
     scale = np.ones(len(rows)) if pooled else np.array([d.weighted_list[str(p.row_key[i])] for i in rows])
@@ -129,7 +138,7 @@ def budget_sweep(programme: Programme, values: np.ndarray) -> tuple[dict[str, An
     records: list[dict[str, Any]] = [{column: float(v)} for v in values]
     standard_rows = p.rows("min_standard")
     with p.changes():
-        p.set_objective(p.objective_vector(base=value_coefficients(p)), maximise=True)
+        p.set_objective(p.objective_vector(base=objective), maximise=True)
         # Warm re-solves skip presolve, so the single-variable rows (min_standard, max_coverage:
         # half the rows) are held as column bounds instead: the same LP, re-solved 3-6x faster.
         standard_cols = rows_as_column_bounds(p, np.concatenate([standard_rows, p.rows("max_coverage")]))
@@ -139,6 +148,9 @@ def budget_sweep(programme: Programme, values: np.ndarray) -> tuple[dict[str, An
         for i, (record, v) in enumerate(zip(records, values, strict=True)):
             p.set_row_bounds(rows, -INF, v * scale)
             outcome = solve_for_value(p) if i == 0 else p.solve()
+            if fair and outcome.status == "optimal":
+                outcome = least_spend_at_best_value(p, outcome, None)
+                record["lowest_coverage"] = outcome.objective_value
             record.update(_point(p, outcome))
             record["deliverable"] = outcome.status == "optimal"
         # The same frontier without the minimum standards: what the money buys below the mark.
@@ -152,14 +164,14 @@ def budget_sweep(programme: Programme, values: np.ndarray) -> tuple[dict[str, An
                 {k: free.get(k) for k in ("no_standards_status", "no_standards_value", "no_standards_coverage")}
             )
     table = pd.DataFrame(records)
-    first = [column, "status", "deliverable", "value", "spend_gbp", "coverage"]
+    first = [column, "status", "deliverable", "lowest_coverage", "value", "spend_gbp", "coverage"]
     table = table[[c for c in first if c in table] + [c for c in table if c not in first]]
     current = (
         float(settings.budget_gbp or 0.0) if pooled else float(settings.offer_rate_gbp_per_weighted_patient or 0.0)
     )
     result = {
         "sweep": "budget",
-        "objective": "max_value",
+        "objective": "max_min_coverage" if fair else "max_value",
         "x": column,
         "unit": "£/year" if pooled else "£ per weighted patient per year",
         "current": current,
@@ -295,11 +307,17 @@ def frontier_figure(result: dict[str, Any], table: pd.DataFrame) -> Any:
         scale, x_label = (1e6, labels["budget_axis"]) if pooled else (1.0, labels["offer_axis"])
         xs = table[result["x"]] / scale
         fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 7.5), sharex=True)
-        spec = table["value"] if "value" in table else pd.Series(np.nan, index=table.index)
-        top.plot(xs, spec, "o-", color="black", label=labels["value_with_standards"])
-        if "no_standards_value" in table:
-            top.plot(xs, table["no_standards_value"], "--", color="grey", label=labels["value_without_standards"])
-        top.set_ylabel(labels["value_axis"])
+        fair = result.get("objective") == "max_min_coverage"
+        if fair:
+            lowest = table["lowest_coverage"] if "lowest_coverage" in table else pd.Series(np.nan, index=table.index)
+            top.plot(xs, lowest, "o-", color="black", label=labels["lowest_coverage"])
+            top.set_ylabel(labels["lowest_coverage_axis"])
+        else:
+            spec = table["value"] if "value" in table else pd.Series(np.nan, index=table.index)
+            top.plot(xs, spec, "o-", color="black", label=labels["value_with_standards"])
+            if "no_standards_value" in table:
+                top.plot(xs, table["no_standards_value"], "--", color="grey", label=labels["value_without_standards"])
+            top.set_ylabel(labels["value_axis"])
         if "coverage" in table:
             bottom.plot(xs, table["coverage"], "-", color="black", linewidth=2, label=labels["all_services"])
         services = [c for c in table.columns if c.startswith("coverage_")]
@@ -331,8 +349,9 @@ def frontier_figure(result: dict[str, Any], table: pd.DataFrame) -> Any:
                 va="top",
             )
         axes: list[Any] = [top, bottom]
-        top.set_title(labels["budget_title"])
-        top.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+        top.set_title(labels["fair_budget_title"] if fair else labels["budget_title"])
+        if not fair:
+            top.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
         money_x = pooled
     else:
         fig, axis = plt.subplots(figsize=(10, 5))

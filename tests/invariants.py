@@ -144,3 +144,24 @@ def check_invariants(programme: Programme, outcome: SolveOutcome) -> None:
     if settings.objective == "min_cost" and outcome.status == "optimal":
         assert outcome.objective_value is not None
         assert abs(sum(spend.values()) - outcome.objective_value) <= 1e-6 * max(1.0, abs(outcome.objective_value))
+
+    # Fair shares (docs/fairness.md): no practice below its floor.
+    weighted = practices["weighted_list_size"].to_dict()
+    for p in practices.index:
+        floor = (settings.practice_floor_gbp_per_weighted_patient or 0.0) * weighted[p]
+        prior = practices.at[p, "prior_funding_gbp"]
+        if settings.no_practice_below_prior and not np.isnan(prior):
+            floor = max(floor, prior)
+        assert spend[p] >= floor - TOL * max(1.0, floor), f"practice_floor {p}: {spend[p]} < {floor}"
+
+    # max_min_coverage: the lowest practice's coverage share is the reported objective.
+    if settings.objective == "max_min_coverage" and outcome.status == "optimal":
+        weight = services["value_weight"].to_dict()
+        shares = []
+        for p in practices.index:
+            potential = sum(weight[s] * eligible[p, s] for s in services.index)
+            if potential > 0:
+                shares.append(sum(weight[s] * cov[p, s] for s in services.index) / potential)
+        assert outcome.objective_value is not None
+        lowest = min(shares) if shares else 1.0
+        assert abs(lowest - outcome.objective_value) <= 1e-6, f"lowest coverage {lowest} != {outcome.objective_value}"

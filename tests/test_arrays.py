@@ -136,11 +136,22 @@ def per_practice() -> dict[str, Any]:
     return document
 
 
+def fair_shares() -> dict[str, Any]:
+    """Fair shares (docs/fairness.md): prior funding floors and a floor per weighted patient."""
+    document = every_family()
+    document["practices"][0]["prior_funding_gbp"] = 40_000
+    document["practices"][1]["prior_funding_gbp"] = 5_000
+    document["settings"] = {**document["settings"], "no_practice_below_prior": True}
+    document["settings"]["practice_floor_gbp_per_weighted_patient"] = 0.5
+    return document
+
+
 HAND_CASES = {
     "every_family_min_cost": (every_family, {}),
     "every_family_max_value": (every_family, {"objective": "max_value"}),
     "per_practice": (per_practice, {}),
     "per_practice_max_value": (per_practice, {"objective": "max_value", "standards_fraction": 0.5}),
+    "fair_shares_max_min": (fair_shares, {"objective": "max_min_coverage"}),
 }
 
 

@@ -88,7 +88,7 @@ def test_template_has_every_sheet_and_reads_back_as_empty_tables(tmp_path: Path)
     workbook = openpyxl.load_workbook(target)
     assert set(workbook.sheetnames) >= {"practices", "pcns", "roles", "staff", "services", "skill_mix", "settings", "notes"}
     assert [c.value for c in workbook["practices"][1]] == [
-        "practice_id", "pcn_id", "list_size", "weighted_list_size", "name"
+        "practice_id", "pcn_id", "list_size", "weighted_list_size", "name", "prior_funding_gbp", "imd_score"
     ]
     notes = {(row[0], row[1]) for row in workbook["notes"].iter_rows(min_row=2, values_only=True) if row[0]}
     assert ("roles", "max_contacts_per_day") in notes and ("settings", "budget_gbp") in notes

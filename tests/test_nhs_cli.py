@@ -89,7 +89,7 @@ def test_an_unknown_icb_is_exit_2_without_a_traceback(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert result.returncode == 2
-    assert "gp-reg-pat-prac-map.csv, column ICB_CODE" in result.stderr
+    assert "gp-reg-pat-prac-map.csv column ICB_CODE: ICB code 'QXX' matches no practice" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert not (tmp_path / "out").exists()
 

@@ -211,23 +211,22 @@ def test_imd_fills_imd_score_only_when_the_contract_has_the_column(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     files = nhs_files.write_all(tmp_path)
-    without = run_import(files)
-    assert not without.report["imd"]["applied"]
-    assert all("imd_score" not in p for p in without.document["practices"])
+    # The contract has practices.imd_score (fair shares, docs/fairness.md): the scores are imported.
+    with_column = run_import(files)
+    assert with_column.report["imd"]["applied"]
+    scores = {p["practice_id"]: p.get("imd_score") for p in with_column.document["practices"]}
+    assert scores == {"A81001": 30.5, "A81002": 12.25, "A81003": None}
 
     from dataclasses import replace
 
     from models import schema
 
     practices = schema.TABLES["practices"]
-    extended = replace(
-        practices, columns=(*practices.columns, schema.Column("imd_score", "float", False, "score", "IMD", lower=0))
-    )
-    monkeypatch.setitem(schema.TABLES, "practices", extended)
-    with_column = run_import(files)
-    assert with_column.report["imd"]["applied"]
-    scores = {p["practice_id"]: p.get("imd_score") for p in with_column.document["practices"]}
-    assert scores == {"A81001": 30.5, "A81002": 12.25, "A81003": None}
+    reduced = replace(practices, columns=tuple(c for c in practices.columns if c.name != "imd_score"))
+    monkeypatch.setitem(schema.TABLES, "practices", reduced)
+    without = run_import(files)
+    assert not without.report["imd"]["applied"]
+    assert all("imd_score" not in p for p in without.document["practices"])
 
 
 def test_a_spec_in_any_encoding_gives_the_same_scenario(tmp_path: Path) -> None:

@@ -69,31 +69,27 @@ def import_nhs_publications(
     if not principal.can(Permission.WRITE_SCENARIOS):
         raise Forbidden(f"the {principal.role} role may not {Permission.WRITE_SCENARIOS}")
     from optimiser.nhs.build import Inputs, import_nhs
-    from optimiser.nhs.sources import NhsInputError
     from optimiser.nhs.spec import load_spec
 
-    try:
-        if spec is not None:
-            spec_document, spec_label = read_upload(spec.filename, spec.file, settings), spec.filename or "spec"
-        else:
-            spec_document, spec_label = load_spec(None)
-        result = import_nhs(
-            Inputs(
-                mapping=_source(mapping, settings),
-                list_sizes=_source(list_sizes, settings),
-                practice_workforce=_optional(practice_workforce, settings),
-                pcn_workforce=_optional(pcn_workforce, settings),
-                payments=_optional(payments, settings),
-                imd=_optional(imd, settings),
-            ),
-            icb=icb or None,
-            sub_icb=sub_icb or None,
-            spec=spec_document,
-            spec_label=spec_label,
-            role_map=_optional(role_map, settings),
-        )
-    except NhsInputError as error:
-        raise ScenarioInvalid([Problem(error.file, None, error.column, error.message)]) from None
+    if spec is not None:
+        spec_document, spec_label = read_upload(spec.filename, spec.file, settings), spec.filename or "spec"
+    else:
+        spec_document, spec_label = load_spec(None)
+    result = import_nhs(
+        Inputs(
+            mapping=_source(mapping, settings),
+            list_sizes=_source(list_sizes, settings),
+            practice_workforce=_optional(practice_workforce, settings),
+            pcn_workforce=_optional(pcn_workforce, settings),
+            payments=_optional(payments, settings),
+            imd=_optional(imd, settings),
+        ),
+        icb=icb or None,
+        sub_icb=sub_icb or None,
+        spec=spec_document,
+        spec_label=spec_label,
+        role_map=_optional(role_map, settings),
+    )
     accepted = accept_document(result.document, settings)
     if scenario_id is None:
         default_name = f"NHS import: {result.report['area']['filter']}" if result.report["area"] else DEFAULT_NAME

@@ -17,11 +17,10 @@ from api.security import Permission, Principal
 from api.serialise import stored_to_frame
 from api.settings import Settings
 from models.scenario import ScenarioInvalid
-from optimiser.report.chart import Frontier, frontier, sweep_range
+from optimiser.report.chart import FRONTIER_POINTS, Frontier, frontier, frontier_offer, sweep_range
 from optimiser.report.compare import Comparison, Side, compare
 from optimiser.report.view import CheckView, check_view, scenario_sources
 
-FRONTIER_POINTS = 11
 FRONTIER_KEY = "desk-frontier-{job_id}"
 
 
@@ -69,14 +68,10 @@ def ensure_frontier(
             "A commissioner's key draws it for the same scenario."
         )
     result = job.result or {}
-    offer = job.overrides.get("offer_rate_gbp_per_weighted_patient") or job.overrides.get("budget_gbp")
-    if offer is None:
-        document = session.scalar(select(ScenarioVersion.document).where(ScenarioVersion.id == job.scenario_version_id))
-        document_settings = (document or {}).get("settings") or {}
-        key = "offer_rate_gbp_per_weighted_patient" if result.get("budget_mode") == "per_practice" else "budget_gbp"
-        offer = document_settings.get(key)
+    document = session.scalar(select(ScenarioVersion.document).where(ScenarioVersion.id == job.scenario_version_id))
+    offer = frontier_offer(result, job.overrides, (document or {}).get("settings") or {})
     points = min(FRONTIER_POINTS, settings.max_sweep_points)
-    budget_range = sweep_range(result, points, float(offer) if offer is not None else None)
+    budget_range = sweep_range(result, points, offer)
     if budget_range is None or points < 2:
         return None, "No frontier: the check gives no budget to draw it around."
     overrides = {

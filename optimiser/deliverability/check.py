@@ -20,6 +20,7 @@ from optimiser.deliverability.levers import (
     Lever,
     budget_lever,
     deliverable_levers,
+    floor_lever,
     safe_working_lever,
     standards_lever,
     supply_lever,
@@ -63,7 +64,12 @@ def _check(scenario: Scenario, programme: Programme, weights: dict[str, float] |
     tables: dict[str, pd.DataFrame] = {}
     if outcome.feasible:
         result.update(_deliverable(programme, outcome))
-        result["levers"] = [lever.as_dict() for lever in deliverable_levers(result["headline"]["headroom_gbp"])]
+        levers = deliverable_levers(result["headline"]["headroom_gbp"])
+        floor = floor_lever(programme, deliverable=True)  # fair shares: what the floor costs, who it protects
+        if floor is not None:
+            levers.append(floor)
+            tables.update(floor.tables)
+        result["levers"] = [lever.as_dict() for lever in levers]
     elif outcome.status == "infeasible":
         conflict = find_conflict(programme)
         levers = [
@@ -72,6 +78,9 @@ def _check(scenario: Scenario, programme: Programme, weights: dict[str, float] |
             standards_lever(programme),
             safe_working_lever(programme),
         ]
+        floor = floor_lever(programme, deliverable=False)
+        if floor is not None:
+            levers.append(floor)
         relaxed, relaxed_table = relaxation(programme, weights)
         result["deliverable"] = False
         if conflict is not None:
@@ -115,7 +124,7 @@ def _check(scenario: Scenario, programme: Programme, weights: dict[str, float] |
 
 def _deliverable(programme: Programme, outcome: SolveOutcome) -> dict[str, Any]:
     settings = programme.scenario.settings
-    if settings.objective == "max_value" and outcome.status == "optimal":
+    if settings.objective in ("max_value", "max_min_coverage") and outcome.status == "optimal":
         outcome = least_spend_at_best_value(programme, outcome, None)
     assert outcome.col_value is not None
     spend = spend_of(programme, outcome.col_value)

@@ -36,6 +36,8 @@ FILTER_ORDER: tuple[str, ...] = (
     "gp_floor",
     "safe_working",
     "workforce_supply",
+    "coverage_level",
+    "practice_floor",
     "practice_budget",
     "budget",
     "min_standard",

@@ -418,3 +418,119 @@ def deliverable_levers(headroom: float) -> list[Lever]:
         Lever("standards", True, 1.0, LEVER_UNITS["standards"], sentences["standards"]),
         Lever("safe_working", True, 0.0, LEVER_UNITS["safe_working"], sentences["safe_working"]),
     ]
+
+
+# --------------------------------------------------------------------------------------
+# Fair shares: the practice floor (docs/fairness.md)
+# --------------------------------------------------------------------------------------
+FLOOR_KEEP_TOLERANCE = 1e-9
+
+
+def floor_lever(programme: Programme, deliverable: bool) -> Lever | None:
+    """The practice_floor rule family as a lever; None when the scenario has no floor.
+
+    Deliverable: what the floor costs (least spend with it − least spend without it) and, among
+    the least-spend allocations without it, the practices left below their floor (the allocation
+    with the least total shortfall). Not deliverable: whether dropping the floor alone would make it
+    deliverable, and the highest uniform share of every practice's floor that is.
+    """
+    p = programme
+    rows = p.rows("practice_floor")
+    if not len(rows):
+        return None
+    spend = spend_coefficients(p)
+    floors = p.base_row_lower[rows]
+    with p.changes():
+        p.relax_rows(rows)
+        p.set_objective(p.objective_vector(base=spend))
+        without = p.solve()
+    if without.status == "infeasible":
+        return _cannot(
+            p,
+            "practice_floor",
+            LEVER_UNITS["practice_floor_share"],
+            wording.CANNOT_WHAT["practice_floor"],
+            ["practice_floor"],
+        )
+    if without.col_value is None:
+        return _no_answer("practice_floor", LEVER_UNITS["practice_floor"], without)
+    least_without = spend_of(p, without.col_value)
+    losers = _floor_losers(p, rows, spend, least_without)
+    total_short = float(losers["shortfall_gbp"].sum())
+    details: dict[str, Any] = {
+        "practices_with_floor": len(rows),
+        "floor_total_gbp": float(floors.sum()),
+        "least_spend_without_floor_gbp": least_without,
+        "practices_below_floor_without_it": len(losers),
+        "shortfall_without_it_gbp": total_short,
+        "practices_below_floor": losers.to_dict("records"),
+    }
+    if deliverable:
+        with p.changes():
+            p.set_objective(p.objective_vector(base=spend))
+            with_floor = p.solve()
+        if with_floor.col_value is None:
+            return _no_answer("practice_floor", LEVER_UNITS["practice_floor"], with_floor)
+        least_with = spend_of(p, with_floor.col_value)
+        cost = max(0.0, least_with - least_without)
+        details.update({"least_spend_with_floor_gbp": least_with, "floor_cost_gbp": cost})
+        sentence = wording.floor_cost_sentence(cost, least_with, least_without, len(rows), losers, total_short)
+        return Lever(
+            "practice_floor",
+            True,
+            cost,
+            LEVER_UNITS["practice_floor"],
+            sentence,
+            details,
+            {"practices_below_floor": losers},
+        )
+    # Not deliverable, but deliverable without the floor: the highest share of every floor that fits.
+    with p.changes():
+        f = p.add_column(0.0, 1.0, rows, -floors)
+        p.set_row_bounds(rows, 0.0, INF)
+        p.set_objective(p.objective_vector({f: 1.0}), maximise=True)
+        outcome = p.solve()
+        share = float(outcome.col_value[f]) if outcome.col_value is not None else None
+    if share is None:
+        return _no_answer("practice_floor", LEVER_UNITS["practice_floor_share"], outcome)
+    details["highest_floor_share"] = share
+    sentence = wording.floor_share_sentence(share, len(rows), losers, total_short)
+    return Lever(
+        "practice_floor",
+        True,
+        share,
+        LEVER_UNITS["practice_floor_share"],
+        sentence,
+        details,
+        {"practices_below_floor": losers},
+    )
+
+
+def _floor_losers(p: Programme, rows: np.ndarray, spend: np.ndarray, least: float) -> pd.DataFrame:
+    """Among allocations of least spend without the floor, the one with the least total shortfall below it."""
+    records: list[dict[str, Any]] = []
+    with p.changes():
+        short = [p.add_column(0.0, INF, [i], [1.0]) for i in rows]
+        spend_cols = np.flatnonzero(spend)
+        p.add_row(
+            -INF,
+            least * (1 + FLOOR_KEEP_TOLERANCE) + FLOOR_KEEP_TOLERANCE,
+            spend_cols.tolist(),
+            spend[spend_cols].tolist(),
+        )
+        p.set_objective(p.objective_vector(dict.fromkeys(short, 1.0)))
+        elastic = p.solve()
+        if elastic.col_value is not None:
+            for i, j in zip(rows, short, strict=True):
+                gap = float(elastic.col_value[j])
+                floor = float(p.base_row_lower[i])
+                if gap > TOL * max(1.0, floor):
+                    practice = str(p.row_key[i])
+                    records.append(
+                        {"practice_id": practice, "floor_gbp": floor, "gets_gbp": floor - gap, "shortfall_gbp": gap}
+                    )
+    return (
+        pd.DataFrame(records, columns=["practice_id", "floor_gbp", "gets_gbp", "shortfall_gbp"])
+        .sort_values("shortfall_gbp", ascending=False, kind="stable")
+        .reset_index(drop=True)
+    )

@@ -85,18 +85,22 @@ LEVER_UNITS = {
     "workforce_supply": "FTE",
     "standards": "fraction of every minimum standard",
     "safe_working": "contacts per FTE-day",
+    "practice_floor": "£/year",
+    "practice_floor_share": "fraction of every practice's floor",
 }
 LEVER_TITLES = {
     "budget": "More money",
     "workforce_supply": "More staff",
     "standards": "Lower standards",
     "safe_working": "Higher safe-working caps",
+    "practice_floor": "The practice floor (no practice worse off)",
 }
 _LEVER_NOUNS = {
     "budget": "money",
     "workforce_supply": "staff supply",
     "standards": "lower standards",
     "safe_working": "higher caps",
+    "practice_floor": "a lower practice floor",
 }
 _FAMILY_LABELS = {
     "min_standard": "the minimum standards",
@@ -113,6 +117,8 @@ _FAMILY_LABELS = {
     "pcn_deployment": "PCN-held staff",
     "hiring_step": "whole-step hiring",
     "activity": "contacts per covered patient",
+    "practice_floor": "the practice floors (no practice below its prior funding)",
+    "coverage_level": "the lowest practice coverage",
 }
 
 
@@ -144,6 +150,12 @@ def group_phrases(
         return [f"the area-wide GP target of {number(settings.gp_fte_target_total or 0.0)} FTE"]
     if rule == "arrs_claim":
         return [f"the ARRS reimbursement rules at {practices(len(keys))}"]
+    if rule == "practice_floor":
+        names = [str(k) for k in keys]
+        total = sum(d.practice_floor.get(n, 0.0) for n in names)
+        return [f"the floor of {money(total)} a year for {practices(len(keys))} ({listing(names)})"]
+    if rule == "coverage_level":
+        return [f"the lowest-coverage level at {practices(len(keys))}"]
     if rule == "arrs_entitlement":
         return [f"the ARRS entitlement of {plural(len(keys), 'PCN')} ({listing([str(k) for k in keys])})"]
     by_second: dict[str, list[str]] = defaultdict(list)
@@ -237,6 +249,7 @@ CANNOT_WHAT = {
     "workforce_supply": "More staff",
     "standards": "Lowering the standards",
     "safe_working": "Raising the safe-working caps",
+    "practice_floor": "Dropping the practice floor",
 }
 
 
@@ -352,6 +365,35 @@ def safe_working_sentence(uniform: float, lower: float, exact: bool, records: li
     return sentence
 
 
+# --- fair shares: the practice floor (docs/fairness.md) ---------------------------------
+def floor_cost_sentence(
+    cost: float, least_with: float, least_without: float, floors: int, losers: pd.DataFrame, short: float
+) -> str:
+    if not len(losers):
+        return (
+            f"The practice floor costs nothing: the least-cost allocation already gives each of the "
+            f"{plural(floors, 'practice')} with a floor at least that much."
+        )
+    listed = listing([f"{row.practice_id} {money(row.shortfall_gbp)}" for row in losers.itertuples()], 5)
+    return (
+        f"The practice floor costs {money(cost)} a year (least spend {money(least_with)} against "
+        f"{money(least_without)} without it); without it, {len(losers)} of {plural(floors, 'practice')} would "
+        f"get less than their floor, {money(short)} in total (the least shortfall of any least-cost "
+        f"allocation): {listed}."
+    )
+
+
+def floor_share_sentence(share: float, floors: int, losers: pd.DataFrame, short: float) -> str:
+    text = (
+        f"The practice floors cannot all be met with the rest of the spec: at most {percent(share)} of every "
+        f"practice's floor can be; without the floor the spec is deliverable"
+    )
+    if len(losers):
+        text += f", but {len(losers)} of {plural(floors, 'practice')} would then get less than their floor, "
+        text += f"{money(short)} in total"
+    return text + "."
+
+
 def deliverable_lever_sentences(headroom: float) -> dict[str, str]:
     return {
         "budget": f"No more money is needed: {money(headroom)} of the budget is spare.",
@@ -401,13 +443,18 @@ def deliverable_summary(
     )
     if settings.objective == "max_value":
         summary += f" The best value reachable is {number(value)} (spending {money(spend)})."
+    elif settings.objective == "max_min_coverage":
+        summary += (
+            f" The fairest allocation brings every practice to at least {percent(value)} coverage "
+            f"(spending {money(spend)})."
+        )
     if stopped:
         summary += " (The solver stopped at its time limit with a feasible allocation, so this is not proven least.)"
     return summary
 
 
 def objective_label(objective: str) -> str:
-    return "least spend" if objective == "min_cost" else "best value"
+    return {"min_cost": "least spend", "max_min_coverage": "lowest practice coverage"}.get(objective, "best value")
 
 
 def undeliverable_summary(settings: ScenarioSettings, conflict_sentences: list[str], levers: list[Any]) -> str:
@@ -440,6 +487,9 @@ def undeliverable_summary(settings: ScenarioSettings, conflict_sentences: list[s
     if safe.fixable and safe.amount is not None:
         bound = "" if safe.details.get("exact", True) else "at most "
         fixes.append(f"{bound}{number(safe.amount)} more contacts per FTE-day than the safe-working cap")
+    floor = by_name.get("practice_floor")
+    if floor is not None and floor.fixable and floor.amount is not None:
+        fixes.append(f"every practice's floor cut to {percent(floor.amount)} of its level")
     cannot = [_LEVER_NOUNS[lever.lever] for lever in levers if lever.fixable is False]
     text = (
         f"The spec is not deliverable with {money_text} and the workforce that exists or can be hired. "
@@ -472,16 +522,24 @@ def _effect(objective: str, amount: float, per: str = "") -> str:
         if abs(amount) < 1e-9:
             return f"does not change the least spend{tail}"
         return f"{'adds' if amount > 0 else 'saves'} {money(abs(amount))} a year{tail}"
+    if objective == "max_min_coverage":
+        if abs(amount) < 1e-12:
+            return f"does not change the lowest practice coverage{tail}"
+        verb = "raises" if amount > 0 else "lowers"
+        return f"{verb} the lowest practice coverage by {number(abs(amount) * 100, 4)} points{tail}"
     if abs(amount) < 1e-12:
         return f"does not change the best value{tail}"
     return f"{'adds' if amount > 0 else 'loses'} {number(abs(amount), 4)} value{tail}"
 
 
 def price_unit(objective: str, per: str) -> str:
-    return f"{'£/year' if objective == 'min_cost' else 'value'} {per}"
+    unit = {"min_cost": "£/year", "max_min_coverage": "lowest coverage (share)"}.get(objective, "value")
+    return f"{unit} {per}"
 
 
 def budget_price_sentence(objective: str, y: float) -> str:
+    if objective == "max_min_coverage":
+        return f"Each extra £1,000 of budget {_effect(objective, y * 1_000, '')}".rstrip() + "."
     if objective == "max_value":
         return (
             f"Each extra £1,000 of budget {_effect(objective, y * 1000, '')}".rstrip()
@@ -558,6 +616,10 @@ def report_lines(result: dict[str, Any]) -> list[str]:
             weights = ", ".join(f"{_LEVER_NOUNS.get(k, k)} {v:g}" for k, v in relaxed.get("weights", {}).items())
             lines += ["", f"Smallest combined change (weights: {weights}):"]
             lines += [f"  - {sentence}" for sentence in relaxed["sentences"]]
+    elif result.get("deliverable"):
+        for lever in result.get("levers", []):
+            if lever["lever"] == "practice_floor":
+                lines += ["", f"{LEVER_TITLES['practice_floor']}: {lever['sentence']}"]
     return lines
 
 
@@ -621,6 +683,10 @@ CHART = {
     "least_cost_axis": "least cost (£m a year)",
     "least_cost": "least cost",
     "budget": "budget",
+    # fair shares (docs/fairness.md): a budget sweep under max_min_coverage
+    "fair_budget_title": "Fairest coverage against budget",
+    "lowest_coverage_axis": "lowest practice coverage (value-weighted share)",
+    "lowest_coverage": "lowest practice coverage, minimum standards met",
 }
 
 

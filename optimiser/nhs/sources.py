@@ -16,18 +16,23 @@ from pathlib import Path
 
 import pandas as pd
 
+from models.scenario import Problem, ScenarioInvalid
+
 ENCODINGS = ("utf-8-sig", "cp1252")
 
 
-class NhsInputError(ValueError):
-    """A publication file that cannot be used, named by file (and column where one is at fault)."""
+class NhsInputError(ScenarioInvalid):
+    """A publication file that cannot be used, named by file (and column where one is at fault).
+
+    A ``ScenarioInvalid`` whose one problem names the file as its table: every entry point
+    (the CLI, the API) reports it as it reports any other invalid input.
+    """
 
     def __init__(self, file: str, message: str, column: str | None = None):
         self.file = file
         self.column = column
         self.message = message
-        where = f"{file}, column {column}" if column else file
-        super().__init__(f"{where}: {message}")
+        super().__init__([Problem(file, None, column, message)])
 
 
 @dataclass(frozen=True)

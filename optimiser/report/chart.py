@@ -197,6 +197,18 @@ def _coverage_num(point: dict[str, Any], index: int, key: str) -> Num | str:
     return Num(value, percent(float(value)), f"sweep:points.{index}.{key}")
 
 
+FRONTIER_POINTS = 11  # budgets on the frontier chart
+
+
+def frontier_offer(result: dict[str, Any], overrides: dict[str, Any], settings: dict[str, Any]) -> float | None:
+    """The offer a check was run at, in its budget mode's unit: the what-if override, else the scenario's setting."""
+    key = "offer_rate_gbp_per_weighted_patient" if result.get("budget_mode") == "per_practice" else "budget_gbp"
+    offer = overrides.get(key)
+    if offer is None:
+        offer = settings.get(key)
+    return float(offer) if offer is not None else None
+
+
 def sweep_range(result: dict[str, Any], points: int, offer: float | None = None) -> str | None:
     """A budget (or offer-rate) range for the frontier of a finished check: 0 to 1.3 × the
     larger of the offer and the least deliverable amount."""

@@ -16,6 +16,8 @@ from optimiser.deliverability.wording import money, number, percent
 from optimiser.report.view import Num, resolve
 
 NOT_IN = "not in this result"
+# Headline rows that are counts or plain numbers, not money (their difference is shown as a number).
+_COUNTS = ("Practices short", "Practices below", "Practice floor: practices", "Gini")
 
 
 @dataclass
@@ -112,6 +114,7 @@ def _metrics(side: Side, prefix: str) -> dict[str, Num | str]:
             _num(side, prefix, "kpis.total_spend_gbp", money) if r.get("objective") == "min_cost" else NOT_IN
         )
         out["New FTE in total"] = _num(side, prefix, "kpis.new_fte_total", number)
+        _fair_shares(side, prefix, out)
         return out
     budget = _lever(side, "budget")
     if r.get("deliverable") is True:
@@ -144,7 +147,29 @@ def _metrics(side: Side, prefix: str) -> dict[str, Num | str]:
     safe = _lever(side, "safe_working")
     if safe is not None:
         out["Safe-working raise needed (contacts per FTE-day)"] = _num(side, prefix, f"levers.{safe}.amount", number)
+    floor = _lever(side, "practice_floor")
+    if floor is not None:
+        out["Practice floor: cost a year"] = _num(side, prefix, f"levers.{floor}.details.floor_cost_gbp", money)
+        out["Practice floor: practices that would otherwise lose"] = _num(
+            side, prefix, f"levers.{floor}.details.practices_below_floor_without_it", number
+        )
     return out
+
+
+def _fair_shares(side: Side, prefix: str, out: dict[str, Num | str]) -> None:
+    """Who gains and who loses (docs/fairness.md): the lowest practice and, where given, prior funding."""
+    base = "kpis.distribution"
+    if _get(side, base) is None:
+        return
+    out["Lowest practice coverage (share)"] = _num(side, prefix, f"{base}.coverage.min", percent)
+    out["Gini of £ per weighted patient"] = _num(side, prefix, f"{base}.spend_gbp_per_weighted_patient.gini", number)
+    if _get(side, f"{base}.prior_funding") is not None:
+        out["Practices below prior funding"] = _num(
+            side, prefix, f"{base}.prior_funding.practices_below_prior", number
+        )
+        out["Their shortfall against prior funding"] = _num(
+            side, prefix, f"{base}.prior_funding.total_below_prior_gbp", money
+        )
 
 
 def _coverage(side: Side, prefix: str) -> tuple[str, dict[str, Num | str]]:
@@ -213,7 +238,7 @@ def compare(a: Side, b: Side) -> Comparison:
         formatter = (
             _points
             if "share" in label
-            else (number if ("contacts" in label or "FTE" in label or label == "Practices short") else money)
+            else (number if ("contacts" in label or "FTE" in label or label.startswith(_COUNTS)) else money)
         )
         for value in (va, vb):
             if isinstance(value, Num) and not value.text:

@@ -16,12 +16,13 @@ from typing import Any
 from optimiser.deliverability.wording import money, number, percent
 
 PRODUCT = "primary-care-commissioning"
-LEVER_ORDER = ("budget", "standards", "safe_working", "workforce_supply")
+LEVER_ORDER = ("budget", "standards", "safe_working", "workforce_supply", "practice_floor")
 LEVER_TITLES = {
     "budget": "Money",
     "standards": "Standards",
     "safe_working": "Safe-working caps",
     "workforce_supply": "Staff",
+    "practice_floor": "Practice floor (no practice worse off)",
 }
 MOST_SHORT = 15
 
@@ -132,6 +133,10 @@ def _lever_amount(result: dict[str, Any], index: int, lever: str, per_practice: 
         return Num(value, f"{percent(float(value))} of every minimum standard", src)
     if lever == "safe_working":
         return Num(value, f"{number(float(value))} more contacts per FTE-day", src)
+    if lever == "practice_floor":  # fair shares: its cost (deliverable) or the share of every floor that fits
+        if _get(result, f"levers.{index}.unit") == "£/year":
+            return Num(value, f"{money(float(value))} a year", src)
+        return Num(value, f"{percent(float(value))} of every practice's floor", src)
     return Num(value, f"{number(float(value))} more FTE", src)
 
 

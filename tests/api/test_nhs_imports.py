@@ -119,3 +119,20 @@ def test_a_version_of_another_organisations_scenario_is_404_like_a_missing_one(
         answers.append(response.status_code)
     assert answers == [404, 404]
     assert client.get(f"/scenarios/{scenario_id}", headers=owner).json()["latest_version"] == 1
+
+
+def test_the_api_and_the_cli_name_the_same_problems(client: TestClient, commissioner: dict, tmp_path: Path) -> None:
+    """One input, one answer: an unknown ICB is the same named problem over HTTP and on the command line."""
+    from typer.testing import CliRunner
+
+    from optimiser.cli import app
+
+    files = nhs_files.write_all(tmp_path)
+    response = client.post(
+        "/imports/nhs", data={"icb": "QZZ"}, files=upload(files, "mapping", "list_sizes"), headers=commissioner
+    )
+    assert response.status_code == 422
+    args = ["--mapping", str(files["mapping"]), "--list-sizes", str(files["list_sizes"]), "--out", str(tmp_path / "o")]
+    done = CliRunner().invoke(app, ["import", "nhs", "--icb", "QZZ", *args, "--format", "json"])
+    assert done.exit_code == 2
+    assert json.loads(done.stdout)["problems"] == response.json()["detail"]

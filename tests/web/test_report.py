@@ -54,7 +54,7 @@ def test_commission_report_writes_the_pdf_of_an_offer(tmp_path: Path) -> None:
 
 
 def test_commission_report_per_weighted_patient_and_bad_input(tmp_path: Path) -> None:
-    done = run_report(tmp_path, "--rate", "3.10", "--frontier-points", "0", "--out", "rate.pdf")
+    done = run_report(tmp_path, "--offer-rate", "3.10", "--frontier-points", "0", "--out", "rate.pdf")
     assert done.returncode == 0, done.stderr
     assert "at £3.10 per weighted patient 1 practice cannot deliver the specification" in done.stdout
     words = pdf_words(tmp_path / "rate.pdf")
