@@ -575,7 +575,8 @@ def render(results: dict[str, Any]) -> str:
     for r in scales:
         if not r.get("sweep"):
             lines.append(f"- {r['scale']['name']}: sweep not measured (see `bench/README.md`)")
-    lines += ["", "What dominates where a target is missed, and what would close it: `bench/README.md`.", ""]
+    lines += ["", *_national_section(results)]
+    lines += ["What dominates where a target is missed, and what would close it: `bench/README.md`.", ""]
     return "\n".join(lines) + _check_speed_section()
 
 
@@ -585,6 +586,12 @@ def _check_speed_section() -> str:
 
     runs = json.loads(check_speed.RESULTS_JSON.read_text()) if check_speed.RESULTS_JSON.exists() else []
     return "\n" + check_speed.render(runs) if runs else ""
+
+
+def _national_section(results: dict[str, Any]) -> list[str]:
+    from bench.national import render_section  # its own module: python -m bench.national
+
+    return render_section(results)
 
 
 def _load_results() -> dict[str, Any]:

@@ -2,8 +2,11 @@
 
 - ``spend_coefficients`` / ``value_coefficients``: Σ_p spend[p] and Σ value_weight × cov
   as cost vectors over the programme's columns (formulation.md section 5);
+- ``value_solve_options``: the HiGHS algorithm for a cold max_value solve (chosen by measuring:
+  interior point with crossover on national-sized LPs, ``bench/README.md``);
 - ``least_spend_at_best_value``: the max_value and max_min_coverage tie-break (least spend, the
-  objective kept: base_cost is the value vector, or the lowest_coverage column);
+  objective kept: base_cost is the value vector, or the lowest_coverage column), moved only
+  within the optimal face and warm-started from the value solve's basis;
 - ``least_offer_rate`` and ``highest_uniform_fraction``: one LP each, shared by the
   deliverability levers and the sweeps.
 """
@@ -17,6 +20,28 @@ from optimiser.programme import Programme, Progress, SolveOutcome
 
 # A max_value optimum is kept to this relative tolerance while least spend breaks ties.
 VALUE_KEEP_TOLERANCE = 1e-9
+# A reduced cost or row dual larger than this (in absolute value) marks a bound that every
+# optimal solution holds (complementary slackness); HiGHS' dual feasibility tolerance is 1e-7.
+FACE_DUAL_TOLERANCE = 1e-7
+# A cold max_value LP with at least this many rows is solved by interior point with crossover
+# (the crossover gives a basis, so duals, sensitivity and warm re-solves work as after simplex).
+# Measured (bench/README.md, "National scale"): at region (152k rows) IPM + crossover takes about
+# half the CPU time of dual simplex and at England (639k rows) dual simplex did not finish in 12
+# minutes; at ICB (25k rows) dual simplex is about twice as fast as IPM.
+IPM_MIN_ROWS = 100_000
+
+
+def value_solve_options(programme: Programme) -> dict[str, str]:
+    """HiGHS options for a max_value solve that does not start from a nearby basis."""
+    if programme.is_mip or programme.num_rows < IPM_MIN_ROWS:
+        return {}
+    return {"solver": "ipm", "run_crossover": "on"}
+
+
+def solve_for_value(programme: Programme, progress: Progress | None = None) -> SolveOutcome:
+    """Solve the loaded max_value programme from cold with the algorithm chosen for its size."""
+    with programme.options(**value_solve_options(programme)):
+        return programme.solve(progress=progress)
 
 
 # Objective scales of the one-column LPs below (the column's value is read, not the objective).
@@ -61,6 +86,12 @@ def value_of(programme: Programme, x: np.ndarray) -> float:
 def least_spend_at_best_value(programme: Programme, best: SolveOutcome, progress: Progress | None) -> SolveOutcome:
     """Among allocations within VALUE_KEEP_TOLERANCE of ``best``'s value, one of least spend.
 
+    ``best`` must be the last solve of the model as loaded. For an LP the search is confined to
+    the optimal face: by complementary slackness every optimal solution keeps a column with a
+    nonzero reduced cost at its bound and a row with a nonzero dual at its active side, so those
+    are fixed (``best`` stays feasible and its basis stays valid, so HiGHS re-solves warm, usually
+    in a few iterations; when the budget binds, spend is already fixed). The value row is kept
+    as well, so the value never drops by more than the tolerance whatever the duals say.
     The reported objective value stays ``best``'s, and so do the duals (those of the value solve).
     """
     assert best.objective_value is not None
@@ -68,6 +99,7 @@ def least_spend_at_best_value(programme: Programme, best: SolveOutcome, progress
     value_cols = np.flatnonzero(value)
     keep = best.objective_value * (1 - VALUE_KEEP_TOLERANCE) - VALUE_KEEP_TOLERANCE
     with programme.changes():
+        _restrict_to_optimal_face(programme, best)
         programme.add_row(keep, INF, value_cols.tolist(), value[value_cols].tolist())
         programme.set_objective(spend_coefficients(programme))
         tie_break = programme.solve(progress=progress)
@@ -80,6 +112,32 @@ def least_spend_at_best_value(programme: Programme, best: SolveOutcome, progress
     if tie_break.row_value is not None:
         tie_break.row_value = tie_break.row_value[: programme.num_rows]
     return tie_break
+
+
+def _restrict_to_optimal_face(programme: Programme, best: SolveOutcome) -> None:
+    """Fix the bounds every optimal solution holds (LPs with duals only; else nothing)."""
+    x, d, ax, y = best.col_value, best.col_dual, best.row_value, best.row_dual
+    if programme.is_mip or x is None or d is None or ax is None or y is None:
+        return
+    n, m = programme.num_cols, programme.num_rows
+    if len(x) != programme.num_current_cols or len(d) < n or len(ax) < m or len(y) < m:
+        return
+    cols = np.flatnonzero(np.abs(d[:n]) > FACE_DUAL_TOLERANCE)
+    lower, upper = programme.col_lower[cols], programme.col_upper[cols]
+    at = np.where(np.abs(x[cols] - lower) <= np.abs(x[cols] - upper), lower, upper)
+    held = _at_bound(x[cols], at)
+    programme.set_col_bounds(cols[held], at[held], at[held])
+    rows = np.flatnonzero(np.abs(y[:m]) > FACE_DUAL_TOLERANCE)
+    lower, upper = programme.row_lower[rows], programme.row_upper[rows]
+    at = np.where(np.abs(ax[rows] - lower) <= np.abs(ax[rows] - upper), lower, upper)
+    held = _at_bound(ax[rows], at)
+    programme.set_row_bounds(rows[held], at[held], at[held])
+
+
+def _at_bound(values: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Where a value sits on a finite bound (to HiGHS' primal feasibility tolerance, relative)."""
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(bounds) & (np.abs(values - bounds) <= 1e-7 * np.maximum(1.0, np.abs(bounds)))
 
 
 def least_offer_rate(programme: Programme) -> tuple[SolveOutcome, float | None]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from models.scenario import Problem, Scenario, ScenarioInvalid
 from models.validate import validate_document
-from optimiser.objectives import least_spend_at_best_value
+from optimiser.objectives import least_spend_at_best_value, solve_for_value
 from optimiser.programme import ENGINES, Programme, Progress, SolveOutcome
 from optimiser.results import JobOutcome, solve_result
 
@@ -92,9 +92,12 @@ def solve_scenario(
     """Build and solve; for ``max_value`` and ``max_min_coverage`` break ties by least spend without
     changing the value (for max_min_coverage: the lowest practice's coverage, docs/fairness.md)."""
     programme = Programme(scenario, engine=engine)
-    outcome = programme.solve(progress=progress)
-    if scenario.settings.objective in ("max_value", "max_min_coverage") and outcome.status == "optimal":
-        outcome = least_spend_at_best_value(programme, outcome, progress)
+    if scenario.settings.objective in ("max_value", "max_min_coverage"):
+        outcome = solve_for_value(programme, progress)
+        if outcome.status == "optimal":
+            outcome = least_spend_at_best_value(programme, outcome, progress)
+    else:
+        outcome = programme.solve(progress=progress)
     return programme, outcome
 
 
