@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from api.ids import PUBLIC_ID_PATTERN
 from api.orm import JobKind, JobStatus, Role
 
 Item = TypeVar("Item")
 
 # Ids and counts fit a 32-bit signed integer, PostgreSQL's `integer`.
 MAX_ID = 2**31 - 1
+# Free text that the service stores (names, labels): no control characters such as NUL.
+PLAIN_TEXT_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+PublicId = Annotated[str, Field(pattern=PUBLIC_ID_PATTERN, min_length=36, max_length=36, description="A public id.")]
 
 Records = list[dict[str, Any]]
+EXAMPLE_ID = "0193a1f2-6c4e-7d2a-9b1c-3f5e7a9c1d2e"
 
 EXAMPLE_DOCUMENT: dict[str, Any] = {
     "settings": {"budget_gbp": 250000},
@@ -101,7 +106,7 @@ class VersionOut(VersionSummary):
 
 
 class ScenarioSummary(BaseModel):
-    id: int
+    id: str
     name: str
     owner: str = Field(description="The organisation that owns the scenario.")
     access: Literal["owner", "shared"] = Field(description="shared: read-only, shared with you.")
@@ -142,6 +147,15 @@ class Overrides(BaseModel):
         default=None, pattern=SWEEP_RANGE_PATTERN, description="Sweeps: standards fractions START:STOP:N."
     )
 
+    @field_validator(
+        "budget_gbp", "offer_rate_gbp_per_weighted_patient", "standards_fraction", "time_limit_s", mode="before"
+    )
+    @classmethod
+    def _numbers_are_not_booleans(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError(f"must be a number (got {str(value).lower()})")
+        return value
+
     def as_dict(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)
 
@@ -151,14 +165,14 @@ class JobIn(BaseModel):
         extra="forbid",
         json_schema_extra={
             "examples": [
-                {"scenario_id": 1, "kind": "check"},
-                {"scenario_id": 1, "version": 2, "kind": "solve", "overrides": {"budget_gbp": 300000}},
-                {"scenario_id": 1, "kind": "sweep", "overrides": {"budget": "100000:400000:4"}},
+                {"scenario_id": EXAMPLE_ID, "kind": "check"},
+                {"scenario_id": EXAMPLE_ID, "version": 2, "kind": "solve", "overrides": {"budget_gbp": 300000}},
+                {"scenario_id": EXAMPLE_ID, "kind": "sweep", "overrides": {"budget": "100000:400000:4"}},
             ]
         },
     )
 
-    scenario_id: int = Field(ge=1, le=MAX_ID)
+    scenario_id: PublicId
     version: int | None = Field(default=None, ge=1, le=MAX_ID, description="Default: the latest version.")
     kind: JobKind
     overrides: Overrides = Field(default_factory=Overrides)
@@ -171,10 +185,10 @@ class TableSummary(BaseModel):
 
 
 class JobSummary(BaseModel):
-    id: int
+    id: str
     kind: JobKind
     status: JobStatus
-    scenario_id: int
+    scenario_id: str
     version: int
     overrides: dict[str, Any]
     attempts: int
@@ -199,11 +213,11 @@ class KeyIn(BaseModel):
     )
 
     role: Role
-    label: str | None = Field(default=None, max_length=200)
+    label: str | None = Field(default=None, min_length=1, max_length=200, pattern=PLAIN_TEXT_PATTERN)
 
 
 class KeyOut(BaseModel):
-    id: int
+    id: str
     prefix: str
     role: Role
     label: str | None
