@@ -11,6 +11,7 @@ from api import crud
 from api.db import create_db_engine, create_session_factory, upgrade_database
 from api.main import create_app
 from api.orm import Role
+from api.schemas import text_problem
 from api.settings import Settings
 from optimiser.cli import app
 
@@ -49,6 +50,10 @@ def create_key(
     label: Annotated[str | None, typer.Option(help="A note on who holds the key.")] = None,
 ) -> None:
     """Create an API key and print it (it is shown only this once)."""
+    problem = text_problem("--org", org, 100) or (text_problem("--label", label, 200) if label is not None else None)
+    if problem:
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(2)
     settings = Settings()
     upgrade_database(settings.database_url)
     engine = create_db_engine(settings.database_url)

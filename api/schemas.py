@@ -16,6 +16,17 @@ Item = TypeVar("Item")
 MAX_ID = 2**31 - 1
 # Free text that the service stores (names, labels): no control characters such as NUL.
 PLAIN_TEXT_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+
+
+def text_problem(name: str, value: str, max_length: int) -> str | None:
+    """Why `value` cannot be stored as a name or label, or None if it can."""
+    if not 1 <= len(value) <= max_length:
+        return f"{name} must be 1 to {max_length} characters (got {len(value)})"
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        return f"{name} must not contain control characters such as NUL or newline"
+    return None
+
+
 PublicId = Annotated[str, Field(pattern=PUBLIC_ID_PATTERN, min_length=36, max_length=36, description="A public id.")]
 
 Records = list[dict[str, Any]]

@@ -187,7 +187,12 @@ def _parse_column(table: str, column: Column, raw: list[Any], problems: list[Pro
         )
         problems.append(Problem(table, int(row) + 1, column.name, message))
     for row in np.flatnonzero(np.isinf(values)):
-        problems.append(Problem(table, int(row) + 1, column.name, f"must be a finite number (got {_shown(raw[row])})"))
+        got = raw[row]
+        if _spells_non_finite(got) or isinstance(got, float):
+            message = f"must be a finite number (got {_shown(got)})"
+        else:  # a finite number too large for a float, e.g. 10**400 or "1e400"
+            message = f"must be <= {column.upper:g} (got {_shown(got)})" if column.upper else "is too large"
+        problems.append(Problem(table, int(row) + 1, column.name, message))
 
     finite = np.isfinite(values)
     if column.kind == "int":
@@ -238,7 +243,7 @@ def _as_number(value: Any) -> float | None:
         try:
             return float(value)
         except OverflowError:
-            return math.copysign(math.inf, value)
+            return math.inf if value > 0 else -math.inf
     if isinstance(value, float):
         return None if math.isnan(value) else value
     if isinstance(value, str):
