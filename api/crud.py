@@ -41,6 +41,8 @@ def authenticate(session: Session, token: str) -> Principal | None:
     prefix = prefix_of(token)
     if prefix is None:
         return None
+    if not session.in_transaction():  # a read: on SQLite, no write lock
+        session.connection(execution_options={"commission_read_only": True})
     key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix, ApiKey.revoked_at.is_(None)))
     if key is None or not token_matches(token, key.secret_sha256):
         return None
