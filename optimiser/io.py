@@ -306,6 +306,9 @@ def read_workbook(
     try:
         with zipfile.ZipFile(source) as archive:
             _check_archive(archive.infolist(), label, limits)
+            _refuse_xml_declarations(archive, label)
+    except ScenarioInvalid:
+        raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError):
         raise _invalid(f"{label} is not a readable Excel workbook (not a zip package)") from None
     if not isinstance(source, Path):
@@ -334,6 +337,20 @@ def read_workbook(
     ]:
         del document[table]
     return document
+
+
+def _refuse_xml_declarations(archive: zipfile.ZipFile, label: str) -> None:
+    """Office files never declare a DTD or entities; refuse any that does (entity bombs)."""
+    for member in archive.infolist():
+        if member.is_dir() or not member.filename.lower().endswith((".xml", ".rels", ".vml")):
+            continue
+        tail = b""
+        with archive.open(member) as handle:
+            while chunk := handle.read(_READ_CHUNK):
+                window = tail + chunk
+                if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
+                    raise _invalid(f"{label} declares XML entities ({member.filename}); it is not a plain workbook")
+                tail = window[-16:]
 
 
 def _sheet_records(sheet: Any, title: str, limits: ReadLimits) -> list[dict[str, Any]] | None:

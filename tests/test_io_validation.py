@@ -422,5 +422,27 @@ def test_rows_past_the_limit_are_never_read(tmp_path: Path) -> None:
     document["staff"] = [{"holder_id": "P1", "role_id": "gp", "fte": 0.01}] * 4
     paths = encode_all(document, tmp_path)
     for kind in ("csv", "xlsx", "zip"):
-        with pytest.raises(ScenarioInvalid, match="more than 3 rows|declares 5 rows"):
+        with pytest.raises(ScenarioInvalid, match=r"more than 3 rows|declares 5 rows"):
             read_document(paths[kind], limits)
+
+
+def test_the_cli_shows_user_text_as_typed(tmp_path: Path) -> None:
+    """No markup or emoji codes are rendered from ids, file names or ranges."""
+    document = rich_document()
+    document["practices"][0]["practice_id"] = ":thumbs_up:"
+    document["practices"][1]["practice_id"] = ":thumbs_up:"
+    document["staff"][0]["holder_id"] = ":thumbs_up:"
+    document["pcns"][0]["name"] = "[red]North[/red]"
+    path = tmp_path / "[red]offer.json"
+    path.write_text(json.dumps(document))
+    result = run_cli("validate", str(path))
+    assert result.returncode == 2
+    assert "duplicate practice_id=':thumbs_up:'" in result.stderr, result.stderr
+    valid = tmp_path / "valid.json"
+    valid.write_text(json.dumps(rich_document()))
+    result = run_cli("sweep", str(valid), "--budget", "a:smile:3", "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert "'a:smile:3'" in result.stderr.replace("\n", ""), result.stderr
+    result = run_cli("validate", str(tmp_path / "[bold]missing:smile:.json"))
+    assert result.returncode == 2
+    assert "[bold]missing:smile:.json" in result.stderr.replace("\n", ""), result.stderr
