@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -412,7 +413,9 @@ def _sweep_range_problems(ranges: dict[str, str], settings: Settings) -> list[Pr
     problems = []
     for name, text in ranges.items():
         try:
-            values = parse_range(text, name)
+            with warnings.catch_warnings():  # "1e400:1e401:3" spans infinities: reported below
+                warnings.simplefilter("ignore", RuntimeWarning)
+                values = parse_range(text, name)
         except ScenarioInvalid as invalid:
             problems.extend(invalid.problems)
             continue
