@@ -63,7 +63,7 @@ def job_out(job: Job) -> JobOut:
 # A waiting request sleeps on the event loop and looks at its job in short read
 # transactions, first often, then at most every MAX_POLL_INTERVAL_S: it holds neither a
 # database connection nor a server thread while it waits.
-FIRST_POLL_INTERVAL_S = 0.1
+FIRST_POLL_INTERVAL_S = 0.2
 MAX_POLL_INTERVAL_S = 1.0
 
 

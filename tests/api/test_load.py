@@ -54,17 +54,18 @@ def peak_memory_kb(pid: int) -> int:
 PROBE = """
 import json, sys, time, pathlib, httpx
 url, stop = sys.argv[1], pathlib.Path(sys.argv[2])
-latencies, statuses = [], []
+latencies, statuses, times = [], [], []
 with httpx.Client(timeout=30) as client:
     while not stop.exists():
         started = time.perf_counter()
+        times.append(time.time())
         try:
             statuses.append(client.get(url + "/healthz").status_code)
         except httpx.HTTPError:
             statuses.append(0)
         latencies.append(time.perf_counter() - started)
         time.sleep(0.1)
-print(json.dumps({"latencies": latencies, "statuses": statuses}))
+print(json.dumps({"latencies": latencies, "statuses": statuses, "times": times}))
 """
 
 
@@ -79,12 +80,14 @@ class HealthProbe:
         )
         self.latencies: list[float] = []
         self.statuses: list[int] = []
+        self.times: list[float] = []
+        self.started_at = time.time()
 
     def finish(self) -> None:
         self.stop_file.touch()
         output, _ = self.process.communicate(timeout=60)
         measured = json.loads(output)
-        self.latencies, self.statuses = measured["latencies"], measured["statuses"]
+        self.latencies, self.statuses, self.times = measured["latencies"], measured["statuses"], measured["times"]
 
 
 async def load(url: str, headers: dict[str, str]) -> dict[str, Any]:
@@ -158,6 +161,13 @@ def test_long_polls_and_submissions_leave_the_service_responsive(
         "worst_health_s": round(max(probe.latencies), 3),
         "load_s": round(outcome["elapsed_s"], 1),
         "server_peak_rss_mb": round(memory_kb / 1024, 1),
+        "slowest_health_at_s": sorted(
+            (
+                (round(t, 3), round(at - probe.started_at, 1))
+                for t, at in zip(probe.latencies, probe.times, strict=True)
+            ),
+            reverse=True,
+        )[:3],
     }
     print("LOAD FIGURES", json.dumps(figures))
     assert server_errors == [], [(r.status_code, r.text[:200]) for r in server_errors]
