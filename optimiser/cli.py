@@ -30,6 +30,7 @@ from typing import IO, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from models.scenario import ScenarioInvalid
@@ -48,8 +49,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
+# User text (paths, ids, messages quoting cells) is never read as markup or emoji codes.
+out = Console(emoji=False)
+err = Console(stderr=True, emoji=False)
 app.add_typer(import_app)
 
 EXIT_OK, EXIT_OTHER, EXIT_INVALID, EXIT_NO_SOLUTION = 0, 1, 2, 3
@@ -65,7 +67,7 @@ EngineOption = Annotated[
 
 
 def fail(code: int, message: str) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
 
