@@ -242,7 +242,9 @@ def offer_overrides(offer_kind: str, offer_amount: str, standards_percent: str) 
 def stored_choice(value: str, what: str = "choose a stored scenario") -> tuple[str, int | None]:
     """A form's "scenario public id:version" (version optional: the latest)."""
     chosen, _, number = value.strip().partition(":")
-    if not is_public_id(chosen) or (number and not (number.isdigit() and 1 <= int(number) <= MAX_ID)):
+    if not is_public_id(chosen) or (
+        number and not (re.fullmatch(r"[0-9]{1,10}", number) and 1 <= int(number) <= MAX_ID)
+    ):
         raise ScenarioInvalid([Problem("scenario", None, None, what)])
     return chosen, int(number) if number else None
 

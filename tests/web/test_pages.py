@@ -570,7 +570,15 @@ def test_malformed_ids_are_not_found_never_a_500(desk: Desk, runs: dict[str, Any
         compared = desk.client.get(f"/reports/compare?a={bad}&b={job_id}", headers={"X-API-Key": token})
         assert compared.status_code == 422 and compared.json()["detail"][0]["table"] == "request", bad
     before = scenario_count(desk)
-    for value in ("1:1", f"{scenario_id}:0", f"{scenario_id}:99999999999", f"{scenario_id}:x", f"{scenario_id}x:1", ""):
+    for value in (
+        "1:1",
+        f"{scenario_id}:0",
+        f"{scenario_id}:99999999999",
+        f"{scenario_id}:x",
+        f"{scenario_id}:²",
+        f"{scenario_id}x:1",
+        "",
+    ):
         response = client.post("/desk/check", data={"csrf": csrf, "source": "stored", "scenario": value})
         assert response.status_code == 422 and "choose a stored scenario" in response.text, value
         compared = client.post(
