@@ -143,21 +143,21 @@ def _optional(upload: UploadFile | None, settings: Settings) -> Any:
 
 
 def _check_expanded(data: bytes, name: str, settings: Settings) -> None:
-    """Refuse archives that would expand beyond the service's limit (zip bombs)."""
+    """Refuse archives the reader could not open safely: unreadable, encrypted, too many entries,
+    or expanding beyond the service's limit (zip bombs), under the limits of scenario uploads."""
+    limits = reader_limits(settings)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            expanded = sum(member.file_size for member in archive.infolist())
-    except zipfile.BadZipFile:
-        return  # the reader names the unreadable file
-    limit = reader_limits(settings).max_expanded_bytes
-    if expanded > limit:
-        raise ScenarioInvalid(
-            [
-                Problem(
-                    name,
-                    None,
-                    None,
-                    f"expands to {expanded} bytes; the most this service accepts is {limit}",
-                )
-            ]
-        )
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError):
+        raise ScenarioInvalid([Problem(name, None, None, "is not a valid zip file")]) from None
+    expanded = sum(member.file_size for member in members)
+    if len(members) > limits.max_members:
+        message = f"holds {len(members)} entries; the most this service accepts is {limits.max_members}"
+    elif any(member.flag_bits & 0x1 for member in members):
+        message = "is encrypted; give an archive without a password"
+    elif expanded > limits.max_expanded_bytes:
+        message = f"expands to {expanded} bytes; the most this service accepts is {limits.max_expanded_bytes}"
+    else:
+        return
+    raise ScenarioInvalid([Problem(name, None, None, message)])

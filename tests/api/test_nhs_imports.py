@@ -163,3 +163,23 @@ def test_a_publication_zip_expanding_past_the_limit_is_refused(service: Service,
     assert response.status_code == 422
     [problem] = response.json()["detail"]
     assert problem["table"] == "mapping.zip" and "expands to" in problem["message"]
+
+
+def test_an_encrypted_publication_zip_is_422_not_a_500(client: TestClient, commissioner: dict, tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    files = nhs_files.write_all(tmp_path)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("mapping.csv", files["mapping"].read_bytes())
+    data = bytearray(buffer.getvalue())
+    # Mark the member encrypted (general purpose flag bit 0) in its local and central headers.
+    local, central = data.index(b"PK\x03\x04"), data.index(b"PK\x01\x02")
+    data[local + 6] |= 0x1
+    data[central + 8] |= 0x1
+    parts = [("mapping", ("mapping.zip", bytes(data), "application/zip")), *upload(files, "list_sizes")]
+    response = client.post("/imports/nhs", data={"icb": "QAA"}, files=parts, headers=commissioner)
+    assert response.status_code == 422, response.text
+    [problem] = response.json()["detail"]
+    assert problem["table"] == "mapping.zip" and "encrypted" in problem["message"]
