@@ -59,8 +59,13 @@ def create_key(
     from api import crud
     from api.db import create_db_engine, create_session_factory, upgrade_database
     from api.orm import Role
+    from api.schemas import text_problem
     from api.settings import Settings
 
+    problem = text_problem("--org", org, 100) or (text_problem("--label", label, 200) if label is not None else None)
+    if problem:
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(2)
     settings = Settings()
     upgrade_database(settings.database_url)
     engine = create_db_engine(settings.database_url)

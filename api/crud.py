@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
+import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Engine, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,9 +33,7 @@ from api.schemas import JobIn
 from api.security import PERMISSION_TO_RUN, Permission, Principal, generate_key, prefix_of, token_matches
 from api.settings import Settings
 from models.scenario import Problem, ScenarioInvalid
-
-JOB_POLL_INTERVAL_S = 0.2
-
+from models.schema import MAX_AREA_GBP
 
 # Keys and organisations
 
@@ -43,6 +42,8 @@ def authenticate(session: Session, token: str) -> Principal | None:
     prefix = prefix_of(token)
     if prefix is None:
         return None
+    if not session.in_transaction():  # a read: on SQLite, no write lock
+        session.connection(execution_options={"commission_read_only": True})
     key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix, ApiKey.revoked_at.is_(None)))
     if key is None or not token_matches(token, key.secret_sha256):
         return None
@@ -92,9 +93,11 @@ def list_keys(session: Session, principal: Principal) -> Sequence[ApiKey]:
     ).all()
 
 
-def revoke_key(session: Session, principal: Principal, key_id: int) -> ApiKey:
+def revoke_key(session: Session, principal: Principal, key_id: str) -> ApiKey:
     _require(principal, Permission.MANAGE_KEYS)
-    key = session.scalar(select(ApiKey).where(ApiKey.id == key_id, ApiKey.organisation_id == principal.organisation_id))
+    key = session.scalar(
+        select(ApiKey).where(ApiKey.public_id == key_id, ApiKey.organisation_id == principal.organisation_id)
+    )
     if key is None:
         raise NotFound(f"key {key_id} not found")
     if key.revoked_at is None:
@@ -131,9 +134,9 @@ def _latest_number(session: Session, scenario_id: int) -> int:
     return int(latest or 0)
 
 
-def get_scenario(session: Session, principal: Principal, scenario_id: int) -> ScenarioView:
+def get_scenario(session: Session, principal: Principal, scenario_id: str) -> ScenarioView:
     _require(principal, Permission.READ_SCENARIOS)
-    scenario = session.scalar(select(Scenario).where(Scenario.id == scenario_id, _visible_to(principal)))
+    scenario = session.scalar(select(Scenario).where(Scenario.public_id == scenario_id, _visible_to(principal)))
     if scenario is None:
         raise NotFound(f"scenario {scenario_id} not found")
     return ScenarioView(
@@ -143,7 +146,7 @@ def get_scenario(session: Session, principal: Principal, scenario_id: int) -> Sc
     )
 
 
-def get_owned_scenario(session: Session, principal: Principal, scenario_id: int) -> ScenarioView:
+def get_owned_scenario(session: Session, principal: Principal, scenario_id: str) -> ScenarioView:
     _require(principal, Permission.WRITE_SCENARIOS)
     view = get_scenario(session, principal, scenario_id)
     if not view.is_owner:
@@ -185,13 +188,22 @@ def create_scenario(
     accepted: AcceptedDocument,
     idempotency_key: str | None,
 ) -> ScenarioView:
-    """A new scenario with `accepted` as version 1; a repeated idempotency key returns the first."""
+    """A new scenario with `accepted` as version 1; a repeated idempotency key returns the first
+    (and is a conflict if the first request had another name or document)."""
     _require(principal, Permission.WRITE_SCENARIOS)
+    request_sha256 = hashlib.sha256(
+        json.dumps({"name": name, "scenario": accepted.scenario_hash}, sort_keys=True).encode()
+    ).hexdigest()
     if idempotency_key is not None:
-        existing = _scenario_by_idempotency_key(session, principal, idempotency_key)
+        existing = _scenario_by_idempotency_key(session, principal, idempotency_key, request_sha256)
         if existing is not None:
             return existing
-    scenario = Scenario(organisation_id=principal.organisation_id, name=name, idempotency_key=idempotency_key)
+    scenario = Scenario(
+        organisation_id=principal.organisation_id,
+        name=name,
+        idempotency_key=idempotency_key,
+        request_sha256=request_sha256,
+    )
     scenario.versions.append(
         ScenarioVersion(number=1, document=accepted.document, scenario_hash=accepted.scenario_hash)
     )
@@ -201,14 +213,16 @@ def create_scenario(
     except IntegrityError:
         session.rollback()
         if idempotency_key is not None:
-            existing = _scenario_by_idempotency_key(session, principal, idempotency_key)
+            existing = _scenario_by_idempotency_key(session, principal, idempotency_key, request_sha256)
             if existing is not None:
                 return existing
         raise
     return ScenarioView(scenario=scenario, latest_version=1, is_owner=True)
 
 
-def _scenario_by_idempotency_key(session: Session, principal: Principal, idempotency_key: str) -> ScenarioView | None:
+def _scenario_by_idempotency_key(
+    session: Session, principal: Principal, idempotency_key: str, request_sha256: str
+) -> ScenarioView | None:
     scenario = session.scalar(
         select(Scenario).where(
             Scenario.organisation_id == principal.organisation_id,
@@ -219,11 +233,13 @@ def _scenario_by_idempotency_key(session: Session, principal: Principal, idempot
         return None
     if scenario.deleted_at is not None:
         raise Conflict("the Idempotency-Key was used for a scenario that has since been deleted")
+    if scenario.request_sha256 is not None and scenario.request_sha256 != request_sha256:
+        raise Conflict("the Idempotency-Key was already used for a different scenario document or name")
     return ScenarioView(scenario=scenario, latest_version=_latest_number(session, scenario.id), is_owner=True)
 
 
 def add_version(
-    session: Session, principal: Principal, scenario_id: int, accepted: AcceptedDocument
+    session: Session, principal: Principal, scenario_id: str, accepted: AcceptedDocument
 ) -> tuple[ScenarioVersion, bool]:
     """Save `accepted` as the next version, unless it is the latest one already.
 
@@ -234,7 +250,7 @@ def add_version(
     if latest.scenario_hash == accepted.scenario_hash:
         return latest, False
     version = ScenarioVersion(
-        scenario_id=scenario_id,
+        scenario_id=view.scenario.id,
         number=latest.number + 1,
         document=accepted.document,
         scenario_hash=accepted.scenario_hash,
@@ -248,43 +264,43 @@ def add_version(
     return version, True
 
 
-def get_version(session: Session, principal: Principal, scenario_id: int, number: int | None) -> ScenarioVersion:
+def get_version(session: Session, principal: Principal, scenario_id: str, number: int | None) -> ScenarioVersion:
     """Version `number` (the latest if None) of a scenario the principal can see."""
     view = get_scenario(session, principal, scenario_id)
     number = view.latest_version if number is None else number
     version = session.scalar(
-        select(ScenarioVersion).where(ScenarioVersion.scenario_id == scenario_id, ScenarioVersion.number == number)
+        select(ScenarioVersion).where(ScenarioVersion.scenario_id == view.scenario.id, ScenarioVersion.number == number)
     )
     if version is None:
         raise NotFound(f"scenario {scenario_id} has no version {number}")
     return version
 
 
-def delete_scenario(session: Session, principal: Principal, scenario_id: int) -> None:
+def delete_scenario(session: Session, principal: Principal, scenario_id: str) -> None:
     """Hide the scenario; jobs already run on it keep their results."""
     view = get_owned_scenario(session, principal, scenario_id)
     view.scenario.deleted_at = utc_now()
     session.commit()
 
 
-def list_shares(session: Session, principal: Principal, scenario_id: int) -> Sequence[Share]:
-    get_owned_scenario(session, principal, scenario_id)
-    return session.scalars(select(Share).where(Share.scenario_id == scenario_id).order_by(Share.id)).all()
+def list_shares(session: Session, principal: Principal, scenario_id: str) -> Sequence[Share]:
+    view = get_owned_scenario(session, principal, scenario_id)
+    return session.scalars(select(Share).where(Share.scenario_id == view.scenario.id).order_by(Share.id)).all()
 
 
-def share_scenario(session: Session, principal: Principal, scenario_id: int, organisation_name: str) -> Share:
+def share_scenario(session: Session, principal: Principal, scenario_id: str, organisation_name: str) -> Share:
     _require(principal, Permission.SHARE_SCENARIOS)
-    get_owned_scenario(session, principal, scenario_id)
+    internal_id = get_owned_scenario(session, principal, scenario_id).scenario.id
     organisation = session.scalar(select(Organisation).where(Organisation.name == organisation_name))
     if organisation is None:
         raise NotFound(f"organisation {organisation_name!r} not found")
     if organisation.id == principal.organisation_id:
         raise ScenarioInvalid([Problem("share", None, "organisation", "a scenario cannot be shared with its owner")])
-    existing = select(Share).where(Share.scenario_id == scenario_id, Share.organisation_id == organisation.id)
+    existing = select(Share).where(Share.scenario_id == internal_id, Share.organisation_id == organisation.id)
     share = session.scalar(existing)
     if share is not None:
         return share
-    share = Share(scenario_id=scenario_id, organisation=organisation)
+    share = Share(scenario_id=internal_id, organisation=organisation)
     session.add(share)
     try:
         session.commit()
@@ -294,13 +310,13 @@ def share_scenario(session: Session, principal: Principal, scenario_id: int, org
     return share
 
 
-def unshare_scenario(session: Session, principal: Principal, scenario_id: int, organisation_name: str) -> None:
+def unshare_scenario(session: Session, principal: Principal, scenario_id: str, organisation_name: str) -> None:
     _require(principal, Permission.SHARE_SCENARIOS)
-    get_owned_scenario(session, principal, scenario_id)
+    internal_id = get_owned_scenario(session, principal, scenario_id).scenario.id
     share = session.scalar(
         select(Share)
         .join(Organisation, Share.organisation_id == Organisation.id)
-        .where(Share.scenario_id == scenario_id, Organisation.name == organisation_name)
+        .where(Share.scenario_id == internal_id, Organisation.name == organisation_name)
     )
     if share is None:
         raise NotFound(f"scenario {scenario_id} is not shared with {organisation_name!r}")
@@ -391,24 +407,35 @@ def checked_overrides(request: JobIn, settings: Settings) -> dict[str, Any]:
 
 
 def _sweep_range_problems(ranges: dict[str, str], settings: Settings) -> list[Problem]:
+    """Every range checked now, as the run would read it, so that a bad one is a 422, never a failed job."""
+    from optimiser.units import parse_range
+
     problems = []
     for name, text in ranges.items():
-        points = int(text.split(":")[2])
+        try:
+            with warnings.catch_warnings():  # "1e400:1e401:3" spans infinities: reported below
+                warnings.simplefilter("ignore", RuntimeWarning)
+                values = parse_range(text, name)
+        except ScenarioInvalid as invalid:
+            problems.extend(invalid.problems)
+            continue
+        points = len(values)
         if not 2 <= points <= settings.max_sweep_points:
             problems.append(
                 Problem(
-                    "overrides",
-                    None,
-                    name,
-                    f"a sweep takes 2 to {settings.max_sweep_points} points (got {points})",
+                    "overrides", None, name, f"a sweep takes 2 to {settings.max_sweep_points} points (got {points})"
                 )
             )
+        upper = MAX_AREA_GBP if name == "budget" else 1.0
+        if not all(math.isfinite(value) and 0 <= value <= upper for value in values):
+            what = "budgets" if name == "budget" else "fractions of the standards"
+            problems.append(Problem("overrides", None, name, f"{what} must be between 0 and {upper:g} (got {text!r})"))
     return problems
 
 
-def get_job(session: Session, principal: Principal, job_id: int) -> Job:
+def get_job(session: Session, principal: Principal, job_id: str) -> Job:
     _require(principal, Permission.READ_JOBS)
-    job = session.scalar(select(Job).where(Job.id == job_id, Job.organisation_id == principal.organisation_id))
+    job = session.scalar(select(Job).where(Job.public_id == job_id, Job.organisation_id == principal.organisation_id))
     if job is None:
         raise NotFound(f"job {job_id} not found")
     return job
@@ -420,7 +447,7 @@ def list_jobs(
     offset: int,
     limit: int,
     status: JobStatus | None,
-    scenario_id: int | None,
+    scenario_id: str | None,
 ) -> tuple[Sequence[Job], int]:
     _require(principal, Permission.READ_JOBS)
     conditions = [Job.organisation_id == principal.organisation_id]
@@ -428,32 +455,33 @@ def list_jobs(
         conditions.append(Job.status == status)
     if scenario_id is not None:
         conditions.append(
-            Job.scenario_version_id.in_(select(ScenarioVersion.id).where(ScenarioVersion.scenario_id == scenario_id))
+            Job.scenario_version_id.in_(
+                select(ScenarioVersion.id)
+                .join(Scenario, Scenario.id == ScenarioVersion.scenario_id)
+                .where(Scenario.public_id == scenario_id)
+            )
         )
     total = session.scalar(select(func.count()).select_from(Job).where(*conditions))
     jobs = session.scalars(select(Job).where(*conditions).order_by(Job.id.desc()).offset(offset).limit(limit)).all()
     return jobs, int(total or 0)
 
 
-def wait_for_job(session: Session, job: Job, wait_s: float) -> Job:
-    """Poll until the job finishes or `wait_s` passes, holding no transaction between polls."""
-    deadline = time.monotonic() + wait_s
-    while job.status not in FINISHED_STATUSES and time.monotonic() < deadline:
-        session.commit()
-        time.sleep(min(JOB_POLL_INTERVAL_S, max(0.0, deadline - time.monotonic())))
-        session.refresh(job)
-    session.commit()
-    return job
+def job_is_finished(engine: Engine, job_id: str) -> bool:
+    """Whether the job has finished, read in one short read-only transaction."""
+    with engine.connect().execution_options(commission_read_only=True) as connection:
+        status = connection.scalar(select(Job.status).where(Job.public_id == job_id))
+        connection.rollback()
+    return status is None or JobStatus(status) in FINISHED_STATUSES
 
 
-def cancel_job(session: Session, principal: Principal, job_id: int) -> Job:
+def cancel_job(session: Session, principal: Principal, job_id: str) -> Job:
     """Cancel a queued or running job (a cancelled one is returned as it is)."""
     job = get_job(session, principal, job_id)
     _require(principal, PERMISSION_TO_RUN[job.kind])
     now = utc_now()
     session.execute(
         update(Job)
-        .where(Job.id == job_id, Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]))
+        .where(Job.id == job.id, Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]))
         .values(status=JobStatus.CANCELLED, finished_at=now, error="cancelled on request")
     )
     session.commit()
@@ -463,9 +491,9 @@ def cancel_job(session: Session, principal: Principal, job_id: int) -> Job:
     return job
 
 
-def get_job_table(session: Session, principal: Principal, job_id: int, name: str) -> JobTable:
-    get_job(session, principal, job_id)
-    table = session.scalar(select(JobTable).where(JobTable.job_id == job_id, JobTable.name == name))
+def get_job_table(session: Session, principal: Principal, job_id: str, name: str) -> JobTable:
+    job = get_job(session, principal, job_id)
+    table = session.scalar(select(JobTable).where(JobTable.job_id == job.id, JobTable.name == name))
     if table is None:
         raise NotFound(f"job {job_id} has no table {name!r}")
     return table

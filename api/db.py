@@ -14,16 +14,20 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS_DIRECTORY = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 POSTGRES_MIGRATION_LOCK = 7_366_235_001
+# Per process: a few connections kept open, more opened under load and closed after. With
+# up to 40 server threads (the default thread pool) no request waits for a connection, and
+# long-polls hold none while they wait. A request that still cannot get one in 10 s fails.
+POOL: dict[str, Any] = {"pool_size": 5, "max_overflow": 45, "pool_timeout": 10}
 
 
 def create_db_engine(database_url: str) -> Engine:
     """An engine for `database_url`; SQLite gets WAL, a busy timeout and write-ahead locking."""
     if database_url.startswith("sqlite"):
-        engine = create_engine(database_url, connect_args={"check_same_thread": False})
+        engine = create_engine(database_url, connect_args={"check_same_thread": False}, **POOL)
         event.listen(engine, "connect", _configure_sqlite_connection)
         event.listen(engine, "begin", _begin_immediate)
         return engine
-    return create_engine(database_url, pool_pre_ping=True)
+    return create_engine(database_url, pool_pre_ping=True, **POOL)
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
@@ -39,7 +43,11 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
 def _begin_immediate(connection: Any) -> None:
     # Take the write lock at the start of each transaction, so a transaction that reads
     # and then writes waits its turn instead of failing with "database is locked".
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Read-only work (long-poll checks) reads a snapshot without the lock (WAL).
+    if connection.get_execution_options().get("commission_read_only"):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -10,6 +10,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from sqlalchemy.orm import Session
 
 from api import crud
+from api.ids import PUBLIC_ID_PATTERN
 from api.schemas import MAX_ID
 from api.security import Principal
 from api.settings import Settings
@@ -51,16 +52,18 @@ def get_principal(
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
-ScenarioId = Annotated[int, Path(ge=1, le=MAX_ID)]
+ScenarioId = Annotated[str, Path(min_length=36, max_length=36, pattern=PUBLIC_ID_PATTERN)]
 VersionNumber = Annotated[int, Path(ge=1, le=MAX_ID)]
-JobId = Annotated[int, Path(ge=1, le=MAX_ID)]
-KeyId = Annotated[int, Path(ge=1, le=MAX_ID)]
+JobId = Annotated[str, Path(min_length=36, max_length=36, pattern=PUBLIC_ID_PATTERN)]
+KeyId = Annotated[str, Path(min_length=36, max_length=36, pattern=PUBLIC_ID_PATTERN)]
+OrganisationName = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f/]*$")]
 Offset = Annotated[int, Query(ge=0, le=MAX_ID, description="Items to skip.")]
 IdempotencyKey = Annotated[
     str | None,
     Header(
         min_length=1,
         max_length=200,
+        pattern=r"^[\x20-\x7e]*$",
         description="Repeat a request safely: the same key returns what the first request created.",
     ),
 ]

@@ -1,25 +1,25 @@
-"""Accepting scenario documents: reading uploads, enforcing limits, validating."""
+"""Accepting scenario documents: reading uploads, enforcing limits, validating.
+
+Uploads and JSON bodies are read by the same readers as the CLI (`optimiser.io`), under
+the same kind of limits (`reader_limits`), and validated by the same validator, so one
+input gives one answer or one list of problems on every path.
+"""
 
 from __future__ import annotations
 
 import logging
-import shutil
-import tempfile
-import zipfile
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from api.serialise import json_safe
 from api.settings import Settings
 from models.scenario import Problem, ScenarioInvalid
 from models.validate import validate_document
-from optimiser.io import read_document
+from optimiser.io import ReadLimits, parse_json, read_bytes
 
 logger = logging.getLogger(__name__)
 
-UPLOAD_SUFFIXES = (".xlsx", ".zip", ".json")
-ZIP_SUFFIXES = (".xlsx", ".zip")
+MAX_FILENAME_LENGTH = 200
 
 
 @dataclass(frozen=True)
@@ -28,14 +28,22 @@ class AcceptedDocument:
     scenario_hash: str
 
 
+def reader_limits(settings: Settings) -> ReadLimits:
+    return ReadLimits(
+        max_file_bytes=settings.max_request_bytes,
+        max_expanded_bytes=settings.max_upload_expanded_bytes,
+        max_table_rows=settings.max_table_rows,
+    )
+
+
 def accept_document(document: dict[str, Any], settings: Settings) -> AcceptedDocument:
     """Check a document against the service's limits and the data contract.
 
     Raises `ScenarioInvalid` naming every problem (the same messages as
-    `commission validate`).
+    `commission validate`). Nothing is blanked or coerced before validation: a NaN or an
+    infinity is a problem named by table, row and column.
     """
-    document = json_safe(document)
-    check_limits(document, settings)
+    check_row_limits(document, settings)
     try:
         scenario = validate_document(document)
     except ScenarioInvalid:
@@ -45,10 +53,25 @@ def accept_document(document: dict[str, Any], settings: Settings) -> AcceptedDoc
         raise ScenarioInvalid(
             [Problem("scenario", None, None, f"could not be validated ({type(error).__name__})")]
         ) from error
-    return AcceptedDocument(document=document, scenario_hash=scenario.scenario_hash)
+    # Limits of the service hold on the value after coercion ("500" is 500 s).
+    if scenario.settings.time_limit_s > settings.max_time_limit_s:
+        raise ScenarioInvalid(
+            [
+                Problem(
+                    "settings",
+                    None,
+                    "time_limit_s",
+                    f"must be at most {settings.max_time_limit_s:g} s on this service "
+                    f"(got {scenario.settings.time_limit_s:g})",
+                )
+            ]
+        )
+    # A valid document holds only finite numbers and text; workbook cells such as dates
+    # are stored as text.
+    return AcceptedDocument(document=json_safe(document), scenario_hash=scenario.scenario_hash)
 
 
-def check_limits(document: dict[str, Any], settings: Settings) -> None:
+def check_row_limits(document: dict[str, Any], settings: Settings) -> None:
     problems = [
         Problem(
             str(table),
@@ -59,67 +82,27 @@ def check_limits(document: dict[str, Any], settings: Settings) -> None:
         for table, records in document.items()
         if isinstance(records, list) and len(records) > settings.max_table_rows
     ]
-    time_limit = (document.get("settings") or {}).get("time_limit_s")
-    if isinstance(time_limit, int | float) and time_limit > settings.max_time_limit_s:
-        problems.append(
-            Problem(
-                "settings",
-                None,
-                "time_limit_s",
-                f"must be at most {settings.max_time_limit_s:g} s on this service (got {time_limit:g})",
-            )
-        )
     if problems:
         raise ScenarioInvalid(problems)
 
 
-def read_upload(filename: str | None, content: BinaryIO, settings: Settings) -> dict[str, Any]:
-    """Read an uploaded .xlsx workbook, .zip of CSVs or .json file into a document."""
-    suffix = Path(filename or "").suffix.lower()
-    if suffix not in UPLOAD_SUFFIXES:
+def read_body(content: bytes, settings: Settings) -> dict[str, Any]:
+    """A JSON request body, read exactly as a `.json` scenario file is."""
+    return parse_json(content, "the request body", reader_limits(settings))
+
+
+def read_upload(filename: str | None, content: bytes, settings: Settings) -> dict[str, Any]:
+    """Read an uploaded .xlsx/.xlsm workbook, .zip of CSVs or .json file into a document."""
+    name = filename or ""
+    if not name or len(name) > MAX_FILENAME_LENGTH or any(ord(c) < 32 or ord(c) == 127 for c in name):
         raise ScenarioInvalid(
             [
                 Problem(
                     "upload",
                     None,
-                    None,
-                    f"unsupported file {filename!r}: give a {', '.join(UPLOAD_SUFFIXES)} file",
+                    "filename",
+                    f"must be 1 to {MAX_FILENAME_LENGTH} characters without control characters",
                 )
             ]
         )
-    with tempfile.TemporaryDirectory(prefix="commission-upload-") as directory:
-        path = Path(directory) / f"scenario{suffix}"
-        with path.open("wb") as saved:
-            shutil.copyfileobj(content, saved)
-        if suffix in ZIP_SUFFIXES:
-            _check_expanded_size(path, settings)
-        try:
-            return read_document(path)
-        except ScenarioInvalid:
-            raise
-        except Exception as error:  # a malformed file must be a 422, never a 500
-            logger.warning("reading an upload failed: %s: %s", type(error).__name__, error)
-            raise ScenarioInvalid(
-                [Problem("upload", None, None, f"could not read {filename!r} ({type(error).__name__})")]
-            ) from error
-
-
-def _check_expanded_size(path: Path, settings: Settings) -> None:
-    """Refuse archives that would expand beyond the limit (zip bombs)."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            expanded = sum(member.file_size for member in archive.infolist())
-    except (zipfile.BadZipFile, OSError):
-        return  # read_document reports the unreadable file
-    if expanded > settings.max_upload_expanded_bytes:
-        raise ScenarioInvalid(
-            [
-                Problem(
-                    "upload",
-                    None,
-                    None,
-                    f"expands to {expanded} bytes; the most this service accepts is "
-                    f"{settings.max_upload_expanded_bytes}",
-                )
-            ]
-        )
+    return read_bytes(name, content, reader_limits(settings))

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exception_handlers import http_exception_handler
@@ -26,6 +27,7 @@ from api.worker import WorkerPool
 from models.scenario import ScenarioInvalid
 
 API_VERSION = "1.0.0"
+SERVER_THREADS = 16
 DESCRIPTION = """\
 Submit primary-care commissioning scenarios, run solves, deliverability checks and sweeps
 as durable jobs, and download their results. Every endpoint but `/healthz` and `/readyz`
@@ -50,6 +52,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Few server threads: they share one interpreter lock with the event loop, which
+        # must stay free to answer /healthz and to run waiting requests.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = SERVER_THREADS
         if settings.migrate_on_start:
             await run_in_threadpool(upgrade_database, settings.database_url)
         workers = WorkerPool(settings)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+from api.ids import PUBLIC_ID_PATTERN
 from api.orm import JobKind, JobStatus, Role
 from optimiser.units import check_range, parse_fraction, parse_money
 
@@ -15,8 +16,23 @@ Item = TypeVar("Item")
 
 # Ids and counts fit a 32-bit signed integer, PostgreSQL's `integer`.
 MAX_ID = 2**31 - 1
+# Free text that the service stores (names, labels): no control characters such as NUL.
+PLAIN_TEXT_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+
+
+def text_problem(name: str, value: str, max_length: int) -> str | None:
+    """Why `value` cannot be stored as a name or label, or None if it can."""
+    if not 1 <= len(value) <= max_length:
+        return f"{name} must be 1 to {max_length} characters (got {len(value)})"
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        return f"{name} must not contain control characters such as NUL or newline"
+    return None
+
+
+PublicId = Annotated[str, Field(pattern=PUBLIC_ID_PATTERN, min_length=36, max_length=36, description="A public id.")]
 
 Records = list[dict[str, Any]]
+EXAMPLE_ID = "0193a1f2-6c4e-7d2a-9b1c-3f5e7a9c1d2e"
 
 EXAMPLE_DOCUMENT: dict[str, Any] = {
     "settings": {"budget_gbp": 250000},
@@ -103,7 +119,7 @@ class VersionOut(VersionSummary):
 
 
 class ScenarioSummary(BaseModel):
-    id: int
+    id: str
     name: str
     owner: str = Field(description="The organisation that owns the scenario.")
     access: Literal["owner", "shared"] = Field(description="shared: read-only, shared with you.")
@@ -191,6 +207,15 @@ class Overrides(BaseModel):
     _fraction = field_validator("standards_fraction", mode="before")(_as_fraction)
     _range = field_validator("budget", "standards", mode="before")(_as_range)
 
+    @field_validator(
+        "budget_gbp", "offer_rate_gbp_per_weighted_patient", "standards_fraction", "time_limit_s", mode="before"
+    )
+    @classmethod
+    def _numbers_are_not_booleans(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError(f"must be a number (got {str(value).lower()})")
+        return value
+
     def as_dict(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)
 
@@ -200,14 +225,14 @@ class JobIn(BaseModel):
         extra="forbid",
         json_schema_extra={
             "examples": [
-                {"scenario_id": 1, "kind": "check"},
-                {"scenario_id": 1, "version": 2, "kind": "solve", "overrides": {"budget_gbp": 300000}},
-                {"scenario_id": 1, "kind": "sweep", "overrides": {"budget": "100000:400000:4"}},
+                {"scenario_id": EXAMPLE_ID, "kind": "check"},
+                {"scenario_id": EXAMPLE_ID, "version": 2, "kind": "solve", "overrides": {"budget_gbp": 300000}},
+                {"scenario_id": EXAMPLE_ID, "kind": "sweep", "overrides": {"budget": "100000:400000:4"}},
             ]
         },
     )
 
-    scenario_id: int = Field(ge=1, le=MAX_ID)
+    scenario_id: PublicId
     version: int | None = Field(default=None, ge=1, le=MAX_ID, description="Default: the latest version.")
     kind: JobKind
     overrides: Overrides = Field(default_factory=Overrides)
@@ -220,10 +245,10 @@ class TableSummary(BaseModel):
 
 
 class JobSummary(BaseModel):
-    id: int
+    id: str
     kind: JobKind
     status: JobStatus
-    scenario_id: int
+    scenario_id: str
     version: int
     overrides: dict[str, Any]
     attempts: int
@@ -248,11 +273,11 @@ class KeyIn(BaseModel):
     )
 
     role: Role
-    label: str | None = Field(default=None, max_length=200)
+    label: str | None = Field(default=None, min_length=1, max_length=200, pattern=PLAIN_TEXT_PATTERN)
 
 
 class KeyOut(BaseModel):
-    id: int
+    id: str
     prefix: str
     role: Role
     label: str | None

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     )
     max_sweep_points: int = Field(default=50, ge=1, description="Most points in one sweep.")
     max_wait_s: float = Field(default=30.0, ge=0, description="Longest `?wait=` a request may hold.")
+    metrics_token: str | None = Field(
+        default=None,
+        min_length=16,
+        description="Bearer token operators' Prometheus sends for /metrics; unset: /metrics is off (404).",
+    )
     dask_address: str | None = Field(
         default=None, description="Run jobs on this Dask scheduler (tcp://HOST:PORT) instead of locally."
     )

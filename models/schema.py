@@ -10,12 +10,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 ColumnKind = Literal["id", "str", "int", "float", "choice"]
 
 ROLE_CATEGORIES = ("gp", "nurse", "arrs", "other")
 DEFAULT_ARRS_RATE_GBP = 22.894
+
+# Upper bounds: far above any real value, low enough that no figure can overflow the
+# solver's arithmetic (a larger number is a typing error, reported by table, row, column).
+MAX_PATIENTS = 1_000_000  # the largest practices in England have about 100,000
+MAX_AREA_GBP = 1e12  # £ a year: several times the whole NHS England budget
+MAX_PER_FTE_GBP = 1e7  # £ a year per FTE
+MAX_FTE = 100_000.0
+HOURS_PER_YEAR = 8_784  # 366 days of 24 hours
+MINUTES_PER_DAY = 1_440
+MAX_RATE_GBP_PER_PATIENT = 100_000.0
+MAX_TIME_LIMIT_S = 86_400.0  # one day
+# Text cells: ids and names longer than these, or holding control characters, are refused.
+MAX_ID_LENGTH = 100
+MAX_TEXT_LENGTH = 200
 
 
 @dataclass(frozen=True)
@@ -63,7 +77,16 @@ TABLES: dict[str, Table] = {
             (
                 Column("practice_id", "id", True, "-", "Unique practice code."),
                 Column("pcn_id", "id", True, "-", "The practice's Primary Care Network; must exist in pcns."),
-                Column("list_size", "int", True, "patients", "Registered list size.", lower=0, lower_strict=True),
+                Column(
+                    "list_size",
+                    "int",
+                    True,
+                    "patients",
+                    "Registered list size.",
+                    lower=0,
+                    lower_strict=True,
+                    upper=MAX_PATIENTS,
+                ),
                 Column(
                     "weighted_list_size",
                     "float",
@@ -72,6 +95,7 @@ TABLES: dict[str, Table] = {
                     "Carr-Hill weighted list size; blank = list_size.",
                     lower=0,
                     lower_strict=True,
+                    upper=2 * MAX_PATIENTS,
                 ),
                 Column("name", "str", False, "-", "Practice name (optional)."),
                 Column(
@@ -108,6 +132,7 @@ TABLES: dict[str, Table] = {
                     "ARRS entitlement; blank = settings.arrs_rate_gbp_per_weighted_patient × the "
                     "weighted population of member practices.",
                     lower=0,
+                    upper=MAX_AREA_GBP,
                 ),
                 Column("name", "str", False, "-", "PCN name (optional)."),
             ),
@@ -126,6 +151,7 @@ TABLES: dict[str, Table] = {
                     "Full annual employment cost including on-costs.",
                     lower=0,
                     lower_strict=True,
+                    upper=MAX_PER_FTE_GBP,
                 ),
                 Column(
                     "clinical_hours_per_fte",
@@ -135,6 +161,7 @@ TABLES: dict[str, Table] = {
                     "Patient-facing hours per FTE per year.",
                     lower=0,
                     lower_strict=True,
+                    upper=HOURS_PER_YEAR,
                 ),
                 Column(
                     "max_contacts_per_day",
@@ -144,6 +171,7 @@ TABLES: dict[str, Table] = {
                     "Safe-working cap per FTE-day; blank = no cap.",
                     lower=0,
                     lower_strict=True,
+                    upper=1_000,
                 ),
                 Column(
                     "working_days_per_fte",
@@ -154,6 +182,7 @@ TABLES: dict[str, Table] = {
                     default=200.0,
                     lower=0,
                     lower_strict=True,
+                    upper=366,
                 ),
                 Column(
                     "arrs_reimbursement_max_gbp",
@@ -162,6 +191,7 @@ TABLES: dict[str, Table] = {
                     "£/FTE/year",
                     "Maximum ARRS reimbursement per FTE; only for category arrs.",
                     lower=0,
+                    upper=MAX_PER_FTE_GBP,
                 ),
                 Column(
                     "supply_max_fte",
@@ -170,6 +200,7 @@ TABLES: dict[str, Table] = {
                     "FTE",
                     "Most new FTE of this role the area can hire; blank = unlimited.",
                     lower=0,
+                    upper=MAX_FTE,
                 ),
                 Column(
                     "fte_step",
@@ -179,6 +210,7 @@ TABLES: dict[str, Table] = {
                     "New FTE come in whole multiples of this (makes the programme a MIP).",
                     lower=0,
                     lower_strict=True,
+                    upper=1_000,
                 ),
                 Column("name", "str", False, "-", "Role name (optional)."),
             ),
@@ -196,7 +228,7 @@ TABLES: dict[str, Table] = {
                     "deployed across its member practices).",
                 ),
                 Column("role_id", "id", True, "-", "Role; must exist in roles."),
-                Column("fte", "float", True, "FTE", "Full-time equivalents in post.", lower=0),
+                Column("fte", "float", True, "FTE", "Full-time equivalents in post.", lower=0, upper=MAX_FTE),
             ),
             required=False,
         ),
@@ -213,6 +245,7 @@ TABLES: dict[str, Table] = {
                     "Contacts per covered patient per year.",
                     lower=0,
                     lower_strict=True,
+                    upper=1_000,
                 ),
                 Column(
                     "min_coverage",
@@ -251,6 +284,7 @@ TABLES: dict[str, Table] = {
                     "Value of covering one patient (max_value objective).",
                     default=1.0,
                     lower=0,
+                    upper=1e6,
                 ),
                 Column("name", "str", False, "-", "Service name (optional)."),
             ),
@@ -269,6 +303,7 @@ TABLES: dict[str, Table] = {
                     "Clinical minutes per contact for this role.",
                     lower=0,
                     lower_strict=True,
+                    upper=MINUTES_PER_DAY,
                 ),
             ),
         ),
@@ -278,7 +313,15 @@ TABLES: dict[str, Table] = {
             (
                 Column("practice_id", "id", True, "-", "Practice; must exist in practices."),
                 Column("service_id", "id", True, "-", "Service; must exist in services."),
-                Column("eligible_patients", "float", True, "patients", "Eligible patients.", lower=0),
+                Column(
+                    "eligible_patients",
+                    "float",
+                    True,
+                    "patients",
+                    "Eligible patients.",
+                    lower=0,
+                    upper=2 * MAX_PATIENTS,
+                ),
             ),
             required=False,
         ),
@@ -306,24 +349,31 @@ class ScenarioSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     budget_gbp: float | None = Field(
-        None, ge=0, allow_inf_nan=False, description="New recurrent money for the whole area, £/year (pooled mode)."
+        None, ge=0, le=MAX_AREA_GBP, allow_inf_nan=False,
+        description="New recurrent money for the whole area, £/year (pooled mode)."
     )
     budget_mode: BudgetMode = Field("pooled", description="pooled (one pot) or per_practice.")
     offer_rate_gbp_per_weighted_patient: float | None = Field(
-        None, ge=0, allow_inf_nan=False, description="£ per weighted patient per year (per_practice mode)."
+        None, ge=0, le=MAX_RATE_GBP_PER_PATIENT, allow_inf_nan=False,
+        description="£ per weighted patient per year (per_practice mode)."
     )
     objective: Objective = Field(
         "min_cost",
         description="min_cost, max_value, or max_min_coverage (raise the lowest practice's coverage; fair shares).",
     )
     gp_fte_per_10k_weighted: float | None = Field(
-        None, ge=0, allow_inf_nan=False, description="GP FTE floor per practice per 10,000 weighted patients."
+        None, ge=0, le=10_000, allow_inf_nan=False,
+        description="GP FTE floor per practice per 10,000 weighted patients."
     )
     gp_fte_target_total: float | None = Field(
-        None, ge=0, allow_inf_nan=False, description="Area-wide GP FTE floor."
+        None, ge=0, le=MAX_FTE, allow_inf_nan=False, description="Area-wide GP FTE floor."
     )
     arrs_rate_gbp_per_weighted_patient: float = Field(
-        DEFAULT_ARRS_RATE_GBP, ge=0, allow_inf_nan=False, description="Used for missing PCN entitlements."
+        DEFAULT_ARRS_RATE_GBP, ge=0, le=MAX_RATE_GBP_PER_PATIENT, allow_inf_nan=False,
+        description="Used for missing PCN entitlements."
+    )
+    time_limit_s: float = Field(
+        60.0, gt=0, le=MAX_TIME_LIMIT_S, allow_inf_nan=False, description="Solver wall-clock limit, seconds."
     )
     # None (not False) by default so that scenarios without it keep their canonical form and hash.
     no_practice_below_prior: bool | None = Field(
@@ -334,12 +384,31 @@ class ScenarioSettings(BaseModel):
     practice_floor_gbp_per_weighted_patient: float | None = Field(
         None,
         ge=0,
+        le=MAX_RATE_GBP_PER_PATIENT,
         allow_inf_nan=False,
         description="Fair shares: every practice receives at least this many £ per weighted patient "
         "(practice_floor rule).",
     )
-    time_limit_s: float = Field(60.0, gt=0, allow_inf_nan=False, description="Solver wall-clock limit, seconds.")
     mip_rel_gap: float = Field(1e-4, ge=0, le=1, allow_inf_nan=False, description="MIP relative gap.")
+
+    @field_validator(
+        "budget_gbp",
+        "offer_rate_gbp_per_weighted_patient",
+        "gp_fte_per_10k_weighted",
+        "gp_fte_target_total",
+        "arrs_rate_gbp_per_weighted_patient",
+        "time_limit_s",
+        "mip_rel_gap",
+        "practice_floor_gbp_per_weighted_patient",
+        mode="before",
+    )
+    @classmethod
+    def _numbers_are_not_booleans(cls, value: object) -> object:
+        if isinstance(value, bool):
+            raise ValueError(f"must be a number (got {str(value).lower()})")
+        if isinstance(value, int) and abs(value) > 2**53:
+            raise ValueError(f"must be a number of at most 16 digits (got {len(str(abs(value)))} digits)")
+        return value
 
     @model_validator(mode="after")
     def _mode_needs_its_money(self) -> ScenarioSettings:

@@ -8,6 +8,7 @@ national scenario takes well under a second.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -15,9 +16,13 @@ import pandas as pd
 from pydantic import ValidationError
 
 from models.scenario import Problem, Scenario, ScenarioInvalid
-from models.schema import TABLE_KEYS, TABLES, Column, ScenarioSettings, Table
+from models.schema import MAX_ID_LENGTH, MAX_TEXT_LENGTH, TABLE_KEYS, TABLES, Column, ScenarioSettings, Table
 
 SETTINGS_TABLE = "settings"
+# Numbers as text: optional sign, digits with an optional point, optional exponent; or
+# inf/infinity/nan (reported as not finite). Thousands separators and underscores are not numbers.
+_NUMBER = re.compile(r"[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|inf|infinity|nan)", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def is_blank(value: Any) -> bool:
@@ -26,7 +31,12 @@ def is_blank(value: Any) -> bool:
 
 
 def validate_document(document: Any) -> Scenario:
-    """Check ``document`` against the contract; return the ``Scenario`` or raise ``ScenarioInvalid``."""
+    """Check ``document`` against the contract; return the ``Scenario`` or raise ``ScenarioInvalid``.
+
+    One pass reports everything: type and range problems of every cell together with
+    duplicate keys, unknown references and row rules (a reference into a table that is
+    itself missing or malformed is not reported again for each row).
+    """
     problems: list[Problem] = []
     if not isinstance(document, dict):
         raise ScenarioInvalid([Problem("scenario", None, None, "must be an object of named tables and settings")])
@@ -34,22 +44,32 @@ def validate_document(document: Any) -> Scenario:
     for key in document:
         if key != SETTINGS_TABLE and key not in TABLES:
             known = ", ".join([SETTINGS_TABLE, *TABLES])
-            problems.append(Problem(str(key), None, None, f"unknown table (known tables: {known})"))
+            problems.append(Problem(_shown_name(key), None, None, f"unknown table (known tables: {known})"))
 
     settings = _validate_settings(document.get(SETTINGS_TABLE), problems)
-    frames = {name: _validate_table(table, document.get(name), problems) for name, table in TABLES.items()}
+    frames: dict[str, pd.DataFrame] = {}
+    broken: set[str] = set()
+    for name, table in TABLES.items():
+        before = len(problems)
+        frames[name] = _validate_table(table, document.get(name), problems)
+        if any(p.row is None and p.column is None for p in problems[before:]):
+            broken.add(name)
+
+    _check_unique_keys(frames, problems)
+    _check_references(frames, problems, broken)
+    _check_row_rules(frames, problems)
+    if settings is not None:
+        _check_settings_against_tables(settings, frames, problems)
     if problems:
         raise ScenarioInvalid(problems)
 
     assert settings is not None
-    _check_unique_keys(frames, problems)
-    _check_references(frames, problems)
-    _check_row_rules(frames, problems)
-    _check_settings_against_tables(settings, frames, problems)
-    if problems:
-        raise ScenarioInvalid(problems)
-
     return _build_scenario(settings, frames)
+
+
+def _shown_name(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= MAX_ID_LENGTH else text[:MAX_ID_LENGTH] + "…"
 
 
 def _validate_settings(raw: Any, problems: list[Problem]) -> ScenarioSettings | None:
@@ -59,14 +79,21 @@ def _validate_settings(raw: Any, problems: list[Problem]) -> ScenarioSettings | 
         problems.append(Problem(SETTINGS_TABLE, None, None, "must be an object of key: value"))
         return None
     given = {str(k): v for k, v in raw.items() if not is_blank(v)}
+    reported = set()
     for key, value in given.items():
-        if isinstance(value, float) and not math.isfinite(value):
+        if (isinstance(value, float) and not math.isfinite(value)) or _spells_non_finite(value):
             problems.append(Problem(SETTINGS_TABLE, None, key, f"must be a finite number (got {value})"))
+            reported.add(key)
+        elif isinstance(value, dict | list):
+            problems.append(Problem(SETTINGS_TABLE, None, key, "must be a single value, not a list or object"))
+            reported.add(key)
     try:
         return ScenarioSettings.model_validate(given)
     except ValidationError as error:
         for item in error.errors():
             column = ".".join(str(part) for part in item["loc"]) or None
+            if column in reported:
+                continue
             message = item["msg"].removeprefix("Value error, ")
             if column is None:
                 # Cross-field rules ("X is required when ...") name their setting first.
@@ -120,34 +147,52 @@ def _parse_column(table: str, column: Column, raw: list[Any], problems: list[Pro
             problems.append(Problem(table, int(row) + 1, column.name, "required value is missing"))
 
     if column.kind in ("id", "str", "choice"):
-        text = pd.Series([None if b else _as_text(v) for v, b in zip(raw, blank, strict=True)], dtype=object)
+        limit = MAX_ID_LENGTH if column.kind == "id" else MAX_TEXT_LENGTH
+        texts: list[str | None] = []
+        for number, (value, is_blank_cell) in enumerate(zip(raw, blank, strict=True), start=1):
+            if is_blank_cell:
+                texts.append(None)
+                continue
+            text, message = _as_text(value, limit)
+            if message is not None:
+                problems.append(Problem(table, number, column.name, message))
+            texts.append(text)
+        text_series = pd.Series(texts, dtype=object)
         if column.kind == "choice":
-            bad = ~blank & ~text.isin(column.choices).to_numpy()
+            bad = ~blank & text_series.notna().to_numpy() & ~text_series.isin(column.choices).to_numpy()
             for row in np.flatnonzero(bad):
                 problems.append(
                     Problem(
                         table,
                         int(row) + 1,
                         column.name,
-                        f"must be one of {', '.join(column.choices)} (got {text[row]!r})",
+                        f"must be one of {', '.join(column.choices)} (got {text_series[row]!r})",
                     )
                 )
         if column.default is not None:
-            text = text.fillna(column.default)
-        return text
+            text_series = text_series.fillna(column.default)
+        return text_series
 
-    series = pd.Series(raw, dtype=object)
-    boolean = np.fromiter((isinstance(v, bool) for v in raw), dtype=bool, count=len(raw))
-    numbers = pd.to_numeric(series.where(~boolean, None), errors="coerce").astype("float64")
-    values = numbers.to_numpy()
-    not_number = ~blank & np.isnan(values)
+    parsed = [_as_number(v) for v in raw]
+    values = np.fromiter((v if v is not None else np.nan for v in parsed), dtype="float64", count=len(raw))
+    numbers = pd.Series(values, dtype="float64")
+    not_number = ~blank & np.fromiter((v is None for v in parsed), dtype=bool, count=len(raw))
     looks_nan = np.fromiter((_spells_nan(v) for v in raw), dtype=bool, count=len(raw))
     for row in np.flatnonzero(not_number):
         got = raw[row]
-        message = f"must be a finite number (got {got!r})" if looks_nan[row] else f"must be a number (got {got!r})"
+        message = (
+            f"must be a finite number (got {_shown(got)})"
+            if looks_nan[row]
+            else f"must be a number (got {_shown(got)})"
+        )
         problems.append(Problem(table, int(row) + 1, column.name, message))
     for row in np.flatnonzero(np.isinf(values)):
-        problems.append(Problem(table, int(row) + 1, column.name, f"must be a finite number (got {raw[row]!r})"))
+        got = raw[row]
+        if _spells_non_finite(got) or isinstance(got, float):
+            message = f"must be a finite number (got {_shown(got)})"
+        else:  # a finite number too large for a float, e.g. 10**400 or "1e400"
+            message = f"must be <= {column.upper:g} (got {_shown(got)})" if column.upper else "is too large"
+        problems.append(Problem(table, int(row) + 1, column.name, message))
 
     finite = np.isfinite(values)
     if column.kind == "int":
@@ -170,10 +215,54 @@ def _parse_column(table: str, column: Column, raw: list[Any], problems: list[Pro
     return numbers
 
 
-def _as_text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+def _as_text(value: Any, limit: int) -> tuple[str | None, str | None]:
+    """A text cell as text, or a message saying why it cannot be one."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        kind = "true/false" if isinstance(value, bool) else type(value).__name__
+        return None, f"must be text or a number (got {kind} {_shown(value)})"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None, f"must be text or a finite number (got {value})"
+        text = str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+    elif isinstance(value, int):
+        text = str(value) if abs(value) < 10**limit else ""
+    else:
+        text = value.strip()
+    if not text or len(text) > limit:
+        return None, f"must be at most {limit} characters (got {len(text) if text else 'more'})"
+    if _CONTROL.search(text):
+        return None, "must not contain control characters (such as NUL, tab or newline)"
+    return text, None
+
+
+def _as_number(value: Any) -> float | None:
+    """A numeric cell as a float (±inf for out-of-range magnitudes), or None if it is not a number."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        try:
+            return float(value)
+        except OverflowError:
+            return math.inf if value > 0 else -math.inf
+    if isinstance(value, float):
+        return None if math.isnan(value) else value
+    if isinstance(value, str):
+        text = value.strip()
+        if not _NUMBER.fullmatch(text):
+            return None
+        number = float(text)
+        return None if math.isnan(number) else number
+    return None
+
+
+def _shown(value: Any) -> str:
+    """A cell's value for a message, shortened."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _spells_non_finite(value: Any) -> bool:
+    return isinstance(value, str) and value.strip().lower().lstrip("+-") in {"nan", "inf", "infinity"}
 
 
 def _spells_nan(value: Any) -> bool:
@@ -185,31 +274,34 @@ def _spells_nan(value: Any) -> bool:
 def _check_unique_keys(frames: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
     for name, key in TABLE_KEYS.items():
         frame = frames[name]
-        duplicated = frame.duplicated(subset=list(key), keep="first").to_numpy()
+        complete = frame[list(key)].notna().all(axis=1).to_numpy()
+        duplicated = frame.duplicated(subset=list(key), keep="first").to_numpy() & complete
         for row in np.flatnonzero(duplicated):
             ident = ", ".join(f"{k}={frame[k].iat[row]!r}" for k in key)
             problems.append(Problem(name, int(row) + 1, key[-1], f"duplicate {ident}"))
 
 
-def _check_references(frames: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
-    practice_ids = set(frames["practices"]["practice_id"])
-    pcn_ids = set(frames["pcns"]["pcn_id"])
-    role_ids = set(frames["roles"]["role_id"])
-    service_ids = set(frames["services"]["service_id"])
+def _check_references(frames: dict[str, pd.DataFrame], problems: list[Problem], broken: set[str]) -> None:
+    practice_ids = set(frames["practices"]["practice_id"].dropna())
+    pcn_ids = set(frames["pcns"]["pcn_id"].dropna())
+    role_ids = set(frames["roles"]["role_id"].dropna())
+    service_ids = set(frames["services"]["service_id"].dropna())
 
-    def must_exist(table: str, column: str, known: set[str], target: str) -> None:
+    def must_exist(table: str, column: str, known: set[str], target: str, *targets: str) -> None:
+        if broken & {table, *targets}:
+            return  # the table itself is missing or malformed, which is reported already
         values = frames[table][column]
         missing = ~values.isin(known).to_numpy() & values.notna().to_numpy()
         for row in np.flatnonzero(missing):
             problems.append(Problem(table, int(row) + 1, column, f"unknown {target} {values.iat[row]!r}"))
 
-    must_exist("practices", "pcn_id", pcn_ids, "pcn_id")
-    must_exist("staff", "role_id", role_ids, "role_id")
-    must_exist("staff", "holder_id", practice_ids | pcn_ids, "practice_id or pcn_id")
-    must_exist("skill_mix", "service_id", service_ids, "service_id")
-    must_exist("skill_mix", "role_id", role_ids, "role_id")
-    must_exist("eligibility", "practice_id", practice_ids, "practice_id")
-    must_exist("eligibility", "service_id", service_ids, "service_id")
+    must_exist("practices", "pcn_id", pcn_ids, "pcn_id", "pcns")
+    must_exist("staff", "role_id", role_ids, "role_id", "roles")
+    must_exist("staff", "holder_id", practice_ids | pcn_ids, "practice_id or pcn_id", "practices", "pcns")
+    must_exist("skill_mix", "service_id", service_ids, "service_id", "services")
+    must_exist("skill_mix", "role_id", role_ids, "role_id", "roles")
+    must_exist("eligibility", "practice_id", practice_ids, "practice_id", "practices")
+    must_exist("eligibility", "service_id", service_ids, "service_id", "services")
 
     for ambiguous in sorted(practice_ids & pcn_ids):
         problems.append(
@@ -217,10 +309,12 @@ def _check_references(frames: dict[str, pd.DataFrame], problems: list[Problem]) 
                 "pcns", None, "pcn_id", f"{ambiguous!r} is both a practice_id and a pcn_id (staff holder ambiguous)"
             )
         )
+    if broken & {"skill_mix", "services"}:
+        return
     deliverable = set(frames["skill_mix"]["service_id"])
     services = frames["services"]
     for row, service in enumerate(services["service_id"]):
-        if service not in deliverable:
+        if service is not None and service not in deliverable:
             problems.append(
                 Problem("services", row + 1, "service_id", f"nobody can deliver {service!r}: no skill_mix row")
             )

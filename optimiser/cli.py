@@ -30,6 +30,7 @@ from typing import IO, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from models.scenario import ScenarioInvalid
@@ -47,8 +48,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
+# User text (paths, ids, messages quoting cells) is never read as markup or emoji codes.
+out = Console(emoji=False)
+err = Console(stderr=True, emoji=False)
 import_app = typer.Typer(
     name="import", help="Build scenarios from published data.", no_args_is_help=True, pretty_exceptions_enable=False
 )
@@ -67,7 +69,7 @@ EngineOption = Annotated[
 
 
 def fail(code: int, message: str) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
 

@@ -4,6 +4,12 @@ Every reader returns the same plain *document* (see docs/architecture.md), so al
 encodings of a scenario validate to the identical ``Scenario``. Readers keep cell values
 as the file gives them (text for CSV); the validator does all type checking, so a bad
 cell is reported by table, row and column whichever encoding it came in.
+
+The CLI, batches and the API all read through ``read_document`` (a path) or
+``read_bytes`` (an upload), under the same ``ReadLimits``: file and expanded sizes are
+checked before anything is decompressed or parsed, a workbook sheet's declared size is
+checked before its rows are read, and reading never goes past the row and column limits.
+Anything unreadable is a ``ScenarioInvalid`` (exit 2 / HTTP 422), never another error.
 """
 
 from __future__ import annotations
@@ -12,10 +18,10 @@ import csv
 import io
 import json
 import math
-import tempfile
 import zipfile
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
 
 import openpyxl
 import pandas as pd
@@ -26,93 +32,256 @@ from models.schema import TABLES, ScenarioSettings, Table
 
 SETTINGS = "settings"
 NOTES_SHEET = "notes"
+MEBIBYTE = 1024 * 1024
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+SCENARIO_SUFFIXES = (".json", *WORKBOOK_SUFFIXES, ".zip")
+_READ_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """What one scenario may take to read; larger inputs are refused before they are read.
+
+    ``max_file_bytes``: a scenario file (or one file of a CSV directory);
+    ``max_expanded_bytes``: the uncompressed content of a zip or workbook (and a CSV
+    directory's files together); ``max_table_rows``: data rows of one table;
+    ``max_columns``: columns of one table; ``max_members``: entries of a zip or workbook.
+    """
+
+    max_file_bytes: int = 100 * MEBIBYTE
+    max_expanded_bytes: int = 200 * MEBIBYTE
+    max_table_rows: int = 1_000_000
+    max_columns: int = 64
+    max_members: int = 1_000
+
+
+DEFAULT_LIMITS = ReadLimits()
 
 
 def _invalid(message: str, table: str = "scenario") -> ScenarioInvalid:
     return ScenarioInvalid([Problem(table, None, None, message)])
 
 
-def read_document(path: str | Path) -> dict[str, Any]:
+def read_document(path: str | Path, limits: ReadLimits = DEFAULT_LIMITS) -> dict[str, Any]:
     """Read a scenario in any supported encoding into a document."""
     source = Path(path)
     if not source.exists():
         raise _invalid(f"no such file or directory: {source}")
     if source.is_dir():
-        return read_csv_directory(source)
+        return _guarded(source.name, lambda: read_csv_directory(source, limits))
     suffix = source.suffix.lower()
-    if suffix == ".json":
-        return read_json(source)
-    if suffix in (".xlsx", ".xlsm"):
-        return read_workbook(source)
-    if suffix == ".zip":
-        return read_zip(source)
-    raise _invalid(f"unsupported scenario file {source.name!r}: give a .json, .xlsx, .zip or a directory of CSVs")
-
-
-def read_json(path: Path) -> dict[str, Any]:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
+    if suffix not in SCENARIO_SUFFIXES:
         raise _invalid(
-            f"{path.name} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
-        ) from None
-    except UnicodeDecodeError:
-        raise _invalid(f"{path.name} is not UTF-8 text") from None
-    if not isinstance(document, dict):
-        raise _invalid(f"{path.name} must hold one JSON object of tables and settings")
-    return document
+            f"unsupported scenario file {source.name!r}: give a .json, .xlsx, .xlsm, .zip or a directory of CSVs"
+        )
+    size = source.stat().st_size
+    if size > limits.max_file_bytes:
+        raise _invalid(f"{source.name} is {size} bytes; the most a scenario file may be is {limits.max_file_bytes}")
+    with source.open("rb") as handle:
+        return _read_stream(source.name, suffix, handle, limits)
 
 
-def read_csv_directory(directory: Path) -> dict[str, Any]:
-    """One CSV per table (``practices.csv``, ...) plus ``settings.json`` or ``settings.csv``."""
-    document: dict[str, Any] = {}
-    settings_json = directory / "settings.json"
-    if settings_json.exists():
-        settings = read_json(settings_json)
-        document[SETTINGS] = settings.get(SETTINGS, settings)
-    for csv_path in sorted(directory.glob("*.csv")):
-        name = csv_path.stem
-        records = _read_csv_records(csv_path.read_bytes(), csv_path.name)
-        if name == SETTINGS:
-            if SETTINGS in document:
-                raise _invalid("give settings.json or settings.csv, not both", SETTINGS)
-            document[SETTINGS] = _settings_from_rows(records, csv_path.name)
-        else:
-            document[name] = records
-    if not document:
-        raise _invalid(f"{directory} holds no CSV files")
-    return document
+def read_bytes(filename: str, data: bytes, limits: ReadLimits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """Read an uploaded scenario file (named ``filename``) exactly as ``read_document`` reads it."""
+    suffix = PurePosixPath(filename.replace("\\", "/")).suffix.lower()
+    if suffix not in SCENARIO_SUFFIXES:
+        raise _invalid(f"unsupported file {filename!r}: give a {', '.join(SCENARIO_SUFFIXES)} file", "upload")
+    if len(data) > limits.max_file_bytes:
+        raise _invalid(f"{filename} is {len(data)} bytes; the most a scenario file may be is {limits.max_file_bytes}")
+    return _read_stream(filename, suffix, io.BytesIO(data), limits)
 
 
-def read_zip(path: Path) -> dict[str, Any]:
-    """A zip of the CSV directory layout (files may sit in one top-level folder)."""
+def _read_stream(name: str, suffix: str, handle: IO[bytes], limits: ReadLimits) -> dict[str, Any]:
+    if suffix == ".json":
+        return _guarded(name, lambda: parse_json(handle.read(limits.max_file_bytes + 1), name, limits))
+    if suffix == ".zip":
+        return _guarded(name, lambda: read_zip(handle, limits, name))
+    return _guarded(name, lambda: read_workbook(handle, limits, name))
+
+
+def _guarded(name: str, read: Any) -> dict[str, Any]:
+    """Any failure to read a file is the user's input problem, never a crash."""
     try:
-        archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
-        raise _invalid(f"{path.name} is not a valid zip file") from None
-    with archive, tempfile.TemporaryDirectory() as tmp:
-        wanted = [n for n in archive.namelist() if n.endswith((".csv", ".json")) and not n.startswith("__MACOSX")]
-        if not wanted:
-            raise _invalid(f"{path.name} holds no CSV files")
-        for name in wanted:
-            # Flatten: only the base name matters; guards against path traversal too.
-            (Path(tmp) / Path(name).name).write_bytes(archive.read(name))
-        return read_csv_directory(Path(tmp))
+        document: dict[str, Any] = read()
+    except ScenarioInvalid:
+        raise
+    except MemoryError:
+        raise _invalid(f"{name} is too large to read") from None
+    except RecursionError:
+        raise _invalid(f"{name} is nested too deeply to read") from None
+    except Exception as error:  # noqa: BLE001 - zip, XML and spreadsheet libraries raise many types
+        detail = str(error).splitlines()[0][:200] if str(error) else ""
+        raise _invalid(f"{name} could not be read ({type(error).__name__}{': ' + detail if detail else ''})") from None
+    return document
 
 
-def _read_csv_records(data: bytes, name: str) -> list[dict[str, Any]]:
+def parse_json(data: bytes, name: str, limits: ReadLimits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """A JSON scenario (file, upload or request body); a UTF-8 byte-order mark is allowed.
+
+    NaN and ±Infinity are kept as numbers so that the validator names their cell.
+    """
+    if len(data) > limits.max_file_bytes:
+        raise _invalid(f"{name} is larger than {limits.max_file_bytes} bytes")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise _invalid(f"{name} is not UTF-8 text") from None
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
-    except pd.errors.EmptyDataError:
-        return []
-    except pd.errors.ParserError as error:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise _invalid(f"{name} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}") from None
+    except ValueError as error:  # e.g. an integer of thousands of digits
+        raise _invalid(f"{name} is not valid JSON: {error}") from None
+    except RecursionError:
+        raise _invalid(f"{name} is nested too deeply to read") from None
+    if not isinstance(document, dict):
+        raise _invalid(f"{name} must hold one JSON object of tables and settings")
+    return document
+
+
+def read_csv_directory(directory: Path, limits: ReadLimits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """One CSV per table (``practices.csv``, ...) plus ``settings.json`` or ``settings.csv``."""
+    files: dict[str, bytes] = {}
+    total = 0
+    for path in sorted([*directory.glob("*.csv"), *directory.glob(f"{SETTINGS}.json")]):
+        size = path.stat().st_size
+        total += size
+        if size > limits.max_file_bytes or total > limits.max_expanded_bytes:
+            raise _invalid(
+                f"{directory.name}: {path.name} takes the files past this reader's limit "
+                f"({limits.max_file_bytes} bytes per file, {limits.max_expanded_bytes} in all)"
+            )
+        files[path.name] = path.read_bytes()
+    if not any(name.endswith(".csv") for name in files):
+        raise _invalid(f"{directory} holds no CSV files")
+    return _document_from_files(files, limits)
+
+
+def _document_from_files(files: dict[str, bytes], limits: ReadLimits) -> dict[str, Any]:
+    """A document from the CSV-directory layout, given as file name → content."""
+    document: dict[str, Any] = {}
+    if f"{SETTINGS}.json" in files:
+        settings = parse_json(files[f"{SETTINGS}.json"], f"{SETTINGS}.json", limits)
+        document[SETTINGS] = settings.get(SETTINGS, settings)
+    for name in sorted(files):
+        if not name.endswith(".csv"):
+            continue
+        table = name[: -len(".csv")]
+        records = _read_csv_records(files[name], name, limits)
+        if table == SETTINGS:
+            if SETTINGS in document:
+                raise _invalid("give settings.json or settings.csv, not both", SETTINGS)
+            document[SETTINGS] = _settings_from_rows(records, name)
+        else:
+            document[table] = records
+    return document
+
+
+def read_zip(source: Path | IO[bytes], limits: ReadLimits = DEFAULT_LIMITS, name: str | None = None) -> dict[str, Any]:
+    """A zip of the CSV directory layout (files may sit in one top-level folder).
+
+    Sizes are checked from the archive's directory before anything is decompressed, and
+    decompression stops at the declared sizes, so a zip bomb costs neither time nor memory.
+    """
+    label = name or (source.name if isinstance(source, Path) else "the zip file")
+    try:
+        archive = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError):
+        raise _invalid(f"{label} is not a valid zip file") from None
+    with archive:
+        members = archive.infolist()
+        _check_archive(members, label, limits)
+        wanted: dict[str, zipfile.ZipInfo] = {}
+        for member in members:
+            path = PurePosixPath(member.filename.replace("\\", "/"))
+            if member.is_dir() or "__MACOSX" in path.parts or path.name.startswith("._"):
+                continue
+            if path.suffix.lower() not in (".csv", ".json"):
+                continue
+            # Flatten: only the base name matters (this also guards against path traversal).
+            if path.name in wanted:
+                raise _invalid(
+                    f"{label} holds {path.name} twice ({wanted[path.name].filename} and {member.filename}); "
+                    "give each table once"
+                )
+            wanted[path.name] = member
+        if not any(n.endswith(".csv") for n in wanted):
+            raise _invalid(f"{label} holds no CSV files")
+        files = {base: _read_member(archive, member, label) for base, member in wanted.items()}
+    return _document_from_files(files, limits)
+
+
+def _check_archive(members: list[zipfile.ZipInfo], label: str, limits: ReadLimits) -> None:
+    if len(members) > limits.max_members:
+        raise _invalid(f"{label} holds {len(members)} entries; the most this reader accepts is {limits.max_members}")
+    if any(member.flag_bits & 0x1 for member in members):
+        raise _invalid(f"{label} is encrypted; give an archive without a password")
+    expanded = sum(member.file_size for member in members)
+    if expanded > limits.max_expanded_bytes:
+        raise _invalid(
+            f"{label} expands to {expanded} bytes; the most this reader accepts is {limits.max_expanded_bytes}"
+        )
+
+
+def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, label: str) -> bytes:
+    """A member's content, read in chunks and never past its declared size."""
+    chunks = []
+    remaining = member.file_size
+    try:
+        with archive.open(member) as handle:
+            while remaining >= 0:
+                chunk = handle.read(min(_READ_CHUNK, remaining + 1))
+                if not chunk:
+                    break
+                remaining -= len(chunk)
+                chunks.append(chunk)
+    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, OSError, ValueError) as error:
+        raise _invalid(f"{label}: {member.filename} could not be decompressed ({error})") from None
+    if remaining < 0:
+        raise _invalid(f"{label}: {member.filename} is larger than its archive says")
+    return b"".join(chunks)
+
+
+def _read_csv_records(data: bytes, name: str, limits: ReadLimits = DEFAULT_LIMITS) -> list[dict[str, Any]]:
+    """Rows of one CSV as records of the non-blank cells (text, as written)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise _invalid(f"{name} is not UTF-8 text") from None
+    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True, strict=False)
+    header: list[str] | None = None
+    records: list[dict[str, Any]] = []
+    try:
+        for line in reader:
+            if not line or all(cell.strip() == "" for cell in line):
+                continue
+            if header is None:
+                header = [cell.strip() for cell in line]
+                if len(header) > limits.max_columns:
+                    raise _invalid(
+                        f"{name} has {len(header)} columns; the most a table may have is {limits.max_columns}"
+                    )
+                continue
+            if len(line) > len(header) and any(cell.strip() for cell in line[len(header) :]):
+                raise ScenarioInvalid(
+                    [
+                        Problem(
+                            name.removesuffix(".csv"),
+                            len(records) + 1,
+                            None,
+                            f"has {len(line)} values but the header has {len(header)} columns",
+                        )
+                    ]
+                )
+            if len(records) >= limits.max_table_rows:
+                raise _invalid(
+                    f"{name} has more than {limits.max_table_rows} rows, the most a table may have",
+                    name.removesuffix(".csv"),
+                )
+            records.append({column: value for column, value in zip(header, line, strict=False) if value != ""})
+    except csv.Error as error:
         raise _invalid(f"{name} is not a well-formed CSV: {error}") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return [{k: v for k, v in rec.items() if v != ""} for rec in frame.to_dict(orient="records")]
+    return records
 
 
 def _settings_from_rows(records: list[dict[str, Any]], source: str) -> dict[str, Any]:
@@ -125,37 +294,98 @@ def _settings_from_rows(records: list[dict[str, Any]], source: str) -> dict[str,
     return settings
 
 
-def read_workbook(path: Path) -> dict[str, Any]:
-    """One sheet per table (header row first) and a ``settings`` sheet of key, value."""
+def read_workbook(
+    source: Path | IO[bytes], limits: ReadLimits = DEFAULT_LIMITS, name: str | None = None
+) -> dict[str, Any]:
+    """One sheet per table (header row first) and a ``settings`` sheet of key, value.
+
+    The workbook's zip directory is checked as ``read_zip`` checks one, and each sheet's
+    declared size (its ``dimension``) is checked before any of its rows are read; rows and
+    columns past the limits are never read even when a sheet does not declare its size.
+    """
+    label = name or (source.name if isinstance(source, Path) else "the workbook")
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        with zipfile.ZipFile(source) as archive:
+            _check_archive(archive.infolist(), label, limits)
+            _refuse_xml_declarations(archive, label)
+    except ScenarioInvalid:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError):
+        raise _invalid(f"{label} is not a readable Excel workbook (not a zip package)") from None
+    if not isinstance(source, Path):
+        source.seek(0)
+    try:
+        workbook = openpyxl.load_workbook(source, read_only=True, data_only=True, keep_links=False)
     except Exception as error:  # noqa: BLE001 - openpyxl raises many types for a bad file
-        raise _invalid(f"{path.name} is not a readable Excel workbook ({type(error).__name__})") from None
+        raise _invalid(f"{label} is not a readable Excel workbook ({type(error).__name__})") from None
     document: dict[str, Any] = {}
     try:
         for sheet in workbook.worksheets:
-            name = sheet.title.strip()
-            if name == NOTES_SHEET:
+            title = sheet.title.strip()
+            if title == NOTES_SHEET:
                 continue
-            rows = sheet.iter_rows(values_only=True)
-            header = next(rows, None)
-            if header is None:
+            records = _sheet_records(sheet, title, limits)
+            if records is None:
                 continue
-            columns = [None if h is None else str(h).strip() for h in header]
-            records = []
-            for values in rows:
-                if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-                    continue
-                records.append({c: v for c, v in zip(columns, values, strict=False) if c and v is not None and v != ""})
-            if name == SETTINGS:
+            if title == SETTINGS:
                 document[SETTINGS] = _settings_from_rows(records, "the settings sheet")
-            elif records or name in TABLES:
-                document[name] = records
+            elif records or title in TABLES:
+                document[title] = records
     finally:
         workbook.close()
-    for table in [t for t, recs in document.items() if t != SETTINGS and not recs and not TABLES[t].required]:
+    for table in [
+        t for t, recs in document.items() if t != SETTINGS and not recs and t in TABLES and not TABLES[t].required
+    ]:
         del document[table]
     return document
+
+
+def _refuse_xml_declarations(archive: zipfile.ZipFile, label: str) -> None:
+    """Office files never declare a DTD or entities; refuse any that does (entity bombs)."""
+    for member in archive.infolist():
+        if member.is_dir() or not member.filename.lower().endswith((".xml", ".rels", ".vml")):
+            continue
+        tail = b""
+        with archive.open(member) as handle:
+            while chunk := handle.read(_READ_CHUNK):
+                window = tail + chunk
+                if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
+                    raise _invalid(f"{label} declares XML entities ({member.filename}); it is not a plain workbook")
+                tail = window[-16:]
+
+
+def _sheet_records(sheet: Any, title: str, limits: ReadLimits) -> list[dict[str, Any]] | None:
+    """The sheet's rows under its header as records of non-blank cells; None if it is empty."""
+    max_rows = limits.max_table_rows + 1  # the header and the data rows
+    declared_rows, declared_columns = sheet.max_row, sheet.max_column
+    if (declared_rows or 0) > max_rows or (declared_columns or 0) > limits.max_columns:
+        raise _invalid(
+            f"sheet {title!r} declares {declared_rows} rows and {declared_columns} columns; the most a sheet may "
+            f"have is {max_rows} rows (with its header) and {limits.max_columns} columns. Delete the empty rows "
+            "and columns below and to the right of the table",
+            title,
+        )
+    rows = sheet.iter_rows(
+        max_row=declared_rows if declared_rows else max_rows + 1,
+        max_col=declared_columns if declared_columns else limits.max_columns + 1,
+        values_only=True,
+    )
+    header = next(rows, None)
+    if header is None:
+        return None
+    columns = [None if h is None else str(h).strip() for h in header]
+    records: list[dict[str, Any]] = []
+    for number, values in enumerate(rows, start=2):
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            continue
+        if number > max_rows:
+            raise _invalid(f"sheet {title!r} has more than {limits.max_table_rows} rows", title)
+        if len(values) > limits.max_columns and any(v is not None for v in values[limits.max_columns :]):
+            raise _invalid(f"sheet {title!r} has more than {limits.max_columns} columns", title)
+        records.append({c: v for c, v in zip(columns, values, strict=False) if c and v is not None and v != ""})
+    if len(columns) > limits.max_columns and any(columns[limits.max_columns :]):
+        raise _invalid(f"sheet {title!r} has more than {limits.max_columns} columns", title)
+    return records
 
 
 def write_template(path: str | Path) -> None:

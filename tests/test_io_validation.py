@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -14,6 +17,7 @@ import pytest
 from models.scenario import ScenarioInvalid
 from models.validate import validate_document
 from optimiser.io import (
+    ReadLimits,
     read_document,
     write_document_as_csv,
     write_document_as_workbook,
@@ -187,3 +191,258 @@ def test_unreadable_files_are_input_errors(tmp_path: Path, name: str, content: s
     with pytest.raises(ScenarioInvalid) as caught:
         read_document(path)
     assert expected in str(caught.value)
+
+
+# --- Hardening: one bounded reader, one validator (issue 9) ------------------------------
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+COMMISSION = str(Path(sys.executable).with_name("commission"))
+
+
+def run_cli(*arguments: str) -> subprocess.CompletedProcess[str]:
+    """The installed console script, as a user runs it."""
+    return subprocess.run([COMMISSION, *arguments], capture_output=True, text=True, timeout=300)
+
+
+def test_utf8_bom_json_is_read_like_plain_json(tmp_path: Path) -> None:
+    document = rich_document()
+    plain, bom = tmp_path / "plain.json", tmp_path / "bom.json"
+    plain.write_text(json.dumps(document), encoding="utf-8")
+    bom.write_bytes(b"\xef\xbb\xbf" + json.dumps(document).encode())
+    assert validate_document(read_document(bom)).scenario_hash == validate_document(read_document(plain)).scenario_hash
+
+
+@pytest.mark.parametrize("encoding", ["json", "csv", "xlsx", "zip"])
+def test_non_finite_numbers_are_named_in_every_encoding(tmp_path: Path, encoding: str) -> None:
+    document = rich_document()
+    document["roles"][0]["max_contacts_per_day"] = math.inf if encoding == "json" else "Infinity"
+    document["practices"][0]["weighted_list_size"] = math.nan if encoding == "json" else "NaN"
+    path = encode_all(document, tmp_path)[encoding]
+    messages = problems_of(read_document(path))
+    assert any(m.startswith("roles row 1, column max_contacts_per_day: must be a finite number") for m in messages)
+    assert any(m.startswith("practices row 1, column weighted_list_size: must be a finite number") for m in messages)
+
+
+def test_absurd_magnitudes_are_refused_naming_the_cell(tmp_path: Path) -> None:
+    document = rich_document()
+    document["roles"][0]["cost_per_fte_gbp"] = 1e308
+    document["practices"][0]["list_size"] = 1e308
+    document["settings"]["budget_gbp"] = 1e308
+    path = tmp_path / "big.json"
+    # 10**400 as a JSON literal: Python reads it as an exact integer.
+    path.write_text(json.dumps(document).replace('"fte": 0.05', '"fte": 1' + "0" * 400))
+    messages = problems_of(read_document(path))
+    assert any(m.startswith("roles row 1, column cost_per_fte_gbp: must be <= 1e+07") for m in messages), messages
+    assert any(m.startswith("practices row 1, column list_size: must be <= 1e+06") for m in messages), messages
+    assert any(m.startswith("staff row 1, column fte: must be") for m in messages), messages
+    assert any(m.startswith("settings setting budget_gbp:") for m in messages), messages
+
+
+def test_booleans_are_not_numbers_and_objects_are_not_ids() -> None:
+    document = rich_document()
+    document["settings"]["budget_gbp"] = True
+    document["practices"][0]["list_size"] = True
+    document["practices"][1]["practice_id"] = {"$ne": None}
+    document["roles"][1]["role_id"] = ["cp"]
+    messages = problems_of(document)
+    assert "settings setting budget_gbp: must be a number (got true)" in messages
+    assert "practices row 1, column list_size: must be a number (got True)" in messages
+    assert any(m.startswith("practices row 2, column practice_id: must be text or a number (got dict") for m in messages)
+    assert any(m.startswith("roles row 2, column role_id: must be text or a number (got list") for m in messages)
+
+
+def test_text_cells_are_bounded_and_free_of_control_characters() -> None:
+    document = rich_document()
+    document["practices"][0]["name"] = "Elm\x00Street"
+    document["practices"][1]["practice_id"] = "P" * 101
+    messages = problems_of(document)
+    assert any(m.startswith("practices row 1, column name: must not contain control characters") for m in messages)
+    assert any(m.startswith("practices row 2, column practice_id: must be at most 100 characters") for m in messages)
+
+
+def test_type_and_reference_problems_are_reported_in_one_pass() -> None:
+    """Issue 8.4: a bad number, an unknown pcn_id, a service nobody delivers and a staff
+    role missing from roles, all in one list."""
+    document = rich_document()
+    document["practices"][0]["list_size"] = "many"
+    document["practices"][1]["pcn_id"] = "N9"
+    document["services"].append({"service_id": "orphan", "contacts_per_patient": 1, "min_coverage": 0})
+    document["staff"][0]["role_id"] = "surgeon"
+    messages = problems_of(document)
+    expected = [
+        "practices row 1, column list_size: must be a number (got 'many')",
+        "practices row 2, column pcn_id: unknown pcn_id 'N9'",
+        "staff row 1, column role_id: unknown role_id 'surgeon'",
+        "services row 2, column service_id: nobody can deliver 'orphan': no skill_mix row",
+    ]
+    assert [m for m in expected if m not in messages] == [], messages
+
+
+def test_a_missing_table_is_not_reported_again_for_every_reference() -> None:
+    document = rich_document()
+    del document["pcns"]
+    messages = problems_of(document)
+    assert "pcns: table is missing" in messages
+    assert not any("unknown pcn_id" in m for m in messages), messages
+
+
+def test_a_zip_holding_a_table_twice_is_an_error(tmp_path: Path) -> None:
+    csv_dir = tmp_path / "csv"
+    write_document_as_csv(rich_document(), csv_dir)
+    archive = tmp_path / "twice.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        for file in csv_dir.iterdir():
+            handle.write(file, f"a/{file.name}")
+        handle.write(csv_dir / "practices.csv", "b/practices.csv")
+    with pytest.raises(ScenarioInvalid, match=r"holds practices\.csv twice"):
+        read_document(archive)
+
+
+def test_xlsm_reads_like_xlsx(tmp_path: Path) -> None:
+    paths = encode_all(rich_document(), tmp_path)
+    xlsm = tmp_path / "scenario.xlsm"
+    xlsm.write_bytes(paths["xlsx"].read_bytes())
+    assert validate_document(read_document(xlsm)).scenario_hash == validate_document(rich_document()).scenario_hash
+
+
+def encrypted_zip(tmp_path: Path) -> Path:
+    """A zip whose entries are flagged as encrypted (bit 0 of the general purpose flags)."""
+    plain = tmp_path / "plain.zip"
+    write_document_as_csv(rich_document(), tmp_path / "csv")
+    with zipfile.ZipFile(plain, "w") as handle:
+        for file in (tmp_path / "csv").iterdir():
+            handle.write(file, file.name)
+    data = bytearray(plain.read_bytes())
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        start = 0
+        while (start := data.find(signature, start)) != -1:
+            data[start + offset] |= 0x01
+            start += 4
+    locked = tmp_path / "locked.zip"
+    locked.write_bytes(bytes(data))
+    return locked
+
+
+def entity_bomb_workbook(tmp_path: Path) -> Path:
+    paths = encode_all(rich_document(), tmp_path)
+    entities = "".join(f'<!ENTITY e{n} "{f"&e{n - 1};" * 10}">' for n in range(1, 10))
+    doctype = f'<!DOCTYPE w [<!ENTITY e0 "lol">{entities}]>'
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(paths["xlsx"]) as source, zipfile.ZipFile(bomb, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode()
+                text = text[text.index("?>") + 2 :] if text.startswith("<?xml") else text
+                data = (doctype + text).replace("<t>", "<t>&e9;", 1).encode()
+            target.writestr(item, data)
+    return bomb
+
+
+def test_unreadable_archives_exit_2_on_the_cli(tmp_path: Path) -> None:
+    corrupt = tmp_path / "corrupt.zip"
+    corrupt.write_bytes(b"PK\x03\x04" + b"\x00" * 200)
+    cases = {
+        corrupt: "is not a valid zip file",
+        encrypted_zip(tmp_path): "is encrypted",
+        entity_bomb_workbook(tmp_path): "declares XML entities",
+    }
+    for path, expected in cases.items():
+        with pytest.raises(ScenarioInvalid, match=expected):
+            read_document(path)
+    result = run_cli("validate", "--format", "json", *[])  # no path: typer's usage error
+    assert result.returncode == 2
+    for path, expected in cases.items():
+        result = run_cli("validate", str(path), "--format", "json")
+        assert result.returncode == 2, (path.name, result.stdout, result.stderr)
+        assert expected in result.stdout
+        assert "Traceback" not in result.stderr
+
+
+@pytest.fixture(scope="module")
+def zip_bomb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """About 1 MB of zip that expands to 1 GiB."""
+    path = tmp_path_factory.mktemp("bomb") / "bomb.zip"
+    chunk = b"0" * (16 * 1024 * 1024)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("settings.json", "{}")
+        with archive.open("practices.csv", "w", force_zip64=True) as member:
+            for _ in range(64):
+                member.write(chunk)
+    assert path.stat().st_size < 2 * 1024 * 1024
+    return path
+
+
+def test_a_zip_bomb_is_refused_quickly_with_bounded_memory_on_the_cli(zip_bomb: Path) -> None:
+    started = time.perf_counter()
+    with pytest.raises(ScenarioInvalid, match="expands to 1073741826 bytes"):
+        read_document(zip_bomb)
+    assert time.perf_counter() - started < 2
+    probe = (
+        "import resource, sys\n"
+        "from api.cli import main\n"
+        "sys.argv = ['commission', 'validate', sys.argv[1]]\n"
+        "try:\n    main()\n"
+        "finally:\n"
+        "    sys.stderr.write(f'maxrss_kb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, str(zip_bomb)], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 2, result.stderr
+    assert "expands to 1073741826 bytes" in result.stderr
+    peak_kb = int(result.stderr.rsplit("maxrss_kb=", 1)[1])
+    assert peak_kb < 600 * 1024, f"peak memory {peak_kb} KB"
+
+
+def huge_sheet_workbook(path: Path) -> Path:
+    """A small workbook whose practices sheet declares 1,000,000 rows × 16,000 columns."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "practices"
+    sheet.append(["practice_id", "pcn_id", "list_size"])
+    sheet.append(["P1", "N1", 1000])
+    sheet.cell(row=1_000_000, column=16_000, value=1)
+    workbook.save(path)
+    assert path.stat().st_size < 50_000
+    return path
+
+
+def test_a_sheet_declaring_a_million_rows_is_refused_before_reading(tmp_path: Path) -> None:
+    path = huge_sheet_workbook(tmp_path / "huge.xlsx")
+    started = time.perf_counter()
+    with pytest.raises(ScenarioInvalid, match="declares 1000000 rows and 16000 columns"):
+        read_document(path)
+    assert time.perf_counter() - started < 5
+
+
+def test_rows_past_the_limit_are_never_read(tmp_path: Path) -> None:
+    limits = ReadLimits(max_table_rows=3)
+    document = rich_document()
+    document["staff"] = [{"holder_id": "P1", "role_id": "gp", "fte": 0.01}] * 4
+    paths = encode_all(document, tmp_path)
+    for kind in ("csv", "xlsx", "zip"):
+        with pytest.raises(ScenarioInvalid, match=r"more than 3 rows|declares 5 rows"):
+            read_document(paths[kind], limits)
+
+
+def test_the_cli_shows_user_text_as_typed(tmp_path: Path) -> None:
+    """No markup or emoji codes are rendered from ids, file names or ranges."""
+    document = rich_document()
+    document["practices"][0]["practice_id"] = ":thumbs_up:"
+    document["practices"][1]["practice_id"] = ":thumbs_up:"
+    document["staff"][0]["holder_id"] = ":thumbs_up:"
+    document["pcns"][0]["name"] = "[red]North[/red]"
+    path = tmp_path / "[red]offer.json"
+    path.write_text(json.dumps(document))
+    result = run_cli("validate", str(path))
+    assert result.returncode == 2
+    assert "duplicate practice_id=':thumbs_up:'" in result.stderr, result.stderr
+    valid = tmp_path / "valid.json"
+    valid.write_text(json.dumps(rich_document()))
+    result = run_cli("sweep", str(valid), "--budget", "a:smile:3", "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert "'a:smile:3'" in result.stderr.replace("\n", ""), result.stderr
+    result = run_cli("validate", str(tmp_path / "[bold]missing:smile:.json"))
+    assert result.returncode == 2
+    assert "[bold]missing:smile:.json" in result.stderr.replace("\n", ""), result.stderr

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+import hmac
+from typing import Annotated
+
+from fastapi import APIRouter, Request, Response, Security
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from api.db import database_is_reachable
-from api.deps import PrincipalDep
 from api.schemas import MessageResponse, ReadinessOut
+
+metrics_token = HTTPBearer(
+    auto_error=False, scheme_name="MetricsToken", description="The operators' COMMISSION_METRICS_TOKEN."
+)
 
 router = APIRouter(tags=["operations"])
 
 
 @router.get("/healthz", response_model=ReadinessOut, summary="The process is alive")
-def healthz() -> ReadinessOut:
+async def healthz() -> ReadinessOut:
+    # Answered on the event loop: no server thread, no database connection.
     return ReadinessOut(status="ok")
 
 
@@ -24,8 +33,8 @@ def healthz() -> ReadinessOut:
     summary="The database is reachable",
     responses={503: {"model": ReadinessOut, "description": "The database is unreachable."}},
 )
-def readyz(request: Request) -> Response:
-    if database_is_reachable(request.app.state.engine):
+async def readyz(request: Request) -> Response:
+    if await run_in_threadpool(database_is_reachable, request.app.state.engine):
         return JSONResponse({"status": "ok"})
     return JSONResponse({"status": "unavailable"}, status_code=503)
 
@@ -37,7 +46,22 @@ def readyz(request: Request) -> Response:
     responses={
         200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}},
         401: {"model": MessageResponse},
+        404: {"model": MessageResponse},
     },
 )
-def metrics(request: Request, _principal: PrincipalDep) -> Response:
+def metrics(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(metrics_token)]
+) -> Response:
+    """For operators only: every organisation's jobs are counted, so the figures are served
+    only to the bearer of `COMMISSION_METRICS_TOKEN` (and not at all without one)."""
+    expected = request.app.state.settings.metrics_token
+    if not expected:
+        return JSONResponse({"detail": "metrics are not enabled (set COMMISSION_METRICS_TOKEN)"}, status_code=404)
+    given = credentials.credentials if credentials else ""
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        return JSONResponse(
+            {"detail": "the operators' metrics token is required (Authorization: Bearer TOKEN)"},
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     return Response(generate_latest(request.app.state.registry), media_type=CONTENT_TYPE_LATEST)

@@ -11,10 +11,11 @@ from pydantic import BaseModel, Field
 
 from api import crud
 from api.deps import IdempotencyKey, PrincipalDep, SessionDep, SettingsDep
-from api.documents import accept_document, read_upload
+from api.documents import accept_document, read_upload, reader_limits
 from api.errors import Forbidden
-from api.routes.scenarios import DEFAULT_NAME, scenario_out, version_summary
-from api.schemas import MAX_ID, ScenarioOut, VersionSummary
+from api.ids import PUBLIC_ID_PATTERN
+from api.routes.scenarios import DEFAULT_NAME, scenario_out, upload_content, version_summary
+from api.schemas import PLAIN_TEXT_PATTERN, ScenarioOut, VersionSummary
 from api.security import Permission
 from api.settings import Settings
 from models.scenario import Problem, ScenarioInvalid
@@ -52,17 +53,31 @@ def import_nhs_publications(
     settings: SettingsDep,
     mapping: Publication,
     list_sizes: Publication,
-    icb: Annotated[str | None, Form(max_length=20, description="ICB code, e.g. QSL (or its ONS code).")] = None,
-    sub_icb: Annotated[str | None, Form(max_length=20, description="Sub-ICB location code, e.g. 11X.")] = None,
+    icb: Annotated[
+        str | None,
+        Form(max_length=20, pattern=PLAIN_TEXT_PATTERN, description="ICB code, e.g. QSL (or its ONS code)."),
+    ] = None,
+    sub_icb: Annotated[
+        str | None, Form(max_length=20, pattern=PLAIN_TEXT_PATTERN, description="Sub-ICB location code, e.g. 11X.")
+    ] = None,
     practice_workforce: OptionalPublication = None,
     pcn_workforce: OptionalPublication = None,
     payments: OptionalPublication = None,
     imd: OptionalPublication = None,
     spec: Annotated[UploadFile | None, File(description="Spec: .xlsx, .zip of CSVs or .json (optional).")] = None,
     role_map: Annotated[UploadFile | None, File(description="Role map CSV replacing the shipped one.")] = None,
-    name: Annotated[str | None, Form(min_length=1, max_length=200, description="A name for the scenario.")] = None,
+    name: Annotated[
+        str | None,
+        Form(min_length=1, max_length=200, pattern=PLAIN_TEXT_PATTERN, description="A name for the scenario."),
+    ] = None,
     scenario_id: Annotated[
-        int | None, Form(ge=1, le=MAX_ID, description="Save as a new version of this scenario instead.")
+        str | None,
+        Form(
+            min_length=36,
+            max_length=36,
+            pattern=PUBLIC_ID_PATTERN,
+            description="Save as a new version of this scenario (its public id) instead.",
+        ),
     ] = None,
     idempotency_key: IdempotencyKey = None,
 ) -> NhsImportOut:
@@ -72,7 +87,9 @@ def import_nhs_publications(
     from optimiser.nhs.spec import load_spec
 
     if spec is not None:
-        spec_document, spec_label = read_upload(spec.filename, spec.file, settings), spec.filename or "spec"
+        # The same bounded reader, limits and problems as POST /scenarios/upload.
+        spec_document = read_upload(spec.filename, upload_content(spec, settings), settings)
+        spec_label = spec.filename or "spec"
     else:
         spec_document, spec_label = load_spec(None)
     result = import_nhs(
@@ -94,7 +111,7 @@ def import_nhs_publications(
     if scenario_id is None:
         default_name = f"NHS import: {result.report['area']['filter']}" if result.report["area"] else DEFAULT_NAME
         view = crud.create_scenario(session, principal, name or default_name, accepted, idempotency_key)
-        version = crud.get_version(session, principal, view.scenario.id, view.latest_version)
+        version = crud.get_version(session, principal, view.scenario.public_id, view.latest_version)
         created = True
     else:
         version, created = crud.add_version(session, principal, scenario_id, accepted)
@@ -107,8 +124,11 @@ def import_nhs_publications(
 def _source(upload: UploadFile, settings: Settings) -> Any:
     from optimiser.nhs.sources import Source
 
-    data = upload.file.read()
     name = upload.filename or "upload"
+    data = upload_content(upload, settings)  # bounded, as a scenario upload is
+    limit = reader_limits(settings).max_file_bytes
+    if len(data) > limit:
+        raise ScenarioInvalid([Problem(name, None, None, f"is larger than this service's limit of {limit} bytes")])
     if data[:4] == b"PK\x03\x04":
         _check_expanded(data, name, settings)
     return Source(name=name, data=data)
@@ -119,21 +139,21 @@ def _optional(upload: UploadFile | None, settings: Settings) -> Any:
 
 
 def _check_expanded(data: bytes, name: str, settings: Settings) -> None:
-    """Refuse archives that would expand beyond the service's limit (zip bombs)."""
+    """Refuse archives the reader could not open safely: unreadable, encrypted, too many entries,
+    or expanding beyond the service's limit (zip bombs), under the limits of scenario uploads."""
+    limits = reader_limits(settings)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            expanded = sum(member.file_size for member in archive.infolist())
-    except zipfile.BadZipFile:
-        return  # the reader names the unreadable file
-    if expanded > settings.max_upload_expanded_bytes:
-        raise ScenarioInvalid(
-            [
-                Problem(
-                    name,
-                    None,
-                    None,
-                    f"expands to {expanded} bytes; the most this service accepts is "
-                    f"{settings.max_upload_expanded_bytes}",
-                )
-            ]
-        )
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError):
+        raise ScenarioInvalid([Problem(name, None, None, "is not a valid zip file")]) from None
+    expanded = sum(member.file_size for member in members)
+    if len(members) > limits.max_members:
+        message = f"holds {len(members)} entries; the most this service accepts is {limits.max_members}"
+    elif any(member.flag_bits & 0x1 for member in members):
+        message = "is encrypted; give an archive without a password"
+    elif expanded > limits.max_expanded_bytes:
+        message = f"expands to {expanded} bytes; the most this service accepts is {limits.max_expanded_bytes}"
+    else:
+        return
+    raise ScenarioInvalid([Problem(name, None, None, message)])

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from api import crud
 from api.deps import IdempotencyKey, JobId, Limit, Offset, PrincipalDep, SessionDep, SettingsDep
+from api.ids import PUBLIC_ID_PATTERN
 from api.orm import FINISHED_STATUSES, Job, JobStatus
-from api.schemas import MAX_ID, JobIn, JobOut, JobSummary, Page, TableSummary
+from api.schemas import JobIn, JobOut, JobSummary, Page, TableSummary
+from api.security import Principal
 from api.serialise import csv_bytes, stored_to_frame, xlsx_bytes
+from api.settings import Settings
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
@@ -29,10 +37,10 @@ class TableFormat(StrEnum):
 
 def job_summary(job: Job) -> JobSummary:
     return JobSummary(
-        id=job.id,
+        id=job.public_id,
         kind=job.kind,
         status=job.status,
-        scenario_id=job.version.scenario_id,
+        scenario_id=job.version.scenario.public_id,
         version=job.version.number,
         overrides=job.overrides,
         attempts=job.attempts,
@@ -52,27 +60,68 @@ def job_out(job: Job) -> JobOut:
     )
 
 
+# A waiting request sleeps on the event loop and looks at its job in short read
+# transactions, first often, then at most every MAX_POLL_INTERVAL_S: it holds neither a
+# database connection nor a server thread while it waits.
+FIRST_POLL_INTERVAL_S = 0.2
+MAX_POLL_INTERVAL_S = 1.0
+
+
+async def wait_until_finished(request: Request, engine: Engine, job_id: str, wait_s: float) -> bool:
+    """Wait up to `wait_s` for the job to finish; False at the deadline or if the client left."""
+    deadline = time.monotonic() + wait_s
+    interval = FIRST_POLL_INTERVAL_S
+    while (remaining := deadline - time.monotonic()) > 0:
+        await asyncio.sleep(min(interval, remaining))
+        interval = min(interval * 2, MAX_POLL_INTERVAL_S)
+        if await request.is_disconnected():
+            return False
+        if await run_in_threadpool(crud.job_is_finished, engine, job_id):
+            return True
+    return False
+
+
+def _job_out(sessions: sessionmaker[Session], principal: Principal, job_id: str) -> JobOut:
+    with sessions() as session:
+        out = job_out(crud.get_job(session, principal, job_id))
+        session.commit()
+    return out
+
+
+def _submit(
+    sessions: sessionmaker[Session], principal: Principal, body: JobIn, key: str | None, settings: Settings
+) -> JobOut:
+    with sessions() as session:
+        out = job_out(crud.submit_job(session, principal, body, key, settings))
+        session.commit()
+    return out
+
+
 @router.post(
     "",
     status_code=status.HTTP_202_ACCEPTED,
     summary="Run a solve, check or sweep of a scenario version",
     responses={200: {"model": JobOut, "description": "The job finished within `wait`."}},
 )
-def submit_job(
+async def submit_job(
     body: JobIn,
+    request: Request,
     response: Response,
-    session: SessionDep,
     principal: PrincipalDep,
     settings: SettingsDep,
     wait: WaitQuery = 0,
     idempotency_key: IdempotencyKey = None,
 ) -> JobOut:
-    job = crud.submit_job(session, principal, body, idempotency_key, settings)
-    job = crud.wait_for_job(session, job, min(wait, settings.max_wait_s))
+    sessions = request.app.state.sessions
+    job = await run_in_threadpool(_submit, sessions, principal, body, idempotency_key, settings)
+    if job.status not in FINISHED_STATUSES and await wait_until_finished(
+        request, request.app.state.engine, job.id, min(wait, settings.max_wait_s)
+    ):
+        job = await run_in_threadpool(_job_out, sessions, principal, job.id)
     response.headers["Location"] = f"/jobs/{job.id}"
     if job.status in FINISHED_STATUSES:
         response.status_code = status.HTTP_200_OK
-    return job_out(job)
+    return job
 
 
 @router.get("", summary="List your organisation's jobs, newest first")
@@ -82,18 +131,23 @@ def list_jobs(
     offset: Offset = 0,
     limit: Limit = 20,
     status: JobStatus | None = None,
-    scenario_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    scenario_id: Annotated[str | None, Query(min_length=36, max_length=36, pattern=PUBLIC_ID_PATTERN)] = None,
 ) -> Page[JobSummary]:
     jobs, total = crud.list_jobs(session, principal, offset, limit, status, scenario_id)
     return Page(items=[job_summary(job) for job in jobs], total=total, offset=offset, limit=limit)
 
 
 @router.get("/{job_id}", summary="A job's status and, once finished, its result")
-def get_job(
-    job_id: JobId, session: SessionDep, principal: PrincipalDep, settings: SettingsDep, wait: WaitQuery = 0
+async def get_job(
+    job_id: JobId, request: Request, principal: PrincipalDep, settings: SettingsDep, wait: WaitQuery = 0
 ) -> JobOut:
-    job = crud.wait_for_job(session, crud.get_job(session, principal, job_id), min(wait, settings.max_wait_s))
-    return job_out(job)
+    sessions = request.app.state.sessions
+    job = await run_in_threadpool(_job_out, sessions, principal, job_id)
+    if job.status not in FINISHED_STATUSES and await wait_until_finished(
+        request, request.app.state.engine, job_id, min(wait, settings.max_wait_s)
+    ):
+        job = await run_in_threadpool(_job_out, sessions, principal, job_id)
+    return job
 
 
 @router.post("/{job_id}/cancel", summary="Cancel a queued or running job")

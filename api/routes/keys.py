@@ -14,7 +14,7 @@ router = APIRouter(prefix="/keys", tags=["keys"])
 
 def key_out(key: ApiKey) -> KeyOut:
     return KeyOut(
-        id=key.id,
+        id=key.public_id,
         prefix=key.prefix,
         role=key.role,
         label=key.label,

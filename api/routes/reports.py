@@ -9,15 +9,18 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
 from api.deps import JobId, PrincipalDep, SessionDep, SettingsDep
+from api.ids import PUBLIC_ID_PATTERN
 from api.routes.jobs import XLSX_MEDIA_TYPE
-from api.schemas import MAX_ID
 from api.serialise import csv_bytes, json_safe, xlsx_bytes
 from api.web.results import comparison, report_bytes
 from optimiser.report.render import ReportUnavailable
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
-OtherJob = Annotated[int, Query(ge=1, le=MAX_ID, description="A succeeded check or solve job.")]
+OtherJob = Annotated[
+    str,
+    Query(min_length=36, max_length=36, pattern=PUBLIC_ID_PATTERN, description="A succeeded check or solve job's id."),
+]
 
 
 class CompareFormat(StrEnum):

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
 
 from api import crud
-from api.deps import IdempotencyKey, Limit, Offset, PrincipalDep, ScenarioId, SessionDep, SettingsDep, VersionNumber
-from api.documents import accept_document, read_upload
+from api.deps import (
+    IdempotencyKey,
+    Limit,
+    Offset,
+    OrganisationName,
+    PrincipalDep,
+    ScenarioId,
+    SessionDep,
+    SettingsDep,
+    VersionNumber,
+)
+from api.documents import accept_document, read_body, read_upload
 from api.orm import ScenarioVersion, Share
 from api.schemas import (
+    PLAIN_TEXT_PATTERN,
     Page,
     ScenarioDocument,
     ScenarioOut,
@@ -23,16 +34,44 @@ from api.schemas import (
 router = APIRouter(prefix="/scenarios", tags=["scenarios"])
 
 DEFAULT_NAME = "untitled scenario"
-NameQuery = Annotated[str | None, Query(min_length=1, max_length=200, description="A name for the scenario.")]
-NameForm = Annotated[str | None, Form(min_length=1, max_length=200, description="A name for the scenario.")]
-ScenarioFile = Annotated[
-    UploadFile, File(description="An Excel workbook (.xlsx), a zip of CSVs (.zip) or a JSON file (.json).")
+NameQuery = Annotated[
+    str | None,
+    Query(min_length=1, max_length=200, pattern=PLAIN_TEXT_PATTERN, description="A name for the scenario."),
 ]
+NameForm = Annotated[
+    str | None,
+    Form(min_length=1, max_length=200, pattern=PLAIN_TEXT_PATTERN, description="A name for the scenario."),
+]
+ScenarioFile = Annotated[
+    UploadFile,
+    File(description="An Excel workbook (.xlsx or .xlsm), a zip of CSVs (.zip) or a JSON file (.json)."),
+]
+# The JSON body is read by the same reader as a .json file (a byte-order mark is allowed,
+# and NaN or Infinity is named by table, row and column), so it is documented here rather
+# than parsed by FastAPI.
+DOCUMENT_BODY: dict[str, object] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": ScenarioDocument.model_json_schema()}},
+    }
+}
+
+
+async def request_body(request: Request) -> bytes:
+    return await request.body()
+
+
+BodyBytes = Annotated[bytes, Depends(request_body)]
+
+
+def upload_content(file: UploadFile, settings: SettingsDep) -> bytes:
+    # The request size limit has bounded the file already; read at most that much.
+    return file.file.read(settings.max_request_bytes + 1)
 
 
 def summary_of(view: crud.ScenarioView) -> ScenarioSummary:
     return ScenarioSummary(
-        id=view.scenario.id,
+        id=view.scenario.public_id,
         name=view.scenario.name,
         owner=view.scenario.organisation.name,
         access="owner" if view.is_owner else "shared",
@@ -57,16 +96,21 @@ def share_out(share: Share) -> ShareOut:
     return ShareOut(organisation=share.organisation.name, created_at=share.created_at)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Create a scenario from a JSON document")
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a scenario from a JSON document",
+    openapi_extra=DOCUMENT_BODY,
+)
 def create_scenario(
-    body: ScenarioDocument,
+    body: BodyBytes,
     session: SessionDep,
     principal: PrincipalDep,
     settings: SettingsDep,
     name: NameQuery = None,
     idempotency_key: IdempotencyKey = None,
 ) -> ScenarioOut:
-    accepted = accept_document(body.as_document(), settings)
+    accepted = accept_document(read_body(body, settings), settings)
     view = crud.create_scenario(session, principal, name or DEFAULT_NAME, accepted, idempotency_key)
     return scenario_out(view)
 
@@ -84,7 +128,7 @@ def upload_scenario(
     name: NameForm = None,
     idempotency_key: IdempotencyKey = None,
 ) -> ScenarioOut:
-    accepted = accept_document(read_upload(file.filename, file.file, settings), settings)
+    accepted = accept_document(read_upload(file.filename, upload_content(file, settings), settings), settings)
     view = crud.create_scenario(session, principal, name or file.filename or DEFAULT_NAME, accepted, idempotency_key)
     return scenario_out(view)
 
@@ -115,16 +159,17 @@ def delete_scenario(scenario_id: ScenarioId, session: SessionDep, principal: Pri
     status_code=status.HTTP_201_CREATED,
     summary="Save a new version from a JSON document",
     responses={200: {"model": VersionSummary, "description": "The document is the latest version already."}},
+    openapi_extra=DOCUMENT_BODY,
 )
 def add_version(
     scenario_id: ScenarioId,
-    body: ScenarioDocument,
+    body: BodyBytes,
     response: Response,
     session: SessionDep,
     principal: PrincipalDep,
     settings: SettingsDep,
 ) -> VersionSummary:
-    accepted = accept_document(body.as_document(), settings)
+    accepted = accept_document(read_body(body, settings), settings)
     version, created = crud.add_version(session, principal, scenario_id, accepted)
     if not created:
         response.status_code = status.HTTP_200_OK
@@ -145,7 +190,7 @@ def upload_version(
     principal: PrincipalDep,
     settings: SettingsDep,
 ) -> VersionSummary:
-    accepted = accept_document(read_upload(file.filename, file.file, settings), settings)
+    accepted = accept_document(read_upload(file.filename, upload_content(file, settings), settings), settings)
     version, created = crud.add_version(session, principal, scenario_id, accepted)
     if not created:
         response.status_code = status.HTTP_200_OK
@@ -167,11 +212,13 @@ def list_shares(scenario_id: ScenarioId, session: SessionDep, principal: Princip
 
 @router.put("/{scenario_id}/shares/{organisation}", summary="Share the scenario read-only with an organisation")
 def share_scenario(
-    scenario_id: ScenarioId, organisation: str, session: SessionDep, principal: PrincipalDep
+    scenario_id: ScenarioId, organisation: OrganisationName, session: SessionDep, principal: PrincipalDep
 ) -> ShareOut:
     return share_out(crud.share_scenario(session, principal, scenario_id, organisation))
 
 
 @router.delete("/{scenario_id}/shares/{organisation}", status_code=status.HTTP_204_NO_CONTENT, summary="Stop sharing")
-def unshare_scenario(scenario_id: ScenarioId, organisation: str, session: SessionDep, principal: PrincipalDep) -> None:
+def unshare_scenario(
+    scenario_id: ScenarioId, organisation: OrganisationName, session: SessionDep, principal: PrincipalDep
+) -> None:
     crud.unshare_scenario(session, principal, scenario_id, organisation)

@@ -11,14 +11,17 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile, status
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
 
 from api import crud
 from api.deps import SessionDep, SettingsDep
 from api.documents import accept_document, read_upload
 from api.errors import Conflict, Forbidden, NotFound
+from api.ids import is_public_id
 from api.orm import FINISHED_STATUSES, JobKind, JobStatus
 from api.routes.jobs import XLSX_MEDIA_TYPE
-from api.schemas import JobIn, Overrides
+from api.routes.scenarios import upload_content
+from api.schemas import MAX_ID, JobIn, Overrides, text_problem
 from api.security import Permission, Principal
 from api.serialise import csv_bytes, xlsx_bytes
 from api.web import session as desk_session
@@ -133,7 +136,9 @@ def sign_in(request: Request, session: SessionDep, api_key: Annotated[str, Form(
     if principal is None:
         return page(request, "sign_in.html", None, 401, error="That key was not recognised (or has been revoked).")
     response = RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
-    desk_session.set_cookie(request, response, desk_session.issue(request, principal.key_id))
+    key_id = desk_session.key_public_id(session, principal)
+    session.commit()
+    desk_session.set_cookie(request, response, desk_session.issue(request, key_id))
     return response
 
 
@@ -234,6 +239,34 @@ def offer_overrides(offer_kind: str, offer_amount: str, standards_percent: str) 
     return overrides
 
 
+def stored_choice(value: str, what: str = "choose a stored scenario") -> tuple[str, int | None]:
+    """A form's "scenario public id:version" (version optional: the latest)."""
+    chosen, _, number = value.strip().partition(":")
+    if not is_public_id(chosen) or (
+        number and not (re.fullmatch(r"[0-9]{1,10}", number) and 1 <= int(number) <= MAX_ID)
+    ):
+        raise ScenarioInvalid([Problem("scenario", None, None, what)])
+    return chosen, int(number) if number else None
+
+
+def check_request(scenario_id: str, version: int | None, overrides: dict[str, Any]) -> JobIn:
+    """The check job's request, exactly as `POST /jobs` takes it (problems as a 422, never a 500)."""
+    try:
+        return JobIn(scenario_id=scenario_id, version=version, kind=JobKind.CHECK, overrides=Overrides(**overrides))
+    except ValidationError as error:
+        raise ScenarioInvalid(
+            [
+                Problem("offer", None, ".".join(str(part) for part in item.get("loc", ())) or None, item["msg"])
+                for item in error.errors()
+            ]
+        ) from None
+
+
+def desk_job_id(job_id: str) -> str | None:
+    """A job's public id from a desk URL, or None if it cannot name a job (answered 404)."""
+    return job_id if is_public_id(job_id) else None
+
+
 @router.post("/desk/check")
 def submit_check(
     request: Request,
@@ -244,7 +277,7 @@ def submit_check(
     source: Annotated[str, Form()] = "upload",
     file: Annotated[UploadFile | None, File()] = None,
     name: Annotated[str, Form(max_length=200)] = "",
-    scenario: Annotated[str, Form()] = "",
+    scenario: Annotated[str, Form(max_length=100)] = "",
     offer_kind: Annotated[str, Form()] = "scenario",
     offer_amount: Annotated[str, Form(max_length=50)] = "",
     standards_percent: Annotated[str, Form(max_length=20)] = "",
@@ -269,14 +302,15 @@ def submit_check(
         if source == "upload":
             if file is None or not file.filename:
                 raise ScenarioInvalid([Problem("upload", None, None, "choose a workbook, zip of CSVs or JSON file")])
-            accepted = accept_document(read_upload(file.filename, file.file, settings), settings)
+            if name.strip() and (problem := text_problem("name", name.strip(), 200)):
+                raise ScenarioInvalid([Problem("upload", None, "name", problem)])
+            # The same bounded reader, limits and validator as POST /scenarios/upload.
+            document = read_upload(file.filename, upload_content(file, settings), settings)
+            accepted = accept_document(document, settings)
             view = crud.create_scenario(session, desk.principal, name.strip() or file.filename, accepted, None)
-            scenario_id, version = view.scenario.id, 1
+            scenario_id, version = view.scenario.public_id, 1
         else:
-            chosen, _, number = scenario.partition(":")
-            if not chosen.isdigit():
-                raise ScenarioInvalid([Problem("scenario", None, None, "choose a stored scenario")])
-            scenario_id, version = int(chosen), (int(number) if number.isdigit() else None)
+            scenario_id, version = stored_choice(scenario)
     except ScenarioInvalid as invalid:
         upload_name = file.filename if source == "upload" and file is not None and file.filename else None
         return _check_form(
@@ -285,27 +319,23 @@ def submit_check(
     except Forbidden as error:
         return _check_form(request, desk, session, 403, values=values, upload_problems=[str(error)])
     try:
-        job = crud.submit_job(
-            session,
-            desk.principal,
-            JobIn(scenario_id=int(scenario_id), version=version, kind=JobKind.CHECK, overrides=Overrides(**overrides)),
-            None,
-            settings,
-        )
+        job = crud.submit_job(session, desk.principal, check_request(scenario_id, version, overrides), None, settings)
     except ScenarioInvalid as invalid:
         return _check_form(request, desk, session, 422, values=values, offer_problems=invalid.problems)
     except NotFound:
         return not_found(request, desk, f"Scenario {scenario_id}")
     except Forbidden as error:
         return _check_form(request, desk, session, 403, values=values, offer_problems=[str(error)])
-    return RedirectResponse(f"/desk/jobs/{job.id}", status_code=status.HTTP_303_SEE_OTHER)
+    return RedirectResponse(f"/desk/jobs/{job.public_id}", status_code=status.HTTP_303_SEE_OTHER)
 
 
 # Jobs and results -------------------------------------------------------------------------
 
 
 @router.get("/desk/jobs/{job_id}", response_class=HTMLResponse)
-def job_page(job_id: int, request: Request, desk: DeskDep, session: SessionDep, settings: SettingsDep) -> Response:
+def job_page(job_id: str, request: Request, desk: DeskDep, session: SessionDep, settings: SettingsDep) -> Response:
+    if desk_job_id(job_id) is None:
+        return not_found(request, desk, "That job")
     try:
         result = check_page(session, desk.principal, job_id, settings)
     except NotFound:
@@ -330,8 +360,10 @@ def job_page(job_id: int, request: Request, desk: DeskDep, session: SessionDep, 
 
 
 @router.get("/desk/jobs/{job_id}/status")
-def job_status(job_id: int, desk: DeskDep, session: SessionDep) -> JSONResponse:
+def job_status(job_id: str, desk: DeskDep, session: SessionDep) -> JSONResponse:
     try:
+        if desk_job_id(job_id) is None:
+            raise NotFound(job_id)
         job = crud.get_job(session, desk.principal, job_id)
     except NotFound:
         return JSONResponse({"detail": "not found"}, status_code=404)
@@ -347,9 +379,11 @@ def job_status(job_id: int, desk: DeskDep, session: SessionDep) -> JSONResponse:
 
 @router.post("/desk/jobs/{job_id}/cancel")
 def cancel(
-    job_id: int, request: Request, desk: DeskDep, session: SessionDep, csrf: Annotated[str | None, Form()] = None
+    job_id: str, request: Request, desk: DeskDep, session: SessionDep, csrf: Annotated[str | None, Form()] = None
 ) -> Response:
     checked_form(request, desk, csrf)
+    if desk_job_id(job_id) is None:
+        return not_found(request, desk, "That job")
     try:
         crud.cancel_job(session, desk.principal, job_id)
     except NotFound:
@@ -360,7 +394,9 @@ def cancel(
 
 
 @router.get("/desk/jobs/{job_id}/report.pdf")
-def report(job_id: int, request: Request, desk: DeskDep, session: SessionDep, settings: SettingsDep) -> Response:
+def report(job_id: str, request: Request, desk: DeskDep, session: SessionDep, settings: SettingsDep) -> Response:
+    if desk_job_id(job_id) is None:
+        return not_found(request, desk, "That job")
     try:
         pdf, filename = report_bytes(session, desk.principal, job_id, settings)
     except NotFound:
@@ -377,7 +413,7 @@ def report(job_id: int, request: Request, desk: DeskDep, session: SessionDep, se
 
 @router.get("/desk/compare", response_class=HTMLResponse)
 def compare_page(
-    request: Request, desk: DeskDep, session: SessionDep, a: int | None = None, b: int | None = None
+    request: Request, desk: DeskDep, session: SessionDep, a: str | None = None, b: str | None = None
 ) -> Response:
     if not desk.can("read jobs"):
         return forbidden(request, desk, "read jobs")
@@ -386,6 +422,8 @@ def compare_page(
     scenarios, _ = crud.list_scenarios(session, desk.principal, 0, 100)
     context: dict[str, Any] = {"jobs": jobs, "scenarios": scenarios, "a": a, "b": b, "labels": {}}
     if a is not None and b is not None:
+        if desk_job_id(a) is None or desk_job_id(b) is None:
+            return not_found(request, desk, "One of the two jobs")
         try:
             job_a, job_b = crud.get_job(session, desk.principal, a), crud.get_job(session, desk.principal, b)
         except NotFound:
@@ -408,8 +446,8 @@ def submit_compare(
     session: SessionDep,
     settings: SettingsDep,
     csrf: Annotated[str | None, Form()] = None,
-    scenario_a: Annotated[str, Form()] = "",
-    scenario_b: Annotated[str, Form()] = "",
+    scenario_a: Annotated[str, Form(max_length=100)] = "",
+    scenario_b: Annotated[str, Form(max_length=100)] = "",
     offer_kind: Annotated[str, Form()] = "pooled",
     offer_a: Annotated[str, Form(max_length=50)] = "",
     offer_b: Annotated[str, Form(max_length=50)] = "",
@@ -421,22 +459,17 @@ def submit_compare(
     jobs = []
     try:
         for chosen, amount in ((scenario_a, offer_a), (scenario_b, offer_b)):
-            scenario_id, _, number = chosen.partition(":")
-            if not scenario_id.isdigit():
-                raise ScenarioInvalid([Problem("scenario", None, None, "choose a stored scenario for both offers")])
+            scenario_id, version = stored_choice(chosen, "choose a stored scenario for both offers")
             overrides = offer_overrides(offer_kind if amount.strip() else "scenario", amount, "")
-            request_body = JobIn(
-                scenario_id=int(scenario_id),
-                version=int(number) if number.isdigit() else None,
-                kind=JobKind.CHECK,
-                overrides=Overrides(**overrides),
-            )
+            request_body = check_request(scenario_id, version, overrides)
             jobs.append(crud.submit_job(session, desk.principal, request_body, None, settings))
     except ScenarioInvalid as invalid:
         return _compare_form_error(request, desk, session, [str(p) for p in invalid.problems])
     except (NotFound, Forbidden) as error:
         return _compare_form_error(request, desk, session, [str(error)])
-    return RedirectResponse(f"/desk/compare?a={jobs[0].id}&b={jobs[1].id}", status_code=status.HTTP_303_SEE_OTHER)
+    return RedirectResponse(
+        f"/desk/compare?a={jobs[0].public_id}&b={jobs[1].public_id}", status_code=status.HTTP_303_SEE_OTHER
+    )
 
 
 def _compare_form_error(request: Request, desk: Desk, session: SessionDep, problems: list[str]) -> Response:
@@ -458,9 +491,11 @@ def _compare_form_error(request: Request, desk: Desk, session: SessionDep, probl
 
 
 @router.get("/desk/compare.{fmt}")
-def compare_download(fmt: str, a: int, b: int, request: Request, desk: DeskDep, session: SessionDep) -> Response:
+def compare_download(fmt: str, a: str, b: str, request: Request, desk: DeskDep, session: SessionDep) -> Response:
     if fmt not in ("csv", "xlsx"):
         return not_found(request, desk, "That download")
+    if desk_job_id(a) is None or desk_job_id(b) is None:
+        return not_found(request, desk, "One of the two finished jobs")
     try:
         frame = comparison(session, desk.principal, a, b).frame()
     except NotFound:

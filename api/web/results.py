@@ -48,7 +48,7 @@ def frontier_job(session: Session, principal: Principal, job: Job) -> Job | None
     found = session.scalar(
         select(Job).where(
             Job.organisation_id == principal.organisation_id,
-            Job.idempotency_key == FRONTIER_KEY.format(job_id=job.id),
+            Job.idempotency_key == FRONTIER_KEY.format(job_id=job.public_id),
         )
     )
     return found
@@ -81,20 +81,20 @@ def ensure_frontier(
     }
     overrides["budget"] = budget_range
     request = JobIn(
-        scenario_id=job.version.scenario_id,
+        scenario_id=job.version.scenario.public_id,
         version=job.version.number,
         kind=JobKind.SWEEP,
         overrides=Overrides(**overrides),
     )
     try:
-        sweep = crud.submit_job(session, principal, request, FRONTIER_KEY.format(job_id=job.id), settings)
+        sweep = crud.submit_job(session, principal, request, FRONTIER_KEY.format(job_id=job.public_id), settings)
     except (ScenarioInvalid, Forbidden, Conflict) as error:
         session.rollback()
         return None, f"No frontier: the budget sweep could not be submitted ({error})."
     return sweep, None
 
 
-def check_page(session: Session, principal: Principal, job_id: int, settings: Settings, draw: bool = True) -> CheckPage:
+def check_page(session: Session, principal: Principal, job_id: str, settings: Settings, draw: bool = True) -> CheckPage:
     """A job as the result page shows it (404 for another organisation's job)."""
     job = crud.get_job(session, principal, job_id)
     documents: dict[str, Any] = {"result": job.result or {}, "job": {"duration_s": job.duration_s}}
@@ -127,15 +127,16 @@ def check_page(session: Session, principal: Principal, job_id: int, settings: Se
             documents["sweep"] = sweep_job.result
             chart = frontier(sweep_job.result)
         elif sweep_job.status in FINISHED_STATUSES:
-            note = f"The frontier sweep (job {sweep_job.id}) {sweep_job.status}: {sweep_job.error or 'no points'}."
+            why = sweep_job.error or "no points"
+            note = f"The frontier sweep (job {sweep_job.public_id}) {sweep_job.status}: {why}."
         else:
-            note = f"The frontier is being drawn (sweep job {sweep_job.id}, {sweep_job.status})."
+            note = f"The frontier is being drawn (sweep job {sweep_job.public_id}, {sweep_job.status})."
     elif note is None:
         note = "No frontier has been drawn for this check."
     return CheckPage(job, view, chart, sweep_job, note, documents)
 
 
-def comparison_side(session: Session, principal: Principal, job_id: int, label: str) -> Side:
+def comparison_side(session: Session, principal: Principal, job_id: str, label: str) -> Side:
     job = crud.get_job(session, principal, job_id)
     if job.status != JobStatus.SUCCEEDED or not job.result:
         raise NotFound(f"job {job_id} has not succeeded ({job.status})")
@@ -153,10 +154,11 @@ def side_label(job: Job) -> str:
     from optimiser.report.view import describe_overrides
 
     settings = (job.version.document or {}).get("settings") or {}
-    return f"job {job.id}: {scenario_name(job)} v{job.version.number}, {describe_overrides(job.overrides, settings)}"
+    offer = describe_overrides(job.overrides, settings)
+    return f"job {job.public_id}: {scenario_name(job)} v{job.version.number}, {offer}"
 
 
-def comparison(session: Session, principal: Principal, a: int, b: int) -> Comparison:
+def comparison(session: Session, principal: Principal, a: str, b: str) -> Comparison:
     job_a, job_b = crud.get_job(session, principal, a), crud.get_job(session, principal, b)
     return compare(
         comparison_side(session, principal, a, side_label(job_a)),
@@ -164,7 +166,7 @@ def comparison(session: Session, principal: Principal, a: int, b: int) -> Compar
     )
 
 
-def report_bytes(session: Session, principal: Principal, job_id: int, settings: Settings) -> tuple[bytes, str]:
+def report_bytes(session: Session, principal: Principal, job_id: str, settings: Settings) -> tuple[bytes, str]:
     """The PDF report of a succeeded check job, and a file name."""
     from optimiser.report.render import report_pdf
 

@@ -1,7 +1,7 @@
 """Desk sessions: an API key entered once becomes a signed, HTTP-only, SameSite=Strict cookie.
 
-The cookie holds the key's id, an expiry and a random nonce, signed with HMAC-SHA256; never
-the key itself. Every request re-reads the key row, so a revoked key ends its sessions at
+The cookie holds the key's public id (never its row number), an expiry and a random nonce,
+signed with HMAC-SHA256; never the key itself. Every request re-reads the key row, so a revoked key ends its sessions at
 once. Form posts carry a CSRF token derived from the session's nonce.
 """
 
@@ -21,6 +21,7 @@ from fastapi import Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.ids import is_public_id
 from api.orm import ApiKey
 from api.security import Principal
 
@@ -31,7 +32,7 @@ SECRET_ENV = "COMMISSION_DESK_SECRET"
 
 @dataclass(frozen=True)
 class DeskSession:
-    key_id: int
+    key_id: str  # the key's public id
     expires: int
     nonce: str
 
@@ -60,8 +61,8 @@ def _sign(secret: bytes, payload: str) -> str:
     return _b64(hmac.new(secret, payload.encode(), hashlib.sha256).digest())
 
 
-def issue(request: Request, key_id: int) -> str:
-    """A new signed session cookie value for the key."""
+def issue(request: Request, key_id: str) -> str:
+    """A new signed session cookie value for the key (named by its public id)."""
     body = {"k": key_id, "e": int(time.time()) + SESSION_S, "n": secrets.token_hex(16)}
     payload = _b64(json.dumps(body, separators=(",", ":")).encode())
     return f"{payload}.{_sign(_secret(request), payload)}"
@@ -77,8 +78,10 @@ def read(request: Request) -> DeskSession | None:
         return None
     try:
         body: dict[str, Any] = json.loads(_unb64(payload))
-        session = DeskSession(key_id=int(body["k"]), expires=int(body["e"]), nonce=str(body["n"]))
-    except (ValueError, KeyError, TypeError):
+        session = DeskSession(key_id=str(body["k"]), expires=int(body["e"]), nonce=str(body["n"]))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+    if not is_public_id(session.key_id):
         return None
     if session.expires < time.time():
         return None
@@ -87,7 +90,7 @@ def read(request: Request) -> DeskSession | None:
 
 def principal_for(db: Session, desk: DeskSession) -> Principal | None:
     """The principal of the session's key, unless the key has been revoked."""
-    key = db.scalar(select(ApiKey).where(ApiKey.id == desk.key_id, ApiKey.revoked_at.is_(None)))
+    key = db.scalar(select(ApiKey).where(ApiKey.public_id == desk.key_id, ApiKey.revoked_at.is_(None)))
     if key is None:
         return None
     return Principal(
@@ -96,6 +99,11 @@ def principal_for(db: Session, desk: DeskSession) -> Principal | None:
         organisation_name=key.organisation.name,
         role=key.role,
     )
+
+
+def key_public_id(db: Session, principal: Principal) -> str:
+    """The public id of the principal's key, which the session cookie carries."""
+    return db.get_one(ApiKey, principal.key_id).public_id
 
 
 def csrf_token(request: Request, desk: DeskSession) -> str:

@@ -22,6 +22,10 @@ def example_document(**settings: Any) -> dict[str, Any]:
     return document
 
 
+METRICS_TOKEN = "operators-metrics-token-for-tests"
+OPERATOR = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+
+
 def service_settings(database_url: str, **changes: Any) -> Settings:
     """Settings for a test app: small limits so tests of the limits stay small."""
     values: dict[str, Any] = {
@@ -36,6 +40,7 @@ def service_settings(database_url: str, **changes: Any) -> Settings:
         "max_sweep_points": 5,
         "max_wait_s": 60.0,
         "log_level": "WARNING",
+        "metrics_token": METRICS_TOKEN,
     }
     return Settings(**{**values, **changes})
 
@@ -58,19 +63,24 @@ class Service:
         return self.key(f"org-{uuid.uuid4().hex[:10]}", role)
 
 
-def create_scenario(client: TestClient, headers: dict[str, str], document: dict[str, Any] | None = None) -> int:
+def create_scenario(client: TestClient, headers: dict[str, str], document: dict[str, Any] | None = None) -> str:
     response = client.post("/scenarios", json=document or example_document(), headers=headers)
     assert response.status_code == 201, response.text
-    return int(response.json()["id"])
+    return str(response.json()["id"])
 
 
 def run_job(
-    client: TestClient, headers: dict[str, str], scenario_id: int, kind: str = "solve", **body: Any
+    client: TestClient, headers: dict[str, str], scenario_id: str, kind: str = "solve", **body: Any
 ) -> dict[str, Any]:
-    """Submit a job and wait for it to finish."""
+    """Submit a job and wait for it to finish (a few minutes at most, for a busy machine)."""
     response = client.post("/jobs?wait=60", json={"scenario_id": scenario_id, "kind": kind, **body}, headers=headers)
+    for _ in range(3):
+        if response.status_code != 202:
+            break
+        response = client.get(f"/jobs/{response.json()['id']}?wait=60", headers=headers)
     assert response.status_code == 200, response.text
     job: dict[str, Any] = response.json()
+    assert job["status"] in ("succeeded", "failed", "cancelled"), job
     return job
 
 

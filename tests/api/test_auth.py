@@ -13,16 +13,16 @@ from fastapi.testclient import TestClient
 from tests.api.helpers import Service, create_scenario, example_document, run_job
 
 PUBLIC_ROUTES = {("GET", "/healthz"), ("GET", "/readyz")}
-MISSING_ID = 987_654
+MISSING_ID = "0193a1f2-6c4e-7d2a-9b1c-000000000000"  # well-formed, never issued
 
 
 @dataclass
 class OwnedResources:
     headers: dict[str, str]
-    scenario_id: int
-    job_id: int
+    scenario_id: str
+    job_id: str
     table: str
-    key_id: int
+    key_id: str
     shared_with: str
 
 
@@ -47,7 +47,7 @@ def api_routes(client: TestClient) -> list[tuple[str, str]]:
     return sorted((method.upper(), path) for path, operations in paths.items() for method in operations)
 
 
-def request_for(method: str, path: str, owned: OwnedResources, scenario_id: int, job_id: int, key_id: int) -> dict:
+def request_for(method: str, path: str, owned: OwnedResources, scenario_id: str, job_id: str, key_id: str) -> dict:
     """A well-formed request for the route, aimed at the given ids."""
     url = (
         path.replace("{scenario_id}", str(scenario_id))

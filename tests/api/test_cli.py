@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,8 @@ from api import crud
 from api.cli import app
 from api.db import create_db_engine, create_session_factory
 from api.orm import ApiKey
+
+COMMISSION = str(Path(sys.executable).with_name("commission"))
 
 
 @pytest.fixture
@@ -47,3 +52,25 @@ def test_keys_create_prints_a_working_key_once(database_url: str) -> None:
 def test_keys_create_rejects_an_unknown_role(database_url: str) -> None:
     result = CliRunner().invoke(app, ["keys", "create", "--org", "x", "--role", "superuser"])
     assert result.exit_code != 0
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        (["--label", "l" * 201], "--label must be 1 to 200 characters"),
+        (["--label", "a\x01b"], "--label must not contain control characters"),
+        (["--label", ""], "--label must be 1 to 200 characters"),
+    ],
+)
+def test_keys_create_refuses_a_bad_label_with_exit_2(database_url: str, arguments: list[str], expected: str) -> None:
+    result = subprocess.run(
+        [COMMISSION, "keys", "create", "--org", "birmingham-icb", "--role", "admin", *arguments],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "COMMISSION_DATABASE_URL": database_url},
+    )
+    assert result.returncode == 2, result.stderr
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""

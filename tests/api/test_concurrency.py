@@ -22,12 +22,12 @@ def test_simultaneous_submissions_all_reach_the_cli_optimum(service: Service) ->
     scenario_id = create_scenario(client, headers, tiny)
     expected = {budget: run_job("solve", tiny, {"budget_gbp": budget}).result["objective_value"] for budget in BUDGETS}
 
-    def submit(number: int) -> tuple[int, int]:
+    def submit(number: int) -> tuple[str, int]:
         budget = BUDGETS[number % len(BUDGETS)]
         body = {"scenario_id": scenario_id, "kind": "solve", "overrides": {"budget_gbp": budget}}
         response = client.post("/jobs", json=body, headers={**headers, "Idempotency-Key": f"burst-{number}"})
         assert response.status_code in (200, 202), response.text
-        return int(response.json()["id"]), budget
+        return str(response.json()["id"]), budget
 
     with ThreadPoolExecutor(SUBMISSIONS) as pool:
         submitted = list(pool.map(submit, range(SUBMISSIONS)))

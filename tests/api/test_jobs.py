@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from optimiser.io import read_document
 from optimiser.runs import run_job as run_job_directly
-from tests.api.helpers import TINY, Service, create_scenario, run_job, service_settings
+from tests.api.helpers import OPERATOR, TINY, Service, create_scenario, run_job, service_settings
 
 
 @pytest.fixture(scope="module")
@@ -135,15 +135,20 @@ def test_out_of_range_overrides_are_422(
     assert response.json()["detail"][0]["column"] == column
 
 
+SOME_ID = "0193a1f2-6c4e-7d2a-9b1c-000000000000"
+
+
 @pytest.mark.parametrize(
     "body",
     [
         {"kind": "solve"},
-        {"scenario_id": 1, "kind": "optimise"},
-        {"scenario_id": 1, "kind": "solve", "overrides": {"budget_gbp": -1}},
-        {"scenario_id": 1, "kind": "solve", "overrides": {"colour": "red"}},
-        {"scenario_id": 1, "kind": "sweep", "overrides": {"budget": "lots"}},
-        {"scenario_id": 1, "kind": "solve", "overrides": {"standards_fraction": 2}},
+        {"scenario_id": 1, "kind": "solve"},
+        {"scenario_id": SOME_ID, "kind": "optimise"},
+        {"scenario_id": SOME_ID, "kind": "solve", "overrides": {"budget_gbp": -1}},
+        {"scenario_id": SOME_ID, "kind": "solve", "overrides": {"budget_gbp": True}},
+        {"scenario_id": SOME_ID, "kind": "solve", "overrides": {"colour": "red"}},
+        {"scenario_id": SOME_ID, "kind": "sweep", "overrides": {"budget": "lots"}},
+        {"scenario_id": SOME_ID, "kind": "solve", "overrides": {"standards_fraction": 2}},
     ],
 )
 def test_malformed_job_requests_are_422(client: TestClient, commissioner: dict, body: dict) -> None:
@@ -183,7 +188,7 @@ def test_a_finished_job_cannot_be_cancelled(client: TestClient, commissioner: di
 
 def test_metrics_count_jobs(client: TestClient, commissioner: dict) -> None:
     run_job(client, commissioner, create_scenario(client, commissioner))
-    text = client.get("/metrics", headers=commissioner).text
+    text = client.get("/metrics", headers=OPERATOR).text
     assert 'commission_jobs{status="succeeded"}' in text
     assert "commission_job_queue_depth" in text
     assert 'commission_job_duration_seconds_bucket{kind="solve",le="+Inf"}' in text
@@ -210,7 +215,7 @@ def test_cancel_a_queued_job(idle_service: Service) -> None:
     assert cancelled.status_code == 200
     assert cancelled.json()["status"] == "cancelled"
     assert client.post(f"/jobs/{job.json()['id']}/cancel", headers=headers).json()["status"] == "cancelled"
-    assert "commission_job_queue_depth 0.0" in client.get("/metrics", headers=headers).text
+    assert "commission_job_queue_depth 0.0" in client.get("/metrics", headers=OPERATOR).text
 
 
 @pytest.fixture(scope="module")

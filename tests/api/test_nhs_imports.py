@@ -109,7 +109,7 @@ def test_a_version_of_another_organisations_scenario_is_404_like_a_missing_one(
     assert created.status_code == 201, created.text
     scenario_id = created.json()["scenario"]["id"]
     answers = []
-    for target in (scenario_id, 10**9):
+    for target in (scenario_id, "0193a1f2-6c4e-7d2a-9b1c-3f5e7a9c1d2e"):
         response = client.post(
             "/imports/nhs",
             data={"icb": "QAA", "sub_icb": "00A", "scenario_id": str(target)},
@@ -136,3 +136,67 @@ def test_the_api_and_the_cli_name_the_same_problems(client: TestClient, commissi
     done = CliRunner().invoke(app, ["import", "nhs", "--icb", "QZZ", *args, "--format", "json"])
     assert done.exit_code == 2
     assert json.loads(done.stdout)["problems"] == response.json()["detail"]
+
+
+def test_a_malformed_scenario_id_is_422(client: TestClient, commissioner: dict, tmp_path: Path) -> None:
+    files = nhs_files.write_all(tmp_path)
+    for bad in ("1", "not-a-scenario", "0193a1f2-6c4e-7d2a-9b1c-3f5e7a9c1d2"):
+        response = client.post(
+            "/imports/nhs",
+            data={"icb": "QAA", "scenario_id": bad},
+            files=upload(files, "mapping", "list_sizes"),
+            headers=commissioner,
+        )
+        assert response.status_code == 422, (bad, response.text)
+        assert response.json()["detail"][0]["table"] == "request"
+
+
+def test_an_uploaded_spec_is_read_like_a_scenario_upload(
+    client: TestClient, commissioner: dict, tmp_path: Path
+) -> None:
+    """The same reader and problems as POST /scenarios/upload."""
+    files = nhs_files.write_all(tmp_path)
+    for filename, content in (("spec.json", b"{"), ("spec.zip", b"PK\x03\x04 truncated"), ("spec.exe", b"MZ")):
+        expected = client.post("/scenarios/upload", files={"file": (filename, content)}, headers=commissioner)
+        assert expected.status_code == 422
+        parts = [*upload(files, "mapping", "list_sizes"), ("spec", (filename, content, "application/octet-stream"))]
+        response = client.post("/imports/nhs", data={"icb": "QAA"}, files=parts, headers=commissioner)
+        assert response.status_code == 422, response.text
+        assert response.json()["detail"] == expected.json()["detail"]
+
+
+def test_a_publication_zip_expanding_past_the_limit_is_refused(service: Service, tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    files = nhs_files.write_all(tmp_path)
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("mapping.csv", b"0" * (service.settings.max_upload_expanded_bytes + 1))
+    parts = [("mapping", ("mapping.zip", bomb.getvalue(), "application/zip")), *upload(files, "list_sizes")]
+    response = service.client.post(
+        "/imports/nhs", data={"icb": "QAA"}, files=parts, headers=service.tenant(Role.COMMISSIONER)
+    )
+    assert response.status_code == 422
+    [problem] = response.json()["detail"]
+    assert problem["table"] == "mapping.zip" and "expands to" in problem["message"]
+
+
+def test_an_encrypted_publication_zip_is_422_not_a_500(client: TestClient, commissioner: dict, tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    files = nhs_files.write_all(tmp_path)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("mapping.csv", files["mapping"].read_bytes())
+    data = bytearray(buffer.getvalue())
+    # Mark the member encrypted (general purpose flag bit 0) in its local and central headers.
+    local, central = data.index(b"PK\x03\x04"), data.index(b"PK\x01\x02")
+    data[local + 6] |= 0x1
+    data[central + 8] |= 0x1
+    parts = [("mapping", ("mapping.zip", bytes(data), "application/zip")), *upload(files, "list_sizes")]
+    response = client.post("/imports/nhs", data={"icb": "QAA"}, files=parts, headers=commissioner)
+    assert response.status_code == 422, response.text
+    [problem] = response.json()["detail"]
+    assert problem["table"] == "mapping.zip" and "encrypted" in problem["message"]

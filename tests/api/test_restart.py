@@ -120,7 +120,7 @@ def test_a_job_survives_sigkill_mid_solve(server: Server) -> None:
 
     engine = create_engine(server.environment["COMMISSION_DATABASE_URL"])
     with engine.connect() as connection:
-        assert connection.scalar(select(Job.status).where(Job.id == job_id)) == "running", "killed too late"
+        assert connection.scalar(select(Job.status).where(Job.public_id == job_id)) == "running", "killed too late"
 
     expected = run_job("solve", document).result["objective_value"]
     server.start()
@@ -132,6 +132,6 @@ def test_a_job_survives_sigkill_mid_solve(server: Server) -> None:
     assert finished["result"]["objective_value"] == pytest.approx(expected, rel=1e-6)
     with engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(Job)) == 1
-        tables = connection.scalar(select(func.count()).select_from(JobTable).where(JobTable.job_id == job_id))
+        tables = connection.scalar(select(func.count()).select_from(JobTable).join(Job).where(Job.public_id == job_id))
         assert tables == len(finished["tables"]) > 0
     engine.dispose()

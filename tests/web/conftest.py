@@ -71,23 +71,23 @@ class Desk:
         with self.client.app.state.sessions() as session:  # type: ignore[attr-defined]
             return crud.authenticate(session, token)
 
-    def scenario(self, token: str, document: dict[str, Any] | None = None, name: str = "tiny") -> int:
+    def scenario(self, token: str, document: dict[str, Any] | None = None, name: str = "tiny") -> str:
         settings: Settings = self.client.app.state.settings  # type: ignore[attr-defined]
         with self.client.app.state.sessions() as session:  # type: ignore[attr-defined]
             accepted = accept_document(document or tiny_document(budget_gbp=20000), settings)
             view = crud.create_scenario(session, self.principal(token), name, accepted, None)
-            return view.scenario.id
+            return view.scenario.public_id
 
     def job(
         self,
         token: str,
-        scenario_id: int,
+        scenario_id: str,
         state: JobStatus,
         outcome: JobOutcome | None = None,
         kind: JobKind = JobKind.CHECK,
         overrides: dict[str, Any] | None = None,
         error: str | None = None,
-    ) -> int:
+    ) -> str:
         """A job put straight into `state` (no worker runs in this app)."""
         settings: Settings = self.client.app.state.settings  # type: ignore[attr-defined]
         with self.client.app.state.sessions() as session:  # type: ignore[attr-defined]
@@ -109,7 +109,7 @@ class Desk:
                     )
                 )
             session.commit()
-            return job.id
+            return job.public_id
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from tests.web.conftest import Desk, csrf_of, tenant, tiny_document
 DATA = re.compile(r'<data value="([^"]*)" data-src="([^"]*)">([^<]*)</data>')
 
 
-def frontier_for(desk: Desk, token: str, scenario_id: int, check_id: int, runs: dict[str, Any]) -> int:
+def frontier_for(desk: Desk, token: str, scenario_id: str, check_id: str, runs: dict[str, Any]) -> str:
     """The budget sweep the desk would run for `check_id`, already finished."""
     with desk.client.app.state.sessions() as session:  # type: ignore[attr-defined]
         from api import crud
@@ -39,7 +39,7 @@ def frontier_for(desk: Desk, token: str, scenario_id: int, check_id: int, runs: 
         job.result = json_safe(runs["sweep"].result)
         job.finished_at = utc_now()
         session.commit()
-        return job.id
+        return job.public_id
 
 
 # Sessions and CSRF ---------------------------------------------------------------------------
@@ -194,13 +194,12 @@ def test_every_number_on_the_result_page_equals_the_jobs_json(desk: Desk, runs: 
     scenario_id = desk.scenario(token)
     overrides = {"offer_rate_gbp_per_weighted_patient": 3.1} if run == "per_practice" else {}
     job_id = desk.job(token, scenario_id, JobStatus.SUCCEEDED, runs[run], overrides=overrides)
-    if run == "undeliverable":
-        frontier_for(desk, token, scenario_id, job_id, runs)
+    sweep_id = frontier_for(desk, token, scenario_id, job_id, runs) if run == "undeliverable" else None
     page = client.get(f"/desk/jobs/{job_id}").text
     api = client.get(f"/jobs/{job_id}", headers={"X-API-Key": token}).json()
     documents = {"result": api["result"], "job": {"duration_s": api["duration_s"]}}
     if run == "undeliverable":
-        sweep = desk.client.get(f"/jobs/{job_id + 1}", headers={"X-API-Key": token}).json()
+        sweep = desk.client.get(f"/jobs/{sweep_id}", headers={"X-API-Key": token}).json()
         documents["sweep"] = sweep["result"]
     numbers = DATA.findall(page)
     assert len(numbers) >= (8 if run != "deliverable" else 4)
@@ -262,7 +261,7 @@ def test_a_negotiator_sees_own_and_shared_scenarios_and_checks_a_shared_one(desk
         follow_redirects=False,
     )
     assert response.status_code == 303
-    job_id = int(response.headers["location"].rsplit("/", 1)[1])
+    job_id = response.headers["location"].rsplit("/", 1)[1]
     job = client.get(f"/jobs/{job_id}", headers={"X-API-Key": negotiator}).json()
     assert job["kind"] == "check" and job["status"] == "queued"
     assert job["overrides"] == {"budget_gbp": 4_700_000.0, "standards_fraction": 0.9}
@@ -270,7 +269,9 @@ def test_a_negotiator_sees_own_and_shared_scenarios_and_checks_a_shared_one(desk
     # Viewing the finished check submits its frontier sweep under the negotiator's own key.
     with desk.client.app.state.sessions() as session:  # type: ignore[attr-defined]
         session.execute(
-            update(Job).where(Job.id == job_id).values(status=JobStatus.SUCCEEDED, result=desk_result(desk, negotiator))
+            update(Job)
+            .where(Job.public_id == job_id)
+            .values(status=JobStatus.SUCCEEDED, result=desk_result(desk, negotiator))
         )
         session.commit()
     page = client.get(f"/desk/jobs/{job_id}").text
@@ -400,8 +401,19 @@ def test_two_offers_side_by_side(desk: Desk, runs: dict[str, Any]) -> None:
     assert least["b"] == runs["deliverable"].result["headline"]["least_spend_gbp"]
     assert rows[("Headline", "Offer (budget)")]["b_minus_a"] == pytest.approx(30000)
     assert body["per_practice"]["unit"] == "patients short of the standards"
-    assert body["per_practice"]["rows"][0] == {"practice_id": "P2", "a": 400.0, "b": 0.0, "b_minus_a": -400.0}
-    assert body["practices_short"] == {"a": 1, "b": 0}
+    # Patients short per practice: the standards cuts of the check's smallest combined change.
+    short: dict[str, float] = {}
+    for violation in runs["undeliverable"].result["relaxation"]["violations"]:
+        if violation["lever"] == "standards":
+            practice = violation["entity"].partition(" / ")[0]
+            short[practice] = short.get(practice, 0.0) + violation["amount"]
+    assert short and all(amount > 0 for amount in short.values())
+    largest = max(short, key=lambda practice: short[practice])
+    first = body["per_practice"]["rows"][0]
+    assert first["practice_id"] == largest
+    assert first["a"] == pytest.approx(short[largest]) and first["b"] == 0.0
+    assert first["b_minus_a"] == pytest.approx(-short[largest])
+    assert body["practices_short"] == {"a": len(short), "b": 0}
     csv = desk.client.get(f"/reports/compare?a={a}&b={b}&format=csv", headers=headers)
     assert csv.headers["content-type"].startswith("text/csv")
     assert csv.text.splitlines()[0].startswith('section,item,"A: job')
@@ -412,7 +424,7 @@ def test_two_offers_side_by_side(desk: Desk, runs: dict[str, Any]) -> None:
     assert workbook.sheetnames == ["comparison"] and workbook["comparison"].max_row == len(csv.text.splitlines())
     client = desk.signed_in(token)
     page = client.get(f"/desk/compare?a={a}&b={b}").text
-    assert "Practices short: <strong>1</strong> under A, <strong>0</strong> under B" in page
+    assert f"Practices short: <strong>{len(short)}</strong> under A, <strong>0</strong> under B" in page
     assert client.get(f"/desk/compare.xlsx?a={a}&b={b}").status_code == 200
 
 
@@ -451,7 +463,7 @@ def test_the_check_form_creates_the_same_job_as_the_api(desk: Desk) -> None:
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
-    job_id = int(response.headers["location"].rsplit("/", 1)[1])
+    job_id = response.headers["location"].rsplit("/", 1)[1]
     job = client.get(f"/jobs/{job_id}", headers={"X-API-Key": token}).json()
     scenario = client.get(f"/scenarios/{job['scenario_id']}", headers={"X-API-Key": token}).json()
     assert scenario["name"] == "tiny upload"
@@ -509,3 +521,137 @@ def test_comparing_unfinished_checks_waits_for_them(desk: Desk) -> None:
     page = desk.signed_in(token).get(f"/desk/compare?a={a}&b={b}").text
     assert "Checking both offers" in page and f'data-jobs="{a},{b}"' in page
     assert "Download CSV" not in page
+
+
+# Public ids ---------------------------------------------------------------------------------
+
+PUBLIC_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+
+
+def test_the_session_cookie_names_the_key_by_its_public_id(desk: Desk) -> None:
+    import base64
+    import json
+
+    from api.orm import ApiKey
+
+    token = desk.key(tenant(), "negotiator")
+    client = desk.client.__class__(desk.client.app, raise_server_exceptions=False)
+    client.post("/desk/sign-in", data={"api_key": token}, follow_redirects=False)
+    payload = client.cookies["desk_session"].split(".", 1)[0]
+    body = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    with desk.client.app.state.sessions() as session:  # type: ignore[attr-defined]
+        key = session.scalar(select(ApiKey).where(ApiKey.prefix == token.split("_")[1]))
+        assert key is not None
+        assert body["k"] == key.public_id and body["k"] != key.id
+    assert PUBLIC_ID.match(body["k"])
+
+
+def test_links_and_form_values_name_jobs_and_scenarios_by_public_id(desk: Desk, runs: dict[str, Any]) -> None:
+    token = desk.key(tenant(), "commissioner")
+    client = desk.signed_in(token)
+    scenario_id = desk.scenario(token, name="public spec")
+    job_id = desk.job(token, scenario_id, JobStatus.SUCCEEDED, runs["undeliverable"])
+    sweep_id = frontier_for(desk, token, scenario_id, job_id, runs)
+    assert PUBLIC_ID.match(scenario_id) and PUBLIC_ID.match(job_id) and PUBLIC_ID.match(sweep_id)
+    home = client.get("/").text
+    assert f'href="/desk/jobs/{job_id}"' in home and f"/desk/check?scenario={scenario_id}:1" in home
+    assert f'<option value="{scenario_id}:1"' in client.get("/desk/check").text
+    result = client.get(f"/desk/jobs/{job_id}").text
+    assert f"/desk/jobs/{job_id}/report.pdf" in result and f"/desk/compare?a={job_id}" in result
+    assert f"From budget sweep job {sweep_id}." in result, "the frontier is found by desk-frontier-<public id>"
+    compare_form = client.get(f"/desk/compare?a={job_id}").text
+    assert f'<option value="{job_id}" selected>' in compare_form
+    assert f'<option value="{scenario_id}:1">' in compare_form
+
+
+def test_malformed_ids_are_not_found_never_a_500(desk: Desk, runs: dict[str, Any]) -> None:
+    token = desk.key(tenant(), "commissioner")
+    client = desk.signed_in(token)
+    scenario_id = desk.scenario(token)
+    job_id = desk.job(token, scenario_id, JobStatus.SUCCEEDED, runs["undeliverable"])
+    csrf = csrf_of(client.get("/desk/check").text)
+    for bad in ("1", "0", "-1", "99999999999999999999", "not-an-id", job_id.upper(), job_id + "0", "%00"):
+        for url in (f"/desk/jobs/{bad}", f"/desk/jobs/{bad}/report.pdf", f"/desk/jobs/{bad}/status"):
+            assert client.get(url).status_code == 404, url
+        assert client.post(f"/desk/jobs/{bad}/cancel", data={"csrf": csrf}).status_code == 404, bad
+        assert client.get(f"/desk/compare?a={bad}&b={job_id}").status_code == 404, bad
+        assert client.get(f"/desk/compare.csv?a={job_id}&b={bad}").status_code == 404, bad
+        api = desk.client.get(f"/reports/jobs/{bad}.pdf", headers={"X-API-Key": token})
+        assert api.status_code in (404, 422), (bad, api.status_code)
+        compared = desk.client.get(f"/reports/compare?a={bad}&b={job_id}", headers={"X-API-Key": token})
+        assert compared.status_code == 422 and compared.json()["detail"][0]["table"] == "request", bad
+    before = scenario_count(desk)
+    for value in (
+        "1:1",
+        f"{scenario_id}:0",
+        f"{scenario_id}:99999999999",
+        f"{scenario_id}:x",
+        f"{scenario_id}:²",
+        f"{scenario_id}x:1",
+        "",
+    ):
+        response = client.post("/desk/check", data={"csrf": csrf, "source": "stored", "scenario": value})
+        assert response.status_code == 422 and "choose a stored scenario" in response.text, value
+        compared = client.post(
+            "/desk/compare", data={"csrf": csrf, "scenario_a": value, "scenario_b": f"{scenario_id}:1"}
+        )
+        assert compared.status_code == 422 and "choose a stored scenario for both offers" in compared.text, value
+    # A well-formed id of a scenario nobody has, and a version it does not have, are 404s.
+    unknown = "0193a1f2-6c4e-7d2a-9b1c-3f5e7a9c1d2e"
+    for value in (f"{unknown}:1", f"{scenario_id}:7"):
+        response = client.post("/desk/check", data={"csrf": csrf, "source": "stored", "scenario": value})
+        assert response.status_code == 404, value
+    assert scenario_count(desk) == before
+
+
+def test_a_stored_scenario_checked_from_the_form_runs_on_that_version(desk: Desk) -> None:
+    token = desk.key(tenant(), "negotiator")
+    client = desk.signed_in(token)
+    scenario_id = desk.scenario(token)
+    csrf = csrf_of(client.get("/desk/check").text)
+    for value in (f"{scenario_id}:1", scenario_id):
+        response = client.post(
+            "/desk/check",
+            data={"csrf": csrf, "source": "stored", "scenario": value, "offer_kind": "pooled", "offer_amount": "30k"},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303, response.text
+        job = client.get(response.headers["location"].replace("/desk", ""), headers={"X-API-Key": token}).json()
+        assert job["scenario_id"] == scenario_id and job["version"] == 1
+        assert job["overrides"] == {"budget_gbp": 30000.0}
+
+
+def test_uploads_are_read_by_the_apis_reader_and_limits(desk: Desk) -> None:
+    """The page shows what POST /scenarios/upload answers, for a file the reader refuses."""
+    import zipfile
+
+    token = desk.key(tenant(), "negotiator")
+    client = desk.signed_in(token)
+    csrf = csrf_of(client.get("/desk/check").text)
+    settings = desk.client.app.state.settings  # type: ignore[attr-defined]
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("practices.csv", b"0" * (settings.max_upload_expanded_bytes + 1))
+    bad_name = tiny_document()
+    before = scenario_count(desk)
+    for filename, content in (
+        ("bomb.zip", bomb.getvalue()),
+        ("offer.zip", b"PK\x03\x04 truncated"),
+        ("offer.json", b"{"),
+        ("offer.json", b'{"settings": {"budget_gbp": NaN}}'),
+    ):
+        assert len(content) < settings.max_request_bytes
+        api = desk.client.post("/scenarios/upload", files={"file": (filename, content)}, headers={"X-API-Key": token})
+        assert api.status_code == 422, (filename, api.text)
+        page = client.post("/desk/check", data={"csrf": csrf, "source": "upload"}, files={"file": (filename, content)})
+        assert page.status_code == 422, filename
+        text = html.unescape(page.text)
+        for problem in api.json()["detail"]:
+            assert problem["message"] in text, (filename, problem)
+    response = client.post(
+        "/desk/check",
+        data={"csrf": csrf, "source": "upload", "name": "two\nlines"},
+        files={"file": ("tiny.json", __import__("json").dumps(bad_name).encode())},
+    )
+    assert response.status_code == 422 and "must not contain control characters" in response.text
+    assert scenario_count(desk) == before
