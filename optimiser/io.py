@@ -23,9 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
-import openpyxl
 import pandas as pd
-from openpyxl.styles import Font
 
 from models.scenario import Problem, ScenarioInvalid
 from models.schema import TABLES, ScenarioSettings, Table
@@ -314,6 +312,8 @@ def read_workbook(
         raise _invalid(f"{label} is not a readable Excel workbook (not a zip package)") from None
     if not isinstance(source, Path):
         source.seek(0)
+    import openpyxl  # lazily: a solve of a CSV or JSON scenario does not need it
+
     try:
         workbook = openpyxl.load_workbook(source, read_only=True, data_only=True, keep_links=False)
     except Exception as error:  # noqa: BLE001 - openpyxl raises many types for a bad file
@@ -390,6 +390,9 @@ def _sheet_records(sheet: Any, title: str, limits: ReadLimits) -> list[dict[str,
 
 def write_template(path: str | Path) -> None:
     """An empty workbook with every table's sheet and headers, settings, and a notes sheet."""
+    import openpyxl
+    from openpyxl.styles import Font
+
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.active)
     bold = Font(bold=True)
@@ -457,6 +460,8 @@ def write_document_as_csv(document: dict[str, Any], directory: Path) -> None:
 
 def write_document_as_workbook(document: dict[str, Any], path: Path) -> None:
     """Write a document in the Excel encoding: a sheet per table and a settings sheet."""
+    import openpyxl
+
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.active)
     for name, table in TABLES.items():
