@@ -47,6 +47,11 @@ def authenticate(session: Session, token: str) -> Principal | None:
     key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix, ApiKey.revoked_at.is_(None)))
     if key is None or not token_matches(token, key.secret_sha256):
         return None
+    return principal_of(key)
+
+
+def principal_of(key: ApiKey) -> Principal:
+    """Who holds ``key``: the key, its organisation and its role."""
     return Principal(
         key_id=key.id,
         organisation_id=key.organisation_id,

@@ -21,6 +21,7 @@ from fastapi import Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.crud import principal_of
 from api.ids import is_public_id
 from api.orm import ApiKey
 from api.security import Principal
@@ -93,12 +94,7 @@ def principal_for(db: Session, desk: DeskSession) -> Principal | None:
     key = db.scalar(select(ApiKey).where(ApiKey.public_id == desk.key_id, ApiKey.revoked_at.is_(None)))
     if key is None:
         return None
-    return Principal(
-        key_id=key.id,
-        organisation_id=key.organisation_id,
-        organisation_name=key.organisation.name,
-        role=key.role,
-    )
+    return principal_of(key)
 
 
 def key_public_id(db: Session, principal: Principal) -> str:
