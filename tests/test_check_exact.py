@@ -217,3 +217,62 @@ def test_api_weights_override_reaches_the_check() -> None:
     for bad in ({"money": 1}, {"spread": 2}, {"budget": -1}):
         with pytest.raises(ValidationError):
             Overrides.model_validate({"weights": bad})
+
+
+# --- the least-cost allocation: each practice's need against its share of a pooled offer ----------
+def pooled_two_practices() -> dict:
+    """A (list 10,000) and B (list 30,000), weighted list = list, pooled budget £40,000.
+    dm eligible 1,000 at A and 600 at B; the 50% standard: 500 and 300 patients × 120 min
+    -> 1.0 and 0.6 GP FTE -> need £100,000 and £60,000 (least cost £160,000, unique).
+    Shares of £40,000 by weighted patients: A 10/40 -> £10,000, B 30/40 -> £30,000.
+    Shortfalls: A £90,000, B £30,000 (both short, A first); in total £120,000.
+    £ per weighted patient: A £10, B £2; coverage 50% at both."""
+    doc = base(budget_gbp=40_000)
+    doc["practices"] = [
+        {"practice_id": "A", "pcn_id": "N", "list_size": 10_000},
+        {"practice_id": "B", "pcn_id": "N", "list_size": 30_000},
+    ]
+    doc["eligibility"] = [
+        {"practice_id": "A", "service_id": "dm", "eligible_patients": 1_000},
+        {"practice_id": "B", "service_id": "dm", "eligible_patients": 600},
+    ]
+    return doc
+
+
+def test_least_cost_allocation_gives_each_practices_need_share_and_shortfall() -> None:
+    result = run_job("check", pooled_two_practices()).result
+    assert result["deliverable"] is False
+    allocation = result["least_cost_allocation"]
+    assert allocation["share_basis"] == "weighted_patients"
+    assert allocation["budget_gbp"] == 40_000
+    assert allocation["least_spend_gbp"] == pytest.approx(160_000, rel=1e-9)
+    assert allocation["practices"] == 2 and allocation["practices_short"] == 2
+    assert allocation["total_shortfall_gbp"] == pytest.approx(120_000, rel=1e-9)
+    rows = allocation["most_short"]
+    assert [r["practice_id"] for r in rows] == ["A", "B"]
+    for row, (need, share, short) in zip(rows, [(100_000, 10_000, 90_000), (60_000, 30_000, 30_000)], strict=True):
+        assert row["spend_gbp"] == pytest.approx(need, rel=1e-9)
+        assert row["offer_share_gbp"] == pytest.approx(share, rel=1e-12)
+        assert row["shortfall_gbp"] == pytest.approx(short, rel=1e-9)
+    money = allocation["distribution"]["spend_gbp_per_weighted_patient"]
+    assert (money["min_practice_id"], money["max_practice_id"]) == ("B", "A")
+    assert money["min"] == pytest.approx(2.0, rel=1e-9) and money["max"] == pytest.approx(10.0, rel=1e-9)
+    coverage = allocation["distribution"]["coverage"]
+    assert coverage["min"] == pytest.approx(0.5, rel=1e-9) and coverage["max"] == pytest.approx(0.5, rel=1e-9)
+    # The lever's least cost is the same allocation's.
+    assert lever(result, "budget")["details"]["least_spend_gbp"] == pytest.approx(160_000, rel=1e-9)
+
+
+def test_least_cost_allocation_of_a_deliverable_pooled_offer() -> None:
+    """Budget £200,000 covers the £160,000: shares £50,000 (A) and £150,000 (B); A needs £100,000, so
+    is £50,000 short of its share even though the pooled offer is deliverable; B is not short."""
+    result = run_job("check", pooled_two_practices(), {"budget_gbp": 200_000}).result
+    assert result["deliverable"] is True
+    allocation = result["least_cost_allocation"]
+    assert allocation["practices_short"] == 1
+    first, second = allocation["most_short"]
+    assert first["practice_id"] == "A" and first["shortfall_gbp"] == pytest.approx(50_000, rel=1e-9)
+    assert first["offer_share_gbp"] == pytest.approx(50_000, rel=1e-12)
+    assert second["practice_id"] == "B" and second["shortfall_gbp"] == 0
+    assert second["offer_share_gbp"] == pytest.approx(150_000, rel=1e-12)
+    assert allocation["least_spend_gbp"] == pytest.approx(result["headline"]["least_spend_gbp"], rel=1e-9)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from models.scenario import Scenario
@@ -29,7 +30,12 @@ from optimiser.deliverability.levers import (
 from optimiser.deliverability.relaxation import relaxation
 from optimiser.objectives import least_spend_at_best_value, spend_coefficients, spend_of
 from optimiser.programme import Programme, Progress, SolveOutcome, solver_name
-from optimiser.results import JobOutcome, clean_json
+from optimiser.results import JobOutcome, clean_json, distribution, result_tables
+
+# Practices listed in ``least_cost_allocation.most_short`` (the count of all short practices is given).
+MOST_SHORT = 20
+# A practice counts as short when its need exceeds its share by more than this (relative, at least £1 × it).
+SHORT_TOLERANCE = 1e-7
 
 
 def check(
@@ -64,7 +70,9 @@ def _check(scenario: Scenario, programme: Programme, weights: dict[str, float] |
     }
     tables: dict[str, pd.DataFrame] = {}
     if outcome.feasible:
-        result.update(_deliverable(programme, outcome))
+        deliverable, least_outcome = _deliverable(programme, outcome)
+        result.update(deliverable)
+        result["least_cost_allocation"] = least_cost_allocation(programme, least_outcome, tables)
         levers = deliverable_levers(result["headline"]["headroom_gbp"])
         floor = floor_lever(programme, deliverable=True)  # fair shares: what the floor costs, who it protects
         if floor is not None:
@@ -87,6 +95,9 @@ def _check(scenario: Scenario, programme: Programme, weights: dict[str, float] |
             levers.append(floor)
         relaxed, relaxed_table = relaxation(programme, weights)
         result["deliverable"] = False
+        # Pooled: the budget lever's least-spend solution (budget lifted) is the least-cost allocation.
+        if levers[0].solution is not None:
+            result["least_cost_allocation"] = least_cost_allocation(programme, levers[0].solution, tables)
         if conflict is not None:
             tables["conflict"] = conflict.table(programme)
             result["conflict"] = clean_json(
@@ -126,19 +137,24 @@ def _check(scenario: Scenario, programme: Programme, weights: dict[str, float] |
     return JobOutcome(result=clean_json(result), tables=tables)
 
 
-def _deliverable(programme: Programme, outcome: SolveOutcome) -> dict[str, Any]:
+def _deliverable(programme: Programme, outcome: SolveOutcome) -> tuple[dict[str, Any], SolveOutcome]:
+    """The deliverable result, and the least-cost solution it read the least spend from."""
     settings = programme.scenario.settings
     if settings.objective in ("max_value", "max_min_coverage") and outcome.status == "optimal":
         outcome = least_spend_at_best_value(programme, outcome, None)
     assert outcome.col_value is not None
     spend = spend_of(programme, outcome.col_value)
+    least_outcome = outcome
     if settings.objective == "min_cost":
         least = spend
     else:
         with programme.changes():
             programme.set_objective(programme.objective_vector(base=spend_coefficients(programme)))
             least_outcome = programme.solve()
-        least = spend_of(programme, least_outcome.col_value) if least_outcome.col_value is not None else spend
+        if least_outcome.col_value is not None:
+            least = spend_of(programme, least_outcome.col_value)
+        else:
+            least, least_outcome = spend, outcome
     budget = (
         float(settings.budget_gbp or 0.0)
         if settings.budget_mode == "pooled"
@@ -171,7 +187,63 @@ def _deliverable(programme: Programme, outcome: SolveOutcome) -> dict[str, Any]:
         "conflict": None,
         "relaxation": None,
         "summary": summary,
-    }
+    }, least_outcome
+
+
+def least_cost_allocation(
+    programme: Programme, outcome: SolveOutcome, tables: dict[str, pd.DataFrame]
+) -> dict[str, Any] | None:
+    """Who needs what in a least-cost allocation the check already solved (no solve here).
+
+    Per practice: ``spend_gbp`` (what it needs in that allocation), ``offer_share_gbp`` (pooled: the
+    budget split by weighted patients, budget × weighted_list / Σ weighted_list; per practice: its
+    own budget at the offered rate) and ``shortfall_gbp`` = max(0, need − share). ``most_short`` lists
+    the MOST_SHORT practices of largest shortfall (then largest need − share); ``practices_short``
+    counts every practice short. ``distribution`` is the solve's fair-shares summary
+    (``optimiser.results.distribution``) of the same allocation. Adds the ``least_cost_practices`` table.
+    """
+    if outcome.col_value is None or outcome.row_value is None:
+        return None
+    p = programme
+    settings = p.scenario.settings
+    practices = result_tables(p, outcome)["practices"]
+    weighted = practices["weighted_list_size"].to_numpy(dtype=float)
+    pooled = settings.budget_mode == "pooled"
+    if pooled:
+        budget = float(settings.budget_gbp or 0.0)
+        total = float(weighted.sum())
+        share = budget * weighted / total if total > 0 else weighted * 0.0
+    else:
+        share = practices["practice_id"].map(p.data.practice_budget).to_numpy(dtype=float)
+        budget = float(share.sum())
+    need = practices["spend_gbp"].to_numpy(dtype=float)
+    gap = need - share
+    short = gap > SHORT_TOLERANCE * np.maximum(1.0, share)
+    table = pd.DataFrame(
+        {
+            "practice_id": practices["practice_id"].astype(str),
+            "weighted_list_size": weighted,
+            "spend_gbp": need,
+            "offer_share_gbp": share,
+            "shortfall_gbp": np.where(short, gap, 0.0),
+            "need_less_share_gbp": gap,
+        }
+    ).sort_values(["shortfall_gbp", "need_less_share_gbp"], ascending=False, kind="stable")
+    table = table.reset_index(drop=True)
+    tables["least_cost_practices"] = table
+    shown = table.head(MOST_SHORT).drop(columns="need_less_share_gbp")
+    return clean_json(
+        {
+            "share_basis": "weighted_patients" if pooled else "practice_budget",
+            "budget_gbp": budget,
+            "least_spend_gbp": float(need.sum()),
+            "practices": len(table),
+            "practices_short": int(short.sum()),
+            "total_shortfall_gbp": float(table["shortfall_gbp"].sum()),
+            "most_short": shown.to_dict("records"),
+            "distribution": distribution(practices),
+        }
+    )
 
 
 def _undeliverable_summary(programme: Programme, result: dict[str, Any], levers: list[Lever]) -> str:

@@ -51,6 +51,8 @@ class Lever:
     sentence: str
     details: dict[str, Any] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # The lever's least-spend solution, when it has one (the budget lever): not part of the JSON.
+    solution: SolveOutcome | None = field(default=None, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         return clean_json(
@@ -144,7 +146,7 @@ def budget_lever(programme: Programme, conflict: Conflict | None = None) -> Leve
     share = shortfall / budget if budget > 0 else None
     sentence = wording.budget_sentence(shortfall, least, budget, share)
     details = {"least_spend_gbp": least, "budget_gbp": budget, "shortfall_gbp": shortfall, "shortfall_share": share}
-    return Lever("budget", True, shortfall, unit, sentence, details)
+    return Lever("budget", True, shortfall, unit, sentence, details, solution=outcome)
 
 
 def offer_rate_lever(programme: Programme, conflict: Conflict | None = None) -> Lever:

@@ -65,6 +65,12 @@ class CheckView:
     practices: list[list[str | Num]]
     practices_total: Num | None
     summary: str
+    practices_summary: list[tuple[str, Num]] = field(default_factory=list)
+    distribution_caption: str | None = None
+    distribution_columns: list[str] = field(default_factory=list)
+    distribution: list[list[str | Num]] = field(default_factory=list)
+    quintile_columns: list[str] = field(default_factory=list)
+    quintiles: list[list[str | Num]] = field(default_factory=list)
     assumptions: list[tuple[str, str | Num]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -260,6 +266,26 @@ def _practices(result: dict[str, Any], per_practice: bool) -> tuple[str, list[st
             )
             columns = ["Practice", "Budget at the offer", "Short by", "Needs", "Needs per weighted patient"]
             return caption, columns, rows, count(result, base)
+    allocation = "least_cost_allocation.most_short"
+    most_short = _get(result, allocation)
+    if result.get("deliverable") is not True and not per_practice and isinstance(most_short, list):
+        rows = [
+            [
+                str(item.get("practice_id")),
+                num(result, f"{allocation}.{i}.spend_gbp", money),
+                num(result, f"{allocation}.{i}.offer_share_gbp", money),
+                num(result, f"{allocation}.{i}.shortfall_gbp", money),
+            ]
+            for i, item in enumerate(most_short[:MOST_SHORT])
+            if float(item.get("shortfall_gbp") or 0.0) > 0
+        ]
+        caption = (
+            "Practices carrying the largest shortfall, largest first: what each needs in the least-cost "
+            "allocation of the specification against its share of the pooled offer split by weighted "
+            "patients, and the money it would need on top of that share."
+        )
+        columns = ["Practice", "Needs, a year", "Share of the offer", "Short by"]
+        return caption, columns, rows, num(result, "least_cost_allocation.practices_short", _count)
     violations = _get(result, "relaxation.violations")
     if result.get("deliverable") is not True and isinstance(violations, list):
         order = sorted(
@@ -287,6 +313,82 @@ def _practices(result: dict[str, Any], per_practice: bool) -> tuple[str, list[st
     return "Every practice can deliver the specification with this offer.", [], [], None
 
 
+def _gini(value: float) -> str:
+    return f"{value:.3f}"
+
+
+def _count(value: float) -> str:
+    return f"{int(value):,}"
+
+
+def _practices_summary(result: dict[str, Any], per_practice: bool) -> list[tuple[str, Num]]:
+    """For a pooled offer that is not deliverable: how many practices are short of their share, and by how much."""
+    if result.get("deliverable") is True or per_practice or _get(result, "least_cost_allocation") is None:
+        return []
+    rows = [
+        ("Practices short of their share of the offer", num(result, "least_cost_allocation.practices_short", _count)),
+        ("Of practices in the scenario", num(result, "least_cost_allocation.practices", _count)),
+        ("Their shortfall in total, a year", num(result, "least_cost_allocation.total_shortfall_gbp", money)),
+    ]
+    return [row for row in rows if row[1].value is not None]
+
+
+def _cell(result: dict[str, Any], src: str, formatter: Any, who: str | None = None) -> str | Num:
+    """A number read from the JSON, or a dash when the JSON has none (so no empty number is rendered)."""
+    value = _get(result, src)
+    if value is None:
+        return "–"
+    shown = formatter(float(value))
+    practice = _get(result, who) if who else None
+    return Num(value, f"{shown} ({practice})" if practice is not None else shown, src)
+
+
+def _distribution(
+    result: dict[str, Any],
+) -> tuple[str | None, list[str], list[list[str | Num]], list[str], list[list[str | Num]]]:
+    """The fair-shares summary (optimiser.results.distribution) of the check's least-cost allocation."""
+    base = "least_cost_allocation.distribution"
+    if not isinstance(_get(result, base), dict):
+        return None, [], [], [], []
+    measures = [
+        ("£ per weighted patient", "spend_gbp_per_weighted_patient", money),
+        ("Coverage of eligible patients (value-weighted)", "coverage", percent),
+    ]
+    rows: list[list[str | Num]] = []
+    for label, key, formatter in measures:
+        src = f"{base}.{key}"
+        if not _get(result, f"{src}.practices"):
+            continue
+        rows.append(
+            [
+                label,
+                _cell(result, f"{src}.min", formatter, f"{src}.min_practice_id"),
+                _cell(result, f"{src}.max", formatter, f"{src}.max_practice_id"),
+                _cell(result, f"{src}.gini", _gini),
+                _cell(result, f"{src}.ratio_90_10", number),
+            ]
+        )
+    quintiles: list[list[str | Num]] = []
+    for i, _item in enumerate(_get(result, f"{base}.by_imd_quintile") or []):
+        src = f"{base}.by_imd_quintile.{i}"
+        quintiles.append(
+            [
+                _cell(result, f"{src}.imd_quintile", _count),
+                _cell(result, f"{src}.practices", _count),
+                _cell(result, f"{src}.spend_gbp_per_weighted_patient", money),
+                _cell(result, f"{src}.coverage_mean", percent),
+            ]
+        )
+    caption = (
+        "Who gets what in the least-cost allocation of the specification: the lowest and highest practice, "
+        "and the spread across practices weighted by their patients (Gini: 0 is an equal share for every "
+        "weighted patient; 90/10: the 90th percentile over the 10th)."
+    )
+    columns = ["Measure", "Lowest practice", "Highest practice", "Gini", "90/10 ratio"]
+    quintile_columns = ["IMD quintile (1 = most deprived)", "Practices", "£ per weighted patient", "Mean coverage"]
+    return caption, columns, rows, quintile_columns if quintiles else [], quintiles
+
+
 def check_view(
     result: dict[str, Any],
     *,
@@ -304,6 +406,7 @@ def check_view(
     conflict = result.get("conflict") or {}
     sentences = [str(s) for s in conflict.get("sentences") or []]
     caption, columns, rows, total = _practices(result, per_practice)
+    spread_caption, spread_columns, spread, quintile_columns, quintiles = _distribution(result)
     plain = [s for s in sentences[1:] if "cannot be negative" not in s]
     intro = sentences[0] if sentences else None
     if intro and plain and ":" in intro:
@@ -337,6 +440,12 @@ def check_view(
         practices_total=total,
         summary=str(result.get("summary", "")),
         assumptions=assumptions,
+        practices_summary=_practices_summary(result, per_practice),
+        distribution_caption=spread_caption,
+        distribution_columns=spread_columns,
+        distribution=spread,
+        quintile_columns=quintile_columns,
+        quintiles=quintiles,
     )
 
 

@@ -210,6 +210,26 @@ def test_every_number_on_the_result_page_equals_the_jobs_json(desk: Desk, runs: 
     if run == "per_practice":
         assert "1 practice cannot deliver" in page
         assert "Needs per weighted patient" in page
+    sources = {html.unescape(src) for _value, src, _text in numbers}
+    # Fair shares: the distribution of the check's least-cost allocation, on every check with one.
+    assert ("least_cost_allocation" in api["result"]) == (run != "per_practice")
+    if run != "per_practice":
+        assert "Fair shares: who gets what" in page
+        assert "least_cost_allocation.distribution.spend_gbp_per_weighted_patient.min" in sources
+        assert "least_cost_allocation.distribution.coverage.max" in sources
+    if run == "undeliverable":
+        # A pooled offer: the practices most short, with the money each would need.
+        allocation = api["result"]["least_cost_allocation"]
+        assert allocation["practices_short"] >= 1
+        assert "least_cost_allocation.practices_short" in sources
+        assert "least_cost_allocation.total_shortfall_gbp" in sources
+        for i, item in enumerate(allocation["most_short"]):
+            shown = f"least_cost_allocation.most_short.{i}.shortfall_gbp" in sources
+            assert shown == (item["shortfall_gbp"] > 0), item
+            if shown:
+                assert f"least_cost_allocation.most_short.{i}.spend_gbp" in sources
+                assert f"least_cost_allocation.most_short.{i}.offer_share_gbp" in sources
+        assert "Short by" in page and "Share of the offer" in page
 
 
 # Organisations and roles --------------------------------------------------------------------

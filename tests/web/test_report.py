@@ -49,6 +49,10 @@ def test_commission_report_writes_the_pdf_of_an_offer(tmp_path: Path) -> None:
     assert "NOT DELIVERABLE" in words
     assert "Least deliverable £37,000" in words and "Offer £20,000" in words
     assert "Scenario hash" in words and "HiGHS" in words and "primary-care-commissioning" in words
+    # The practices most short of their share of the pooled offer, with the money each would need.
+    assert "Practices most short" in words and "Share of the offer" in words and "Short by" in words
+    assert "Practices short of their share of the offer" in words
+    assert "Fair shares: who gets what" in words and "£ per weighted patient" in words
     info = subprocess.run(["pdfinfo", str(tmp_path / "out" / "report.pdf")], capture_output=True, text=True).stdout
     assert 2 <= int(re.search(r"Pages:\s+(\d+)", info).group(1)) <= 3  # type: ignore[union-attr]
 
@@ -78,3 +82,20 @@ def test_no_answer_and_the_chart_numbers(runs: dict[str, Any]) -> None:
     assert [nice_step(x) for x in (0.9, 3, 2100, 13e6 / 5)] == [1, 5, 2500, 5e6]
     html = report_html(check_view(runs["undeliverable"].result), chart)
     assert "Least deliverable £37,000" in html and "cannot be negative" not in html
+
+
+def test_every_number_in_the_report_equals_the_jobs_json(runs: dict[str, Any]) -> None:
+    """The report's numbers carry their JSON path, the new least-cost allocation's included."""
+    data = re.compile(r'<data value="([^"]*)" data-src="([^"]*)">([^<]*)</data>')
+    for run in ("deliverable", "undeliverable"):
+        result = json.loads(json.dumps(runs[run].result))
+        html = report_html(check_view(result), None)
+        numbers = data.findall(html)
+        sources = {src for _value, src, _text in numbers}
+        for value, src, text in numbers:
+            assert float(value) == float(resolve({"result": result}, src)), (src, value)
+            assert text.strip(), src
+        assert "least_cost_allocation.distribution.spend_gbp_per_weighted_patient.max" in sources
+        if run == "undeliverable":
+            assert "least_cost_allocation.most_short.0.shortfall_gbp" in sources
+            assert "least_cost_allocation.most_short.0.spend_gbp" in sources
