@@ -456,18 +456,21 @@ def _practice_staff(
             left_out.append({"publication": publication, "role": name, "reason": rule.note, "fte": total})
             continue
         if rule.role_id not in roles:
-            unmapped.append(
-                {
-                    "publication": publication,
-                    "role": name,
-                    "fte": total,
-                    "reason": f"the role map gives role {rule.role_id!r}, which the spec does not define",
-                }
-            )
+            unmapped.append(_role_not_in_spec(publication, name, total, rule.role_id))
             continue
         for practice, fte in workforce.fte[column].items():
             if fte:
                 staff.append({"holder_id": practice, "role_id": rule.role_id, "fte": float(fte), "source": "practice"})
+
+
+def _role_not_in_spec(publication: str, role: str, fte: float, role_id: str) -> dict[str, Any]:
+    """An unmapped-roles row for a published role that the role map sends to a role the spec lacks."""
+    return {
+        "publication": publication,
+        "role": role,
+        "fte": fte,
+        "reason": f"the role map gives role {role_id!r}, which the spec does not define",
+    }
 
 
 def _pcn_staff(
@@ -490,14 +493,7 @@ def _pcn_staff(
             left_out.append({"publication": publication, "role": label, "reason": rule.note, "fte": total})
             continue
         if rule.role_id not in roles:
-            unmapped.append(
-                {
-                    "publication": publication,
-                    "role": label,
-                    "fte": total,
-                    "reason": f"the role map gives role {rule.role_id!r}, which the spec does not define",
-                }
-            )
+            unmapped.append(_role_not_in_spec(publication, label, total, rule.role_id))
             continue
         for pcn, fte in rows.groupby("pcn_id")["fte"].sum().items():
             if fte:
