@@ -129,13 +129,17 @@ def via_cli(path: Path) -> dict[str, Any]:
     return {"hash": report["scenario_hash"], "solve_hash": result["scenario_hash"], "result": summary(result)}
 
 
+def post_scenario(client: TestClient, headers: dict[str, str], path: Path) -> Any:
+    """Create a scenario from a file as a user would: a JSON body, or an upload of the other encodings."""
+    if path.suffix == ".json":
+        return client.post("/scenarios", content=path.read_bytes(), headers={**headers, "Content-Type": "application/json"})
+    return client.post("/scenarios/upload", files={"file": (path.name, path.read_bytes())}, headers=headers)
+
+
 def via_api(client: TestClient, headers: dict[str, str], path: Path) -> dict[str, Any]:
     if path.is_dir():
         return {}  # the API takes files; the same directory zipped is the zip encoding
-    if path.suffix == ".json":
-        response = client.post("/scenarios", content=path.read_bytes(), headers={**headers, "Content-Type": "application/json"})
-    else:
-        response = client.post("/scenarios/upload", files={"file": (path.name, path.read_bytes())}, headers=headers)
+    response = post_scenario(client, headers, path)
     if response.status_code == 422:
         return {"problems": response.json()["detail"]}
     assert response.status_code == 201, response.text
@@ -229,10 +233,7 @@ def cli_app() -> Any:
 
 
 def api_validation(client: TestClient, headers: dict[str, str], path: Path) -> dict[str, Any]:
-    if path.suffix == ".json":
-        response = client.post("/scenarios", content=path.read_bytes(), headers={**headers, "Content-Type": "application/json"})
-    else:
-        response = client.post("/scenarios/upload", files={"file": (path.name, path.read_bytes())}, headers=headers)
+    response = post_scenario(client, headers, path)
     if response.status_code == 422:
         return {"problems": response.json()["detail"]}
     assert response.status_code == 201, response.text
