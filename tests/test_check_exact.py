@@ -261,6 +261,28 @@ def test_least_cost_allocation_gives_each_practices_need_share_and_shortfall() -
     assert coverage["min"] == pytest.approx(0.5, rel=1e-9) and coverage["max"] == pytest.approx(0.5, rel=1e-9)
     # The lever's least cost is the same allocation's.
     assert lever(result, "budget")["details"]["least_spend_gbp"] == pytest.approx(160_000, rel=1e-9)
+    # Coverage by service and new FTE by role of the same allocation, as a solve's KPIs give them:
+    # dm 500 + 300 = 800 of 1,000 + 600 = 1,600 eligible (50%); 1.0 + 0.6 = 1.6 GP FTE hired.
+    dm = allocation["coverage_by_service"]["dm"]
+    assert dm["eligible_patients"] == pytest.approx(1_600) and dm["covered_patients"] == pytest.approx(800)
+    assert dm["coverage"] == pytest.approx(0.5, rel=1e-9) and dm["min_coverage"] == 0.5
+    assert allocation["new_fte_by_role"] == {"gp": pytest.approx(1.6, rel=1e-9)}
+    assert allocation["new_fte_total"] == pytest.approx(1.6, rel=1e-9)
+
+
+def test_least_cost_allocation_kpis_are_a_solves_kpis_and_every_practice_is_in_the_table() -> None:
+    """Deliverable at £200,000 with min_cost: the check's least-cost allocation is the solve's answer."""
+    document = pooled_two_practices()
+    check_outcome = run_job("check", document, {"budget_gbp": 200_000})
+    solve = run_job("solve", document, {"budget_gbp": 200_000}).result["kpis"]
+    allocation = check_outcome.result["least_cost_allocation"]
+    for service, figures in solve["coverage_by_service"].items():
+        assert allocation["coverage_by_service"][service] == pytest.approx(figures, rel=1e-9), service
+    for key in ("new_fte_by_role", "new_fte_total"):
+        assert allocation[key] == pytest.approx(solve[key], rel=1e-9), key
+    table = check_outcome.tables["least_cost_practices"]
+    assert sorted(table["practice_id"]) == ["A", "B"]
+    assert table["spend_gbp"].sum() == pytest.approx(allocation["least_spend_gbp"], rel=1e-12)
 
 
 def test_least_cost_allocation_of_a_deliverable_pooled_offer() -> None:

@@ -30,7 +30,7 @@ from optimiser.deliverability.levers import (
 from optimiser.deliverability.relaxation import relaxation
 from optimiser.objectives import least_spend_at_best_value, spend_coefficients, spend_of
 from optimiser.programme import Programme, Progress, SolveOutcome, solver_name
-from optimiser.results import JobOutcome, clean_json, distribution, result_tables
+from optimiser.results import JobOutcome, clean_json, kpis, result_tables
 
 # Practices listed in ``least_cost_allocation.most_short`` (the count of all short practices is given).
 MOST_SHORT = 20
@@ -199,14 +199,17 @@ def least_cost_allocation(
     budget split by weighted patients, budget × weighted_list / Σ weighted_list; per practice: its
     own budget at the offered rate) and ``shortfall_gbp`` = max(0, need − share). ``most_short`` lists
     the MOST_SHORT practices of largest shortfall (then largest need − share); ``practices_short``
-    counts every practice short. ``distribution`` is the solve's fair-shares summary
-    (``optimiser.results.distribution``) of the same allocation. Adds the ``least_cost_practices`` table.
+    counts every practice short. ``distribution``, ``coverage_by_service``, ``new_fte_by_role`` and
+    ``new_fte_total`` are the solve's KPIs (``optimiser.results.kpis``) of the same allocation. Adds the
+    ``least_cost_practices`` table: every practice (the JSON lists only ``most_short``).
     """
     if outcome.col_value is None or outcome.row_value is None:
         return None
     p = programme
     settings = p.scenario.settings
-    practices = result_tables(p, outcome)["practices"]
+    solution = result_tables(p, outcome)
+    practices = solution["practices"]
+    summary = kpis(p, outcome, solution)
     weighted = practices["weighted_list_size"].to_numpy(dtype=float)
     pooled = settings.budget_mode == "pooled"
     if pooled:
@@ -241,7 +244,10 @@ def least_cost_allocation(
             "practices_short": int(short.sum()),
             "total_shortfall_gbp": float(table["shortfall_gbp"].sum()),
             "most_short": shown.to_dict("records"),
-            "distribution": distribution(practices),
+            "distribution": summary["distribution"],
+            "coverage_by_service": summary["coverage_by_service"],
+            "new_fte_by_role": summary["new_fte_by_role"],
+            "new_fte_total": summary["new_fte_total"],
         }
     )
 
