@@ -13,6 +13,7 @@ from api.ids import PUBLIC_ID_PATTERN
 from api.routes.jobs import XLSX_MEDIA_TYPE
 from api.serialise import csv_bytes, json_safe, xlsx_bytes
 from api.web.results import comparison, report_bytes
+from optimiser.report.compare import plain
 from optimiser.report.render import ReportUnavailable
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -91,7 +92,10 @@ def compare(
             "per_practice": {
                 "unit": result.practice_unit,
                 "note": result.practice_note,
-                "rows": [{"practice_id": p, "a": va, "b": vb, "b_minus_a": d} for p, va, vb, d in result.practice_rows],
+                "rows": [
+                    {"practice_id": p, "a": plain(va), "b": plain(vb), "b_minus_a": d}
+                    for p, va, vb, d in result.practice_rows
+                ],
             },
         }
     )

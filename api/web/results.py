@@ -142,12 +142,14 @@ def comparison_side(session: Session, principal: Principal, job_id: str, label: 
         raise NotFound(f"job {job_id} has not succeeded ({job.status})")
     if job.kind not in (JobKind.CHECK, JobKind.SOLVE):
         raise NotFound(f"job {job_id} is a {job.kind}; compare checks or solves")
-    practices = None
+    # Per practice, every practice: a solve's `practices` table, a check's `least_cost_practices`
+    # (its JSON lists only the practices most short).
+    name = "practices" if job.kind == JobKind.SOLVE else "least_cost_practices"
+    table = next((t for t in job.tables if t.name == name), None)
+    frame = stored_to_frame(table.columns, table.rows) if table is not None else None
     if job.kind == JobKind.SOLVE:
-        table = next((t for t in job.tables if t.name == "practices"), None)
-        if table is not None:
-            practices = stored_to_frame(table.columns, table.rows)
-    return Side(label=label, kind=str(job.kind), result=job.result, practices=practices)
+        return Side(label=label, kind=str(job.kind), result=job.result, practices=frame)
+    return Side(label=label, kind=str(job.kind), result=job.result, least_cost_practices=frame)
 
 
 def side_label(job: Job) -> str:

@@ -745,3 +745,38 @@ def full_standards_from(marked: float) -> str:
 
 def within_budget_up_to(highest: float) -> str:
     return f"within budget up to {percent(highest)}"
+
+
+# --------------------------------------------------------------------------------------
+# Two offers side by side (optimiser/report/compare.py)
+# --------------------------------------------------------------------------------------
+# What a section's figures are read from: a solve's allocation, a check's least-cost
+# allocation (least_cost_allocation), or a check's standards lever.
+COMPARE_BASIS = {
+    "solve": "the solve's allocation",
+    "least_cost": "least-cost plan",
+    "reachable": "coverage reachable at the offer, every standard lowered alike",
+}
+# The unit of the per-practice differences.
+COMPARE_PRACTICE_UNITS = {
+    "shortfall_share": "shortfall against its share of the offer, £ a year (least-cost plan)",
+    "spend": "spend £ a year",
+    "spend_mixed": "spend £ a year (a solve: its allocation; a check: its least-cost plan)",
+    "shortfall_rate": "shortfall £ a year",
+    "patients": "patients short of the standards",
+}
+COMPARE_NO_HIRES = "only a solve or a check's least-cost plan reports hires"
+COMPARE_SPEND_MIXED_NOTE = (
+    "A check makes no allocation within its offer: its figure is what each practice needs in the "
+    "least-cost plan that meets every standard; the solve's is what its allocation spends."
+)
+
+
+def compare_basis(basis_a: str, basis_b: str) -> str:
+    """The section label's qualifier: one basis, or each side's when they differ."""
+    a, b = COMPARE_BASIS[basis_a], COMPARE_BASIS[basis_b]
+    return a if a == b else f"A: {a}; B: {b}"
+
+
+def compare_measured_differently(unit_a: str, unit_b: str) -> str:
+    return f"The two results measure practices differently (A: {unit_a}; B: {unit_b}); no per-practice difference."

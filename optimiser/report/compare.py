@@ -1,8 +1,17 @@
 """Two offers side by side: verdict, least cost, spend, coverage by service, new FTE by role
 and the per-practice differences, largest first, from two check or solve results.
 
-Each side is a :class:`Side` (a label, the job's kind, result JSON and, for solves, its
-``practices`` table). Numbers keep their JSON path (``a:levers.0.amount``).
+Each side is a :class:`Side` (a label, the job's kind, result JSON and its per-practice
+table: a solve's ``practices``, a check's ``least_cost_practices``). Numbers keep their JSON
+path (``a:levers.0.amount``); a number read from a side's table names the table, its row and
+column (``a.least_cost_practices:3.shortfall_gbp``, the row as ``GET /jobs/{id}/tables/NAME``
+lists it).
+
+A check makes no allocation within an offer it finds undeliverable, but it has solved the
+least-cost allocation that meets every standard (``least_cost_allocation``): its coverage by
+service, new FTE by role and each practice's need against its share of the offer are compared
+under "least-cost plan". A solve and a check are compared on what both have (spend per
+practice: the solve's allocation against the check's least-cost plan), and say so.
 """
 
 from __future__ import annotations
@@ -12,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from optimiser.deliverability import wording
 from optimiser.deliverability.wording import money, number, percent
 from optimiser.report.view import Num, resolve
 
@@ -25,7 +35,8 @@ class Side:
     label: str
     kind: str
     result: dict[str, Any]
-    practices: pd.DataFrame | None = None
+    practices: pd.DataFrame | None = None  # a solve's ``practices`` table
+    least_cost_practices: pd.DataFrame | None = None  # a check's ``least_cost_practices`` table
 
 
 @dataclass
@@ -53,9 +64,9 @@ class Comparison:
             {
                 "section": row.group,
                 "item": row.label,
-                "a": _plain(row.a),
-                "b": _plain(row.b),
-                "b_minus_a": _plain(row.difference),
+                "a": plain(row.a),
+                "b": plain(row.b),
+                "b_minus_a": plain(row.difference),
             }
             for row in self.rows
         ]
@@ -64,17 +75,13 @@ class Comparison:
                 {
                     "section": f"per practice: {self.practice_unit}",
                     "item": practice,
-                    "a": a,
-                    "b": b,
+                    "a": plain(a),
+                    "b": plain(b),
                     "b_minus_a": difference,
                 }
             )
         frame = pd.DataFrame(records, columns=["section", "item", "a", "b", "b_minus_a"])
         return frame.rename(columns={"a": f"A: {self.a_label}", "b": f"B: {self.b_label}"})
-
-
-def _plain(value: Num | str) -> Any:
-    return value.value if isinstance(value, Num) else value
 
 
 def _get(side: Side, path: str) -> Any:
@@ -141,6 +148,13 @@ def _metrics(side: Side, prefix: str) -> dict[str, Num | str]:
         out["Least cost"] = _num(side, prefix, f"{base}.least_spend_gbp", money)
         out["Shortfall"] = _num(side, prefix, f"{base}.shortfall_gbp", money)
         out["Spend"] = "no allocation within the offer"
+    if _get(side, f"{ALLOCATION}.practices_short") is not None:
+        out["Practices short of their share of the offer (least-cost plan)"] = _num(
+            side, prefix, f"{ALLOCATION}.practices_short", number
+        )
+        out["Their shortfall in total (least-cost plan)"] = _num(
+            side, prefix, f"{ALLOCATION}.total_shortfall_gbp", money
+        )
     standards = _lever(side, "standards")
     if standards is not None:
         out["Standards reachable (share of every minimum)"] = _num(side, prefix, f"levers.{standards}.amount", percent)
@@ -172,52 +186,121 @@ def _fair_shares(side: Side, prefix: str, out: dict[str, Num | str]) -> None:
         )
 
 
+ALLOCATION = "least_cost_allocation"
+
+
+def _has_plan(side: Side) -> bool:
+    """A check that carries its least-cost allocation's KPIs (older results may not)."""
+    return side.kind == "check" and isinstance(_get(side, f"{ALLOCATION}.coverage_by_service"), dict)
+
+
 def _coverage(side: Side, prefix: str) -> tuple[str, dict[str, Num | str]]:
+    """Coverage by service of an allocation: a solve's, or a check's least-cost plan (basis, values)."""
     if side.kind == "solve":
-        services = (side.result.get("kpis") or {}).get("coverage_by_service") or {}
-        return "coverage", {s: _num(side, prefix, f"kpis.coverage_by_service.{s}.coverage", percent) for s in services}
+        base = "kpis.coverage_by_service"
+        basis = "solve"
+    elif _has_plan(side):
+        base = f"{ALLOCATION}.coverage_by_service"
+        basis = "least_cost"
+    else:
+        return "", {}
+    services = _get(side, base) or {}
+    return basis, {str(s): _num(side, prefix, f"{base}.{s}.coverage", percent) for s in services}
+
+
+def _reachable(side: Side, prefix: str) -> dict[str, Num | str]:
+    """A check's coverage reachable at the offer with every standard lowered alike (standards lever)."""
+    if side.kind != "check":
+        return {}
     standards = _lever(side, "standards")
     by_service = _get(side, f"levers.{standards}.details.by_service") if standards is not None else None
-    if isinstance(by_service, list):
-        return "coverage reachable at the offer", {
-            str(item["service_id"]): _num(
-                side, prefix, f"levers.{standards}.details.by_service.{i}.coverage_at_uniform", percent
-            )
-            for i, item in enumerate(by_service)
-        }
-    return "", {}
+    if not isinstance(by_service, list):
+        return {}
+    return {
+        str(item["service_id"]): _num(
+            side, prefix, f"levers.{standards}.details.by_service.{i}.coverage_at_uniform", percent
+        )
+        for i, item in enumerate(by_service)
+    }
 
 
-def _fte(side: Side, prefix: str) -> dict[str, Num | str]:
-    roles = (side.result.get("kpis") or {}).get("new_fte_by_role") or {}
-    return {r: _num(side, prefix, f"kpis.new_fte_by_role.{r}", number) for r in roles}
+def _fte(side: Side, prefix: str) -> tuple[str, dict[str, Num | str]]:
+    """New FTE by role of an allocation: a solve's, or a check's least-cost plan (basis, values)."""
+    if side.kind == "solve":
+        base, basis = "kpis.new_fte_by_role", "solve"
+    elif _has_plan(side):
+        base, basis = f"{ALLOCATION}.new_fte_by_role", "least_cost"
+    else:
+        return "", {}
+    roles = _get(side, base) or {}
+    return basis, {str(r): _num(side, prefix, f"{base}.{r}", number) for r in roles}
 
 
-def _practice_values(side: Side) -> tuple[str, dict[str, float]]:
-    """One number per practice and its unit: spend (solves), shortfall £ (per-practice
-    checks) or patients short in the smallest combined change (pooled checks)."""
+# Per-practice measures, in order of preference when both sides have them.
+MEASURES = ("shortfall_share", "spend", "shortfall_rate", "patients")
+PracticeValues = dict[str, Num | float]
+
+
+def _table_values(side: Side, prefix: str, name: str, frame: pd.DataFrame, column: str) -> PracticeValues:
+    return {
+        str(practice): Num(float(value), "", f"{prefix}.{name}:{i}.{column}")
+        for i, (practice, value) in enumerate(zip(frame["practice_id"], frame[column], strict=True))
+    }
+
+
+def _practice_measures(side: Side, prefix: str) -> dict[str, PracticeValues]:
+    """Every per-practice measure this side has, each practice's value keyed by practice id.
+
+    ``shortfall_share``: a check's least-cost need less its share of the offer (0 if not short),
+    from its ``least_cost_practices`` table; ``spend``: a solve's spend, or a check's need in the
+    least-cost plan; ``shortfall_rate``: a per-practice check's money short at the offered rate
+    (its budget lever); ``patients``: patients below the standards in a pooled check's smallest
+    combined change (checks that carry no least-cost table)."""
     r = side.result
-    if side.kind == "solve" and side.practices is not None and "spend_gbp" in side.practices:
-        return "spend £ a year", {
-            str(p): float(v) for p, v in zip(side.practices["practice_id"], side.practices["spend_gbp"], strict=True)
-        }
+    out: dict[str, PracticeValues] = {}
+    if side.kind == "solve":
+        if side.practices is not None and "spend_gbp" in side.practices:
+            out["spend"] = _table_values(side, prefix, "practices", side.practices, "spend_gbp")
+        return out
+    if side.kind != "check":
+        return out
+    table = side.least_cost_practices
+    if table is not None and {"spend_gbp", "shortfall_gbp"} <= set(table.columns):
+        out["shortfall_share"] = _table_values(side, prefix, "least_cost_practices", table, "shortfall_gbp")
+        out["spend"] = _table_values(side, prefix, "least_cost_practices", table, "spend_gbp")
     budget = _lever(side, "budget")
     if r.get("budget_mode") == "per_practice":
         if r.get("deliverable") is True:
-            return "shortfall £ a year", {}
+            out["shortfall_rate"] = {}
         short = _get(side, f"levers.{budget}.details.practices_short") if budget is not None else None
         if isinstance(short, list):
-            return "shortfall £ a year", {str(s["practice_id"]): float(s["shortfall_gbp"]) for s in short}
-    if side.kind == "check":
-        if r.get("deliverable") is True:
-            return "patients short of the standards", {}
-        values: dict[str, float] = {}
+            base = f"levers.{budget}.details.practices_short"
+            out["shortfall_rate"] = {
+                str(s["practice_id"]): Num(float(s["shortfall_gbp"]), "", f"{prefix}:{base}.{i}.shortfall_gbp")
+                for i, s in enumerate(short)
+            }
+        return out
+    if "shortfall_share" in out:
+        return out
+    values: PracticeValues = {}
+    if r.get("deliverable") is not True:
         for v in (r.get("relaxation") or {}).get("violations") or []:
             if v.get("lever") == "standards":
                 practice = str(v.get("entity", "")).partition(" / ")[0]
-                values[practice] = values.get(practice, 0.0) + float(v.get("amount") or 0.0)
-        return "patients short of the standards", values
-    return "", {}
+                values[practice] = _value(values.get(practice, 0.0)) + float(v.get("amount") or 0.0)
+    out["patients"] = values
+    return out
+
+
+def _value(value: Num | float) -> float:
+    return float(value.value or 0.0) if isinstance(value, Num) else float(value)
+
+
+def _practice_cell(unit: str, value: Num | float) -> Num | float:
+    """A table value keeps its path; its text is the unit's format."""
+    if isinstance(value, Num):
+        return Num(value.value, practice_text(unit, _value(value)), value.src)
+    return value
 
 
 def _difference(a: Num | str, b: Num | str, formatter: Any) -> Num | str:
@@ -228,6 +311,18 @@ def _difference(a: Num | str, b: Num | str, formatter: Any) -> Num | str:
         sign = "+" if value > 0 else "−"
         return Num(value, sign + formatter(abs(value)), f"{b.src} - {a.src}")
     return ""
+
+
+def _section(
+    rows: list[Row],
+    group: str,
+    values_a: dict[str, Num | str],
+    values_b: dict[str, Num | str],
+    formatter: Any,
+) -> None:
+    for item in dict.fromkeys([*values_a, *values_b]):
+        va, vb = values_a.get(item, NOT_IN), values_b.get(item, NOT_IN)
+        rows.append(Row(group, item, va, vb, _difference(va, vb, formatter)))
 
 
 def compare(a: Side, b: Side) -> Comparison:
@@ -244,35 +339,56 @@ def compare(a: Side, b: Side) -> Comparison:
             if isinstance(value, Num) and not value.text:
                 object.__setattr__(value, "text", f"{int(value.value or 0):,}")
         rows.append(Row("Headline", label, va, vb, _difference(va, vb, formatter)))
-    cov_label_a, cov_a = _coverage(a, "a")
-    cov_label_b, cov_b = _coverage(b, "b")
-    for service in dict.fromkeys([*cov_a, *cov_b]):
-        va, vb = cov_a.get(service, NOT_IN), cov_b.get(service, NOT_IN)
-        label = cov_label_a or cov_label_b
-        rows.append(Row(f"Coverage by service ({label})", service, va, vb, _difference(va, vb, _points)))
-    fte_a, fte_b = _fte(a, "a"), _fte(b, "b")
-    for role in dict.fromkeys([*fte_a, *fte_b]):
-        va, vb = fte_a.get(role, NOT_IN), fte_b.get(role, NOT_IN)
-        rows.append(Row("New FTE by role", role, va, vb, _difference(va, vb, number)))
-    if not fte_a and not fte_b:
-        rows.append(Row("New FTE by role", "all roles", "only a solve reports hires", "only a solve reports hires"))
-    unit_a, values_a = _practice_values(a)
-    unit_b, values_b = _practice_values(b)
+    # Coverage and hires of an allocation: a solve's, or a check's least-cost plan.
+    basis_a, cov_a = _coverage(a, "a")
+    basis_b, cov_b = _coverage(b, "b")
+    if basis_a or basis_b:
+        basis = wording.compare_basis(basis_a or basis_b, basis_b or basis_a)
+        _section(rows, f"Coverage by service ({basis})", cov_a, cov_b, _points)
+    reach_a, reach_b = _reachable(a, "a"), _reachable(b, "b")
+    if reach_a or reach_b:
+        label = wording.COMPARE_BASIS["reachable"]
+        _section(rows, f"Coverage by service ({label})", reach_a, reach_b, _points)
+    basis_a, fte_a = _fte(a, "a")
+    basis_b, fte_b = _fte(b, "b")
+    if basis_a or basis_b:
+        basis = wording.compare_basis(basis_a or basis_b, basis_b or basis_a)
+        group = "New FTE by role" if basis_a == basis_b == "solve" else f"New FTE by role ({basis})"
+        _section(rows, group, fte_a, fte_b, number)
+    else:
+        rows.append(Row("New FTE by role", "all roles", wording.COMPARE_NO_HIRES, wording.COMPARE_NO_HIRES))
+    # Per practice: the first measure both sides have.
+    measures_a, measures_b = _practice_measures(a, "a"), _practice_measures(b, "b")
+    measure = next((m for m in MEASURES if m in measures_a and m in measures_b), None)
     practice_rows: list[list[Any]] = []
     note = ""
-    unit = unit_a or unit_b
-    if unit_a and unit_b and unit_a != unit_b:
-        note = f"The two results measure practices differently (A: {unit_a}; B: {unit_b}); no per-practice difference."
-    elif unit:
+    unit = ""
+    short: tuple[int | None, int | None] = (None, None)
+    if measure is None:
+        first_a = next((m for m in MEASURES if m in measures_a), None)
+        first_b = next((m for m in MEASURES if m in measures_b), None)
+        if first_a and first_b:
+            note = wording.compare_measured_differently(
+                wording.COMPARE_PRACTICE_UNITS[first_a], wording.COMPARE_PRACTICE_UNITS[first_b]
+            )
+        first = first_a or first_b
+        unit = wording.COMPARE_PRACTICE_UNITS[first] if first else ""
+    else:
+        mixed = measure == "spend" and a.kind != b.kind
+        unit = wording.COMPARE_PRACTICE_UNITS["spend_mixed" if mixed else measure]
+        note = wording.COMPARE_SPEND_MIXED_NOTE if mixed else ""
+        values_a, values_b = measures_a[measure], measures_b[measure]
         for practice in sorted(set(values_a) | set(values_b)):
             pa, pb = values_a.get(practice, 0.0), values_b.get(practice, 0.0)
-            practice_rows.append([practice, pa, pb, pb - pa])
+            difference = _value(pb) - _value(pa)
+            practice_rows.append([practice, _practice_cell(unit, pa), _practice_cell(unit, pb), difference])
         practice_rows.sort(key=lambda row: (-abs(row[3]), row[0]))
-        practice_rows = [row for row in practice_rows if abs(row[3]) > 1e-9 or row[1] or row[2]]
-    short = (
-        sum(1 for v in values_a.values() if v > 1e-9) if unit_a else None,
-        sum(1 for v in values_b.values() if v > 1e-9) if unit_b else None,
-    )
+        practice_rows = [row for row in practice_rows if abs(row[3]) > 1e-9 or _value(row[1]) or _value(row[2])]
+        if measure != "spend":
+            short = (
+                sum(1 for v in values_a.values() if _value(v) > 1e-9),
+                sum(1 for v in values_b.values() if _value(v) > 1e-9),
+            )
     return Comparison(
         a_label=a.label,
         b_label=b.label,
@@ -292,3 +408,8 @@ def practice_text(unit: str, value: float) -> str:
     if unit.startswith("patients"):
         return number(value)
     return money(value)
+
+
+def plain(value: Any) -> Any:
+    """A cell's value for JSON, CSV and XLSX (a number's value, a text as is)."""
+    return value.value if isinstance(value, Num) else value
