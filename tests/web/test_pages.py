@@ -420,20 +420,27 @@ def test_two_offers_side_by_side(desk: Desk, runs: dict[str, Any]) -> None:
     assert least["a"] == runs["undeliverable"].result["levers"][0]["details"]["least_spend_gbp"]
     assert least["b"] == runs["deliverable"].result["headline"]["least_spend_gbp"]
     assert rows[("Headline", "Offer (budget)")]["b_minus_a"] == pytest.approx(30000)
-    assert body["per_practice"]["unit"] == "patients short of the standards"
-    # Patients short per practice: the standards cuts of the check's smallest combined change.
-    short: dict[str, float] = {}
-    for violation in runs["undeliverable"].result["relaxation"]["violations"]:
-        if violation["lever"] == "standards":
-            practice = violation["entity"].partition(" / ")[0]
-            short[practice] = short.get(practice, 0.0) + violation["amount"]
-    assert short and all(amount > 0 for amount in short.values())
-    largest = max(short, key=lambda practice: short[practice])
-    first = body["per_practice"]["rows"][0]
-    assert first["practice_id"] == largest
-    assert first["a"] == pytest.approx(short[largest]) and first["b"] == 0.0
-    assert first["b_minus_a"] == pytest.approx(-short[largest])
-    assert body["practices_short"] == {"a": len(short), "b": 0}
+    # Per practice: each practice's shortfall against its share of the offer in each check's
+    # least-cost plan (the checks' `least_cost_practices` tables, every practice).
+    assert body["per_practice"]["unit"] == "shortfall against its share of the offer, £ a year (least-cost plan)"
+    short = {
+        side: dict(zip(table["practice_id"], table["shortfall_gbp"], strict=True))
+        for side, table in (
+            ("a", runs["undeliverable"].tables["least_cost_practices"]),
+            ("b", runs["deliverable"].tables["least_cost_practices"]),
+        )
+    }
+    listed = {row["practice_id"] for row in body["per_practice"]["rows"]}
+    assert set(short["a"]) == set(short["b"]) >= listed and listed
+    assert all(short["a"][p] == short["b"][p] == 0 for p in set(short["a"]) - listed), "only practices short are left out"
+    for row in body["per_practice"]["rows"]:
+        assert row["a"] == short["a"][row["practice_id"]] and row["b"] == short["b"][row["practice_id"]]
+        assert row["b_minus_a"] == pytest.approx(row["b"] - row["a"], rel=1e-12)
+    differences = [abs(row["b_minus_a"]) for row in body["per_practice"]["rows"]]
+    assert differences == sorted(differences, reverse=True), "largest difference first"
+    counts = {side: sum(1 for value in values.values() if value > 0) for side, values in short.items()}
+    assert counts["a"] == runs["undeliverable"].result["least_cost_allocation"]["practices_short"]
+    assert body["practices_short"] == counts
     csv = desk.client.get(f"/reports/compare?a={a}&b={b}&format=csv", headers=headers)
     assert csv.headers["content-type"].startswith("text/csv")
     assert csv.text.splitlines()[0].startswith('section,item,"A: job')
@@ -444,7 +451,8 @@ def test_two_offers_side_by_side(desk: Desk, runs: dict[str, Any]) -> None:
     assert workbook.sheetnames == ["comparison"] and workbook["comparison"].max_row == len(csv.text.splitlines())
     client = desk.signed_in(token)
     page = client.get(f"/desk/compare?a={a}&b={b}").text
-    assert f"Practices short: <strong>{len(short)}</strong> under A, <strong>0</strong> under B" in page
+    assert f"Practices short: <strong>{counts['a']}</strong> under A, <strong>{counts['b']}</strong> under B" in page
+    assert "Coverage by service (least-cost plan)" in page and "New FTE by role (least-cost plan)" in page
     assert client.get(f"/desk/compare.xlsx?a={a}&b={b}").status_code == 200
 
 
@@ -457,7 +465,7 @@ def test_compare_solves_reports_coverage_and_new_fte(desk: Desk, runs: dict[str,
     items = {(row["section"], row["item"]): row for row in body["rows"]}
     kpis = runs["solve"].result["kpis"]
     assert (
-        items[("Coverage by service (coverage)", "same_day_access")]["a"]
+        items[("Coverage by service (the solve's allocation)", "same_day_access")]["a"]
         == kpis["coverage_by_service"]["same_day_access"]["coverage"]
     )
     assert items[("New FTE by role", "salaried_gp")]["b"] == kpis["new_fte_by_role"]["salaried_gp"]

@@ -1,0 +1,178 @@
+"""Two offers side by side (issue 12): two checks compare the coverage by service, new FTE by role
+and each practice's shortfall of their least-cost plans; a solve and a check compare what both
+have. Every number on the page, in the API's JSON and in the downloads is the jobs' own."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from typing import Any
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from api.orm import JobKind, JobStatus
+from optimiser.report.compare import Side, compare
+from optimiser.report.view import resolve
+from optimiser.runs import run_job
+from tests.test_check_exact import pooled_two_practices
+from tests.web.conftest import Desk, tenant, tiny_document
+
+DATA = re.compile(r'<data value="([^"]*)" data-src="([^"]*)">([^<]*)</data>')
+PLAN_COVERAGE = "Coverage by service (least-cost plan)"
+PLAN_FTE = "New FTE by role (least-cost plan)"
+SHORTFALL = "shortfall against its share of the offer, £ a year (least-cost plan)"
+
+
+def documents_of(desk: Desk, token: str, a: str, b: str) -> dict[str, Any]:
+    """What a reader can fetch for two jobs: each result (`a`, `b`) and each result table
+    (`a.NAME`: its rows as `GET /jobs/{id}/tables/NAME` gives them)."""
+    headers = {"X-API-Key": token}
+    documents: dict[str, Any] = {}
+    for side, job_id in (("a", a), ("b", b)):
+        job = desk.client.get(f"/jobs/{job_id}", headers=headers).json()
+        documents[side] = job["result"]
+        for table in job["tables"]:
+            csv = desk.client.get(f"/jobs/{job_id}/tables/{table['name']}", headers=headers)
+            frame = pd.read_csv(io.StringIO(csv.text), dtype={"practice_id": str})
+            documents[f"{side}.{table['name']}"] = frame.to_dict("records")
+    return documents
+
+
+def assert_every_number_is_the_jobs(page: str, documents: dict[str, Any]) -> set[str]:
+    """Every <data> on the page equals the value at its path; a difference `B - A` equals B − A."""
+    numbers = DATA.findall(page)
+    assert numbers
+    for value, src, text in numbers:
+        src = html.unescape(src)
+        if " - " in src:
+            later, earlier = src.split(" - ")
+            expected = float(resolve(documents, later)) - float(resolve(documents, earlier))
+        else:
+            expected = float(resolve(documents, src))
+        assert float(value) == pytest.approx(expected, rel=0, abs=0), (src, value, expected)
+        assert text.strip(), src
+    return {html.unescape(src) for _value, src, _text in numbers}
+
+
+def test_two_checks_at_different_offers_by_hand(desk: Desk) -> None:
+    """tests/test_check_exact.py::pooled_two_practices: A (10,000 weighted patients) and B (30,000);
+    the dm standard needs 500 and 300 patients -> 1.0 and 0.6 GP FTE -> £100,000 and £60,000.
+    Offer A: £40,000 pooled -> shares £10,000 and £30,000 -> short £90,000 and £30,000.
+    Offer B: £200,000 at 80% of the standards -> 400 and 240 patients, 0.8 and 0.48 FTE, need
+    £80,000 and £48,000 against shares £50,000 and £150,000 -> A short £30,000, B not short.
+    Coverage of dm 50% -> 40% (−10 points); new GP FTE 1.6 -> 1.28; per practice A −£60,000 (first),
+    B −£30,000."""
+    document = pooled_two_practices()
+    revised = {"budget_gbp": 200_000, "standards_fraction": 0.8}
+    first, second = run_job("check", document), run_job("check", document, revised)
+    token = desk.key(tenant(), "negotiator")
+    scenario_id = desk.scenario(token, document)
+    a = desk.job(token, scenario_id, JobStatus.SUCCEEDED, first)
+    b = desk.job(token, scenario_id, JobStatus.SUCCEEDED, second, overrides=revised)
+    headers = {"X-API-Key": token}
+    body = desk.client.get(f"/reports/compare?a={a}&b={b}", headers=headers).json()
+    rows = {(row["section"], row["item"]): row for row in body["rows"]}
+    dm = rows[(PLAN_COVERAGE, "dm")]
+    assert dm["a"] == pytest.approx(0.5, rel=1e-9) and dm["b"] == pytest.approx(0.4, rel=1e-9)
+    assert dm["b_minus_a"] == pytest.approx(-0.1, rel=1e-9)
+    gp = rows[(PLAN_FTE, "gp")]
+    assert gp["a"] == pytest.approx(1.6, rel=1e-9) and gp["b"] == pytest.approx(1.28, rel=1e-9)
+    assert gp["b_minus_a"] == pytest.approx(-0.32, rel=1e-9)
+    short = rows[("Headline", "Practices short of their share of the offer (least-cost plan)")]
+    assert (short["a"], short["b"], short["b_minus_a"]) == (2, 1, -1)
+    total = rows[("Headline", "Their shortfall in total (least-cost plan)")]
+    assert total["a"] == pytest.approx(120_000, rel=1e-9) and total["b"] == pytest.approx(30_000, rel=1e-9)
+    per_practice = body["per_practice"]
+    assert per_practice["unit"] == SHORTFALL and per_practice["note"] == ""
+    assert [row["practice_id"] for row in per_practice["rows"]] == ["A", "B"], "largest difference first"
+    for row, (was, now) in zip(per_practice["rows"], [(90_000, 30_000), (30_000, 0)], strict=True):
+        assert row["a"] == pytest.approx(was, rel=1e-9) and row["b"] == pytest.approx(now, abs=1e-6)
+        assert row["b_minus_a"] == pytest.approx(now - was, rel=1e-9)
+    assert body["practices_short"] == {"a": 2, "b": 1}
+    # The downloads carry the same rows.
+    csv = desk.client.get(f"/reports/compare?a={a}&b={b}&format=csv", headers=headers)
+    frame = pd.read_csv(io.StringIO(csv.text), dtype={"item": str})
+    by_item = {(row.section, row.item): row for row in frame.itertuples()}
+    assert by_item[(PLAN_COVERAGE, "dm")].b_minus_a == pytest.approx(-0.1, rel=1e-9)
+    assert by_item[(PLAN_FTE, "gp")].b_minus_a == pytest.approx(-0.32, rel=1e-9)
+    assert by_item[(f"per practice: {SHORTFALL}", "A")].b_minus_a == pytest.approx(-60_000, rel=1e-9)
+    assert by_item[(f"per practice: {SHORTFALL}", "B")].b_minus_a == pytest.approx(-30_000, rel=1e-9)
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(desk.client.get(f"/reports/compare?a={a}&b={b}&format=xlsx", headers=headers).content)
+    )
+    sheet = list(workbook["comparison"].iter_rows(values_only=True))
+    assert len(sheet) == len(frame) + 1
+    assert (PLAN_COVERAGE, "dm") in {(row[0], row[1]) for row in sheet}
+    assert (f"per practice: {SHORTFALL}", "A") in {(row[0], row[1]) for row in sheet}
+    # The page: the new sections, and every number is the jobs'.
+    client = desk.signed_in(token)
+    page = client.get(f"/desk/compare?a={a}&b={b}").text
+    assert PLAN_COVERAGE in page and PLAN_FTE in page
+    assert "Practices short: <strong>2</strong> under A, <strong>1</strong> under B" in page
+    sources = assert_every_number_is_the_jobs(page, documents_of(desk, token, a, b))
+    assert "a:least_cost_allocation.coverage_by_service.dm.coverage" in sources
+    assert "b:least_cost_allocation.new_fte_by_role.gp" in sources
+    assert {"a.least_cost_practices:0.shortfall_gbp", "b.least_cost_practices:0.shortfall_gbp"} <= sources
+    desk_csv = client.get(f"/desk/compare.csv?a={a}&b={b}")
+    assert desk_csv.status_code == 200 and desk_csv.text == csv.text
+
+
+def test_a_solve_and_a_check_compare_spend_per_practice_and_say_so(desk: Desk, runs: dict[str, Any]) -> None:
+    token = desk.key(tenant(), "commissioner")
+    scenario_id = desk.scenario(token, tiny_document())
+    a = desk.job(token, scenario_id, JobStatus.SUCCEEDED, runs["solve"], kind=JobKind.SOLVE)
+    b = desk.job(token, scenario_id, JobStatus.SUCCEEDED, runs["undeliverable"], overrides={"budget_gbp": 20000})
+    body = desk.client.get(f"/reports/compare?a={a}&b={b}", headers={"X-API-Key": token}).json()
+    rows = {(row["section"], row["item"]): row for row in body["rows"]}
+    kpis = runs["solve"].result["kpis"]
+    plan = runs["undeliverable"].result["least_cost_allocation"]
+    section = "Coverage by service (A: the solve's allocation; B: least-cost plan)"
+    for service, figures in kpis["coverage_by_service"].items():
+        row = rows[(section, service)]
+        assert row["a"] == figures["coverage"] and row["b"] == plan["coverage_by_service"][service]["coverage"]
+    fte = "New FTE by role (A: the solve's allocation; B: least-cost plan)"
+    for role, value in kpis["new_fte_by_role"].items():
+        assert rows[(fte, role)]["a"] == value and rows[(fte, role)]["b"] == plan["new_fte_by_role"][role]
+    per_practice = body["per_practice"]
+    assert per_practice["unit"].startswith("spend £ a year (a solve: its allocation; a check: its least-cost plan)")
+    assert "least-cost plan" in per_practice["note"]
+    solve_spend = dict(
+        zip(runs["solve"].tables["practices"]["practice_id"], runs["solve"].tables["practices"]["spend_gbp"], strict=True)
+    )
+    table = runs["undeliverable"].tables["least_cost_practices"]
+    need = dict(zip(table["practice_id"], table["spend_gbp"], strict=True))
+    assert {row["practice_id"] for row in per_practice["rows"]} == set(need) == set(solve_spend)
+    for row in per_practice["rows"]:
+        assert row["a"] == solve_spend[row["practice_id"]] and row["b"] == need[row["practice_id"]]
+    differences = [abs(row["b_minus_a"]) for row in per_practice["rows"]]
+    assert differences == sorted(differences, reverse=True)
+    assert body["practices_short"] == {"a": None, "b": None}, "spend is not a shortfall"
+    page = desk.signed_in(token).get(f"/desk/compare?a={a}&b={b}").text
+    assert "Practices short:" not in page
+    sources = assert_every_number_is_the_jobs(page, documents_of(desk, token, a, b))
+    assert "a.practices:0.spend_gbp" in sources and "b.least_cost_practices:0.spend_gbp" in sources
+
+
+def test_a_check_without_its_least_cost_table_falls_back_to_patients_short(runs: dict[str, Any]) -> None:
+    """A pooled check stored before checks carried `least_cost_practices`: patients below the standards
+    in the smallest combined change, per practice; coverage and hires of the least-cost plan from the JSON."""
+    undeliverable, deliverable = runs["undeliverable"], runs["deliverable"]
+    result = compare(
+        Side("A", "check", undeliverable.result), Side("B", "check", deliverable.result)
+    )
+    short: dict[str, float] = {}
+    for violation in undeliverable.result["relaxation"]["violations"]:
+        if violation["lever"] == "standards":
+            practice = violation["entity"].partition(" / ")[0]
+            short[practice] = short.get(practice, 0.0) + violation["amount"]
+    assert short and result.practice_unit == "patients short of the standards"
+    largest = max(short, key=lambda practice: short[practice])
+    practice, a, b, difference = result.practice_rows[0]
+    assert practice == largest and a == pytest.approx(short[largest]) and b == 0.0
+    assert difference == pytest.approx(-short[largest])
+    assert result.practices_short == (len(short), 0)
+    groups = {row.group for row in result.rows}
+    assert PLAN_COVERAGE in groups and PLAN_FTE in groups
