@@ -759,7 +759,7 @@ COMPARE_BASIS = {
 }
 # The unit of the per-practice differences.
 COMPARE_PRACTICE_UNITS = {
-    "shortfall_share": "shortfall against its share of the offer, £ a year (least-cost plan)",
+    "shortfall_share": "shortfall against its share of the offer in the least-cost plan, £ a year",
     "spend": "spend £ a year",
     "spend_mixed": "spend £ a year (a solve: its allocation; a check: its least-cost plan)",
     "shortfall_rate": "shortfall £ a year",

@@ -256,18 +256,38 @@ def test_a_negotiator_checks_an_offer_gets_the_pdf_and_compares_a_revised_offer(
     page.locator("#compare-headline").wait_for()
     scan(page, "06-compare")
     headline = page.locator("#compare-headline").inner_text()
-    # The page's count equals the engine's own answer for the same offer (run here, in process).
-    relaxed = run_job("check", tiny_document(budget_gbp=20000)).result["relaxation"]["violations"]
-    short = {v["entity"].partition(" / ")[0] for v in relaxed if v["lever"] == "standards" and v["amount"] > 0}
-    assert short, "the first offer leaves some practice short"
-    assert f"Practices short: {len(short)} under A, 0 under B" in headline
+    # The page's counts equal the engine's own answers for the same offers (run here, in process):
+    # practices short of their share of the offer in each check's least-cost plan.
+    first = run_job("check", tiny_document(budget_gbp=20000)).result["least_cost_allocation"]
+    revised = run_job("check", tiny_document(budget_gbp=50000)).result["least_cost_allocation"]
+    assert first["practices_short"] >= 1, "the first offer leaves some practice short"
+    assert f"Practices short: {first['practices_short']} under A, {revised['practices_short']} under B" in headline
     table = page.locator("table.compare").first.inner_text()
     assert "Not deliverable" in table and "Deliverable" in table
+    # Coverage by service and new FTE by role of the two least-cost plans, and each practice's shortfall.
+    for section, item, figure in (
+        ("Coverage by service (least-cost plan)", "same_day_access", first["coverage_by_service"]["same_day_access"]),
+        ("New FTE by role (least-cost plan)", "salaried_gp", first["new_fte_by_role"]["salaried_gp"]),
+    ):
+        row = page.locator("table.compare tr", has_text=section).filter(has_text=item).first
+        assert row.is_visible(), (section, item)
+        shown = row.locator("data").first
+        assert float(shown.get_attribute("value")) == (figure["coverage"] if isinstance(figure, dict) else figure)
+    heading = page.get_by_role("heading", name="Per practice: shortfall against its share of the offer", exact=False)
+    assert heading.is_visible()
+    most_short = first["most_short"][0]
+    per_practice = page.locator("table.compare").nth(1).locator("tbody tr").first
+    assert per_practice.locator("th").inner_text() == most_short["practice_id"]
+    assert float(per_practice.locator("data").first.get_attribute("value")) == most_short["shortfall_gbp"]
     with page.expect_download() as download:
         page.get_by_role("link", name="Download CSV").click()
     csv_path = tmp_path / "compare.csv"
     download.value.save_as(csv_path)
-    assert csv_path.read_text().startswith("section,item,")
+    csv_text = csv_path.read_text()
+    assert csv_text.startswith("section,item,")
+    assert "Coverage by service (least-cost plan),same_day_access," in csv_text
+    assert "New FTE by role (least-cost plan),salaried_gp," in csv_text
+    assert "per practice: shortfall against its share of the offer" in csv_text
 
     # 200% zoom: half the width, nothing cut off sideways.
     page.set_viewport_size({"width": 600, "height": 900})

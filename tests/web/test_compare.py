@@ -23,7 +23,7 @@ from tests.web.conftest import Desk, tenant, tiny_document
 DATA = re.compile(r'<data value="([^"]*)" data-src="([^"]*)">([^<]*)</data>')
 PLAN_COVERAGE = "Coverage by service (least-cost plan)"
 PLAN_FTE = "New FTE by role (least-cost plan)"
-SHORTFALL = "shortfall against its share of the offer, £ a year (least-cost plan)"
+SHORTFALL = "shortfall against its share of the offer in the least-cost plan, £ a year"
 
 
 def documents_of(desk: Desk, token: str, a: str, b: str) -> dict[str, Any]:

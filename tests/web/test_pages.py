@@ -422,7 +422,7 @@ def test_two_offers_side_by_side(desk: Desk, runs: dict[str, Any]) -> None:
     assert rows[("Headline", "Offer (budget)")]["b_minus_a"] == pytest.approx(30000)
     # Per practice: each practice's shortfall against its share of the offer in each check's
     # least-cost plan (the checks' `least_cost_practices` tables, every practice).
-    assert body["per_practice"]["unit"] == "shortfall against its share of the offer, £ a year (least-cost plan)"
+    assert body["per_practice"]["unit"] == "shortfall against its share of the offer in the least-cost plan, £ a year"
     short = {
         side: dict(zip(table["practice_id"], table["shortfall_gbp"], strict=True))
         for side, table in (
