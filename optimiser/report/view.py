@@ -268,7 +268,8 @@ def _practices(result: dict[str, Any], per_practice: bool) -> tuple[str, list[st
             return caption, columns, rows, count(result, base)
     allocation = "least_cost_allocation.most_short"
     most_short = _get(result, allocation)
-    if result.get("deliverable") is not True and not per_practice and isinstance(most_short, list):
+    if not per_practice and isinstance(most_short, list):
+        deliverable = result.get("deliverable") is True
         rows = [
             [
                 str(item.get("practice_id")),
@@ -277,13 +278,23 @@ def _practices(result: dict[str, Any], per_practice: bool) -> tuple[str, list[st
                 num(result, f"{allocation}.{i}.shortfall_gbp", money),
             ]
             for i, item in enumerate(most_short[:MOST_SHORT])
-            if float(item.get("shortfall_gbp") or 0.0) > 0
+            if deliverable or float(item.get("shortfall_gbp") or 0.0) > 0
         ]
         caption = (
             "Practices carrying the largest shortfall, largest first: what each needs in the least-cost "
             "allocation of the specification against its share of the pooled offer split by weighted "
             "patients, and the money it would need on top of that share."
         )
+        if deliverable:
+            total = _get(result, "least_cost_allocation.practices")
+            caption = (
+                "Every practice can deliver the specification with this offer: the pooled budget covers "
+                "the least cost. The money per practice in the least-cost allocation, largest shortfall "
+                "first: what each needs against its share of the offer split by weighted patients (a "
+                "practice that needs more than its share is carried by the pool)."
+            )
+            if isinstance(total, int) and len(rows) < total:
+                caption += f" The first {len(rows)} of {total} practices are listed."
         columns = ["Practice", "Needs, a year", "Share of the offer", "Short by"]
         return caption, columns, rows, num(result, "least_cost_allocation.practices_short", _count)
     violations = _get(result, "relaxation.violations")
@@ -322,8 +333,8 @@ def _count(value: float) -> str:
 
 
 def _practices_summary(result: dict[str, Any], per_practice: bool) -> list[tuple[str, Num]]:
-    """For a pooled offer that is not deliverable: how many practices are short of their share, and by how much."""
-    if result.get("deliverable") is True or per_practice or _get(result, "least_cost_allocation") is None:
+    """For a pooled offer: how many practices are short of their share, and by how much."""
+    if per_practice or _get(result, "least_cost_allocation") is None:
         return []
     rows = [
         ("Practices short of their share of the offer", num(result, "least_cost_allocation.practices_short", _count)),

@@ -99,3 +99,31 @@ def test_every_number_in_the_report_equals_the_jobs_json(runs: dict[str, Any]) -
         if run == "undeliverable":
             assert "least_cost_allocation.most_short.0.shortfall_gbp" in sources
             assert "least_cost_allocation.most_short.0.spend_gbp" in sources
+        # Money per practice, deliverable or not: need, share of the offer and shortfall.
+        assert "least_cost_allocation.practices_short" in sources
+        if run == "deliverable":  # every practice listed, short of its share or not
+            shares = [src for src in sources if src.endswith(".offer_share_gbp")]
+            assert len(shares) == len(result["least_cost_allocation"]["most_short"]) == 2
+
+
+def test_the_practices_heading_is_never_left_alone_at_the_foot_of_a_page(runs: dict[str, Any]) -> None:
+    """The frontier note above the section grows a line at a time, moving "Practices most short" down
+    page 1 and over the page break; wherever it lands, its first practice is on the same page."""
+    from optimiser.report.render import report_pdf
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    view = check_view(runs["undeliverable"].result)
+    view.levers = []  # a shorter page 1, so that the section starts on it and then moves over
+    first = str(view.practices[0][0])
+    landed = set()
+    for lines in range(0, 60, 4):
+        note = " ".join(f"Line {i} of a long note that pushes the practices down the page." for i in range(lines))
+        pdf = report_pdf(view, None, note or None)
+        text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+        pages = text.split("\f")
+        heading = next(i for i, page in enumerate(pages) if "Practices most short" in page)
+        after = pages[heading].split("Practices most short", 1)[1]
+        assert f"\n{first}\n" in after, (lines, heading)
+        landed.add(heading)
+    assert landed == {0, 1}, "the note must move the section across the page break"
