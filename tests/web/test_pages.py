@@ -136,7 +136,12 @@ def test_a_deliverable_check(desk: Desk, runs: dict[str, Any]) -> None:
     assert "✔</span> DELIVERABLE" in page
     assert "Deliverable: the specification costs at least £37,000 a year against the offer of £50,000" in page
     assert "leaving £13,000 spare" in page
-    assert "Every practice can deliver the specification with this offer." in page
+    assert "Every practice can deliver the specification with this offer: the pooled budget covers" in page
+    # Money per practice in the least-cost allocation: each practice's need and share of the offer.
+    allocation = runs["deliverable"].result["least_cost_allocation"]
+    for i in range(len(allocation["most_short"])):
+        for column in ("spend_gbp", "offer_share_gbp", "shortfall_gbp"):
+            assert f'data-src="least_cost_allocation.most_short.{i}.{column}"' in page, (i, column)
 
 
 def test_an_undeliverable_check_reads_in_the_issues_order(desk: Desk, runs: dict[str, Any]) -> None:
