@@ -2,8 +2,10 @@
 
 - ``spend_coefficients`` / ``value_coefficients``: Σ_p spend[p] and Σ value_weight × cov
   as cost vectors over the programme's columns (formulation.md section 5);
-- ``value_solve_options``: the HiGHS algorithm for a cold max_value solve (chosen by measuring:
-  interior point with crossover on national-sized LPs, ``bench/README.md``);
+- ``solve_for_value``: a cold max_value solve with the algorithm chosen for its size (chosen by
+  measuring, ``bench/README.md``): dual simplex for small LPs and MIPs; for large pooled LPs a
+  primal simplex started from the basis of a budget-free Lagrangian problem; else interior point
+  with crossover;
 - ``least_spend_at_best_value``: the max_value and max_min_coverage tie-break (least spend, the
   objective kept: base_cost is the value vector, or the lowest_coverage column), moved only
   within the optimal face and warm-started from the value solve's basis;
@@ -12,6 +14,8 @@
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -23,24 +27,93 @@ VALUE_KEEP_TOLERANCE = 1e-9
 # A reduced cost or row dual larger than this (in absolute value) marks a bound that every
 # optimal solution holds (complementary slackness); HiGHS' dual feasibility tolerance is 1e-7.
 FACE_DUAL_TOLERANCE = 1e-7
-# A cold max_value LP with at least this many rows is solved by interior point with crossover
-# (the crossover gives a basis, so duals, sensitivity and warm re-solves work as after simplex).
-# Measured (bench/README.md, "National scale"): at region (152k rows) IPM + crossover takes about
-# half the CPU time of dual simplex and at England (639k rows) dual simplex did not finish in 12
-# minutes; at ICB (25k rows) dual simplex is about twice as fast as IPM.
-IPM_MIN_ROWS = 100_000
+# A cold max_value LP with at least this many rows is not left to HiGHS' default (dual simplex):
+# at region (152k rows) dual simplex takes about twice the CPU time of interior point and at
+# England (639k rows) it did not finish in 12 minutes; at ICB (25k rows) it is the fastest.
+LARGE_LP_ROWS = 100_000
+# The Lagrangian start (``_solve_from_lagrangian_start``): the search for a price of value stops once
+# the budget-free optimum spends at least this share of the budget, or the price is bracketed this
+# tightly, or after this many solves; the final primal simplex finishes from the best start found.
+START_NEAR_BUDGET = 0.98
+START_BRACKET_RATIO = 1.2
+START_MAX_SOLVES = 12
+PRIMAL_SIMPLEX = 4  # HiGHS simplex_strategy
 
 
-def value_solve_options(programme: Programme) -> dict[str, str]:
-    """HiGHS options for a max_value solve that does not start from a nearby basis."""
-    if programme.is_mip or programme.num_rows < IPM_MIN_ROWS:
-        return {}
-    return {"solver": "ipm", "run_crossover": "on"}
+def value_algorithm(programme: Programme) -> str:
+    """How ``solve_for_value`` solves the loaded max_value programme from cold (see its docstring)."""
+    if programme.is_mip or programme.num_rows < LARGE_LP_ROWS:
+        return "dual simplex"
+    if len(programme.rows("budget")) == 1:
+        return "lagrangian start"
+    return "interior point"
 
 
 def solve_for_value(programme: Programme, progress: Progress | None = None) -> SolveOutcome:
-    """Solve the loaded max_value programme from cold with the algorithm chosen for its size."""
-    with programme.options(**value_solve_options(programme)):
+    """Solve the loaded max_value programme from cold with the algorithm chosen for its size.
+
+    * ``dual simplex`` (HiGHS' default): MIPs and LPs under ``LARGE_LP_ROWS`` rows;
+    * ``lagrangian start``: large LPs with one pooled budget row: see ``_solve_from_lagrangian_start``
+      (interior point if that start cannot be found);
+    * ``interior point`` with crossover (a basis, so duals, sensitivity and warm re-solves work as
+      after simplex): other large LPs (per-practice budgets).
+    """
+    algorithm = value_algorithm(programme)
+    if algorithm == "dual simplex":
+        return programme.solve(progress=progress)
+    if algorithm == "lagrangian start":
+        outcome = _solve_from_lagrangian_start(programme, progress)
+        if outcome is not None:
+            return outcome
+    with programme.options(solver="ipm", run_crossover="on"):
+        return programme.solve(progress=progress)
+
+
+def _solve_from_lagrangian_start(programme: Programme, progress: Progress | None) -> SolveOutcome | None:
+    """max Σ value s.t. spend ≤ B, by primal simplex from the optimal basis of a budget-free problem.
+
+    One pooled budget row couples every practice, and once it binds each simplex iteration is
+    costly. Without it, min Σ spend − price × Σ value over the other rules (the Lagrangian
+    problem at a price of value in £) solves about as fast as min_cost. Its optimum at a price
+    at or below the budget row's true price (1 / its dual) spends no more than B, so it is
+    feasible for max_value and, having bought value up to that price, close to optimal there:
+    primal simplex finishes from its basis in a few thousand iterations (bench/README.md).
+
+    The price starts at B / (value of full coverage) and doubles (halves) until the optimum
+    spends more (no more) than B, then the bracket is narrowed geometrically; the search stops at
+    the first price whose optimum spends at least ``START_NEAR_BUDGET`` × B, or when the bracket
+    is within ``START_BRACKET_RATIO``. Every solve is a deterministic simplex, so the answer is the
+    same on every run. Returns None (the caller falls back) if no start is found.
+    """
+    budget_rows = programme.rows("budget")
+    budget = float(programme.row_upper[budget_rows[0]])
+    data = programme.data
+    full_value = sum(e * data.max_coverage[s] * data.value_weight[s] for (_p, s), e in data.eligible.items())
+    if not (math.isfinite(budget) and budget > 0 and full_value > 0):
+        return None
+    spend, value = spend_coefficients(programme), value_coefficients(programme)
+    price, below, above, start = budget / full_value, 0.0, math.inf, None
+    with programme.changes():
+        programme.relax_rows(budget_rows)
+        for _ in range(START_MAX_SOLVES):
+            programme.set_objective(spend - price * value)
+            outcome = programme.solve(progress=progress)
+            if outcome.status != "optimal" or outcome.col_value is None:
+                return None
+            spent = spend_of(programme, outcome.col_value)
+            if spent <= budget:
+                below, start = price, programme.basis()
+                if spent >= START_NEAR_BUDGET * budget:
+                    break
+            else:
+                above = price
+            if below > 0 and above / below <= START_BRACKET_RATIO:
+                break
+            price = price * 2 if math.isinf(above) else (price / 2 if below == 0 else math.sqrt(below * above))
+    if start is None:
+        return None
+    programme.set_basis(start)
+    with programme.options(simplex_strategy=PRIMAL_SIMPLEX):
         return programme.solve(progress=progress)
 
 

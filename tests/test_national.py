@@ -1,12 +1,14 @@
 """Algorithm choices for national-scale solves: whichever algorithm runs, the answer is the same.
 
-The choices themselves (interior point with crossover for a cold max_value LP above
-``IPM_MIN_ROWS`` rows; a tie-break confined to the optimal face and warm-started) are made for
-speed (bench/README.md); these tests hold that they never change a result.
+The choices themselves (for a cold max_value LP above ``LARGE_LP_ROWS`` rows: primal simplex from
+a budget-free Lagrangian start, or interior point with crossover; a tie-break confined to the
+optimal face and warm-started) are made for speed (bench/README.md); these tests hold that they
+never change a result.
 """
 
 from __future__ import annotations
 
+import highspy
 import numpy as np
 import pytest
 
@@ -16,8 +18,8 @@ from optimiser.objectives import (
     least_spend_at_best_value,
     solve_for_value,
     spend_of,
+    value_algorithm,
     value_of,
-    value_solve_options,
 )
 from optimiser.programme import Programme
 from optimiser.runs import load_scenario, run_job, solve_scenario
@@ -36,31 +38,75 @@ def _max_value(document: dict, **overrides: object) -> Programme:
     return Programme(load_scenario(document, {"objective": "max_value", **overrides}))
 
 
-def test_value_solve_uses_interior_point_above_the_size_threshold(document, monkeypatch):
+ALGORITHMS = ("dual simplex", "lagrangian start", "interior point")
+
+
+def _force(monkeypatch, algorithm: str) -> None:
+    monkeypatch.setattr(objectives, "value_algorithm", lambda programme: algorithm)
+
+
+def test_value_algorithm_by_size_and_budget_mode(document, monkeypatch):
+    pooled = _max_value(document)
+    monkeypatch.setattr(objectives, "LARGE_LP_ROWS", pooled.num_rows + 1)
+    assert value_algorithm(pooled) == "dual simplex"
+    monkeypatch.setattr(objectives, "LARGE_LP_ROWS", pooled.num_rows)
+    assert value_algorithm(pooled) == "lagrangian start"
+    per_practice = _max_value(document, offer_rate_gbp_per_weighted_patient=200.0)
+    assert value_algorithm(per_practice) == "interior point"
+
+
+def test_interior_point_restores_the_solver_option(document, monkeypatch):
     programme = _max_value(document)
-    monkeypatch.setattr(objectives, "IPM_MIN_ROWS", programme.num_rows + 1)
-    assert value_solve_options(programme) == {}
-    monkeypatch.setattr(objectives, "IPM_MIN_ROWS", programme.num_rows)
-    assert value_solve_options(programme) == {"solver": "ipm", "run_crossover": "on"}
+    _force(monkeypatch, "interior point")
     outcome = solve_for_value(programme)
-    info = programme.highs.getInfo()
     assert outcome.status == "optimal"
-    assert info.ipm_iteration_count > 0
+    assert programme.highs.getInfo().ipm_iteration_count > 0
     # the option is restored: the next solve of this programme is simplex again
     assert programme.highs.getOptionValue("solver")[1] == "choose"
 
 
-def test_interior_point_and_simplex_give_the_same_solve_result(document, monkeypatch):
-    scenario = load_scenario(document, {"objective": "max_value"})
+def test_lagrangian_start_searches_then_finishes_by_primal_simplex_and_restores_the_model(document, monkeypatch):
+    least = run_job("solve", document, {"objective": "min_cost"}).result["objective_value"]
+    programme = _max_value(document, budget_gbp=1.3 * least)
+    _force(monkeypatch, "lagrangian start")
+    outcome = solve_for_value(programme)
+    assert outcome.status == "optimal"
+    assert programme.solves >= 2  # at least one budget-free solve, then the finish
+    assert programme.highs.getInfo().ipm_iteration_count == 0  # not the interior-point fallback
+    assert _close(spend_of(programme, outcome.col_value), 1.3 * least, 1e-6)  # the budget binds
+    # the budget row, the objective and the simplex strategy are the scenario's again
+    assert np.array_equal(programme.row_upper, programme.base_row_upper)
+    lp = programme.highs.getLp()
+    assert np.array_equal(np.asarray(lp.col_cost_), programme.base_cost)
+    assert lp.sense_ == highspy.ObjSense.kMaximize
+    assert programme.highs.getOptionValue("simplex_strategy")[1] == 1
+    assert programme.highs.getNumRow() == programme.num_rows
+
+
+@pytest.mark.parametrize("factor", [0.9, 1.01, 1.3, None])
+def test_every_value_algorithm_gives_the_same_solve_result(document, monkeypatch, factor):
+    """Below the least cost (infeasible), where the budget binds, and far above it (it does not)."""
+    least = run_job("solve", document, {"objective": "min_cost"}).result["objective_value"]
+    budget = 1e9 if factor is None else factor * least
+    scenario = load_scenario(document, {"objective": "max_value", "budget_gbp": budget})
     results = {}
-    for name, threshold in (("simplex", 10**9), ("ipm", 0)):
-        monkeypatch.setattr(objectives, "IPM_MIN_ROWS", threshold)
+    for algorithm in ALGORITHMS:
+        _force(monkeypatch, algorithm)
         programme, outcome = solve_scenario(scenario)
-        assert outcome.status == "optimal"
-        assert outcome.row_dual is not None  # crossover gives a basis, so duals as after simplex
-        results[name] = (outcome.objective_value, spend_of(programme, outcome.col_value))
-    assert _close(results["ipm"][0], results["simplex"][0])
-    assert _close(results["ipm"][1], results["simplex"][1], 1e-6)
+        if factor == 0.9:
+            results[algorithm] = (outcome.status,)
+            continue
+        assert outcome.status == "optimal", algorithm
+        assert outcome.row_dual is not None  # a basis in every case, so duals as after simplex
+        results[algorithm] = (outcome.status, outcome.objective_value, spend_of(programme, outcome.col_value))
+    first = results["dual simplex"]
+    assert first[0] == ("infeasible" if factor == 0.9 else "optimal")
+    for algorithm in ALGORITHMS[1:]:
+        other = results[algorithm]
+        assert other[0] == first[0], algorithm
+        if factor != 0.9:
+            assert _close(other[1], first[1]), algorithm
+            assert _close(other[2], first[2], 1e-6), algorithm
 
 
 def test_face_tie_break_finds_the_same_least_spend_as_the_value_row_alone(document, monkeypatch):
@@ -99,14 +145,15 @@ def test_budget_sweep_is_the_same_whichever_algorithm_starts_it(document, monkey
     least = run_job("solve", document, {"objective": "min_cost"}).result["objective_value"]
     budget = f"{least * 1.01:.0f}:{least * 1.1:.0f}:4"
     tables = {}
-    for name, threshold in (("simplex", 10**9), ("ipm", 0)):
-        monkeypatch.setattr(objectives, "IPM_MIN_ROWS", threshold)
+    for algorithm in ALGORITHMS:
+        _force(monkeypatch, algorithm)
         job = run_job("sweep", document, {"budget": budget})
         assert job.result["status"] == "optimal"
-        tables[name] = job.tables["sweep_budget"]
-    for column in ("value", "no_standards_value", "spend_gbp"):
-        a, b = tables["simplex"][column].to_numpy(), tables["ipm"][column].to_numpy()
-        assert np.allclose(a, b, rtol=1e-6), column
+        tables[algorithm] = job.tables["sweep_budget"]
+    for algorithm in ALGORITHMS[1:]:
+        for column in ("value", "no_standards_value", "spend_gbp"):
+            a, b = tables["dual simplex"][column].to_numpy(), tables[algorithm][column].to_numpy()
+            assert np.allclose(a, b, rtol=1e-6), (algorithm, column)
 
 
 def test_budget_sweep_points_equal_cold_solves_at_each_budget(document):
