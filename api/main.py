@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -12,6 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from prometheus_client import Counter
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import offline_docs, web
@@ -25,6 +27,9 @@ from api.schemas import MessageResponse, ProblemsResponse
 from api.settings import Settings
 from api.worker import WorkerPool
 from models.scenario import ScenarioInvalid
+from optimiser.io import ReadCancelled
+
+logger = logging.getLogger(__name__)
 
 API_VERSION = "1.0.0"
 SERVER_THREADS = 16
@@ -78,6 +83,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = sessions
     app.state.registry = create_registry(sessions)
+    app.state.abandoned_reads = Counter(
+        "commission_uploads_abandoned",
+        "Uploads and scenario documents whose reading stopped because the client disconnected.",
+        registry=app.state.registry,
+    )
 
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestContextMiddleware)
@@ -101,6 +111,7 @@ def _add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Forbidden, message(403))
     app.add_exception_handler(Conflict, message(409))
     app.add_exception_handler(ScenarioInvalid, _invalid_scenario)
+    app.add_exception_handler(ReadCancelled, _client_gone)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
 
@@ -109,6 +120,20 @@ def _invalid_scenario(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ScenarioInvalid)
     problems = [problem.as_dict() for problem in error.problems]
     return JSONResponse({"detail": problems}, status_code=422)
+
+
+CLIENT_CLOSED_REQUEST = 499  # nginx's status for a request its client abandoned; nobody reads it
+
+
+def _client_gone(request: Request, _error: Exception) -> Response:
+    """The client disconnected while its upload was being read: the reading stopped and
+    nothing was stored."""
+    request.app.state.abandoned_reads.inc()
+    logger.warning(
+        "upload abandoned: the client disconnected before it was read; nothing was stored",
+        extra={"method": request.method, "path": request.url.path},
+    )
+    return Response(status_code=CLIENT_CLOSED_REQUEST)
 
 
 async def _http_error(request: Request, error: Exception) -> Response:
