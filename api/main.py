@@ -14,6 +14,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter
+from sqlalchemy.orm import configure_mappers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import offline_docs, web
@@ -21,7 +22,7 @@ from api.db import create_db_engine, create_session_factory, upgrade_database
 from api.errors import Conflict, Forbidden, NotFound
 from api.logs import configure_logging
 from api.metrics import create_registry
-from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from api.middleware import BodySizeLimitMiddleware, LivenessMiddleware, RequestContextMiddleware
 from api.routes import health, imports, jobs, keys, reports, scenarios
 from api.schemas import MessageResponse, ProblemsResponse
 from api.settings import Settings
@@ -62,6 +63,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         anyio.to_thread.current_default_thread_limiter().total_tokens = SERVER_THREADS
         if settings.migrate_on_start:
             await run_in_threadpool(upgrade_database, settings.database_url)
+        # FastAPI builds each router's dependencies and models when a request first reaches
+        # it: 0.1 s of the event loop per router, stalling every waiting request and /healthz
+        # as the first requests arrive. Building the OpenAPI schema builds them all now, and
+        # the ORM's mappers are configured before the first query rather than during it.
+        await run_in_threadpool(_app.openapi)
+        await run_in_threadpool(configure_mappers)
         workers = WorkerPool(settings)
         workers.start()
         try:
@@ -90,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(LivenessMiddleware)
     app.add_middleware(RequestContextMiddleware)
     _add_error_handlers(app)
 

@@ -1,5 +1,5 @@
-"""ASGI middleware: request ids and access logs, the request size limit, and stopping a
-request's reading when its client disconnects."""
+"""ASGI middleware: request ids and access logs, liveness answered before routing, the
+request size limit, and stopping a request's reading when its client disconnects."""
 
 from __future__ import annotations
 
@@ -62,6 +62,25 @@ class RequestContextMiddleware:
                 },
             )
             request_id_var.reset(token)
+
+
+class LivenessMiddleware:
+    """Answer `GET /healthz` ("the process is alive") before routing: no dependency, server
+    thread or database connection, and the least work the event loop can do for a request.
+    The route in `api.routes.health` documents it and gives the same answer."""
+
+    BODY = b'{"status":"ok"}'
+    HEADERS = ((b"content-type", b"application/json"), (b"content-length", str(len(BODY)).encode()))
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/healthz" and scope["method"] == "GET":
+            await send({"type": "http.response.start", "status": 200, "headers": list(self.HEADERS)})
+            await send({"type": "http.response.body", "body": self.BODY})
+            return
+        await self.app(scope, receive, send)
 
 
 WATCHED_METHODS = frozenset({"POST", "PUT", "PATCH"})
