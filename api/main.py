@@ -83,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await run_in_threadpool(workers.stop)
             engine.dispose()
+            gc.unfreeze()  # an app stopped in a longer-lived process (tests) can be collected
 
     app = FastAPI(
         title="Primary-care commissioning API",
