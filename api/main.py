@@ -19,7 +19,7 @@ from sqlalchemy.orm import configure_mappers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import offline_docs, web
-from api.db import create_db_engine, create_session_factory, upgrade_database
+from api.db import READINESS_POOL, create_db_engine, create_session_factory, upgrade_database
 from api.errors import Conflict, Forbidden, NotFound
 from api.logs import configure_logging
 from api.metrics import create_registry
@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings.log_level)
     engine = create_db_engine(settings.database_url)
+    readiness_engine = create_db_engine(settings.database_url, READINESS_POOL)
     sessions = create_session_factory(engine)
 
     @asynccontextmanager
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await run_in_threadpool(workers.stop)
             engine.dispose()
+            readiness_engine.dispose()
             gc.unfreeze()  # an app stopped in a longer-lived process (tests) can be collected
 
     app = FastAPI(
@@ -96,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     offline_docs.install(app)
     app.state.settings = settings
     app.state.engine = engine
+    app.state.readiness_engine = readiness_engine
     app.state.sessions = sessions
     app.state.registry = create_registry(sessions)
     app.state.abandoned_reads = Counter(
