@@ -346,12 +346,17 @@ def test_a_server_stops_reading_an_upload_when_its_client_disconnects(tmp_path: 
         while abandoned_uploads(server.url) < 1:
             assert time.monotonic() - left_at < 20, "the server kept reading after its client left"
             time.sleep(0.2)
+        counted_after_s = time.monotonic() - left_at
+        busy_cpu_s = cpu_seconds(pid) - idle_cpu
         quiet = False
         while time.monotonic() - left_at < 30 and not quiet:
             before = cpu_seconds(pid)
             time.sleep(2.0)
             quiet = cpu_seconds(pid) - before < 0.3
         assert quiet, "the server's CPU time kept growing after its client left"
+        figures = {"workbook_bytes": len(workbook), "counted_after_s": round(counted_after_s, 2)}
+        figures |= {"server_cpu_until_counted_s": round(busy_cpu_s, 2), "left_after_cpu_s": 1.0}
+        print("DISCONNECT FIGURES", json.dumps(figures))
         assert abandoned_uploads(server.url) == 1
         listed = httpx.get(f"{server.url}/scenarios", headers=headers, timeout=10)
         assert listed.status_code == 200 and listed.json()["total"] == 0, listed.text
