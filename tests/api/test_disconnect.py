@@ -12,6 +12,7 @@ import asyncio
 import io
 import json
 import os
+import re
 import socket
 import threading
 import time
@@ -252,7 +253,15 @@ def test_every_upload_path_stops_and_stores_nothing_when_its_client_has_gone(
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
             created = await client.post("/scenarios", json=document, headers=headers)
             assert created.status_code == 201, created.text
+            # The desk (web pages): signed in, with the form's token.
+            signed_in = await client.post("/desk/sign-in", data={"api_key": headers["X-API-Key"]})
+            assert signed_in.status_code == 303, signed_in.text
+            form = await client.get("/desk/check")
+            csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
+            assert csrf is not None, form.text
+            cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
         scenario_id = created.json()["id"]
+        desk, desk_type = multipart({"csrf": csrf.group(1), "source": "upload", "file": slow})
         upload, upload_type = multipart({"file": slow})
         nhs, nhs_type = multipart(
             {
@@ -269,14 +278,18 @@ def test_every_upload_path_stops_and_stores_nothing_when_its_client_has_gone(
             (f"/scenarios/{scenario_id}/versions/upload", upload_type, upload),
             ("/imports/nhs", nhs_type, nhs),
         ]
-        return [
+        statuses = [
             await send_and_leave(app, "POST", path, {**headers, "content-type": media_type}, body)
             for path, media_type, body in requests
         ]
+        statuses.append(
+            await send_and_leave(app, "POST", "/desk/check", {"content-type": desk_type, "cookie": cookie}, desk)
+        )
+        return statuses
 
-    assert asyncio.run(run()) == [[499]] * 5
+    assert asyncio.run(run()) == [[499]] * 6
     assert stored_counts(app) == (1, 1)  # only the scenario made before
-    assert "commission_uploads_abandoned_total 5.0" in asyncio.run(_get_metrics(app))
+    assert "commission_uploads_abandoned_total 6.0" in asyncio.run(_get_metrics(app))
 
 
 async def _get_metrics(app: Any) -> str:
