@@ -20,14 +20,19 @@ POSTGRES_MIGRATION_LOCK = 7_366_235_001
 POOL: dict[str, Any] = {"pool_size": 5, "max_overflow": 45, "pool_timeout": 10}
 
 
-def create_db_engine(database_url: str) -> Engine:
+# /readyz's own engine: one connection of its own, so readiness never waits for the pool.
+READINESS_POOL: dict[str, Any] = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 10}
+
+
+def create_db_engine(database_url: str, pool: dict[str, Any] | None = None) -> Engine:
     """An engine for `database_url`; SQLite gets WAL, a busy timeout and write-ahead locking."""
+    pool = POOL if pool is None else pool
     if database_url.startswith("sqlite"):
-        engine = create_engine(database_url, connect_args={"check_same_thread": False}, **POOL)
+        engine = create_engine(database_url, connect_args={"check_same_thread": False}, **pool)
         event.listen(engine, "connect", _configure_sqlite_connection)
         event.listen(engine, "begin", _begin_immediate)
         return engine
-    return create_engine(database_url, pool_pre_ping=True, **POOL)
+    return create_engine(database_url, pool_pre_ping=True, **pool)
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:

@@ -15,7 +15,7 @@ from api.serialise import json_safe
 from api.settings import Settings
 from models.scenario import Problem, ScenarioInvalid
 from models.validate import validate_document
-from optimiser.io import ReadLimits, parse_json, read_bytes
+from optimiser.io import ReadLimits, parse_json, raise_if_cancelled, read_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +41,10 @@ def accept_document(document: dict[str, Any], settings: Settings) -> AcceptedDoc
 
     Raises `ScenarioInvalid` naming every problem (the same messages as
     `commission validate`). Nothing is blanked or coerced before validation: a NaN or an
-    infinity is a problem named by table, row and column.
+    infinity is a problem named by table, row and column. Raises `ReadCancelled` instead
+    if the request's client has gone (so nothing is stored for it).
     """
+    raise_if_cancelled()
     check_row_limits(document, settings)
     try:
         scenario = validate_document(document)
@@ -66,6 +68,7 @@ def accept_document(document: dict[str, Any], settings: Settings) -> AcceptedDoc
                 )
             ]
         )
+    raise_if_cancelled()
     # A valid document holds only finite numbers and text; workbook cells such as dates
     # are stored as text.
     return AcceptedDocument(document=json_safe(document), scenario_hash=scenario.scenario_hash)

@@ -1,16 +1,20 @@
-"""ASGI middleware: request ids and access logs, and the request size limit."""
+"""ASGI middleware: request ids and access logs, liveness answered before routing, the
+request size limit, and stopping a request's reading when its client disconnects."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
+import threading
 import time
 import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.logs import request_id_var
+from optimiser.io import cancel_reading_when
 
 logger = logging.getLogger("api.access")
 
@@ -60,8 +64,50 @@ class RequestContextMiddleware:
             request_id_var.reset(token)
 
 
+class LivenessMiddleware:
+    """Answer `GET /healthz` ("the process is alive") before routing: no dependency, server
+    thread or database connection, and the least work the event loop can do for a request.
+    The route in `api.routes.health` documents it and gives the same answer."""
+
+    BODY = b'{"status":"ok"}'
+    HEADERS = ((b"content-type", b"application/json"), (b"content-length", str(len(BODY)).encode()))
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/healthz" and scope["method"] == "GET":
+            await send({"type": "http.response.start", "status": 200, "headers": list(self.HEADERS)})
+            await send({"type": "http.response.body", "body": self.BODY})
+            return
+        await self.app(scope, receive, send)
+
+
+WATCHED_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """`receive` giving `body` first, then whatever the client sends."""
+    replayed = False
+
+    async def replay_body() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay_body
+
+
 class BodySizeLimitMiddleware:
-    """Answer 413 to any request whose body is larger than `max_bytes`, declared or not."""
+    """Answer 413 to any request whose body is larger than `max_bytes`, declared or not.
+
+    Once the whole body of a POST, PUT or PATCH is in, it listens for the client going
+    away: the request's reads through `optimiser.io` (uploads and JSON bodies, read in server
+    threads that copy this context) then stop with `ReadCancelled`, and
+    `request.is_disconnected()` becomes true.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -86,16 +132,33 @@ class BodySizeLimitMiddleware:
                 return
             if not message.get("more_body", False):
                 break
+        if scope["method"] not in WATCHED_METHODS:
+            await self.app(scope, _replay(bytes(body), receive), send)
+            return
         replayed = False
+        client_gone = threading.Event()  # read by server threads
+        disconnected = asyncio.Event()
+
+        async def watch_for_disconnect() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            client_gone.set()
+            disconnected.set()
 
         async def replay_body() -> Message:
             nonlocal replayed
             if replayed:
-                return await receive()
+                await disconnected.wait()
+                return {"type": "http.disconnect"}
             replayed = True
             return {"type": "http.request", "body": bytes(body), "more_body": False}
 
-        await self.app(scope, replay_body, send)
+        watcher = asyncio.create_task(watch_for_disconnect())
+        try:
+            with cancel_reading_when(client_gone):
+                await self.app(scope, replay_body, send)
+        finally:
+            watcher.cancel()
 
     async def _refuse(self, send: Send) -> None:
         detail = f"the request body is larger than this service's limit of {self.max_bytes} bytes"

@@ -10,6 +10,11 @@ The CLI, batches and the API all read through ``read_document`` (a path) or
 checked before anything is decompressed or parsed, a workbook sheet's declared size is
 checked before its rows are read, and reading never goes past the row and column limits.
 Anything unreadable is a ``ScenarioInvalid`` (exit 2 / HTTP 422), never another error.
+
+A caller that may stop wanting the answer (the API, when its client disconnects) reads
+inside ``cancel_reading_when(event)``: the readers look at the event between rows, sheets,
+files and decompressed chunks and raise ``ReadCancelled`` once it is set. Without it (the
+CLI, batches) nothing changes.
 """
 
 from __future__ import annotations
@@ -18,7 +23,11 @@ import csv
 import io
 import json
 import math
+import threading
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
@@ -34,6 +43,7 @@ MEBIBYTE = 1024 * 1024
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 SCENARIO_SUFFIXES = (".json", *WORKBOOK_SUFFIXES, ".zip")
 _READ_CHUNK = 1024 * 1024
+_CANCEL_CHECK_ROWS = 256  # rows read between looks at the cancellation event
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,31 @@ class ReadLimits:
 
 
 DEFAULT_LIMITS = ReadLimits()
+
+
+class ReadCancelled(Exception):
+    """The reader's caller stopped wanting the document (e.g. the API's client went away)."""
+
+
+_cancel_event: ContextVar[threading.Event | None] = ContextVar("commission_read_cancel", default=None)
+
+
+@contextmanager
+def cancel_reading_when(event: threading.Event) -> Iterator[None]:
+    """Reads in this context (and in threads started with a copy of it) stop with
+    ``ReadCancelled`` soon after ``event`` is set."""
+    token = _cancel_event.set(event)
+    try:
+        yield
+    finally:
+        _cancel_event.reset(token)
+
+
+def raise_if_cancelled() -> None:
+    """Raise ``ReadCancelled`` if this context's read has been cancelled."""
+    event = _cancel_event.get()
+    if event is not None and event.is_set():
+        raise ReadCancelled()
 
 
 def _invalid(message: str, table: str = "scenario") -> ScenarioInvalid:
@@ -101,7 +136,7 @@ def _guarded(name: str, read: Any) -> dict[str, Any]:
     """Any failure to read a file is the user's input problem, never a crash."""
     try:
         document: dict[str, Any] = read()
-    except ScenarioInvalid:
+    except (ScenarioInvalid, ReadCancelled):
         raise
     except MemoryError:
         raise _invalid(f"{name} is too large to read") from None
@@ -165,6 +200,7 @@ def _document_from_files(files: dict[str, bytes], limits: ReadLimits) -> dict[st
         if not name.endswith(".csv"):
             continue
         table = name[: -len(".csv")]
+        raise_if_cancelled()
         records = _read_csv_records(files[name], name, limits)
         if table == SETTINGS:
             if SETTINGS in document:
@@ -228,6 +264,7 @@ def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, label: str) 
     try:
         with archive.open(member) as handle:
             while remaining >= 0:
+                raise_if_cancelled()
                 chunk = handle.read(min(_READ_CHUNK, remaining + 1))
                 if not chunk:
                     break
@@ -250,7 +287,9 @@ def _read_csv_records(data: bytes, name: str, limits: ReadLimits = DEFAULT_LIMIT
     header: list[str] | None = None
     records: list[dict[str, Any]] = []
     try:
-        for line in reader:
+        for number, line in enumerate(reader):
+            if number % _CANCEL_CHECK_ROWS == 0:
+                raise_if_cancelled()
             if not line or all(cell.strip() == "" for cell in line):
                 continue
             if header is None:
@@ -310,6 +349,7 @@ def read_workbook(
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError):
         raise _invalid(f"{label} is not a readable Excel workbook (not a zip package)") from None
+    raise_if_cancelled()
     if not isinstance(source, Path):
         source.seek(0)
     import openpyxl  # lazily: a solve of a CSV or JSON scenario does not need it
@@ -321,6 +361,7 @@ def read_workbook(
     document: dict[str, Any] = {}
     try:
         for sheet in workbook.worksheets:
+            raise_if_cancelled()
             title = sheet.title.strip()
             if title == NOTES_SHEET:
                 continue
@@ -348,6 +389,7 @@ def _refuse_xml_declarations(archive: zipfile.ZipFile, label: str) -> None:
         tail = b""
         with archive.open(member) as handle:
             while chunk := handle.read(_READ_CHUNK):
+                raise_if_cancelled()
                 window = tail + chunk
                 if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
                     raise _invalid(f"{label} declares XML entities ({member.filename}); it is not a plain workbook")
@@ -376,6 +418,8 @@ def _sheet_records(sheet: Any, title: str, limits: ReadLimits) -> list[dict[str,
     columns = [None if h is None else str(h).strip() for h in header]
     records: list[dict[str, Any]] = []
     for number, values in enumerate(rows, start=2):
+        if number % _CANCEL_CHECK_ROWS == 0:
+            raise_if_cancelled()
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
             continue
         if number > max_rows:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
+import anyio
 from fastapi import APIRouter, Request, Response, Security
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -23,7 +23,8 @@ router = APIRouter(tags=["operations"])
 
 @router.get("/healthz", response_model=ReadinessOut, summary="The process is alive")
 async def healthz() -> ReadinessOut:
-    # Answered on the event loop: no server thread, no database connection.
+    # Answered before routing by api.middleware.LivenessMiddleware, with this same answer:
+    # on the event loop, with no server thread and no database connection.
     return ReadinessOut(status="ok")
 
 
@@ -34,7 +35,12 @@ async def healthz() -> ReadinessOut:
     responses={503: {"model": ReadinessOut, "description": "The database is unreachable."}},
 )
 async def readyz(request: Request) -> Response:
-    if await run_in_threadpool(database_is_reachable, request.app.state.engine):
+    # Its own connection (app.state.readiness_engine) and its own thread, so a busy pool or
+    # a full thread pool is not mistaken for an unreachable database.
+    state = request.app.state
+    if getattr(state, "readiness_limiter", None) is None:
+        state.readiness_limiter = anyio.CapacityLimiter(1)
+    if await anyio.to_thread.run_sync(database_is_reachable, state.readiness_engine, limiter=state.readiness_limiter):
         return JSONResponse({"status": "ok"})
     return JSONResponse({"status": "unavailable"}, status_code=503)
 
