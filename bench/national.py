@@ -8,8 +8,9 @@ SYNTHETIC scenario of ``bench.run`` (same seed and sizes), built with the vector
 
 * ``objectives``: ``min_cost`` at the scenario's budget; then ``max_value`` at 1.01 x the
   min-cost spend (the first point of the sweep, where the budget binds) with the chosen
-  algorithm (interior point with crossover for the value solve; the least-spend tie-break
-  restricted to the optimal face and warm-started from the value solve's basis), and with
+  algorithm (``objectives.solve_for_value``: at these sizes primal simplex from the basis of a
+  budget-free Lagrangian problem; the least-spend tie-break restricted to the optimal face and
+  warm-started from the value solve's basis), and with
   HiGHS' defaults (dual simplex; tie-break by an added value row and a warm primal re-solve)
   under a time limit of ``--defaults-cap`` x the min-cost solve time;
 * ``sweep``: ten budgets (1.01 ... 1.10 x the min-cost spend) on one programme: the first
@@ -287,9 +288,11 @@ def render_section(results: dict[str, Any]) -> list[str]:
         "Side by side in one run per scale, each solve in a fresh process, built with the vectorised",
         "build. Wall-clock seconds, with the process CPU seconds in brackets (the machine is shared;",
         "the 1-minute load average at the start is shown). `max_value` is at 1.01 × the min-cost",
-        "spend, the first point of the sweep, where the budget binds. *Chosen*: interior point with",
-        "crossover for the value solve; the least-spend tie-break restricted to the optimal face",
-        "(complementary slackness) and warm-started from the value solve's basis. *HiGHS defaults*:",
+        "spend, the first point of the sweep, where the budget binds. *Chosen*: `solve_for_value`",
+        "(at these sizes: primal simplex from the basis of a budget-free Lagrangian problem, whose",
+        "price of value is searched by doubling and bisection); the least-spend tie-break restricted",
+        "to the optimal face (complementary slackness) and warm-started from the value solve's",
+        "basis. *HiGHS defaults*:",
         "dual simplex, tie-break by an added value row and a warm re-solve, stopped at the cap.",
         "",
         "| scale | min_cost solve | max_value chosen: value solve + tie-break | **ratio to min_cost** "
@@ -378,10 +381,9 @@ def render_section(results: dict[str, Any]) -> list[str]:
         cpu = (setup + sum(p["cpu_s"] for p in s["points"])) / (
             one["load_validate_s"] + one["build_pass_s"] + one["solve"]["cpu_s"]
         )
-        lines.append(
-            f"- {name}: ten-point sweep within 2× one cold solve: **{cpu:.2f}× CPU** — "
-            f"{'met' if cpu <= 2 else 'not met'}"
-        )
+        # Issue 10: "ten-point budget sweep ≤ 2× one cold solve at region scale, and measured at England scale".
+        verdict = ("met" if cpu <= 2 else "not met") if name == "region" else "measured (the target is at region)"
+        lines.append(f"- {name}: ten-point sweep against one cold solve: **{cpu:.2f}× CPU** — {verdict}")
     if st:
         ratio = st["solve_median_s"] / st["bare_median_s"]
         lines.append(

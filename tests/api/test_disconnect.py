@@ -155,15 +155,18 @@ def test_the_slow_workbook_is_a_valid_scenario_within_the_service_limits() -> No
 
 def test_a_cancelled_read_stops_at_once_and_the_cli_path_is_unchanged() -> None:
     workbook = slow_workbook(read_document(TINY), padding_sheets=2)
+    # Without a cancellation context (the CLI, batches) the bytes read in full, as before.
+    started = time.perf_counter()
+    assert read_bytes("slow.xlsx", workbook, SERVER_LIMITS)["practices"] == read_document(TINY)["practices"]
+    full_read_s = time.perf_counter() - started
     gone = threading.Event()
     timer = threading.Timer(0.3, gone.set)
     started = time.perf_counter()
     timer.start()
     with pytest.raises(ReadCancelled), cancel_reading_when(gone):
         read_bytes("slow.xlsx", workbook, SERVER_LIMITS)
-    assert time.perf_counter() - started < 0.3 + 1.0
-    # Without a cancellation context (the CLI, batches) the same bytes read as before.
-    assert read_bytes("slow.xlsx", workbook, SERVER_LIMITS)["practices"] == read_document(TINY)["practices"]
+    # Stopped soon after the event, long before a full read would end (relative: the machine may be busy).
+    assert time.perf_counter() - started < 0.3 + full_read_s / 2
 
 
 # Every way of sending a document, through the whole application, with a client that
