@@ -195,7 +195,7 @@ def child_sweep_hot(scenario_dir: str, budgets: list[float]) -> dict[str, Any]:
     programme = Programme(scenario)
     setup = time.perf_counter() - t
     rows = programme.rows("budget")
-    points = []
+    points: list[dict[str, Any]] = []
     with programme.changes():
         for budget in budgets:
             t = time.perf_counter()
