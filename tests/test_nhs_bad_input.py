@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from optimiser.cli import app
 from tests import nhs_files
@@ -14,7 +14,7 @@ from tests import nhs_files
 runner = CliRunner()
 
 
-def invoke(files: dict[str, Path], out: Path, *extra: str, icb: str | None = "QAA"):  # type: ignore[no-untyped-def]
+def invoke(files: dict[str, Path], out: Path, *extra: str, icb: str | None = "QAA") -> Result:
     args = ["import", "nhs", "--out", str(out)]
     if icb:
         args += ["--icb", icb]
@@ -29,7 +29,7 @@ def files(tmp_path: Path) -> dict[str, Path]:
     return nhs_files.write_all(tmp_path / "in")
 
 
-def assert_exit_2(result, *fragments: str, out: Path) -> None:  # type: ignore[no-untyped-def]
+def assert_exit_2(result: Result, *fragments: str, out: Path) -> None:
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
     for fragment in fragments:

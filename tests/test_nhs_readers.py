@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from optimiser.nhs import readers
-from optimiser.nhs.build import Inputs, import_nhs
+from optimiser.nhs.build import ImportResult, Inputs, import_nhs
 from optimiser.nhs.rolemap import default_role_map_text, load_role_map
 from optimiser.nhs.sources import NhsInputError, Source
 from optimiser.nhs.spec import load_spec
@@ -112,17 +112,16 @@ def test_an_overriding_role_map_changes_the_import(tmp_path: Path) -> None:
     assert result.report["totals"]["gp_fte"] == pytest.approx(6.25 + 1.0)  # registrars now counted
 
 
-def run_import(files: dict[str, Path], **options: object):  # type: ignore[no-untyped-def]
+def run_import(
+    files: dict[str, Path],
+    *,
+    icb: str | None = "QAA",
+    sub_icb: str | None = None,
+    role_map: Source | None = None,
+) -> ImportResult:
     spec, label = load_spec(None)
-    inputs = Inputs(**{k: Source.of(v) for k, v in files.items()})  # type: ignore[arg-type]
-    return import_nhs(
-        inputs,
-        icb=options.pop("icb", "QAA"),
-        sub_icb=options.pop("sub_icb", None),  # type: ignore[arg-type]
-        spec=spec,
-        spec_label=label,
-        **options,
-    )  # type: ignore[arg-type]
+    inputs = Inputs(**{k: Source.of(v) for k, v in files.items()})
+    return import_nhs(inputs, icb=icb, sub_icb=sub_icb, spec=spec, spec_label=label, role_map=role_map)
 
 
 def test_import_builds_tables_and_report_from_hand_made_files(files: dict[str, Path]) -> None:
@@ -243,7 +242,7 @@ def test_a_spec_in_any_encoding_gives_the_same_scenario(tmp_path: Path) -> None:
     as_json.write_text(json.dumps(spec), encoding="utf-8")
     for path in (workbook, as_json):
         document, label = load_spec(path)
-        inputs = Inputs(**{k: Source.of(v) for k, v in files.items()})  # type: ignore[arg-type]
+        inputs = Inputs(**{k: Source.of(v) for k, v in files.items()})
         result = import_nhs(inputs, icb="QAA", sub_icb=None, spec=document, spec_label=label)
         assert result.scenario.scenario_hash == run_import(files).scenario.scenario_hash, path.name
         assert result.document["practices"] == default["practices"]

@@ -37,7 +37,7 @@ def raw(name: str) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def imported() -> ImportResult:
     spec, label = load_spec(None)
-    inputs = Inputs(**{k: Source.of(SOMERSET / v) for k, v in FILES.items()})  # type: ignore[arg-type]
+    inputs = Inputs(**{k: Source.of(SOMERSET / v) for k, v in FILES.items()})
     return import_nhs(inputs, icb=ICB, sub_icb=None, spec=spec, spec_label=label)
 
 
