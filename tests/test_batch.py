@@ -17,6 +17,7 @@ import pytest
 
 from optimiser.batch import (
     ManifestInvalid,
+    Reporter,
     execute_run,
     grid_run_id,
     load_manifest,
@@ -45,12 +46,14 @@ class InlineExecutor:
         pass
 
 
-class Quiet:
+class Quiet(Reporter):
     def start(self, total: int, cached: int) -> None: ...
 
     def advance(self, record: dict[str, Any], done: int, total: int) -> None: ...
 
     def finish(self, counts: dict[str, int]) -> None: ...
+
+    def interrupted(self, signal_name: str, done: int, total: int) -> None: ...
 
 
 def kill_worker_once_then_run(
