@@ -66,7 +66,7 @@ def test_the_api_overrides_accept_the_cli_forms() -> None:
 )
 def test_the_api_says_what_is_wrong_in_words(field: str, value: object, message: str) -> None:
     with pytest.raises(ValidationError) as raised:
-        Overrides(**{field: value})
+        Overrides.model_validate({field: value})
     (error,) = raised.value.errors()
     assert error["msg"] == message
 
