@@ -16,6 +16,7 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,10 @@ def differences(a: StandardForm, b: StandardForm) -> list[str]:
     elif not np.allclose(ma.data, mb.data, rtol=RTOL, atol=0.0):
         problems.append("matrix coefficients differ")
     return problems
+
+
+Case = tuple[Callable[[], dict[str, Any]], dict[str, Any]]
+"""A hand or synthetic case: the scenario document's maker and the run's overrides."""
 
 
 def both_builds(document: dict[str, Any], overrides: dict[str, Any] | None = None) -> tuple[StandardForm, StandardForm]:
@@ -146,7 +151,7 @@ def fair_shares() -> dict[str, Any]:
     return document
 
 
-HAND_CASES = {
+HAND_CASES: dict[str, Case] = {
     "every_family_min_cost": (every_family, {}),
     "every_family_max_value": (every_family, {"objective": "max_value"}),
     "per_practice": (per_practice, {}),
@@ -235,7 +240,7 @@ def glpk_optimum(document: dict[str, Any], overrides: dict[str, Any]) -> tuple[s
     return termination, float(pyo.value(model.objective))
 
 
-CROSS_CHECK_CASES = {
+CROSS_CHECK_CASES: dict[str, Case] = {
     "every_family_min_cost": (every_family, {}),
     "every_family_max_value": (every_family, {"objective": "max_value"}),
     "per_practice": (per_practice, {}),
