@@ -138,4 +138,5 @@ def test_more_money_never_lowers_value(document: dict[str, Any], budget: float) 
     _, high = solve_checked(with_settings(base, budget_gbp=budget * 2))
     if low.status == "optimal":
         assert high.status == "optimal"
+        assert low.objective_value is not None and high.objective_value is not None
         assert high.objective_value >= low.objective_value - 1e-6 * max(1, abs(low.objective_value))

@@ -47,6 +47,7 @@ def test_max_coverage_caps_value() -> None:
     assert objective(document) == pytest.approx(900)
     # Ties broken by least spend: 900 contacts = 180 h = £18,000, not the whole budget.
     programme, outcome = solve_checked(document)
+    assert outcome.col_value is not None
     spend = programme.column_values("h", outcome.col_value).sum() * 100_000
     assert spend == pytest.approx(18_000)
 
@@ -213,6 +214,7 @@ def test_bundled_tiny_scenario_matches_its_hand_derived_optimum() -> None:
 
     programme, outcome = solve_checked(read_document(DATA / "tiny"))
     assert outcome.objective_value == pytest.approx(37_000)
+    assert outcome.col_value is not None
     hires = programme.column_values("h", outcome.col_value).groupby(level=1).sum()
     assert hires["salaried_gp"] == pytest.approx(0.3)
     assert hires["clinical_pharmacist"] == pytest.approx(0.45)
