@@ -159,6 +159,7 @@ def test_max_min_coverage_balances_the_two_practices() -> None:
     )
     programme, outcome = solve_checked(document)
     assert outcome.objective_value == pytest.approx(8 / 15)
+    assert outcome.col_value is not None
     cov = programme.column_values("cov", outcome.col_value)
     assert cov[("P1", "review")] == pytest.approx(1_600 / 3)
     assert cov[("P2", "review")] == pytest.approx(800 / 3)
@@ -212,6 +213,7 @@ def test_max_min_then_least_spend_at_that_level() -> None:
     document = with_settings(document, objective="max_min_coverage")
     programme, outcome = solve_checked(document)
     assert outcome.objective_value == pytest.approx(0.8)
+    assert outcome.col_value is not None
     hires = programme.column_values("h", outcome.col_value)
     assert hires.xs("locum", level=1).sum() == pytest.approx(0, abs=1e-9)
     assert hires.xs("gp", level=1).to_dict() == pytest.approx({"P1": 0.06, "P2": 0.03})
@@ -330,6 +332,7 @@ def test_max_min_lowest_share_is_the_objective(document: dict[str, Any]) -> None
     value_job = run_job("solve", with_settings(document, objective="max_value"))
     assert fair.status == value_job.result["status"]
     if fair.status == "optimal":
+        assert fair.objective_value is not None
         lowest = value_job.result["kpis"]["distribution"]["coverage"].get("min")
         if lowest is not None:
             assert lowest <= fair.objective_value + 1e-6
@@ -464,6 +467,7 @@ def test_bundled_fair_shares_example() -> None:
     assert plain.objective_value == pytest.approx(EXISTING_OPTIMA["example_icb", "min_cost"], rel=1e-9)
     programme, floored = solve_checked(document)  # invariants: no practice below its prior funding
     assert len(programme.rows("practice_floor")) == len(document["practices"])
+    assert floored.objective_value is not None and plain.objective_value is not None
     assert floored.objective_value > plain.objective_value
     result = run_job("solve", unfloored).result["kpis"]["distribution"]["prior_funding"]
     assert result["practices_below_prior"] > 0
@@ -541,6 +545,11 @@ def test_sensitivity_under_max_min_is_in_points_of_the_lowest_coverage() -> None
 def test_offer_comparison_shows_who_gains_and_who_loses() -> None:
     # Least cost against fairest on the floor case: the comparison reads both from the result JSON.
     from optimiser.report.compare import Side, compare
+    from optimiser.report.view import Num
+
+    def figure(cell: Num | str) -> Num:
+        assert isinstance(cell, Num), f"expected a figure, got {cell!r}"
+        return cell
 
     document = with_prior(two_practices(min_coverage=0.5), {"P1": 8_000, "P2": 7_000})
     a = run_job("solve", document)
@@ -553,12 +562,12 @@ def test_offer_comparison_shows_who_gains_and_who_loses() -> None:
         ).rows
     }
     # Least cost: P2 gets its £5,000 standard against £7,000 before (1 practice, £2,000 short).
-    assert rows["Practices below prior funding"].a.value == 1
-    assert rows["Their shortfall against prior funding"].a.value == pytest.approx(2_000)
+    assert figure(rows["Practices below prior funding"].a).value == 1
+    assert figure(rows["Their shortfall against prior funding"].a).value == pytest.approx(2_000)
     # Fairest with £30,000: 1,500 more patients at £20 lift both practices to 100%.
-    assert rows["Lowest practice coverage (share)"].b.value == pytest.approx(1.0)
-    assert rows["Lowest practice coverage (share)"].difference.text == "+50.0 points"
-    assert rows["Practices below prior funding"].b.value == 0
+    assert figure(rows["Lowest practice coverage (share)"].b).value == pytest.approx(1.0)
+    assert figure(rows["Lowest practice coverage (share)"].difference).text == "+50.0 points"
+    assert figure(rows["Practices below prior funding"].b).value == 0
 
 
 def test_the_desk_and_report_show_the_floor_lever() -> None:
@@ -567,7 +576,10 @@ def test_the_desk_and_report_show_the_floor_lever() -> None:
 
     floored = with_settings(with_prior(two_practices(), {"P1": 8_000, "P2": 7_000}), no_practice_below_prior=True)
     deliverable = {lever.lever: lever for lever in _levers(run_job("check", floored).result, False)}
-    assert deliverable["practice_floor"].amount.text == "£2,000 a year"
+    amount = deliverable["practice_floor"].amount
+    assert amount is not None
+    assert amount.text == "£2,000 a year"
     short = run_job("check", with_settings(floored, budget_gbp=16_000)).result
     card = {lever.lever: lever for lever in _levers(short, False)}["practice_floor"]
+    assert card.amount is not None
     assert card.amount.text == "85.7% of every practice's floor" and card.fixable
