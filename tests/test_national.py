@@ -8,6 +8,8 @@ never change a result.
 
 from __future__ import annotations
 
+from typing import Any
+
 import highspy
 import numpy as np
 import pytest
@@ -73,6 +75,7 @@ def test_lagrangian_start_searches_then_finishes_by_primal_simplex_and_restores_
     assert outcome.status == "optimal"
     assert programme.solves >= 2  # at least one budget-free solve, then the finish
     assert programme.highs.getInfo().ipm_iteration_count == 0  # not the interior-point fallback
+    assert outcome.col_value is not None
     assert _close(spend_of(programme, outcome.col_value), 1.3 * least, 1e-6)  # the budget binds
     # the budget row, the objective and the simplex strategy are the scenario's again
     assert np.array_equal(programme.row_upper, programme.base_row_upper)
@@ -89,7 +92,7 @@ def test_every_value_algorithm_gives_the_same_solve_result(document, monkeypatch
     least = run_job("solve", document, {"objective": "min_cost"}).result["objective_value"]
     budget = 1e9 if factor is None else factor * least
     scenario = load_scenario(document, {"objective": "max_value", "budget_gbp": budget})
-    results = {}
+    results: dict[str, tuple[Any, ...]] = {}
     for algorithm in ALGORITHMS:
         _force(monkeypatch, algorithm)
         programme, outcome = solve_scenario(scenario)
@@ -98,6 +101,7 @@ def test_every_value_algorithm_gives_the_same_solve_result(document, monkeypatch
             continue
         assert outcome.status == "optimal", algorithm
         assert outcome.row_dual is not None  # a basis in every case, so duals as after simplex
+        assert outcome.col_value is not None
         results[algorithm] = (outcome.status, outcome.objective_value, spend_of(programme, outcome.col_value))
     first = results["dual simplex"]
     assert first[0] == ("infeasible" if factor == 0.9 else "optimal")
@@ -121,6 +125,8 @@ def test_face_tie_break_finds_the_same_least_spend_as_the_value_row_alone(docume
         tie_break = least_spend_at_best_value(programme, best, None)
         assert tie_break is not best and tie_break.status == "optimal"
         assert tie_break.objective_value == best.objective_value
+        assert best.objective_value is not None
+        assert best.col_value is not None and tie_break.col_value is not None
         assert value_of(programme, tie_break.col_value) >= best.objective_value * (1 - 1e-9) - 1e-6
         # duals reported are the value solve's
         assert tie_break.row_dual is best.row_dual and tie_break.col_dual is best.col_dual
@@ -176,12 +182,14 @@ def test_rows_as_column_bounds_is_undone_and_keeps_the_optimum(document):
 
     programme = _max_value(document)
     before = programme.solve().objective_value
+    assert before is not None
     rows = np.concatenate([programme.rows("min_standard"), programme.rows("max_coverage")])
     with programme.changes():
         raised = rows_as_column_bounds(programme, rows)
         assert len(raised) > 0
         assert np.all(np.isinf(programme.row_lower[rows])) and np.all(np.isinf(programme.row_upper[rows]))
         inside = programme.solve().objective_value
+        assert inside is not None
     assert _close(inside, before, 1e-9)
     assert np.array_equal(programme.row_lower, programme.base_row_lower)
     assert np.array_equal(programme.col_lower, programme.base_col_lower)
