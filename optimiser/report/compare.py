@@ -155,6 +155,8 @@ def _metrics(side: Side, prefix: str) -> dict[str, Num | str]:
         out["Their shortfall in total (least-cost plan)"] = _num(
             side, prefix, f"{ALLOCATION}.total_shortfall_gbp", money
         )
+    if _get(side, f"{ALLOCATION}.new_fte_total") is not None:
+        out["New FTE in total (least-cost plan)"] = _num(side, prefix, f"{ALLOCATION}.new_fte_total", number)
     standards = _lever(side, "standards")
     if standards is not None:
         out["Standards reachable (share of every minimum)"] = _num(side, prefix, f"levers.{standards}.amount", percent)

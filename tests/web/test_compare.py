@@ -81,6 +81,9 @@ def test_two_checks_at_different_offers_by_hand(desk: Desk) -> None:
     gp = rows[(PLAN_FTE, "gp")]
     assert gp["a"] == pytest.approx(1.6, rel=1e-9) and gp["b"] == pytest.approx(1.28, rel=1e-9)
     assert gp["b_minus_a"] == pytest.approx(-0.32, rel=1e-9)
+    hires = rows[("Headline", "New FTE in total (least-cost plan)")]  # GP is the only role hired here
+    assert hires["a"] == pytest.approx(1.6, rel=1e-9) and hires["b"] == pytest.approx(1.28, rel=1e-9)
+    assert hires["a"] == first.result["least_cost_allocation"]["new_fte_total"]
     short = rows[("Headline", "Practices short of their share of the offer (least-cost plan)")]
     assert (short["a"], short["b"], short["b_minus_a"]) == (2, 1, -1)
     total = rows[("Headline", "Their shortfall in total (least-cost plan)")]
