@@ -563,6 +563,15 @@ def render(results: dict[str, Any]) -> str:
         lines.append(
             f"- England peak memory ≤ 2× HiGHS alone: **{mem_ratio:.2f}×** — {'met' if mem_ratio <= 2 else 'not met'}"
         )
+        # Issue 10 §6 tightened both: end-to-end ≤ 1.15× and peak memory ≤ 1.3× HiGHS alone.
+        lines.append(
+            f"- England end-to-end time ≤ 1.15× HiGHS alone (issue 10): **{time_ratio:.2f}×** — "
+            f"{'met' if time_ratio <= 1.15 else 'not met'}"
+        )
+        lines.append(
+            f"- England peak memory ≤ 1.3× HiGHS alone (issue 10): **{mem_ratio:.2f}×** — "
+            f"{'met' if mem_ratio <= 1.3 else 'not met'}"
+        )
     for r in scales:
         sweep = r.get("sweep")
         if sweep:
