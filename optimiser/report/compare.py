@@ -196,17 +196,20 @@ def _has_plan(side: Side) -> bool:
     return side.kind == "check" and isinstance(_get(side, f"{ALLOCATION}.coverage_by_service"), dict)
 
 
+def _allocation_kpi(side: Side, key: str) -> tuple[str, str]:
+    """Where an allocation KPI sits: a solve's ``kpis.<key>``, or a check's least-cost plan
+    ``least_cost_allocation.<key>`` (basis, JSON path); ("", "") if the side has neither."""
+    if side.kind == "solve":
+        return "solve", f"kpis.{key}"
+    if _has_plan(side):
+        return "least_cost", f"{ALLOCATION}.{key}"
+    return "", ""
+
+
 def _coverage(side: Side, prefix: str) -> tuple[str, dict[str, Num | str]]:
     """Coverage by service of an allocation: a solve's, or a check's least-cost plan (basis, values)."""
-    if side.kind == "solve":
-        base = "kpis.coverage_by_service"
-        basis = "solve"
-    elif _has_plan(side):
-        base = f"{ALLOCATION}.coverage_by_service"
-        basis = "least_cost"
-    else:
-        return "", {}
-    services = _get(side, base) or {}
+    basis, base = _allocation_kpi(side, "coverage_by_service")
+    services = (_get(side, base) or {}) if basis else {}
     return basis, {str(s): _num(side, prefix, f"{base}.{s}.coverage", percent) for s in services}
 
 
@@ -228,13 +231,8 @@ def _reachable(side: Side, prefix: str) -> dict[str, Num | str]:
 
 def _fte(side: Side, prefix: str) -> tuple[str, dict[str, Num | str]]:
     """New FTE by role of an allocation: a solve's, or a check's least-cost plan (basis, values)."""
-    if side.kind == "solve":
-        base, basis = "kpis.new_fte_by_role", "solve"
-    elif _has_plan(side):
-        base, basis = f"{ALLOCATION}.new_fte_by_role", "least_cost"
-    else:
-        return "", {}
-    roles = _get(side, base) or {}
+    basis, base = _allocation_kpi(side, "new_fte_by_role")
+    roles = (_get(side, base) or {}) if basis else {}
     return basis, {str(r): _num(side, prefix, f"{base}.{r}", number) for r in roles}
 
 
