@@ -107,9 +107,14 @@ def _solve_from_lagrangian_start(programme: Programme, progress: Progress | None
                     break
             else:
                 above = price
-            if below > 0 and above / below <= START_BRACKET_RATIO:
+            if math.isinf(above):  # no price yet spends more than the budget
+                price *= 2
+            elif below == 0:  # no price yet spends within it
+                price /= 2
+            elif above / below <= START_BRACKET_RATIO:
                 break
-            price = price * 2 if math.isinf(above) else (price / 2 if below == 0 else math.sqrt(below * above))
+            else:
+                price = math.sqrt(below * above)
     if start is None:
         return None
     programme.set_basis(start)
