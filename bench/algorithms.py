@@ -33,7 +33,7 @@ def _value(text: str) -> Any:
 
 
 def prep(scale: str, folder: Path, seed: int, budget_factor: float | None) -> None:
-    from bench.run import SCALES
+    from bench.common import SCALES
     from models.synthetic import generate_scenario
     from optimiser.objectives import spend_coefficients
     from optimiser.programme import Programme

@@ -40,16 +40,8 @@ from typing import Any
 
 import numpy as np
 
-BENCH = Path(__file__).resolve().parent
-REPO = BENCH.parent
-TIME_LIMIT_S = 3_600.0
-SWEEP_FROM, SWEEP_TO = 1.01, 1.10
-
-
-def _peak_bytes() -> int:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+from bench.common import REPO, SCALES, SWEEP_FROM, SWEEP_TO, TIME_LIMIT_S, log, peak_bytes
+from bench.results import RESULTS_JSON, RESULTS_MD, load_results, machine, national_section, render
 
 
 class _Clock:
@@ -138,7 +130,7 @@ def child_solve(scenario_dir: str, objective: str, budget: float | None, algorit
     if objective == "max_value" and outcome.status == "optimal":
         _tb, info = _tie_break(programme, outcome, algorithm)
         out["tie_break"] = {**clock.lap(), **info}
-    out["peak_rss_bytes"] = _peak_bytes()
+    out["peak_rss_bytes"] = peak_bytes()
     return out
 
 
@@ -173,7 +165,7 @@ def child_sweep(scenario_dir: str, budgets: list[float], algorithm: str) -> dict
                 }
             )
             print(json.dumps(points[-1]), file=sys.stderr, flush=True)
-    out.update({"algorithm": algorithm, "points": points, "peak_rss_bytes": _peak_bytes()})
+    out.update({"algorithm": algorithm, "points": points, "peak_rss_bytes": peak_bytes()})
     return out
 
 
@@ -208,15 +200,10 @@ def run_child(*args: str, timeout: float = 7_200) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def log(message: str) -> None:
-    print(f"[{datetime.now().strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
 # --- the driver ------------------------------------------------------------------------------------
 
 
 def bench_scale(name: str, seed: int, workdir: Path, parts: set[str], points: int, cap: float) -> dict[str, Any]:
-    from bench.run import SCALES
     from models.synthetic import generate_scenario
     from optimiser.io import write_document_as_csv
 
@@ -272,127 +259,6 @@ def startup(runs: int = 5) -> dict[str, Any]:
     return out
 
 
-def _f(v: float | None, digits: int = 1) -> str:
-    return "-" if v is None else f"{v:.{digits}f}"
-
-
-def render_section(results: dict[str, Any]) -> list[str]:
-    """The "National scale" section of RESULTS.md (empty if nothing was measured)."""
-    national = results.get("national") or {}
-    scales = national.get("scales") or {}
-    if not scales and not national.get("startup"):
-        return []
-    lines = [
-        "## National scale: algorithm per objective, sweeps, start-up (`python -m bench.national`)",
-        "",
-        "Side by side in one run per scale, each solve in a fresh process, built with the vectorised",
-        "build. Wall-clock seconds, with the process CPU seconds in brackets (the machine is shared;",
-        "the 1-minute load average at the start is shown). `max_value` is at 1.01 × the min-cost",
-        "spend, the first point of the sweep, where the budget binds. *Chosen*: `solve_for_value`",
-        "(at these sizes: primal simplex from the basis of a budget-free Lagrangian problem, whose",
-        "price of value is searched by doubling and bisection); the least-spend tie-break restricted",
-        "to the optimal face (complementary slackness) and warm-started from the value solve's",
-        "basis. *HiGHS defaults*:",
-        "dual simplex, tie-break by an added value row and a warm re-solve, stopped at the cap.",
-        "",
-        "| scale | min_cost solve | max_value chosen: value solve + tie-break | **ratio to min_cost** "
-        "| max_value with HiGHS defaults (cap) | objective chosen / defaults | load |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for name, r in scales.items():
-        if "max_value" not in r or "min_cost" not in r:
-            continue
-        mc, mv, df = r["min_cost"], r["max_value"], r.get("max_value_defaults")
-        tb = mv.get("tie_break") or {"s": 0.0, "cpu_s": 0.0, "iterations": 0}
-        total = mv["solve"]["s"] + tb["s"]
-        total_cpu = mv["solve"]["cpu_s"] + tb["cpu_s"]
-        ratio = total / mc["solve"]["s"]
-        ratio_cpu = total_cpu / mc["solve"]["cpu_s"]
-        defaults = "-"
-        if df:
-            took = f"{_f(df['solve']['s'])} ({_f(df['solve']['cpu_s'])}; cap {_f(df['time_limit_s'])})"
-            defaults = f"{df['status']} after {took}"
-            if df.get("tie_break"):
-                defaults += f" + tie-break {_f(df['tie_break']['s'])} ({_f(df['tie_break']['cpu_s'])})"
-        objectives = f"{mv['objective_value']:,.2f} / " + (
-            f"{df['objective_value']:,.2f}" if df and df.get("objective_value") is not None else "-"
-        )
-        lines.append(
-            f"| {name} | {_f(mc['solve']['s'])} ({_f(mc['solve']['cpu_s'])}) "
-            f"| {_f(mv['solve']['s'])} + {_f(tb['s'])} = {_f(total)} ({_f(total_cpu)})"
-            f" | **{ratio:.2f}×** ({ratio_cpu:.2f}× CPU) | {defaults} "
-            f"| {objectives} | {r.get('load_average_1m_at_start', float('nan')):.1f} |"
-        )
-    sweeps = [(n, r) for n, r in scales.items() if r.get("sweep") and r.get("max_value")]
-    if sweeps:
-        lines += [
-            "",
-            "Budget sweep (1.01 … 1.10 × min-cost spend) on one programme: the first point cold with the",
-            "chosen algorithm, then only the budget bound changes and HiGHS re-solves warm; against one",
-            "cold `max_value` value solve (chosen algorithm, no tie-break: the sweep has none).",
-            "",
-            "| scale | points | build + pass | re-solve times, wall (simplex iterations) | sweep total (CPU) "
-            "| one cold solve (CPU) "
-            "| **sweep / one cold** |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for name, r in sweeps:
-            s, one = r["sweep"], r["max_value"]
-            setup = s["load_validate_s"] + s["build_pass_s"]
-            one_total = one["load_validate_s"] + one["build_pass_s"] + one["solve"]["s"]
-            total = setup + sum(p["s"] for p in s["points"])
-            times = ", ".join(f"{p['s']:.1f} ({p['iterations']})" for p in s["points"])
-            # CPU: the solves' CPU seconds plus the (wall) set-up on both sides
-            total_cpu = setup + sum(p["cpu_s"] for p in s["points"])
-            one_cpu = one["load_validate_s"] + one["build_pass_s"] + one["solve"]["cpu_s"]
-            lines.append(
-                f"| {name} | {len(s['points'])} | {_f(setup)} | {times} | {_f(total)} ({_f(total_cpu)}) "
-                f"| {_f(one_total)} ({_f(one_cpu)}) | **{total / one_total:.2f}×** ({total_cpu / one_cpu:.2f}× CPU) |"
-            )
-    st = national.get("startup")
-    if st:
-        ratio = st["solve_median_s"] / st["bare_median_s"]
-        lines += [
-            "",
-            f"Start-up: `commission solve data/example_icb --format json` {st['solve_median_s']:.2f} s against "
-            f'`python -c "import highspy, numpy, pandas"` {st["bare_median_s"]:.2f} s (medians of {st["runs"]} '
-            f"alternating runs, load {st['load_average_1m_at_start']:.1f}): **{ratio:.2f}×** (target ≤ 3×).",
-        ]
-    lines += [
-        "",
-        "Targets (issue 10 §6; met if the CPU ratio is, wall-clock shown as measured on the shared machine):",
-        "",
-    ]
-    for name, r in scales.items():
-        if "max_value" in r and "min_cost" in r:
-            mv, mc = r["max_value"], r["min_cost"]
-            tb = mv.get("tie_break") or {"s": 0.0, "cpu_s": 0.0}
-            cpu = (mv["solve"]["cpu_s"] + tb["cpu_s"]) / mc["solve"]["cpu_s"]
-            wall = (mv["solve"]["s"] + tb["s"]) / mc["solve"]["s"]
-            lines.append(
-                f"- {name}: max_value within 5× the min_cost solve: **{cpu:.2f}× CPU** ({wall:.2f}× wall)"
-                + ("" if mv.get("status") == "optimal" else f", status {mv.get('status')}")
-                + (" (value solve only: the sweep's first point)" if mv.get("from_sweep") else "")
-                + f" — {'met' if cpu <= 5 and mv.get('status') == 'optimal' else 'not met'}"
-            )
-    for name, r in sweeps:
-        s, one = r["sweep"], r["max_value"]
-        setup = s["load_validate_s"] + s["build_pass_s"]
-        cpu = (setup + sum(p["cpu_s"] for p in s["points"])) / (
-            one["load_validate_s"] + one["build_pass_s"] + one["solve"]["cpu_s"]
-        )
-        # Issue 10: "ten-point budget sweep ≤ 2× one cold solve at region scale, and measured at England scale".
-        verdict = ("met" if cpu <= 2 else "not met") if name == "region" else "measured (the target is at region)"
-        lines.append(f"- {name}: ten-point sweep against one cold solve: **{cpu:.2f}× CPU** — {verdict}")
-    if st:
-        ratio = st["solve_median_s"] / st["bare_median_s"]
-        lines.append(
-            f"- start-up within 3× a bare import: **{ratio:.2f}×** (wall) — {'met' if ratio <= 3 else 'not met'}"
-        )
-    lines.append("")
-    return lines
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.national", description=__doc__.split("\n\n")[0])
     parser.add_argument("--scales", default="region,england")
@@ -415,8 +281,6 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(out))
         return 0
 
-    from bench.run import RESULTS_JSON, RESULTS_MD, _load_results, machine, render
-
     parts = {p.strip() for p in args.parts.split(",") if p.strip()}
     with tempfile.TemporaryDirectory(prefix="commission-national-") as tmp:
         workdir = args.workdir or Path(tmp)
@@ -427,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
             if parts & {"objectives", "sweep"}:
                 scale = bench_scale(name, args.seed, workdir, parts, args.sweep_points, args.defaults_cap)
                 measured.setdefault("scales", {})[name] = scale
-            results = _load_results()
+            results = load_results()
             national = results.setdefault("national", {})
             if "startup" in measured:
                 national["startup"] = measured["startup"]
@@ -436,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
             results["machine"] = machine()
             RESULTS_JSON.write_text(json.dumps(results, indent=2) + "\n")
             RESULTS_MD.write_text(render(results))
-    print("\n".join(render_section(_load_results())))
+    print("\n".join(national_section(load_results())))
     return 0
 
 

@@ -29,49 +29,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
-import platform
-import resource
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-BENCH = Path(__file__).resolve().parent
-REPO = BENCH.parent
-RESULTS_JSON = BENCH / "results.json"
-RESULTS_MD = BENCH / "RESULTS.md"
+from bench.common import BENCH, REPO, SCALES, SWEEP_FROM, SWEEP_TO, TIME_LIMIT_S, Scale, log, peak_bytes
+from bench.results import RESULTS_JSON, RESULTS_MD, load_results, machine, render
+
 PROFILES = BENCH / "profiles"
-# Sweep budgets: min-cost spend x these factors (all deliverable; the budget binds in max_value).
-SWEEP_FROM, SWEEP_TO = 1.01, 1.10
-# The scenarios' own solver time limit (60 s) would cut England's solves short; the baseline has none.
-TIME_LIMIT_S = 3_600.0
-
-
-@dataclass(frozen=True)
-class Scale:
-    name: str
-    n_practices: int
-    n_pcns: int
-    n_roles: int = 15
-    n_services: int = 25
-
-
-SCALES = {
-    "icb": Scale("icb", 250, 50),
-    "region": Scale("region", 1_500, 300),
-    "england": Scale("england", 6_300, 1_250),
-}
-
-
-def _peak_bytes() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: kilobytes
-
 
 # --- children: each runs in a fresh interpreter and prints one JSON line -------------------------
 
@@ -113,7 +83,7 @@ def child_pipeline(
     if profiler is not None:
         profiler.disable()
         _write_profile(profiler, profile_path)  # type: ignore[arg-type]
-    peak = _peak_bytes()
+    peak = peak_bytes()
     t = time.perf_counter()
     programme.write_model(mps_path)
     export = time.perf_counter() - t
@@ -126,7 +96,7 @@ def child_pipeline(
         "pass_to_highs_s": programme.timings["pass_to_highs"],
         "peak_rss_bytes": peak,
         "export_mps_s": export,
-        "peak_rss_after_export_bytes": _peak_bytes(),
+        "peak_rss_after_export_bytes": peak_bytes(),
         "status": job.result["status"],
         "objective_value": job.result["objective_value"],
         "rows": len(programme.row_rule),
@@ -174,7 +144,7 @@ def child_baseline(mps_path: str) -> dict[str, Any]:
         "read_s": read,
         "solve_s": solve,
         "total_s": read + solve,
-        "peak_rss_bytes": _peak_bytes(),
+        "peak_rss_bytes": peak_bytes(),
         "status": highs.modelStatusToString(highs.getModelStatus()),
         "objective_value": highs.getInfo().objective_function_value,
         "version": highs.version(),
@@ -214,7 +184,7 @@ def child_sweep_hot(scenario_dir: str, budgets: list[float]) -> dict[str, Any]:
         "setup_s": setup,
         "points": points,
         "total_s": setup + sum(p["seconds"] for p in points),
-        "peak_rss_bytes": _peak_bytes(),
+        "peak_rss_bytes": peak_bytes(),
     }
 
 
@@ -240,7 +210,7 @@ def child_cold(scenario_dir: str, budget: float) -> dict[str, Any]:
         "seconds_without_tie_break": without_tie_break,
         "status": outcome.status,
         "objective_value": outcome.objective_value,
-        "peak_rss_bytes": _peak_bytes(),
+        "peak_rss_bytes": peak_bytes(),
     }
 
 
@@ -257,7 +227,7 @@ def child_sweep_product(scenario_dir: str, budgets: list[float]) -> dict[str, An
         "seconds": time.perf_counter() - t,
         "status": job.result.get("status"),
         "solves": job.result.get("solves"),
-        "peak_rss_bytes": _peak_bytes(),
+        "peak_rss_bytes": peak_bytes(),
     }
 
 
@@ -281,10 +251,6 @@ def run_child(kind: str, *args: str, timeout: float = 3_600) -> dict[str, Any]:
 
 
 # --- the driver ------------------------------------------------------------------------------------
-
-
-def log(message: str) -> None:
-    print(f"[{datetime.now().strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 def bench_scale(
@@ -380,235 +346,6 @@ def bench_scale(
     return result
 
 
-def machine() -> dict[str, Any]:
-    import highspy
-    import pyomo.version
-
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    ram = None
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                ram = int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
-        ).stdout.strip()
-    except OSError:
-        commit = ""
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "ram_bytes": ram,
-        "os": f"{platform.system()} {platform.release()}",
-        "python": platform.python_version(),
-        "highs": highspy.Highs().version(),
-        "pyomo": pyomo.version.version,
-        "commit": commit,
-    }
-
-
-def _gb(value: float | None) -> str:
-    return "-" if value is None else f"{value / 2**30:.2f} GB" if value >= 2**30 else f"{value / 2**20:.0f} MB"
-
-
-def _s(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}"
-
-
-def _one_cold(cold: list[dict[str, Any]]) -> float:
-    """Mean cold solve without the tie-break solve (hot re-solves have none): like for like."""
-    return sum(c.get("seconds_without_tie_break", c["seconds"]) for c in cold) / len(cold)
-
-
-def render(results: dict[str, Any]) -> str:
-    info = results["machine"]
-    scales = [results["scales"][name] for name in SCALES if name in results["scales"]]
-    lines = [
-        "# Benchmark results",
-        "",
-        "Generated by `python -m bench.run` (see `bench/README.md` for what is measured and the",
-        "analysis). Do not edit by hand. Scenarios are SYNTHETIC (`models.synthetic`).",
-        "",
-        f"Machine: {info['cpu']}, {info['cores']} cores, {_gb(info['ram_bytes'])} RAM, {info['os']}; "
-        f"Python {info['python']}, HiGHS {info['highs']}, Pyomo {info['pyomo']}; commit {info['commit']}.",
-        "",
-        "## End-to-end pipeline vs HiGHS alone (min_cost)",
-        "",
-        "The product's pipeline, built with its default engine (in brackets; `pyomo` for measurements",
-        "taken before the array build became the default). "
-        "Times in seconds, each pipeline in a fresh process; import time excluded (shown apart). The",
-        f"solver time limit is raised to {TIME_LIMIT_S:g} s for every measurement (HiGHS alone has none).",
-        "",
-        "| scale | practices / PCNs / roles / services | rows × cols (nnz) | load | validate | build "
-        "| compile + pass | solve | extract | **end-to-end** | HiGHS alone: read + solve | **time ratio** "
-        "| peak RSS product | peak RSS HiGHS alone | **memory ratio** |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for r in scales:
-        sc, p, b = r["scale"], r["pipeline"], r["baseline"]
-        ph = p["phases"]
-        lines.append(
-            f"| {sc['name']} ({p.get('engine', 'pyomo')}) "
-            f"| {sc['n_practices']:,} / {sc['n_pcns']:,} / {sc['n_roles']} / {sc['n_services']} "
-            f"| {p['rows']:,} × {p['columns']:,} ({p['nonzeros']:,}) | {_s(ph['load'])} | {_s(ph['validate'])} "
-            f"| {_s(ph['build'])} | {_s(ph['compile_pass'])} | {_s(ph['solve'])} | {_s(ph['extract'])} "
-            f"| **{_s(p['end_to_end_s'])}** | {_s(b['read_s'])} + {_s(b['solve_s'])} = {_s(b['total_s'])} "
-            f"| **{p['end_to_end_s'] / b['total_s']:.2f}×** | {_gb(p['peak_rss_bytes'])} | {_gb(b['peak_rss_bytes'])} "
-            f"| **{p['peak_rss_bytes'] / b['peak_rss_bytes']:.2f}×** |"
-        )
-    alternative = [r for r in scales if "pipeline_pyomo" in r or "pipeline_direct" in r]
-    if alternative:
-        lines += [
-            "",
-            "The other build, side by side: `pyomo` is the same pipeline built through the Pyomo model of",
-            "record (`--engine pyomo`); `arrays (prototype)` rows are older measurements of the numpy build",
-            "before it became the product's default (`models/arrays.py`), where the table above is Pyomo:",
-            "",
-            "| scale | build | compile + pass | solve | **end-to-end** | **time ratio** | peak RSS "
-            "| **memory ratio** |",
-            "|---|---|---|---|---|---|---|---|",
-        ]
-        for r in alternative:
-            label = "pyomo" if "pipeline_pyomo" in r else "arrays (prototype)"
-            p, b = r.get("pipeline_pyomo") or r["pipeline_direct"], r["baseline"]
-            ph = p["phases"]
-            lines.append(
-                f"| {r['scale']['name']} ({label}) | {_s(ph['build'])} | {_s(ph['compile_pass'])} "
-                f"| {_s(ph['solve'])} "
-                f"| **{_s(p['end_to_end_s'])}** | **{p['end_to_end_s'] / b['total_s']:.2f}×** "
-                f"| {_gb(p['peak_rss_bytes'])} | **{p['peak_rss_bytes'] / b['peak_rss_bytes']:.2f}×** |"
-            )
-    lines += [
-        "",
-        "| scale | status (product / HiGHS alone) | objective (product / HiGHS alone) | imports product / HiGHS "
-        "| MPS export | MPS size | measured |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for r in scales:
-        p, b = r["pipeline"], r["baseline"]
-        lines.append(
-            f"| {r['scale']['name']} | {p['status']} / {b['status']} | {p['objective_value']:,.2f} / "
-            f"{b['objective_value']:,.2f} | {_s(p['imports_s'])} / {_s(b['imports_s'])} | {_s(p['export_mps_s'])} "
-            f"| {_gb(r['mps_bytes'])} | {r['measured_at']} (load {r.get('load_average_1m_at_start', math.nan):.1f}) |"
-        )
-    lines += [
-        "",
-        "## Budget sweep: hot re-solves vs cold solves (max_value)",
-        "",
-        "Hot: one programme loaded, built and compiled once, then at each point only the budget",
-        "row's bound changes and HiGHS re-solves from its previous basis. Cold: `commission solve",
-        "--objective max_value` at one budget, a fresh process per point (load → validate → build →",
-        "compile → solve; no extract), timed without and (in brackets) with the least-spend tie-break",
-        "solve that `commission solve` adds for max_value; ratios use the former. Budgets: min-cost spend ×",
-        '1.01 … 1.10. Product sweep: `run_job("sweep")` over the same budgets, from reading the',
-        "scenario (it also re-solves every point without the minimum standards and finds the least",
-        "deliverable budget: 21 solves).",
-        "",
-        "| scale | points | hot: setup + re-solves | hot re-solve times (iterations) "
-        "| one cold solve (with tie-break; mean of n) "
-        "| cold × points | **hot / one cold** | hot / (cold × points) | max rel. objective difference hot vs cold "
-        "| product sweep (`run_job` sweep) |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for r in scales:
-        sweep = r.get("sweep")
-        if not sweep:
-            continue
-        hot, cold = sweep["hot"], sweep["cold"]
-        n = len(cold)
-        one = _one_cold(cold)
-        with_tie_break = sum(c["seconds"] for c in cold) / n
-        k = len(hot["points"])
-        ten = one * k
-        ten_label = f"{ten:.2f}" + ("" if n == k else f" (est. from {n})")
-        times = ", ".join(f"{q['seconds']:.1f} ({q.get('iterations', '?')})" for q in hot["points"])
-        diffs = [
-            abs(h["objective_value"] - c["objective_value"]) / max(1.0, abs(c["objective_value"]))
-            for h, c in zip(hot["points"], cold, strict=False)
-            if h["objective_value"] is not None and c["objective_value"] is not None
-        ]
-        product = sweep.get("product") or {}
-        product_label = (
-            f"{product['seconds']:.2f} s, {product.get('solves')} solves ({product['seconds'] / one:.2f}× one cold)"
-            if "seconds" in product
-            else product.get("error", "-")[:80]
-        )
-        hot_label = f"{hot['setup_s']:.2f} + {hot['total_s'] - hot['setup_s']:.2f} = {hot['total_s']:.2f}"
-        lines.append(
-            f"| {r['scale']['name']} | {k} | {hot_label} | {times} | {one:.2f} ({with_tie_break:.2f}; n={n}) "
-            f"| {ten_label} "
-            f"| **{hot['total_s'] / one:.2f}×** | {hot['total_s'] / ten:.2f}× | {max(diffs, default=float('nan')):.1e} "
-            f"| {product_label} |"
-        )
-    lines += ["", "## Targets (issue 5 §4)", ""]
-    england = results["scales"].get("england")
-    if england:
-        p, b = england["pipeline"], england["baseline"]
-        time_ratio = p["end_to_end_s"] / b["total_s"]
-        mem_ratio = p["peak_rss_bytes"] / b["peak_rss_bytes"]
-        lines.append(
-            f"- England end-to-end time ≤ 2× HiGHS alone: **{time_ratio:.2f}×** — "
-            f"{'met' if time_ratio <= 2 else 'not met'}"
-        )
-        lines.append(
-            f"- England peak memory ≤ 2× HiGHS alone: **{mem_ratio:.2f}×** — {'met' if mem_ratio <= 2 else 'not met'}"
-        )
-        # Issue 10 §6 tightened both: end-to-end ≤ 1.15× and peak memory ≤ 1.3× HiGHS alone.
-        lines.append(
-            f"- England end-to-end time ≤ 1.15× HiGHS alone (issue 10): **{time_ratio:.2f}×** — "
-            f"{'met' if time_ratio <= 1.15 else 'not met'}"
-        )
-        lines.append(
-            f"- England peak memory ≤ 1.3× HiGHS alone (issue 10): **{mem_ratio:.2f}×** — "
-            f"{'met' if mem_ratio <= 1.3 else 'not met'}"
-        )
-    for r in scales:
-        sweep = r.get("sweep")
-        if sweep:
-            ratio = sweep["hot"]["total_s"] / _one_cold(sweep["cold"])
-            k = len(sweep["hot"]["points"])
-            lines.append(
-                f"- {r['scale']['name']}: {k}-point sweep ≤ 3× one cold solve: **{ratio:.2f}×** — "
-                f"{'met' if ratio <= 3 else 'not met'}" + ("" if k == 10 else " (the target is for ten points)")
-            )
-    for r in scales:
-        if not r.get("sweep"):
-            lines.append(f"- {r['scale']['name']}: sweep not measured (see `bench/README.md`)")
-    lines += ["", *_national_section(results)]
-    lines += ["What dominates where a target is missed, and what would close it: `bench/README.md`.", ""]
-    return "\n".join(lines) + _check_speed_section()
-
-
-def _check_speed_section() -> str:
-    """The section `python -m bench.check_speed` owns (check vs one solve), kept when this file is regenerated."""
-    from bench import check_speed
-
-    runs = json.loads(check_speed.RESULTS_JSON.read_text()) if check_speed.RESULTS_JSON.exists() else []
-    return "\n" + check_speed.render(runs) if runs else ""
-
-
-def _national_section(results: dict[str, Any]) -> list[str]:
-    from bench.national import render_section  # its own module: python -m bench.national
-
-    return render_section(results)
-
-
-def _load_results() -> dict[str, Any]:
-    if RESULTS_JSON.exists():
-        return json.loads(RESULTS_JSON.read_text())
-    return {"scales": {}}
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--scales", default="icb,region,england", help="comma-separated: icb, region, england")
@@ -634,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(CHILDREN[args.child](args)))
         return 0
 
-    results = _load_results()
+    results = load_results()
     if not args.render_only:
         names = [s.strip() for s in args.scales.split(",") if s.strip()]
         unknown = [n for n in names if n not in SCALES]
@@ -653,15 +390,15 @@ def main(argv: list[str] | None = None) -> int:
                     args.profile,
                     not args.no_product_sweep,
                     parts,
-                    _load_results()["scales"].get(name),
+                    load_results()["scales"].get(name),
                 )
                 # Re-read before writing: another run may have written other scales meanwhile.
-                results = _load_results()
+                results = load_results()
                 results["scales"][name] = measured
                 results["machine"] = machine()
                 RESULTS_JSON.write_text(json.dumps(results, indent=2) + "\n")
                 RESULTS_MD.write_text(render(results))
-    results = _load_results()
+    results = load_results()
     results["machine"] = results.get("machine") or machine()
     text = render(results)
     RESULTS_MD.write_text(text)

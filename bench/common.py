@@ -1,0 +1,45 @@
+"""What every benchmark shares: the synthetic scales, the budgets and time limit, peak memory, logging.
+
+The bottom of ``bench/``: the measuring modules (``bench.run``, ``bench.national``,
+``bench.algorithms``) and the renderer of RESULTS.md (``bench.results``) import from here.
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+# Sweep budgets: min-cost spend x these factors (all deliverable; the budget binds in max_value).
+SWEEP_FROM, SWEEP_TO = 1.01, 1.10
+# The scenarios' own solver time limit (60 s) would cut England's solves short; the baseline has none.
+TIME_LIMIT_S = 3_600.0
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    n_practices: int
+    n_pcns: int
+    n_roles: int = 15
+    n_services: int = 25
+
+
+SCALES = {
+    "icb": Scale("icb", 250, 50),
+    "region": Scale("region", 1_500, 300),
+    "england": Scale("england", 6_300, 1_250),
+}
+
+
+def peak_bytes() -> int:
+    """This process's peak resident memory (``ru_maxrss`` is in kilobytes on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def log(message: str) -> None:
+    print(f"[{datetime.now().strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
