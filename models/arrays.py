@@ -27,18 +27,14 @@ from models.standard_form import EQUAL, INF, LOWER, UPPER, StandardForm
 
 
 class _Columns:
-    """Columns of one variable family: keys in index order, and a lookup key -> column number."""
+    """Columns of each variable family: keys in index order."""
 
     def __init__(self) -> None:
         self.families: dict[str, list[Any]] = {}
-        self.lookup: dict[str, dict[Any, int]] = {}
-        self.lower: dict[str, np.ndarray] = {}
-        self.upper: dict[str, np.ndarray] = {}
         self.integer: dict[str, bool] = {}
 
     def add(self, name: str, keys: list[Any], integer: bool = False) -> None:
         self.families[name] = keys
-        self.lookup[name] = {k: i for i, k in enumerate(keys)}
         self.integer[name] = integer
 
 
@@ -58,7 +54,9 @@ class _Rows:
         if n == 0:
             return
         base = self.count
-        self.rule.append(np.full(n, rule, dtype=object))
+        names = np.empty(n, dtype=object)
+        names.fill(rule)  # one shared str; np.full would make a str object per row
+        self.rule.append(names)
         self.key.extend(keys)
         self.kind.append(np.full(n, kind, dtype=np.int8))
         self.rhs.append(np.asarray(rhs, dtype=float))
