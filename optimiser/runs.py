@@ -104,12 +104,17 @@ def solve_scenario(
 def run_job(
     kind: str, document: dict[str, Any], overrides: dict[str, Any] | None = None, progress: Progress | None = None
 ) -> JobOutcome:
-    """Run one solve, check or sweep. Raises ``ScenarioInvalid`` only for bad input."""
+    """Run one solve, check or sweep. Raises ``ScenarioInvalid`` only for bad input.
+
+    ``document`` is let go once validated (the scenario holds what the run needs), so a caller
+    that passes one it does not keep frees its memory before the solve.
+    """
     if kind not in KINDS:
         raise ScenarioInvalid([Problem("job", None, "kind", f"must be one of {', '.join(KINDS)} (got {kind!r})")])
     started = time.perf_counter()
     overrides = dict(overrides or {})
     scenario = load_scenario(document, overrides)
+    del document
     engine = overrides.get("engine") or "arrays"
     if kind == "solve":
         programme, outcome = solve_scenario(scenario, progress, engine)
