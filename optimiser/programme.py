@@ -198,9 +198,7 @@ class Programme:
     def column_values(self, var: str, values: np.ndarray) -> pd.Series:
         """Values of one variable family as a Series indexed by its (tuple) index."""
         positions = self.cols(var)
-        keys = [self.col_key[j] for j in positions]
-        index = pd.MultiIndex.from_tuples(keys) if keys and isinstance(keys[0], tuple) else pd.Index(keys)
-        return pd.Series(values[positions], index=index, dtype=float)
+        return pd.Series(values[positions], index=self.col_key.as_index(positions), dtype=float)
 
     def row_entries(self, rows: np.ndarray) -> dict[int, list[tuple[int, float]]]:
         """Entries (col, value) of the programme's own matrix in the given rows (read from HiGHS once)."""
