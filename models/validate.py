@@ -375,18 +375,6 @@ def _build_scenario(settings: ScenarioSettings, frames: dict[str, pd.DataFrame])
     default_entitlement = pcns["pcn_id"].map(weighted_population).fillna(0.0) * rate
     pcns["arrs_entitlement_gbp"] = pcns["arrs_entitlement_gbp"].fillna(default_entitlement)
 
-    canonical: dict[str, Any] = {"settings": settings.model_dump(exclude_none=True)}
-    for name, frame in (
-        ("practices", practices),
-        ("pcns", pcns),
-        ("roles", frames["roles"]),
-        ("staff", frames["staff"]),
-        ("services", frames["services"]),
-        ("skill_mix", frames["skill_mix"]),
-        ("eligibility", frames["eligibility"]),
-    ):
-        canonical[name] = _records(frame)
-
     return Scenario(
         settings=settings,
         practices=practices.set_index("practice_id", drop=False),
@@ -396,13 +384,4 @@ def _build_scenario(settings: ScenarioSettings, frames: dict[str, pd.DataFrame])
         services=frames["services"].set_index("service_id", drop=False),
         skill_mix=frames["skill_mix"].reset_index(drop=True),
         eligibility=frames["eligibility"].reset_index(drop=True),
-        document=canonical,
     )
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    cleaned = frame.astype(object).where(frame.notna(), None)
-    return [
-        {k: (int(v) if isinstance(v, float) and k == "list_size" else v) for k, v in rec.items() if v is not None}
-        for rec in cleaned.to_dict(orient="records")
-    ]
