@@ -149,6 +149,9 @@ def _parse_column(table: str, column: Column, raw: list[Any], problems: list[Pro
     if column.kind in ("id", "str", "choice"):
         limit = MAX_ID_LENGTH if column.kind == "id" else MAX_TEXT_LENGTH
         texts: list[str | None] = []
+        # One str per distinct value: the tables keep these columns, and eligibility and staff repeat
+        # every practice's and role's id (~20 MB of copies at England, one per cell as read).
+        distinct: dict[str, str] = {}
         for number, (value, is_blank_cell) in enumerate(zip(raw, blank, strict=True), start=1):
             if is_blank_cell:
                 texts.append(None)
@@ -156,7 +159,7 @@ def _parse_column(table: str, column: Column, raw: list[Any], problems: list[Pro
             text, message = _as_text(value, limit)
             if message is not None:
                 problems.append(Problem(table, number, column.name, message))
-            texts.append(text)
+            texts.append(None if text is None else distinct.setdefault(text, text))
         text_series = pd.Series(texts, dtype=object)
         if column.kind == "choice":
             bad = ~blank & text_series.notna().to_numpy() & ~text_series.isin(column.choices).to_numpy()
