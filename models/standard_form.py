@@ -59,6 +59,20 @@ class CodedKeys:
     def at(self, local: np.ndarray) -> list[tuple[Any, ...]]:
         return list(zip(*(column.tolist() for column in self.columns(local)), strict=True))
 
+    def index(self, local: np.ndarray) -> pd.MultiIndex:
+        """The keys at ``local`` as ``pd.MultiIndex.from_tuples`` makes them (levels: the labels
+        present, sorted), made from the codes without the tuples or a hash of every label."""
+        levels, codes = [], []
+        for values, code in zip(self.labels, self.codes, strict=True):
+            present = np.unique(code[local])
+            names = values[present]
+            order = np.argsort(names, kind="stable")
+            rank = np.empty(len(values), dtype=np.int32)
+            rank[present[order]] = np.arange(len(present), dtype=np.int32)
+            levels.append(pd.Index(names[order]))
+            codes.append(rank[code[local]])
+        return pd.MultiIndex(levels=levels, codes=codes, verify_integrity=False)
+
 
 class Keys(Sequence[Any]):
     """The index keys of a programme's rows or columns in position order, held compactly.
@@ -134,8 +148,7 @@ class Keys(Sequence[Any]):
         positions = np.asarray(positions, dtype=np.int64).reshape(-1)
         parts = list(self._split(positions))
         if len(parts) == 1 and isinstance(parts[0][1], CodedKeys):
-            # from_tuples splits the tuples into one object array per position: made here without tuples
-            return pd.MultiIndex.from_arrays(parts[0][1].columns(parts[0][2]))
+            return parts[0][1].index(parts[0][2])
         keys = self.at(positions)
         return pd.MultiIndex.from_tuples(keys) if keys and isinstance(keys[0], tuple) else pd.Index(keys)
 

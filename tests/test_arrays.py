@@ -188,7 +188,10 @@ def test_keys_read_as_the_list_of_keys() -> None:
     for outside in (6, -7):
         with pytest.raises(IndexError):
             keys[outside]
-    pd.testing.assert_index_equal(keys.as_index(np.array([0, 2])), pd.MultiIndex.from_tuples([plain[0], plain[2]]))
+    made, expected = keys.as_index(np.array([2, 0, 1])), pd.MultiIndex.from_tuples([plain[2], plain[0], plain[1]])
+    pd.testing.assert_index_equal(made, expected, exact=True)
+    assert [level.dtype for level in made.levels] == [level.dtype for level in expected.levels]
+    assert [code.tolist() for code in made.codes] == [code.tolist() for code in expected.codes]
     pd.testing.assert_index_equal(keys.as_index(np.array([3, 4])), pd.Index(["P1", None]))
     pd.testing.assert_index_equal(keys.as_index(np.array([2, 5])), pd.MultiIndex.from_tuples([plain[2], plain[5]]))
     pd.testing.assert_index_equal(keys.as_index(np.array([], dtype=int)), pd.Index([]))
