@@ -70,6 +70,7 @@ def child_pipeline(
     phases["load"] = time.perf_counter() - t
     t = time.perf_counter()
     scenario = load_scenario(document, {"time_limit_s": TIME_LIMIT_S})
+    del document  # as run_job does once the document is validated
     phases["validate"] = time.perf_counter() - t
     t = time.perf_counter()
     programme, outcome = solve_scenario(scenario, engine=engine)

@@ -23,22 +23,21 @@ import scipy.sparse as sp
 
 from models.formulation import ProgrammeData, derive
 from models.scenario import Scenario
-from models.standard_form import EQUAL, INF, LOWER, UPPER, StandardForm
+from models.standard_form import EQUAL, INF, LOWER, UPPER, CodedKeys, Keys, StandardForm
+
+# Keys of one row or column family in index order: codes for the large families, else a list.
+FamilyKeys = CodedKeys | list[Any]
 
 
 class _Columns:
-    """Columns of one variable family: keys in index order, and a lookup key -> column number."""
+    """Columns of each variable family: keys in index order."""
 
     def __init__(self) -> None:
-        self.families: dict[str, list[Any]] = {}
-        self.lookup: dict[str, dict[Any, int]] = {}
-        self.lower: dict[str, np.ndarray] = {}
-        self.upper: dict[str, np.ndarray] = {}
+        self.families: dict[str, FamilyKeys] = {}
         self.integer: dict[str, bool] = {}
 
-    def add(self, name: str, keys: list[Any], integer: bool = False) -> None:
+    def add(self, name: str, keys: FamilyKeys, integer: bool = False) -> None:
         self.families[name] = keys
-        self.lookup[name] = {k: i for i, k in enumerate(keys)}
         self.integer[name] = integer
 
 
@@ -47,19 +46,21 @@ class _Rows:
 
     def __init__(self) -> None:
         self.rule: list[np.ndarray] = []
-        self.key: list[Any] = []
+        self.key: list[FamilyKeys] = []
         self.kind: list[np.ndarray] = []
         self.rhs: list[np.ndarray] = []
         self.entries: list[tuple[np.ndarray, str, np.ndarray, np.ndarray]] = []  # (row, family, local col, coef)
         self.count = 0
 
-    def add(self, rule: str, keys: list[Any], kind: int, rhs: np.ndarray, terms: list[tuple]) -> None:
+    def add(self, rule: str, keys: FamilyKeys, kind: int, rhs: np.ndarray, terms: list[tuple]) -> None:
         n = len(keys)
         if n == 0:
             return
         base = self.count
-        self.rule.append(np.full(n, rule, dtype=object))
-        self.key.extend(keys)
+        names = np.empty(n, dtype=object)
+        names.fill(rule)  # one shared str; np.full would make a str object per row
+        self.rule.append(names)
+        self.key.append(keys)
         self.kind.append(np.full(n, kind, dtype=np.int8))
         self.rhs.append(np.asarray(rhs, dtype=float))
         for local_row, family, local_col, coef in terms:
@@ -99,12 +100,13 @@ def build_arrays(scenario: Scenario, data: ProgrammeData | None = None) -> Stand
 
     # --- columns (local numbering per family, in each family's index order) ------------------------------
     cols = _Columns()
-    cols.add("cov", [(p, s) for p in P for s in S])
-    cols.add("x", [(p, S[pair_s[k]], R[pair_r[k]]) for p in P for k in range(n_pairs)])
-    cols.add("h", [(p, r) for p in P for r in R])
+    every_p = np.arange(n_p)
+    cols.add("cov", CodedKeys((P, S), (np.repeat(every_p, n_s), np.tile(np.arange(n_s), n_p))))
+    cols.add("x", CodedKeys((P, S, R), (np.repeat(every_p, n_pairs), np.tile(pair_s, n_p), np.tile(pair_r, n_p))))
+    cols.add("h", CodedKeys((P, R), (np.repeat(every_p, n_r), np.tile(np.arange(n_r), n_p))))
     deployable = np.array([[(d.pcn_of[p], r) in d.staff_pcn for r in R] for p in P], dtype=bool).reshape(n_p, n_r)
     dep_p, dep_r = np.nonzero(deployable)
-    cols.add("e", [(P[i], R[j]) for i, j in zip(dep_p, dep_r, strict=True)])
+    cols.add("e", CodedKeys((P, R), (dep_p, dep_r)))
     e_local = np.full((n_p, n_r), -1, dtype=np.int64)
     e_local[dep_p, dep_r] = np.arange(len(dep_p))
     cols.add("claim", list(P))
@@ -159,7 +161,7 @@ def build_arrays(scenario: Scenario, data: ProgrammeData | None = None) -> Stand
         slot[roles] = np.arange(len(roles))
         rp = np.repeat(np.arange(n_p), len(roles))
         rr = np.tile(roles, n_p)
-        keys = [(P[i], R[j]) for i, j in zip(rp, rr, strict=True)]
+        keys = CodedKeys((P, R), (rp, rr))
         local = np.arange(len(keys))
         keep = slot[pair_r[x_pair]] >= 0
         x_rows = x_p[keep] * len(roles) + slot[pair_r[x_pair][keep]]
@@ -380,7 +382,7 @@ def _assemble(
         used[family][np.asarray(local)[np.asarray(coef) != 0]] = True
     column_of = {name: np.full(len(keys), -1, dtype=np.int64) for name, keys in cols.families.items()}
     col_var: list[str] = []
-    col_key: list[Any] = []
+    col_key: list[FamilyKeys] = []
     n_cols = 0
     for family in order:
         local = np.flatnonzero(used[family])
@@ -388,7 +390,7 @@ def _assemble(
         n_cols += len(local)
         col_var.extend([family] * len(local))
         keys = cols.families[family]
-        col_key.extend(keys[i] for i in local)
+        col_key.append(keys.take(local) if isinstance(keys, CodedKeys) else [keys[i] for i in local])
 
     global_col = np.empty(len(all_local), dtype=np.int64)
     for i, name in enumerate(family_names):
@@ -414,9 +416,9 @@ def _assemble(
 
     return StandardForm(
         row_rule=np.concatenate(rows.rule),
-        row_key=list(rows.key),
+        row_key=Keys(rows.key),
         col_var=np.array(col_var, dtype=object),
-        col_key=col_key,
+        col_key=Keys(col_key),
         minimise=minimise,
         offset=0.0,
         cost=cost,

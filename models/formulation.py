@@ -88,7 +88,8 @@ class ProgrammeData:
     # Fair shares (docs/fairness.md). prior_funding: practices that carry prior_funding_gbp;
     # practice_floor: the £/year floor of each practice it applies to (only floors > 0; empty when off);
     # coverage_weight[p]: {s: value_weight[s] / Σ_s' value_weight[s'] × E[p,s']} for practices whose
-    # weighted eligible total is > 0, so Σ_s coverage_weight[p][s] × cov[p,s] is p's coverage share.
+    # weighted eligible total is > 0, so Σ_s coverage_weight[p][s] × cov[p,s] is p's coverage share
+    # (only for the objective max_min_coverage, the one rule that uses it; empty otherwise).
     prior_funding: dict[str, float] = field(default_factory=dict)
     practice_floor: dict[str, float] = field(default_factory=dict)
     coverage_weight: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -196,7 +197,11 @@ def derive(scenario: Scenario) -> ProgrammeData:
         practice_budget=practice_budget,
         prior_funding=prior_funding,
         practice_floor=practice_floor,
-        coverage_weight=coverage_weights(practice_ids, service_ids, eligible, value_weight),
+        coverage_weight=(
+            coverage_weights(practice_ids, service_ids, eligible, value_weight)
+            if settings.objective == "max_min_coverage"
+            else {}
+        ),
     )
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -72,15 +73,33 @@ class Scenario:
     services: pd.DataFrame
     skill_mix: pd.DataFrame
     eligibility: pd.DataFrame
-    document: dict[str, Any] = field(repr=False, default_factory=dict)
 
     @property
     def is_mip(self) -> bool:
         return bool(self.roles["fte_step"].notna().any())
 
     @property
+    def document(self) -> dict[str, Any]:
+        """The canonical document: the settings and every table's records, as validated (defaults filled).
+
+        Made from the tables when asked for rather than kept: at England scale it is ~40 MB.
+        """
+        document: dict[str, Any] = {"settings": self.settings.model_dump(exclude_none=True)}
+        for name in ("practices", "pcns", "roles", "staff", "services", "skill_mix", "eligibility"):
+            document[name] = _records(getattr(self, name))
+        return document
+
+    @cached_property
     def scenario_hash(self) -> str:
         return document_hash(self.document)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    cleaned = frame.astype(object).where(frame.notna(), None)
+    return [
+        {k: (int(v) if isinstance(v, float) and k == "list_size" else v) for k, v in rec.items() if v is not None}
+        for rec in cleaned.to_dict(orient="records")
+    ]
 
 
 def document_hash(document: dict[str, Any]) -> str:

@@ -149,6 +149,9 @@ def _parse_column(table: str, column: Column, raw: list[Any], problems: list[Pro
     if column.kind in ("id", "str", "choice"):
         limit = MAX_ID_LENGTH if column.kind == "id" else MAX_TEXT_LENGTH
         texts: list[str | None] = []
+        # One str per distinct value: the tables keep these columns, and eligibility and staff repeat
+        # every practice's and role's id (~20 MB of copies at England, one per cell as read).
+        distinct: dict[str, str] = {}
         for number, (value, is_blank_cell) in enumerate(zip(raw, blank, strict=True), start=1):
             if is_blank_cell:
                 texts.append(None)
@@ -156,7 +159,7 @@ def _parse_column(table: str, column: Column, raw: list[Any], problems: list[Pro
             text, message = _as_text(value, limit)
             if message is not None:
                 problems.append(Problem(table, number, column.name, message))
-            texts.append(text)
+            texts.append(None if text is None else distinct.setdefault(text, text))
         text_series = pd.Series(texts, dtype=object)
         if column.kind == "choice":
             bad = ~blank & text_series.notna().to_numpy() & ~text_series.isin(column.choices).to_numpy()
@@ -375,18 +378,6 @@ def _build_scenario(settings: ScenarioSettings, frames: dict[str, pd.DataFrame])
     default_entitlement = pcns["pcn_id"].map(weighted_population).fillna(0.0) * rate
     pcns["arrs_entitlement_gbp"] = pcns["arrs_entitlement_gbp"].fillna(default_entitlement)
 
-    canonical: dict[str, Any] = {"settings": settings.model_dump(exclude_none=True)}
-    for name, frame in (
-        ("practices", practices),
-        ("pcns", pcns),
-        ("roles", frames["roles"]),
-        ("staff", frames["staff"]),
-        ("services", frames["services"]),
-        ("skill_mix", frames["skill_mix"]),
-        ("eligibility", frames["eligibility"]),
-    ):
-        canonical[name] = _records(frame)
-
     return Scenario(
         settings=settings,
         practices=practices.set_index("practice_id", drop=False),
@@ -396,13 +387,4 @@ def _build_scenario(settings: ScenarioSettings, frames: dict[str, pd.DataFrame])
         services=frames["services"].set_index("service_id", drop=False),
         skill_mix=frames["skill_mix"].reset_index(drop=True),
         eligibility=frames["eligibility"].reset_index(drop=True),
-        document=canonical,
     )
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    cleaned = frame.astype(object).where(frame.notna(), None)
-    return [
-        {k: (int(v) if isinstance(v, float) and k == "list_size" else v) for k, v in rec.items() if v is not None}
-        for rec in cleaned.to_dict(orient="records")
-    ]

@@ -402,7 +402,6 @@ def solve(
         fail(EXIT_INVALID, f"--objective must be one of {', '.join(OBJECTIVES)} (got {objective!r})")
     what_if = what_if_overrides(budget, offer_rate, standards_fraction)
     with user_errors(as_json), StopOnSignal() as stop:
-        document = read_document(path)
         overrides: dict[str, Any] = {
             "objective": objective,
             "time_limit_s": time_limit,
@@ -411,7 +410,8 @@ def solve(
         }
         overrides = {k: v for k, v in overrides.items() if v} | what_if
         with progress_display("Solving…") as progress:
-            job = run_job("solve", document, overrides, progress=progress)
+            # Read in the call, not into a local: run_job lets the document go once validated.
+            job = run_job("solve", read_document(path), overrides, progress=progress)
         if out_dir is not None:
             with stop.staged(out_dir) as stage:
                 write_results(job.tables, job.result, stage)
@@ -693,12 +693,12 @@ def sweep(
                 EXIT_INVALID,
                 f"--objective for a --budget sweep must be max_value or max_min_coverage (got {objective!r})",
             )
-        document = read_document(path)
         overrides: dict[str, Any] = {"budget": budget} if budget is not None else {"standards": standards}
         if objective is not None:
             overrides["objective"] = objective
         with progress_display("Sweeping…") as progress:
-            job = run_job("sweep", document, overrides, progress=progress)
+            # Read in the call, not into a local: run_job lets the document go once validated.
+            job = run_job("sweep", read_document(path), overrides, progress=progress)
         from optimiser.sweep import write_outputs
 
         with stop.staged(out_dir) as stage:

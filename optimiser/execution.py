@@ -84,7 +84,7 @@ def run_with_time_limit(
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(
         target=_run_job_in_child,
-        args=(sender, kind, document, overrides, time_limit_s),
+        args=(sender, kind, [document], overrides, time_limit_s),
         name=f"commission-{kind}",
     )
     process.start()
@@ -135,15 +135,17 @@ def _end_process(process: multiprocessing.process.BaseProcess) -> None:
 def _run_job_in_child(
     sender: Connection,
     kind: str,
-    document: dict[str, Any],
+    handed_over: list[dict[str, Any]],
     overrides: dict[str, Any] | None,
     time_limit_s: float,
 ) -> None:
+    """Run the job; the document comes in a one-item list that is emptied into ``run_job``, so that
+    once validated its memory can go (the Process object keeps its arguments for its lifetime)."""
     _exit_when_orphaned_or_late(time_limit_s)
     try:
         from optimiser.runs import run_job
 
-        sender.send(("outcome", run_job(kind, document, overrides)))
+        sender.send(("outcome", run_job(kind, handed_over.pop(), overrides)))
     except ScenarioInvalid as invalid:
         sender.send(("invalid", invalid.problems))
     except BaseException as error:  # noqa: BLE001 - the parent must always hear why the run ended

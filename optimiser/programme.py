@@ -160,14 +160,23 @@ class Programme:
         self.base_col_upper = form.col_upper
         self.base_cost = np.asarray(form.cost, dtype=float)
         self.base_integrality = np.asarray(form.integrality, dtype=np.uint8)
-        # The model as currently loaded in HiGHS (it changes inside changes() blocks).
-        self.row_lower = form.row_lower.copy()
-        self.row_upper = form.row_upper.copy()
-        self.col_lower = form.col_lower.copy()
-        self.col_upper = form.col_upper.copy()
-        self._costs = self.base_cost.copy()
+        for base in (
+            self.base_row_lower,
+            self.base_row_upper,
+            self.base_col_lower,
+            self.base_col_upper,
+            self.base_cost,
+            self.base_integrality,
+        ):
+            base.setflags(write=False)
+        # The model as currently loaded in HiGHS (it changes inside changes() blocks). Each array
+        # shares the base one's memory until its first change: bounds are copied by the first
+        # _load_*_bounds, costs and integrality are only ever replaced, never written in place.
+        self.row_lower, self.row_upper = self.base_row_lower, self.base_row_upper
+        self.col_lower, self.col_upper = self.base_col_lower, self.base_col_upper
+        self._costs = self.base_cost
         self._maximise = not form.minimise
-        self._integrality = self.base_integrality.copy()
+        self._integrality = self.base_integrality
         self._row_matrix: Any = None
         self._frames: list[list[Callable[[], None]]] = []
         self._memo: dict[str, Any] = {}
@@ -189,9 +198,7 @@ class Programme:
     def column_values(self, var: str, values: np.ndarray) -> pd.Series:
         """Values of one variable family as a Series indexed by its (tuple) index."""
         positions = self.cols(var)
-        keys = [self.col_key[j] for j in positions]
-        index = pd.MultiIndex.from_tuples(keys) if keys and isinstance(keys[0], tuple) else pd.Index(keys)
-        return pd.Series(values[positions], index=index, dtype=float)
+        return pd.Series(values[positions], index=self.col_key.as_index(positions), dtype=float)
 
     def row_entries(self, rows: np.ndarray) -> dict[int, list[tuple[int, float]]]:
         """Entries (col, value) of the programme's own matrix in the given rows (read from HiGHS once)."""
@@ -282,6 +289,8 @@ class Programme:
         lower = np.broadcast_to(np.asarray(lower, float), positions.shape).copy()
         upper = np.broadcast_to(np.asarray(upper, float), positions.shape).copy()
         self.highs.changeRowsBounds(len(positions), positions, lower, upper)  # type: ignore[attr-defined]
+        if self.row_lower is self.base_row_lower:
+            self.row_lower, self.row_upper = self.base_row_lower.copy(), self.base_row_upper.copy()
         self.row_lower[rows] = lower
         self.row_upper[rows] = upper
 
@@ -301,6 +310,8 @@ class Programme:
         lower = np.broadcast_to(np.asarray(lower, float), positions.shape).copy()
         upper = np.broadcast_to(np.asarray(upper, float), positions.shape).copy()
         self.highs.changeColsBounds(len(positions), positions, lower, upper)
+        if self.col_lower is self.base_col_lower:
+            self.col_lower, self.col_upper = self.base_col_lower.copy(), self.base_col_upper.copy()
         self.col_lower[cols] = lower
         self.col_upper[cols] = upper
 

@@ -122,16 +122,23 @@ def result_tables(programme: Programme, outcome: SolveOutcome) -> dict[str, pd.D
     pr["new_fte"] = hires.reindex(pr_index, fill_value=0.0).clip(lower=0.0).to_numpy()
     pr["total_fte"] = pr["existing_fte"] + pr["deployed_pcn_fte"] + pr["new_fte"]
 
-    delivery = contacts.rename("contacts").reset_index()
-    delivery.columns = ["practice_id", "service_id", "role_id", "contacts"]
-    delivery["contacts"] = delivery["contacts"].clip(lower=0.0)
+    # Contacts by (practice, service, role), grouped by index levels: columns of ids for every
+    # row (~600k at England) would cost ~50 MB while the solver still holds its memory.
+    delivery = contacts.clip(lower=0.0).rename("contacts").to_frame()
+    delivery.index = delivery.index.set_names(["practice_id", "service_id", "role_id"])
     minutes = pd.Series(d.skill_minutes, dtype=float)
     delivery["clinical_hours"] = (
-        delivery["contacts"]
-        * minutes.reindex(pd.MultiIndex.from_frame(delivery[["service_id", "role_id"]])).to_numpy()
+        delivery["contacts"].to_numpy()
+        * minutes.reindex(delivery.index.droplevel("practice_id")).to_numpy()
         / MINUTES_PER_HOUR
     )
-    by_pr = delivery.groupby(["practice_id", "role_id"])[["contacts", "clinical_hours"]].sum()
+    by_pr = delivery.groupby(level=["practice_id", "role_id"])[["contacts", "clinical_hours"]].sum()
+    activity = (
+        delivery.groupby(level=["service_id", "role_id"], sort=False)[["contacts", "clinical_hours"]]
+        .sum()
+        .reset_index()
+    )
+    del contacts, delivery  # done with the largest family before the other tables are made
     pr["clinical_hours_used"] = by_pr["clinical_hours"].reindex(pr_index, fill_value=0.0).to_numpy()
     hours_per_fte = roles["clinical_hours_per_fte"].reindex(pr_index.get_level_values("role_id")).to_numpy()
     pr["clinical_hours_available"] = hours_per_fte * pr["total_fte"].to_numpy()
@@ -171,10 +178,6 @@ def result_tables(programme: Programme, outcome: SolveOutcome) -> dict[str, pd.D
     practices["gp_fte"] = gp.reindex(d.practices, fill_value=0.0).to_numpy()
     practices["gp_fte_per_10k_weighted"] = practices["gp_fte"] / practices["weighted_list_size"] * 10_000
     add_distribution_columns(practices, ps, scenario, d)
-
-    activity = (
-        delivery.groupby(["service_id", "role_id"], sort=False)[["contacts", "clinical_hours"]].sum().reset_index()
-    )
 
     pcn_claim = claim.groupby(pd.Series(d.pcn_of)).sum()
     pcns = pd.DataFrame({"pcn_id": d.pcns})

@@ -62,6 +62,9 @@ def load_scenario(document: dict[str, Any], overrides: dict[str, Any] | None = N
     scenario = validate_document({**document, "settings": settings})
     if fraction is not None:
         scenario = scale_standards(scenario, float(fraction))
+    # Hashed now for the results: the document and its JSON (~70 MB at England) made after a
+    # solve would add to the solver's peak memory.
+    _ = scenario.scenario_hash
     return scenario
 
 
@@ -69,10 +72,6 @@ def scale_standards(scenario: Scenario, fraction: float) -> Scenario:
     """The same scenario with every min_coverage multiplied by ``fraction``."""
     services = scenario.services.copy()
     services["min_coverage"] = services["min_coverage"] * fraction
-    document = dict(scenario.document)
-    document["services"] = [
-        {**record, "min_coverage": record["min_coverage"] * fraction} for record in scenario.document["services"]
-    ]
     return Scenario(
         settings=scenario.settings,
         practices=scenario.practices,
@@ -82,7 +81,6 @@ def scale_standards(scenario: Scenario, fraction: float) -> Scenario:
         services=services,
         skill_mix=scenario.skill_mix,
         eligibility=scenario.eligibility,
-        document=document,
     )
 
 
@@ -104,12 +102,17 @@ def solve_scenario(
 def run_job(
     kind: str, document: dict[str, Any], overrides: dict[str, Any] | None = None, progress: Progress | None = None
 ) -> JobOutcome:
-    """Run one solve, check or sweep. Raises ``ScenarioInvalid`` only for bad input."""
+    """Run one solve, check or sweep. Raises ``ScenarioInvalid`` only for bad input.
+
+    ``document`` is let go once validated (the scenario holds what the run needs), so a caller
+    that passes one it does not keep frees its memory before the solve.
+    """
     if kind not in KINDS:
         raise ScenarioInvalid([Problem("job", None, "kind", f"must be one of {', '.join(KINDS)} (got {kind!r})")])
     started = time.perf_counter()
     overrides = dict(overrides or {})
     scenario = load_scenario(document, overrides)
+    del document
     engine = overrides.get("engine") or "arrays"
     if kind == "solve":
         programme, outcome = solve_scenario(scenario, progress, engine)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
@@ -28,7 +29,7 @@ from hypothesis import strategies as st
 
 from models.arrays import build_arrays
 from models.formulation import RULES, build_model, derive
-from models.standard_form import StandardForm, build_pyomo
+from models.standard_form import CodedKeys, Keys, StandardForm, build_pyomo
 from models.synthetic import generate_scenario
 from optimiser.runs import load_scenario, run_job
 
@@ -174,6 +175,28 @@ def test_hand_cases_cover_every_rule_family() -> None:
     assert seen == set(RULES)
 
 
+def test_keys_read_as_the_list_of_keys() -> None:
+    """Keys held as codes (large families) and lists (small ones) read as the plain list of keys."""
+    coded = CodedKeys((["P1", "P2"], ["dm", "ht"]), (np.array([0, 0, 1]), np.array([0, 1, 1])))
+    keys = Keys([coded, ["P1", None], [], coded.take(np.array([2]))])
+    plain = [("P1", "dm"), ("P1", "ht"), ("P2", "ht"), "P1", None, ("P2", "ht")]
+    assert len(keys) == 6 and list(keys) == plain and keys == plain and plain == keys
+    assert keys != plain[:5] and keys != [*plain[:5], ("P1", "ht")]
+    assert [keys[i] for i in range(-6, 6)] == plain + plain
+    assert keys[1:4] == plain[1:4] and keys[::-2] == plain[::-2]
+    assert keys.at([5, 0, 3]) == [plain[5], plain[0], plain[3]]
+    for outside in (6, -7):
+        with pytest.raises(IndexError):
+            keys[outside]
+    made, expected = keys.as_index(np.array([2, 0, 1])), pd.MultiIndex.from_tuples([plain[2], plain[0], plain[1]])
+    pd.testing.assert_index_equal(made, expected, exact=True)
+    assert [level.dtype for level in made.levels] == [level.dtype for level in expected.levels]
+    assert [code.tolist() for code in made.codes] == [code.tolist() for code in expected.codes]
+    pd.testing.assert_index_equal(keys.as_index(np.array([3, 4])), pd.Index(["P1", None]))
+    pd.testing.assert_index_equal(keys.as_index(np.array([2, 5])), pd.MultiIndex.from_tuples([plain[2], plain[5]]))
+    pd.testing.assert_index_equal(keys.as_index(np.array([], dtype=int)), pd.Index([]))
+
+
 def test_differences_sees_a_changed_coefficient_bound_and_key() -> None:
     """The comparison can fail: each kind of change is reported."""
     arrays, pyomo_form = both_builds(every_family())
@@ -185,7 +208,7 @@ def test_differences_sees_a_changed_coefficient_bound_and_key() -> None:
     changed.row_upper[-1] += 1.0
     assert differences(changed, pyomo_form) == ["row_upper differs"]
     changed = copy.deepcopy(arrays)
-    changed.col_key[0] = ("Z", "dm")
+    changed.col_key = Keys([[("Z", "dm")], arrays.col_key[1:]])
     assert differences(changed, pyomo_form) == [f"columns differ ({len(arrays.col_var)} vs {len(arrays.col_var)})"]
     changed = copy.deepcopy(arrays)
     changed.integrality[-1] = 1 - changed.integrality[-1]
