@@ -349,28 +349,40 @@ class ScenarioSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     budget_gbp: float | None = Field(
-        None, ge=0, le=MAX_AREA_GBP, allow_inf_nan=False,
-        description="New recurrent money for the whole area, £/year (pooled mode)."
+        None,
+        ge=0,
+        le=MAX_AREA_GBP,
+        allow_inf_nan=False,
+        description="New recurrent money for the whole area, £/year (pooled mode).",
     )
     budget_mode: BudgetMode = Field("pooled", description="pooled (one pot) or per_practice.")
     offer_rate_gbp_per_weighted_patient: float | None = Field(
-        None, ge=0, le=MAX_RATE_GBP_PER_PATIENT, allow_inf_nan=False,
-        description="£ per weighted patient per year (per_practice mode)."
+        None,
+        ge=0,
+        le=MAX_RATE_GBP_PER_PATIENT,
+        allow_inf_nan=False,
+        description="£ per weighted patient per year (per_practice mode).",
     )
     objective: Objective = Field(
         "min_cost",
         description="min_cost, max_value, or max_min_coverage (raise the lowest practice's coverage; fair shares).",
     )
     gp_fte_per_10k_weighted: float | None = Field(
-        None, ge=0, le=10_000, allow_inf_nan=False,
-        description="GP FTE floor per practice per 10,000 weighted patients."
+        None,
+        ge=0,
+        le=10_000,
+        allow_inf_nan=False,
+        description="GP FTE floor per practice per 10,000 weighted patients.",
     )
     gp_fte_target_total: float | None = Field(
         None, ge=0, le=MAX_FTE, allow_inf_nan=False, description="Area-wide GP FTE floor."
     )
     arrs_rate_gbp_per_weighted_patient: float = Field(
-        DEFAULT_ARRS_RATE_GBP, ge=0, le=MAX_RATE_GBP_PER_PATIENT, allow_inf_nan=False,
-        description="Used for missing PCN entitlements."
+        DEFAULT_ARRS_RATE_GBP,
+        ge=0,
+        le=MAX_RATE_GBP_PER_PATIENT,
+        allow_inf_nan=False,
+        description="Used for missing PCN entitlements.",
     )
     time_limit_s: float = Field(
         60.0, gt=0, le=MAX_TIME_LIMIT_S, allow_inf_nan=False, description="Solver wall-clock limit, seconds."
@@ -415,7 +427,5 @@ class ScenarioSettings(BaseModel):
         if self.budget_mode == "pooled" and self.budget_gbp is None:
             raise ValueError("budget_gbp is required when budget_mode is pooled")
         if self.budget_mode == "per_practice" and self.offer_rate_gbp_per_weighted_patient is None:
-            raise ValueError(
-                "offer_rate_gbp_per_weighted_patient is required when budget_mode is per_practice"
-            )
+            raise ValueError("offer_rate_gbp_per_weighted_patient is required when budget_mode is per_practice")
         return self

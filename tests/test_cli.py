@@ -28,7 +28,16 @@ def test_solve_json_has_the_contract_keys(tmp_path: Path) -> None:
     result = runner.invoke(app, ["solve", str(write(tmp_path, base_document())), "--format", "json"])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
-    for key in ("status", "objective", "objective_value", "deliverable", "kpis", "solve_seconds", "solver", "scenario_hash"):
+    for key in (
+        "status",
+        "objective",
+        "objective_value",
+        "deliverable",
+        "kpis",
+        "solve_seconds",
+        "solver",
+        "scenario_hash",
+    ):
         assert key in payload
     assert payload["status"] == "optimal"
     assert payload["objective_value"] == pytest.approx(10_000)
@@ -41,8 +50,17 @@ def test_solve_table_and_out_dir(tmp_path: Path) -> None:
     result = runner.invoke(app, ["solve", str(write(tmp_path, base_document())), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "optimal" in result.stdout and "£10,000" in result.stdout
-    for name in ("practices.csv", "practice_services.csv", "practice_roles.csv", "activity.csv", "pcns.csv",
-                 "hires.csv", "binding.csv", "summary.json", "results.xlsx"):
+    for name in (
+        "practices.csv",
+        "practice_services.csv",
+        "practice_roles.csv",
+        "activity.csv",
+        "pcns.csv",
+        "hires.csv",
+        "binding.csv",
+        "summary.json",
+        "results.xlsx",
+    ):
         assert (out / name).exists(), name
     summary = json.loads((out / "summary.json").read_text())
     assert summary["kpis"]["total_spend_gbp"] == pytest.approx(10_000)
@@ -85,7 +103,12 @@ def test_validate_json_lists_problems(tmp_path: Path) -> None:
     assert result.exit_code == 2
     payload = json.loads(result.stdout)
     assert payload["problems"] == [
-        {"table": "roles", "row": 1, "column": "category", "message": "must be one of gp, nurse, arrs, other (got 'surgeon')"}
+        {
+            "table": "roles",
+            "row": 1,
+            "column": "category",
+            "message": "must be one of gp, nurse, arrs, other (got 'surgeon')",
+        }
     ]
 
 
@@ -106,13 +129,18 @@ def test_template_command(tmp_path: Path) -> None:
     assert result.exit_code == 0 and target.exists()
 
 
-@pytest.mark.skipif(shutil.which("commission") is None and not Path(sys.executable).with_name("commission").exists(),
-                    reason="console script not installed")
+@pytest.mark.skipif(
+    shutil.which("commission") is None and not Path(sys.executable).with_name("commission").exists(),
+    reason="console script not installed",
+)
 def test_console_script_runs_end_to_end(tmp_path: Path) -> None:
     script = shutil.which("commission") or str(Path(sys.executable).with_name("commission"))
     completed = subprocess.run(
         [script, "solve", str(write(tmp_path, base_document())), "--format", "json"],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout)["objective_value"] == pytest.approx(10_000)
@@ -138,8 +166,12 @@ def test_result_csvs_round_to_the_unit_and_have_no_negative_zero(tmp_path: Path)
     write_results({"t": frame}, {"bad": float("nan")}, tmp_path)
     rows = list(csv.DictReader((tmp_path / "t.csv").open()))
     assert rows[0] == {
-        "new_fte": "0.45", "cost_gbp": "27000", "coverage": "0.8333", "covered_patients": "500",
-        "shadow_price": "1.23456789012346e-07", "name": "a",
+        "new_fte": "0.45",
+        "cost_gbp": "27000",
+        "coverage": "0.8333",
+        "covered_patients": "500",
+        "shadow_price": "1.23456789012346e-07",
+        "name": "a",
     }
     assert rows[1]["new_fte"] == "0" and rows[1]["cost_gbp"] == "0" and rows[1]["shadow_price"] == "0"
     assert json.loads((tmp_path / "summary.json").read_text(), parse_constant=lambda c: 1 / 0) == {"bad": None}

@@ -137,4 +137,3 @@ def test_solve_what_if_budget_and_bad_amounts() -> None:
     bad = run("solve", str(TINY), "--budget", "lots")
     assert bad.returncode == 2 and "--budget" in bad.stderr and "Traceback" not in bad.stderr
     assert run("check", str(TINY), "--standards-fraction", "1.5").returncode == 2
-

@@ -24,7 +24,10 @@ def markdown_files() -> list[Path]:
     try:
         listed = subprocess.run(
             ["git", "ls-files", "--cached", "--others", "--exclude-standard", "*.md"],
-            cwd=REPO, capture_output=True, text=True, check=True,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.split()
         files = [REPO / name for name in listed]
     except (OSError, subprocess.CalledProcessError):
@@ -34,11 +37,7 @@ def markdown_files() -> list[Path]:
 
 def link_targets(text: str) -> list[str]:
     prose = FENCE.sub("", text)
-    return (
-        INLINE_LINK.findall(prose)
-        + REFERENCE_LINK.findall(prose)
-        + HTML_LINK.findall(prose)
-    )
+    return INLINE_LINK.findall(prose) + REFERENCE_LINK.findall(prose) + HTML_LINK.findall(prose)
 
 
 def problems_with(path: Path, text: str | None = None) -> list[str]:

@@ -18,7 +18,10 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     n_pcns = draw(st.integers(1, 2))
     n_practices = draw(st.integers(1, 4))
     pcns = [
-        {"pcn_id": f"N{i}", **({"arrs_entitlement_gbp": draw(st.sampled_from([0, 5_000, 50_000]))} if draw(st.booleans()) else {})}
+        {
+            "pcn_id": f"N{i}",
+            **({"arrs_entitlement_gbp": draw(st.sampled_from([0, 5_000, 50_000]))} if draw(st.booleans()) else {}),
+        }
         for i in range(n_pcns)
     ]
     practices = [
@@ -69,8 +72,11 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         ]
     holders = [p["practice_id"] for p in practices] + [n["pcn_id"] for n in pcns]
     staff = [
-        {"holder_id": draw(st.sampled_from(holders)), "role_id": f"R{draw(st.integers(0, len(roles) - 1))}",
-         "fte": draw(st.sampled_from([0.1, 0.5, 1.5]))}
+        {
+            "holder_id": draw(st.sampled_from(holders)),
+            "role_id": f"R{draw(st.integers(0, len(roles) - 1))}",
+            "fte": draw(st.sampled_from([0.1, 0.5, 1.5])),
+        }
         for _ in range(draw(st.integers(0, 4)))
     ]
     settings_: dict[str, Any] = {"objective": draw(st.sampled_from(["min_cost", "max_value"]))}

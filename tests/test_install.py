@@ -163,10 +163,20 @@ def test_readme_ci_and_dockerfile_install_from_the_lock() -> None:
 
 def test_gitignore_covers_what_the_commands_write() -> None:
     written = [
-        ".venv/bin/python", "build/lib/x.py", "dist/x.whl", "primary_care_commissioning.egg-info/PKG-INFO",
-        "sweep_out/sweep_budget.csv", "batch_example-results/summary.json", "batch-results/summary.csv",
-        "out/summary.json", "results/practices.csv", ".icb.partial-1a2b3c4d/x.csv", "tiny.zip", "scenario.xlsx",
-        "job-1.xlsx", "commission.db",
+        ".venv/bin/python",
+        "build/lib/x.py",
+        "dist/x.whl",
+        "primary_care_commissioning.egg-info/PKG-INFO",
+        "sweep_out/sweep_budget.csv",
+        "batch_example-results/summary.json",
+        "batch-results/summary.csv",
+        "out/summary.json",
+        "results/practices.csv",
+        ".icb.partial-1a2b3c4d/x.csv",
+        "tiny.zip",
+        "scenario.xlsx",
+        "job-1.xlsx",
+        "commission.db",
     ]
     done = subprocess.run(
         ["git", "check-ignore", "--no-index", *written], cwd=REPO, capture_output=True, text=True, check=False

@@ -90,9 +90,24 @@ def test_template_has_every_sheet_and_reads_back_as_empty_tables(tmp_path: Path)
     target = tmp_path / "template.xlsx"
     write_template(target)
     workbook = openpyxl.load_workbook(target)
-    assert set(workbook.sheetnames) >= {"practices", "pcns", "roles", "staff", "services", "skill_mix", "settings", "notes"}
+    assert set(workbook.sheetnames) >= {
+        "practices",
+        "pcns",
+        "roles",
+        "staff",
+        "services",
+        "skill_mix",
+        "settings",
+        "notes",
+    }
     assert [c.value for c in workbook["practices"][1]] == [
-        "practice_id", "pcn_id", "list_size", "weighted_list_size", "name", "prior_funding_gbp", "imd_score"
+        "practice_id",
+        "pcn_id",
+        "list_size",
+        "weighted_list_size",
+        "name",
+        "prior_funding_gbp",
+        "imd_score",
     ]
     notes = {(row[0], row[1]) for row in workbook["notes"].iter_rows(min_row=2, values_only=True) if row[0]}
     assert ("roles", "max_contacts_per_day") in notes and ("settings", "budget_gbp") in notes
@@ -119,17 +134,29 @@ def mutate(table: str, row: int, **changes: Any) -> dict[str, Any]:
         (mutate("practices", 1, list_size=-5), "practices row 2, column list_size: must be > 0 (got -5)"),
         (mutate("practices", 0, list_size="many"), "practices row 1, column list_size: must be a number (got 'many')"),
         (mutate("practices", 0, list_size=10.5), "practices row 1, column list_size: must be a whole number"),
-        (mutate("practices", 0, weighted_list_size=math.nan), "practices row 1, column weighted_list_size: must be a finite number"),
+        (
+            mutate("practices", 0, weighted_list_size=math.nan),
+            "practices row 1, column weighted_list_size: must be a finite number",
+        ),
         (mutate("roles", 0, cost_per_fte_gbp="inf"), "roles row 1, column cost_per_fte_gbp: must be a finite number"),
         (mutate("roles", 0, category="doctor"), "roles row 1, column category: must be one of gp, nurse, arrs, other"),
-        (mutate("roles", 0, arrs_reimbursement_max_gbp=5), "roles row 1, column arrs_reimbursement_max_gbp: only roles of category arrs"),
+        (
+            mutate("roles", 0, arrs_reimbursement_max_gbp=5),
+            "roles row 1, column arrs_reimbursement_max_gbp: only roles of category arrs",
+        ),
         (mutate("services", 0, min_coverage=1.2), "services row 1, column min_coverage: must be <= 1"),
-        (mutate("services", 0, min_coverage=0.9, max_coverage=0.8), "services row 1, column min_coverage: must be <= max_coverage"),
+        (
+            mutate("services", 0, min_coverage=0.9, max_coverage=0.8),
+            "services row 1, column min_coverage: must be <= max_coverage",
+        ),
         (mutate("practices", 1, practice_id="P1"), "practices row 2, column practice_id: duplicate practice_id='P1'"),
         (mutate("practices", 0, pcn_id="N9"), "practices row 1, column pcn_id: unknown pcn_id 'N9'"),
         (mutate("staff", 0, role_id="surgeon"), "staff row 1, column role_id: unknown role_id 'surgeon'"),
         (mutate("staff", 1, holder_id="X"), "staff row 2, column holder_id: unknown practice_id or pcn_id 'X'"),
-        (mutate("eligibility", 0, service_id="nope"), "eligibility row 1, column service_id: unknown service_id 'nope'"),
+        (
+            mutate("eligibility", 0, service_id="nope"),
+            "eligibility row 1, column service_id: unknown service_id 'nope'",
+        ),
         (mutate("practices", 0, list_sise=3), "practices column list_sise: unknown column"),
         (mutate("practices", 0, practice_id=""), "practices row 1, column practice_id: required value is missing"),
     ],
@@ -247,7 +274,9 @@ def test_booleans_are_not_numbers_and_objects_are_not_ids() -> None:
     messages = problems_of(document)
     assert "settings setting budget_gbp: must be a number (got true)" in messages
     assert "practices row 1, column list_size: must be a number (got True)" in messages
-    assert any(m.startswith("practices row 2, column practice_id: must be text or a number (got dict") for m in messages)
+    assert any(
+        m.startswith("practices row 2, column practice_id: must be text or a number (got dict") for m in messages
+    )
     assert any(m.startswith("roles row 2, column role_id: must be text or a number (got list") for m in messages)
 
 
@@ -386,9 +415,7 @@ def test_a_zip_bomb_is_refused_quickly_with_bounded_memory_on_the_cli(zip_bomb: 
         "finally:\n"
         "    sys.stderr.write(f'maxrss_kb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}')\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe, str(zip_bomb)], capture_output=True, text=True, timeout=300
-    )
+    result = subprocess.run([sys.executable, "-c", probe, str(zip_bomb)], capture_output=True, text=True, timeout=300)
     assert result.returncode == 2, result.stderr
     assert "expands to 1073741826 bytes" in result.stderr
     peak_kb = int(result.stderr.rsplit("maxrss_kb=", 1)[1])

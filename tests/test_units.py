@@ -17,8 +17,16 @@ from optimiser.units import parse_amount, parse_fraction, parse_money, parse_ran
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("4.7m", 4_700_000), ("4.7M", 4_700_000), ("250k", 250_000), ("£1,250,000", 1_250_000),
-        (" 36.9k ", 36_900), ("1e6", 1_000_000), (".5m", 500_000), (42, 42), (0.5, 0.5), ("0", 0),
+        ("4.7m", 4_700_000),
+        ("4.7M", 4_700_000),
+        ("250k", 250_000),
+        ("£1,250,000", 1_250_000),
+        (" 36.9k ", 36_900),
+        ("1e6", 1_000_000),
+        (".5m", 500_000),
+        (42, 42),
+        (0.5, 0.5),
+        ("0", 0),
     ],
 )
 def test_amounts_in_the_forms_people_write(text: object, expected: float) -> None:
@@ -50,7 +58,9 @@ def test_ranges_take_the_same_suffixes() -> None:
 def test_the_api_overrides_accept_the_cli_forms() -> None:
     overrides = Overrides(budget_gbp="4.7m", offer_rate_gbp_per_weighted_patient="1,200", standards_fraction="0.9")
     assert overrides.as_dict() == {
-        "budget_gbp": 4_700_000, "offer_rate_gbp_per_weighted_patient": 1_200, "standards_fraction": 0.9,
+        "budget_gbp": 4_700_000,
+        "offer_rate_gbp_per_weighted_patient": 1_200,
+        "standards_fraction": 0.9,
     }
     assert Overrides(budget="15m:25m:5").budget == "15m:25m:5"
 

@@ -180,9 +180,7 @@ def _fair_shares(side: Side, prefix: str, out: dict[str, Num | str]) -> None:
     out["Lowest practice coverage (share)"] = _num(side, prefix, f"{base}.coverage.min", percent)
     out["Gini of £ per weighted patient"] = _num(side, prefix, f"{base}.spend_gbp_per_weighted_patient.gini", number)
     if _get(side, f"{base}.prior_funding") is not None:
-        out["Practices below prior funding"] = _num(
-            side, prefix, f"{base}.prior_funding.practices_below_prior", number
-        )
+        out["Practices below prior funding"] = _num(side, prefix, f"{base}.prior_funding.practices_below_prior", number)
         out["Their shortfall against prior funding"] = _num(
             side, prefix, f"{base}.prior_funding.total_below_prior_gbp", money
         )

@@ -32,7 +32,8 @@ def test_max_min_coverage_and_the_distribution(client: TestClient, commissioner:
 def test_unknown_objective_is_422(client: TestClient, commissioner: dict) -> None:
     scenario_id = create_scenario(client, commissioner, read_document(TINY))
     response = client.post(
-        "/jobs", json={"scenario_id": scenario_id, "kind": "solve", "overrides": {"objective": "fairest"}},
+        "/jobs",
+        json={"scenario_id": scenario_id, "kind": "solve", "overrides": {"objective": "fairest"}},
         headers=commissioner,
     )
     assert response.status_code == 422

@@ -34,7 +34,12 @@ def test_infinity_in_a_json_body_is_named_not_blanked(client: TestClient, commis
     response = client.post("/scenarios", content=body, headers={**commissioner, **JSON})
     assert response.status_code == 422, response.text
     problems = response.json()["detail"]
-    assert {"table": "roles", "row": 1, "column": "max_contacts_per_day", "message": "must be a finite number (got inf)"} in problems
+    assert {
+        "table": "roles",
+        "row": 1,
+        "column": "max_contacts_per_day",
+        "message": "must be a finite number (got inf)",
+    } in problems
     assert any(p["table"] == "practices" and p["column"] == "weighted_list_size" for p in problems)
     upload = client.post("/scenarios/upload", files={"file": ("s.json", body.encode())}, headers=commissioner)
     assert upload.status_code == 422
@@ -87,9 +92,7 @@ def test_time_limit_as_text_cannot_pass_the_service_limit(service: Service, comm
     assert body.status_code == 422, body.text
     assert body.json()["detail"][0]["column"] == "time_limit_s"
     document = example_document(time_limit_s=too_long)
-    upload = client.post(
-        "/scenarios/upload", files={"file": ("s.zip", scenario_zip(document))}, headers=commissioner
-    )
+    upload = client.post("/scenarios/upload", files={"file": ("s.zip", scenario_zip(document))}, headers=commissioner)
     assert upload.status_code == 422, upload.text
     assert upload.json()["detail"][0]["column"] == "time_limit_s"
     scenario_id = create_scenario(client, commissioner)
@@ -109,7 +112,9 @@ def test_time_limit_as_text_cannot_pass_the_service_limit(service: Service, comm
         ("standards", "0.5:1:1"),
     ],
 )
-def test_bad_sweep_ranges_are_refused_at_submission(client: TestClient, commissioner: dict, name: str, text: str) -> None:
+def test_bad_sweep_ranges_are_refused_at_submission(
+    client: TestClient, commissioner: dict, name: str, text: str
+) -> None:
     scenario_id = create_scenario(client, commissioner)
     job = {"scenario_id": scenario_id, "kind": "sweep", "overrides": {name: text}}
     response = client.post("/jobs", json=job, headers=commissioner)
@@ -128,7 +133,12 @@ def test_bad_sweep_ranges_are_refused_at_submission(client: TestClient, commissi
         {"method": "PUT", "url": "/scenarios/{scenario}/shares/" + "o" * 101},
         {"method": "POST", "url": "/scenarios/upload", "files": {"file": ("a\x00b.json", b"{}")}},
         {"method": "POST", "url": "/scenarios/upload", "files": {"file": ("f" * 201 + ".json", b"{}")}},
-        {"method": "POST", "url": "/scenarios/upload", "data": {"name": "a\x00b"}, "files": {"file": ("s.json", b"{}")}},
+        {
+            "method": "POST",
+            "url": "/scenarios/upload",
+            "data": {"name": "a\x00b"},
+            "files": {"file": ("s.json", b"{}")},
+        },
     ],
 )
 def test_bad_text_is_422_before_the_database(service: Service, request_args: dict) -> None:
@@ -174,7 +184,9 @@ def test_a_zip_holding_a_table_twice_is_422(client: TestClient, commissioner: di
     assert "twice" in response.json()["detail"][0]["message"]
 
 
-def test_a_sheet_declaring_a_million_rows_is_refused_in_seconds(client: TestClient, commissioner: dict, tmp_path: Path) -> None:
+def test_a_sheet_declaring_a_million_rows_is_refused_in_seconds(
+    client: TestClient, commissioner: dict, tmp_path: Path
+) -> None:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "practices"
@@ -183,9 +195,7 @@ def test_a_sheet_declaring_a_million_rows_is_refused_in_seconds(client: TestClie
     path = tmp_path / "huge.xlsx"
     workbook.save(path)
     started = time.perf_counter()
-    response = client.post(
-        "/scenarios/upload", files={"file": ("huge.xlsx", path.read_bytes())}, headers=commissioner
-    )
+    response = client.post("/scenarios/upload", files={"file": ("huge.xlsx", path.read_bytes())}, headers=commissioner)
     assert response.status_code == 422
     assert "declares 1000000 rows" in response.json()["detail"][0]["message"]
     assert time.perf_counter() - started < 5
@@ -216,9 +226,7 @@ def test_metrics_are_for_operators_only(service: Service, tmp_path: Path) -> Non
         assert off.get("/metrics", headers=OPERATOR).status_code == 404
 
 
-def test_a_database_made_before_public_ids_upgrades_in_place(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> None:
+def test_a_database_made_before_public_ids_upgrades_in_place(request: pytest.FixtureRequest, tmp_path: Path) -> None:
     urls = [f"sqlite:///{tmp_path / 'old.db'}"]
     with contextlib.suppress(pytest.skip.Exception):
         urls.append(request.getfixturevalue("new_postgres_url")())

@@ -49,7 +49,11 @@ quarter = st.integers(min_value=1, max_value=400).map(lambda n: n / 4)  # exact 
 def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     pcns = [{"pcn_id": f"N{i}"} for i in range(draw(st.integers(1, 2)))]
     practices = [
-        {"practice_id": f"P{i}", "pcn_id": draw(st.sampled_from(pcns))["pcn_id"], "list_size": draw(st.integers(500, 20_000))}
+        {
+            "practice_id": f"P{i}",
+            "pcn_id": draw(st.sampled_from(pcns))["pcn_id"],
+            "list_size": draw(st.integers(500, 20_000)),
+        }
         for i in range(draw(st.integers(1, 3)))
     ]
     roles = [
@@ -78,7 +82,10 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         for r in roles
     ]
     document: dict[str, Any] = {
-        "settings": {"budget_gbp": draw(st.integers(0, 2_000_000)), "objective": draw(st.sampled_from(["min_cost", "max_value"]))},
+        "settings": {
+            "budget_gbp": draw(st.integers(0, 2_000_000)),
+            "objective": draw(st.sampled_from(["min_cost", "max_value"])),
+        },
         "pcns": pcns,
         "practices": practices,
         "roles": roles,
@@ -86,7 +93,9 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         "skill_mix": skill_mix,
     }
     if draw(st.booleans()):
-        document["staff"] = [{"holder_id": practices[0]["practice_id"], "role_id": roles[0]["role_id"], "fte": draw(quarter)}]
+        document["staff"] = [
+            {"holder_id": practices[0]["practice_id"], "role_id": roles[0]["role_id"], "fte": draw(quarter)}
+        ]
     # Sometimes break it, in ways each encoding can carry.
     breakage = draw(st.sampled_from(["none", "none", "negative", "reference", "non_finite", "orphan", "several"]))
     if breakage in ("negative", "several"):
@@ -132,7 +141,9 @@ def via_cli(path: Path) -> dict[str, Any]:
 def post_scenario(client: TestClient, headers: dict[str, str], path: Path) -> Any:
     """Create a scenario from a file as a user would: a JSON body, or an upload of the other encodings."""
     if path.suffix == ".json":
-        return client.post("/scenarios", content=path.read_bytes(), headers={**headers, "Content-Type": "application/json"})
+        return client.post(
+            "/scenarios", content=path.read_bytes(), headers={**headers, "Content-Type": "application/json"}
+        )
     return client.post("/scenarios/upload", files={"file": (path.name, path.read_bytes())}, headers=headers)
 
 

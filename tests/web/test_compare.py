@@ -143,7 +143,11 @@ def test_a_solve_and_a_check_compare_spend_per_practice_and_say_so(desk: Desk, r
     assert per_practice["unit"].startswith("spend £ a year (a solve: its allocation; a check: its least-cost plan)")
     assert "least-cost plan" in per_practice["note"]
     solve_spend = dict(
-        zip(runs["solve"].tables["practices"]["practice_id"], runs["solve"].tables["practices"]["spend_gbp"], strict=True)
+        zip(
+            runs["solve"].tables["practices"]["practice_id"],
+            runs["solve"].tables["practices"]["spend_gbp"],
+            strict=True,
+        )
     )
     table = runs["undeliverable"].tables["least_cost_practices"]
     need = dict(zip(table["practice_id"], table["spend_gbp"], strict=True))
@@ -163,9 +167,7 @@ def test_a_check_without_its_least_cost_table_falls_back_to_patients_short(runs:
     """A pooled check stored before checks carried `least_cost_practices`: patients below the standards
     in the smallest combined change, per practice; coverage and hires of the least-cost plan from the JSON."""
     undeliverable, deliverable = runs["undeliverable"], runs["deliverable"]
-    result = compare(
-        Side("A", "check", undeliverable.result), Side("B", "check", deliverable.result)
-    )
+    result = compare(Side("A", "check", undeliverable.result), Side("B", "check", deliverable.result))
     short: dict[str, float] = {}
     for violation in undeliverable.result["relaxation"]["violations"]:
         if violation["lever"] == "standards":

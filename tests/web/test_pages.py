@@ -437,7 +437,9 @@ def test_two_offers_side_by_side(desk: Desk, runs: dict[str, Any]) -> None:
     }
     listed = {row["practice_id"] for row in body["per_practice"]["rows"]}
     assert set(short["a"]) == set(short["b"]) >= listed and listed
-    assert all(short["a"][p] == short["b"][p] == 0 for p in set(short["a"]) - listed), "only practices short are left out"
+    assert all(short["a"][p] == short["b"][p] == 0 for p in set(short["a"]) - listed), (
+        "only practices short are left out"
+    )
     for row in body["per_practice"]["rows"]:
         assert row["a"] == short["a"][row["practice_id"]] and row["b"] == short["b"][row["practice_id"]]
         assert row["b_minus_a"] == pytest.approx(row["b"] - row["a"], rel=1e-12)
