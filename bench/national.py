@@ -282,26 +282,29 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     parts = {p.strip() for p in args.parts.split(",") if p.strip()}
-    with tempfile.TemporaryDirectory(prefix="commission-national-") as tmp:
-        workdir = args.workdir or Path(tmp)
-        measured: dict[str, Any] = {}
-        if "startup" in parts:
-            measured["startup"] = startup()
-        for name in [s.strip() for s in args.scales.split(",") if s.strip()]:
-            if parts & {"objectives", "sweep"}:
+    if "startup" in parts:
+        _save({"startup": startup()})
+    if parts & {"objectives", "sweep"}:
+        with tempfile.TemporaryDirectory(prefix="commission-national-") as tmp:
+            workdir = args.workdir or Path(tmp)
+            for name in [s.strip() for s in args.scales.split(",") if s.strip()]:
                 scale = bench_scale(name, args.seed, workdir, parts, args.sweep_points, args.defaults_cap)
-                measured.setdefault("scales", {})[name] = scale
-            results = load_results()
-            national = results.setdefault("national", {})
-            if "startup" in measured:
-                national["startup"] = measured["startup"]
-            for key, value in (measured.get("scales") or {}).items():
-                national.setdefault("scales", {})[key] = {**national.get("scales", {}).get(key, {}), **value}
-            results["machine"] = machine()
-            RESULTS_JSON.write_text(json.dumps(results, indent=2) + "\n")
-            RESULTS_MD.write_text(render(results))
+                _save({"scales": {name: scale}})
     print("\n".join(national_section(load_results())))
     return 0
+
+
+def _save(measured: dict[str, Any]) -> None:
+    """Merge ``measured`` (start-up, or one scale's parts) into results.json and regenerate RESULTS.md."""
+    results = load_results()
+    national = results.setdefault("national", {})
+    if "startup" in measured:
+        national["startup"] = measured["startup"]
+    for key, value in (measured.get("scales") or {}).items():
+        national.setdefault("scales", {})[key] = {**national.get("scales", {}).get(key, {}), **value}
+    results["machine"] = machine()
+    RESULTS_JSON.write_text(json.dumps(results, indent=2) + "\n")
+    RESULTS_MD.write_text(render(results))
 
 
 if __name__ == "__main__":
