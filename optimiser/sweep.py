@@ -79,19 +79,29 @@ def sweep(
 
 def _coverage(programme: Programme, x: np.ndarray) -> dict[str, float]:
     p = programme
-    d = p.data
-    covered: dict[str, float] = dict.fromkeys(d.services, 0.0)
-    eligible: dict[str, float] = dict.fromkeys(d.services, 0.0)
-    for j in p.cols("cov"):
-        _practice, service = p.col_key[j]
-        covered[service] += max(0.0, float(x[j]))
-    for (_practice, service), e in d.eligible.items():
-        eligible[service] += e
-    total_e = sum(eligible.values())
-    out = {"coverage": sum(covered.values()) / total_e if total_e > 0 else float("nan")}
-    for s in d.services:
-        out[f"coverage_{s}"] = covered[s] / eligible[s] if eligible[s] > 0 else float("nan")
+    services = list(p.data.services)
+    cov_service, eligible = p.memo("coverage_by_service", _coverage_terms)
+    # bincount adds in column order, as a loop would: the same sums to the last bit.
+    covered = np.bincount(cov_service, weights=np.maximum(0.0, x[p.cols("cov")]), minlength=len(services))
+    total_e = sum(eligible.tolist())
+    out = {"coverage": sum(covered.tolist()) / total_e if total_e > 0 else float("nan")}
+    for k, s in enumerate(services):
+        out[f"coverage_{s}"] = float(covered[k] / eligible[k]) if eligible[k] > 0 else float("nan")
     return out
+
+
+def _coverage_terms(programme: Programme) -> tuple[np.ndarray, np.ndarray]:
+    """Each cov column's service (as a position in ``data.services``) and the eligible patients by service."""
+    d = programme.data
+    position = {s: k for k, s in enumerate(d.services)}
+    cov_service = np.array([position[key[1]] for key in programme.col_key.at(programme.cols("cov"))], dtype=np.int64)
+    keys = list(d.eligible)
+    eligible = np.bincount(
+        np.array([position[service] for _practice, service in keys], dtype=np.int64),
+        weights=np.array([d.eligible[key] for key in keys], dtype=float),
+        minlength=len(d.services),
+    )
+    return cov_service, eligible
 
 
 def _point(programme: Programme, outcome: SolveOutcome, prefix: str = "") -> dict[str, Any]:
