@@ -135,7 +135,7 @@ def spend_coefficients(programme: Programme) -> np.ndarray:
 def _spend(programme: Programme) -> np.ndarray:
     costs = np.zeros(programme.num_cols)
     hires = programme.cols("h")
-    costs[hires] = [programme.data.cost[programme.col_key[j][1]] for j in hires]
+    costs[hires] = [programme.data.cost[key[1]] for key in programme.col_key.at(hires)]
     costs[programme.cols("claim")] = -1.0
     return costs
 
@@ -148,7 +148,7 @@ def value_coefficients(programme: Programme) -> np.ndarray:
 def _value(programme: Programme) -> np.ndarray:
     costs = np.zeros(programme.num_cols)
     cov = programme.cols("cov")
-    costs[cov] = [programme.data.value_weight[programme.col_key[j][1]] for j in cov]
+    costs[cov] = [programme.data.value_weight[key[1]] for key in programme.col_key.at(cov)]
     return costs
 
 
