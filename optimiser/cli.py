@@ -648,13 +648,13 @@ def check(
     as_json = check_format(fmt, ("text", "json"))
     what_if = what_if_overrides(budget, offer_rate, standards_fraction)
     with user_errors(as_json), StopOnSignal():
-        document = read_document(path)
         overrides: dict[str, Any] = ({"time_limit_s": time_limit} if time_limit else {}) | what_if
         overrides["engine"] = engine
         if weights is not None:
-            overrides["weights"] = parse_weights(weights)
+            overrides["weights"] = parse_weights(weights)  # never fails: the check names bad weights
         with progress_display("Checking…") as progress:
-            job = run_job("check", document, overrides, progress=progress)
+            # Read in the call, not into a local: run_job lets the document go once validated.
+            job = run_job("check", read_document(path), overrides, progress=progress)
         if as_json:
             emit_json(job.result)
         else:
