@@ -23,9 +23,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-RESULTS_JSON = HERE / "results_check.json"
-RESULTS_MD = HERE / "RESULTS.md"
+from bench.common import BENCH, RESULTS_MD
+
+RESULTS_JSON = BENCH / "results_check.json"
 BEGIN = "<!-- check_speed:begin -->"
 END = "<!-- check_speed:end -->"
 
@@ -86,7 +86,7 @@ def measure(scenario: str, repeats: int) -> dict[str, Any]:
                 "numbers": _lever_numbers(result),
             }
         )
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE).stdout
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=BENCH).stdout
     return {
         "scenario": scenario,
         "measured": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -14,6 +14,8 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
+# Generated from the raw numbers by bench.results (every section; check_speed rewrites its own).
+RESULTS_MD = BENCH / "RESULTS.md"
 # Sweep budgets: min-cost spend x these factors (all deliverable; the budget binds in max_value).
 SWEEP_FROM, SWEEP_TO = 1.01, 1.10
 # The scenarios' own solver time limit (60 s) would cut England's solves short; the baseline has none.

@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from bench.common import REPO, SCALES, SWEEP_FROM, SWEEP_TO, TIME_LIMIT_S, log, peak_bytes
-from bench.results import RESULTS_JSON, RESULTS_MD, load_results, machine, national_section, render
+from bench.results import load_results, national_section, save
 
 
 class _Clock:
@@ -302,9 +302,7 @@ def _save(measured: dict[str, Any]) -> None:
         national["startup"] = measured["startup"]
     for key, value in (measured.get("scales") or {}).items():
         national.setdefault("scales", {})[key] = {**national.get("scales", {}).get(key, {}), **value}
-    results["machine"] = machine()
-    RESULTS_JSON.write_text(json.dumps(results, indent=2) + "\n")
-    RESULTS_MD.write_text(render(results))
+    save(results)
 
 
 if __name__ == "__main__":

@@ -15,16 +15,22 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from bench.common import BENCH, REPO, SCALES, TIME_LIMIT_S
+from bench.common import BENCH, REPO, RESULTS_MD, SCALES, TIME_LIMIT_S
 
 RESULTS_JSON = BENCH / "results.json"
-RESULTS_MD = BENCH / "RESULTS.md"
 
 
 def load_results() -> dict[str, Any]:
     if RESULTS_JSON.exists():
         return json.loads(RESULTS_JSON.read_text())
     return {"scales": {}}
+
+
+def save(results: dict[str, Any]) -> None:
+    """Write ``results`` to results.json, with this machine's details, and regenerate RESULTS.md from it."""
+    results["machine"] = machine()
+    RESULTS_JSON.write_text(json.dumps(results, indent=2) + "\n")
+    RESULTS_MD.write_text(render(results))
 
 
 def machine() -> dict[str, Any]:

@@ -38,8 +38,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.common import BENCH, REPO, SCALES, SWEEP_FROM, SWEEP_TO, TIME_LIMIT_S, Scale, log, peak_bytes
-from bench.results import RESULTS_JSON, RESULTS_MD, load_results, machine, render
+from bench.common import BENCH, REPO, RESULTS_MD, SCALES, SWEEP_FROM, SWEEP_TO, TIME_LIMIT_S, Scale, log, peak_bytes
+from bench.results import load_results, machine, render, save
 
 PROFILES = BENCH / "profiles"
 
@@ -396,9 +396,7 @@ def main(argv: list[str] | None = None) -> int:
                 # Re-read before writing: another run may have written other scales meanwhile.
                 results = load_results()
                 results["scales"][name] = measured
-                results["machine"] = machine()
-                RESULTS_JSON.write_text(json.dumps(results, indent=2) + "\n")
-                RESULTS_MD.write_text(render(results))
+                save(results)
     results = load_results()
     results["machine"] = results.get("machine") or machine()
     text = render(results)
