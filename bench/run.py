@@ -13,7 +13,8 @@ are reported apart):
 * ``pipeline-pyomo``: the same pipeline built through the Pyomo model of record (``--engine pyomo``).
 * ``baseline``: HiGHS alone (``highspy``, nothing else imported) reads that MPS and solves it.
 * ``sweep-hot``: one compiled programme, ten budget points re-solved hot (``max_value``; only
-  the budget row's bound changes between points, HiGHS starts from its previous basis).
+  the budget row's bound changes between points, HiGHS starts from its previous basis), as
+  ``optimiser.sweep.budget_sweep`` re-solves (single-variable rows held as column bounds).
 * ``cold``: one budget point from scratch (load → validate → build → compile → solve), in a
   fresh process for each point.
 * ``sweep-product``: the product's own budget sweep (``run_job("sweep", ...)``) over the same
@@ -153,11 +154,19 @@ def child_baseline(mps_path: str) -> dict[str, Any]:
 
 
 def child_sweep_hot(scenario_dir: str, budgets: list[float]) -> dict[str, Any]:
-    """One programme; at each budget only the budget row's bound changes, then HiGHS re-solves warm."""
+    """One programme; at each budget only the budget row's bound changes, then HiGHS re-solves warm.
+
+    As ``optimiser.sweep.budget_sweep`` re-solves: the single-variable rows held as column bounds
+    (warm re-solves skip presolve) and the first point solved with the cold max_value algorithm.
+    """
+    import numpy as np
+
     from models.standard_form import INF
     from optimiser.io import read_document
+    from optimiser.objectives import solve_for_value
     from optimiser.programme import Programme
     from optimiser.runs import load_scenario
+    from optimiser.sweep import rows_as_column_bounds
 
     _resolve_deferred_imports()
     t = time.perf_counter()
@@ -168,10 +177,12 @@ def child_sweep_hot(scenario_dir: str, budgets: list[float]) -> dict[str, Any]:
     rows = programme.rows("budget")
     points: list[dict[str, Any]] = []
     with programme.changes():
-        for budget in budgets:
+        single = np.concatenate([programme.rows("min_standard"), programme.rows("max_coverage")])
+        rows_as_column_bounds(programme, single)
+        for i, budget in enumerate(budgets):
             t = time.perf_counter()
             programme.set_row_bounds(rows, -INF, budget)
-            outcome = programme.solve()
+            outcome = solve_for_value(programme) if i == 0 else programme.solve()
             points.append(
                 {
                     "budget": budget,
@@ -192,7 +203,7 @@ def child_sweep_hot(scenario_dir: str, budgets: list[float]) -> dict[str, Any]:
 def child_cold(scenario_dir: str, budget: float) -> dict[str, Any]:
     """One budget from scratch, as ``solve_scenario`` does it; the least-spend tie-break timed apart."""
     from optimiser.io import read_document
-    from optimiser.objectives import least_spend_at_best_value
+    from optimiser.objectives import least_spend_at_best_value, solve_for_value
     from optimiser.programme import Programme
     from optimiser.runs import load_scenario
 
@@ -201,7 +212,7 @@ def child_cold(scenario_dir: str, budget: float) -> dict[str, Any]:
     overrides = {"objective": "max_value", "budget_gbp": budget, "time_limit_s": TIME_LIMIT_S}
     scenario = load_scenario(read_document(scenario_dir), overrides)
     programme = Programme(scenario)
-    outcome = programme.solve()
+    outcome = solve_for_value(programme)
     without_tie_break = time.perf_counter() - t
     if outcome.status == "optimal":
         outcome = least_spend_at_best_value(programme, outcome, None)
