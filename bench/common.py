@@ -38,6 +38,19 @@ SCALES = {
 }
 
 
+def cpu_model() -> str:
+    """The CPU's model name: every measurement records it, as results from several machines share one file."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or "unknown"
+
+
 def peak_bytes() -> int:
     """This process's peak resident memory (``ru_maxrss`` is in kilobytes on Linux)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.common import REPO, SCALES, SWEEP_FROM, SWEEP_TO, TIME_LIMIT_S, log, peak_bytes
+from bench.common import REPO, SCALES, SWEEP_FROM, SWEEP_TO, TIME_LIMIT_S, cpu_model, log, peak_bytes
 from bench.results import load_results, national_section, save
 
 
@@ -217,6 +217,7 @@ def bench_scale(name: str, seed: int, workdir: Path, parts: set[str], points: in
         "seed": seed,
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "load_average_1m_at_start": os.getloadavg()[0],
+        "cpu": cpu_model(),
     }
     d = str(scenario_dir)
     log(f"{name}: min_cost ...")
@@ -256,6 +257,7 @@ def startup(runs: int = 5) -> dict[str, Any]:
     out = run_child("startup", str(runs))
     out["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     out["load_average_1m_at_start"] = os.getloadavg()[0]
+    out["cpu"] = cpu_model()
     return out
 
 

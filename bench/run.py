@@ -39,7 +39,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.common import BENCH, REPO, RESULTS_MD, SCALES, SWEEP_FROM, SWEEP_TO, TIME_LIMIT_S, Scale, log, peak_bytes
+from bench.common import (
+    BENCH,
+    REPO,
+    RESULTS_MD,
+    SCALES,
+    SWEEP_FROM,
+    SWEEP_TO,
+    TIME_LIMIT_S,
+    Scale,
+    cpu_model,
+    log,
+    peak_bytes,
+)
 from bench.results import load_results, machine, render, save
 
 PROFILES = BENCH / "profiles"
@@ -305,6 +317,7 @@ def bench_scale(
                 "seed": seed,
                 "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "load_average_1m_at_start": load_average,
+                "cpu": cpu_model(),
                 "generate_s": generate_s,
                 "pipeline": pipeline,
                 "baseline": baseline,
@@ -338,7 +351,11 @@ def bench_scale(
             round(float(spend) * (SWEEP_FROM + (SWEEP_TO - SWEEP_FROM) * i / max(1, sweep_points - 1)), -3)
             for i in range(sweep_points)
         ]
-        sweep: dict[str, Any] = {"budgets": budgets, "load_average_1m_at_start": os.getloadavg()[0]}
+        sweep: dict[str, Any] = {
+            "budgets": budgets,
+            "load_average_1m_at_start": os.getloadavg()[0],
+            "cpu": cpu_model(),
+        }
         log(f"{scale.name}: hot sweep of {sweep_points} budgets ...")
         sweep["hot"] = run_child("sweep-hot", "--scenario", str(scenario_dir), "--budgets", json.dumps(budgets))
         log(f"{scale.name}: hot sweep {sweep['hot']['total_s']:.1f}s; {cold_points} cold solves ...")
