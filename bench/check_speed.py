@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.common import BENCH, RESULTS_MD
+from bench.common import BENCH, RESULTS_MD, cpu_model
 
 RESULTS_JSON = BENCH / "results_check.json"
 BEGIN = "<!-- check_speed:begin -->"
@@ -91,6 +91,7 @@ def measure(scenario: str, repeats: int) -> dict[str, Any]:
         "scenario": scenario,
         "measured": datetime.now(UTC).isoformat(timespec="seconds"),
         "load": round(os.getloadavg()[0], 1),
+        "cpu": cpu_model(),
         "commit": commit.strip(),
         "rounds": rounds,
     }
@@ -112,7 +113,7 @@ def render(runs: list[dict[str, Any]]) -> str:
         "child in brackets), median over the rounds of one run; ratios are of the same round.",
         "",
         "| label | scenario | rounds | solve | check | **check / solve** | CPU ratio | solves in check | numbers"
-        " (budget £, standards, safe working, staff) | measured (load) | commit |",
+        " (budget £, standards, safe working, staff) | measured (load, CPU) | commit |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for run in runs:
@@ -132,7 +133,7 @@ def render(runs: list[dict[str, Any]]) -> str:
             f"| **{_median([r['ratio'] for r in rounds]):.2f}×** | {cpu_text} | {numbers.get('solves')} "
             f"| {numbers.get('budget') or 0:,.2f}; {numbers.get('standards')!s:.8}; {safe_text}; "
             f"{numbers.get('workforce_supply')} — {same} "
-            f"| {run['measured']} ({run['load']}) | {run['commit']} |"
+            f"| {run['measured']} ({run['load']}, {run.get('cpu', 'CPU not recorded')}) | {run['commit']} |"
         )
     lines += [END, ""]
     return "\n".join(lines)
