@@ -783,6 +783,65 @@ def compare_measured_differently(unit_a: str, unit_b: str) -> str:
     return f"The two results measure practices differently (A: {unit_a}; B: {unit_b}); no per-practice difference."
 
 
+COMPARE_NOT_IN = "not in this result"
+COMPARE_SAME = "same"
+COMPARE_NO_ALLOCATION = "no allocation within the offer"
+
+
+def compare_verdict(deliverable: object) -> str:
+    return "Deliverable" if deliverable is True else ("Not deliverable" if deliverable is False else "No answer")
+
+
+# The headline rows, in the order a side adds them.
+COMPARE_HEADLINE = {
+    "verdict": "Verdict",
+    "offer": "Offer (budget)",
+    "spend": "Spend",
+    "least_cost": "Least cost",
+    "new_fte": "New FTE in total",
+    "spare": "Spare",
+    "rate": "Offer per weighted patient",
+    "needed_rate": "Least offer per weighted patient",
+    "practices_short": "Practices short",
+    "total_shortfall": "Total shortfall of those practices",
+    "shortfall": "Shortfall",
+    "plan_practices_short": "Practices short of their share of the offer (least-cost plan)",
+    "plan_total_shortfall": "Their shortfall in total (least-cost plan)",
+    "plan_new_fte": "New FTE in total (least-cost plan)",
+    "standards_reachable": "Standards reachable (share of every minimum)",
+    "safe_working_raise": "Safe-working raise needed (contacts per FTE-day)",
+    "floor_cost": "Practice floor: cost a year",
+    "floor_losers": "Practice floor: practices that would otherwise lose",
+    # fair shares (docs/fairness.md): who gains and who loses
+    "lowest_coverage": "Lowest practice coverage (share)",
+    "gini": "Gini of £ per weighted patient",
+    "below_prior": "Practices below prior funding",
+    "below_prior_shortfall": "Their shortfall against prior funding",
+}
+COMPARE_HEADLINE_GROUP = "Headline"
+COMPARE_FTE_GROUP = "New FTE by role"
+COMPARE_ALL_ROLES = "all roles"
+
+
+def compare_coverage_group(basis: str) -> str:
+    """``basis``: what the figures are read from (compare_basis, or COMPARE_BASIS)."""
+    return f"Coverage by service ({basis})"
+
+
+def compare_fte_group(basis: str) -> str:
+    return f"{COMPARE_FTE_GROUP} ({basis})"
+
+
+def compare_practice_section(unit: str) -> str:
+    """The download's section for the per-practice rows."""
+    return f"per practice: {unit}"
+
+
+def compare_points(share: float) -> str:
+    """A difference of two shares, in percentage points: "+12.5 points" without its sign."""
+    return f"{share * 100:,.1f} points"
+
+
 # --------------------------------------------------------------------------------------
 # Reader's view: the desk page and the PDF report (optimiser/report/view.py)
 # --------------------------------------------------------------------------------------
