@@ -1029,3 +1029,44 @@ def as_in_the_scenario(offer: str) -> str:
 
 
 OFFER_AS_WRITTEN = "the offer written in the scenario"
+
+
+# --- the frontier chart (optimiser/report/chart.py) ---------------------------------------
+# Budget against coverage on the desk page and in the PDF report; CHART above labels the
+# sweep command's chart.
+REPORT_CHART = {
+    "title": "Budget against coverage",
+    "budget_axis": "Budget, £ a year",
+    "offer_axis": "Offer, £ per weighted patient (wp) a year",
+    "coverage_axis": "Eligible patients covered",
+    "with_standards": "with every minimum standard met",
+    "without_standards": "what the money buys without them",
+    "deliverable": "yes",
+    "not_deliverable": "no",
+    "no_coverage_with_standards": "not deliverable",
+    "no_coverage_without_standards": "no answer",
+}
+REPORT_CHART_COLUMNS = ("Deliverable", "Coverage with the standards", "Coverage without them")
+
+
+def report_chart_x_column(pooled: bool) -> str:
+    """The chart's data table: the first column's heading."""
+    return "Budget a year" if pooled else "Offer per weighted patient"
+
+
+def report_chart_amount(value: float, pooled: bool) -> str:
+    """A budget, or an offer rate per weighted patient ("wp", as the axis explains)."""
+    return money(value) if pooled else f"{money(value)}/wp"
+
+
+def report_chart_offer(amount: str) -> str:
+    return f"Offer {amount}"
+
+
+def report_chart_least_deliverable(amount: str) -> str:
+    return f"Least deliverable {amount}"
+
+
+# --- notes of the printable report (optimiser/report/build.py) ---------------------------
+NO_FRONTIER_ASKED = "No frontier was asked for (--frontier-points 0)."
+NO_FRONTIER_RANGE = "No frontier: the check gives no budget to draw it around."
