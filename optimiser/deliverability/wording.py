@@ -3,7 +3,8 @@
 The computing modules (conflict, levers, relaxation, sensitivity, check, sweep) hand numbers
 and names to the functions here; nothing else in the engine writes a sentence, so the wording
 can be reviewed (and translated) in one place. Every number in a sentence comes from a solve
-or from the user's data.
+or from the user's data. The reader's view (optimiser/report: the desk page, the PDF report,
+the comparison and the frontier chart) takes its labels, captions and sentences from here too.
 """
 
 from __future__ import annotations
@@ -780,3 +781,292 @@ def compare_basis(basis_a: str, basis_b: str) -> str:
 
 def compare_measured_differently(unit_a: str, unit_b: str) -> str:
     return f"The two results measure practices differently (A: {unit_a}; B: {unit_b}); no per-practice difference."
+
+
+COMPARE_NOT_IN = "not in this result"
+COMPARE_SAME = "same"
+COMPARE_NO_ALLOCATION = "no allocation within the offer"
+
+
+def compare_verdict(deliverable: object) -> str:
+    return "Deliverable" if deliverable is True else ("Not deliverable" if deliverable is False else "No answer")
+
+
+# The headline rows, in the order a side adds them.
+COMPARE_HEADLINE = {
+    "verdict": "Verdict",
+    "offer": "Offer (budget)",
+    "spend": "Spend",
+    "least_cost": "Least cost",
+    "new_fte": "New FTE in total",
+    "spare": "Spare",
+    "rate": "Offer per weighted patient",
+    "needed_rate": "Least offer per weighted patient",
+    "practices_short": "Practices short",
+    "total_shortfall": "Total shortfall of those practices",
+    "shortfall": "Shortfall",
+    "plan_practices_short": "Practices short of their share of the offer (least-cost plan)",
+    "plan_total_shortfall": "Their shortfall in total (least-cost plan)",
+    "plan_new_fte": "New FTE in total (least-cost plan)",
+    "standards_reachable": "Standards reachable (share of every minimum)",
+    "safe_working_raise": "Safe-working raise needed (contacts per FTE-day)",
+    "floor_cost": "Practice floor: cost a year",
+    "floor_losers": "Practice floor: practices that would otherwise lose",
+    # fair shares (docs/fairness.md): who gains and who loses
+    "lowest_coverage": "Lowest practice coverage (share)",
+    "gini": "Gini of £ per weighted patient",
+    "below_prior": "Practices below prior funding",
+    "below_prior_shortfall": "Their shortfall against prior funding",
+}
+COMPARE_HEADLINE_GROUP = "Headline"
+COMPARE_FTE_GROUP = "New FTE by role"
+COMPARE_ALL_ROLES = "all roles"
+
+
+def compare_coverage_group(basis: str) -> str:
+    """``basis``: what the figures are read from (compare_basis, or COMPARE_BASIS)."""
+    return f"Coverage by service ({basis})"
+
+
+def compare_fte_group(basis: str) -> str:
+    return f"{COMPARE_FTE_GROUP} ({basis})"
+
+
+def compare_practice_section(unit: str) -> str:
+    """The download's section for the per-practice rows."""
+    return f"per practice: {unit}"
+
+
+def compare_points(share: float) -> str:
+    """A difference of two shares, in percentage points: "+12.5 points" without its sign."""
+    return f"{share * 100:,.1f} points"
+
+
+# --------------------------------------------------------------------------------------
+# Reader's view: the desk page and the PDF report (optimiser/report/view.py)
+# --------------------------------------------------------------------------------------
+# The lever cards' titles (shorter than LEVER_TITLES, which heads the plain-text report's lines).
+VIEW_LEVER_TITLES = {
+    "budget": "Money",
+    "standards": "Standards",
+    "safe_working": "Safe-working caps",
+    "workforce_supply": "Staff",
+    "practice_floor": "Practice floor (no practice worse off)",
+}
+NOT_AVAILABLE = "not available"
+
+
+def lever_amount(lever: str, value: float, per_practice: bool = False, floor_cost: bool = False) -> str:
+    """A lever card's amount: "£17,000 more a year", "92.5% of every minimum standard".
+
+    ``floor_cost``: the practice floor's amount is its cost in £ a year (a deliverable check),
+    not the share of every floor that fits."""
+    if lever == "budget":
+        return money(value) + (" more per weighted patient a year" if per_practice else " more a year")
+    if lever == "standards":
+        return f"{percent(value)} of every minimum standard"
+    if lever == "safe_working":
+        return f"{number(value)} more contacts per FTE-day"
+    if lever == "practice_floor":
+        return f"{money(value)} a year" if floor_cost else f"{percent(value)} of every practice's floor"
+    return f"{number(value)} more FTE"
+
+
+# --- the verdict ------------------------------------------------------------------------
+VERDICT_DELIVERABLE = "DELIVERABLE"
+VERDICT_NOT_DELIVERABLE = "NOT DELIVERABLE"
+VERDICT_NO_ANSWER = "NO ANSWER"
+NO_ANSWER_IN_TIME = "No answer within the time limit."
+
+
+def verdict_deliverable(least: str, budget: str, spare: str, per_practice: bool) -> str:
+    """``least``, ``budget``, ``spare``: the figures as shown (money)."""
+    offer = "practice budgets totalling" if per_practice else "the offer of"
+    return (
+        f"Deliverable: the specification costs at least {least} a year against {offer} {budget}, leaving {spare} spare."
+    )
+
+
+def verdict_rate_short(rate: str, practices_short: int, practices_short_text: str, needed: str) -> str:
+    """An offer per weighted patient that leaves ``practices_short`` practices unable to deliver."""
+    who = "1 practice cannot" if practices_short == 1 else f"{practices_short_text} practices cannot"
+    return (
+        f"Not deliverable: at {rate} per weighted patient {who} deliver "
+        f"the specification; every practice can from {needed} per weighted patient."
+    )
+
+
+def verdict_budget_short(budget: str, shortfall: str, least: str) -> str:
+    return (
+        f"Not deliverable: the offer of {budget} a year is {shortfall} short of the "
+        f"least cost of the specification, {least} a year."
+    )
+
+
+# --- the offer against the least cost ---------------------------------------------------
+OFFER_ROWS = {
+    # a deliverable check
+    "offer": "Offer",
+    "budgets_in_total": "Practice budgets in total",
+    "least_cost": "Least cost of the specification",
+    "spare": "Spare",
+    "spare_share": "Spare, share of the offer",
+    # an offer per weighted patient that is not deliverable
+    "rate": "Offer, per weighted patient a year",
+    "needed_rate": "Least offer at which every practice can deliver",
+    "extra_rate": "Difference per weighted patient",
+    "practices_short": "Practices short at the offer",
+    "total_shortfall": "Their shortfall in total, a year",
+    # a pooled budget that is not deliverable
+    "offer_a_year": "Offer, a year",
+    "least_cost_a_year": "Least cost of the specification, a year",
+    "shortfall": "Shortfall, a year",
+    "shortfall_share": "Shortfall, share of the offer",
+}
+
+# --- practices most short ---------------------------------------------------------------
+
+
+def practices_short_at_rate_caption(shown: int, short: int) -> str:
+    return f"Practices that cannot deliver at the offered rate, largest shortfall first ({shown} of {short} shown)."
+
+
+PRACTICES_SHORT_AT_RATE_COLUMNS = ("Practice", "Budget at the offer", "Short by", "Needs", "Needs per weighted patient")
+POOLED_SHORT_CAPTION = (
+    "Practices carrying the largest shortfall, largest first: what each needs in the least-cost "
+    "allocation of the specification against its share of the pooled offer split by weighted "
+    "patients, and the money it would need on top of that share."
+)
+POOLED_DELIVERABLE_CAPTION = (
+    "Every practice can deliver the specification with this offer: the pooled budget covers "
+    "the least cost. The money per practice in the least-cost allocation, largest shortfall "
+    "first: what each needs against its share of the offer split by weighted patients (a "
+    "practice that needs more than its share is carried by the pool)."
+)
+
+
+def first_practices_listed(listed: int, practices: int) -> str:
+    """Appended to a caption when only the first ``listed`` practices are."""
+    return f" The first {listed} of {practices} practices are listed."
+
+
+POOLED_PRACTICES_COLUMNS = ("Practice", "Needs, a year", "Share of the offer", "Short by")
+
+
+def standards_shortfall_caption(shown: int, pairs: int) -> str:
+    """Practices below the standards in the smallest combined change (a pooled budget, not deliverable)."""
+    return (
+        "Practices carrying the largest shortfall in the smallest combined change: patients below the "
+        f"minimum standard, largest first ({shown} of {pairs} practice-service pairs shown). "
+        "With one pooled budget the money is not split by practice; check the same money as a rate per "
+        "weighted patient to see what each practice would need."
+    )
+
+
+STANDARDS_SHORTFALL_COLUMNS = ("Practice", "Service", "Patients short", "Percentage points of coverage")
+EVERY_PRACTICE_CAN_DELIVER = "Every practice can deliver the specification with this offer."
+PRACTICES_SUMMARY_ROWS = {
+    "practices_short": "Practices short of their share of the offer",
+    "practices": "Of practices in the scenario",
+    "total_shortfall": "Their shortfall in total, a year",
+}
+
+# --- fair shares: who gets what (docs/fairness.md) --------------------------------------
+DISTRIBUTION_MEASURES = {
+    "spend_gbp_per_weighted_patient": "£ per weighted patient",
+    "coverage": "Coverage of eligible patients (value-weighted)",
+}
+DISTRIBUTION_CAPTION = (
+    "Who gets what in the least-cost allocation of the specification: the lowest and highest practice, "
+    "and the spread across practices weighted by their patients (Gini: 0 is an equal share for every "
+    "weighted patient; 90/10: the 90th percentile over the 10th)."
+)
+DISTRIBUTION_COLUMNS = ("Measure", "Lowest practice", "Highest practice", "Gini", "90/10 ratio")
+QUINTILE_COLUMNS = ("IMD quintile (1 = most deprived)", "Practices", "£ per weighted patient", "Mean coverage")
+
+# --- assumptions: how to reproduce this result ------------------------------------------
+ASSUMPTIONS = {
+    "scenario": "Scenario",
+    "scenario_hash": "Scenario hash",
+    "sources": "Data sources and dates",
+    "offer": "Offer checked",
+    "solver": "Solver",
+    "product_version": "Product version",
+    "run_at": "Run at",
+    "run_time": "Run time",
+}
+NOT_RECORDED = "not recorded"
+UNKNOWN = "unknown"
+
+
+def scenario_label(name: str | None, version: int | None) -> str:
+    return f"{name or 'unnamed'}" + (f", version {version}" if version else "")
+
+
+def data_sources(sources: Sequence[str] | None) -> str:
+    return "; ".join(sources) if sources else "none given in the scenario"
+
+
+def run_time(seconds: float) -> str:
+    return f"{seconds:,.1f} s"
+
+
+# --- the offer a job checked, in words ---------------------------------------------------
+def pooled_budget_offer(budget: float) -> str:
+    return f"pooled budget {money(budget)} a year"
+
+
+def rate_offer(rate: float) -> str:
+    return f"{money(rate)} per weighted patient a year"
+
+
+def standards_offer(fraction: float) -> str:
+    return f"every minimum standard at {percent(fraction)} of its level"
+
+
+def as_in_the_scenario(offer: str) -> str:
+    return f"as in the scenario: {offer}"
+
+
+OFFER_AS_WRITTEN = "the offer written in the scenario"
+
+
+# --- the frontier chart (optimiser/report/chart.py) ---------------------------------------
+# Budget against coverage on the desk page and in the PDF report; CHART above labels the
+# sweep command's chart.
+REPORT_CHART = {
+    "title": "Budget against coverage",
+    "budget_axis": "Budget, £ a year",
+    "offer_axis": "Offer, £ per weighted patient (wp) a year",
+    "coverage_axis": "Eligible patients covered",
+    "with_standards": "with every minimum standard met",
+    "without_standards": "what the money buys without them",
+    "deliverable": "yes",
+    "not_deliverable": "no",
+    "no_coverage_with_standards": "not deliverable",
+    "no_coverage_without_standards": "no answer",
+}
+REPORT_CHART_COLUMNS = ("Deliverable", "Coverage with the standards", "Coverage without them")
+
+
+def report_chart_x_column(pooled: bool) -> str:
+    """The chart's data table: the first column's heading."""
+    return "Budget a year" if pooled else "Offer per weighted patient"
+
+
+def report_chart_amount(value: float, pooled: bool) -> str:
+    """A budget, or an offer rate per weighted patient ("wp", as the axis explains)."""
+    return money(value) if pooled else f"{money(value)}/wp"
+
+
+def report_chart_offer(amount: str) -> str:
+    return f"Offer {amount}"
+
+
+def report_chart_least_deliverable(amount: str) -> str:
+    return f"Least deliverable {amount}"
+
+
+# --- notes of the printable report (optimiser/report/build.py) ---------------------------
+NO_FRONTIER_ASKED = "No frontier was asked for (--frontier-points 0)."
+NO_FRONTIER_RANGE = "No frontier: the check gives no budget to draw it around."

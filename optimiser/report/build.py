@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from optimiser.deliverability import wording
 from optimiser.report.chart import FRONTIER_POINTS, frontier, frontier_offer, sweep_range
 from optimiser.report.render import report_pdf
 from optimiser.report.view import CheckView, check_view, scenario_sources
@@ -43,11 +44,11 @@ def build_report(
     result = run_job("check", document, overrides, progress=progress).result
     settings = document.get("settings") or {}
     chart = None
-    note = "No frontier was asked for (--frontier-points 0)."
+    note = wording.NO_FRONTIER_ASKED
     if frontier_points >= 2:
         budget_range = sweep_range(result, frontier_points, frontier_offer(result, overrides, settings))
         if budget_range is None:
-            note = "No frontier: the check gives no budget to draw it around."
+            note = wording.NO_FRONTIER_RANGE
         else:
             chart = frontier(run_job("sweep", document, {**overrides, "budget": budget_range}).result)
     run_at = datetime.now(UTC).strftime("%d %b %Y %H:%M UTC")

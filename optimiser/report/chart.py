@@ -13,7 +13,9 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from optimiser.deliverability.wording import money, percent
+from optimiser.deliverability import wording
+from optimiser.deliverability.wording import REPORT_CHART as LABELS
+from optimiser.deliverability.wording import percent, report_chart_amount
 from optimiser.report.view import Num
 
 WIDTH, HEIGHT = 640, 350
@@ -59,11 +61,7 @@ def nice_step(raw: float) -> float:
     return 10 * power
 
 
-def _x_text(value: float, pooled: bool) -> str:
-    return money(value) if pooled else f"{money(value)}/wp"
-
-
-def frontier(sweep: dict[str, Any], title: str = "Budget against coverage") -> Frontier | None:
+def frontier(sweep: dict[str, Any], title: str = LABELS["title"]) -> Frontier | None:
     """The chart and its data table, or None if the sweep has no points."""
     points = sweep.get("points") or []
     column = str(sweep.get("x", "budget_gbp"))
@@ -96,18 +94,18 @@ def frontier(sweep: dict[str, Any], title: str = "Budget against coverage") -> F
         parts.append(f'<line x1="{x:.1f}" y1="{sy(0):.1f}" x2="{x:.1f}" y2="{sy(0) + 5:.1f}" {_style("axis")}/>')
         parts.append(
             f'<text x="{x:.1f}" y="{sy(0) + 18:.1f}" text-anchor="middle" {_style("tick")}>'
-            f"{escape(_x_text(x_value, pooled))}</text>"
+            f"{escape(report_chart_amount(x_value, pooled))}</text>"
         )
     parts.append(f'<line x1="{LEFT}" y1="{sy(0):.1f}" x2="{WIDTH - RIGHT}" y2="{sy(0):.1f}" {_style("axis")}/>')
     parts.append(f'<line x1="{LEFT}" y1="{sy(0):.1f}" x2="{LEFT}" y2="{sy(1):.1f}" {_style("axis")}/>')
-    x_label = "Budget, £ a year" if pooled else "Offer, £ per weighted patient (wp) a year"
+    x_label = LABELS["budget_axis" if pooled else "offer_axis"]
     parts.append(
         f'<text x="{(LEFT + WIDTH - RIGHT) / 2:.1f}" y="{sy(0) + 36:.1f}" text-anchor="middle" {_style("label")}>'
-        f"{x_label}</text>"
+        f"{escape(x_label)}</text>"
     )
     parts.append(
         f'<text x="14" y="{(TOP + HEIGHT - BOTTOM) / 2:.1f}" text-anchor="middle" {_style("label")} '
-        f'transform="rotate(-90 14 {(TOP + HEIGHT - BOTTOM) / 2:.1f})">Eligible patients covered</text>'
+        f'transform="rotate(-90 14 {(TOP + HEIGHT - BOTTOM) / 2:.1f})">{escape(LABELS["coverage_axis"])}</text>'
     )
 
     def series(key: str, css: str, marker: str) -> None:
@@ -141,19 +139,22 @@ def frontier(sweep: dict[str, Any], title: str = "Budget against coverage") -> F
             f"{escape(text)}</text>"
         )
 
-    marker(current_value, "offer", f"Offer {_x_text(float(current_value), pooled)}" if current_value else "", 0)
-    marker(
-        marked_value,
-        "least",
-        f"Least deliverable {_x_text(float(marked_value), pooled)}" if marked_value is not None else "",
-        1,
+    offer = wording.report_chart_offer(report_chart_amount(float(current_value), pooled)) if current_value else ""
+    marker(current_value, "offer", offer, 0)
+    least = (
+        wording.report_chart_least_deliverable(report_chart_amount(float(marked_value), pooled))
+        if marked_value is not None
+        else ""
     )
+    marker(marked_value, "least", least, 1)
     # Legend
     legend_y = HEIGHT - 12
     parts.append(f'<line x1="{LEFT}" y1="{legend_y}" x2="{LEFT + 24}" y2="{legend_y}" {_style("met")}/>')
-    parts.append(f'<text x="{LEFT + 30}" y="{legend_y + 4}" {_style("tick")}>with every minimum standard met</text>')
+    parts.append(f'<text x="{LEFT + 30}" y="{legend_y + 4}" {_style("tick")}>{escape(LABELS["with_standards"])}</text>')
     parts.append(f'<line x1="{LEFT + 250}" y1="{legend_y}" x2="{LEFT + 274}" y2="{legend_y}" {_style("free")}/>')
-    parts.append(f'<text x="{LEFT + 280}" y="{legend_y + 4}" {_style("tick")}>what the money buys without them</text>')
+    parts.append(
+        f'<text x="{LEFT + 280}" y="{legend_y + 4}" {_style("tick")}>{escape(LABELS["without_standards"])}</text>'
+    )
 
     description = str(sweep.get("summary", ""))
     svg = Markup(
@@ -167,23 +168,20 @@ def frontier(sweep: dict[str, Any], title: str = "Budget against coverage") -> F
     for i, p in enumerate(points):
         rows.append(
             [
-                Num(p.get(column), _x_text(float(p[column]), pooled), f"sweep:points.{i}.{column}"),
-                "yes" if p.get("deliverable") else "no",
+                Num(p.get(column), report_chart_amount(float(p[column]), pooled), f"sweep:points.{i}.{column}"),
+                LABELS["deliverable" if p.get("deliverable") else "not_deliverable"],
                 _coverage_num(p, i, "coverage"),
                 _coverage_num(p, i, "no_standards_coverage"),
             ]
         )
-    columns = [
-        "Budget a year" if pooled else "Offer per weighted patient",
-        "Deliverable",
-        "Coverage with the standards",
-        "Coverage without them",
-    ]
+    columns = [wording.report_chart_x_column(pooled), *wording.REPORT_CHART_COLUMNS]
     marked = (
-        Num(marked_value, _x_text(float(marked_value), pooled), "sweep:marked") if marked_value is not None else None
+        Num(marked_value, report_chart_amount(float(marked_value), pooled), "sweep:marked")
+        if marked_value is not None
+        else None
     )
     current = (
-        Num(current_value, _x_text(float(current_value), pooled), "sweep:current")
+        Num(current_value, report_chart_amount(float(current_value), pooled), "sweep:current")
         if current_value is not None
         else None
     )
@@ -193,7 +191,7 @@ def frontier(sweep: dict[str, Any], title: str = "Budget against coverage") -> F
 def _coverage_num(point: dict[str, Any], index: int, key: str) -> Num | str:
     value = point.get(key)
     if value is None:
-        return "not deliverable" if key == "coverage" else "no answer"
+        return LABELS["no_coverage_with_standards" if key == "coverage" else "no_coverage_without_standards"]
     return Num(value, percent(float(value)), f"sweep:points.{index}.{key}")
 
 

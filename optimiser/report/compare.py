@@ -22,12 +22,13 @@ from typing import Any
 import pandas as pd
 
 from optimiser.deliverability import wording
+from optimiser.deliverability.wording import COMPARE_HEADLINE as HEADLINE
+from optimiser.deliverability.wording import COMPARE_NOT_IN as NOT_IN
 from optimiser.deliverability.wording import money, number, percent
 from optimiser.report.view import Num, resolve
 
-NOT_IN = "not in this result"
 # Headline rows that are counts or plain numbers, not money (their difference is shown as a number).
-_COUNTS = ("Practices short", "Practices below", "Practice floor: practices", "Gini")
+_COUNTS = tuple(HEADLINE[key] for key in ("practices_short", "below_prior", "floor_losers", "gini"))
 
 
 @dataclass
@@ -73,7 +74,7 @@ class Comparison:
         for practice, a, b, difference in self.practice_rows:
             records.append(
                 {
-                    "section": f"per practice: {self.practice_unit}",
+                    "section": wording.compare_practice_section(self.practice_unit),
                     "item": practice,
                     "a": plain(a),
                     "b": plain(b),
@@ -106,67 +107,60 @@ def _lever(side: Side, lever: str) -> int | None:
 
 
 def verdict(side: Side) -> str:
-    value = side.result.get("deliverable")
-    return "Deliverable" if value is True else ("Not deliverable" if value is False else "No answer")
+    return wording.compare_verdict(side.result.get("deliverable"))
 
 
 def _metrics(side: Side, prefix: str) -> dict[str, Num | str]:
     r = side.result
     per_practice = r.get("budget_mode") == "per_practice" or (r.get("kpis") or {}).get("budget_mode") == "per_practice"
-    out: dict[str, Num | str] = {"Verdict": verdict(side)}
+    out: dict[str, Num | str] = {HEADLINE["verdict"]: verdict(side)}
     if side.kind == "solve":
-        out["Offer (budget)"] = _num(side, prefix, "kpis.budget_gbp", money)
-        out["Spend"] = _num(side, prefix, "kpis.total_spend_gbp", money)
-        out["Least cost"] = (
+        out[HEADLINE["offer"]] = _num(side, prefix, "kpis.budget_gbp", money)
+        out[HEADLINE["spend"]] = _num(side, prefix, "kpis.total_spend_gbp", money)
+        out[HEADLINE["least_cost"]] = (
             _num(side, prefix, "kpis.total_spend_gbp", money) if r.get("objective") == "min_cost" else NOT_IN
         )
-        out["New FTE in total"] = _num(side, prefix, "kpis.new_fte_total", number)
+        out[HEADLINE["new_fte"]] = _num(side, prefix, "kpis.new_fte_total", number)
         _fair_shares(side, prefix, out)
         return out
     budget = _lever(side, "budget")
     if r.get("deliverable") is True:
-        out["Offer (budget)"] = _num(side, prefix, "headline.budget_gbp", money)
-        out["Least cost"] = _num(side, prefix, "headline.least_spend_gbp", money)
-        out["Spend"] = _num(side, prefix, "headline.spend_gbp", money)
-        out["Spare"] = _num(side, prefix, "headline.headroom_gbp", money)
+        out[HEADLINE["offer"]] = _num(side, prefix, "headline.budget_gbp", money)
+        out[HEADLINE["least_cost"]] = _num(side, prefix, "headline.least_spend_gbp", money)
+        out[HEADLINE["spend"]] = _num(side, prefix, "headline.spend_gbp", money)
+        out[HEADLINE["spare"]] = _num(side, prefix, "headline.headroom_gbp", money)
     elif budget is not None and per_practice:
         base = f"levers.{budget}.details"
-        out["Offer per weighted patient"] = _num(side, prefix, f"{base}.offer_rate_gbp_per_weighted_patient", money)
-        out["Least offer per weighted patient"] = _num(
-            side, prefix, f"{base}.needed_rate_gbp_per_weighted_patient", money
-        )
-        out["Practices short"] = (
+        out[HEADLINE["rate"]] = _num(side, prefix, f"{base}.offer_rate_gbp_per_weighted_patient", money)
+        out[HEADLINE["needed_rate"]] = _num(side, prefix, f"{base}.needed_rate_gbp_per_weighted_patient", money)
+        out[HEADLINE["practices_short"]] = (
             Num(len(_get(side, f"{base}.practices_short") or []), "", f"len:{prefix}:{base}.practices_short")
             if _get(side, f"{base}.practices_short") is not None
             else NOT_IN
         )
-        out["Total shortfall of those practices"] = _num(side, prefix, f"{base}.total_shortfall_gbp", money)
-        out["Spend"] = "no allocation within the offer"
+        out[HEADLINE["total_shortfall"]] = _num(side, prefix, f"{base}.total_shortfall_gbp", money)
+        out[HEADLINE["spend"]] = wording.COMPARE_NO_ALLOCATION
     elif budget is not None:
         base = f"levers.{budget}.details"
-        out["Offer (budget)"] = _num(side, prefix, f"{base}.budget_gbp", money)
-        out["Least cost"] = _num(side, prefix, f"{base}.least_spend_gbp", money)
-        out["Shortfall"] = _num(side, prefix, f"{base}.shortfall_gbp", money)
-        out["Spend"] = "no allocation within the offer"
+        out[HEADLINE["offer"]] = _num(side, prefix, f"{base}.budget_gbp", money)
+        out[HEADLINE["least_cost"]] = _num(side, prefix, f"{base}.least_spend_gbp", money)
+        out[HEADLINE["shortfall"]] = _num(side, prefix, f"{base}.shortfall_gbp", money)
+        out[HEADLINE["spend"]] = wording.COMPARE_NO_ALLOCATION
     if _get(side, f"{ALLOCATION}.practices_short") is not None:
-        out["Practices short of their share of the offer (least-cost plan)"] = _num(
-            side, prefix, f"{ALLOCATION}.practices_short", number
-        )
-        out["Their shortfall in total (least-cost plan)"] = _num(
-            side, prefix, f"{ALLOCATION}.total_shortfall_gbp", money
-        )
+        out[HEADLINE["plan_practices_short"]] = _num(side, prefix, f"{ALLOCATION}.practices_short", number)
+        out[HEADLINE["plan_total_shortfall"]] = _num(side, prefix, f"{ALLOCATION}.total_shortfall_gbp", money)
     if _get(side, f"{ALLOCATION}.new_fte_total") is not None:
-        out["New FTE in total (least-cost plan)"] = _num(side, prefix, f"{ALLOCATION}.new_fte_total", number)
+        out[HEADLINE["plan_new_fte"]] = _num(side, prefix, f"{ALLOCATION}.new_fte_total", number)
     standards = _lever(side, "standards")
     if standards is not None:
-        out["Standards reachable (share of every minimum)"] = _num(side, prefix, f"levers.{standards}.amount", percent)
+        out[HEADLINE["standards_reachable"]] = _num(side, prefix, f"levers.{standards}.amount", percent)
     safe = _lever(side, "safe_working")
     if safe is not None:
-        out["Safe-working raise needed (contacts per FTE-day)"] = _num(side, prefix, f"levers.{safe}.amount", number)
+        out[HEADLINE["safe_working_raise"]] = _num(side, prefix, f"levers.{safe}.amount", number)
     floor = _lever(side, "practice_floor")
     if floor is not None:
-        out["Practice floor: cost a year"] = _num(side, prefix, f"levers.{floor}.details.floor_cost_gbp", money)
-        out["Practice floor: practices that would otherwise lose"] = _num(
+        out[HEADLINE["floor_cost"]] = _num(side, prefix, f"levers.{floor}.details.floor_cost_gbp", money)
+        out[HEADLINE["floor_losers"]] = _num(
             side, prefix, f"levers.{floor}.details.practices_below_floor_without_it", number
         )
     return out
@@ -177,11 +171,11 @@ def _fair_shares(side: Side, prefix: str, out: dict[str, Num | str]) -> None:
     base = "kpis.distribution"
     if _get(side, base) is None:
         return
-    out["Lowest practice coverage (share)"] = _num(side, prefix, f"{base}.coverage.min", percent)
-    out["Gini of £ per weighted patient"] = _num(side, prefix, f"{base}.spend_gbp_per_weighted_patient.gini", number)
+    out[HEADLINE["lowest_coverage"]] = _num(side, prefix, f"{base}.coverage.min", percent)
+    out[HEADLINE["gini"]] = _num(side, prefix, f"{base}.spend_gbp_per_weighted_patient.gini", number)
     if _get(side, f"{base}.prior_funding") is not None:
-        out["Practices below prior funding"] = _num(side, prefix, f"{base}.prior_funding.practices_below_prior", number)
-        out["Their shortfall against prior funding"] = _num(
+        out[HEADLINE["below_prior"]] = _num(side, prefix, f"{base}.prior_funding.practices_below_prior", number)
+        out[HEADLINE["below_prior_shortfall"]] = _num(
             side, prefix, f"{base}.prior_funding.total_below_prior_gbp", money
         )
 
@@ -305,7 +299,7 @@ def _difference(a: Num | str, b: Num | str, formatter: Any) -> Num | str:
     if isinstance(a, Num) and isinstance(b, Num) and a.value is not None and b.value is not None:
         value = float(b.value) - float(a.value)
         if abs(value) <= 1e-9 * max(abs(float(a.value)), abs(float(b.value)), 1.0):
-            return Num(value, "same", f"{b.src} - {a.src}")
+            return Num(value, wording.COMPARE_SAME, f"{b.src} - {a.src}")
         sign = "+" if value > 0 else "−"
         return Num(value, sign + formatter(abs(value)), f"{b.src} - {a.src}")
     return ""
@@ -329,32 +323,33 @@ def compare(a: Side, b: Side) -> Comparison:
     for label in list(dict.fromkeys([*ma, *mb])):
         va, vb = ma.get(label, NOT_IN), mb.get(label, NOT_IN)
         formatter = (
-            _points
+            wording.compare_points
             if "share" in label
             else (number if ("contacts" in label or "FTE" in label or label.startswith(_COUNTS)) else money)
         )
         for value in (va, vb):
             if isinstance(value, Num) and not value.text:
                 object.__setattr__(value, "text", f"{int(value.value or 0):,}")
-        rows.append(Row("Headline", label, va, vb, _difference(va, vb, formatter)))
+        rows.append(Row(wording.COMPARE_HEADLINE_GROUP, label, va, vb, _difference(va, vb, formatter)))
     # Coverage and hires of an allocation: a solve's, or a check's least-cost plan.
     basis_a, cov_a = _coverage(a, "a")
     basis_b, cov_b = _coverage(b, "b")
     if basis_a or basis_b:
         basis = wording.compare_basis(basis_a or basis_b, basis_b or basis_a)
-        _section(rows, f"Coverage by service ({basis})", cov_a, cov_b, _points)
+        _section(rows, wording.compare_coverage_group(basis), cov_a, cov_b, wording.compare_points)
     reach_a, reach_b = _reachable(a, "a"), _reachable(b, "b")
     if reach_a or reach_b:
-        label = wording.COMPARE_BASIS["reachable"]
-        _section(rows, f"Coverage by service ({label})", reach_a, reach_b, _points)
+        group = wording.compare_coverage_group(wording.COMPARE_BASIS["reachable"])
+        _section(rows, group, reach_a, reach_b, wording.compare_points)
     basis_a, fte_a = _fte(a, "a")
     basis_b, fte_b = _fte(b, "b")
     if basis_a or basis_b:
         basis = wording.compare_basis(basis_a or basis_b, basis_b or basis_a)
-        group = "New FTE by role" if basis_a == basis_b == "solve" else f"New FTE by role ({basis})"
+        group = wording.COMPARE_FTE_GROUP if basis_a == basis_b == "solve" else wording.compare_fte_group(basis)
         _section(rows, group, fte_a, fte_b, number)
     else:
-        rows.append(Row("New FTE by role", "all roles", wording.COMPARE_NO_HIRES, wording.COMPARE_NO_HIRES))
+        no_hires = wording.COMPARE_NO_HIRES
+        rows.append(Row(wording.COMPARE_FTE_GROUP, wording.COMPARE_ALL_ROLES, no_hires, no_hires))
     # Per practice: the first measure both sides have.
     measures_a, measures_b = _practice_measures(a, "a"), _practice_measures(b, "b")
     measure = next((m for m in MEASURES if m in measures_a and m in measures_b), None)
@@ -396,10 +391,6 @@ def compare(a: Side, b: Side) -> Comparison:
         practice_note=note,
         practices_short=short,
     )
-
-
-def _points(value: float) -> str:
-    return f"{value * 100:,.1f} points"
 
 
 def practice_text(unit: str, value: float) -> str:

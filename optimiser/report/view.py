@@ -13,17 +13,11 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
+from optimiser.deliverability import wording
 from optimiser.deliverability.wording import money, number, percent
 
 PRODUCT = "primary-care-commissioning"
 LEVER_ORDER = ("budget", "standards", "safe_working", "workforce_supply", "practice_floor")
-LEVER_TITLES = {
-    "budget": "Money",
-    "standards": "Standards",
-    "safe_working": "Safe-working caps",
-    "workforce_supply": "Staff",
-    "practice_floor": "Practice floor (no practice worse off)",
-}
 MOST_SHORT = 15
 
 
@@ -79,7 +73,7 @@ def product_version() -> str:
     try:
         return metadata.version(PRODUCT)
     except metadata.PackageNotFoundError:
-        return "unknown"
+        return wording.UNKNOWN
 
 
 def resolve(documents: dict[str, Any], src: str) -> Any:
@@ -104,7 +98,7 @@ def _get(result: dict[str, Any], src: str) -> Any:
 def num(result: dict[str, Any], src: str, formatter: Any = None) -> Num:
     value = _get(result, src)
     if value is None:
-        return Num(None, "not available", src)
+        return Num(None, wording.NOT_AVAILABLE, src)
     text = formatter(value) if formatter is not None else number(float(value))
     return Num(value, text, src)
 
@@ -132,18 +126,9 @@ def _lever_amount(result: dict[str, Any], index: int, lever: str, per_practice: 
     value = _get(result, src)
     if value is None:
         return None
-    if lever == "budget":
-        unit = " more per weighted patient a year" if per_practice else " more a year"
-        return Num(value, money(float(value)) + unit, src)
-    if lever == "standards":
-        return Num(value, f"{percent(float(value))} of every minimum standard", src)
-    if lever == "safe_working":
-        return Num(value, f"{number(float(value))} more contacts per FTE-day", src)
-    if lever == "practice_floor":  # fair shares: its cost (deliverable) or the share of every floor that fits
-        if _get(result, f"levers.{index}.unit") == "£/year":
-            return Num(value, f"{money(float(value))} a year", src)
-        return Num(value, f"{percent(float(value))} of every practice's floor", src)
-    return Num(value, f"{number(float(value))} more FTE", src)
+    # fair shares: the practice floor's amount is its cost (deliverable) or the share of every floor that fits
+    floor_cost = lever == "practice_floor" and _get(result, f"levers.{index}.unit") == "£/year"
+    return Num(value, wording.lever_amount(lever, float(value), per_practice, floor_cost), src)
 
 
 def _levers(result: dict[str, Any], per_practice: bool) -> list[Lever]:
@@ -156,7 +141,7 @@ def _levers(result: dict[str, Any], per_practice: bool) -> list[Lever]:
         levers.append(
             Lever(
                 lever=lever,
-                title=LEVER_TITLES[lever],
+                title=wording.VIEW_LEVER_TITLES[lever],
                 fixable=bool(item.get("fixable")) and item.get("amount") is not None,
                 amount=_lever_amount(result, index, lever, per_practice),
                 unit=str(item.get("unit", "")),
@@ -172,12 +157,8 @@ def _verdict(result: dict[str, Any], per_practice: bool) -> tuple[str, str, list
         least = num(result, "headline.least_spend_gbp", money)
         budget = num(result, "headline.budget_gbp", money)
         spare = num(result, "headline.headroom_gbp", money)
-        offer = "practice budgets totalling" if per_practice else "the offer of"
-        sentence = (
-            f"Deliverable: the specification costs at least {least.text} a year against {offer} "
-            f"{budget.text}, leaving {spare.text} spare."
-        )
-        return "DELIVERABLE", sentence, [least, budget, spare]
+        sentence = wording.verdict_deliverable(least.text, budget.text, spare.text, per_practice)
+        return wording.VERDICT_DELIVERABLE, sentence, [least, budget, spare]
     if deliverable is False:
         index = _lever_index(result, "budget")
         if index is not None and per_practice:
@@ -186,37 +167,32 @@ def _verdict(result: dict[str, Any], per_practice: bool) -> tuple[str, str, list
             needed = num(result, f"{base}.needed_rate_gbp_per_weighted_patient", money)
             short = count(result, f"{base}.practices_short")
             if needed.value is not None:
-                who = "1 practice cannot" if short.value == 1 else f"{short.text} practices cannot"
-                sentence = (
-                    f"Not deliverable: at {rate.text} per weighted patient {who} deliver "
-                    f"the specification; every practice can from {needed.text} per weighted patient."
-                )
-                return "NOT DELIVERABLE", sentence, [rate, short, needed]
+                sentence = wording.verdict_rate_short(rate.text, int(short.value or 0), short.text, needed.text)
+                return wording.VERDICT_NOT_DELIVERABLE, sentence, [rate, short, needed]
         if index is not None and not per_practice:
             base = f"levers.{index}.details"
             budget = num(result, f"{base}.budget_gbp", money)
             shortfall = num(result, f"{base}.shortfall_gbp", money)
             least = num(result, f"{base}.least_spend_gbp", money)
             if least.value is not None:
-                sentence = (
-                    f"Not deliverable: the offer of {budget.text} a year is {shortfall.text} short of the "
-                    f"least cost of the specification, {least.text} a year."
-                )
-                return "NOT DELIVERABLE", sentence, [budget, shortfall, least]
-        return "NOT DELIVERABLE", first_sentence(str(result.get("summary", ""))), []
-    return "NO ANSWER", first_sentence(str(result.get("summary", "No answer within the time limit."))), []
+                sentence = wording.verdict_budget_short(budget.text, shortfall.text, least.text)
+                return wording.VERDICT_NOT_DELIVERABLE, sentence, [budget, shortfall, least]
+        return wording.VERDICT_NOT_DELIVERABLE, first_sentence(str(result.get("summary", ""))), []
+    summary = str(result.get("summary", wording.NO_ANSWER_IN_TIME))
+    return wording.VERDICT_NO_ANSWER, first_sentence(summary), []
 
 
 def _offer(result: dict[str, Any], per_practice: bool) -> list[tuple[str, Num]]:
+    label = wording.OFFER_ROWS
     if result.get("deliverable") is True:
         rows = [
-            ("Practice budgets in total" if per_practice else "Offer", num(result, "headline.budget_gbp", money)),
-            ("Least cost of the specification", num(result, "headline.least_spend_gbp", money)),
-            ("Spare", num(result, "headline.headroom_gbp", money)),
+            (label["budgets_in_total" if per_practice else "offer"], num(result, "headline.budget_gbp", money)),
+            (label["least_cost"], num(result, "headline.least_spend_gbp", money)),
+            (label["spare"], num(result, "headline.headroom_gbp", money)),
         ]
         share = num(result, "headline.headroom_share", percent)
         if share.value is not None:
-            rows.append(("Spare, share of the offer", share))
+            rows.append((label["spare_share"], share))
         return rows
     index = _lever_index(result, "budget")
     if index is None:
@@ -224,23 +200,20 @@ def _offer(result: dict[str, Any], per_practice: bool) -> list[tuple[str, Num]]:
     base = f"levers.{index}.details"
     if per_practice:
         return [
-            ("Offer, per weighted patient a year", num(result, f"{base}.offer_rate_gbp_per_weighted_patient", money)),
-            (
-                "Least offer at which every practice can deliver",
-                num(result, f"{base}.needed_rate_gbp_per_weighted_patient", money),
-            ),
-            ("Difference per weighted patient", num(result, f"{base}.extra_rate_gbp_per_weighted_patient", money)),
-            ("Practices short at the offer", count(result, f"{base}.practices_short")),
-            ("Their shortfall in total, a year", num(result, f"{base}.total_shortfall_gbp", money)),
+            (label["rate"], num(result, f"{base}.offer_rate_gbp_per_weighted_patient", money)),
+            (label["needed_rate"], num(result, f"{base}.needed_rate_gbp_per_weighted_patient", money)),
+            (label["extra_rate"], num(result, f"{base}.extra_rate_gbp_per_weighted_patient", money)),
+            (label["practices_short"], count(result, f"{base}.practices_short")),
+            (label["total_shortfall"], num(result, f"{base}.total_shortfall_gbp", money)),
         ]
     rows = [
-        ("Offer, a year", num(result, f"{base}.budget_gbp", money)),
-        ("Least cost of the specification, a year", num(result, f"{base}.least_spend_gbp", money)),
-        ("Shortfall, a year", num(result, f"{base}.shortfall_gbp", money)),
+        (label["offer_a_year"], num(result, f"{base}.budget_gbp", money)),
+        (label["least_cost_a_year"], num(result, f"{base}.least_spend_gbp", money)),
+        (label["shortfall"], num(result, f"{base}.shortfall_gbp", money)),
     ]
     share = num(result, f"{base}.shortfall_share", percent)
     if share.value is not None:
-        rows.append(("Shortfall, share of the offer", share))
+        rows.append((label["shortfall_share"], share))
     return [row for row in rows if row[1].value is not None]
 
 
@@ -260,11 +233,8 @@ def _practices(result: dict[str, Any], per_practice: bool) -> tuple[str, list[st
                 ]
                 for i, item in enumerate(short[:MOST_SHORT])
             ]
-            caption = (
-                f"Practices that cannot deliver at the offered rate, largest shortfall first "
-                f"({min(len(short), MOST_SHORT)} of {len(short)} shown)."
-            )
-            columns = ["Practice", "Budget at the offer", "Short by", "Needs", "Needs per weighted patient"]
+            caption = wording.practices_short_at_rate_caption(min(len(short), MOST_SHORT), len(short))
+            columns = list(wording.PRACTICES_SHORT_AT_RATE_COLUMNS)
             return caption, columns, rows, count(result, base)
     allocation = "least_cost_allocation.most_short"
     most_short = _get(result, allocation)
@@ -280,22 +250,13 @@ def _practices(result: dict[str, Any], per_practice: bool) -> tuple[str, list[st
             for i, item in enumerate(most_short[:MOST_SHORT])
             if deliverable or float(item.get("shortfall_gbp") or 0.0) > 0
         ]
-        caption = (
-            "Practices carrying the largest shortfall, largest first: what each needs in the least-cost "
-            "allocation of the specification against its share of the pooled offer split by weighted "
-            "patients, and the money it would need on top of that share."
-        )
+        caption = wording.POOLED_SHORT_CAPTION
         if deliverable:
             total = _get(result, "least_cost_allocation.practices")
-            caption = (
-                "Every practice can deliver the specification with this offer: the pooled budget covers "
-                "the least cost. The money per practice in the least-cost allocation, largest shortfall "
-                "first: what each needs against its share of the offer split by weighted patients (a "
-                "practice that needs more than its share is carried by the pool)."
-            )
+            caption = wording.POOLED_DELIVERABLE_CAPTION
             if isinstance(total, int) and len(rows) < total:
-                caption += f" The first {len(rows)} of {total} practices are listed."
-        columns = ["Practice", "Needs, a year", "Share of the offer", "Short by"]
+                caption += wording.first_practices_listed(len(rows), total)
+        columns = list(wording.POOLED_PRACTICES_COLUMNS)
         return caption, columns, rows, num(result, "least_cost_allocation.practices_short", _count)
     violations = _get(result, "relaxation.violations")
     if result.get("deliverable") is not True and isinstance(violations, list):
@@ -314,14 +275,9 @@ def _practices(result: dict[str, Any], per_practice: bool) -> tuple[str, list[st
                     num(result, f"relaxation.violations.{i}.percentage_points", number),
                 ]
             )
-        caption = (
-            "Practices carrying the largest shortfall in the smallest combined change: patients below the "
-            f"minimum standard, largest first ({len(rows)} of {len(order)} practice-service pairs shown). "
-            "With one pooled budget the money is not split by practice; check the same money as a rate per "
-            "weighted patient to see what each practice would need."
-        )
-        return caption, ["Practice", "Service", "Patients short", "Percentage points of coverage"], rows, None
-    return "Every practice can deliver the specification with this offer.", [], [], None
+        caption = wording.standards_shortfall_caption(len(rows), len(order))
+        return caption, list(wording.STANDARDS_SHORTFALL_COLUMNS), rows, None
+    return wording.EVERY_PRACTICE_CAN_DELIVER, [], [], None
 
 
 def _gini(value: float) -> str:
@@ -336,10 +292,11 @@ def _practices_summary(result: dict[str, Any], per_practice: bool) -> list[tuple
     """For a pooled offer: how many practices are short of their share, and by how much."""
     if per_practice or _get(result, "least_cost_allocation") is None:
         return []
+    label = wording.PRACTICES_SUMMARY_ROWS
     rows = [
-        ("Practices short of their share of the offer", num(result, "least_cost_allocation.practices_short", _count)),
-        ("Of practices in the scenario", num(result, "least_cost_allocation.practices", _count)),
-        ("Their shortfall in total, a year", num(result, "least_cost_allocation.total_shortfall_gbp", money)),
+        (label["practices_short"], num(result, "least_cost_allocation.practices_short", _count)),
+        (label["practices"], num(result, "least_cost_allocation.practices", _count)),
+        (label["total_shortfall"], num(result, "least_cost_allocation.total_shortfall_gbp", money)),
     ]
     return [row for row in rows if row[1].value is not None]
 
@@ -361,18 +318,15 @@ def _distribution(
     base = "least_cost_allocation.distribution"
     if not isinstance(_get(result, base), dict):
         return None, [], [], [], []
-    measures = [
-        ("£ per weighted patient", "spend_gbp_per_weighted_patient", money),
-        ("Coverage of eligible patients (value-weighted)", "coverage", percent),
-    ]
+    measures = [("spend_gbp_per_weighted_patient", money), ("coverage", percent)]
     rows: list[list[str | Num]] = []
-    for label, key, formatter in measures:
+    for key, formatter in measures:
         src = f"{base}.{key}"
         if not _get(result, f"{src}.practices"):
             continue
         rows.append(
             [
-                label,
+                wording.DISTRIBUTION_MEASURES[key],
                 _cell(result, f"{src}.min", formatter, f"{src}.min_practice_id"),
                 _cell(result, f"{src}.max", formatter, f"{src}.max_practice_id"),
                 _cell(result, f"{src}.gini", _gini),
@@ -390,14 +344,9 @@ def _distribution(
                 _cell(result, f"{src}.coverage_mean", percent),
             ]
         )
-    caption = (
-        "Who gets what in the least-cost allocation of the specification: the lowest and highest practice, "
-        "and the spread across practices weighted by their patients (Gini: 0 is an equal share for every "
-        "weighted patient; 90/10: the 90th percentile over the 10th)."
-    )
-    columns = ["Measure", "Lowest practice", "Highest practice", "Gini", "90/10 ratio"]
-    quintile_columns = ["IMD quintile (1 = most deprived)", "Practices", "£ per weighted patient", "Mean coverage"]
-    return caption, columns, rows, quintile_columns if quintiles else [], quintiles
+    columns = list(wording.DISTRIBUTION_COLUMNS)
+    quintile_columns = list(wording.QUINTILE_COLUMNS) if quintiles else []
+    return wording.DISTRIBUTION_CAPTION, columns, rows, quintile_columns, quintiles
 
 
 def check_view(
@@ -423,17 +372,18 @@ def check_view(
     if intro and plain and ":" in intro:
         intro = intro.split(":", 1)[0] + ":"
     solver = result.get("solver") or {}
+    row = wording.ASSUMPTIONS
     assumptions: list[tuple[str, str | Num]] = [
-        ("Scenario", f"{scenario_name or 'unnamed'}" + (f", version {version}" if version else "")),
-        ("Scenario hash", str(result.get("scenario_hash", "not recorded"))),
-        ("Data sources and dates", "; ".join(sources) if sources else "none given in the scenario"),
-        ("Offer checked", describe_overrides(overrides or {}, scenario_settings)),
-        ("Solver", f"{solver.get('name', 'unknown')} {solver.get('version', '')}".strip()),
-        ("Product version", f"{PRODUCT} {product_version()}"),
-        ("Run at", run_at or "not recorded"),
+        (row["scenario"], wording.scenario_label(scenario_name, version)),
+        (row["scenario_hash"], str(result.get("scenario_hash", wording.NOT_RECORDED))),
+        (row["sources"], wording.data_sources(sources)),
+        (row["offer"], describe_overrides(overrides or {}, scenario_settings)),
+        (row["solver"], f"{solver.get('name', wording.UNKNOWN)} {solver.get('version', '')}".strip()),
+        (row["product_version"], f"{PRODUCT} {product_version()}"),
+        (row["run_at"], run_at or wording.NOT_RECORDED),
     ]
     if duration_s is not None:
-        assumptions.append(("Run time", Num(duration_s, f"{duration_s:,.1f} s", "job:duration_s")))
+        assumptions.append((row["run_time"], Num(duration_s, wording.run_time(duration_s), "job:duration_s")))
     return CheckView(
         deliverable=result.get("deliverable"),
         verdict_label=label,
@@ -464,18 +414,18 @@ def describe_overrides(overrides: dict[str, Any], settings: dict[str, Any] | Non
     """The offer a job checked, in words (``settings``: the scenario's, for an offer left as written)."""
     parts = []
     if overrides.get("budget_gbp") is not None:
-        parts.append(f"pooled budget {money(float(overrides['budget_gbp']))} a year")
+        parts.append(wording.pooled_budget_offer(float(overrides["budget_gbp"])))
     if overrides.get("offer_rate_gbp_per_weighted_patient") is not None:
-        parts.append(f"{money(float(overrides['offer_rate_gbp_per_weighted_patient']))} per weighted patient a year")
+        parts.append(wording.rate_offer(float(overrides["offer_rate_gbp_per_weighted_patient"])))
     if overrides.get("standards_fraction") is not None:
-        parts.append(f"every minimum standard at {percent(float(overrides['standards_fraction']))} of its level")
+        parts.append(wording.standards_offer(float(overrides["standards_fraction"])))
     if not parts and settings:
         if settings.get("budget_mode") == "per_practice" and settings.get("offer_rate_gbp_per_weighted_patient"):
             rate = float(settings["offer_rate_gbp_per_weighted_patient"])
-            return f"as in the scenario: {money(rate)} per weighted patient a year"
+            return wording.as_in_the_scenario(wording.rate_offer(rate))
         if settings.get("budget_gbp") is not None:
-            return f"as in the scenario: pooled budget {money(float(settings['budget_gbp']))} a year"
-    return "; ".join(parts) if parts else "the offer written in the scenario"
+            return wording.as_in_the_scenario(wording.pooled_budget_offer(float(settings["budget_gbp"])))
+    return "; ".join(parts) if parts else wording.OFFER_AS_WRITTEN
 
 
 def scenario_sources(document: dict[str, Any] | None) -> list[str]:
