@@ -27,8 +27,24 @@ from optimiser.deliverability.wording import COMPARE_NOT_IN as NOT_IN
 from optimiser.deliverability.wording import money, number, percent
 from optimiser.report.view import Num, resolve
 
-# Headline rows that are counts or plain numbers, not money (their difference is shown as a number).
-_COUNTS = tuple(HEADLINE[key] for key in ("practices_short", "below_prior", "floor_losers", "gini"))
+# How each headline row's B − A difference reads, by the row's key (never by words in its label,
+# which the wording module may change or translate): shares in percentage points, counts and
+# plain numbers as numbers, everything else in £.
+_SHARES = ("standards_reachable", "lowest_coverage")
+_NUMBERS = (
+    "new_fte",
+    "practices_short",
+    "plan_practices_short",
+    "plan_new_fte",
+    "safe_working_raise",
+    "floor_losers",
+    "gini",
+    "below_prior",
+)
+_DIFFERENCE_FORMAT = {
+    HEADLINE[key]: wording.compare_points if key in _SHARES else number if key in _NUMBERS else money
+    for key in HEADLINE
+}
 
 
 @dataclass
@@ -322,11 +338,7 @@ def compare(a: Side, b: Side) -> Comparison:
     ma, mb = _metrics(a, "a"), _metrics(b, "b")
     for label in list(dict.fromkeys([*ma, *mb])):
         va, vb = ma.get(label, NOT_IN), mb.get(label, NOT_IN)
-        formatter = (
-            wording.compare_points
-            if "share" in label
-            else (number if ("contacts" in label or "FTE" in label or label.startswith(_COUNTS)) else money)
-        )
+        formatter = _DIFFERENCE_FORMAT[label]
         for value in (va, vb):
             if isinstance(value, Num) and not value.text:
                 object.__setattr__(value, "text", f"{int(value.value or 0):,}")

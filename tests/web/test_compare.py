@@ -181,3 +181,21 @@ def test_a_check_without_its_least_cost_table_falls_back_to_patients_short(runs:
     assert result.practices_short == (len(short), 0)
     groups = {row.group for row in result.rows}
     assert PLAN_COVERAGE in groups and PLAN_FTE in groups
+
+
+def test_each_headline_difference_reads_in_its_own_unit() -> None:
+    """A count of practices reads as a count, even when its label mentions a share of the offer;
+    shares read in percentage points and money in £ (the unit comes from the row, not its words)."""
+
+    def check(practices_short: int, shortfall: float, reachable: float) -> dict[str, Any]:
+        return {
+            "deliverable": False,
+            "levers": [{"lever": "standards", "amount": reachable}],
+            "least_cost_allocation": {"practices_short": practices_short, "total_shortfall_gbp": shortfall},
+        }
+
+    result = compare(Side("A", "check", check(1, 1000.0, 0.8)), Side("B", "check", check(3, 4500.0, 0.9)))
+    differences = {row.label: getattr(row.difference, "text", row.difference) for row in result.rows}
+    assert differences["Practices short of their share of the offer (least-cost plan)"] == "+2"
+    assert differences["Their shortfall in total (least-cost plan)"] == "+£3,500"
+    assert differences["Standards reachable (share of every minimum)"] == "+10.0 points"
