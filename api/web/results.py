@@ -17,6 +17,7 @@ from api.security import Permission, Principal
 from api.serialise import stored_to_frame
 from api.settings import Settings
 from models.scenario import ScenarioInvalid
+from optimiser.deliverability import wording
 from optimiser.report.chart import FRONTIER_POINTS, Frontier, frontier, frontier_offer, sweep_range
 from optimiser.report.compare import Comparison, Side, compare
 from optimiser.report.view import CheckView, check_view, scenario_sources
@@ -73,7 +74,7 @@ def ensure_frontier(
     points = min(FRONTIER_POINTS, settings.max_sweep_points)
     budget_range = sweep_range(result, points, offer)
     if budget_range is None or points < 2:
-        return None, "No frontier: the check gives no budget to draw it around."
+        return None, wording.NO_FRONTIER_RANGE
     overrides = {
         k: v
         for k, v in job.overrides.items()
@@ -90,7 +91,7 @@ def ensure_frontier(
         sweep = crud.submit_job(session, principal, request, FRONTIER_KEY.format(job_id=job.public_id), settings)
     except (ScenarioInvalid, Forbidden, Conflict) as error:
         session.rollback()
-        return None, f"No frontier: the budget sweep could not be submitted ({error})."
+        return None, wording.no_frontier_submitted(str(error))
     return sweep, None
 
 
@@ -132,7 +133,7 @@ def check_page(session: Session, principal: Principal, job_id: str, settings: Se
         else:
             note = f"The frontier is being drawn (sweep job {sweep_job.public_id}, {sweep_job.status})."
     elif note is None:
-        note = "No frontier has been drawn for this check."
+        note = wording.NO_FRONTIER_DRAWN
     return CheckPage(job, view, chart, sweep_job, note, documents)
 
 

@@ -1067,6 +1067,12 @@ def report_chart_least_deliverable(amount: str) -> str:
     return f"Least deliverable {amount}"
 
 
-# --- notes of the printable report (optimiser/report/build.py) ---------------------------
+# --- notes on the frontier (the printable report, optimiser/report/build.py, and the desk) ---------
 NO_FRONTIER_ASKED = "No frontier was asked for (--frontier-points 0)."
 NO_FRONTIER_RANGE = "No frontier: the check gives no budget to draw it around."
+NO_FRONTIER_DRAWN = "No frontier has been drawn for this check."
+
+
+def no_frontier_submitted(reason: str) -> str:
+    """The desk could not queue the check's budget sweep (``reason``: why, as the API says it)."""
+    return f"No frontier: the budget sweep could not be submitted ({reason})."
