@@ -32,8 +32,11 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from typer._click import Command, Context
+from typer._click.exceptions import BadOptionUsage, BadParameter, NoSuchOption, UsageError
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
-from models.scenario import ScenarioInvalid
+from models.scenario import Problem, ScenarioInvalid
 from models.schema import OBJECTIVES
 from models.validate import validate_document
 from optimiser.execution import INTERRUPT_SIGNALS
@@ -41,12 +44,85 @@ from optimiser.io import read_document, write_results, write_template
 from optimiser.runs import JobOutcome, run_job
 from optimiser.units import parse_fraction, parse_money
 
+
+def show_flags_without_a_value(command: Command) -> None:
+    """Give every flag of ``command`` and the commands under it (``--help`` too) no value placeholder:
+    Typer's help would print ``--force <bool>``, as if the flag took a value."""
+    help_option = command.get_help_option(Context(command, **command.context_settings))
+    for param in [*command.params, help_option]:
+        if isinstance(param, TyperOption) and param.is_flag and param.metavar is None:
+            param.metavar = ""
+    for subcommand in getattr(command, "commands", {}).values():
+        show_flags_without_a_value(subcommand)
+
+
+class CommissionGroup(TyperGroup):
+    """The ``commission`` group. Built with every command in place (those ``api.cli`` adds too),
+    it tidies the help of all of them."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        show_flags_without_a_value(self)
+
+
+class CommissionCommand(TyperCommand):
+    """A command whose usage line names its arguments as the README does (``PATH``, not ``{path}``)."""
+
+    def collect_usage_pieces(self, ctx: Context) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if isinstance(param, TyperArgument):
+                name = (param.metavar or param.name or "").upper() + ("..." if param.nargs != 1 else "")
+                pieces.append(name if param.required else f"[{name}]")
+        return pieces
+
+
+class JsonAnswerCommand(CommissionCommand):
+    """A command with ``--format json``: under it, what Typer finds wrong with the command line (an
+    option that is not a number, an unknown option, a missing argument) is answered on stdout with
+    the same ``{"status": "invalid", ...}`` document as any other invalid input."""
+
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        given = list(args)  # the parser consumes the list it is given
+        try:
+            return super().parse_args(ctx, args)
+        except UsageError as error:
+            if not self._asks_for_json(ctx, given):
+                raise
+            report_invalid(ScenarioInvalid([usage_problem(error)]), as_json=True)
+
+    def _asks_for_json(self, ctx: Context, args: list[str]) -> bool:
+        """Whether ``args`` give ``--format json``, read past whatever else is wrong with them."""
+        try:
+            probe = self.make_context(
+                ctx.info_name, args, parent=ctx.parent, resilient_parsing=True, ignore_unknown_options=True
+            )
+        except UsageError:
+            return False
+        return probe.params.get("fmt") == "json"
+
+
+def usage_problem(error: UsageError) -> Problem:
+    """A command-line error Typer found, as a problem naming the option (or argument) at fault."""
+    if isinstance(error, NoSuchOption | BadOptionUsage):
+        return Problem("options", None, error.option_name, error.format_message())
+    # The column names the option, so the message need not ("Invalid value for '--time-limit': ...").
+    message = (error.message if isinstance(error, BadParameter) else "") or error.format_message()
+    if isinstance(error, BadParameter) and isinstance(error.param, TyperOption):
+        long_names = [name for name in error.param.opts if name.startswith("--")]
+        return Problem("options", None, (long_names or error.param.opts)[0], message)
+    if isinstance(error, BadParameter) and isinstance(error.param, TyperArgument):
+        return Problem("arguments", None, (error.param.name or "").upper(), message)
+    return Problem("arguments", None, None, message)  # e.g. an argument too many
+
+
 app = typer.Typer(
     name="commission",
     help="Can this primary-care budget and workforce deliver this specification?",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=CommissionGroup,
 )
 # User text (paths, ids, messages quoting cells) is never read as markup or emoji codes.
 out = Console(emoji=False)
@@ -73,9 +149,22 @@ def fail(code: int, message: str) -> NoReturn:
     raise typer.Exit(code)
 
 
+class OptionsInvalid(ScenarioInvalid):
+    """Command-line options that are invalid (each a pair of the option, or None, and what is wrong):
+    reported as any invalid input is, one JSON document under ``--format json``, else an
+    ``error:`` line each."""
+
+    def __init__(self, problems: list[tuple[str | None, str]]) -> None:
+        super().__init__([Problem("options", None, option, message) for option, message in problems])
+
+
 def report_invalid(error: ScenarioInvalid, as_json: bool, heading: str = "Invalid scenario") -> NoReturn:
     if as_json:
         emit_json({"status": "invalid", "problems": [p.as_dict() for p in error.problems]})
+    elif isinstance(error, OptionsInvalid):
+        for problem in error.problems:
+            line = f"{problem.column}: {problem.message}" if problem.column else problem.message
+            err.print(f"[bold red]error:[/] {escape(line)}", highlight=False)
     else:
         err.print(f"[bold red]{heading}[/]: {len(error.problems)} problem(s)", highlight=False)
         for problem in error.problems[:MAX_PROBLEMS_SHOWN]:
@@ -297,8 +386,10 @@ class StopOnSignal:
 
 
 def what_if_overrides(budget: str | None, offer_rate: str | None, standards_fraction: str | None) -> dict[str, Any]:
-    """``--budget``, ``--offer-rate`` and ``--standards-fraction`` as the API's overrides (exit 2 if bad)."""
+    """``--budget``, ``--offer-rate`` and ``--standards-fraction`` as the API's overrides; raises
+    ``OptionsInvalid`` naming every bad one."""
     overrides: dict[str, Any] = {}
+    problems: list[tuple[str | None, str]] = []
     for option, key, value, parse in (
         ("--budget", "budget_gbp", budget, parse_money),
         ("--offer-rate", "offer_rate_gbp_per_weighted_patient", offer_rate, parse_money),
@@ -309,8 +400,16 @@ def what_if_overrides(budget: str | None, offer_rate: str | None, standards_frac
         try:
             overrides[key] = parse(value)
         except ValueError as error:
-            fail(EXIT_INVALID, f"{option}: {error}")
+            problems.append((option, str(error)))
+    if problems:
+        raise OptionsInvalid(problems)
     return overrides
+
+
+def refuse_a_file_as_folder(out_dir: Path | None) -> None:
+    """``--out`` names a folder to write; an existing file there would fail only after the solve."""
+    if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
+        raise OptionsInvalid([("--out", f"{out_dir} is a file; give a folder")])
 
 
 BudgetOption = Annotated[
@@ -337,7 +436,7 @@ def progress_display(label: str) -> Iterator[Callable[[float], None] | None]:
         yield lambda seconds: status.update(f"{label} {seconds:,.0f}s")
 
 
-@app.command()
+@app.command(cls=JsonAnswerCommand)
 @answers_on_stdout
 def validate(path: ScenarioPath, fmt: FormatOption = "table") -> None:
     """Check a scenario against the data contract; list every problem (exit 2 if any)."""
@@ -364,18 +463,26 @@ def validate(path: ScenarioPath, fmt: FormatOption = "table") -> None:
             )
 
 
-@app.command()
+@app.command(cls=CommissionCommand)
 @answers_on_stdout
-def template(target: Annotated[Path, typer.Argument(help="Workbook to write, e.g. scenario.xlsx")]) -> None:
-    """Write an empty Excel workbook with every sheet, its headers and a notes sheet."""
+def template(
+    target: Annotated[Path, typer.Argument(help="Workbook to write, e.g. scenario.xlsx")],
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing workbook at TARGET.")] = False,
+) -> None:
+    """Write an empty Excel workbook with every sheet, its headers and a notes sheet.
+
+    Exit 0 written, 2 not an .xlsx name, or the workbook exists and --force is not given.
+    """
     with user_errors(False):
         if target.suffix.lower() != ".xlsx":
-            fail(EXIT_INVALID, "the template must be an .xlsx file")
+            raise OptionsInvalid([(None, "the template must be an .xlsx file")])
+        if target.exists() and not force:  # it may be a filled-in scenario
+            raise OptionsInvalid([(None, f"{target} exists; give --force to replace it")])
         write_template(target)
         out.print(f"Wrote {target}")
 
 
-@app.command()
+@app.command(cls=JsonAnswerCommand)
 @answers_on_stdout
 def solve(
     path: ScenarioPath,
@@ -398,17 +505,19 @@ def solve(
     --budget, --offer-rate and --standards-fraction answer "what if" without editing the scenario.
     """
     as_json = check_format(fmt, ("table", "json"))
-    if objective is not None and objective not in OBJECTIVES:
-        fail(EXIT_INVALID, f"--objective must be one of {', '.join(OBJECTIVES)} (got {objective!r})")
-    what_if = what_if_overrides(budget, offer_rate, standards_fraction)
     with user_errors(as_json), StopOnSignal() as stop:
+        if objective is not None and objective not in OBJECTIVES:
+            raise OptionsInvalid([("--objective", f"must be one of {', '.join(OBJECTIVES)} (got {objective!r})")])
+        what_if = what_if_overrides(budget, offer_rate, standards_fraction)
+        refuse_a_file_as_folder(out_dir)
+        # A time limit given is passed on even if 0, for the shared validation to judge.
         overrides: dict[str, Any] = {
             "objective": objective,
             "time_limit_s": time_limit,
             "sensitivity": sensitivity,
             "engine": engine,
         }
-        overrides = {k: v for k, v in overrides.items() if v} | what_if
+        overrides = {k: v for k, v in overrides.items() if v is not None} | what_if
         with progress_display("Solving…") as progress:
             # Read in the call, not into a local: run_job lets the document go once validated.
             job = run_job("solve", read_document(path), overrides, progress=progress)
@@ -622,7 +731,7 @@ def parse_weights(text: str) -> dict[str, Any]:
     return weights
 
 
-@app.command()
+@app.command(cls=JsonAnswerCommand)
 @answers_on_stdout
 def check(
     path: ScenarioPath,
@@ -646,9 +755,9 @@ def check(
     Exit 0 deliverable, 1 not deliverable, 2 invalid input, 3 no answer within the time limit.
     """
     as_json = check_format(fmt, ("text", "json"))
-    what_if = what_if_overrides(budget, offer_rate, standards_fraction)
     with user_errors(as_json), StopOnSignal():
-        overrides: dict[str, Any] = ({"time_limit_s": time_limit} if time_limit else {}) | what_if
+        what_if = what_if_overrides(budget, offer_rate, standards_fraction)
+        overrides: dict[str, Any] = ({"time_limit_s": time_limit} if time_limit is not None else {}) | what_if
         overrides["engine"] = engine
         if weights is not None:
             overrides["weights"] = parse_weights(weights)  # never fails: the check names bad weights
@@ -666,7 +775,7 @@ def check(
     raise typer.Exit(EXIT_OK if deliverable else EXIT_OTHER if deliverable is False else EXIT_NO_SOLUTION)
 
 
-@app.command()
+@app.command(cls=JsonAnswerCommand)
 @answers_on_stdout
 def sweep(
     path: ScenarioPath,
@@ -687,12 +796,11 @@ def sweep(
     as_json = check_format(fmt, ("table", "json"))
     with user_errors(as_json), StopOnSignal() as stop:
         if (budget is None) == (standards is None):
-            fail(EXIT_INVALID, "give exactly one of --budget START:STOP:N or --standards START:STOP:N")
+            raise OptionsInvalid([(None, "give exactly one of --budget START:STOP:N or --standards START:STOP:N")])
         if objective is not None and (objective not in ("max_value", "max_min_coverage") or budget is None):
-            fail(
-                EXIT_INVALID,
-                f"--objective for a --budget sweep must be max_value or max_min_coverage (got {objective!r})",
-            )
+            message = f"must be max_value or max_min_coverage, for a --budget sweep (got {objective!r})"
+            raise OptionsInvalid([("--objective", message)])
+        refuse_a_file_as_folder(out_dir)
         overrides: dict[str, Any] = {"budget": budget} if budget is not None else {"standards": standards}
         if objective is not None:
             overrides["objective"] = objective
@@ -748,7 +856,7 @@ def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-@app.command()
+@app.command(cls=CommissionCommand)
 @answers_on_stdout
 def batch(
     manifest: Annotated[Path, typer.Argument(help="Batch manifest, .toml or .json (see docs/batch.md).")],
@@ -794,7 +902,7 @@ def batch(
     raise typer.Exit(code)
 
 
-@app.command()
+@app.command(cls=CommissionCommand)
 @answers_on_stdout
 def report(
     path: ScenarioPath,
@@ -813,13 +921,15 @@ def report(
     Prints the verdict. Exit 0 written, 2 invalid input, 3 written but the check found no answer
     within the time limit, 1 anything else (e.g. the PDF libraries are missing).
     """
-    what_if = what_if_overrides(budget, offer_rate, standards_fraction)
     with user_errors(False), StopOnSignal() as stop:
+        what_if = what_if_overrides(budget, offer_rate, standards_fraction)
+        if pdf_path.is_dir():
+            raise OptionsInvalid([("--out", f"{pdf_path} is a directory; give a .pdf file name")])
         from optimiser.report.build import build_report  # WeasyPrint and Jinja2 load only for reports
         from optimiser.report.render import ReportUnavailable
 
         document = read_document(path)
-        overrides: dict[str, Any] = ({"time_limit_s": time_limit} if time_limit else {}) | what_if
+        overrides: dict[str, Any] = ({"time_limit_s": time_limit} if time_limit is not None else {}) | what_if
         overrides["engine"] = engine
         try:
             with progress_display("Checking…") as progress:
@@ -835,7 +945,7 @@ def report(
     raise typer.Exit(EXIT_NO_SOLUTION if made.result.get("deliverable") is None else EXIT_OK)
 
 
-@import_app.command("nhs")
+@import_app.command("nhs", cls=JsonAnswerCommand)
 @answers_on_stdout
 def import_nhs(
     mapping: Annotated[Path, typer.Option("--mapping", help="gp-reg-pat-prac-map: practice → PCN → sub-ICB → ICB.")],
@@ -874,9 +984,9 @@ def import_nhs(
     Exit 0 written, 2 bad input (wrong file, missing column, unknown ICB, invalid spec), 1 anything else.
     """
     as_json = check_format(fmt, ("text", "json"))
-    if not icb and not sub_icb:
-        fail(EXIT_INVALID, "give --icb CODE or --sub-icb CODE (or both)")
     with user_errors(as_json, heading="Cannot import"):
+        if not icb and not sub_icb:
+            raise OptionsInvalid([(None, "give --icb CODE or --sub-icb CODE (or both)")])
         from optimiser.nhs.build import Inputs
         from optimiser.nhs.command import import_files, refuse_out, source
         from optimiser.nhs.report import summary_lines
@@ -884,7 +994,7 @@ def import_nhs(
 
         refusal = refuse_out(target, force)
         if refusal:
-            fail(EXIT_INVALID, refusal)
+            raise OptionsInvalid([(None, refusal)])
         inputs = Inputs(
             Source.of(mapping),
             Source.of(list_sizes),
@@ -899,7 +1009,7 @@ def import_nhs(
             out.print(f"Wrote {target} with its import report ({json_path.name}, {md_path.name}).", highlight=False)
 
 
-@import_app.command("role-map")
+@import_app.command("role-map", cls=CommissionCommand)
 @answers_on_stdout
 def import_role_map() -> None:
     """Print the shipped role map CSV (copy it, edit it, pass it back with --role-map)."""

@@ -1,0 +1,207 @@
+"""A bad command line is answered as any invalid input is, run as a user runs it (the installed
+console script): under ``--format json`` one ``{"status": "invalid", ...}`` document on stdout
+naming the option or argument, exit 2; otherwise one plain ``error:`` line. Outputs that would be
+lost or misplaced (a filled-in workbook, a PDF aimed at a folder) are refused before any work,
+and ``--help`` shows flags as flags."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from optimiser.units import parse_fraction, parse_money
+from tests.console import TINY, run, strict_json
+
+
+def shared_message(parse: Any, value: str) -> str:
+    """What the parser every entry point shares says about ``value``."""
+    with pytest.raises(ValueError) as error:
+        parse(value)
+    return str(error.value)
+
+
+def option_problem(column: str | None, message: str) -> dict[str, Any]:
+    return {"table": "options", "row": None, "column": column, "message": message}
+
+
+def invalid_json(*args: str) -> list[dict[str, Any]]:
+    """The problems of the invalid-input document a command prints on stdout (exit 2, nothing else)."""
+    done = run(*args)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr and "error:" not in done.stderr, done.stderr
+    document = strict_json(done.stdout)
+    assert document["status"] == "invalid", document
+    return document["problems"]
+
+
+def error_lines(stderr: str) -> list[str]:
+    """The ``error:`` lines of stderr (a library's banner may come before them)."""
+    return [line for line in stderr.splitlines() if line.startswith("error:")]
+
+
+@pytest.mark.parametrize("command", ["solve", "check"])
+def test_bad_what_if_options_are_one_json_document_naming_every_option(command: str) -> None:
+    problems = invalid_json(command, str(TINY), "--budget", "-5", "--standards-fraction", "1.5", "--format", "json")
+    assert problems == [
+        option_problem("--budget", shared_message(parse_money, "-5")),
+        option_problem("--standards-fraction", shared_message(parse_fraction, "1.5")),
+    ]
+
+
+@pytest.mark.parametrize("amount", ["lots", "nan", "inf"])
+def test_a_budget_that_is_not_an_amount_is_one_json_document(amount: str) -> None:
+    problems = invalid_json("solve", str(TINY), "--budget", amount, "-f", "json")
+    assert problems == [option_problem("--budget", shared_message(parse_money, amount))]
+
+
+def test_bad_objective_is_one_json_document() -> None:
+    problems = invalid_json("solve", str(TINY), "--objective", "foo", "--format=json")
+    assert problems == [
+        option_problem("--objective", "must be one of min_cost, max_value, max_min_coverage (got 'foo')")
+    ]
+
+
+def test_sweep_without_a_range_and_with_a_wrong_objective_are_json_documents() -> None:
+    assert invalid_json("sweep", str(TINY), "-f", "json") == [
+        option_problem(None, "give exactly one of --budget START:STOP:N or --standards START:STOP:N")
+    ]
+    assert invalid_json("sweep", str(TINY), "--standards", "0.5:1:2", "--objective", "max_value", "-fjson") == [
+        option_problem("--objective", "must be max_value or max_min_coverage, for a --budget sweep (got 'max_value')")
+    ]
+
+
+def test_import_without_an_area_is_a_json_document(tmp_path: Path) -> None:
+    args = ["--mapping", "m.csv", "--list-sizes", "l.csv", "--out", str(tmp_path / "out")]
+    assert invalid_json("import", "nhs", *args, "--format", "json") == [
+        option_problem(None, "give --icb CODE or --sub-icb CODE (or both)")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        (
+            ["solve", str(TINY), "--time-limit", "abc"],
+            option_problem("--time-limit", "Input should be a valid number, unable to parse string as a number"),
+        ),
+        (
+            ["solve", str(TINY), "--bogus"],
+            option_problem("--bogus", "No such option: --bogus (Possible options: --out)"),
+        ),
+        (
+            ["check", str(TINY), "--time-limit"],
+            option_problem("--time-limit", "Option '--time-limit' requires an argument."),
+        ),
+        (
+            ["validate"],
+            {"table": "arguments", "row": None, "column": "PATH", "message": "Missing argument 'path'."},
+        ),
+        (
+            ["validate", str(TINY), "extra"],
+            {"table": "arguments", "row": None, "column": None, "message": "Got unexpected extra argument(s) (extra)"},
+        ),
+    ],
+    ids=["not a number", "unknown option", "option without its value", "missing argument", "argument too many"],
+)
+def test_what_typer_finds_wrong_with_the_command_line_is_a_json_document(
+    args: list[str], problem: dict[str, Any]
+) -> None:
+    assert invalid_json(*args[:1], "--format", "json", *args[1:]) == [problem]
+
+
+def test_without_json_a_bad_option_is_one_plain_line_and_typer_errors_keep_their_usage() -> None:
+    done = run("solve", str(TINY), "--budget", "-5", "--standards-fraction", "2")
+    assert done.returncode == 2 and done.stdout == ""
+    assert error_lines(done.stderr) == [
+        f"error: --budget: {shared_message(parse_money, '-5')}",
+        f"error: --standards-fraction: {shared_message(parse_fraction, '2')}",
+    ]
+    typer_error = run("solve", str(TINY), "--time-limit", "abc")
+    assert typer_error.returncode == 2 and typer_error.stdout == ""
+    assert "Usage: commission solve [OPTIONS] PATH" in typer_error.stderr
+    assert "Invalid value for '--time-limit'" in typer_error.stderr
+
+
+@pytest.mark.parametrize("command", ["solve", "check"])
+def test_time_limit_zero_is_judged_as_a_scenario_asking_for_it(tmp_path: Path, command: str) -> None:
+    """--time-limit 0 was dropped (the scenario's 60 s was used): it now meets the same validation
+    as time_limit_s 0 in the scenario's settings, and is refused with the same problem."""
+    edited = tmp_path / "tiny_zero_limit"
+    shutil.copytree(TINY, edited)
+    settings = json.loads((edited / "settings.json").read_text())
+    (edited / "settings.json").write_text(json.dumps({**settings, "time_limit_s": 0}))
+    by_option = invalid_json(command, str(TINY), "--time-limit", "0", "--format", "json")
+    assert by_option == invalid_json(command, str(edited), "--format", "json")
+    assert [(p["table"], p["column"]) for p in by_option] == [("settings", "time_limit_s")]
+    report = run("report", str(TINY), "--time-limit", "0", "--out", str(tmp_path / "r.pdf"))
+    assert report.returncode == 2 and f"settings setting time_limit_s: {by_option[0]['message']}" in report.stderr
+    assert not (tmp_path / "r.pdf").exists()
+
+
+def test_report_out_a_folder_is_refused_naming_it_before_any_work(tmp_path: Path) -> None:
+    folder = tmp_path / "rdir"
+    folder.mkdir()
+    done = run("report", str(TINY), "--out", str(folder))
+    assert done.returncode == 2, done.stderr
+    assert error_lines(done.stderr) == [f"error: --out: {folder} is a directory; give a .pdf file name"]
+    assert done.stdout == "" and list(tmp_path.iterdir()) == [folder] and not list(folder.iterdir())
+
+
+@pytest.mark.parametrize("command", [["solve"], ["sweep", "--budget", "20k:40k:2"]], ids=["solve", "sweep"])
+def test_out_a_file_is_refused_before_solving(tmp_path: Path, command: list[str]) -> None:
+    existing = tmp_path / "notes.txt"
+    existing.write_text("a user's file\n")
+    problems = invalid_json(command[0], str(TINY), *command[1:], "--out", str(existing), "--format", "json")
+    assert problems == [option_problem("--out", f"{existing} is a file; give a folder")]
+    assert existing.read_text() == "a user's file\n"
+
+
+def test_template_keeps_an_existing_workbook_unless_forced(tmp_path: Path) -> None:
+    import openpyxl
+
+    workbook = tmp_path / "scenario.xlsx"
+    assert run("template", str(workbook)).returncode == 0
+    filled = openpyxl.load_workbook(workbook)
+    filled["practices"].append(["P1", "PCN1", 5000])
+    filled.save(workbook)
+    kept = workbook.read_bytes()
+
+    again = run("template", str(workbook))
+    assert again.returncode == 2 and again.stdout == ""
+    assert error_lines(again.stderr) == [f"error: {workbook} exists; give --force to replace it"]
+    assert workbook.read_bytes() == kept
+
+    forced = run("template", str(workbook), "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert openpyxl.load_workbook(workbook)["practices"].max_row == 1  # the headers only: a fresh template
+
+
+@pytest.mark.parametrize(
+    ("command", "usage", "flags"),
+    [
+        ([], "commission [OPTIONS] COMMAND [ARGS]...", ["--help"]),
+        (["solve"], "commission solve [OPTIONS] PATH", ["--sensitivity", "--help"]),
+        (["template"], "commission template [OPTIONS] TARGET", ["--force", "--help"]),
+        (["batch"], "commission batch [OPTIONS] MANIFEST", ["--force", "--help"]),
+        (["import", "nhs"], "commission import nhs [OPTIONS]", ["--force", "--help"]),
+        (["serve"], "commission serve [OPTIONS]", ["--help"]),
+        (["keys", "create"], "commission keys create [OPTIONS]", ["--help"]),
+    ],
+    ids=["commission", "solve", "template", "batch", "import nhs", "serve", "keys create"],
+)
+def test_help_shows_flags_without_a_value_and_arguments_by_name(
+    command: list[str], usage: str, flags: list[str]
+) -> None:
+    done = run(*command, "--help")
+    assert done.returncode == 0, done.stderr
+    [usage_line] = [line.strip() for line in done.stdout.splitlines() if "Usage:" in line]
+    assert usage_line == f"Usage: {usage}"
+    assert "<bool>" not in done.stdout, done.stdout
+    for flag in flags:  # its row in the options panel: the flag, then straight to its help
+        [row] = [line for line in done.stdout.splitlines() if re.match(rf"^│\s+{flag}\s", line)]
+        assert re.match(rf"^│\s+{flag}\s+[A-Z]", row), row
