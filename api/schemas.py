@@ -10,7 +10,7 @@ from pydantic_core import PydanticCustomError
 
 from api.ids import PUBLIC_ID_PATTERN
 from api.orm import JobKind, JobStatus, Role
-from optimiser.runs import checked_override, kind_problems
+from optimiser.runs import checked_override
 
 Item = TypeVar("Item")
 
@@ -217,17 +217,6 @@ class JobIn(BaseModel):
     version: int | None = Field(default=None, ge=1, le=MAX_ID, description="Default: the latest version.")
     kind: JobKind
     overrides: Overrides = Field(default_factory=Overrides)
-
-    @field_validator("overrides")
-    @classmethod
-    def _overrides_fit_the_kind(cls, overrides: Overrides, info: ValidationInfo) -> Overrides:
-        """Which overrides go with which kind, checked as every entry point checks it."""
-        kind = info.data.get("kind")
-        problems = kind_problems(str(kind), overrides.as_dict()) if kind is not None else []
-        if problems:
-            messages = "; ".join(f"{p.column}: {p.message}" if p.column else p.message for p in problems)
-            raise PydanticCustomError("overrides", messages)
-        return overrides
 
 
 class TableSummary(BaseModel):

@@ -91,9 +91,7 @@ def kind_problems(kind: str, overrides: dict[str, Any]) -> list[Problem]:
     ranges = [name for name in ("budget", "standards") if overrides.get(name) is not None]
     problems = []
     if kind == "sweep" and len(ranges) != 1:
-        problems.append(
-            Problem("overrides", None, None, "a sweep needs exactly one of budget or standards as START:STOP:N")
-        )
+        problems.append(Problem("overrides", None, None, "a sweep needs one of budget or standards"))
     if kind != "sweep":
         problems.extend(Problem("overrides", None, name, "only sweeps take a range") for name in ranges)
     if overrides.get("sensitivity") is True and kind != "solve":

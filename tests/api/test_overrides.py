@@ -9,57 +9,77 @@ from fastapi.testclient import TestClient
 from tests.api.helpers import create_scenario, example_document
 
 
+def request_problem(name: str, message: str) -> dict:
+    """A problem the request's schema found in one override (the shared per-value check)."""
+    return {"table": "request", "row": None, "column": f"body.overrides.{name}", "message": f"{name}: {message}"}
+
+
 @pytest.mark.parametrize(
-    ("kind", "overrides", "column", "message"),
+    ("kind", "overrides", "problem"),
     [
         (
             "solve",
             {"budget_gbp": "12,50,00"},
-            "body.overrides.budget_gbp",
-            "budget_gbp: expected a number such as 4700000, 4.7m, 250k or 1,250,000 (got '12,50,00')",
+            request_problem(
+                "budget_gbp", "expected a number such as 4700000, 4.7m, 250k or 1,250,000 (got '12,50,00')"
+            ),
         ),
         (
             "check",
             {"budget_gbp": "4,7m"},
-            "body.overrides.budget_gbp",
-            "budget_gbp: expected a number such as 4700000, 4.7m, 250k or 1,250,000 (got '4,7m'; "
-            "write decimals with a point: 4.7m)",
+            request_problem(
+                "budget_gbp",
+                "expected a number such as 4700000, 4.7m, 250k or 1,250,000 (got '4,7m'; "
+                "write decimals with a point: 4.7m)",
+            ),
         ),
-        (
-            "solve",
-            {"sensitivity": "yes"},
-            "body.overrides.sensitivity",
-            "sensitivity: must be true or false (got 'yes')",
-        ),
+        ("solve", {"sensitivity": "yes"}, request_problem("sensitivity", "must be true or false (got 'yes')")),
         (
             "solve",
             {"time_limit_s": 0},
-            "body.overrides.time_limit_s",
-            "time_limit_s: must be a number of seconds greater than 0 and at most 86,400 (got 0)",
+            request_problem("time_limit_s", "must be a number of seconds greater than 0 and at most 86,400 (got 0)"),
+        ),
+        (
+            "solve",
+            {"time_limit_s": 1e9},
+            request_problem(
+                "time_limit_s", "must be a number of seconds greater than 0 and at most 86,400 (got 1000000000)"
+            ),
         ),
         (
             "sweep",
             {"standards": "0:1.5:4"},
-            "body.overrides.standards",
-            "standards: fractions of the standards must be between 0 and 1 (got '0:1.5:4'; expected START:STOP:N)",
+            request_problem(
+                "standards", "fractions of the standards must be between 0 and 1 (got '0:1.5:4'; expected START:STOP:N)"
+            ),
+        ),
+        (
+            "sweep",
+            {"budget": "0:0:1"},
+            request_problem(
+                "budget", "the number of points must be between 2 and 1000 (got '0:0:1'; expected START:STOP:N)"
+            ),
         ),
         (
             "sweep",
             {},
-            "body.overrides",
-            "a sweep needs exactly one of budget or standards as START:STOP:N",
+            {"table": "overrides", "row": None, "column": None, "message": "a sweep needs one of budget or standards"},
         ),
-        ("check", {"sensitivity": True}, "body.overrides", "sensitivity: only solves report sensitivity"),
+        (
+            "check",
+            {"sensitivity": True},
+            {"table": "overrides", "row": None, "column": "sensitivity", "message": "only solves report sensitivity"},
+        ),
     ],
 )
 def test_bad_overrides_are_named_as_every_entry_point_names_them(
-    client: TestClient, commissioner: dict, kind: str, overrides: dict, column: str, message: str
+    client: TestClient, commissioner: dict, kind: str, overrides: dict, problem: dict
 ) -> None:
     scenario_id = create_scenario(client, commissioner)
     job = {"scenario_id": scenario_id, "kind": kind, "overrides": overrides}
     response = client.post("/jobs", json=job, headers=commissioner)
     assert response.status_code == 422, response.text
-    assert response.json()["detail"] == [{"table": "request", "row": None, "column": column, "message": message}]
+    assert response.json()["detail"] == [problem]
 
 
 def test_grouped_thousands_are_stored_as_the_number_they_write(client: TestClient, commissioner: dict) -> None:
