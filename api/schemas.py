@@ -10,7 +10,7 @@ from pydantic_core import PydanticCustomError
 
 from api.ids import PUBLIC_ID_PATTERN
 from api.orm import JobKind, JobStatus, Role
-from optimiser.units import check_range, parse_fraction, parse_money
+from optimiser.runs import checked_override
 
 Item = TypeVar("Item")
 
@@ -140,32 +140,14 @@ class ShareOut(BaseModel):
 AMOUNT_HELP = "a number, or text with a k/m suffix such as 4.7m or 250k"
 
 
-def _as_money(value: Any, info: ValidationInfo) -> Any:
-    """Overrides take amounts in the CLI's forms (``optimiser.units``); a plain message if not."""
+def _checked(value: Any, info: ValidationInfo) -> Any:
+    """Each override is read and checked as every entry point does (``optimiser.runs``)."""
     if value is None:
         return None
     try:
-        return parse_money(value)
+        return checked_override(str(info.field_name), value)
     except ValueError as error:
-        raise PydanticCustomError("amount", f"{info.field_name} {error}") from None
-
-
-def _as_fraction(value: Any, info: ValidationInfo) -> Any:
-    if value is None:
-        return None
-    try:
-        return parse_fraction(value)
-    except ValueError as error:
-        raise PydanticCustomError("fraction", f"{info.field_name} {error}") from None
-
-
-def _as_range(value: Any, info: ValidationInfo) -> Any:
-    if value is None:
-        return None
-    try:
-        return check_range(value, str(info.field_name))
-    except ValueError as error:
-        raise PydanticCustomError("range", f"{info.field_name}: {error}") from None
+        raise PydanticCustomError("override", f"{info.field_name}: {error}") from None
 
 
 class CheckWeights(BaseModel):
@@ -195,7 +177,7 @@ class Overrides(BaseModel):
     standards_fraction: float | str | None = Field(
         default=None, description="Multiply every min_coverage by this fraction (0 to 1)."
     )
-    time_limit_s: float | None = Field(default=None, gt=0, allow_inf_nan=False, description="Solver limit.")
+    time_limit_s: float | None = Field(default=None, description="Solver limit, seconds (more than 0).")
     sensitivity: bool | None = Field(default=None, description="Solves: add shadow prices to the result.")
     budget: str | None = Field(
         default=None, description="Sweeps: budgets START:STOP:N (£; k/m suffixes allowed, e.g. 15m:25m:5)."
@@ -203,18 +185,17 @@ class Overrides(BaseModel):
     standards: str | None = Field(default=None, description="Sweeps: standards fractions START:STOP:N.")
     weights: CheckWeights | None = Field(default=None, description="Checks: weights of the combined change.")
 
-    _money = field_validator("budget_gbp", "offer_rate_gbp_per_weighted_patient", mode="before")(_as_money)
-    _fraction = field_validator("standards_fraction", mode="before")(_as_fraction)
-    _range = field_validator("budget", "standards", mode="before")(_as_range)
-
-    @field_validator(
-        "budget_gbp", "offer_rate_gbp_per_weighted_patient", "standards_fraction", "time_limit_s", mode="before"
-    )
-    @classmethod
-    def _numbers_are_not_booleans(cls, value: Any) -> Any:
-        if isinstance(value, bool):
-            raise ValueError(f"must be a number (got {str(value).lower()})")
-        return value
+    _checked = field_validator(
+        "objective",
+        "budget_gbp",
+        "offer_rate_gbp_per_weighted_patient",
+        "standards_fraction",
+        "time_limit_s",
+        "sensitivity",
+        "budget",
+        "standards",
+        mode="before",
+    )(_checked)
 
     def as_dict(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)

@@ -31,8 +31,9 @@ class Problem:
         if self.row is not None:
             where += f" row {self.row}"
         if self.column is not None:
-            label = "setting" if self.table == "settings" else "column"
-            where += f", {label} {self.column}" if self.row is not None else f" {label} {self.column}"
+            # Overrides are named by themselves: "overrides time_limit_s", not "overrides column ...".
+            label = {"settings": "setting ", "overrides": ""}.get(self.table, "column ")
+            where += f", {label}{self.column}" if self.row is not None else f" {label}{self.column}"
         return f"{where}: {self.message}"
 
     def as_dict(self) -> dict[str, Any]:

@@ -7,8 +7,10 @@ from it, so a column is described in exactly one place.
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -30,6 +32,52 @@ MAX_TIME_LIMIT_S = 86_400.0  # one day
 # Text cells: ids and names longer than these, or holding control characters, are refused.
 MAX_ID_LENGTH = 100
 MAX_TEXT_LENGTH = 200
+
+
+# Amounts as people write them, in settings and in every entry point's overrides: an optional
+# £, thousands separated by commas (or spaces) only between groups of three digits, and a k/m
+# suffix. "1,0" or "12,50,00" is refused rather than read as 10 or 125000.
+AMOUNT_FORMS = "a number such as 4700000, 4.7m, 250k or 1,250,000"
+AMOUNT_SUFFIXES = {"": 1.0, "k": 1e3, "m": 1e6}
+_AMOUNT = re.compile(
+    r"\s*£?\s*([-+]?(?:[0-9]{1,3}(?P<sep>[, ])[0-9]{3}(?:(?P=sep)[0-9]{3})*(?:\.[0-9]*)?"
+    r"|[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)\s*([kKmM]?)\s*"
+)
+# "4,7" is most likely a decimal comma: worth saying so.
+_DECIMAL_COMMA = re.compile(r"\s*£?\s*[-+]?[0-9]+,[0-9]{1,2}\s*[kKmM]?\s*")
+
+
+def shown(value: Any) -> str:
+    """``value`` as a user wrote it, for messages: text quoted, true/false and null as in JSON/TOML."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+def parse_amount(value: Any) -> float:
+    """A number, or text with an optional £, thousands commas and a ``k``/``m`` suffix.
+
+    Raises ``ValueError`` with a plain message for anything else (text, NaN, infinity).
+    """
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str) and (match := _AMOUNT.fullmatch(value)):
+        digits = match.group(1).replace(",", "").replace(" ", "")
+        number = float(digits) * AMOUNT_SUFFIXES[match.group(3).lower()]
+    elif isinstance(value, str) and _DECIMAL_COMMA.fullmatch(value):
+        with_point = value.strip().replace(",", ".")
+        raise ValueError(f"expected {AMOUNT_FORMS} (got {shown(value)}; write decimals with a point: {with_point})")
+    else:
+        raise ValueError(f"expected {AMOUNT_FORMS} (got {shown(value)})")
+    if not math.isfinite(number):
+        raise ValueError(f"expected a finite number (got {shown(value)})")
+    return number
 
 
 @dataclass(frozen=True)
@@ -420,6 +468,20 @@ class ScenarioSettings(BaseModel):
             raise ValueError(f"must be a number (got {str(value).lower()})")
         if isinstance(value, int) and abs(value) > 2**53:
             raise ValueError(f"must be a number of at most 16 digits (got {len(str(abs(value)))} digits)")
+        return value
+
+    @field_validator(
+        "budget_gbp",
+        "offer_rate_gbp_per_weighted_patient",
+        "arrs_rate_gbp_per_weighted_patient",
+        "practice_floor_gbp_per_weighted_patient",
+        mode="before",
+    )
+    @classmethod
+    def _money_as_people_write_it(cls, value: object) -> object:
+        """£ settings take the amounts every entry point takes (``4.7m``, ``£1,200``), by one parser."""
+        if isinstance(value, str):
+            return parse_amount(value)
         return value
 
     @model_validator(mode="after")

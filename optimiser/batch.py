@@ -25,7 +25,6 @@ import csv
 import functools
 import hashlib
 import json
-import math
 import os
 import re
 import shutil
@@ -44,10 +43,9 @@ from typing import IO, Any, Protocol
 
 from models.scenario import ScenarioInvalid, document_hash
 from optimiser.execution import Interrupted, InterruptGuard
-from optimiser.units import check_range, parse_fraction, parse_money
+from optimiser.runs import checked_override, kind_problems
 
 KINDS = ("solve", "check", "sweep")
-OBJECTIVES = ("min_cost", "max_value", "max_min_coverage")
 RESULT_FILE = "result.json"
 SUMMARY_COLUMNS = (
     "run_id",
@@ -106,45 +104,12 @@ class Manifest:
     out: Path | None = None
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _check_override(key: str, value: Any, kind: str) -> tuple[Any, str | None]:
-    """The normalised value, or an error message."""
-    if key == "objective":
-        if value in OBJECTIVES:
-            return value, None
-        return value, f"must be one of {', '.join(OBJECTIVES)} (got {value!r})"
-    if key in ("budget_gbp", "offer_rate_gbp_per_weighted_patient"):
-        try:
-            return parse_money(value), None
-        except ValueError:
-            return value, f"must be a number >= 0 such as 4700000, 4.7m or 250k (got {value!r})"
-    if key == "standards_fraction":
-        try:
-            return parse_fraction(value), None
-        except ValueError:
-            return value, f"must be a number between 0 and 1 (got {value!r})"
-    if key == "time_limit_s":
-        if _is_number(value) and value > 0:
-            return float(value), None
-        return value, f"must be a number of seconds > 0 (got {value!r})"
-    if key == "sensitivity":
-        if kind != "solve":
-            return value, "applies to kind 'solve' only"
-        if isinstance(value, bool):
-            return value, None
-        return value, f"must be true or false (got {value!r})"
-    if key in ("budget", "standards"):
-        if kind != "sweep":
-            return value, "applies to kind 'sweep' only"
-        try:
-            return check_range(value, key), None
-        except ValueError:
-            return value, f"must be a range 'START:STOP:N' such as 15m:25m:5 (got {value!r})"
-    known = "objective, budget_gbp, offer_rate_gbp_per_weighted_patient, standards_fraction, time_limit_s, "
-    return value, f"unknown override (known: {known}sensitivity, budget, standards)"
+def _check_override(key: str, value: Any) -> tuple[Any, str | None]:
+    """The value as the run will read it, or the shared check's message (``optimiser.runs``)."""
+    try:
+        return checked_override(key, value), None
+    except ValueError as error:
+        return value, str(error)
 
 
 def _format_value(value: Any) -> str:
@@ -263,7 +228,7 @@ def parse_manifest(raw: Any, path: Path) -> Manifest:
         overrides: dict[str, Any] = {}
         for key, value in {**default_overrides, **overrides_raw}.items():
             source = "overrides" if key in overrides_raw else "defaults.overrides"
-            normalised, message = _check_override(key, value, kind)
+            normalised, message = _check_override(key, value)
             if message:
                 entry_problems.append(f"{where}, field {source}.{key}: {message}")
             overrides[key] = normalised
@@ -281,13 +246,22 @@ def parse_manifest(raw: Any, path: Path) -> Manifest:
                 continue
             checked = []
             for index, value in enumerate(values):
-                normalised, message = _check_override(key, value, kind)
+                normalised, message = _check_override(key, value)
                 if message:
                     entry_problems.append(f"{where}, field grid.{key}[{index}]: {message}")
                 checked.append(normalised)
             if len({json.dumps(v) for v in checked}) != len(checked):
                 entry_problems.append(f"{where}, field grid.{key}: repeats a value")
             grid[key] = checked
+        # Which overrides go with which kind depends on the keys alone: one grid point stands for all.
+        for problem in kind_problems(kind, {**overrides, **{key: values[0] for key, values in grid.items()}}):
+            if problem.column is None:
+                entry_problems.append(f"{where}: {problem.message}")
+            else:
+                source = "grid" if problem.column in grid_raw else "overrides"
+                if problem.column not in grid_raw and problem.column not in overrides_raw:
+                    source = "defaults.overrides"
+                entry_problems.append(f"{where}, field {source}.{problem.column}: {problem.message}")
         if entry_problems:
             problems.extend(entry_problems)
             continue

@@ -11,57 +11,128 @@ import time
 from typing import Any
 
 from models.scenario import Problem, Scenario, ScenarioInvalid
+from models.schema import MAX_AREA_GBP, MAX_RATE_GBP_PER_PATIENT, MAX_TIME_LIMIT_S, OBJECTIVES, shown
 from models.validate import validate_document
 from optimiser.objectives import least_spend_at_best_value, solve_for_value
 from optimiser.programme import ENGINES, Programme, Progress, SolveOutcome
 from optimiser.results import JobOutcome, solve_result
+from optimiser.units import check_range, parse_amount, parse_fraction, parse_money
 
-__all__ = ["KINDS", "JobOutcome", "load_scenario", "run_job", "scale_standards", "solve_scenario"]
+__all__ = [
+    "KINDS",
+    "JobOutcome",
+    "checked_override",
+    "checked_overrides",
+    "kind_problems",
+    "load_scenario",
+    "run_job",
+    "scale_standards",
+    "solve_scenario",
+]
 
 KINDS = ("solve", "check", "sweep")
 SETTING_OVERRIDES = ("objective", "budget_gbp", "offer_rate_gbp_per_weighted_patient", "time_limit_s")
 OTHER_OVERRIDES = ("standards_fraction", "sensitivity", "budget", "standards", "engine", "weights")
+KNOWN_OVERRIDES = SETTING_OVERRIDES + OTHER_OVERRIDES
+# The most each £ override may be: the bound of the setting it replaces (models/schema.py).
+MONEY_LIMITS = {"budget_gbp": MAX_AREA_GBP, "offer_rate_gbp_per_weighted_patient": MAX_RATE_GBP_PER_PATIENT}
+
+
+def checked_override(key: str, value: Any) -> Any:
+    """``value`` as a run reads override ``key``; ``ValueError`` with a plain message if it cannot be one.
+
+    The one check of every override's type and range, shared by the CLI, batch manifests, the
+    API's job requests and the desk, so the same value gives the same answer or the same error.
+    """
+    if key == "objective":
+        if value not in OBJECTIVES:
+            raise ValueError(f"must be one of {', '.join(OBJECTIVES)} (got {shown(value)})")
+        return value
+    if key in MONEY_LIMITS:
+        number = parse_money(value)
+        if number > MONEY_LIMITS[key]:
+            raise ValueError(f"must be at most {MONEY_LIMITS[key]:,.0f} (got {shown(value)})")
+        return number
+    if key == "standards_fraction":
+        return parse_fraction(value)
+    if key == "time_limit_s":
+        expected = (
+            f"must be a number of seconds greater than 0 and at most {MAX_TIME_LIMIT_S:,.0f} (got {shown(value)})"
+        )
+        try:
+            seconds = parse_amount(value)
+        except ValueError:
+            raise ValueError(expected) from None
+        if not 0 < seconds <= MAX_TIME_LIMIT_S:
+            raise ValueError(expected)
+        return seconds
+    if key == "sensitivity":
+        if not isinstance(value, bool):
+            raise ValueError(f"must be true or false (got {shown(value)})")
+        return value
+    if key in ("budget", "standards"):
+        return check_range(value, key)
+    if key == "engine":
+        if value not in ENGINES:
+            raise ValueError(f"must be one of {', '.join(ENGINES)} (got {shown(value)})")
+        return value
+    if key == "weights":
+        from optimiser.deliverability.relaxation import check_weights
+
+        if not isinstance(value, dict):
+            raise ValueError(f"must be an object of weights by name (got {shown(value)})")
+        check_weights(value)
+        return value
+    raise ValueError(f"unknown override (known: {', '.join(KNOWN_OVERRIDES)})")
+
+
+def kind_problems(kind: str, overrides: dict[str, Any]) -> list[Problem]:
+    """What is wrong with these overrides for a run of ``kind`` (which overrides go with which kind)."""
+    ranges = [name for name in ("budget", "standards") if overrides.get(name) is not None]
+    problems = []
+    if kind == "sweep" and len(ranges) != 1:
+        problems.append(Problem("overrides", None, None, "a sweep needs one of budget or standards"))
+    if kind != "sweep":
+        problems.extend(Problem("overrides", None, name, "only sweeps take a range") for name in ranges)
+    if overrides.get("sensitivity") is True and kind != "solve":
+        problems.append(Problem("overrides", None, "sensitivity", "only solves report sensitivity"))
+    return problems
+
+
+def checked_overrides(overrides: dict[str, Any] | None, kind: str | None = None) -> dict[str, Any]:
+    """Every override checked (and, when ``kind`` is given, checked against it) and read as a run
+    reads it; ``None`` means not given. Raises ``ScenarioInvalid`` naming every problem."""
+    given = {key: value for key, value in (overrides or {}).items() if value is not None}
+    checked: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for key, value in given.items():
+        try:
+            checked[key] = checked_override(key, value)
+        except ValueError as error:
+            problems.append(Problem("overrides", None, key, str(error)))
+    if kind is not None:
+        problems.extend(kind_problems(kind, given))
+    if problems:
+        raise ScenarioInvalid(problems)
+    return checked
 
 
 def load_scenario(document: dict[str, Any], overrides: dict[str, Any] | None = None) -> Scenario:
     """Validate ``document`` with ``overrides`` applied; raise ``ScenarioInvalid`` naming every problem."""
-    overrides = dict(overrides or {})
-    problems = [
-        Problem("overrides", None, key, f"unknown override (known: {', '.join(SETTING_OVERRIDES + OTHER_OVERRIDES)})")
-        for key in overrides
-        if key not in SETTING_OVERRIDES + OTHER_OVERRIDES
-    ]
-    fraction = overrides.get("standards_fraction")
-    if fraction is not None and (not isinstance(fraction, int | float) or not 0 <= fraction <= 1):
-        problems.append(Problem("overrides", None, "standards_fraction", f"must be between 0 and 1 (got {fraction!r})"))
-    weights = overrides.get("weights")
-    if weights is not None:
-        from optimiser.deliverability.relaxation import check_weights
-
-        try:
-            if not isinstance(weights, dict):
-                raise ValueError(f"must be an object of weights by name (got {weights!r})")
-            check_weights(weights)
-        except ValueError as error:
-            problems.append(Problem("overrides", None, "weights", str(error)))
-    engine = overrides.get("engine")
-    if engine is not None and engine not in ENGINES:
-        problems.append(Problem("overrides", None, "engine", f"must be one of {', '.join(ENGINES)} (got {engine!r})"))
-    if problems:
-        raise ScenarioInvalid(problems)
+    overrides = checked_overrides(overrides)
     if not isinstance(document, dict):
         raise ScenarioInvalid([Problem("scenario", None, None, "must be an object of named tables and settings")])
     settings = dict(document.get("settings") or {})
     for key in SETTING_OVERRIDES:
-        if overrides.get(key) is not None:
+        if key in overrides:
             settings[key] = overrides[key]
-    if overrides.get("budget_gbp") is not None and "offer_rate_gbp_per_weighted_patient" not in overrides:
+    if "budget_gbp" in overrides and "offer_rate_gbp_per_weighted_patient" not in overrides:
         settings["budget_mode"] = "pooled"
-    elif overrides.get("offer_rate_gbp_per_weighted_patient") is not None and overrides.get("budget_gbp") is None:
+    elif "offer_rate_gbp_per_weighted_patient" in overrides and "budget_gbp" not in overrides:
         settings["budget_mode"] = "per_practice"
     scenario = validate_document({**document, "settings": settings})
-    if fraction is not None:
-        scenario = scale_standards(scenario, float(fraction))
+    if "standards_fraction" in overrides:
+        scenario = scale_standards(scenario, overrides["standards_fraction"])
     # Hashed now for the results: the document and its JSON (~70 MB at England) made after a
     # solve would add to the solver's peak memory.
     _ = scenario.scenario_hash
@@ -110,7 +181,7 @@ def run_job(
     if kind not in KINDS:
         raise ScenarioInvalid([Problem("job", None, "kind", f"must be one of {', '.join(KINDS)} (got {kind!r})")])
     started = time.perf_counter()
-    overrides = dict(overrides or {})
+    overrides = checked_overrides(overrides, kind)
     scenario = load_scenario(document, overrides)
     del document
     engine = overrides.get("engine") or "arrays"

@@ -139,7 +139,7 @@ def test_grid_expands_to_the_cartesian_product_with_stable_ids(tmp_path: Path) -
         ({"scenario": "tiny.json", "grid": {"budget_gbp": []}}, "grid.budget_gbp: must be a non-empty list"),
         ({"kind": "solve"}, "runs[0], field 'scenario': required"),
         ({"id": "a b", "scenario": "tiny.json"}, "runs[0] (id 'a b'), field 'id'"),
-        ({"scenario": "tiny.json", "overrides": {"budget": "0:1:3"}}, "applies to kind 'sweep' only"),
+        ({"scenario": "tiny.json", "overrides": {"budget": "0:1:3"}}, "overrides.budget: only sweeps take a range"),
         ({"scenario": "tiny.json", "colour": "red"}, "runs[0], field 'colour': unknown field"),
     ],
 )
@@ -324,3 +324,35 @@ def test_dask_local_cluster_runs_a_batch_and_retries_a_dead_worker(tmp_path: Pat
     assert runs["tiny--budget_gbp=1000000--objective=min_cost"]["objective_value"] == pytest.approx(10_000)
     assert runs["tiny--budget_gbp=1000000--objective=max_value"]["objective_value"] == pytest.approx(1_000)
     assert all(r["state"] == "succeeded" for r in runs.values())
+
+
+def test_overrides_that_would_fail_every_run_refuse_the_manifest(tmp_path: Path) -> None:
+    """Audit M7: a time limit above a day and a sweep without a range are manifest errors (exit 2,
+    nothing run), as the API refuses them at submission, not failures of every run."""
+    manifest = write_manifest(
+        tmp_path,
+        '[[runs]]\nscenario = "tiny.json"\noverrides = { time_limit_s = 1e9 }\n\n'
+        '[[runs]]\nid = "frontier"\nscenario = "tiny.json"\nkind = "sweep"\n\n'
+        '[[runs]]\nid = "grouped"\nscenario = "tiny.json"\ngrid = { budget_gbp = ["12,50,00"] }\n',
+    )
+    done = subprocess.run([*COMMISSION, "batch", str(manifest)], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 2, done.stderr
+    message = " ".join(done.stderr.split())
+    assert (
+        "runs[0], field overrides.time_limit_s: must be a number of seconds greater than 0 and at most 86,400 "
+        "(got 1000000000)" in message
+    )
+    assert "runs[1] (id 'frontier'): a sweep needs one of budget or standards" in message
+    assert (
+        "runs[2] (id 'grouped'), field grid.budget_gbp[0]: expected a number such as 4700000, 4.7m, 250k or "
+        "1,250,000 (got '12,50,00')" in message
+    )
+    assert not (tmp_path / "batch-results").exists()
+
+
+def test_a_sweep_range_given_in_the_grid_satisfies_the_sweep(tmp_path: Path) -> None:
+    manifest = parse_manifest(
+        {"runs": [{"scenario": "tiny.json", "kind": "sweep", "grid": {"budget": ["0:1m:3", "0:2m:3"]}}]},
+        tmp_path / "m.toml",
+    )
+    assert [run.overrides for run in manifest.runs] == [{"budget": "0:1m:3"}, {"budget": "0:2m:3"}]

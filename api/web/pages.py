@@ -27,11 +27,14 @@ from api.serialise import csv_bytes, xlsx_bytes
 from api.web import session as desk_session
 from api.web.results import check_page, comparison, report_bytes, side_label
 from models.scenario import Problem, ScenarioInvalid
+from models.schema import shown
+from optimiser.deliverability.wording import percent
 from optimiser.io import write_template
 from optimiser.report.compare import practice_text
 from optimiser.report.render import ReportUnavailable
 from optimiser.report.view import describe_overrides
-from optimiser.units import parse_money
+from optimiser.runs import checked_override
+from optimiser.units import parse_amount
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -39,6 +42,7 @@ STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".png": "image/png
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.globals["practice_text"] = practice_text
 templates.env.globals["describe"] = describe_overrides
+templates.env.globals["percent"] = percent
 
 router = APIRouter(include_in_schema=False)
 
@@ -201,39 +205,59 @@ def check_form(request: Request, desk: DeskDep, session: SessionDep) -> Response
     return _check_form(request, desk, session, values=values)
 
 
-def parse_amount(text: str, column: str) -> float:
-    """An amount like 4.7m, £4,700,000 or 35.50."""
+STANDARDS_LABEL = "Minimum standards, %"
+
+
+def offer_amount(text: str, column: str) -> float:
+    """The amount offered, read and checked as every entry point reads it (e.g. 4.7m, £4,700,000, 35.50)."""
     try:
-        return parse_money(text.replace(" ", ""))
+        return float(checked_override(column, text))
+    except ValueError as error:
+        raise ScenarioInvalid([Problem("offer", None, column, f"Amount offered: {error}")]) from None
+
+
+def standards_fraction(text: str) -> float:
+    """The standards box is a percentage: 90 means every standard at 90% of its level.
+
+    A figure above 0 and at most 1 is refused rather than read as under 1%: it is almost
+    certainly a fraction typed as the CLI and API take it (0.9), and would check a far
+    weaker specification than meant.
+    """
+    given = text.strip()
+
+    def refused(message: str) -> ScenarioInvalid:
+        return ScenarioInvalid([Problem("offer", None, "standards_fraction", f"{STANDARDS_LABEL}: {message}")])
+
+    try:
+        percent = parse_amount(given.removesuffix("%"))
     except ValueError:
-        raise ScenarioInvalid(
-            [Problem("offer", None, column, f"{text!r} is not an amount of money (e.g. 4.7m or 4,700,000)")]
-        ) from None
+        raise refused(f"enter a percentage such as 90 (got {shown(given)})") from None
+    if 0 < percent <= 1:
+        raise refused(f"enter a percentage such as 90, not a fraction (got {shown(given)}; for 90% enter 90)")
+    if not 0 <= percent <= 100:
+        raise refused(f"enter a percentage between 0 and 100 (got {shown(given)})")
+    return float(checked_override("standards_fraction", percent / 100))
 
 
-def offer_overrides(offer_kind: str, offer_amount: str, standards_percent: str) -> dict[str, Any]:
+def offer_overrides(offer_kind: str, offer_amount_text: str, standards_percent: str) -> dict[str, Any]:
     overrides: dict[str, Any] = {}
     problems: list[Problem] = []
     if offer_kind in ("pooled", "rate"):
         column = "budget_gbp" if offer_kind == "pooled" else "offer_rate_gbp_per_weighted_patient"
-        if not offer_amount.strip():
+        if not offer_amount_text.strip():
             problems.append(Problem("offer", None, column, "enter the amount offered"))
         else:
             try:
-                overrides[column] = parse_amount(offer_amount, column)
+                overrides[column] = offer_amount(offer_amount_text, column)
             except ScenarioInvalid as invalid:
                 problems.extend(invalid.problems)
     elif offer_kind != "scenario":
         problems.append(Problem("offer", None, "offer_kind", "choose how the offer is given"))
     if standards_percent.strip():
         try:
-            fraction = float(standards_percent.strip().rstrip("%")) / 100
-        except ValueError:
-            fraction = -1.0
-        if not 0 <= fraction <= 1:
-            problems.append(Problem("offer", None, "standards_fraction", "give a percentage between 0 and 100"))
-        else:
-            overrides["standards_fraction"] = fraction
+            overrides["standards_fraction"] = standards_fraction(standards_percent)
+        except ScenarioInvalid as invalid:
+            problems.extend(invalid.problems)
     if problems:
         raise ScenarioInvalid(problems)
     return overrides

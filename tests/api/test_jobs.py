@@ -115,7 +115,7 @@ def test_jobs_run_on_a_chosen_version(client: TestClient, commissioner: dict, ti
 @pytest.mark.parametrize(
     ("kind", "overrides", "column"),
     [
-        ("solve", {"time_limit_s": 100_000}, "time_limit_s"),
+        ("solve", {"time_limit_s": 1_000}, "time_limit_s"),
         ("sweep", {}, None),
         ("sweep", {"budget": "1:2:500"}, "budget"),
         ("sweep", {"budget": "1:2:3", "standards": "0.5:1:3"}, None),

@@ -354,6 +354,28 @@ def test_bad_input_is_answered_beside_the_upload(page: Any, server: Server, tmp_
     assert "big.json" not in page.inner_text("main")
 
 
+def test_the_standards_box_takes_a_percentage_and_the_verdict_names_it(
+    page: Any, server: Server, undeliverable_workbook: Path
+) -> None:
+    """0.9 in "Minimum standards, %" is refused (the CLI's fraction, not 0.9%); 90 is checked at 90%."""
+    sign_in(page, server, server.key("lmc-standards", "negotiator"))
+    standards = "Minimum standards, % of their level (optional)"
+    for typed in ("0.9", "90"):
+        page.goto(server.url + "/desk/check")
+        page.locator("#file").set_input_files(str(undeliverable_workbook))
+        page.get_by_label(standards).fill(typed)
+        page.get_by_role("button", name="Check the offer").click()
+        if typed == "0.9":
+            page.get_by_role("alert").filter(has_text="Check the offer").wait_for()
+            alert = " ".join(page.get_by_role("alert").filter(has_text="Check the offer").inner_text().split())
+            assert "Minimum standards, %: enter a percentage such as 90, not a fraction (got '0.9'" in alert
+            assert page.get_by_label(standards).input_value() == "0.9"
+    page.locator("#verdict").wait_for()
+    verdict = " ".join(page.locator("#verdict").inner_text().split())
+    assert "Standards checked: every minimum standard at 90% of its level, not as written in the scenario." in verdict
+    scan(page, "12-standards-checked")
+
+
 def test_progress_and_cancelled_pages(page: Any, idle_server: Server) -> None:
     key = idle_server.key("lmc-idle", "negotiator")
     body = tiny_document(budget_gbp=20000)

@@ -366,7 +366,8 @@ def test_an_unreadable_file_and_a_bad_offer_are_answered_on_the_page(desk: Desk)
         data={"csrf": csrf_of(form), "source": "upload", "offer_kind": "pooled", "offer_amount": "lots"},
         files={"file": ("tiny.json", b"{}", "application/json")},
     )
-    assert response.status_code == 422 and "is not an amount of money" in html.unescape(response.text)
+    message = "Amount offered: expected a number such as 4700000, 4.7m, 250k or 1,250,000 (got 'lots')"
+    assert response.status_code == 422 and message in html.unescape(response.text)
     assert scenario_count(desk) == before
 
 

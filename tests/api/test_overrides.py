@@ -1,0 +1,108 @@
+"""A job's overrides are read and checked by the one check every entry point uses
+(``optimiser.runs.checked_overrides``): the same input gives the same error as the CLI and a batch."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.helpers import create_scenario, example_document
+
+
+def request_problem(name: str, message: str) -> dict:
+    """A problem the request's schema found in one override (the shared per-value check)."""
+    return {"table": "request", "row": None, "column": f"body.overrides.{name}", "message": f"{name}: {message}"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "overrides", "problem"),
+    [
+        (
+            "solve",
+            {"budget_gbp": "12,50,00"},
+            request_problem(
+                "budget_gbp", "expected a number such as 4700000, 4.7m, 250k or 1,250,000 (got '12,50,00')"
+            ),
+        ),
+        (
+            "check",
+            {"budget_gbp": "4,7m"},
+            request_problem(
+                "budget_gbp",
+                "expected a number such as 4700000, 4.7m, 250k or 1,250,000 (got '4,7m'; "
+                "write decimals with a point: 4.7m)",
+            ),
+        ),
+        ("solve", {"sensitivity": "yes"}, request_problem("sensitivity", "must be true or false (got 'yes')")),
+        (
+            "solve",
+            {"time_limit_s": 0},
+            request_problem("time_limit_s", "must be a number of seconds greater than 0 and at most 86,400 (got 0)"),
+        ),
+        (
+            "solve",
+            {"time_limit_s": 1e9},
+            request_problem(
+                "time_limit_s", "must be a number of seconds greater than 0 and at most 86,400 (got 1000000000)"
+            ),
+        ),
+        (
+            "sweep",
+            {"standards": "0:1.5:4"},
+            request_problem(
+                "standards", "fractions of the standards must be between 0 and 1 (got '0:1.5:4'; expected START:STOP:N)"
+            ),
+        ),
+        (
+            "sweep",
+            {"budget": "0:0:1"},
+            request_problem(
+                "budget", "the number of points must be between 2 and 1000 (got '0:0:1'; expected START:STOP:N)"
+            ),
+        ),
+        (
+            "sweep",
+            {},
+            {"table": "overrides", "row": None, "column": None, "message": "a sweep needs one of budget or standards"},
+        ),
+        (
+            "check",
+            {"sensitivity": True},
+            {"table": "overrides", "row": None, "column": "sensitivity", "message": "only solves report sensitivity"},
+        ),
+    ],
+)
+def test_bad_overrides_are_named_as_every_entry_point_names_them(
+    client: TestClient, commissioner: dict, kind: str, overrides: dict, problem: dict
+) -> None:
+    scenario_id = create_scenario(client, commissioner)
+    job = {"scenario_id": scenario_id, "kind": kind, "overrides": overrides}
+    response = client.post("/jobs", json=job, headers=commissioner)
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"] == [problem]
+
+
+def test_grouped_thousands_are_stored_as_the_number_they_write(client: TestClient, commissioner: dict) -> None:
+    scenario_id = create_scenario(client, commissioner)
+    job = {"scenario_id": scenario_id, "kind": "solve", "overrides": {"budget_gbp": "£1,250,000"}}
+    response = client.post("/jobs", json=job, headers=commissioner)
+    assert response.status_code == 202, response.text
+    assert response.json()["overrides"] == {"budget_gbp": 1_250_000.0}
+
+
+def test_a_scenarios_settings_take_amounts_in_k_and_m(client: TestClient, commissioner: dict) -> None:
+    written = client.post("/scenarios", json=example_document(budget_gbp=250000), headers=commissioner).json()
+    in_k = client.post("/scenarios", json=example_document(budget_gbp="250k"), headers=commissioner)
+    assert in_k.status_code == 201, in_k.text
+    assert in_k.json()["versions"][0]["scenario_hash"] == written["versions"][0]["scenario_hash"]
+    refused = client.post("/scenarios", json=example_document(budget_gbp="2,50"), headers=commissioner)
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == [
+        {
+            "table": "settings",
+            "row": None,
+            "column": "budget_gbp",
+            "message": "expected a number such as 4700000, 4.7m, 250k or 1,250,000 "
+            "(got '2,50'; write decimals with a point: 2.50)",
+        }
+    ]
