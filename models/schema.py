@@ -391,6 +391,19 @@ OBJECTIVES: tuple[str, ...] = ("min_cost", "max_value", "max_min_coverage")
 BudgetMode = Literal["pooled", "per_practice"]
 
 
+def checked_time_limit(value: Any) -> float:
+    """A solver time limit in seconds: above 0 and at most a day. One rule, and one wording, for the
+    scenario's ``time_limit_s`` setting and for every entry point's time-limit override."""
+    expected = f"must be a number of seconds greater than 0 and at most {MAX_TIME_LIMIT_S:,.0f} (got {shown(value)})"
+    try:
+        seconds = parse_amount(value)
+    except ValueError:
+        raise ValueError(expected) from None
+    if not 0 < seconds <= MAX_TIME_LIMIT_S:
+        raise ValueError(expected)
+    return seconds
+
+
 class ScenarioSettings(BaseModel):
     """The ``settings`` object of a scenario (formulation.md section 1)."""
 
@@ -483,6 +496,11 @@ class ScenarioSettings(BaseModel):
         if isinstance(value, str):
             return parse_amount(value)
         return value
+
+    @field_validator("time_limit_s", mode="before")
+    @classmethod
+    def _time_limit_as_every_entry_point_reads_it(cls, value: object) -> float:
+        return checked_time_limit(value)
 
     @model_validator(mode="after")
     def _mode_needs_its_money(self) -> ScenarioSettings:

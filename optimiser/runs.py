@@ -11,12 +11,12 @@ import time
 from typing import Any
 
 from models.scenario import Problem, Scenario, ScenarioInvalid
-from models.schema import MAX_AREA_GBP, MAX_RATE_GBP_PER_PATIENT, MAX_TIME_LIMIT_S, OBJECTIVES, shown
+from models.schema import MAX_AREA_GBP, MAX_RATE_GBP_PER_PATIENT, OBJECTIVES, checked_time_limit, shown
 from models.validate import validate_document
 from optimiser.objectives import least_spend_at_best_value, solve_for_value
 from optimiser.programme import ENGINES, Programme, Progress, SolveOutcome
 from optimiser.results import JobOutcome, solve_result
-from optimiser.units import check_range, parse_amount, parse_fraction, parse_money
+from optimiser.units import check_range, parse_fraction, parse_money
 
 __all__ = [
     "KINDS",
@@ -56,16 +56,7 @@ def checked_override(key: str, value: Any) -> Any:
     if key == "standards_fraction":
         return parse_fraction(value)
     if key == "time_limit_s":
-        expected = (
-            f"must be a number of seconds greater than 0 and at most {MAX_TIME_LIMIT_S:,.0f} (got {shown(value)})"
-        )
-        try:
-            seconds = parse_amount(value)
-        except ValueError:
-            raise ValueError(expected) from None
-        if not 0 < seconds <= MAX_TIME_LIMIT_S:
-            raise ValueError(expected)
-        return seconds
+        return checked_time_limit(value)
     if key == "sensitivity":
         if not isinstance(value, bool):
             raise ValueError(f"must be true or false (got {shown(value)})")

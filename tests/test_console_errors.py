@@ -129,17 +129,21 @@ def test_without_json_a_bad_option_is_one_plain_line_and_typer_errors_keep_their
 
 @pytest.mark.parametrize("command", ["solve", "check"])
 def test_time_limit_zero_is_judged_as_a_scenario_asking_for_it(tmp_path: Path, command: str) -> None:
-    """--time-limit 0 was dropped (the scenario's 60 s was used): it now meets the same validation
-    as time_limit_s 0 in the scenario's settings, and is refused with the same problem."""
+    """--time-limit 0 was dropped (the scenario's 60 s was used): it now meets the same rule as
+    time_limit_s 0 in the scenario's settings, and is refused in the same words; the problem names
+    where the value came from (the overrides given on the command line, or the settings)."""
     edited = tmp_path / "tiny_zero_limit"
     shutil.copytree(TINY, edited)
     settings = json.loads((edited / "settings.json").read_text())
     (edited / "settings.json").write_text(json.dumps({**settings, "time_limit_s": 0}))
     by_option = invalid_json(command, str(TINY), "--time-limit", "0", "--format", "json")
-    assert by_option == invalid_json(command, str(edited), "--format", "json")
-    assert [(p["table"], p["column"]) for p in by_option] == [("settings", "time_limit_s")]
+    by_settings = invalid_json(command, str(edited), "--format", "json")
+    assert [(p["table"], p["column"]) for p in by_option] == [("overrides", "time_limit_s")]
+    assert [(p["table"], p["column"]) for p in by_settings] == [("settings", "time_limit_s")]
+    message = "must be a number of seconds greater than 0 and at most 86,400 (got 0)"
+    assert by_option[0]["message"] == by_settings[0]["message"] == message
     report = run("report", str(TINY), "--time-limit", "0", "--out", str(tmp_path / "r.pdf"))
-    assert report.returncode == 2 and f"settings setting time_limit_s: {by_option[0]['message']}" in report.stderr
+    assert report.returncode == 2 and f"time_limit_s: {message}" in report.stderr
     assert not (tmp_path / "r.pdf").exists()
 
 
