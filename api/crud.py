@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +31,6 @@ from api.schemas import JobIn
 from api.security import PERMISSION_TO_RUN, Permission, Principal, generate_key, prefix_of, token_matches
 from api.settings import Settings
 from models.scenario import Problem, ScenarioInvalid
-from models.schema import MAX_AREA_GBP
 
 # Keys and organisations
 
@@ -384,58 +381,38 @@ def _job_by_idempotency_key(
 
 
 def checked_overrides(request: JobIn, settings: Settings) -> dict[str, Any]:
-    """The job's overrides as a plain dict, within the service's limits."""
-    overrides = request.overrides
-    problems: list[Problem] = []
-    if overrides.time_limit_s is not None and overrides.time_limit_s > settings.max_time_limit_s:
+    """The job's overrides as a plain dict: which go with which kind (the rule every entry point
+    shares, ``optimiser.runs.kind_problems``), then this service's own limits. Each value was
+    checked when the request was read (``api.schemas.Overrides``: the shared check)."""
+    from optimiser.runs import kind_problems
+
+    overrides = request.overrides.as_dict()
+    problems = kind_problems(request.kind, overrides)
+    time_limit = overrides.get("time_limit_s")
+    if time_limit is not None and time_limit > settings.max_time_limit_s:
         problems.append(
             Problem(
-                "overrides",
-                None,
-                "time_limit_s",
-                f"must be at most {settings.max_time_limit_s:g} s on this service",
+                "overrides", None, "time_limit_s", f"must be at most {settings.max_time_limit_s:g} s on this service"
             )
         )
-    ranges = {"budget": overrides.budget, "standards": overrides.standards}
-    given = {name: text for name, text in ranges.items() if text is not None}
-    if request.kind == "sweep":
-        if len(given) != 1:
-            problems.append(Problem("overrides", None, None, "a sweep needs one of budget or standards"))
-        problems.extend(_sweep_range_problems(given, settings))
-    else:
-        problems.extend(Problem("overrides", None, name, "only sweeps take a range") for name in given)
-    if overrides.sensitivity and request.kind != "solve":
-        problems.append(Problem("overrides", None, "sensitivity", "only solves report sensitivity"))
+    for name in ("budget", "standards"):
+        if overrides.get(name) is not None:
+            problems.extend(_sweep_points_problems(name, overrides[name], settings))
     if problems:
         raise ScenarioInvalid(problems)
-    return overrides.as_dict()
+    return overrides
 
 
-def _sweep_range_problems(ranges: dict[str, str], settings: Settings) -> list[Problem]:
-    """Every range checked now, as the run would read it, so that a bad one is a 422, never a failed job."""
+def _sweep_points_problems(name: str, text: str, settings: Settings) -> list[Problem]:
+    """This service's cap on the points of a sweep (the range itself is already checked)."""
     from optimiser.units import parse_range
 
-    problems = []
-    for name, text in ranges.items():
-        try:
-            with warnings.catch_warnings():  # "1e400:1e401:3" spans infinities: reported below
-                warnings.simplefilter("ignore", RuntimeWarning)
-                values = parse_range(text, name)
-        except ScenarioInvalid as invalid:
-            problems.extend(invalid.problems)
-            continue
-        points = len(values)
-        if not 2 <= points <= settings.max_sweep_points:
-            problems.append(
-                Problem(
-                    "overrides", None, name, f"a sweep takes 2 to {settings.max_sweep_points} points (got {points})"
-                )
-            )
-        upper = MAX_AREA_GBP if name == "budget" else 1.0
-        if not all(math.isfinite(value) and 0 <= value <= upper for value in values):
-            what = "budgets" if name == "budget" else "fractions of the standards"
-            problems.append(Problem("overrides", None, name, f"{what} must be between 0 and {upper:g} (got {text!r})"))
-    return problems
+    points = len(parse_range(text, name))
+    if points > settings.max_sweep_points:
+        return [
+            Problem("overrides", None, name, f"a sweep takes 2 to {settings.max_sweep_points} points (got {points})")
+        ]
+    return []
 
 
 def get_job(session: Session, principal: Principal, job_id: str) -> Job:
