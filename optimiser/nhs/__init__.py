@@ -1,7 +1,8 @@
 """Import NHS England publications into a scenario (``commission import nhs``; docs/nhs-import.md).
 
-* ``sources``: open files as published (CSV or zip, BOM, CRLF, extra columns); ``NhsInputError``
-  (a ``ScenarioInvalid`` naming the file and column).
+* ``sources``: open files as published (CSV or zip, BOM, CRLF, extra columns); check their figures
+  (``numbers``); ``NhsInputError`` (a ``ScenarioInvalid`` naming the file, row and column);
+  ``Origin``, where a built cell came from.
 * ``readers``: one reader per publication, each checking its required columns.
 * ``rolemap``: the shipped, overridable ``role_map.csv``.
 * ``weights``: weighted lists from payments, else the age-sex estimate (``age_sex_weights.csv``).

@@ -7,12 +7,12 @@ from typing import Any
 
 import pandas as pd
 
-from models.scenario import Scenario
+from models.scenario import Scenario, ScenarioInvalid
 from models.schema import TABLES
 from models.validate import validate_document
 from optimiser.nhs import readers
 from optimiser.nhs.rolemap import RoleMap, load_role_map
-from optimiser.nhs.sources import NhsInputError, Source
+from optimiser.nhs.sources import NhsInputError, Origin, Source
 from optimiser.nhs.spec import clean_spec
 from optimiser.nhs.weights import estimate
 
@@ -155,12 +155,13 @@ def import_nhs(
     unallocated = practices["pcn_id"].isin([UNALLOCATED, ""])
     practices.loc[unallocated, "pcn_id"] = practices.loc[unallocated, "practice_id"].map(unallocated_pcn_id)
     practices.loc[unallocated, "pcn_name"] = "No PCN (unallocated): " + practices.loc[unallocated, "name"]
-    pcns = practices.drop_duplicates("pcn_id")[["pcn_id", "pcn_name"]].reset_index(drop=True)
+    pcns = practices.drop_duplicates("pcn_id")[["pcn_id", "pcn_name", "row"]].reset_index(drop=True)
     own_pcns = set(practices.loc[unallocated, "pcn_id"])
 
     # IMD, only where the contract has a column for it.
     imd_note: dict[str, Any] = {"given": inputs.imd is not None, "applied": False}
     imd_scores: pd.Series | None = None
+    deprivation: readers.Deprivation | None = None
     if inputs.imd is not None:
         deprivation = readers.read_imd(inputs.imd, ids)
         publications.append(deprivation.publication)
@@ -176,6 +177,7 @@ def import_nhs(
 
     # Staff.
     staff: list[dict[str, Any]] = []
+    staff_origins: dict[tuple[str, str], list[Origin]] = {}
     left_out: list[dict[str, Any]] = []
     unmapped: list[dict[str, Any]] = []
     ignored_columns: list[dict[str, Any]] = []
@@ -194,7 +196,9 @@ def import_nhs(
                         "imported with no practice-employed staff",
                     )
                 )
-        _practice_staff(workforce, rules, roles, staff, left_out, unmapped, ignored_columns, published_totals)
+        _practice_staff(
+            workforce, rules, roles, staff, staff_origins, left_out, unmapped, ignored_columns, published_totals
+        )
     pcn_outside: list[dict[str, Any]] = []
     if inputs.pcn_workforce is not None:
         pcn_ids = set(pcns["pcn_id"]) - own_pcns
@@ -202,7 +206,7 @@ def import_nhs(
             inputs.pcn_workforce, pcn_ids, area.icb_code if icb else None, area.sub_icb_codes
         )
         publications.append(pcn_workforce.publication)
-        _pcn_staff(pcn_workforce.records, rules, roles, staff, left_out, unmapped)
+        _pcn_staff(pcn_workforce, rules, roles, staff, staff_origins, left_out, unmapped)
         for pcn in sorted(pcn_ids - set(pcn_workforce.records["pcn_id"])):
             unmatched.append(
                 _unmatched(
@@ -264,7 +268,18 @@ def import_nhs(
     ]
     for table in [t for t in ("roles", "services", "skill_mix") if t not in document]:
         raise NhsInputError(spec_label, f"the spec has no {table} table")
-    scenario = validate_document(document)
+    origins = _origins(
+        area, lists, payments, deprivation, practices, pcns, own_pcns, weighted_source, staff_table, staff_origins
+    )
+    try:
+        scenario = validate_document(document)
+    except ScenarioInvalid as error:
+        # A problem in a table the importer built is reported where its figure or text was read.
+        traced = (
+            origins[key].problem(p.message) if (key := (p.table, p.row, p.column)) in origins else p
+            for p in error.problems
+        )
+        raise ScenarioInvalid(list(dict.fromkeys(traced))) from None
 
     # Report.
     practice_staff = staff_frame[staff_frame["source"] == "practice"]
@@ -359,6 +374,83 @@ def import_nhs(
     return ImportResult(document=document, scenario=scenario, report=report)
 
 
+def _origins(
+    area: readers.Area,
+    lists: readers.ListSizes,
+    payments: readers.Payments | None,
+    deprivation: readers.Deprivation | None,
+    practices: pd.DataFrame,
+    pcns: pd.DataFrame,
+    own_pcns: set[str],
+    weighted_source: dict[str, str],
+    staff_table: pd.DataFrame,
+    staff_origins: dict[tuple[str, str], list[Origin]],
+) -> dict[tuple[str, int | None, str | None], Origin]:
+    """Where each cell the importer built (practices, pcns, staff) came from: its file, rows and columns."""
+    mapping = area.publication
+
+    def from_mapping(row: int, column: str, subject: str) -> Origin:
+        return Origin(mapping.file, (int(row),), (mapping.spelt(column),), subject)
+
+    def patients(rows: list[int], subject: str) -> Origin:
+        return Origin(
+            lists.publication.file,
+            tuple(int(r) for r in rows),
+            (lists.publication.spelt("NUMBER_OF_PATIENTS"),),
+            subject,
+        )
+
+    origins: dict[tuple[str, int | None, str | None], Origin] = {}
+    holders: dict[str, Origin] = {}
+    for n, r in enumerate(practices.itertuples(), 1):
+        practice = f"practice {r.practice_id}"
+        holders[r.practice_id] = origins[("practices", n, "practice_id")] = from_mapping(
+            r.row, "PRACTICE_CODE", practice
+        )
+        origins[("practices", n, "pcn_id")] = from_mapping(
+            r.row, "PRACTICE_CODE" if r.pcn_id in own_pcns else "PCN_CODE", practice
+        )
+        origins[("practices", n, "name")] = from_mapping(r.row, "PRACTICE_NAME", practice)
+        origins[("practices", n, "list_size")] = patients(lists.total_rows[r.practice_id], practice)
+        if payments is not None and weighted_source[r.practice_id] != "age-sex estimate":
+            rows = payments.file_rows[payments.file_rows.index == r.practice_id]
+            origins[("practices", n, "weighted_list_size")] = Origin(
+                payments.publication.file,
+                tuple(int(row) for row in rows),
+                (payments.publication.spelt(readers.WEIGHTED),),
+                practice,
+            )
+        else:  # an estimate weighs all the practice's age-sex rows: no one row to point at
+            origins[("practices", n, "weighted_list_size")] = patients(
+                [], f"{practice}'s weighted list, estimated from its age-sex rows"
+            )
+        if deprivation is not None and r.practice_id in deprivation.file_rows.index:
+            rows = deprivation.file_rows[deprivation.file_rows.index == r.practice_id]
+            origins[("practices", n, "imd_score")] = Origin(
+                deprivation.publication.file,
+                tuple(int(row) for row in rows),
+                (deprivation.publication.spelt("IMD_SCORE"),),
+                practice,
+            )
+    for n, r in enumerate(pcns.itertuples(), 1):
+        own = r.pcn_id in own_pcns
+        pcn = f"PCN {r.pcn_id}"
+        holders[r.pcn_id] = origins[("pcns", n, "pcn_id")] = from_mapping(
+            r.row, "PRACTICE_CODE" if own else "PCN_CODE", pcn
+        )
+        origins[("pcns", n, "name")] = from_mapping(r.row, "PRACTICE_NAME" if own else "PCN_NAME", pcn)
+    for n, r in enumerate(staff_table.itertuples(), 1):
+        origins[("staff", n, "holder_id")] = holders[r.holder_id]
+        parts = staff_origins[(r.holder_id, r.role_id)]
+        origins[("staff", n, "fte")] = Origin(
+            " and ".join(dict.fromkeys(o.file for o in parts)),
+            tuple(sorted({row for o in parts for row in o.rows})),
+            tuple(dict.fromkeys(column for o in parts for column in o.columns)),
+            f"{parts[0].subject}'s {r.role_id} FTE",
+        )
+    return origins
+
+
 STALE_CHANGE = 0.2
 
 
@@ -435,12 +527,14 @@ def _practice_staff(
     rules: RoleMap,
     roles: dict[str, Any],
     staff: list[dict[str, Any]],
+    origins: dict[tuple[str, str], list[Origin]],
     left_out: list[dict[str, Any]],
     unmapped: list[dict[str, Any]],
     ignored: list[dict[str, Any]],
     published_totals: dict[str, float],
 ) -> None:
     publication = "practice_workforce"
+    file = workforce.publication
     for column in workforce.fte.columns:
         total = float(workforce.fte[column].sum())
         name = workforce.columns[column]
@@ -461,6 +555,9 @@ def _practice_staff(
         for practice, fte in workforce.fte[column].items():
             if fte:
                 staff.append({"holder_id": practice, "role_id": rule.role_id, "fte": float(fte), "source": "practice"})
+                origins.setdefault((practice, rule.role_id), []).append(
+                    Origin(file.file, tuple(workforce.rows[practice]), (file.spelt(column),), f"practice {practice}")
+                )
 
 
 def _role_not_in_spec(publication: str, role: str, fte: float, role_id: str) -> dict[str, Any]:
@@ -474,14 +571,16 @@ def _role_not_in_spec(publication: str, role: str, fte: float, role_id: str) -> 
 
 
 def _pcn_staff(
-    records: pd.DataFrame,
+    workforce: readers.PcnWorkforce,
     rules: RoleMap,
     roles: dict[str, Any],
     staff: list[dict[str, Any]],
+    origins: dict[tuple[str, str], list[Origin]],
     left_out: list[dict[str, Any]],
     unmapped: list[dict[str, Any]],
 ) -> None:
     publication = "pcn_workforce"
+    file, records = workforce.publication, workforce.records
     for (group, role, detailed), rows in records.groupby(["staff_group", "staff_role", "detailed_role"], sort=True):
         rule, _matched = rules.for_pcn_record(detailed, role, group)
         label = f"{group} / {role} / {detailed}"
@@ -495,6 +594,10 @@ def _pcn_staff(
         if rule.role_id not in roles:
             unmapped.append(_role_not_in_spec(publication, label, total, rule.role_id))
             continue
-        for pcn, fte in rows.groupby("pcn_id")["fte"].sum().items():
+        for pcn, held in rows.groupby("pcn_id"):
+            fte = held["fte"].sum()
             if fte:
                 staff.append({"holder_id": pcn, "role_id": rule.role_id, "fte": float(fte), "source": "pcn"})
+                origins.setdefault((str(pcn), rule.role_id), []).append(
+                    Origin(file.file, tuple(int(row) for row in held["row"]), (file.spelt("FTE"),), f"PCN {pcn}")
+                )

@@ -11,7 +11,20 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from optimiser.nhs.sources import NhsInputError, Source, date_in_name, normalise_header, numbers, read_table
+from models.scenario import ScenarioInvalid
+from models.schema import TABLES
+from optimiser.nhs.sources import (
+    Figure,
+    NhsInputError,
+    PublishedTable,
+    Source,
+    checked_numbers,
+    data_rows,
+    date_in_name,
+    normalise_header,
+    numbers,
+    read_table,
+)
 
 MAPPING = "Patients Registered at a GP Practice: practice mapping (gp-reg-pat-prac-map)"
 LIST_SIZES = "Patients Registered at a GP Practice: 5-year age bands (gp-reg-pat-prac-quin-age)"
@@ -22,6 +35,12 @@ IMD = "Index of Multiple Deprivation score by GP practice"
 
 WEIGHTED = "Number of Weighted Patients (Last Known Figure)"
 REGISTERED = "Number of Registered Patients (Last Known Figure)"
+
+# Each figure may be at most the bound of the scenario column it becomes, so a value the
+# scenario would refuse is reported here, at its file, row and column.
+MAX_FTE = TABLES["staff"].column("fte").upper
+MAX_PATIENTS = TABLES["practices"].column("list_size").upper
+MAX_WEIGHTED = TABLES["practices"].column("weighted_list_size").upper
 
 
 @dataclass
@@ -34,9 +53,14 @@ class Publication:
     date_source: str
     rows_read: int
     rows_in_area: int = 0
+    # normalised header -> as the file spells it, so later errors name the column the user can find
+    headers: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
-        return dict(self.__dict__)
+        return {k: v for k, v in self.__dict__.items() if k != "headers"}
+
+    def spelt(self, column: str) -> str:
+        return self.headers.get(normalise_header(column), column)
 
 
 def _col(frame: pd.DataFrame, name: str) -> pd.Series:
@@ -45,6 +69,16 @@ def _col(frame: pd.DataFrame, name: str) -> pd.Series:
 
 def _has(frame: pd.DataFrame, name: str) -> bool:
     return normalise_header(name) in frame.columns
+
+
+def _publication(name: str, table: PublishedTable, date_columns: tuple[str, ...]) -> Publication:
+    return Publication(
+        name,
+        table.file,
+        *_date(table.frame, table.file, date_columns),
+        rows_read=len(table.frame),
+        headers=table.headers,
+    )
 
 
 def _date(frame: pd.DataFrame, label: str, columns: tuple[str, ...]) -> tuple[str | None, str]:
@@ -64,7 +98,7 @@ def _date(frame: pd.DataFrame, label: str, columns: tuple[str, ...]) -> tuple[st
 class Area:
     """The practices of one ICB or sub-ICB, from the registrations mapping."""
 
-    practices: pd.DataFrame  # practice_id, name, pcn_id, pcn_name, sub_icb, icb
+    practices: pd.DataFrame  # practice_id, name, pcn_id, pcn_name, sub_icb, icb, row (its data row in the file)
     description: str
     icb_code: str | None
     icb_name: str | None
@@ -79,8 +113,9 @@ def read_mapping(source: Source, icb: str | None, sub_icb: str | None) -> Area:
     """The area's practices and PCNs; ``icb``/``sub_icb`` match the NHS or the ONS code."""
     if not icb and not sub_icb:
         raise NhsInputError(source.name, "give an ICB code (--icb) or a sub-ICB code (--sub-icb) to import")
-    frame, label = read_table(source, MAPPING, MAPPING_REQUIRED)
-    publication = Publication(MAPPING, label, *_date(frame, label, ("EXTRACT_DATE",)), rows_read=len(frame))
+    table = read_table(source, MAPPING, MAPPING_REQUIRED)
+    frame, label = table.frame, table.file
+    publication = _publication(MAPPING, table, ("EXTRACT_DATE",))
 
     def codes(*columns: str) -> pd.Series:
         present = [_col(frame, c).str.upper() for c in columns if _has(frame, c)]
@@ -124,6 +159,7 @@ def read_mapping(source: Source, icb: str | None, sub_icb: str | None) -> Area:
             "pcn_name": optional("PCN_NAME"),
             "sub_icb": _col(area, "SUB_ICB_LOCATION_CODE"),
             "icb": _col(area, "ICB_CODE"),
+            "row": data_rows(area),
         }
     ).reset_index(drop=True)
     publication.rows_in_area = len(practices)
@@ -148,7 +184,8 @@ def read_mapping(source: Source, icb: str | None, sub_icb: str | None) -> Area:
 @dataclass
 class ListSizes:
     totals: pd.Series  # practice_id -> registered patients (the ALL/ALL row)
-    age_sex: pd.DataFrame  # practice_id, sex (MALE/FEMALE), age_group (e.g. 0_4, 95+), patients
+    age_sex: pd.DataFrame  # practice_id, sex (MALE/FEMALE), age_group (e.g. 0_4, 95+), patients, row
+    total_rows: dict[str, list[int]]  # practice_id -> the data rows its total was read from
     publication: Publication
 
 
@@ -156,26 +193,39 @@ LIST_REQUIRED = ("ORG_CODE", "SEX", "AGE_GROUP_5", "NUMBER_OF_PATIENTS")
 
 
 def read_list_sizes(source: Source, practice_ids: set[str]) -> ListSizes:
-    frame, label = read_table(source, LIST_SIZES, LIST_REQUIRED)
-    publication = Publication(LIST_SIZES, label, *_date(frame, label, ("EXTRACT_DATE",)), rows_read=len(frame))
+    table = read_table(source, LIST_SIZES, LIST_REQUIRED)
+    frame = table.frame
+    publication = _publication(LIST_SIZES, table, ("EXTRACT_DATE",))
     rows = frame[_col(frame, "ORG_CODE").str.upper().isin(practice_ids)]
     if _has(rows, "ORG_TYPE"):
         rows = rows[_col(rows, "ORG_TYPE").str.upper().isin(["GP", "PRACTICE", "GP PRACTICE"])]
     publication.rows_in_area = len(rows)
-    patients = numbers(rows, "NUMBER_OF_PATIENTS", label)
+    patients = numbers(
+        table, rows, "NUMBER_OF_PATIENTS", Figure("patients", "practice", "ORG_CODE", MAX_PATIENTS, whole=True)
+    )
+    row = data_rows(rows)
     sex = _col(rows, "SEX").str.upper()
     age = _col(rows, "AGE_GROUP_5").str.upper().str.replace(" ", "", regex=False)
     code = _col(rows, "ORG_CODE").str.upper()
     is_total = (sex == "ALL") & (age == "ALL")
     detail = (sex.isin(["MALE", "FEMALE"])) & (age != "ALL")
     age_sex = pd.DataFrame(
-        {"practice_id": code[detail], "sex": sex[detail], "age_group": age[detail], "patients": patients[detail]}
+        {
+            "practice_id": code[detail],
+            "sex": sex[detail],
+            "age_group": age[detail],
+            "patients": patients[detail],
+            "row": row[detail],
+        }
     ).reset_index(drop=True)
     totals = patients[is_total].groupby(code[is_total]).sum()
+    total_rows = {str(k): list(v) for k, v in row[is_total].groupby(code[is_total])}
     # A practice without its ALL/ALL row: the sum of its age-sex rows.
     from_detail = age_sex.groupby("practice_id")["patients"].sum()
     totals = pd.concat([totals, from_detail[~from_detail.index.isin(totals.index)]])
-    return ListSizes(totals=totals.astype(float), age_sex=age_sex, publication=publication)
+    for practice, group in age_sex.groupby("practice_id")["row"]:
+        total_rows.setdefault(str(practice), list(group))
+    return ListSizes(totals=totals.astype(float), age_sex=age_sex, total_rows=total_rows, publication=publication)
 
 
 # Practice workforce ------------------------------------------------------------------
@@ -185,6 +235,7 @@ def read_list_sizes(source: Source, practice_ids: set[str]) -> ListSizes:
 class PracticeWorkforce:
     fte: pd.DataFrame  # index practice_id; one column per FTE column of the file (normalised names)
     columns: dict[str, str]  # normalised -> as published
+    rows: dict[str, list[int]]  # practice_id -> its data rows in the file
     publication: Publication
 
 
@@ -192,18 +243,29 @@ PRACTICE_WORKFORCE_REQUIRED = ("PRAC_CODE", "TOTAL_GP_FTE")
 
 
 def read_practice_workforce(source: Source, practice_ids: set[str]) -> PracticeWorkforce:
-    frame, label = read_table(source, PRACTICE_WORKFORCE, PRACTICE_WORKFORCE_REQUIRED)
-    publication = Publication(
-        PRACTICE_WORKFORCE, label, *_date(frame, label, ("CENSUS_DATE", "EXTRACT_DATE", "DATE")), rows_read=len(frame)
-    )
+    table = read_table(source, PRACTICE_WORKFORCE, PRACTICE_WORKFORCE_REQUIRED)
+    frame = table.frame
+    publication = _publication(PRACTICE_WORKFORCE, table, ("CENSUS_DATE", "EXTRACT_DATE", "DATE"))
     rows = frame[_col(frame, "PRAC_CODE").str.upper().isin(practice_ids)]
     publication.rows_in_area = len(rows)
     fte_columns = [c for c in rows.columns if c.endswith("_fte")]
-    fte = pd.DataFrame(
-        {c: numbers(rows, c, label).to_numpy() for c in fte_columns}, index=_col(rows, "PRAC_CODE").str.upper()
+    practice = _col(rows, "PRAC_CODE").str.upper()
+    figure = Figure("FTE", "practice", "PRAC_CODE", MAX_FTE)
+    checked = [checked_numbers(table, rows, c, figure) for c in fte_columns]
+    problems = sorted(
+        (p for _, column_problems in checked for p in column_problems), key=lambda p: (p.row is None, p.row or 0)
     )
+    if problems:
+        raise ScenarioInvalid(problems)
+    fte = pd.DataFrame({c: values.to_numpy() for c, (values, _) in zip(fte_columns, checked, strict=True)})
+    fte.index = practice.to_numpy()
     fte = fte.groupby(level=0).sum()
-    return PracticeWorkforce(fte=fte, columns={c: c.upper() for c in fte_columns}, publication=publication)
+    return PracticeWorkforce(
+        fte=fte,
+        columns={c: c.upper() for c in fte_columns},
+        rows={str(k): list(v) for k, v in data_rows(rows).groupby(practice)},
+        publication=publication,
+    )
 
 
 # PCN workforce -----------------------------------------------------------------------
@@ -211,7 +273,7 @@ def read_practice_workforce(source: Source, practice_ids: set[str]) -> PracticeW
 
 @dataclass
 class PcnWorkforce:
-    records: pd.DataFrame  # pcn_id, staff_group, staff_role, detailed_role, fte (area PCNs only)
+    records: pd.DataFrame  # pcn_id, staff_group, staff_role, detailed_role, fte, row (area PCNs only)
     outside: pd.DataFrame  # records of the area's ICB/sub-ICB whose PCN the mapping does not list
     publication: Publication
 
@@ -220,7 +282,8 @@ PCN_WORKFORCE_REQUIRED = ("PCN_CODE", "STAFF_GROUP", "STAFF_ROLE", "DETAILED_STA
 
 
 def read_pcn_workforce(source: Source, pcn_ids: set[str], icb: str | None, sub_icbs: list[str]) -> PcnWorkforce:
-    frame, label = read_table(source, PCN_WORKFORCE, PCN_WORKFORCE_REQUIRED)
+    table = read_table(source, PCN_WORKFORCE, PCN_WORKFORCE_REQUIRED)
+    frame, label = table.frame, table.file
     date, date_source = _date(frame, label, ())
     if _has(frame, "CENSUS_YEAR") and _has(frame, "CENSUS_MONTH"):
         periods = sorted(
@@ -232,7 +295,7 @@ def read_pcn_workforce(source: Source, pcn_ids: set[str], icb: str | None, sub_i
         )
         if periods:
             date, date_source = ", ".join(periods[:3]), "CENSUS_YEAR and CENSUS_MONTH columns"
-    publication = Publication(PCN_WORKFORCE, label, date, date_source, rows_read=len(frame))
+    publication = Publication(PCN_WORKFORCE, label, date, date_source, rows_read=len(frame), headers=table.headers)
     records = pd.DataFrame(
         {
             "pcn_id": _col(frame, "PCN_CODE").str.upper(),
@@ -240,7 +303,8 @@ def read_pcn_workforce(source: Source, pcn_ids: set[str], icb: str | None, sub_i
             "staff_group": _col(frame, "STAFF_GROUP"),
             "staff_role": _col(frame, "STAFF_ROLE"),
             "detailed_role": _col(frame, "DETAILED_STAFF_ROLE"),
-            "fte": numbers(frame, "FTE", label),
+            "fte": numbers(table, frame, "FTE", Figure("FTE", "PCN", "PCN_CODE", MAX_FTE)),
+            "row": data_rows(frame),
         }
     )
     in_area = records["pcn_id"].isin(pcn_ids)
@@ -267,6 +331,7 @@ class Payments:
     names: pd.Series
     closed: pd.Series  # practice_id -> close date ('' if open)
     rows: pd.DataFrame  # every row of the file whose practice is in `candidates`
+    file_rows: pd.Series  # practice_id -> its data row in the file
     publication: Publication
 
 
@@ -275,21 +340,33 @@ PAYMENTS_REQUIRED = ("Practice Code", WEIGHTED)
 
 def read_payments(source: Source, practice_ids: set[str], area_codes: set[str]) -> Payments:
     """Weighted lists; rows of other practices whose sub-ICB or PCN is the area's are kept for the report."""
-    frame, label = read_table(source, PAYMENTS, PAYMENTS_REQUIRED)
-    publication = Publication(PAYMENTS, label, *_date(frame, label, ("Year", "Financial Year")), rows_read=len(frame))
+    table = read_table(source, PAYMENTS, PAYMENTS_REQUIRED)
+    frame = table.frame
+    publication = _publication(PAYMENTS, table, ("Year", "Financial Year"))
     code = _col(frame, "Practice Code").str.upper()
     area_like = pd.Series(False, index=frame.index)
     for column in [c for c in frame.columns if _is_area_code_column(c)]:
         area_like |= frame[column].str.upper().isin(area_codes)
     rows = frame[code.isin(practice_ids) | area_like].copy()
-    rows.index = _col(rows, "Practice Code").str.upper()
-    publication.rows_in_area = int(rows.index.isin(practice_ids).sum())
-    weighted = numbers(rows, WEIGHTED, label, blank_as_zero=False)
+    weighted = numbers(
+        table,
+        rows,
+        WEIGHTED,
+        Figure("weighted patients", "practice", "Practice Code", MAX_WEIGHTED),
+        blank_as_zero=False,
+    )
     registered = (
-        numbers(rows, REGISTERED, label, blank_as_zero=False)
+        numbers(
+            table, rows, REGISTERED, Figure("patients", "practice", "Practice Code", MAX_PATIENTS), blank_as_zero=False
+        )
         if _has(rows, REGISTERED)
         else pd.Series(float("nan"), index=rows.index)
     )
+    file_rows = data_rows(rows)
+    practice = _col(rows, "Practice Code").str.upper().to_numpy()
+    for series in (rows, weighted, registered, file_rows):
+        series.index = practice
+    publication.rows_in_area = int(rows.index.isin(practice_ids).sum())
     return Payments(
         weighted=weighted[weighted > 0],
         registered=registered,
@@ -298,6 +375,7 @@ def read_payments(source: Source, practice_ids: set[str], area_codes: set[str]) 
         if _has(rows, "Practice Close Date")
         else pd.Series("", index=rows.index),
         rows=rows,
+        file_rows=file_rows,
         publication=publication,
     )
 
@@ -314,6 +392,7 @@ def _is_area_code_column(name: str) -> bool:
 @dataclass
 class Deprivation:
     scores: pd.Series  # practice_id -> IMD score
+    file_rows: pd.Series  # practice_id -> its data row in the file
     publication: Publication
     notes: list[str] = field(default_factory=list)
 
@@ -322,10 +401,13 @@ IMD_REQUIRED = ("PRACTICE_CODE", "IMD_SCORE")
 
 
 def read_imd(source: Source, practice_ids: set[str]) -> Deprivation:
-    frame, label = read_table(source, IMD, IMD_REQUIRED)
-    publication = Publication(IMD, label, *_date(frame, label, ("IMD_YEAR",)), rows_read=len(frame))
+    table = read_table(source, IMD, IMD_REQUIRED)
+    frame = table.frame
+    publication = _publication(IMD, table, ("IMD_YEAR",))
     rows = frame[_col(frame, "PRACTICE_CODE").str.upper().isin(practice_ids)]
     publication.rows_in_area = len(rows)
-    scores = numbers(rows, "IMD_SCORE", label, blank_as_zero=False)
-    scores.index = _col(rows, "PRACTICE_CODE").str.upper()
-    return Deprivation(scores=scores.dropna(), publication=publication)
+    # IMD scores run from 0 up; the scenario column has no upper bound.
+    scores = numbers(table, rows, "IMD_SCORE", Figure("IMD score", "practice", "PRACTICE_CODE"), blank_as_zero=False)
+    file_rows = data_rows(rows)
+    scores.index = file_rows.index = _col(rows, "PRACTICE_CODE").str.upper().to_numpy()
+    return Deprivation(scores=scores.dropna(), file_rows=file_rows, publication=publication)

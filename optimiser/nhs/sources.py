@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from models.scenario import Problem, ScenarioInvalid
@@ -28,11 +30,46 @@ class NhsInputError(ScenarioInvalid):
     (the CLI, the API) reports it as it reports any other invalid input.
     """
 
-    def __init__(self, file: str, message: str, column: str | None = None):
+    def __init__(self, file: str, message: str, column: str | None = None, row: int | None = None):
         self.file = file
         self.column = column
         self.message = message
-        super().__init__([Problem(file, None, column, message)])
+        super().__init__([Problem(file, row, column, message)])
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a cell of the built scenario came from: a publication file, its data rows and columns.
+
+    A scenario the importer builds is validated like any other; a problem in a table the
+    user never wrote (practices, pcns, staff) is reported at this origin instead.
+    """
+
+    file: str
+    rows: tuple[int, ...]
+    columns: tuple[str, ...]
+    subject: str  # whose figure or text it is, e.g. "practice L85001"
+
+    def problem(self, message: str) -> Problem:
+        """``message`` (a validation problem of the built cell) located in the publication file."""
+        summed = []
+        if len(self.rows) > 1:
+            summed.append(_rows_text(self.rows))
+        if len(self.columns) > 1:
+            summed.append("columns " + ", ".join(self.columns))
+        where = f" (the sum of {' and of '.join(summed)})" if summed else ""
+        return Problem(
+            self.file,
+            self.rows[0] if len(self.rows) == 1 else None,
+            self.columns[0] if len(self.columns) == 1 else None,
+            f"{self.subject}{where}: {message}",
+        )
+
+
+def _rows_text(rows: tuple[int, ...]) -> str:
+    if len(rows) <= 5:
+        return "rows " + ", ".join(str(r) for r in rows)
+    return f"{len(rows)} rows, from row {min(rows)} to row {max(rows)}"
 
 
 @dataclass(frozen=True)
@@ -80,13 +117,35 @@ def _decode(data: bytes, name: str) -> str:
     raise NhsInputError(name, "is not a text CSV file (neither UTF-8 nor Windows-1252)")
 
 
-def read_table(source: Source, publication: str, required: tuple[str, ...]) -> tuple[pd.DataFrame, str]:
+@dataclass
+class PublishedTable:
+    """A publication file read as text.
+
+    ``frame`` has the normalised header names as columns and, as its index, each record's
+    position in the file: record ``i`` is data row ``i + 1`` (the first record under the
+    header is row 1, as in every other error the product reports). ``headers`` gives each
+    normalised name as the file spells it, so errors name the column the user can find.
+    """
+
+    frame: pd.DataFrame
+    file: str
+    headers: dict[str, str]
+
+    def spelt(self, column: str) -> str:
+        """``column`` as the file's header spells it."""
+        return self.headers.get(normalise_header(column), column)
+
+
+def data_rows(rows: pd.DataFrame) -> pd.Series:
+    """The 1-based data row in its file of each record of ``rows`` (a selection of a ``PublishedTable.frame``)."""
+    return pd.Series(rows.index.to_numpy() + 1, index=rows.index)
+
+
+def read_table(source: Source, publication: str, required: tuple[str, ...]) -> PublishedTable:
     """The CSV (or the CSV inside a zip) with every ``required`` column, as text.
 
-    Returns the frame, with its columns renamed to the normalised header names, and the
-    name of the file read (``archive.zip:member.csv`` for a zip member). Raises
-    ``NhsInputError`` naming the file and the first missing column if the file is not
-    this publication.
+    The file is named ``archive.zip:member.csv`` for a zip member. Raises ``NhsInputError``
+    naming the file and the first missing column if the file is not this publication.
     """
     data = source.read_bytes()
     if data[:4] == b"PK\x03\x04" or source.name.lower().endswith(".zip"):
@@ -107,11 +166,14 @@ def read_table(source: Source, publication: str, required: tuple[str, ...]) -> t
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         raise NhsInputError(label, f"is not a well-formed CSV ({error})") from None
+    headers: dict[str, str] = {}
+    for column in frame.columns:
+        headers.setdefault(normalise_header(column), str(column).replace("\ufeff", "").strip())
     frame.columns = [normalise_header(c) for c in frame.columns]
     frame = frame.loc[:, ~frame.columns.duplicated()]
     for column in frame.columns:
         frame[column] = frame[column].str.strip()
-    return frame, label
+    return PublishedTable(frame, label, headers)
 
 
 def _from_zip(data: bytes, name: str, publication: str, required: tuple[str, ...]) -> tuple[str, str]:
@@ -135,17 +197,85 @@ def _from_zip(data: bytes, name: str, publication: str, required: tuple[str, ...
     )
 
 
-def numbers(frame: pd.DataFrame, column: str, label: str, *, blank_as_zero: bool = True) -> pd.Series:
-    """A text column as floats; blank (and the publications' ``NA``/``ND`` suppression marks) as 0 or NaN."""
+SUPPRESSED = ("", "NA", "N/A", "ND", "*", "-", "..")
+# A column with more bad cells than this is reported by its first ones and a count of the rest.
+MAX_PROBLEMS_PER_COLUMN = 20
+
+
+@dataclass(frozen=True)
+class Figure:
+    """What a numeric column counts: the checks its cells must pass and how a bad one is named.
+
+    ``holder`` ("practice", "PCN") and ``code_column`` say whose figure a row holds, so an
+    error names the practice or PCN as well as the file, row and column. No figure the
+    importer reads can be negative; ``upper`` is the bound of the scenario column the figure
+    becomes (None: no bound), ``whole`` a count that cannot be fractional.
+    """
+
+    unit: str
+    holder: str
+    code_column: str
+    upper: float | None = None
+    whole: bool = False
+
+
+def checked_numbers(
+    table: PublishedTable, rows: pd.DataFrame, column: str, figure: Figure, *, blank_as_zero: bool = True
+) -> tuple[pd.Series, list[Problem]]:
+    """The cells of ``column`` in ``rows`` as floats, and a problem for each one that is not a valid figure.
+
+    Blank cells and the publications' suppression marks (``NA``, ``ND``, ...) are 0, or NaN
+    when ``blank_as_zero`` is false. Anything else must be a finite number, at least 0, at
+    most ``figure.upper`` and whole if ``figure.whole``: a negative or impossible count is
+    corrupt input, never summed in, dropped or estimated around.
+    """
     key = normalise_header(column)
-    text = frame[key].str.replace(",", "", regex=False)
-    suppressed = text.str.upper().isin(["", "NA", "N/A", "ND", "*", "-", ".."])
+    text = rows[key].str.replace(",", "", regex=False)
+    suppressed = text.str.upper().isin(SUPPRESSED)
     values = pd.to_numeric(text.where(~suppressed), errors="coerce")
-    bad = values.isna() & ~suppressed
-    if bad.any():
-        row = int(bad.to_numpy().nonzero()[0][0])
-        raise NhsInputError(label, f"row {row + 1} is not a number (got {frame[key].iloc[row]!r})", column=column)
-    return values.fillna(0.0) if blank_as_zero else values
+    given = values[~suppressed].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(given) | (given < 0)
+        if figure.upper is not None:
+            bad |= given > figure.upper
+        if figure.whole:
+            bad |= given != np.round(given)
+    positions = np.flatnonzero(~suppressed.to_numpy())[bad]
+    problems = [_problem(table, rows, key, figure, int(p)) for p in positions[:MAX_PROBLEMS_PER_COLUMN]]
+    if len(positions) > MAX_PROBLEMS_PER_COLUMN:
+        rest = len(positions) - MAX_PROBLEMS_PER_COLUMN
+        problems.append(Problem(table.file, None, table.spelt(key), f"and {rest} more rows with a figure like these"))
+    return (values.fillna(0.0) if blank_as_zero else values), problems
+
+
+def _problem(table: PublishedTable, rows: pd.DataFrame, key: str, figure: Figure, position: int) -> Problem:
+    cell = str(rows[key].iat[position])
+    value = pd.to_numeric(cell.replace(",", ""), errors="coerce")
+    if not math.isfinite(value):
+        reason, got = "is not a number", f"'{cell}'"
+    elif value < 0:
+        reason, got = "must not be negative", cell
+    elif figure.upper is not None and value > figure.upper:
+        reason, got = f"must be at most {figure.upper:,.0f} {figure.unit}", cell
+    else:
+        reason, got = f"must be a whole number of {figure.unit}", cell
+    code = str(rows[normalise_header(figure.code_column)].iat[position]) or "with no code"
+    return Problem(
+        table.file,
+        int(rows.index[position]) + 1,
+        table.spelt(key),
+        f"the figure for {figure.holder} {code} {reason} (got {got})",
+    )
+
+
+def numbers(
+    table: PublishedTable, rows: pd.DataFrame, column: str, figure: Figure, *, blank_as_zero: bool = True
+) -> pd.Series:
+    """``checked_numbers``, raising ``ScenarioInvalid`` naming every bad cell (file, row, column)."""
+    values, problems = checked_numbers(table, rows, column, figure, blank_as_zero=blank_as_zero)
+    if problems:
+        raise ScenarioInvalid(problems)
+    return values
 
 
 def date_in_name(name: str) -> str | None:
