@@ -568,26 +568,50 @@ def _strict_json_value(value: Any) -> Any:
     return value
 
 
+def result_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """One result table as the CLI writes its ``NAME.csv``, rounded to each column's unit."""
+    return _csv_text(rounded_for_output(frame)).encode()
+
+
+def result_workbook_bytes(frames: dict[str, pd.DataFrame]) -> bytes:
+    """Result tables as the CLI writes ``results.xlsx``, rounded to each column's unit."""
+    buffer = io.BytesIO()
+    _write_workbook({name: rounded_for_output(frame) for name, frame in frames.items()}, buffer)
+    return buffer.getvalue()
+
+
+def _csv_text(rounded: pd.DataFrame) -> str:
+    return rounded.to_csv(index=False, float_format=CSV_FLOAT_FORMAT)
+
+
+def _write_workbook(rounded: dict[str, pd.DataFrame], target: Path | IO[bytes]) -> None:
+    """A sheet per table (Excel allows 31 characters in a sheet name); an empty sheet if none."""
+    with pd.ExcelWriter(target, engine="openpyxl") as writer:
+        if not rounded:
+            pd.DataFrame().to_excel(writer, sheet_name="results", index=False)
+        for name, frame in rounded.items():
+            frame.to_excel(writer, sheet_name=name[:31], index=False)
+
+
 def write_results(tables: dict[str, pd.DataFrame], summary: dict[str, Any], directory: Path) -> list[Path]:
     """CSV per table, ``summary.json`` and one ``results.xlsx`` with a sheet per table.
 
     Numbers are rounded to their unit's precision (``RESULT_PRECISION``: FTE 3 dp, £ 2 dp,
     coverage and shares 4 dp, patients/contacts/hours 2 dp), never written as ``-0``, and
-    ``summary.json`` is strict JSON (no NaN).
+    ``summary.json`` is strict JSON (no NaN). The API's downloads of a job's tables and
+    workbook are made by ``result_csv_bytes`` and ``result_workbook_bytes``, the same way.
     """
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     rounded = {name: rounded_for_output(frame) for name, frame in tables.items()}
     for name, frame in rounded.items():
         target = directory / f"{name}.csv"
-        frame.to_csv(target, index=False, float_format=CSV_FLOAT_FORMAT)
+        target.write_text(_csv_text(frame), encoding="utf-8", newline="")
         written.append(target)
     summary_path = directory / "summary.json"
     summary_path.write_text(json.dumps(_strict_json_value(summary), indent=2, default=str) + "\n")
     written.append(summary_path)
     workbook_path = directory / "results.xlsx"
-    with pd.ExcelWriter(workbook_path, engine="openpyxl") as writer:
-        for name, frame in rounded.items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
+    _write_workbook(rounded, workbook_path)
     written.append(workbook_path)
     return written
