@@ -86,7 +86,8 @@ def validate_document(document: Any) -> Scenario:
 def _at_row_as_read(problem: Problem, document: dict[str, Any]) -> Problem:
     """``problem`` naming its row as the user's sheet or CSV numbers it (blank rows counted)."""
     records = document.get(problem.table) if problem.row is not None else None
-    if isinstance(records, SheetRecords) and problem.row is not None:
+    # A list changed after it was read no longer matches its rows: numbered by place, as JSON is.
+    if isinstance(records, SheetRecords) and problem.row is not None and len(records.rows) == len(records):
         return dataclasses.replace(problem, row=records.rows[problem.row - 1])
     return problem
 
