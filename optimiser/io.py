@@ -501,9 +501,15 @@ def _formulas_without_values(archive: zipfile.ZipFile, part: str) -> dict[int, l
     from openpyxl.utils.cell import coordinate_to_tuple
 
     cells: dict[int, list[int]] = {}
+    sheet_data: Any = None
+    rows_seen = 0
     with archive.open(part) as handle:
-        for _event, element in iterparse(handle):
+        for event, element in iterparse(handle, events=("start", "end")):
             tag = element.tag.rsplit("}", 1)[-1]
+            if event == "start":
+                if tag == "sheetData":
+                    sheet_data = element
+                continue
             if tag == "c":
                 children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
                 value = children.get("v")
@@ -512,8 +518,11 @@ def _formulas_without_values(archive: zipfile.ZipFile, part: str) -> dict[int, l
                 if "f" in children and not saved and element.get("r"):
                     row, column = coordinate_to_tuple(element.get("r"))
                     cells.setdefault(row, []).append(column)
-            elif tag == "row":
-                element.clear()
+            elif tag == "row" and sheet_data is not None:
+                sheet_data.clear()  # the rows read so far: memory stays one row's
+                rows_seen += 1
+                if rows_seen % _CANCEL_CHECK_ROWS == 0:
+                    raise_if_cancelled()
     return cells
 
 
