@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api import offline_docs, web
 from api.db import READINESS_POOL, create_db_engine, create_session_factory, upgrade_database
 from api.errors import Conflict, Forbidden, NotFound
+from api.ids import PUBLIC_ID_PATTERN
 from api.logs import configure_logging
 from api.metrics import create_registry
 from api.middleware import BodySizeLimitMiddleware, LivenessMiddleware, RequestContextMiddleware
@@ -189,14 +190,18 @@ def _invalid_request(_request: Request, error: Exception) -> JSONResponse:
 
 
 def _request_message(item: Any) -> str:
-    if item.get("type") in _ID_FAILURES and str(item.get("loc", ("",))[-1]).endswith("id"):
+    names_an_id = (
+        str(item.get("loc", ("",))[-1]).endswith("_id") or (item.get("ctx") or {}).get("pattern") == PUBLIC_ID_PATTERN
+    )
+    if item.get("type") in _ID_FAILURES and names_an_id:
         return f"must be an id such as {_ID_EXAMPLE} (got {item.get('input')!r})"
     return str(item.get("msg", "invalid")).removeprefix(_VALUE_ERROR_PREFIX)
 
 
 def _unknown_id_in_path(error: RequestValidationError) -> str | None:
-    """ "job … not found" when the path names a job, scenario or key by a well-formed UUID that
-    is not one of ours (every public id is version 7): like any unknown id, a 404 (api.md)."""
+    """The 404 message ("job … not found") when the path names a job, scenario or key by a
+    well-formed UUID that is not one of ours (every public id is version 7): like any unknown
+    id, a 404 (api.md)."""
     items = error.errors()
     if len(items) != 1 or items[0].get("type") not in _ID_FAILURES:
         return None
