@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -21,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api import offline_docs, web
 from api.db import READINESS_POOL, create_db_engine, create_session_factory, upgrade_database
 from api.errors import Conflict, Forbidden, NotFound
+from api.ids import PUBLIC_ID_PATTERN
 from api.logs import configure_logging
 from api.metrics import create_registry
 from api.middleware import BodySizeLimitMiddleware, LivenessMiddleware, RequestContextMiddleware
@@ -164,15 +166,50 @@ async def _http_error(request: Request, error: Exception) -> Response:
     return await http_exception_handler(request, error)
 
 
+# A request-validation message from pydantic's custom validators starts so; the rest is ours.
+_VALUE_ERROR_PREFIX = "Value error, "
+_ID_EXAMPLE = "0193a1f2-6c4e-7d2a-9b1c-3f5e7a9c1d2e"
+_ID_FAILURES = {"string_pattern_mismatch", "string_too_short", "string_too_long"}
+
+
 def _invalid_request(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
+    unknown = _unknown_id_in_path(error)
+    if unknown is not None:
+        return JSONResponse({"detail": unknown}, status_code=status.HTTP_404_NOT_FOUND)
     problems = [
         {
             "table": "request",
             "row": None,
             "column": ".".join(str(part) for part in item.get("loc", ())),
-            "message": str(item.get("msg", "invalid")),
+            "message": _request_message(item),
         }
         for item in error.errors()
     ]
     return JSONResponse({"detail": problems}, status_code=422)
+
+
+def _request_message(item: Any) -> str:
+    names_an_id = (
+        str(item.get("loc", ("",))[-1]).endswith("_id") or (item.get("ctx") or {}).get("pattern") == PUBLIC_ID_PATTERN
+    )
+    if item.get("type") in _ID_FAILURES and names_an_id:
+        return f"must be an id such as {_ID_EXAMPLE} (got {item.get('input')!r})"
+    return str(item.get("msg", "invalid")).removeprefix(_VALUE_ERROR_PREFIX)
+
+
+def _unknown_id_in_path(error: RequestValidationError) -> str | None:
+    """The 404 message ("job … not found") when the path names a job, scenario or key by a
+    well-formed UUID that is not one of ours (every public id is version 7): like any unknown
+    id, a 404 (api.md)."""
+    items = error.errors()
+    if len(items) != 1 or items[0].get("type") not in _ID_FAILURES:
+        return None
+    location, given = tuple(items[0].get("loc", ())), items[0].get("input")
+    if len(location) != 2 or location[0] != "path" or not str(location[1]).endswith("_id"):
+        return None
+    try:
+        well_formed = str(uuid.UUID(str(given))) == given
+    except ValueError:
+        well_formed = False
+    return f"{str(location[1]).removesuffix('_id')} {given} not found" if well_formed else None

@@ -7,6 +7,9 @@ national scenario takes well under a second.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
+import json
 import math
 import re
 from typing import Any
@@ -23,6 +26,19 @@ SETTINGS_TABLE = "settings"
 # inf/infinity/nan (reported as not finite). Thousands separators and underscores are not numbers.
 _NUMBER = re.compile(r"[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|inf|infinity|nan)", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class SheetRecords(list[dict[str, Any]]):
+    """A table's records as read from a CSV or a sheet, with the row each was read from.
+
+    ``rows[i]`` is record ``i``'s row as a user counts it: its place under the header, blank
+    rows counted though they hold no record. Problems name that row; for plain lists (JSON)
+    record ``i`` is row ``i + 1``.
+    """
+
+    def __init__(self, records: list[dict[str, Any]], rows: list[int]):
+        super().__init__(records)
+        self.rows = rows
 
 
 def is_blank(value: Any) -> bool:
@@ -61,10 +77,19 @@ def validate_document(document: Any) -> Scenario:
     if settings is not None:
         _check_settings_against_tables(settings, frames, problems)
     if problems:
-        raise ScenarioInvalid(problems)
+        raise ScenarioInvalid([_at_row_as_read(problem, document) for problem in problems])
 
     assert settings is not None
     return _build_scenario(settings, frames)
+
+
+def _at_row_as_read(problem: Problem, document: dict[str, Any]) -> Problem:
+    """``problem`` naming its row as the user's sheet or CSV numbers it (blank rows counted)."""
+    records = document.get(problem.table) if problem.row is not None else None
+    # A list changed after it was read no longer matches its rows: numbered by place, as JSON is.
+    if isinstance(records, SheetRecords) and problem.row is not None and len(records.rows) == len(records):
+        return dataclasses.replace(problem, row=records.rows[problem.row - 1])
+    return problem
 
 
 def _shown_name(value: Any) -> str:
@@ -94,7 +119,7 @@ def _validate_settings(raw: Any, problems: list[Problem]) -> ScenarioSettings | 
             column = ".".join(str(part) for part in item["loc"]) or None
             if column in reported:
                 continue
-            message = item["msg"].removeprefix("Value error, ")
+            message = _setting_message(item)
             if column is None:
                 # Cross-field rules ("X is required when ...") name their setting first.
                 named = message.split(" ", 1)[0]
@@ -103,6 +128,32 @@ def _validate_settings(raw: Any, problems: list[Problem]) -> ScenarioSettings | 
                 message = f"unknown setting (known: {', '.join(ScenarioSettings.model_fields)})"
             problems.append(Problem(SETTINGS_TABLE, None, column, message))
         return None
+
+
+# Pydantic's wording for a setting's type and range errors, in the words the tables use.
+_SETTING_TYPE_MESSAGES = {
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+}
+_SETTING_BOUNDS = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}
+
+
+def _setting_message(item: Any) -> str:
+    """A settings validation error as the product words it, quoting the value as given."""
+    kind, context, got = item["type"], item.get("ctx") or {}, f"(got {_shown(item.get('input'))})"
+    if kind in _SETTING_TYPE_MESSAGES:
+        return f"{_SETTING_TYPE_MESSAGES[kind]} {got}"
+    if kind in _SETTING_BOUNDS and context:
+        return f"must be {_SETTING_BOUNDS[kind]} {next(iter(context.values())):g} {got}"
+    if kind == "literal_error":  # expected is "'a', 'b' or 'c'"
+        choices = str(context["expected"]).replace("'", "").replace(" or ", ", ")
+        return f"must be one of {choices} {got}"
+    return str(item["msg"]).removeprefix("Value error, ")
 
 
 def _validate_table(table: Table, records: Any, problems: list[Problem]) -> pd.DataFrame:
@@ -186,7 +237,7 @@ def _parse_column(table: str, column: Column, raw: list[Any], problems: list[Pro
         message = (
             f"must be a finite number (got {_shown(got)})"
             if looks_nan[row]
-            else f"must be a number (got {_shown(got)})"
+            else f"must be a number{_date_note(got)} (got {_shown(got)})"
         )
         problems.append(Problem(table, int(row) + 1, column.name, message))
     for row in np.flatnonzero(np.isinf(values)):
@@ -200,18 +251,20 @@ def _parse_column(table: str, column: Column, raw: list[Any], problems: list[Pro
     finite = np.isfinite(values)
     if column.kind == "int":
         for row in np.flatnonzero(finite & (values != np.round(values))):
-            problems.append(Problem(table, int(row) + 1, column.name, f"must be a whole number (got {raw[row]!r})"))
+            problems.append(
+                Problem(table, int(row) + 1, column.name, f"must be a whole number (got {_shown(raw[row])})")
+            )
     if column.lower is not None:
         low = values <= column.lower if column.lower_strict else values < column.lower
         sign = ">" if column.lower_strict else ">="
         for row in np.flatnonzero(finite & low):
             problems.append(
-                Problem(table, int(row) + 1, column.name, f"must be {sign} {column.lower:g} (got {raw[row]!r})")
+                Problem(table, int(row) + 1, column.name, f"must be {sign} {column.lower:g} (got {_shown(raw[row])})")
             )
     if column.upper is not None:
         for row in np.flatnonzero(finite & (values > column.upper)):
             problems.append(
-                Problem(table, int(row) + 1, column.name, f"must be <= {column.upper:g} (got {raw[row]!r})")
+                Problem(table, int(row) + 1, column.name, f"must be <= {column.upper:g} (got {_shown(raw[row])})")
             )
     if column.default is not None:
         numbers = numbers.fillna(float(column.default))
@@ -221,8 +274,7 @@ def _parse_column(table: str, column: Column, raw: list[Any], problems: list[Pro
 def _as_text(value: Any, limit: int) -> tuple[str | None, str | None]:
     """A text cell as text, or a message saying why it cannot be one."""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        kind = "true/false" if isinstance(value, bool) else type(value).__name__
-        return None, f"must be text or a number (got {kind} {_shown(value)})"
+        return None, f"must be text or a number{_date_note(value)} (got {_shown(value)})"
     if isinstance(value, float):
         if not math.isfinite(value):
             return None, f"must be text or a finite number (got {value})"
@@ -259,9 +311,28 @@ def _as_number(value: Any) -> float | None:
 
 
 def _shown(value: Any) -> str:
-    """A cell's value for a message, shortened."""
-    text = repr(value)
+    """A cell's value for a message as the user wrote it, shortened: text quoted, JSON's
+    ``true`` and objects as JSON, a sheet's dates and times as the sheet shows them."""
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        text = repr(value)
+    elif isinstance(value, datetime.datetime) and value.time() == datetime.time():
+        text = value.date().isoformat()
+    elif isinstance(value, datetime.datetime):
+        text = value.isoformat(sep=" ")
+    elif isinstance(value, datetime.date | datetime.time):
+        text = value.isoformat()
+    elif isinstance(value, datetime.timedelta):
+        text = str(value)
+    else:
+        text = json.dumps(value, default=str, ensure_ascii=False)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _date_note(value: Any) -> str:
+    """Why a sheet's date, time or duration cell is refused (Excel may have made one of what was typed)."""
+    if isinstance(value, datetime.date | datetime.time | datetime.timedelta):
+        return ", not a date or time"
+    return ""
 
 
 def _spells_non_finite(value: Any) -> bool:

@@ -23,6 +23,7 @@ import csv
 import io
 import json
 import math
+import re
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -31,11 +32,13 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
+from xml.etree.ElementTree import iterparse
 
 import pandas as pd
 
 from models.scenario import Problem, ScenarioInvalid
 from models.schema import TABLES, ScenarioSettings, Table
+from models.validate import SheetRecords
 
 SETTINGS = "settings"
 NOTES_SHEET = "notes"
@@ -44,6 +47,8 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 SCENARIO_SUFFIXES = (".json", *WORKBOOK_SUFFIXES, ".zip")
 _READ_CHUNK = 1024 * 1024
 _CANCEL_CHECK_ROWS = 256  # rows read between looks at the cancellation event
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")  # a cell's <f> (formula), with or without a prefix
+FORMULA_WITHOUT_VALUE = "is a formula with no saved value; open the workbook in Excel and save it"
 
 
 @dataclass(frozen=True)
@@ -148,10 +153,14 @@ def _guarded(name: str, read: Any) -> dict[str, Any]:
     return document
 
 
-def parse_json(data: bytes, name: str, limits: ReadLimits = DEFAULT_LIMITS) -> dict[str, Any]:
+def parse_json(
+    data: bytes, name: str, limits: ReadLimits = DEFAULT_LIMITS, top_level: str = "scenario"
+) -> dict[str, Any]:
     """A JSON scenario (file, upload or request body); a UTF-8 byte-order mark is allowed.
 
-    NaN and ±Infinity are kept as numbers so that the validator names their cell.
+    NaN and ±Infinity are kept as numbers so that the validator names their cell. A key given
+    twice in one object is a problem naming it, not silently the last value. ``top_level``
+    says what the outer object's keys are: tables (``"scenario"``) or ``"settings"``.
     """
     if len(data) > limits.max_file_bytes:
         raise _invalid(f"{name} is larger than {limits.max_file_bytes} bytes")
@@ -159,8 +168,17 @@ def parse_json(data: bytes, name: str, limits: ReadLimits = DEFAULT_LIMITS) -> d
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise _invalid(f"{name} is not UTF-8 text") from None
+    duplicated: list[_ObjectWithDuplicates] = []
+
+    def json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        values = dict(pairs)
+        if len(values) == len(pairs):
+            return values
+        duplicated.append(_ObjectWithDuplicates(pairs))
+        return duplicated[-1]
+
     try:
-        document = json.loads(text)
+        document = json.loads(text, object_pairs_hook=json_object)
     except json.JSONDecodeError as error:
         raise _invalid(f"{name} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}") from None
     except ValueError as error:  # e.g. an integer of thousands of digits
@@ -169,7 +187,64 @@ def parse_json(data: bytes, name: str, limits: ReadLimits = DEFAULT_LIMITS) -> d
         raise _invalid(f"{name} is nested too deeply to read") from None
     if not isinstance(document, dict):
         raise _invalid(f"{name} must hold one JSON object of tables and settings")
+    if duplicated:
+        raise ScenarioInvalid(_duplicate_key_problems(document, duplicated, name, top_level))
     return document
+
+
+class _ObjectWithDuplicates(dict[str, Any]):
+    """A JSON object that gives some key more than once; ``given`` holds each such key's values."""
+
+    def __init__(self, pairs: list[tuple[str, Any]]):
+        super().__init__(pairs)
+        values: dict[str, list[Any]] = {}
+        for key, value in pairs:
+            values.setdefault(key, []).append(value)
+        self.given = {key: given for key, given in values.items() if len(given) > 1}
+
+
+def _duplicate_key_problems(
+    document: dict[str, Any], duplicated: list[_ObjectWithDuplicates], name: str, top_level: str
+) -> list[Problem]:
+    """Each duplicated key named by table, row and column where the document's shape allows."""
+    problems: list[Problem] = []
+    located: set[int] = set()
+
+    def report(table: str, row: int | None, found: _ObjectWithDuplicates) -> None:
+        located.add(id(found))
+        for key, values in found.given.items():
+            shown = ", then ".join(_json_text(value) for value in values)
+            problems.append(Problem(table, row, key, f"is given more than once ({shown}); give it once"))
+
+    if isinstance(document, _ObjectWithDuplicates):
+        if top_level == SETTINGS:
+            report(SETTINGS, None, document)
+        else:
+            located.add(id(document))
+            problems.extend(
+                Problem(str(table), None, None, f"is given more than once in {name}; give each table once")
+                for table in document.given
+            )
+    for table, value in document.items():
+        if isinstance(value, _ObjectWithDuplicates):
+            report(str(table), None, value)
+        elif isinstance(value, list):
+            for row, record in enumerate(value, start=1):
+                if isinstance(record, _ObjectWithDuplicates):
+                    report(str(table), row, record)
+    for found in duplicated:
+        if id(found) not in located:  # deeper than a table's records: name the key only
+            problems.extend(
+                Problem(top_level, None, None, f"{name} gives {key!r} more than once in one object; give it once")
+                for key in found.given
+            )
+    return problems
+
+
+def _json_text(value: Any) -> str:
+    """A JSON value as its document spells it, shortened."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def read_csv_directory(directory: Path, limits: ReadLimits = DEFAULT_LIMITS) -> dict[str, Any]:
@@ -194,7 +269,7 @@ def _document_from_files(files: dict[str, bytes], limits: ReadLimits) -> dict[st
     """A document from the CSV-directory layout, given as file name → content."""
     document: dict[str, Any] = {}
     if f"{SETTINGS}.json" in files:
-        settings = parse_json(files[f"{SETTINGS}.json"], f"{SETTINGS}.json", limits)
+        settings = parse_json(files[f"{SETTINGS}.json"], f"{SETTINGS}.json", limits, top_level=SETTINGS)
         document[SETTINGS] = settings.get(SETTINGS, settings)
     for name in sorted(files):
         if not name.endswith(".csv"):
@@ -277,8 +352,12 @@ def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, label: str) 
     return b"".join(chunks)
 
 
-def _read_csv_records(data: bytes, name: str, limits: ReadLimits = DEFAULT_LIMITS) -> list[dict[str, Any]]:
-    """Rows of one CSV as records of the non-blank cells (text, as written)."""
+def _read_csv_records(data: bytes, name: str, limits: ReadLimits = DEFAULT_LIMITS) -> SheetRecords:
+    """Rows of one CSV as records of the non-blank cells (text, as written).
+
+    Blank lines before the header are skipped; below it a blank line is skipped but
+    counted, so a problem names the row a user counts under the header.
+    """
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -286,25 +365,30 @@ def _read_csv_records(data: bytes, name: str, limits: ReadLimits = DEFAULT_LIMIT
     reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True, strict=False)
     header: list[str] | None = None
     records: list[dict[str, Any]] = []
+    rows: list[int] = []
+    row = 0  # the current line's place under the header
     try:
         for number, line in enumerate(reader):
             if number % _CANCEL_CHECK_ROWS == 0:
                 raise_if_cancelled()
-            if not line or all(cell.strip() == "" for cell in line):
-                continue
+            blank = not line or all(cell.strip() == "" for cell in line)
             if header is None:
-                header = [cell.strip() for cell in line]
-                if len(header) > limits.max_columns:
-                    raise _invalid(
-                        f"{name} has {len(header)} columns; the most a table may have is {limits.max_columns}"
-                    )
+                if not blank:
+                    header = [cell.strip() for cell in line]
+                    if len(header) > limits.max_columns:
+                        raise _invalid(
+                            f"{name} has {len(header)} columns; the most a table may have is {limits.max_columns}"
+                        )
+                continue
+            row += 1
+            if blank:
                 continue
             if len(line) > len(header) and any(cell.strip() for cell in line[len(header) :]):
                 raise ScenarioInvalid(
                     [
                         Problem(
                             name.removesuffix(".csv"),
-                            len(records) + 1,
+                            row,
                             None,
                             f"has {len(line)} values but the header has {len(header)} columns",
                         )
@@ -316,14 +400,15 @@ def _read_csv_records(data: bytes, name: str, limits: ReadLimits = DEFAULT_LIMIT
                     name.removesuffix(".csv"),
                 )
             records.append({column: value for column, value in zip(header, line, strict=False) if value != ""})
+            rows.append(row)
     except csv.Error as error:
         raise _invalid(f"{name} is not a well-formed CSV: {error}") from None
-    return records
+    return SheetRecords(records, rows)
 
 
-def _settings_from_rows(records: list[dict[str, Any]], source: str) -> dict[str, Any]:
+def _settings_from_rows(records: SheetRecords, source: str) -> dict[str, Any]:
     settings: dict[str, Any] = {}
-    for row, record in enumerate(records, start=1):
+    for row, record in zip(records.rows, records, strict=True):
         unknown = set(record) - {"key", "value"}
         if unknown or "key" not in record:
             raise ScenarioInvalid([Problem(SETTINGS, row, None, f"{source} needs exactly the columns key and value")])
@@ -344,7 +429,7 @@ def read_workbook(
     try:
         with zipfile.ZipFile(source) as archive:
             _check_archive(archive.infolist(), label, limits)
-            _refuse_xml_declarations(archive, label)
+            parts_with_formulas = _scan_package(archive, label)
     except ScenarioInvalid:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError):
@@ -359,13 +444,17 @@ def read_workbook(
     except Exception as error:  # noqa: BLE001 - openpyxl raises many types for a bad file
         raise _invalid(f"{label} is not a readable Excel workbook ({type(error).__name__})") from None
     document: dict[str, Any] = {}
+    formula_problems: list[Problem] = []
     try:
         for sheet in workbook.worksheets:
             raise_if_cancelled()
             title = sheet.title.strip()
             if title == NOTES_SHEET:
                 continue
-            records = _sheet_records(sheet, title, limits)
+            # openpyxl names each sheet's part in the package only privately.
+            part = sheet._worksheet_path
+            unsaved = _formulas_without_values(workbook._archive, part) if part in parts_with_formulas else {}
+            records = _sheet_records(sheet, title, limits, unsaved, formula_problems)
             if records is None:
                 continue
             if title == SETTINGS:
@@ -374,6 +463,8 @@ def read_workbook(
                 document[title] = records
     finally:
         workbook.close()
+    if formula_problems:
+        raise ScenarioInvalid(formula_problems)
     for table in [
         t for t, recs in document.items() if t != SETTINGS and not recs and t in TABLES and not TABLES[t].required
     ]:
@@ -381,8 +472,10 @@ def read_workbook(
     return document
 
 
-def _refuse_xml_declarations(archive: zipfile.ZipFile, label: str) -> None:
-    """Office files never declare a DTD or entities; refuse any that does (entity bombs)."""
+def _scan_package(archive: zipfile.ZipFile, label: str) -> set[str]:
+    """The package's parts that hold formulas; a part declaring a DTD or entities is refused
+    (Office files never do: an entity bomb)."""
+    with_formulas = set()
     for member in archive.infolist():
         if member.is_dir() or not member.filename.lower().endswith((".xml", ".rels", ".vml")):
             continue
@@ -393,11 +486,57 @@ def _refuse_xml_declarations(archive: zipfile.ZipFile, label: str) -> None:
                 window = tail + chunk
                 if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
                     raise _invalid(f"{label} declares XML entities ({member.filename}); it is not a plain workbook")
+                if _FORMULA_TAG.search(window):
+                    with_formulas.add(member.filename)
                 tail = window[-16:]
+    return with_formulas
 
 
-def _sheet_records(sheet: Any, title: str, limits: ReadLimits) -> list[dict[str, Any]] | None:
-    """The sheet's rows under its header as records of non-blank cells; None if it is empty."""
+def _formulas_without_values(archive: zipfile.ZipFile, part: str) -> dict[int, list[int]]:
+    """Sheet row → 1-based columns of the cells holding a formula but no saved value.
+
+    A workbook written by a script keeps its formulas uncalculated; read for values, such a
+    cell is blank and would silently take its column's default.
+    """
+    from openpyxl.utils.cell import coordinate_to_tuple
+
+    cells: dict[int, list[int]] = {}
+    sheet_data: Any = None
+    rows_seen = 0
+    with archive.open(part) as handle:
+        for event, element in iterparse(handle, events=("start", "end")):
+            tag = element.tag.rsplit("}", 1)[-1]
+            if event == "start":
+                if tag == "sheetData":
+                    sheet_data = element
+                continue
+            if tag == "c":
+                children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
+                value = children.get("v")
+                # An empty <v> is saved text only in a text cell (a formula giving "").
+                saved = value is not None and bool(value.text or element.get("t") == "str")
+                if "f" in children and not saved and element.get("r"):
+                    row, column = coordinate_to_tuple(element.get("r"))
+                    cells.setdefault(row, []).append(column)
+            elif tag == "row" and sheet_data is not None:
+                sheet_data.clear()  # the rows read so far: memory stays one row's
+                rows_seen += 1
+                if rows_seen % _CANCEL_CHECK_ROWS == 0:
+                    raise_if_cancelled()
+    return cells
+
+
+def _sheet_records(
+    sheet: Any,
+    title: str,
+    limits: ReadLimits,
+    unsaved_formulas: dict[int, list[int]],
+    problems: list[Problem],
+) -> SheetRecords | None:
+    """The sheet's rows under its header (its first row) as records of non-blank cells; None
+    if it is empty. A blank row is skipped but counted: sheet row N + 1 is data row N.
+
+    A cell in ``unsaved_formulas`` (sheet row → columns) is added to ``problems``."""
     max_rows = limits.max_table_rows + 1  # the header and the data rows
     declared_rows, declared_columns = sheet.max_row, sheet.max_column
     if (declared_rows or 0) > max_rows or (declared_columns or 0) > limits.max_columns:
@@ -417,9 +556,13 @@ def _sheet_records(sheet: Any, title: str, limits: ReadLimits) -> list[dict[str,
         return None
     columns = [None if h is None else str(h).strip() for h in header]
     records: list[dict[str, Any]] = []
+    data_rows: list[int] = []
     for number, values in enumerate(rows, start=2):
         if number % _CANCEL_CHECK_ROWS == 0:
             raise_if_cancelled()
+        for column in unsaved_formulas.get(number, ()):
+            if column <= len(columns) and columns[column - 1]:
+                problems.append(Problem(title, number - 1, columns[column - 1], FORMULA_WITHOUT_VALUE))
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
             continue
         if number > max_rows:
@@ -427,9 +570,10 @@ def _sheet_records(sheet: Any, title: str, limits: ReadLimits) -> list[dict[str,
         if len(values) > limits.max_columns and any(v is not None for v in values[limits.max_columns :]):
             raise _invalid(f"sheet {title!r} has more than {limits.max_columns} columns", title)
         records.append({c: v for c, v in zip(columns, values, strict=False) if c and v is not None and v != ""})
+        data_rows.append(number - 1)
     if len(columns) > limits.max_columns and any(columns[limits.max_columns :]):
         raise _invalid(f"sheet {title!r} has more than {limits.max_columns} columns", title)
-    return records
+    return SheetRecords(records, data_rows)
 
 
 def write_template(path: str | Path) -> None:
@@ -568,26 +712,50 @@ def _strict_json_value(value: Any) -> Any:
     return value
 
 
+def result_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """One result table as the CLI writes its ``NAME.csv``, rounded to each column's unit."""
+    return _csv_text(rounded_for_output(frame)).encode()
+
+
+def result_workbook_bytes(frames: dict[str, pd.DataFrame]) -> bytes:
+    """Result tables as the CLI writes ``results.xlsx``, rounded to each column's unit."""
+    buffer = io.BytesIO()
+    _write_workbook({name: rounded_for_output(frame) for name, frame in frames.items()}, buffer)
+    return buffer.getvalue()
+
+
+def _csv_text(rounded: pd.DataFrame) -> str:
+    return rounded.to_csv(index=False, float_format=CSV_FLOAT_FORMAT)
+
+
+def _write_workbook(rounded: dict[str, pd.DataFrame], target: Path | IO[bytes]) -> None:
+    """A sheet per table (Excel allows 31 characters in a sheet name); an empty sheet if none."""
+    with pd.ExcelWriter(target, engine="openpyxl") as writer:
+        if not rounded:
+            pd.DataFrame().to_excel(writer, sheet_name="results", index=False)
+        for name, frame in rounded.items():
+            frame.to_excel(writer, sheet_name=name[:31], index=False)
+
+
 def write_results(tables: dict[str, pd.DataFrame], summary: dict[str, Any], directory: Path) -> list[Path]:
     """CSV per table, ``summary.json`` and one ``results.xlsx`` with a sheet per table.
 
     Numbers are rounded to their unit's precision (``RESULT_PRECISION``: FTE 3 dp, £ 2 dp,
     coverage and shares 4 dp, patients/contacts/hours 2 dp), never written as ``-0``, and
-    ``summary.json`` is strict JSON (no NaN).
+    ``summary.json`` is strict JSON (no NaN). The API's downloads of a job's tables and
+    workbook are made by ``result_csv_bytes`` and ``result_workbook_bytes``, the same way.
     """
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     rounded = {name: rounded_for_output(frame) for name, frame in tables.items()}
     for name, frame in rounded.items():
         target = directory / f"{name}.csv"
-        frame.to_csv(target, index=False, float_format=CSV_FLOAT_FORMAT)
+        target.write_text(_csv_text(frame), encoding="utf-8", newline="")
         written.append(target)
     summary_path = directory / "summary.json"
     summary_path.write_text(json.dumps(_strict_json_value(summary), indent=2, default=str) + "\n")
     written.append(summary_path)
     workbook_path = directory / "results.xlsx"
-    with pd.ExcelWriter(workbook_path, engine="openpyxl") as writer:
-        for name, frame in rounded.items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
+    _write_workbook(rounded, workbook_path)
     written.append(workbook_path)
     return written

@@ -18,8 +18,9 @@ from api.ids import PUBLIC_ID_PATTERN
 from api.orm import FINISHED_STATUSES, Job, JobStatus
 from api.schemas import JobIn, JobOut, JobSummary, Page, TableSummary
 from api.security import Principal
-from api.serialise import csv_bytes, stored_to_frame, xlsx_bytes
+from api.serialise import stored_to_frame
 from api.settings import Settings
+from optimiser.io import result_csv_bytes, result_workbook_bytes
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
@@ -176,8 +177,8 @@ def download_table(
     filename = f"job-{job_id}-{table.name}.{format}"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if format == TableFormat.XLSX:
-        return Response(xlsx_bytes({table.name: frame}), media_type=XLSX_MEDIA_TYPE, headers=headers)
-    return Response(csv_bytes(frame), media_type="text/csv", headers=headers)
+        return Response(result_workbook_bytes({table.name: frame}), media_type=XLSX_MEDIA_TYPE, headers=headers)
+    return Response(result_csv_bytes(frame), media_type="text/csv", headers=headers)
 
 
 @router.get(
@@ -190,7 +191,7 @@ def download_workbook(job_id: JobId, session: SessionDep, principal: PrincipalDe
     job = crud.get_job(session, principal, job_id)
     frames = {table.name: stored_to_frame(table.columns, table.rows) for table in job.tables}
     return Response(
-        xlsx_bytes(frames),
+        result_workbook_bytes(frames),
         media_type=XLSX_MEDIA_TYPE,
         headers={"Content-Disposition": f'attachment; filename="job-{job_id}.xlsx"'},
     )

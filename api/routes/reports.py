@@ -8,9 +8,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
+from api import crud
 from api.deps import JobId, PrincipalDep, SessionDep, SettingsDep
+from api.errors import Conflict
 from api.ids import PUBLIC_ID_PATTERN
+from api.orm import JobKind, JobStatus
 from api.routes.jobs import XLSX_MEDIA_TYPE
+from api.schemas import MessageResponse
 from api.serialise import csv_bytes, json_safe, xlsx_bytes
 from api.web.results import comparison, report_bytes
 from optimiser.report.compare import plain
@@ -34,9 +38,21 @@ class CompareFormat(StrEnum):
     "/jobs/{job_id}.pdf",
     summary="The printable PDF report of a succeeded check",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}},
+    responses={
+        200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+        409: {"model": MessageResponse, "description": "The job is not a check, or has not succeeded."},
+    },
 )
 def check_report(job_id: JobId, session: SessionDep, principal: PrincipalDep, settings: SettingsDep) -> Response:
+    job = crud.get_job(session, principal, job_id)
+    if job.kind != JobKind.CHECK:
+        raise Conflict(f"job {job_id} is a {job.kind}: only a check has a PDF report")
+    if job.status != JobStatus.SUCCEEDED:
+        waiting = job.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+        raise Conflict(
+            f"check {job_id} is {job.status}: "
+            + ("its PDF report is ready once it succeeds" if waiting else "only a succeeded check has a PDF report")
+        )
     try:
         pdf, filename = report_bytes(session, principal, job_id, settings)
     except ReportUnavailable as error:
