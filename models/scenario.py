@@ -17,8 +17,8 @@ from models.schema import ScenarioSettings
 class Problem:
     """One thing wrong with a submitted scenario, located by table, row and column.
 
-    ``row`` is the 1-based data row (the first record under the header is row 1); ``None``
-    for problems with a whole table or a setting.
+    ``row`` is the 1-based data row (the first record under the header is row 1, and a blank row
+    in between is counted, as in the sheet); ``None`` for problems with a whole table or a setting.
     """
 
     table: str

@@ -24,6 +24,7 @@ import pandas as pd
 from models.scenario import Problem, Scenario, ScenarioInvalid
 from models.standard_form import INF
 from optimiser.deliverability import wording
+from optimiser.io import result_csv_bytes
 from optimiser.objectives import (
     highest_uniform_fraction,
     least_offer_rate,
@@ -281,7 +282,7 @@ def write_outputs(job: JobOutcome, out_dir: Path) -> dict[str, Path]:
         "png": out_dir / f"sweep_{kind}.png",
         "json": out_dir / f"sweep_{kind}.json",
     }
-    table.to_csv(paths["csv"], index=False)
+    paths["csv"].write_bytes(result_csv_bytes(table))  # rounded as every result table is
     plot_frontier(job.result, table, paths["png"])
     paths["json"].write_text(json.dumps(job.result, indent=2, default=str), encoding="utf-8")
     return paths

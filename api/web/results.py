@@ -18,6 +18,7 @@ from api.serialise import stored_to_frame
 from api.settings import Settings
 from models.scenario import ScenarioInvalid
 from optimiser.deliverability import wording
+from optimiser.io import rounded_for_output
 from optimiser.report.chart import FRONTIER_POINTS, Frontier, frontier, frontier_offer, sweep_range
 from optimiser.report.compare import Comparison, Side, compare
 from optimiser.report.view import CheckView, check_view, scenario_sources
@@ -147,7 +148,8 @@ def comparison_side(session: Session, principal: Principal, job_id: str, label: 
     # (its JSON lists only the practices most short).
     name = "practices" if job.kind == JobKind.SOLVE else "least_cost_practices"
     table = next((t for t in job.tables if t.name == name), None)
-    frame = stored_to_frame(table.columns, table.rows) if table is not None else None
+    # Rounded as the table's download is, since each figure cites it as its source.
+    frame = rounded_for_output(stored_to_frame(table.columns, table.rows)) if table is not None else None
     if job.kind == JobKind.SOLVE:
         return Side(label=label, kind=str(job.kind), result=job.result, practices=frame)
     return Side(label=label, kind=str(job.kind), result=job.result, least_cost_practices=frame)

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from api.orm import JobKind, JobStatus
+from optimiser.io import rounded_for_output
 from optimiser.report.compare import Side, compare
 from optimiser.report.view import resolve
 from optimiser.runs import run_job
@@ -142,14 +143,10 @@ def test_a_solve_and_a_check_compare_spend_per_practice_and_say_so(desk: Desk, r
     per_practice = body["per_practice"]
     assert per_practice["unit"].startswith("spend £ a year (a solve: its allocation; a check: its least-cost plan)")
     assert "least-cost plan" in per_practice["note"]
-    solve_spend = dict(
-        zip(
-            runs["solve"].tables["practices"]["practice_id"],
-            runs["solve"].tables["practices"]["spend_gbp"],
-            strict=True,
-        )
-    )
-    table = runs["undeliverable"].tables["least_cost_practices"]
+    # As the tables' downloads give them (GET /jobs/{id}/tables/NAME), which the page cites.
+    practices = rounded_for_output(runs["solve"].tables["practices"])
+    solve_spend = dict(zip(practices["practice_id"], practices["spend_gbp"], strict=True))
+    table = rounded_for_output(runs["undeliverable"].tables["least_cost_practices"])
     need = dict(zip(table["practice_id"], table["spend_gbp"], strict=True))
     assert {row["practice_id"] for row in per_practice["rows"]} == set(need) == set(solve_spend)
     for row in per_practice["rows"]:
