@@ -574,8 +574,8 @@ def test_values_are_quoted_as_the_user_wrote_them(tmp_path: Path) -> None:
     document = rich_document()
     document["settings"].update(budget_gbp="abc", objective=3, no_practice_below_prior="maybe", time_limit_s=0)
     assert set(problems_of(document)) >= {
-        "settings setting budget_gbp: must be a number (got 'abc')",
+        "settings setting budget_gbp: expected a number such as 4700000, 4.7m, 250k or 1,250,000 (got 'abc')",
         "settings setting objective: must be one of min_cost, max_value, max_min_coverage (got 3)",
         "settings setting no_practice_below_prior: must be true or false (got 'maybe')",
-        "settings setting time_limit_s: must be > 0 (got 0)",
+        "settings setting time_limit_s: must be a number of seconds greater than 0 and at most 86,400 (got 0)",
     }

@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 from api.orm import Job, JobKind, JobStatus, Scenario
 from models.scenario import ScenarioInvalid
 from models.validate import validate_document
-from optimiser.io import write_document_as_workbook
+from optimiser.io import rounded_for_output, write_document_as_workbook
 from optimiser.report.view import resolve
 from tests.web.conftest import Desk, csrf_of, tenant, tiny_document
 
@@ -427,13 +427,13 @@ def test_two_offers_side_by_side(desk: Desk, runs: dict[str, Any]) -> None:
     assert least["b"] == runs["deliverable"].result["headline"]["least_spend_gbp"]
     assert rows[("Headline", "Offer (budget)")]["b_minus_a"] == pytest.approx(30000)
     # Per practice: each practice's shortfall against its share of the offer in each check's
-    # least-cost plan (the checks' `least_cost_practices` tables, every practice).
+    # least-cost plan (the checks' `least_cost_practices` tables, every practice, as downloaded: rounded).
     assert body["per_practice"]["unit"] == "shortfall against its share of the offer in the least-cost plan, £ a year"
     short = {
         side: dict(zip(table["practice_id"], table["shortfall_gbp"], strict=True))
         for side, table in (
-            ("a", runs["undeliverable"].tables["least_cost_practices"]),
-            ("b", runs["deliverable"].tables["least_cost_practices"]),
+            ("a", rounded_for_output(runs["undeliverable"].tables["least_cost_practices"])),
+            ("b", rounded_for_output(runs["deliverable"].tables["least_cost_practices"])),
         )
     }
     listed = {row["practice_id"] for row in body["per_practice"]["rows"]}
