@@ -334,13 +334,17 @@ def read_pcn_workforce(source: Source, pcn_ids: set[str], icb: str | None, sub_i
 
 @dataclass
 class Payments:
-    weighted: pd.Series  # practice_id -> weighted patients (> 0 only)
+    weighted: pd.Series  # practice_id -> weighted patients as read (NaN: blank or suppressed)
     registered: pd.Series  # practice_id -> registered patients in the payments year
     names: pd.Series
     closed: pd.Series  # practice_id -> close date ('' if open)
     rows: pd.DataFrame  # every row of the file whose practice is in `candidates`
     file_rows: pd.Series  # practice_id -> its data row in the file
     publication: Publication
+
+    def published(self) -> pd.Series:
+        """The weighted lists the importer uses: those above 0."""
+        return self.weighted[self.weighted > 0]
 
 
 PAYMENTS_REQUIRED = ("Practice Code", WEIGHTED)
@@ -377,7 +381,7 @@ def read_payments(source: Source, practice_ids: set[str], area_codes: set[str]) 
         series.index = practice
     publication.rows_in_area = int(rows.index.isin(practice_ids).sum())
     return Payments(
-        weighted=weighted[weighted > 0],
+        weighted=weighted,
         registered=registered,
         names=_col(rows, "Practice Name") if _has(rows, "Practice Name") else pd.Series("", index=rows.index),
         closed=_col(rows, "Practice Close Date")
