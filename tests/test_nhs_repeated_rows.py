@@ -21,7 +21,7 @@ from api.main import create_app
 from api.orm import Role
 from tests import nhs_files
 from tests.api.helpers import Service, service_settings
-from tests.nhs_files import OPTIONS, edit, import_json
+from tests.nhs_files import OPTIONS, import_json
 
 ALPHA_TOTAL = "GP_PRAC_PAT_LIST,2030-01-01,GP,A81001,,AA1 1AA,ALL,ALL,4000,x"
 BETA_BAND = "GP_PRAC_PAT_LIST,2030-01-01,GP,A81002,,AA1 1AA,FEMALE,0_4,50,x"
@@ -157,4 +157,3 @@ def test_the_service_refuses_the_same_repeated_row(
     )
     assert response.status_code == 422, response.text
     assert response.json()["detail"] == [expected]
-
