@@ -116,3 +116,19 @@ def test_the_report_says_why_a_practice_has_no_weighted_list(tmp_path: Path) -> 
         "A81003": "a weighted list of 0 in the payments file (row 3)",
     }
     assert unmatched["A81009"]["action"] == "not imported (it has no weighted list there)"
+
+
+def test_a_mapping_row_without_a_practice_code_is_named_by_its_row(tmp_path: Path) -> None:
+    files = nhs_files.write_all(tmp_path / "in")
+    edit("mapping", "01Jan2030,A81002,BETA SURGERY", "01Jan2030,,BETA SURGERY")(files)
+    edit("mapping", "01Jan2030,A81003,GAMMA SURGERY", "01Jan2030,,GAMMA SURGERY")(files)
+    result = import_json(files, tmp_path / "out")
+    assert result.returncode == 2, result.stderr
+    assert json.loads(result.stdout)["problems"] == [
+        {
+            "table": "gp-reg-pat-prac-map.csv",
+            "row": 2,
+            "column": "PRACTICE_CODE",
+            "message": "a practice row has no practice code",
+        }
+    ]

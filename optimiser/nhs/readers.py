@@ -147,12 +147,12 @@ def read_mapping(source: Source, icb: str | None, sub_icb: str | None) -> Area:
             )
         keep &= in_sub
     area = frame[keep]
-    refuse_repeated_rows(table, _codes(area, "PRACTICE_CODE"), "practice", "practice")
     no_code = _col(area, "PRACTICE_CODE") == ""
     if no_code.any():
         raise NhsInputError(
             label, "a practice row has no practice code", "PRACTICE_CODE", int(data_rows(area)[no_code].iloc[0])
         )
+    refuse_repeated_rows(table, _codes(area, "PRACTICE_CODE"), "practice", "practice")
 
     def optional(name: str) -> pd.Series:
         return _col(area, name) if _has(area, name) else pd.Series("", index=area.index)
