@@ -132,3 +132,14 @@ def test_a_mapping_row_without_a_practice_code_is_named_by_its_row(tmp_path: Pat
             "message": "a practice row has no practice code",
         }
     ]
+
+
+def test_the_order_of_the_practice_workforce_rows_does_not_change_the_staff_table(tmp_path: Path) -> None:
+    files = nhs_files.write_all(tmp_path / "in")
+    assert import_json(files, tmp_path / "as_published").returncode == 0
+    header, *rows = nhs_files.PRACTICE_WORKFORCE
+    nhs_files.write(files["practice_workforce"], [header, *reversed(rows)])
+    assert import_json(files, tmp_path / "reversed").returncode == 0
+    staff = (tmp_path / "as_published" / "staff.csv").read_text()
+    assert staff.index("A81001,gp") < staff.index("A81002,gp")
+    assert (tmp_path / "reversed" / "staff.csv").read_text() == staff

@@ -268,6 +268,7 @@ def read_practice_workforce(source: Source, practice_ids: set[str]) -> PracticeW
         raise ScenarioInvalid(problems)
     fte = pd.DataFrame({c: values.to_numpy() for c, (values, _) in zip(fte_columns, checked, strict=True)})
     fte.index = practice.to_numpy()
+    fte = fte.sort_index()  # staff rows in practice-code order, whatever the order of the file
     return PracticeWorkforce(
         fte=fte,
         columns={c: c.upper() for c in fte_columns},
