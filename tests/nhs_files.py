@@ -6,8 +6,12 @@ writers can add a BOM, Windows line endings, or zip the file as the publications
 
 from __future__ import annotations
 
+import subprocess
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+
+from tests.console import run
 
 MAPPING = [
     "PUBLICATION,EXTRACT_DATE,PRACTICE_CODE,PRACTICE_NAME,PRACTICE_POSTCODE,PCN_CODE,PCN_NAME,ONS_SUB_ICB_LOCATION_CODE,"
@@ -120,3 +124,28 @@ def write_all(directory: Path, **options: bool) -> dict[str, Path]:
         "payments": write(directory / "nhs-payments-practice-2029-30.csv", PAYMENTS, **options),
         "imd": write(directory / "practice-imd.csv", IMD, **options),
     }
+
+
+# The importer's file options, as Inputs names them (the command line spells them with dashes).
+OPTIONS = ("mapping", "list_sizes", "practice_workforce", "pcn_workforce", "payments", "imd")
+
+
+def edit(name: str, old: str, new: str) -> Callable[[dict[str, Path]], None]:
+    """Replace ``old`` (which must be there) with ``new`` in the file given as ``name``."""
+
+    def apply(files: dict[str, Path]) -> None:
+        text = files[name].read_text(encoding="utf-8")
+        assert text.count(old) == 1, old
+        files[name].write_text(text.replace(old, new), encoding="utf-8")
+
+    return apply
+
+
+def import_json(files: dict[str, Path], out: Path) -> subprocess.CompletedProcess[str]:
+    """``commission import nhs --icb QAA`` of every file, under ``--format json``, by the installed script."""
+    args = ["import", "nhs", "--icb", "QAA", "--out", str(out), "--format", "json"]
+    for option in OPTIONS:
+        args += [f"--{option.replace('_', '-')}", str(files[option])]
+    result = run(*args, cwd=out.parent)
+    assert "Traceback" not in result.stdout + result.stderr
+    return result

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests import nhs_files
+from tests.nhs_files import edit, import_json
 
 ROOT = Path(__file__).resolve().parents[1]
 SOMERSET = ROOT.parent / "shared" / "nhs-data" / "somerset"
@@ -99,3 +100,46 @@ def test_the_role_map_can_be_printed_and_passed_back(tmp_path: Path) -> None:
     assert printed.returncode == 0
     assert printed.stdout.startswith("publication,match,value,role_id,note")
     assert "TOTAL_GP_TRN_GR_FTE" in printed.stdout
+
+
+def test_the_report_says_why_a_practice_has_no_weighted_list(tmp_path: Path) -> None:
+    files = nhs_files.write_all(tmp_path / "in")
+    edit("payments", ",3900.5,4400.25,", ",3900.5,,")(files)  # A81001, row 1: blank
+    edit("payments", ",1000,1200.75,", ",1000,0,")(files)  # A81003, row 3: zero
+    edit("payments", ",1000,1100.5,", ",1000,ND,")(files)  # A81009 (closed), row 2: suppressed
+    result = import_json(files, tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    unmatched = {u["code"]: u for u in json.loads(result.stdout)["unmatched"] if u["file"] == "payments"}
+    assert {code: u["issue"] for code, u in unmatched.items() if code != "A81009"} == {
+        "A81001": "no weighted list in the payments file (row 1 is blank or suppressed)",
+        "A81002": "no row in the payments file (opened or merged since)",
+        "A81003": "a weighted list of 0 in the payments file (row 3)",
+    }
+    assert unmatched["A81009"]["action"] == "not imported (it has no weighted list there)"
+
+
+def test_a_mapping_row_without_a_practice_code_is_named_by_its_row(tmp_path: Path) -> None:
+    files = nhs_files.write_all(tmp_path / "in")
+    edit("mapping", "01Jan2030,A81002,BETA SURGERY", "01Jan2030,,BETA SURGERY")(files)
+    edit("mapping", "01Jan2030,A81003,GAMMA SURGERY", "01Jan2030,,GAMMA SURGERY")(files)
+    result = import_json(files, tmp_path / "out")
+    assert result.returncode == 2, result.stderr
+    assert json.loads(result.stdout)["problems"] == [
+        {
+            "table": "gp-reg-pat-prac-map.csv",
+            "row": 2,
+            "column": "PRACTICE_CODE",
+            "message": "a practice row has no practice code",
+        }
+    ]
+
+
+def test_the_order_of_the_practice_workforce_rows_does_not_change_the_staff_table(tmp_path: Path) -> None:
+    files = nhs_files.write_all(tmp_path / "in")
+    assert import_json(files, tmp_path / "as_published").returncode == 0
+    header, *rows = nhs_files.PRACTICE_WORKFORCE
+    nhs_files.write(files["practice_workforce"], [header, *reversed(rows)])
+    assert import_json(files, tmp_path / "reversed").returncode == 0
+    staff = (tmp_path / "as_published" / "staff.csv").read_text()
+    assert staff.index("A81001,gp") < staff.index("A81002,gp")
+    assert (tmp_path / "reversed" / "staff.csv").read_text() == staff

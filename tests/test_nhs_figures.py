@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -24,33 +23,13 @@ from optimiser.nhs.sources import MAX_PROBLEMS_PER_COLUMN, Source
 from tests import nhs_files
 from tests.api.helpers import Service, service_settings
 from tests.console import run
+from tests.nhs_files import OPTIONS, edit, import_json
 
-OPTIONS = ("mapping", "list_sizes", "practice_workforce", "pcn_workforce", "payments", "imd")
 # Data row n of a file written from nhs_files lines is lines[n] (lines[0] is the header).
 ALPHA_LIST_SIZE_ROW = 2
 BETA_LIST_SIZE_ROW = nhs_files.quin_age_lines(nhs_files.LIST_SIZES).index(
     "GP_PRAC_PAT_LIST,2030-01-01,GP,A81002,,AA1 1AA,ALL,ALL,2000,x"
 )
-
-
-def edit(name: str, old: str, new: str) -> Callable[[dict[str, Path]], None]:
-    """Replace ``old`` (which must be there) with ``new`` in the file given as ``name``."""
-
-    def apply(files: dict[str, Path]) -> None:
-        text = files[name].read_text(encoding="utf-8")
-        assert text.count(old) == 1, old
-        files[name].write_text(text.replace(old, new), encoding="utf-8")
-
-    return apply
-
-
-def import_json(files: dict[str, Path], out: Path) -> Any:
-    args = ["import", "nhs", "--icb", "QAA", "--out", str(out), "--format", "json"]
-    for option in OPTIONS:
-        args += [f"--{option.replace('_', '-')}", str(files[option])]
-    result = run(*args, cwd=out.parent)
-    assert "Traceback" not in result.stdout + result.stderr
-    return result
 
 
 BAD_FIGURES = [

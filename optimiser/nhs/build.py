@@ -102,9 +102,11 @@ def import_nhs(
         area_codes = set(area.sub_icb_codes) | set(practices["pcn_id"]) - {UNALLOCATED}
         payments = readers.read_payments(inputs.payments, ids, area_codes)
         publications.append(payments.publication)
-        published = payments.weighted[payments.weighted.index.isin(kept)]
+        published = payments.published()
+        published = published[published.index.isin(kept)]
         for code in sorted(set(payments.rows.index) - ids):
             closed = str(payments.closed.get(code, "") or "")
+            figure = float(payments.weighted[code])
             unmatched.append(
                 _unmatched(
                     code,
@@ -112,8 +114,9 @@ def import_nhs(
                     "payments",
                     f"in the payments file ({'closed ' + closed if closed else 'not closed there'}) but not in "
                     "the registrations mapping (closed or merged since)",
-                    f"not imported (its weighted list of {float(payments.weighted.get(code, 0) or 0):,.2f} "
-                    "is not used)",
+                    "not imported (it has no weighted list there)"
+                    if pd.isna(figure)
+                    else f"not imported (its weighted list of {figure:,.2f} is not used)",
                 )
             )
     need_estimate = [p for p in kept if p not in published.index]
@@ -144,7 +147,7 @@ def import_nhs(
                         practice,
                         _name(practices, practice),
                         "payments",
-                        "no weighted list in the payments file (opened or merged since, or blank)",
+                        _no_weighted_list(payments, practice),
                         "weighted list estimated from its age-sex list",
                     )
                 )
@@ -502,6 +505,16 @@ def _pooled_budget(settings: Any, weighted_total: float) -> str:
     if mode == "pooled":
         return f"pooled budget_gbp as given by the spec: {settings.get('budget_gbp')}"
     return f"{mode} budget: £{rate} per weighted patient for each practice, as given by the spec"
+
+
+def _no_weighted_list(payments: readers.Payments, practice: str) -> str:
+    """Why ``practice`` has no weighted list to use from the payments file."""
+    if practice not in payments.weighted.index:
+        return "no row in the payments file (opened or merged since)"
+    row = int(payments.file_rows[practice])
+    if pd.isna(payments.weighted[practice]):
+        return f"no weighted list in the payments file (row {row} is blank or suppressed)"
+    return f"a weighted list of 0 in the payments file (row {row})"
 
 
 def _name(practices: pd.DataFrame, practice: str) -> str:

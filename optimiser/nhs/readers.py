@@ -24,6 +24,7 @@ from optimiser.nhs.sources import (
     normalise_header,
     numbers,
     read_table,
+    refuse_repeated_rows,
 )
 
 MAPPING = "Patients Registered at a GP Practice: practice mapping (gp-reg-pat-prac-map)"
@@ -69,6 +70,11 @@ def _col(frame: pd.DataFrame, name: str) -> pd.Series:
 
 def _has(frame: pd.DataFrame, name: str) -> bool:
     return normalise_header(name) in frame.columns
+
+
+def _codes(frame: pd.DataFrame, *names: str) -> pd.DataFrame:
+    """The columns ``names`` of ``frame`` upper-cased, as the importer compares codes."""
+    return pd.DataFrame({normalise_header(n): _col(frame, n).str.upper() for n in names}, index=frame.index)
 
 
 def _publication(name: str, table: PublishedTable, date_columns: tuple[str, ...]) -> Publication:
@@ -141,12 +147,12 @@ def read_mapping(source: Source, icb: str | None, sub_icb: str | None) -> Area:
             )
         keep &= in_sub
     area = frame[keep]
-    duplicated = _col(area, "PRACTICE_CODE").duplicated()
-    if duplicated.any():
-        code = _col(area, "PRACTICE_CODE")[duplicated].iloc[0]
-        raise NhsInputError(label, f"practice {code} is listed twice", "PRACTICE_CODE")
-    if (_col(area, "PRACTICE_CODE") == "").any():
-        raise NhsInputError(label, "a practice row has no practice code", "PRACTICE_CODE")
+    no_code = _col(area, "PRACTICE_CODE") == ""
+    if no_code.any():
+        raise NhsInputError(
+            label, "a practice row has no practice code", "PRACTICE_CODE", int(data_rows(area)[no_code].iloc[0])
+        )
+    refuse_repeated_rows(table, _codes(area, "PRACTICE_CODE"), "practice", "practice")
 
     def optional(name: str) -> pd.Series:
         return _col(area, name) if _has(area, name) else pd.Series("", index=area.index)
@@ -200,13 +206,15 @@ def read_list_sizes(source: Source, practice_ids: set[str]) -> ListSizes:
     if _has(rows, "ORG_TYPE"):
         rows = rows[_col(rows, "ORG_TYPE").str.upper().isin(["GP", "PRACTICE", "GP PRACTICE"])]
     publication.rows_in_area = len(rows)
-    patients = numbers(
-        table, rows, "NUMBER_OF_PATIENTS", Figure("patients", "practice", "ORG_CODE", MAX_PATIENTS, whole=True)
-    )
     row = data_rows(rows)
     sex = _col(rows, "SEX").str.upper()
     age = _col(rows, "AGE_GROUP_5").str.upper().str.replace(" ", "", regex=False)
     code = _col(rows, "ORG_CODE").str.upper()
+    key = pd.DataFrame({normalise_header(c): v for c, v in (("ORG_CODE", code), ("SEX", sex), ("AGE_GROUP_5", age))})
+    refuse_repeated_rows(table, key, "practice", "practice, sex and age band")
+    patients = numbers(
+        table, rows, "NUMBER_OF_PATIENTS", Figure("patients", "practice", "ORG_CODE", MAX_PATIENTS, whole=True)
+    )
     is_total = (sex == "ALL") & (age == "ALL")
     detail = (sex.isin(["MALE", "FEMALE"])) & (age != "ALL")
     age_sex = pd.DataFrame(
@@ -248,6 +256,7 @@ def read_practice_workforce(source: Source, practice_ids: set[str]) -> PracticeW
     publication = _publication(PRACTICE_WORKFORCE, table, ("CENSUS_DATE", "EXTRACT_DATE", "DATE"))
     rows = frame[_col(frame, "PRAC_CODE").str.upper().isin(practice_ids)]
     publication.rows_in_area = len(rows)
+    refuse_repeated_rows(table, _codes(rows, "PRAC_CODE"), "practice", "practice")
     fte_columns = [c for c in rows.columns if c.endswith("_fte")]
     practice = _col(rows, "PRAC_CODE").str.upper()
     figure = Figure("FTE", "practice", "PRAC_CODE", MAX_FTE)
@@ -259,7 +268,7 @@ def read_practice_workforce(source: Source, practice_ids: set[str]) -> PracticeW
         raise ScenarioInvalid(problems)
     fte = pd.DataFrame({c: values.to_numpy() for c, (values, _) in zip(fte_columns, checked, strict=True)})
     fte.index = practice.to_numpy()
-    fte = fte.groupby(level=0).sum()
+    fte = fte.sort_index()  # staff rows in practice-code order, whatever the order of the file
     return PracticeWorkforce(
         fte=fte,
         columns={c: c.upper() for c in fte_columns},
@@ -326,13 +335,17 @@ def read_pcn_workforce(source: Source, pcn_ids: set[str], icb: str | None, sub_i
 
 @dataclass
 class Payments:
-    weighted: pd.Series  # practice_id -> weighted patients (> 0 only)
+    weighted: pd.Series  # practice_id -> weighted patients as read (NaN: blank or suppressed)
     registered: pd.Series  # practice_id -> registered patients in the payments year
     names: pd.Series
     closed: pd.Series  # practice_id -> close date ('' if open)
     rows: pd.DataFrame  # every row of the file whose practice is in `candidates`
     file_rows: pd.Series  # practice_id -> its data row in the file
     publication: Publication
+
+    def published(self) -> pd.Series:
+        """The weighted lists the importer uses: those above 0."""
+        return self.weighted[self.weighted > 0]
 
 
 PAYMENTS_REQUIRED = ("Practice Code", WEIGHTED)
@@ -348,6 +361,7 @@ def read_payments(source: Source, practice_ids: set[str], area_codes: set[str]) 
     for column in [c for c in frame.columns if _is_area_code_column(c)]:
         area_like |= frame[column].str.upper().isin(area_codes)
     rows = frame[code.isin(practice_ids) | area_like].copy()
+    refuse_repeated_rows(table, _codes(rows, "Practice Code"), "practice", "practice")
     weighted = numbers(
         table,
         rows,
@@ -368,7 +382,7 @@ def read_payments(source: Source, practice_ids: set[str], area_codes: set[str]) 
         series.index = practice
     publication.rows_in_area = int(rows.index.isin(practice_ids).sum())
     return Payments(
-        weighted=weighted[weighted > 0],
+        weighted=weighted,
         registered=registered,
         names=_col(rows, "Practice Name") if _has(rows, "Practice Name") else pd.Series("", index=rows.index),
         closed=_col(rows, "Practice Close Date")
@@ -406,6 +420,7 @@ def read_imd(source: Source, practice_ids: set[str]) -> Deprivation:
     publication = _publication(IMD, table, ("IMD_YEAR",))
     rows = frame[_col(frame, "PRACTICE_CODE").str.upper().isin(practice_ids)]
     publication.rows_in_area = len(rows)
+    refuse_repeated_rows(table, _codes(rows, "PRACTICE_CODE"), "practice", "practice")
     # IMD scores run from 0 up; the scenario column has no upper bound.
     scores = numbers(table, rows, "IMD_SCORE", Figure("IMD score", "practice", "PRACTICE_CODE"), blank_as_zero=False)
     file_rows = data_rows(rows)

@@ -68,7 +68,7 @@ class Origin:
 
 def _rows_text(rows: tuple[int, ...]) -> str:
     if len(rows) <= 5:
-        return "rows " + ", ".join(str(r) for r in rows)
+        return "rows " + ", ".join(str(r) for r in rows[:-1]) + f" and {rows[-1]}"
     return f"{len(rows)} rows, from row {min(rows)} to row {max(rows)}"
 
 
@@ -276,6 +276,34 @@ def numbers(
     if problems:
         raise ScenarioInvalid(problems)
     return values
+
+
+def refuse_repeated_rows(table: PublishedTable, key: pd.DataFrame, holder: str, per: str) -> None:
+    """Raise ``ScenarioInvalid`` naming every key of ``key`` found on more than one row.
+
+    ``key`` holds the columns that identify a row of this publication (the holder's code
+    first), valued as the importer uses them (codes upper-cased), indexed like
+    ``table.frame``. A publication gives one row per ``per``: a repeated one would be summed
+    in, or leave two figures for one, so it is refused, naming the file, the rows and the
+    code column.
+    """
+    repeated = key[key.duplicated(keep=False)]
+    code_column = key.columns[0]
+    problems = []
+    for values, group in repeated.groupby(list(key.columns), sort=False):
+        code, *others = values
+        within = " and ".join(f"{table.spelt(c)} {v}" for c, v in zip(key.columns[1:], others, strict=True))
+        problems.append(
+            Problem(
+                table.file,
+                None,
+                table.spelt(code_column),
+                f"{holder} {code or 'with no code'} appears on {_rows_text(tuple(data_rows(group)))}"
+                f"{' with ' + within if within else ''}; this publication gives one row per {per}",
+            )
+        )
+    if problems:
+        raise ScenarioInvalid(problems)
 
 
 def date_in_name(name: str) -> str | None:
