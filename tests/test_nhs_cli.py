@@ -143,3 +143,16 @@ def test_the_order_of_the_practice_workforce_rows_does_not_change_the_staff_tabl
     staff = (tmp_path / "as_published" / "staff.csv").read_text()
     assert staff.index("A81001,gp") < staff.index("A81002,gp")
     assert (tmp_path / "reversed" / "staff.csv").read_text() == staff
+
+
+def test_figures_with_thousands_commas_are_read_as_written(tmp_path: Path) -> None:
+    files = nhs_files.write_all(tmp_path / "plain")
+    assert import_json(files, tmp_path / "from_plain").returncode == 0
+    grouped = nhs_files.write_all(tmp_path / "grouped")
+    edit("payments", ",3900.5,4400.25,", ',"3,900.5","4,400.25",')(grouped)
+    edit("list_sizes", "A81001,,AA1 1AA,ALL,ALL,4000,", 'A81001,,AA1 1AA,ALL,ALL,"4,000",')(grouped)
+    result = import_json(grouped, tmp_path / "from_grouped")
+    assert result.returncode == 0, result.stdout
+    practices = (tmp_path / "from_grouped" / "practices.csv").read_text(encoding="utf-8")
+    assert "A81001,U00001,4000,4400.25," in practices
+    assert practices == (tmp_path / "from_plain" / "practices.csv").read_text(encoding="utf-8")

@@ -113,6 +113,59 @@ BAD_FIGURES = [
         ),
         id="not-a-number",
     ),
+    # A comma only separates thousands (as in every amount the product reads): a decimal
+    # comma or a badly grouped figure is refused, never read with its commas deleted.
+    pytest.param(
+        edit("practice_workforce", "0.25,0.0,1.0,1.0,0.75", '0.25,0.0,"6,08",1.0,0.75'),
+        (
+            "gp-workforce-practice.csv",
+            2,
+            "TOTAL_NURSES_FTE",
+            "the figure for practice A81002 is not a number (got '6,08'; write decimals with a point: 6.08)",
+        ),
+        id="decimal-comma-fte",
+    ),
+    pytest.param(
+        edit("payments", ",1000,1200.75,", ',1000,"1200,75",'),
+        (
+            "nhs-payments-practice-2029-30.csv",
+            3,
+            "Number of Weighted Patients (Last Known Figure)",
+            "the figure for practice A81003 is not a number (got '1200,75'; write decimals with a point: 1200.75)",
+        ),
+        id="decimal-comma-weighted-list",
+    ),
+    pytest.param(
+        edit("list_sizes", "A81002,,AA1 1AA,ALL,ALL,2000,", 'A81002,,AA1 1AA,ALL,ALL,"20,00",'),
+        (
+            "gp-reg-pat-prac-quin-age.csv",
+            BETA_LIST_SIZE_ROW,
+            "NUMBER_OF_PATIENTS",
+            "the figure for practice A81002 is not a number (got '20,00'; write decimals with a point: 20.00)",
+        ),
+        id="badly-grouped-list-size",
+    ),
+    pytest.param(
+        edit("imd", "A81002,Beta,2025,12.25", 'A81002,Beta,2025,"1,2,25"'),
+        (
+            "practice-imd.csv",
+            2,
+            "IMD_SCORE",
+            "the figure for practice A81002 is not a number "
+            "(got '1,2,25'; commas may only separate thousands, as in 1,250,000)",
+        ),
+        id="badly-grouped-imd-score",
+    ),
+    pytest.param(
+        edit("pcn_workforce", "Pharmacists,Pharmacist,1.0,1,x", 'Pharmacists,Pharmacist,"1,0",1,x'),
+        (
+            "pcn-workforce-individual.csv",
+            1,
+            "FTE",
+            "the figure for PCN U00001 is not a number (got '1,0'; write decimals with a point: 1.0)",
+        ),
+        id="decimal-comma-pcn-fte",
+    ),
     pytest.param(
         # A header spelt otherwise than the publication's is named as the file spells it.
         lambda files: (
