@@ -156,3 +156,23 @@ def test_figures_with_thousands_commas_are_read_as_written(tmp_path: Path) -> No
     practices = (tmp_path / "from_grouped" / "practices.csv").read_text(encoding="utf-8")
     assert "A81001,U00001,4000,4400.25," in practices
     assert practices == (tmp_path / "from_plain" / "practices.csv").read_text(encoding="utf-8")
+
+
+def test_a_role_map_row_is_numbered_counting_blank_lines(tmp_path: Path) -> None:
+    files = nhs_files.write_all(tmp_path / "in")
+    header, first = run("import", "role-map", cwd=tmp_path).stdout.splitlines()[:2]
+    # Under the header: a blank line (row 1), a rule (row 2), a line of commas (row 3), the bad rule (row 4).
+    role_map = nhs_files.write(tmp_path / "roles.csv", [header, "", first, ",,,,", "bogus" + first[first.index(",") :]])
+    args = ["import", "nhs", "--icb", "QAA", "--out", str(tmp_path / "out"), "--format", "json"]
+    for option in nhs_files.OPTIONS:
+        args += [f"--{option.replace('_', '-')}", str(files[option])]
+    result = run(*args, "--role-map", str(role_map), cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert json.loads(result.stdout)["problems"] == [
+        {
+            "table": "roles.csv",
+            "row": 4,
+            "column": "publication",
+            "message": "publication must be one of practice_workforce, pcn_workforce (got 'bogus')",
+        }
+    ]

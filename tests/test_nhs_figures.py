@@ -167,6 +167,38 @@ BAD_FIGURES = [
         id="decimal-comma-pcn-fte",
     ),
     pytest.param(
+        # A blank line is counted, as the scenario readers count it: the bad row is row 3.
+        lambda files: (
+            edit("practice_workforce", "\nA81002,BETA SURGERY", "\n\nA81002,BETA SURGERY")(files),
+            edit("practice_workforce", "0.25,0.0,1.0,1.0,0.75", "0.25,0.0,-1.0,1.0,0.75")(files),
+        ),
+        (
+            "gp-workforce-practice.csv",
+            3,
+            "TOTAL_NURSES_FTE",
+            "the figure for practice A81002 must not be negative (got -1.0)",
+        ),
+        id="blank-line-counted",
+    ),
+    pytest.param(
+        # A line of commas only is a blank line too: skipped and counted alike.
+        lambda files: (
+            edit(
+                "list_sizes",
+                "\nGP_PRAC_PAT_LIST,2030-01-01,ICB,A81001,",
+                "\n,,,,,,,,,\nGP_PRAC_PAT_LIST,2030-01-01,ICB,A81001,",
+            )(files),
+            edit("list_sizes", "A81002,,AA1 1AA,ALL,ALL,2000,", "A81002,,AA1 1AA,ALL,ALL,-2000,")(files),
+        ),
+        (
+            "gp-reg-pat-prac-quin-age.csv",
+            BETA_LIST_SIZE_ROW + 1,
+            "NUMBER_OF_PATIENTS",
+            "the figure for practice A81002 must not be negative (got -2000)",
+        ),
+        id="line-of-commas-counted",
+    ),
+    pytest.param(
         # A header spelt otherwise than the publication's is named as the file spells it.
         lambda files: (
             edit("practice_workforce", "TOTAL_NURSES_FTE", "Total_Nurses_Fte")(files),

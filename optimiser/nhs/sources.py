@@ -123,8 +123,9 @@ class PublishedTable:
     """A publication file read as text.
 
     ``frame`` has the normalised header names as columns and, as its index, each record's
-    position in the file: record ``i`` is data row ``i + 1`` (the first record under the
-    header is row 1, as in every other error the product reports). ``headers`` gives each
+    position in the file: record ``i`` is data row ``i + 1`` (the first line under the
+    header is row 1 and blank lines are counted, as in every other error the product
+    reports; blank lines themselves are not records). ``headers`` gives each
     normalised name as the file spells it, so errors name the column the user can find.
     """
 
@@ -164,7 +165,9 @@ def read_table(source: Source, publication: str, required: tuple[str, ...]) -> P
             column=missing[0],
         )
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+        frame = pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True, skip_blank_lines=False
+        )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         raise NhsInputError(label, f"is not a well-formed CSV ({error})") from None
     headers: dict[str, str] = {}
@@ -174,6 +177,9 @@ def read_table(source: Source, publication: str, required: tuple[str, ...]) -> P
     frame = frame.loc[:, ~frame.columns.duplicated()]
     for column in frame.columns:
         frame[column] = frame[column].str.strip()
+    # A blank line (or one of commas only) is skipped but counted, as the scenario readers
+    # count it: the records keep their places, so a row number is the line a user finds.
+    frame = frame[(frame != "").any(axis=1)]
     return PublishedTable(frame, label, headers)
 
 
