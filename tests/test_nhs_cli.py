@@ -158,6 +158,19 @@ def test_figures_with_thousands_commas_are_read_as_written(tmp_path: Path) -> No
     assert practices == (tmp_path / "from_plain" / "practices.csv").read_text(encoding="utf-8")
 
 
+def test_a_publication_without_a_date_says_so_in_plain_words(tmp_path: Path) -> None:
+    files = nhs_files.write_all(tmp_path / "in")
+    args = ["import", "nhs", "--icb", "QAA", "--out", str(tmp_path / "out")]
+    for option in nhs_files.OPTIONS:
+        args += [f"--{option.replace('_', '-')}", str(files[option])]
+    result = run(*args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (
+        "General Practice Workforce, practice level: gp-workforce-practice.csv, "
+        "date unknown (the file has no date column and no date in its name); 3 of 4 rows in the area"
+    ) in result.stdout
+
+
 def test_a_role_map_row_is_numbered_counting_blank_lines(tmp_path: Path) -> None:
     files = nhs_files.write_all(tmp_path / "in")
     header, first = run("import", "role-map", cwd=tmp_path).stdout.splitlines()[:2]
