@@ -287,7 +287,11 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
         yield Service(client=client, settings=settings)
 
 
-@pytest.mark.parametrize(("corrupt", "expected"), [BAD_FIGURES[1], BAD_FIGURES[-2]])
+# A negative figure, a sum beyond the contract and a decimal comma: the service reads through the same code.
+SERVICE_CASES = ("negative-practice-fte", "sum-beyond-the-contract", "decimal-comma-weighted-list")
+
+
+@pytest.mark.parametrize(("corrupt", "expected"), [p for p in BAD_FIGURES if p.id in SERVICE_CASES])
 def test_the_service_reports_the_same_problem(
     service: Service,
     tmp_path: Path,
