@@ -143,3 +143,49 @@ def test_the_order_of_the_practice_workforce_rows_does_not_change_the_staff_tabl
     staff = (tmp_path / "as_published" / "staff.csv").read_text()
     assert staff.index("A81001,gp") < staff.index("A81002,gp")
     assert (tmp_path / "reversed" / "staff.csv").read_text() == staff
+
+
+def test_figures_with_thousands_commas_are_read_as_written(tmp_path: Path) -> None:
+    files = nhs_files.write_all(tmp_path / "plain")
+    assert import_json(files, tmp_path / "from_plain").returncode == 0
+    grouped = nhs_files.write_all(tmp_path / "grouped")
+    edit("payments", ",3900.5,4400.25,", ',"3,900.5","4,400.25",')(grouped)
+    edit("list_sizes", "A81001,,AA1 1AA,ALL,ALL,4000,", 'A81001,,AA1 1AA,ALL,ALL,"4,000",')(grouped)
+    result = import_json(grouped, tmp_path / "from_grouped")
+    assert result.returncode == 0, result.stdout
+    practices = (tmp_path / "from_grouped" / "practices.csv").read_text(encoding="utf-8")
+    assert "A81001,U00001,4000,4400.25," in practices
+    assert practices == (tmp_path / "from_plain" / "practices.csv").read_text(encoding="utf-8")
+
+
+def test_a_publication_without_a_date_says_so_in_plain_words(tmp_path: Path) -> None:
+    files = nhs_files.write_all(tmp_path / "in")
+    args = ["import", "nhs", "--icb", "QAA", "--out", str(tmp_path / "out")]
+    for option in nhs_files.OPTIONS:
+        args += [f"--{option.replace('_', '-')}", str(files[option])]
+    result = run(*args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (
+        "General Practice Workforce, practice level: gp-workforce-practice.csv, "
+        "date unknown (the file has no date column and no date in its name); 3 of 4 rows in the area"
+    ) in result.stdout
+
+
+def test_a_role_map_row_is_numbered_counting_blank_lines(tmp_path: Path) -> None:
+    files = nhs_files.write_all(tmp_path / "in")
+    header, first = run("import", "role-map", cwd=tmp_path).stdout.splitlines()[:2]
+    # Under the header: a blank line (row 1), a rule (row 2), a line of commas (row 3), the bad rule (row 4).
+    role_map = nhs_files.write(tmp_path / "roles.csv", [header, "", first, ",,,,", "bogus" + first[first.index(",") :]])
+    args = ["import", "nhs", "--icb", "QAA", "--out", str(tmp_path / "out"), "--format", "json"]
+    for option in nhs_files.OPTIONS:
+        args += [f"--{option.replace('_', '-')}", str(files[option])]
+    result = run(*args, "--role-map", str(role_map), cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert json.loads(result.stdout)["problems"] == [
+        {
+            "table": "roles.csv",
+            "row": 4,
+            "column": "publication",
+            "message": "publication must be one of practice_workforce, pcn_workforce (got 'bogus')",
+        }
+    ]

@@ -113,6 +113,91 @@ BAD_FIGURES = [
         ),
         id="not-a-number",
     ),
+    # A comma only separates thousands (as in every amount the product reads): a decimal
+    # comma or a badly grouped figure is refused, never read with its commas deleted.
+    pytest.param(
+        edit("practice_workforce", "0.25,0.0,1.0,1.0,0.75", '0.25,0.0,"6,08",1.0,0.75'),
+        (
+            "gp-workforce-practice.csv",
+            2,
+            "TOTAL_NURSES_FTE",
+            "the figure for practice A81002 is not a number (got '6,08'; write decimals with a point: 6.08)",
+        ),
+        id="decimal-comma-fte",
+    ),
+    pytest.param(
+        edit("payments", ",1000,1200.75,", ',1000,"1200,75",'),
+        (
+            "nhs-payments-practice-2029-30.csv",
+            3,
+            "Number of Weighted Patients (Last Known Figure)",
+            "the figure for practice A81003 is not a number (got '1200,75'; write decimals with a point: 1200.75)",
+        ),
+        id="decimal-comma-weighted-list",
+    ),
+    pytest.param(
+        edit("list_sizes", "A81002,,AA1 1AA,ALL,ALL,2000,", 'A81002,,AA1 1AA,ALL,ALL,"20,00",'),
+        (
+            "gp-reg-pat-prac-quin-age.csv",
+            BETA_LIST_SIZE_ROW,
+            "NUMBER_OF_PATIENTS",
+            "the figure for practice A81002 is not a number (got '20,00'; write decimals with a point: 20.00)",
+        ),
+        id="badly-grouped-list-size",
+    ),
+    pytest.param(
+        edit("imd", "A81002,Beta,2025,12.25", 'A81002,Beta,2025,"1,2,25"'),
+        (
+            "practice-imd.csv",
+            2,
+            "IMD_SCORE",
+            "the figure for practice A81002 is not a number "
+            "(got '1,2,25'; commas may only separate thousands, as in 1,250,000)",
+        ),
+        id="badly-grouped-imd-score",
+    ),
+    pytest.param(
+        edit("pcn_workforce", "Pharmacists,Pharmacist,1.0,1,x", 'Pharmacists,Pharmacist,"1,0",1,x'),
+        (
+            "pcn-workforce-individual.csv",
+            1,
+            "FTE",
+            "the figure for PCN U00001 is not a number (got '1,0'; write decimals with a point: 1.0)",
+        ),
+        id="decimal-comma-pcn-fte",
+    ),
+    pytest.param(
+        # A blank line is counted, as the scenario readers count it: the bad row is row 3.
+        lambda files: (
+            edit("practice_workforce", "\nA81002,BETA SURGERY", "\n\nA81002,BETA SURGERY")(files),
+            edit("practice_workforce", "0.25,0.0,1.0,1.0,0.75", "0.25,0.0,-1.0,1.0,0.75")(files),
+        ),
+        (
+            "gp-workforce-practice.csv",
+            3,
+            "TOTAL_NURSES_FTE",
+            "the figure for practice A81002 must not be negative (got -1.0)",
+        ),
+        id="blank-line-counted",
+    ),
+    pytest.param(
+        # A line of commas only is a blank line too: skipped and counted alike.
+        lambda files: (
+            edit(
+                "list_sizes",
+                "\nGP_PRAC_PAT_LIST,2030-01-01,ICB,A81001,",
+                "\n,,,,,,,,,\nGP_PRAC_PAT_LIST,2030-01-01,ICB,A81001,",
+            )(files),
+            edit("list_sizes", "A81002,,AA1 1AA,ALL,ALL,2000,", "A81002,,AA1 1AA,ALL,ALL,-2000,")(files),
+        ),
+        (
+            "gp-reg-pat-prac-quin-age.csv",
+            BETA_LIST_SIZE_ROW + 1,
+            "NUMBER_OF_PATIENTS",
+            "the figure for practice A81002 must not be negative (got -2000)",
+        ),
+        id="line-of-commas-counted",
+    ),
     pytest.param(
         # A header spelt otherwise than the publication's is named as the file spells it.
         lambda files: (
@@ -202,7 +287,11 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
         yield Service(client=client, settings=settings)
 
 
-@pytest.mark.parametrize(("corrupt", "expected"), [BAD_FIGURES[1], BAD_FIGURES[-2]])
+# A negative figure, a sum beyond the contract and a decimal comma: the service reads through the same code.
+SERVICE_CASES = ("negative-practice-fte", "sum-beyond-the-contract", "decimal-comma-weighted-list")
+
+
+@pytest.mark.parametrize(("corrupt", "expected"), [p for p in BAD_FIGURES if p.id in SERVICE_CASES])
 def test_the_service_reports_the_same_problem(
     service: Service,
     tmp_path: Path,

@@ -94,7 +94,11 @@ def _date(frame: pd.DataFrame, label: str, columns: tuple[str, ...]) -> tuple[st
             if values:
                 return ", ".join(values[:3]), f"{column} column"
     named = date_in_name(label)
-    return (named, "file name: the file has no date column") if named else (None, "not stated in the file")
+    return (
+        (named, "file name: the file has no date column")
+        if named
+        else (None, "the file has no date column and no date in its name")
+    )
 
 
 # Registrations mapping -------------------------------------------------------

@@ -44,8 +44,7 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
     ]
     for publication in report["publications"]:
         lines.append(
-            f"  {publication['publication']}: {publication['file']}, dated {publication['date'] or 'unknown'} "
-            f"(from the {publication['date_source']}); "
+            f"  {publication['publication']}: {publication['file']}, {_dated(publication)}; "
             f"{publication['rows_in_area']:,} of {publication['rows_read']:,} rows in the area"
         )
     lines.append(
@@ -200,3 +199,9 @@ def markdown(report: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(out)
+
+
+def _dated(publication: dict[str, Any]) -> str:
+    if publication["date"]:
+        return f"dated {publication['date']} (from the {publication['date_source']})"
+    return f"date unknown ({publication['date_source']})"

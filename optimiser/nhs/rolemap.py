@@ -68,7 +68,9 @@ def load_role_map(source: Source | None = None) -> RoleMap:
     else:
         name, data = source.name, source.read_bytes()
     try:
-        frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        frame = pd.read_csv(
+            io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig", skip_blank_lines=False
+        )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
         raise NhsInputError(name, f"is not a readable role-map CSV ({type(error).__name__})") from None
     frame.columns = [normalise_header(c) for c in frame.columns]
@@ -77,28 +79,30 @@ def load_role_map(source: Source | None = None) -> RoleMap:
             raise NhsInputError(name, f"required column is missing (a role map has {', '.join(COLUMNS)})", column)
     role_map = RoleMap(name=name)
     for index, record in enumerate(frame.to_dict(orient="records"), start=1):
+        if not any(str(value).strip() for value in record.values()):
+            continue  # a blank line is skipped but counted, so rows are numbered as the user counts them
         publication = record["publication"].strip()
         match = record["match"].strip()
         value = record["value"].strip()
         rule = Rule(role_id=record["role_id"].strip() or None, note=record.get("note", "").strip(), row=index)
         if publication == "practice_workforce":
             if match.casefold() != "column":
-                raise NhsInputError(
-                    name, f"row {index}: practice_workforce rows match a column (got {match!r})", "match"
-                )
+                raise NhsInputError(name, f"practice_workforce rows match a column (got {match!r})", "match", index)
             role_map.practice_columns[normalise_header(value)] = rule
         elif publication == "pcn_workforce":
             if match.upper() not in PCN_MATCHES:
                 raise NhsInputError(
                     name,
-                    f"row {index}: pcn_workforce rows match one of {', '.join(PCN_MATCHES)} (got {match!r})",
+                    f"pcn_workforce rows match one of {', '.join(PCN_MATCHES)} (got {match!r})",
                     "match",
+                    index,
                 )
             role_map.pcn[(match.upper(), normalise_text(value))] = rule
         else:
             raise NhsInputError(
                 name,
-                f"row {index}: publication must be one of {', '.join(PUBLICATIONS)} (got {publication!r})",
+                f"publication must be one of {', '.join(PUBLICATIONS)} (got {publication!r})",
                 "publication",
+                index,
             )
     return role_map

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from models.scenario import Problem, ScenarioInvalid
+from models.schema import parse_amount
 
 ENCODINGS = ("utf-8-sig", "cp1252")
 
@@ -122,8 +123,9 @@ class PublishedTable:
     """A publication file read as text.
 
     ``frame`` has the normalised header names as columns and, as its index, each record's
-    position in the file: record ``i`` is data row ``i + 1`` (the first record under the
-    header is row 1, as in every other error the product reports). ``headers`` gives each
+    position in the file: record ``i`` is data row ``i + 1`` (the first line under the
+    header is row 1 and blank lines are counted, as in every other error the product
+    reports; blank lines themselves are not records). ``headers`` gives each
     normalised name as the file spells it, so errors name the column the user can find.
     """
 
@@ -163,7 +165,9 @@ def read_table(source: Source, publication: str, required: tuple[str, ...]) -> P
             column=missing[0],
         )
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+        frame = pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True, skip_blank_lines=False
+        )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         raise NhsInputError(label, f"is not a well-formed CSV ({error})") from None
     headers: dict[str, str] = {}
@@ -173,6 +177,9 @@ def read_table(source: Source, publication: str, required: tuple[str, ...]) -> P
     frame = frame.loc[:, ~frame.columns.duplicated()]
     for column in frame.columns:
         frame[column] = frame[column].str.strip()
+    # A blank line (or one of commas only) is skipped but counted, as the scenario readers
+    # count it: the records keep their places, so a row number is the line a user finds.
+    frame = frame[(frame != "").any(axis=1)]
     return PublishedTable(frame, label, headers)
 
 
@@ -230,9 +237,8 @@ def checked_numbers(
     corrupt input, never summed in, dropped or estimated around.
     """
     key = normalise_header(column)
-    text = rows[key].str.replace(",", "", regex=False)
-    suppressed = text.str.upper().isin(SUPPRESSED)
-    values = pd.to_numeric(text.where(~suppressed), errors="coerce")
+    suppressed = rows[key].str.upper().isin(SUPPRESSED)
+    values = pd.to_numeric(_without_thousands_commas(rows[key]).where(~suppressed), errors="coerce")
     given = values[~suppressed].to_numpy(dtype=float)
     with np.errstate(invalid="ignore"):
         bad = ~np.isfinite(given) | (given < 0)
@@ -248,11 +254,40 @@ def checked_numbers(
     return (values.fillna(0.0) if blank_as_zero else values), problems
 
 
+def _without_thousands_commas(cells: pd.Series) -> pd.Series:
+    """``cells`` with the commas that separate thousands taken out; a cell with any other comma becomes NaN.
+
+    Thousands commas follow the product's one amount rule (``models.schema.parse_amount``):
+    "17,596" is 17596, but "6,08" or "15416,86" (decimal commas) and "12,50,00" are not
+    numbers, never read as 608 or 1541686.
+    """
+    misplaced = cells.str.contains(",", regex=False)
+    misplaced[misplaced] = ~cells[misplaced].map(_thousands_grouped).astype(bool)
+    return cells.str.replace(",", "", regex=False).mask(misplaced)
+
+
+def _thousands_grouped(cell: str) -> bool:
+    try:
+        parse_amount(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def _comma_hint(cell: str) -> str:
+    """Why a cell with a comma is not a number, and how to write it."""
+    if cell.count(",") == 1 and math.isfinite(pd.to_numeric(cell.replace(",", "."), errors="coerce")):
+        return f"; write decimals with a point: {cell.replace(',', '.')}"
+    if "," in cell:
+        return "; commas may only separate thousands, as in 1,250,000"
+    return ""
+
+
 def _problem(table: PublishedTable, rows: pd.DataFrame, key: str, figure: Figure, position: int) -> Problem:
     cell = str(rows[key].iat[position])
-    value = pd.to_numeric(cell.replace(",", ""), errors="coerce")
+    value = pd.to_numeric(_without_thousands_commas(pd.Series([cell])), errors="coerce").iat[0]
     if not math.isfinite(value):
-        reason, got = "is not a number", f"'{cell}'"
+        reason, got = "is not a number", f"'{cell}'{_comma_hint(cell)}"
     elif value < 0:
         reason, got = "must not be negative", cell
     elif figure.upper is not None and value > figure.upper:
