@@ -170,6 +170,7 @@ def read_table(source: Source, publication: str, required: tuple[str, ...]) -> P
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         raise NhsInputError(label, f"is not a well-formed CSV ({error})") from None
+    _refuse_cut_off_lines(text, label, len(frame.columns))
     headers: dict[str, str] = {}
     for column in frame.columns:
         headers.setdefault(normalise_header(column), str(column).replace("\ufeff", "").strip())
@@ -181,6 +182,20 @@ def read_table(source: Source, publication: str, required: tuple[str, ...]) -> P
     # count it: the records keep their places, so a row number is the line a user finds.
     frame = frame[(frame != "").any(axis=1)]
     return PublishedTable(frame, label, headers)
+
+
+def _refuse_cut_off_lines(text: str, label: str, width: int) -> None:
+    """A line with fewer fields than the header is a cut-off or hand-edited file: its missing cells
+    would read as blank (a figure of 0), so it is refused, naming the first such data row."""
+    records = csv.reader(io.StringIO(text))
+    next(records, None)
+    for row, fields in enumerate(records, start=1):
+        if 0 < len(fields) < width and any(field.strip() for field in fields):
+            raise NhsInputError(
+                label,
+                f"has {len(fields)} of the header's {width} fields: the line looks cut off",
+                row=row,
+            )
 
 
 def _from_zip(data: bytes, name: str, publication: str, required: tuple[str, ...]) -> tuple[str, str]:
