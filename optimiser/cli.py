@@ -941,12 +941,12 @@ def batch(
         check_format(fmt, ("text", "json"))
     as_json_lines = fmt == "json" or (fmt is None and not out.is_terminal)
     if as_json_lines:
-        # A script reads stdout: an invalid manifest is answered there, as other commands' invalid input is.
+        # A script reads stdout: an invalid manifest is answered there, as other commands answer
+        # invalid input; run_batch_command then lists the problems in words on stderr (the log).
         try:
             load_manifest(manifest)
         except ManifestInvalid as invalid:
             emit_json_line(manifest_invalid_event(invalid))
-            raise typer.Exit(EXIT_INVALID) from None
     with user_errors(False):
         code = run_batch_command(
             manifest, out_dir, workers, dask, force, err, json_lines=answer_stream() if as_json_lines else None

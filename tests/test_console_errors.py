@@ -261,7 +261,8 @@ def test_report_to_a_place_that_cannot_be_written_is_refused_before_the_check(tm
 
 def test_an_invalid_manifest_under_json_is_answered_on_stdout(tmp_path: Path) -> None:
     """``batch --format json`` writes JSON lines on stdout; an invalid manifest is one line there,
-    ``{"status": "invalid", "problems": [...]}`` as other commands answer, each naming the manifest."""
+    ``{"status": "invalid", "problems": [...]}`` as other commands answer, each naming the manifest
+    (and, for the batch's log, in words on stderr)."""
     manifest = tmp_path / "bad.json"
     manifest.write_text(json.dumps({"runs": [{"id": "t", "scenario": str(TINY), "overrides": {"budget_gbp": -1}}]}))
     done = run("batch", str(manifest), "--out", str(tmp_path / "out"), "--format", "json")
@@ -277,6 +278,7 @@ def test_an_invalid_manifest_under_json_is_answered_on_stdout(tmp_path: Path) ->
             "message": "runs[0] (id 't'), field overrides.budget_gbp: must not be negative (got -1)",
         }
     ]
+    assert "  - runs[0] (id 't'), field overrides.budget_gbp: must not be negative (got -1)" in done.stderr
     assert not (tmp_path / "out").exists()
 
 
