@@ -14,6 +14,7 @@ lines for ``batch --format json``, or the readable report) is written to the rea
 from __future__ import annotations
 
 import ctypes
+import errno
 import functools
 import json
 import math
@@ -21,12 +22,14 @@ import os
 import shutil
 import signal
 import sys
+import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Annotated, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -37,12 +40,13 @@ from typer._click.exceptions import BadOptionUsage, BadParameter, NoSuchOption, 
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from models.scenario import Problem, ScenarioInvalid
-from models.schema import OBJECTIVES
 from models.validate import validate_document
 from optimiser.execution import INTERRUPT_SIGNALS
 from optimiser.io import read_document, write_results, write_template
-from optimiser.runs import JobOutcome, run_job
-from optimiser.units import parse_fraction, parse_money
+from optimiser.runs import JobOutcome, checked_override, run_job
+
+if TYPE_CHECKING:
+    from optimiser.batch import ManifestInvalid  # imported by the batch command only
 
 
 def show_flags_without_a_value(command: Command) -> None:
@@ -385,31 +389,77 @@ class StopOnSignal:
             stage.unlink(missing_ok=True)
 
 
-def what_if_overrides(budget: str | None, offer_rate: str | None, standards_fraction: str | None) -> dict[str, Any]:
-    """``--budget``, ``--offer-rate`` and ``--standards-fraction`` as the API's overrides; raises
-    ``OptionsInvalid`` naming every bad one."""
-    overrides: dict[str, Any] = {}
+# The option that gives each run override on the command line.
+OPTION_OF_OVERRIDE = {
+    "objective": "--objective",
+    "budget_gbp": "--budget",
+    "offer_rate_gbp_per_weighted_patient": "--offer-rate",
+    "standards_fraction": "--standards-fraction",
+    "time_limit_s": "--time-limit",
+    "sensitivity": "--sensitivity",
+    "engine": "--engine",
+    "weights": "--weights",
+    "budget": "--budget",
+    "standards": "--standards",
+}
+
+
+def checked_options(overrides: dict[str, Any]) -> dict[str, Any]:
+    """The run overrides the options give (a value of None: not given), each checked by the one
+    check every entry point shares (``optimiser.runs.checked_override``) and read as a run reads it.
+
+    Raises ``OptionsInvalid`` naming each bad one by its option, in the shared check's words:
+    the user typed an option, not a scenario's overrides.
+    """
+    checked: dict[str, Any] = {}
     problems: list[tuple[str | None, str]] = []
-    for option, key, value, parse in (
-        ("--budget", "budget_gbp", budget, parse_money),
-        ("--offer-rate", "offer_rate_gbp_per_weighted_patient", offer_rate, parse_money),
-        ("--standards-fraction", "standards_fraction", standards_fraction, parse_fraction),
-    ):
+    for key, value in overrides.items():
         if value is None:
             continue
         try:
-            overrides[key] = parse(value)
+            checked[key] = checked_override(key, value)
         except ValueError as error:
-            problems.append((option, str(error)))
+            problems.append((OPTION_OF_OVERRIDE[key], str(error)))
     if problems:
         raise OptionsInvalid(problems)
-    return overrides
+    return checked
 
 
-def refuse_a_file_as_folder(out_dir: Path | None) -> None:
-    """``--out`` names a folder to write; an existing file there would fail only after the solve."""
-    if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
-        raise OptionsInvalid([("--out", f"{out_dir} is a file; give a folder")])
+def what_if(budget: str | None, offer_rate: str | None, standards_fraction: str | None) -> dict[str, Any]:
+    """``--budget``, ``--offer-rate`` and ``--standards-fraction`` as the API's overrides, as typed."""
+    return {
+        "budget_gbp": budget,
+        "offer_rate_gbp_per_weighted_patient": offer_rate,
+        "standards_fraction": standards_fraction,
+    }
+
+
+def refuse_an_unwritable_out(target: Path, folder: bool) -> None:
+    """``--out`` must be a place files can be made in: found before the solve, not after it, and
+    named as the user gave it (the hidden staging file beside it would mean nothing to them)."""
+    if folder and target.exists() and not target.is_dir():
+        raise OptionsInvalid([("--out", f"{target} is a file; give a folder")])
+    place = target.parent
+    while not place.exists() and place != place.parent:
+        place = place.parent
+    if place.exists() and not place.is_dir():
+        raise OptionsInvalid([("--out", f"cannot write to {target}: {place} is a file")])
+    # The staging file or folder is made beside the target; a folder's files are then moved into it.
+    places = [place, target] if folder and target.is_dir() else [place]
+    for directory in places:
+        try:
+            os.rmdir(tempfile.mkdtemp(prefix=".commission-probe-", dir=directory))
+        except OSError as error:
+            reason = unwritable_reason(directory, error)
+            raise OptionsInvalid([("--out", f"cannot write to {target}: {reason}")]) from None
+
+
+def unwritable_reason(directory: Path, error: OSError) -> str:
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return f"you may not create files in {directory}"
+    if error.errno == errno.EROFS:
+        return f"{directory} is on a read-only file system"
+    return f"files cannot be created in {directory}"
 
 
 BudgetOption = Annotated[
@@ -506,18 +556,18 @@ def solve(
     """
     as_json = check_format(fmt, ("table", "json"))
     with user_errors(as_json), StopOnSignal() as stop:
-        if objective is not None and objective not in OBJECTIVES:
-            raise OptionsInvalid([("--objective", f"must be one of {', '.join(OBJECTIVES)} (got {objective!r})")])
-        what_if = what_if_overrides(budget, offer_rate, standards_fraction)
-        refuse_a_file_as_folder(out_dir)
-        # A time limit given is passed on even if 0, for the shared validation to judge.
-        overrides: dict[str, Any] = {
-            "objective": objective,
-            "time_limit_s": time_limit,
-            "sensitivity": sensitivity,
-            "engine": engine,
-        }
-        overrides = {k: v for k, v in overrides.items() if v is not None} | what_if
+        # A time limit given is passed on even if 0, for the shared check to judge.
+        overrides = checked_options(
+            {
+                "objective": objective,
+                **what_if(budget, offer_rate, standards_fraction),
+                "time_limit_s": time_limit,
+                "sensitivity": sensitivity,
+                "engine": engine,
+            }
+        )
+        if out_dir is not None:
+            refuse_an_unwritable_out(out_dir, folder=True)
         with progress_display("Solving…") as progress:
             # Read in the call, not into a local: run_job lets the document go once validated.
             job = run_job("solve", read_document(path), overrides, progress=progress)
@@ -756,11 +806,15 @@ def check(
     """
     as_json = check_format(fmt, ("text", "json"))
     with user_errors(as_json), StopOnSignal():
-        what_if = what_if_overrides(budget, offer_rate, standards_fraction)
-        overrides: dict[str, Any] = ({"time_limit_s": time_limit} if time_limit is not None else {}) | what_if
-        overrides["engine"] = engine
-        if weights is not None:
-            overrides["weights"] = parse_weights(weights)  # never fails: the check names bad weights
+        overrides = checked_options(
+            {
+                **what_if(budget, offer_rate, standards_fraction),
+                "time_limit_s": time_limit,
+                "engine": engine,
+                # Values that are not numbers are passed on, for the shared check to name.
+                "weights": None if weights is None else parse_weights(weights),
+            }
+        )
         with progress_display("Checking…") as progress:
             # Read in the call, not into a local: run_job lets the document go once validated.
             job = run_job("check", read_document(path), overrides, progress=progress)
@@ -800,10 +854,8 @@ def sweep(
         if objective is not None and (objective not in ("max_value", "max_min_coverage") or budget is None):
             message = f"must be max_value or max_min_coverage, for a --budget sweep (got {objective!r})"
             raise OptionsInvalid([("--objective", message)])
-        refuse_a_file_as_folder(out_dir)
-        overrides: dict[str, Any] = {"budget": budget} if budget is not None else {"standards": standards}
-        if objective is not None:
-            overrides["objective"] = objective
+        overrides = checked_options({"budget": budget, "standards": standards, "objective": objective})
+        refuse_an_unwritable_out(out_dir, folder=True)
         with progress_display("Sweeping…") as progress:
             # Read in the call, not into a local: run_job lets the document go once validated.
             job = run_job("sweep", read_document(path), overrides, progress=progress)
@@ -883,11 +935,18 @@ def batch(
 
     Exit 0 all succeeded, 1 any failed, 2 bad manifest, 130/143 stopped by SIGINT/SIGTERM (rerun to resume).
     """
-    from optimiser.batch import run_batch_command
+    from optimiser.batch import ManifestInvalid, load_manifest, run_batch_command
 
     if fmt is not None:
         check_format(fmt, ("text", "json"))
     as_json_lines = fmt == "json" or (fmt is None and not out.is_terminal)
+    if as_json_lines:
+        # A script reads stdout: an invalid manifest is answered there, as other commands answer
+        # invalid input; run_batch_command then lists the problems in words on stderr (the log).
+        try:
+            load_manifest(manifest)
+        except ManifestInvalid as invalid:
+            emit_json_line(manifest_invalid_event(invalid))
     with user_errors(False):
         code = run_batch_command(
             manifest, out_dir, workers, dask, force, err, json_lines=answer_stream() if as_json_lines else None
@@ -900,6 +959,21 @@ def batch(
         _flush_c_stdio()
         os._exit(code)
     raise typer.Exit(code)
+
+
+def manifest_invalid_event(invalid: ManifestInvalid) -> dict[str, Any]:
+    """An invalid manifest as a JSON line: the ``{"status": "invalid", "problems": [...]}`` of other
+    commands, each problem naming the manifest file (its message names the run and the field)."""
+    problems = [Problem(str(invalid.path), None, None, message).as_dict() for message in invalid.problems]
+    time = datetime.now(UTC).isoformat(timespec="seconds")
+    return {"time": time, "event": "invalid", "status": "invalid", "problems": problems}
+
+
+def emit_json_line(payload: dict[str, Any]) -> None:
+    """One line of ``batch``'s JSON lines, on the real stdout."""
+    stream = answer_stream()
+    stream.write(json.dumps(_plain_json(payload)) + "\n")
+    stream.flush()
 
 
 @app.command(cls=CommissionCommand)
@@ -922,15 +996,16 @@ def report(
     within the time limit, 1 anything else (e.g. the PDF libraries are missing).
     """
     with user_errors(False), StopOnSignal() as stop:
-        what_if = what_if_overrides(budget, offer_rate, standards_fraction)
+        overrides = checked_options(
+            {**what_if(budget, offer_rate, standards_fraction), "time_limit_s": time_limit, "engine": engine}
+        )
         if pdf_path.is_dir():
             raise OptionsInvalid([("--out", f"{pdf_path} is a directory; give a .pdf file name")])
+        refuse_an_unwritable_out(pdf_path, folder=False)
         from optimiser.report.build import build_report  # WeasyPrint and Jinja2 load only for reports
         from optimiser.report.render import ReportUnavailable
 
         document = read_document(path)
-        overrides: dict[str, Any] = ({"time_limit_s": time_limit} if time_limit is not None else {}) | what_if
-        overrides["engine"] = engine
         try:
             with progress_display("Checking…") as progress:
                 made = build_report(
@@ -995,6 +1070,7 @@ def import_nhs(
         refusal = refuse_out(target, force)
         if refusal:
             raise OptionsInvalid([(None, refusal)])
+        refuse_an_unwritable_out(target, folder=target.suffix.lower() != ".xlsx")
         inputs = Inputs(
             Source.of(mapping),
             Source.of(list_sizes),

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from optimiser.runs import checked_override
 from optimiser.units import parse_fraction, parse_money
 from tests.console import TINY, run, strict_json
 
@@ -131,19 +132,19 @@ def test_without_json_a_bad_option_is_one_plain_line_and_typer_errors_keep_their
 def test_time_limit_zero_is_judged_as_a_scenario_asking_for_it(tmp_path: Path, command: str) -> None:
     """--time-limit 0 was dropped (the scenario's 60 s was used): it now meets the same rule as
     time_limit_s 0 in the scenario's settings, and is refused in the same words; the problem names
-    where the value came from (the overrides given on the command line, or the settings)."""
+    where the value came from (the option typed on the command line, or the settings)."""
     edited = tmp_path / "tiny_zero_limit"
     shutil.copytree(TINY, edited)
     settings = json.loads((edited / "settings.json").read_text())
     (edited / "settings.json").write_text(json.dumps({**settings, "time_limit_s": 0}))
     by_option = invalid_json(command, str(TINY), "--time-limit", "0", "--format", "json")
     by_settings = invalid_json(command, str(edited), "--format", "json")
-    assert [(p["table"], p["column"]) for p in by_option] == [("overrides", "time_limit_s")]
+    assert [(p["table"], p["column"]) for p in by_option] == [("options", "--time-limit")]
     assert [(p["table"], p["column"]) for p in by_settings] == [("settings", "time_limit_s")]
     message = "must be a number of seconds greater than 0 and at most 86,400 (got 0)"
     assert by_option[0]["message"] == by_settings[0]["message"] == message
     report = run("report", str(TINY), "--time-limit", "0", "--out", str(tmp_path / "r.pdf"))
-    assert report.returncode == 2 and f"time_limit_s: {message}" in report.stderr
+    assert report.returncode == 2 and error_lines(report.stderr) == [f"error: --time-limit: {message}"]
     assert not (tmp_path / "r.pdf").exists()
 
 
@@ -163,6 +164,122 @@ def test_out_a_file_is_refused_before_solving(tmp_path: Path, command: list[str]
     problems = invalid_json(command[0], str(TINY), *command[1:], "--out", str(existing), "--format", "json")
     assert problems == [option_problem("--out", f"{existing} is a file; give a folder")]
     assert existing.read_text() == "a user's file\n"
+
+
+def override_message(key: str, value: Any) -> str:
+    """What the override check every entry point shares says about ``value``."""
+    with pytest.raises(ValueError) as error:
+        checked_override(key, value)
+    return str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("args", "option", "message"),
+    [
+        (["solve", "--time-limit", "0"], "--time-limit", override_message("time_limit_s", 0)),
+        (["check", "--budget", "1e13"], "--budget", "must be at most 1,000,000,000,000 (got '1e13')"),
+        (["check", "--budget", "2,000,000m"], "--budget", "must be at most 1,000,000,000,000 (got '2,000,000m')"),
+        (
+            ["report", "--offer-rate", "1m"],
+            "--offer-rate",
+            override_message("offer_rate_gbp_per_weighted_patient", "1m"),
+        ),
+        (["sweep", "--budget", "0:1:1"], "--budget", override_message("budget", "0:1:1")),
+        (["sweep", "--standards", "0.5:1.5:3"], "--standards", override_message("standards", "0.5:1.5:3")),
+        (["solve", "--engine", "fast"], "--engine", override_message("engine", "fast")),
+        (["check", "--weights", "foo=1"], "--weights", override_message("weights", {"foo": 1.0})),
+    ],
+    ids=[
+        "time limit",
+        "budget 1e13",
+        "budget as typed",
+        "offer rate",
+        "budget range",
+        "standards range",
+        "engine",
+        "weights",
+    ],
+)
+def test_an_option_the_shared_check_refuses_is_named_by_the_option(
+    tmp_path: Path, args: list[str], option: str, message: str
+) -> None:
+    """The README's contract: a problem with an option is under the table ``options`` and the
+    option's name, in the words of the one check every entry point shares, quoting the value as typed."""
+    command, *options = args
+    if command == "report":  # writes a PDF, not JSON: one error line
+        done = run(command, str(TINY), *options, "--out", str(tmp_path / "r.pdf"))
+        assert done.returncode == 2 and done.stdout == "", done.stderr
+        assert error_lines(done.stderr) == [f"error: {option}: {message}"]
+        assert not (tmp_path / "r.pdf").exists()
+        return
+    assert invalid_json(command, str(TINY), *options, "--format", "json") == [option_problem(option, message)]
+    done = run(command, str(TINY), *options)
+    assert done.returncode == 2 and error_lines(done.stderr) == [f"error: {option}: {message}"]
+
+
+def unwritable_outs(tmp_path: Path) -> list[tuple[Path, str]]:
+    """Places an --out cannot be written, with the reason the command gives: under a file, and in /proc."""
+    a_file = tmp_path / "ro.pdf"
+    a_file.write_text("")
+    return [
+        (a_file / "x", f"{a_file} is a file"),
+        (a_file / "sub" / "x", f"{a_file} is a file"),
+        (Path("/proc/x"), "files cannot be created in /proc"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["solve"],
+        ["sweep", "--budget", "20k:40k:2"],
+        ["import", "nhs", "--icb", "QSL", "--mapping", "m.csv", "--list-sizes", "l.csv"],
+    ],
+    ids=["solve", "sweep", "import nhs"],
+)
+def test_an_out_that_cannot_be_written_is_refused_before_any_work(tmp_path: Path, command: list[str]) -> None:
+    """Refused with exit 2 naming the user's path (not a hidden staging file beside it), before
+    the solve (HiGHS never prints its banner), and answered on stdout under --format json."""
+    arguments = command if command[0] == "import" else [command[0], str(TINY), *command[1:]]
+    for target, reason in unwritable_outs(tmp_path):
+        done = run(*arguments, "--out", str(target), "--format", "json")
+        assert done.returncode == 2, (target, done.stderr)
+        assert strict_json(done.stdout)["problems"] == [option_problem("--out", f"cannot write to {target}: {reason}")]
+        assert "HiGHS" not in done.stderr and "error:" not in done.stderr, done.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["ro.pdf"]
+
+
+def test_report_to_a_place_that_cannot_be_written_is_refused_before_the_check(tmp_path: Path) -> None:
+    for target, reason in unwritable_outs(tmp_path):
+        pdf = target.with_suffix(".pdf")
+        done = run("report", str(TINY), "--out", str(pdf))
+        assert done.returncode == 2 and done.stdout == "", done.stderr
+        assert error_lines(done.stderr) == [f"error: --out: cannot write to {pdf}: {reason}"]
+        assert "HiGHS" not in done.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["ro.pdf"]
+
+
+def test_an_invalid_manifest_under_json_is_answered_on_stdout(tmp_path: Path) -> None:
+    """``batch --format json`` writes JSON lines on stdout; an invalid manifest is one line there,
+    ``{"status": "invalid", "problems": [...]}`` as other commands answer, each naming the manifest
+    (and, for the batch's log, in words on stderr)."""
+    manifest = tmp_path / "bad.json"
+    manifest.write_text(json.dumps({"runs": [{"id": "t", "scenario": str(TINY), "overrides": {"budget_gbp": -1}}]}))
+    done = run("batch", str(manifest), "--out", str(tmp_path / "out"), "--format", "json")
+    assert done.returncode == 2, done.stderr
+    [line] = done.stdout.splitlines()
+    event = strict_json(line)
+    assert (event["event"], event["status"]) == ("invalid", "invalid")
+    assert event["problems"] == [
+        {
+            "table": str(manifest),
+            "row": None,
+            "column": None,
+            "message": "runs[0] (id 't'), field overrides.budget_gbp: must not be negative (got -1)",
+        }
+    ]
+    assert "  - runs[0] (id 't'), field overrides.budget_gbp: must not be negative (got -1)" in done.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_template_keeps_an_existing_workbook_unless_forced(tmp_path: Path) -> None:

@@ -217,23 +217,29 @@ def offer_amount(text: str, column: str) -> float:
 
 
 def standards_fraction(text: str) -> float:
-    """The standards box is a percentage: 90 means every standard at 90% of its level.
+    """The standards box is a percentage: 90 (or 90%) means every standard at 90% of its level.
 
-    A figure above 0 and at most 1 is refused rather than read as under 1%: it is almost
-    certainly a fraction typed as the CLI and API take it (0.9), and would check a far
-    weaker specification than meant.
+    A bare figure above 0 and at most 1 is refused rather than read as under 1%: it is almost
+    certainly a fraction typed as the CLI and API take it (0.9), and would check a far weaker
+    specification than meant. With a percent sign ("1%") the figure is unambiguous. A £ sign is
+    refused: the box is not an amount of money, and the amount reader would take "£90" as 90.
     """
     given = text.strip()
 
     def refused(message: str) -> ScenarioInvalid:
         return ScenarioInvalid([Problem("offer", None, "standards_fraction", f"{STANDARDS_LABEL}: {message}")])
 
+    if "£" in given:
+        raise refused(f"enter a percentage such as 90, not an amount of money (got {shown(given)})")
+    has_percent_sign = given.endswith("%")
     try:
         percent = parse_amount(given.removesuffix("%"))
     except ValueError:
         raise refused(f"enter a percentage such as 90 (got {shown(given)})") from None
-    if 0 < percent <= 1:
-        raise refused(f"enter a percentage such as 90, not a fraction (got {shown(given)}; for 90% enter 90)")
+    if 0 < percent <= 1 and not has_percent_sign:
+        raise refused(
+            f"enter a percentage such as 90, not a fraction (got {shown(given)}; for 90% enter 90, for 1% enter 1%)"
+        )
     if not 0 <= percent <= 100:
         raise refused(f"enter a percentage between 0 and 100 (got {shown(given)})")
     return float(checked_override("standards_fraction", percent / 100))
@@ -476,20 +482,33 @@ def submit_compare(
     offer_a: Annotated[str, Form(max_length=50)] = "",
     offer_b: Annotated[str, Form(max_length=50)] = "",
 ) -> Response:
-    """Two offers: check each (two real check jobs), then show them side by side."""
+    """Two offers: check each (two real check jobs), then show them side by side.
+
+    Both offers are read and checked, as the API would check their jobs, before either job is
+    submitted: a bad offer B never leaves a check of offer A running.
+    """
     checked_form(request, desk, csrf)
     if not desk.can("run checks"):
         return forbidden(request, desk, "run checks")
-    jobs = []
-    try:
-        for chosen, amount in ((scenario_a, offer_a), (scenario_b, offer_b)):
-            scenario_id, version = stored_choice(chosen, "choose a stored scenario for both offers")
+    requests: list[JobIn] = []
+    problems: list[str] = []
+    for side, chosen, amount in (("A", scenario_a, offer_a), ("B", scenario_b, offer_b)):
+        try:
+            scenario_id, version = stored_choice(chosen)
             overrides = offer_overrides(offer_kind if amount.strip() else "scenario", amount, "")
             request_body = check_request(scenario_id, version, overrides)
-            jobs.append(crud.submit_job(session, desk.principal, request_body, None, settings))
-    except ScenarioInvalid as invalid:
-        return _compare_form_error(request, desk, session, [str(p) for p in invalid.problems])
-    except (NotFound, Forbidden) as error:
+            crud.get_version(session, desk.principal, scenario_id, version)
+            crud.checked_overrides(request_body, settings)
+            requests.append(request_body)
+        except ScenarioInvalid as invalid:
+            problems.extend(f"Offer {side}: {problem.message}" for problem in invalid.problems)
+        except (NotFound, Forbidden) as error:
+            problems.append(f"Offer {side}: {error}")
+    if problems:
+        return _compare_form_error(request, desk, session, problems)
+    try:
+        jobs = [crud.submit_job(session, desk.principal, body, None, settings) for body in requests]
+    except (ScenarioInvalid, NotFound, Forbidden) as error:  # checked above: only a change meanwhile
         return _compare_form_error(request, desk, session, [str(error)])
     return RedirectResponse(
         f"/desk/compare?a={jobs[0].public_id}&b={jobs[1].public_id}", status_code=status.HTTP_303_SEE_OTHER

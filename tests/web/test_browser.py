@@ -250,6 +250,13 @@ def test_a_negotiator_checks_an_offer_gets_the_pdf_and_compares_a_revised_offer(
     # The second meeting: the revised offer beside the first.
     page.get_by_role("link", name="Compare two offers").click()
     scan(page, "05-compare-form")
+    # A mistyped offer B is named as offer B, and no check of offer A is left running.
+    jobs_before = server.api("GET", "/jobs", key)["total"]
+    page.get_by_label("Amount (empty: as in the scenario)").first.fill("20k")
+    page.get_by_label("Amount (empty: as in the scenario)").nth(1).fill("1,0")
+    page.get_by_role("button", name="Check both and compare").click()
+    assert page.get_by_role("alert").inner_text().startswith("Offer B: Amount offered: expected a number")
+    assert server.api("GET", "/jobs", key)["total"] == jobs_before
     page.get_by_label("Amount (empty: as in the scenario)").first.fill("20k")
     page.get_by_label("Amount (empty: as in the scenario)").nth(1).fill("£50,000")
     page.get_by_role("button", name="Check both and compare").click()

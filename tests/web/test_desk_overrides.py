@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from api.orm import JobStatus
+from optimiser.runs import checked_override
 from tests.web.conftest import Desk, csrf_of, tenant, tiny_document
 
 
@@ -38,12 +39,17 @@ def post_offer(desk: Desk, token: str, **fields: str) -> Any:
         ),
         (
             {"offer_kind": "scenario", "standards_percent": "0.9"},
-            "Minimum standards, %: enter a percentage such as 90, not a fraction (got '0.9'; for 90% enter 90) "
-            "(standards_fraction)",
+            "Minimum standards, %: enter a percentage such as 90, not a fraction (got '0.9'; for 90% enter 90, "
+            "for 1% enter 1%) (standards_fraction)",
         ),
         (
             {"offer_kind": "scenario", "standards_percent": "1"},
-            "Minimum standards, %: enter a percentage such as 90, not a fraction (got '1'; for 90% enter 90) "
+            "Minimum standards, %: enter a percentage such as 90, not a fraction (got '1'; for 90% enter 90, "
+            "for 1% enter 1%) (standards_fraction)",
+        ),
+        (
+            {"offer_kind": "scenario", "standards_percent": "£90"},
+            "Minimum standards, %: enter a percentage such as 90, not an amount of money (got '£90') "
             "(standards_fraction)",
         ),
         (
@@ -68,6 +74,9 @@ def test_a_bad_offer_is_refused_beside_the_offer_in_the_shared_words(
         ({"offer_kind": "scenario", "standards_percent": "90"}, {"standards_fraction": 0.9}),
         ({"offer_kind": "scenario", "standards_percent": "92.5%"}, {"standards_fraction": 0.925}),
         ({"offer_kind": "scenario", "standards_percent": "0"}, {"standards_fraction": 0.0}),
+        # With its percent sign a figure of 1 or less is a percentage, not a fraction.
+        ({"offer_kind": "scenario", "standards_percent": "1%"}, {"standards_fraction": 0.01}),
+        ({"offer_kind": "scenario", "standards_percent": "90%"}, {"standards_fraction": 0.9}),
     ],
 )
 def test_a_good_offer_makes_the_job_the_api_would(desk: Desk, fields: dict[str, str], overrides: dict) -> None:
@@ -90,3 +99,74 @@ def test_the_verdict_says_at_what_level_the_standards_were_checked(desk: Desk, r
     assert "Standards checked: every minimum standard at 90% of its level, not as written in the scenario." in verdict
     as_written = desk.job(token, scenario_id, JobStatus.SUCCEEDED, runs["deliverable"])
     assert "Standards checked" not in client.get(f"/desk/jobs/{as_written}").text
+
+
+def job_count(desk: Desk, token: str) -> int:
+    return int(desk.client.get("/jobs", headers={"X-API-Key": token}).json()["total"])
+
+
+def shared_message(column: str, text: str) -> str:
+    """What the shared override check says of ``text`` (the words every entry point uses)."""
+    try:
+        checked_override(column, text)
+    except ValueError as error:
+        return str(error)
+    raise AssertionError(f"{text!r} was accepted")
+
+
+@pytest.mark.parametrize(
+    ("offers", "problem"),
+    [
+        ({"offer_a": "20k", "offer_b": "1,0"}, f"Offer B: Amount offered: {shared_message('budget_gbp', '1,0')}"),
+        ({"offer_a": "-5", "offer_b": "20k"}, f"Offer A: Amount offered: {shared_message('budget_gbp', '-5')}"),
+    ],
+    ids=["bad B", "bad A"],
+)
+def test_two_offers_are_both_checked_before_either_job_is_submitted(
+    desk: Desk, offers: dict[str, str], problem: str
+) -> None:
+    token = desk.key(tenant(), "negotiator")
+    client = desk.signed_in(token)
+    scenario_id = desk.scenario(token)
+    csrf = csrf_of(client.get("/desk/compare").text)
+    before = job_count(desk, token)
+    response = client.post(
+        "/desk/compare",
+        data={
+            "csrf": csrf,
+            "scenario_a": f"{scenario_id}:1",
+            "scenario_b": f"{scenario_id}:1",
+            "offer_kind": "pooled",
+            **offers,
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 422, response.text
+    alert = re.search(r'<div class="problem" role="alert"><ul>(.*?)</ul>', html.unescape(response.text))
+    assert alert is not None and re.findall(r"<li>(.*?)</li>", alert.group(1)) == [problem]
+    assert job_count(desk, token) == before
+
+
+def test_two_good_offers_submit_two_checks(desk: Desk) -> None:
+    token = desk.key(tenant(), "negotiator")
+    client = desk.signed_in(token)
+    scenario_id = desk.scenario(token)
+    csrf = csrf_of(client.get("/desk/compare").text)
+    before = job_count(desk, token)
+    response = client.post(
+        "/desk/compare",
+        data={
+            "csrf": csrf,
+            "scenario_a": f"{scenario_id}:1",
+            "scenario_b": f"{scenario_id}:1",
+            "offer_kind": "pooled",
+            "offer_a": "20k",
+            "offer_b": "£50,000",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    assert job_count(desk, token) == before + 2
+    a, b = re.findall(r"[ab]=([0-9a-f-]{36})", response.headers["location"])
+    overrides = [client.get(f"/jobs/{job}", headers={"X-API-Key": token}).json()["overrides"] for job in (a, b)]
+    assert overrides == [{"budget_gbp": 20000.0}, {"budget_gbp": 50000.0}]

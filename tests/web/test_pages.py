@@ -631,7 +631,7 @@ def test_malformed_ids_are_not_found_never_a_500(desk: Desk, runs: dict[str, Any
         compared = client.post(
             "/desk/compare", data={"csrf": csrf, "scenario_a": value, "scenario_b": f"{scenario_id}:1"}
         )
-        assert compared.status_code == 422 and "choose a stored scenario for both offers" in compared.text, value
+        assert compared.status_code == 422 and "Offer A: choose a stored scenario" in compared.text, value
     # A well-formed id of a scenario nobody has, and a version it does not have, are 404s.
     unknown = "0193a1f2-6c4e-7d2a-9b1c-3f5e7a9c1d2e"
     for value in (f"{unknown}:1", f"{scenario_id}:7"):
