@@ -1069,7 +1069,7 @@ def import_nhs(
 
         refusal = refuse_out(target, force)
         if refusal:
-            raise OptionsInvalid([(None, refusal)])
+            raise OptionsInvalid([("--out", refusal)])
         refuse_an_unwritable_out(target, folder=target.suffix.lower() != ".xlsx")
         inputs = Inputs(
             Source.of(mapping),

@@ -31,13 +31,13 @@ def refuse_out(out: Path, force: bool) -> str | None:
             return f"{out} exists; give --force to replace it"
         return None
     if out.exists() and not out.is_dir():
-        return f"--out {out} is a file; give a folder or a .xlsx workbook"
+        return f"{out} is a file; give a folder or a .xlsx workbook"
     if out.is_dir() and any(out.iterdir()) and not force:
-        return f"--out {out} is not empty; give --force to replace it"
+        return f"{out} is not empty; give --force to replace it"
     if out.is_dir():
         strangers = sorted(p.name for p in out.glob("*.csv") if p.name not in _ours())
         if strangers:
-            return f"--out {out} holds other CSV files ({', '.join(strangers)}), which would be read as tables"
+            return f"{out} holds other CSV files ({', '.join(strangers)}), which would be read as tables"
     return None
 
 
