@@ -16,13 +16,14 @@ from api import crud
 from api.deps import IdempotencyKey, JobId, Limit, Offset, PrincipalDep, SessionDep, SettingsDep
 from api.ids import PUBLIC_ID_PATTERN
 from api.orm import FINISHED_STATUSES, Job, JobStatus
+from api.routes import JsonBodyRoute
 from api.schemas import JobIn, JobOut, JobSummary, Page, TableSummary
 from api.security import Principal
 from api.serialise import stored_to_frame
 from api.settings import Settings
 from optimiser.io import result_csv_bytes, result_workbook_bytes
 
-router = APIRouter(prefix="/jobs", tags=["jobs"])
+router = APIRouter(prefix="/jobs", tags=["jobs"], route_class=JsonBodyRoute)
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 WaitQuery = Annotated[
