@@ -194,6 +194,7 @@ class Overrides(BaseModel):
         "sensitivity",
         "budget",
         "standards",
+        "weights",
         mode="before",
     )(_checked)
 
