@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from api.ids import PUBLIC_ID_PATTERN
@@ -29,7 +29,16 @@ def text_problem(name: str, value: str, max_length: int) -> str | None:
     return None
 
 
-PublicId = Annotated[str, Field(pattern=PUBLIC_ID_PATTERN, min_length=36, max_length=36, description="A public id.")]
+def lower_case_id(value: Any) -> Any:
+    """An id as stored: ids are hexadecimal, so 01A2… names the same id as 01a2… (docs/api.md)."""
+    return value.lower() if isinstance(value, str) else value
+
+
+# An id read from a path, query or body: any case, checked in lower case.
+AnyCaseId = BeforeValidator(lower_case_id)
+PublicId = Annotated[
+    str, Field(pattern=PUBLIC_ID_PATTERN, min_length=36, max_length=36, description="A public id."), AnyCaseId
+]
 
 Records = list[dict[str, Any]]
 EXAMPLE_ID = "0193a1f2-6c4e-7d2a-9b1c-3f5e7a9c1d2e"
