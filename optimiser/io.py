@@ -693,6 +693,7 @@ RESULT_PRECISION: tuple[tuple[tuple[str, ...], int], ...] = (
     (("fte",), 3),  # staff: FTE, FTE per 10k patients, contacts per FTE-day
     (("gbp",), 2),  # money: £ and pence
     (("patients", "contacts", "hours", "list_size"), 2),
+    (("value",), 2),  # a sweep's value and no_standards_value: value-weighted patients covered
 )
 # Other numbers keep 15 significant digits: enough for any value, short of floating-point noise.
 CSV_FLOAT_FORMAT = "%.15g"
