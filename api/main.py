@@ -214,7 +214,7 @@ def _unknown_id_in_path(error: RequestValidationError) -> str | None:
     if len(location) != 2 or location[0] != "path" or not str(location[1]).endswith("_id"):
         return None
     try:
-        well_formed = str(uuid.UUID(str(given))) == given
+        well_formed = str(uuid.UUID(str(given))) == str(given).lower()  # any case: ids are hexadecimal
     except ValueError:
         well_formed = False
     return f"{str(location[1]).removesuffix('_id')} {given} not found" if well_formed else None

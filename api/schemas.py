@@ -8,7 +8,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from api.ids import PUBLIC_ID_PATTERN
+from api.ids import PUBLIC_ID_PATTERN, is_public_id
 from api.orm import JobKind, JobStatus, Role
 from optimiser.runs import checked_override
 
@@ -30,8 +30,11 @@ def text_problem(name: str, value: str, max_length: int) -> str | None:
 
 
 def lower_case_id(value: Any) -> Any:
-    """An id as stored: ids are hexadecimal, so 01A2… names the same id as 01a2… (docs/api.md)."""
-    return value.lower() if isinstance(value, str) else value
+    """An id as stored: ids are hexadecimal, so 01A2… names the same id as 01a2… (docs/api.md).
+    Anything that is no id stays as written, for the error to quote."""
+    if isinstance(value, str) and is_public_id(value.lower()):
+        return value.lower()
+    return value
 
 
 # An id read from a path, query or body: any case, checked in lower case.

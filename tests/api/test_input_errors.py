@@ -151,6 +151,12 @@ def test_an_id_in_capitals_names_the_same_job_and_scenario(client: TestClient, c
     unknown = "01A2B3C4-D5E6-7F80-9A1B-2C3D4E5F6A7B"  # well formed, version 7, names nothing
     response = client.get(f"/jobs/{unknown}", headers=commissioner)
     assert (response.status_code, response.json()) == (404, {"detail": f"job {unknown.lower()} not found"})
+    not_ours = "ABCDEF00-0000-4000-8000-000000000000"  # a UUID in capitals, but not of the version the service issues
+    response = client.get(f"/jobs/{not_ours}", headers=commissioner)
+    assert (response.status_code, response.json()) == (404, {"detail": f"job {not_ours} not found"})
+    response = client.get("/jobs/NOT-AN-ID", headers=commissioner)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["message"].endswith("(got 'NOT-AN-ID')")  # quoted as written
 
 
 def test_a_well_formed_unknown_id_is_404_and_a_malformed_one_422(client: TestClient, commissioner: dict) -> None:
