@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from api import crud
 from api.ids import PUBLIC_ID_PATTERN
-from api.schemas import MAX_ID
+from api.schemas import MAX_ID, AnyCaseId
 from api.security import Principal
 from api.settings import Settings
 
@@ -52,10 +52,10 @@ def get_principal(
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
-ScenarioId = Annotated[str, Path(min_length=36, max_length=36, pattern=PUBLIC_ID_PATTERN)]
+ScenarioId = Annotated[str, Path(min_length=36, max_length=36, pattern=PUBLIC_ID_PATTERN), AnyCaseId]
 VersionNumber = Annotated[int, Path(ge=1, le=MAX_ID)]
-JobId = Annotated[str, Path(min_length=36, max_length=36, pattern=PUBLIC_ID_PATTERN)]
-KeyId = Annotated[str, Path(min_length=36, max_length=36, pattern=PUBLIC_ID_PATTERN)]
+JobId = Annotated[str, Path(min_length=36, max_length=36, pattern=PUBLIC_ID_PATTERN), AnyCaseId]
+KeyId = Annotated[str, Path(min_length=36, max_length=36, pattern=PUBLIC_ID_PATTERN), AnyCaseId]
 OrganisationName = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f/]*$")]
 Offset = Annotated[int, Query(ge=0, le=MAX_ID, description="Items to skip.")]
 IdempotencyKey = Annotated[

@@ -27,11 +27,12 @@ from api.logs import configure_logging
 from api.metrics import create_registry
 from api.middleware import BodySizeLimitMiddleware, LivenessMiddleware, RequestContextMiddleware
 from api.routes import health, imports, jobs, keys, reports, scenarios
-from api.schemas import MessageResponse, ProblemsResponse
+from api.schemas import MessageResponse, Overrides, ProblemsResponse
 from api.settings import Settings
 from api.worker import WorkerPool
 from models.scenario import ScenarioInvalid
 from optimiser.io import ReadCancelled
+from optimiser.runs import unknown_override_message
 
 logger = logging.getLogger(__name__)
 
@@ -195,6 +196,10 @@ def _request_message(item: Any) -> str:
     )
     if item.get("type") in _ID_FAILURES and names_an_id:
         return f"must be an id such as {_ID_EXAMPLE} (got {item.get('input')!r})"
+    location = tuple(item.get("loc", ()))
+    if item.get("type") == "extra_forbidden" and location[-2:-1] == ("overrides",):
+        # the words of the CLI and batches, listing the overrides this API takes
+        return f"{location[-1]}: {unknown_override_message(Overrides.model_fields)}"
     return str(item.get("msg", "invalid")).removeprefix(_VALUE_ERROR_PREFIX)
 
 
@@ -209,7 +214,7 @@ def _unknown_id_in_path(error: RequestValidationError) -> str | None:
     if len(location) != 2 or location[0] != "path" or not str(location[1]).endswith("_id"):
         return None
     try:
-        well_formed = str(uuid.UUID(str(given))) == given
+        well_formed = str(uuid.UUID(str(given))) == str(given).lower()  # any case: ids are hexadecimal
     except ValueError:
         well_formed = False
     return f"{str(location[1]).removesuffix('_id')} {given} not found" if well_formed else None

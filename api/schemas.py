@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from api.ids import PUBLIC_ID_PATTERN
+from api.ids import PUBLIC_ID_PATTERN, is_public_id
 from api.orm import JobKind, JobStatus, Role
 from optimiser.runs import checked_override
 
@@ -29,7 +29,19 @@ def text_problem(name: str, value: str, max_length: int) -> str | None:
     return None
 
 
-PublicId = Annotated[str, Field(pattern=PUBLIC_ID_PATTERN, min_length=36, max_length=36, description="A public id.")]
+def lower_case_id(value: Any) -> Any:
+    """An id as stored: ids are hexadecimal, so 01A2… names the same id as 01a2… (docs/api.md).
+    Anything that is no id stays as written, for the error to quote."""
+    if isinstance(value, str) and is_public_id(value.lower()):
+        return value.lower()
+    return value
+
+
+# An id read from a path, query or body: any case, checked in lower case.
+AnyCaseId = BeforeValidator(lower_case_id)
+PublicId = Annotated[
+    str, Field(pattern=PUBLIC_ID_PATTERN, min_length=36, max_length=36, description="A public id."), AnyCaseId
+]
 
 Records = list[dict[str, Any]]
 EXAMPLE_ID = "0193a1f2-6c4e-7d2a-9b1c-3f5e7a9c1d2e"
@@ -194,6 +206,7 @@ class Overrides(BaseModel):
         "sensitivity",
         "budget",
         "standards",
+        "weights",
         mode="before",
     )(_checked)
 

@@ -43,6 +43,7 @@ from typing import IO, Any, Protocol
 
 from models.scenario import ScenarioInvalid, document_hash
 from optimiser.execution import Interrupted, InterruptGuard
+from optimiser.io import RepeatedKey, load_json_noting_repeated_keys
 from optimiser.runs import checked_override, kind_problems
 
 KINDS = ("solve", "check", "sweep")
@@ -140,7 +141,9 @@ def load_manifest(path: str | Path) -> Manifest:
         if suffix == ".toml":
             raw: Any = tomllib.loads(text)
         elif suffix == ".json":
-            raw = json.loads(text)
+            raw, repeated = load_json_noting_repeated_keys(text)
+            if repeated:  # TOML refuses a repeated key itself
+                raise ManifestInvalid(path, [_repeated_key_problem(repeat, raw) for repeat in repeated])
         else:
             raise ManifestInvalid(path, [f"the manifest must be a .toml or .json file (got {path.name!r})"])
     except tomllib.TOMLDecodeError as error:
@@ -148,6 +151,23 @@ def load_manifest(path: str | Path) -> Manifest:
     except json.JSONDecodeError as error:
         raise ManifestInvalid(path, [f"not valid JSON: {error.msg} at line {error.lineno}"]) from None
     return parse_manifest(raw, path)
+
+
+def _repeated_key_problem(repeat: RepeatedKey, raw: Any) -> str:
+    """``runs[0] (id 't'), field overrides.budget_gbp: is given more than once …``, as other problems read."""
+    match repeat.path:
+        case ("runs", int(position), *inner):
+            where = f"runs[{position}]"
+            entry = raw["runs"][position]
+            if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+                where += f" (id {entry['id']!r})"
+        case (str(table), *inner):
+            where = table
+        case _:
+            where, inner = "top level", []
+    # quoted as a plain field name is in the other problems ("field 'kind'", "field overrides.budget_gbp")
+    field = ".".join(str(step) for step in (*inner, repeat.key)) if inner else repr(repeat.key)
+    return f"{where}, field {field}: {repeat.message}"
 
 
 def parse_manifest(raw: Any, path: Path) -> Manifest:

@@ -168,17 +168,8 @@ def parse_json(
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise _invalid(f"{name} is not UTF-8 text") from None
-    duplicated: list[_ObjectWithDuplicates] = []
-
-    def json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        values = dict(pairs)
-        if len(values) == len(pairs):
-            return values
-        duplicated.append(_ObjectWithDuplicates(pairs))
-        return duplicated[-1]
-
     try:
-        document = json.loads(text, object_pairs_hook=json_object)
+        document, repeated = load_json_noting_repeated_keys(text)
     except json.JSONDecodeError as error:
         raise _invalid(f"{name} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}") from None
     except ValueError as error:  # e.g. an integer of thousands of digits
@@ -187,12 +178,44 @@ def parse_json(
         raise _invalid(f"{name} is nested too deeply to read") from None
     if not isinstance(document, dict):
         raise _invalid(f"{name} must hold one JSON object of tables and settings")
-    if duplicated:
-        raise ScenarioInvalid(_duplicate_key_problems(document, duplicated, name, top_level))
+    if repeated:
+        raise ScenarioInvalid([_repeated_key_problem(repeat, name, top_level) for repeat in repeated])
     return document
 
 
-class _ObjectWithDuplicates(dict[str, Any]):
+@dataclass(frozen=True)
+class RepeatedKey:
+    """A key that one JSON object gives more than once (JSON readers silently keep the last)."""
+
+    path: tuple[str | int, ...]  # from the top down to the object: keys, and 0-based list positions
+    key: str
+    values: tuple[Any, ...]  # each value given, in order
+
+    @property
+    def message(self) -> str:
+        shown = ", then ".join(_json_text(value) for value in self.values)
+        return f"is given more than once ({shown}); give it once"
+
+
+def load_json_noting_repeated_keys(data: str | bytes) -> tuple[Any, list[RepeatedKey]]:
+    """``json.loads`` (NaN and ±Infinity kept as numbers), with every key some object gives
+    more than once: the one JSON reading of scenarios, API request bodies and batch manifests,
+    so that none of them silently takes the last of two values. Raises as ``json.loads`` does.
+    """
+    found: list[_ObjectWithRepeats] = []
+
+    def json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        values = dict(pairs)
+        if len(values) == len(pairs):
+            return values
+        found.append(_ObjectWithRepeats(pairs))
+        return found[-1]
+
+    document = json.loads(data, object_pairs_hook=json_object)
+    return document, (_repeated_keys(document) if found else [])
+
+
+class _ObjectWithRepeats(dict[str, Any]):
     """A JSON object that gives some key more than once; ``given`` holds each such key's values."""
 
     def __init__(self, pairs: list[tuple[str, Any]]):
@@ -200,45 +223,41 @@ class _ObjectWithDuplicates(dict[str, Any]):
         values: dict[str, list[Any]] = {}
         for key, value in pairs:
             values.setdefault(key, []).append(value)
-        self.given = {key: given for key, given in values.items() if len(given) > 1}
+        self.given = {key: tuple(given) for key, given in values.items() if len(given) > 1}
 
 
-def _duplicate_key_problems(
-    document: dict[str, Any], duplicated: list[_ObjectWithDuplicates], name: str, top_level: str
-) -> list[Problem]:
-    """Each duplicated key named by table, row and column where the document's shape allows."""
-    problems: list[Problem] = []
-    located: set[int] = set()
-
-    def report(table: str, row: int | None, found: _ObjectWithDuplicates) -> None:
-        located.add(id(found))
-        for key, values in found.given.items():
-            shown = ", then ".join(_json_text(value) for value in values)
-            problems.append(Problem(table, row, key, f"is given more than once ({shown}); give it once"))
-
-    if isinstance(document, _ObjectWithDuplicates):
-        if top_level == SETTINGS:
-            report(SETTINGS, None, document)
-        else:
-            located.add(id(document))
-            problems.extend(
-                Problem(str(table), None, None, f"is given more than once in {name}; give each table once")
-                for table in document.given
-            )
-    for table, value in document.items():
-        if isinstance(value, _ObjectWithDuplicates):
-            report(str(table), None, value)
+def _repeated_keys(document: Any) -> list[RepeatedKey]:
+    """Every repeated key with where its object is, in document order (a loop, not recursion:
+    a document may nest as deeply as the JSON reader allows)."""
+    repeated: list[RepeatedKey] = []
+    pending: list[tuple[tuple[str | int, ...], Any]] = [((), document)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, _ObjectWithRepeats):
+            repeated.extend(RepeatedKey(path, key, values) for key, values in value.given.items())
+        if isinstance(value, dict):
+            children: list[tuple[str | int, Any]] = list(value.items())
         elif isinstance(value, list):
-            for row, record in enumerate(value, start=1):
-                if isinstance(record, _ObjectWithDuplicates):
-                    report(str(table), row, record)
-    for found in duplicated:
-        if id(found) not in located:  # deeper than a table's records: name the key only
-            problems.extend(
-                Problem(top_level, None, None, f"{name} gives {key!r} more than once in one object; give it once")
-                for key in found.given
-            )
-    return problems
+            children = list(enumerate(value))
+        else:
+            continue
+        pending.extend(((*path, step), child) for step, child in reversed(children))
+    return repeated
+
+
+def _repeated_key_problem(repeat: RepeatedKey, name: str, top_level: str) -> Problem:
+    """A repeated key of a scenario document, by table, row and column where its shape allows."""
+    match repeat.path:
+        case () if top_level == SETTINGS:
+            return Problem(SETTINGS, None, repeat.key, repeat.message)
+        case ():
+            return Problem(repeat.key, None, None, f"is given more than once in {name}; give each table once")
+        case (str(table),):
+            return Problem(table, None, repeat.key, repeat.message)
+        case (str(table), int(position)):
+            return Problem(table, position + 1, repeat.key, repeat.message)
+    # deeper than a table's records: name the key only
+    return Problem(top_level, None, None, f"{name} gives {repeat.key!r} more than once in one object; give it once")
 
 
 def _json_text(value: Any) -> str:
@@ -674,6 +693,7 @@ RESULT_PRECISION: tuple[tuple[tuple[str, ...], int], ...] = (
     (("fte",), 3),  # staff: FTE, FTE per 10k patients, contacts per FTE-day
     (("gbp",), 2),  # money: £ and pence
     (("patients", "contacts", "hours", "list_size"), 2),
+    (("value",), 2),  # a sweep's value and no_standards_value: value-weighted patients covered
 )
 # Other numbers keep 15 significant digits: enough for any value, short of floating-point noise.
 CSV_FLOAT_FORMAT = "%.15g"

@@ -8,6 +8,7 @@ plus result tables. Solver outcomes (infeasible, time limit) are results, never 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from models.scenario import Problem, Scenario, ScenarioInvalid
@@ -28,6 +29,7 @@ __all__ = [
     "run_job",
     "scale_standards",
     "solve_scenario",
+    "unknown_override_message",
 ]
 
 KINDS = ("solve", "check", "sweep")
@@ -74,15 +76,22 @@ def checked_override(key: str, value: Any) -> Any:
             raise ValueError(f"must be an object of weights by name (got {shown(value)})")
         check_weights(value)
         return value
-    raise ValueError(f"unknown override (known: {', '.join(KNOWN_OVERRIDES)})")
+    raise ValueError(unknown_override_message())
+
+
+def unknown_override_message(known: Iterable[str] = KNOWN_OVERRIDES) -> str:
+    """What every entry point says of an override it does not take (``known``: those it does)."""
+    return f"unknown override (known: {', '.join(known)})"
 
 
 def kind_problems(kind: str, overrides: dict[str, Any]) -> list[Problem]:
     """What is wrong with these overrides for a run of ``kind`` (which overrides go with which kind)."""
     ranges = [name for name in ("budget", "standards") if overrides.get(name) is not None]
     problems = []
-    if kind == "sweep" and len(ranges) != 1:
+    if kind == "sweep" and not ranges:
         problems.append(Problem("overrides", None, None, "a sweep needs one of budget or standards"))
+    if kind == "sweep" and len(ranges) > 1:
+        problems.append(Problem("overrides", None, None, "a sweep takes one of budget or standards, not both"))
     if kind != "sweep":
         problems.extend(Problem("overrides", None, name, "only sweeps take a range") for name in ranges)
     if overrides.get("sensitivity") is True and kind != "solve":

@@ -24,6 +24,7 @@ from optimiser.batch import (
     parse_manifest,
     run_batch,
 )
+from tests import console
 from tests.conftest import base_document
 
 REPO = Path(__file__).resolve().parents[1]
@@ -356,3 +357,21 @@ def test_a_sweep_range_given_in_the_grid_satisfies_the_sweep(tmp_path: Path) -> 
         tmp_path / "m.toml",
     )
     assert [run.overrides for run in manifest.runs] == [{"budget": "0:1m:3"}, {"budget": "0:2m:3"}]
+
+
+def test_a_key_given_twice_in_a_json_manifest_is_named_and_nothing_runs(tmp_path: Path) -> None:
+    """Audit N2: read by the JSON reader of scenarios (TOML refuses a repeated key itself); the
+    run used to succeed with the second budget."""
+    manifest = write_manifest(
+        tmp_path,
+        '{"runs": [{"id": "t", "scenario": "tiny.json", "kind": "check",'
+        ' "overrides": {"budget_gbp": 1, "budget_gbp": 50000}}], "out": "a", "out": "b"}',
+        name="batch.json",
+    )
+    done = console.run("batch", str(manifest), cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines()[1:] == [
+        '  - top level, field \'out\': is given more than once ("a", then "b"); give it once',
+        "  - runs[0] (id 't'), field overrides.budget_gbp: is given more than once (1, then 50000); give it once",
+    ]
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()

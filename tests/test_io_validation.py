@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime
 import json
 import math
@@ -18,12 +19,16 @@ import pytest
 from models.scenario import ScenarioInvalid
 from models.validate import validate_document
 from optimiser.io import (
+    RESULT_PRECISION,
     ReadLimits,
     read_document,
+    result_precision,
     write_document_as_csv,
     write_document_as_workbook,
     write_template,
 )
+from optimiser.runs import run_job
+from tests import console
 from tests.conftest import BASE, base_document, solve_checked
 
 
@@ -579,3 +584,45 @@ def test_values_are_quoted_as_the_user_wrote_them(tmp_path: Path) -> None:
         "settings setting no_practice_below_prior: must be true or false (got 'maybe')",
         "settings setting time_limit_s: must be a number of seconds greater than 0 and at most 86,400 (got 0)",
     }
+
+
+def test_a_sweeps_value_columns_are_rounded_as_patients(tmp_path: Path) -> None:
+    """Audit N9: value is value-weighted patients covered, so 2 decimal places as patients
+    (it was written to 15 digits: 3466.66666666667)."""
+    written = {}
+    for sweep, points in (("standards", "0:1:4"), ("budget", "30k:40k:4")):
+        done = console.run("sweep", str(console.TINY), f"--{sweep}", points, "--out", str(tmp_path / sweep))
+        assert done.returncode == 0, done.stderr
+        with (tmp_path / sweep / f"sweep_{sweep}.csv").open() as handle:
+            written[sweep] = list(csv.DictReader(handle))
+    assert [row["value"] for row in written["standards"]] == ["0", "3466.67", "6933.33", "10400"]
+    assert [row["no_standards_value"] for row in written["budget"]] == ["10550", "10633.33", "10694.44", "10750"]
+    assert [row["budget_gbp"] for row in written["budget"]] == ["30000", "33333.33", "36666.67", "40000"]
+
+
+def test_the_value_rule_rounds_no_other_result_column() -> None:
+    """The rule for value columns must not change how any other result table column is written."""
+    document = read_document(console.TINY)
+    runs: list[tuple[str, dict[str, Any]]] = [
+        ("solve", {"sensitivity": True}),
+        ("solve", {"objective": "max_min_coverage"}),
+        ("check", {"budget_gbp": 1_000}),
+        ("sweep", {"budget": "30k:40k:2"}),
+        ("sweep", {"standards": "0.5:1:2"}),
+    ]
+    columns = {
+        str(column)
+        for kind, overrides in runs
+        for table in run_job(kind, document, overrides).tables.values()
+        for column in table.columns
+    }
+
+    def precision_before(column: str) -> int | None:
+        name = column.lower()
+        earlier = [
+            places for words, places in RESULT_PRECISION if words != ("value",) and any(w in name for w in words)
+        ]
+        return earlier[0] if earlier else None
+
+    changed = {column for column in columns if result_precision(column) != precision_before(column)}
+    assert changed == {"value", "no_standards_value"}

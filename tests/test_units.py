@@ -157,6 +157,11 @@ def test_badly_grouped_thousands_are_refused_not_read_as_another_amount(text: st
             ("budget", "the number of points must be between 2 and 1000 (got '0:0:1'; expected START:STOP:N)"),
         ),
         ("sweep", {}, (None, "a sweep needs one of budget or standards")),
+        (
+            "sweep",
+            {"budget": "0:1m:3", "standards": "0.5:1:3"},
+            (None, "a sweep takes one of budget or standards, not both"),
+        ),
         ("check", {"sensitivity": True}, ("sensitivity", "only solves report sensitivity")),
         ("solve", {"budget": "0:1m:3"}, ("budget", "only sweeps take a range")),
     ],
@@ -188,6 +193,8 @@ def test_valid_overrides_are_read_as_before() -> None:
         ("solve", {"sensitivity": "yes"}, "must be true or false (got 'yes')"),
         ("sweep", {"standards": "0:1.5:4"}, "fractions of the standards must be between 0 and 1 (got '0:1.5:4'"),
         ("sweep", {"budget": "0:0:1"}, "the number of points must be between 2 and 1000 (got '0:0:1'"),
+        ("check", {"weights": {"budget": -1}}, "weight 'budget' must be a number ≥ 0 (got -1)"),
+        ("check", {"weights": {"foo": 1}}, "unknown weight 'foo' (known: budget, workforce_supply, standards,"),
     ],
 )
 def test_the_api_schema_and_a_batch_manifest_give_the_same_error(

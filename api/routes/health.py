@@ -12,13 +12,14 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from api.db import database_is_reachable
+from api.routes import JsonBodyRoute
 from api.schemas import MessageResponse, ReadinessOut
 
 metrics_token = HTTPBearer(
     auto_error=False, scheme_name="MetricsToken", description="The operators' COMMISSION_METRICS_TOKEN."
 )
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], route_class=JsonBodyRoute)
 
 
 @router.get("/healthz", response_model=ReadinessOut, summary="The process is alive")

@@ -14,13 +14,14 @@ from api.deps import IdempotencyKey, PrincipalDep, SessionDep, SettingsDep
 from api.documents import accept_document, read_upload, reader_limits
 from api.errors import Forbidden
 from api.ids import PUBLIC_ID_PATTERN
+from api.routes import JsonBodyRoute
 from api.routes.scenarios import DEFAULT_NAME, scenario_out, upload_content, version_summary
 from api.schemas import PLAIN_TEXT_PATTERN, ScenarioOut, VersionSummary
 from api.security import Permission
 from api.settings import Settings
 from models.scenario import Problem, ScenarioInvalid
 
-router = APIRouter(prefix="/imports", tags=["imports"])
+router = APIRouter(prefix="/imports", tags=["imports"], route_class=JsonBodyRoute)
 
 Publication = Annotated[UploadFile, File(description="The publication's CSV, or the zip it is published in.")]
 OptionalPublication = Annotated[

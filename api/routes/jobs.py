@@ -16,15 +16,19 @@ from api import crud
 from api.deps import IdempotencyKey, JobId, Limit, Offset, PrincipalDep, SessionDep, SettingsDep
 from api.ids import PUBLIC_ID_PATTERN
 from api.orm import FINISHED_STATUSES, Job, JobStatus
-from api.schemas import JobIn, JobOut, JobSummary, Page, TableSummary
+from api.routes import JsonBodyRoute
+from api.schemas import AnyCaseId, JobIn, JobOut, JobSummary, Page, TableSummary
 from api.security import Principal
 from api.serialise import stored_to_frame
 from api.settings import Settings
 from optimiser.io import result_csv_bytes, result_workbook_bytes
 
-router = APIRouter(prefix="/jobs", tags=["jobs"])
+router = APIRouter(prefix="/jobs", tags=["jobs"], route_class=JsonBodyRoute)
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ScenarioIdFilter = Annotated[
+    str | None, Query(min_length=36, max_length=36, pattern=PUBLIC_ID_PATTERN, description="Only its jobs."), AnyCaseId
+]
 WaitQuery = Annotated[
     float,
     Query(ge=0, le=3600, description="Hold the request up to this many seconds (capped) for the job to finish."),
@@ -132,7 +136,7 @@ def list_jobs(
     offset: Offset = 0,
     limit: Limit = 20,
     status: JobStatus | None = None,
-    scenario_id: Annotated[str | None, Query(min_length=36, max_length=36, pattern=PUBLIC_ID_PATTERN)] = None,
+    scenario_id: ScenarioIdFilter = None,
 ) -> Page[JobSummary]:
     jobs, total = crud.list_jobs(session, principal, offset, limit, status, scenario_id)
     return Page(items=[job_summary(job) for job in jobs], total=total, offset=offset, limit=limit)

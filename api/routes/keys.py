@@ -7,9 +7,10 @@ from fastapi import APIRouter, status
 from api import crud
 from api.deps import KeyId, PrincipalDep, SessionDep
 from api.orm import ApiKey
+from api.routes import JsonBodyRoute
 from api.schemas import KeyCreated, KeyIn, KeyOut
 
-router = APIRouter(prefix="/keys", tags=["keys"])
+router = APIRouter(prefix="/keys", tags=["keys"], route_class=JsonBodyRoute)
 
 
 def key_out(key: ApiKey) -> KeyOut:

@@ -13,6 +13,7 @@ from api.deps import JobId, PrincipalDep, SessionDep, SettingsDep
 from api.errors import Conflict
 from api.ids import PUBLIC_ID_PATTERN
 from api.orm import JobKind, JobStatus
+from api.routes import JsonBodyRoute
 from api.routes.jobs import XLSX_MEDIA_TYPE
 from api.schemas import MessageResponse
 from api.serialise import csv_bytes, json_safe, xlsx_bytes
@@ -20,7 +21,7 @@ from api.web.results import comparison, report_bytes
 from optimiser.report.compare import plain
 from optimiser.report.render import ReportUnavailable
 
-router = APIRouter(prefix="/reports", tags=["reports"])
+router = APIRouter(prefix="/reports", tags=["reports"], route_class=JsonBodyRoute)
 
 OtherJob = Annotated[
     str,

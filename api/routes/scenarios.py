@@ -20,6 +20,7 @@ from api.deps import (
 )
 from api.documents import accept_document, read_body, read_upload
 from api.orm import ScenarioVersion, Share
+from api.routes import JsonBodyRoute
 from api.schemas import (
     PLAIN_TEXT_PATTERN,
     Page,
@@ -31,7 +32,7 @@ from api.schemas import (
     VersionSummary,
 )
 
-router = APIRouter(prefix="/scenarios", tags=["scenarios"])
+router = APIRouter(prefix="/scenarios", tags=["scenarios"], route_class=JsonBodyRoute)
 
 DEFAULT_NAME = "untitled scenario"
 NameQuery = Annotated[

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import io
 import json
+import uuid
 from typing import Any
 
 import openpyxl
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from api.orm import Job, JobStatus
+from api.orm import Job, JobStatus, Role
+from api.schemas import EXAMPLE_ID
 from optimiser.io import read_document, write_document_as_workbook
 from tests.api.helpers import TINY, Service, create_scenario, run_job
 
@@ -79,6 +81,82 @@ def test_a_json_key_given_twice_is_422_naming_it(client: TestClient, commissione
     assert response.json()["detail"] == [
         problem("settings", None, "budget_gbp", "is given more than once (1, then 50000.0); give it once")
     ]
+
+
+JSON = {"Content-Type": "application/json"}
+
+
+def test_a_key_given_twice_in_a_job_or_key_body_is_422_naming_it(service: Service) -> None:
+    """Audit N2: read by the JSON reader of scenario documents, never silently the last value
+    (which ran a solve when a check was asked for twice, and made an admin key)."""
+    client = service.client
+    organisation = f"org-{uuid.uuid4().hex[:10]}"
+    commissioner, admin = service.key(organisation, Role.COMMISSIONER), service.key(organisation, Role.ADMIN)
+    scenario_id = create_scenario(client, commissioner, read_document(TINY))
+    twice = {
+        "/jobs": (
+            commissioner,
+            f'{{"scenario_id": "{scenario_id}", "kind": "check", "overrides": {{"budget_gbp": 1, "budget_gbp": 50000}}}}',
+            problem(
+                "request", None, "body.overrides.budget_gbp", "is given more than once (1, then 50000); give it once"
+            ),
+        ),
+        "/jobs?wait=1": (
+            commissioner,
+            f'{{"scenario_id": "{scenario_id}", "kind": "check", "kind": "solve"}}',
+            problem("request", None, "body.kind", 'is given more than once ("check", then "solve"); give it once'),
+        ),
+        "/keys": (
+            admin,
+            '{"role": "negotiator", "role": "admin", "label": "x"}',
+            problem("request", None, "body.role", 'is given more than once ("negotiator", then "admin"); give it once'),
+        ),
+    }
+    for path, (headers, body, expected) in twice.items():
+        response = client.post(path, content=body, headers={**headers, **JSON})
+        assert (response.status_code, response.json()) == (422, {"detail": [expected]}), path
+    assert client.get("/jobs", headers=commissioner).json()["total"] == 0
+    assert [key["role"] for key in client.get("/keys", headers=admin).json()] == ["commissioner", "admin"]
+
+
+def test_every_json_body_refuses_a_key_given_twice(client: TestClient, commissioner: dict) -> None:
+    """Every operation taking JSON, including any added later, reads it with the one JSON reader."""
+    operations = [
+        (path.replace("{scenario_id}", EXAMPLE_ID), method)
+        for path, item in client.get("/openapi.json").json()["paths"].items()
+        for method, operation in item.items()
+        if "application/json" in operation.get("requestBody", {}).get("content", {})
+    ]
+    assert {("/jobs", "post"), ("/keys", "post"), ("/scenarios", "post")} <= set(operations)
+    for path, method in operations:
+        response = client.request(method, path, content='{"x": 1, "x": 2}', headers={**commissioner, **JSON})
+        assert response.status_code == 422, (path, response.text)
+        assert "is given more than once" in response.text, (path, response.text)
+
+
+def test_an_id_in_capitals_names_the_same_job_and_scenario(client: TestClient, commissioner: dict) -> None:
+    """Audit N9: ids are hexadecimal, so case does not matter (docs/api.md); an upper-case id was a 422."""
+    scenario_id = create_scenario(client, commissioner, read_document(TINY))
+    job = client.post("/jobs", json={"scenario_id": scenario_id.upper(), "kind": "solve"}, headers=commissioner)
+    assert job.status_code == 202, job.text
+    job_id = job.json()["id"]
+    assert job.json()["scenario_id"] == scenario_id
+    for path in (f"/jobs/{job_id.upper()}", f"/jobs/{job_id.upper()}?wait=0"):
+        response = client.get(path, headers=commissioner)
+        assert (response.status_code, response.json()["id"]) == (200, job_id), path
+    listed = client.get(f"/jobs?scenario_id={scenario_id.upper()}", headers=commissioner).json()
+    assert [item["id"] for item in listed["items"]] == [job_id]
+    response = client.get(f"/scenarios/{scenario_id.upper()}", headers=commissioner)
+    assert (response.status_code, response.json()["id"]) == (200, scenario_id)
+    unknown = "01A2B3C4-D5E6-7F80-9A1B-2C3D4E5F6A7B"  # well formed, version 7, names nothing
+    response = client.get(f"/jobs/{unknown}", headers=commissioner)
+    assert (response.status_code, response.json()) == (404, {"detail": f"job {unknown.lower()} not found"})
+    not_ours = "ABCDEF00-0000-4000-8000-000000000000"  # a UUID in capitals, but not of the version the service issues
+    response = client.get(f"/jobs/{not_ours}", headers=commissioner)
+    assert (response.status_code, response.json()) == (404, {"detail": f"job {not_ours} not found"})
+    response = client.get("/jobs/NOT-AN-ID", headers=commissioner)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["message"].endswith("(got 'NOT-AN-ID')")  # quoted as written
 
 
 def test_a_well_formed_unknown_id_is_404_and_a_malformed_one_422(client: TestClient, commissioner: dict) -> None:

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 
+from optimiser.batch import ManifestInvalid, parse_manifest
 from tests.api.helpers import create_scenario, example_document
 
 
@@ -70,6 +73,37 @@ def request_problem(name: str, message: str) -> dict:
             {"sensitivity": True},
             {"table": "overrides", "row": None, "column": "sensitivity", "message": "only solves report sensitivity"},
         ),
+        (
+            "sweep",
+            {"budget": "0:1m:3", "standards": "0.5:1:3"},
+            {
+                "table": "overrides",
+                "row": None,
+                "column": None,
+                "message": "a sweep takes one of budget or standards, not both",
+            },
+        ),
+        (
+            "check",
+            {"weights": {"budget": -1}},
+            request_problem("weights", "weight 'budget' must be a number ≥ 0 (got -1)"),
+        ),
+        (
+            "check",
+            {"weights": {"foo": 1}},
+            request_problem(
+                "weights", "unknown weight 'foo' (known: budget, workforce_supply, standards, safe_working, spread)"
+            ),
+        ),
+        (
+            "check",
+            {"bogus": 1},
+            request_problem(
+                "bogus",
+                "unknown override (known: objective, budget_gbp, offer_rate_gbp_per_weighted_patient, "
+                "standards_fraction, time_limit_s, sensitivity, budget, standards, weights)",
+            ),
+        ),
     ],
 )
 def test_bad_overrides_are_named_as_every_entry_point_names_them(
@@ -106,3 +140,30 @@ def test_a_scenarios_settings_take_amounts_in_k_and_m(client: TestClient, commis
             "(got '2,50'; write decimals with a point: 2.50)",
         }
     ]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "words"),
+    [
+        ({"weights": {"budget": -1}}, "weight 'budget' must be a number ≥ 0 (got -1)"),
+        ({"weights": {"foo": 1}}, "unknown weight 'foo' (known: budget, workforce_supply, standards, safe_working,"),
+        # each lists the overrides it takes: the API's are the batch's but for engine
+        ({"bogus": 1}, "bogus: unknown override (known: objective, budget_gbp, offer_rate_gbp_per_weighted_patient, "),
+        ({"budget": "0:1m:3", "standards": "0.5:1:3"}, "a sweep takes one of budget or standards, not both"),
+    ],
+)
+def test_the_api_and_a_batch_manifest_refuse_an_override_in_the_same_words(
+    client: TestClient, commissioner: dict, tmp_path: Path, overrides: dict, words: str
+) -> None:
+    """Audit N6: the API's words are the product's, not pydantic's ("Extra inputs are not permitted")."""
+    kind = "sweep" if "budget" in overrides else "check"
+    scenario_id = create_scenario(client, commissioner)
+    job = {"scenario_id": scenario_id, "kind": kind, "overrides": overrides}
+    response = client.post("/jobs", json=job, headers=commissioner)
+    assert response.status_code == 422, response.text
+    [problem] = response.json()["detail"]
+    assert words in problem["message"], problem
+    with pytest.raises(ManifestInvalid) as refused:
+        parse_manifest({"runs": [{"scenario": "s.json", "kind": kind, "overrides": overrides}]}, tmp_path / "m.toml")
+    [batch_problem] = refused.value.problems
+    assert words in batch_problem, batch_problem
