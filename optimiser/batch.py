@@ -43,7 +43,7 @@ from typing import IO, Any, Protocol
 
 from models.scenario import ScenarioInvalid, document_hash
 from optimiser.execution import Interrupted, InterruptGuard
-from optimiser.io import RepeatedKey, load_json_noting_repeated_keys
+from optimiser.io import RepeatedKey, load_json_noting_repeated_keys, unreadable_json_number
 from optimiser.runs import checked_override, kind_problems
 
 KINDS = ("solve", "check", "sweep")
@@ -150,6 +150,10 @@ def load_manifest(path: str | Path) -> Manifest:
         raise ManifestInvalid(path, [f"not valid TOML: {error}"]) from None
     except json.JSONDecodeError as error:
         raise ManifestInvalid(path, [f"not valid JSON: {error.msg} at line {error.lineno}"]) from None
+    except ValueError as error:  # e.g. an integer of thousands of digits
+        raise ManifestInvalid(path, [f"not valid JSON: {unreadable_json_number(error)}"]) from None
+    except RecursionError:
+        raise ManifestInvalid(path, ["the manifest is nested too deeply to read"]) from None
     return parse_manifest(raw, path)
 
 

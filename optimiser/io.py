@@ -24,6 +24,7 @@ import io
 import json
 import math
 import re
+import sys
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -173,7 +174,7 @@ def parse_json(
     except json.JSONDecodeError as error:
         raise _invalid(f"{name} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}") from None
     except ValueError as error:  # e.g. an integer of thousands of digits
-        raise _invalid(f"{name} is not valid JSON: {error}") from None
+        raise _invalid(f"{name} is not valid JSON: {unreadable_json_number(error)}") from None
     except RecursionError:
         raise _invalid(f"{name} is nested too deeply to read") from None
     if not isinstance(document, dict):
@@ -195,6 +196,13 @@ class RepeatedKey:
     def message(self) -> str:
         shown = ", then ".join(_json_text(value) for value in self.values)
         return f"is given more than once ({shown}); give it once"
+
+
+def unreadable_json_number(error: ValueError) -> str:
+    """Why JSON that parses could still not be read (Python refuses integers of over 4,300 digits)."""
+    if "integer string conversion" in str(error):
+        return f"a number has more than {sys.get_int_max_str_digits():,} digits"
+    return str(error)
 
 
 def load_json_noting_repeated_keys(data: str | bytes) -> tuple[Any, list[RepeatedKey]]:

@@ -375,3 +375,25 @@ def test_a_key_given_twice_in_a_json_manifest_is_named_and_nothing_runs(tmp_path
         "  - runs[0] (id 't'), field overrides.budget_gbp: is given more than once (1, then 50000); give it once",
     ]
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "problem"),
+    [
+        (
+            "huge.json",
+            '{"runs": [{"id": "t", "scenario": "tiny.json", "overrides": {"budget_gbp": ' + "9" * 5000 + "}}]}",
+            "  - not valid JSON: a number has more than 4,300 digits",
+        ),
+        ("deep.json", "[" * 100_000 + "]" * 100_000, "  - the manifest is nested too deeply to read"),
+        ("deep.toml", "a = " + "[" * 100_000 + "]" * 100_000, "  - the manifest is nested too deeply to read"),
+    ],
+)
+def test_a_manifest_python_cannot_read_is_invalid_not_a_traceback(
+    tmp_path: Path, name: str, text: str, problem: str
+) -> None:
+    manifest = write_manifest(tmp_path, text, name=name)
+    done = console.run("batch", str(manifest), cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.splitlines()[1:] == [problem]
