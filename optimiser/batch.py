@@ -142,8 +142,6 @@ def load_manifest(path: str | Path) -> Manifest:
             raw: Any = tomllib.loads(text)
         elif suffix == ".json":
             raw, repeated = load_json_noting_repeated_keys(text)
-            if repeated:  # TOML refuses a repeated key itself
-                raise ManifestInvalid(path, [_repeated_key_problem(repeat, raw) for repeat in repeated])
         else:
             raise ManifestInvalid(path, [f"the manifest must be a .toml or .json file (got {path.name!r})"])
     except tomllib.TOMLDecodeError as error:
@@ -154,6 +152,8 @@ def load_manifest(path: str | Path) -> Manifest:
         raise ManifestInvalid(path, [f"not valid JSON: {unreadable_json_number(error)}"]) from None
     except RecursionError:
         raise ManifestInvalid(path, ["the manifest is nested too deeply to read"]) from None
+    if suffix == ".json" and repeated:  # TOML refuses a repeated key itself
+        raise ManifestInvalid(path, [_repeated_key_problem(repeat, raw) for repeat in repeated])
     return parse_manifest(raw, path)
 
 

@@ -330,5 +330,5 @@ def test_an_unknown_engine_is_a_clear_input_error(tmp_path: Path) -> None:
     assert done.returncode == 2
     problems = json.loads(done.stdout)["problems"]
     assert problems == [
-        {"table": "overrides", "row": None, "column": "engine", "message": "must be one of arrays, pyomo (got 'cplex')"}
+        {"table": "options", "row": None, "column": "--engine", "message": "must be one of arrays, pyomo (got 'cplex')"}
     ]

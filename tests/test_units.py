@@ -241,12 +241,11 @@ def test_settings_amounts_take_the_forms_of_every_entry_point(tmp_path: Path) ->
         ),
         (
             ["sweep", str(TINY), "--standards", "0:1.5:4"],
-            "overrides standards: fractions of the standards must be between 0 and 1 (got '0:1.5:4'; "
-            "expected START:STOP:N)",
+            "--standards: fractions of the standards must be between 0 and 1 (got '0:1.5:4'; expected START:STOP:N)",
         ),
         (
             ["sweep", str(TINY), "--budget", "0:0:1"],
-            "overrides budget: the number of points must be between 2 and 1000 (got '0:0:1'; expected START:STOP:N)",
+            "--budget: the number of points must be between 2 and 1000 (got '0:0:1'; expected START:STOP:N)",
         ),
     ],
 )

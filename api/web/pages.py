@@ -293,8 +293,10 @@ def check_request(scenario_id: str, version: int | None, overrides: dict[str, An
 
 
 def desk_job_id(job_id: str) -> str | None:
-    """A job's public id from a desk URL, or None if it cannot name a job (answered 404)."""
-    return job_id if is_public_id(job_id) else None
+    """A job's public id from a desk URL (ids are hexadecimal in any case, read in lower case as the
+    API reads them), or None if it cannot name a job (answered 404)."""
+    lowered = job_id.lower()
+    return lowered if is_public_id(lowered) else None
 
 
 @router.post("/desk/check")
@@ -364,8 +366,10 @@ def submit_check(
 
 @router.get("/desk/jobs/{job_id}", response_class=HTMLResponse)
 def job_page(job_id: str, request: Request, desk: DeskDep, session: SessionDep, settings: SettingsDep) -> Response:
-    if desk_job_id(job_id) is None:
+    known = desk_job_id(job_id)
+    if known is None:
         return not_found(request, desk, "That job")
+    job_id = known
     try:
         result = check_page(session, desk.principal, job_id, settings)
     except NotFound:
@@ -392,9 +396,10 @@ def job_page(job_id: str, request: Request, desk: DeskDep, session: SessionDep, 
 @router.get("/desk/jobs/{job_id}/status")
 def job_status(job_id: str, desk: DeskDep, session: SessionDep) -> JSONResponse:
     try:
-        if desk_job_id(job_id) is None:
+        known = desk_job_id(job_id)
+        if known is None:
             raise NotFound(job_id)
-        job = crud.get_job(session, desk.principal, job_id)
+        job = crud.get_job(session, desk.principal, known)
     except NotFound:
         return JSONResponse({"detail": "not found"}, status_code=404)
     elapsed = None
@@ -412,8 +417,10 @@ def cancel(
     job_id: str, request: Request, desk: DeskDep, session: SessionDep, csrf: Annotated[str | None, Form()] = None
 ) -> Response:
     checked_form(request, desk, csrf)
-    if desk_job_id(job_id) is None:
+    known = desk_job_id(job_id)
+    if known is None:
         return not_found(request, desk, "That job")
+    job_id = known
     try:
         crud.cancel_job(session, desk.principal, job_id)
     except NotFound:
@@ -425,8 +432,10 @@ def cancel(
 
 @router.get("/desk/jobs/{job_id}/report.pdf")
 def report(job_id: str, request: Request, desk: DeskDep, session: SessionDep, settings: SettingsDep) -> Response:
-    if desk_job_id(job_id) is None:
+    known = desk_job_id(job_id)
+    if known is None:
         return not_found(request, desk, "That job")
+    job_id = known
     try:
         pdf, filename = report_bytes(session, desk.principal, job_id, settings)
     except NotFound:
@@ -452,8 +461,11 @@ def compare_page(
     scenarios, _ = crud.list_scenarios(session, desk.principal, 0, 100)
     context: dict[str, Any] = {"jobs": jobs, "scenarios": scenarios, "a": a, "b": b, "labels": {}}
     if a is not None and b is not None:
-        if desk_job_id(a) is None or desk_job_id(b) is None:
+        known_a, known_b = desk_job_id(a), desk_job_id(b)
+        if known_a is None or known_b is None:
             return not_found(request, desk, "One of the two jobs")
+        a, b = known_a, known_b
+        context.update(a=a, b=b)
         try:
             job_a, job_b = crud.get_job(session, desk.principal, a), crud.get_job(session, desk.principal, b)
         except NotFound:
@@ -537,8 +549,10 @@ def _compare_form_error(request: Request, desk: Desk, session: SessionDep, probl
 def compare_download(fmt: str, a: str, b: str, request: Request, desk: DeskDep, session: SessionDep) -> Response:
     if fmt not in ("csv", "xlsx"):
         return not_found(request, desk, "That download")
-    if desk_job_id(a) is None or desk_job_id(b) is None:
+    known_a, known_b = desk_job_id(a), desk_job_id(b)
+    if known_a is None or known_b is None:
         return not_found(request, desk, "One of the two finished jobs")
+    a, b = known_a, known_b
     try:
         frame = comparison(session, desk.principal, a, b).frame()
     except NotFound:

@@ -606,7 +606,11 @@ def test_malformed_ids_are_not_found_never_a_500(desk: Desk, runs: dict[str, Any
     scenario_id = desk.scenario(token)
     job_id = desk.job(token, scenario_id, JobStatus.SUCCEEDED, runs["undeliverable"])
     csrf = csrf_of(client.get("/desk/check").text)
-    for bad in ("1", "0", "-1", "99999999999999999999", "not-an-id", job_id.upper(), job_id + "0", "%00"):
+    # Ids are hexadecimal in any case, on the desk as in the API (docs/api.md).
+    assert client.get(f"/desk/jobs/{job_id.upper()}").status_code == 200
+    assert client.get(f"/desk/jobs/{job_id.upper()}/status").json()["status"] == "succeeded"
+    assert desk.client.get(f"/jobs/{job_id.upper()}", headers={"X-API-Key": token}).status_code == 200
+    for bad in ("1", "0", "-1", "99999999999999999999", "not-an-id", job_id + "0", "%00"):
         for url in (f"/desk/jobs/{bad}", f"/desk/jobs/{bad}/report.pdf", f"/desk/jobs/{bad}/status"):
             assert client.get(url).status_code == 404, url
         assert client.post(f"/desk/jobs/{bad}/cancel", data={"csrf": csrf}).status_code == 404, bad
