@@ -41,7 +41,7 @@ from itertools import product
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from models.scenario import ScenarioInvalid, document_hash
+from models.scenario import Problem, ScenarioInvalid, document_hash
 from optimiser.execution import Interrupted, InterruptGuard
 from optimiser.io import RepeatedKey, load_json_noting_repeated_keys, unreadable_json_number
 from optimiser.runs import checked_override, kind_problems
@@ -498,6 +498,12 @@ class JsonLinesReporter:
     def interrupted(self, signal_name: str, done: int, total: int) -> None:
         self._emit({"event": "interrupted", "signal": signal_name, "done": done, "total": total})
 
+    def invalid(self, invalid: ManifestInvalid) -> None:
+        """An invalid manifest, answered as other commands answer invalid input: ``{"status":
+        "invalid", "problems": [...]}``, each problem naming the manifest (its message the run and field)."""
+        problems = [Problem(str(invalid.path), None, None, message).as_dict() for message in invalid.problems]
+        self._emit({"event": "invalid", "status": "invalid", "problems": problems})
+
 
 class RichReporter:
     """A progress bar on a terminal, with a line per failed run."""
@@ -919,6 +925,8 @@ def run_batch_command(
     try:
         manifest = load_manifest(manifest_path)
     except ManifestInvalid as invalid:
+        if json_lines is not None:  # a script reads stdout; the words below go to the batch's log
+            JsonLinesReporter(json_lines).invalid(invalid)
         console.print(f"[bold red]Invalid batch manifest[/] {invalid.path}:", highlight=False)
         for problem in invalid.problems:
             console.print(f"  - {problem}", highlight=False, markup=False, soft_wrap=True)

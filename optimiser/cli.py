@@ -27,9 +27,8 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import IO, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -44,9 +43,6 @@ from models.validate import validate_document
 from optimiser.execution import INTERRUPT_SIGNALS
 from optimiser.io import read_document, write_results, write_template
 from optimiser.runs import JobOutcome, checked_override, run_job
-
-if TYPE_CHECKING:
-    from optimiser.batch import ManifestInvalid  # imported by the batch command only
 
 
 def show_flags_without_a_value(command: Command) -> None:
@@ -935,18 +931,11 @@ def batch(
 
     Exit 0 all succeeded, 1 any failed, 2 bad manifest, 130/143 stopped by SIGINT/SIGTERM (rerun to resume).
     """
-    from optimiser.batch import ManifestInvalid, load_manifest, run_batch_command
+    from optimiser.batch import run_batch_command
 
     if fmt is not None:
         check_format(fmt, ("text", "json"))
     as_json_lines = fmt == "json" or (fmt is None and not out.is_terminal)
-    if as_json_lines:
-        # A script reads stdout: an invalid manifest is answered there, as other commands answer
-        # invalid input; run_batch_command then lists the problems in words on stderr (the log).
-        try:
-            load_manifest(manifest)
-        except ManifestInvalid as invalid:
-            emit_json_line(manifest_invalid_event(invalid))
     with user_errors(False):
         code = run_batch_command(
             manifest, out_dir, workers, dask, force, err, json_lines=answer_stream() if as_json_lines else None
@@ -959,21 +948,6 @@ def batch(
         _flush_c_stdio()
         os._exit(code)
     raise typer.Exit(code)
-
-
-def manifest_invalid_event(invalid: ManifestInvalid) -> dict[str, Any]:
-    """An invalid manifest as a JSON line: the ``{"status": "invalid", "problems": [...]}`` of other
-    commands, each problem naming the manifest file (its message names the run and the field)."""
-    problems = [Problem(str(invalid.path), None, None, message).as_dict() for message in invalid.problems]
-    time = datetime.now(UTC).isoformat(timespec="seconds")
-    return {"time": time, "event": "invalid", "status": "invalid", "problems": problems}
-
-
-def emit_json_line(payload: dict[str, Any]) -> None:
-    """One line of ``batch``'s JSON lines, on the real stdout."""
-    stream = answer_stream()
-    stream.write(json.dumps(_plain_json(payload)) + "\n")
-    stream.flush()
 
 
 @app.command(cls=CommissionCommand)
