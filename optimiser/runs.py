@@ -119,7 +119,11 @@ def checked_overrides(overrides: dict[str, Any] | None, kind: str | None = None)
 
 def load_scenario(document: dict[str, Any], overrides: dict[str, Any] | None = None) -> Scenario:
     """Validate ``document`` with ``overrides`` applied; raise ``ScenarioInvalid`` naming every problem."""
-    overrides = checked_overrides(overrides)
+    return _scenario_with(document, checked_overrides(overrides))
+
+
+def _scenario_with(document: dict[str, Any], overrides: dict[str, Any]) -> Scenario:
+    """``document`` validated with ``overrides`` (already checked, as ``checked_overrides`` reads them) applied."""
     if not isinstance(document, dict):
         raise ScenarioInvalid([Problem("scenario", None, None, "must be an object of named tables and settings")])
     settings = dict(document.get("settings") or {})
@@ -182,7 +186,7 @@ def run_job(
         raise ScenarioInvalid([Problem("job", None, "kind", f"must be one of {', '.join(KINDS)} (got {kind!r})")])
     started = time.perf_counter()
     overrides = checked_overrides(overrides, kind)
-    scenario = load_scenario(document, overrides)
+    scenario = _scenario_with(document, overrides)
     del document
     engine = overrides.get("engine") or "arrays"
     if kind == "solve":
