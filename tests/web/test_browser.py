@@ -227,7 +227,12 @@ def test_a_negotiator_checks_an_offer_gets_the_pdf_and_compares_a_revised_offer(
         "the offer of £20,000 a year is £17,000 short of the least cost of the specification, £37,000 a year" in verdict
     )
     levers = page.locator("ul.levers > li h3").all_inner_texts()
-    assert [text.split(" (")[0] for text in levers] == ["Money", "Standards", "Safe-working caps", "Staff"]
+    assert [text.split(" (")[0] for text in levers] == [
+        "More money",
+        "Lower standards",
+        "Higher safe-working caps",
+        "More staff",
+    ]
     assert "£17,000 more a year" in page.locator("#lever-budget").inner_text()
     assert "93.1% of every minimum standard" in page.locator("#lever-standards").inner_text()
     page.locator("svg.frontier").wait_for(timeout=90_000)  # the page reloads itself when the sweep is done
