@@ -367,6 +367,35 @@ def test_bad_input_is_answered_beside_the_upload(page: Any, server: Server, tmp_
     assert "big.json" not in page.inner_text("main")
 
 
+def test_the_compare_form_keeps_what_was_typed_when_an_offer_is_refused(page: Any, server: Server) -> None:
+    """A refused offer B comes back named, with both offers, the offer kind and both scenarios as typed
+    (markup in a box is shown as text, not run)."""
+    key = server.key("lmc-compare-typed", "negotiator")
+    first = server.api("POST", "/scenarios?name=first%20spec", key, tiny_document(budget_gbp=20000))
+    second = server.api("POST", "/scenarios?name=second%20spec", key, tiny_document(budget_gbp=50000))
+    jobs_before = server.api("GET", "/jobs", key)["total"]
+    sign_in(page, server, key)
+    page.goto(server.url + "/desk/compare")
+    good, bad = "3.10", '4,7 "><b id="injected">'
+    page.get_by_label("£ per weighted patient a year").check()
+    page.locator("#scenario_a").select_option(f"{second['id']}:1")
+    page.locator("#scenario_b").select_option(f"{first['id']}:1")
+    page.locator("#offer_a").fill(good)
+    page.locator("#offer_b").fill(bad)
+    page.get_by_role("button", name="Check both and compare").click()
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert alert.inner_text().startswith("Offer B: Amount offered:"), alert.inner_text()
+    assert page.locator("#offer_a").input_value() == good
+    assert page.locator("#offer_b").input_value() == bad
+    assert page.get_by_label("£ per weighted patient a year").is_checked()
+    assert page.locator("#scenario_a").input_value() == f"{second['id']}:1"
+    assert page.locator("#scenario_b").input_value() == f"{first['id']}:1"
+    assert page.locator("#injected").count() == 0
+    assert server.api("GET", "/jobs", key)["total"] == jobs_before
+    scan(page, "05b-compare-refused")
+
+
 def test_the_standards_box_takes_a_percentage_and_the_verdict_names_it(
     page: Any, server: Server, undeliverable_workbook: Path
 ) -> None:
