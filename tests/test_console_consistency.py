@@ -6,6 +6,7 @@ every command does (exit 2 naming the file as the table, and the column; one JSO
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -93,7 +94,7 @@ def test_import_refuses_an_out_folder_holding_other_csvs_before_touching_it(tmp_
 
 
 def test_report_exits_3_like_check_when_there_is_no_answer_in_time(tmp_path: Path) -> None:
-    """A 40-practice MIP with a time limit far too short: the PDF says NO ANSWER and the exit is check's 3."""
+    """A 40-practice MIP with a time limit far too short: the PDF says NO ANSWER IN TIME and the exit is check's 3."""
     import json
 
     from models.synthetic import generate_scenario
@@ -105,4 +106,9 @@ def test_report_exits_3_like_check_when_there_is_no_answer_in_time(tmp_path: Pat
     check = run("check", str(scenario), *limits, "--format", "json")
     assert strict_json(check.stdout)["deliverable"] is None and check.returncode == 3
     assert report.returncode == 3, report.stderr
-    assert report.stdout.startswith("No answer") and (tmp_path / "r.pdf").exists()
+    assert report.stdout.startswith("No answer in time:") and (tmp_path / "r.pdf").exists()
+    # The same verdict in the same words: the check's text and the PDF.
+    assert "Verdict: NO ANSWER IN TIME" in run("check", str(scenario), *limits).stdout
+    if shutil.which("pdftotext"):
+        pdf = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True, check=True)
+        assert "NO ANSWER IN TIME" in pdf.stdout

@@ -502,6 +502,14 @@ def submit_compare(
     checked_form(request, desk, csrf)
     if not desk.can("run checks"):
         return forbidden(request, desk, "run checks")
+    # What the user typed and chose, shown again in the form if either offer is refused.
+    values = {
+        "offer_kind": offer_kind,
+        "scenario_a": scenario_a,
+        "scenario_b": scenario_b,
+        "offer_a": offer_a,
+        "offer_b": offer_b,
+    }
     requests: list[JobIn] = []
     problems: list[str] = []
     for side, chosen, amount in (("A", scenario_a, offer_a), ("B", scenario_b, offer_b)):
@@ -517,17 +525,19 @@ def submit_compare(
         except (NotFound, Forbidden) as error:
             problems.append(f"Offer {side}: {error}")
     if problems:
-        return _compare_form_error(request, desk, session, problems)
+        return _compare_form_error(request, desk, session, problems, values)
     try:
         jobs = [crud.submit_job(session, desk.principal, body, None, settings) for body in requests]
     except (ScenarioInvalid, NotFound, Forbidden) as error:  # checked above: only a change meanwhile
-        return _compare_form_error(request, desk, session, [str(error)])
+        return _compare_form_error(request, desk, session, [str(error)], values)
     return RedirectResponse(
         f"/desk/compare?a={jobs[0].public_id}&b={jobs[1].public_id}", status_code=status.HTTP_303_SEE_OTHER
     )
 
 
-def _compare_form_error(request: Request, desk: Desk, session: SessionDep, problems: list[str]) -> Response:
+def _compare_form_error(
+    request: Request, desk: Desk, session: SessionDep, problems: list[str], values: dict[str, str]
+) -> Response:
     jobs_seq, _ = crud.list_jobs(session, desk.principal, 0, 100, JobStatus.SUCCEEDED, None)
     scenarios, _ = crud.list_scenarios(session, desk.principal, 0, 100)
     jobs = [job for job in jobs_seq if job.kind in (JobKind.CHECK, JobKind.SOLVE)]
@@ -542,6 +552,7 @@ def _compare_form_error(request: Request, desk: Desk, session: SessionDep, probl
         b=None,
         labels={},
         offer_problems=problems,
+        values=values,
     )
 
 

@@ -78,6 +78,22 @@ def _sentence(phrase: str) -> str:
 
 
 # --------------------------------------------------------------------------------------
+# The verdict: the same words in the plain-text check, on the desk page, in the PDF and
+# (in sentence case) in the comparison
+# --------------------------------------------------------------------------------------
+VERDICT_DELIVERABLE = "DELIVERABLE"
+VERDICT_NOT_DELIVERABLE = "NOT DELIVERABLE"
+VERDICT_NO_ANSWER = "NO ANSWER IN TIME"
+
+
+def verdict_label(deliverable: object) -> str:
+    """``deliverable``: a check's ``deliverable`` (None: the solver stopped without deciding)."""
+    if deliverable is True:
+        return VERDICT_DELIVERABLE
+    return VERDICT_NOT_DELIVERABLE if deliverable is False else VERDICT_NO_ANSWER
+
+
+# --------------------------------------------------------------------------------------
 # Names and units
 # --------------------------------------------------------------------------------------
 LEVER_UNITS = {
@@ -89,6 +105,8 @@ LEVER_UNITS = {
     "practice_floor": "£/year",
     "practice_floor_share": "fraction of every practice's floor",
 }
+# The levers' titles wherever a user reads them: the plain-text check's lines, the desk page's
+# and the PDF's cards. Each says which way its lever moves.
 LEVER_TITLES = {
     "budget": "More money",
     "workforce_supply": "More staff",
@@ -544,7 +562,7 @@ def undeliverable_summary(settings: ScenarioSettings, conflict_sentences: list[s
 
 def no_answer_summary(message: str) -> str:
     return (
-        f"No answer: the solver stopped without deciding whether the spec is deliverable ({message}). "
+        f"No answer in time: the solver stopped without deciding whether the spec is deliverable ({message}). "
         f"Try a longer time limit."
     )
 
@@ -632,7 +650,7 @@ def binding_sentence(binding: list[dict[str, Any]]) -> str:
 # --------------------------------------------------------------------------------------
 def report_lines(result: dict[str, Any]) -> list[str]:
     """A short plain-text report of a check result for a non-technical reader."""
-    verdict = {True: "DELIVERABLE", False: "NOT DELIVERABLE", None: "NO ANSWER IN TIME"}[result.get("deliverable")]
+    verdict = verdict_label(result.get("deliverable"))
     solver = result.get("solver") or {}
     lines = [
         f"Verdict: {verdict}",
@@ -789,7 +807,8 @@ COMPARE_NO_ALLOCATION = "no allocation within the offer"
 
 
 def compare_verdict(deliverable: object) -> str:
-    return "Deliverable" if deliverable is True else ("Not deliverable" if deliverable is False else "No answer")
+    """The verdict's own words in sentence case ("Not deliverable"), for a table cell."""
+    return verdict_label(deliverable).capitalize()
 
 
 # The headline rows, in the order a side adds them.
@@ -845,14 +864,6 @@ def compare_points(share: float) -> str:
 # --------------------------------------------------------------------------------------
 # Reader's view: the desk page and the PDF report (optimiser/report/view.py)
 # --------------------------------------------------------------------------------------
-# The lever cards' titles (shorter than LEVER_TITLES, which heads the plain-text report's lines).
-VIEW_LEVER_TITLES = {
-    "budget": "Money",
-    "standards": "Standards",
-    "safe_working": "Safe-working caps",
-    "workforce_supply": "Staff",
-    "practice_floor": "Practice floor (no practice worse off)",
-}
 NOT_AVAILABLE = "not available"
 
 
@@ -873,10 +884,7 @@ def lever_amount(lever: str, value: float, per_practice: bool = False, floor_cos
 
 
 # --- the verdict ------------------------------------------------------------------------
-VERDICT_DELIVERABLE = "DELIVERABLE"
-VERDICT_NOT_DELIVERABLE = "NOT DELIVERABLE"
-VERDICT_NO_ANSWER = "NO ANSWER"
-NO_ANSWER_IN_TIME = "No answer within the time limit."
+NO_ANSWER_IN_TIME = "No answer in time: the solver stopped at its time limit."
 
 
 def verdict_deliverable(least: str, budget: str, spare: str, per_practice: bool) -> str:

@@ -141,7 +141,7 @@ def _levers(result: dict[str, Any], per_practice: bool) -> list[Lever]:
         levers.append(
             Lever(
                 lever=lever,
-                title=wording.VIEW_LEVER_TITLES[lever],
+                title=wording.LEVER_TITLES[lever],
                 fixable=bool(item.get("fixable")) and item.get("amount") is not None,
                 amount=_lever_amount(result, index, lever, per_practice),
                 unit=str(item.get("unit", "")),

@@ -227,7 +227,12 @@ def test_a_negotiator_checks_an_offer_gets_the_pdf_and_compares_a_revised_offer(
         "the offer of £20,000 a year is £17,000 short of the least cost of the specification, £37,000 a year" in verdict
     )
     levers = page.locator("ul.levers > li h3").all_inner_texts()
-    assert [text.split(" (")[0] for text in levers] == ["Money", "Standards", "Safe-working caps", "Staff"]
+    assert [text.split(" (")[0] for text in levers] == [
+        "More money",
+        "Lower standards",
+        "Higher safe-working caps",
+        "More staff",
+    ]
     assert "£17,000 more a year" in page.locator("#lever-budget").inner_text()
     assert "93.1% of every minimum standard" in page.locator("#lever-standards").inner_text()
     page.locator("svg.frontier").wait_for(timeout=90_000)  # the page reloads itself when the sweep is done
@@ -360,6 +365,35 @@ def test_bad_input_is_answered_beside_the_upload(page: Any, server: Server, tmp_
     assert "this service accepts at most" in message.inner_text() and "Nothing was sent" in message.inner_text()
     page.goto(server.url + "/")
     assert "big.json" not in page.inner_text("main")
+
+
+def test_the_compare_form_keeps_what_was_typed_when_an_offer_is_refused(page: Any, server: Server) -> None:
+    """A refused offer B comes back named, with both offers, the offer kind and both scenarios as typed
+    (markup in a box is shown as text, not run)."""
+    key = server.key("lmc-compare-typed", "negotiator")
+    first = server.api("POST", "/scenarios?name=first%20spec", key, tiny_document(budget_gbp=20000))
+    second = server.api("POST", "/scenarios?name=second%20spec", key, tiny_document(budget_gbp=50000))
+    jobs_before = server.api("GET", "/jobs", key)["total"]
+    sign_in(page, server, key)
+    page.goto(server.url + "/desk/compare")
+    good, bad = "3.10", '4,7 "><b id="injected">'
+    page.get_by_label("£ per weighted patient a year").check()
+    page.locator("#scenario_a").select_option(f"{second['id']}:1")
+    page.locator("#scenario_b").select_option(f"{first['id']}:1")
+    page.locator("#offer_a").fill(good)
+    page.locator("#offer_b").fill(bad)
+    page.get_by_role("button", name="Check both and compare").click()
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert alert.inner_text().startswith("Offer B: Amount offered:"), alert.inner_text()
+    assert page.locator("#offer_a").input_value() == good
+    assert page.locator("#offer_b").input_value() == bad
+    assert page.get_by_label("£ per weighted patient a year").is_checked()
+    assert page.locator("#scenario_a").input_value() == f"{second['id']}:1"
+    assert page.locator("#scenario_b").input_value() == f"{first['id']}:1"
+    assert page.locator("#injected").count() == 0
+    assert server.api("GET", "/jobs", key)["total"] == jobs_before
+    scan(page, "05b-compare-refused")
 
 
 def test_the_standards_box_takes_a_percentage_and_the_verdict_names_it(

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from optimiser.deliverability import wording
 from optimiser.report.chart import frontier, nice_step
 from optimiser.report.render import report_html
 from optimiser.report.view import check_view, resolve
@@ -69,8 +70,9 @@ def test_commission_report_per_weighted_patient_and_bad_input(tmp_path: Path) ->
 
 
 def test_no_answer_and_the_chart_numbers(runs: dict[str, Any]) -> None:
-    view = check_view({"deliverable": None, "summary": "No answer: the solver stopped. Try a longer time limit."})
-    assert view.verdict_label == "NO ANSWER" and view.verdict == "No answer: the solver stopped."
+    view = check_view({"deliverable": None, "summary": wording.no_answer_summary("Time limit reached")})
+    assert view.verdict_label == "NO ANSWER IN TIME"
+    assert view.verdict.startswith("No answer in time: the solver stopped without deciding")
     chart = frontier(runs["sweep"].result)
     assert chart is not None and chart.marked is not None
     documents = {"sweep": runs["sweep"].result}
