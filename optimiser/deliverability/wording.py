@@ -106,13 +106,13 @@ LEVER_UNITS = {
     "practice_floor_share": "fraction of every practice's floor",
 }
 # The levers' titles wherever a user reads them: the plain-text check's lines, the desk page's
-# and the PDF's cards. Each says which way its lever moves.
+# and the PDF's cards.
 LEVER_TITLES = {
     "budget": "More money",
     "workforce_supply": "More staff",
     "standards": "Lower standards",
     "safe_working": "Higher safe-working caps",
-    "practice_floor": "The practice floor (no practice worse off)",
+    "practice_floor": "No practice worse off",
 }
 _LEVER_NOUNS = {
     "budget": "money",
