@@ -470,6 +470,8 @@ StandardsFractionOption = Annotated[
     str | None,
     typer.Option("--standards-fraction", help="What if every minimum standard were this fraction of itself (0-1)."),
 ]
+# Read as typed, so that the shared check (models.schema.checked_time_limit) judges it and quotes it.
+TimeLimitOption = Annotated[str | None, typer.Option("--time-limit", help="Time limit per solve, seconds.")]
 
 
 @contextmanager
@@ -543,7 +545,7 @@ def solve(
         Path | None, typer.Option("--out", help="Write CSVs, summary.json and results.xlsx here.")
     ] = None,
     sensitivity: Annotated[bool, typer.Option("--sensitivity", help="Add shadow prices and binding rules.")] = False,
-    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Solver time limit, seconds.")] = None,
+    time_limit: TimeLimitOption = None,
     engine: EngineOption = "arrays",
 ) -> None:
     """Solve the allocation programme and report the allocation.
@@ -785,7 +787,7 @@ def check(
     budget: BudgetOption = None,
     offer_rate: OfferRateOption = None,
     standards_fraction: StandardsFractionOption = None,
-    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Time limit per solve, seconds.")] = None,
+    time_limit: TimeLimitOption = None,
     weights: Annotated[
         str | None,
         typer.Option(
@@ -961,7 +963,7 @@ def report(
     frontier_points: Annotated[
         int, typer.Option("--frontier-points", help="Budgets on the frontier chart (0: no chart).", min=0, max=50)
     ] = 11,  # optimiser.report.chart.FRONTIER_POINTS (not imported here: it loads the report's libraries)
-    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Time limit per solve, seconds.")] = None,
+    time_limit: TimeLimitOption = None,
     engine: EngineOption = "arrays",
 ) -> None:
     """Check an offer and write the printable PDF report (verdict, levers, chart, practices, assumptions).
