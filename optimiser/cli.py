@@ -87,19 +87,46 @@ class JsonAnswerCommand(CommissionCommand):
         try:
             return super().parse_args(ctx, args)
         except UsageError as error:
-            if not self._asks_for_json(ctx, given):
+            if not self.answers_in_json(self._format_given(ctx, given)):
                 raise
-            report_invalid(ScenarioInvalid([usage_problem(error)]), as_json=True)
+            self.answer_invalid(usage_problem(error))
 
-    def _asks_for_json(self, ctx: Context, args: list[str]) -> bool:
-        """Whether ``args`` give ``--format json``, read past whatever else is wrong with them."""
+    def answers_in_json(self, fmt: str | None) -> bool:
+        """Whether the command answers in JSON, given the ``--format`` of its command line (None: none)."""
+        return fmt == "json"
+
+    def answer_invalid(self, problem: Problem) -> NoReturn:
+        report_invalid(ScenarioInvalid([problem]), as_json=True)
+
+    def _format_given(self, ctx: Context, args: list[str]) -> str | None:
+        """The ``--format`` that ``args`` give, read past whatever else is wrong with them."""
         try:
             probe = self.make_context(
                 ctx.info_name, args, parent=ctx.parent, resilient_parsing=True, ignore_unknown_options=True
             )
         except UsageError:
-            return False
-        return probe.params.get("fmt") == "json"
+            return None
+        return probe.params.get("fmt")
+
+
+class JsonLinesAnswerCommand(JsonAnswerCommand):
+    """``batch``: where it writes JSON lines, a bad command line is its one ``invalid`` line on stdout
+    (docs/batch.md), with the problem in words on stderr for the batch's log, as for a bad manifest."""
+
+    def answers_in_json(self, fmt: str | None) -> bool:
+        return writes_json_lines(fmt)
+
+    def answer_invalid(self, problem: Problem) -> NoReturn:
+        from optimiser.batch import JsonLinesReporter
+
+        JsonLinesReporter(answer_stream()).invalid([problem])
+        _unwrap_off_terminal()  # the command, which sets the width for its output, has not started
+        fail(EXIT_INVALID, f"{problem.column}: {problem.message}" if problem.column else problem.message)
+
+
+def writes_json_lines(fmt: str | None) -> bool:
+    """Whether ``batch`` reports in JSON lines: asked to, or by default off a terminal (a scheduler, a pipe)."""
+    return fmt == "json" or (fmt is None and not out.is_terminal)
 
 
 def usage_problem(error: UsageError) -> Problem:
@@ -906,7 +933,7 @@ def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-@app.command(cls=CommissionCommand)
+@app.command(cls=JsonLinesAnswerCommand)
 @answers_on_stdout
 def batch(
     manifest: Annotated[Path, typer.Argument(help="Batch manifest, .toml or .json (see docs/batch.md).")],
@@ -937,7 +964,7 @@ def batch(
 
     if fmt is not None:
         check_format(fmt, ("text", "json"))
-    as_json_lines = fmt == "json" or (fmt is None and not out.is_terminal)
+    as_json_lines = writes_json_lines(fmt)
     with user_errors(False):
         code = run_batch_command(
             manifest, out_dir, workers, dask, force, err, json_lines=answer_stream() if as_json_lines else None

@@ -282,6 +282,40 @@ def test_an_invalid_manifest_under_json_is_answered_on_stdout(tmp_path: Path) ->
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize(
+    ("args", "column"),
+    [(["--workers", "abc"], "--workers"), (["--workers", "0"], "--workers"), (["--bogus"], "--bogus")],
+    ids=["workers not a number", "no workers", "unknown option"],
+)
+@pytest.mark.parametrize("fmt", [["--format", "json"], []], ids=["json", "default off a terminal"])
+def test_a_bad_batch_command_line_is_its_one_invalid_json_line(
+    tmp_path: Path, args: list[str], column: str, fmt: list[str]
+) -> None:
+    """Where ``batch`` writes JSON lines (asked to, or by default off a terminal), a bad command line
+    is answered as a bad manifest is: one ``invalid`` line on stdout naming the option under
+    ``options``, the problem in words on stderr, exit 2, nothing run (was: Typer's box, empty stdout)."""
+    manifest = tmp_path / "m.json"
+    manifest.write_text(json.dumps({"runs": [{"id": "t", "scenario": str(TINY)}]}))
+    done = run("batch", str(manifest), "--out", str(tmp_path / "out"), *fmt, *args)
+    assert done.returncode == 2, done.stderr
+    [line] = done.stdout.splitlines()
+    event = strict_json(line)
+    assert (event["event"], event["status"]) == ("invalid", "invalid")
+    [problem] = event["problems"]
+    assert (problem["table"], problem["row"], problem["column"]) == ("options", None, column)
+    assert error_lines(done.stderr) == [f"error: {column}: {problem['message']}"]
+    assert "Traceback" not in done.stderr and "╭" not in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_bad_batch_command_line_under_text_keeps_typers_usage(tmp_path: Path) -> None:
+    manifest = tmp_path / "m.json"
+    manifest.write_text(json.dumps({"runs": [{"id": "t", "scenario": str(TINY)}]}))
+    done = run("batch", str(manifest), "--format", "text", "--workers", "abc")
+    assert done.returncode == 2 and done.stdout == ""
+    assert "Usage: commission batch [OPTIONS] MANIFEST" in done.stderr
+
+
 def test_template_keeps_an_existing_workbook_unless_forced(tmp_path: Path) -> None:
     import openpyxl
 
