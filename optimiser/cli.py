@@ -39,6 +39,7 @@ from typer._click.exceptions import BadOptionUsage, BadParameter, NoSuchOption, 
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from models.scenario import Problem, ScenarioInvalid
+from models.schema import shown
 from models.validate import validate_document
 from optimiser.execution import INTERRUPT_SIGNALS
 from optimiser.io import read_document, write_results, write_template
@@ -218,7 +219,7 @@ def user_errors(as_json: bool, heading: str = "Invalid scenario") -> Iterator[No
 
 def check_format(fmt: str, allowed: tuple[str, ...]) -> bool:
     if fmt not in allowed:
-        fail(EXIT_INVALID, f"--format must be one of {', '.join(allowed)} (got {fmt!r})")
+        fail(EXIT_INVALID, f"--format must be one of {', '.join(allowed)} (got {shown(fmt)})")
     return fmt == "json"
 
 
@@ -877,7 +878,7 @@ def sweep(
         if (budget is None) == (standards is None):
             raise OptionsInvalid([(None, "give exactly one of --budget START:STOP:N or --standards START:STOP:N")])
         if objective is not None and (objective not in ("max_value", "max_min_coverage") or budget is None):
-            message = f"must be max_value or max_min_coverage, for a --budget sweep (got {objective!r})"
+            message = f"must be max_value or max_min_coverage, for a --budget sweep (got {shown(objective)})"
             raise OptionsInvalid([("--objective", message)])
         overrides = checked_options({"budget": budget, "standards": standards, "objective": objective})
         refuse_an_unwritable_out(out_dir, folder=True)
