@@ -52,7 +52,7 @@ _DECIMAL_COMMA = re.compile(r"\s*£?\s*[-+]?[0-9]+,[0-9]{1,2}\s*[kKmM]?\s*")
 
 # Characters that a quoted value cannot show as themselves, by the names a user knows them by;
 # any other unprintable character is named by Unicode. "1 000" typed with a non-breaking space
-# must not read as an ordinary space (nor as Python's '\\xa0').
+# must not read as an ordinary space (nor as Python's '\xa0').
 _INVISIBLE_NAMES = {
     "\t": "tab",
     "\n": "line break",
