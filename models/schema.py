@@ -7,8 +7,11 @@ from it, so a column is described in exactly one place.
 
 from __future__ import annotations
 
+import datetime
+import json
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -47,17 +50,67 @@ _AMOUNT = re.compile(
 _DECIMAL_COMMA = re.compile(r"\s*£?\s*[-+]?[0-9]+,[0-9]{1,2}\s*[kKmM]?\s*")
 
 
+# Characters that a quoted value cannot show as themselves, by the names a user knows them by;
+# any other unprintable character is named by Unicode. "1 000" typed with a non-breaking space
+# must not read as an ordinary space (nor as Python's '\xa0').
+_INVISIBLE_NAMES = {
+    "\t": "tab",
+    "\n": "line break",
+    "\r": "carriage return",
+    "\xa0": "non-breaking space",
+    "\u202f": "narrow non-breaking space",
+    "\u200b": "zero-width space",
+    "\ufeff": "byte order mark",
+}
+SHOWN_LENGTH = 60  # a quoted value longer than this is cut short with "..."
+
+
 def shown(value: Any) -> str:
-    """``value`` as a user wrote it, for messages: text quoted, true/false and null as in JSON/TOML."""
+    """``value`` as a user wrote it, for messages: text in plain quotes with each invisible character
+    named (``'1<non-breaking space>000'``), true/false and null as in JSON/TOML, a whole number
+    without ``.0``, a sheet's dates and times as the sheet shows them, lists and objects as JSON.
+
+    The one quoting of a user's value in every message of the product.
+    """
     if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    if isinstance(value, str):
-        return repr(value)
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return str(value)
+        text = "true" if value else "false"
+    elif value is None:
+        text = "null"
+    elif isinstance(value, str):
+        text = "'" + _shortened("".join(map(_visible, value)), SHOWN_LENGTH - 2) + "'"
+    elif isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        text = str(int(value))
+    elif isinstance(value, int | float):
+        text = repr(value)
+    elif isinstance(value, datetime.datetime) and value.time() == datetime.time():
+        text = value.date().isoformat()
+    elif isinstance(value, datetime.datetime):
+        text = value.isoformat(sep=" ")
+    elif isinstance(value, datetime.date | datetime.time):
+        text = value.isoformat()
+    elif isinstance(value, datetime.timedelta):
+        text = str(value)
+    else:
+        text = json.dumps(value, default=str, ensure_ascii=False)
+    return _shortened(text, SHOWN_LENGTH)
+
+
+def _visible(character: str) -> str:
+    if character.isprintable() or character == " ":
+        return character
+    name = _INVISIBLE_NAMES.get(character) or unicodedata.name(character, "").lower()
+    return f"<{name or f'character U+{ord(character):04X}'}>"
+
+
+def _shortened(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 3] + "..."
+
+
+def decimal_comma_hint(text: str) -> str | None:
+    """How to write ``text`` if it looks like a number with a decimal comma ("4,7"), else None."""
+    if _DECIMAL_COMMA.fullmatch(text):
+        return f"write decimals with a point: {text.strip().replace(',', '.')}"
+    return None
 
 
 def parse_amount(value: Any) -> float:
@@ -70,9 +123,8 @@ def parse_amount(value: Any) -> float:
     elif isinstance(value, str) and (match := _AMOUNT.fullmatch(value)):
         digits = match.group(1).replace(",", "").replace(" ", "")
         number = float(digits) * AMOUNT_SUFFIXES[match.group(3).lower()]
-    elif isinstance(value, str) and _DECIMAL_COMMA.fullmatch(value):
-        with_point = value.strip().replace(",", ".")
-        raise ValueError(f"expected {AMOUNT_FORMS} (got {shown(value)}; write decimals with a point: {with_point})")
+    elif isinstance(value, str) and (hint := decimal_comma_hint(value)):
+        raise ValueError(f"expected {AMOUNT_FORMS} (got {shown(value)}; {hint})")
     else:
         raise ValueError(f"expected {AMOUNT_FORMS} (got {shown(value)})")
     if not math.isfinite(number):

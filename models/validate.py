@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import json
 import math
 import re
 from typing import Any
@@ -19,7 +18,16 @@ import pandas as pd
 from pydantic import ValidationError
 
 from models.scenario import Problem, Scenario, ScenarioInvalid
-from models.schema import MAX_ID_LENGTH, MAX_TEXT_LENGTH, TABLE_KEYS, TABLES, Column, ScenarioSettings, Table
+from models.schema import (
+    MAX_ID_LENGTH,
+    MAX_TEXT_LENGTH,
+    TABLE_KEYS,
+    TABLES,
+    Column,
+    ScenarioSettings,
+    Table,
+    shown,
+)
 
 SETTINGS_TABLE = "settings"
 # Numbers as text: optional sign, digits with an optional point, optional exponent; or
@@ -145,7 +153,7 @@ _SETTING_BOUNDS = {"greater_than": ">", "greater_than_equal": ">=", "less_than":
 
 def _setting_message(item: Any) -> str:
     """A settings validation error as the product words it, quoting the value as given."""
-    kind, context, got = item["type"], item.get("ctx") or {}, f"(got {_shown(item.get('input'))})"
+    kind, context, got = item["type"], item.get("ctx") or {}, f"(got {shown(item.get('input'))})"
     if kind in _SETTING_TYPE_MESSAGES:
         return f"{_SETTING_TYPE_MESSAGES[kind]} {got}"
     if kind in _SETTING_BOUNDS and context:
@@ -220,7 +228,7 @@ def _parse_column(table: str, column: Column, raw: list[Any], problems: list[Pro
                         table,
                         int(row) + 1,
                         column.name,
-                        f"must be one of {', '.join(column.choices)} (got {text_series[row]!r})",
+                        f"must be one of {', '.join(column.choices)} (got {shown(text_series[row])})",
                     )
                 )
         if column.default is not None:
@@ -235,36 +243,36 @@ def _parse_column(table: str, column: Column, raw: list[Any], problems: list[Pro
     for row in np.flatnonzero(not_number):
         got = raw[row]
         message = (
-            f"must be a finite number (got {_shown(got)})"
+            f"must be a finite number (got {shown(got)})"
             if looks_nan[row]
-            else f"must be a number{_date_note(got)} (got {_shown(got)})"
+            else f"must be a number{_date_note(got)} (got {shown(got)})"
         )
         problems.append(Problem(table, int(row) + 1, column.name, message))
     for row in np.flatnonzero(np.isinf(values)):
         got = raw[row]
         if _spells_non_finite(got) or isinstance(got, float):
-            message = f"must be a finite number (got {_shown(got)})"
+            message = f"must be a finite number (got {shown(got)})"
         else:  # a finite number too large for a float, e.g. 10**400 or "1e400"
-            message = f"must be <= {column.upper:g} (got {_shown(got)})" if column.upper else "is too large"
+            message = f"must be <= {column.upper:g} (got {shown(got)})" if column.upper else "is too large"
         problems.append(Problem(table, int(row) + 1, column.name, message))
 
     finite = np.isfinite(values)
     if column.kind == "int":
         for row in np.flatnonzero(finite & (values != np.round(values))):
             problems.append(
-                Problem(table, int(row) + 1, column.name, f"must be a whole number (got {_shown(raw[row])})")
+                Problem(table, int(row) + 1, column.name, f"must be a whole number (got {shown(raw[row])})")
             )
     if column.lower is not None:
         low = values <= column.lower if column.lower_strict else values < column.lower
         sign = ">" if column.lower_strict else ">="
         for row in np.flatnonzero(finite & low):
             problems.append(
-                Problem(table, int(row) + 1, column.name, f"must be {sign} {column.lower:g} (got {_shown(raw[row])})")
+                Problem(table, int(row) + 1, column.name, f"must be {sign} {column.lower:g} (got {shown(raw[row])})")
             )
     if column.upper is not None:
         for row in np.flatnonzero(finite & (values > column.upper)):
             problems.append(
-                Problem(table, int(row) + 1, column.name, f"must be <= {column.upper:g} (got {_shown(raw[row])})")
+                Problem(table, int(row) + 1, column.name, f"must be <= {column.upper:g} (got {shown(raw[row])})")
             )
     if column.default is not None:
         numbers = numbers.fillna(float(column.default))
@@ -274,7 +282,7 @@ def _parse_column(table: str, column: Column, raw: list[Any], problems: list[Pro
 def _as_text(value: Any, limit: int) -> tuple[str | None, str | None]:
     """A text cell as text, or a message saying why it cannot be one."""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        return None, f"must be text or a number{_date_note(value)} (got {_shown(value)})"
+        return None, f"must be text or a number{_date_note(value)} (got {shown(value)})"
     if isinstance(value, float):
         if not math.isfinite(value):
             return None, f"must be text or a finite number (got {value})"
@@ -310,24 +318,6 @@ def _as_number(value: Any) -> float | None:
     return None
 
 
-def _shown(value: Any) -> str:
-    """A cell's value for a message as the user wrote it, shortened: text quoted, JSON's
-    ``true`` and objects as JSON, a sheet's dates and times as the sheet shows them."""
-    if isinstance(value, str | int | float) and not isinstance(value, bool):
-        text = repr(value)
-    elif isinstance(value, datetime.datetime) and value.time() == datetime.time():
-        text = value.date().isoformat()
-    elif isinstance(value, datetime.datetime):
-        text = value.isoformat(sep=" ")
-    elif isinstance(value, datetime.date | datetime.time):
-        text = value.isoformat()
-    elif isinstance(value, datetime.timedelta):
-        text = str(value)
-    else:
-        text = json.dumps(value, default=str, ensure_ascii=False)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 def _date_note(value: Any) -> str:
     """Why a sheet's date, time or duration cell is refused (Excel may have made one of what was typed)."""
     if isinstance(value, datetime.date | datetime.time | datetime.timedelta):
@@ -351,7 +341,7 @@ def _check_unique_keys(frames: dict[str, pd.DataFrame], problems: list[Problem])
         complete = frame[list(key)].notna().all(axis=1).to_numpy()
         duplicated = frame.duplicated(subset=list(key), keep="first").to_numpy() & complete
         for row in np.flatnonzero(duplicated):
-            ident = ", ".join(f"{k}={frame[k].iat[row]!r}" for k in key)
+            ident = ", ".join(f"{k}={shown(frame[k].iat[row])}" for k in key)
             problems.append(Problem(name, int(row) + 1, key[-1], f"duplicate {ident}"))
 
 
@@ -367,7 +357,7 @@ def _check_references(frames: dict[str, pd.DataFrame], problems: list[Problem], 
         values = frames[table][column]
         missing = ~values.isin(known).to_numpy() & values.notna().to_numpy()
         for row in np.flatnonzero(missing):
-            problems.append(Problem(table, int(row) + 1, column, f"unknown {target} {values.iat[row]!r}"))
+            problems.append(Problem(table, int(row) + 1, column, f"unknown {target} {shown(values.iat[row])}"))
 
     must_exist("practices", "pcn_id", pcn_ids, "pcn_id", "pcns")
     must_exist("staff", "role_id", role_ids, "role_id", "roles")
@@ -380,7 +370,10 @@ def _check_references(frames: dict[str, pd.DataFrame], problems: list[Problem], 
     for ambiguous in sorted(practice_ids & pcn_ids):
         problems.append(
             Problem(
-                "pcns", None, "pcn_id", f"{ambiguous!r} is both a practice_id and a pcn_id (staff holder ambiguous)"
+                "pcns",
+                None,
+                "pcn_id",
+                f"{shown(ambiguous)} is both a practice_id and a pcn_id (staff holder ambiguous)",
             )
         )
     if broken & {"skill_mix", "services"}:
@@ -390,7 +383,7 @@ def _check_references(frames: dict[str, pd.DataFrame], problems: list[Problem], 
     for row, service in enumerate(services["service_id"]):
         if service is not None and service not in deliverable:
             problems.append(
-                Problem("services", row + 1, "service_id", f"nobody can deliver {service!r}: no skill_mix row")
+                Problem("services", row + 1, "service_id", f"nobody can deliver {shown(service)}: no skill_mix row")
             )
 
 
@@ -415,7 +408,7 @@ def _check_row_rules(frames: dict[str, pd.DataFrame], problems: list[Problem]) -
                 "roles",
                 int(row) + 1,
                 "arrs_reimbursement_max_gbp",
-                f"only roles of category arrs can be reimbursed (category is {roles['category'].iat[row]!r})",
+                f"only roles of category arrs can be reimbursed (category is {shown(roles['category'].iat[row])})",
             )
         )
 

@@ -498,11 +498,10 @@ class JsonLinesReporter:
     def interrupted(self, signal_name: str, done: int, total: int) -> None:
         self._emit({"event": "interrupted", "signal": signal_name, "done": done, "total": total})
 
-    def invalid(self, invalid: ManifestInvalid) -> None:
-        """An invalid manifest, answered as other commands answer invalid input: ``{"status":
-        "invalid", "problems": [...]}``, each problem naming the manifest (its message the run and field)."""
-        problems = [Problem(str(invalid.path), None, None, message).as_dict() for message in invalid.problems]
-        self._emit({"event": "invalid", "status": "invalid", "problems": problems})
+    def invalid(self, problems: list[Problem]) -> None:
+        """An invalid manifest or command line, answered as other commands answer invalid input:
+        ``{"status": "invalid", "problems": [...]}``."""
+        self._emit({"event": "invalid", "status": "invalid", "problems": [p.as_dict() for p in problems]})
 
 
 class RichReporter:
@@ -926,7 +925,9 @@ def run_batch_command(
         manifest = load_manifest(manifest_path)
     except ManifestInvalid as invalid:
         if json_lines is not None:  # a script reads stdout; the words below go to the batch's log
-            JsonLinesReporter(json_lines).invalid(invalid)
+            # Each problem names the manifest; its message, the run and field.
+            problems = [Problem(str(invalid.path), None, None, message) for message in invalid.problems]
+            JsonLinesReporter(json_lines).invalid(problems)
         console.print(f"[bold red]Invalid batch manifest[/] {invalid.path}:", highlight=False)
         for problem in invalid.problems:
             console.print(f"  - {problem}", highlight=False, markup=False, soft_wrap=True)

@@ -39,6 +39,7 @@ from typer._click.exceptions import BadOptionUsage, BadParameter, NoSuchOption, 
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from models.scenario import Problem, ScenarioInvalid
+from models.schema import shown
 from models.validate import validate_document
 from optimiser.execution import INTERRUPT_SIGNALS
 from optimiser.io import read_document, write_results, write_template
@@ -87,19 +88,46 @@ class JsonAnswerCommand(CommissionCommand):
         try:
             return super().parse_args(ctx, args)
         except UsageError as error:
-            if not self._asks_for_json(ctx, given):
+            if not self.answers_in_json(self._format_given(ctx, given)):
                 raise
-            report_invalid(ScenarioInvalid([usage_problem(error)]), as_json=True)
+            self.answer_invalid(usage_problem(error))
 
-    def _asks_for_json(self, ctx: Context, args: list[str]) -> bool:
-        """Whether ``args`` give ``--format json``, read past whatever else is wrong with them."""
+    def answers_in_json(self, fmt: str | None) -> bool:
+        """Whether the command answers in JSON, given the ``--format`` of its command line (None: none)."""
+        return fmt == "json"
+
+    def answer_invalid(self, problem: Problem) -> NoReturn:
+        report_invalid(ScenarioInvalid([problem]), as_json=True)
+
+    def _format_given(self, ctx: Context, args: list[str]) -> str | None:
+        """The ``--format`` that ``args`` give, read past whatever else is wrong with them."""
         try:
             probe = self.make_context(
                 ctx.info_name, args, parent=ctx.parent, resilient_parsing=True, ignore_unknown_options=True
             )
         except UsageError:
-            return False
-        return probe.params.get("fmt") == "json"
+            return None
+        return probe.params.get("fmt")
+
+
+class JsonLinesAnswerCommand(JsonAnswerCommand):
+    """``batch``: where it writes JSON lines, a bad command line is its one ``invalid`` line on stdout
+    (docs/batch.md), with the problem in words on stderr for the batch's log, as for a bad manifest."""
+
+    def answers_in_json(self, fmt: str | None) -> bool:
+        return writes_json_lines(fmt)
+
+    def answer_invalid(self, problem: Problem) -> NoReturn:
+        from optimiser.batch import JsonLinesReporter
+
+        JsonLinesReporter(answer_stream()).invalid([problem])
+        _unwrap_off_terminal()  # the command, which sets the width for its output, has not started
+        fail(EXIT_INVALID, f"{problem.column}: {problem.message}" if problem.column else problem.message)
+
+
+def writes_json_lines(fmt: str | None) -> bool:
+    """Whether ``batch`` reports in JSON lines: asked to, or by default off a terminal (a scheduler, a pipe)."""
+    return fmt == "json" or (fmt is None and not out.is_terminal)
 
 
 def usage_problem(error: UsageError) -> Problem:
@@ -191,7 +219,7 @@ def user_errors(as_json: bool, heading: str = "Invalid scenario") -> Iterator[No
 
 def check_format(fmt: str, allowed: tuple[str, ...]) -> bool:
     if fmt not in allowed:
-        fail(EXIT_INVALID, f"--format must be one of {', '.join(allowed)} (got {fmt!r})")
+        fail(EXIT_INVALID, f"--format must be one of {', '.join(allowed)} (got {shown(fmt)})")
     return fmt == "json"
 
 
@@ -470,6 +498,8 @@ StandardsFractionOption = Annotated[
     str | None,
     typer.Option("--standards-fraction", help="What if every minimum standard were this fraction of itself (0-1)."),
 ]
+# Read as typed, so that the shared check (models.schema.checked_time_limit) judges it and quotes it.
+TimeLimitOption = Annotated[str | None, typer.Option("--time-limit", help="Time limit per solve, seconds.")]
 
 
 @contextmanager
@@ -543,7 +573,7 @@ def solve(
         Path | None, typer.Option("--out", help="Write CSVs, summary.json and results.xlsx here.")
     ] = None,
     sensitivity: Annotated[bool, typer.Option("--sensitivity", help="Add shadow prices and binding rules.")] = False,
-    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Solver time limit, seconds.")] = None,
+    time_limit: TimeLimitOption = None,
     engine: EngineOption = "arrays",
 ) -> None:
     """Solve the allocation programme and report the allocation.
@@ -785,7 +815,7 @@ def check(
     budget: BudgetOption = None,
     offer_rate: OfferRateOption = None,
     standards_fraction: StandardsFractionOption = None,
-    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Time limit per solve, seconds.")] = None,
+    time_limit: TimeLimitOption = None,
     weights: Annotated[
         str | None,
         typer.Option(
@@ -848,7 +878,7 @@ def sweep(
         if (budget is None) == (standards is None):
             raise OptionsInvalid([(None, "give exactly one of --budget START:STOP:N or --standards START:STOP:N")])
         if objective is not None and (objective not in ("max_value", "max_min_coverage") or budget is None):
-            message = f"must be max_value or max_min_coverage, for a --budget sweep (got {objective!r})"
+            message = f"must be max_value or max_min_coverage, for a --budget sweep (got {shown(objective)})"
             raise OptionsInvalid([("--objective", message)])
         overrides = checked_options({"budget": budget, "standards": standards, "objective": objective})
         refuse_an_unwritable_out(out_dir, folder=True)
@@ -904,7 +934,7 @@ def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-@app.command(cls=CommissionCommand)
+@app.command(cls=JsonLinesAnswerCommand)
 @answers_on_stdout
 def batch(
     manifest: Annotated[Path, typer.Argument(help="Batch manifest, .toml or .json (see docs/batch.md).")],
@@ -935,7 +965,7 @@ def batch(
 
     if fmt is not None:
         check_format(fmt, ("text", "json"))
-    as_json_lines = fmt == "json" or (fmt is None and not out.is_terminal)
+    as_json_lines = writes_json_lines(fmt)
     with user_errors(False):
         code = run_batch_command(
             manifest, out_dir, workers, dask, force, err, json_lines=answer_stream() if as_json_lines else None
@@ -961,7 +991,7 @@ def report(
     frontier_points: Annotated[
         int, typer.Option("--frontier-points", help="Budgets on the frontier chart (0: no chart).", min=0, max=50)
     ] = 11,  # optimiser.report.chart.FRONTIER_POINTS (not imported here: it loads the report's libraries)
-    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Time limit per solve, seconds.")] = None,
+    time_limit: TimeLimitOption = None,
     engine: EngineOption = "arrays",
 ) -> None:
     """Check an offer and write the printable PDF report (verdict, levers, chart, practices, assumptions).

@@ -38,7 +38,7 @@ from xml.etree.ElementTree import iterparse
 import pandas as pd
 
 from models.scenario import Problem, ScenarioInvalid
-from models.schema import TABLES, ScenarioSettings, Table
+from models.schema import TABLES, ScenarioSettings, Table, shown
 from models.validate import SheetRecords
 
 SETTINGS = "settings"
@@ -111,7 +111,7 @@ def read_document(path: str | Path, limits: ReadLimits = DEFAULT_LIMITS) -> dict
     suffix = source.suffix.lower()
     if suffix not in SCENARIO_SUFFIXES:
         raise _invalid(
-            f"unsupported scenario file {source.name!r}: give a .json, .xlsx, .xlsm, .zip or a directory of CSVs"
+            f"unsupported scenario file {shown(source.name)}: give a .json, .xlsx, .xlsm, .zip or a directory of CSVs"
         )
     size = source.stat().st_size
     if size > limits.max_file_bytes:
@@ -124,7 +124,7 @@ def read_bytes(filename: str, data: bytes, limits: ReadLimits = DEFAULT_LIMITS) 
     """Read an uploaded scenario file (named ``filename``) exactly as ``read_document`` reads it."""
     suffix = PurePosixPath(filename.replace("\\", "/")).suffix.lower()
     if suffix not in SCENARIO_SUFFIXES:
-        raise _invalid(f"unsupported file {filename!r}: give a {', '.join(SCENARIO_SUFFIXES)} file", "upload")
+        raise _invalid(f"unsupported file {shown(filename)}: give a {', '.join(SCENARIO_SUFFIXES)} file", "upload")
     if len(data) > limits.max_file_bytes:
         raise _invalid(f"{filename} is {len(data)} bytes; the most a scenario file may be is {limits.max_file_bytes}")
     return _read_stream(filename, suffix, io.BytesIO(data), limits)
@@ -194,8 +194,8 @@ class RepeatedKey:
 
     @property
     def message(self) -> str:
-        shown = ", then ".join(_json_text(value) for value in self.values)
-        return f"is given more than once ({shown}); give it once"
+        given = ", then ".join(shown(value) for value in self.values)
+        return f"is given more than once ({given}); give it once"
 
 
 def unreadable_json_number(error: ValueError) -> str:
@@ -265,13 +265,9 @@ def _repeated_key_problem(repeat: RepeatedKey, name: str, top_level: str) -> Pro
         case (str(table), int(position)):
             return Problem(table, position + 1, repeat.key, repeat.message)
     # deeper than a table's records: name the key only
-    return Problem(top_level, None, None, f"{name} gives {repeat.key!r} more than once in one object; give it once")
-
-
-def _json_text(value: Any) -> str:
-    """A JSON value as its document spells it, shortened."""
-    text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return Problem(
+        top_level, None, None, f"{name} gives {shown(repeat.key)} more than once in one object; give it once"
+    )
 
 
 def read_csv_directory(directory: Path, limits: ReadLimits = DEFAULT_LIMITS) -> dict[str, Any]:
@@ -568,7 +564,7 @@ def _sheet_records(
     declared_rows, declared_columns = sheet.max_row, sheet.max_column
     if (declared_rows or 0) > max_rows or (declared_columns or 0) > limits.max_columns:
         raise _invalid(
-            f"sheet {title!r} declares {declared_rows} rows and {declared_columns} columns; the most a sheet may "
+            f"sheet {shown(title)} declares {declared_rows} rows and {declared_columns} columns; the most a sheet may "
             f"have is {max_rows} rows (with its header) and {limits.max_columns} columns. Delete the empty rows "
             "and columns below and to the right of the table",
             title,
@@ -593,13 +589,13 @@ def _sheet_records(
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
             continue
         if number > max_rows:
-            raise _invalid(f"sheet {title!r} has more than {limits.max_table_rows} rows", title)
+            raise _invalid(f"sheet {shown(title)} has more than {limits.max_table_rows} rows", title)
         if len(values) > limits.max_columns and any(v is not None for v in values[limits.max_columns :]):
-            raise _invalid(f"sheet {title!r} has more than {limits.max_columns} columns", title)
+            raise _invalid(f"sheet {shown(title)} has more than {limits.max_columns} columns", title)
         records.append({c: v for c, v in zip(columns, values, strict=False) if c and v is not None and v != ""})
         data_rows.append(number - 1)
     if len(columns) > limits.max_columns and any(columns[limits.max_columns :]):
-        raise _invalid(f"sheet {title!r} has more than {limits.max_columns} columns", title)
+        raise _invalid(f"sheet {shown(title)} has more than {limits.max_columns} columns", title)
     return SheetRecords(records, data_rows)
 
 

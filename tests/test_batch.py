@@ -371,7 +371,7 @@ def test_a_key_given_twice_in_a_json_manifest_is_named_and_nothing_runs(tmp_path
     done = console.run("batch", str(manifest), cwd=tmp_path)
     assert done.returncode == 2, done.stderr
     assert done.stderr.splitlines()[1:] == [
-        '  - top level, field \'out\': is given more than once ("a", then "b"); give it once',
+        "  - top level, field 'out': is given more than once ('a', then 'b'); give it once",
         "  - runs[0] (id 't'), field overrides.budget_gbp: is given more than once (1, then 50000); give it once",
     ]
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()

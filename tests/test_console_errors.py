@@ -87,10 +87,6 @@ def test_import_without_an_area_is_a_json_document(tmp_path: Path) -> None:
     ("args", "problem"),
     [
         (
-            ["solve", str(TINY), "--time-limit", "abc"],
-            option_problem("--time-limit", "Input should be a valid number, unable to parse string as a number"),
-        ),
-        (
             ["solve", str(TINY), "--bogus"],
             option_problem("--bogus", "No such option: --bogus (Possible options: --out)"),
         ),
@@ -107,7 +103,7 @@ def test_import_without_an_area_is_a_json_document(tmp_path: Path) -> None:
             {"table": "arguments", "row": None, "column": None, "message": "Got unexpected extra argument(s) (extra)"},
         ),
     ],
-    ids=["not a number", "unknown option", "option without its value", "missing argument", "argument too many"],
+    ids=["unknown option", "option without its value", "missing argument", "argument too many"],
 )
 def test_what_typer_finds_wrong_with_the_command_line_is_a_json_document(
     args: list[str], problem: dict[str, Any]
@@ -122,28 +118,32 @@ def test_without_json_a_bad_option_is_one_plain_line_and_typer_errors_keep_their
         f"error: --budget: {shared_message(parse_money, '-5')}",
         f"error: --standards-fraction: {shared_message(parse_fraction, '2')}",
     ]
-    typer_error = run("solve", str(TINY), "--time-limit", "abc")
+    typer_error = run("solve", str(TINY), "--bogus")
     assert typer_error.returncode == 2 and typer_error.stdout == ""
     assert "Usage: commission solve [OPTIONS] PATH" in typer_error.stderr
-    assert "Invalid value for '--time-limit'" in typer_error.stderr
+    assert "No such option: --bogus" in typer_error.stderr
 
 
+@pytest.mark.parametrize("value", ["0", "abc", "1e5", "-1"])
 @pytest.mark.parametrize("command", ["solve", "check"])
-def test_time_limit_zero_is_judged_as_a_scenario_asking_for_it(tmp_path: Path, command: str) -> None:
-    """--time-limit 0 was dropped (the scenario's 60 s was used): it now meets the same rule as
-    time_limit_s 0 in the scenario's settings, and is refused in the same words; the problem names
-    where the value came from (the option typed on the command line, or the settings)."""
-    edited = tmp_path / "tiny_zero_limit"
+def test_a_bad_time_limit_is_judged_as_a_scenario_asking_for_it(tmp_path: Path, command: str, value: str) -> None:
+    """--time-limit meets the same rule as time_limit_s in the scenario's settings and is refused in
+    the same words, quoting the value as typed (not Typer's "Input should be a valid number", not
+    1e5 as 100000); the problem names where the value came from (the option, or the settings)."""
+    edited = tmp_path / "tiny_bad_limit"
     shutil.copytree(TINY, edited)
     settings = json.loads((edited / "settings.json").read_text())
-    (edited / "settings.json").write_text(json.dumps({**settings, "time_limit_s": 0}))
-    by_option = invalid_json(command, str(TINY), "--time-limit", "0", "--format", "json")
+    (edited / "settings.json").write_text(json.dumps({**settings, "time_limit_s": value}))
+    by_option = invalid_json(command, str(TINY), "--time-limit", value, "--format", "json")
     by_settings = invalid_json(command, str(edited), "--format", "json")
     assert [(p["table"], p["column"]) for p in by_option] == [("options", "--time-limit")]
     assert [(p["table"], p["column"]) for p in by_settings] == [("settings", "time_limit_s")]
-    message = "must be a number of seconds greater than 0 and at most 86,400 (got 0)"
+    message = f"must be a number of seconds greater than 0 and at most 86,400 (got '{value}')"
     assert by_option[0]["message"] == by_settings[0]["message"] == message
-    report = run("report", str(TINY), "--time-limit", "0", "--out", str(tmp_path / "r.pdf"))
+    plain = run(command, str(TINY), "--time-limit", value)
+    assert plain.returncode == 2 and plain.stdout == "", plain.stderr
+    assert error_lines(plain.stderr) == [f"error: --time-limit: {message}"] and "Usage:" not in plain.stderr
+    report = run("report", str(TINY), "--time-limit", value, "--out", str(tmp_path / "r.pdf"))
     assert report.returncode == 2 and error_lines(report.stderr) == [f"error: --time-limit: {message}"]
     assert not (tmp_path / "r.pdf").exists()
 
@@ -176,7 +176,7 @@ def override_message(key: str, value: Any) -> str:
 @pytest.mark.parametrize(
     ("args", "option", "message"),
     [
-        (["solve", "--time-limit", "0"], "--time-limit", override_message("time_limit_s", 0)),
+        (["solve", "--time-limit", "0"], "--time-limit", override_message("time_limit_s", "0")),
         (["check", "--budget", "1e13"], "--budget", "must be at most 1,000,000,000,000 (got '1e13')"),
         (["check", "--budget", "2,000,000m"], "--budget", "must be at most 1,000,000,000,000 (got '2,000,000m')"),
         (
@@ -280,6 +280,40 @@ def test_an_invalid_manifest_under_json_is_answered_on_stdout(tmp_path: Path) ->
     ]
     assert "  - runs[0] (id 't'), field overrides.budget_gbp: must not be negative (got -1)" in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "column"),
+    [(["--workers", "abc"], "--workers"), (["--workers", "0"], "--workers"), (["--bogus"], "--bogus")],
+    ids=["workers not a number", "no workers", "unknown option"],
+)
+@pytest.mark.parametrize("fmt", [["--format", "json"], []], ids=["json", "default off a terminal"])
+def test_a_bad_batch_command_line_is_its_one_invalid_json_line(
+    tmp_path: Path, args: list[str], column: str, fmt: list[str]
+) -> None:
+    """Where ``batch`` writes JSON lines (asked to, or by default off a terminal), a bad command line
+    is answered as a bad manifest is: one ``invalid`` line on stdout naming the option under
+    ``options``, the problem in words on stderr, exit 2, nothing run (was: Typer's box, empty stdout)."""
+    manifest = tmp_path / "m.json"
+    manifest.write_text(json.dumps({"runs": [{"id": "t", "scenario": str(TINY)}]}))
+    done = run("batch", str(manifest), "--out", str(tmp_path / "out"), *fmt, *args)
+    assert done.returncode == 2, done.stderr
+    [line] = done.stdout.splitlines()
+    event = strict_json(line)
+    assert (event["event"], event["status"]) == ("invalid", "invalid")
+    [problem] = event["problems"]
+    assert (problem["table"], problem["row"], problem["column"]) == ("options", None, column)
+    assert error_lines(done.stderr) == [f"error: {column}: {problem['message']}"]
+    assert "Traceback" not in done.stderr and "╭" not in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_bad_batch_command_line_under_text_keeps_typers_usage(tmp_path: Path) -> None:
+    manifest = tmp_path / "m.json"
+    manifest.write_text(json.dumps({"runs": [{"id": "t", "scenario": str(TINY)}]}))
+    done = run("batch", str(manifest), "--format", "text", "--workers", "abc")
+    assert done.returncode == 2 and done.stdout == ""
+    assert "Usage: commission batch [OPTIONS] MANIFEST" in done.stderr
 
 
 def test_template_keeps_an_existing_workbook_unless_forced(tmp_path: Path) -> None:

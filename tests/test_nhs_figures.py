@@ -157,6 +157,29 @@ BAD_FIGURES = [
         id="badly-grouped-imd-score",
     ),
     pytest.param(
+        # The amount rule's decimal comma has one or two decimals ("4,7", "6,08"): "12,3456" is no
+        # more a decimal comma to the importer than to any other reader of amounts.
+        edit("imd", "A81002,Beta,2025,12.25", 'A81002,Beta,2025,"12,3456"'),
+        (
+            "practice-imd.csv",
+            2,
+            "IMD_SCORE",
+            "the figure for practice A81002 is not a number "
+            "(got '12,3456'; commas may only separate thousands, as in 1,250,000)",
+        ),
+        id="comma-before-four-digits",
+    ),
+    pytest.param(
+        edit("payments", ",1000,1200.75,", ",1000,1\xa0200.75,"),
+        (
+            "nhs-payments-practice-2029-30.csv",
+            3,
+            "Number of Weighted Patients (Last Known Figure)",
+            "the figure for practice A81003 is not a number (got '1<non-breaking space>200.75')",
+        ),
+        id="non-breaking-space-named",
+    ),
+    pytest.param(
         edit("pcn_workforce", "Pharmacists,Pharmacist,1.0,1,x", 'Pharmacists,Pharmacist,"1,0",1,x'),
         (
             "pcn-workforce-individual.csv",
@@ -222,7 +245,7 @@ BAD_FIGURES = [
             1,
             None,
             "practice A81001's gp FTE (the sum of columns TOTAL_GP_SEN_PTNR_FTE, TOTAL_GP_SAL_BY_PRAC_FTE): "
-            "must be <= 100000 (got 120000.0)",
+            "must be <= 100000 (got 120000)",
         ),
         id="sum-beyond-the-contract",
     ),

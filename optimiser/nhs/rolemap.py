@@ -22,6 +22,7 @@ from importlib import resources
 
 import pandas as pd
 
+from models.schema import shown
 from optimiser.nhs.sources import NhsInputError, Source, normalise_header
 
 PUBLICATIONS = ("practice_workforce", "pcn_workforce")
@@ -87,13 +88,15 @@ def load_role_map(source: Source | None = None) -> RoleMap:
         rule = Rule(role_id=record["role_id"].strip() or None, note=record.get("note", "").strip(), row=index)
         if publication == "practice_workforce":
             if match.casefold() != "column":
-                raise NhsInputError(name, f"practice_workforce rows match a column (got {match!r})", "match", index)
+                raise NhsInputError(
+                    name, f"practice_workforce rows match a column (got {shown(match)})", "match", index
+                )
             role_map.practice_columns[normalise_header(value)] = rule
         elif publication == "pcn_workforce":
             if match.upper() not in PCN_MATCHES:
                 raise NhsInputError(
                     name,
-                    f"pcn_workforce rows match one of {', '.join(PCN_MATCHES)} (got {match!r})",
+                    f"pcn_workforce rows match one of {', '.join(PCN_MATCHES)} (got {shown(match)})",
                     "match",
                     index,
                 )
@@ -101,7 +104,7 @@ def load_role_map(source: Source | None = None) -> RoleMap:
         else:
             raise NhsInputError(
                 name,
-                f"publication must be one of {', '.join(PUBLICATIONS)} (got {publication!r})",
+                f"publication must be one of {', '.join(PUBLICATIONS)} (got {shown(publication)})",
                 "publication",
                 index,
             )

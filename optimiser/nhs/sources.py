@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from models.scenario import Problem, ScenarioInvalid
-from models.schema import parse_amount
+from models.schema import decimal_comma_hint, parse_amount, shown
 
 ENCODINGS = ("utf-8-sig", "cp1252")
 
@@ -290,9 +290,9 @@ def _thousands_grouped(cell: str) -> bool:
 
 
 def _comma_hint(cell: str) -> str:
-    """Why a cell with a comma is not a number, and how to write it."""
-    if cell.count(",") == 1 and math.isfinite(pd.to_numeric(cell.replace(",", "."), errors="coerce")):
-        return f"; write decimals with a point: {cell.replace(',', '.')}"
+    """Why a cell with a comma is not a number, and how to write it (the decimal comma by the amount rule's hint)."""
+    if hint := decimal_comma_hint(cell):
+        return f"; {hint}"
     if "," in cell:
         return "; commas may only separate thousands, as in 1,250,000"
     return ""
@@ -302,7 +302,7 @@ def _problem(table: PublishedTable, rows: pd.DataFrame, key: str, figure: Figure
     cell = str(rows[key].iat[position])
     value = pd.to_numeric(_without_thousands_commas(pd.Series([cell])), errors="coerce").iat[0]
     if not math.isfinite(value):
-        reason, got = "is not a number", f"'{cell}'{_comma_hint(cell)}"
+        reason, got = "is not a number", f"{shown(cell)}{_comma_hint(cell)}"
     elif value < 0:
         reason, got = "must not be negative", cell
     elif figure.upper is not None and value > figure.upper:

@@ -79,7 +79,7 @@ def test_a_json_key_given_twice_is_422_naming_it(client: TestClient, commissione
     )
     assert response.status_code == 422
     assert response.json()["detail"] == [
-        problem("settings", None, "budget_gbp", "is given more than once (1, then 50000.0); give it once")
+        problem("settings", None, "budget_gbp", "is given more than once (1, then 50000); give it once")
     ]
 
 
@@ -104,12 +104,12 @@ def test_a_key_given_twice_in_a_job_or_key_body_is_422_naming_it(service: Servic
         "/jobs?wait=1": (
             commissioner,
             f'{{"scenario_id": "{scenario_id}", "kind": "check", "kind": "solve"}}',
-            problem("request", None, "body.kind", 'is given more than once ("check", then "solve"); give it once'),
+            problem("request", None, "body.kind", "is given more than once ('check', then 'solve'); give it once"),
         ),
         "/keys": (
             admin,
             '{"role": "negotiator", "role": "admin", "label": "x"}',
-            problem("request", None, "body.role", 'is given more than once ("negotiator", then "admin"); give it once'),
+            problem("request", None, "body.role", "is given more than once ('negotiator', then 'admin'); give it once"),
         ),
     }
     for path, (headers, body, expected) in twice.items():
