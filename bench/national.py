@@ -1,6 +1,6 @@
 """National-scale solver choices, measured side by side in one run (issue 10, point 6).
 
-    python -m bench.national [--scales region,england] [--parts objectives,sweep,startup]
+    python -m bench.national [--scales region,england] [--parts objectives,sweep,product,startup]
                              [--sweep-points 10] [--defaults-cap 5] [--workdir DIR]
 
 Each measurement runs in a fresh interpreter (``python -m bench.national --child ...``) on the
@@ -17,7 +17,11 @@ SYNTHETIC scenario of ``bench.run`` (same seed and sizes), built with the vector
   point cold with the chosen algorithm, then only the budget bound changes and HiGHS
   re-solves warm (dual simplex from the previous basis); against one cold ``max_value`` solve;
 * ``startup``: ``commission solve data/example_icb --format json`` against a bare
-  ``python -c "import highspy, numpy, pandas"`` (median of alternating runs).
+  ``python -c "import highspy, numpy, pandas"`` (median of alternating runs);
+* ``product``: what a user runs, the installed ``commission sweep --budget`` over the same ten
+  budgets (the least-budget mark and both frontiers, with and without the standards), on every
+  core this process may use and pinned to one core (``taskset``: the frontiers in turn),
+  against ``commission solve --objective max_value`` at the first budget.
 
 Times are wall-clock and, for solves, also the process CPU time (the machine is shared: CPU
 time is the steadier measure when it is busy). Results go into ``bench/results.json`` under
@@ -29,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -192,6 +197,33 @@ def child_startup(runs: int) -> dict[str, Any]:
     }
 
 
+def _timed(command: list[str]) -> dict[str, float]:
+    """Wall and CPU seconds (user + system, the command's own process tree) of one command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command[:3])} failed ({done.returncode}): {done.stderr[-1000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"s": wall, "cpu_s": cpu}
+
+
+def child_product(scenario_dir: str, budgets: list[float], workdir: str) -> dict[str, Any]:
+    """``commission sweep`` (all cores, then one) against ``commission solve`` of its first point."""
+    commission = str(Path(sys.executable).with_name("commission"))
+    span = f"{budgets[0]:.0f}:{budgets[-1]:.0f}:{len(budgets)}"
+    sweep_cmd = [commission, "sweep", scenario_dir, "--budget", span, "--format", "json", "--out", workdir]
+    solve_cmd = [commission, "solve", scenario_dir, "--objective", "max_value", "--budget", f"{budgets[0]:.0f}"]
+    return {
+        "cores": len(os.sched_getaffinity(0)),
+        "solve": _timed([*solve_cmd, "--format", "json"]),
+        "sweep": _timed(sweep_cmd),
+        "sweep_one_core": _timed(["taskset", "-c", str(min(os.sched_getaffinity(0))), *sweep_cmd]),
+    }
+
+
 def run_child(*args: str, timeout: float = 7_200) -> dict[str, Any]:
     command = [sys.executable, "-m", "bench.national", "--child", *args]
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout)
@@ -249,6 +281,10 @@ def bench_scale(name: str, seed: int, workdir: Path, parts: set[str], points: in
                 "from_sweep": True,
             }
         log(f"{name}: sweep {sum(p['s'] for p in out['sweep']['points']):.1f}s")
+    if "product" in parts:
+        log(f"{name}: commission sweep of {points} budgets against commission solve ...")
+        out["product_sweep"] = run_child("product", d, json.dumps(budgets), str(workdir / name / "sweep_out"))
+        log(f"{name}: commission sweep {out['product_sweep']['sweep']['s']:.1f}s")
     return out
 
 
@@ -264,7 +300,7 @@ def startup(runs: int = 5) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.national", description=__doc__.split("\n\n")[0])
     parser.add_argument("--scales", default="region,england")
-    parser.add_argument("--parts", default="objectives,sweep,startup")
+    parser.add_argument("--parts", default="objectives,sweep,product,startup")
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--sweep-points", type=int, default=10)
     parser.add_argument("--defaults-cap", type=float, default=5.0, help="HiGHS-defaults max_value limit, x min_cost")
@@ -278,6 +314,8 @@ def main(argv: list[str] | None = None) -> int:
             out = child_solve(d, objective, None if budget == "-" else float(budget), algorithm, float(limit))
         elif kind == "sweep":
             out = child_sweep(rest[0], json.loads(rest[1]), rest[2])
+        elif kind == "product":
+            out = child_product(rest[0], json.loads(rest[1]), rest[2])
         else:
             out = child_startup(int(rest[0]))
         print(json.dumps(out))
@@ -286,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     parts = {p.strip() for p in args.parts.split(",") if p.strip()}
     if "startup" in parts:
         _save({"startup": startup()})
-    if parts & {"objectives", "sweep"}:
+    if parts & {"objectives", "sweep", "product"}:
         with tempfile.TemporaryDirectory(prefix="commission-national-") as tmp:
             workdir = args.workdir or Path(tmp)
             for name in [s.strip() for s in args.scales.split(",") if s.strip()]:

@@ -330,6 +330,26 @@ def national_section(results: dict[str, Any]) -> list[str]:
                 f"| {_f(one_total)} ({_f(one_cpu)}) | **{total / one_total:.2f}×** ({total_cpu / one_cpu:.2f}× CPU) "
                 f"| {_where(r)} |"
             )
+    products = [(n, r["product_sweep"]) for n, r in scales.items() if r.get("product_sweep")]
+    if products:
+        lines += [
+            "",
+            "What a user runs: `commission sweep --budget` over the same ten budgets (the least-budget",
+            "mark, then both frontiers: with the standards, and without them on a copy of the programme,",
+            "solved beside the first when a second core is there) against `commission solve --objective",
+            "max_value` at the first budget. Whole commands, start-up included; CPU of the process tree.",
+            "",
+            "| scale | `commission solve` (CPU) | `commission sweep`, one core (CPU) "
+            "| `commission sweep`, all cores (CPU) | **sweep / solve**, one core · all cores | measured on |",
+            "|---|---|---|---|---|---|",
+        ]
+        for name, ps in products:
+            solve, one, every = ps["solve"], ps["sweep_one_core"], ps["sweep"]
+            lines.append(
+                f"| {name} | {_f(solve['s'])} ({_f(solve['cpu_s'])}) | {_f(one['s'])} ({_f(one['cpu_s'])}) "
+                f"| {_f(every['s'])} ({_f(every['cpu_s'])}; {ps['cores']} cores) "
+                f"| {one['s'] / solve['s']:.2f}× · **{every['s'] / solve['s']:.2f}×** | {_where(scales[name])} |"
+            )
     st = national.get("startup")
     if st:
         ratio = st["solve_median_s"] / st["bare_median_s"]

@@ -184,6 +184,16 @@ class Programme:
         self._rows_by_rule = _positions(self.row_rule)
         self._cols_by_var = _positions(self.col_var)
 
+    def fresh_copy(self) -> Programme:
+        """The scenario's programme built again, with its own HiGHS instance: for a solve beside this one.
+
+        It has the same rows and columns (so the same positions), the same time limits, and none
+        of this programme's changes or basis.
+        """
+        copy = Programme(self.scenario, data=self.data, engine=self.engine)
+        copy.time_limit_s, copy.deadline = self.time_limit_s, self.deadline
+        return copy
+
     # --- lookup -----------------------------------------------------------------
     def rows(self, rule: str) -> np.ndarray:
         """Row positions of a rule family (empty if the scenario has none)."""

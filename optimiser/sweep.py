@@ -14,9 +14,12 @@ patient (each practice's budget is rate × its weighted list), and the mark is t
 from __future__ import annotations
 
 import json
+import os
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -39,6 +42,9 @@ from optimiser.programme import Programme, SolveOutcome, solver_name
 from optimiser.results import JobOutcome, clean_json
 from optimiser.units import parse_range
 
+T = TypeVar("T")
+U = TypeVar("U")
+
 
 def sweep(
     scenario: Scenario,
@@ -48,7 +54,11 @@ def sweep(
     programme: Programme | None = None,
     engine: str = "arrays",
 ) -> JobOutcome:
-    """Run a budget or a standards sweep on one compiled programme."""
+    """Run a budget or a standards sweep: each frontier re-solved hot on one compiled programme.
+
+    ``programmes_compiled`` in the result counts the programmes built (a budget sweep's frontier
+    without the standards has its own, see ``budget_sweep``); ``solves`` counts every solve.
+    """
     if (budget is None) == (standards is None):
         raise ScenarioInvalid(
             [Problem("overrides", None, "budget", "give exactly one of budget or standards as START:STOP:N")]
@@ -70,7 +80,6 @@ def sweep(
             "solver": solver_name(),
             "is_mip": programme.is_mip,
             "solves": programme.solves,
-            "compiled_once": True,
             "seconds": time.perf_counter() - started,
             "points": table.to_dict("records"),
         }
@@ -129,51 +138,38 @@ def budget_sweep(programme: Programme, values: np.ndarray) -> tuple[dict[str, An
     d = p.data
     settings = p.scenario.settings
     fair = settings.objective == "max_min_coverage"
-    # Under max_min_coverage the programme's own cost vector is the lowest_coverage column.
-    objective = p.base_cost if fair else value_coefficients(p)
     pooled = settings.budget_mode == "pooled"
     rows = p.rows("budget") if pooled else p.rows("practice_budget")
     scale = np.ones(len(rows)) if pooled else np.array([d.weighted_list[str(p.row_key[i])] for i in rows])
     column = "budget_gbp" if pooled else "offer_rate_gbp_per_weighted_patient"
 
-    # The mark: least budget (pooled) or least offer rate (per_practice) at which the spec is deliverable.
-    if pooled:
-        with p.changes():
-            p.relax_rows(rows)
-            p.set_objective(p.objective_vector(base=spend_coefficients(p)))
-            least = p.solve()
-        marked = spend_of(p, least.col_value) if least.col_value is not None else None
-    else:
-        _outcome, marked = least_offer_rate(p)
+    def marked_and_frontier() -> tuple[float | None, list[dict[str, Any]]]:
+        # The mark: least budget (pooled) or least offer rate (per_practice) at which the spec is deliverable.
+        if pooled:
+            with p.changes():
+                p.relax_rows(rows)
+                p.set_objective(p.objective_vector(base=spend_coefficients(p)))
+                least = p.solve()
+            marked = spend_of(p, least.col_value) if least.col_value is not None else None
+        else:
+            _outcome, marked = least_offer_rate(p)
+        return marked, _frontier(p, values, rows, scale, fair, with_standards=True)
 
+    copies: list[Programme] = []
+
+    def frontier_without_standards() -> list[dict[str, Any]]:
+        copies.append(p.fresh_copy())
+        return _frontier(copies[0], values, rows, scale, fair, with_standards=False)
+
+    # The frontier without the standards is independent of the rest: it is solved on its own
+    # copy of the programme, beside this one when there is a second core. It is one answer
+    # either way, as the copy always starts from the scenario's own model.
+    (marked, with_standards), without_standards = side_by_side(marked_and_frontier, frontier_without_standards)
+    p.solves += sum(copy.solves for copy in copies)
     records: list[dict[str, Any]] = [{column: float(v)} for v in values]
-    standard_rows = p.rows("min_standard")
-    with p.changes():
-        p.set_objective(p.objective_vector(base=objective), maximise=True)
-        # Warm re-solves skip presolve, so the single-variable rows (min_standard, max_coverage:
-        # half the rows) are held as column bounds instead: the same LP, re-solved 3-6x faster.
-        standard_cols = rows_as_column_bounds(p, np.concatenate([standard_rows, p.rows("max_coverage")]))
-        # Each frontier's first point starts far from the previous basis (the least-spend mark's):
-        # it is solved with the algorithm chosen for a cold max_value solve; later points only move
-        # the budget bound and re-solve warm from the previous point's basis (dual simplex).
-        for i, (record, v) in enumerate(zip(records, values, strict=True)):
-            p.set_row_bounds(rows, -INF, v * scale)
-            outcome = solve_for_value(p) if i == 0 else p.solve()
-            if fair and outcome.status == "optimal":
-                outcome = least_spend_at_best_value(p, outcome, None)
-                record["lowest_coverage"] = outcome.objective_value
-            record.update(_point(p, outcome))
-            record["deliverable"] = outcome.status == "optimal"
-        # The same frontier without the minimum standards: what the money buys below the mark.
-        p.relax_rows(standard_rows)
-        p.set_col_bounds(standard_cols, p.base_col_lower[standard_cols], p.col_upper[standard_cols])
-        for i, (record, v) in enumerate(zip(records, values, strict=True)):
-            p.set_row_bounds(rows, -INF, v * scale)
-            outcome = solve_for_value(p) if i == 0 else p.solve()
-            free = _point(p, outcome, "no_standards_")
-            record.update(
-                {k: free.get(k) for k in ("no_standards_status", "no_standards_value", "no_standards_coverage")}
-            )
+    for record, point, free in zip(records, with_standards, without_standards, strict=True):
+        record.update(point)
+        record.update({k: free.get(k) for k in ("no_standards_status", "no_standards_value", "no_standards_coverage")})
     table = pd.DataFrame(records)
     first = [column, "status", "deliverable", "lowest_coverage", "value", "spend_gbp", "coverage"]
     table = table[[c for c in first if c in table] + [c for c in table if c not in first]]
@@ -188,9 +184,69 @@ def budget_sweep(programme: Programme, values: np.ndarray) -> tuple[dict[str, An
         "current": current,
         "marked": marked,
         "marked_label": wording.budget_sweep_mark_label(pooled),
+        "programmes_compiled": 1 + len(copies),
         "summary": wording.budget_sweep_summary(pooled, current, marked),
     }
     return result, table
+
+
+def _frontier(
+    programme: Programme, values: np.ndarray, rows: np.ndarray, scale: np.ndarray, fair: bool, with_standards: bool
+) -> list[dict[str, Any]]:
+    """Best value (or, ``fair``, the highest lowest coverage) at each budget, with or without the standards.
+
+    The first point starts far from any basis: it is solved with the algorithm chosen for a cold
+    max_value solve. Later points only move the budget bound and re-solve warm from the previous
+    point's basis (dual simplex). Warm re-solves skip presolve, so the single-variable rows
+    (min_standard, max_coverage: half the rows) are held as column bounds: the same LP, re-solved
+    3-6x faster.
+    """
+    p = programme
+    # Under max_min_coverage the programme's own cost vector is the lowest_coverage column.
+    objective = p.base_cost if fair else value_coefficients(p)
+    standard_rows = p.rows("min_standard")
+    points: list[dict[str, Any]] = []
+    with p.changes():
+        p.set_objective(p.objective_vector(base=objective), maximise=True)
+        if with_standards:
+            rows_as_column_bounds(p, np.concatenate([standard_rows, p.rows("max_coverage")]))
+        else:
+            p.relax_rows(standard_rows)
+            rows_as_column_bounds(p, p.rows("max_coverage"))
+        for i, v in enumerate(values):
+            p.set_row_bounds(rows, -INF, v * scale)
+            outcome = solve_for_value(p) if i == 0 else p.solve()
+            if not with_standards:
+                points.append(_point(p, outcome, "no_standards_"))
+                continue
+            point: dict[str, Any] = {}
+            if fair and outcome.status == "optimal":
+                outcome = least_spend_at_best_value(p, outcome, None)
+                point["lowest_coverage"] = outcome.objective_value
+            point.update(_point(p, outcome))
+            point["deliverable"] = outcome.status == "optimal"
+            points.append(point)
+    return points
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system has one, e.g. ``taskset``)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def side_by_side(first: Callable[[], T], second: Callable[[], U]) -> tuple[T, U]:
+    """``first()`` and ``second()``, the second in another thread when this process may use two cores.
+
+    Each must work on its own programme (HiGHS releases the GIL while it solves, and two
+    instances in two threads solve at once). An error in either is raised here, as if run in turn.
+    """
+    if usable_cores() < 2:
+        return first(), second()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="frontier") as pool:
+        later = pool.submit(second)
+        return first(), later.result()
 
 
 def rows_as_column_bounds(programme: Programme, rows: np.ndarray) -> np.ndarray:
@@ -263,6 +319,7 @@ def standards_sweep(programme: Programme, fractions: np.ndarray) -> tuple[dict[s
         "budget_gbp": budget,
         "marked": marked,
         "marked_label": wording.STANDARDS_SWEEP_MARK_LABEL,
+        "programmes_compiled": 1,
         "highest_fraction_within_budget": highest,
         "summary": summary,
     }

@@ -9,7 +9,9 @@ The spec costs at least £110,000: the least budget at which it is deliverable.
 from __future__ import annotations
 
 import json
+import threading
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -41,9 +43,10 @@ def doc(**settings: object) -> dict:
 
 @pytest.fixture
 def spy(monkeypatch):
-    """Record every Programme built and the Highs object of every solve."""
+    """Record every Programme built and the Highs object (and thread) of every solve."""
     built: list[Programme] = []
     solved_on: list[int] = []
+    threads: list[str] = []
     original_init = Programme.__init__
     original_solve = Programme.solve
 
@@ -53,18 +56,28 @@ def spy(monkeypatch):
 
     def solve(self, *args, **kwargs):
         solved_on.append(id(self.highs))
+        threads.append(threading.current_thread().name)
         return original_solve(self, *args, **kwargs)
 
     monkeypatch.setattr(Programme, "__init__", init)
     monkeypatch.setattr(Programme, "solve", solve)
-    return built, solved_on
+    return built, solved_on, threads
+
+
+def one_core(monkeypatch) -> None:
+    monkeypatch.setattr("optimiser.sweep.usable_cores", lambda: 1)
+
+
+def two_cores(monkeypatch) -> None:
+    monkeypatch.setattr("optimiser.sweep.usable_cores", lambda: 2)
 
 
 def test_budget_sweep_hot_start_equals_cold_solves(spy) -> None:
-    built, solved_on = spy
+    built, solved_on, _threads = spy
     job = sweep(load_scenario(doc()), budget="50k:200k:7")
-    assert len(built) == 1 and len(set(solved_on)) == 1 and solved_on[0] == id(built[0].highs)
-    assert job.result["compiled_once"] is True and job.result["solves"] == len(solved_on) >= 14
+    # Two programmes: the scenario's, and the copy the frontier without the standards is solved on.
+    assert len(built) == 2 and set(solved_on) == {id(b.highs) for b in built}
+    assert job.result["programmes_compiled"] == 2 and job.result["solves"] == len(solved_on) >= 14
     table = job.tables["sweep_budget"]
     assert job.result["marked"] == pytest.approx(110_000)
     built.clear()
@@ -87,9 +100,9 @@ def test_budget_sweep_hot_start_equals_cold_solves(spy) -> None:
 
 
 def test_standards_sweep_least_cost_equals_cold_solves(spy) -> None:
-    built, solved_on = spy
+    built, solved_on, _threads = spy
     job = sweep(load_scenario(doc()), standards="0:1:5")
-    assert len(built) == 1 and len(set(solved_on)) == 1
+    assert len(built) == 1 and len(set(solved_on)) == 1 and job.result["programmes_compiled"] == 1
     table = job.tables["sweep_standards"]
     # Least cost is linear here: £110,000 × fraction.
     assert list(table["least_cost_gbp"]) == pytest.approx([0, 27_500, 55_000, 82_500, 110_000])
@@ -99,6 +112,40 @@ def test_standards_sweep_least_cost_equals_cold_solves(spy) -> None:
     for row in table.itertuples():
         cold = run_job("solve", doc(budget_gbp=10**9), {"standards_fraction": row.fraction})
         assert row.least_cost_gbp == pytest.approx(cold.result["objective_value"], abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{}, {"objective": "max_min_coverage"}],
+    ids=["max_value", "fair shares"],
+)
+def test_budget_sweep_frontiers_side_by_side_give_the_answer_of_one_core(spy, monkeypatch, settings) -> None:
+    """With two cores the frontier without the standards is solved in a second thread; with one, in
+    turn. The table is the same to the last bit, and so is every count."""
+    built, _solved_on, threads = spy
+    one_core(monkeypatch)
+    alone = run_job("sweep", doc(**settings), {"budget": "50k:200k:7"})
+    assert set(threads) == {threading.main_thread().name}
+    threads.clear()
+    two_cores(monkeypatch)
+    beside = run_job("sweep", doc(**settings), {"budget": "50k:200k:7"})
+    assert threading.main_thread().name in threads and any(t.startswith("frontier") for t in threads)
+    pd.testing.assert_frame_equal(alone.tables["sweep_budget"], beside.tables["sweep_budget"], check_exact=True)
+    keep = {k: v for k, v in alone.result.items() if k != "seconds"}
+    assert keep == {k: v for k, v in beside.result.items() if k != "seconds"}
+    assert len(built) == 4  # each run: the scenario's programme and its copy
+
+
+def test_budget_sweep_error_in_the_second_frontier_is_raised(monkeypatch) -> None:
+    """A failure in the frontier solved in the other thread reaches the caller, as it would in turn."""
+    two_cores(monkeypatch)
+
+    def broken(self):
+        raise RuntimeError("copy failed")
+
+    monkeypatch.setattr(Programme, "fresh_copy", broken)
+    with pytest.raises(RuntimeError, match="copy failed"):
+        sweep(load_scenario(doc()), budget="50k:200k:3")
 
 
 def test_per_practice_budget_sweep_uses_offer_rate() -> None:
