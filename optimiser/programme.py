@@ -40,7 +40,11 @@ _UNDECIDED = (
     highspy.HighsModelStatus.kSolveError,
     highspy.HighsModelStatus.kPostsolveError,
 )
-_FALLBACKS = (("presolve", "off"), ("solver", "ipm"))
+# Each fallback: (option, value, from cold). Cold primal simplex (no basis, presolve on): dual
+# simplex can end "Unknown" when a programme is infeasible by a margin small beside its scale (a
+# pooled budget £203 short of an £11.56m least cost), and primal simplex from the basis it ended on
+# does too; from cold, primal simplex proves it infeasible.
+_FALLBACKS = (("presolve", "off", False), ("simplex_strategy", 4, True), ("solver", "ipm", False))
 
 # HiGHS 1.15's iis_strategy is a bit map. Its option *description* text says "4 => Prioritise
 # columns; 8 => Find true IIS", but the enum (and the code) say kIisStrategyIrreducible = 4 and
@@ -483,7 +487,7 @@ class Programme:
         try:
             self._run(progress, started)
             model_status = highs.getModelStatus()
-            for option, value in _FALLBACKS:
+            for option, value, cold in _FALLBACKS:
                 remaining = limit - (time.perf_counter() - started)
                 if model_status not in _UNDECIDED or remaining <= 0:
                     break
@@ -492,6 +496,8 @@ class Programme:
                 # simplex stalls after postsolve): retry the same programme another way.
                 _, default = highs.getOptionValue(option)
                 highs.setOptionValue(option, value)
+                if cold:
+                    highs.clearSolver()
                 try:
                     self._run(progress, started)
                 finally:
