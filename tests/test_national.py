@@ -151,11 +151,22 @@ def test_budget_sweep_is_the_same_whichever_algorithm_starts_it(document, monkey
     least = run_job("solve", document, {"objective": "min_cost"}).result["objective_value"]
     budget = f"{least * 1.01:.0f}:{least * 1.1:.0f}:4"
     tables = {}
+    first_without_standards = []
+    solve = Programme.solve
+
+    def spy(programme, *args, **kwargs):
+        if np.all(np.isinf(programme.row_lower[programme.rows("min_standard")])) and programme.solves == 0:
+            first_without_standards.append(programme.highs.getOptionValue("solver")[1])
+        return solve(programme, *args, **kwargs)
+
+    monkeypatch.setattr(Programme, "solve", spy)
     for algorithm in ALGORITHMS:
         _force(monkeypatch, algorithm)
         job = run_job("sweep", document, {"budget": budget})
         assert job.result["status"] == "optimal"
         tables[algorithm] = job.tables["sweep_budget"]
+    # The frontier without the standards starts by interior point where a Lagrangian start would be chosen.
+    assert first_without_standards == ["choose", "ipm", "ipm"]
     for algorithm in ALGORITHMS[1:]:
         for column in ("value", "no_standards_value", "spend_gbp"):
             a, b = tables["dual simplex"][column].to_numpy(), tables[algorithm][column].to_numpy()
