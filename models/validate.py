@@ -147,6 +147,7 @@ _SETTING_TYPE_MESSAGES = {
     "int_from_float": "must be a whole number",
     "bool_parsing": "must be true or false",
     "bool_type": "must be true or false",
+    "string_type": "must be text",
 }
 _SETTING_BOUNDS = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}
 
@@ -158,6 +159,8 @@ def _setting_message(item: Any) -> str:
         return f"{_SETTING_TYPE_MESSAGES[kind]} {got}"
     if kind in _SETTING_BOUNDS and context:
         return f"must be {_SETTING_BOUNDS[kind]} {next(iter(context.values())):g} {got}"
+    if kind == "string_too_long":  # the text itself is too long to quote
+        return f"must be at most {context['max_length']:,} characters (got {len(item['input']):,})"
     if kind == "literal_error":  # expected is "'a', 'b' or 'c'"
         choices = str(context["expected"]).replace("'", "").replace(" or ", ", ")
         return f"must be one of {choices} {got}"
