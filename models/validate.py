@@ -115,7 +115,7 @@ def _validate_settings(raw: Any, problems: list[Problem]) -> ScenarioSettings | 
     reported = set()
     for key, value in given.items():
         if (isinstance(value, float) and not math.isfinite(value)) or _spells_non_finite(value):
-            problems.append(Problem(SETTINGS_TABLE, None, key, f"must be a finite number (got {value})"))
+            problems.append(Problem(SETTINGS_TABLE, None, key, f"must be a finite number (got {shown(value)})"))
             reported.add(key)
         elif isinstance(value, dict | list):
             problems.append(Problem(SETTINGS_TABLE, None, key, "must be a single value, not a list or object"))
@@ -288,7 +288,7 @@ def _as_text(value: Any, limit: int) -> tuple[str | None, str | None]:
         return None, f"must be text or a number{_date_note(value)} (got {shown(value)})"
     if isinstance(value, float):
         if not math.isfinite(value):
-            return None, f"must be text or a finite number (got {value})"
+            return None, f"must be text or a finite number (got {shown(value)})"
         text = str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
     elif isinstance(value, int):
         text = str(value) if abs(value) < 10**limit else ""

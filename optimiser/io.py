@@ -219,8 +219,33 @@ def load_json_noting_repeated_keys(data: str | bytes) -> tuple[Any, list[Repeate
         found.append(_ObjectWithRepeats(pairs))
         return found[-1]
 
-    document = json.loads(data, object_pairs_hook=json_object)
+    document = json.loads(data, object_pairs_hook=json_object, parse_float=_float_as_written)
     return document, (_repeated_keys(document) if found else [])
+
+
+class TooLargeNumber(float):
+    """A JSON number too large for a float (``1e999``): infinite, as Python reads it, so every
+    bound refuses it; a message quotes it as it was written, not as ``inf``."""
+
+    written: str
+
+    def __new__(cls, written: str) -> TooLargeNumber:
+        number = super().__new__(cls, written)
+        number.written = written
+        return number
+
+    def __repr__(self) -> str:
+        return self.written
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> tuple[type[TooLargeNumber], tuple[str]]:
+        return TooLargeNumber, (self.written,)
+
+
+def _float_as_written(text: str) -> float:
+    number = float(text)
+    return number if math.isfinite(number) else TooLargeNumber(text)
 
 
 class _ObjectWithRepeats(dict[str, Any]):

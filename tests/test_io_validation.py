@@ -626,3 +626,18 @@ def test_the_value_rule_rounds_no_other_result_column() -> None:
 
     changed = {column for column in columns if result_precision(column) != precision_before(column)}
     assert changed == {"value", "no_standards_value"}
+
+
+def test_a_json_number_too_large_for_a_float_is_quoted_as_written(tmp_path: Path) -> None:
+    """Audit3 10: 1e999 reads as infinity; a message quotes it as the file gives it, not as 'inf'."""
+    folder = encode_all(rich_document(), tmp_path)["csv"]
+    settings = json.loads((folder / "settings.json").read_text())
+    (folder / "settings.json").write_text(
+        json.dumps(settings).replace(f'"budget_gbp": {settings["budget_gbp"]}', '"budget_gbp": 1e999')
+    )
+    path = tmp_path / "big.json"
+    document = rich_document()
+    document["roles"][0]["max_contacts_per_day"] = 1
+    path.write_text(json.dumps(document).replace('"max_contacts_per_day": 1', '"max_contacts_per_day": -2.5e400'))
+    assert cli_problems(folder) == [problem("settings", None, "budget_gbp", "must be a finite number (got 1e999)")]
+    assert problem("roles", 1, "max_contacts_per_day", "must be a finite number (got -2.5e400)") in cli_problems(path)
