@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from models.scenario import Problem, Scenario, ScenarioInvalid
+from models.scenario import MAX_PROBLEMS_LISTED, Problem, Scenario, ScenarioInvalid
 from models.schema import (
     MAX_ID_LENGTH,
     MAX_TEXT_LENGTH,
@@ -85,7 +85,9 @@ def validate_document(document: Any) -> Scenario:
     if settings is not None:
         _check_settings_against_tables(settings, frames, problems)
     if problems:
-        raise ScenarioInvalid([_at_row_as_read(problem, document) for problem in problems])
+        # Only the problems listed are located; ScenarioInvalid counts the rest.
+        listed = [_at_row_as_read(problem, document) for problem in problems[:MAX_PROBLEMS_LISTED]]
+        raise ScenarioInvalid(listed + problems[MAX_PROBLEMS_LISTED:])
 
     assert settings is not None
     return _build_scenario(settings, frames)
@@ -343,8 +345,9 @@ def _check_unique_keys(frames: dict[str, pd.DataFrame], problems: list[Problem])
         frame = frames[name]
         complete = frame[list(key)].notna().all(axis=1).to_numpy()
         duplicated = frame.duplicated(subset=list(key), keep="first").to_numpy() & complete
+        columns = [frame[k].to_numpy() for k in key]  # indexed directly: a lookup per row through pandas is slow
         for row in np.flatnonzero(duplicated):
-            ident = ", ".join(f"{k}={shown(frame[k].iat[row])}" for k in key)
+            ident = ", ".join(f"{k}={shown(values[row])}" for k, values in zip(key, columns, strict=True))
             problems.append(Problem(name, int(row) + 1, key[-1], f"duplicate {ident}"))
 
 

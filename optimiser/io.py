@@ -406,11 +406,10 @@ def _read_csv_records(data: bytes, name: str, limits: ReadLimits = DEFAULT_LIMIT
     Blank lines before the header are skipped; below it a blank line is skipped but
     counted, so a problem names the row a user counts under the header.
     """
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise _invalid(f"{name} is not UTF-8 text") from None
-    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True, strict=False)
+    # Decoded as it is parsed: a copy of the whole text (a StringIO holds four bytes a character)
+    # would take several times the file's size.
+    lines = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+    reader = csv.reader(lines, skipinitialspace=True, strict=False)
     header: list[str] | None = None
     records: list[dict[str, Any]] = []
     rows: list[int] = []
@@ -451,6 +450,8 @@ def _read_csv_records(data: bytes, name: str, limits: ReadLimits = DEFAULT_LIMIT
             rows.append(row)
     except csv.Error as error:
         raise _invalid(f"{name} is not a well-formed CSV: {error}") from None
+    except UnicodeDecodeError:
+        raise _invalid(f"{name} is not UTF-8 text") from None
     return SheetRecords(records, rows)
 
 
