@@ -6,12 +6,14 @@ from typing import Annotated, Literal, get_args
 
 import typer
 
-from optimiser.cli import app
+from models.schema import shown
+from optimiser.cli import EXIT_INVALID, app, fail
 
 # The values of api.orm.Role (tests/test_imports.py holds them equal): the service's modules,
 # and SQLAlchemy with them, are imported only by the commands that use them.
 RoleName = Literal["admin", "commissioner", "negotiator"]
 ROLES = get_args(RoleName)
+MAX_PORT = 65_535  # TCP ports are 16-bit; 0 lets the system choose one
 
 database = typer.Typer(help="The service's database.", no_args_is_help=True)
 keys = typer.Typer(help="API keys.", no_args_is_help=True)
@@ -28,6 +30,9 @@ def serve(
     ] = None,
 ) -> None:
     """Run the HTTP API and its job workers (configured by COMMISSION_* variables)."""
+    # Checked before the service starts (and migrates its database), not left to bind() to refuse.
+    if not 0 <= port <= MAX_PORT:
+        fail(EXIT_INVALID, f"--port: must be 0 to {MAX_PORT:,} (got {shown(port)})")
     import uvicorn
 
     from api.main import create_app

@@ -31,6 +31,7 @@ from api.schemas import JobIn
 from api.security import PERMISSION_TO_RUN, Permission, Principal, generate_key, prefix_of, token_matches
 from api.settings import Settings
 from models.scenario import Problem, ScenarioInvalid
+from models.schema import shown
 
 # Keys and organisations
 
@@ -295,7 +296,7 @@ def share_scenario(session: Session, principal: Principal, scenario_id: str, org
     internal_id = get_owned_scenario(session, principal, scenario_id).scenario.id
     organisation = session.scalar(select(Organisation).where(Organisation.name == organisation_name))
     if organisation is None:
-        raise NotFound(f"organisation {organisation_name!r} not found")
+        raise NotFound(f"organisation {shown(organisation_name)} not found")
     if organisation.id == principal.organisation_id:
         raise ScenarioInvalid([Problem("share", None, "organisation", "a scenario cannot be shared with its owner")])
     existing = select(Share).where(Share.scenario_id == internal_id, Share.organisation_id == organisation.id)
@@ -321,7 +322,7 @@ def unshare_scenario(session: Session, principal: Principal, scenario_id: str, o
         .where(Share.scenario_id == internal_id, Organisation.name == organisation_name)
     )
     if share is None:
-        raise NotFound(f"scenario {scenario_id} is not shared with {organisation_name!r}")
+        raise NotFound(f"scenario {scenario_id} is not shared with {shown(organisation_name)}")
     session.delete(share)
     session.commit()
 
@@ -477,7 +478,7 @@ def get_job_table(session: Session, principal: Principal, job_id: str, name: str
     job = get_job(session, principal, job_id)
     table = session.scalar(select(JobTable).where(JobTable.job_id == job.id, JobTable.name == name))
     if table is None:
-        raise NotFound(f"job {job_id} has no table {name!r}")
+        raise NotFound(f"job {job_id} has no table {shown(name)}")
     return table
 
 

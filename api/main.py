@@ -31,6 +31,7 @@ from api.schemas import MessageResponse, Overrides, ProblemsResponse
 from api.settings import Settings
 from api.worker import WorkerPool
 from models.scenario import ScenarioInvalid
+from models.schema import shown
 from optimiser.io import ReadCancelled
 from optimiser.runs import unknown_override_message
 
@@ -195,7 +196,7 @@ def _request_message(item: Any) -> str:
         str(item.get("loc", ("",))[-1]).endswith("_id") or (item.get("ctx") or {}).get("pattern") == PUBLIC_ID_PATTERN
     )
     if item.get("type") in _ID_FAILURES and names_an_id:
-        return f"must be an id such as {_ID_EXAMPLE} (got {item.get('input')!r})"
+        return f"must be an id such as {_ID_EXAMPLE} (got {shown(item.get('input'))})"
     location = tuple(item.get("loc", ()))
     if item.get("type") == "extra_forbidden" and location[-2:-1] == ("overrides",):
         # the words of the CLI and batches, listing the overrides this API takes

@@ -40,12 +40,24 @@ class Problem:
         return {"table": self.table, "row": self.row, "column": self.column, "message": self.message}
 
 
+# More problems than this are not listed (a table of 200,000 bad rows would give a list of
+# hundreds of megabytes): the first ones, then one line counting the rest.
+MAX_PROBLEMS_LISTED = 1_000
+
+
 class ScenarioInvalid(ValueError):
-    """The scenario breaks the data contract; ``problems`` lists every breach found."""
+    """The scenario breaks the data contract. ``problems`` lists every breach found, or, past
+    ``MAX_PROBLEMS_LISTED``, the first ones and a last problem saying how many more there are;
+    ``found`` counts them all."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+        self.found = len(problems)
+        self.problems = problems[:MAX_PROBLEMS_LISTED]
+        if self.found > MAX_PROBLEMS_LISTED:
+            unlisted = self.found - MAX_PROBLEMS_LISTED
+            message = f"{unlisted:,} more problems are not listed; correct these and check again"
+            self.problems.append(Problem("scenario", None, None, message))
+        super().__init__("\n".join(str(p) for p in self.problems))
 
 
 @dataclass

@@ -35,6 +35,7 @@ MAX_TIME_LIMIT_S = 86_400.0  # one day
 # Text cells: ids and names longer than these, or holding control characters, are refused.
 MAX_ID_LENGTH = 100
 MAX_TEXT_LENGTH = 200
+MAX_SOURCES_LENGTH = 4_000  # the data_sources setting: a dozen publications with their dates
 
 
 # Amounts as people write them, in settings and in every entry point's overrides: an optional
@@ -515,6 +516,12 @@ class ScenarioSettings(BaseModel):
         "(practice_floor rule).",
     )
     mip_rel_gap: float = Field(1e-4, ge=0, le=1, allow_inf_nan=False, description="MIP relative gap.")
+    data_sources: str | None = Field(
+        None,
+        max_length=MAX_SOURCES_LENGTH,
+        description="Where the scenario's figures come from and their dates (commission import nhs writes "
+        "each publication it read); quoted in the report's assumptions. Not used by the programme.",
+    )
 
     @field_validator(
         "budget_gbp",

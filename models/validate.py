@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from models.scenario import Problem, Scenario, ScenarioInvalid
+from models.scenario import MAX_PROBLEMS_LISTED, Problem, Scenario, ScenarioInvalid
 from models.schema import (
     MAX_ID_LENGTH,
     MAX_TEXT_LENGTH,
@@ -85,7 +85,9 @@ def validate_document(document: Any) -> Scenario:
     if settings is not None:
         _check_settings_against_tables(settings, frames, problems)
     if problems:
-        raise ScenarioInvalid([_at_row_as_read(problem, document) for problem in problems])
+        # Only the problems listed are located; ScenarioInvalid counts the rest.
+        listed = [_at_row_as_read(problem, document) for problem in problems[:MAX_PROBLEMS_LISTED]]
+        raise ScenarioInvalid(listed + problems[MAX_PROBLEMS_LISTED:])
 
     assert settings is not None
     return _build_scenario(settings, frames)
@@ -115,7 +117,7 @@ def _validate_settings(raw: Any, problems: list[Problem]) -> ScenarioSettings | 
     reported = set()
     for key, value in given.items():
         if (isinstance(value, float) and not math.isfinite(value)) or _spells_non_finite(value):
-            problems.append(Problem(SETTINGS_TABLE, None, key, f"must be a finite number (got {value})"))
+            problems.append(Problem(SETTINGS_TABLE, None, key, f"must be a finite number (got {shown(value)})"))
             reported.add(key)
         elif isinstance(value, dict | list):
             problems.append(Problem(SETTINGS_TABLE, None, key, "must be a single value, not a list or object"))
@@ -147,6 +149,7 @@ _SETTING_TYPE_MESSAGES = {
     "int_from_float": "must be a whole number",
     "bool_parsing": "must be true or false",
     "bool_type": "must be true or false",
+    "string_type": "must be text",
 }
 _SETTING_BOUNDS = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}
 
@@ -158,6 +161,8 @@ def _setting_message(item: Any) -> str:
         return f"{_SETTING_TYPE_MESSAGES[kind]} {got}"
     if kind in _SETTING_BOUNDS and context:
         return f"must be {_SETTING_BOUNDS[kind]} {next(iter(context.values())):g} {got}"
+    if kind == "string_too_long":  # the text itself is too long to quote
+        return f"must be at most {context['max_length']:,} characters (got {len(item['input']):,})"
     if kind == "literal_error":  # expected is "'a', 'b' or 'c'"
         choices = str(context["expected"]).replace("'", "").replace(" or ", ", ")
         return f"must be one of {choices} {got}"
@@ -285,7 +290,7 @@ def _as_text(value: Any, limit: int) -> tuple[str | None, str | None]:
         return None, f"must be text or a number{_date_note(value)} (got {shown(value)})"
     if isinstance(value, float):
         if not math.isfinite(value):
-            return None, f"must be text or a finite number (got {value})"
+            return None, f"must be text or a finite number (got {shown(value)})"
         text = str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
     elif isinstance(value, int):
         text = str(value) if abs(value) < 10**limit else ""
@@ -340,8 +345,9 @@ def _check_unique_keys(frames: dict[str, pd.DataFrame], problems: list[Problem])
         frame = frames[name]
         complete = frame[list(key)].notna().all(axis=1).to_numpy()
         duplicated = frame.duplicated(subset=list(key), keep="first").to_numpy() & complete
+        columns = [frame[k].to_numpy() for k in key]  # indexed directly: a lookup per row through pandas is slow
         for row in np.flatnonzero(duplicated):
-            ident = ", ".join(f"{k}={shown(frame[k].iat[row])}" for k in key)
+            ident = ", ".join(f"{k}={shown(values[row])}" for k, values in zip(key, columns, strict=True))
             problems.append(Problem(name, int(row) + 1, key[-1], f"duplicate {ident}"))
 
 

@@ -38,7 +38,7 @@ from typer._click import Command, Context
 from typer._click.exceptions import BadOptionUsage, BadParameter, NoSuchOption, UsageError
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
-from models.scenario import Problem, ScenarioInvalid
+from models.scenario import MAX_PROBLEMS_LISTED, Problem, ScenarioInvalid
 from models.schema import shown
 from models.validate import validate_document
 from optimiser.execution import INTERRUPT_SIGNALS
@@ -194,11 +194,12 @@ def report_invalid(error: ScenarioInvalid, as_json: bool, heading: str = "Invali
             line = f"{problem.column}: {problem.message}" if problem.column else problem.message
             err.print(f"[bold red]error:[/] {escape(line)}", highlight=False)
     else:
-        err.print(f"[bold red]{heading}[/]: {len(error.problems)} problem(s)", highlight=False)
+        err.print(f"[bold red]{heading}[/]: {error.found:,} problem(s)", highlight=False)
         for problem in error.problems[:MAX_PROBLEMS_SHOWN]:
             err.print(f"  - {problem}", highlight=False, markup=False)
-        if len(error.problems) > MAX_PROBLEMS_SHOWN:
-            err.print(f"  ... and {len(error.problems) - MAX_PROBLEMS_SHOWN} more (use --format json for all)")
+        if error.found > MAX_PROBLEMS_SHOWN:
+            listed = "all" if error.found <= MAX_PROBLEMS_LISTED else f"the first {MAX_PROBLEMS_LISTED:,}"
+            err.print(f"  ... and {error.found - MAX_PROBLEMS_SHOWN:,} more (use --format json for {listed})")
     raise typer.Exit(EXIT_INVALID)
 
 

@@ -219,8 +219,33 @@ def load_json_noting_repeated_keys(data: str | bytes) -> tuple[Any, list[Repeate
         found.append(_ObjectWithRepeats(pairs))
         return found[-1]
 
-    document = json.loads(data, object_pairs_hook=json_object)
+    document = json.loads(data, object_pairs_hook=json_object, parse_float=_float_as_written)
     return document, (_repeated_keys(document) if found else [])
+
+
+class TooLargeNumber(float):
+    """A JSON number too large for a float (``1e999``): infinite, as Python reads it, so every
+    bound refuses it; a message quotes it as it was written, not as ``inf``."""
+
+    written: str
+
+    def __new__(cls, written: str) -> TooLargeNumber:
+        number = super().__new__(cls, written)
+        number.written = written
+        return number
+
+    def __repr__(self) -> str:
+        return self.written
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> tuple[type[TooLargeNumber], tuple[str]]:
+        return TooLargeNumber, (self.written,)
+
+
+def _float_as_written(text: str) -> float:
+    number = float(text)
+    return number if math.isfinite(number) else TooLargeNumber(text)
 
 
 class _ObjectWithRepeats(dict[str, Any]):
@@ -381,11 +406,10 @@ def _read_csv_records(data: bytes, name: str, limits: ReadLimits = DEFAULT_LIMIT
     Blank lines before the header are skipped; below it a blank line is skipped but
     counted, so a problem names the row a user counts under the header.
     """
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise _invalid(f"{name} is not UTF-8 text") from None
-    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True, strict=False)
+    # Decoded as it is parsed: a copy of the whole text (a StringIO holds four bytes a character)
+    # would take several times the file's size.
+    lines = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+    reader = csv.reader(lines, skipinitialspace=True, strict=False)
     header: list[str] | None = None
     records: list[dict[str, Any]] = []
     rows: list[int] = []
@@ -426,6 +450,8 @@ def _read_csv_records(data: bytes, name: str, limits: ReadLimits = DEFAULT_LIMIT
             rows.append(row)
     except csv.Error as error:
         raise _invalid(f"{name} is not a well-formed CSV: {error}") from None
+    except UnicodeDecodeError:
+        raise _invalid(f"{name} is not UTF-8 text") from None
     return SheetRecords(records, rows)
 
 

@@ -282,6 +282,25 @@ def test_an_invalid_manifest_under_json_is_answered_on_stdout(tmp_path: Path) ->
     assert not (tmp_path / "out").exists()
 
 
+def test_docs_batch_quotes_the_message_a_bad_grid_value_gets(tmp_path: Path) -> None:
+    """docs/batch.md's example of an invalid manifest is what the batch says for it today."""
+    example = (TINY.parent / "batch_example.toml").read_text(encoding="utf-8")
+    grid = 'grid = { budget_gbp = [18e6, 21e6, 24e6], objective = ["min_cost", "max_value"] }'
+    assert grid in example
+    manifest = tmp_path / "nightly.toml"
+    manifest.write_text(
+        example.replace(grid, 'grid = { budget_gbp = [18e6, "lots"] }').replace(
+            'scenario = "', f'scenario = "{TINY.parent.as_posix()}/'
+        ),
+        encoding="utf-8",
+    )
+    done = run("batch", str(manifest), "--out", str(tmp_path / "out"), "--format", "json")
+    assert done.returncode == 2, done.stderr
+    [problem] = strict_json(done.stdout)["problems"]
+    docs = " ".join((TINY.parents[1] / "docs" / "batch.md").read_text(encoding="utf-8").split())
+    assert f"`{problem['message']}`" in docs
+
+
 @pytest.mark.parametrize(
     ("args", "column"),
     [(["--workers", "abc"], "--workers"), (["--workers", "0"], "--workers"), (["--bogus"], "--bogus")],

@@ -626,3 +626,61 @@ def test_the_value_rule_rounds_no_other_result_column() -> None:
 
     changed = {column for column in columns if result_precision(column) != precision_before(column)}
     assert changed == {"value", "no_standards_value"}
+
+
+def test_a_json_number_too_large_for_a_float_is_quoted_as_written(tmp_path: Path) -> None:
+    """Audit3 10: 1e999 reads as infinity; a message quotes it as the file gives it, not as 'inf'."""
+    folder = encode_all(rich_document(), tmp_path)["csv"]
+    settings = json.loads((folder / "settings.json").read_text())
+    (folder / "settings.json").write_text(
+        json.dumps(settings).replace(f'"budget_gbp": {settings["budget_gbp"]}', '"budget_gbp": 1e999')
+    )
+    path = tmp_path / "big.json"
+    document = rich_document()
+    document["roles"][0]["max_contacts_per_day"] = 1
+    path.write_text(json.dumps(document).replace('"max_contacts_per_day": 1', '"max_contacts_per_day": -2.5e400'))
+    assert cli_problems(folder) == [problem("settings", None, "budget_gbp", "must be a finite number (got 1e999)")]
+    assert problem("roles", 1, "max_contacts_per_day", "must be a finite number (got -2.5e400)") in cli_problems(path)
+
+
+@pytest.fixture(scope="module")
+def long_names_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """data/tiny with practices.csv of 50,000 rows (the API's row limit), each a duplicate
+    practice_id with a 1,000-character name: 100,000 problems in 49 MiB of CSV, 0.2 MB zipped."""
+    path = tmp_path_factory.mktemp("long") / "long_names.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for table in console.TINY.iterdir():
+            if table.suffix in (".csv", ".json") and table.name != "practices.csv":
+                archive.write(table, table.name)
+        row = "P1,PCN1,6000,6000," + "x" * 1_000 + "\n"
+        archive.writestr("practices.csv", "practice_id,pcn_id,list_size,weighted_list_size,name\n" + row * 50_000)
+    return path
+
+
+def test_a_table_of_many_bad_rows_is_answered_in_bounded_memory_and_a_bounded_list(long_names_zip: Path) -> None:
+    """Audit3 15: the first 1,000 problems and a count of the rest, in every output; the CLI's
+    memory stays a small multiple of the expanded table (it was eight times it)."""
+    problems = cli_problems(long_names_zip)
+    assert len(problems) == 1_001
+    assert problems[0] == problem("practices", 1, "name", "must be at most 200 characters (got 1000)")
+    assert problems[-1] == problem(
+        "scenario", None, None, "99,000 more problems are not listed; correct these and check again"
+    )
+
+    text = run_cli("validate", str(long_names_zip))
+    assert text.returncode == 2
+    assert "Invalid scenario: 100,000 problem(s)" in text.stderr
+    assert "  ... and 99,800 more (use --format json for the first 1,000)" in text.stderr
+
+    probe = (
+        "import resource, sys\n"
+        "from api.cli import main\n"
+        "sys.argv = ['commission', 'validate', sys.argv[1], '--format', 'json']\n"
+        "try:\n    main()\n"
+        "finally:\n"
+        "    sys.stderr.write(f'maxrss_kb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe, str(long_names_zip)], capture_output=True, text=True)
+    assert result.returncode == 2, result.stderr
+    peak_kb = int(result.stderr.rsplit("maxrss_kb=", 1)[1])
+    assert peak_kb < 300 * 1024, f"peak memory {peak_kb} KB"

@@ -189,3 +189,26 @@ def test_a_role_map_row_is_numbered_counting_blank_lines(tmp_path: Path) -> None
             "message": "publication must be one of practice_workforce, pcn_workforce (got 'bogus')",
         }
     ]
+
+
+def test_the_scenario_names_each_publication_and_its_date_and_the_report_quotes_them(tmp_path: Path) -> None:
+    files = nhs_files.write_all(tmp_path / "in")
+    out = tmp_path / "out"
+    args = ["import", "nhs", "--icb", "QAA", "--out", str(out)]
+    for option in nhs_files.OPTIONS:
+        args += [f"--{option.replace('_', '-')}", str(files[option])]
+    assert run(*args, cwd=tmp_path).returncode == 0
+    sources = json.loads((out / "settings.json").read_text(encoding="utf-8"))["data_sources"]
+    assert "Patients Registered at a GP Practice: practice mapping (gp-reg-pat-prac-map), 01Jan2030" in sources
+    assert "NHS Payments to General Practice, practice level, 2029-30 (nhs-payments-practice-2029-30.csv)" in sources
+    assert "General Practice Workforce, practice level, date unknown (gp-workforce-practice.csv)" in sources
+    assert len(sources.split("; ")) == len(nhs_files.OPTIONS)
+
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    report = run("report", str(out), "--out", str(tmp_path / "r.pdf"), cwd=tmp_path)
+    assert report.returncode == 0, report.stderr
+    text = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True, check=True)
+    words = " ".join(text.stdout.split())
+    assert "none given in the scenario" not in words
+    assert "NHS Payments to General Practice, practice level, 2029-30" in words

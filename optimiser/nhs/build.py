@@ -242,6 +242,8 @@ def import_nhs(
 
     settings = dict(spec.get("settings") or {}) if isinstance(spec.get("settings", {}), dict) else spec["settings"]
     budget_note = _pooled_budget(settings, float(practices["weighted_list_size"].sum()))
+    if isinstance(settings, dict):
+        _record_sources(settings, publications)
     document: dict[str, Any] = {"settings": settings}
     for table in ("roles", "services", "skill_mix", "eligibility"):
         if table in spec:
@@ -505,6 +507,16 @@ def _pooled_budget(settings: Any, weighted_total: float) -> str:
     if mode == "pooled":
         return f"pooled budget_gbp as given by the spec: {settings.get('budget_gbp')}"
     return f"{mode} budget: £{rate} per weighted patient for each practice, as given by the spec"
+
+
+def _record_sources(settings: dict[str, Any], publications: list[readers.Publication]) -> None:
+    """Name each publication read, its file and date in the data_sources setting (the report's
+    assumptions quote it), before any sources the spec itself names."""
+    given = settings.get("data_sources")
+    if not (given is None or isinstance(given, str)):
+        return  # the validator names the spec's setting
+    read = [f"{p.publication}, {p.date or 'date unknown'} ({p.file})" for p in publications]
+    settings["data_sources"] = "; ".join([*read, *([given.strip()] if given and given.strip() else [])])
 
 
 def _no_weighted_list(payments: readers.Payments, practice: str) -> str:

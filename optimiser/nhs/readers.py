@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from models.scenario import ScenarioInvalid
-from models.schema import TABLES
+from models.schema import TABLES, shown
 from optimiser.nhs.sources import (
     Figure,
     NhsInputError,
@@ -137,17 +137,21 @@ def read_mapping(source: Source, icb: str | None, sub_icb: str | None) -> Area:
         in_icb = icb_codes.eq(icb.strip().upper()).any(axis=1)
         if not in_icb.any():
             known = ", ".join(sorted(set(_col(frame, "ICB_CODE")) - {""})[:12])
-            raise NhsInputError(label, f"ICB code {icb!r} matches no practice (codes in the file: {known})", "ICB_CODE")
+            raise NhsInputError(
+                label, f"ICB code {shown(icb)} matches no practice (codes in the file: {known})", "ICB_CODE"
+            )
         keep &= in_icb
     if sub_icb:
         sub_codes = codes("SUB_ICB_LOCATION_CODE", "ONS_SUB_ICB_LOCATION_CODE")
         in_sub = sub_codes.eq(sub_icb.strip().upper()).any(axis=1)
         if not in_sub.any():
-            raise NhsInputError(label, f"sub-ICB code {sub_icb!r} matches no practice", "SUB_ICB_LOCATION_CODE")
+            raise NhsInputError(label, f"sub-ICB code {shown(sub_icb)} matches no practice", "SUB_ICB_LOCATION_CODE")
         if not (keep & in_sub).any():
             owners = ", ".join(sorted(set(_col(frame, "ICB_CODE")[in_sub])))
             raise NhsInputError(
-                label, f"sub-ICB {sub_icb!r} is not in ICB {icb!r} (it is in ICB {owners})", "SUB_ICB_LOCATION_CODE"
+                label,
+                f"sub-ICB {shown(sub_icb)} is not in ICB {shown(icb)} (it is in ICB {owners})",
+                "SUB_ICB_LOCATION_CODE",
             )
         keep &= in_sub
     area = frame[keep]

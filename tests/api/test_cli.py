@@ -74,3 +74,20 @@ def test_keys_create_refuses_a_bad_label_with_exit_2(database_url: str, argument
     assert expected in result.stderr
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize("port", ["99999", "70000", "-1"])
+def test_serve_refuses_a_port_out_of_range_before_touching_the_database(
+    database_url: str, tmp_path: Path, port: str
+) -> None:
+    result = subprocess.run(
+        [COMMISSION, "serve", "--workers", "0", f"--port={port}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "COMMISSION_DATABASE_URL": database_url},
+    )
+    assert result.returncode == 2, result.stderr
+    assert f"--port: must be 0 to 65,535 (got {port})" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "cli.db").exists()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import uuid
+import zipfile
 from typing import Any
 
 import openpyxl
@@ -15,6 +16,7 @@ from sqlalchemy import update
 
 from api.orm import Job, JobStatus, Role
 from api.schemas import EXAMPLE_ID
+from models.schema import AMOUNT_FORMS
 from optimiser.io import read_document, write_document_as_workbook
 from tests.api.helpers import TINY, Service, create_scenario, run_job
 
@@ -70,6 +72,33 @@ def test_values_are_shown_as_json_gives_them(client: TestClient, commissioner: d
     [reported] = response.json()["detail"]
     assert reported["column"] == "body.overrides.budget_gbp"
     assert not reported["message"].startswith("Value error"), reported
+
+
+def test_a_number_too_large_for_a_float_and_an_object_are_quoted_as_sent(
+    client: TestClient, commissioner: dict, tmp_path: Any
+) -> None:
+    """Audit3 10: no Python repr of an object, and 1e999 quoted as sent, not as 'inf'."""
+    scenario_id = create_scenario(client, commissioner, read_document(TINY))
+    overrides = '{"budget_gbp": {"a": 1}, "time_limit_s": 1e999}'
+    body = f'{{"scenario_id": "{scenario_id}", "kind": "check", "overrides": {overrides}}}'
+    response = client.post("/jobs", content=body, headers={**commissioner, **JSON})
+    assert response.status_code == 422
+    messages = {item["column"]: item["message"] for item in response.json()["detail"]}
+    assert messages == {
+        "body.overrides.budget_gbp": f'budget_gbp: expected {AMOUNT_FORMS} (got {{"a": 1}})',
+        "body.overrides.time_limit_s": "time_limit_s: must be a number of seconds greater than 0 and at most 86,400 "
+        "(got 1e999)",
+    }
+
+    settings = json.dumps(read_document(TINY)["settings"]).replace("50000.0", "1e999")
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for csv_file in TINY.glob("*.csv"):
+            zipped.write(csv_file, csv_file.name)
+        zipped.writestr("settings.json", settings)
+    response = client.post("/scenarios/upload", files={"file": ("tiny.zip", archive.getvalue())}, headers=commissioner)
+    assert response.status_code == 422
+    assert response.json()["detail"] == [problem("settings", None, "budget_gbp", "must be a finite number (got 1e999)")]
 
 
 def test_a_json_key_given_twice_is_422_naming_it(client: TestClient, commissioner: dict) -> None:
