@@ -719,9 +719,9 @@ def write_document_as_workbook(document: dict[str, Any], path: Path) -> None:
 
 # Decimal places for result columns, by what the column measures (first match on the name wins).
 RESULT_PRECISION: tuple[tuple[tuple[str, ...], int], ...] = (
+    (("gbp",), 2),  # money, first: a share of the offer in £ (offer_share_gbp) or £ per FTE is money
     (("share", "coverage"), 4),  # fractions: coverage, shares of time, budget or headroom used
     (("fte",), 3),  # staff: FTE, FTE per 10k patients, contacts per FTE-day
-    (("gbp",), 2),  # money: £ and pence
     (("patients", "contacts", "hours", "list_size"), 2),
     (("value",), 2),  # a sweep's value and no_standards_value: value-weighted patients covered
 )

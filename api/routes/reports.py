@@ -18,7 +18,6 @@ from api.routes.jobs import XLSX_MEDIA_TYPE
 from api.schemas import MessageResponse
 from api.serialise import csv_bytes, json_safe, xlsx_bytes
 from api.web.results import comparison, report_bytes
-from optimiser.report.compare import plain
 from optimiser.report.render import ReportUnavailable
 
 router = APIRouter(prefix="/reports", tags=["reports"], route_class=JsonBodyRoute)
@@ -91,32 +90,4 @@ def compare(
         return Response(csv_bytes(frame), media_type="text/csv", headers=headers)
     if format == CompareFormat.XLSX:
         return Response(xlsx_bytes({"comparison": frame}), media_type=XLSX_MEDIA_TYPE, headers=headers)
-    return json_safe(
-        {
-            "a": result.a_label,
-            "b": result.b_label,
-            "practices_short": {"a": result.practices_short[0], "b": result.practices_short[1]},
-            "rows": [
-                {
-                    "section": r.group,
-                    "item": r.label,
-                    "a": _plain(r.a),
-                    "b": _plain(r.b),
-                    "b_minus_a": _plain(r.difference),
-                }
-                for r in result.rows
-            ],
-            "per_practice": {
-                "unit": result.practice_unit,
-                "note": result.practice_note,
-                "rows": [
-                    {"practice_id": p, "a": plain(va), "b": plain(vb), "b_minus_a": d}
-                    for p, va, vb, d in result.practice_rows
-                ],
-            },
-        }
-    )
-
-
-def _plain(value: Any) -> Any:
-    return getattr(value, "value", value) if value != "" else None
+    return json_safe(result.document())

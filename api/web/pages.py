@@ -27,8 +27,8 @@ from api.serialise import csv_bytes, xlsx_bytes
 from api.web import session as desk_session
 from api.web.results import check_page, comparison, report_bytes, side_label
 from models.scenario import Problem, ScenarioInvalid
-from models.schema import shown
-from optimiser.deliverability.wording import percent
+from models.schema import AMOUNT_FORMS, shown
+from optimiser.deliverability.wording import RATE_FORMS, percent
 from optimiser.io import write_template
 from optimiser.report.compare import practice_text
 from optimiser.report.render import ReportUnavailable
@@ -213,7 +213,10 @@ def offer_amount(text: str, column: str) -> float:
     try:
         return float(checked_override(column, text))
     except ValueError as error:
-        raise ScenarioInvalid([Problem("offer", None, column, f"Amount offered: {error}")]) from None
+        message = str(error)
+        if column == "offer_rate_gbp_per_weighted_patient":  # a rate's examples are rates, not budgets
+            message = message.replace(AMOUNT_FORMS, RATE_FORMS)
+        raise ScenarioInvalid([Problem("offer", None, column, f"Amount offered: {message}")]) from None
 
 
 def standards_fraction(text: str) -> float:
@@ -251,7 +254,7 @@ def offer_overrides(offer_kind: str, offer_amount_text: str, standards_percent: 
     if offer_kind in ("pooled", "rate"):
         column = "budget_gbp" if offer_kind == "pooled" else "offer_rate_gbp_per_weighted_patient"
         if not offer_amount_text.strip():
-            problems.append(Problem("offer", None, column, "enter the amount offered"))
+            problems.append(Problem("offer", None, column, "Amount offered: enter an amount"))
         else:
             try:
                 overrides[column] = offer_amount(offer_amount_text, column)
@@ -286,7 +289,7 @@ def check_request(scenario_id: str, version: int | None, overrides: dict[str, An
     except ValidationError as error:
         raise ScenarioInvalid(
             [
-                Problem("offer", None, ".".join(str(part) for part in item.get("loc", ())) or None, item["msg"])
+                Problem("overrides", None, ".".join(str(part) for part in item.get("loc", ())) or None, item["msg"])
                 for item in error.errors()
             ]
         ) from None

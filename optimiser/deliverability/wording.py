@@ -9,6 +9,7 @@ the comparison and the frontier chart) takes its labels, captions and sentences 
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -50,7 +51,47 @@ def percent(share: float, digits: int = 1) -> str:
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (many or word + 's')}"
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
+# --- amounts that suffice -----------------------------------------------------------------
+# A least cost, the money or rate needed, a raise of a cap: a negotiator quotes the figure as
+# shown, so it is rounded up at the precision shown (£11,560,203 shows as £11.57m, not £11.56m,
+# which would not suffice). The highest share of the standards that fits is rounded down.
+# Solver noise (37000.00000000001) is not a reason to round up a whole step.
+_NOISE = 1e-9
+
+
+def _towards_sufficiency(value: float, step: float, up: bool) -> float:
+    steps = value / step
+    slack = _NOISE * max(1.0, abs(steps))
+    return (math.ceil(steps - slack) if up else math.floor(steps + slack)) * step
+
+
+def _money_step(value: float) -> float:
+    """The precision ``money`` shows ``value`` at: £10k in £m, £1 from £100, else 1p."""
+    return 1e4 if abs(value) >= 1e6 else 1.0 if abs(value) >= 100 else 0.01
+
+
+def least_money(value: float) -> str:
+    """An amount of money that suffices (a least cost, money needed, a least rate), rounded up."""
+    return money(_towards_sufficiency(value, _money_step(value), up=True))
+
+
+def least_number(value: float) -> str:
+    """A number that suffices (FTE, contacts per FTE-day needed), rounded up at ``number``'s precision."""
+    if value == 0:
+        return "0"
+    step = 1.0 if abs(value) >= 100 else 0.01 if abs(value) >= 1 else 10.0 ** (math.floor(math.log10(abs(value))) - 2)
+    return number(_towards_sufficiency(value, step, up=True))
+
+
+def highest_percent(share: float, digits: int = 1) -> str:
+    """The highest share that fits (of the standards, of the floors), rounded down; a level cut
+    short keeps its trailing zero (93.0%, not 93%, for 0.93099), an exact one drops it (75%)."""
+    fits = _towards_sufficiency(share, 10.0 ** -(digits + 2), up=False)
+    exact = abs(share - fits) <= _NOISE * max(1.0, abs(share))
+    return percent(fits, digits) if exact else f"{fits * 100:,.{digits}f}%"
 
 
 def plural_amount(value: float, word: str) -> str:
@@ -83,14 +124,18 @@ def _sentence(phrase: str) -> str:
 # --------------------------------------------------------------------------------------
 VERDICT_DELIVERABLE = "DELIVERABLE"
 VERDICT_NOT_DELIVERABLE = "NOT DELIVERABLE"
-VERDICT_NO_ANSWER = "NO ANSWER IN TIME"
+VERDICT_NO_ANSWER_IN_TIME = "NO ANSWER IN TIME"
+VERDICT_NO_ANSWER = "NO ANSWER"
 
 
-def verdict_label(deliverable: object) -> str:
-    """``deliverable``: a check's ``deliverable`` (None: the solver stopped without deciding)."""
+def verdict_label(deliverable: object, status: object = None) -> str:
+    """``deliverable``: a check's ``deliverable`` (None: the solver stopped without deciding);
+    ``status``: the check's ``status`` ("time_limit" when it was the time limit that stopped it)."""
     if deliverable is True:
         return VERDICT_DELIVERABLE
-    return VERDICT_NOT_DELIVERABLE if deliverable is False else VERDICT_NO_ANSWER
+    if deliverable is False:
+        return VERDICT_NOT_DELIVERABLE
+    return VERDICT_NO_ANSWER_IN_TIME if status == "time_limit" else VERDICT_NO_ANSWER
 
 
 # --------------------------------------------------------------------------------------
@@ -239,7 +284,7 @@ def conflict_headline(method: str, sentences: list[str], size: int, groups: int)
         "iis": f"an irreducible infeasible set of {plural(size, 'rule')}",
         "iis_lp_relaxation": f"an irreducible infeasible set of {plural(size, 'rule')}, "
         "found even without whole-step hiring",
-        "deletion_filter": f"{plural(groups, 'rule group')} ({plural(size, 'rule')}), each needed for the conflict",
+        "deletion_filter": f"{plural(groups, 'rule group')} of {plural(size, 'rule')}, each needed for the conflict",
     }[method]
     return f"These requirements cannot all hold together ({kind}): {what}."
 
@@ -284,20 +329,20 @@ def _rise(share: float | None, prefix: str) -> str:
 def budget_sentence(shortfall: float, least: float, budget: float, share: float | None) -> str:
     rise = _rise(share, " (") + (")" if share is not None else "")
     return (
-        f"The spec needs {money(shortfall)} more a year{rise} at current workforce supply: "
-        f"it costs at least {money(least)} against a budget of {money(budget)}."
+        f"The spec needs {least_money(shortfall)} more a year{rise} at current workforce supply: "
+        f"it costs at least {least_money(least)} against a budget of {money(budget)}."
     )
 
 
 def offer_rate_sentence(
     extra: float, rate: float, needed: float, short: pd.DataFrame, practices: int, total: float
 ) -> str:
-    listed = listing([f"{row.practice_id} {money(row.shortfall_gbp)}" for row in short.itertuples()], 8)
+    listed = listing([f"{row.practice_id} {least_money(row.shortfall_gbp)}" for row in short.itertuples()], 8)
     rise = _rise(extra / rate if rate > 0 else None, ", ")
     return (
-        f"The offer needs {money(extra)} more per weighted patient a year (from {money(rate)} to "
-        f"{money(needed)}{rise}) to cover every practice; at the current rate "
-        f"{len(short)} of {practices} practices are short by {money(total)} in total: {listed}."
+        f"The offer needs {least_money(extra)} more per weighted patient a year (from {money(rate)} to "
+        f"{least_money(needed)}{rise}) to cover every practice; at the current rate "
+        f"{len(short)} of {practices} practices are short by {least_money(total)} in total: {listed}."
     )
 
 
@@ -306,11 +351,15 @@ NO_SUPPLY_LIMIT = "No role has a hiring limit in this scenario, so more staff su
 
 def supply_sentence(total: float, needed: pd.DataFrame) -> str:
     parts = listing(
-        [f"{number(row.extra_fte)} {row.role_id} (limit {number(row.supply_max_fte)})" for row in needed.itertuples()],
+        [
+            f"{least_number(row.extra_fte)} {row.role_id} (limit {number(row.supply_max_fte)})"
+            for row in needed.itertuples()
+        ],
         8,
     )
     return (
-        f"The spec needs {number(total)} more FTE than can be hired ({parts}) within the current budget and standards."
+        f"The spec needs {least_number(total)} more FTE than can be hired ({parts}) "
+        "within the current budget and standards."
     )
 
 
@@ -324,22 +373,23 @@ STANDARDS_TO_ZERO = (
 def standards_sentence(uniform: float, records: list[dict[str, Any]]) -> str:
     examples = listing(
         [
-            f"{r['service_id']} from {percent(r['min_coverage'])} to {percent(r['coverage_at_uniform'])}"
+            f"{r['service_id']} from {percent(r['min_coverage'])} to {highest_percent(r['coverage_at_uniform'])}"
             for r in records
         ],
         4,
     )
+    fits = _towards_sufficiency(uniform, 0.001, up=False)  # the cut is what the shown level leaves out
     sentence = (
-        f"Every minimum standard would have to fall to {percent(uniform)} of its level "
-        f"(a {percent(1 - uniform)} cut: {examples}) for the spec to fit the current budget and workforce."
+        f"Every minimum standard would have to fall to {highest_percent(uniform)} of its level "
+        f"(a {percent(1 - fits)} cut: {examples}) for the spec to fit the current budget and workforce."
     )
     differing = [r for r in records if r["fraction_alone"] is None or abs(r["fraction_alone"] - uniform) > 1e-6]
     if len(records) > 1 and differing:
         fixers = [r for r in differing if r["fraction_alone"] is not None]
         cannot = [r["service_id"] for r in differing if r["fraction_alone"] is None]
         parts = [
-            f"{r['service_id']} alone to {percent(r['coverage_alone'])} coverage "
-            f"({percent(r['fraction_alone'])} of its level)"
+            f"{r['service_id']} alone to {highest_percent(r['coverage_alone'])} coverage "
+            f"({highest_percent(r['fraction_alone'])} of its level)"
             for r in fixers
         ]
         if cannot:
@@ -363,12 +413,13 @@ def safe_working_no_answer() -> str:
 def safe_working_sentence(uniform: float, lower: float, exact: bool, records: list[dict[str, Any]]) -> str:
     parts = listing(
         [
-            f"{r['role_id']} from {number(r['max_contacts_per_day'])} to {number(r['max_contacts_per_day'] + uniform)}"
+            f"{r['role_id']} from {number(r['max_contacts_per_day'])} "
+            f"to {least_number(r['max_contacts_per_day'] + uniform)}"
             for r in records
         ],
         5,
     )
-    how_much = number(uniform) if exact else f"at most {number(uniform)} (at least {number(lower)})"
+    how_much = least_number(uniform) if exact else f"at most {least_number(uniform)} (at least {number(lower)})"
     sentence = (
         f"The spec only fits by breaking the safe-working cap: {how_much} more contacts per FTE-day "
         f"for every capped role ({parts}) at the current budget and workforce."
@@ -377,7 +428,7 @@ def safe_working_sentence(uniform: float, lower: float, exact: bool, records: li
         alone_parts = [
             f"{r['role_id']} alone cannot fix it"
             if r["raise_alone"] is None
-            else f"{r['role_id']} alone +{number(r['raise_alone'])}"
+            else f"{r['role_id']} alone +{least_number(r['raise_alone'])}"
             for r in records
         ]
         sentence += " One role at a time: " + "; ".join(alone_parts) + "."
@@ -395,8 +446,8 @@ def floor_cost_sentence(
         )
     listed = listing([f"{row.practice_id} {money(row.shortfall_gbp)}" for row in losers.itertuples()], 5)
     return (
-        f"The practice floor costs {money(cost)} a year (least spend {money(least_with)} against "
-        f"{money(least_without)} without it); without it, {len(losers)} of {plural(floors, 'practice')} would "
+        f"The practice floor costs {least_money(cost)} a year (least spend {least_money(least_with)} against "
+        f"{least_money(least_without)} without it); without it, {len(losers)} of {plural(floors, 'practice')} would "
         f"get less than their floor, {money(short)} in total (the least shortfall of any least-cost "
         f"allocation): {listed}."
     )
@@ -404,7 +455,7 @@ def floor_cost_sentence(
 
 def floor_share_sentence(share: float, floors: int, losers: pd.DataFrame, short: float) -> str:
     text = (
-        f"The practice floors cannot all be met with the rest of the spec: at most {percent(share)} of every "
+        f"The practice floors cannot all be met with the rest of the spec: at most {highest_percent(share)} of every "
         f"practice's floor can be; without the floor the spec is deliverable"
     )
     if len(losers):
@@ -431,7 +482,7 @@ def package_sentence(package: dict[str, Any]) -> str:
     money_gbp = package["money_gbp"]
     if money_gbp > 0:
         where = "" if package["pooled"] else " in practice top-ups"
-        parts.append(f"+{money(money_gbp)} a year{where} (+{percent(package['money_share'], 0)})")
+        parts.append(f"+{least_money(money_gbp)} a year{where} (+{percent(package['money_share'], 0)})")
     else:
         parts.append("no more money")
     if package["has_standards"]:
@@ -439,19 +490,21 @@ def package_sentence(package: dict[str, Any]) -> str:
             parts.append("every standard met in full")
         else:
             parts.append(
-                f"standards at {percent(package['standards_met_share'])} of what they require "
-                f"(lowest: {package['lowest_service']} at {percent(package['lowest_service_met_share'])}; "
-                f"no practice below {percent(1 - package['largest_cut_share'])} of any standard)"
+                f"standards at {highest_percent(package['standards_met_share'])} of what they require "
+                f"(lowest: {package['lowest_service']} at {highest_percent(package['lowest_service_met_share'])}; "
+                f"no practice below {highest_percent(1 - package['largest_cut_share'])} of any standard)"
             )
     if package["has_supply_limits"]:
         extra = package["extra_fte"]
-        parts.append(f"{number(extra)} FTE above the hiring limits" if extra > 0 else "no hiring above the limits")
+        parts.append(
+            f"{least_number(extra)} FTE above the hiring limits" if extra > 0 else "no hiring above the limits"
+        )
     if package["has_caps"]:
         above = package["contacts_above_caps"]
         if above > 0:
             parts.append(
-                f"{number(above)} contacts a year above the safe-working caps "
-                f"(at most {number(package['largest_contacts_per_fte_day_above_cap'])} per FTE-day)"
+                f"{least_number(above)} contacts a year above the safe-working caps "
+                f"(at most {least_number(package['largest_contacts_per_fte_day_above_cap'])} per FTE-day)"
             )
         else:
             parts.append("nothing above the safe-working cap")
@@ -495,7 +548,7 @@ def deliverable_summary(
     settings: ScenarioSettings, least: float, budget: float, headroom: float, value: float, spend: float, stopped: bool
 ) -> str:
     summary = (
-        f"The spec is deliverable. It costs at least {money(least)} a year against "
+        f"The spec is deliverable. It costs at least {least_money(least)} a year against "
         f"{'a budget' if settings.budget_mode == 'pooled' else 'practice budgets totalling'} of {money(budget)}, "
         f"leaving {money(headroom)} spare ({percent(headroom / budget) if budget > 0 else 'n/a'} of the budget)."
     )
@@ -532,22 +585,23 @@ def undeliverable_summary(settings: ScenarioSettings, conflict_sentences: list[s
     if budget.fixable and budget.amount is not None:
         if settings.budget_mode == "pooled":
             share = budget.details.get("shortfall_share")
-            fixes.append(f"{money(budget.amount)} more a year" + (f" (+{percent(share, 0)})" if share else ""))
+            rise = f" (+{percent(share, 0)})" if share else ""
+            fixes.append(f"{least_money(budget.amount)} more a year{rise}")
         else:
-            fixes.append(f"{money(budget.amount)} more per weighted patient on the offer")
+            fixes.append(f"{least_money(budget.amount)} more per weighted patient on the offer")
     supply = by_name["workforce_supply"]
     if supply.fixable and supply.amount is not None:
-        fixes.append(f"{number(supply.amount)} more FTE than the hiring limits allow")
+        fixes.append(f"{least_number(supply.amount)} more FTE than the hiring limits allow")
     standards = by_name["standards"]
     if standards.fixable and standards.amount is not None:
-        fixes.append(f"every minimum standard cut to {percent(standards.amount)} of its level")
+        fixes.append(f"every minimum standard cut to {highest_percent(standards.amount)} of its level")
     safe = by_name["safe_working"]
     if safe.fixable and safe.amount is not None:
         bound = "" if safe.details.get("exact", True) else "at most "
-        fixes.append(f"{bound}{number(safe.amount)} more contacts per FTE-day than the safe-working cap")
+        fixes.append(f"{bound}{least_number(safe.amount)} more contacts per FTE-day than the safe-working cap")
     floor = by_name.get("practice_floor")
     if floor is not None and floor.fixable and floor.amount is not None:
-        fixes.append(f"every practice's floor cut to {percent(floor.amount)} of its level")
+        fixes.append(f"every practice's floor cut to {highest_percent(floor.amount)} of its level")
     cannot = [_LEVER_NOUNS[lever.lever] for lever in levers if lever.fixable is False]
     text = (
         f"The spec is not deliverable with {money_text} and the workforce that exists or can be hired. "
@@ -561,9 +615,15 @@ def undeliverable_summary(settings: ScenarioSettings, conflict_sentences: list[s
 
 
 def no_answer_summary(message: str) -> str:
+    """``message``: HiGHS' words for how the solve ended; only a time limit is worth more time."""
+    if "time limit" in message.lower():
+        return (
+            "No answer in time: the solver stopped at its time limit without deciding whether the spec is "
+            "deliverable. Try a longer time limit."
+        )
     return (
-        f"No answer in time: the solver stopped without deciding whether the spec is deliverable ({message}). "
-        f"Try a longer time limit."
+        "No answer: the solver could not decide whether the spec is deliverable (a numerical difficulty, "
+        "not the time limit, so a longer time limit will not help)."
     )
 
 
@@ -650,12 +710,12 @@ def binding_sentence(binding: list[dict[str, Any]]) -> str:
 # --------------------------------------------------------------------------------------
 def report_lines(result: dict[str, Any]) -> list[str]:
     """A short plain-text report of a check result for a non-technical reader."""
-    verdict = verdict_label(result.get("deliverable"))
+    verdict = verdict_label(result.get("deliverable"), result.get("status"))
     solver = result.get("solver") or {}
     lines = [
         f"Verdict: {verdict}",
         f"(scenario {str(result.get('scenario_hash', ''))[:12]}, {solver.get('name', '')} {solver.get('version', '')},"
-        f" {result.get('solves', 0)} solves in {result.get('seconds', 0.0):.1f}s)",
+        f" {plural(int(result.get('solves', 0)), 'solve')} in {result.get('seconds', 0.0):.1f}s)",
         "",
         result.get("summary", ""),
     ]
@@ -691,11 +751,11 @@ def budget_sweep_summary(pooled: bool, current: float, marked: float | None) -> 
     verdict = "deliverable" if current >= marked * (1 - 1e-9) else "not deliverable"
     if pooled:
         return (
-            f"The spec becomes deliverable from a budget of {money(marked)} a year; "
+            f"The spec becomes deliverable from a budget of {least_money(marked)} a year; "
             f"at the current {money(current)} it is {verdict}."
         )
     return (
-        f"The spec becomes deliverable from an offer of {money(marked)} per weighted patient; "
+        f"The spec becomes deliverable from an offer of {least_money(marked)} per weighted patient; "
         f"at the current {money(current)} it is {verdict}."
     )
 
@@ -713,11 +773,11 @@ def standards_sweep_summary(pooled: bool, marked: float | None, budget: float, h
     if marked is None:
         return "The full standards cannot be met at any cost: something other than money stops it."
     summary = (
-        f"Meeting every minimum standard in full costs at least {money(marked)} a year "
+        f"Meeting every minimum standard in full costs at least {least_money(marked)} a year "
         f"against {money_text} of {money(budget)}"
     )
     summary += (
-        f"; within the budget the standards can be met up to {percent(highest)} of their level."
+        f"; within the budget the standards can be met up to {highest_percent(highest)} of their level."
         if highest is not None
         else "; within the budget not even 0% of the standards can be met."
     )
@@ -755,15 +815,16 @@ def millions(value: float) -> str:
 
 
 def deliverable_from(marked: float, pooled: bool) -> str:
-    return f"deliverable from {money(marked)}" if pooled else f"deliverable from {money(marked)} per weighted patient"
+    amount = least_money(marked)
+    return f"deliverable from {amount}" if pooled else f"deliverable from {amount} per weighted patient"
 
 
 def full_standards_from(marked: float) -> str:
-    return f"full standards: deliverable from {money(marked)}"
+    return f"full standards: deliverable from {least_money(marked)}"
 
 
 def within_budget_up_to(highest: float) -> str:
-    return f"within budget up to {percent(highest)}"
+    return f"within budget up to {highest_percent(highest)}"
 
 
 # --------------------------------------------------------------------------------------
@@ -806,9 +867,9 @@ COMPARE_SAME = "same"
 COMPARE_NO_ALLOCATION = "no allocation within the offer"
 
 
-def compare_verdict(deliverable: object) -> str:
+def compare_verdict(deliverable: object, status: object = None) -> str:
     """The verdict's own words in sentence case ("Not deliverable"), for a table cell."""
-    return verdict_label(deliverable).capitalize()
+    return verdict_label(deliverable, status).capitalize()
 
 
 # The headline rows, in the order a side adds them.
@@ -873,14 +934,14 @@ def lever_amount(lever: str, value: float, per_practice: bool = False, floor_cos
     ``floor_cost``: the practice floor's amount is its cost in £ a year (a deliverable check),
     not the share of every floor that fits."""
     if lever == "budget":
-        return money(value) + (" more per weighted patient a year" if per_practice else " more a year")
+        return least_money(value) + (" more per weighted patient a year" if per_practice else " more a year")
     if lever == "standards":
-        return f"{percent(value)} of every minimum standard"
+        return f"{highest_percent(value)} of every minimum standard"
     if lever == "safe_working":
-        return f"{number(value)} more contacts per FTE-day"
+        return f"{least_number(value)} more contacts per FTE-day"
     if lever == "practice_floor":
-        return f"{money(value)} a year" if floor_cost else f"{percent(value)} of every practice's floor"
-    return f"{number(value)} more FTE"
+        return f"{least_money(value)} a year" if floor_cost else f"{highest_percent(value)} of every practice's floor"
+    return f"{least_number(value)} more FTE"
 
 
 # --- the verdict ------------------------------------------------------------------------
@@ -940,22 +1001,29 @@ def practices_short_at_rate_caption(shown: int, short: int) -> str:
 
 
 PRACTICES_SHORT_AT_RATE_COLUMNS = ("Practice", "Budget at the offer", "Short by", "Needs", "Needs per weighted patient")
-POOLED_SHORT_CAPTION = (
-    "Practices carrying the largest shortfall, largest first: what each needs in the least-cost "
-    "allocation of the specification against its share of the pooled offer split by weighted "
-    "patients, and the money it would need on top of that share."
-)
-POOLED_DELIVERABLE_CAPTION = (
-    "Every practice can deliver the specification with this offer: the pooled budget covers "
-    "the least cost. The money per practice in the least-cost allocation, largest shortfall "
-    "first: what each needs against its share of the offer split by weighted patients (a "
-    "practice that needs more than its share is carried by the pool)."
-)
 
 
-def first_practices_listed(listed: int, practices: int) -> str:
-    """Appended to a caption when only the first ``listed`` practices are."""
-    return f" The first {listed} of {practices} practices are listed."
+def pooled_short_caption(deliverable: object, shown: int, short: int) -> str:
+    """A pooled offer's practices that need more than their share of it in the least-cost allocation
+    (``shown`` of the ``short`` ones are listed)."""
+    if deliverable is True and not short:
+        return (
+            "Every practice can deliver the specification with this offer: the pooled budget covers the "
+            "least cost, and in the least-cost allocation no practice needs more than its share of the "
+            "offer split by weighted patients."
+        )
+    listed = f" ({shown} of {short} shown)" if short > shown else ""
+    what = (
+        "Practices that need more than their share of the offer split by weighted patients in the least-cost "
+        f"allocation of the specification, largest shortfall first{listed}: what each needs, its share, and "
+        "the money it needs on top of that share"
+    )
+    if deliverable is True:
+        return (
+            "Every practice can deliver the specification with this offer: the pooled budget covers the least "
+            f"cost, and carries these practices. {what}."
+        )
+    return f"{what}."
 
 
 POOLED_PRACTICES_COLUMNS = ("Practice", "Needs, a year", "Share of the offer", "Short by")
@@ -973,6 +1041,7 @@ def standards_shortfall_caption(shown: int, pairs: int) -> str:
 
 STANDARDS_SHORTFALL_COLUMNS = ("Practice", "Service", "Patients short", "Percentage points of coverage")
 EVERY_PRACTICE_CAN_DELIVER = "Every practice can deliver the specification with this offer."
+NO_PRACTICES_WITHOUT_VERDICT = "With no verdict, there is nothing to say about which practices could deliver."
 PRACTICES_SUMMARY_ROWS = {
     "practices_short": "Practices short of their share of the offer",
     "practices": "Of practices in the scenario",
@@ -1007,6 +1076,16 @@ NOT_RECORDED = "not recorded"
 UNKNOWN = "unknown"
 
 
+def scenario_hash_label(what_if: bool) -> str:
+    """The check hashes the scenario it solved: with a what-if given (an offer, a time limit), the
+    scenario as changed, which matches no file or stored version, so the label says so."""
+    return (
+        f"{ASSUMPTIONS['scenario_hash']} as checked (with the offer and options given)"
+        if what_if
+        else ASSUMPTIONS["scenario_hash"]
+    )
+
+
 def scenario_label(name: str | None, version: int | None) -> str:
     return f"{name or 'unnamed'}" + (f", version {version}" if version else "")
 
@@ -1020,6 +1099,10 @@ def run_time(seconds: float) -> str:
 
 
 # --- the offer a job checked, in words ---------------------------------------------------
+# How an offer per weighted patient may be written, in the desk's error for one it cannot read.
+RATE_FORMS = "a number of £ per weighted patient such as 35.50, £35.50 or 125"
+
+
 def pooled_budget_offer(budget: float) -> str:
     return f"pooled budget {money(budget)} a year"
 
@@ -1062,9 +1145,11 @@ def report_chart_x_column(pooled: bool) -> str:
     return "Budget a year" if pooled else "Offer per weighted patient"
 
 
-def report_chart_amount(value: float, pooled: bool) -> str:
-    """A budget, or an offer rate per weighted patient ("wp", as the axis explains)."""
-    return money(value) if pooled else f"{money(value)}/wp"
+def report_chart_amount(value: float, pooled: bool, least: bool = False) -> str:
+    """A budget, or an offer rate per weighted patient ("wp", as the axis explains); ``least``: the
+    least deliverable one, rounded up as every amount that suffices."""
+    shown = least_money(value) if least else money(value)
+    return shown if pooled else f"{shown}/wp"
 
 
 def report_chart_offer(amount: str) -> str:

@@ -142,7 +142,7 @@ def frontier(sweep: dict[str, Any], title: str = LABELS["title"]) -> Frontier | 
     offer = wording.report_chart_offer(report_chart_amount(float(current_value), pooled)) if current_value else ""
     marker(current_value, "offer", offer, 0)
     least = (
-        wording.report_chart_least_deliverable(report_chart_amount(float(marked_value), pooled))
+        wording.report_chart_least_deliverable(report_chart_amount(float(marked_value), pooled, least=True))
         if marked_value is not None
         else ""
     )
@@ -176,7 +176,7 @@ def frontier(sweep: dict[str, Any], title: str = LABELS["title"]) -> Frontier | 
         )
     columns = [wording.report_chart_x_column(pooled), *wording.REPORT_CHART_COLUMNS]
     marked = (
-        Num(marked_value, report_chart_amount(float(marked_value), pooled), "sweep:marked")
+        Num(marked_value, report_chart_amount(float(marked_value), pooled, least=True), "sweep:marked")
         if marked_value is not None
         else None
     )

@@ -24,7 +24,7 @@ import pandas as pd
 from optimiser.deliverability import wording
 from optimiser.deliverability.wording import COMPARE_HEADLINE as HEADLINE
 from optimiser.deliverability.wording import COMPARE_NOT_IN as NOT_IN
-from optimiser.deliverability.wording import money, number, percent
+from optimiser.deliverability.wording import highest_percent, least_money, least_number, money, number, percent
 from optimiser.report.view import Num, resolve
 
 # How each headline row's B − A difference reads, by the row's key (never by words in its label,
@@ -45,6 +45,15 @@ _DIFFERENCE_FORMAT = {
     HEADLINE[key]: wording.compare_points if key in _SHARES else number if key in _NUMBERS else money
     for key in HEADLINE
 }
+# Decimal places of each headline row in the downloads, as every result table is rounded
+# (optimiser.io.RESULT_PRECISION): £ to 2, shares to 4, FTE and contacts per FTE-day to 3.
+_COUNTS = ("practices_short", "plan_practices_short", "floor_losers", "below_prior")
+_FTE = ("new_fte", "plan_new_fte", "safe_working_raise")
+_PLACES = {
+    HEADLINE[key]: 4 if key in (*_SHARES, "gini") else 0 if key in _COUNTS else 3 if key in _FTE else 2
+    for key in HEADLINE
+}
+SHARE_PLACES, FTE_PLACES, PRACTICE_PLACES = 4, 3, 2  # coverage sections, FTE sections, £ or patients
 
 
 @dataclass
@@ -63,6 +72,7 @@ class Row:
     a: Num | str
     b: Num | str
     difference: Num | str = ""
+    places: int | None = None  # decimal places in the downloads
 
 
 @dataclass
@@ -75,28 +85,51 @@ class Comparison:
     practice_note: str = ""
     practices_short: tuple[int | None, int | None] = (None, None)
 
-    def frame(self) -> pd.DataFrame:
-        """Everything as one table (CSV/XLSX download): the metrics, then each practice."""
-        records = [
+    def downloaded_rows(self) -> list[dict[str, Any]]:
+        """The metrics as the downloads give them, each number rounded to its unit."""
+        return [
             {
                 "section": row.group,
                 "item": row.label,
-                "a": plain(row.a),
-                "b": plain(row.b),
-                "b_minus_a": plain(row.difference),
+                "a": rounded(row.a, row.places),
+                "b": rounded(row.b, row.places),
+                "b_minus_a": rounded(row.difference, row.places),
             }
             for row in self.rows
         ]
-        for practice, a, b, difference in self.practice_rows:
-            records.append(
-                {
-                    "section": wording.compare_practice_section(self.practice_unit),
-                    "item": practice,
-                    "a": plain(a),
-                    "b": plain(b),
-                    "b_minus_a": difference,
-                }
-            )
+
+    def downloaded_practices(self) -> list[tuple[str, Any, Any, Any]]:
+        """Each practice's row as the downloads give it: practice id, A, B and B − A, rounded."""
+        return [
+            (practice, *(rounded(value, PRACTICE_PLACES) for value in (a, b, difference)))
+            for practice, a, b, difference in self.practice_rows
+        ]
+
+    def document(self) -> dict[str, Any]:
+        """The JSON download."""
+        return {
+            "a": self.a_label,
+            "b": self.b_label,
+            "practices_short": {"a": self.practices_short[0], "b": self.practices_short[1]},
+            "rows": [
+                {**row, "b_minus_a": row["b_minus_a"] if row["b_minus_a"] != "" else None}
+                for row in self.downloaded_rows()
+            ],
+            "per_practice": {
+                "unit": self.practice_unit,
+                "note": self.practice_note,
+                "rows": [
+                    {"practice_id": p, "a": a, "b": b, "b_minus_a": d} for p, a, b, d in self.downloaded_practices()
+                ],
+            },
+        }
+
+    def frame(self) -> pd.DataFrame:
+        """Everything as one table (CSV/XLSX download): the metrics, then each practice."""
+        records = self.downloaded_rows()
+        section = wording.compare_practice_section(self.practice_unit)
+        for practice, a, b, difference in self.downloaded_practices():
+            records.append({"section": section, "item": practice, "a": a, "b": b, "b_minus_a": difference})
         frame = pd.DataFrame(records, columns=["section", "item", "a", "b", "b_minus_a"])
         return frame.rename(columns={"a": f"A: {self.a_label}", "b": f"B: {self.b_label}"})
 
@@ -123,7 +156,7 @@ def _lever(side: Side, lever: str) -> int | None:
 
 
 def verdict(side: Side) -> str:
-    return wording.compare_verdict(side.result.get("deliverable"))
+    return wording.compare_verdict(side.result.get("deliverable"), side.result.get("status"))
 
 
 def _metrics(side: Side, prefix: str) -> dict[str, Num | str]:
@@ -142,13 +175,13 @@ def _metrics(side: Side, prefix: str) -> dict[str, Num | str]:
     budget = _lever(side, "budget")
     if r.get("deliverable") is True:
         out[HEADLINE["offer"]] = _num(side, prefix, "headline.budget_gbp", money)
-        out[HEADLINE["least_cost"]] = _num(side, prefix, "headline.least_spend_gbp", money)
+        out[HEADLINE["least_cost"]] = _num(side, prefix, "headline.least_spend_gbp", least_money)
         out[HEADLINE["spend"]] = _num(side, prefix, "headline.spend_gbp", money)
         out[HEADLINE["spare"]] = _num(side, prefix, "headline.headroom_gbp", money)
     elif budget is not None and per_practice:
         base = f"levers.{budget}.details"
         out[HEADLINE["rate"]] = _num(side, prefix, f"{base}.offer_rate_gbp_per_weighted_patient", money)
-        out[HEADLINE["needed_rate"]] = _num(side, prefix, f"{base}.needed_rate_gbp_per_weighted_patient", money)
+        out[HEADLINE["needed_rate"]] = _num(side, prefix, f"{base}.needed_rate_gbp_per_weighted_patient", least_money)
         out[HEADLINE["practices_short"]] = (
             Num(len(_get(side, f"{base}.practices_short") or []), "", f"len:{prefix}:{base}.practices_short")
             if _get(side, f"{base}.practices_short") is not None
@@ -159,8 +192,8 @@ def _metrics(side: Side, prefix: str) -> dict[str, Num | str]:
     elif budget is not None:
         base = f"levers.{budget}.details"
         out[HEADLINE["offer"]] = _num(side, prefix, f"{base}.budget_gbp", money)
-        out[HEADLINE["least_cost"]] = _num(side, prefix, f"{base}.least_spend_gbp", money)
-        out[HEADLINE["shortfall"]] = _num(side, prefix, f"{base}.shortfall_gbp", money)
+        out[HEADLINE["least_cost"]] = _num(side, prefix, f"{base}.least_spend_gbp", least_money)
+        out[HEADLINE["shortfall"]] = _num(side, prefix, f"{base}.shortfall_gbp", least_money)
         out[HEADLINE["spend"]] = wording.COMPARE_NO_ALLOCATION
     if _get(side, f"{ALLOCATION}.practices_short") is not None:
         out[HEADLINE["plan_practices_short"]] = _num(side, prefix, f"{ALLOCATION}.practices_short", number)
@@ -169,13 +202,13 @@ def _metrics(side: Side, prefix: str) -> dict[str, Num | str]:
         out[HEADLINE["plan_new_fte"]] = _num(side, prefix, f"{ALLOCATION}.new_fte_total", number)
     standards = _lever(side, "standards")
     if standards is not None:
-        out[HEADLINE["standards_reachable"]] = _num(side, prefix, f"levers.{standards}.amount", percent)
+        out[HEADLINE["standards_reachable"]] = _num(side, prefix, f"levers.{standards}.amount", highest_percent)
     safe = _lever(side, "safe_working")
     if safe is not None:
-        out[HEADLINE["safe_working_raise"]] = _num(side, prefix, f"levers.{safe}.amount", number)
+        out[HEADLINE["safe_working_raise"]] = _num(side, prefix, f"levers.{safe}.amount", least_number)
     floor = _lever(side, "practice_floor")
     if floor is not None:
-        out[HEADLINE["floor_cost"]] = _num(side, prefix, f"levers.{floor}.details.floor_cost_gbp", money)
+        out[HEADLINE["floor_cost"]] = _num(side, prefix, f"levers.{floor}.details.floor_cost_gbp", least_money)
         out[HEADLINE["floor_losers"]] = _num(
             side, prefix, f"levers.{floor}.details.practices_below_floor_without_it", number
         )
@@ -327,10 +360,11 @@ def _section(
     values_a: dict[str, Num | str],
     values_b: dict[str, Num | str],
     formatter: Any,
+    places: int,
 ) -> None:
     for item in dict.fromkeys([*values_a, *values_b]):
         va, vb = values_a.get(item, NOT_IN), values_b.get(item, NOT_IN)
-        rows.append(Row(group, item, va, vb, _difference(va, vb, formatter)))
+        rows.append(Row(group, item, va, vb, _difference(va, vb, formatter), places))
 
 
 def compare(a: Side, b: Side) -> Comparison:
@@ -342,23 +376,23 @@ def compare(a: Side, b: Side) -> Comparison:
         for value in (va, vb):
             if isinstance(value, Num) and not value.text:
                 object.__setattr__(value, "text", f"{int(value.value or 0):,}")
-        rows.append(Row(wording.COMPARE_HEADLINE_GROUP, label, va, vb, _difference(va, vb, formatter)))
+        rows.append(Row(wording.COMPARE_HEADLINE_GROUP, label, va, vb, _difference(va, vb, formatter), _PLACES[label]))
     # Coverage and hires of an allocation: a solve's, or a check's least-cost plan.
     basis_a, cov_a = _coverage(a, "a")
     basis_b, cov_b = _coverage(b, "b")
     if basis_a or basis_b:
         basis = wording.compare_basis(basis_a or basis_b, basis_b or basis_a)
-        _section(rows, wording.compare_coverage_group(basis), cov_a, cov_b, wording.compare_points)
+        _section(rows, wording.compare_coverage_group(basis), cov_a, cov_b, wording.compare_points, SHARE_PLACES)
     reach_a, reach_b = _reachable(a, "a"), _reachable(b, "b")
     if reach_a or reach_b:
         group = wording.compare_coverage_group(wording.COMPARE_BASIS["reachable"])
-        _section(rows, group, reach_a, reach_b, wording.compare_points)
+        _section(rows, group, reach_a, reach_b, wording.compare_points, SHARE_PLACES)
     basis_a, fte_a = _fte(a, "a")
     basis_b, fte_b = _fte(b, "b")
     if basis_a or basis_b:
         basis = wording.compare_basis(basis_a or basis_b, basis_b or basis_a)
         group = wording.COMPARE_FTE_GROUP if basis_a == basis_b == "solve" else wording.compare_fte_group(basis)
-        _section(rows, group, fte_a, fte_b, number)
+        _section(rows, group, fte_a, fte_b, number, FTE_PLACES)
     else:
         no_hires = wording.COMPARE_NO_HIRES
         rows.append(Row(wording.COMPARE_FTE_GROUP, wording.COMPARE_ALL_ROLES, no_hires, no_hires))
@@ -411,6 +445,11 @@ def practice_text(unit: str, value: float) -> str:
     return money(value)
 
 
-def plain(value: Any) -> Any:
-    """A cell's value for JSON, CSV and XLSX (a number's value, a text as is)."""
-    return value.value if isinstance(value, Num) else value
+def rounded(value: Any, places: int | None) -> Any:
+    """A cell's value for JSON, CSV and XLSX: a number's value rounded to ``places`` (no -0), a text as is."""
+    figure = value.value if isinstance(value, Num) else value
+    if places is None or isinstance(figure, bool) or not isinstance(figure, int | float):
+        return figure
+    if places == 0:
+        return round(figure)
+    return round(float(figure), places) + 0.0

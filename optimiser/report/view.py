@@ -14,11 +14,15 @@ from importlib import metadata
 from typing import Any
 
 from optimiser.deliverability import wording
-from optimiser.deliverability.wording import money, number, percent
+from optimiser.deliverability.wording import least_money, money, number, percent
+from optimiser.runs import SETTING_OVERRIDES
+
+# The overrides a check applies to the scenario before hashing it (optimiser.runs.load_scenario).
+SCENARIO_CHANGES = (*SETTING_OVERRIDES, "standards_fraction")
 
 PRODUCT = "primary-care-commissioning"
 LEVER_ORDER = ("budget", "standards", "safe_working", "workforce_supply", "practice_floor")
-MOST_SHORT = 15
+MOST_SHORT = 10  # the desk page and the PDF list the same practices
 
 
 @dataclass(frozen=True)
@@ -154,7 +158,7 @@ def _levers(result: dict[str, Any], per_practice: bool) -> list[Lever]:
 def _verdict(result: dict[str, Any], per_practice: bool) -> tuple[str, str, list[Num]]:
     deliverable = result.get("deliverable")
     if deliverable is True:
-        least = num(result, "headline.least_spend_gbp", money)
+        least = num(result, "headline.least_spend_gbp", least_money)
         budget = num(result, "headline.budget_gbp", money)
         spare = num(result, "headline.headroom_gbp", money)
         sentence = wording.verdict_deliverable(least.text, budget.text, spare.text, per_practice)
@@ -164,7 +168,7 @@ def _verdict(result: dict[str, Any], per_practice: bool) -> tuple[str, str, list
         if index is not None and per_practice:
             base = f"levers.{index}.details"
             rate = num(result, f"{base}.offer_rate_gbp_per_weighted_patient", money)
-            needed = num(result, f"{base}.needed_rate_gbp_per_weighted_patient", money)
+            needed = num(result, f"{base}.needed_rate_gbp_per_weighted_patient", least_money)
             short = count(result, f"{base}.practices_short")
             if needed.value is not None:
                 sentence = wording.verdict_rate_short(rate.text, int(short.value or 0), short.text, needed.text)
@@ -172,14 +176,14 @@ def _verdict(result: dict[str, Any], per_practice: bool) -> tuple[str, str, list
         if index is not None and not per_practice:
             base = f"levers.{index}.details"
             budget = num(result, f"{base}.budget_gbp", money)
-            shortfall = num(result, f"{base}.shortfall_gbp", money)
-            least = num(result, f"{base}.least_spend_gbp", money)
+            shortfall = num(result, f"{base}.shortfall_gbp", least_money)
+            least = num(result, f"{base}.least_spend_gbp", least_money)
             if least.value is not None:
                 sentence = wording.verdict_budget_short(budget.text, shortfall.text, least.text)
                 return wording.VERDICT_NOT_DELIVERABLE, sentence, [budget, shortfall, least]
         return wording.VERDICT_NOT_DELIVERABLE, first_sentence(str(result.get("summary", ""))), []
     summary = str(result.get("summary", wording.NO_ANSWER_IN_TIME))
-    return wording.VERDICT_NO_ANSWER, first_sentence(summary), []
+    return wording.verdict_label(None, result.get("status")), first_sentence(summary), []
 
 
 def _offer(result: dict[str, Any], per_practice: bool) -> list[tuple[str, Num]]:
@@ -187,7 +191,7 @@ def _offer(result: dict[str, Any], per_practice: bool) -> list[tuple[str, Num]]:
     if result.get("deliverable") is True:
         rows = [
             (label["budgets_in_total" if per_practice else "offer"], num(result, "headline.budget_gbp", money)),
-            (label["least_cost"], num(result, "headline.least_spend_gbp", money)),
+            (label["least_cost"], num(result, "headline.least_spend_gbp", least_money)),
             (label["spare"], num(result, "headline.headroom_gbp", money)),
         ]
         share = num(result, "headline.headroom_share", percent)
@@ -201,15 +205,15 @@ def _offer(result: dict[str, Any], per_practice: bool) -> list[tuple[str, Num]]:
     if per_practice:
         return [
             (label["rate"], num(result, f"{base}.offer_rate_gbp_per_weighted_patient", money)),
-            (label["needed_rate"], num(result, f"{base}.needed_rate_gbp_per_weighted_patient", money)),
-            (label["extra_rate"], num(result, f"{base}.extra_rate_gbp_per_weighted_patient", money)),
+            (label["needed_rate"], num(result, f"{base}.needed_rate_gbp_per_weighted_patient", least_money)),
+            (label["extra_rate"], num(result, f"{base}.extra_rate_gbp_per_weighted_patient", least_money)),
             (label["practices_short"], count(result, f"{base}.practices_short")),
-            (label["total_shortfall"], num(result, f"{base}.total_shortfall_gbp", money)),
+            (label["total_shortfall"], num(result, f"{base}.total_shortfall_gbp", least_money)),
         ]
     rows = [
         (label["offer_a_year"], num(result, f"{base}.budget_gbp", money)),
-        (label["least_cost_a_year"], num(result, f"{base}.least_spend_gbp", money)),
-        (label["shortfall"], num(result, f"{base}.shortfall_gbp", money)),
+        (label["least_cost_a_year"], num(result, f"{base}.least_spend_gbp", least_money)),
+        (label["shortfall"], num(result, f"{base}.shortfall_gbp", least_money)),
     ]
     share = num(result, f"{base}.shortfall_share", percent)
     if share.value is not None:
@@ -227,9 +231,9 @@ def _practices(result: dict[str, Any], per_practice: bool) -> tuple[str, list[st
                 [
                     str(item.get("practice_id")),
                     num(result, f"{base}.{i}.budget_gbp", money),
-                    num(result, f"{base}.{i}.shortfall_gbp", money),
-                    num(result, f"{base}.{i}.needs_gbp", money),
-                    num(result, f"{base}.{i}.needs_gbp_per_weighted_patient", money),
+                    num(result, f"{base}.{i}.shortfall_gbp", least_money),
+                    num(result, f"{base}.{i}.needs_gbp", least_money),
+                    num(result, f"{base}.{i}.needs_gbp_per_weighted_patient", least_money),
                 ]
                 for i, item in enumerate(short[:MOST_SHORT])
             ]
@@ -239,23 +243,19 @@ def _practices(result: dict[str, Any], per_practice: bool) -> tuple[str, list[st
     allocation = "least_cost_allocation.most_short"
     most_short = _get(result, allocation)
     if not per_practice and isinstance(most_short, list):
-        deliverable = result.get("deliverable") is True
         rows = [
             [
                 str(item.get("practice_id")),
-                num(result, f"{allocation}.{i}.spend_gbp", money),
+                num(result, f"{allocation}.{i}.spend_gbp", least_money),
                 num(result, f"{allocation}.{i}.offer_share_gbp", money),
-                num(result, f"{allocation}.{i}.shortfall_gbp", money),
+                num(result, f"{allocation}.{i}.shortfall_gbp", least_money),
             ]
             for i, item in enumerate(most_short[:MOST_SHORT])
-            if deliverable or float(item.get("shortfall_gbp") or 0.0) > 0
+            if float(item.get("shortfall_gbp") or 0.0) > 0
         ]
-        caption = wording.POOLED_SHORT_CAPTION
-        if deliverable:
-            total = _get(result, "least_cost_allocation.practices")
-            caption = wording.POOLED_DELIVERABLE_CAPTION
-            if isinstance(total, int) and len(rows) < total:
-                caption += wording.first_practices_listed(len(rows), total)
+        short = _get(result, "least_cost_allocation.practices_short")
+        short_count = short if isinstance(short, int) else 0
+        caption = wording.pooled_short_caption(result.get("deliverable"), len(rows), short_count)
         columns = list(wording.POOLED_PRACTICES_COLUMNS)
         return caption, columns, rows, num(result, "least_cost_allocation.practices_short", _count)
     violations = _get(result, "relaxation.violations")
@@ -277,7 +277,9 @@ def _practices(result: dict[str, Any], per_practice: bool) -> tuple[str, list[st
             )
         caption = wording.standards_shortfall_caption(len(rows), len(order))
         return caption, list(wording.STANDARDS_SHORTFALL_COLUMNS), rows, None
-    return wording.EVERY_PRACTICE_CAN_DELIVER, [], [], None
+    if result.get("deliverable") is True:
+        return wording.EVERY_PRACTICE_CAN_DELIVER, [], [], None
+    return wording.NO_PRACTICES_WITHOUT_VERDICT, [], [], None
 
 
 def _gini(value: float) -> str:
@@ -372,10 +374,11 @@ def check_view(
     if intro and plain and ":" in intro:
         intro = intro.split(":", 1)[0] + ":"
     solver = result.get("solver") or {}
+    what_if = any((overrides or {}).get(key) is not None for key in SCENARIO_CHANGES)
     row = wording.ASSUMPTIONS
     assumptions: list[tuple[str, str | Num]] = [
         (row["scenario"], wording.scenario_label(scenario_name, version)),
-        (row["scenario_hash"], str(result.get("scenario_hash", wording.NOT_RECORDED))),
+        (wording.scenario_hash_label(what_if), str(result.get("scenario_hash", wording.NOT_RECORDED))),
         (row["sources"], wording.data_sources(sources)),
         (row["offer"], describe_overrides(overrides or {}, scenario_settings)),
         (row["solver"], f"{solver.get('name', wording.UNKNOWN)} {solver.get('version', '')}".strip()),

@@ -136,10 +136,13 @@ def test_a_solve_and_a_check_compare_spend_per_practice_and_say_so(desk: Desk, r
     section = "Coverage by service (A: the solve's allocation; B: least-cost plan)"
     for service, figures in kpis["coverage_by_service"].items():
         row = rows[(section, service)]
-        assert row["a"] == figures["coverage"] and row["b"] == plan["coverage_by_service"][service]["coverage"]
+        # The download rounds a share to 4 places, as every table download does.
+        assert row["a"] == round(figures["coverage"], 4)
+        assert row["b"] == round(plan["coverage_by_service"][service]["coverage"], 4)
     fte = "New FTE by role (A: the solve's allocation; B: least-cost plan)"
     for role, value in kpis["new_fte_by_role"].items():
-        assert rows[(fte, role)]["a"] == value and rows[(fte, role)]["b"] == plan["new_fte_by_role"][role]
+        assert rows[(fte, role)]["a"] == round(value, 3)
+        assert rows[(fte, role)]["b"] == round(plan["new_fte_by_role"][role], 3)
     per_practice = body["per_practice"]
     assert per_practice["unit"].startswith("spend £ a year (a solve: its allocation; a check: its least-cost plan)")
     assert "least-cost plan" in per_practice["note"]
@@ -196,3 +199,29 @@ def test_each_headline_difference_reads_in_its_own_unit() -> None:
     assert differences["Practices short of their share of the offer (least-cost plan)"] == "+2"
     assert differences["Their shortfall in total (least-cost plan)"] == "+£3,500"
     assert differences["Standards reachable (share of every minimum)"] == "+10.0 points"
+
+
+def decimals(value: float) -> int:
+    """How many decimal places ``value`` is written with (as JSON writes a float)."""
+    text = repr(float(value))
+    return len(text.split(".")[1].rstrip("0")) if "." in text and "e" not in text else 0
+
+
+def test_the_downloads_are_rounded_to_their_units(desk: Desk, runs: dict[str, Any]) -> None:
+    """README: £ to 2 places, shares to 4, FTE to 3, in every download, the comparison's included."""
+    token = desk.key(tenant(), "commissioner")
+    scenario_id = desk.scenario(token, tiny_document())
+    a = desk.job(token, scenario_id, JobStatus.SUCCEEDED, runs["solve"], kind=JobKind.SOLVE)
+    b = desk.job(token, scenario_id, JobStatus.SUCCEEDED, runs["undeliverable"], overrides={"budget_gbp": 20000})
+    headers = {"X-API-Key": token}
+    body = desk.client.get(f"/reports/compare?a={a}&b={b}", headers=headers).json()
+    places = {"Coverage": 4, "New FTE": 3}
+    for row in body["rows"]:
+        most = next((n for start, n in places.items() if row["section"].startswith(start)), 4)
+        for key in ("a", "b", "b_minus_a"):
+            if isinstance(row[key], float):
+                assert decimals(row[key]) <= most, (row, key)
+    for row in body["per_practice"]["rows"]:
+        assert all(decimals(row[key]) <= 2 for key in ("a", "b", "b_minus_a")), row
+    csv = desk.client.get(f"/reports/compare?a={a}&b={b}&format=csv", headers=headers).text
+    assert not re.search(r"\d\.\d{5,}", csv), csv

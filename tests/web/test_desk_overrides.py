@@ -31,30 +31,33 @@ def post_offer(desk: Desk, token: str, **fields: str) -> Any:
     [
         (
             {"offer_kind": "pooled", "offer_amount": "12,50,00"},
-            "Amount offered: expected a number such as 4700000, 4.7m, 250k or 1,250,000 (got '12,50,00') (budget_gbp)",
+            "Amount offered: expected a number such as 4700000, 4.7m, 250k or 1,250,000 (got '12,50,00')",
+        ),
+        (
+            {"offer_kind": "rate", "offer_amount": "abc"},
+            "Amount offered: expected a number of £ per weighted patient such as 35.50, £35.50 or 125 (got 'abc')",
         ),
         (
             {"offer_kind": "pooled", "offer_amount": "-5"},
-            "Amount offered: must not be negative (got '-5') (budget_gbp)",
+            "Amount offered: must not be negative (got '-5')",
         ),
         (
             {"offer_kind": "scenario", "standards_percent": "0.9"},
             "Minimum standards, %: enter a percentage such as 90, not a fraction (got '0.9'; for 90% enter 90, "
-            "for 1% enter 1%) (standards_fraction)",
+            "for 1% enter 1%)",
         ),
         (
             {"offer_kind": "scenario", "standards_percent": "1"},
             "Minimum standards, %: enter a percentage such as 90, not a fraction (got '1'; for 90% enter 90, "
-            "for 1% enter 1%) (standards_fraction)",
+            "for 1% enter 1%)",
         ),
         (
             {"offer_kind": "scenario", "standards_percent": "£90"},
-            "Minimum standards, %: enter a percentage such as 90, not an amount of money (got '£90') "
-            "(standards_fraction)",
+            "Minimum standards, %: enter a percentage such as 90, not an amount of money (got '£90')",
         ),
         (
             {"offer_kind": "scenario", "standards_percent": "150"},
-            "Minimum standards, %: enter a percentage between 0 and 100 (got '150') (standards_fraction)",
+            "Minimum standards, %: enter a percentage between 0 and 100 (got '150')",
         ),
     ],
 )

@@ -137,11 +137,13 @@ def test_a_deliverable_check(desk: Desk, runs: dict[str, Any]) -> None:
     assert "Deliverable: the specification costs at least £37,000 a year against the offer of £50,000" in page
     assert "leaving £13,000 spare" in page
     assert "Every practice can deliver the specification with this offer: the pooled budget covers" in page
-    # Money per practice in the least-cost allocation: each practice's need and share of the offer.
+    # The practices that need more than their share of the offer (carried by the pool), and no other:
+    # a practice short by £0.00 is not short.
     allocation = runs["deliverable"].result["least_cost_allocation"]
-    for i in range(len(allocation["most_short"])):
+    for i, item in enumerate(allocation["most_short"]):
         for column in ("spend_gbp", "offer_share_gbp", "shortfall_gbp"):
-            assert f'data-src="least_cost_allocation.most_short.{i}.{column}"' in page, (i, column)
+            shown = f'data-src="least_cost_allocation.most_short.{i}.{column}"' in page
+            assert shown == (item["shortfall_gbp"] > 0), (i, column)
 
 
 def test_an_undeliverable_check_reads_in_the_issues_order(desk: Desk, runs: dict[str, Any]) -> None:
@@ -423,8 +425,8 @@ def test_two_offers_side_by_side(desk: Desk, runs: dict[str, Any]) -> None:
     assert rows[("Headline", "Verdict")]["a"] == "Not deliverable"
     assert rows[("Headline", "Verdict")]["b"] == "Deliverable"
     least = rows[("Headline", "Least cost")]
-    assert least["a"] == runs["undeliverable"].result["levers"][0]["details"]["least_spend_gbp"]
-    assert least["b"] == runs["deliverable"].result["headline"]["least_spend_gbp"]
+    assert least["a"] == round(runs["undeliverable"].result["levers"][0]["details"]["least_spend_gbp"], 2)
+    assert least["b"] == round(runs["deliverable"].result["headline"]["least_spend_gbp"], 2)
     assert rows[("Headline", "Offer (budget)")]["b_minus_a"] == pytest.approx(30000)
     # Per practice: each practice's shortfall against its share of the offer in each check's
     # least-cost plan (the checks' `least_cost_practices` tables, every practice, as downloaded: rounded).

@@ -70,9 +70,10 @@ def test_commission_report_per_weighted_patient_and_bad_input(tmp_path: Path) ->
 
 
 def test_no_answer_and_the_chart_numbers(runs: dict[str, Any]) -> None:
-    view = check_view({"deliverable": None, "summary": wording.no_answer_summary("Time limit reached")})
+    result = {"deliverable": None, "status": "time_limit", "summary": wording.no_answer_summary("Time limit reached")}
+    view = check_view(result)
     assert view.verdict_label == "NO ANSWER IN TIME"
-    assert view.verdict.startswith("No answer in time: the solver stopped without deciding")
+    assert view.verdict.startswith("No answer in time: the solver stopped at its time limit without deciding")
     chart = frontier(runs["sweep"].result)
     assert chart is not None and chart.marked is not None
     documents = {"sweep": runs["sweep"].result}
@@ -103,9 +104,10 @@ def test_every_number_in_the_report_equals_the_jobs_json(runs: dict[str, Any]) -
             assert "least_cost_allocation.most_short.0.spend_gbp" in sources
         # Money per practice, deliverable or not: need, share of the offer and shortfall.
         assert "least_cost_allocation.practices_short" in sources
-        if run == "deliverable":  # every practice listed, short of its share or not
-            shares = [src for src in sources if src.endswith(".offer_share_gbp")]
-            assert len(shares) == len(result["least_cost_allocation"]["most_short"]) == 2
+        # Only the practices short of their share are listed, deliverable or not (no "Short by £0.00").
+        shares = [src for src in sources if src.endswith(".offer_share_gbp")]
+        most_short = result["least_cost_allocation"]["most_short"]
+        assert len(shares) == sum(1 for item in most_short if item["shortfall_gbp"] > 0)
 
 
 def test_the_practices_heading_is_never_left_alone_at_the_foot_of_a_page(runs: dict[str, Any]) -> None:
