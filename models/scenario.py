@@ -31,8 +31,8 @@ class Problem:
         if self.row is not None:
             where += f" row {self.row}"
         if self.column is not None:
-            # Overrides are named by themselves: "overrides time_limit_s", not "overrides column ...".
-            label = {"settings": "setting ", "overrides": ""}.get(self.table, "column ")
+            # Settings and overrides are named by themselves: "settings budget_gbp", not "settings column ...".
+            label = {"settings": "", "overrides": ""}.get(self.table, "column ")
             where += f", {label}{self.column}" if self.row is not None else f" {label}{self.column}"
         return f"{where}: {self.message}"
 

@@ -674,8 +674,9 @@ def print_solve(job: JobOutcome, out_dir: Path | None) -> None:
     if kpis.get("distribution"):
         print_distribution(kpis["distribution"])
 
-    binding = ", ".join(f"{b['rule']} ({b['binding_rows']}/{b['rows']})" for b in kpis["binding_rules"])
-    out.print(f"[bold]Binding rules[/] (rows at their limit): {binding or 'none'}", highlight=False)
+    from optimiser.deliverability.wording import binding_sentence
+
+    out.print(binding_sentence(kpis["binding_rules"]), highlight=False)
     if "sensitivity" in result:
         print_sensitivity(result["sensitivity"])
     if out_dir is not None:

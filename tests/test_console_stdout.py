@@ -114,8 +114,8 @@ def test_solve_table_is_not_wrapped_when_piped_and_reads_as_words(tmp_path: Path
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert any(long_id in line and "10,000" in line for line in lines), done.stdout
-    binding = [line for line in lines if line.startswith("Binding rules")]
-    assert len(binding) == 1 and binding[0].rstrip().endswith("arrs_entitlement (1/1)"), done.stdout
+    binding = [line for line in lines if line.startswith("Limits reached by this allocation")]
+    assert len(binding) == 1 and binding[0].rstrip().endswith("the ARRS entitlements (1 of 1)."), done.stdout
     assert any(line.startswith("Deliverable: yes") for line in lines), done.stdout
 
     def amount(label: str) -> float:

@@ -191,13 +191,13 @@ def test_settings_problems() -> None:
     document = rich_document()
     document["settings"] = {"budget_mode": "per_practice"}
     assert (
-        "settings setting offer_rate_gbp_per_weighted_patient: offer_rate_gbp_per_weighted_patient is required "
+        "settings offer_rate_gbp_per_weighted_patient: offer_rate_gbp_per_weighted_patient is required "
         "when budget_mode is per_practice" in problems_of(document)
     )
     document["settings"] = {"budget_gbp": 10, "budgett": 5}
-    assert any(m.startswith("settings setting budgett: unknown setting") for m in problems_of(document))
+    assert any(m.startswith("settings budgett: unknown setting") for m in problems_of(document))
     document["settings"] = {"budget_gbp": -1}
-    assert any(m.startswith("settings setting budget_gbp") for m in problems_of(document))
+    assert any(m.startswith("settings budget_gbp") for m in problems_of(document))
 
 
 def test_every_problem_is_reported_at_once() -> None:
@@ -268,7 +268,7 @@ def test_absurd_magnitudes_are_refused_naming_the_cell(tmp_path: Path) -> None:
     assert any(m.startswith("roles row 1, column cost_per_fte_gbp: must be <= 1e+07") for m in messages), messages
     assert any(m.startswith("practices row 1, column list_size: must be <= 1e+06") for m in messages), messages
     assert any(m.startswith("staff row 1, column fte: must be") for m in messages), messages
-    assert any(m.startswith("settings setting budget_gbp:") for m in messages), messages
+    assert any(m.startswith("settings budget_gbp:") for m in messages), messages
 
 
 def test_booleans_are_not_numbers_and_objects_are_not_ids() -> None:
@@ -278,7 +278,7 @@ def test_booleans_are_not_numbers_and_objects_are_not_ids() -> None:
     document["practices"][1]["practice_id"] = {"$ne": None}
     document["roles"][1]["role_id"] = ["cp"]
     messages = problems_of(document)
-    assert "settings setting budget_gbp: must be a number (got true)" in messages
+    assert "settings budget_gbp: must be a number (got true)" in messages
     assert "practices row 1, column list_size: must be a number (got true)" in messages
     assert 'practices row 2, column practice_id: must be text or a number (got {"$ne": null})' in messages
     assert 'roles row 2, column role_id: must be text or a number (got ["cp"])' in messages
@@ -579,10 +579,10 @@ def test_values_are_quoted_as_the_user_wrote_them(tmp_path: Path) -> None:
     document = rich_document()
     document["settings"].update(budget_gbp="abc", objective=3, no_practice_below_prior="maybe", time_limit_s=0)
     assert set(problems_of(document)) >= {
-        "settings setting budget_gbp: expected a number such as 4700000, 4.7m, 250k or 1,250,000 (got 'abc')",
-        "settings setting objective: must be one of min_cost, max_value, max_min_coverage (got 3)",
-        "settings setting no_practice_below_prior: must be true or false (got 'maybe')",
-        "settings setting time_limit_s: must be a number of seconds greater than 0 and at most 86,400 (got 0)",
+        "settings budget_gbp: expected a number such as 4700000, 4.7m, 250k or 1,250,000 (got 'abc')",
+        "settings objective: must be one of min_cost, max_value, max_min_coverage (got 3)",
+        "settings no_practice_below_prior: must be true or false (got 'maybe')",
+        "settings time_limit_s: must be a number of seconds greater than 0 and at most 86,400 (got 0)",
     }
 
 

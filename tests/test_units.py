@@ -224,7 +224,7 @@ def test_settings_amounts_take_the_forms_of_every_entry_point(tmp_path: Path) ->
     with pytest.raises(ScenarioInvalid) as raised:
         validate_document(bad)
     assert [str(problem) for problem in raised.value.problems] == [
-        "settings setting budget_gbp: expected a number such as 4700000, 4.7m, 250k or 1,250,000 "
+        "settings budget_gbp: expected a number such as 4700000, 4.7m, 250k or 1,250,000 "
         "(got '5,0'; write decimals with a point: 5.0)"
     ]
 

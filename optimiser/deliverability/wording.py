@@ -698,11 +698,8 @@ def standard_price_sentence(objective: str, service: str, min_coverage: float, y
 
 def binding_sentence(binding: list[dict[str, Any]]) -> str:
     """``binding``: rule families with how many of their rule instances are at their limit."""
-    return (
-        "Limits reached by this allocation: "
-        + "; ".join(f"{family_label(b['rule'])} ({b['binding_rows']} of {b['rows']})" for b in binding)
-        + "."
-    )
+    reached = "; ".join(f"{family_label(b['rule'])} ({b['binding_rows']:,} of {b['rows']:,})" for b in binding)
+    return f"Limits reached by this allocation: {reached or 'none'}."
 
 
 # --------------------------------------------------------------------------------------
