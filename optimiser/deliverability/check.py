@@ -28,7 +28,7 @@ from optimiser.deliverability.levers import (
     supply_lever,
 )
 from optimiser.deliverability.relaxation import relaxation
-from optimiser.objectives import least_spend_at_best_value, spend_coefficients, spend_of
+from optimiser.objectives import least_cost_answer, least_spend_at_best_value, spend_coefficients, spend_of
 from optimiser.programme import Programme, Progress, SolveOutcome, solver_name
 from optimiser.results import JobOutcome, clean_json, kpis, result_tables
 
@@ -138,23 +138,22 @@ def _check(scenario: Scenario, programme: Programme, weights: dict[str, float] |
 
 
 def _deliverable(programme: Programme, outcome: SolveOutcome) -> tuple[dict[str, Any], SolveOutcome]:
-    """The deliverable result, and the least-cost solution it read the least spend from."""
+    """The deliverable result, and the least-cost plan it read the least spend from.
+
+    The plan is ``solve``'s min_cost answer (``least_cost_answer``, solved cold on a fresh copy), so
+    the check and ``solve`` give one allocation; with min_cost it is the objective's allocation too.
+    """
     settings = programme.scenario.settings
     if settings.objective in ("max_value", "max_min_coverage") and outcome.status == "optimal":
         outcome = least_spend_at_best_value(programme, outcome, None)
-    assert outcome.col_value is not None
+    least_outcome = least_cost_answer(programme)
+    if not least_outcome.feasible:
+        least_outcome = outcome
+    elif settings.objective == "min_cost":
+        outcome = least_outcome
+    assert outcome.col_value is not None and least_outcome.col_value is not None
     spend = spend_of(programme, outcome.col_value)
-    least_outcome = outcome
-    if settings.objective == "min_cost":
-        least = spend
-    else:
-        with programme.changes():
-            programme.set_objective(programme.objective_vector(base=spend_coefficients(programme)))
-            least_outcome = programme.solve()
-        if least_outcome.col_value is not None:
-            least = spend_of(programme, least_outcome.col_value)
-        else:
-            least, least_outcome = spend, outcome
+    least = spend_of(programme, least_outcome.col_value)
     budget = (
         float(settings.budget_gbp or 0.0)
         if settings.budget_mode == "pooled"
