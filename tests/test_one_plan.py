@@ -129,9 +129,7 @@ def test_the_compare_of_a_check_and_a_solve_at_one_budget_shows_no_per_practice_
     check = run_job(service.client, headers, scenario_id, "check", **overrides)
     solve = run_job(service.client, headers, scenario_id, "solve", **overrides)
     assert check["status"] == solve["status"] == "succeeded"
-    response = service.client.get(
-        f"/reports/compare?a={check['id']}&b={solve['id']}&format=json", headers=headers
-    )
+    response = service.client.get(f"/reports/compare?a={check['id']}&b={solve['id']}&format=json", headers=headers)
     assert response.status_code == 200, response.text
     rows = response.json()["per_practice"]["rows"]
     assert len(rows) > 100, "practices that spend nothing under both are not listed"
