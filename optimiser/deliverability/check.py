@@ -2,8 +2,9 @@
 
 One programme is built; every experiment (a lever, the conflict search, the combined
 relaxation) is made inside ``programme.changes()`` and undone, so each re-solve starts hot
-and nothing is rebuilt. Definitions chosen where the contract is open are documented in
-docs/deliverability.md.
+and nothing is rebuilt, except for the least-cost plan: it is solved cold on a fresh copy, so
+that it is the allocation ``solve`` gives. Definitions chosen where the contract is open are
+documented in docs/deliverability.md.
 """
 
 from __future__ import annotations
@@ -45,7 +46,15 @@ def check(
     programme: Programme | None = None,
     engine: str = "arrays",
 ) -> JobOutcome:
-    """Is the spec deliverable; if not, the conflict, each lever alone and a combined relaxation."""
+    """Is the spec deliverable; if not, the conflict, each lever alone and a combined relaxation.
+
+    What each practice needs is its spend in the one least-cost plan (``least_cost_plan``: least
+    spend under every rule but the money, solved cold), the allocation ``solve`` answers with
+    min_cost: pooled, the plan with the budget row free (so the same at any budget); per practice,
+    deliverable, the plan at each practice's own budget; per practice, not deliverable, the plan at
+    the least rate at which every practice can deliver, so no practice needs more per weighted
+    patient than that rate (docs/deliverability.md, "The least-cost plan").
+    """
     started = time.perf_counter()
     programme = programme or Programme(scenario, engine=engine)
     programme.progress, programme.started, programme.solves = progress, started, 0
@@ -95,7 +104,7 @@ def _check(scenario: Scenario, programme: Programme, weights: dict[str, float] |
             levers.append(floor)
         relaxed, relaxed_table = relaxation(programme, weights)
         result["deliverable"] = False
-        # Pooled: the budget lever's least-spend solution (budget lifted) is the least-cost allocation.
+        # Pooled: the budget lever's least-cost plan (budget row free) is the least-cost allocation.
         if levers[0].solution is not None:
             result["least_cost_allocation"] = least_cost_allocation(programme, levers[0].solution, tables)
         if conflict is not None:
@@ -192,7 +201,7 @@ def _deliverable(programme: Programme, outcome: SolveOutcome) -> tuple[dict[str,
 def least_cost_allocation(
     programme: Programme, outcome: SolveOutcome, tables: dict[str, pd.DataFrame]
 ) -> dict[str, Any] | None:
-    """Who needs what in a least-cost allocation the check already solved (no solve here).
+    """Who needs what in the least-cost plan the check already solved (no solve here).
 
     Per practice: ``spend_gbp`` (what it needs in that allocation), ``offer_share_gbp`` (pooled: the
     budget split by weighted patients, budget × weighted_list / Σ weighted_list; per practice: its
