@@ -19,7 +19,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from optimiser.deliverability import levers
 from optimiser.io import read_document
+from optimiser.programme import Programme, SolveOutcome
+from optimiser.runs import load_scenario
 from tests.api.helpers import Service, create_scenario, run_job, service_settings
 from tests.console import REPO, run, strict_json, strict_json_lines
 
@@ -134,3 +137,17 @@ def test_the_compare_of_a_check_and_a_solve_at_one_budget_shows_no_per_practice_
     rows = response.json()["per_practice"]["rows"]
     assert len(rows) > 100, "practices that spend nothing under both are not listed"
     assert [row for row in rows if row["b_minus_a"] != 0] == []
+
+
+def test_without_a_plan_at_the_least_rate_the_needs_still_keep_within_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should the least-cost plan at the least rate find nothing (a solve at the margin), what each
+    practice needs is read from the least-rate solve's own allocation, which keeps within the rate too."""
+    scenario = load_scenario(read_document(REPO / "data" / "somerset"), {"offer_rate_gbp_per_weighted_patient": 1.5})
+    programme = Programme(scenario)
+    failed = SolveOutcome("error", False, None, None, None, None, None, 0.0, "Unknown")
+    monkeypatch.setattr(levers, "least_cost_plan", lambda *_args, **_kwargs: failed)
+    details = levers.offer_rate_lever(programme).details
+    rate = details["needed_rate_gbp_per_weighted_patient"]
+    assert details["practices_short"]
+    for row in details["practices_short"]:
+        assert row["needs_gbp_per_weighted_patient"] <= rate * (1 + 1e-9), row

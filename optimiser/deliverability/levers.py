@@ -158,11 +158,14 @@ def offer_rate_lever(programme: Programme, conflict: Conflict | None = None) -> 
     extra = max(0.0, needed - rate)
     # What each practice needs: its spend in the least-cost plan at the least rate, so no practice
     # needs more per weighted patient than the rate at which every practice can deliver.
-    plan = least_cost_plan(p, offer_rate=needed)
-    if plan.row_value is None:
-        return _no_answer("budget", unit, plan)
     rows = p.rows("practice_budget")
-    need = plan.row_value[rows]  # a practice_budget row's activity is the practice's spend
+    plan = least_cost_plan(p, offer_rate=needed)
+    if plan.row_value is not None:
+        need = plan.row_value[rows]  # a practice_budget row's activity is the practice's spend
+    else:  # no plan at the margin: the least-rate solve's own allocation, which keeps within the rate too
+        assert outcome.row_value is not None
+        wl = np.array([p.data.weighted_list[str(p.row_key[i])] for i in rows])
+        need = outcome.row_value[rows] + needed * wl  # its rows read spend[p] − r × wl[p]
     short_records: list[dict[str, Any]] = []
     for i, need_p in zip(rows, need, strict=True):
         practice = str(p.row_key[i])
