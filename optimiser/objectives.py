@@ -205,8 +205,9 @@ def least_cost_answer(programme: Programme) -> SolveOutcome:
     """min_cost's answer for the scenario as loaded: the least-cost plan when it keeps the budget.
 
     Otherwise (the budget falls short, or the plan stopped early, or only a solver tolerance or a
-    MIP gap separates it from the budget) the least spend with the budget held, solved right after
-    the plan on the same cold programme, so this too is one answer whoever asks.
+    MIP gap separates it from the budget) the least spend with the budget held, solved cold as well
+    (a start from the plan's basis can stall at a budget just below the least cost), so this too is
+    one answer whoever asks.
     """
     with _cold(programme) as cold, cold.time_budget(float(cold.time_limit_s or cold.scenario.settings.time_limit_s)):
         plan = least_cost_plan(cold)
@@ -217,9 +218,9 @@ def least_cost_answer(programme: Programme) -> SolveOutcome:
             and bool(np.all(plan.row_value[rows] <= cold.base_row_upper[rows]))
         ):
             return plan
-        with cold.changes():
-            cold.set_objective(spend_coefficients(cold))
-            return cold.solve()
+        with _cold(cold) as held, held.changes():
+            held.set_objective(spend_coefficients(held))
+            return held.solve()
 
 
 def least_spend_at_best_value(programme: Programme, best: SolveOutcome, progress: Progress | None) -> SolveOutcome:
