@@ -9,6 +9,8 @@
 - ``least_spend_at_best_value``: the max_value and max_min_coverage tie-break (least spend, the
   objective kept: base_cost is the value vector, or the lowest_coverage column), moved only
   within the optimal face and warm-started from the value solve's basis;
+- ``least_cost_plan`` and ``least_cost_answer``: the one least-cost plan that ``solve`` (min_cost)
+  and the check show, solved from cold so every entry point gets the same allocation;
 - ``least_offer_rate`` and ``highest_uniform_fraction``: one LP each, shared by the
   deliverability levers and the sweeps.
 """
@@ -16,6 +18,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -159,6 +163,64 @@ def spend_of(programme: Programme, x: np.ndarray) -> float:
 
 def value_of(programme: Programme, x: np.ndarray) -> float:
     return float(value_coefficients(programme) @ x[: programme.num_cols])
+
+
+@contextmanager
+def _cold(programme: Programme) -> Iterator[Programme]:
+    """``programme`` itself if it has not solved yet, else a fresh copy of it (no basis), whose solves
+    are counted as ``programme``'s."""
+    if programme.solves == 0:
+        yield programme
+        return
+    copy = programme.fresh_copy()
+    copy.progress, copy.started = programme.progress, programme.started
+    try:
+        yield copy
+    finally:
+        programme.solves += copy.solves
+
+
+def least_cost_plan(programme: Programme, offer_rate: float | None = None) -> SolveOutcome:
+    """The least-cost plan: min Σ spend under every rule but the money (docs/deliverability.md).
+
+    Pooled, the budget row is free: a deliverable budget never binds at the least cost, so the plan
+    does not depend on the budget, and when the budget falls short it is what the spec needs.
+    Per practice, each practice keeps its own budget, or ``offer_rate`` × its weighted list.
+    The least-cost LP has many optimal vertices, and which one a warm simplex lands on depends on
+    what was solved before; the plan is always solved cold (on ``programme`` if it has not solved
+    yet, else on a fresh copy), and HiGHS is deterministic, so ``solve``, the check and its money
+    lever show one and the same allocation for one input.
+    """
+    with _cold(programme) as cold, cold.changes():
+        cold.relax_rows(cold.rows("budget"))
+        if offer_rate is not None:
+            rows = cold.rows("practice_budget")
+            weighted = np.array([cold.data.weighted_list[str(cold.row_key[i])] for i in rows])
+            cold.set_row_bounds(rows, -INF, offer_rate * weighted)
+        cold.set_objective(spend_coefficients(cold))
+        return cold.solve()
+
+
+def least_cost_answer(programme: Programme) -> SolveOutcome:
+    """min_cost's answer for the scenario as loaded: the least-cost plan when it keeps the budget.
+
+    Otherwise (the budget falls short, or the plan stopped early, or only a solver tolerance or a
+    MIP gap separates it from the budget) the least spend with the budget held, solved cold as well
+    (a start from the plan's basis can stall at a budget just below the least cost), so this too is
+    one answer whoever asks.
+    """
+    with _cold(programme) as cold, cold.time_budget(float(cold.time_limit_s or cold.scenario.settings.time_limit_s)):
+        plan = least_cost_plan(cold)
+        rows = cold.rows("budget")
+        if plan.status == "infeasible" or (
+            plan.feasible
+            and plan.row_value is not None
+            and bool(np.all(plan.row_value[rows] <= cold.base_row_upper[rows]))
+        ):
+            return plan
+        with _cold(cold) as held, held.changes():
+            held.set_objective(spend_coefficients(held))
+            return held.solve()
 
 
 def least_spend_at_best_value(programme: Programme, best: SolveOutcome, progress: Progress | None) -> SolveOutcome:

@@ -2,8 +2,9 @@
 
 One programme is built; every experiment (a lever, the conflict search, the combined
 relaxation) is made inside ``programme.changes()`` and undone, so each re-solve starts hot
-and nothing is rebuilt. Definitions chosen where the contract is open are documented in
-docs/deliverability.md.
+and nothing is rebuilt, except for the least-cost plan: it is solved cold on a fresh copy, so
+that it is the allocation ``solve`` gives. Definitions chosen where the contract is open are
+documented in docs/deliverability.md.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from optimiser.deliverability.levers import (
     supply_lever,
 )
 from optimiser.deliverability.relaxation import relaxation
-from optimiser.objectives import least_spend_at_best_value, spend_coefficients, spend_of
+from optimiser.objectives import least_cost_answer, least_spend_at_best_value, spend_coefficients, spend_of
 from optimiser.programme import Programme, Progress, SolveOutcome, solver_name
 from optimiser.results import JobOutcome, clean_json, kpis, result_tables
 
@@ -45,7 +46,15 @@ def check(
     programme: Programme | None = None,
     engine: str = "arrays",
 ) -> JobOutcome:
-    """Is the spec deliverable; if not, the conflict, each lever alone and a combined relaxation."""
+    """Is the spec deliverable; if not, the conflict, each lever alone and a combined relaxation.
+
+    What each practice needs is its spend in the one least-cost plan (``least_cost_plan``: least
+    spend under every rule but the money, solved cold), the allocation ``solve`` answers with
+    min_cost: pooled, the plan with the budget row free (so the same at any budget); per practice,
+    deliverable, the plan at each practice's own budget; per practice, not deliverable, the plan at
+    the least rate at which every practice can deliver, so no practice needs more per weighted
+    patient than that rate (docs/deliverability.md, "The least-cost plan").
+    """
     started = time.perf_counter()
     programme = programme or Programme(scenario, engine=engine)
     programme.progress, programme.started, programme.solves = progress, started, 0
@@ -95,7 +104,7 @@ def _check(scenario: Scenario, programme: Programme, weights: dict[str, float] |
             levers.append(floor)
         relaxed, relaxed_table = relaxation(programme, weights)
         result["deliverable"] = False
-        # Pooled: the budget lever's least-spend solution (budget lifted) is the least-cost allocation.
+        # Pooled: the budget lever's least-cost plan (budget row free) is the least-cost allocation.
         if levers[0].solution is not None:
             result["least_cost_allocation"] = least_cost_allocation(programme, levers[0].solution, tables)
         if conflict is not None:
@@ -138,23 +147,22 @@ def _check(scenario: Scenario, programme: Programme, weights: dict[str, float] |
 
 
 def _deliverable(programme: Programme, outcome: SolveOutcome) -> tuple[dict[str, Any], SolveOutcome]:
-    """The deliverable result, and the least-cost solution it read the least spend from."""
+    """The deliverable result, and the least-cost plan it read the least spend from.
+
+    The plan is ``solve``'s min_cost answer (``least_cost_answer``, solved cold on a fresh copy), so
+    the check and ``solve`` give one allocation; with min_cost it is the objective's allocation too.
+    """
     settings = programme.scenario.settings
     if settings.objective in ("max_value", "max_min_coverage") and outcome.status == "optimal":
         outcome = least_spend_at_best_value(programme, outcome, None)
-    assert outcome.col_value is not None
+    least_outcome = least_cost_answer(programme)
+    if not least_outcome.feasible:
+        least_outcome = outcome
+    elif settings.objective == "min_cost":
+        outcome = least_outcome
+    assert outcome.col_value is not None and least_outcome.col_value is not None
     spend = spend_of(programme, outcome.col_value)
-    least_outcome = outcome
-    if settings.objective == "min_cost":
-        least = spend
-    else:
-        with programme.changes():
-            programme.set_objective(programme.objective_vector(base=spend_coefficients(programme)))
-            least_outcome = programme.solve()
-        if least_outcome.col_value is not None:
-            least = spend_of(programme, least_outcome.col_value)
-        else:
-            least, least_outcome = spend, outcome
+    least = spend_of(programme, least_outcome.col_value)
     budget = (
         float(settings.budget_gbp or 0.0)
         if settings.budget_mode == "pooled"
@@ -193,7 +201,7 @@ def _deliverable(programme: Programme, outcome: SolveOutcome) -> tuple[dict[str,
 def least_cost_allocation(
     programme: Programme, outcome: SolveOutcome, tables: dict[str, pd.DataFrame]
 ) -> dict[str, Any] | None:
-    """Who needs what in a least-cost allocation the check already solved (no solve here).
+    """Who needs what in the least-cost plan the check already solved (no solve here).
 
     Per practice: ``spend_gbp`` (what it needs in that allocation), ``offer_share_gbp`` (pooled: the
     budget split by weighted patients, budget × weighted_list / Σ weighted_list; per practice: its

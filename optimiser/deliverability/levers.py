@@ -26,6 +26,7 @@ from optimiser.deliverability.exact import (
 )
 from optimiser.objectives import (
     highest_fraction,
+    least_cost_plan,
     least_offer_rate,
     spend_coefficients,
     spend_of,
@@ -132,11 +133,7 @@ def budget_lever(programme: Programme, conflict: Conflict | None = None) -> Leve
         return offer_rate_lever(programme, conflict)
     unit = LEVER_UNITS["budget"]
     budget = float(programme.scenario.settings.budget_gbp or 0.0)
-    rows = programme.rows("budget")
-    with programme.changes():
-        programme.relax_rows(rows)
-        programme.set_objective(programme.objective_vector(base=spend_coefficients(programme)))
-        outcome = programme.solve()
+    outcome = least_cost_plan(programme)
     if outcome.status == "infeasible":
         return _cannot(programme, "budget", unit, wording.CANNOT_WHAT["budget"], ["budget"], conflict)
     if not outcome.has_solution or outcome.col_value is None:
@@ -159,28 +156,31 @@ def offer_rate_lever(programme: Programme, conflict: Conflict | None = None) -> 
     if needed is None:
         return _no_answer("budget", unit, outcome)
     extra = max(0.0, needed - rate)
-    # Practices short at the current rate: elastic top-ups minimising the total overspend.
+    # What each practice needs: its spend in the least-cost plan at the least rate, so no practice
+    # needs more per weighted patient than the rate at which every practice can deliver.
     rows = p.rows("practice_budget")
+    plan = least_cost_plan(p, offer_rate=needed)
+    if plan.row_value is not None:
+        need = plan.row_value[rows]  # a practice_budget row's activity is the practice's spend
+    else:  # no plan at the margin: the least-rate solve's own allocation, which keeps within the rate too
+        assert outcome.row_value is not None
+        wl = np.array([p.data.weighted_list[str(p.row_key[i])] for i in rows])
+        need = outcome.row_value[rows] + needed * wl  # its rows read spend[p] − r × wl[p]
     short_records: list[dict[str, Any]] = []
-    with p.changes():
-        tops = [p.add_column(0.0, INF, [i], [-1.0]) for i in rows]
-        p.set_objective(p.objective_vector(dict.fromkeys(tops, 1.0)))
-        elastic = p.solve()
-        if elastic.col_value is not None:
-            for i, j in zip(rows, tops, strict=True):
-                gap = float(elastic.col_value[j])
-                practice = str(p.row_key[i])
-                budget_p = p.data.practice_budget[practice]
-                if gap > TOL * max(1.0, budget_p):
-                    short_records.append(
-                        {
-                            "practice_id": practice,
-                            "budget_gbp": budget_p,
-                            "shortfall_gbp": gap,
-                            "needs_gbp": budget_p + gap,
-                            "needs_gbp_per_weighted_patient": (budget_p + gap) / p.data.weighted_list[practice],
-                        }
-                    )
+    for i, need_p in zip(rows, need, strict=True):
+        practice = str(p.row_key[i])
+        budget_p = p.data.practice_budget[practice]
+        gap = float(need_p) - budget_p
+        if gap > TOL * max(1.0, budget_p):
+            short_records.append(
+                {
+                    "practice_id": practice,
+                    "budget_gbp": budget_p,
+                    "shortfall_gbp": gap,
+                    "needs_gbp": float(need_p),
+                    "needs_gbp_per_weighted_patient": float(need_p) / p.data.weighted_list[practice],
+                }
+            )
     short = (
         pd.DataFrame(
             short_records,
