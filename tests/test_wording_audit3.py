@@ -57,7 +57,9 @@ def test_the_least_budget_and_rate_printed_for_somerset_suffice() -> None:
     assert rate is not None, short.stdout
     assert verdict(SOMERSET, "--offer-rate", rate.group(1)) == ("Verdict: DELIVERABLE", 0)
     # One solve, in the singular; the text check's plural helper also groups thousands.
-    assert re.search(r", 1 solve in [\d.]+s\)", done.stdout), done.stdout
+    count = re.search(r", (\d+) (solves?) in [\d.]+s\)", done.stdout)
+    assert count is not None and (count.group(1) == "1") == (count.group(2) == "solve"), done.stdout
+    assert wording.plural(1, "solve") == "1 solve" and wording.plural(2, "solve") == "2 solves"
 
 
 def test_amounts_that_suffice_round_towards_sufficiency() -> None:
