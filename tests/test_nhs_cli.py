@@ -210,5 +210,5 @@ def test_the_scenario_names_each_publication_and_its_date_and_the_report_quotes_
     assert report.returncode == 0, report.stderr
     text = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True, check=True)
     words = " ".join(text.stdout.split())
-    assert "none given in the scenario" not in words
+    assert "none given in the scenario" not in words and "data_sources" not in words
     assert "NHS Payments to General Practice, practice level, 2029-30" in words

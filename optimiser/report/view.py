@@ -432,23 +432,9 @@ def describe_overrides(overrides: dict[str, Any], settings: dict[str, Any] | Non
 
 
 def scenario_sources(document: dict[str, Any] | None) -> list[str]:
-    """Data sources and dates as the scenario gives them, if it gives any."""
-    if not isinstance(document, dict):
+    """The scenario's ``data_sources`` setting, one source per item ("; " separates them)."""
+    settings = document.get("settings") if isinstance(document, dict) else None
+    sources = settings.get("data_sources") if isinstance(settings, dict) else None
+    if not isinstance(sources, str):
         return []
-    found: list[str] = []
-    settings = document.get("settings") or {}
-    for holder in (settings, document.get("metadata") or {}, document.get("meta") or {}):
-        if not isinstance(holder, dict):
-            continue
-        for key, value in holder.items():
-            lowered = str(key).lower()
-            if any(word in lowered for word in ("source", "date", "as_of", "period", "published")) and value:
-                found.append(f"{key}: {value}")
-    sources = document.get("sources")
-    if isinstance(sources, list):
-        for item in sources:
-            if isinstance(item, dict):
-                found.append(", ".join(f"{k}: {v}" for k, v in item.items() if v not in (None, "")))
-            elif item:
-                found.append(str(item))
-    return found
+    return [source.strip() for source in sources.split("; ") if source.strip()]
