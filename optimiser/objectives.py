@@ -201,6 +201,23 @@ def least_cost_plan(programme: Programme, offer_rate: float | None = None) -> So
         return cold.solve()
 
 
+# The relative margin by which a least spend above a pooled budget counts as above it, beyond any
+# solver tolerance (the standards sweep's test of "deliverable at the budget" uses the same).
+BUDGET_MARGIN = 1e-9
+PLAN_BEYOND_BUDGET = "Infeasible: the least-cost plan spends more than the budget"
+
+
+def plan_spends_beyond_the_budget(programme: Programme, plan: SolveOutcome) -> bool:
+    """Pooled LP: whether the least-cost plan, an optimum with the budget row free, spends more than
+    the budget. Then no allocation keeps the budget (nothing spends less than an optimum): this
+    decides budgets so close to the least cost (£0.29 short of £11.56m) that HiGHS cannot."""
+    rows = programme.rows("budget")
+    if programme.is_mip or len(rows) != 1 or plan.status != "optimal" or plan.row_value is None:
+        return False
+    budget = float(programme.base_row_upper[rows[0]])
+    return bool(plan.row_value[rows[0]] > budget * (1 + BUDGET_MARGIN) + 1e-6)
+
+
 def least_cost_answer(programme: Programme) -> SolveOutcome:
     """min_cost's answer for the scenario as loaded: the least-cost plan when it keeps the budget.
 
@@ -212,6 +229,10 @@ def least_cost_answer(programme: Programme) -> SolveOutcome:
     with _cold(programme) as cold, cold.time_budget(float(cold.time_limit_s or cold.scenario.settings.time_limit_s)):
         plan = least_cost_plan(cold)
         rows = cold.rows("budget")
+        if plan_spends_beyond_the_budget(cold, plan):
+            return SolveOutcome(
+                "infeasible", False, None, None, None, None, None, plan.solve_seconds, PLAN_BEYOND_BUDGET
+            )
         if plan.status == "infeasible" or (
             plan.feasible
             and plan.row_value is not None

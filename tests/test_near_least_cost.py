@@ -49,3 +49,20 @@ def test_the_installed_commands_answer_not_deliverable_at_the_printed_least_cost
     assert result["deliverable"] is False
     money = next(lever for lever in result["levers"] if lever["lever"] == "budget")
     assert money["amount"] == pytest.approx(11_560_203.29 - 11_560_000, abs=0.05)
+
+
+def test_a_budget_within_a_pound_of_the_least_cost_is_decided_by_the_least_cost_plan() -> None:
+    """£0.29 short: HiGHS cannot decide even from cold, but the least-cost plan (an optimum with the
+    budget free) spends more than the budget, so no allocation keeps it."""
+    solved = run("solve", str(OFFER), "--budget", "11,560,203", "--format", "json")
+    assert solved.returncode == 0, solved.stderr
+    assert json.loads(solved.stdout)["status"] == "infeasible"
+    checked = run("check", str(OFFER), "--budget", "11,560,203", "--format", "json")
+    assert checked.returncode == 1, checked.stderr
+    result = json.loads(checked.stdout)
+    assert result["deliverable"] is False
+    money = next(lever for lever in result["levers"] if lever["lever"] == "budget")
+    assert money["amount"] == pytest.approx(0.29, abs=0.01)
+    assert "see the conflict list" not in result["summary"]
+    # A budget a pound above the least cost is deliverable.
+    assert run("check", str(OFFER), "--budget", "11,560,204").returncode == 0

@@ -289,7 +289,7 @@ def conflict_headline(method: str, sentences: list[str], size: int, groups: int)
     return f"These requirements cannot all hold together ({kind}): {what}."
 
 
-NO_CONFLICT_FOUND = "No conflict could be isolated within the time limit."
+NO_CONFLICT_FOUND = "No set of conflicting requirements could be isolated."
 
 CONFLICT_METHODS = {
     "iis": "irreducible set from HiGHS",
@@ -603,9 +603,8 @@ def undeliverable_summary(settings: ScenarioSettings, conflict_sentences: list[s
     if floor is not None and floor.fixable and floor.amount is not None:
         fixes.append(f"every practice's floor cut to {highest_percent(floor.amount)} of its level")
     cannot = [_LEVER_NOUNS[lever.lever] for lever in levers if lever.fixable is False]
-    text = (
-        f"The spec is not deliverable with {money_text} and the workforce that exists or can be hired. "
-        f"The requirements that conflict are: {conflict_text or 'see the conflict list'}. "
+    text = f"The spec is not deliverable with {money_text} and the workforce that exists or can be hired. " + (
+        f"The requirements that conflict are: {conflict_text}. " if conflict_text else f"{NO_CONFLICT_FOUND} "
     )
     if fixes:
         text += "Any one of these would make it deliverable on its own: " + "; or ".join(fixes) + ". "
