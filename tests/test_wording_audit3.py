@@ -129,3 +129,25 @@ def test_a_share_of_the_offer_in_pounds_is_rounded_as_money() -> None:
 
     assert result_precision("offer_share_gbp") == result_precision("need_less_share_gbp") == 2
     assert result_precision("headroom_share") == 4 and result_precision("new_fte") == 3
+
+
+def test_a_deliverable_least_cost_is_never_shown_above_its_budget_nor_with_more_than_it_spare() -> None:
+    """Verify3 N1: rounding the least cost up showed £11.57m against a budget of £11.56m it fits."""
+    assert wording.least_against(11_560_203.29, 11_560_204) == ("£11,560,204", "£11,560,204")
+    assert wording.least_against(11_560_203.29, 19e6) == ("£11.57m", "£19.00m")
+    assert wording.spare_money(19e6 - 11_560_203.29) == "£7.43m"  # 11.57 + 7.43 = 19.00
+
+    def amount(text: str) -> float:
+        millions = text.endswith("m")
+        return float(text.strip("£m").replace(",", "")) * (1e6 if millions else 1)
+
+    for budget in ("11,560,204", "19m"):
+        done = run("check", str(REPO / "data" / "undeliverable_offer"), "--budget", budget)
+        assert done.returncode == 0, done.stderr
+        found = re.search(
+            r"costs at least (£[\d,.]+m?) a year against a budget of (£[\d,.]+m?), leaving (£[\d,.]+m?)", done.stdout
+        )
+        assert found is not None, done.stdout
+        least, offered, spare = (amount(found.group(k)) for k in (1, 2, 3))
+        step = 1e4 if found.group(1).endswith("m") else 1.0  # the precision the least cost is rounded up at
+        assert least <= offered and least + spare <= offered + step, done.stdout

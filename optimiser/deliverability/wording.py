@@ -78,6 +78,24 @@ def least_money(value: float) -> str:
     return money(_towards_sufficiency(value, _money_step(value), up=True))
 
 
+def spare_money(value: float) -> str:
+    """Money left over, rounded down at the precision shown: a least cost rounded up and the spare
+    rounded down never add up to more than the budget."""
+    return money(_towards_sufficiency(value, _money_step(value), up=False))
+
+
+def least_against(least: float, budget: float) -> tuple[str, str]:
+    """A least cost that fits a budget, and the budget, as shown side by side.
+
+    The least cost is rounded up (``least_money``). Where that would show it above the budget it
+    fits within (£11,560,203.29 as £11.57m against £11,560,204 as £11.56m), both are shown to the
+    pound instead."""
+    shown = _towards_sufficiency(least, _money_step(least), up=True)
+    if least <= budget and shown > _towards_sufficiency(budget, _money_step(budget), up=False):
+        return f"£{_towards_sufficiency(least, 1.0, up=True):,.0f}", f"£{math.floor(budget):,}"
+    return money(shown), money(budget)
+
+
 def least_number(value: float) -> str:
     """A number that suffices (FTE, contacts per FTE-day needed), rounded up at ``number``'s precision."""
     if value == 0:
@@ -547,10 +565,11 @@ def relaxation_sentences(table: pd.DataFrame) -> list[str]:
 def deliverable_summary(
     settings: ScenarioSettings, least: float, budget: float, headroom: float, value: float, spend: float, stopped: bool
 ) -> str:
+    least_text, budget_text = least_against(least, budget)
     summary = (
-        f"The spec is deliverable. It costs at least {least_money(least)} a year against "
-        f"{'a budget' if settings.budget_mode == 'pooled' else 'practice budgets totalling'} of {money(budget)}, "
-        f"leaving {money(headroom)} spare ({percent(headroom / budget) if budget > 0 else 'n/a'} of the budget)."
+        f"The spec is deliverable. It costs at least {least_text} a year against "
+        f"{'a budget' if settings.budget_mode == 'pooled' else 'practice budgets totalling'} of {budget_text}, "
+        f"leaving {spare_money(headroom)} spare ({percent(headroom / budget) if budget > 0 else 'n/a'} of the budget)."
     )
     if settings.objective == "max_value":
         summary += f" The best value reachable is {number(value)} (spending {money(spend)})."
