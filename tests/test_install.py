@@ -12,7 +12,7 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
-from packaging.markers import Marker
+from packaging.markers import Marker, default_environment
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
@@ -100,6 +100,33 @@ def disagreements(pins: dict[str, Pin], requirements: list[Requirement], needed:
 
 def test_the_lock_and_pyproject_agree() -> None:
     assert disagreements(read_lock(LOCK.read_text()), project_requirements(), needed_by_project()) == []
+
+
+def test_every_package_wanted_with_extras_is_pinned_with_them() -> None:
+    """A package some locked package requires with extras (WeasyPrint: ``fonttools[woff]``) must be
+    pinned with those extras (``uv pip compile --no-strip-extras``): otherwise pip's hash-checking
+    install takes the newest release for the extra and refuses it as unpinned, so a dependency's new
+    release broke the README's install."""
+    lock = LOCK.read_text()
+    pinned_extras = {
+        canonicalize_name(requirement.name): requirement.extras
+        for line in re.sub(r"\\\n\s*", " ", lock).splitlines()
+        if (text := re.sub(r"\s--hash=\S+", "", line.split("#", 1)[0]).strip())
+        for requirement in [Requirement(text)]
+    }
+    environment = {key: str(value) for key, value in default_environment().items()}
+    environment["extra"] = ""  # the requirements every install takes, not those of an extra
+    wanted: list[str] = []
+    for dist in metadata.distributions():
+        if canonicalize_name(dist.metadata["Name"]) not in pinned_extras:
+            continue
+        for text in dist.requires or []:
+            requirement = Requirement(text)
+            applies = requirement.marker is None or requirement.marker.evaluate(environment)
+            name = canonicalize_name(requirement.name)
+            if requirement.extras and applies and not requirement.extras <= pinned_extras.get(name, set()):
+                wanted.append(f"{dist.metadata['Name']} wants {text}")
+    assert wanted == [], "regenerate the lock with --no-strip-extras (README): " + "; ".join(wanted)
 
 
 def test_the_environment_is_the_lock() -> None:
