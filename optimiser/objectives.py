@@ -201,10 +201,15 @@ def least_cost_plan(programme: Programme, offer_rate: float | None = None) -> So
         return cold.solve()
 
 
-# The relative margin by which a least spend above a pooled budget counts as above it, beyond any
-# solver tolerance (the standards sweep's test of "deliverable at the budget" uses the same).
+# The relative margin by which a spend above a pooled budget counts as above it, beyond any solver
+# tolerance.
 BUDGET_MARGIN = 1e-9
 PLAN_BEYOND_BUDGET = "Infeasible: the least-cost plan spends more than the budget"
+
+
+def spends_beyond(spend: float, budget: float) -> bool:
+    """Whether ``spend`` is above ``budget`` by more than ``BUDGET_MARGIN`` (relative) and £1e-6."""
+    return spend > budget * (1 + BUDGET_MARGIN) + 1e-6
 
 
 def plan_spends_beyond_the_budget(programme: Programme, plan: SolveOutcome) -> bool:
@@ -214,8 +219,7 @@ def plan_spends_beyond_the_budget(programme: Programme, plan: SolveOutcome) -> b
     rows = programme.rows("budget")
     if programme.is_mip or len(rows) != 1 or plan.status != "optimal" or plan.row_value is None:
         return False
-    budget = float(programme.base_row_upper[rows[0]])
-    return bool(plan.row_value[rows[0]] > budget * (1 + BUDGET_MARGIN) + 1e-6)
+    return spends_beyond(float(plan.row_value[rows[0]]), float(programme.base_row_upper[rows[0]]))
 
 
 def least_cost_answer(programme: Programme) -> SolveOutcome:

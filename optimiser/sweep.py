@@ -36,6 +36,7 @@ from optimiser.objectives import (
     solve_for_value,
     spend_coefficients,
     spend_of,
+    spends_beyond,
     value_coefficients,
     value_of,
 )
@@ -314,7 +315,7 @@ def standards_sweep(programme: Programme, fractions: np.ndarray) -> tuple[dict[s
             if outcome.col_value is None:
                 record["deliverable_at_budget"] = False
             elif pooled:
-                record["deliverable_at_budget"] = record["least_cost_gbp"] <= budget * (1 + 1e-9) + 1e-6
+                record["deliverable_at_budget"] = not spends_beyond(record["least_cost_gbp"], budget)
             else:
                 with p.changes():
                     p.set_row_bounds(budget_rows, p.base_row_lower[budget_rows], p.base_row_upper[budget_rows])
