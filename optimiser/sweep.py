@@ -31,6 +31,7 @@ from optimiser.deliverability import wording
 from optimiser.io import result_csv_bytes
 from optimiser.objectives import (
     highest_uniform_fraction,
+    least_cost_plan,
     least_offer_rate,
     least_spend_at_best_value,
     solve_for_value,
@@ -148,10 +149,7 @@ def budget_sweep(programme: Programme, values: np.ndarray) -> tuple[dict[str, An
     def marked_and_frontier() -> tuple[float | None, list[dict[str, Any]]]:
         # The mark: least budget (pooled) or least offer rate (per_practice) at which the spec is deliverable.
         if pooled:
-            with p.changes():
-                p.relax_rows(rows)
-                p.set_objective(p.objective_vector(base=spend_coefficients(p)))
-                least = p.solve()
+            least = least_cost_plan(p)
             marked = spend_of(p, least.col_value) if least.col_value is not None else None
         else:
             _outcome, marked = least_offer_rate(p)
