@@ -141,11 +141,16 @@ def edit(name: str, old: str, new: str) -> Callable[[dict[str, Path]], None]:
     return apply
 
 
-def import_json(files: dict[str, Path], out: Path) -> subprocess.CompletedProcess[str]:
-    """``commission import nhs --icb QAA`` of every file, under ``--format json``, by the installed script."""
-    args = ["import", "nhs", "--icb", "QAA", "--out", str(out), "--format", "json"]
+def import_args(files: dict[str, Path], out: Path, *extra: str) -> list[str]:
+    """The arguments of ``commission import nhs --icb QAA --out OUT`` of every file, then ``extra``."""
+    args = ["import", "nhs", "--icb", "QAA", "--out", str(out), *extra]
     for option in OPTIONS:
         args += [f"--{option.replace('_', '-')}", str(files[option])]
-    result = run(*args, cwd=out.parent)
+    return args
+
+
+def import_json(files: dict[str, Path], out: Path) -> subprocess.CompletedProcess[str]:
+    """``commission import nhs --icb QAA`` of every file, under ``--format json``, by the installed script."""
+    result = run(*import_args(files, out, "--format", "json"), cwd=out.parent)
     assert "Traceback" not in result.stdout + result.stderr
     return result

@@ -160,10 +160,7 @@ def test_figures_with_thousands_commas_are_read_as_written(tmp_path: Path) -> No
 
 def test_a_publication_without_a_date_says_so_in_plain_words(tmp_path: Path) -> None:
     files = nhs_files.write_all(tmp_path / "in")
-    args = ["import", "nhs", "--icb", "QAA", "--out", str(tmp_path / "out")]
-    for option in nhs_files.OPTIONS:
-        args += [f"--{option.replace('_', '-')}", str(files[option])]
-    result = run(*args, cwd=tmp_path)
+    result = run(*nhs_files.import_args(files, tmp_path / "out"), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (
         "General Practice Workforce, practice level: gp-workforce-practice.csv, "
@@ -176,10 +173,8 @@ def test_a_role_map_row_is_numbered_counting_blank_lines(tmp_path: Path) -> None
     header, first = run("import", "role-map", cwd=tmp_path).stdout.splitlines()[:2]
     # Under the header: a blank line (row 1), a rule (row 2), a line of commas (row 3), the bad rule (row 4).
     role_map = nhs_files.write(tmp_path / "roles.csv", [header, "", first, ",,,,", "bogus" + first[first.index(",") :]])
-    args = ["import", "nhs", "--icb", "QAA", "--out", str(tmp_path / "out"), "--format", "json"]
-    for option in nhs_files.OPTIONS:
-        args += [f"--{option.replace('_', '-')}", str(files[option])]
-    result = run(*args, "--role-map", str(role_map), cwd=tmp_path)
+    args = nhs_files.import_args(files, tmp_path / "out", "--format", "json", "--role-map", str(role_map))
+    result = run(*args, cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     assert json.loads(result.stdout)["problems"] == [
         {
@@ -194,10 +189,7 @@ def test_a_role_map_row_is_numbered_counting_blank_lines(tmp_path: Path) -> None
 def test_the_scenario_names_each_publication_and_its_date_and_the_report_quotes_them(tmp_path: Path) -> None:
     files = nhs_files.write_all(tmp_path / "in")
     out = tmp_path / "out"
-    args = ["import", "nhs", "--icb", "QAA", "--out", str(out)]
-    for option in nhs_files.OPTIONS:
-        args += [f"--{option.replace('_', '-')}", str(files[option])]
-    assert run(*args, cwd=tmp_path).returncode == 0
+    assert run(*nhs_files.import_args(files, out), cwd=tmp_path).returncode == 0
     sources = json.loads((out / "settings.json").read_text(encoding="utf-8"))["data_sources"]
     assert "Patients Registered at a GP Practice: practice mapping (gp-reg-pat-prac-map), 01Jan2030" in sources
     assert "NHS Payments to General Practice, practice level, 2029-30 (nhs-payments-practice-2029-30.csv)" in sources

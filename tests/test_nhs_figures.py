@@ -292,10 +292,7 @@ def test_a_bad_figure_is_exit_2_at_its_file_row_and_column(
 def test_the_text_report_names_file_row_and_column(tmp_path: Path) -> None:
     files = nhs_files.write_all(tmp_path / "in")
     edit("practice_workforce", "0.25,0.0,1.0,1.0,0.75", "0.25,0.0,-1.0,1.0,0.75")(files)
-    args = ["import", "nhs", "--icb", "QAA", "--out", str(tmp_path / "out")]
-    for option in OPTIONS:
-        args += [f"--{option.replace('_', '-')}", str(files[option])]
-    result = run(*args, cwd=tmp_path)
+    result = run(*nhs_files.import_args(files, tmp_path / "out"), cwd=tmp_path)
     assert result.returncode == 2
     assert (
         "gp-workforce-practice.csv row 2, column TOTAL_NURSES_FTE: "

@@ -14,7 +14,6 @@ import pytest
 from models.schema import AMOUNT_FORMS
 from tests import nhs_files
 from tests.console import TINY, run, strict_json
-from tests.nhs_files import OPTIONS
 
 NBSP = "\xa0"
 THOUSAND = f"1{NBSP}000"  # as a spreadsheet or a web page may copy "1 000"
@@ -69,10 +68,7 @@ def test_the_role_map_quotes_a_value_as_every_message_does(tmp_path: Path, value
     files = nhs_files.write_all(tmp_path / "in")
     header, _ = run("import", "role-map", cwd=tmp_path).stdout.splitlines()[:2]
     role_map = nhs_files.write(tmp_path / "roles.csv", [header, f'practice_workforce,"{value}",TOTAL_GP_FTE,gp,'])
-    args = ["import", "nhs", "--icb", "QAA", "--out", str(tmp_path / "out"), "--role-map", str(role_map)]
-    for option in OPTIONS:
-        args += [f"--{option.replace('_', '-')}", str(files[option])]
-    assert problems(*args) == [
+    assert problems(*nhs_files.import_args(files, tmp_path / "out", "--role-map", str(role_map))) == [
         {
             "table": "roles.csv",
             "row": 1,
