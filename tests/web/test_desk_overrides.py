@@ -117,17 +117,9 @@ def shared_message(column: str, text: str) -> str:
     raise AssertionError(f"{text!r} was accepted")
 
 
-@pytest.mark.parametrize(
-    ("offers", "problem"),
-    [
-        ({"offer_a": "20k", "offer_b": "1,0"}, f"Offer B: Amount offered: {shared_message('budget_gbp', '1,0')}"),
-        ({"offer_a": "-5", "offer_b": "20k"}, f"Offer A: Amount offered: {shared_message('budget_gbp', '-5')}"),
-    ],
-    ids=["bad B", "bad A"],
-)
-def test_two_offers_are_both_checked_before_either_job_is_submitted(
-    desk: Desk, offers: dict[str, str], problem: str
-) -> None:
+def compare_pooled_offers(desk: Desk, offers: dict[str, str]) -> tuple[str, Any, int, Any]:
+    """A negotiator posts the compare form: two pooled offers on one stored scenario. Returns the
+    key, the signed-in client, the job count before the post, and the response."""
     token = desk.key(tenant(), "negotiator")
     client = desk.signed_in(token)
     scenario_id = desk.scenario(token)
@@ -144,6 +136,21 @@ def test_two_offers_are_both_checked_before_either_job_is_submitted(
         },
         follow_redirects=False,
     )
+    return token, client, before, response
+
+
+@pytest.mark.parametrize(
+    ("offers", "problem"),
+    [
+        ({"offer_a": "20k", "offer_b": "1,0"}, f"Offer B: Amount offered: {shared_message('budget_gbp', '1,0')}"),
+        ({"offer_a": "-5", "offer_b": "20k"}, f"Offer A: Amount offered: {shared_message('budget_gbp', '-5')}"),
+    ],
+    ids=["bad B", "bad A"],
+)
+def test_two_offers_are_both_checked_before_either_job_is_submitted(
+    desk: Desk, offers: dict[str, str], problem: str
+) -> None:
+    token, _client, before, response = compare_pooled_offers(desk, offers)
     assert response.status_code == 422, response.text
     alert = re.search(r'<div class="problem" role="alert"><ul>(.*?)</ul>', html.unescape(response.text))
     assert alert is not None and re.findall(r"<li>(.*?)</li>", alert.group(1)) == [problem]
@@ -151,23 +158,7 @@ def test_two_offers_are_both_checked_before_either_job_is_submitted(
 
 
 def test_two_good_offers_submit_two_checks(desk: Desk) -> None:
-    token = desk.key(tenant(), "negotiator")
-    client = desk.signed_in(token)
-    scenario_id = desk.scenario(token)
-    csrf = csrf_of(client.get("/desk/compare").text)
-    before = job_count(desk, token)
-    response = client.post(
-        "/desk/compare",
-        data={
-            "csrf": csrf,
-            "scenario_a": f"{scenario_id}:1",
-            "scenario_b": f"{scenario_id}:1",
-            "offer_kind": "pooled",
-            "offer_a": "20k",
-            "offer_b": "£50,000",
-        },
-        follow_redirects=False,
-    )
+    token, client, before, response = compare_pooled_offers(desk, {"offer_a": "20k", "offer_b": "£50,000"})
     assert response.status_code == 303, response.text
     assert job_count(desk, token) == before + 2
     a, b = re.findall(r"[ab]=([0-9a-f-]{36})", response.headers["location"])
