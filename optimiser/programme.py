@@ -13,11 +13,13 @@ Nothing else in the product imports ``highspy``.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import highspy
 import numpy as np
@@ -29,6 +31,8 @@ from models.scenario import Scenario
 from models.standard_form import INF, StandardForm, build_pyomo
 
 Status = Literal["optimal", "infeasible", "time_limit", "error"]
+T = TypeVar("T")
+U = TypeVar("U")
 Progress = Callable[[float], None]
 # How a programme is built: straight to arrays (the default) or through the Pyomo model of record.
 ENGINES = ("arrays", "pyomo")
@@ -45,6 +49,9 @@ _UNDECIDED = (
 # pooled budget £203 short of an £11.56m least cost), and primal simplex from the basis it ended on
 # does too; from cold, primal simplex proves it infeasible.
 _FALLBACKS = (("presolve", "off", False), ("simplex_strategy", 4, True), ("solver", "ipm", False))
+
+# An infeasibility proof (Programme.proves_infeasible) must clear this share of its terms' size.
+PROOF_MARGIN = 1e-6
 
 # HiGHS 1.15's iis_strategy is a bit map. Its option *description* text says "4 => Prioritise
 # columns; 8 => Find true IIS", but the enum (and the code) say kIisStrategyIrreducible = 4 and
@@ -215,7 +222,16 @@ class Programme:
         return pd.Series(values[positions], index=self.col_key.as_index(positions), dtype=float)
 
     def row_entries(self, rows: np.ndarray) -> dict[int, list[tuple[int, float]]]:
-        """Entries (col, value) of the programme's own matrix in the given rows (read from HiGHS once)."""
+        """Entries (col, value) of the programme's own matrix in the given rows."""
+        matrix = self.own_matrix()
+        out: dict[int, list[tuple[int, float]]] = {}
+        for i in rows:
+            lo, hi = matrix.indptr[i], matrix.indptr[i + 1]
+            out[int(i)] = list(zip(matrix.indices[lo:hi].tolist(), matrix.data[lo:hi].tolist(), strict=True))
+        return out
+
+    def own_matrix(self) -> Any:
+        """The programme's own constraint matrix (rows × columns, scipy CSR), read from HiGHS once."""
         if self._row_matrix is None:
             import scipy.sparse as sp
 
@@ -228,12 +244,7 @@ class Programme:
             else:
                 full = sp.csr_matrix((value, index, start), shape=shape)
             self._row_matrix = full[: self.num_rows, : self.num_cols].tocsr()
-        matrix = self._row_matrix
-        out: dict[int, list[tuple[int, float]]] = {}
-        for i in rows:
-            lo, hi = matrix.indptr[i], matrix.indptr[i + 1]
-            out[int(i)] = list(zip(matrix.indices[lo:hi].tolist(), matrix.data[lo:hi].tolist(), strict=True))
-        return out
+        return self._row_matrix
 
     def memo(self, name: str, compute: Callable[[Programme], Any]) -> Any:
         """``compute(self)``, computed once per programme (for derived vectors such as the spend costs)."""
@@ -564,6 +575,49 @@ class Programme:
             return None
         return np.asarray(solution.row_dual, dtype=float), np.asarray(solution.col_dual, dtype=float)
 
+    def infeasibility_proof(self) -> np.ndarray | None:
+        """Row multipliers proving the model as loaded infeasible, from the last solve's dual ray.
+
+        ``None`` when HiGHS has no ray, when rows or columns have been added, or when the ray does
+        not pass ``proves_infeasible`` (either sign: HiGHS' sign convention is not relied on).
+        """
+        if self.num_current_cols != self.num_cols or int(self.highs.getNumRow()) != self.num_rows:
+            return None
+        _, has_ray, ray = self.highs.getDualRay()  # type: ignore[attr-defined]
+        if not has_ray:
+            return None
+        multipliers = np.asarray(ray, dtype=float)[: self.num_rows]
+        for signed in (-multipliers, multipliers):
+            if self.proves_infeasible(signed):
+                return signed
+        return None
+
+    def proves_infeasible(self, multipliers: np.ndarray) -> bool:
+        """Whether row multipliers y prove the model as loaded (own rows and columns) infeasible.
+
+        Farkas: every x within the column bounds whose rows are within their bounds has
+        yᵀAx ≤ H = Σᵢ max(yᵢLᵢ, yᵢUᵢ) and yᵀAx = dᵀx ≥ G = Σⱼ min(dⱼlⱼ, dⱼuⱼ), d = Aᵀy. So G > H
+        proves there is no such x. An entry of d that cancels to rounding noise (within 1e-9 of
+        Σᵢ|aᵢⱼyᵢ|) counts as zero, and G must exceed H by PROOF_MARGIN of the terms' total size,
+        so a programme infeasible only by about the solver's tolerance is left to a solve.
+        """
+        y = np.asarray(multipliers, dtype=float)
+        matrix = self.own_matrix()
+        rows_used = y != 0
+        row_bound = np.where(y > 0, self.row_upper, self.row_lower)
+        if not np.isfinite(row_bound[rows_used]).all():
+            return False
+        row_terms = y[rows_used] * row_bound[rows_used]
+        d = matrix.T @ y
+        d[np.abs(d) <= 1e-9 * (abs(matrix).T @ np.abs(y))] = 0.0
+        cols_used = d != 0
+        col_bound = np.where(d > 0, self.col_lower, self.col_upper)
+        if not np.isfinite(col_bound[cols_used]).all():
+            return False
+        col_terms = d[cols_used] * col_bound[cols_used]
+        size = float(np.abs(row_terms).sum() + np.abs(col_terms).sum())
+        return float(col_terms.sum() - row_terms.sum()) > PROOF_MARGIN * max(1.0, size)
+
     def iis(self, time_limit_s: float, iis_time_limit_s: float) -> Iis | None:
         """HiGHS' irreducible infeasible set of the model as loaded (an LP), or ``None`` if it has none in time.
 
@@ -636,6 +690,26 @@ class Programme:
             "sense": int(lp.sense_),
             "offset": float(lp.offset_),
         }
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system has one, e.g. ``taskset``)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def side_by_side(first: Callable[[], T], second: Callable[[], U]) -> tuple[T, U]:
+    """``first()`` and ``second()``, the second in another thread when this process may use two cores.
+
+    Each must work on its own programme (HiGHS releases the GIL while it solves, and two
+    instances in two threads solve at once). An error in either is raised here, as if run in turn.
+    """
+    if usable_cores() < 2:
+        return first(), second()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="beside") as pool:
+        later = pool.submit(second)
+        return first(), later.result()
 
 
 def _ignore(_status: object) -> None:

@@ -51,6 +51,9 @@ IIS_MAX_ROWS = 5000
 IIS_TIME_LIMIT_S = 30.0
 # The deletion filter refines a kept family into its service/role groups when it has at most this many.
 MAX_GROUPS = 40
+# A feasible point certifies a member when it is within this share of each bound (HiGHS' own primal
+# feasibility tolerance is 1e-7, on its scaled model).
+CERTIFICATE_TOLERANCE = 1e-6
 
 
 @dataclass
@@ -178,7 +181,7 @@ def find_conflict(programme: Programme, verify: bool = True) -> Conflict | None:
             return None
         iis = _iis(programme, "iis")
         conflict = iis if iis is not None else deletion_filter(programme)
-    if verify and len(conflict.members) <= VERIFY_LIMIT:
+    if verify and conflict.verified is None and len(conflict.members) <= VERIFY_LIMIT:
         conflict.verified = verify_conflict(programme, conflict)
     return conflict
 
@@ -210,28 +213,46 @@ def _group_key(key: object) -> object:
 
 
 class _State:
-    """The basis of the filter's current system (everything relaxed so far), reused by every test."""
+    """What the filter knows of its current system (everything relaxed so far), reused by every test:
+    its basis, a proof that it is infeasible (row multipliers, ``Programme.proves_infeasible``), and
+    the feasible point of each test that kept its candidate (that candidate's certificate)."""
 
     def __init__(self, programme: Programme):
         self.basis = programme.basis()
+        self.proof = programme.infeasibility_proof()
+        self.point: np.ndarray | None = None
 
 
 def _status_relaxed(programme: Programme, rows: np.ndarray, state: _State | None = None) -> str:
     """Whether the current system stays infeasible with ``rows`` relaxed too (objective already zero).
 
-    Each test starts from the basis of the current system rather than from the previous test's
-    (which had other rows relaxed): on the bundled offer this takes the filter from 10.4 to 6.3 CPU
-    seconds with the same answer. An infeasible test's basis becomes the current system's. (Setting
-    it only after a feasible test, when HiGHS no longer holds it, was measured 5% slower.)
+    When the current system's infeasibility proof does not need ``rows`` (it still holds with their
+    multipliers zero), relaxing them leaves it infeasible: no solve is made. On the bundled offer
+    this answers 24 of the filter's 48 tests, with the same conflict.
+
+    Otherwise each test starts from the basis of the current system rather than from the previous
+    test's (which had other rows relaxed): on the bundled offer this takes the filter from 10.4 to
+    6.3 CPU seconds with the same answer. An infeasible test's basis and proof become the current
+    system's. (Setting the basis only after a feasible test, when HiGHS no longer holds it, was
+    measured 5% slower.)
     """
+    if state is not None and state.proof is not None:
+        without = state.proof.copy()
+        without[rows] = 0.0
+        if programme.proves_infeasible(without):
+            state.proof = without
+            return "infeasible"
     with programme.changes():
         programme.relax_rows(rows)
         if state is not None:
             programme.set_basis(state.basis)
-        status = programme.solve().status
-        if status == "infeasible" and state is not None:
-            state.basis = programme.basis()
-        return status
+        outcome = programme.solve()
+        if state is not None:
+            state.point = outcome.col_value if outcome.status == "optimal" else None
+            if outcome.status == "infeasible":
+                state.basis = programme.basis()
+                state.proof = programme.infeasibility_proof()
+        return outcome.status
 
 
 def deletion_filter(programme: Programme, refine: bool = True) -> Conflict:
@@ -247,6 +268,8 @@ def deletion_filter(programme: Programme, refine: bool = True) -> Conflict:
     proven = True
     members: list[Member] = []
     state = _State(p) if not p.is_mip else None
+    # The feasible point that kept each family (family name) or group (its Member's position).
+    points: dict[object, np.ndarray | None] = {}
     service_or_role = set(p.data.services) | set(p.data.roles)
     with p.changes():
         # Feasibility tests: a zero objective (set once for the whole filter).
@@ -258,6 +281,7 @@ def deletion_filter(programme: Programme, refine: bool = True) -> Conflict:
                 p.relax_rows(p.rows(family))
             else:
                 kept.append(family)
+                points[family] = state.point if state is not None else None
                 proven &= status == "optimal"
         for family in kept:
             rows = p.rows(family)
@@ -271,6 +295,7 @@ def deletion_filter(programme: Programme, refine: bool = True) -> Conflict:
             by_service_or_role = all(key in service_or_role for key in groups)
             if not refine or not by_service_or_role or not 1 < len(groups) <= MAX_GROUPS:
                 members.append(Member("group", -1, family, None, "both", rows))
+                points[len(members) - 1] = points[family]
                 continue
             for key, group_rows in groups.items():
                 g = np.array(group_rows, dtype=np.int64)
@@ -279,8 +304,49 @@ def deletion_filter(programme: Programme, refine: bool = True) -> Conflict:
                     p.relax_rows(g)
                 else:
                     members.append(Member("group", -1, family, key, "both", g))
+                    points[len(members) - 1] = state.point if state is not None else None
                     proven &= status == "optimal"
-    return Conflict("deletion_filter", proven, members)
+        conflict = Conflict("deletion_filter", proven, members)
+        if proven and state is not None and _certified(p, members, state.proof, points):
+            conflict.verified = True
+    return conflict
+
+
+def _certified(
+    programme: Programme, members: list[Member], proof: np.ndarray | None, points: dict[object, np.ndarray | None]
+) -> bool:
+    """Whether the filter's own certificates prove its conflict irreducible (no solve is needed).
+
+    Called with the filter's final system loaded (every row but the members' and the definitions'
+    relaxed). ``proof`` must prove that system infeasible (Farkas: ``Programme.proves_infeasible``).
+    Each member was kept by a test that found a feasible point with it and everything relaxed
+    then relaxed; the filter only relaxes more afterwards, so that point must satisfy every row of
+    the final system outside the member, and the column bounds: dropping that member leaves a
+    feasible system. This is what ``verify_conflict`` proves by re-solving, one solve per member.
+    """
+    if proof is None or not programme.proves_infeasible(proof):
+        return False
+    matrix = programme.own_matrix()
+    for position, member in enumerate(members):
+        point = points.get(position)
+        if point is None or member.rows is None:
+            return False
+        x = point[: programme.num_cols]
+        activity = matrix @ x
+        lower = programme.row_lower.copy()
+        upper = programme.row_upper.copy()
+        lower[member.rows], upper[member.rows] = -INF, INF
+        if not (_within(activity, lower, upper) and _within(x, programme.col_lower, programme.col_upper)):
+            return False
+    return True
+
+
+def _within(values: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> bool:
+    """Every value within its bounds, up to a solver's tolerance (relative to the bound's size)."""
+    with np.errstate(invalid="ignore"):
+        below = values < lower - CERTIFICATE_TOLERANCE * np.maximum(1.0, np.abs(lower))
+        above = values > upper + CERTIFICATE_TOLERANCE * np.maximum(1.0, np.abs(upper))
+    return not (below.any() or above.any())
 
 
 def verify_conflict(programme: Programme, conflict: Conflict) -> bool:
