@@ -14,12 +14,9 @@ patient (each practice's budget is rate × its weighted list), and the mark is t
 from __future__ import annotations
 
 import json
-import os
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -41,12 +38,9 @@ from optimiser.objectives import (
     value_coefficients,
     value_of,
 )
-from optimiser.programme import Programme, SolveOutcome, solver_name
+from optimiser.programme import Programme, SolveOutcome, side_by_side, solver_name
 from optimiser.results import JobOutcome, clean_json
 from optimiser.units import parse_range
-
-T = TypeVar("T")
-U = TypeVar("U")
 
 
 def sweep(
@@ -241,26 +235,6 @@ def _first_point(programme: Programme, with_standards: bool) -> SolveOutcome:
         return solve_for_value(programme)
     with programme.options(solver="ipm", run_crossover="on"):
         return programme.solve()
-
-
-def usable_cores() -> int:
-    """The cores this process may run on (its CPU affinity where the system has one, e.g. ``taskset``)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
-
-
-def side_by_side(first: Callable[[], T], second: Callable[[], U]) -> tuple[T, U]:
-    """``first()`` and ``second()``, the second in another thread when this process may use two cores.
-
-    Each must work on its own programme (HiGHS releases the GIL while it solves, and two
-    instances in two threads solve at once). An error in either is raised here, as if run in turn.
-    """
-    if usable_cores() < 2:
-        return first(), second()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="frontier") as pool:
-        later = pool.submit(second)
-        return first(), later.result()
 
 
 def rows_as_column_bounds(programme: Programme, rows: np.ndarray) -> np.ndarray:

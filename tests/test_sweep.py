@@ -65,11 +65,11 @@ def spy(monkeypatch):
 
 
 def one_core(monkeypatch) -> None:
-    monkeypatch.setattr("optimiser.sweep.usable_cores", lambda: 1)
+    monkeypatch.setattr("optimiser.programme.usable_cores", lambda: 1)
 
 
 def two_cores(monkeypatch) -> None:
-    monkeypatch.setattr("optimiser.sweep.usable_cores", lambda: 2)
+    monkeypatch.setattr("optimiser.programme.usable_cores", lambda: 2)
 
 
 def test_budget_sweep_hot_start_equals_cold_solves(spy) -> None:
@@ -129,7 +129,7 @@ def test_budget_sweep_frontiers_side_by_side_give_the_answer_of_one_core(spy, mo
     threads.clear()
     two_cores(monkeypatch)
     beside = run_job("sweep", doc(**settings), {"budget": "50k:200k:7"})
-    assert threading.main_thread().name in threads and any(t.startswith("frontier") for t in threads)
+    assert threading.main_thread().name in threads and any(t.startswith("beside") for t in threads)
     pd.testing.assert_frame_equal(alone.tables["sweep_budget"], beside.tables["sweep_budget"], check_exact=True)
     keep = {k: v for k, v in alone.result.items() if k != "seconds"}
     assert keep == {k: v for k, v in beside.result.items() if k != "seconds"}

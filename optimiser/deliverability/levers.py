@@ -316,28 +316,30 @@ def workforce_at(programme: Programme, x: np.ndarray) -> dict[tuple[str, str], f
     return fte
 
 
-def safe_working_lever(
-    programme: Programme, conflict: Conflict | None = None, need: NeedProgramme | None = None
-) -> Lever:
-    """Extra contacts per FTE-day: the least uniform raise of every cap, and per role alone.
+@dataclass
+class CapRaises:
+    """The safe-working lever's solves: how the uniform search ended, its least raise in grid steps,
+    and each role's least raise alone (None: that role alone cannot fix it)."""
 
-    The exact lever is bilinear (cap × FTE), but for a fixed raise δ the programme is linear
-    and the money it needs only falls as δ grows. So the least δ on a grid of
-    SAFE_WORKING_STEP contacts per FTE-day is root-found on that need (a safeguarded secant,
-    hot re-solves): the amount suffices and one step less does not (``details.exact``).
+    how: str
+    steps: int | None
+    alone: dict[str, int | None]
+
+
+def cap_raises(programme: Programme, conflict: Conflict | None = None, need: NeedProgramme | None = None) -> CapRaises:
+    """The least uniform raise of every safe-working cap, and of each role's caps alone.
+
+    Without ``conflict`` every role is searched; with it, a role whose caps the conflict does not
+    involve is answered "cannot fix alone" without a solve (so the check can run this beside its
+    conflict search, on a copy, and ``safe_working_lever`` applies the conflict afterwards).
     """
-    unit = LEVER_UNITS["safe_working"]
     p = programme
     by_role = safe_rows(p)
-    if not by_role:
-        return Lever("safe_working", False, None, unit, wording.NO_CAPS)
     need = need or NeedProgramme(p, spend_coefficients(p))
-    all_rows = np.concatenate(list(by_role.values()))
-    roles = p.scenario.roles
     alone: dict[str, int | None] = {}
     with need.opened():
         base = need.evaluate()
-        how, steps, _solves = least_cap_raise(need, all_rows, base)
+        how, steps, _solves = least_cap_raise(need, np.concatenate(list(by_role.values())), base)
         if how == "exact" and steps is not None:
             for role, rows in by_role.items():
                 if len(by_role) == 1:
@@ -347,6 +349,33 @@ def safe_working_lever(
                 else:
                     role_how, role_steps, _ = least_cap_raise(need, rows, base)
                     alone[role] = role_steps if role_how == "exact" else None
+    return CapRaises(how, steps, alone)
+
+
+def safe_working_lever(
+    programme: Programme,
+    conflict: Conflict | None = None,
+    need: NeedProgramme | None = None,
+    raises: CapRaises | None = None,
+) -> Lever:
+    """Extra contacts per FTE-day: the least uniform raise of every cap, and per role alone.
+
+    The exact lever is bilinear (cap × FTE), but for a fixed raise δ the programme is linear
+    and the money it needs only falls as δ grows. So the least δ on a grid of
+    SAFE_WORKING_STEP contacts per FTE-day is root-found on that need (a safeguarded secant,
+    hot re-solves): the amount suffices and one step less does not (``details.exact``).
+    ``raises``: ``cap_raises`` already solved (on a copy of this programme); else solved here.
+    """
+    unit = LEVER_UNITS["safe_working"]
+    p = programme
+    by_role = safe_rows(p)
+    if not by_role:
+        return Lever("safe_working", False, None, unit, wording.NO_CAPS)
+    raises = raises or cap_raises(p, conflict, need)
+    how, steps = raises.how, raises.steps
+    # A role the conflict does not involve cannot fix it alone: the conflict stands without it.
+    alone = {role: None if _cannot_fix(conflict, "safe_working", role) else k for role, k in raises.alone.items()}
+    roles = p.scenario.roles
     if how == "cannot":
         return _cannot(p, "safe_working", unit, wording.CANNOT_WHAT["safe_working"], ["safe_working"], conflict)
     if how != "exact" or steps is None:
