@@ -194,7 +194,7 @@ def _offer(result: dict[str, Any], per_practice: bool) -> list[tuple[str, Num]]:
             (label["least_cost"], num(result, "headline.least_spend_gbp", least_money)),
             (label["spare"], num(result, "headline.headroom_gbp", money)),
         ]
-        share = num(result, "headline.headroom_share", percent)
+        share = num(result, "headline.headroom_share", wording.spare_percent)
         if share.value is not None:
             rows.append((label["spare_share"], share))
         return rows
@@ -215,7 +215,7 @@ def _offer(result: dict[str, Any], per_practice: bool) -> list[tuple[str, Num]]:
         (label["least_cost_a_year"], num(result, f"{base}.least_spend_gbp", least_money)),
         (label["shortfall"], num(result, f"{base}.shortfall_gbp", least_money)),
     ]
-    share = num(result, f"{base}.shortfall_share", percent)
+    share = num(result, f"{base}.shortfall_share", lambda v: wording.rise_percent(v, signed=False))
     if share.value is not None:
         rows.append((label["shortfall_share"], share))
     return [row for row in rows if row[1].value is not None]
