@@ -124,17 +124,15 @@ def largest_percent(share: float, digits: int = 1) -> str:
 
 
 def rise_percent(share: float, signed: bool = True) -> str:
-    """A rise (a shortfall) as a share of what it adds to: "+147%", "+2.4%", "under +0.1%".
+    """A rise (a shortfall) as a share of what it adds to: "+146%", "+2.4%", "under +0.1%".
 
-    Rounded up, as the amount beside it (an amount that suffices) is; whole percent from 10% up,
-    one decimal below, and a rise too small for one decimal is "under +0.1%", never "+0%"."""
+    Whole percent from 10% up, one decimal below, rounded to the nearest (£25,000 on £75,000 is
+    +33%); a rise too small for one decimal is "under +0.1%", never "+0%"."""
     sign = "+" if signed else ""
     if share <= 0:
         return f"{sign}0%"
-    if share < 0.001 - _NOISE:
-        return f"under {sign}0.1%"
-    digits = 0 if share >= 0.1 else 1
-    return sign + percent(_towards_sufficiency(share, 10.0 ** -(digits + 2), up=True), digits)
+    text = percent(share, 0 if share >= 0.1 else 1)
+    return f"under {sign}0.1%" if text == "0%" else sign + text
 
 
 def spare_percent(share: float) -> str:
@@ -224,6 +222,29 @@ class Names:
         """From a scenario's tables (``practices``, ``pcns``, ``roles``, ``services``, indexed by id)."""
         tables = ("practices", "pcns", "roles", "services")
         return cls(*(given_names(getattr(scenario, table, None)) for table in tables))
+
+    @classmethod
+    def of_document(cls, document: Any) -> Names:
+        """From a scenario document as submitted (tables as lists of records), e.g. a stored version."""
+        document = document if isinstance(document, dict) else {}
+
+        def names(table: str, id_column: str) -> dict[str, str]:
+            records = document.get(table)
+            return {
+                str(record[id_column]): record["name"].strip()
+                for record in (records if isinstance(records, list) else [])
+                if isinstance(record, dict)
+                and record.get(id_column) is not None
+                and isinstance(record.get("name"), str)
+                and record["name"].strip()
+            }
+
+        return cls(
+            names("practices", "practice_id"),
+            names("pcns", "pcn_id"),
+            names("roles", "role_id"),
+            names("services", "service_id"),
+        )
 
     def practice(self, key: object) -> str:
         return _with_id(self.practices, key)
@@ -1231,6 +1252,14 @@ DISTRIBUTION_CAPTION = (
     "and the spread across practices weighted by their patients (Gini: 0 is an equal share for every "
     "weighted patient; 90/10: the 90th percentile over the 10th)."
 )
+
+
+def of_practice(shown: str, practice: object, names: Names = NO_NAMES) -> str:
+    """A figure and the practice it is of: "£21.69 (P0010)", "£21.69 (Synthetic Practice 010, P0010)"."""
+    name = names.practices.get(str(practice))
+    return f"{shown} ({practice})" if name is None or name == str(practice) else f"{shown} ({name}, {practice})"
+
+
 DISTRIBUTION_COLUMNS = ("Measure", "Lowest practice", "Highest practice", "Gini", "90/10 ratio")
 QUINTILE_COLUMNS = ("IMD quintile (1 = most deprived)", "Practices", "£ per weighted patient", "Mean coverage")
 
