@@ -18,7 +18,9 @@ from typing import Any
 import pytest
 
 from optimiser.deliverability import wording
+from optimiser.deliverability.conflict import find_conflict
 from optimiser.io import read_document
+from optimiser.programme import Programme
 from optimiser.report.view import check_view
 from optimiser.runs import load_scenario, run_job
 from tests.console import REPO, run
@@ -106,6 +108,24 @@ def test_check_sentences_name_roles_and_services_and_keep_ids_in_the_json() -> N
     ]
     assert lever(named, "safe_working")["details"] == lever(bare, "safe_working")["details"]
     assert lever(named, "standards")["details"] == lever(bare, "standards")["details"]
+
+
+def test_conflict_sentences_given_names_name_every_practice_pcn_role_and_service() -> None:
+    """The conflict of Somerset at £1m, worded with ``Names.of(scenario)`` (what conflict.py passes
+    once it hands the names on) and, as today, with the roles table alone."""
+    scenario = load_scenario({**document(SOMERSET), "settings": {**document(SOMERSET)["settings"], **SHORT_BUDGET}})
+    programme = Programme(scenario)
+    conflict = find_conflict(programme, verify=False)
+    assert conflict is not None
+    instances = conflict.instances(programme)
+    args = (instances, programme.data, scenario.settings, scenario.roles)
+    named = " ".join(wording.conflict_sentences(*args, wording.Names.of(scenario)))
+    roles_only = " ".join(wording.conflict_sentences(*args))
+    assert "The minimum standard for Routine (pre-bookable) appointments (85% coverage) at 58 practices." in named
+    assert "The minimum standard for routine_appointments (85% coverage) at 58 practices." in roles_only
+    assert "TAUNTON CENTRAL PCN (U28174)" in named and "U28174" in roles_only and "TAUNTON" not in roles_only
+    gp = "The safe-working cap for GP (partner, salaried, retainer or vacancy locum) (25 contacts per FTE-day)"
+    assert gp in named and gp in roles_only
 
 
 def per_practice(doc: dict[str, Any], rate: float) -> dict[str, Any]:
