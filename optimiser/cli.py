@@ -194,7 +194,8 @@ def report_invalid(error: ScenarioInvalid, as_json: bool, heading: str = "Invali
             line = f"{problem.column}: {problem.message}" if problem.column else problem.message
             err.print(f"[bold red]error:[/] {escape(line)}", highlight=False)
     else:
-        err.print(f"[bold red]{heading}[/]: {error.found:,} problem(s)", highlight=False)
+        problems = "problem" if error.found == 1 else "problems"
+        err.print(f"[bold red]{heading}[/]: {error.found:,} {problems}", highlight=False)
         for problem in error.problems[:MAX_PROBLEMS_SHOWN]:
             err.print(f"  - {problem}", highlight=False, markup=False)
         if error.found > MAX_PROBLEMS_SHOWN:

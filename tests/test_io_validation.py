@@ -681,7 +681,7 @@ def test_a_table_of_many_bad_rows_is_answered_in_bounded_memory_and_a_bounded_li
 
     text = run_cli("validate", str(long_names_zip))
     assert text.returncode == 2
-    assert "Invalid scenario: 100,000 problem(s)" in text.stderr
+    assert "Invalid scenario: 100,000 problems" in text.stderr
     assert "  ... and 99,800 more (use --format json for the first 1,000)" in text.stderr
 
     result = subprocess.run(

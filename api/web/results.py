@@ -114,6 +114,7 @@ def check_page(session: Session, principal: Principal, job_id: str, settings: Se
         run_at=when(job),
         duration_s=job.duration_s,
         scenario_settings=(version_document or {}).get("settings") or {},
+        names=wording.Names.of_document(version_document),
     )
     sweep_job, note = (
         ensure_frontier(session, principal, job, settings)

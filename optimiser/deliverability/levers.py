@@ -190,7 +190,8 @@ def offer_rate_lever(programme: Programme, conflict: Conflict | None = None) -> 
         .reset_index(drop=True)
     )
     total = float(short["shortfall_gbp"].sum())
-    sentence = wording.offer_rate_sentence(extra, rate, needed, short, len(rows), total)
+    names = wording.Names.of(p.scenario)
+    sentence = wording.offer_rate_sentence(extra, rate, needed, short, len(rows), total, names)
     details = {
         "offer_rate_gbp_per_weighted_patient": rate,
         "needed_rate_gbp_per_weighted_patient": needed,
@@ -243,7 +244,7 @@ def supply_lever(programme: Programme, conflict: Conflict | None = None) -> Leve
     )
     needed = by_role[by_role["extra_fte"] > TOL]
     total = float(needed["extra_fte"].sum())
-    sentence = wording.supply_sentence(total, needed)
+    sentence = wording.supply_sentence(total, needed, wording.Names.of(p.scenario))
     details = {"total_extra_fte": total, "by_role": by_role.to_dict("records")}
     return Lever("workforce_supply", True, total, unit, sentence, details, {"supply_by_role": by_role})
 
@@ -285,7 +286,7 @@ def standards_lever(programme: Programme, conflict: Conflict | None = None, need
             {"uniform_fraction": 0.0, "by_service": records},
             {"standards_by_service": table},
         )
-    sentence = wording.standards_sentence(uniform, records)
+    sentence = wording.standards_sentence(uniform, records, wording.Names.of(p.scenario))
     details = {"uniform_fraction": uniform, "by_service": records}
     return Lever("standards", True, uniform, unit, sentence, details, {"standards_by_service": table})
 
@@ -397,7 +398,7 @@ def safe_working_lever(
             }
         )
     table = pd.DataFrame(records)
-    sentence = wording.safe_working_sentence(uniform, lower, True, records)
+    sentence = wording.safe_working_sentence(uniform, lower, True, records, wording.Names.of(p.scenario))
     details = {
         "uniform_raise": uniform,
         "uniform_raise_at_least": lower,
@@ -473,7 +474,8 @@ def floor_lever(programme: Programme, deliverable: bool) -> Lever | None:
         least_with = spend_of(p, with_floor.col_value)
         cost = max(0.0, least_with - least_without)
         details.update({"least_spend_with_floor_gbp": least_with, "floor_cost_gbp": cost})
-        sentence = wording.floor_cost_sentence(cost, least_with, least_without, len(rows), losers, total_short)
+        names = wording.Names.of(p.scenario)
+        sentence = wording.floor_cost_sentence(cost, least_with, least_without, len(rows), losers, total_short, names)
         return Lever(
             "practice_floor",
             True,

@@ -240,6 +240,7 @@ def relaxation(programme: Programme, weights: dict[str, float] | None = None) ->
         "contacts_above_caps": above,
         "largest_contacts_per_fte_day_above_cap": per_day,
     }
+    names = wording.Names.of(p.scenario)
     penalty = float(sum(float(price @ x[cols]) for cols, price in costs))
     result = {
         "status": outcome.status,
@@ -247,6 +248,6 @@ def relaxation(programme: Programme, weights: dict[str, float] | None = None) ->
         "penalty": penalty,
         "package": package,
         "violations": table.to_dict("records"),
-        "sentences": [wording.package_sentence(package), *wording.relaxation_sentences(table)],
+        "sentences": [wording.package_sentence(package, names), *wording.relaxation_sentences(table, names)],
     }
     return clean_json(result), table

@@ -79,6 +79,7 @@ def _unavailable(approximate: bool, sentence: str) -> dict[str, Any]:
 def _shadow_prices(programme: Programme, dual: np.ndarray, objective: str) -> list[dict[str, Any]]:
     p = programme
     d = p.data
+    names = wording.Names.of(p.scenario)
     prices: list[dict[str, Any]] = []
 
     def price(rule: str, entity: str, y: float, per: str, sentence: str) -> None:
@@ -114,7 +115,7 @@ def _shadow_prices(programme: Programme, dual: np.ndarray, objective: str) -> li
             role,
             y,
             "per extra FTE that can be hired",
-            wording.supply_price_sentence(objective, role, y),
+            wording.supply_price_sentence(objective, role, y, names),
         )
     rows = p.rows("gp_floor")
     if len(rows):
@@ -146,6 +147,6 @@ def _shadow_prices(programme: Programme, dual: np.ndarray, objective: str) -> li
             service,
             y,
             "per extra percentage point of the standard",
-            wording.standard_price_sentence(objective, service, d.min_coverage[service], y),
+            wording.standard_price_sentence(objective, service, d.min_coverage[service], y, names),
         )
     return prices

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -112,6 +113,36 @@ def highest_percent(share: float, digits: int = 1) -> str:
     return percent(fits, digits) if exact else f"{fits * 100:,.{digits}f}%"
 
 
+def largest_percent(share: float, digits: int = 1) -> str:
+    """The largest share of something (the largest cut, "by up to"), rounded up: the complement of
+    ``highest_percent``, so a level and its cut shown side by side add up to 100% (0.4545 shows as
+    a level of 54.5% and a cut of 45.5%, not 45.4%). A share rounded keeps its trailing zero, as
+    ``highest_percent``'s does (6.0% beside 94.0%)."""
+    most = _towards_sufficiency(share, 10.0 ** -(digits + 2), up=True)
+    exact = abs(share - most) <= _NOISE * max(1.0, abs(share))
+    return percent(most, digits) if exact else f"{most * 100:,.{digits}f}%"
+
+
+def rise_percent(share: float, signed: bool = True) -> str:
+    """A rise (a shortfall) as a share of what it adds to: "+146%", "+2.4%", "under +0.1%".
+
+    Whole percent from 10% up, one decimal below, rounded to the nearest (£25,000 on £75,000 is
+    +33%); a rise too small for one decimal is "under +0.1%", never "+0%"."""
+    sign = "+" if signed else ""
+    if share <= 0:
+        return f"{sign}0%"
+    text = percent(share, 0 if share >= 0.1 else 1)
+    return f"under {sign}0.1%" if text == "0%" else sign + text
+
+
+def spare_percent(share: float) -> str:
+    """What is left over as a share (of the budget, of the offer), rounded down as the money spare
+    is (``spare_money``); a share too small for one decimal is "under 0.1%", never "0%"."""
+    if 0 < share < 0.001 - _NOISE:
+        return "under 0.1%"
+    return percent(_towards_sufficiency(share, 0.001, up=False))
+
+
 def plural_amount(value: float, word: str) -> str:
     return f"{number(value)} {word if value == 1 else word + 's'}"
 
@@ -159,6 +190,105 @@ def verdict_label(deliverable: object, status: object = None) -> str:
 # --------------------------------------------------------------------------------------
 # Names and units
 # --------------------------------------------------------------------------------------
+def given_names(table: pd.DataFrame | None) -> dict[str, str]:
+    """id -> name for the rows of a scenario table (indexed by id) whose optional ``name`` is given."""
+    if table is None or "name" not in table.columns:
+        return {}
+    return {
+        str(key): name.strip()
+        for key, name in zip(table.index, table["name"], strict=True)
+        if isinstance(name, str) and name.strip()
+    }
+
+
+@dataclass(frozen=True)
+class Names:
+    """What a reader calls each practice, PCN, role and service, from the scenario's optional ``name``
+    columns (docs/formulation.md section 2).
+
+    A practice or a PCN reads as its name with its id, "FRENCH WEIR HEALTH CENTRE (L85001)", so the
+    reader can find its row; a role or a service as its name alone, "GP partner". Without a name
+    (blank, or no ``name`` column) each reads as its id, as given. Machine-readable fields (ids in
+    the JSON, the CSV and the tables' id columns) never go through here.
+    """
+
+    practices: Mapping[str, str] = field(default_factory=dict)
+    pcns: Mapping[str, str] = field(default_factory=dict)
+    roles: Mapping[str, str] = field(default_factory=dict)
+    services: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, scenario: Any) -> Names:
+        """From a scenario's tables (``practices``, ``pcns``, ``roles``, ``services``, indexed by id)."""
+        tables = ("practices", "pcns", "roles", "services")
+        return cls(*(given_names(getattr(scenario, table, None)) for table in tables))
+
+    @classmethod
+    def of_document(cls, document: Any) -> Names:
+        """From a scenario document as submitted (tables as lists of records), e.g. a stored version."""
+        document = document if isinstance(document, dict) else {}
+
+        def names(table: str, id_column: str) -> dict[str, str]:
+            records = document.get(table)
+            return {
+                str(record[id_column]): record["name"].strip()
+                for record in (records if isinstance(records, list) else [])
+                if isinstance(record, dict)
+                and record.get(id_column) is not None
+                and isinstance(record.get("name"), str)
+                and record["name"].strip()
+            }
+
+        return cls(
+            names("practices", "practice_id"),
+            names("pcns", "pcn_id"),
+            names("roles", "role_id"),
+            names("services", "service_id"),
+        )
+
+    def practice(self, key: object) -> str:
+        return _with_id(self.practices, key)
+
+    def pcn(self, key: object) -> str:
+        return _with_id(self.pcns, key)
+
+    def holder(self, key: object) -> str:
+        """A practice or a PCN (who holds staff, who gets money)."""
+        return self.practice(key) if str(key) in self.practices else self.pcn(key)
+
+    def role(self, key: object) -> str:
+        return self.roles.get(str(key), str(key))
+
+    def service(self, key: object) -> str:
+        return self.services.get(str(key), str(key))
+
+    def entity(self, key: object) -> str:
+        """A rule instance's index (``entity``), each part named: "Synthetic Practice 001 (P0001) / GP partner"."""
+        if key is None:
+            return "area"
+        parts = key if isinstance(key, tuple) else (key,)
+        return " / ".join(self._any(part) for part in parts)
+
+    def _any(self, key: object) -> str:
+        text = str(key)
+        for table in (self.practices, self.pcns):
+            if text in table:
+                return _with_id(table, text)
+        for table in (self.roles, self.services):
+            if text in table:
+                return table[text]
+        return text
+
+
+NO_NAMES = Names()
+
+
+def _with_id(names: Mapping[str, str], key: object) -> str:
+    text = str(key)
+    name = names.get(text)
+    return text if name is None or name == text else f"{name} ({text})"
+
+
 LEVER_UNITS = {
     "budget": "£/year",
     "budget_per_practice": "£ per weighted patient per year",
@@ -212,19 +342,28 @@ def family_label(family: str) -> str:
 # Conflict
 # --------------------------------------------------------------------------------------
 def group_phrases(
-    rule: str, keys: list[object], data: ProgrammeData, settings: ScenarioSettings, roles: pd.DataFrame
+    rule: str,
+    keys: list[object],
+    data: ProgrammeData,
+    settings: ScenarioSettings,
+    roles: pd.DataFrame,
+    names: Names | None = None,
 ) -> list[str]:
-    """Plain-English phrases for the rule instances ``keys`` of one family in a conflict."""
+    """Plain-English phrases for the rule instances ``keys`` of one family in a conflict.
+
+    ``names``: what the reader calls each practice, PCN, role and service (``Names.of(scenario)``);
+    without it, roles are named from ``roles`` and everything else by its id."""
     d = data
+    named = names if names is not None else Names(roles=given_names(roles))
     practices = lambda n: plural(n, "practice")  # noqa: E731
     if rule == "budget":
         return [f"the budget of {money(float(settings.budget_gbp or 0.0))} a year"]
     if rule == "practice_budget":
         rate = float(settings.offer_rate_gbp_per_weighted_patient or 0.0)
-        names = [str(k) for k in keys]
-        return [f"the offer of {money(rate)} per weighted patient at {practices(len(keys))} ({listing(names)})"]
+        listed = listing([named.practice(k) for k in keys])
+        return [f"the offer of {money(rate)} per weighted patient at {practices(len(keys))} ({listed})"]
     if rule in ("workforce_supply",):
-        return [f"the hiring limit of {number(d.supply_max[str(r)])} new FTE for {r}" for r in keys]
+        return [f"the hiring limit of {number(d.supply_max[str(r)])} new FTE for {named.role(r)}" for r in keys]
     if rule == "gp_floor":
         per10k = settings.gp_fte_per_10k_weighted or 0.0
         return [f"the GP floor of {number(per10k)} FTE per 10,000 weighted patients at {practices(len(keys))}"]
@@ -233,63 +372,76 @@ def group_phrases(
     if rule == "arrs_claim":
         return [f"the ARRS reimbursement rules at {practices(len(keys))}"]
     if rule == "practice_floor":
-        names = [str(k) for k in keys]
-        total = sum(d.practice_floor.get(n, 0.0) for n in names)
-        return [f"the floor of {money(total)} a year for {practices(len(keys))} ({listing(names)})"]
+        total = sum(d.practice_floor.get(str(k), 0.0) for k in keys)
+        listed = listing([named.practice(k) for k in keys])
+        return [f"the floor of {money(total)} a year for {practices(len(keys))} ({listed})"]
     if rule == "coverage_level":
         return [f"the lowest-coverage level at {practices(len(keys))}"]
     if rule == "arrs_entitlement":
-        return [f"the ARRS entitlement of {plural(len(keys), 'PCN')} ({listing([str(k) for k in keys])})"]
+        return [f"the ARRS entitlement of {plural(len(keys), 'PCN')} ({listing([named.pcn(k) for k in keys])})"]
     by_second: dict[str, list[str]] = defaultdict(list)
     for key in keys:
         if isinstance(key, tuple) and len(key) == 2:
             by_second[str(key[1])].append(str(key[0]))
         else:
-            by_second[""].append(entity(key))
+            by_second[""].append(named.entity(key))
     phrases = []
     for second, firsts in by_second.items():
         n = len(firsts)
         where = f"at {practices(n)}"
         if rule == "min_standard":
-            phrases.append(f"the minimum standard for {second} ({percent(d.min_coverage[second])} coverage) {where}")
+            service = named.service(second)
+            phrases.append(f"the minimum standard for {service} ({percent(d.min_coverage[second])} coverage) {where}")
         elif rule == "max_coverage":
-            phrases.append(f"the coverage ceiling for {second} ({percent(d.max_coverage[second])}) {where}")
+            phrases.append(
+                f"the coverage ceiling for {named.service(second)} ({percent(d.max_coverage[second])}) {where}"
+            )
         elif rule == "activity":
             phrases.append(
-                f"the {plural_amount(d.contacts_per_patient[second], 'contact')} a year each covered {second} patient "
-                f"needs {where}"
+                f"the {plural_amount(d.contacts_per_patient[second], 'contact')} a year each patient covered for "
+                f"{named.service(second)} needs {where}"
             )
         elif rule == "clinical_time":
             hours = d.clinical_minutes[second] / 60
-            phrases.append(f"the clinical hours of {second} staff ({number(hours)} h per FTE a year) {where}")
+            phrases.append(
+                f"the clinical hours of {named.role(second)} staff ({number(hours)} h per FTE a year) {where}"
+            )
         elif rule == "safe_working":
             cap = float(roles.at[second, "max_contacts_per_day"])
-            phrases.append(f"the safe-working cap for {second} ({number(cap)} contacts per FTE-day) {where}")
+            phrases.append(
+                f"the safe-working cap for {named.role(second)} ({number(cap)} contacts per FTE-day) {where}"
+            )
         elif rule == "pcn_deployment":
-            phrases.append(f"the PCN-held {second} staff of {plural(n, 'PCN')} ({listing(firsts)})")
+            listed = listing([named.pcn(k) for k in firsts])
+            phrases.append(f"the PCN-held {named.role(second)} staff of {plural(n, 'PCN')} ({listed})")
         elif rule == "hiring_step":
             step = d.fte_step.get(second, 0.0)
             units = plural(n, "PCN") if second in d.arrs_roles else practices(n)
-            phrases.append(f"hiring {second} only in whole steps of {number(step)} FTE at {units}")
+            phrases.append(f"hiring {named.role(second)} only in whole steps of {number(step)} FTE at {units}")
         else:
             phrases.append(f"{rule} {where}")
     return phrases
 
 
 def conflict_sentences(
-    instances: dict[str, list[object]], data: ProgrammeData, settings: ScenarioSettings, roles: pd.DataFrame
+    instances: dict[str, list[object]],
+    data: ProgrammeData,
+    settings: ScenarioSettings,
+    roles: pd.DataFrame,
+    names: Names | None = None,
 ) -> list[str]:
     """One sentence per rule group of a conflict (``instances``: rule -> keys).
 
     Column bounds in a conflict (``bound:<variable>``: e.g. that no one is hired a negative
     amount) are how the solver states facts of the world, not requirements anyone set, so they
-    get no sentence; they stay in the conflict's rule list and table.
+    get no sentence; they stay in the conflict's rule list and table. ``names``: as in
+    ``group_phrases``.
     """
     return [
         _sentence(phrase)
         for rule, keys in instances.items()
         if not rule.startswith("bound:")
-        for phrase in group_phrases(rule, keys, data, settings, roles)
+        for phrase in group_phrases(rule, keys, data, settings, roles, names)
     ]
 
 
@@ -341,7 +493,7 @@ def no_answer(lever: str, message: str) -> str:
 
 
 def _rise(share: float | None, prefix: str) -> str:
-    return f"{prefix}+{percent(share, 0 if share >= 0.1 else 1)}" if share is not None else ""
+    return f"{prefix}{rise_percent(share)}" if share is not None else ""
 
 
 def budget_sentence(shortfall: float, least: float, budget: float, share: float | None) -> str:
@@ -353,24 +505,33 @@ def budget_sentence(shortfall: float, least: float, budget: float, share: float 
 
 
 def offer_rate_sentence(
-    extra: float, rate: float, needed: float, short: pd.DataFrame, practices: int, total: float
+    extra: float,
+    rate: float,
+    needed: float,
+    short: pd.DataFrame,
+    practices: int,
+    total: float,
+    names: Names = NO_NAMES,
 ) -> str:
-    listed = listing([f"{row.practice_id} {least_money(row.shortfall_gbp)}" for row in short.itertuples()], 8)
+    listed = listing(
+        [f"{names.practice(row.practice_id)} {least_money(row.shortfall_gbp)}" for row in short.itertuples()], 8
+    )
     rise = _rise(extra / rate if rate > 0 else None, ", ")
     return (
         f"The offer needs {least_money(extra)} more per weighted patient a year (from {money(rate)} to "
         f"{least_money(needed)}{rise}) to cover every practice; at the current rate "
-        f"{len(short)} of {practices} practices are short by {least_money(total)} in total: {listed}."
+        f"{len(short)} of {practices} practices {'is' if len(short) == 1 else 'are'} short by "
+        f"{least_money(total)} in total: {listed}."
     )
 
 
 NO_SUPPLY_LIMIT = "No role has a hiring limit in this scenario, so more staff supply cannot help."
 
 
-def supply_sentence(total: float, needed: pd.DataFrame) -> str:
+def supply_sentence(total: float, needed: pd.DataFrame, names: Names = NO_NAMES) -> str:
     parts = listing(
         [
-            f"{least_number(row.extra_fte)} {row.role_id} (limit {number(row.supply_max_fte)})"
+            f"{least_number(row.extra_fte)} {names.role(row.role_id)} (limit {number(row.supply_max_fte)})"
             for row in needed.itertuples()
         ],
         8,
@@ -388,25 +549,25 @@ STANDARDS_TO_ZERO = (
 )
 
 
-def standards_sentence(uniform: float, records: list[dict[str, Any]]) -> str:
+def standards_sentence(uniform: float, records: list[dict[str, Any]], names: Names = NO_NAMES) -> str:
     examples = listing(
         [
-            f"{r['service_id']} from {percent(r['min_coverage'])} to {highest_percent(r['coverage_at_uniform'])}"
+            f"{names.service(r['service_id'])} from {percent(r['min_coverage'])} "
+            f"to {highest_percent(r['coverage_at_uniform'])}"
             for r in records
         ],
         4,
     )
-    fits = _towards_sufficiency(uniform, 0.001, up=False)  # the cut is what the shown level leaves out
-    sentence = (
+    sentence = (  # the cut rounded up, the level down: the two add up to 100%
         f"Every minimum standard would have to fall to {highest_percent(uniform)} of its level "
-        f"(a {percent(1 - fits)} cut: {examples}) for the spec to fit the current budget and workforce."
+        f"(a {largest_percent(1 - uniform)} cut: {examples}) for the spec to fit the current budget and workforce."
     )
     differing = [r for r in records if r["fraction_alone"] is None or abs(r["fraction_alone"] - uniform) > 1e-6]
     if len(records) > 1 and differing:
         fixers = [r for r in differing if r["fraction_alone"] is not None]
-        cannot = [r["service_id"] for r in differing if r["fraction_alone"] is None]
+        cannot = [names.service(r["service_id"]) for r in differing if r["fraction_alone"] is None]
         parts = [
-            f"{r['service_id']} alone to {highest_percent(r['coverage_alone'])} coverage "
+            f"{names.service(r['service_id'])} alone to {highest_percent(r['coverage_alone'])} coverage "
             f"({highest_percent(r['fraction_alone'])} of its level)"
             for r in fixers
         ]
@@ -428,10 +589,12 @@ def safe_working_no_answer() -> str:
     return "No answer for higher caps within the time limit."
 
 
-def safe_working_sentence(uniform: float, lower: float, exact: bool, records: list[dict[str, Any]]) -> str:
+def safe_working_sentence(
+    uniform: float, lower: float, exact: bool, records: list[dict[str, Any]], names: Names = NO_NAMES
+) -> str:
     parts = listing(
         [
-            f"{r['role_id']} from {number(r['max_contacts_per_day'])} "
+            f"{names.role(r['role_id'])} from {number(r['max_contacts_per_day'])} "
             f"to {least_number(r['max_contacts_per_day'] + uniform)}"
             for r in records
         ],
@@ -444,9 +607,9 @@ def safe_working_sentence(uniform: float, lower: float, exact: bool, records: li
     )
     if len(records) > 1:
         alone_parts = [
-            f"{r['role_id']} alone cannot fix it"
+            f"{names.role(r['role_id'])} alone cannot fix it"
             if r["raise_alone"] is None
-            else f"{r['role_id']} alone +{least_number(r['raise_alone'])}"
+            else f"{names.role(r['role_id'])} alone +{least_number(r['raise_alone'])}"
             for r in records
         ]
         sentence += " One role at a time: " + "; ".join(alone_parts) + "."
@@ -455,14 +618,22 @@ def safe_working_sentence(uniform: float, lower: float, exact: bool, records: li
 
 # --- fair shares: the practice floor (docs/fairness.md) ---------------------------------
 def floor_cost_sentence(
-    cost: float, least_with: float, least_without: float, floors: int, losers: pd.DataFrame, short: float
+    cost: float,
+    least_with: float,
+    least_without: float,
+    floors: int,
+    losers: pd.DataFrame,
+    short: float,
+    names: Names = NO_NAMES,
 ) -> str:
     if not len(losers):
         return (
             f"The practice floor costs nothing: the least-cost allocation already gives each of the "
             f"{plural(floors, 'practice')} with a floor at least that much."
         )
-    listed = listing([f"{row.practice_id} {money(row.shortfall_gbp)}" for row in losers.itertuples()], 5)
+    listed = listing(
+        [f"{names.practice(row.practice_id)} {money(row.shortfall_gbp)}" for row in losers.itertuples()], 5
+    )
     return (
         f"The practice floor costs {least_money(cost)} a year (least spend {least_money(least_with)} against "
         f"{least_money(least_without)} without it); without it, {len(losers)} of {plural(floors, 'practice')} would "
@@ -494,13 +665,13 @@ def deliverable_lever_sentences(headroom: float) -> dict[str, str]:
 # --------------------------------------------------------------------------------------
 # Combined relaxation
 # --------------------------------------------------------------------------------------
-def package_sentence(package: dict[str, Any]) -> str:
+def package_sentence(package: dict[str, Any], names: Names = NO_NAMES) -> str:
     """The combined change as one package: "+£1.2m a year, standards at 95%, nothing above the safe-working cap"."""
     parts: list[str] = []
     money_gbp = package["money_gbp"]
     if money_gbp > 0:
         where = "" if package["pooled"] else " in practice top-ups"
-        parts.append(f"+{least_money(money_gbp)} a year{where} (+{percent(package['money_share'], 0)})")
+        parts.append(f"+{least_money(money_gbp)} a year{where} ({rise_percent(package['money_share'])})")
     else:
         parts.append("no more money")
     if package["has_standards"]:
@@ -509,7 +680,8 @@ def package_sentence(package: dict[str, Any]) -> str:
         else:
             parts.append(
                 f"standards at {highest_percent(package['standards_met_share'])} of what they require "
-                f"(lowest: {package['lowest_service']} at {highest_percent(package['lowest_service_met_share'])}; "
+                f"(lowest: {names.service(package['lowest_service'])} at "
+                f"{highest_percent(package['lowest_service_met_share'])}; "
                 f"no practice below {highest_percent(1 - package['largest_cut_share'])} of any standard)"
             )
     if package["has_supply_limits"]:
@@ -529,31 +701,35 @@ def package_sentence(package: dict[str, Any]) -> str:
     return "Smallest combined change: " + ", ".join(parts) + "."
 
 
-def relaxation_sentences(table: pd.DataFrame) -> list[str]:
-    """Where the combined change falls, lever by lever."""
+def relaxation_sentences(table: pd.DataFrame, names: Names = NO_NAMES) -> list[str]:
+    """Where the combined change falls, lever by lever.
+
+    A practice's largest cut ("by up to") is rounded up, as ``largest_percent``: the package's
+    "no practice below" level is rounded down, so the two add up to 100%."""
     sentences = []
     for lever, group in table.groupby("lever", sort=False):
         total = float(group["amount"].sum())
         pairs = list(zip(group.entity, group.amount, strict=True))
         if lever == "budget":
-            where = listing([f"{e} {money(a)}" for e, a in pairs])
-            sentences.append(f"{money(total)} a year more money ({where}).")
+            where = listing([f"{names.holder(e)} {least_money(a)}" for e, a in pairs])
+            sentences.append(f"{least_money(total)} a year more money ({where}).")
         elif lever == "workforce_supply":
-            where = listing([f"{e} {number(a)}" for e, a in pairs])
-            sentences.append(f"{number(total)} FTE above the hiring limits ({where}).")
+            where = listing([f"{names.role(e)} {least_number(a)}" for e, a in pairs])
+            sentences.append(f"{least_number(total)} FTE above the hiring limits ({where}).")
         elif lever == "standards":
             services = group.entity.str.split(" / ").str[-1]
             cuts = group.groupby(services, sort=False)["share_of_limit"].agg(["count", "max"])
             detail = listing(
                 [
-                    f"{service} at {plural(int(row['count']), 'practice')} (by up to {percent(float(row['max']))})"
+                    f"{names.service(service)} at {plural(int(row['count']), 'practice')} "
+                    f"(by up to {largest_percent(float(row['max']))})"
                     for service, row in cuts.iterrows()
                 ]
             )
             sentences.append(f"{number(total)} fewer patients than the minimum standards require: {detail}.")
         else:
             sentences.append(
-                f"{number(total)} contacts a year above the safe-working caps, "
+                f"{least_number(total)} {'contact' if total == 1 else 'contacts'} a year above the safe-working caps, "
                 f"at {plural(len(group), 'practice-role pair')}."
             )
     return sentences
@@ -566,16 +742,17 @@ def deliverable_summary(
     settings: ScenarioSettings, least: float, budget: float, headroom: float, value: float, spend: float, stopped: bool
 ) -> str:
     least_text, budget_text = least_against(least, budget)
+    share = spare_percent(headroom / budget) if budget > 0 else "n/a"
     summary = (
         f"The spec is deliverable. It costs at least {least_text} a year against "
         f"{'a budget' if settings.budget_mode == 'pooled' else 'practice budgets totalling'} of {budget_text}, "
-        f"leaving {spare_money(headroom)} spare ({percent(headroom / budget) if budget > 0 else 'n/a'} of the budget)."
+        f"leaving {spare_money(headroom)} spare ({share} of the budget)."
     )
     if settings.objective == "max_value":
         summary += f" The best value reachable is {number(value)} (spending {money(spend)})."
     elif settings.objective == "max_min_coverage":
         summary += (
-            f" The fairest allocation brings every practice to at least {percent(value)} coverage "
+            f" The fairest allocation brings every practice to at least {highest_percent(value)} coverage "
             f"(spending {money(spend)})."
         )
     if stopped:
@@ -604,7 +781,7 @@ def undeliverable_summary(settings: ScenarioSettings, conflict_sentences: list[s
     if budget.fixable and budget.amount is not None:
         if settings.budget_mode == "pooled":
             share = budget.details.get("shortfall_share")
-            rise = f" (+{percent(share, 0)})" if share else ""
+            rise = f" ({rise_percent(share)})" if share else ""
             fixes.append(f"{least_money(budget.amount)} more a year{rise}")
         else:
             fixes.append(f"{least_money(budget.amount)} more per weighted patient on the offer")
@@ -691,8 +868,8 @@ def offer_rate_price_sentence(objective: str, y: float, binding: int) -> str:
     )
 
 
-def supply_price_sentence(objective: str, role: str, y: float) -> str:
-    return f"One more {role} FTE available to hire {_effect(objective, y, '')}".rstrip() + "."
+def supply_price_sentence(objective: str, role: str, y: float, names: Names = NO_NAMES) -> str:
+    return f"One more {names.role(role)} FTE available to hire {_effect(objective, y, '')}".rstrip() + "."
 
 
 def gp_floor_price_sentence(objective: str, y: float, binding: int) -> str:
@@ -706,9 +883,11 @@ def gp_target_price_sentence(objective: str, y: float) -> str:
     return f"Each extra GP FTE on the area-wide target {_effect(objective, y, '')}".rstrip() + "."
 
 
-def standard_price_sentence(objective: str, service: str, min_coverage: float, y: float) -> str:
+def standard_price_sentence(
+    objective: str, service: str, min_coverage: float, y: float, names: Names = NO_NAMES
+) -> str:
     return (
-        f"Raising the {service} standard by one percentage point "
+        f"Raising the {names.service(service)} standard by one percentage point "
         f"(from {percent(min_coverage)}) {_effect(objective, y, '')}".rstrip()
         + "."
     )
@@ -1073,6 +1252,14 @@ DISTRIBUTION_CAPTION = (
     "and the spread across practices weighted by their patients (Gini: 0 is an equal share for every "
     "weighted patient; 90/10: the 90th percentile over the 10th)."
 )
+
+
+def of_practice(shown: str, practice: object, names: Names = NO_NAMES) -> str:
+    """A figure and the practice it is of: "£21.69 (P0010)", "£21.69 (Synthetic Practice 010, P0010)"."""
+    name = names.practices.get(str(practice))
+    return f"{shown} ({practice})" if name is None or name == str(practice) else f"{shown} ({name}, {practice})"
+
+
 DISTRIBUTION_COLUMNS = ("Measure", "Lowest practice", "Highest practice", "Gini", "90/10 ratio")
 QUINTILE_COLUMNS = ("IMD quintile (1 = most deprived)", "Practices", "£ per weighted patient", "Mean coverage")
 

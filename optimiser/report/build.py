@@ -60,6 +60,7 @@ def build_report(
         run_at=run_at,
         duration_s=time.perf_counter() - started,
         scenario_settings=settings,
+        names=wording.Names.of_document(document),
     )
     pdf = report_pdf(
         view, chart, note, scenario_name=scenario_name, scenario_hash=result.get("scenario_hash"), run_at=run_at

@@ -194,7 +194,7 @@ def _offer(result: dict[str, Any], per_practice: bool) -> list[tuple[str, Num]]:
             (label["least_cost"], num(result, "headline.least_spend_gbp", least_money)),
             (label["spare"], num(result, "headline.headroom_gbp", money)),
         ]
-        share = num(result, "headline.headroom_share", percent)
+        share = num(result, "headline.headroom_share", wording.spare_percent)
         if share.value is not None:
             rows.append((label["spare_share"], share))
         return rows
@@ -215,13 +215,15 @@ def _offer(result: dict[str, Any], per_practice: bool) -> list[tuple[str, Num]]:
         (label["least_cost_a_year"], num(result, f"{base}.least_spend_gbp", least_money)),
         (label["shortfall"], num(result, f"{base}.shortfall_gbp", least_money)),
     ]
-    share = num(result, f"{base}.shortfall_share", percent)
+    share = num(result, f"{base}.shortfall_share", lambda v: wording.rise_percent(v, signed=False))
     if share.value is not None:
         rows.append((label["shortfall_share"], share))
     return [row for row in rows if row[1].value is not None]
 
 
-def _practices(result: dict[str, Any], per_practice: bool) -> tuple[str, list[str], list[list[str | Num]], Num | None]:
+def _practices(
+    result: dict[str, Any], per_practice: bool, names: wording.Names
+) -> tuple[str, list[str], list[list[str | Num]], Num | None]:
     if result.get("deliverable") is not True and per_practice:
         index = _lever_index(result, "budget")
         base = f"levers.{index}.details.practices_short"
@@ -229,7 +231,7 @@ def _practices(result: dict[str, Any], per_practice: bool) -> tuple[str, list[st
         if isinstance(short, list):
             rows: list[list[str | Num]] = [
                 [
-                    str(item.get("practice_id")),
+                    names.practice(item.get("practice_id")),
                     num(result, f"{base}.{i}.budget_gbp", money),
                     num(result, f"{base}.{i}.shortfall_gbp", least_money),
                     num(result, f"{base}.{i}.needs_gbp", least_money),
@@ -245,7 +247,7 @@ def _practices(result: dict[str, Any], per_practice: bool) -> tuple[str, list[st
     if not per_practice and isinstance(most_short, list):
         rows = [
             [
-                str(item.get("practice_id")),
+                names.practice(item.get("practice_id")),
                 num(result, f"{allocation}.{i}.spend_gbp", least_money),
                 num(result, f"{allocation}.{i}.offer_share_gbp", money),
                 num(result, f"{allocation}.{i}.shortfall_gbp", least_money),
@@ -269,8 +271,8 @@ def _practices(result: dict[str, Any], per_practice: bool) -> tuple[str, list[st
             practice, _, service = str(violations[i].get("entity", "")).partition(" / ")
             rows.append(
                 [
-                    practice,
-                    service,
+                    names.practice(practice),
+                    names.service(service),
                     num(result, f"relaxation.violations.{i}.amount", number),
                     num(result, f"relaxation.violations.{i}.percentage_points", number),
                 ]
@@ -303,18 +305,21 @@ def _practices_summary(result: dict[str, Any], per_practice: bool) -> list[tuple
     return [row for row in rows if row[1].value is not None]
 
 
-def _cell(result: dict[str, Any], src: str, formatter: Any, who: str | None = None) -> str | Num:
-    """A number read from the JSON, or a dash when the JSON has none (so no empty number is rendered)."""
+def _cell(
+    result: dict[str, Any], src: str, formatter: Any, who: str | None = None, names: wording.Names = wording.NO_NAMES
+) -> str | Num:
+    """A number read from the JSON, or a dash when the JSON has none (so no empty number is rendered);
+    ``who``: the path of the practice it is of."""
     value = _get(result, src)
     if value is None:
         return "–"
     shown = formatter(float(value))
     practice = _get(result, who) if who else None
-    return Num(value, f"{shown} ({practice})" if practice is not None else shown, src)
+    return Num(value, wording.of_practice(shown, practice, names) if practice is not None else shown, src)
 
 
 def _distribution(
-    result: dict[str, Any],
+    result: dict[str, Any], names: wording.Names
 ) -> tuple[str | None, list[str], list[list[str | Num]], list[str], list[list[str | Num]]]:
     """The fair-shares summary (optimiser.results.distribution) of the check's least-cost allocation."""
     base = "least_cost_allocation.distribution"
@@ -329,8 +334,8 @@ def _distribution(
         rows.append(
             [
                 wording.DISTRIBUTION_MEASURES[key],
-                _cell(result, f"{src}.min", formatter, f"{src}.min_practice_id"),
-                _cell(result, f"{src}.max", formatter, f"{src}.max_practice_id"),
+                _cell(result, f"{src}.min", formatter, f"{src}.min_practice_id", names),
+                _cell(result, f"{src}.max", formatter, f"{src}.max_practice_id", names),
                 _cell(result, f"{src}.gini", _gini),
                 _cell(result, f"{src}.ratio_90_10", number),
             ]
@@ -361,14 +366,17 @@ def check_view(
     run_at: str | None = None,
     duration_s: float | None = None,
     scenario_settings: dict[str, Any] | None = None,
+    names: wording.Names | None = None,
 ) -> CheckView:
-    """The reader's view of a check job's result JSON."""
+    """The reader's view of a check job's result JSON (``names``: what the reader calls each practice
+    and service, ``wording.Names.of_document`` of the scenario checked; ids without it)."""
     per_practice = result.get("budget_mode") == "per_practice"
     label, verdict, numbers = _verdict(result, per_practice)
     conflict = result.get("conflict") or {}
     sentences = [str(s) for s in conflict.get("sentences") or []]
-    caption, columns, rows, total = _practices(result, per_practice)
-    spread_caption, spread_columns, spread, quintile_columns, quintiles = _distribution(result)
+    named = names or wording.NO_NAMES
+    caption, columns, rows, total = _practices(result, per_practice, named)
+    spread_caption, spread_columns, spread, quintile_columns, quintiles = _distribution(result, named)
     plain = [s for s in sentences[1:] if "cannot be negative" not in s]
     intro = sentences[0] if sentences else None
     if intro and plain and ":" in intro:
