@@ -109,7 +109,7 @@ class Conflict:
         """The headline, then one sentence per rule group."""
         scenario = programme.scenario
         sentences = wording.conflict_sentences(
-            self.instances(programme), programme.data, scenario.settings, scenario.roles
+            self.instances(programme), programme.data, scenario.settings, scenario.roles, wording.Names.of(scenario)
         )
         groups = sum(1 for m in self.members if m.kind != "bound")
         headline = wording.conflict_headline(self.method, sentences, self.rule_count(programme), groups)
