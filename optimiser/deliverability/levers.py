@@ -128,12 +128,14 @@ def _no_answer(lever: str, unit: str, outcome: SolveOutcome) -> Lever:
     return Lever(lever, None, None, unit, wording.no_answer(lever, outcome.message))
 
 
-def budget_lever(programme: Programme, conflict: Conflict | None = None) -> Lever:
+def budget_lever(programme: Programme, conflict: Conflict | None = None, plan: SolveOutcome | None = None) -> Lever:
+    """Pooled: the least-cost plan's spend above the budget (``plan``: that plan, solved already on a
+    fresh copy; else solved here). Per practice: ``offer_rate_lever``."""
     if programme.scenario.settings.budget_mode == "per_practice":
         return offer_rate_lever(programme, conflict)
     unit = LEVER_UNITS["budget"]
     budget = float(programme.scenario.settings.budget_gbp or 0.0)
-    outcome = least_cost_plan(programme)
+    outcome = plan if plan is not None else least_cost_plan(programme)
     if outcome.status == "infeasible":
         return _cannot(programme, "budget", unit, wording.CANNOT_WHAT["budget"], ["budget"], conflict)
     if not outcome.has_solution or outcome.col_value is None:
