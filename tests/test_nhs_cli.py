@@ -191,7 +191,7 @@ def test_the_scenario_names_each_publication_and_its_date_and_the_report_quotes_
     out = tmp_path / "out"
     assert run(*nhs_files.import_args(files, out), cwd=tmp_path).returncode == 0
     sources = json.loads((out / "settings.json").read_text(encoding="utf-8"))["data_sources"]
-    assert "Patients Registered at a GP Practice: practice mapping (gp-reg-pat-prac-map), 01Jan2030" in sources
+    assert "Patients Registered at a GP Practice: practice mapping (gp-reg-pat-prac-map), January 2030" in sources
     assert "NHS Payments to General Practice, practice level, 2029-30 (nhs-payments-practice-2029-30.csv)" in sources
     assert "General Practice Workforce, practice level, date unknown (gp-workforce-practice.csv)" in sources
     assert len(sources.split("; ")) == len(nhs_files.OPTIONS)

@@ -33,7 +33,7 @@ def test_mapping_keeps_the_icbs_practices_by_nhs_or_ons_code(files: dict[str, Pa
     area = readers.read_mapping(Source.of(files["mapping"]), "QAA", None)
     assert set(area.practices["practice_id"]) == AREA
     assert area.icb_name == "NHS Test ICB"
-    assert area.publication.date == "01Jan2030"
+    assert area.publication.date == "January 2030"  # EXTRACT_DATE 01Jan2030
     by_ons = readers.read_mapping(Source.of(files["mapping"]), "E54000001", None)
     assert set(by_ons.practices["practice_id"]) == AREA
     sub = readers.read_mapping(Source.of(files["mapping"]), "QAA", "00A")
@@ -44,7 +44,7 @@ def test_mapping_keeps_the_icbs_practices_by_nhs_or_ons_code(files: dict[str, Pa
 def test_list_sizes_take_the_all_row_of_gp_rows_only(files: dict[str, Path]) -> None:
     lists = readers.read_list_sizes(Source.of(files["list_sizes"]), AREA)
     assert lists.totals.to_dict() == {"A81001": 4000.0, "A81002": 2000.0, "A81003": 1000.0}
-    assert lists.publication.date == "2030-01-01"
+    assert lists.publication.date == "January 2030"  # EXTRACT_DATE 2030-01-01
     assert len(lists.age_sex) == 3 * 2 * len(nhs_files.AGE_BANDS)
     assert lists.age_sex.groupby("practice_id")["patients"].sum().to_dict() == {
         "A81001": 4000,
@@ -65,7 +65,7 @@ def test_pcn_workforce_keeps_area_pcns_and_reports_unknown_ones(files: dict[str,
     workforce = readers.read_pcn_workforce(Source.of(files["pcn_workforce"]), {"U00001"}, "QAA", ["00A", "00C"])
     assert set(workforce.records["pcn_id"]) == {"U00001"}
     assert workforce.records["fte"].sum() == pytest.approx(2.8)
-    assert workforce.publication.date == "2029-12"
+    assert workforce.publication.date == "December 2029"
     assert list(workforce.outside["pcn_id"]) == ["U00009"]
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -130,9 +132,14 @@ def test_unmatched_practices_and_publication_dates_are_reported(
     assert {u["code"] for u in report["unmatched"] if u["file"] == "payments"} == expected["payments_only"]
     assert all(u["action"] for u in report["unmatched"])
     dates = {p["file"]: p["date"] for p in report["publications"]}
-    assert dates[FILES["mapping"]] == "01Jul2026"
-    assert dates[FILES["pcn_workforce"]] == "2026-06"
-    assert dates[FILES["payments"]] == "2022-23"
+    assert dates == {
+        FILES["mapping"]: "July 2026",  # EXTRACT_DATE 01Jul2026
+        FILES["list_sizes"]: "July 2026",  # EXTRACT_DATE 2026-07-01
+        FILES["practice_workforce"]: "May 2026",  # file name ...may2026
+        FILES["pcn_workforce"]: "June 2026",  # CENSUS_YEAR 2026, CENSUS_MONTH 6
+        FILES["payments"]: "2022-23",  # a financial year, from the file name
+        FILES["imd"]: "2025",  # IMD_YEAR
+    }
     assert report["imd"]["given"] and report["imd"]["practices_with_score"] == 58
     assert "Open Government Licence v3.0" in report["licence"]
 
@@ -160,3 +167,16 @@ def test_the_packaged_default_spec_is_data_specs_default() -> None:
     assert names == sorted(p.name for p in packaged.iterdir())
     for name in names:
         assert (shipped / name).read_bytes() == (packaged / name).read_bytes(), name
+
+
+def test_every_date_in_data_sources_is_written_one_way_and_the_bundled_example_matches(imported: ImportResult) -> None:
+    """N5: the publications give 01Jul2026, 2026-07-01, may2026 and a census year and month; the
+    setting names each as NHS England titles the publication (month and year, financial year, year)."""
+    sources = imported.scenario.settings.data_sources
+    assert sources is not None
+    periods = [re.fullmatch(r".*, ([^,(]+) \([^()]+\)", item) for item in sources.split("; ")]
+    assert all(periods), sources
+    written = [m.group(1) for m in periods if m]
+    assert written == ["July 2026", "July 2026", "2022-23", "2025", "May 2026", "June 2026"]
+    bundled = json.loads((ROOT / "data" / "somerset" / "settings.json").read_text(encoding="utf-8"))
+    assert bundled["data_sources"] == sources

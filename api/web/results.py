@@ -151,9 +151,10 @@ def comparison_side(session: Session, principal: Principal, job_id: str, label: 
     table = next((t for t in job.tables if t.name == name), None)
     # Rounded as the table's download is, since each figure cites it as its source.
     frame = rounded_for_output(stored_to_frame(table.columns, table.rows)) if table is not None else None
+    names = wording.Names.of_document(job.version.document)
     if job.kind == JobKind.SOLVE:
-        return Side(label=label, kind=str(job.kind), result=job.result, practices=frame)
-    return Side(label=label, kind=str(job.kind), result=job.result, least_cost_practices=frame)
+        return Side(label=label, kind=str(job.kind), result=job.result, practices=frame, names=names)
+    return Side(label=label, kind=str(job.kind), result=job.result, least_cost_practices=frame, names=names)
 
 
 def side_label(job: Job) -> str:

@@ -1097,6 +1097,12 @@ COMPARE_FTE_GROUP = "New FTE by role"
 COMPARE_ALL_ROLES = "all roles"
 
 
+def compare_new_fte_total(basis: str) -> str:
+    """The one headline row of new FTE in total when a solve is compared with a check (``basis``:
+    compare_basis of the two), where each alone says "New FTE in total" or "... (least-cost plan)"."""
+    return f"{COMPARE_HEADLINE['new_fte']} ({basis})"
+
+
 def compare_coverage_group(basis: str) -> str:
     """``basis``: what the figures are read from (compare_basis, or COMPARE_BASIS)."""
     return f"Coverage by service ({basis})"

@@ -11,6 +11,7 @@ from models.scenario import Scenario, ScenarioInvalid
 from models.schema import TABLES
 from models.validate import validate_document
 from optimiser.nhs import readers
+from optimiser.nhs.report import PCN_FILE
 from optimiser.nhs.rolemap import RoleMap, load_role_map
 from optimiser.nhs.sources import NhsInputError, Origin, Source
 from optimiser.nhs.spec import clean_spec
@@ -215,7 +216,7 @@ def import_nhs(
                 _unmatched(
                     pcn,
                     str(pcns.set_index("pcn_id")["pcn_name"].get(pcn, "")),
-                    "PCN workforce",
+                    PCN_FILE,
                     "PCN has no staff records in the PCN workforce file",
                     "imported with no PCN-employed staff",
                 )
@@ -226,7 +227,7 @@ def import_nhs(
                 _unmatched(
                     pcn,
                     name,
-                    "PCN workforce",
+                    PCN_FILE,
                     "PCN of the area's ICB/sub-ICB in the workforce file but not in the mapping",
                     f"its {group['fte'].sum():,.2f} FTE are not imported",
                 )

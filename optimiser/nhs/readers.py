@@ -7,6 +7,7 @@ area's practices or PCNs. The area itself comes from the registrations mapping.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -14,6 +15,7 @@ import pandas as pd
 from models.scenario import ScenarioInvalid
 from models.schema import TABLES, shown
 from optimiser.nhs.sources import (
+    MONTHS,
     Figure,
     NhsInputError,
     PublishedTable,
@@ -21,8 +23,10 @@ from optimiser.nhs.sources import (
     checked_numbers,
     data_rows,
     date_in_name,
+    month_period,
     normalise_header,
     numbers,
+    period,
     read_table,
     refuse_repeated_rows,
 )
@@ -90,15 +94,37 @@ def _publication(name: str, table: PublishedTable, date_columns: tuple[str, ...]
 def _date(frame: pd.DataFrame, label: str, columns: tuple[str, ...]) -> tuple[str | None, str]:
     for column in columns:
         if _has(frame, column):
-            values = sorted({v for v in _col(frame, column) if v})
+            values = {v for v in _col(frame, column) if v}
             if values:
-                return ", ".join(values[:3]), f"{column} column"
+                return _dates(values, f"{column} column")
     named = date_in_name(label)
     return (
-        (named, "file name: the file has no date column")
+        _dates({named}, "file name: the file has no date column")
         if named
         else (None, "the file has no date column and no date in its name")
     )
+
+
+def _dates(values: set[str], where: str) -> tuple[str, str]:
+    """The publication's periods (at most three, earliest first), each as ``period`` writes it, and their source.
+
+    A value ``period`` cannot read is kept as the file gives it, and the source says so.
+    """
+    periods = {period(v) or v for v in values}
+    unread = sorted(v for v in values if period(v) is None)
+    shown = sorted(periods, key=_chronological)[:3]
+    if unread:
+        where += f" (as the file gives it: {', '.join(unread[:3])} is not a date the importer reads)"
+    return ", ".join(shown), where
+
+
+def _chronological(text: str) -> tuple[int, int, str]:
+    """A sort key putting the periods ``period`` writes in time order (a text it did not write last)."""
+    if (match := re.fullmatch(r"([A-Z][a-z]+) (20\d\d)", text)) and match.group(1) in MONTHS:
+        return int(match.group(2)), MONTHS.index(match.group(1)) + 1, ""
+    if match := re.fullmatch(r"(20\d\d)(-\d\d)?", text):
+        return int(match.group(1)), 4 if match.group(2) else 0, ""  # a financial year starts in April
+    return 10_000, 0, text
 
 
 # Registrations mapping -------------------------------------------------------
@@ -303,15 +329,16 @@ def read_pcn_workforce(source: Source, pcn_ids: set[str], icb: str | None, sub_i
     frame, label = table.frame, table.file
     date, date_source = _date(frame, label, ())
     if _has(frame, "CENSUS_YEAR") and _has(frame, "CENSUS_MONTH"):
-        periods = sorted(
+        census = sorted(
             {
-                f"{y}-{int(m):02d}"
+                (int(y), int(m))
                 for y, m in zip(_col(frame, "CENSUS_YEAR"), _col(frame, "CENSUS_MONTH"), strict=True)
-                if y and m.isdigit()
+                if y.isdigit() and m.isdigit() and 1 <= int(m) <= 12
             }
         )
-        if periods:
-            date, date_source = ", ".join(periods[:3]), "CENSUS_YEAR and CENSUS_MONTH columns"
+        if census:
+            periods = [month_period(y, m) for y, m in census[:3]]
+            date, date_source = ", ".join(periods), "CENSUS_YEAR and CENSUS_MONTH columns"
     publication = Publication(PCN_WORKFORCE, label, date, date_source, rows_read=len(frame), headers=table.headers)
     records = pd.DataFrame(
         {

@@ -6,7 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from optimiser.deliverability.wording import plural
+
 REPORT_STEM = "import_report"
+# The file label build.py gives the unmatched rows of the PCN workforce file: they name PCNs.
+PCN_FILE = "PCN workforce"
 
 
 def report_paths(out: Path) -> tuple[Path, Path]:
@@ -35,9 +39,10 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
     lines = [
         f"Imported {report['area']['filter']}"
         + (f" ({report['area']['icb_name']})" if report["area"].get("icb_name") else "")
-        + f": {counts['practices']} practices, {counts['pcns']} PCNs"
+        + f": {plural(counts['practices'], 'practice')}, {plural(counts['pcns'], 'PCN')}"
         + (
-            f" + {counts['unallocated_practices']} unallocated practice(s) given a PCN of their own"
+            f" + {plural(counts['unallocated_practices'], 'unallocated practice')} given a PCN of "
+            f"{'its' if counts['unallocated_practices'] == 1 else 'their'} own"
             if counts["unallocated_practices"]
             else ""
         ),
@@ -51,7 +56,7 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
         f"Registered patients {totals['registered_patients']:,}; weighted {totals['weighted_patients']:,.2f} "
         f"({totals['weighted_patients_from_payments']:,.2f} from payments, "
         f"{totals['weighted_patients_estimated']:,.2f} estimated for "
-        f"{totals['practices_with_estimated_weighted_list']} practice(s))"
+        f"{plural(totals['practices_with_estimated_weighted_list'], 'practice')})"
     )
     lines.append(
         f"Practice staff FTE: GP {_fte(totals['gp_fte'])}, nurse {_fte(totals['nurse_fte'])}, "
@@ -61,11 +66,13 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
     lines.append(f"PCN ARRS-role FTE {_fte(totals['pcn_arrs_fte'])}: {arrs or 'none'}")
     if report["weighted_lists_to_check"]:
         lines.append(
-            f"{len(report['weighted_lists_to_check'])} practice(s) whose list changed by more than 20% since the "
-            "payments year: check their weighted lists (see the report)"
+            f"{plural(len(report['weighted_lists_to_check']), 'practice')} whose list changed by more than 20% "
+            "since the payments year: check "
+            f"{'its weighted list' if len(report['weighted_lists_to_check']) == 1 else 'their weighted lists'} "
+            "(see the report)"
         )
     if report["unmatched"]:
-        lines.append(f"{len(report['unmatched'])} practice(s)/PCN(s) not matched across files (see the report)")
+        lines.append(f"{_not_matched(report['unmatched'])} not matched across files (see the report)")
     if report["unmapped_roles"]:
         unmapped = ", ".join(f"{r['role']} ({_fte(r['fte'])} FTE)" for r in report["unmapped_roles"])
         lines.append(f"Unmapped staff roles, not imported: {unmapped}")
@@ -79,6 +86,7 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
 
 def markdown(report: dict[str, Any]) -> str:
     totals, counts, area = report["totals"], report["counts"], report["area"]
+    estimated_count = totals["practices_with_estimated_weighted_list"]
     out: list[str] = [
         f"# Import report: {area['filter']}" + (f" ({area['icb_name']})" if area.get("icb_name") else ""),
         "",
@@ -109,7 +117,7 @@ def markdown(report: dict[str, Any]) -> str:
         f"| registered patients | {totals['registered_patients']:,} |",
         f"| weighted patients | {totals['weighted_patients']:,.2f} |",
         f"| of which from the payments file | {totals['weighted_patients_from_payments']:,.2f} |",
-        f"| of which estimated from age and sex ({totals['practices_with_estimated_weighted_list']} practices) | "
+        f"| of which estimated from age and sex ({plural(estimated_count, 'practice')}) | "
         f"{totals['weighted_patients_estimated']:,.2f} |",
         f"| GP FTE (practice-employed, as mapped) | {totals['gp_fte']:,.4f} |",
         f"| nurse FTE (practice-employed) | {totals['nurse_fte']:,.4f} |",
@@ -130,7 +138,7 @@ def markdown(report: dict[str, Any]) -> str:
         out.append(f"Age-sex estimate {weighting['estimate_basis']} (scale factor {weighting['estimate_scale']}).")
     estimated = [p for p in report["practices"] if p["weighted_source"] == "age-sex estimate"]
     out.append(
-        f"{len(estimated)} practice(s) have an estimated weighted list"
+        f"{plural(len(estimated), 'practice')} {'has' if len(estimated) == 1 else 'have'} an estimated weighted list"
         + (": " + ", ".join(f"{p['practice_id']} {p['name']}" for p in estimated) if estimated else "")
         + "."
     )
@@ -199,6 +207,16 @@ def markdown(report: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(out)
+
+
+def _not_matched(unmatched: list[dict[str, Any]]) -> str:
+    """How many practices and PCNs the unmatched rows name (a code in two files counted once).
+
+    The PCN workforce file's rows name PCNs; every other file's rows name practices.
+    """
+    pcns = {u["code"] for u in unmatched if u["file"] == PCN_FILE}
+    practices = {u["code"] for u in unmatched if u["file"] != PCN_FILE}
+    return " and ".join(plural(n, word) for n, word in ((len(practices), "practice"), (len(pcns), "PCN")) if n)
 
 
 def _dated(publication: dict[str, Any]) -> str:

@@ -362,3 +362,61 @@ def date_in_name(name: str) -> str | None:
         r"(20\d\d-\d\d)|((jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*[-_ ]?20\d\d)", name, re.I
     )
     return match.group(0) if match else None
+
+
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_MONTH = {m[:3].casefold(): n for n, m in enumerate(MONTHS, start=1)}
+_MONTH_NAME = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+
+
+def month_period(year: int, month: int) -> str:
+    """A month as NHS England titles its monthly publications: ``July 2026``."""
+    return f"{MONTHS[month - 1]} {year}"
+
+
+def period(text: str) -> str | None:
+    """The period a publication's date names, written as NHS England titles the publication.
+
+    A day or a month is its month (``01Jul2026``, ``2026-07-01``, ``01/07/2026``, ``2026-07``
+    and ``may2026`` are ``July 2026``/``May 2026``: monthly statistics are titled by month);
+    a financial year is ``2022-23`` (``2022/23``, ``2022-2023``); a year alone is ``2025``.
+    None if ``text`` is none of these (the caller keeps the text as the file gives it).
+    """
+    value = text.strip()
+    if match := re.fullmatch(r"(20\d\d)[-/](\d\d|20\d\d)", value):
+        year, second = int(match.group(1)), int(match.group(2))
+        if second % 100 == (year + 1) % 100:
+            return f"{year}-{second % 100:02d}"
+        if len(match.group(2)) == 2 and 1 <= second <= 12:
+            return month_period(year, second)
+        return None
+    if match := re.fullmatch(r"(20\d\d)-(\d\d)-(\d\d)(?:[T ].*)?", value):
+        return _month(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    if match := re.fullmatch(r"(\d\d?)/(\d\d?)/(20\d\d)", value):  # the UK order, day first
+        return _month(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+    if match := re.fullmatch(rf"(\d\d?)[-_ ]?{_MONTH_NAME}[-_ ]?(20\d\d)", value, re.I):
+        return _month(int(match.group(3)), _MONTH[match.group(2).casefold()], int(match.group(1)))
+    if match := re.fullmatch(rf"{_MONTH_NAME}[-_ ]?(20\d\d)", value, re.I):
+        return month_period(int(match.group(2)), _MONTH[match.group(1).casefold()])
+    if re.fullmatch(r"20\d\d", value):
+        return value
+    return None
+
+
+def _month(year: int, month: int, day: int) -> str | None:
+    if not 1 <= month <= 12 or not 1 <= day <= 31:
+        return None
+    return month_period(year, month)

@@ -63,6 +63,7 @@ class Side:
     result: dict[str, Any]
     practices: pd.DataFrame | None = None  # a solve's ``practices`` table
     least_cost_practices: pd.DataFrame | None = None  # a check's ``least_cost_practices`` table
+    names: wording.Names = wording.NO_NAMES  # what the side's scenario calls its practices
 
 
 @dataclass
@@ -84,6 +85,11 @@ class Comparison:
     practice_rows: list[list[Any]] = field(default_factory=list)
     practice_note: str = ""
     practices_short: tuple[int | None, int | None] = (None, None)
+    names: wording.Names = wording.NO_NAMES
+
+    def practice(self, practice_id: str) -> str:
+        """A practice as the reader knows it: its name with its id where the scenario names it."""
+        return self.names.practice(practice_id)
 
     def downloaded_rows(self) -> list[dict[str, Any]]:
         """The metrics as the downloads give them, each number rounded to its unit."""
@@ -91,8 +97,8 @@ class Comparison:
             {
                 "section": row.group,
                 "item": row.label,
-                "a": rounded(row.a, row.places),
-                "b": rounded(row.b, row.places),
+                "a": rounded(_given(row.a), row.places),
+                "b": rounded(_given(row.b), row.places),
                 "b_minus_a": rounded(row.difference, row.places),
             }
             for row in self.rows
@@ -119,7 +125,8 @@ class Comparison:
                 "unit": self.practice_unit,
                 "note": self.practice_note,
                 "rows": [
-                    {"practice_id": p, "a": a, "b": b, "b_minus_a": d} for p, a, b, d in self.downloaded_practices()
+                    {"practice_id": p, "practice": self.practice(p), "a": a, "b": b, "b_minus_a": d}
+                    for p, a, b, d in self.downloaded_practices()
                 ],
             },
         }
@@ -129,7 +136,9 @@ class Comparison:
         records = self.downloaded_rows()
         section = wording.compare_practice_section(self.practice_unit)
         for practice, a, b, difference in self.downloaded_practices():
-            records.append({"section": section, "item": practice, "a": a, "b": b, "b_minus_a": difference})
+            records.append(
+                {"section": section, "item": self.practice(practice), "a": a, "b": b, "b_minus_a": difference}
+            )
         frame = pd.DataFrame(records, columns=["section", "item", "a", "b", "b_minus_a"])
         return frame.rename(columns={"a": f"A: {self.a_label}", "b": f"B: {self.b_label}"})
 
@@ -367,16 +376,48 @@ def _section(
         rows.append(Row(group, item, va, vb, _difference(va, vb, formatter), places))
 
 
+def _one_new_fte_row(a: Side, b: Side, ma: dict[str, Num | str], mb: dict[str, Num | str]) -> str | None:
+    """A solve's "New FTE in total" and a check's "New FTE in total (least-cost plan)" as one row.
+
+    Both count the new FTE of an allocation (the solve's, the check's least-cost plan), so they
+    are compared on one row naming each side's basis, in place of the first of the two rows; a
+    side without the figure has none in it. Returns the row's label, None when A and B are of
+    one kind (their rows already have one label).
+    """
+    if {a.kind, b.kind} != {"solve", "check"}:
+        return None
+    label = wording.compare_new_fte_total(
+        wording.compare_basis(*("solve" if side.kind == "solve" else "least_cost" for side in (a, b)))
+    )
+    keys = (HEADLINE["new_fte"], HEADLINE["plan_new_fte"])
+    for metrics in (ma, mb):
+        value = next((metrics[key] for key in keys if key in metrics), NOT_IN)
+        renamed = {label if key in keys else key: v for key, v in metrics.items()}
+        renamed[label] = value
+        metrics.clear()
+        metrics.update(renamed)
+    return label
+
+
+def _given(value: Num | str) -> Num | str | None:
+    """A cell for the downloads: where a side has no figure the cell is empty, not words in a column of numbers."""
+    return None if value == NOT_IN else value
+
+
 def compare(a: Side, b: Side) -> Comparison:
     rows: list[Row] = []
     ma, mb = _metrics(a, "a"), _metrics(b, "b")
+    new_fte = _one_new_fte_row(a, b, ma, mb)
+    difference_format, places = dict(_DIFFERENCE_FORMAT), dict(_PLACES)
+    if new_fte is not None:
+        difference_format[new_fte], places[new_fte] = number, _PLACES[HEADLINE["new_fte"]]
     for label in list(dict.fromkeys([*ma, *mb])):
         va, vb = ma.get(label, NOT_IN), mb.get(label, NOT_IN)
-        formatter = _DIFFERENCE_FORMAT[label]
+        formatter = difference_format[label]
         for value in (va, vb):
             if isinstance(value, Num) and not value.text:
                 object.__setattr__(value, "text", f"{int(value.value or 0):,}")
-        rows.append(Row(wording.COMPARE_HEADLINE_GROUP, label, va, vb, _difference(va, vb, formatter), _PLACES[label]))
+        rows.append(Row(wording.COMPARE_HEADLINE_GROUP, label, va, vb, _difference(va, vb, formatter), places[label]))
     # Coverage and hires of an allocation: a solve's, or a check's least-cost plan.
     basis_a, cov_a = _coverage(a, "a")
     basis_b, cov_b = _coverage(b, "b")
@@ -436,6 +477,7 @@ def compare(a: Side, b: Side) -> Comparison:
         practice_rows=practice_rows,
         practice_note=note,
         practices_short=short,
+        names=wording.Names(practices={**b.names.practices, **a.names.practices}),
     )
 
 

@@ -225,3 +225,51 @@ def test_the_downloads_are_rounded_to_their_units(desk: Desk, runs: dict[str, An
         assert all(decimals(row[key]) <= 2 for key in ("a", "b", "b_minus_a")), row
     csv = desk.client.get(f"/reports/compare?a={a}&b={b}&format=csv", headers=headers).text
     assert not re.search(r"\d\.\d{5,}", csv), csv
+
+
+def test_a_solve_and_a_check_put_new_fte_in_total_on_one_row_and_name_each_practice(
+    desk: Desk, runs: dict[str, Any]
+) -> None:
+    """N7: the solve's new FTE in total (its allocation) and the check's (its least-cost plan) are one
+    row, B − A between them, on the page and in every download; each practice reads as the tiny
+    scenario names it (practices.csv `name`), "Synthetic Practice 1 (P1)", its id kept in the JSON."""
+    token = desk.key(tenant(), "commissioner")
+    scenario_id = desk.scenario(token, tiny_document())
+    a = desk.job(token, scenario_id, JobStatus.SUCCEEDED, runs["solve"], kind=JobKind.SOLVE)
+    b = desk.job(token, scenario_id, JobStatus.SUCCEEDED, runs["undeliverable"], overrides={"budget_gbp": 20000})
+    headers = {"X-API-Key": token}
+    body = desk.client.get(f"/reports/compare?a={a}&b={b}", headers=headers).json()
+    label = "New FTE in total (A: the solve's allocation; B: least-cost plan)"
+    headline = [row for row in body["rows"] if row["section"] == "Headline" and "New FTE" in row["item"]]
+    assert [row["item"] for row in headline] == [label]
+    solve_total = runs["solve"].result["kpis"]["new_fte_total"]
+    plan_total = runs["undeliverable"].result["least_cost_allocation"]["new_fte_total"]
+    row = headline[0]
+    assert row["a"] == round(solve_total, 3) and row["b"] == round(plan_total, 3)
+    assert row["b_minus_a"] == round(plan_total - solve_total, 3)
+    # A side without a figure has an empty cell in the download, not words in a column of numbers.
+    assert all(row[key] != "not in this result" for row in body["rows"] for key in ("a", "b"))
+    assert any(row["a"] is None or row["b"] is None for row in body["rows"])
+
+    names = {"P1": "Synthetic Practice 1 (P1)", "P2": "Synthetic Practice 2 (P2)"}
+    per_practice = body["per_practice"]["rows"]
+    assert {row["practice_id"] for row in per_practice} == set(names)
+    assert all(row["practice"] == names[row["practice_id"]] for row in per_practice)
+    csv = desk.client.get(f"/reports/compare?a={a}&b={b}&format=csv", headers=headers)
+    frame = pd.read_csv(io.StringIO(csv.text), dtype={"item": str})
+    assert list(frame[frame["item"] == label].index) != []
+    practice_items = set(frame[frame["section"].str.startswith("per practice")]["item"])
+    assert practice_items == set(names.values())
+
+    page = desk.signed_in(token).get(f"/desk/compare?a={a}&b={b}").text
+    assert page.count("New FTE in total") == 1 and label in html.unescape(page)
+    for name in names.values():
+        assert f'<tr><th scope="row">{name}</th>' in page
+    sources = assert_every_number_is_the_jobs(page, documents_of(desk, token, a, b))
+    assert {"a:kpis.new_fte_total", "b:least_cost_allocation.new_fte_total"} <= sources
+
+
+def test_a_comparison_without_names_shows_ids() -> None:
+    """A scenario without practice names (or a side built without them) reads each practice by its id."""
+    result = compare(Side("A", "check", {"deliverable": False}), Side("B", "check", {"deliverable": False}))
+    assert result.practice("P1") == "P1"
