@@ -78,7 +78,11 @@ def create_key(
         with create_session_factory(engine)() as session:
             organisation = crud.get_or_create_organisation(session, org)
             key, token = crud.create_key(session, organisation, Role(role), label)
-            typer.echo(f"created key {key.prefix} ({role}) for {org}; it is shown only this once:", err=True)
+            typer.echo(
+                f"created key {key.public_id} (starts {key.prefix}, {role}) for {org}; revoke it with"
+                f" DELETE /keys/{key.public_id}; the key is shown only this once:",
+                err=True,
+            )
     finally:
         engine.dispose()
     typer.echo(token)

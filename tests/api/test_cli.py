@@ -47,6 +47,12 @@ def test_keys_create_prints_a_working_key_once(database_url: str) -> None:
     assert principal is not None
     assert (principal.organisation_name, principal.role) == ("birmingham-icb", "admin")
     assert token not in stored
+    # The id printed is the one DELETE /keys/{id} takes (audit 4, F16).
+    engine = create_db_engine(database_url)
+    with create_session_factory(engine)() as session:
+        (key_id,) = session.scalars(select(ApiKey.public_id)).all()
+    engine.dispose()
+    assert f"created key {key_id} " in result.stderr and f"revoke it with DELETE /keys/{key_id};" in result.stderr
 
 
 def test_keys_create_rejects_an_unknown_role(database_url: str) -> None:
