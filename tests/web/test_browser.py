@@ -290,7 +290,9 @@ def test_a_negotiator_checks_an_offer_gets_the_pdf_and_compares_a_revised_offer(
     assert heading.is_visible()
     most_short = first["most_short"][0]
     per_practice = page.locator("table.compare").nth(1).locator("tbody tr").first
-    assert per_practice.locator("th").inner_text() == most_short["practice_id"]
+    named = {row["practice_id"]: row["name"] for row in tiny_document()["practices"]}
+    practice = most_short["practice_id"]
+    assert per_practice.locator("th").inner_text() == f"{named[practice]} ({practice})"  # as wording.Names reads it
     # The page cites the practice's row of the least_cost_practices table, which reads in whole pence.
     assert float(per_practice.locator("data").first.get_attribute("value")) == round(most_short["shortfall_gbp"], 2)
     with page.expect_download() as download:
