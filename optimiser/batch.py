@@ -521,6 +521,10 @@ class JsonLinesReporter:
     def interrupted(self, signal_name: str, done: int, total: int) -> None:
         self._emit({"event": "interrupted", "signal": signal_name, "done": done, "total": total})
 
+    def error(self, message: str) -> None:
+        """The closing line of a batch that stopped on an unexpected failure (exit 1)."""
+        self._emit({"event": "error", "status": "error", "message": message})
+
     def invalid(self, problems: list[Problem]) -> None:
         """An invalid manifest or command line, answered as other commands answer invalid input:
         ``{"status": "invalid", "problems": [...]}``."""
@@ -991,6 +995,29 @@ def run_batch_command(
             console.print(f"  - {problem}", highlight=False, markup=False, soft_wrap=True)
         return 2
     target = out_dir or default_out_dir(manifest)
+    # A Dask scheduler is reached before anything starts: an unreachable one is a bad option.
+    from optimiser.deliverability import wording
+    from optimiser.execution import DASK_ADDRESS_VARIABLE, DaskUnreachable, connect_dask, make_executor
+
+    address = dask_address or os.environ.get(DASK_ADDRESS_VARIABLE)
+    connected: list[Any] = []
+    if address:
+        try:
+            connected.append(connect_dask(address))
+        except DaskUnreachable as error:
+            option = "--dask" if dask_address else DASK_ADDRESS_VARIABLE
+            message = wording.dask_unreachable(error.address, error.reason)
+            if json_lines is not None:
+                JsonLinesReporter(json_lines).invalid([Problem("options", None, option, message)])
+            from rich.markup import escape
+
+            console.print(f"[bold red]error:[/] {escape(f'{option}: {message}')}", highlight=False, soft_wrap=True)
+            return 2
+
+    def executor_factory() -> Any:
+        """The cluster connected above the first time, a new executor after that."""
+        return connected.pop() if connected else make_executor(workers, dask_address)
+
     reporter: Reporter
     if json_lines is not None:
         reporter = JsonLinesReporter(json_lines)
@@ -1007,10 +1034,19 @@ def run_batch_command(
                 dask_address=dask_address,
                 force=force,
                 reporter=reporter,
+                executor_factory=executor_factory,
                 guard=guard,
             )
         except Interrupted as interrupted:
             return interrupted.exit_code
+        except Exception as error:
+            # The stream a scheduler reads ends with a line saying so; the words go to stderr.
+            if isinstance(reporter, JsonLinesReporter):
+                reporter.error(wording.batch_stopped(f"{type(error).__name__}: {error}"))
+            raise
+        finally:
+            for unused in connected:  # every run was skipped as unchanged
+                unused.shutdown()
     counts = report.counts
     if console.is_terminal and json_lines is None:
         console.print(

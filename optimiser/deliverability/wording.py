@@ -1399,3 +1399,14 @@ def verdict_at_standards(sentence: str, fraction: float) -> str:
         return f"{head} with {standards_checked_at(fraction)}: {rest}"
     checked = standards_checked_at(fraction)
     return f"{sentence} ({checked[0].upper()}{checked[1:]}.)"
+
+
+# --- batch on an unreachable Dask scheduler (audit 4, F15; optimiser/batch.py) ---------------------
+def dask_unreachable(address: str, reason: str) -> str:
+    """``commission batch --dask ADDRESS`` when the scheduler cannot be reached: nothing has run."""
+    return f"cannot reach the Dask scheduler at {address} ({reason}); nothing was run"
+
+
+def batch_stopped(reason: str) -> str:
+    """A batch that stopped on an unexpected failure after it started (its closing ``error`` event)."""
+    return f"the batch stopped: {reason}; run the same command again to resume"
