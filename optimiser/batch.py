@@ -63,7 +63,16 @@ SUMMARY_COLUMNS = (
     "attempts",
     "input_hash",
     "result",
+    "changed",
+    "previous_status",
+    "previous_objective_value",
+    "previous_deliverable",
 )
+# What a run's answer is, for "what changed since the last batch": status, objective, verdict.
+ANSWER = ("status", "objective_value", "deliverable")
+# Objective values closer than this (relative) are the same answer: a re-solve of the same
+# inputs may differ in the last digits.
+SAME_OBJECTIVE = 1e-9
 # How often a run is resubmitted after the local pool broke under it.
 MAX_ATTEMPTS = 3
 # Runs in flight per worker: enough to keep workers busy, few enough to bound memory.
@@ -489,7 +498,21 @@ class JsonLinesReporter:
         self._emit({"event": "start", "total": total, "cached": cached})
 
     def advance(self, record: dict[str, Any], done: int, total: int) -> None:
-        fields = ("run_id", "state", "cached", "status", "objective_value", "error", "seconds", "attempts")
+        fields = (
+            "run_id",
+            "state",
+            "cached",
+            "status",
+            "objective_value",
+            "deliverable",
+            "error",
+            "seconds",
+            "attempts",
+            "changed",
+            "previous_status",
+            "previous_objective_value",
+            "previous_deliverable",
+        )
         self._emit({"event": "run", "done": done, "total": total, **{k: record.get(k) for k in fields}})
 
     def finish(self, counts: dict[str, int]) -> None:
@@ -497,6 +520,10 @@ class JsonLinesReporter:
 
     def interrupted(self, signal_name: str, done: int, total: int) -> None:
         self._emit({"event": "interrupted", "signal": signal_name, "done": done, "total": total})
+
+    def error(self, message: str) -> None:
+        """The closing line of a batch that stopped on an unexpected failure (exit 1)."""
+        self._emit({"event": "error", "status": "error", "message": message})
 
     def invalid(self, problems: list[Problem]) -> None:
         """An invalid manifest or command line, answered as other commands answer invalid input:
@@ -607,7 +634,38 @@ def _base_record(spec: RunSpec) -> dict[str, Any]:
         "attempts": 0,
         "input_hash": None,
         "result": f"{spec.run_id}/{RESULT_FILE}",
+        "changed": None,
+        "previous_status": None,
+        "previous_objective_value": None,
+        "previous_deliverable": None,
     }
+
+
+def previous_answer(previous: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The answer a run's folder held before this batch (status, objective, verdict), or None."""
+    if not previous:
+        return None
+    return {key: previous.get(key) for key in ANSWER}
+
+
+def _same_objective(before: Any, now: Any) -> bool:
+    if isinstance(before, int | float) and isinstance(now, int | float):
+        return abs(float(now) - float(before)) <= SAME_OBJECTIVE * max(abs(float(before)), abs(float(now)), 1.0)
+    return bool(before == now)
+
+
+def with_changes(record: dict[str, Any], before: dict[str, Any] | None) -> dict[str, Any]:
+    """The record with the previous answer and whether this one differs from it (``changed``:
+    None when the run had no answer before)."""
+    if before is None:
+        return record
+    record.update({f"previous_{key}": before[key] for key in ANSWER})
+    record["changed"] = not (
+        before["status"] == record["status"]
+        and before["deliverable"] == record["deliverable"]
+        and _same_objective(before["objective_value"], record["objective_value"])
+    )
+    return record
 
 
 def _record_from_result(record: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
@@ -685,8 +743,10 @@ def _run_batch(
     documents = _DocumentCache()
     records: dict[str, dict[str, Any]] = {}
     pending: deque[tuple[RunSpec, str]] = deque()  # (spec, input hash)
+    answers: dict[str, dict[str, Any] | None] = {}  # each run's answer before this batch
 
     def finish(spec: RunSpec, record: dict[str, Any]) -> None:
+        with_changes(record, answers.get(spec.run_id))
         records[spec.run_id] = record
         finished.append(record)
         reporter.advance(record, len(finished), len(manifest.runs))
@@ -706,6 +766,8 @@ def _run_batch(
     cached: list[tuple[RunSpec, dict[str, Any]]] = []
     early_failures: list[tuple[RunSpec, str, dict[str, Any]]] = []
     for spec in manifest.runs:
+        before = read_previous(out_dir, spec.run_id)
+        answers[spec.run_id] = previous_answer(before)
         try:
             digest = input_hash(documents.hash(spec.scenario), spec.kind, spec.overrides, version)
         except ScenarioInvalid as invalid:
@@ -715,7 +777,7 @@ def _run_batch(
         except OSError as error:
             early_failures.append((spec, f"cannot read scenario: {error}", {}))
             continue
-        previous = None if force else read_previous(out_dir, spec.run_id)
+        previous = None if force else before
         batch = (previous or {}).get("batch", {})
         if previous and batch.get("input_hash") == digest and batch.get("state") == "succeeded":
             cached.append((spec, previous))
@@ -933,6 +995,29 @@ def run_batch_command(
             console.print(f"  - {problem}", highlight=False, markup=False, soft_wrap=True)
         return 2
     target = out_dir or default_out_dir(manifest)
+    # A Dask scheduler is reached before anything starts: an unreachable one is a bad option.
+    from optimiser.deliverability import wording
+    from optimiser.execution import DASK_ADDRESS_VARIABLE, DaskUnreachable, connect_dask, make_executor
+
+    address = dask_address or os.environ.get(DASK_ADDRESS_VARIABLE)
+    connected: list[Any] = []
+    if address:
+        try:
+            connected.append(connect_dask(address))
+        except DaskUnreachable as error:
+            option = "--dask" if dask_address else DASK_ADDRESS_VARIABLE
+            message = wording.dask_unreachable(error.address, error.reason)
+            if json_lines is not None:
+                JsonLinesReporter(json_lines).invalid([Problem("options", None, option, message)])
+            from rich.markup import escape
+
+            console.print(f"[bold red]error:[/] {escape(f'{option}: {message}')}", highlight=False, soft_wrap=True)
+            return 2
+
+    def executor_factory() -> Any:
+        """The cluster connected above the first time, a new executor after that."""
+        return connected.pop() if connected else make_executor(workers, dask_address)
+
     reporter: Reporter
     if json_lines is not None:
         reporter = JsonLinesReporter(json_lines)
@@ -949,10 +1034,19 @@ def run_batch_command(
                 dask_address=dask_address,
                 force=force,
                 reporter=reporter,
+                executor_factory=executor_factory,
                 guard=guard,
             )
         except Interrupted as interrupted:
             return interrupted.exit_code
+        except Exception as error:
+            # The stream a scheduler reads ends with a line saying so; the words go to stderr.
+            if isinstance(reporter, JsonLinesReporter):
+                reporter.error(wording.batch_stopped(f"{type(error).__name__}: {error}"))
+            raise
+        finally:
+            for unused in connected:  # every run was skipped as unchanged
+                unused.shutdown()
     counts = report.counts
     if console.is_terminal and json_lines is None:
         console.print(

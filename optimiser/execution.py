@@ -212,6 +212,24 @@ class DaskExecutor:
         self._client.close()
 
 
+class DaskUnreachable(Exception):
+    """The Dask scheduler at ``address`` cannot be reached (or the address cannot be one)."""
+
+    def __init__(self, address: str, reason: str) -> None:
+        self.address = address
+        self.reason = reason
+        super().__init__(f"{address}: {reason}")
+
+
+def connect_dask(address: str) -> DaskExecutor:
+    """The Dask cluster at ``address``, connected now (within distributed's connect timeout,
+    ``distributed.comm.timeouts.connect``), so a batch can refuse an unreachable scheduler before it starts."""
+    try:
+        return DaskExecutor(address)
+    except (OSError, ValueError, TimeoutError) as error:
+        raise DaskUnreachable(address, str(error)) from error
+
+
 def make_executor(workers: int | None = None, dask_address: str | None = None) -> Executor:
     """A local process pool of `workers` processes, or the Dask cluster at `dask_address`
     (default: the `COMMISSION_DASK_ADDRESS` environment variable, if set)."""

@@ -152,9 +152,27 @@ def comparison_side(session: Session, principal: Principal, job_id: str, label: 
     # Rounded as the table's download is, since each figure cites it as its source.
     frame = rounded_for_output(stored_to_frame(table.columns, table.rows)) if table is not None else None
     names = wording.Names.of_document(job.version.document)
+    # The share of the standards the job was checked at: the comparison measures both sides
+    # against the standards as the spec writes them.
+    scaled = (job.overrides or {}).get("standards_fraction")
+    fraction = float(scaled) if scaled is not None else None
     if job.kind == JobKind.SOLVE:
-        return Side(label=label, kind=str(job.kind), result=job.result, practices=frame, names=names)
-    return Side(label=label, kind=str(job.kind), result=job.result, least_cost_practices=frame, names=names)
+        return Side(
+            label=label,
+            kind=str(job.kind),
+            result=job.result,
+            practices=frame,
+            names=names,
+            standards_fraction=fraction,
+        )
+    return Side(
+        label=label,
+        kind=str(job.kind),
+        result=job.result,
+        least_cost_practices=frame,
+        names=names,
+        standards_fraction=fraction,
+    )
 
 
 def side_label(job: Job) -> str:

@@ -1377,3 +1377,36 @@ NO_FRONTIER_DRAWN = "No frontier has been drawn for this check."
 def no_frontier_submitted(reason: str) -> str:
     """The desk could not queue the check's budget sweep (``reason``: why, as the API says it)."""
     return f"No frontier: the budget sweep could not be submitted ({reason})."
+
+
+# --- standards checked at a share of their level (audit 4, F24): the comparison and the verdict ---
+# A check with ``standards_fraction`` checks every minimum standard at that share of its level; its
+# standards lever is a share of those scaled standards. The comparison measures both sides against
+# the standards as the spec writes them, and says at what share each side was checked.
+COMPARE_STANDARDS_CHECKED_AT = "Standards checked at (share of every minimum as the spec writes it)"
+COMPARE_STANDARDS_REACHABLE_AS_WRITTEN = "Standards reachable (share of every minimum as the spec writes it)"
+
+
+def standards_checked_at(fraction: float) -> str:
+    return f"every minimum standard checked at {percent(fraction)} of its level"
+
+
+def verdict_at_standards(sentence: str, fraction: float) -> str:
+    """A verdict sentence of a check whose standards were scaled to ``fraction`` of their level
+    (docs/desk.md: the verdict carries the percentage the standards were checked at)."""
+    head, colon, rest = sentence.partition(": ")
+    if colon and head in ("Deliverable", "Not deliverable"):
+        return f"{head} with {standards_checked_at(fraction)}: {rest}"
+    checked = standards_checked_at(fraction)
+    return f"{sentence} ({checked[0].upper()}{checked[1:]}.)"
+
+
+# --- batch on an unreachable Dask scheduler (audit 4, F15; optimiser/batch.py) ---------------------
+def dask_unreachable(address: str, reason: str) -> str:
+    """``commission batch --dask ADDRESS`` when the scheduler cannot be reached: nothing has run."""
+    return f"cannot reach the Dask scheduler at {address} ({reason}); nothing was run"
+
+
+def batch_stopped(reason: str) -> str:
+    """A batch that stopped on an unexpected failure after it started (its closing ``error`` event)."""
+    return f"the batch stopped: {reason}; run the same command again to resume"

@@ -31,6 +31,11 @@ from optimiser.report.view import Num, resolve
 # which the wording module may change or translate): shares in percentage points, counts and
 # plain numbers as numbers, everything else in £.
 _SHARES = ("standards_reachable", "lowest_coverage")
+# The standards rows: what each side reaches and at what share it was checked, both as shares of
+# the standards as the spec writes them (a check at 95% reaching 93.9% of its scaled standards
+# reaches 89.2% of the written ones).
+STANDARDS_REACHABLE = wording.COMPARE_STANDARDS_REACHABLE_AS_WRITTEN
+STANDARDS_CHECKED_AT = wording.COMPARE_STANDARDS_CHECKED_AT
 _NUMBERS = (
     "new_fte",
     "practices_short",
@@ -44,7 +49,7 @@ _NUMBERS = (
 _DIFFERENCE_FORMAT = {
     HEADLINE[key]: wording.compare_points if key in _SHARES else number if key in _NUMBERS else money
     for key in HEADLINE
-}
+} | {STANDARDS_REACHABLE: wording.compare_points, STANDARDS_CHECKED_AT: wording.compare_points}
 # Decimal places of each headline row in the downloads, as every result table is rounded
 # (optimiser.io.RESULT_PRECISION): £ to 2, shares to 4, FTE and contacts per FTE-day to 3.
 _COUNTS = ("practices_short", "plan_practices_short", "floor_losers", "below_prior")
@@ -52,7 +57,7 @@ _FTE = ("new_fte", "plan_new_fte", "safe_working_raise")
 _PLACES = {
     HEADLINE[key]: 4 if key in (*_SHARES, "gini") else 0 if key in _COUNTS else 3 if key in _FTE else 2
     for key in HEADLINE
-}
+} | {STANDARDS_REACHABLE: 4, STANDARDS_CHECKED_AT: 4}
 SHARE_PLACES, FTE_PLACES, PRACTICE_PLACES = 4, 3, 2  # coverage sections, FTE sections, £ or patients
 
 
@@ -64,6 +69,9 @@ class Side:
     practices: pd.DataFrame | None = None  # a solve's ``practices`` table
     least_cost_practices: pd.DataFrame | None = None  # a check's ``least_cost_practices`` table
     names: wording.Names = wording.NO_NAMES  # what the side's scenario calls its practices
+    # The share of every minimum standard the side was checked at (the job's ``standards_fraction``
+    # override); None: the standards as the spec writes them.
+    standards_fraction: float | None = None
 
 
 @dataclass
@@ -211,7 +219,7 @@ def _metrics(side: Side, prefix: str) -> dict[str, Num | str]:
         out[HEADLINE["plan_new_fte"]] = _num(side, prefix, f"{ALLOCATION}.new_fte_total", number)
     standards = _lever(side, "standards")
     if standards is not None:
-        out[HEADLINE["standards_reachable"]] = _num(side, prefix, f"levers.{standards}.amount", highest_percent)
+        out[STANDARDS_REACHABLE] = _as_written(side, prefix, f"levers.{standards}.amount")
     safe = _lever(side, "safe_working")
     if safe is not None:
         out[HEADLINE["safe_working_raise"]] = _num(side, prefix, f"levers.{safe}.amount", least_number)
@@ -239,6 +247,29 @@ def _fair_shares(side: Side, prefix: str, out: dict[str, Num | str]) -> None:
 
 
 ALLOCATION = "least_cost_allocation"
+# Where a side's standards fraction is read from: the job's overrides (GET /jobs/{id}).
+FRACTION_SOURCE = "{prefix}.job:overrides.standards_fraction"
+
+
+def _as_written(side: Side, prefix: str, path: str) -> Num | str:
+    """A share of the side's standards (its standards lever) as a share of the standards as the
+    spec writes them: the lever's amount times the fraction the side was checked at."""
+    value = _get(side, path)
+    if value is None:
+        return NOT_IN
+    if side.standards_fraction is None:
+        return Num(value, highest_percent(float(value)), f"{prefix}:{path}")
+    share = float(value) * side.standards_fraction
+    return Num(share, highest_percent(share), f"{prefix}:{path} × {FRACTION_SOURCE.format(prefix=prefix)}")
+
+
+def _checked_at(side: Side, prefix: str) -> Num:
+    """The share of the written standards a side was checked at (100% unless it was scaled; the
+    standards as written have no path of their own)."""
+    if side.standards_fraction is None:
+        return Num(1.0, wording.percent(1.0), "")
+    fraction = side.standards_fraction
+    return Num(fraction, wording.percent(fraction), FRACTION_SOURCE.format(prefix=prefix))
 
 
 def _has_plan(side: Side) -> bool:
@@ -407,6 +438,12 @@ def _given(value: Num | str) -> Num | str | None:
 def compare(a: Side, b: Side) -> Comparison:
     rows: list[Row] = []
     ma, mb = _metrics(a, "a"), _metrics(b, "b")
+    if a.standards_fraction is not None or b.standards_fraction is not None:
+        # Right under the verdict: what each side's verdict was reached against.
+        ma, mb = (
+            {HEADLINE["verdict"]: m[HEADLINE["verdict"]], STANDARDS_CHECKED_AT: _checked_at(side, prefix), **m}
+            for m, side, prefix in ((ma, a, "a"), (mb, b, "b"))
+        )
     new_fte = _one_new_fte_row(a, b, ma, mb)
     difference_format, places = dict(_DIFFERENCE_FORMAT), dict(_PLACES)
     if new_fte is not None:

@@ -372,6 +372,8 @@ def check_view(
     and service, ``wording.Names.of_document`` of the scenario checked; ids without it)."""
     per_practice = result.get("budget_mode") == "per_practice"
     label, verdict, numbers = _verdict(result, per_practice)
+    if (overrides or {}).get("standards_fraction") is not None:
+        verdict = wording.verdict_at_standards(verdict, float((overrides or {})["standards_fraction"]))
     conflict = result.get("conflict") or {}
     sentences = [str(s) for s in conflict.get("sentences") or []]
     named = names or wording.NO_NAMES

@@ -25,6 +25,8 @@ DATA = re.compile(r'<data value="([^"]*)" data-src="([^"]*)">([^<]*)</data>')
 PLAN_COVERAGE = "Coverage by service (least-cost plan)"
 PLAN_FTE = "New FTE by role (least-cost plan)"
 SHORTFALL = "shortfall against its share of the offer in the least-cost plan, £ a year"
+REACHABLE = "Standards reachable (share of every minimum as the spec writes it)"
+CHECKED_AT = "Standards checked at (share of every minimum as the spec writes it)"
 
 
 def documents_of(desk: Desk, token: str, a: str, b: str) -> dict[str, Any]:
@@ -35,11 +37,24 @@ def documents_of(desk: Desk, token: str, a: str, b: str) -> dict[str, Any]:
     for side, job_id in (("a", a), ("b", b)):
         job = desk.client.get(f"/jobs/{job_id}", headers=headers).json()
         documents[side] = job["result"]
+        documents[f"{side}.job"] = job
         for table in job["tables"]:
             csv = desk.client.get(f"/jobs/{job_id}/tables/{table['name']}", headers=headers)
             frame = pd.read_csv(io.StringIO(csv.text), dtype={"practice_id": str})
             documents[f"{side}.{table['name']}"] = frame.to_dict("records")
     return documents
+
+
+def figure(documents: dict[str, Any], src: str) -> float:
+    """The value at `src`, or the product of the values at `X × Y` (a share of scaled standards
+    times the share they were checked at). An empty source is the standards as the spec writes
+    them: 100%."""
+    if not src:
+        return 1.0
+    value = 1.0
+    for part in src.split(" × "):
+        value *= float(resolve(documents, part))
+    return value
 
 
 def assert_every_number_is_the_jobs(page: str, documents: dict[str, Any]) -> set[str]:
@@ -50,9 +65,11 @@ def assert_every_number_is_the_jobs(page: str, documents: dict[str, Any]) -> set
         src = html.unescape(src)
         if " - " in src:
             later, earlier = src.split(" - ")
-            expected = float(resolve(documents, later)) - float(resolve(documents, earlier))
+            expected = figure(documents, later) - figure(documents, earlier)
         else:
-            expected = float(resolve(documents, src))
+            expected = figure(documents, src)
+        if not src:
+            assert text == "100%", "only the standards as written have no source"
         assert float(value) == pytest.approx(expected, rel=0, abs=0), (src, value, expected)
         assert text.strip(), src
     return {html.unescape(src) for _value, src, _text in numbers}
@@ -198,7 +215,7 @@ def test_each_headline_difference_reads_in_its_own_unit() -> None:
     differences = {row.label: getattr(row.difference, "text", row.difference) for row in result.rows}
     assert differences["Practices short of their share of the offer (least-cost plan)"] == "+2"
     assert differences["Their shortfall in total (least-cost plan)"] == "+£3,500"
-    assert differences["Standards reachable (share of every minimum)"] == "+10.0 points"
+    assert differences[REACHABLE] == "+10.0 points"
 
 
 def decimals(value: float) -> int:
@@ -273,3 +290,58 @@ def test_a_comparison_without_names_shows_ids() -> None:
     """A scenario without practice names (or a side built without them) reads each practice by its id."""
     result = compare(Side("A", "check", {"deliverable": False}), Side("B", "check", {"deliverable": False}))
     assert result.practice("P1") == "P1"
+
+
+def test_a_check_at_scaled_standards_is_compared_against_the_standards_as_written(desk: Desk) -> None:
+    """Audit 4, F24. tests/test_check_exact.py::pooled_two_practices at its £40,000 offer: the
+    least cost at the written standards is £160,000, linear in the standards, so £40,000 reaches
+    25% of them. Checked at 80% of the standards, the same £40,000 reaches 31.25% of the scaled
+    ones: 25% of the written ones again. The comparison says 25% and 25% ("same"), and that A was
+    checked at 100% and B at 80%; the verdict of B says 80% too."""
+    document = pooled_two_practices()
+    scaled = {"standards_fraction": 0.8}
+    first, second = run_job("check", document), run_job("check", document, scaled)
+    amount = {i["lever"]: i["amount"] for i in second.result["levers"]}["standards"]
+    assert amount == pytest.approx(0.3125, rel=1e-6), "the lever is a share of the scaled standards"
+    token = desk.key(tenant(), "negotiator")
+    scenario_id = desk.scenario(token, document)
+    a = desk.job(token, scenario_id, JobStatus.SUCCEEDED, first)
+    b = desk.job(token, scenario_id, JobStatus.SUCCEEDED, second, overrides=scaled)
+    headers = {"X-API-Key": token}
+    body = desk.client.get(f"/reports/compare?a={a}&b={b}", headers=headers).json()
+    rows = {(row["section"], row["item"]): row for row in body["rows"]}
+    reachable = rows[("Headline", REACHABLE)]
+    assert reachable["a"] == pytest.approx(0.25, abs=1e-4) and reachable["b"] == pytest.approx(0.25, abs=1e-4)
+    assert reachable["b_minus_a"] == pytest.approx(0.0, abs=1e-4)
+    checked = rows[("Headline", CHECKED_AT)]
+    assert (checked["a"], checked["b"], checked["b_minus_a"]) == (1.0, 0.8, -0.2)
+    items = [row["item"] for row in body["rows"]]
+    assert items.index(CHECKED_AT) == items.index("Verdict") + 1, "right under the verdict"
+    client = desk.signed_in(token)
+    page = client.get(f"/desk/compare?a={a}&b={b}").text
+    reachable_row = re.search(rf"<th scope=\"row\">{re.escape(REACHABLE)}</th>(.*?)</tr>", page, re.S)
+    assert reachable_row is not None
+    assert [text for _v, _s, text in DATA.findall(reachable_row.group(1))] == ["25%", "25%", "same"]
+    checked_row = re.search(rf"<th scope=\"row\">{re.escape(CHECKED_AT)}</th>(.*?)</tr>", page, re.S)
+    assert checked_row is not None
+    assert [text for _v, _s, text in DATA.findall(checked_row.group(1))] == ["100%", "80%", "−20.0 points"]
+    sources = assert_every_number_is_the_jobs(page, documents_of(desk, token, a, b))
+    assert "b.job:overrides.standards_fraction" in sources
+    # The verdict of the check at 80% says so, on the result page (and so in the PDF, built from
+    # the same view); the check as written does not.
+    result_b = client.get(f"/desk/jobs/{b}").text
+    assert "Not deliverable with every minimum standard checked at 80% of its level: the offer of" in result_b
+    sentence_a = re.search(r'<p class="verdict-sentence">(.*?)</p>', client.get(f"/desk/jobs/{a}").text)
+    assert sentence_a is not None and sentence_a.group(1).startswith("Not deliverable: the offer of")
+
+
+def test_two_checks_at_the_written_standards_have_no_checked_at_row() -> None:
+    def check(reachable: float) -> dict[str, Any]:
+        return {"deliverable": False, "levers": [{"lever": "standards", "amount": reachable}]}
+
+    result = compare(Side("A", "check", check(0.8)), Side("B", "check", check(0.9)))
+    assert CHECKED_AT not in [row.label for row in result.rows]
+    scaled = compare(Side("A", "check", check(0.8)), Side("B", "check", check(0.9), standards_fraction=0.5))
+    values = {row.label: (row.a, row.b) for row in scaled.rows}
+    assert [n.text for n in values[REACHABLE]] == ["80%", "45%"]  # type: ignore[union-attr]
+    assert [n.text for n in values[CHECKED_AT]] == ["100%", "50%"]  # type: ignore[union-attr]
