@@ -17,7 +17,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from optimiser.io import read_document
 from optimiser.nhs.rolemap import default_role_map_text
+from optimiser.report.view import scenario_sources
 from tests.console import run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -226,12 +228,16 @@ def test_no_workforce_file_is_said_on_stdout_in_the_report_and_in_data_sources(s
     out = tmp_path / "out"
     result = import_nhs(somerset, out, without=("practice-workforce", "pcn-workforce"))
     assert result.returncode == 0, result.stderr
-    sentence = "No workforce file was given: practices and PCNs have no existing staff; every clinician is a new hire"
+    sentence = (
+        "No workforce file was given: practices and PCNs have no existing staff, so every clinician is a new hire"
+    )
     assert sentence in result.stdout
     assert report(out)["workforce_not_given"] == [sentence]
     assert f"**{sentence}.**" in (out / "import_report.md").read_text(encoding="utf-8")
     settings = json.loads((out / "settings.json").read_text(encoding="utf-8"))
     assert sentence in settings["data_sources"]
+    # the PDF's assumptions box lists the scenario's sources one by one: the sentence is one of them
+    assert sentence in scenario_sources(read_document(out))
 
 
 def test_no_pcn_workforce_file_is_said_alone(somerset: Path, tmp_path: Path) -> None:

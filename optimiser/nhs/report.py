@@ -16,16 +16,18 @@ PCN_FILE = "PCN workforce"
 def workforce_not_given(practice_file: bool, pcn_file: bool) -> list[str]:
     """What an import without a workforce file holds: no existing staff, so every clinician is a new hire."""
     if not practice_file and not pcn_file:
-        return ["No workforce file was given: practices and PCNs have no existing staff; every clinician is a new hire"]
+        return [
+            "No workforce file was given: practices and PCNs have no existing staff, so every clinician is a new hire"
+        ]
     sentences = []
     if not practice_file:
         sentences.append(
             "No practice workforce file was given: practices have no existing GPs, nurses or direct patient care "
-            "staff; every practice clinician is a new hire"
+            "staff, so every practice clinician is a new hire"
         )
     if not pcn_file:
         sentences.append(
-            "No PCN workforce file was given: PCNs have no existing staff; every PCN-employed clinician "
+            "No PCN workforce file was given: PCNs have no existing staff, so every PCN-employed clinician "
             "(the ARRS roles included) is a new hire"
         )
     return sentences
