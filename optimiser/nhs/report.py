@@ -335,7 +335,7 @@ def _workforce_markdown(report: dict[str, Any]) -> list[str]:
     if implausible and implausible["figures"]:
         out += [
             "",
-            f"Imported as published, but more than {limit:g} FTE of one role per 1,000 registered patients "
+            f"Imported as published, but more than {limit:g} FTE in one column per 1,000 registered patients "
             "(check the figure, or the practice's list):",
             "",
             "| practice | name | row | column | role | FTE | registered patients | FTE per 1,000 |",
@@ -347,7 +347,7 @@ def _workforce_markdown(report: dict[str, Any]) -> list[str]:
             for f in implausible["figures"]
         ]
     elif implausible:
-        out += ["", f"No practice has more than {limit:g} FTE of one role per 1,000 registered patients."]
+        out += ["", f"No practice has more than {limit:g} FTE in one column per 1,000 registered patients."]
     if check:
         columns = ", ".join(f"`{c}`" for c in check["columns"])
         if check["mismatches"]:
@@ -372,6 +372,7 @@ def _workforce_markdown(report: dict[str, Any]) -> list[str]:
             ]
         if check["absent_columns"]:
             absent = ", ".join(f"`{c}`" for c in check["absent_columns"])
+            out.append("")
             out.append(
                 f"Not in the file: {absent}. The GP columns present add up to `{check['published_column']}`, "
                 "so no GP FTE is lost."
