@@ -263,7 +263,7 @@ BAD_FIGURES = [
         # A line cut short (a truncated download, a hand edit): its missing cells must not read as 0.
         edit(
             "practice_workforce",
-            "A81002,BETA SURGERY,2.0,1.75,1.0,0.5,0.25,0.0,1.0,1.0,0.75,3.0",
+            "A81002,BETA SURGERY,1.75,1.75,1.0,0.5,0.25,0.0,1.0,1.0,0.75,3.0",
             "A81002,BETA SURGERY,2.0",
         ),
         ("gp-workforce-practice.csv", 2, None, "has 3 of the header's 12 fields: the line looks cut off"),

@@ -7,13 +7,13 @@ from typing import Any
 
 import pandas as pd
 
-from models.scenario import Scenario, ScenarioInvalid
+from models.scenario import Problem, Scenario, ScenarioInvalid
 from models.schema import TABLES
 from models.validate import validate_document
 from optimiser.nhs import readers
-from optimiser.nhs.report import PCN_FILE
+from optimiser.nhs.report import PCN_FILE, workforce_not_given
 from optimiser.nhs.rolemap import RoleMap, load_role_map
-from optimiser.nhs.sources import NhsInputError, Origin, Source
+from optimiser.nhs.sources import NhsInputError, Origin, Source, normalise_header
 from optimiser.nhs.spec import clean_spec
 from optimiser.nhs.weights import estimate
 
@@ -186,8 +186,13 @@ def import_nhs(
     unmapped: list[dict[str, Any]] = []
     ignored_columns: list[dict[str, Any]] = []
     published_totals: dict[str, float] = {}
+    workforce_checks: dict[str, Any] = {"blank_cells": [], "implausible_fte": None, "gp_total_check": None}
     if inputs.practice_workforce is not None:
-        workforce = readers.read_practice_workforce(inputs.practice_workforce, set(kept))
+        workforce = readers.read_practice_workforce(
+            inputs.practice_workforce, set(kept), tuple(rule.value for rule in rules.practice_columns.values())
+        )
+        workforce_checks = _check_practice_workforce(workforce, rules, roles, categories, practices)
+        _refuse_missing_columns(workforce, rules, workforce_checks["gp_total_check"])
         publications.append(workforce.publication)
         for practice in kept:
             if practice not in workforce.fte.index:
@@ -244,7 +249,7 @@ def import_nhs(
     settings = dict(spec.get("settings") or {}) if isinstance(spec.get("settings", {}), dict) else spec["settings"]
     budget_note = _pooled_budget(settings, float(practices["weighted_list_size"].sum()))
     if isinstance(settings, dict):
-        _record_sources(settings, publications)
+        _record_sources(settings, publications, _workforce_not_given(inputs))
     document: dict[str, Any] = {"settings": settings}
     for table in ("roles", "services", "skill_mix", "eligibility"):
         if table in spec:
@@ -373,6 +378,10 @@ def import_nhs(
             }
             for r in practices[unallocated].itertuples()
         ],
+        "workforce_not_given": _workforce_not_given(inputs),
+        "blank_workforce_cells": workforce_checks["blank_cells"],
+        "implausible_fte": workforce_checks["implausible_fte"],
+        "gp_total_check": workforce_checks["gp_total_check"],
         "imd": imd_note,
         "budget": budget_note,
         "licence": LICENCE,
@@ -510,14 +519,168 @@ def _pooled_budget(settings: Any, weighted_total: float) -> str:
     return f"{mode} budget: £{rate} per weighted patient for each practice, as given by the spec"
 
 
-def _record_sources(settings: dict[str, Any], publications: list[readers.Publication]) -> None:
+def _record_sources(settings: dict[str, Any], publications: list[readers.Publication], missing: list[str]) -> None:
     """Name each publication read, its file and date in the data_sources setting (the report's
-    assumptions quote it), before any sources the spec itself names."""
+    assumptions quote it), then what a missing workforce file means, before any sources the
+    spec itself names."""
     given = settings.get("data_sources")
     if not (given is None or isinstance(given, str)):
         return  # the validator names the spec's setting
     read = [f"{p.publication}, {p.date or 'date unknown'} ({p.file})" for p in publications]
-    settings["data_sources"] = "; ".join([*read, *([given.strip()] if given and given.strip() else [])])
+    settings["data_sources"] = "; ".join([*read, *missing, *([given.strip()] if given and given.strip() else [])])
+
+
+def _workforce_not_given(inputs: Inputs) -> list[str]:
+    """What the scenario lacks when a workforce file was not given: no existing staff to deploy."""
+    return workforce_not_given(inputs.practice_workforce is not None, inputs.pcn_workforce is not None)
+
+
+def _refuse_missing_columns(
+    workforce: readers.PracticeWorkforce, rules: RoleMap, gp_check: dict[str, Any] | None
+) -> None:
+    """Every column the role map names must be in the practice workforce file: a missing one
+    (renamed in another edition, say) would drop its staff without a word. A GP column may be
+    absent only where the GP columns present add up to the published TOTAL_GP_FTE at every
+    practice, or more (an extract that merges it into another column: nothing is lost; a column
+    summing to more than the total is reported by the GP check)."""
+    file = workforce.publication.file
+    short = [m for m in gp_check["mismatches"] if m["difference"] > GP_TOTAL_TOLERANCE] if gp_check else []
+    problems = []
+    for column, rule in rules.practice_columns.items():
+        if column in workforce.fte.columns:
+            continue
+        gp = gp_check is not None and rule.value in gp_check["absent_columns"]
+        if gp and not short:
+            continue
+        mismatches = short if gp else []
+        shortfall = ""
+        if mismatches and gp_check is not None:
+            first = mismatches[0]
+            shortfall = (
+                f"; the GP columns present do not add up to {gp_check['published_column']} at {len(mismatches)} "
+                f"of the area's practices (e.g. {first['practice_id']}: {first['published']:,.4f} published, "
+                f"{first['summed']:,.4f} in the columns)"
+            )
+        problems.append(
+            Problem(
+                file,
+                None,
+                rule.value,
+                f"the role map ({rules.name}, row {rule.row}) names this column"
+                + (f" for role {rule.role_id}" if rule.role_id else ", left out on purpose,")
+                + f" but the file has no such column, so its FTE would be lost without a word{shortfall}. If this "
+                "edition of the publication has no such column, give a role map without that row (--role-map; "
+                "`commission import role-map` prints the default)",
+            )
+        )
+    if problems:
+        raise ScenarioInvalid(problems)
+
+
+# A practice with more FTE in one imported column than this for every 1,000 registered patients
+# is flagged (Somerset's medians: 0.51 GP as mapped, 0.36 nurse, 0.38 direct patient care; no
+# column above 1.2 but at its practice of one registered patient). docs/nhs-import.md explains.
+PLAUSIBLE_FTE_PER_1000 = 5.0
+# A practice's GP columns may differ from its published TOTAL_GP_FTE by rounding only.
+GP_TOTAL_TOLERANCE = 0.01
+GP_TOTAL = "TOTAL_GP_FTE"
+
+
+def _check_practice_workforce(
+    workforce: readers.PracticeWorkforce,
+    rules: RoleMap,
+    roles: dict[str, Any],
+    categories: dict[str, str],
+    practices: pd.DataFrame,
+) -> dict[str, Any]:
+    """What the practice workforce file holds that a reader must see: blank cells read as 0,
+    implausible FTE for a practice's list, and GP columns that do not add up to TOTAL_GP_FTE."""
+    names = practices.set_index("practice_id")["name"]
+    lists = practices.set_index("practice_id")["list_size"]
+    spelt = workforce.publication.spelt
+    blanks = [
+        {
+            "practice_id": practice,
+            "name": str(names.get(practice, "")),
+            "row": row,
+            "column": spelt(column),
+            "cell": cell,
+            "read_as": 0.0,
+        }
+        for practice, row, column, cell in workforce.blanks
+        if practice in lists.index
+    ]
+    implausible = []
+    for column, rule in rules.practice_columns.items():
+        if rule.role_id is None or rule.role_id not in roles or column not in workforce.fte.columns:
+            continue
+        for practice, fte in workforce.fte[column].items():
+            if practice not in lists.index:
+                continue
+            per_1000 = float(fte) / float(lists[practice]) * 1000
+            if per_1000 > PLAUSIBLE_FTE_PER_1000:
+                implausible.append(
+                    {
+                        "practice_id": practice,
+                        "name": str(names.get(practice, "")),
+                        "row": workforce.rows[practice][0],
+                        "column": spelt(column),
+                        "role_id": rule.role_id,
+                        "fte": round(float(fte), FTE_DP),
+                        "registered_patients": int(lists[practice]),
+                        "fte_per_1000_patients": round(per_1000, 2),
+                    }
+                )
+    return {
+        "blank_cells": blanks,
+        "implausible_fte": {
+            "limit_fte_per_1000_patients": PLAUSIBLE_FTE_PER_1000,
+            "figures": sorted(implausible, key=lambda i: (i["row"], i["column"])),
+        },
+        "gp_total_check": _gp_total_check(workforce, rules, categories, names),
+    }
+
+
+def _gp_total_check(
+    workforce: readers.PracticeWorkforce, rules: RoleMap, categories: dict[str, str], names: pd.Series
+) -> dict[str, Any] | None:
+    """Each practice's GP columns named by the role map (imported or left out) against its
+    published TOTAL_GP_FTE: a GP column the map does not name would otherwise go unseen."""
+    total = normalise_header(GP_TOTAL)
+    named = {
+        column: rule
+        for column, rule in rules.practice_columns.items()
+        if column != total
+        and column.upper() not in PUBLISHED_TOTALS
+        and (categories.get(rule.role_id or "") == "gp" or column.upper().startswith("TOTAL_GP_"))
+    }
+    columns = [column for column in named if column in workforce.fte.columns]
+    if not named or total not in workforce.fte.columns:
+        return None
+    fte = workforce.fte[workforce.fte.index.isin(names.index)]
+    summed = fte[columns].sum(axis=1)
+    published = fte[total]
+    mismatches = [
+        {
+            "practice_id": practice,
+            "name": str(names.get(practice, "")),
+            "row": workforce.rows[practice][0],
+            "published": round(float(published[practice]), FTE_DP),
+            "summed": round(float(summed[practice]), FTE_DP),
+            "difference": round(float(published[practice] - summed[practice]), FTE_DP),
+        }
+        for practice in fte.index
+        if abs(float(published[practice] - summed[practice])) > GP_TOTAL_TOLERANCE
+    ]
+    return {
+        "published_column": workforce.publication.spelt(total),
+        "columns": [workforce.publication.spelt(c) for c in columns],
+        "absent_columns": [rule.value for column, rule in named.items() if column not in columns],
+        "published": round(float(published.sum()), FTE_DP),
+        "summed": round(float(summed.sum()), FTE_DP),
+        "tolerance_per_practice": GP_TOTAL_TOLERANCE,
+        "mismatches": mismatches,
+    }
 
 
 def _no_weighted_list(payments: readers.Payments, practice: str) -> str:

@@ -16,6 +16,7 @@ from models.scenario import ScenarioInvalid
 from models.schema import TABLES, shown
 from optimiser.nhs.sources import (
     MONTHS,
+    SUPPRESSED,
     Figure,
     NhsInputError,
     PublishedTable,
@@ -279,19 +280,25 @@ class PracticeWorkforce:
     columns: dict[str, str]  # normalised -> as published
     rows: dict[str, list[int]]  # practice_id -> its data rows in the file
     publication: Publication
+    # cells of the area's practices read as 0 because they are blank or a suppression mark:
+    # practice_id, data row, column (normalised), the cell as written
+    blanks: list[tuple[str, int, str, str]] = field(default_factory=list)
 
 
 PRACTICE_WORKFORCE_REQUIRED = ("PRAC_CODE", "TOTAL_GP_FTE")
 
 
-def read_practice_workforce(source: Source, practice_ids: set[str]) -> PracticeWorkforce:
+def read_practice_workforce(source: Source, practice_ids: set[str], named: tuple[str, ...] = ()) -> PracticeWorkforce:
+    """The area's rows of the practice-level workforce file: every ``*_FTE`` column and every
+    column of ``named`` (the columns the role map names), checked, blanks recorded."""
     table = read_table(source, PRACTICE_WORKFORCE, PRACTICE_WORKFORCE_REQUIRED)
     frame = table.frame
     publication = _publication(PRACTICE_WORKFORCE, table, ("CENSUS_DATE", "EXTRACT_DATE", "DATE"))
     rows = frame[_col(frame, "PRAC_CODE").str.upper().isin(practice_ids)]
     publication.rows_in_area = len(rows)
     refuse_repeated_rows(table, _codes(rows, "PRAC_CODE"), "practice", "practice")
-    fte_columns = [c for c in rows.columns if c.endswith("_fte")]
+    wanted = {normalise_header(c) for c in named}
+    fte_columns = [c for c in rows.columns if c.endswith("_fte") or c in wanted]
     practice = _col(rows, "PRAC_CODE").str.upper()
     figure = Figure("FTE", "practice", "PRAC_CODE", MAX_FTE)
     checked = [checked_numbers(table, rows, c, figure) for c in fte_columns]
@@ -300,6 +307,12 @@ def read_practice_workforce(source: Source, practice_ids: set[str]) -> PracticeW
     )
     if problems:
         raise ScenarioInvalid(problems)
+    blanks = [
+        (str(practice.loc[index]), int(index) + 1, column, str(rows.at[index, column]))
+        for column in fte_columns
+        if column in wanted or column == normalise_header("TOTAL_GP_FTE")
+        for index in rows.index[rows[column].str.upper().isin(SUPPRESSED)]
+    ]
     fte = pd.DataFrame({c: values.to_numpy() for c, (values, _) in zip(fte_columns, checked, strict=True)})
     fte.index = practice.to_numpy()
     fte = fte.sort_index()  # staff rows in practice-code order, whatever the order of the file
@@ -308,6 +321,7 @@ def read_practice_workforce(source: Source, practice_ids: set[str]) -> PracticeW
         columns={c: c.upper() for c in fte_columns},
         rows={str(k): list(v) for k, v in data_rows(rows).groupby(practice)},
         publication=publication,
+        blanks=sorted(blanks, key=lambda b: (b[1], b[2])),
     )
 
 

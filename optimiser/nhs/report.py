@@ -13,6 +13,88 @@ REPORT_STEM = "import_report"
 PCN_FILE = "PCN workforce"
 
 
+def workforce_not_given(practice_file: bool, pcn_file: bool) -> list[str]:
+    """What an import without a workforce file holds: no existing staff, so every clinician is a new hire."""
+    if not practice_file and not pcn_file:
+        return [
+            "No workforce file was given: practices and PCNs have no existing staff, so every clinician is a new hire"
+        ]
+    sentences = []
+    if not practice_file:
+        sentences.append(
+            "No practice workforce file was given: practices have no existing GPs, nurses or direct patient care "
+            "staff, so every practice clinician is a new hire"
+        )
+    if not pcn_file:
+        sentences.append(
+            "No PCN workforce file was given: PCNs have no existing staff, so every PCN-employed clinician "
+            "(the ARRS roles included) is a new hire"
+        )
+    return sentences
+
+
+# How many blank cells, implausible figures or GP mismatches the console names before "and N more".
+SHOWN = 5
+
+
+def _some(items: list[str]) -> str:
+    more = len(items) - SHOWN
+    return "; ".join(items[:SHOWN]) + (f"; and {more} more" if more > 0 else "")
+
+
+def _by_practice(figures: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for figure in figures:
+        grouped.setdefault(figure["practice_id"], []).append(figure)
+    return list(grouped.values())
+
+
+def _implausible_at(figures: list[dict[str, Any]]) -> str:
+    """One practice's implausible figures: "L85026 (1 registered patient, row 23): TOTAL_NURSES_FTE 2.67 FTE ..."."""
+    first = figures[0]
+    return (
+        f"{first['practice_id']} ({plural(first['registered_patients'], 'registered patient')}, row {first['row']}): "
+        + ", ".join(
+            f"{f['column']} {_fte(f['fte'])} FTE ({f['fte_per_1000_patients']:,.2f} per 1,000)" for f in figures
+        )
+    )
+
+
+def workforce_lines(report: dict[str, Any]) -> list[str]:
+    """The console's lines on the workforce read: files not given, blank cells read as 0,
+    implausible FTE and GP columns that do not add up to the published TOTAL_GP_FTE."""
+    lines = list(report["workforce_not_given"])
+    blanks = report["blank_workforce_cells"]
+    if blanks:
+        lines.append(
+            f"{plural(len(blanks), 'blank workforce cell')} read as 0 FTE (see the report): "
+            + _some([f"{b['practice_id']} {b['column']} (row {b['row']})" for b in blanks])
+        )
+    implausible = report["implausible_fte"]
+    if implausible and implausible["figures"]:
+        figures = implausible["figures"]
+        lines.append(
+            f"Check {plural(len(figures), 'workforce figure')} of "
+            f"{plural(len(_by_practice(figures)), 'practice')} above "
+            f"{implausible['limit_fte_per_1000_patients']:g} FTE per 1,000 registered patients, imported as "
+            "published (see the report): " + _some([_implausible_at(practice) for practice in _by_practice(figures)])
+        )
+    check = report["gp_total_check"]
+    if check and check["mismatches"]:
+        lines.append(
+            f"{plural(len(check['mismatches']), 'practice')} whose GP columns in the role map do not add up to "
+            f"the published {check['published_column']} (see the report): "
+            + _some(
+                [
+                    f"{m['practice_id']} {check['published_column']} {_fte(m['published'])}, "
+                    f"columns {_fte(m['summed'])} (row {m['row']})"
+                    for m in check["mismatches"]
+                ]
+            )
+        )
+    return lines
+
+
 def report_paths(out: Path) -> tuple[Path, Path]:
     """Where the JSON and Markdown reports go: inside a CSV folder, or beside a workbook."""
     if out.suffix.lower() == ".xlsx":
@@ -64,6 +146,7 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
     )
     arrs = ", ".join(f"{role} {_fte(fte)}" for role, fte in totals["pcn_arrs_fte_by_role"].items())
     lines.append(f"PCN ARRS-role FTE {_fte(totals['pcn_arrs_fte'])}: {arrs or 'none'}")
+    lines += workforce_lines(report)
     if report["weighted_lists_to_check"]:
         lines.append(
             f"{plural(len(report['weighted_lists_to_check']), 'practice')} whose list changed by more than 20% "
@@ -132,6 +215,7 @@ def markdown(report: dict[str, Any]) -> str:
         out += ["", "Published headline columns for the same practices (for comparison):", ""]
         out += [f"- `{k}`: {v:,.4f}" for k, v in report["published_totals_for_the_area"].items()]
     out += ["", f"Budget: {report['budget']}."]
+    out += _workforce_markdown(report)
     weighting = report["weighting"]
     out += ["", "## Weighted lists", "", f"{weighting['method']}."]
     if "estimate_basis" in weighting:
@@ -223,3 +307,76 @@ def _dated(publication: dict[str, Any]) -> str:
     if publication["date"]:
         return f"dated {publication['date']} (from the {publication['date_source']})"
     return f"date unknown ({publication['date_source']})"
+
+
+def _workforce_markdown(report: dict[str, Any]) -> list[str]:
+    """The report's section on the workforce read: what is missing, blank, implausible or does not add up."""
+    out = ["", "## Workforce checks", ""]
+    out += [f"- **{sentence}.**" for sentence in report["workforce_not_given"]]
+    blanks = report["blank_workforce_cells"]
+    implausible = report["implausible_fte"]
+    check = report["gp_total_check"]
+    if implausible is None and check is None:
+        return out
+    if blanks:
+        out += [
+            f"{plural(len(blanks), 'blank or suppressed cell')} of the practice workforce file, read as 0 FTE:",
+            "",
+            "| practice | name | row | column | cell |",
+            "|---|---|---:|---|---|",
+        ]
+        out += [
+            f"| {b['practice_id']} | {b['name']} | {b['row']} | `{b['column']}` | {b['cell'] or '(blank)'} |"
+            for b in blanks
+        ]
+    else:
+        out.append("No blank or suppressed cell in the practice workforce columns the role map names.")
+    limit = implausible["limit_fte_per_1000_patients"] if implausible else None
+    if implausible and implausible["figures"]:
+        out += [
+            "",
+            f"Imported as published, but more than {limit:g} FTE in one column per 1,000 registered patients "
+            "(check the figure, or the practice's list):",
+            "",
+            "| practice | name | row | column | role | FTE | registered patients | FTE per 1,000 |",
+            "|---|---|---:|---|---|---:|---:|---:|",
+        ]
+        out += [
+            f"| {f['practice_id']} | {f['name']} | {f['row']} | `{f['column']}` | {f['role_id']} | {f['fte']:,.4f} | "
+            f"{f['registered_patients']:,} | {f['fte_per_1000_patients']:,.2f} |"
+            for f in implausible["figures"]
+        ]
+    elif implausible:
+        out += ["", f"No practice has more than {limit:g} FTE in one column per 1,000 registered patients."]
+    if check:
+        columns = ", ".join(f"`{c}`" for c in check["columns"])
+        if check["mismatches"]:
+            out += [
+                "",
+                f"GP columns the role map names ({columns}) that do not add up to the published "
+                f"`{check['published_column']}` (by more than {check['tolerance_per_practice']} FTE):",
+                "",
+                f"| practice | name | row | {check['published_column']} | columns summed | difference |",
+                "|---|---|---:|---:|---:|---:|",
+            ]
+            out += [
+                f"| {m['practice_id']} | {m['name']} | {m['row']} | {m['published']:,.4f} | {m['summed']:,.4f} | "
+                f"{m['difference']:+,.4f} |"
+                for m in check["mismatches"]
+            ]
+        else:
+            out += [
+                "",
+                f"The GP columns the role map names ({columns}) add up to the published "
+                f"`{check['published_column']}` for every practice ({check['summed']:,.4f} FTE in all).",
+            ]
+        if check["absent_columns"]:
+            absent = ", ".join(f"`{c}`" for c in check["absent_columns"])
+            out.append("")
+            out.append(
+                f"Not in the file: {absent}. The GP columns present add up to `{check['published_column']}`, "
+                "so no GP FTE is lost."
+                if not check["mismatches"]
+                else f"Not in the file: {absent}."
+            )
+    return out

@@ -42,6 +42,7 @@ class Rule:
     role_id: str | None
     note: str
     row: int
+    value: str = ""  # the value as the role map spells it (a practice_workforce column's name)
 
 
 @dataclass
@@ -85,7 +86,9 @@ def load_role_map(source: Source | None = None) -> RoleMap:
         publication = record["publication"].strip()
         match = record["match"].strip()
         value = record["value"].strip()
-        rule = Rule(role_id=record["role_id"].strip() or None, note=record.get("note", "").strip(), row=index)
+        rule = Rule(
+            role_id=record["role_id"].strip() or None, note=record.get("note", "").strip(), row=index, value=value
+        )
         if publication == "practice_workforce":
             if match.casefold() != "column":
                 raise NhsInputError(
