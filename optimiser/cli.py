@@ -43,7 +43,7 @@ from models.schema import shown
 from models.validate import validate_document
 from optimiser.execution import INTERRUPT_SIGNALS
 from optimiser.io import read_document, write_results, write_template
-from optimiser.runs import JobOutcome, checked_override, run_job
+from optimiser.runs import JobOutcome, checked_overrides, run_job
 
 
 def show_flags_without_a_value(command: Command) -> None:
@@ -431,24 +431,19 @@ OPTION_OF_OVERRIDE = {
 
 
 def checked_options(overrides: dict[str, Any]) -> dict[str, Any]:
-    """The run overrides the options give (a value of None: not given), each checked by the one
-    check every entry point shares (``optimiser.runs.checked_override``) and read as a run reads it.
+    """The run overrides the options give (a value of None: not given), checked by the one check
+    every entry point shares (``optimiser.runs.checked_overrides``: each value, then two offers
+    at once) and read as a run reads it.
 
     Raises ``OptionsInvalid`` naming each bad one by its option, in the shared check's words:
     the user typed an option, not a scenario's overrides.
     """
-    checked: dict[str, Any] = {}
-    problems: list[tuple[str | None, str]] = []
-    for key, value in overrides.items():
-        if value is None:
-            continue
-        try:
-            checked[key] = checked_override(key, value)
-        except ValueError as error:
-            problems.append((OPTION_OF_OVERRIDE[key], str(error)))
-    if problems:
-        raise OptionsInvalid(problems)
-    return checked
+    try:
+        return checked_overrides(overrides, named=OPTION_OF_OVERRIDE.__getitem__)
+    except ScenarioInvalid as invalid:
+        raise OptionsInvalid(
+            [(OPTION_OF_OVERRIDE[p.column] if p.column else None, p.message) for p in invalid.problems]
+        ) from None
 
 
 def what_if(budget: str | None, offer_rate: str | None, standards_fraction: str | None) -> dict[str, Any]:
