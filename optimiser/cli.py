@@ -991,11 +991,13 @@ def report(
     ] = 11,  # optimiser.report.chart.FRONTIER_POINTS (not imported here: it loads the report's libraries)
     time_limit: TimeLimitOption = None,
     engine: EngineOption = "arrays",
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing PDF at --out.")] = False,
 ) -> None:
     """Check an offer and write the printable PDF report (verdict, levers, chart, practices, assumptions).
 
-    Prints the verdict. Exit 0 written, 2 invalid input, 3 written but the check found no answer
-    within the time limit, 1 anything else (e.g. the PDF libraries are missing).
+    Prints the verdict. Exit 0 written, 2 invalid input (or the PDF exists and --force is not
+    given), 3 written but the check found no answer within the time limit, 1 anything else (e.g.
+    the PDF libraries are missing).
     """
     with user_errors(False), StopOnSignal() as stop:
         overrides = checked_options(
@@ -1003,6 +1005,8 @@ def report(
         )
         if pdf_path.is_dir():
             raise OptionsInvalid([("--out", f"{pdf_path} is a directory; give a .pdf file name")])
+        if pdf_path.exists() and not force:  # it may be the report of an earlier meeting
+            raise OptionsInvalid([("--out", f"{pdf_path} exists; give --force to replace it")])
         refuse_an_unwritable_out(pdf_path, folder=False)
         from optimiser.report.build import build_report  # WeasyPrint and Jinja2 load only for reports
         from optimiser.report.render import ReportUnavailable

@@ -141,3 +141,17 @@ def test_a_pooled_budget_and_an_offer_rate_together_are_refused_by_every_command
         "runs[0] (id 'a'): give one offer: budget_gbp (a pooled budget) or offer_rate_gbp_per_weighted_patient "
         "(£ per weighted patient), not both"
     ) in result.stderr
+
+
+def test_report_does_not_replace_an_existing_pdf_without_force(tmp_path: Path) -> None:
+    """Audit 4 F19: as `template` and `import nhs`, an existing file is replaced only with --force."""
+    earlier = tmp_path / "report.pdf"
+    earlier.write_bytes(b"the notes of last week's meeting")
+    done = console.run("report", str(TINY), "--budget", "20k", "--frontier-points", "0", cwd=tmp_path)
+    assert done.returncode == 2 and done.stdout == "", done.stderr
+    assert "error: --out: report.pdf exists; give --force to replace it" in done.stderr
+    assert "HiGHS" not in done.stderr  # refused before the check
+    assert earlier.read_bytes() == b"the notes of last week's meeting"
+    done = console.run("report", str(TINY), "--budget", "20k", "--frontier-points", "0", "--force", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert earlier.read_bytes().startswith(b"%PDF")
