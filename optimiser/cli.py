@@ -67,7 +67,15 @@ class CommissionGroup(TyperGroup):
 
 
 class CommissionCommand(TyperCommand):
-    """A command whose usage line names its arguments as the README does (``PATH``, not ``{path}``)."""
+    """A command whose usage line names its arguments as the README does (``PATH``, not ``{path}``)
+    and whose whole-number options are refused in the product's words (``whole_number_message``)."""
+
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except BadParameter as error:
+            error.message = whole_number_message(error) or error.message
+            raise
 
     def collect_usage_pieces(self, ctx: Context) -> list[str]:
         pieces = [self.options_metavar] if self.options_metavar else []
@@ -128,6 +136,26 @@ class JsonLinesAnswerCommand(JsonAnswerCommand):
 def writes_json_lines(fmt: str | None) -> bool:
     """Whether ``batch`` reports in JSON lines: asked to, or by default off a terminal (a scheduler, a pipe)."""
     return fmt == "json" or (fmt is None and not out.is_terminal)
+
+
+# What a whole-number option counts, for its message ("a whole number of worker processes").
+COUNTED_BY_OPTION = {"--workers": "worker processes", "--frontier-points": "budgets on the chart"}
+
+
+def whole_number_message(error: BadParameter) -> str | None:
+    """A whole-number option's bad value in the product's words, with its bounds, not Typer's
+    validator's ("Input should be greater than or equal to 1"); None for any other option."""
+    param, cause = error.param, error.__cause__
+    descriptor = getattr(param, "type_descriptor", None)
+    errors = getattr(cause, "errors", None)  # pydantic's ValidationError, which Typer's validator raised
+    if param is None or getattr(descriptor, "annotation", None) is not int or not callable(errors):
+        return None
+    inputs = [item.get("input") for item in errors()]
+    low, high = getattr(param, "min", None), getattr(param, "max", None)
+    bounds = f" from {low} to {high}" if low is not None and high is not None else ""
+    bounds = bounds or (f", {low} or more" if low is not None else f", at most {high}" if high is not None else "")
+    counted = COUNTED_BY_OPTION.get(next((name for name in param.opts if name.startswith("--")), ""))
+    return f"must be a whole number{' of ' + counted if counted else ''}{bounds} (got {shown(inputs[0])})"
 
 
 def usage_problem(error: UsageError) -> Problem:

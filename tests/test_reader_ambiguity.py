@@ -155,3 +155,22 @@ def test_report_does_not_replace_an_existing_pdf_without_force(tmp_path: Path) -
     done = console.run("report", str(TINY), "--budget", "20k", "--frontier-points", "0", "--force", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert earlier.read_bytes().startswith(b"%PDF")
+
+
+def test_whole_number_options_are_refused_in_the_products_words(tmp_path: Path) -> None:
+    """Audit 4 F3: not Typer's validator's "Input should be greater than or equal to 1"."""
+    manifest = console.REPO / "data" / "batch_example.toml"
+    for value in ("0", "-1", "two"):
+        done = console.run("batch", str(manifest), "--workers", value, "--format", "json", "--out", str(tmp_path))
+        assert done.returncode == 2, done.stderr
+        [line] = console.strict_json_lines(done.stdout)
+        message = f"must be a whole number of worker processes, 1 or more (got '{value}')"
+        assert line["problems"] == [problem("options", None, "--workers", message)]
+        assert f"error: --workers: {message}" in done.stderr
+    done = console.run("report", str(TINY), "--frontier-points", "99", "--out", str(tmp_path / "r.pdf"))
+    assert done.returncode == 2
+    assert "must be a whole number of budgets on the chart from 0 to 50 (got '99')" in " ".join(
+        done.stderr.replace("│", " ").split()
+    )
+    assert "Input should" not in done.stderr
+    assert list(tmp_path.iterdir()) == []
