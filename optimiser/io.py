@@ -400,15 +400,34 @@ def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, label: str) 
     return b"".join(chunks)
 
 
+# A CSV is read as UTF-8 (a byte-order mark allowed), else as Windows-1252: what Excel's "CSV
+# (Comma delimited)" writes on Windows, and what `import nhs` reads too.
+CSV_ENCODINGS = ("utf-8-sig", "cp1252")
+# Separators a spreadsheet may write instead of commas (European locales: ';'), as they are named.
+OTHER_SEPARATORS = {";": "semicolons (;)", "\t": "tabs"}
+
+
 def _read_csv_records(data: bytes, name: str, limits: ReadLimits = DEFAULT_LIMITS) -> SheetRecords:
-    """Rows of one CSV as records of the non-blank cells (text, as written).
+    """Rows of one CSV as records of the non-blank cells (text, as written), in the first of
+    ``CSV_ENCODINGS`` that reads the whole file.
 
     Blank lines before the header are skipped; below it a blank line is skipped but
     counted, so a problem names the row a user counts under the header.
     """
+    for encoding in CSV_ENCODINGS:
+        try:
+            return _read_csv_text(data, name, limits, encoding)
+        except UnicodeDecodeError:
+            continue
+    raise _invalid(
+        f"{name} is neither UTF-8 nor Windows-1252 text; save it from Excel as CSV UTF-8", name.removesuffix(".csv")
+    )
+
+
+def _read_csv_text(data: bytes, name: str, limits: ReadLimits, encoding: str) -> SheetRecords:
     # Decoded as it is parsed: a copy of the whole text (a StringIO holds four bytes a character)
     # would take several times the file's size.
-    lines = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+    lines = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
     reader = csv.reader(lines, skipinitialspace=True, strict=False)
     header: list[str] | None = None
     records: list[dict[str, Any]] = []
@@ -425,6 +444,13 @@ def _read_csv_records(data: bytes, name: str, limits: ReadLimits = DEFAULT_LIMIT
                     if len(header) > limits.max_columns:
                         raise _invalid(
                             f"{name} has {len(header)} columns; the most a table may have is {limits.max_columns}"
+                        )
+                    separator = next((sep for sep in OTHER_SEPARATORS if len(header) == 1 and sep in header[0]), None)
+                    if separator is not None:
+                        raise _invalid(
+                            f"{name} separates its columns by {OTHER_SEPARATORS[separator]}, not commas; "
+                            "save it from Excel as CSV UTF-8 (Comma delimited), or separate the columns with commas",
+                            name.removesuffix(".csv"),
                         )
                     repeated = repeated_columns(name.removesuffix(".csv"), header)
                     if repeated:
@@ -465,8 +491,6 @@ def _read_csv_records(data: bytes, name: str, limits: ReadLimits = DEFAULT_LIMIT
             rows.append(row)
     except csv.Error as error:
         raise _invalid(f"{name} is not a well-formed CSV: {error}") from None
-    except UnicodeDecodeError:
-        raise _invalid(f"{name} is not UTF-8 text") from None
     return SheetRecords(records, rows)
 
 

@@ -174,3 +174,54 @@ def test_whole_number_options_are_refused_in_the_products_words(tmp_path: Path) 
     )
     assert "Input should" not in done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_eligible_patients_beyond_the_practices_list_are_refused_naming_the_row(tmp_path: Path) -> None:
+    """Audit 4 F30: an extra 0 (60,000 at a practice of 6,000) turned into a verdict against the offer."""
+    path = tiny_workbook(tmp_path)
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook.create_sheet("eligibility")
+    sheet.append(["practice_id", "service_id", "eligible_patients"])
+    sheet.append(["P2", "same_day_access", 4000])  # the whole list: allowed
+    sheet.append(["P1", "same_day_access", 60000])
+    workbook.save(path)
+    assert invalid(path) == [
+        problem(
+            "eligibility",
+            2,
+            "eligible_patients",
+            "must be <= the list_size of practice 'P1' (60000 > 6000): eligible patients are patients on "
+            "the practice's list",
+        )
+    ]
+
+
+def test_a_csv_from_excel_on_windows_is_read_and_another_separator_is_named(tmp_path: Path) -> None:
+    """Audit 4 F18: Windows-1252 is read (as `import nhs` reads it); ';' or tabs are named with the fix,
+    not a cascade of missing columns."""
+    scenario = tiny_copy(tmp_path)
+    practices = scenario / "practices.csv"
+    text = practices.read_text()
+    practices.write_bytes(text.replace("Synthetic Practice 1", "Café Surgery – St Mary’s").encode("cp1252"))
+    assert console.run("validate", str(scenario)).returncode == 0
+    assert read_document(scenario)["practices"][0]["name"] == "Café Surgery – St Mary’s"
+
+    practices.write_text(text.replace(",", ";"))
+    assert invalid(scenario) == [
+        problem(
+            "practices",
+            None,
+            None,
+            "practices.csv separates its columns by semicolons (;), not commas; save it from Excel as CSV UTF-8 "
+            "(Comma delimited), or separate the columns with commas",
+        )
+    ]
+    practices.write_bytes(text.encode() + b"P3,PCN1,\x81\x9d\n")  # bytes neither encoding has
+    assert invalid(scenario) == [
+        problem(
+            "practices",
+            None,
+            None,
+            "practices.csv is neither UTF-8 nor Windows-1252 text; save it from Excel as CSV UTF-8",
+        )
+    ]
