@@ -406,6 +406,22 @@ def _check_row_rules(frames: dict[str, pd.DataFrame], problems: list[Problem]) -
                 f"{services['max_coverage'].iat[row]:g})",
             )
         )
+    eligibility, practices = frames["eligibility"], frames["practices"]
+    lists = eligibility["practice_id"].map(
+        practices.drop_duplicates("practice_id").set_index("practice_id")["list_size"]
+    )
+    beyond = (eligibility["eligible_patients"] > lists).to_numpy()
+    for row in np.flatnonzero(beyond):
+        problems.append(
+            Problem(
+                "eligibility",
+                int(row) + 1,
+                "eligible_patients",
+                f"must be <= the list_size of practice {shown(eligibility['practice_id'].iat[row])} "
+                f"({eligibility['eligible_patients'].iat[row]:g} > {lists.iat[row]:g}): eligible patients are "
+                "patients on the practice's list",
+            )
+        )
     roles = frames["roles"]
     wrong = (roles["arrs_reimbursement_max_gbp"].notna() & (roles["category"] != "arrs")).to_numpy()
     for row in np.flatnonzero(wrong):

@@ -43,7 +43,7 @@ from models.schema import shown
 from models.validate import validate_document
 from optimiser.execution import INTERRUPT_SIGNALS
 from optimiser.io import read_document, write_results, write_template
-from optimiser.runs import JobOutcome, checked_override, run_job
+from optimiser.runs import JobOutcome, checked_overrides, run_job
 
 
 def show_flags_without_a_value(command: Command) -> None:
@@ -67,7 +67,15 @@ class CommissionGroup(TyperGroup):
 
 
 class CommissionCommand(TyperCommand):
-    """A command whose usage line names its arguments as the README does (``PATH``, not ``{path}``)."""
+    """A command whose usage line names its arguments as the README does (``PATH``, not ``{path}``)
+    and whose whole-number options are refused in the product's words (``whole_number_message``)."""
+
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except BadParameter as error:
+            error.message = whole_number_message(error) or error.message
+            raise
 
     def collect_usage_pieces(self, ctx: Context) -> list[str]:
         pieces = [self.options_metavar] if self.options_metavar else []
@@ -128,6 +136,26 @@ class JsonLinesAnswerCommand(JsonAnswerCommand):
 def writes_json_lines(fmt: str | None) -> bool:
     """Whether ``batch`` reports in JSON lines: asked to, or by default off a terminal (a scheduler, a pipe)."""
     return fmt == "json" or (fmt is None and not out.is_terminal)
+
+
+# What a whole-number option counts, for its message ("a whole number of worker processes").
+COUNTED_BY_OPTION = {"--workers": "worker processes", "--frontier-points": "budgets on the chart"}
+
+
+def whole_number_message(error: BadParameter) -> str | None:
+    """A whole-number option's bad value in the product's words, with its bounds, not Typer's
+    validator's ("Input should be greater than or equal to 1"); None for any other option."""
+    param, cause = error.param, error.__cause__
+    descriptor = getattr(param, "type_descriptor", None)
+    errors = getattr(cause, "errors", None)  # pydantic's ValidationError, which Typer's validator raised
+    if param is None or getattr(descriptor, "annotation", None) is not int or not callable(errors):
+        return None
+    inputs = [item.get("input") for item in errors()]
+    low, high = getattr(param, "min", None), getattr(param, "max", None)
+    bounds = f" from {low} to {high}" if low is not None and high is not None else ""
+    bounds = bounds or (f", {low} or more" if low is not None else f", at most {high}" if high is not None else "")
+    counted = COUNTED_BY_OPTION.get(next((name for name in param.opts if name.startswith("--")), ""))
+    return f"must be a whole number{' of ' + counted if counted else ''}{bounds} (got {shown(inputs[0])})"
 
 
 def usage_problem(error: UsageError) -> Problem:
@@ -431,24 +459,19 @@ OPTION_OF_OVERRIDE = {
 
 
 def checked_options(overrides: dict[str, Any]) -> dict[str, Any]:
-    """The run overrides the options give (a value of None: not given), each checked by the one
-    check every entry point shares (``optimiser.runs.checked_override``) and read as a run reads it.
+    """The run overrides the options give (a value of None: not given), checked by the one check
+    every entry point shares (``optimiser.runs.checked_overrides``: each value, then two offers
+    at once) and read as a run reads it.
 
     Raises ``OptionsInvalid`` naming each bad one by its option, in the shared check's words:
     the user typed an option, not a scenario's overrides.
     """
-    checked: dict[str, Any] = {}
-    problems: list[tuple[str | None, str]] = []
-    for key, value in overrides.items():
-        if value is None:
-            continue
-        try:
-            checked[key] = checked_override(key, value)
-        except ValueError as error:
-            problems.append((OPTION_OF_OVERRIDE[key], str(error)))
-    if problems:
-        raise OptionsInvalid(problems)
-    return checked
+    try:
+        return checked_overrides(overrides, named=OPTION_OF_OVERRIDE.__getitem__)
+    except ScenarioInvalid as invalid:
+        raise OptionsInvalid(
+            [(OPTION_OF_OVERRIDE[p.column] if p.column else None, p.message) for p in invalid.problems]
+        ) from None
 
 
 def what_if(budget: str | None, offer_rate: str | None, standards_fraction: str | None) -> dict[str, Any]:
@@ -996,11 +1019,13 @@ def report(
     ] = 11,  # optimiser.report.chart.FRONTIER_POINTS (not imported here: it loads the report's libraries)
     time_limit: TimeLimitOption = None,
     engine: EngineOption = "arrays",
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing PDF at --out.")] = False,
 ) -> None:
     """Check an offer and write the printable PDF report (verdict, levers, chart, practices, assumptions).
 
-    Prints the verdict. Exit 0 written, 2 invalid input, 3 written but the check found no answer
-    within the time limit, 1 anything else (e.g. the PDF libraries are missing).
+    Prints the verdict. Exit 0 written, 2 invalid input (or the PDF exists and --force is not
+    given), 3 written but the check found no answer within the time limit, 1 anything else (e.g.
+    the PDF libraries are missing).
     """
     with user_errors(False), StopOnSignal() as stop:
         overrides = checked_options(
@@ -1008,6 +1033,8 @@ def report(
         )
         if pdf_path.is_dir():
             raise OptionsInvalid([("--out", f"{pdf_path} is a directory; give a .pdf file name")])
+        if pdf_path.exists() and not force:  # it may be the report of an earlier meeting
+            raise OptionsInvalid([("--out", f"{pdf_path} exists; give --force to replace it")])
         refuse_an_unwritable_out(pdf_path, folder=False)
         from optimiser.report.build import build_report  # WeasyPrint and Jinja2 load only for reports
         from optimiser.report.render import ReportUnavailable

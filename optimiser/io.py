@@ -27,7 +27,7 @@ import re
 import sys
 import threading
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -400,15 +400,34 @@ def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, label: str) 
     return b"".join(chunks)
 
 
+# A CSV is read as UTF-8 (a byte-order mark allowed), else as Windows-1252: what Excel's "CSV
+# (Comma delimited)" writes on Windows, and what `import nhs` reads too.
+CSV_ENCODINGS = ("utf-8-sig", "cp1252")
+# Separators a spreadsheet may write instead of commas (European locales: ';'), as they are named.
+OTHER_SEPARATORS = {";": "semicolons (;)", "\t": "tabs"}
+
+
 def _read_csv_records(data: bytes, name: str, limits: ReadLimits = DEFAULT_LIMITS) -> SheetRecords:
-    """Rows of one CSV as records of the non-blank cells (text, as written).
+    """Rows of one CSV as records of the non-blank cells (text, as written), in the first of
+    ``CSV_ENCODINGS`` that reads the whole file.
 
     Blank lines before the header are skipped; below it a blank line is skipped but
     counted, so a problem names the row a user counts under the header.
     """
+    for encoding in CSV_ENCODINGS:
+        try:
+            return _read_csv_text(data, name, limits, encoding)
+        except UnicodeDecodeError:
+            continue
+    raise _invalid(
+        f"{name} is neither UTF-8 nor Windows-1252 text; save it from Excel as CSV UTF-8", name.removesuffix(".csv")
+    )
+
+
+def _read_csv_text(data: bytes, name: str, limits: ReadLimits, encoding: str) -> SheetRecords:
     # Decoded as it is parsed: a copy of the whole text (a StringIO holds four bytes a character)
     # would take several times the file's size.
-    lines = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+    lines = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
     reader = csv.reader(lines, skipinitialspace=True, strict=False)
     header: list[str] | None = None
     records: list[dict[str, Any]] = []
@@ -426,6 +445,16 @@ def _read_csv_records(data: bytes, name: str, limits: ReadLimits = DEFAULT_LIMIT
                         raise _invalid(
                             f"{name} has {len(header)} columns; the most a table may have is {limits.max_columns}"
                         )
+                    separator = next((sep for sep in OTHER_SEPARATORS if len(header) == 1 and sep in header[0]), None)
+                    if separator is not None:
+                        raise _invalid(
+                            f"{name} separates its columns by {OTHER_SEPARATORS[separator]}, not commas; "
+                            "save it from Excel as CSV UTF-8 (Comma delimited), or separate the columns with commas",
+                            name.removesuffix(".csv"),
+                        )
+                    repeated = repeated_columns(name.removesuffix(".csv"), header)
+                    if repeated:
+                        raise ScenarioInvalid(repeated)
                 continue
             row += 1
             if blank:
@@ -441,6 +470,18 @@ def _read_csv_records(data: bytes, name: str, limits: ReadLimits = DEFAULT_LIMIT
                         )
                     ]
                 )
+            if len(line) < len(header) and any(header[len(line) :]):
+                raise ScenarioInvalid(
+                    [
+                        Problem(
+                            name.removesuffix(".csv"),
+                            row,
+                            None,
+                            f"has {len(line)} values but the header has {len(header)} columns: a line cut short? "
+                            "Give every column its place, an empty one between two commas for a blank cell",
+                        )
+                    ]
+                )
             if len(records) >= limits.max_table_rows:
                 raise _invalid(
                     f"{name} has more than {limits.max_table_rows} rows, the most a table may have",
@@ -450,18 +491,54 @@ def _read_csv_records(data: bytes, name: str, limits: ReadLimits = DEFAULT_LIMIT
             rows.append(row)
     except csv.Error as error:
         raise _invalid(f"{name} is not a well-formed CSV: {error}") from None
-    except UnicodeDecodeError:
-        raise _invalid(f"{name} is not UTF-8 text") from None
     return SheetRecords(records, rows)
 
 
+def repeated_columns(table: str, header: Sequence[str | None]) -> list[Problem]:
+    """A problem for each column name the header gives more than once (a reader would silently
+    keep the last), naming its columns by letter as a spreadsheet shows them."""
+    from openpyxl.utils import get_column_letter
+
+    places: dict[str, list[int]] = {}
+    for place, column in enumerate(header, start=1):
+        if column:
+            places.setdefault(column, []).append(place)
+    problems = []
+    for column, found in places.items():
+        if len(found) > 1:
+            letters = [get_column_letter(place) for place in found]
+            times = "twice" if len(found) == 2 else f"{len(found)} times"
+            where = ", ".join(letters[:-1]) + f" and {letters[-1]}"
+            problems.append(Problem(table, None, column, f"is given {times} (columns {where}); keep one"))
+    return problems
+
+
 def _settings_from_rows(records: SheetRecords, source: str) -> dict[str, Any]:
+    """Settings from rows of key and value; a key given on two rows is a problem naming both,
+    never silently the last (as a JSON key given twice is)."""
     settings: dict[str, Any] = {}
+    given: dict[str, list[tuple[int, Any]]] = {}
     for row, record in zip(records.rows, records, strict=True):
         unknown = set(record) - {"key", "value"}
         if unknown or "key" not in record:
             raise ScenarioInvalid([Problem(SETTINGS, row, None, f"{source} needs exactly the columns key and value")])
-        settings[str(record["key"]).strip()] = record.get("value")
+        key = str(record["key"]).strip()
+        settings[key] = record.get("value")
+        given.setdefault(key, []).append((row, record.get("value")))
+    repeated = [
+        Problem(
+            SETTINGS,
+            places[-1][0],
+            key,
+            "is given more than once ("
+            + ", then ".join(f"{'blank' if value is None else shown(value)} on row {row}" for row, value in places)
+            + "); give it once",
+        )
+        for key, places in given.items()
+        if len(places) > 1
+    ]
+    if repeated:
+        raise ScenarioInvalid(repeated)
     return settings
 
 
@@ -493,7 +570,7 @@ def read_workbook(
     except Exception as error:  # noqa: BLE001 - openpyxl raises many types for a bad file
         raise _invalid(f"{label} is not a readable Excel workbook ({type(error).__name__})") from None
     document: dict[str, Any] = {}
-    formula_problems: list[Problem] = []
+    sheet_problems: list[Problem] = []
     try:
         for sheet in workbook.worksheets:
             raise_if_cancelled()
@@ -503,7 +580,7 @@ def read_workbook(
             # openpyxl names each sheet's part in the package only privately.
             part = sheet._worksheet_path
             unsaved = _formulas_without_values(workbook._archive, part) if part in parts_with_formulas else {}
-            records = _sheet_records(sheet, title, limits, unsaved, formula_problems)
+            records = _sheet_records(sheet, title, limits, unsaved, sheet_problems)
             if records is None:
                 continue
             if title == SETTINGS:
@@ -512,8 +589,8 @@ def read_workbook(
                 document[title] = records
     finally:
         workbook.close()
-    if formula_problems:
-        raise ScenarioInvalid(formula_problems)
+    if sheet_problems:
+        raise ScenarioInvalid(sheet_problems)
     for table in [
         t for t, recs in document.items() if t != SETTINGS and not recs and t in TABLES and not TABLES[t].required
     ]:
@@ -585,7 +662,8 @@ def _sheet_records(
     """The sheet's rows under its header (its first row) as records of non-blank cells; None
     if it is empty. A blank row is skipped but counted: sheet row N + 1 is data row N.
 
-    A cell in ``unsaved_formulas`` (sheet row → columns) is added to ``problems``."""
+    A cell in ``unsaved_formulas`` (sheet row → columns) is added to ``problems``, and so is a
+    column name the header gives twice (the sheet is then not read: None)."""
     max_rows = limits.max_table_rows + 1  # the header and the data rows
     declared_rows, declared_columns = sheet.max_row, sheet.max_column
     if (declared_rows or 0) > max_rows or (declared_columns or 0) > limits.max_columns:
@@ -604,6 +682,10 @@ def _sheet_records(
     if header is None:
         return None
     columns = [None if h is None else str(h).strip() for h in header]
+    repeated = repeated_columns(title, columns)
+    if repeated:
+        problems.extend(repeated)
+        return None
     records: list[dict[str, Any]] = []
     data_rows: list[int] = []
     for number, values in enumerate(rows, start=2):

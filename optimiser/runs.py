@@ -8,7 +8,7 @@ plus result tables. Solver outcomes (infeasible, time limit) are results, never 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from models.scenario import Problem, Scenario, ScenarioInvalid
@@ -26,6 +26,7 @@ __all__ = [
     "checked_overrides",
     "kind_problems",
     "load_scenario",
+    "one_offer_message",
     "run_job",
     "scale_standards",
     "solve_scenario",
@@ -84,10 +85,28 @@ def unknown_override_message(known: Iterable[str] = KNOWN_OVERRIDES) -> str:
     return f"unknown override (known: {', '.join(known)})"
 
 
-def kind_problems(kind: str, overrides: dict[str, Any]) -> list[Problem]:
-    """What is wrong with these overrides for a run of ``kind`` (which overrides go with which kind)."""
-    ranges = [name for name in ("budget", "standards") if overrides.get(name) is not None]
+OFFERS = ("budget_gbp", "offer_rate_gbp_per_weighted_patient")
+
+
+def one_offer_message(named: Callable[[str], str] | None = None) -> str:
+    """What every entry point says of a pooled budget and an offer rate given together; ``named``
+    gives each override's name as its entry point spells it (the CLI: its options)."""
+    budget, rate = (named(key) if named else key for key in OFFERS)
+    return f"give one offer: {budget} (a pooled budget) or {rate} (£ per weighted patient), not both"
+
+
+def kind_problems(
+    kind: str | None, overrides: dict[str, Any], named: Callable[[str], str] | None = None
+) -> list[Problem]:
+    """What is wrong with these overrides together: two offers at once (each would select its own
+    budget mode, and one would be silently ignored), and, when ``kind`` is given, which
+    overrides go with which kind. ``named``: as ``one_offer_message``."""
     problems = []
+    if all(overrides.get(key) is not None for key in OFFERS):
+        problems.append(Problem("overrides", None, None, one_offer_message(named)))
+    if kind is None:
+        return problems
+    ranges = [name for name in ("budget", "standards") if overrides.get(name) is not None]
     if kind == "sweep" and not ranges:
         problems.append(Problem("overrides", None, None, "a sweep needs one of budget or standards"))
     if kind == "sweep" and len(ranges) > 1:
@@ -99,9 +118,12 @@ def kind_problems(kind: str, overrides: dict[str, Any]) -> list[Problem]:
     return problems
 
 
-def checked_overrides(overrides: dict[str, Any] | None, kind: str | None = None) -> dict[str, Any]:
-    """Every override checked (and, when ``kind`` is given, checked against it) and read as a run
-    reads it; ``None`` means not given. Raises ``ScenarioInvalid`` naming every problem."""
+def checked_overrides(
+    overrides: dict[str, Any] | None, kind: str | None = None, named: Callable[[str], str] | None = None
+) -> dict[str, Any]:
+    """Every override checked, then checked together (``kind_problems``: two offers at once, and,
+    when ``kind`` is given, which go with it), and read as a run reads it; ``None`` means not
+    given. Raises ``ScenarioInvalid`` naming every problem; ``named`` as ``one_offer_message``."""
     given = {key: value for key, value in (overrides or {}).items() if value is not None}
     checked: dict[str, Any] = {}
     problems: list[Problem] = []
@@ -110,8 +132,7 @@ def checked_overrides(overrides: dict[str, Any] | None, kind: str | None = None)
             checked[key] = checked_override(key, value)
         except ValueError as error:
             problems.append(Problem("overrides", None, key, str(error)))
-    if kind is not None:
-        problems.extend(kind_problems(kind, given))
+    problems.extend(kind_problems(kind, given, named))
     if problems:
         raise ScenarioInvalid(problems)
     return checked

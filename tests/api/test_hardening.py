@@ -184,6 +184,40 @@ def test_a_zip_holding_a_table_twice_is_422(client: TestClient, commissioner: di
     assert "twice" in response.json()["detail"][0]["message"]
 
 
+def _zip_with(document: dict, replaced: dict[str, str | None]) -> bytes:
+    """``document`` as a zip of CSVs with some files replaced (or, given None, left out)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(scenario_zip(document))) as source, zipfile.ZipFile(buffer, "w") as archive:
+        for name in source.namelist():
+            if name not in replaced:
+                archive.writestr(name, source.read(name))
+        for name, content in replaced.items():
+            if content is not None:
+                archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def test_an_ambiguous_upload_is_422_naming_where(client: TestClient, commissioner: dict) -> None:
+    """Audit 4 F27/F29: a column header given twice, or a setting on two rows, is never read as the last."""
+    document = example_document()
+    settings = "key,value\n" + "".join(f"{key},{value}\n" for key, value in document["settings"].items())
+    twice = _zip_with(document, {"settings.json": None, "settings.csv": settings + "budget_gbp,5000\n"})
+    response = client.post("/scenarios/upload", files={"file": ("s.zip", twice)}, headers=commissioner)
+    assert response.status_code == 422, response.text
+    [problem] = response.json()["detail"]
+    assert (problem["table"], problem["column"]) == ("settings", "budget_gbp")
+    assert problem["message"].startswith("is given more than once (") and "then '5000' on row" in problem["message"]
+
+    practices = [",".join([*document["practices"][0], "list_size"])]
+    practices += [",".join(str(value) for value in record.values()) + ",1" for record in document["practices"]]
+    header_twice = _zip_with(document, {"practices.csv": "\n".join(practices) + "\n"})
+    response = client.post("/scenarios/upload", files={"file": ("s.zip", header_twice)}, headers=commissioner)
+    assert response.status_code == 422, response.text
+    [problem] = response.json()["detail"]
+    assert (problem["table"], problem["column"]) == ("practices", "list_size")
+    assert problem["message"].startswith("is given twice (columns ")
+
+
 def test_a_sheet_declaring_a_million_rows_is_refused_in_seconds(
     client: TestClient, commissioner: dict, tmp_path: Path
 ) -> None:

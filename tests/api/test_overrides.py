@@ -150,6 +150,12 @@ def test_a_scenarios_settings_take_amounts_in_k_and_m(client: TestClient, commis
         # each lists the overrides it takes: the API's are the batch's but for engine
         ({"bogus": 1}, "bogus: unknown override (known: objective, budget_gbp, offer_rate_gbp_per_weighted_patient, "),
         ({"budget": "0:1m:3", "standards": "0.5:1:3"}, "a sweep takes one of budget or standards, not both"),
+        # audit 4 F5: two offers at once, where one would be silently ignored
+        (
+            {"budget_gbp": "5m", "offer_rate_gbp_per_weighted_patient": 8},
+            "give one offer: budget_gbp (a pooled budget) or offer_rate_gbp_per_weighted_patient "
+            "(£ per weighted patient), not both",
+        ),
     ],
 )
 def test_the_api_and_a_batch_manifest_refuse_an_override_in_the_same_words(
