@@ -37,10 +37,10 @@ def test_the_least_budget_and_the_standards_printed_make_the_offer_deliverable()
     """£11,560,203.29 and 0.892809 were printed as £11.56m and 89.3%: neither suffices."""
     done = run("check", UNDELIVERABLE)
     assert done.returncode == 1, done.stderr
-    least = re.search(r"it costs at least (£[\d.]+m) against", done.stdout)
+    least = re.search(r"its least cost is (£[\d,.]+m?) a year against", done.stdout)
     cut = re.search(r"every minimum standard cut to ([\d.]+)% of its level", done.stdout)
     assert least is not None and cut is not None, done.stdout
-    assert verdict(UNDELIVERABLE, "--budget", least.group(1)) == ("Verdict: DELIVERABLE", 0)
+    assert verdict(UNDELIVERABLE, "--budget", least.group(1).replace(",", "")) == ("Verdict: DELIVERABLE", 0)
     fraction = f"{float(cut.group(1)) / 100:.4f}"
     assert verdict(UNDELIVERABLE, "--standards-fraction", fraction) == ("Verdict: DELIVERABLE", 0)
 
@@ -48,9 +48,9 @@ def test_the_least_budget_and_the_standards_printed_make_the_offer_deliverable()
 def test_the_least_budget_and_rate_printed_for_somerset_suffice() -> None:
     """Somerset's least cost £1,283,773.58 was printed £1.28m, its least rate £48.7537 as £48.75."""
     done = run("check", SOMERSET)
-    least = re.search(r"It costs at least (£[\d.]+m) a year", done.stdout)
+    least = re.search(r"Its least cost is (£[\d,.]+m?) a year", done.stdout)
     assert least is not None, done.stdout
-    assert verdict(SOMERSET, "--budget", least.group(1)) == ("Verdict: DELIVERABLE", 0)
+    assert verdict(SOMERSET, "--budget", least.group(1).replace(",", "")) == ("Verdict: DELIVERABLE", 0)
     short = run("check", SOMERSET, "--offer-rate", "1.5")
     assert short.returncode == 1, short.stderr
     rate = re.search(r"from £1\.50 to £([\d.]+)", short.stdout)
@@ -133,9 +133,10 @@ def test_a_share_of_the_offer_in_pounds_is_rounded_as_money() -> None:
 
 def test_a_deliverable_least_cost_is_never_shown_above_its_budget_nor_with_more_than_it_spare() -> None:
     """Verify3 N1: rounding the least cost up showed £11.57m against a budget of £11.56m it fits."""
-    assert wording.least_against(11_560_203.29, 11_560_204) == ("£11,560,204", "£11,560,204")
-    assert wording.least_against(11_560_203.29, 19e6) == ("£11.57m", "£19.00m")
-    assert wording.spare_money(19e6 - 11_560_203.29) == "£7.43m"  # 11.57 + 7.43 = 19.00
+    assert wording.gap_figures(11_560_203.29, 11_560_204) == ("£11,560,204", "£11,560,204", "£0")
+    # £11.56m + £7.43m (spare rounded down) is not £19.00m: to the pound
+    assert wording.gap_figures(11_560_203.29, 19e6) == ("£11,560,204", "£19,000,000", "£7,439,796")
+    assert wording.spare_money(19e6 - 11_560_203.29) == "£7.43m"
 
     def amount(text: str) -> float:
         millions = text.endswith("m")
@@ -145,9 +146,8 @@ def test_a_deliverable_least_cost_is_never_shown_above_its_budget_nor_with_more_
         done = run("check", str(REPO / "data" / "undeliverable_offer"), "--budget", budget)
         assert done.returncode == 0, done.stderr
         found = re.search(
-            r"costs at least (£[\d,.]+m?) a year against a budget of (£[\d,.]+m?), leaving (£[\d,.]+m?)", done.stdout
+            r"least cost is (£[\d,.]+m?) a year against a budget of (£[\d,.]+m?), leaving (£[\d,.]+m?)", done.stdout
         )
         assert found is not None, done.stdout
         least, offered, spare = (amount(found.group(k)) for k in (1, 2, 3))
-        step = 1e4 if found.group(1).endswith("m") else 1.0  # the precision the least cost is rounded up at
-        assert least <= offered and least + spare <= offered + step, done.stdout
+        assert least <= offered and least + spare == offered, done.stdout  # the three figures add up

@@ -143,7 +143,7 @@ def test_an_offer_rate_names_the_practices_short_and_the_view_lists_them_by_name
     short = money["details"]["practices_short"]
     assert [row["practice_id"] for row in short] == ["L85004"]  # the JSON keeps the id
     sentence = money["sentence"]
-    shortfall = wording.least_money(short[0]["shortfall_gbp"])
+    shortfall = wording.money(short[0]["shortfall_gbp"])  # one practice's figure: to the nearest, as its table row
     assert (
         f"1 of 58 practices is short by {shortfall} in total: SYMPHONY SOUTH HEALTHCARE (L85004) {shortfall}."
         in sentence
@@ -152,6 +152,7 @@ def test_an_offer_rate_names_the_practices_short_and_the_view_lists_them_by_name
     view = check_view(result, names=wording.Names.of_document(doc))
     assert view.practices[0][0] == "SYMPHONY SOUTH HEALTHCARE (L85004)"
     assert check_view(result).practices[0][0] == "L85004"
+    assert getattr(view.practices[0][2], "text", None) == shortfall  # the sentence and the table: one figure
 
 
 # --- N2: a rise never reads +0% -----------------------------------------------------------------

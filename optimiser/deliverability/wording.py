@@ -56,10 +56,14 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 
 
 # --- amounts that suffice -----------------------------------------------------------------
-# A least cost, the money or rate needed, a raise of a cap: a negotiator quotes the figure as
-# shown, so it is rounded up at the precision shown (£11,560,203 shows as £11.57m, not £11.56m,
-# which would not suffice). The highest share of the standards that fits is rounded down.
-# Solver noise (37000.00000000001) is not a reason to round up a whole step.
+# The one rule: the cost of a plan (a least cost, a least spend) is stated to the nearest, the
+# same figure ``solve`` prints. An amount a negotiator would feed back (the money or rate needed,
+# the least budget or rate that suffices, a raise of a cap) is rounded up at the precision shown
+# (£6,860,203 needed shows as £6.87m, not £6.86m, which would not suffice); money spare and the
+# highest share of the standards that fits are rounded down. Figures read together (an offer, a
+# least cost and the gap between them) go through ``gap_figures``, which shows them to the pound
+# where, rounded, they would not subtract. Solver noise (37000.00000000001) is not a reason to
+# round up a whole step.
 _NOISE = 1e-9
 
 
@@ -75,7 +79,7 @@ def _money_step(value: float) -> float:
 
 
 def least_money(value: float) -> str:
-    """An amount of money that suffices (a least cost, money needed, a least rate), rounded up."""
+    """An amount of money that suffices (money needed, a least budget or rate), rounded up."""
     return money(_towards_sufficiency(value, _money_step(value), up=True))
 
 
@@ -85,16 +89,59 @@ def spare_money(value: float) -> str:
     return money(_towards_sufficiency(value, _money_step(value), up=False))
 
 
-def least_against(least: float, budget: float) -> tuple[str, str]:
-    """A least cost that fits a budget, and the budget, as shown side by side.
+def _nearest(value: float, step: float) -> float:
+    return round(value / step) * step
 
-    The least cost is rounded up (``least_money``). Where that would show it above the budget it
-    fits within (£11,560,203.29 as £11.57m against £11,560,204 as £11.56m), both are shown to the
-    pound instead."""
-    shown = _towards_sufficiency(least, _money_step(least), up=True)
-    if least <= budget and shown > _towards_sufficiency(budget, _money_step(budget), up=False):
-        return f"£{_towards_sufficiency(least, 1.0, up=True):,.0f}", f"£{math.floor(budget):,}"
-    return money(shown), money(budget)
+
+def _to_step(value: float, step: float) -> str:
+    """``value`` (already a whole number of ``step``) in full: "£11,560,204" or "£35.50"."""
+    return f"£{value:,.0f}" if step >= 1 else f"£{value:,.2f}"
+
+
+def gap_figures(least: float, offer: float, least_up: bool = False, nearest_gap: bool = False) -> tuple[str, str, str]:
+    """A least cost (or least rate), an offer, and the gap between them, as shown side by side.
+
+    The one rule for figures that are read together: a cost and an offer are stated to the nearest
+    at ``money``'s precision (the same figure ``solve`` prints), ``least_up`` for a least rate or
+    budget that suffices (rounded up, as a negotiator would offer it); the gap is money spare
+    (rounded down) when the offer covers the least cost, else money short (rounded up). Where the
+    three as shown would not visibly subtract (£11.56m short by £204 of £11.56m; £2.85m less £1.28m
+    leaving £1.56m), all three are shown to the pound (to the penny under £100): the offer to the
+    nearest, the gap towards sufficiency, and the least cost as the offer less the spare (plus the
+    shortfall), within £1 of the exact least cost. ``nearest_gap``: the gap too is to the nearest
+    (a practice's need above its share, one figure among many, as the comparison shows it).
+    Returns (least, offer, gap) as text."""
+    gap = offer - least
+    spare = gap >= 0
+    least_step, offer_step, gap_step = _money_step(least), _money_step(offer), _money_step(abs(gap))
+    least_s = _towards_sufficiency(least, least_step, up=True) if least_up else _nearest(least, least_step)
+    offer_s = _nearest(offer, offer_step)
+    gap_s = _nearest(abs(gap), gap_step) if nearest_gap else _towards_sufficiency(abs(gap), gap_step, up=not spare)
+    signed = gap_s if spare else -gap_s
+    if abs((offer_s - least_s) - signed) <= 1e-3:  # a tenth of a penny: float noise, not a step
+        return money(least_s), money(offer_s), money(gap_s)
+    fine = 1.0 if abs(offer) >= 100 else 0.01  # an offer under £100 (£35.50) keeps its pence
+    offer_f = _nearest(offer, fine)
+    gap_f = _nearest(abs(gap), fine) if nearest_gap else _towards_sufficiency(abs(gap), fine, up=not spare)
+    least_f = offer_f - gap_f if spare else offer_f + gap_f
+    return _to_step(least_f, fine), _to_step(offer_f, fine), _to_step(gap_f, fine)
+
+
+def spare_pounds(value: float) -> str:
+    """Money spare to the pound, rounded down: the same money as a headline's spare at any precision."""
+    return _to_step(_towards_sufficiency(value, 1.0, up=False), 1.0) if abs(value) >= 100 else spare_money(value)
+
+
+def raised_to(cap: float, raise_: float) -> tuple[str, str]:
+    """A raise of a cap (rounded up, as ``least_number``) and the new cap at the raise's precision:
+    25 raised by 0.001 is "25.001", not "25.01"; the two shown always add up."""
+    raise_text = least_number(raise_)
+    decimals = len(raise_text.partition(".")[2])
+    new = cap + float(raise_text.replace(",", ""))
+    text = f"{new:,.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return raise_text, text
 
 
 def least_number(value: float) -> str:
@@ -131,8 +178,23 @@ def rise_percent(share: float, signed: bool = True) -> str:
     sign = "+" if signed else ""
     if share <= 0:
         return f"{sign}0%"
+    if share >= 99.5:  # a hundred times or more: "+32,563,853%" reads as noise; say how many times
+        return f"{_three_figures(1 + share)} times as much"
     text = percent(share, 0 if share >= 0.1 else 1)
     return f"under {sign}0.1%" if text == "0%" else sign + text
+
+
+def _three_figures(value: float) -> str:
+    """A large ratio to three significant figures: 325,634.6 as "326,000", 104.2 as "104"."""
+    digits = max(0, math.floor(math.log10(abs(value))) - 2)
+    return f"{round(value, -digits):,.0f}"
+
+
+def a_or_an(text: str) -> str:
+    """The article for a figure as read aloud: "an 11% cut", "an 8.5% cut", "an 80% cut", "a 12% cut"."""
+    whole = text.lstrip("£").split(".")[0].replace(",", "").rstrip("%")
+    spoken_an = whole.startswith("8") or (whole[:2] in ("11", "18") and len(whole) % 3 == 2)
+    return ("an " if spoken_an else "a ") + text
 
 
 def spare_percent(share: float) -> str:
@@ -498,9 +560,10 @@ def _rise(share: float | None, prefix: str) -> str:
 
 def budget_sentence(shortfall: float, least: float, budget: float, share: float | None) -> str:
     rise = _rise(share, " (") + (")" if share is not None else "")
+    least_text, budget_text, short_text = gap_figures(least, budget)
     return (
-        f"The spec needs {least_money(shortfall)} more a year{rise} at current workforce supply: "
-        f"it costs at least {least_money(least)} against a budget of {money(budget)}."
+        f"The spec needs {short_text} more a year{rise} at current workforce supply: "
+        f"its least cost is {least_text} a year against a budget of {budget_text}."
     )
 
 
@@ -513,15 +576,14 @@ def offer_rate_sentence(
     total: float,
     names: Names = NO_NAMES,
 ) -> str:
-    listed = listing(
-        [f"{names.practice(row.practice_id)} {least_money(row.shortfall_gbp)}" for row in short.itertuples()], 8
-    )
+    listed = listing([f"{names.practice(row.practice_id)} {money(row.shortfall_gbp)}" for row in short.itertuples()], 8)
     rise = _rise(extra / rate if rate > 0 else None, ", ")
+    needed_text, rate_text, extra_text = gap_figures(needed, rate, least_up=True)
     return (
-        f"The offer needs {least_money(extra)} more per weighted patient a year (from {money(rate)} to "
-        f"{least_money(needed)}{rise}) to cover every practice; at the current rate "
+        f"The offer needs {extra_text} more per weighted patient a year (from {rate_text} to "
+        f"{needed_text}{rise}) to cover every practice; at the current rate "
         f"{len(short)} of {practices} practices {'is' if len(short) == 1 else 'are'} short by "
-        f"{least_money(total)} in total: {listed}."
+        f"{money(total)} in total: {listed}."
     )
 
 
@@ -560,7 +622,8 @@ def standards_sentence(uniform: float, records: list[dict[str, Any]], names: Nam
     )
     sentence = (  # the cut rounded up, the level down: the two add up to 100%
         f"Every minimum standard would have to fall to {highest_percent(uniform)} of its level "
-        f"(a {largest_percent(1 - uniform)} cut: {examples}) for the spec to fit the current budget and workforce."
+        f"({a_or_an(largest_percent(1 - uniform))} cut: {examples}) "
+        "for the spec to fit the current budget and workforce."
     )
     differing = [r for r in records if r["fraction_alone"] is None or abs(r["fraction_alone"] - uniform) > 1e-6]
     if len(records) > 1 and differing:
@@ -595,7 +658,7 @@ def safe_working_sentence(
     parts = listing(
         [
             f"{names.role(r['role_id'])} from {number(r['max_contacts_per_day'])} "
-            f"to {least_number(r['max_contacts_per_day'] + uniform)}"
+            f"to {raised_to(r['max_contacts_per_day'], uniform)[1]}"
             for r in records
         ],
         5,
@@ -634,9 +697,10 @@ def floor_cost_sentence(
     listed = listing(
         [f"{names.practice(row.practice_id)} {money(row.shortfall_gbp)}" for row in losers.itertuples()], 5
     )
+    with_text, without_text, cost_text = gap_figures(least_with, least_without)
     return (
-        f"The practice floor costs {least_money(cost)} a year (least spend {least_money(least_with)} against "
-        f"{least_money(least_without)} without it); without it, {len(losers)} of {plural(floors, 'practice')} would "
+        f"The practice floor costs {cost_text} a year (least spend {with_text} against "
+        f"{without_text} without it); without it, {len(losers)} of {plural(floors, 'practice')} would "
         f"get less than their floor, {money(short)} in total (the least shortfall of any least-cost "
         f"allocation): {listed}."
     )
@@ -655,7 +719,7 @@ def floor_share_sentence(share: float, floors: int, losers: pd.DataFrame, short:
 
 def deliverable_lever_sentences(headroom: float) -> dict[str, str]:
     return {
-        "budget": f"No more money is needed: {money(headroom)} of the budget is spare.",
+        "budget": f"No more money is needed: {spare_pounds(headroom)} of the budget is spare.",
         "workforce_supply": "No more staff supply is needed.",
         "standards": "Every minimum standard can be met in full (100%).",
         "safe_working": "No safe-working cap needs to be raised.",
@@ -741,12 +805,12 @@ def relaxation_sentences(table: pd.DataFrame, names: Names = NO_NAMES) -> list[s
 def deliverable_summary(
     settings: ScenarioSettings, least: float, budget: float, headroom: float, value: float, spend: float, stopped: bool
 ) -> str:
-    least_text, budget_text = least_against(least, budget)
+    least_text, budget_text, spare_text = gap_figures(least, budget)
     share = spare_percent(headroom / budget) if budget > 0 else "n/a"
+    offer = "a budget of" if settings.budget_mode == "pooled" else "practice budgets totalling"
     summary = (
-        f"The spec is deliverable. It costs at least {least_text} a year against "
-        f"{'a budget' if settings.budget_mode == 'pooled' else 'practice budgets totalling'} of {budget_text}, "
-        f"leaving {spare_money(headroom)} spare ({share} of the budget)."
+        f"The spec is deliverable. Its least cost is {least_text} a year against {offer} {budget_text}, "
+        f"leaving {spare_text} spare ({share} of the budget)."
     )
     if settings.objective == "max_value":
         summary += f" The best value reachable is {number(value)} (spending {money(spend)})."
@@ -913,6 +977,9 @@ def report_lines(result: dict[str, Any]) -> list[str]:
         "",
         result.get("summary", ""),
     ]
+    hint = rate_as_budget_note(result)
+    if hint:
+        lines += ["", hint]
     conflict = result.get("conflict")
     if conflict and conflict.get("rules"):
         lines += ["", "Why: these requirements cannot all be met together"]
@@ -925,6 +992,8 @@ def report_lines(result: dict[str, Any]) -> list[str]:
             lines.append(f"  - {LEVER_TITLES.get(lever['lever'], lever['lever'])}: {lever['sentence']}")
         relaxed = result.get("relaxation") or {}
         if relaxed.get("sentences"):
+            if relaxed.get("weights") and not any(relaxed["weights"].values()):
+                lines += ["", ALL_WEIGHTS_ZERO_NOTE]
             weights = ", ".join(f"{_LEVER_NOUNS.get(k, k)} {v:g}" for k, v in relaxed.get("weights", {}).items())
             package, *where = relaxed["sentences"]
             lines += ["", f"{package} (Weights: {weights}.)"]
@@ -963,12 +1032,12 @@ def budget_sweep_mark_label(pooled: bool) -> str:
 
 
 def standards_sweep_summary(pooled: bool, marked: float | None, budget: float, highest: float | None) -> str:
-    money_text = "a budget" if pooled else "practice budgets totalling"
+    money_text = "a budget of" if pooled else "practice budgets totalling"
     if marked is None:
         return "The full standards cannot be met at any cost: something other than money stops it."
     summary = (
-        f"Meeting every minimum standard in full costs at least {least_money(marked)} a year "
-        f"against {money_text} of {money(budget)}"
+        f"The least cost of meeting every minimum standard in full is {money(marked)} a year "
+        f"against {money_text} {money(budget)}"
     )
     summary += (
         f"; within the budget the standards can be met up to {highest_percent(highest)} of their level."
@@ -1014,7 +1083,7 @@ def deliverable_from(marked: float, pooled: bool) -> str:
 
 
 def full_standards_from(marked: float) -> str:
-    return f"full standards: deliverable from {least_money(marked)}"
+    return f"full standards: least cost {money(marked)}"
 
 
 def within_budget_up_to(highest: float) -> str:
@@ -1079,8 +1148,8 @@ COMPARE_HEADLINE = {
     "practices_short": "Practices short",
     "total_shortfall": "Total shortfall of those practices",
     "shortfall": "Shortfall",
-    "plan_practices_short": "Practices short of their share of the offer (least-cost plan)",
-    "plan_total_shortfall": "Their shortfall in total (least-cost plan)",
+    "plan_practices_short": "Practices needing more than an equal share of the offer (least-cost plan)",
+    "plan_total_shortfall": "Needed above an equal share by those practices in total (least-cost plan)",
     "plan_new_fte": "New FTE in total (least-cost plan)",
     "standards_reachable": "Standards reachable (share of every minimum)",
     "safe_working_raise": "Safe-working raise needed (contacts per FTE-day)",
@@ -1149,10 +1218,11 @@ NO_ANSWER_IN_TIME = "No answer in time: the solver stopped at its time limit."
 
 
 def verdict_deliverable(least: str, budget: str, spare: str, per_practice: bool) -> str:
-    """``least``, ``budget``, ``spare``: the figures as shown (money)."""
+    """``least``, ``budget``, ``spare``: the figures as shown (``gap_figures``)."""
     offer = "practice budgets totalling" if per_practice else "the offer of"
     return (
-        f"Deliverable: the specification costs at least {least} a year against {offer} {budget}, leaving {spare} spare."
+        f"Deliverable: the least cost of the specification is {least} a year against {offer} {budget}, "
+        f"leaving {spare} spare."
     )
 
 
@@ -1243,10 +1313,16 @@ STANDARDS_SHORTFALL_COLUMNS = ("Practice", "Service", "Patients short", "Percent
 EVERY_PRACTICE_CAN_DELIVER = "Every practice can deliver the specification with this offer."
 NO_PRACTICES_WITHOUT_VERDICT = "With no verdict, there is nothing to say about which practices could deliver."
 PRACTICES_SUMMARY_ROWS = {
-    "practices_short": "Practices short of their share of the offer",
+    "practices_short": "Practices needing more than an equal share of the offer per weighted patient",
     "practices": "Of practices in the scenario",
-    "total_shortfall": "Their shortfall in total, a year",
+    "total_shortfall": "Needed above an equal share, by those practices in total, a year",
 }
+PRACTICES_SUMMARY_CAPTION = (
+    "How the least-cost plan falls on practices if the pooled offer were split equally per weighted "
+    "patient. The money needed above an equal share is not the offer's shortfall: the other practices "
+    "need less than their equal share, which offsets it, and what remains is the offer's shortfall "
+    "(or, if the offer covers the least cost, nothing: the pooled budget carries these practices)."
+)
 
 # --- fair shares: who gets what (docs/fairness.md) --------------------------------------
 DISTRIBUTION_MEASURES = {
@@ -1309,6 +1385,53 @@ def run_time(seconds: float) -> str:
 # --- the offer a job checked, in words ---------------------------------------------------
 # How an offer per weighted patient may be written, in the desk's error for one it cannot read.
 RATE_FORMS = "a number of £ per weighted patient such as 35.50, £35.50 or 125"
+
+# A pooled budget below this many £ per weighted patient is most likely a rate typed as a budget.
+RATE_AS_BUDGET_BELOW_GBP_PER_WEIGHTED_PATIENT = 1.0
+
+
+def budget_looks_like_rate(budget: float, weighted_patients: float) -> bool:
+    """A pooled budget below £1 per weighted patient (£35.50 for 1.2m weighted patients)."""
+    return weighted_patients > 0 and 0 <= budget < RATE_AS_BUDGET_BELOW_GBP_PER_WEIGHTED_PATIENT * weighted_patients
+
+
+def rate_as_budget_note(result: Mapping[str, Any], option: str | None = "--offer-rate") -> str | None:
+    """``rate_as_budget_hint`` for a pooled check's result JSON whose budget reads as a rate, else None.
+
+    The weighted patients are the result's own: a practice's share of a pooled offer is the budget
+    times its weighted list over the area's weighted list (``least_cost_allocation``)."""
+    allocation = result.get("least_cost_allocation")
+    if result.get("budget_mode") != "pooled" or not isinstance(allocation, Mapping):
+        return None
+    budget = allocation.get("budget_gbp")
+    for row in allocation.get("most_short") or []:
+        share, weighted = row.get("offer_share_gbp"), row.get("weighted_list_size")
+        if isinstance(budget, int | float) and share and weighted:
+            total = float(budget) * float(weighted) / float(share)
+            return rate_as_budget_hint(float(budget), total, option) if budget_looks_like_rate(budget, total) else None
+    return None
+
+
+def rate_as_budget_hint(budget: float, weighted_patients: float, option: str | None = "--offer-rate") -> str:
+    """The hint beside a check of a pooled budget that reads as a rate (``budget_looks_like_rate``);
+    ``option``: how the reader gives a rate (``--offer-rate`` on the command line; None on the desk,
+    whose form says "per weighted patient")."""
+    rate = f"{budget:.2f}".removesuffix(".00")
+    how = f" ({option} {rate})" if option else ""
+    return (
+        f"A budget of {money(budget)} a year is less than £1 per weighted patient "
+        f"({number(weighted_patients)} weighted patients): did you mean an offer of {money(budget)} "
+        f"per weighted patient{how}?"
+    )
+
+
+ALL_WEIGHTS_ZERO = (
+    "at least one weight must be above 0: with every weight 0 every combined change counts the same, "
+    "so the smallest one would be arbitrary"
+)
+ALL_WEIGHTS_ZERO_NOTE = (
+    "Every weight is 0, so every combined change counts the same: the package below is one of many and is arbitrary."
+)
 
 
 def pooled_budget_offer(budget: float) -> str:

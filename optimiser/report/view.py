@@ -64,6 +64,7 @@ class CheckView:
     practices_total: Num | None
     summary: str
     practices_summary: list[tuple[str, Num]] = field(default_factory=list)
+    practices_summary_caption: str | None = None
     distribution_caption: str | None = None
     distribution_columns: list[str] = field(default_factory=list)
     distribution: list[list[str | Num]] = field(default_factory=list)
@@ -155,14 +156,34 @@ def _levers(result: dict[str, Any], per_practice: bool) -> list[Lever]:
     return levers
 
 
+def _gap(
+    result: dict[str, Any],
+    least_src: str,
+    offer_src: str,
+    gap_src: str,
+    least_up: bool = False,
+    nearest_gap: bool = False,
+) -> list[Num]:
+    """A least cost (or rate), an offer and the gap between them, as shown side by side
+    (``wording.gap_figures``: they visibly subtract); [] if the JSON lacks one of them."""
+    values = [_get(result, src) for src in (least_src, offer_src, gap_src)]
+    if any(value is None for value in values):
+        return []
+    texts = wording.gap_figures(float(values[0]), float(values[1]), least_up, nearest_gap)
+    return [
+        Num(value, text, src) for value, text, src in zip(values, texts, (least_src, offer_src, gap_src), strict=True)
+    ]
+
+
 def _verdict(result: dict[str, Any], per_practice: bool) -> tuple[str, str, list[Num]]:
     deliverable = result.get("deliverable")
     if deliverable is True:
-        least = num(result, "headline.least_spend_gbp", least_money)
-        budget = num(result, "headline.budget_gbp", money)
-        spare = num(result, "headline.headroom_gbp", money)
-        sentence = wording.verdict_deliverable(least.text, budget.text, spare.text, per_practice)
-        return wording.VERDICT_DELIVERABLE, sentence, [least, budget, spare]
+        figures = _gap(result, "headline.least_spend_gbp", "headline.budget_gbp", "headline.headroom_gbp")
+        if figures:
+            least, budget, spare = figures
+            sentence = wording.verdict_deliverable(least.text, budget.text, spare.text, per_practice)
+            return wording.VERDICT_DELIVERABLE, sentence, [least, budget, spare]
+        return wording.VERDICT_DELIVERABLE, first_sentence(str(result.get("summary", ""))), []
     if deliverable is False:
         index = _lever_index(result, "budget")
         if index is not None and per_practice:
@@ -170,15 +191,23 @@ def _verdict(result: dict[str, Any], per_practice: bool) -> tuple[str, str, list
             rate = num(result, f"{base}.offer_rate_gbp_per_weighted_patient", money)
             needed = num(result, f"{base}.needed_rate_gbp_per_weighted_patient", least_money)
             short = count(result, f"{base}.practices_short")
+            figures = _gap(
+                result,
+                f"{base}.needed_rate_gbp_per_weighted_patient",
+                f"{base}.offer_rate_gbp_per_weighted_patient",
+                f"{base}.extra_rate_gbp_per_weighted_patient",
+                least_up=True,
+            )
+            if figures:
+                needed, rate, _ = figures
             if needed.value is not None:
                 sentence = wording.verdict_rate_short(rate.text, int(short.value or 0), short.text, needed.text)
                 return wording.VERDICT_NOT_DELIVERABLE, sentence, [rate, short, needed]
         if index is not None and not per_practice:
             base = f"levers.{index}.details"
-            budget = num(result, f"{base}.budget_gbp", money)
-            shortfall = num(result, f"{base}.shortfall_gbp", least_money)
-            least = num(result, f"{base}.least_spend_gbp", least_money)
-            if least.value is not None:
+            figures = _gap(result, f"{base}.least_spend_gbp", f"{base}.budget_gbp", f"{base}.shortfall_gbp")
+            if figures:
+                least, budget, shortfall = figures
                 sentence = wording.verdict_budget_short(budget.text, shortfall.text, least.text)
                 return wording.VERDICT_NOT_DELIVERABLE, sentence, [budget, shortfall, least]
         return wording.VERDICT_NOT_DELIVERABLE, first_sentence(str(result.get("summary", ""))), []
@@ -189,10 +218,14 @@ def _verdict(result: dict[str, Any], per_practice: bool) -> tuple[str, str, list
 def _offer(result: dict[str, Any], per_practice: bool) -> list[tuple[str, Num]]:
     label = wording.OFFER_ROWS
     if result.get("deliverable") is True:
+        figures = _gap(result, "headline.least_spend_gbp", "headline.budget_gbp", "headline.headroom_gbp")
+        if not figures:
+            return []
+        least, budget, spare = figures
         rows = [
-            (label["budgets_in_total" if per_practice else "offer"], num(result, "headline.budget_gbp", money)),
-            (label["least_cost"], num(result, "headline.least_spend_gbp", least_money)),
-            (label["spare"], num(result, "headline.headroom_gbp", money)),
+            (label["budgets_in_total" if per_practice else "offer"], budget),
+            (label["least_cost"], least),
+            (label["spare"], spare),
         ]
         share = num(result, "headline.headroom_share", wording.spare_percent)
         if share.value is not None:
@@ -203,17 +236,31 @@ def _offer(result: dict[str, Any], per_practice: bool) -> list[tuple[str, Num]]:
         return []
     base = f"levers.{index}.details"
     if per_practice:
+        rates = _gap(
+            result,
+            f"{base}.needed_rate_gbp_per_weighted_patient",
+            f"{base}.offer_rate_gbp_per_weighted_patient",
+            f"{base}.extra_rate_gbp_per_weighted_patient",
+            least_up=True,
+        )
+        if not rates:
+            return []
+        needed, rate, extra = rates
         return [
-            (label["rate"], num(result, f"{base}.offer_rate_gbp_per_weighted_patient", money)),
-            (label["needed_rate"], num(result, f"{base}.needed_rate_gbp_per_weighted_patient", least_money)),
-            (label["extra_rate"], num(result, f"{base}.extra_rate_gbp_per_weighted_patient", least_money)),
+            (label["rate"], rate),
+            (label["needed_rate"], needed),
+            (label["extra_rate"], extra),
             (label["practices_short"], count(result, f"{base}.practices_short")),
-            (label["total_shortfall"], num(result, f"{base}.total_shortfall_gbp", least_money)),
+            (label["total_shortfall"], num(result, f"{base}.total_shortfall_gbp", money)),
         ]
+    figures = _gap(result, f"{base}.least_spend_gbp", f"{base}.budget_gbp", f"{base}.shortfall_gbp")
+    if not figures:
+        return []
+    least, budget, shortfall = figures
     rows = [
-        (label["offer_a_year"], num(result, f"{base}.budget_gbp", money)),
-        (label["least_cost_a_year"], num(result, f"{base}.least_spend_gbp", least_money)),
-        (label["shortfall"], num(result, f"{base}.shortfall_gbp", least_money)),
+        (label["offer_a_year"], budget),
+        (label["least_cost_a_year"], least),
+        (label["shortfall"], shortfall),
     ]
     share = num(result, f"{base}.shortfall_share", lambda v: wording.rise_percent(v, signed=False))
     if share.value is not None:
@@ -229,32 +276,42 @@ def _practices(
         base = f"levers.{index}.details.practices_short"
         short = _get(result, base) if index is not None else None
         if isinstance(short, list):
-            rows: list[list[str | Num]] = [
-                [
-                    names.practice(item.get("practice_id")),
-                    num(result, f"{base}.{i}.budget_gbp", money),
-                    num(result, f"{base}.{i}.shortfall_gbp", least_money),
-                    num(result, f"{base}.{i}.needs_gbp", least_money),
-                    num(result, f"{base}.{i}.needs_gbp_per_weighted_patient", least_money),
+            rows: list[list[str | Num]] = []
+            for i, item in enumerate(short[:MOST_SHORT]):
+                row = f"{base}.{i}"
+                figures = _gap(
+                    result, f"{row}.needs_gbp", f"{row}.budget_gbp", f"{row}.shortfall_gbp", nearest_gap=True
+                )
+                needs, budget, shortfall = figures or [
+                    num(result, f"{row}.{key}", money) for key in ("needs_gbp", "budget_gbp", "shortfall_gbp")
                 ]
-                for i, item in enumerate(short[:MOST_SHORT])
-            ]
+                rows.append(
+                    [
+                        names.practice(item.get("practice_id")),
+                        budget,
+                        shortfall,
+                        needs,
+                        num(result, f"{row}.needs_gbp_per_weighted_patient", least_money),
+                    ]
+                )
             caption = wording.practices_short_at_rate_caption(min(len(short), MOST_SHORT), len(short))
             columns = list(wording.PRACTICES_SHORT_AT_RATE_COLUMNS)
             return caption, columns, rows, count(result, base)
     allocation = "least_cost_allocation.most_short"
     most_short = _get(result, allocation)
     if not per_practice and isinstance(most_short, list):
-        rows = [
-            [
-                names.practice(item.get("practice_id")),
-                num(result, f"{allocation}.{i}.spend_gbp", least_money),
-                num(result, f"{allocation}.{i}.offer_share_gbp", money),
-                num(result, f"{allocation}.{i}.shortfall_gbp", least_money),
+        rows = []
+        for i, item in enumerate(most_short[:MOST_SHORT]):
+            if float(item.get("shortfall_gbp") or 0.0) <= 0:
+                continue
+            row = f"{allocation}.{i}"
+            figures = _gap(
+                result, f"{row}.spend_gbp", f"{row}.offer_share_gbp", f"{row}.shortfall_gbp", nearest_gap=True
+            )
+            needs, share, shortfall = figures or [
+                num(result, f"{row}.{key}", money) for key in ("spend_gbp", "offer_share_gbp", "shortfall_gbp")
             ]
-            for i, item in enumerate(most_short[:MOST_SHORT])
-            if float(item.get("shortfall_gbp") or 0.0) > 0
-        ]
+            rows.append([names.practice(item.get("practice_id")), needs, share, shortfall])
         short = _get(result, "least_cost_allocation.practices_short")
         short_count = short if isinstance(short, int) else 0
         caption = wording.pooled_short_caption(result.get("deliverable"), len(rows), short_count)
@@ -297,10 +354,11 @@ def _practices_summary(result: dict[str, Any], per_practice: bool) -> list[tuple
     if per_practice or _get(result, "least_cost_allocation") is None:
         return []
     label = wording.PRACTICES_SUMMARY_ROWS
+    base = "least_cost_allocation"
     rows = [
-        (label["practices_short"], num(result, "least_cost_allocation.practices_short", _count)),
-        (label["practices"], num(result, "least_cost_allocation.practices", _count)),
-        (label["total_shortfall"], num(result, "least_cost_allocation.total_shortfall_gbp", money)),
+        (label["practices_short"], num(result, f"{base}.practices_short", _count)),
+        (label["practices"], num(result, f"{base}.practices", _count)),
+        (label["total_shortfall"], num(result, f"{base}.total_shortfall_gbp", money)),
     ]
     return [row for row in rows if row[1].value is not None]
 
@@ -415,6 +473,8 @@ def check_view(
         summary=str(result.get("summary", "")),
         assumptions=assumptions,
         practices_summary=_practices_summary(result, per_practice),
+        practices_summary_caption=wording.PRACTICES_SUMMARY_CAPTION,
+        notes=[hint] if (hint := wording.rate_as_budget_note(result, option=None)) else [],
         distribution_caption=spread_caption,
         distribution_columns=spread_columns,
         distribution=spread,

@@ -102,9 +102,9 @@ def test_two_checks_at_different_offers_by_hand(desk: Desk) -> None:
     hires = rows[("Headline", "New FTE in total (least-cost plan)")]  # GP is the only role hired here
     assert hires["a"] == pytest.approx(1.6, rel=1e-9) and hires["b"] == pytest.approx(1.28, rel=1e-9)
     assert hires["a"] == first.result["least_cost_allocation"]["new_fte_total"]
-    short = rows[("Headline", "Practices short of their share of the offer (least-cost plan)")]
+    short = rows[("Headline", "Practices needing more than an equal share of the offer (least-cost plan)")]
     assert (short["a"], short["b"], short["b_minus_a"]) == (2, 1, -1)
-    total = rows[("Headline", "Their shortfall in total (least-cost plan)")]
+    total = rows[("Headline", "Needed above an equal share by those practices in total (least-cost plan)")]
     assert total["a"] == pytest.approx(120_000, rel=1e-9) and total["b"] == pytest.approx(30_000, rel=1e-9)
     per_practice = body["per_practice"]
     assert per_practice["unit"] == SHORTFALL and per_practice["note"] == ""
@@ -213,8 +213,8 @@ def test_each_headline_difference_reads_in_its_own_unit() -> None:
 
     result = compare(Side("A", "check", check(1, 1000.0, 0.8)), Side("B", "check", check(3, 4500.0, 0.9)))
     differences = {row.label: getattr(row.difference, "text", row.difference) for row in result.rows}
-    assert differences["Practices short of their share of the offer (least-cost plan)"] == "+2"
-    assert differences["Their shortfall in total (least-cost plan)"] == "+£3,500"
+    assert differences["Practices needing more than an equal share of the offer (least-cost plan)"] == "+2"
+    assert differences["Needed above an equal share by those practices in total (least-cost plan)"] == "+£3,500"
     assert differences[REACHABLE] == "+10.0 points"
 
 

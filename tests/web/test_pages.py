@@ -134,7 +134,7 @@ def test_a_deliverable_check(desk: Desk, runs: dict[str, Any]) -> None:
     job_id = desk.job(token, desk.scenario(token, tiny_document()), JobStatus.SUCCEEDED, runs["deliverable"])
     page = client.get(f"/desk/jobs/{job_id}").text
     assert "✔</span> DELIVERABLE" in page
-    assert "Deliverable: the specification costs at least £37,000 a year against the offer of £50,000" in page
+    assert "Deliverable: the least cost of the specification is £37,000 a year against the offer of £50,000" in page
     assert "leaving £13,000 spare" in page
     assert "Every practice can deliver the specification with this offer: the pooled budget covers" in page
     # The practices that need more than their share of the offer (carried by the pool), and no other:

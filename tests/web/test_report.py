@@ -52,7 +52,9 @@ def test_commission_report_writes_the_pdf_of_an_offer(tmp_path: Path) -> None:
     assert "Scenario hash" in words and "HiGHS" in words and "primary-care-commissioning" in words
     # The practices most short of their share of the pooled offer, with the money each would need.
     assert "Practices most short" in words and "Share of the offer" in words and "Short by" in words
-    assert "Practices short of their share of the offer" in words
+    assert "Practices needing more than an equal share of the offer per weighted patient" in words
+    # F7: the money needed above an equal share is named apart from the shortfall, and offset
+    assert "Needed above an equal share" in words and "which offsets it" in words
     assert "Fair shares: who gets what" in words and "£ per weighted patient" in words
     info = subprocess.run(["pdfinfo", str(tmp_path / "out" / "report.pdf")], capture_output=True, text=True).stdout
     assert 2 <= int(re.search(r"Pages:\s+(\d+)", info).group(1)) <= 3  # type: ignore[union-attr]

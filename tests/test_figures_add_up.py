@@ -1,0 +1,196 @@
+"""Figures read together add up (audit4 F1, F6, F7, F8, F10, F17, F21, F22, F26).
+
+One rule (optimiser/deliverability/wording.py, ``gap_figures``): the cost of a plan is stated to
+the nearest, the same figure ``solve`` prints; money needed is rounded up and money spare down; and
+where an offer, a least cost and the gap between them would not visibly subtract as rounded, all
+three are shown to the pound. Run as a user runs it: the installed console script, and the desk's
+view of the same JSON.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+import pytest
+
+from optimiser.deliverability import wording
+from optimiser.report.view import check_view
+from tests.console import REPO, run, strict_json
+
+UNDELIVERABLE = str(REPO / "data" / "undeliverable_offer")
+SOMERSET = str(REPO / "data" / "somerset")
+EXAMPLE = str(REPO / "data" / "example_icb")
+MONEY = r"£[\d,]+(?:\.\d+)?m?"
+
+
+def amount(text: str) -> float:
+    """A figure as printed, in pounds: "£11.56m", "£11,560,204", "£35.50"."""
+    millions = text.endswith("m")
+    return float(text.strip("£m").replace(",", "")) * (1e6 if millions else 1.0)
+
+
+@cache
+def check(*args: str) -> tuple[str, dict[str, Any]]:
+    """The JSON check of a command and its text as the CLI prints it (``report_lines`` of the same
+    JSON; one solve per command keeps this file quick, and test_check_states... runs the text)."""
+    done = run("check", *args, "--format", "json")
+    assert done.returncode in (0, 1), done.stderr
+    result = strict_json(done.stdout)
+    return "\n".join(wording.report_lines(result)), result
+
+
+def lever(result: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(item for item in result["levers"] if item["lever"] == name)
+
+
+def test_check_states_the_least_cost_solve_prints_and_the_three_figures_add_up() -> None:
+    """F1: `solve` said £1.28m (1,283,773.58) and `check` "costs at least £1.29m"."""
+    done = run("solve", SOMERSET)
+    assert done.returncode == 0, done.stderr
+    objective = float(re.search(r"Objective \(least spend\): ([\d,.]+)", done.stdout).group(1).replace(",", ""))  # type: ignore[union-attr]
+    checked = run("check", SOMERSET)
+    assert checked.returncode == 0, checked.stderr
+    text = checked.stdout
+    found = re.search(
+        rf"Its least cost is ({MONEY}) a year against a budget of ({MONEY}), leaving ({MONEY}) spare", text
+    )
+    assert found is not None, text
+    least, budget, spare = (amount(found.group(k)) for k in (1, 2, 3))
+    assert abs(least - objective) <= 1.0, (least, objective)  # the same figure, to the pound it is shown at
+    assert least + spare == budget, text
+    assert "£1.29m" not in text
+
+
+def test_a_budget_just_above_the_least_cost_reads_to_the_pound() -> None:
+    """F1: "It costs at least £11.57m a year against a budget of £11.57m, leaving £9,796 spare"."""
+    text, result = check(UNDELIVERABLE, "--budget", "11.57m")
+    assert "Its least cost is £11,560,204 a year against a budget of £11,570,000, leaving £9,796 spare" in text
+    # The desk and the PDF read the same JSON: the verdict and the offer table say the same.
+    view = check_view(result)
+    assert "£11,560,204 a year against the offer of £11,570,000, leaving £9,796 spare" in view.verdict
+    shown = {label: value.text for label, value in view.offer}
+    assert amount(shown["Offer"]) - amount(shown["Least cost of the specification"]) == amount(shown["Spare"])
+
+
+def test_an_offer_just_short_shows_figures_that_subtract_to_the_shortfall() -> None:
+    """F6: "the offer of £11.56m a year is £204 short of ... £11.57m a year"."""
+    text, result = check(UNDELIVERABLE, "--budget", "11.56m")
+    assert "The spec needs £204 more a year (under +0.1%)" in text
+    assert "its least cost is £11,560,204 a year against a budget of £11,560,000" in text
+    view = check_view(result)
+    assert view.verdict == (
+        "Not deliverable: the offer of £11,560,000 a year is £204 short of the least cost of the specification, "
+        "£11,560,204 a year."
+    )
+    shown = {label: value.text for label, value in view.offer}
+    offer, least = amount(shown["Offer, a year"]), amount(shown["Least cost of the specification, a year"])
+    assert least - offer == amount(shown["Shortfall, a year"]) == 204
+    assert shown["Shortfall, share of the offer"] == "under 0.1%"
+    # F17: the new cap at the raise's precision ("from 25 to 25.01" stated a raise ten times too large)
+    safe = lever(result, "safe_working")["sentence"]
+    assert "0.001 more contacts per FTE-day" in safe and "from 25 to 25.001" in safe and "25.01" not in safe
+
+
+def test_a_practice_short_by_is_its_need_less_its_share_as_printed_and_as_the_comparison_shows_it() -> None:
+    """F6/F8: Needs − Share ≠ Short by (each rounded up); the comparison showed £1 less."""
+    _, result = check(UNDELIVERABLE)
+    view = check_view(result)
+    assert view.practices, "the least-cost plan has practices short of an equal share"
+    by_id = {row["practice_id"]: row for row in result["least_cost_allocation"]["most_short"]}
+    for name, needs, share, short in view.practices:
+        assert isinstance(needs, object) and not isinstance(needs, str)
+        assert amount(needs.text) - amount(share.text) == amount(short.text), (name, needs, share, short)  # type: ignore[union-attr]
+        # the comparison (optimiser/report/compare.py) shows a practice's shortfall with wording.money
+        assert short.text == wording.money(by_id[str(name)]["shortfall_gbp"])  # type: ignore[union-attr]
+
+
+def test_the_money_needed_above_an_equal_share_is_named_apart_from_the_shortfall_and_offset() -> None:
+    """F7: "Shortfall £6.87m" and "Their shortfall in total £8.35m" on one page."""
+    _, result = check(UNDELIVERABLE)
+    view = check_view(result)
+    rows = {label: value for label, value in view.practices_summary}
+    assert "shortfall" not in " ".join(rows).lower()
+    above = rows[wording.PRACTICES_SUMMARY_ROWS["total_shortfall"]]
+    allocation = result["least_cost_allocation"]
+    assert above.value == allocation["total_shortfall_gbp"] > allocation["least_spend_gbp"] - allocation["budget_gbp"]
+    assert "offsets it" in (view.practices_summary_caption or "")
+    assert "the offer's shortfall" in (view.practices_summary_caption or "")
+
+
+def test_one_spare_figure_per_result_and_totalling_without_of() -> None:
+    """F10: "£35.54m spare" in the headline and "£35.55m of the budget is spare" in the lever."""
+    text, result = check(UNDELIVERABLE, "--offer-rate", "35.50")
+    assert "totalling of" not in text
+    found = re.search(rf"practice budgets totalling ({MONEY}), leaving ({MONEY}) spare", result["summary"])
+    assert found is not None, result["summary"]
+    spare = re.search(rf"({MONEY}) of the budget is spare", lever(result, "budget")["sentence"])
+    assert spare is not None
+    assert amount(spare.group(1)) == amount(found.group(2)), (spare.group(1), found.group(2))
+
+
+def test_an_11_percent_cut_reads_an() -> None:
+    """F26: "a 11% cut"."""
+    text, _ = check(EXAMPLE, "--offer-rate", "8")
+    assert "a 11" not in text and re.search(r"\(an 11(\.0)?% cut", text), text
+    assert [wording.a_or_an(t) for t in ("11%", "8.5%", "80%", "18%", "12%", "1.1%", "110%")] == [
+        "an 11%",
+        "an 8.5%",
+        "an 80%",
+        "an 18%",
+        "a 12%",
+        "a 1.1%",
+        "a 110%",
+    ]
+
+
+def test_a_rate_typed_as_a_budget_gets_a_hint_and_no_absurd_percentage() -> None:
+    """F22: `--budget 35.50` answered "+32,563,853%" with no word that a rate was probably meant."""
+    text, result = check(UNDELIVERABLE, "--budget", "35.50")
+    assert "did you mean an offer of £35.50 per weighted patient (--offer-rate 35.50)?" in text
+    assert not re.search(r"\+[\d,]{6,}%", text), text
+    assert "326,000 times as much" in text
+    view = check_view(result)
+    assert view.notes and "did you mean an offer of £35.50 per weighted patient?" in view.notes[0]
+    # An ordinary budget gets no hint.
+    plain, ordinary = check(UNDELIVERABLE)
+    assert "did you mean" not in plain and not check_view(ordinary).notes
+
+
+def test_all_zero_weights_say_the_package_is_arbitrary() -> None:
+    """F26: every weight 0 made every combined change free; it was printed as "the smallest"."""
+    zero = "budget=0,standards=0,spread=0,safe_working=0,workforce_supply=0"
+    done = run("check", UNDELIVERABLE, "--weights", zero)
+    if done.returncode == 2:  # refused outright is the other honest answer
+        assert "weight" in done.stderr
+        return
+    assert wording.ALL_WEIGHTS_ZERO_NOTE in done.stdout, done.stdout
+    assert wording.ALL_WEIGHTS_ZERO_NOTE not in check(UNDELIVERABLE)[0]
+
+
+def test_gap_figures_rule() -> None:
+    """The one rule, on the audit's own numbers."""
+    # F6: pooled £11.56m against a least cost of £11,560,203.29
+    assert wording.gap_figures(11_560_203.29, 11_560_000) == ("£11,560,204", "£11,560,000", "£204")
+    # figures that subtract as rounded stay in £m
+    assert wording.gap_figures(11_556_000, 4_700_000) == ("£11.56m", "£4.70m", "£6.86m")
+    # F6: the practice floor: £12.63m against £11.57m was "£1.07m"
+    sentence = wording.floor_cost_sentence(
+        12_626_117.0 - 11_560_203.29, 12_626_117.0, 11_560_203.29, 230, _losers(), 10.0
+    )
+    found = re.search(rf"costs ({MONEY}) a year \(least spend ({MONEY}) against ({MONEY}) without it\)", sentence)
+    assert found is not None, sentence
+    cost, with_floor, without = (amount(found.group(k)) for k in (1, 2, 3))
+    assert with_floor - without == pytest.approx(cost, abs=1e-6)
+    # a least rate is rounded up and the rise with it: £5.00 to £48.76 is +£43.76
+    assert wording.gap_figures(48.7537, 5.0, least_up=True) == ("£48.76", "£5.00", "£43.76")
+    # the sweep states the least cost of the full standards as solve does, beside its table row
+    assert "is £11.56m a year" in wording.standards_sweep_summary(True, 11_560_203.29, 4_700_000, 0.89)
+    assert wording.raised_to(25, 0.001) == ("0.001", "25.001") and wording.raised_to(25, 6.4271) == ("6.43", "31.43")
+
+
+def _losers() -> Any:
+    import pandas as pd
+
+    return pd.DataFrame({"practice_id": ["P1"], "shortfall_gbp": [10.0]})
