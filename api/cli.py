@@ -7,7 +7,7 @@ from typing import Annotated, Literal, get_args
 import typer
 
 from models.schema import shown
-from optimiser.cli import EXIT_INVALID, app, fail
+from optimiser.cli import EXIT_INVALID, CommissionCommand, app, fail
 
 # The values of api.orm.Role (tests/test_imports.py holds them equal): the service's modules,
 # and SQLAlchemy with them, are imported only by the commands that use them.
@@ -21,7 +21,7 @@ app.add_typer(database, name="db")
 app.add_typer(keys, name="keys")
 
 
-@app.command()
+@app.command(cls=CommissionCommand)  # a bad --workers or --port in the product's words
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,

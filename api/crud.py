@@ -384,17 +384,16 @@ def _job_by_idempotency_key(
 def checked_overrides(request: JobIn, settings: Settings) -> dict[str, Any]:
     """The job's overrides as a plain dict: which go with which kind (the rule every entry point
     shares, ``optimiser.runs.kind_problems``), then this service's own limits. Each value was
-    checked when the request was read (``api.schemas.Overrides``: the shared check)."""
+    checked when the request was read (``api.schemas.Overrides``: the shared check). Every
+    problem is named as the request's schema names a bad value (``override_problem``)."""
     from optimiser.runs import kind_problems
 
     overrides = request.overrides.as_dict()
-    problems = kind_problems(request.kind, overrides)
+    problems = [override_problem(problem.column, problem.message) for problem in kind_problems(request.kind, overrides)]
     time_limit = overrides.get("time_limit_s")
     if time_limit is not None and time_limit > settings.max_time_limit_s:
         problems.append(
-            Problem(
-                "overrides", None, "time_limit_s", f"must be at most {settings.max_time_limit_s:g} s on this service"
-            )
+            override_problem("time_limit_s", f"must be at most {settings.max_time_limit_s:g} s on this service")
         )
     for name in ("budget", "standards"):
         if overrides.get(name) is not None:
@@ -404,15 +403,22 @@ def checked_overrides(request: JobIn, settings: Settings) -> dict[str, Any]:
     return overrides
 
 
+def override_problem(name: str | None, message: str) -> Problem:
+    """A problem with a job's overrides, named one way wherever it is found (docs/api.md): the
+    request's location ``body.overrides.NAME`` (``body.overrides`` for the overrides together) and
+    a message that starts with the override's name, as the request's schema names a bad value."""
+    if name is None:
+        return Problem("request", None, "body.overrides", message)
+    return Problem("request", None, f"body.overrides.{name}", f"{name}: {message}")
+
+
 def _sweep_points_problems(name: str, text: str, settings: Settings) -> list[Problem]:
     """This service's cap on the points of a sweep (the range itself is already checked)."""
     from optimiser.units import parse_range
 
     points = len(parse_range(text, name))
     if points > settings.max_sweep_points:
-        return [
-            Problem("overrides", None, name, f"a sweep takes 2 to {settings.max_sweep_points} points (got {points})")
-        ]
+        return [override_problem(name, f"a sweep takes 2 to {settings.max_sweep_points} points (got {points})")]
     return []
 
 

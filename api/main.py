@@ -201,7 +201,38 @@ def _request_message(item: Any) -> str:
     if item.get("type") == "extra_forbidden" and location[-2:-1] == ("overrides",):
         # the words of the CLI and batches, listing the overrides this API takes
         return f"{location[-1]}: {unknown_override_message(Overrides.model_fields)}"
+    in_products_words = _CHECK_MESSAGES.get(str(item.get("type")))
+    if in_products_words is not None:
+        return f"{in_products_words(item.get('ctx') or {})} (got {shown(item.get('input'))})"
+    if item.get("type") == "missing":
+        return "is required"
     return str(item.get("msg", "invalid")).removeprefix(_VALUE_ERROR_PREFIX)
+
+
+def _bound(value: Any) -> str:
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+
+
+# A parameter's or field's failed check, in the product's words rather than pydantic's ("Input
+# should be less than or equal to 100"): what the value must be, from the check's own bounds.
+_CHECK_MESSAGES: dict[str, Any] = {
+    "greater_than_equal": lambda ctx: f"must be {_bound(ctx.get('ge'))} or more",
+    "greater_than": lambda ctx: f"must be more than {_bound(ctx.get('gt'))}",
+    "less_than_equal": lambda ctx: f"must be at most {_bound(ctx.get('le'))}",
+    "less_than": lambda ctx: f"must be less than {_bound(ctx.get('lt'))}",
+    "int_parsing": lambda _ctx: "must be a whole number",
+    "int_from_float": lambda _ctx: "must be a whole number",
+    "int_type": lambda _ctx: "must be a whole number",
+    "float_parsing": lambda _ctx: "must be a number",
+    "float_type": lambda _ctx: "must be a number",
+    "bool_parsing": lambda _ctx: "must be true or false",
+    "bool_type": lambda _ctx: "must be true or false",
+    "enum": lambda ctx: f"must be one of {ctx.get('expected')}",
+    "literal_error": lambda ctx: f"must be one of {ctx.get('expected')}",
+    "string_too_short": lambda ctx: f"must be at least {_bound(ctx.get('min_length'))} characters",
+    "string_too_long": lambda ctx: f"must be at most {_bound(ctx.get('max_length'))} characters",
+    "string_type": lambda _ctx: "must be text",
+}
 
 
 def _unknown_id_in_path(error: RequestValidationError) -> str | None:

@@ -15,7 +15,7 @@ from fastapi import Request, Response, params
 from fastapi.routing import APIRoute
 
 from models.scenario import Problem, ScenarioInvalid
-from optimiser.io import RepeatedKey, load_json_noting_repeated_keys
+from optimiser.io import RepeatedKey, load_json_noting_repeated_keys, parse_json
 
 
 class JsonBodyRequest(Request):
@@ -36,6 +36,17 @@ def _repeated_key_problem(repeat: RepeatedKey) -> Problem:
     return Problem("request", None, location, repeat.message)
 
 
+def unreadable_body_problem(body: bytes) -> Problem:
+    """Why a JSON body cannot be read (not JSON, not UTF-8, a number of thousands of digits,
+    nesting too deep), in the words ``POST /scenarios`` uses for its body, the reading of a
+    ``.json`` file (``optimiser.io.parse_json``), located as the request's other problems."""
+    try:
+        parse_json(body, "the request body")
+    except ScenarioInvalid as invalid:
+        return Problem("request", None, "body", invalid.problems[0].message)
+    return Problem("request", None, "body", "the request body is not valid JSON")
+
+
 class JsonBodyRoute(APIRoute):
     """A route whose JSON body is read by ``JsonBodyRequest``."""
 
@@ -48,13 +59,14 @@ class JsonBodyRoute(APIRoute):
             request = JsonBodyRequest(request.scope, request.receive)
             # Read here, not first inside FastAPI's handler, which answers every error of its
             # own reading with "There was an error parsing the body".
-            if await request.body():
+            body = await request.body()
+            if body:
                 try:
                     await request.json()
                 except ScenarioInvalid:
                     raise
                 except (ValueError, RecursionError):
-                    pass  # not JSON at all: FastAPI reports it as it does any body it cannot read
+                    raise ScenarioInvalid([unreadable_body_problem(body)]) from None
             return await handle(request)
 
         return handle_json_body

@@ -97,3 +97,30 @@ def test_serve_refuses_a_port_out_of_range_before_touching_the_database(
     assert f"--port: must be 0 to 65,535 (got {port})" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "cli.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "given", "expected"),
+    [
+        ("--workers", "-1", "--workers': must be a whole number of worker processes, 0 or more (got '-1')"),
+        ("--workers", "two", "--workers': must be a whole number of worker processes, 0 or more (got 'two')"),
+        ("--port", "http", "--port': must be a whole number (got 'http')"),
+    ],
+)
+def test_serve_refuses_a_bad_whole_number_in_the_products_words(
+    database_url: str, tmp_path: Path, option: str, given: str, expected: str
+) -> None:
+    """Audit 4: `serve --workers -1` was answered in pydantic's words ("Input should be greater than
+    or equal to 0"), where every other command's whole-number options use the product's."""
+    result = subprocess.run(
+        [COMMISSION, "serve", option, given],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "COMMISSION_DATABASE_URL": database_url, "COLUMNS": "200"},
+    )
+    assert result.returncode == 2, result.stderr
+    said = " ".join(result.stderr.replace("│", " ").split())
+    assert expected in said, said
+    assert "Input should" not in said
+    assert not (tmp_path / "cli.db").exists()

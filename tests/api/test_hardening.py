@@ -99,7 +99,7 @@ def test_time_limit_as_text_cannot_pass_the_service_limit(service: Service, comm
     job = {"scenario_id": scenario_id, "kind": "solve", "overrides": {"time_limit_s": too_long}}
     response = client.post("/jobs", json=job, headers=commissioner)
     assert response.status_code == 422
-    assert response.json()["detail"][0]["column"] == "time_limit_s"
+    assert response.json()["detail"][0]["column"] == "body.overrides.time_limit_s"
 
 
 @pytest.mark.parametrize(
@@ -119,7 +119,7 @@ def test_bad_sweep_ranges_are_refused_at_submission(
     job = {"scenario_id": scenario_id, "kind": "sweep", "overrides": {name: text}}
     response = client.post("/jobs", json=job, headers=commissioner)
     assert response.status_code == 422, response.text
-    assert any(p["column"] in (name, f"body.overrides.{name}") for p in response.json()["detail"])
+    assert any(p["column"] == f"body.overrides.{name}" for p in response.json()["detail"])
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,11 @@ def request_problem(name: str, message: str) -> dict:
     return {"table": "request", "row": None, "column": f"body.overrides.{name}", "message": f"{name}: {message}"}
 
 
+def together_problem(message: str) -> dict:
+    """A problem with the overrides taken together (which go with the job's kind)."""
+    return {"table": "request", "row": None, "column": "body.overrides", "message": message}
+
+
 @pytest.mark.parametrize(
     ("kind", "overrides", "problem"),
     [
@@ -66,23 +71,22 @@ def request_problem(name: str, message: str) -> dict:
         (
             "sweep",
             {},
-            {"table": "overrides", "row": None, "column": None, "message": "a sweep needs one of budget or standards"},
+            together_problem("a sweep needs one of budget or standards"),
         ),
         (
             "check",
             {"sensitivity": True},
-            {"table": "overrides", "row": None, "column": "sensitivity", "message": "only solves report sensitivity"},
+            request_problem("sensitivity", "only solves report sensitivity"),
         ),
         (
             "sweep",
             {"budget": "0:1m:3", "standards": "0.5:1:3"},
-            {
-                "table": "overrides",
-                "row": None,
-                "column": None,
-                "message": "a sweep takes one of budget or standards, not both",
-            },
+            together_problem("a sweep takes one of budget or standards, not both"),
         ),
+        # the service's own limits (COMMISSION_MAX_TIME_LIMIT_S, _MAX_SWEEP_POINTS: 120 s and 5 in tests)
+        ("solve", {"time_limit_s": 400}, request_problem("time_limit_s", "must be at most 120 s on this service")),
+        ("sweep", {"budget": "1m:2m:51"}, request_problem("budget", "a sweep takes 2 to 5 points (got 51)")),
+        ("solve", {"standards": "0.5:1:3"}, request_problem("standards", "only sweeps take a range")),
         (
             "check",
             {"weights": {"budget": -1}},
