@@ -68,6 +68,10 @@ SUMMARY_COLUMNS = (
     "previous_objective_value",
     "previous_deliverable",
 )
+# A run's line in the JSON stream: its summary row less what the manifest and the folder already say.
+RUN_EVENT_FIELDS = tuple(
+    c for c in SUMMARY_COLUMNS if c not in ("scenario", "kind", "overrides", "input_hash", "result")
+)
 # What a run's answer is, for "what changed since the last batch": status, objective, verdict.
 ANSWER = ("status", "objective_value", "deliverable")
 # Objective values closer than this (relative) are the same answer: a re-solve of the same
@@ -498,22 +502,7 @@ class JsonLinesReporter:
         self._emit({"event": "start", "total": total, "cached": cached})
 
     def advance(self, record: dict[str, Any], done: int, total: int) -> None:
-        fields = (
-            "run_id",
-            "state",
-            "cached",
-            "status",
-            "objective_value",
-            "deliverable",
-            "error",
-            "seconds",
-            "attempts",
-            "changed",
-            "previous_status",
-            "previous_objective_value",
-            "previous_deliverable",
-        )
-        self._emit({"event": "run", "done": done, "total": total, **{k: record.get(k) for k in fields}})
+        self._emit({"event": "run", "done": done, "total": total, **{k: record.get(k) for k in RUN_EVENT_FIELDS}})
 
     def finish(self, counts: dict[str, int]) -> None:
         self._emit({"event": "end", **counts})

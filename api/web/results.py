@@ -156,20 +156,13 @@ def comparison_side(session: Session, principal: Principal, job_id: str, label: 
     # against the standards as the spec writes them.
     scaled = (job.overrides or {}).get("standards_fraction")
     fraction = float(scaled) if scaled is not None else None
-    if job.kind == JobKind.SOLVE:
-        return Side(
-            label=label,
-            kind=str(job.kind),
-            result=job.result,
-            practices=frame,
-            names=names,
-            standards_fraction=fraction,
-        )
+    solve = job.kind == JobKind.SOLVE
     return Side(
         label=label,
         kind=str(job.kind),
         result=job.result,
-        least_cost_practices=frame,
+        practices=frame if solve else None,
+        least_cost_practices=None if solve else frame,
         names=names,
         standards_fraction=fraction,
     )

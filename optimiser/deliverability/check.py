@@ -285,6 +285,7 @@ def least_cost_allocation(
             "share_basis": "weighted_patients" if pooled else "practice_budget",
             "budget_gbp": budget,
             "least_spend_gbp": float(need.sum()),
+            "weighted_patients": float(weighted.sum()),
             "practices": len(table),
             "practices_short": int(short.sum()),
             "total_shortfall_gbp": float(table["shortfall_gbp"].sum()),

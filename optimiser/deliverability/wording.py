@@ -1396,20 +1396,15 @@ def budget_looks_like_rate(budget: float, weighted_patients: float) -> bool:
 
 
 def rate_as_budget_note(result: Mapping[str, Any], option: str | None = "--offer-rate") -> str | None:
-    """``rate_as_budget_hint`` for a pooled check's result JSON whose budget reads as a rate, else None.
-
-    The weighted patients are the result's own: a practice's share of a pooled offer is the budget
-    times its weighted list over the area's weighted list (``least_cost_allocation``)."""
+    """``rate_as_budget_hint`` for a pooled check's result JSON whose budget reads as a rate, else None
+    (the budget and the area's weighted patients are the result's ``least_cost_allocation``)."""
     allocation = result.get("least_cost_allocation")
     if result.get("budget_mode") != "pooled" or not isinstance(allocation, Mapping):
         return None
-    budget = allocation.get("budget_gbp")
-    for row in allocation.get("most_short") or []:
-        share, weighted = row.get("offer_share_gbp"), row.get("weighted_list_size")
-        if isinstance(budget, int | float) and share and weighted:
-            total = float(budget) * float(weighted) / float(share)
-            return rate_as_budget_hint(float(budget), total, option) if budget_looks_like_rate(budget, total) else None
-    return None
+    budget, total = allocation.get("budget_gbp"), allocation.get("weighted_patients")
+    if not isinstance(budget, int | float) or not isinstance(total, int | float):
+        return None
+    return rate_as_budget_hint(float(budget), float(total), option) if budget_looks_like_rate(budget, total) else None
 
 
 def rate_as_budget_hint(budget: float, weighted_patients: float, option: str | None = "--offer-rate") -> str:

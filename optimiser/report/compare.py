@@ -24,7 +24,15 @@ import pandas as pd
 from optimiser.deliverability import wording
 from optimiser.deliverability.wording import COMPARE_HEADLINE as HEADLINE
 from optimiser.deliverability.wording import COMPARE_NOT_IN as NOT_IN
-from optimiser.deliverability.wording import highest_percent, least_money, least_number, money, number, percent
+from optimiser.deliverability.wording import (
+    highest_percent,
+    least_money,
+    least_number,
+    money,
+    number,
+    percent,
+    spare_money,
+)
 from optimiser.report.view import Num, resolve
 
 # How each headline row's B − A difference reads, by the row's key (never by words in its label,
@@ -192,9 +200,9 @@ def _metrics(side: Side, prefix: str) -> dict[str, Num | str]:
     budget = _lever(side, "budget")
     if r.get("deliverable") is True:
         out[HEADLINE["offer"]] = _num(side, prefix, "headline.budget_gbp", money)
-        out[HEADLINE["least_cost"]] = _num(side, prefix, "headline.least_spend_gbp", least_money)
+        out[HEADLINE["least_cost"]] = _num(side, prefix, "headline.least_spend_gbp", money)
         out[HEADLINE["spend"]] = _num(side, prefix, "headline.spend_gbp", money)
-        out[HEADLINE["spare"]] = _num(side, prefix, "headline.headroom_gbp", money)
+        out[HEADLINE["spare"]] = _num(side, prefix, "headline.headroom_gbp", spare_money)
     elif budget is not None and per_practice:
         base = f"levers.{budget}.details"
         out[HEADLINE["rate"]] = _num(side, prefix, f"{base}.offer_rate_gbp_per_weighted_patient", money)
@@ -209,7 +217,7 @@ def _metrics(side: Side, prefix: str) -> dict[str, Num | str]:
     elif budget is not None:
         base = f"levers.{budget}.details"
         out[HEADLINE["offer"]] = _num(side, prefix, f"{base}.budget_gbp", money)
-        out[HEADLINE["least_cost"]] = _num(side, prefix, f"{base}.least_spend_gbp", least_money)
+        out[HEADLINE["least_cost"]] = _num(side, prefix, f"{base}.least_spend_gbp", money)
         out[HEADLINE["shortfall"]] = _num(side, prefix, f"{base}.shortfall_gbp", least_money)
         out[HEADLINE["spend"]] = wording.COMPARE_NO_ALLOCATION
     if _get(side, f"{ALLOCATION}.practices_short") is not None:
@@ -304,7 +312,7 @@ def _reachable(side: Side, prefix: str) -> dict[str, Num | str]:
         return {}
     return {
         str(item["service_id"]): _num(
-            side, prefix, f"levers.{standards}.details.by_service.{i}.coverage_at_uniform", percent
+            side, prefix, f"levers.{standards}.details.by_service.{i}.coverage_at_uniform", highest_percent
         )
         for i, item in enumerate(by_service)
     }
@@ -521,7 +529,7 @@ def compare(a: Side, b: Side) -> Comparison:
 def practice_text(unit: str, value: float) -> str:
     if unit.startswith("patients"):
         return number(value)
-    return money(value)
+    return money(value) if abs(value) >= 0.005 else "£0"  # not "£0.00" among whole pounds
 
 
 def rounded(value: Any, places: int | None) -> Any:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import io
 import re
+from pathlib import Path
 from typing import Any
 
 import openpyxl
@@ -14,12 +15,15 @@ import pandas as pd
 import pytest
 
 from api.orm import JobKind, JobStatus
-from optimiser.io import rounded_for_output
-from optimiser.report.compare import Side, compare
+from optimiser.deliverability import wording
+from optimiser.io import read_document, rounded_for_output
+from optimiser.report.compare import HEADLINE, Num, Side, compare, practice_text
 from optimiser.report.view import resolve
 from optimiser.runs import run_job
 from tests.test_check_exact import pooled_two_practices
 from tests.web.conftest import Desk, tenant, tiny_document
+
+OFFER = Path(__file__).resolve().parents[2] / "data" / "undeliverable_offer"
 
 DATA = re.compile(r'<data value="([^"]*)" data-src="([^"]*)">([^<]*)</data>')
 PLAN_COVERAGE = "Coverage by service (least-cost plan)"
@@ -75,6 +79,19 @@ def assert_every_number_is_the_jobs(page: str, documents: dict[str, Any]) -> set
     return {html.unescape(src) for _value, src, _text in numbers}
 
 
+def two_checks_compared(desk: Desk, revised: dict[str, Any]) -> tuple[str, tuple[str, str], tuple[Any, Any], Any]:
+    """pooled_two_practices checked as written (A) and with ``revised`` (B), stored as two desk jobs
+    of one negotiator: (key, (job A, job B), (result A, result B), the comparison's JSON)."""
+    document = pooled_two_practices()
+    first, second = run_job("check", document), run_job("check", document, revised)
+    token = desk.key(tenant(), "negotiator")
+    scenario_id = desk.scenario(token, document)
+    a = desk.job(token, scenario_id, JobStatus.SUCCEEDED, first)
+    b = desk.job(token, scenario_id, JobStatus.SUCCEEDED, second, overrides=revised)
+    body = desk.client.get(f"/reports/compare?a={a}&b={b}", headers={"X-API-Key": token}).json()
+    return token, (a, b), (first, second), body
+
+
 def test_two_checks_at_different_offers_by_hand(desk: Desk) -> None:
     """tests/test_check_exact.py::pooled_two_practices: A (10,000 weighted patients) and B (30,000);
     the dm standard needs 500 and 300 patients -> 1.0 and 0.6 GP FTE -> £100,000 and £60,000.
@@ -83,15 +100,9 @@ def test_two_checks_at_different_offers_by_hand(desk: Desk) -> None:
     £80,000 and £48,000 against shares £50,000 and £150,000 -> A short £30,000, B not short.
     Coverage of dm 50% -> 40% (−10 points); new GP FTE 1.6 -> 1.28; per practice A −£60,000 (first),
     B −£30,000."""
-    document = pooled_two_practices()
     revised = {"budget_gbp": 200_000, "standards_fraction": 0.8}
-    first, second = run_job("check", document), run_job("check", document, revised)
-    token = desk.key(tenant(), "negotiator")
-    scenario_id = desk.scenario(token, document)
-    a = desk.job(token, scenario_id, JobStatus.SUCCEEDED, first)
-    b = desk.job(token, scenario_id, JobStatus.SUCCEEDED, second, overrides=revised)
+    token, (a, b), (first, _second), body = two_checks_compared(desk, revised)
     headers = {"X-API-Key": token}
-    body = desk.client.get(f"/reports/compare?a={a}&b={b}", headers=headers).json()
     rows = {(row["section"], row["item"]): row for row in body["rows"]}
     dm = rows[(PLAN_COVERAGE, "dm")]
     assert dm["a"] == pytest.approx(0.5, rel=1e-9) and dm["b"] == pytest.approx(0.4, rel=1e-9)
@@ -298,17 +309,9 @@ def test_a_check_at_scaled_standards_is_compared_against_the_standards_as_writte
     25% of them. Checked at 80% of the standards, the same £40,000 reaches 31.25% of the scaled
     ones: 25% of the written ones again. The comparison says 25% and 25% ("same"), and that A was
     checked at 100% and B at 80%; the verdict of B says 80% too."""
-    document = pooled_two_practices()
-    scaled = {"standards_fraction": 0.8}
-    first, second = run_job("check", document), run_job("check", document, scaled)
+    token, (a, b), (_first, second), body = two_checks_compared(desk, {"standards_fraction": 0.8})
     amount = {i["lever"]: i["amount"] for i in second.result["levers"]}["standards"]
     assert amount == pytest.approx(0.3125, rel=1e-6), "the lever is a share of the scaled standards"
-    token = desk.key(tenant(), "negotiator")
-    scenario_id = desk.scenario(token, document)
-    a = desk.job(token, scenario_id, JobStatus.SUCCEEDED, first)
-    b = desk.job(token, scenario_id, JobStatus.SUCCEEDED, second, overrides=scaled)
-    headers = {"X-API-Key": token}
-    body = desk.client.get(f"/reports/compare?a={a}&b={b}", headers=headers).json()
     rows = {(row["section"], row["item"]): row for row in body["rows"]}
     reachable = rows[("Headline", REACHABLE)]
     assert reachable["a"] == pytest.approx(0.25, abs=1e-4) and reachable["b"] == pytest.approx(0.25, abs=1e-4)
@@ -345,3 +348,23 @@ def test_two_checks_at_the_written_standards_have_no_checked_at_row() -> None:
     values = {row.label: (row.a, row.b) for row in scaled.rows}
     assert [n.text for n in values[REACHABLE]] == ["80%", "45%"]  # type: ignore[union-attr]
     assert [n.text for n in values[CHECKED_AT]] == ["100%", "50%"]  # type: ignore[union-attr]
+
+
+def test_a_deliverable_checks_least_cost_is_solves_figure_and_its_spare_is_rounded_down() -> None:
+    """Audit 4 (F1, F8): in the comparison a plan's least cost is stated to the nearest, the figure
+    `solve` prints (£11.56m for £11,560,203.29, not £11.57m), and the money spare rounded down
+    (£9,796 of £9,796.71), as on the result page; no shortfall reads "£0" among whole pounds."""
+    document = read_document(OFFER)
+    job = run_job("check", document, {"budget_gbp": "11.57m"})
+    result = job.result
+    assert result["deliverable"] is True
+    side = Side("A", "check", result, least_cost_practices=job.tables.get("least_cost_practices"))
+    rows = {row.label: row for row in compare(side, side).rows if row.group == "Headline"}
+    least, spare = result["headline"]["least_spend_gbp"], result["headline"]["headroom_gbp"]
+    solve = run_job("solve", document, {"budget_gbp": "11.57m"}).result
+    assert least == pytest.approx(solve["kpis"]["total_spend_gbp"], abs=0.01)
+    shown = {key: rows[HEADLINE[key]].a for key in ("least_cost", "spare")}
+    assert all(isinstance(value, Num) for value in shown.values())
+    assert [getattr(shown[key], "text", None) for key in ("least_cost", "spare")] == ["£11.56m", "£9,796"]
+    assert (wording.money(least), wording.spare_money(spare)) == ("£11.56m", "£9,796")
+    assert practice_text("£", 0.0) == "£0" and practice_text("£", 1234.4) == "£1,234"
