@@ -414,13 +414,16 @@ def _read_csv_records(data: bytes, name: str, limits: ReadLimits = DEFAULT_LIMIT
     Blank lines before the header are skipped; below it a blank line is skipped but
     counted, so a problem names the row a user counts under the header.
     """
-    for encoding in CSV_ENCODINGS:
+    # Excel's "Unicode Text" is UTF-16 with a byte-order mark: read as such, never as Windows-1252.
+    encodings = ("utf-16",) if data[:2] in (b"\xff\xfe", b"\xfe\xff") else CSV_ENCODINGS
+    for encoding in encodings:
         try:
             return _read_csv_text(data, name, limits, encoding)
         except UnicodeDecodeError:
             continue
     raise _invalid(
-        f"{name} is neither UTF-8 nor Windows-1252 text; save it from Excel as CSV UTF-8", name.removesuffix(".csv")
+        f"{name} is neither UTF-8, UTF-16 nor Windows-1252 text; save it from Excel as CSV UTF-8",
+        name.removesuffix(".csv"),
     )
 
 

@@ -71,6 +71,8 @@ def parse_range(text: str, name: str) -> np.ndarray:
         raise bad(f"the number of points must be between {MIN_POINTS} and {MAX_POINTS}")
     if min(values) < 0:
         raise bad("values must not be negative")
+    if values[0] == values[1]:
+        raise bad(f"START and STOP are the same: {count} points would all be one value")
     if name == "standards" and max(values) > 1:
         raise bad("fractions of the standards must be between 0 and 1")
     if max(values) > MAX_AREA_GBP:

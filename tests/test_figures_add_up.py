@@ -153,9 +153,11 @@ def test_a_rate_typed_as_a_budget_gets_a_hint_and_no_absurd_percentage() -> None
     assert "326,000 times as much" in text
     view = check_view(result)
     assert view.notes and "did you mean an offer of £35.50 per weighted patient?" in view.notes[0]
-    # An ordinary budget gets no hint.
-    plain, ordinary = check(UNDELIVERABLE)
-    assert "did you mean" not in plain and not check_view(ordinary).notes
+    # An ordinary budget gets no hint, nor a deep cut that is no rate (verify 4, N2: £500,000 for
+    # 1.3m weighted patients is under £1 each, but read as a rate it is above the highest one), nor £0.
+    for budget in (None, "500000", "0"):
+        plain, ordinary = check(UNDELIVERABLE, *(["--budget", budget] if budget else []))
+        assert "did you mean" not in plain and not check_view(ordinary).notes, budget
 
 
 def test_all_zero_weights_say_the_package_is_arbitrary() -> None:

@@ -222,6 +222,23 @@ def test_a_csv_from_excel_on_windows_is_read_and_another_separator_is_named(tmp_
             "practices",
             None,
             None,
-            "practices.csv is neither UTF-8 nor Windows-1252 text; save it from Excel as CSV UTF-8",
+            "practices.csv is neither UTF-8, UTF-16 nor Windows-1252 text; save it from Excel as CSV UTF-8",
         )
+    ]
+
+
+def test_a_utf16_csv_is_read_as_utf16_not_as_windows_1252(tmp_path: Path) -> None:
+    """Verify 4, N4: Excel's "Unicode Text" (UTF-16 with a byte-order mark) was read as Windows-1252,
+    giving column names such as 'ÿþp r a c t i c e _ i d'. It is read as UTF-16; tab-separated (as
+    that Excel format writes it), the separator is named."""
+    scenario = tiny_copy(tmp_path)
+    practices = scenario / "practices.csv"
+    text = practices.read_text()
+    practices.write_bytes(text.replace("Synthetic Practice 1", "Café Surgery").encode("utf-16"))
+    assert console.run("validate", str(scenario)).returncode == 0
+    assert read_document(scenario)["practices"][0]["name"] == "Café Surgery"
+    practices.write_bytes(text.replace(",", "\t").encode("utf-16"))
+    assert [p["message"] for p in invalid(scenario)] == [
+        "practices.csv separates its columns by tabs, not commas; save it from Excel as CSV UTF-8 "
+        "(Comma delimited), or separate the columns with commas"
     ]

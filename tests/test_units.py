@@ -60,6 +60,9 @@ def test_ranges_take_the_same_suffixes() -> None:
     assert list(parse_range("15m:25m:3", "budget")) == [15e6, 20e6, 25e6]
     with pytest.raises(ScenarioInvalid, match="three parts"):
         parse_range("1:2", "budget")
+    # Audit 4, F26: three identical budgets were swept without a word.
+    with pytest.raises(ScenarioInvalid, match="START and STOP are the same: 3 points would all be one value"):
+        parse_range("1m:1m:3", "budget")
 
 
 def test_the_api_overrides_accept_the_cli_forms() -> None:

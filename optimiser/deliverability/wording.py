@@ -1386,13 +1386,21 @@ def run_time(seconds: float) -> str:
 # How an offer per weighted patient may be written, in the desk's error for one it cannot read.
 RATE_FORMS = "a number of £ per weighted patient such as 35.50, £35.50 or 125"
 
-# A pooled budget below this many £ per weighted patient is most likely a rate typed as a budget.
+# A pooled budget below this many £ per weighted patient is most likely a rate typed as a budget...
 RATE_AS_BUDGET_BELOW_GBP_PER_WEIGHTED_PATIENT = 1.0
+# ...if, read as a rate, it is one (core GP funding is about £100-£200 per weighted patient a year):
+# £500,000 for an ICB is a deep cut, not a rate.
+RATE_AS_BUDGET_AT_MOST_GBP = 1_000.0
 
 
 def budget_looks_like_rate(budget: float, weighted_patients: float) -> bool:
-    """A pooled budget below £1 per weighted patient (£35.50 for 1.2m weighted patients)."""
-    return weighted_patients > 0 and 0 <= budget < RATE_AS_BUDGET_BELOW_GBP_PER_WEIGHTED_PATIENT * weighted_patients
+    """A pooled budget of at most £1,000 that is below £1 per weighted patient (£35.50 for 1.2m
+    weighted patients): a rate typed as a budget. £0 is no rate."""
+    return (
+        weighted_patients > 0
+        and 0 < budget <= RATE_AS_BUDGET_AT_MOST_GBP
+        and budget < RATE_AS_BUDGET_BELOW_GBP_PER_WEIGHTED_PATIENT * weighted_patients
+    )
 
 
 def rate_as_budget_note(result: Mapping[str, Any], option: str | None = "--offer-rate") -> str | None:
