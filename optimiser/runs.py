@@ -223,7 +223,11 @@ def run_job(
     if kind == "check":
         from optimiser.deliverability import check
 
-        return check(scenario, progress=progress, engine=engine, weights=overrides.get("weights"))
+        job = check(scenario, progress=progress, engine=engine, weights=overrides.get("weights"))
+        if overrides.get("standards_fraction") is not None:
+            # Its verdict and levers are against the standards scaled to this share of their level.
+            job.result["standards_fraction"] = float(overrides["standards_fraction"])
+        return job
     from optimiser.sweep import sweep
 
     return sweep(scenario, budget=overrides.get("budget"), standards=overrides.get("standards"), engine=engine)

@@ -196,3 +196,12 @@ def _losers() -> Any:
     import pandas as pd
 
     return pd.DataFrame({"practice_id": ["P1"], "shortfall_gbp": [10.0]})
+
+
+def test_a_check_at_scaled_standards_says_so_in_its_text_and_json() -> None:
+    """Verify 4, N3: `check --standards-fraction 0.95` never said 95% in its text (the desk and PDF did)."""
+    text, result = check(UNDELIVERABLE, "--standards-fraction", "0.95")
+    assert result["standards_fraction"] == 0.95
+    assert text.splitlines()[0] == "Verdict: NOT DELIVERABLE, with every minimum standard checked at 95% of its level"
+    plain, written = check(UNDELIVERABLE)
+    assert "standards_fraction" not in written and plain.splitlines()[0] == "Verdict: NOT DELIVERABLE"

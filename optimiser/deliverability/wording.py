@@ -969,6 +969,9 @@ def binding_sentence(binding: list[dict[str, Any]]) -> str:
 def report_lines(result: dict[str, Any]) -> list[str]:
     """A short plain-text report of a check result for a non-technical reader."""
     verdict = verdict_label(result.get("deliverable"), result.get("status"))
+    fraction = result.get("standards_fraction")
+    if isinstance(fraction, int | float):
+        verdict += f", with {standards_checked_at(float(fraction))}"
     solver = result.get("solver") or {}
     lines = [
         f"Verdict: {verdict}",
