@@ -1105,7 +1105,7 @@ COMPARE_BASIS = {
 }
 # The unit of the per-practice differences.
 COMPARE_PRACTICE_UNITS = {
-    "shortfall_share": "shortfall against its share of the offer in the least-cost plan, £ a year",
+    "shortfall_share": "needed above an equal share of the offer in the least-cost plan, £ a year",
     "spend": "spend £ a year",
     "spend_mixed": "spend £ a year (a solve: its allocation; a check: its least-cost plan)",
     "shortfall_rate": "shortfall £ a year",
@@ -1187,11 +1187,6 @@ def compare_fte_group(basis: str) -> str:
 def compare_practice_section(unit: str) -> str:
     """The download's section for the per-practice rows."""
     return f"per practice: {unit}"
-
-
-def compare_points(share: float) -> str:
-    """A difference of two shares, in percentage points: "+12.5 points" without its sign."""
-    return f"{share * 100:,.1f} points"
 
 
 # --------------------------------------------------------------------------------------
@@ -1539,3 +1534,51 @@ def dask_unreachable(address: str, reason: str) -> str:
 def batch_stopped(reason: str) -> str:
     """A batch that stopped on an unexpected failure after it started (its closing ``error`` event)."""
     return f"the batch stopped: {reason}; run the same command again to resume"
+
+
+# --- the comparison's figures add up (verify 4: N1, N8) ---------------------------------------------
+# What the lead line above the per-practice table counts, by the per-practice measure
+# (optimiser/report/compare.py MEASURES): a pooled check's practices that need more than an equal
+# share of the offer in its least-cost plan (the other practices need less, which offsets it: not
+# the offer's shortfall), a per-weighted-patient check's practices short at the offered rate, or
+# practices below the standards in the smallest combined change.
+COMPARE_PRACTICES_SHORT = {
+    "shortfall_share": "Practices needing more than an equal share of the offer",
+    "shortfall_rate": "Practices short at the offered rate",
+    "patients": "Practices below the standards",
+}
+
+
+def compare_practices_short(measure: str, under_a: int, under_b: int) -> str:
+    """The comparison's lead line: how many practices each side counts (``measure``: the per-practice
+    measure both sides have)."""
+    return f"{COMPARE_PRACTICES_SHORT[measure]}: {under_a:,} under A, {under_b:,} under B."
+
+
+def compare_difference(shown_difference: float, step: float, unit: str) -> str:
+    """A B − A difference of two figures as shown, at the precision they are shown to (``step``), so
+    that it visibly subtracts: "−£3.40m" (a figure in £m), "+£6,860,000" (two to the pound), "+6.43"
+    (FTE, 2 decimals), "−63" (whole FTE), "+2" (a count), "−10.0 points" (shares). ``unit``: "money",
+    "number", "count" or "points". A difference that is nothing at that precision reads "same"."""
+    steps = round(shown_difference / step)
+    if steps == 0:
+        return COMPARE_SAME
+    sign = "+" if steps > 0 else "−"
+    size = abs(steps) * step
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9)) if step < 1 else 0
+    if unit == "points":
+        return f"{sign}{size * 100:,.1f} points"
+    if unit == "money":
+        if step >= 1e4 and size >= 1e6:
+            return f"{sign}£{size / 1e6:,.2f}m"
+        return f"{sign}£{size:,.{decimals}f}"
+    if unit == "count":
+        return f"{sign}{abs(steps) * step:,.0f}"
+    return f"{sign}{size:,.{decimals}f}"
+
+
+def highest_share(share: float, places: int = 4) -> float:
+    """The highest share that fits (of the standards, a service's coverage reachable at the offer)
+    as a download gives it, rounded down to ``places`` decimals as ``highest_percent`` shows it:
+    0.999997 is 0.9999, not 1.0 beside "Not deliverable" (verify 4, N5)."""
+    return round(_towards_sufficiency(share, 10.0**-places, up=False), places) + 0.0

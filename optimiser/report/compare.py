@@ -16,6 +16,7 @@ practice: the solve's allocation against the check's least-cost plan), and say s
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,13 +55,19 @@ _NUMBERS = (
     "gini",
     "below_prior",
 )
-_DIFFERENCE_FORMAT = {
-    HEADLINE[key]: wording.compare_points if key in _SHARES else number if key in _NUMBERS else money
-    for key in HEADLINE
-} | {STANDARDS_REACHABLE: wording.compare_points, STANDARDS_CHECKED_AT: wording.compare_points}
 # Decimal places of each headline row in the downloads, as every result table is rounded
 # (optimiser.io.RESULT_PRECISION): £ to 2, shares to 4, FTE and contacts per FTE-day to 3.
 _COUNTS = ("practices_short", "plan_practices_short", "floor_losers", "below_prior")
+_DIFFERENCE_UNIT = {
+    HEADLINE[key]: "points"
+    if key in _SHARES
+    else "count"
+    if key in _COUNTS
+    else "number"
+    if key in _NUMBERS
+    else "money"
+    for key in HEADLINE
+} | {STANDARDS_REACHABLE: "points", STANDARDS_CHECKED_AT: "points"}
 _FTE = ("new_fte", "plan_new_fte", "safe_working_raise")
 _PLACES = {
     HEADLINE[key]: 4 if key in (*_SHARES, "gini") else 0 if key in _COUNTS else 3 if key in _FTE else 2
@@ -90,6 +97,9 @@ class Row:
     b: Num | str
     difference: Num | str = ""
     places: int | None = None  # decimal places in the downloads
+    # A highest share that fits (standards reachable, coverage reachable at the offer): rounded
+    # down in the downloads, as on the page, and B − A the difference of the two as downloaded.
+    fits: bool = False
 
 
 @dataclass
@@ -102,23 +112,40 @@ class Comparison:
     practice_note: str = ""
     practices_short: tuple[int | None, int | None] = (None, None)
     names: wording.Names = wording.NO_NAMES
+    measure: str = ""  # the per-practice measure both sides have (MEASURES), "" if none
 
     def practice(self, practice_id: str) -> str:
         """A practice as the reader knows it: its name with its id where the scenario names it."""
         return self.names.practice(practice_id)
 
+    def practices_short_line(self) -> str:
+        """The lead line: how many practices each side counts, in the per-practice measure's words
+        ("Practices needing more than an equal share of the offer: 2 under A, 1 under B.")."""
+        under_a, under_b = self.practices_short
+        if under_a is None or under_b is None or self.measure not in wording.COMPARE_PRACTICES_SHORT:
+            return ""
+        return wording.compare_practices_short(self.measure, under_a, under_b)
+
+    def practice_difference(self, a: Num | float, b: Num | float) -> str:
+        """A practice's B − A as the page shows it: the difference of its two figures as shown."""
+        texts = [value.text if isinstance(value, Num) else practice_text(self.practice_unit, value) for value in (a, b)]
+        unit = "number" if self.practice_unit.startswith("patients") else "money"
+        return shown_difference(texts[0], texts[1], unit) or ""
+
     def downloaded_rows(self) -> list[dict[str, Any]]:
-        """The metrics as the downloads give them, each number rounded to its unit."""
-        return [
-            {
-                "section": row.group,
-                "item": row.label,
-                "a": rounded(_given(row.a), row.places),
-                "b": rounded(_given(row.b), row.places),
-                "b_minus_a": rounded(row.difference, row.places),
-            }
-            for row in self.rows
-        ]
+        """The metrics as the downloads give them, each number rounded to its unit (a highest
+        share that fits rounded down)."""
+        records = []
+        for row in self.rows:
+            if row.fits:
+                a, b = highest(_given(row.a), row.places), highest(_given(row.b), row.places)
+                both = all(isinstance(v, float) for v in (a, b))
+                difference = rounded(b - a, row.places) if both else rounded(row.difference, row.places)
+            else:
+                a, b = rounded(_given(row.a), row.places), rounded(_given(row.b), row.places)
+                difference = rounded(row.difference, row.places)
+            records.append({"section": row.group, "item": row.label, "a": a, "b": b, "b_minus_a": difference})
+        return records
 
     def downloaded_practices(self) -> list[tuple[str, Any, Any, Any]]:
         """Each practice's row as the downloads give it: practice id, A, B and B − A, rounded."""
@@ -148,14 +175,18 @@ class Comparison:
         }
 
     def frame(self) -> pd.DataFrame:
-        """Everything as one table (CSV/XLSX download): the metrics, then each practice."""
-        records = self.downloaded_rows()
+        """Everything as one table (CSV/XLSX download): the metrics, then each practice (its name
+        in ``item``, its id in ``practice_id``)."""
+        records: list[dict[str, Any]] = [{**row, "practice_id": ""} for row in self.downloaded_rows()]
         section = wording.compare_practice_section(self.practice_unit)
         for practice, a, b, difference in self.downloaded_practices():
+            item = self.practice(practice)
             records.append(
-                {"section": section, "item": self.practice(practice), "a": a, "b": b, "b_minus_a": difference}
+                {"section": section, "item": item, "practice_id": practice, "a": a, "b": b, "b_minus_a": difference}
             )
-        frame = pd.DataFrame(records, columns=["section", "item", "a", "b", "b_minus_a"])
+        # The practice's id beside its name, as every machine-readable table keeps ids (empty on
+        # the metric rows).
+        frame = pd.DataFrame(records, columns=["section", "item", "practice_id", "a", "b", "b_minus_a"])
         return frame.rename(columns={"a": f"A: {self.a_label}", "b": f"B: {self.b_label}"})
 
 
@@ -199,10 +230,13 @@ def _metrics(side: Side, prefix: str) -> dict[str, Num | str]:
         return out
     budget = _lever(side, "budget")
     if r.get("deliverable") is True:
-        out[HEADLINE["offer"]] = _num(side, prefix, "headline.budget_gbp", money)
-        out[HEADLINE["least_cost"]] = _num(side, prefix, "headline.least_spend_gbp", money)
+        least, offer, spare = _gap(
+            side, prefix, "headline.least_spend_gbp", "headline.budget_gbp", "headline.headroom_gbp", True
+        )
+        out[HEADLINE["offer"]] = offer
+        out[HEADLINE["least_cost"]] = least
         out[HEADLINE["spend"]] = _num(side, prefix, "headline.spend_gbp", money)
-        out[HEADLINE["spare"]] = _num(side, prefix, "headline.headroom_gbp", spare_money)
+        out[HEADLINE["spare"]] = spare
     elif budget is not None and per_practice:
         base = f"levers.{budget}.details"
         out[HEADLINE["rate"]] = _num(side, prefix, f"{base}.offer_rate_gbp_per_weighted_patient", money)
@@ -216,9 +250,12 @@ def _metrics(side: Side, prefix: str) -> dict[str, Num | str]:
         out[HEADLINE["spend"]] = wording.COMPARE_NO_ALLOCATION
     elif budget is not None:
         base = f"levers.{budget}.details"
-        out[HEADLINE["offer"]] = _num(side, prefix, f"{base}.budget_gbp", money)
-        out[HEADLINE["least_cost"]] = _num(side, prefix, f"{base}.least_spend_gbp", money)
-        out[HEADLINE["shortfall"]] = _num(side, prefix, f"{base}.shortfall_gbp", least_money)
+        least, offer, short = _gap(
+            side, prefix, f"{base}.least_spend_gbp", f"{base}.budget_gbp", f"{base}.shortfall_gbp", False
+        )
+        out[HEADLINE["offer"]] = offer
+        out[HEADLINE["least_cost"]] = least
+        out[HEADLINE["shortfall"]] = short
         out[HEADLINE["spend"]] = wording.COMPARE_NO_ALLOCATION
     if _get(side, f"{ALLOCATION}.practices_short") is not None:
         out[HEADLINE["plan_practices_short"]] = _num(side, prefix, f"{ALLOCATION}.practices_short", number)
@@ -238,6 +275,26 @@ def _metrics(side: Side, prefix: str) -> dict[str, Num | str]:
             side, prefix, f"levers.{floor}.details.practices_below_floor_without_it", number
         )
     return out
+
+
+def _gap(
+    side: Side, prefix: str, least_path: str, offer_path: str, gap_path: str, spare: bool
+) -> tuple[Num | str, ...]:
+    """A side's least cost, offer and the money spare or short between them (least, offer, gap), as
+    its result page shows them (``wording.gap_figures``): they visibly subtract, to the pound where
+    in £m they would not. Each keeps its own value and path."""
+    least, offer, gap = (_get(side, path) for path in (least_path, offer_path, gap_path))
+    if least is None or offer is None or gap is None:
+        return (
+            _num(side, prefix, least_path, money),
+            _num(side, prefix, offer_path, money),
+            _num(side, prefix, gap_path, spare_money if spare else least_money),
+        )
+    texts = wording.gap_figures(float(least), float(offer))
+    return tuple(
+        Num(value, text, f"{prefix}:{path}")
+        for value, text, path in zip((least, offer, gap), texts, (least_path, offer_path, gap_path), strict=True)
+    )
 
 
 def _fair_shares(side: Side, prefix: str, out: dict[str, Num | str]) -> None:
@@ -392,13 +449,63 @@ def _practice_cell(unit: str, value: Num | float) -> Num | float:
     return value
 
 
-def _difference(a: Num | str, b: Num | str, formatter: Any) -> Num | str:
+def _shown(text: str, unit: str) -> tuple[float, float] | None:
+    """A figure as the reader sees it: (its value, the precision it is shown to), read back from
+    its text ("£11.56m" is 11,560,000 to £10,000; "£6,860,204" to the pound; "99.5%" to a tenth of
+    a point; "6.43" FTE to 0.01, as ``number`` shows it); None for a text that is not a figure."""
+    figure = text.strip().replace(",", "").replace("−", "-")
+    scale = 1.0
+    if unit == "money":
+        figure = figure.replace("£", "")
+        if figure.endswith("m"):
+            figure, scale = figure[:-1], 1e6
+    elif unit == "points":
+        if not figure.endswith("%"):
+            return None
+        figure, scale = figure[:-1], 0.01
+    try:
+        value = float(figure) * scale
+    except ValueError:
+        return None
+    if unit == "points":
+        return value, 0.001  # ``percent`` and ``highest_percent``: one decimal of a percent
+    if unit == "count":
+        return value, 1.0
+    if unit == "money":
+        decimals = len(figure.partition(".")[2])
+        return value, 10.0**-decimals * scale
+    # ``number``: whole from 100, 2 decimals from 1 (trailing zeros dropped), else 3 significant figures.
+    size = abs(value)
+    step = 1.0 if size >= 100 else 0.01 if size >= 1 else 10.0 ** (math.floor(math.log10(size)) - 2) if size else 0.0
+    return value, step
+
+
+def shown_difference(a_text: str, b_text: str, unit: str) -> str | None:
+    """B − A of two figures as shown, at the coarser of their precisions, so that the three visibly
+    subtract (£6,860,204 and £3.46m differ by −£3.40m; 269 and 206 FTE by −63; 0.001 and 6.43 by
+    +6.43); where that precision leaves nothing of a difference the figures show (£6,860,204 and
+    £6.86m), at the finer. A zero is shown to no precision of its own. None: not two figures."""
+    a, b = _shown(a_text, unit), _shown(b_text, unit)
+    if a is None or b is None:
+        return None
+    difference = b[0] - a[0]
+    steps = sorted(step for (value, step) in (a, b) if value != 0 and step > 0) or [1.0]
+    text = wording.compare_difference(difference, steps[-1], unit)
+    if text == wording.COMPARE_SAME and abs(difference) > steps[0] / 2:
+        text = wording.compare_difference(difference, steps[0], unit)
+    return text
+
+
+def _difference(a: Num | str, b: Num | str, unit: str) -> Num | str:
+    """B − A: its value the difference of the two values, its text the difference of the two
+    figures as shown (``shown_difference``)."""
     if isinstance(a, Num) and isinstance(b, Num) and a.value is not None and b.value is not None:
         value = float(b.value) - float(a.value)
-        if abs(value) <= 1e-9 * max(abs(float(a.value)), abs(float(b.value)), 1.0):
-            return Num(value, wording.COMPARE_SAME, f"{b.src} - {a.src}")
-        sign = "+" if value > 0 else "−"
-        return Num(value, sign + formatter(abs(value)), f"{b.src} - {a.src}")
+        text = shown_difference(a.text, b.text, unit)
+        if text is None:  # not figures (never so for a row of the comparison): the values' difference
+            same = abs(value) <= 1e-9 * max(abs(float(a.value)), abs(float(b.value)), 1.0)
+            text = wording.COMPARE_SAME if same else ("+" if value > 0 else "−") + number(abs(value))
+        return Num(value, text, f"{b.src} - {a.src}")
     return ""
 
 
@@ -407,12 +514,13 @@ def _section(
     group: str,
     values_a: dict[str, Num | str],
     values_b: dict[str, Num | str],
-    formatter: Any,
+    unit: str,
     places: int,
+    fits: bool = False,
 ) -> None:
     for item in dict.fromkeys([*values_a, *values_b]):
         va, vb = values_a.get(item, NOT_IN), values_b.get(item, NOT_IN)
-        rows.append(Row(group, item, va, vb, _difference(va, vb, formatter), places))
+        rows.append(Row(group, item, va, vb, _difference(va, vb, unit), places, fits))
 
 
 def _one_new_fte_row(a: Side, b: Side, ma: dict[str, Num | str], mb: dict[str, Num | str]) -> str | None:
@@ -453,32 +561,34 @@ def compare(a: Side, b: Side) -> Comparison:
             for m, side, prefix in ((ma, a, "a"), (mb, b, "b"))
         )
     new_fte = _one_new_fte_row(a, b, ma, mb)
-    difference_format, places = dict(_DIFFERENCE_FORMAT), dict(_PLACES)
+    difference_unit, places = dict(_DIFFERENCE_UNIT), dict(_PLACES)
     if new_fte is not None:
-        difference_format[new_fte], places[new_fte] = number, _PLACES[HEADLINE["new_fte"]]
+        difference_unit[new_fte], places[new_fte] = "number", _PLACES[HEADLINE["new_fte"]]
     for label in list(dict.fromkeys([*ma, *mb])):
         va, vb = ma.get(label, NOT_IN), mb.get(label, NOT_IN)
-        formatter = difference_format[label]
+        row_unit = difference_unit[label]
         for value in (va, vb):
             if isinstance(value, Num) and not value.text:
                 object.__setattr__(value, "text", f"{int(value.value or 0):,}")
-        rows.append(Row(wording.COMPARE_HEADLINE_GROUP, label, va, vb, _difference(va, vb, formatter), places[label]))
+        fits = label == STANDARDS_REACHABLE  # the highest share of the standards that fits: rounded down
+        change = _difference(va, vb, row_unit)
+        rows.append(Row(wording.COMPARE_HEADLINE_GROUP, label, va, vb, change, places[label], fits))
     # Coverage and hires of an allocation: a solve's, or a check's least-cost plan.
     basis_a, cov_a = _coverage(a, "a")
     basis_b, cov_b = _coverage(b, "b")
     if basis_a or basis_b:
         basis = wording.compare_basis(basis_a or basis_b, basis_b or basis_a)
-        _section(rows, wording.compare_coverage_group(basis), cov_a, cov_b, wording.compare_points, SHARE_PLACES)
+        _section(rows, wording.compare_coverage_group(basis), cov_a, cov_b, "points", SHARE_PLACES)
     reach_a, reach_b = _reachable(a, "a"), _reachable(b, "b")
     if reach_a or reach_b:
         group = wording.compare_coverage_group(wording.COMPARE_BASIS["reachable"])
-        _section(rows, group, reach_a, reach_b, wording.compare_points, SHARE_PLACES)
+        _section(rows, group, reach_a, reach_b, "points", SHARE_PLACES, fits=True)
     basis_a, fte_a = _fte(a, "a")
     basis_b, fte_b = _fte(b, "b")
     if basis_a or basis_b:
         basis = wording.compare_basis(basis_a or basis_b, basis_b or basis_a)
         group = wording.COMPARE_FTE_GROUP if basis_a == basis_b == "solve" else wording.compare_fte_group(basis)
-        _section(rows, group, fte_a, fte_b, number, FTE_PLACES)
+        _section(rows, group, fte_a, fte_b, "number", FTE_PLACES)
     else:
         no_hires = wording.COMPARE_NO_HIRES
         rows.append(Row(wording.COMPARE_FTE_GROUP, wording.COMPARE_ALL_ROLES, no_hires, no_hires))
@@ -523,6 +633,7 @@ def compare(a: Side, b: Side) -> Comparison:
         practice_note=note,
         practices_short=short,
         names=wording.Names(practices={**b.names.practices, **a.names.practices}),
+        measure=measure or "",
     )
 
 
@@ -530,6 +641,14 @@ def practice_text(unit: str, value: float) -> str:
     if unit.startswith("patients"):
         return number(value)
     return money(value) if abs(value) >= 0.005 else "£0"  # not "£0.00" among whole pounds
+
+
+def highest(value: Any, places: int | None) -> Any:
+    """A highest share that fits for the downloads: rounded down to ``places`` (``rounded`` otherwise)."""
+    figure = value.value if isinstance(value, Num) else value
+    if places is None or isinstance(figure, bool) or not isinstance(figure, int | float):
+        return rounded(value, places)
+    return wording.highest_share(float(figure), places)
 
 
 def rounded(value: Any, places: int | None) -> Any:

@@ -28,7 +28,7 @@ OFFER = Path(__file__).resolve().parents[2] / "data" / "undeliverable_offer"
 DATA = re.compile(r'<data value="([^"]*)" data-src="([^"]*)">([^<]*)</data>')
 PLAN_COVERAGE = "Coverage by service (least-cost plan)"
 PLAN_FTE = "New FTE by role (least-cost plan)"
-SHORTFALL = "shortfall against its share of the offer in the least-cost plan, £ a year"
+SHORTFALL = "needed above an equal share of the offer in the least-cost plan, £ a year"
 REACHABLE = "Standards reachable (share of every minimum as the spec writes it)"
 CHECKED_AT = "Standards checked at (share of every minimum as the spec writes it)"
 
@@ -143,7 +143,9 @@ def test_two_checks_at_different_offers_by_hand(desk: Desk) -> None:
     client = desk.signed_in(token)
     page = client.get(f"/desk/compare?a={a}&b={b}").text
     assert PLAN_COVERAGE in page and PLAN_FTE in page
-    assert "Practices short: <strong>2</strong> under A, <strong>1</strong> under B" in page
+    # Verify 4, N8: the page counts what the headline row names, not a "shortfall".
+    assert "Practices needing more than an equal share of the offer: 2 under A, 1 under B." in page
+    assert "shortfall against its share" not in page and "Practices short:" not in page
     sources = assert_every_number_is_the_jobs(page, documents_of(desk, token, a, b))
     assert "a:least_cost_allocation.coverage_by_service.dm.coverage" in sources
     assert "b:least_cost_allocation.new_fte_by_role.gp" in sources
@@ -351,9 +353,11 @@ def test_two_checks_at_the_written_standards_have_no_checked_at_row() -> None:
 
 
 def test_a_deliverable_checks_least_cost_is_solves_figure_and_its_spare_is_rounded_down() -> None:
-    """Audit 4 (F1, F8): in the comparison a plan's least cost is stated to the nearest, the figure
-    `solve` prints (£11.56m for £11,560,203.29, not £11.57m), and the money spare rounded down
-    (£9,796 of £9,796.71), as on the result page; no shortfall reads "£0" among whole pounds."""
+    """Audit 4 (F1, F8): in the comparison a plan's least cost is the figure `solve` prints (to
+    within £1: £11,560,204 for £11,560,203.29, not £11.57m), and the money spare rounded down
+    (£9,796 of £9,796.71), as on the result page; no shortfall reads "£0" among whole pounds.
+    Verify 4, N1: in £m the three would not subtract (£11.57m less £11.56m is not £9,796), so all
+    three are to the pound, as the result page shows them (wording.gap_figures)."""
     document = read_document(OFFER)
     job = run_job("check", document, {"budget_gbp": "11.57m"})
     result = job.result
@@ -363,8 +367,10 @@ def test_a_deliverable_checks_least_cost_is_solves_figure_and_its_spare_is_round
     least, spare = result["headline"]["least_spend_gbp"], result["headline"]["headroom_gbp"]
     solve = run_job("solve", document, {"budget_gbp": "11.57m"}).result
     assert least == pytest.approx(solve["kpis"]["total_spend_gbp"], abs=0.01)
-    shown = {key: rows[HEADLINE[key]].a for key in ("least_cost", "spare")}
+    shown = {key: rows[HEADLINE[key]].a for key in ("least_cost", "offer", "spare")}
     assert all(isinstance(value, Num) for value in shown.values())
-    assert [getattr(shown[key], "text", None) for key in ("least_cost", "spare")] == ["£11.56m", "£9,796"]
-    assert (wording.money(least), wording.spare_money(spare)) == ("£11.56m", "£9,796")
+    texts = [getattr(shown[key], "text", None) for key in ("least_cost", "offer", "spare")]
+    assert texts == ["£11,560,204", "£11,570,000", "£9,796"]
+    assert tuple(texts) == wording.gap_figures(least, result["headline"]["budget_gbp"])
+    assert [getattr(shown[key], "value", None) for key in ("least_cost", "spare")] == [least, spare]
     assert practice_text("£", 0.0) == "£0" and practice_text("£", 1234.4) == "£1,234"

@@ -1,0 +1,235 @@
+"""Verify 4 (N1, N5, N7, N8): the comparison's figures add up. Each side's offer, least cost and
+shortfall (or spare) visibly subtract, as its result page shows them (``wording.gap_figures``);
+each B − A is the difference of the two figures as shown, at their precision; a highest share
+that fits is rounded down in the downloads too; the CSV keeps each practice's id; the page calls
+the per-practice figure what the headline row calls it."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from api.orm import JobStatus
+from optimiser.deliverability import wording
+from optimiser.io import read_document
+from optimiser.report.compare import HEADLINE, Comparison, Num, Side, compare
+from optimiser.runs import run_job
+from tests.web.conftest import Desk, tenant
+from tests.web.test_compare import assert_every_number_is_the_jobs, documents_of, two_checks_compared
+
+OFFER = Path(__file__).resolve().parents[2] / "data" / "undeliverable_offer"
+REACHABLE = wording.COMPARE_STANDARDS_REACHABLE_AS_WRITTEN
+
+
+def pooled(offer: float, least: float, **extra: Any) -> dict[str, Any]:
+    """A pooled check that finds ``offer`` short of the least cost ``least``."""
+    details = {"budget_gbp": offer, "least_spend_gbp": least, "shortfall_gbp": least - offer}
+    return {"deliverable": False, "levers": [{"lever": "budget", "details": details}], **extra}
+
+
+def shown(text: str) -> tuple[float, float]:
+    """A figure as the reader reads it, and the precision it is shown to: "£11.56m" (to £10,000),
+    "£204" (to £1), "269", "6.43", "99.5%" (to a tenth of a point), a signed difference "−£3.40m"."""
+    sign = -1.0 if text.startswith("−") else 1.0
+    body = text.lstrip("+−").replace(",", "").replace("£", "").replace(" points", "%")
+    scale = 1e6 if body.endswith("m") else 0.01 if body.endswith("%") else 1.0
+    body = body.rstrip("m%")
+    decimals = len(body.partition(".")[2])
+    return sign * float(body) * scale, 10.0**-decimals * scale
+
+
+def headline(result: Comparison) -> dict[str, tuple[str, str, str]]:
+    return {
+        row.label: tuple(getattr(cell, "text", cell) for cell in (row.a, row.b, row.difference))  # type: ignore[misc]
+        for row in result.rows
+        if row.group == wording.COMPARE_HEADLINE_GROUP
+    }
+
+
+def assert_adds_up(offer: str, least: str, gap: str, short: bool) -> None:
+    """Offer − least cost = spare (or −shortfall) exactly as shown."""
+    (o, _), (lc, _), (g, _) = shown(offer), shown(least), shown(gap)
+    assert o - lc == pytest.approx(-g if short else g, abs=1e-6), (offer, least, gap)
+
+
+def assert_difference_agrees(a: str, b: str, difference: str) -> None:
+    """B − A as shown equals the shown difference at the coarser precision of the two figures."""
+    if difference == wording.COMPARE_SAME:
+        assert shown(a)[0] == pytest.approx(shown(b)[0], abs=max(shown(a)[1], shown(b)[1]) / 2), (a, b)
+        return
+    step = max(shown(a)[1], shown(b)[1], shown(difference)[1])
+    assert shown(difference)[0] == pytest.approx(shown(b)[0] - shown(a)[0], abs=step / 2 + 1e-9), (a, b, difference)
+
+
+def test_each_sides_offer_least_cost_and_shortfall_subtract_and_so_does_b_minus_a() -> None:
+    """N1, the verifier's three checks of data/undeliverable_offer: A at £11.56m (short by £204 of
+    £11,560,203.29), B at £4.70m (short by £6,860,203.29), C at standards that cost £8.158m (short
+    by £3.46m). In £m, A's £11.56m less £11.56m is not £204 and B's 11.56 − 4.70 is not 6.87: both
+    sides are to the pound, as their result pages are; C's £m figures subtract and stay in £m."""
+    a = Side("A", "check", pooled(11_560_000, 11_560_203.29))
+    b = Side("B", "check", pooled(4_700_000, 11_560_203.29))
+    c = Side("C", "check", pooled(4_698_000, 8_158_000))
+    rows = headline(compare(a, b))
+    offer, least, short = (rows[HEADLINE[key]] for key in ("offer", "least_cost", "shortfall"))
+    assert offer == ("£11,560,000", "£4,700,000", "−£6,860,000")
+    assert least == ("£11,560,204", "£11,560,204", wording.COMPARE_SAME)
+    assert short == ("£204", "£6,860,204", "+£6,860,000")
+    for side in (0, 1):
+        assert_adds_up(offer[side], least[side], short[side], short=True)
+    rows = headline(compare(b, c))
+    offer, least, short = (rows[HEADLINE[key]] for key in ("offer", "least_cost", "shortfall"))
+    assert (offer[1], least[1], short[1]) == ("£4.70m", "£8.16m", "£3.46m")
+    # £6,860,204 to the pound against £3.46m: the difference at £10,000, as 3.46 − 6.860204 reads.
+    assert short[2] == "−£3.40m" and least[2] == "−£3.40m"
+    assert offer[2] == wording.COMPARE_SAME, "£4,700,000 and £4.70m read the same"
+    for row in (offer, least, short):
+        assert_difference_agrees(*row)
+    # Where the coarser precision leaves nothing of a difference the figures show: the finer one.
+    d = Side("D", "check", pooled(4_700_000, 11_560_000))
+    rows = headline(compare(b, d))
+    assert rows[HEADLINE["least_cost"]] == ("£11,560,204", "£11.56m", "−£204")
+
+
+def test_a_deliverable_sides_spare_subtracts() -> None:
+    """A deliverable check: offer less least cost is the spare, as shown (£2.85m less £1.28m is not
+    £1,564,381, so to the pound)."""
+    headline_json = {"budget_gbp": 2_848_155.0, "least_spend_gbp": 1_283_773.58, "spend_gbp": 1_283_773.58}
+    result = {"deliverable": True, "headline": {**headline_json, "headroom_gbp": 2_848_155.0 - 1_283_773.58}}
+    rows = headline(compare(Side("A", "check", result), Side("B", "check", pooled(2_000_000, 2_500_000))))
+    offer, least, spare = (rows[HEADLINE[key]] for key in ("offer", "least_cost", "spare"))
+    assert (offer[0], least[0], spare[0]) == ("£2,848,155", "£1,283,774", "£1,564,381")
+    assert_adds_up(offer[0], least[0], spare[0], short=False)
+    assert_difference_agrees(*offer)
+    assert_difference_agrees(*least)
+
+
+def test_differences_are_at_the_precision_of_the_figures() -> None:
+    """N1's mixed-precision cells: new FTE 269 → 206 reads −63 (not −62.8); a safe-working raise
+    0.001 → 6.43 reads +6.43 (not +6.42) and 6.43 → 3.43 reads −3.00; coverage 99.5% and 99.5%
+    reads "same" (not "−0.0 points"); 50% → 40% reads −10.0 points."""
+
+    def check(new_fte: float, raise_: float, smi: float) -> dict[str, Any]:
+        plan = {
+            "new_fte_total": new_fte,
+            "coverage_by_service": {"smi": {"coverage": smi}, "dm": {"coverage": 0.5 if raise_ < 1 else 0.4}},
+        }
+        levers = [{"lever": "safe_working", "amount": raise_}]
+        return {"deliverable": False, "levers": levers, "least_cost_allocation": plan}
+
+    first, second, third = check(268.9, 0.001, 0.99501), check(206.1, 6.425, 0.99499), check(206.1, 3.425, 0.99499)
+    result = compare(Side("A", "check", first), Side("B", "check", second))
+    rows = headline(result)
+    assert rows[HEADLINE["plan_new_fte"]] == ("269", "206", "−63")
+    assert rows[HEADLINE["safe_working_raise"]] == ("0.001", "6.43", "+6.43")
+    coverage = {row.label: row for row in result.rows if row.group.startswith("Coverage by service")}
+    assert [getattr(cell, "text", "") for cell in (coverage["smi"].a, coverage["smi"].b)] == ["99.5%", "99.5%"]
+    assert getattr(coverage["smi"].difference, "text", "") == wording.COMPARE_SAME
+    assert getattr(coverage["dm"].difference, "text", "") == "−10.0 points"
+    # The values behind the texts stay the exact differences (they trace to B − A on the page).
+    assert getattr(coverage["smi"].difference, "value", None) == pytest.approx(0.99499 - 0.99501)
+    later = headline(compare(Side("B", "check", second), Side("C", "check", third)))
+    assert later[HEADLINE["safe_working_raise"]] == ("6.43", "3.43", "−3.00")
+    for row in (*rows.values(), *later.values()):
+        if re.fullmatch(r"[+−]£?[\d,.]+m?( points)?", row[2]) or row[2] == wording.COMPARE_SAME:
+            assert_difference_agrees(*row)
+    assert not any("−0.0" in text or "+0.0 " in text for row in result.rows for text in [str(row.difference)])
+
+
+def test_a_practices_difference_on_the_page_agrees_with_its_two_figures() -> None:
+    """Per practice, as on the headline: £1.23m and £456,789 differ by −£770,000 as shown."""
+    result = compare(Side("A", "check", {}), Side("B", "check", {}))
+    result.practice_unit = wording.COMPARE_PRACTICE_UNITS["shortfall_share"]
+    a, b = Num(1_234_567.0, "£1.23m", "a"), Num(456_789.0, "£456,789", "b")
+    assert result.practice_difference(a, b) == "−£770,000"
+    assert result.practice_difference(0.0, Num(35.5, "£35.50", "b")) == "+£35.50", "a £0 has no precision"
+    assert result.practice_difference(Num(90_000.0, "£90,000", "a"), Num(30_000.0, "£30,000", "b")) == "−£60,000"
+
+
+def test_a_highest_share_that_fits_is_rounded_down_in_the_downloads() -> None:
+    """N5: a check not deliverable that reaches 99.9997% of the standards (the page: 99.9%) reads
+    0.9999 in the JSON, CSV and XLSX, not 1.0; coverage reachable at the offer (0.7999976) 0.7999,
+    not 0.8; a share exactly 0.8 (give or take solver noise) stays 0.8."""
+
+    def check(share: float) -> dict[str, Any]:
+        by_service = [{"service_id": "dm", "coverage_at_uniform": 0.8 * share}]
+        lever = {"lever": "standards", "amount": share, "details": {"by_service": by_service}}
+        return {"deliverable": False, "levers": [lever]}
+
+    result = compare(Side("A", "check", check(0.999997)), Side("B", "check", check(1 - 1e-12)))
+    rows = {(row["section"], row["item"]): row for row in result.document()["rows"]}
+    reachable = rows[("Headline", REACHABLE)]
+    assert (reachable["a"], reachable["b"], reachable["b_minus_a"]) == (0.9999, 1.0, 0.0001)
+    page = {row.label: row for row in result.rows}[REACHABLE]
+    assert [getattr(page.a, "text", ""), getattr(page.b, "text", "")] == ["99.9%", "100%"]
+    coverage = next(row for (section, item), row in rows.items() if item == "dm" and "reachable" in section)
+    assert (coverage["a"], coverage["b"]) == (0.7999, 0.8)
+    frame = result.frame()
+    assert list(frame[frame["item"] == REACHABLE].iloc[0, 3:5]) == [0.9999, 1.0]
+
+
+def test_the_csv_keeps_each_practices_id_beside_its_name() -> None:
+    """N7: per-practice rows carry the practice's id in a `practice_id` column beside its name; the
+    metric rows leave it empty."""
+    table = pd.DataFrame({"practice_id": ["P1", "P2"], "spend_gbp": [100.0, 80.0], "shortfall_gbp": [40.0, 0.0]})
+    names = wording.Names(practices={"P1": "Synthetic Practice 1"})
+    sides = [
+        Side(label, "check", {"deliverable": False}, least_cost_practices=frame, names=names)
+        for label, frame in (("A", table), ("B", table.assign(shortfall_gbp=[10.0, 5.0])))
+    ]
+    frame = compare(*sides).frame()
+    assert list(frame.columns[:3]) == ["section", "item", "practice_id"]
+    practices = frame[frame["section"].str.startswith("per practice")]
+    assert dict(zip(practices["practice_id"], practices["item"], strict=True)) == {
+        "P1": "Synthetic Practice 1 (P1)",
+        "P2": "P2",
+    }
+    assert set(frame[~frame["section"].str.startswith("per practice")]["practice_id"]) == {""}
+
+
+def test_the_page_counts_practices_in_the_headline_rows_words(desk: Desk) -> None:
+    """N8: the lead line and the per-practice heading say "needed above an equal share", as the
+    headline row does (F7), not "shortfall"; the CSV names each practice's id."""
+    token, (a, b), _results, body = two_checks_compared(desk, {"budget_gbp": 200_000})
+    page = desk.signed_in(token).get(f"/desk/compare?a={a}&b={b}").text
+    assert "Practices needing more than an equal share of the offer: 2 under A, 1 under B." in page
+    assert "Per practice: needed above an equal share of the offer in the least-cost plan" in page
+    assert "shortfall against its share" not in page
+    csv = desk.client.get(f"/reports/compare?a={a}&b={b}&format=csv", headers={"X-API-Key": token}).text
+    frame = pd.read_csv(io.StringIO(csv), dtype={"practice_id": str}, keep_default_na=False)
+    practices = frame[frame["section"].str.startswith("per practice")]
+    assert sorted(practices["practice_id"]) == ["A", "B"]
+    assert [row["practice_id"] for row in body["per_practice"]["rows"]] == ["A", "B"]
+
+
+def test_the_verifiers_two_checks_add_up_on_the_page(desk: Desk) -> None:
+    """N1 end to end: data/undeliverable_offer checked at £11.56m (A) and as written, £4.70m (B): the
+    page shows each side's offer, least cost and shortfall to the pound, as B's result page does
+    ("£4,700,000 / £11,560,204 / £6,860,204"), each figure traced to its job's JSON."""
+    document = read_document(OFFER)
+    first = run_job("check", document, {"budget_gbp": "11.56m"})
+    second = run_job("check", document)
+    token = desk.key(tenant(), "negotiator")
+    scenario_id = desk.scenario(token, document)
+    a = desk.job(token, scenario_id, JobStatus.SUCCEEDED, first, overrides={"budget_gbp": "11.56m"})
+    b = desk.job(token, scenario_id, JobStatus.SUCCEEDED, second)
+    page = desk.signed_in(token).get(f"/desk/compare?a={a}&b={b}").text
+    cells = {}
+    for key in ("offer", "least_cost", "shortfall"):
+        row = re.search(rf'<th scope="row">{re.escape(HEADLINE[key])}</th>(.*?)</tr>', page, re.S)
+        assert row is not None, key
+        cells[key] = re.findall(r"<data [^>]*>([^<]*)</data>", row.group(1))
+    assert [cells[key][1] for key in ("offer", "least_cost", "shortfall")] == [
+        "£4,700,000",
+        "£11,560,204",
+        "£6,860,204",
+    ]
+    assert [cells[key][0] for key in ("offer", "least_cost", "shortfall")] == ["£11,560,000", "£11,560,204", "£204"]
+    for key in ("offer", "least_cost", "shortfall"):
+        assert len(cells[key]) == 3, cells[key]
+        assert_difference_agrees(*cells[key])
+    assert_every_number_is_the_jobs(page, documents_of(desk, token, a, b))
