@@ -274,7 +274,10 @@ def test_a_negotiator_checks_an_offer_gets_the_pdf_and_compares_a_revised_offer(
     first = run_job("check", tiny_document(budget_gbp=20000)).result["least_cost_allocation"]
     revised = run_job("check", tiny_document(budget_gbp=50000)).result["least_cost_allocation"]
     assert first["practices_short"] >= 1, "the first offer leaves some practice short"
-    assert f"Practices short: {first['practices_short']} under A, {revised['practices_short']} under B" in headline
+    assert (
+        f"Practices needing more than an equal share of the offer: {first['practices_short']} under A,"
+        f" {revised['practices_short']} under B." in headline
+    )
     table = page.locator("table.compare").first.inner_text()
     assert "Not deliverable" in table and "Deliverable" in table
     # Coverage by service and new FTE by role of the two least-cost plans, and each practice's shortfall.
@@ -286,7 +289,7 @@ def test_a_negotiator_checks_an_offer_gets_the_pdf_and_compares_a_revised_offer(
         assert row.is_visible(), (section, item)
         shown = row.locator("data").first
         assert float(shown.get_attribute("value")) == (figure["coverage"] if isinstance(figure, dict) else figure)
-    heading = page.get_by_role("heading", name="Per practice: shortfall against its share of the offer", exact=False)
+    heading = page.get_by_role("heading", name="Per practice: needed above an equal share of the offer", exact=False)
     assert heading.is_visible()
     most_short = first["most_short"][0]
     per_practice = page.locator("table.compare").nth(1).locator("tbody tr").first
@@ -303,7 +306,7 @@ def test_a_negotiator_checks_an_offer_gets_the_pdf_and_compares_a_revised_offer(
     assert csv_text.startswith("section,item,")
     assert "Coverage by service (least-cost plan),same_day_access," in csv_text
     assert "New FTE by role (least-cost plan),salaried_gp," in csv_text
-    assert "per practice: shortfall against its share of the offer" in csv_text
+    assert "per practice: needed above an equal share of the offer" in csv_text
 
     # 200% zoom: half the width, nothing cut off sideways.
     page.set_viewport_size({"width": 600, "height": 900})

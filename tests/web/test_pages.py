@@ -430,7 +430,7 @@ def test_two_offers_side_by_side(desk: Desk, runs: dict[str, Any]) -> None:
     assert rows[("Headline", "Offer (budget)")]["b_minus_a"] == pytest.approx(30000)
     # Per practice: each practice's shortfall against its share of the offer in each check's
     # least-cost plan (the checks' `least_cost_practices` tables, every practice, as downloaded: rounded).
-    assert body["per_practice"]["unit"] == "shortfall against its share of the offer in the least-cost plan, £ a year"
+    assert body["per_practice"]["unit"] == "needed above an equal share of the offer in the least-cost plan, £ a year"
     short = {
         side: dict(zip(table["practice_id"], table["shortfall_gbp"], strict=True))
         for side, table in (
@@ -453,7 +453,7 @@ def test_two_offers_side_by_side(desk: Desk, runs: dict[str, Any]) -> None:
     assert body["practices_short"] == counts
     csv = desk.client.get(f"/reports/compare?a={a}&b={b}&format=csv", headers=headers)
     assert csv.headers["content-type"].startswith("text/csv")
-    assert csv.text.splitlines()[0].startswith('section,item,"A: job')
+    assert csv.text.splitlines()[0].startswith('section,item,practice_id,"A: job')
     assert "pooled budget £20,000 a year" in csv.text.splitlines()[0], "an offer left as written is named"
     workbook = openpyxl.load_workbook(
         io.BytesIO(desk.client.get(f"/reports/compare?a={a}&b={b}&format=xlsx", headers=headers).content)
@@ -461,7 +461,10 @@ def test_two_offers_side_by_side(desk: Desk, runs: dict[str, Any]) -> None:
     assert workbook.sheetnames == ["comparison"] and workbook["comparison"].max_row == len(csv.text.splitlines())
     client = desk.signed_in(token)
     page = client.get(f"/desk/compare?a={a}&b={b}").text
-    assert f"Practices short: <strong>{counts['a']}</strong> under A, <strong>{counts['b']}</strong> under B" in page
+    assert (
+        f"Practices needing more than an equal share of the offer: {counts['a']} under A, {counts['b']} under B."
+        in page
+    )
     assert "Coverage by service (least-cost plan)" in page and "New FTE by role (least-cost plan)" in page
     assert client.get(f"/desk/compare.xlsx?a={a}&b={b}").status_code == 200
 

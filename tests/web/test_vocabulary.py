@@ -84,4 +84,4 @@ def test_check_text_desk_page_pdf_and_comparison_use_the_same_verdict_and_lever_
         compared = client.get(f"/desk/compare.csv?a={job_id}&b={job_id}")
         assert compared.status_code == 200, compared.text
         verdict_row = next(line for line in compared.text.splitlines() if line.startswith("Headline,Verdict,"))
-        assert verdict_row.split(",")[2:4] == [verdict.capitalize()] * 2, verdict_row
+        assert verdict_row.split(",")[3:5] == [verdict.capitalize()] * 2, verdict_row  # after practice_id
