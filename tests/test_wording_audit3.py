@@ -42,7 +42,8 @@ def test_the_least_budget_and_the_standards_printed_make_the_offer_deliverable()
     assert least is not None and cut is not None, done.stdout
     assert verdict(UNDELIVERABLE, "--budget", least.group(1).replace(",", "")) == ("Verdict: DELIVERABLE", 0)
     fraction = f"{float(cut.group(1)) / 100:.4f}"
-    assert verdict(UNDELIVERABLE, "--standards-fraction", fraction) == ("Verdict: DELIVERABLE", 0)
+    checked_at = f"Verdict: DELIVERABLE, with every minimum standard checked at {cut.group(1)}% of its level"
+    assert verdict(UNDELIVERABLE, "--standards-fraction", fraction) == (checked_at, 0)
 
 
 def test_the_least_budget_and_rate_printed_for_somerset_suffice() -> None:
