@@ -237,14 +237,21 @@ def decimals(value: float) -> int:
     return len(text.split(".")[1].rstrip("0")) if "." in text and "e" not in text else 0
 
 
-def test_the_downloads_are_rounded_to_their_units(desk: Desk, runs: dict[str, Any]) -> None:
-    """README: £ to 2 places, shares to 4, FTE to 3, in every download, the comparison's included."""
+def solve_and_check_compared(desk: Desk, runs: dict[str, Any]) -> tuple[str, str, str, Any]:
+    """tiny solved (A) and checked at £20,000 (B), stored as a commissioner's two desk jobs:
+    (key, job A, job B, the comparison's JSON)."""
     token = desk.key(tenant(), "commissioner")
     scenario_id = desk.scenario(token, tiny_document())
     a = desk.job(token, scenario_id, JobStatus.SUCCEEDED, runs["solve"], kind=JobKind.SOLVE)
     b = desk.job(token, scenario_id, JobStatus.SUCCEEDED, runs["undeliverable"], overrides={"budget_gbp": 20000})
+    body = desk.client.get(f"/reports/compare?a={a}&b={b}", headers={"X-API-Key": token}).json()
+    return token, a, b, body
+
+
+def test_the_downloads_are_rounded_to_their_units(desk: Desk, runs: dict[str, Any]) -> None:
+    """README: £ to 2 places, shares to 4, FTE to 3, in every download, the comparison's included."""
+    token, a, b, body = solve_and_check_compared(desk, runs)
     headers = {"X-API-Key": token}
-    body = desk.client.get(f"/reports/compare?a={a}&b={b}", headers=headers).json()
     places = {"Coverage": 4, "New FTE": 3}
     for row in body["rows"]:
         most = next((n for start, n in places.items() if row["section"].startswith(start)), 4)
@@ -263,12 +270,8 @@ def test_a_solve_and_a_check_put_new_fte_in_total_on_one_row_and_name_each_pract
     """N7: the solve's new FTE in total (its allocation) and the check's (its least-cost plan) are one
     row, B − A between them, on the page and in every download; each practice reads as the tiny
     scenario names it (practices.csv `name`), "Synthetic Practice 1 (P1)", its id kept in the JSON."""
-    token = desk.key(tenant(), "commissioner")
-    scenario_id = desk.scenario(token, tiny_document())
-    a = desk.job(token, scenario_id, JobStatus.SUCCEEDED, runs["solve"], kind=JobKind.SOLVE)
-    b = desk.job(token, scenario_id, JobStatus.SUCCEEDED, runs["undeliverable"], overrides={"budget_gbp": 20000})
+    token, a, b, body = solve_and_check_compared(desk, runs)
     headers = {"X-API-Key": token}
-    body = desk.client.get(f"/reports/compare?a={a}&b={b}", headers=headers).json()
     label = "New FTE in total (A: the solve's allocation; B: least-cost plan)"
     headline = [row for row in body["rows"] if row["section"] == "Headline" and "New FTE" in row["item"]]
     assert [row["item"] for row in headline] == [label]
