@@ -300,6 +300,13 @@ def parse_manifest(raw: Any, path: Path) -> Manifest:
                     source = "defaults.overrides"
                 entry_problems.append(f"{where}, field {source}.{problem.column}: {problem.message}")
         if entry_problems:
+            # Without a grid the run's id is known whatever else is wrong: a repeat is listed too,
+            # so every problem is named at once (docs/batch.md).
+            if not grid_raw and isinstance(base_id, str) and _RUN_ID.match(base_id):
+                if base_id in seen:
+                    entry_problems.append(_repeated_id(where, base_id, seen[base_id]))
+                else:
+                    seen[base_id] = where
             problems.extend(entry_problems)
             continue
         scenario = (path.parent / scenario_text).resolve()
@@ -308,13 +315,17 @@ def parse_manifest(raw: Any, path: Path) -> Manifest:
             point = dict(zip(keys, values, strict=True))
             run_id = grid_run_id(base_id, point) if point else base_id
             if run_id in seen:
-                problems.append(f"{where}, field 'id': run id {run_id!r} is already used by {seen[run_id]}")
+                problems.append(_repeated_id(where, run_id, seen[run_id]))
                 continue
             seen[run_id] = where
             runs.append(RunSpec(run_id, scenario, scenario_text, kind, {**overrides, **point}, where))
     if problems:
         raise ManifestInvalid(path, problems)
     return Manifest(path=path, runs=runs, out=out)
+
+
+def _repeated_id(where: str, run_id: str, first: str) -> str:
+    return f"{where}, field 'id': run id {run_id!r} is already used by {first}"
 
 
 # --- hashing ---------------------------------------------------------------------------------

@@ -155,6 +155,23 @@ def test_duplicate_run_ids_are_invalid(tmp_path: Path) -> None:
         parse_manifest({"runs": [{"scenario": "tiny.json"}, {"scenario": "other/tiny.json"}]}, tmp_path / "m.toml")
 
 
+def test_a_repeated_run_id_is_listed_beside_the_entrys_other_problems(tmp_path: Path) -> None:
+    """Audit 4, F2: "every problem is listed", but a repeated id went unlisted when its entry had
+    another problem, so a scheduler fixed four problems and was then told of a fifth."""
+    runs = [
+        {"id": "a", "scenario": "tiny.json"},
+        {"id": "a", "scenario": "tiny.json", "overrides": {"standards_fraction": 90}},
+        {"id": "b", "scenario": "tiny.json", "kind": "solv"},
+        {"id": "b", "scenario": "tiny.json"},
+    ]
+    with pytest.raises(ManifestInvalid) as caught:
+        parse_manifest({"runs": runs}, tmp_path / "m.toml")
+    problems = caught.value.problems
+    assert "runs[1] (id 'a'), field 'id': run id 'a' is already used by runs[0] (id 'a')" in problems, problems
+    assert "runs[3] (id 'b'), field 'id': run id 'b' is already used by runs[2] (id 'b')" in problems, problems
+    assert any("standards_fraction" in problem for problem in problems) and any("'solv'" in p for p in problems)
+
+
 # --- results, summaries, skipping and resuming -----------------------------------------------
 
 
