@@ -609,7 +609,7 @@ class Programme:
             return False
         row_terms = y[rows_used] * row_bound[rows_used]
         d = matrix.T @ y
-        d[np.abs(d) <= 1e-9 * (abs(matrix).T @ np.abs(y))] = 0.0
+        d[np.abs(d) <= 1e-9 * (self.memo("abs_matrix", lambda p: abs(p.own_matrix())).T @ np.abs(y))] = 0.0
         cols_used = d != 0
         col_bound = np.where(d > 0, self.col_lower, self.col_upper)
         if not np.isfinite(col_bound[cols_used]).all():

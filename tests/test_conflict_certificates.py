@@ -109,8 +109,7 @@ def test_a_point_that_does_not_certify_its_member_is_refused(monkeypatch) -> Non
 
     def spy(programme, found, proof, points):
         seen["result"] = real(programme, found, proof, points)
-        swapped = dict(points)
-        swapped[0], swapped[1] = points[1], points[0]
+        swapped = [points[1], points[0], *points[2:]]
         seen["swapped"] = real(programme, found, proof, swapped)
         seen["no proof"] = real(programme, found, None, points)
         return seen["result"]

@@ -196,15 +196,22 @@ def test_eligible_patients_beyond_the_practices_list_are_refused_naming_the_row(
     ]
 
 
-def test_a_csv_from_excel_on_windows_is_read_and_another_separator_is_named(tmp_path: Path) -> None:
-    """Audit 4 F18: Windows-1252 is read (as `import nhs` reads it); ';' or tabs are named with the fix,
-    not a cascade of missing columns."""
+def practices_named_in(tmp_path: Path, name: str, encoding: str) -> tuple[Path, Path, str]:
+    """tiny with its first practice renamed ``name`` and practices.csv saved in ``encoding``, which
+    must validate and read back the name: (scenario, its practices.csv, that file's UTF-8 text)."""
     scenario = tiny_copy(tmp_path)
     practices = scenario / "practices.csv"
     text = practices.read_text()
-    practices.write_bytes(text.replace("Synthetic Practice 1", "Café Surgery – St Mary’s").encode("cp1252"))
+    practices.write_bytes(text.replace("Synthetic Practice 1", name).encode(encoding))
     assert console.run("validate", str(scenario)).returncode == 0
-    assert read_document(scenario)["practices"][0]["name"] == "Café Surgery – St Mary’s"
+    assert read_document(scenario)["practices"][0]["name"] == name
+    return scenario, practices, text
+
+
+def test_a_csv_from_excel_on_windows_is_read_and_another_separator_is_named(tmp_path: Path) -> None:
+    """Audit 4 F18: Windows-1252 is read (as `import nhs` reads it); ';' or tabs are named with the fix,
+    not a cascade of missing columns."""
+    scenario, practices, text = practices_named_in(tmp_path, "Café Surgery – St Mary’s", "cp1252")
 
     practices.write_text(text.replace(",", ";"))
     assert invalid(scenario) == [
@@ -231,12 +238,7 @@ def test_a_utf16_csv_is_read_as_utf16_not_as_windows_1252(tmp_path: Path) -> Non
     """Verify 4, N4: Excel's "Unicode Text" (UTF-16 with a byte-order mark) was read as Windows-1252,
     giving column names such as 'ÿþp r a c t i c e _ i d'. It is read as UTF-16; tab-separated (as
     that Excel format writes it), the separator is named."""
-    scenario = tiny_copy(tmp_path)
-    practices = scenario / "practices.csv"
-    text = practices.read_text()
-    practices.write_bytes(text.replace("Synthetic Practice 1", "Café Surgery").encode("utf-16"))
-    assert console.run("validate", str(scenario)).returncode == 0
-    assert read_document(scenario)["practices"][0]["name"] == "Café Surgery"
+    scenario, practices, text = practices_named_in(tmp_path, "Café Surgery", "utf-16")
     practices.write_bytes(text.replace(",", "\t").encode("utf-16"))
     assert [p["message"] for p in invalid(scenario)] == [
         "practices.csv separates its columns by tabs, not commas; save it from Excel as CSV UTF-8 "

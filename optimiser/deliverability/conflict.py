@@ -268,8 +268,9 @@ def deletion_filter(programme: Programme, refine: bool = True) -> Conflict:
     proven = True
     members: list[Member] = []
     state = _State(p) if not p.is_mip else None
-    # The feasible point that kept each family (family name) or group (its Member's position).
-    points: dict[object, np.ndarray | None] = {}
+    # The feasible point of the test that kept each family, and each member (in step with ``members``).
+    family_points: dict[str, np.ndarray | None] = {}
+    points: list[np.ndarray | None] = []
     service_or_role = set(p.data.services) | set(p.data.roles)
     with p.changes():
         # Feasibility tests: a zero objective (set once for the whole filter).
@@ -281,7 +282,7 @@ def deletion_filter(programme: Programme, refine: bool = True) -> Conflict:
                 p.relax_rows(p.rows(family))
             else:
                 kept.append(family)
-                points[family] = state.point if state is not None else None
+                family_points[family] = state.point if state is not None else None
                 proven &= status == "optimal"
         for family in kept:
             rows = p.rows(family)
@@ -295,7 +296,7 @@ def deletion_filter(programme: Programme, refine: bool = True) -> Conflict:
             by_service_or_role = all(key in service_or_role for key in groups)
             if not refine or not by_service_or_role or not 1 < len(groups) <= MAX_GROUPS:
                 members.append(Member("group", -1, family, None, "both", rows))
-                points[len(members) - 1] = points[family]
+                points.append(family_points[family])
                 continue
             for key, group_rows in groups.items():
                 g = np.array(group_rows, dtype=np.int64)
@@ -304,7 +305,7 @@ def deletion_filter(programme: Programme, refine: bool = True) -> Conflict:
                     p.relax_rows(g)
                 else:
                     members.append(Member("group", -1, family, key, "both", g))
-                    points[len(members) - 1] = state.point if state is not None else None
+                    points.append(state.point if state is not None else None)
                     proven &= status == "optimal"
         conflict = Conflict("deletion_filter", proven, members)
         if proven and state is not None and _certified(p, members, state.proof, points):
@@ -313,7 +314,7 @@ def deletion_filter(programme: Programme, refine: bool = True) -> Conflict:
 
 
 def _certified(
-    programme: Programme, members: list[Member], proof: np.ndarray | None, points: dict[object, np.ndarray | None]
+    programme: Programme, members: list[Member], proof: np.ndarray | None, points: list[np.ndarray | None]
 ) -> bool:
     """Whether the filter's own certificates prove its conflict irreducible (no solve is needed).
 
@@ -327,8 +328,7 @@ def _certified(
     if proof is None or not programme.proves_infeasible(proof):
         return False
     matrix = programme.own_matrix()
-    for position, member in enumerate(members):
-        point = points.get(position)
+    for member, point in zip(members, points, strict=True):
         if point is None or member.rows is None:
             return False
         x = point[: programme.num_cols]
