@@ -6,9 +6,10 @@ Exit codes: 0 the run finished with an answer (optimal, or proved infeasible for
 User errors never print a trace.
 
 Standard output carries only the command's answer. For the whole of a command, file
-descriptor 1 points at stderr, so whatever a library prints at the C level (HiGHS' banner,
-solver logs) lands on stderr; the answer (one JSON document under ``--format json``, JSON
-lines for ``batch --format json``, or the readable report) is written to the real stdout.
+descriptor 1 points at stderr, so whatever a library prints at the C level lands on stderr
+(HiGHS' banner and logs are switched off, but another library may print); the answer (one
+JSON document under ``--format json``, JSON lines for ``batch --format json``, or the
+readable report) is written to the real stdout.
 """
 
 from __future__ import annotations
@@ -266,7 +267,7 @@ def _flush_c_stdio() -> None:
 def answer_to_stdout() -> Iterator[None]:
     """For the duration of a command, point fd 1 at stderr and write ``out`` to the real stdout.
 
-    A C library (HiGHS prints a banner when a ``Highs`` object is made) or a worker process
+    A C library or a worker process
     writing to fd 1 then reaches stderr, never the answer a script parses. Under an in-process
     runner (no real fd behind ``sys.stdout``) nothing at the C level can reach its capture,
     and only the width settings apply.

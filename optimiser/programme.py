@@ -95,8 +95,21 @@ class Iis:
     irreducible: bool
 
 
+class QuietHighs(highspy.Highs):
+    """A ``Highs`` instance that writes nothing, not even HiGHS' banner.
+
+    HiGHS writes its banner from the first call other than setting an option, and highspy's
+    constructor makes one (it enables callbacks), before a caller could switch output off. So
+    output is switched off just before callbacks are enabled.
+    """
+
+    def enableCallbacks(self) -> None:
+        self.setOptionValue("output_flag", False)
+        super().enableCallbacks()
+
+
 def solver_name() -> dict[str, str]:
-    return {"name": "HiGHS", "version": highspy.Highs().version()}
+    return {"name": "HiGHS", "version": QuietHighs().version()}
 
 
 class Programme:
@@ -146,8 +159,7 @@ class Programme:
         self.num_rows, self.num_cols = len(form.row_rule), len(form.col_var)
         self.minimise = form.minimise
         matrix = form.matrix
-        self.highs = highspy.Highs()
-        self.highs.setOptionValue("output_flag", False)
+        self.highs = QuietHighs()
         self.highs.passModel(
             self.num_cols,
             self.num_rows,

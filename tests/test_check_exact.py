@@ -29,8 +29,8 @@ def _commission() -> str:
 
 
 def _json(stdout: str) -> dict:
-    """The JSON answer on stdout (HiGHS 1.16 prints a banner on fd 1 first until the CLI diverts it)."""
-    return json.loads(stdout[stdout.index("{") :])
+    """The JSON answer on stdout: one document, nothing before it."""
+    return json.loads(stdout)
 
 
 # --- standards: Newton on the money needed --------------------------------------------------------

@@ -45,7 +45,7 @@ def test_report_what_if_matches_check_and_stdout_is_only_the_verdict(tmp_path: P
     report = run("report", str(TINY), *options, "--frontier-points", "0", "--out", str(tmp_path / "r.pdf"))
     check = run("check", str(TINY), *options, "--format", "json")
     assert report.returncode == 0, report.stderr
-    [verdict] = report.stdout.splitlines()  # one line: C-level banners went to stderr
+    [verdict] = report.stdout.splitlines()  # one line: nothing else reaches stdout
     deliverable = strict_json(check.stdout)["deliverable"]
     assert check.returncode == (0 if deliverable else 1)
     assert verdict.startswith("Deliverable" if deliverable else "Not deliverable"), verdict
