@@ -142,7 +142,7 @@ def test_the_import_writes_each_flagged_practice_warnings_into_its_note(tmp_path
     before = imported(tmp_path / "as-published")
     assert "data_note" not in before["A81001"]  # its list is within 20% of the payments year's
     assert before["A81003"]["data_note"] == OTHER  # unallocated: no PCN
-    assert before["A81002"]["data_note"].startswith("weighted list estimated from age and sex (no row in the payments")
+    assert before["A81002"]["data_note"].startswith("weighted list estimated from age and sex: no row in the payments")
     # A81001's registered list a quarter of today's in the payments year: its weighted list is stale.
     shrunk = nhs_files.edit("payments", "A81001,ALPHA SURGERY,,3900.5", "A81001,ALPHA SURGERY,,1000")
     after = imported(tmp_path / "grown", shrunk)
@@ -157,3 +157,18 @@ def test_the_bundled_somerset_carries_the_import_notes() -> None:
     assert practices.at["L85004", "data_note"] == STALE
     assert "1 registered patient" in practices.at["L85026", "data_note"]
     assert practices.at["L85001", "data_note"] is None  # a practice the import did not flag
+
+
+def test_the_page_flags_a_practice_with_a_note_where_it_is_the_lowest_or_highest() -> None:
+    """The distribution's highest £ per weighted patient is P2's (half P1's weighted list, same patients)."""
+    cells = {}
+    for notes in (None, {"P2": STALE}):
+        document = two_practices(notes, rate=5.0)
+        result = run_job("check", document).result
+        assert (
+            result["least_cost_allocation"]["distribution"]["spend_gbp_per_weighted_patient"]["max_practice_id"] == "P2"
+        )
+        view = check_view(result, names=wording.Names.of_document(document))
+        cells[bool(notes)] = getattr(view.distribution[0][2], "text", "")
+    assert cells[True] == cells[False].replace("P2)", f"P2; {wording.IMPORT_FLAGGED})")
+    assert wording.IMPORT_FLAGGED not in cells[False]

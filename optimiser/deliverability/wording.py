@@ -1372,9 +1372,15 @@ DISTRIBUTION_CAPTION = (
 
 
 def of_practice(shown: str, practice: object, names: Names = NO_NAMES) -> str:
-    """A figure and the practice it is of: "£21.69 (P0010)", "£21.69 (Synthetic Practice 010, P0010)"."""
+    """A figure and the practice it is of: "£21.69 (P0010)", "£21.69 (Synthetic Practice 010, P0010)";
+    "£48.75 (SYMPHONY SOUTH HEALTHCARE, L85004; the import flagged its data)" when it has a data_note."""
     name = names.practices.get(str(practice))
-    return f"{shown} ({practice})" if name is None or name == str(practice) else f"{shown} ({name}, {practice})"
+    flagged = f"; {IMPORT_FLAGGED}" if str(practice) in names.notes else ""
+    who = str(practice) if name is None or name == str(practice) else f"{name}, {practice}"
+    return f"{shown} ({who}{flagged})"
+
+
+IMPORT_FLAGGED = "the import flagged its data"
 
 
 DISTRIBUTION_COLUMNS = ("Measure", "Lowest practice", "Highest practice", "Gini", "90/10 ratio")

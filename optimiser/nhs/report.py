@@ -124,7 +124,7 @@ def practice_notes(
         )
     for u in unmatched:
         if u["file"] == "payments" and u["action"].startswith("weighted list estimated"):
-            add(u["code"], f"weighted list estimated from age and sex ({u['issue']})")
+            add(u["code"], f"weighted list estimated from age and sex: {u['issue']}")
         elif u["file"] == "practice workforce":
             add(u["code"], f"{u['issue']}: {u['action']}")
     implausible = workforce_checks["implausible_fte"]
