@@ -32,13 +32,19 @@ OTHER = "no PCN (unallocated): given a PCN of its own with no ARRS entitlement"
 def two_practices(notes: dict[str, str] | None = None, rate: float = 0.5) -> dict[str, Any]:
     """P2 has half P1's weighted list for the same patients, so it needs twice as much per weighted
     patient and sets the rate needed; at ``rate`` both practices are short."""
+    weighted = {"P1": 10_000, "P2": 5_000}
+    names = {"P1": "Elm", "P2": "Oak"}
     practices = [
-        {"practice_id": "P1", "pcn_id": "N1", "list_size": 10_000, "weighted_list_size": 10_000, "name": "Elm"},
-        {"practice_id": "P2", "pcn_id": "N1", "list_size": 10_000, "weighted_list_size": 5_000, "name": "Oak"},
+        {
+            "practice_id": practice,
+            "pcn_id": "N1",
+            "list_size": 10_000,
+            "weighted_list_size": weighted[practice],
+            "name": names[practice],
+            **({"data_note": notes[practice]} if notes and practice in notes else {}),
+        }
+        for practice in ("P1", "P2")
     ]
-    for practice in practices:
-        if (notes or {}).get(practice["practice_id"]):
-            practice["data_note"] = (notes or {})[practice["practice_id"]]
     return base_document(
         practices=practices,
         settings={"budget_mode": "per_practice", "offer_rate_gbp_per_weighted_patient": rate},

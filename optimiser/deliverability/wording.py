@@ -286,9 +286,14 @@ class Names:
     @classmethod
     def of(cls, scenario: Any) -> Names:
         """From a scenario's tables (``practices``, ``pcns``, ``roles``, ``services``, indexed by id)."""
-        tables = ("practices", "pcns", "roles", "services")
-        notes = given_names(getattr(scenario, "practices", None), "data_note")
-        return cls(*(given_names(getattr(scenario, table, None)) for table in tables), notes=notes)
+        practices = getattr(scenario, "practices", None)
+        return cls(
+            given_names(practices),
+            given_names(getattr(scenario, "pcns", None)),
+            given_names(getattr(scenario, "roles", None)),
+            given_names(getattr(scenario, "services", None)),
+            given_names(practices, "data_note"),
+        )
 
     @classmethod
     def of_document(cls, document: Any) -> Names:
