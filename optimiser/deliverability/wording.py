@@ -360,7 +360,7 @@ def flagged_data(names: Names, setting: Sequence[object] = (), named: Sequence[o
     """What follows a sentence naming practices whose data the import flagged (their ``data_note``):
     for each practice that sets the sentence's figure, its note; then the other practices it names
     that have one. Empty when none has a note."""
-    setters = [str(p) for p in dict.fromkeys(map(str, setting)) if str(p) in names.notes]
+    setters = [p for p in dict.fromkeys(map(str, setting)) if p in names.notes]
     others = [p for p in dict.fromkeys(map(str, named)) if p in names.notes and p not in setters]
     sentences = [f"The import flagged the data of {names.practice(p)}: {names.notes[p].rstrip('. ')}." for p in setters]
     if others:
@@ -1376,6 +1376,9 @@ DISTRIBUTION_CAPTION = (
 )
 
 
+IMPORT_FLAGGED = "the import flagged its data"
+
+
 def of_practice(shown: str, practice: object, names: Names = NO_NAMES) -> str:
     """A figure and the practice it is of: "£21.69 (P0010)", "£21.69 (Synthetic Practice 010, P0010)";
     "£48.75 (SYMPHONY SOUTH HEALTHCARE, L85004; the import flagged its data)" when it has a data_note."""
@@ -1383,9 +1386,6 @@ def of_practice(shown: str, practice: object, names: Names = NO_NAMES) -> str:
     flagged = f"; {IMPORT_FLAGGED}" if str(practice) in names.notes else ""
     who = str(practice) if name is None or name == str(practice) else f"{name}, {practice}"
     return f"{shown} ({who}{flagged})"
-
-
-IMPORT_FLAGGED = "the import flagged its data"
 
 
 DISTRIBUTION_COLUMNS = ("Measure", "Lowest practice", "Highest practice", "Gini", "90/10 ratio")
