@@ -65,7 +65,8 @@ class Scenario:
     """Validated scenario tables (defaults filled, ids as strings) and settings.
 
     Column contracts (index in brackets):
-      practices[practice_id]: pcn_id, list_size, weighted_list_size, name
+      practices[practice_id]: pcn_id, list_size, weighted_list_size, name, data_note (text, not used by the
+        programme), and the fair-shares columns prior_funding_gbp, imd_score
       pcns[pcn_id]: arrs_entitlement_gbp (filled from the ARRS rate if blank), name
       roles[role_id]: category, cost_per_fte_gbp, clinical_hours_per_fte,
         max_contacts_per_day (NaN = no cap), working_days_per_fte,

@@ -36,6 +36,7 @@ MAX_TIME_LIMIT_S = 86_400.0  # one day
 MAX_ID_LENGTH = 100
 MAX_TEXT_LENGTH = 200
 MAX_SOURCES_LENGTH = 4_000  # the data_sources setting: a dozen publications with their dates
+MAX_NOTE_LENGTH = 500  # practices.data_note: a few warnings about one practice's figures
 
 
 # Amounts as people write them, in settings and in every entry point's overrides: an optional
@@ -140,6 +141,7 @@ class Column:
     ``lower``/``upper`` are inclusive bounds unless ``lower_strict`` says the value must be
     strictly greater. ``default`` is used for blank cells of optional columns; a default of
     ``None`` on an optional column means "blank means absent" (e.g. no safe-working cap).
+    ``max_length`` overrides the usual length limit of a text column.
     """
 
     name: str
@@ -152,6 +154,8 @@ class Column:
     lower_strict: bool = False
     upper: float | None = None
     choices: tuple[str, ...] = ()
+    # Text columns: the most characters a cell may hold; None = MAX_ID_LENGTH for ids, MAX_TEXT_LENGTH else.
+    max_length: int | None = None
 
 
 @dataclass(frozen=True)
@@ -217,6 +221,16 @@ TABLES: dict[str, Table] = {
                     "Index of Multiple Deprivation score of the practice's population (higher = more "
                     "deprived; optional): results are broken down by deprivation quintile.",
                     lower=0,
+                ),
+                Column(
+                    "data_note",
+                    "str",
+                    False,
+                    "-",
+                    f"Why this practice's figures may be doubtful (optional, at most {MAX_NOTE_LENGTH} characters; "
+                    "commission import nhs writes the import report's warnings, e.g. a stale weighted list); "
+                    "repeated wherever a sentence names the practice as setting a figure. Not used by the programme.",
+                    max_length=MAX_NOTE_LENGTH,
                 ),
             ),
         ),

@@ -211,7 +211,7 @@ def _parse_column(table: str, column: Column, raw: list[Any], problems: list[Pro
             problems.append(Problem(table, int(row) + 1, column.name, "required value is missing"))
 
     if column.kind in ("id", "str", "choice"):
-        limit = MAX_ID_LENGTH if column.kind == "id" else MAX_TEXT_LENGTH
+        limit = column.max_length or (MAX_ID_LENGTH if column.kind == "id" else MAX_TEXT_LENGTH)
         texts: list[str | None] = []
         # One str per distinct value: the tables keep these columns, and eligibility and staff repeat
         # every practice's and role's id (~20 MB of copies at England, one per cell as read).

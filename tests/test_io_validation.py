@@ -114,6 +114,7 @@ def test_template_has_every_sheet_and_reads_back_as_empty_tables(tmp_path: Path)
         "name",
         "prior_funding_gbp",
         "imd_score",
+        "data_note",
     ]
     notes = {(row[0], row[1]) for row in workbook["notes"].iter_rows(min_row=2, values_only=True) if row[0]}
     assert ("roles", "max_contacts_per_day") in notes and ("settings", "budget_gbp") in notes

@@ -192,16 +192,38 @@ def offer_rate_lever(programme: Programme, conflict: Conflict | None = None) -> 
         .reset_index(drop=True)
     )
     total = float(short["shortfall_gbp"].sum())
+    # The rate needed is what the practices needing the most per weighted patient need: they set it.
+    most = short["needs_gbp_per_weighted_patient"].max() if len(short) else None
+    set_by = (
+        []
+        if most is None
+        else list(short.loc[short["needs_gbp_per_weighted_patient"] >= most * SAME_RATE, "practice_id"])
+    )
     names = wording.Names.of(p.scenario)
-    sentence = wording.offer_rate_sentence(extra, rate, needed, short, len(rows), total, names)
+    sentence = wording.offer_rate_sentence(extra, rate, needed, short, len(rows), total, names, set_by)
     details = {
         "offer_rate_gbp_per_weighted_patient": rate,
         "needed_rate_gbp_per_weighted_patient": needed,
         "extra_rate_gbp_per_weighted_patient": extra,
-        "practices_short": short.to_dict("records"),
+        "practices_short": _with_data_notes(short.to_dict("records"), names),
         "total_shortfall_gbp": total,
+        "rate_set_by": set_by,
     }
     return Lever("budget", True, extra, unit, sentence, details, {"practices_short": short})
+
+
+# Practices needing at least this share of the most per weighted patient set the rate together.
+SAME_RATE = 1 - 1e-9
+
+
+def _with_data_notes(records: list[dict[str, Any]], names: wording.Names) -> list[dict[str, Any]]:
+    """Practice records with each practice's data_note (why the import doubted its figures), where it has one."""
+    return [
+        {**record, "data_note": names.notes[str(record["practice_id"])]}
+        if str(record["practice_id"]) in names.notes
+        else record
+        for record in records
+    ]
 
 
 def supply_lever(programme: Programme, conflict: Conflict | None = None) -> Lever:
@@ -459,13 +481,14 @@ def floor_lever(programme: Programme, deliverable: bool) -> Lever | None:
     least_without = spend_of(p, without.col_value)
     losers = _floor_losers(p, rows, spend, least_without)
     total_short = float(losers["shortfall_gbp"].sum())
+    names = wording.Names.of(p.scenario)
     details: dict[str, Any] = {
         "practices_with_floor": len(rows),
         "floor_total_gbp": float(floors.sum()),
         "least_spend_without_floor_gbp": least_without,
         "practices_below_floor_without_it": len(losers),
         "shortfall_without_it_gbp": total_short,
-        "practices_below_floor": losers.to_dict("records"),
+        "practices_below_floor": _with_data_notes(losers.to_dict("records"), names),
     }
     if deliverable:
         with p.changes():
@@ -476,7 +499,6 @@ def floor_lever(programme: Programme, deliverable: bool) -> Lever | None:
         least_with = spend_of(p, with_floor.col_value)
         cost = max(0.0, least_with - least_without)
         details.update({"least_spend_with_floor_gbp": least_with, "floor_cost_gbp": cost})
-        names = wording.Names.of(p.scenario)
         sentence = wording.floor_cost_sentence(cost, least_with, least_without, len(rows), losers, total_short, names)
         return Lever(
             "practice_floor",

@@ -252,13 +252,13 @@ def verdict_label(deliverable: object, status: object = None) -> str:
 # --------------------------------------------------------------------------------------
 # Names and units
 # --------------------------------------------------------------------------------------
-def given_names(table: pd.DataFrame | None) -> dict[str, str]:
-    """id -> name for the rows of a scenario table (indexed by id) whose optional ``name`` is given."""
-    if table is None or "name" not in table.columns:
+def given_names(table: pd.DataFrame | None, column: str = "name") -> dict[str, str]:
+    """id -> text for the rows of a scenario table (indexed by id) whose optional ``column`` is given."""
+    if table is None or column not in table.columns:
         return {}
     return {
         str(key): name.strip()
-        for key, name in zip(table.index, table["name"], strict=True)
+        for key, name in zip(table.index, table[column], strict=True)
         if isinstance(name, str) and name.strip()
     }
 
@@ -272,33 +272,43 @@ class Names:
     reader can find its row; a role or a service as its name alone, "GP partner". Without a name
     (blank, or no ``name`` column) each reads as its id, as given. Machine-readable fields (ids in
     the JSON, the CSV and the tables' id columns) never go through here.
+
+    ``notes``: each practice's ``data_note`` where given (why its figures may be doubtful), said after
+    a sentence that names the practice as setting a figure (``flagged_data``).
     """
 
     practices: Mapping[str, str] = field(default_factory=dict)
     pcns: Mapping[str, str] = field(default_factory=dict)
     roles: Mapping[str, str] = field(default_factory=dict)
     services: Mapping[str, str] = field(default_factory=dict)
+    notes: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, scenario: Any) -> Names:
         """From a scenario's tables (``practices``, ``pcns``, ``roles``, ``services``, indexed by id)."""
-        tables = ("practices", "pcns", "roles", "services")
-        return cls(*(given_names(getattr(scenario, table, None)) for table in tables))
+        practices = getattr(scenario, "practices", None)
+        return cls(
+            given_names(practices),
+            given_names(getattr(scenario, "pcns", None)),
+            given_names(getattr(scenario, "roles", None)),
+            given_names(getattr(scenario, "services", None)),
+            given_names(practices, "data_note"),
+        )
 
     @classmethod
     def of_document(cls, document: Any) -> Names:
         """From a scenario document as submitted (tables as lists of records), e.g. a stored version."""
         document = document if isinstance(document, dict) else {}
 
-        def names(table: str, id_column: str) -> dict[str, str]:
+        def names(table: str, id_column: str, column: str = "name") -> dict[str, str]:
             records = document.get(table)
             return {
-                str(record[id_column]): record["name"].strip()
+                str(record[id_column]): record[column].strip()
                 for record in (records if isinstance(records, list) else [])
                 if isinstance(record, dict)
                 and record.get(id_column) is not None
-                and isinstance(record.get("name"), str)
-                and record["name"].strip()
+                and isinstance(record.get(column), str)
+                and record[column].strip()
             }
 
         return cls(
@@ -306,6 +316,7 @@ class Names:
             names("pcns", "pcn_id"),
             names("roles", "role_id"),
             names("services", "service_id"),
+            names("practices", "practice_id", "data_note"),
         )
 
     def practice(self, key: object) -> str:
@@ -343,6 +354,23 @@ class Names:
 
 
 NO_NAMES = Names()
+
+
+def flagged_data(names: Names, setting: Sequence[object] = (), named: Sequence[object] = ()) -> str:
+    """What follows a sentence naming practices whose data the import flagged (their ``data_note``):
+    for each practice that sets the sentence's figure, its note; then the other practices it names
+    that have one. Empty when none has a note."""
+    setters = [p for p in dict.fromkeys(map(str, setting)) if p in names.notes]
+    others = [p for p in dict.fromkeys(map(str, named)) if p in names.notes and p not in setters]
+    sentences = [f"The import flagged the data of {names.practice(p)}: {names.notes[p].rstrip('. ')}." for p in setters]
+    if others:
+        named_others = [names.practice(p) for p in others]
+        who = named_others[0] if len(others) == 1 else ", ".join(named_others[:-1]) + " and " + named_others[-1]
+        sentences.append(
+            f"The import{' also' if setters else ''} flagged the data of {who} "
+            f"({'its' if len(others) == 1 else 'their'} data_note in the practices table)."
+        )
+    return " ".join(sentences)
 
 
 def _with_id(names: Mapping[str, str], key: object) -> str:
@@ -575,16 +603,26 @@ def offer_rate_sentence(
     practices: int,
     total: float,
     names: Names = NO_NAMES,
+    set_by: Sequence[str] = (),
 ) -> str:
+    """``set_by``: the practices that need the most per weighted patient, so set the rate needed."""
     listed = listing([f"{names.practice(row.practice_id)} {money(row.shortfall_gbp)}" for row in short.itertuples()], 8)
     rise = _rise(extra / rate if rate > 0 else None, ", ")
     needed_text, rate_text, extra_text = gap_figures(needed, rate, least_up=True)
-    return (
+    sentence = (
         f"The offer needs {extra_text} more per weighted patient a year (from {rate_text} to "
         f"{needed_text}{rise}) to cover every practice; at the current rate "
         f"{len(short)} of {practices} practices {'is' if len(short) == 1 else 'are'} short by "
         f"{money(total)} in total: {listed}."
     )
+    if set_by:
+        setters = listing([names.practice(p) for p in set_by])
+        sentence += (
+            f" {setters} {'sets' if len(set_by) == 1 else 'set'} the rate needed: "
+            f"{'it needs' if len(set_by) == 1 else 'they need'} the most per weighted patient."
+        )
+    flagged = flagged_data(names, set_by, list(short["practice_id"])[:8])
+    return f"{sentence} {flagged}" if flagged else sentence
 
 
 NO_SUPPLY_LIMIT = "No role has a hiring limit in this scenario, so more staff supply cannot help."
@@ -698,12 +736,14 @@ def floor_cost_sentence(
         [f"{names.practice(row.practice_id)} {money(row.shortfall_gbp)}" for row in losers.itertuples()], 5
     )
     with_text, without_text, cost_text = gap_figures(least_with, least_without)
-    return (
+    sentence = (
         f"The practice floor costs {cost_text} a year (least spend {with_text} against "
         f"{without_text} without it); without it, {len(losers)} of {plural(floors, 'practice')} would "
         f"get less than their floor, {money(short)} in total (the least shortfall of any least-cost "
         f"allocation): {listed}."
     )
+    flagged = flagged_data(names, named=list(losers["practice_id"])[:5])
+    return f"{sentence} {flagged}" if flagged else sentence
 
 
 def floor_share_sentence(share: float, floors: int, losers: pd.DataFrame, short: float) -> str:
@@ -776,7 +816,9 @@ def relaxation_sentences(table: pd.DataFrame, names: Names = NO_NAMES) -> list[s
         pairs = list(zip(group.entity, group.amount, strict=True))
         if lever == "budget":
             where = listing([f"{names.holder(e)} {least_money(a)}" for e, a in pairs])
-            sentences.append(f"{least_money(total)} a year more money ({where}).")
+            # A holder that takes the whole top-up sets the figure.
+            flagged = flagged_data(names, [e for e, _ in pairs] if len(pairs) == 1 else (), [e for e, _ in pairs[:5]])
+            sentences.append(f"{least_money(total)} a year more money ({where})." + (f" {flagged}" if flagged else ""))
         elif lever == "workforce_supply":
             where = listing([f"{names.role(e)} {least_number(a)}" for e, a in pairs])
             sentences.append(f"{least_number(total)} FTE above the hiring limits ({where}).")
@@ -1334,10 +1376,16 @@ DISTRIBUTION_CAPTION = (
 )
 
 
+IMPORT_FLAGGED = "the import flagged its data"
+
+
 def of_practice(shown: str, practice: object, names: Names = NO_NAMES) -> str:
-    """A figure and the practice it is of: "£21.69 (P0010)", "£21.69 (Synthetic Practice 010, P0010)"."""
+    """A figure and the practice it is of: "£21.69 (P0010)", "£21.69 (Synthetic Practice 010, P0010)";
+    "£48.75 (SYMPHONY SOUTH HEALTHCARE, L85004; the import flagged its data)" when it has a data_note."""
     name = names.practices.get(str(practice))
-    return f"{shown} ({practice})" if name is None or name == str(practice) else f"{shown} ({name}, {practice})"
+    flagged = f"; {IMPORT_FLAGGED}" if str(practice) in names.notes else ""
+    who = str(practice) if name is None or name == str(practice) else f"{name}, {practice}"
+    return f"{shown} ({who}{flagged})"
 
 
 DISTRIBUTION_COLUMNS = ("Measure", "Lowest practice", "Highest practice", "Gini", "90/10 ratio")

@@ -11,7 +11,7 @@ from models.scenario import Problem, Scenario, ScenarioInvalid
 from models.schema import TABLES
 from models.validate import validate_document
 from optimiser.nhs import readers
-from optimiser.nhs.report import PCN_FILE, workforce_not_given
+from optimiser.nhs.report import PCN_FILE, practice_notes, workforce_not_given
 from optimiser.nhs.rolemap import RoleMap, load_role_map
 from optimiser.nhs.sources import NhsInputError, Origin, Source, normalise_header
 from optimiser.nhs.spec import clean_spec
@@ -250,6 +250,13 @@ def import_nhs(
     budget_note = _pooled_budget(settings, float(practices["weighted_list_size"].sum()))
     if isinstance(settings, dict):
         _record_sources(settings, publications, _workforce_not_given(inputs))
+    notes = practice_notes(
+        stale,
+        payments.publication.date if payments is not None else None,
+        workforce_checks,
+        unmatched,
+        list(practices.loc[unallocated, "practice_id"]),
+    )
     document: dict[str, Any] = {"settings": settings}
     for table in ("roles", "services", "skill_mix", "eligibility"):
         if table in spec:
@@ -266,6 +273,7 @@ def import_nhs(
                 if imd_scores is not None and r.practice_id in imd_scores.index
                 else {}
             ),
+            **({"data_note": notes[r.practice_id]} if r.practice_id in notes else {}),
         }
         for r in practices.itertuples()
     ]

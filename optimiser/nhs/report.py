@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from models.schema import MAX_NOTE_LENGTH
 from optimiser.deliverability.wording import plural
 
 REPORT_STEM = "import_report"
@@ -93,6 +94,71 @@ def workforce_lines(report: dict[str, Any]) -> list[str]:
             )
         )
     return lines
+
+
+# What the import report says of one practice, as that practice's data_note: one line of
+# warnings, each with its figure, cut to the column's length if a practice has very many.
+NOTE_SEPARATOR = "; "
+
+
+def practice_notes(
+    stale: list[dict[str, Any]],
+    payments_year: str | None,
+    workforce_checks: dict[str, Any],
+    unmatched: list[dict[str, Any]],
+    unallocated: list[str],
+) -> dict[str, str]:
+    """practice id -> its import warnings in one line (the ``practices.data_note`` column): a stale
+    weighted list, an estimated one, implausible or blank workforce figures, GP columns that do not
+    add up, no workforce row, no PCN. Practices without a warning are left out."""
+    warnings: dict[str, list[str]] = {}
+
+    def add(practice: str, text: str) -> None:
+        warnings.setdefault(practice, []).append(text)
+
+    for s in stale:
+        add(
+            s["practice_id"],
+            f"registered list {s['change']:+.1%} since {payments_year or 'the payments year'}; "
+            "the published weighted list may be stale",
+        )
+    for u in unmatched:
+        if u["file"] == "payments" and u["action"].startswith("weighted list estimated"):
+            add(u["code"], f"weighted list estimated from age and sex: {u['issue']}")
+        elif u["file"] == "practice workforce":
+            add(u["code"], f"{u['issue']}: {u['action']}")
+    implausible = workforce_checks["implausible_fte"]
+    if implausible and implausible["figures"]:
+        for figures in _by_practice(implausible["figures"]):
+            first = figures[0]
+            add(
+                first["practice_id"],
+                f"more than {implausible['limit_fte_per_1000_patients']:g} FTE per 1,000 registered patients "
+                f"({plural(first['registered_patients'], 'registered patient')}): "
+                + ", ".join(f"{f['column']} {_fte(f['fte'])} FTE" for f in figures)
+                + ", imported as published",
+            )
+    for blanks in _by_practice(workforce_checks["blank_cells"]):
+        add(
+            blanks[0]["practice_id"],
+            f"{plural(len(blanks), 'blank workforce cell')} read as 0 FTE ("
+            + ", ".join(b["column"] for b in blanks)
+            + ")",
+        )
+    check = workforce_checks["gp_total_check"]
+    for m in check["mismatches"] if check else []:
+        add(
+            m["practice_id"],
+            f"GP columns add up to {_fte(m['summed'])} FTE against the published "
+            f"{check['published_column']} of {_fte(m['published'])}",
+        )
+    for practice in unallocated:
+        add(practice, "no PCN (unallocated): given a PCN of its own with no ARRS entitlement")
+    return {practice: _cut(NOTE_SEPARATOR.join(texts)) for practice, texts in warnings.items()}
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_NOTE_LENGTH else text[: MAX_NOTE_LENGTH - 1] + "…"
 
 
 def report_paths(out: Path) -> tuple[Path, Path]:
