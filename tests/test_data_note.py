@@ -111,7 +111,7 @@ def test_a_lever_set_by_a_practice_with_a_note_says_so_in_text_json_and_the_page
     assert most == pytest.approx(details["needed_rate_gbp_per_weighted_patient"], rel=1e-6)
     notes = {row["practice_id"]: row.get("data_note") for row in details["practices_short"]}
     assert notes == {"P1": None, "P2": STALE}
-    assert f"The import flagged the data of Oak (P2): {STALE}." in lever["sentence"]
+    assert f"Note on the data of Oak (P2): {STALE}." in lever["sentence"]
     assert "Oak (P2) sets the rate needed" in lever["sentence"]
     # The desk page and the PDF show the lever's sentence as the JSON has it.
     view = check_view(result, names=wording.Names.of_document(document))
@@ -120,7 +120,7 @@ def test_a_lever_set_by_a_practice_with_a_note_says_so_in_text_json_and_the_page
 
 def test_a_practice_named_but_not_setting_the_figure_is_flagged_without_its_note() -> None:
     lever = money_lever(run_job("check", two_practices({"P1": OTHER})).result)
-    assert "The import flagged the data of Elm (P1) (its data_note in the practices table)." in lever["sentence"]
+    assert "The data of Elm (P1) carry a note (its data_note in the practices table)." in lever["sentence"]
     assert OTHER not in lever["sentence"]
 
 
@@ -176,5 +176,5 @@ def test_the_page_flags_a_practice_with_a_note_where_it_is_the_lowest_or_highest
         )
         view = check_view(result, names=wording.Names.of_document(document))
         cells[bool(notes)] = getattr(view.distribution[0][2], "text", "")
-    assert cells[True] == cells[False].replace("P2)", f"P2; {wording.IMPORT_FLAGGED})")
-    assert wording.IMPORT_FLAGGED not in cells[False]
+    assert cells[True] == cells[False].replace("P2)", f"P2; {wording.DATA_NOTED})")
+    assert wording.DATA_NOTED not in cells[False]

@@ -357,17 +357,18 @@ NO_NAMES = Names()
 
 
 def flagged_data(names: Names, setting: Sequence[object] = (), named: Sequence[object] = ()) -> str:
-    """What follows a sentence naming practices whose data the import flagged (their ``data_note``):
-    for each practice that sets the sentence's figure, its note; then the other practices it names
-    that have one. Empty when none has a note."""
+    """What follows a sentence naming practices whose data carry a note (their ``data_note``, which
+    ``import nhs`` writes from its warnings and a user may write by hand): for each practice that
+    sets the sentence's figure, its note; then the other practices it names that have one. Empty
+    when none has a note."""
     setters = [p for p in dict.fromkeys(map(str, setting)) if p in names.notes]
     others = [p for p in dict.fromkeys(map(str, named)) if p in names.notes and p not in setters]
-    sentences = [f"The import flagged the data of {names.practice(p)}: {names.notes[p].rstrip('. ')}." for p in setters]
+    sentences = [f"Note on the data of {names.practice(p)}: {names.notes[p].rstrip('. ')}." for p in setters]
     if others:
         named_others = [names.practice(p) for p in others]
         who = named_others[0] if len(others) == 1 else ", ".join(named_others[:-1]) + " and " + named_others[-1]
         sentences.append(
-            f"The import{' also' if setters else ''} flagged the data of {who} "
+            f"The data of {who} {'also ' if setters else ''}carry a note "
             f"({'its' if len(others) == 1 else 'their'} data_note in the practices table)."
         )
     return " ".join(sentences)
@@ -1376,14 +1377,14 @@ DISTRIBUTION_CAPTION = (
 )
 
 
-IMPORT_FLAGGED = "the import flagged its data"
+DATA_NOTED = "its data carry a note"
 
 
 def of_practice(shown: str, practice: object, names: Names = NO_NAMES) -> str:
     """A figure and the practice it is of: "£21.69 (P0010)", "£21.69 (Synthetic Practice 010, P0010)";
-    "£48.75 (SYMPHONY SOUTH HEALTHCARE, L85004; the import flagged its data)" when it has a data_note."""
+    "£48.75 (SYMPHONY SOUTH HEALTHCARE, L85004; its data carry a note)" when it has a data_note."""
     name = names.practices.get(str(practice))
-    flagged = f"; {IMPORT_FLAGGED}" if str(practice) in names.notes else ""
+    flagged = f"; {DATA_NOTED}" if str(practice) in names.notes else ""
     who = str(practice) if name is None or name == str(practice) else f"{name}, {practice}"
     return f"{shown} ({who}{flagged})"
 
