@@ -528,6 +528,25 @@ def test_budget_sweep_of_the_fairest_level() -> None:
     assert plain.result["objective"] == "max_value" and "lowest_coverage" not in plain.tables["sweep_budget"]
 
 
+def test_fairest_level_at_a_budget_is_one_answer_whichever_sweep_or_algorithm() -> None:
+    """The fairest level is an LP optimum: unique at a budget. On data/fair_shares a sweep's £19m point
+    once depended on the other budgets in the sweep (95.12% to 95.26%) and `solve` said 95.16%:
+    HiGHS passed reduced costs of a few 1e-8 as optimal (programme.FAIR_DUAL_FEASIBILITY_TOLERANCE)."""
+    document = read_document(DATA / "fair_shares")
+    solved = run_job("solve", document, {"objective": "max_min_coverage", "budget_gbp": 19e6}).result
+    assert solved["status"] == "optimal"
+    level = solved["objective_value"]
+    # A second algorithm (interior point with crossover, from cold) finds the same optimum.
+    programme = Programme(load_scenario(with_settings(document, objective="max_min_coverage", budget_gbp=19e6)))
+    with programme.options(solver="ipm", run_crossover="on"):
+        by_ipm = programme.solve()
+    assert by_ipm.status == "optimal" and by_ipm.objective_value == pytest.approx(level, abs=1e-8)
+    for budget in ("13m:19m:4", "18m:19m:2"):
+        table = run_job("sweep", document, {"objective": "max_min_coverage", "budget": budget}).tables["sweep_budget"]
+        at_19m = table.loc[table["budget_gbp"] == 19e6, "lowest_coverage"]
+        assert at_19m.tolist() == pytest.approx([level], abs=1e-8), budget
+
+
 def test_sensitivity_under_max_min_is_in_points_of_the_lowest_coverage() -> None:
     # Balance case: each £1 buys 1/20 patient shared so both practices stay level: d(level)/d£ =
     # (1/20) / (1,000 + 500) = 1/30,000, i.e. £1,000 raises the lowest coverage by 3.33 points.
