@@ -260,7 +260,9 @@ class JobSummary(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     duration_s: float | None
-    error: str | None = Field(description="Why a failed job failed.")
+    error: str | None = Field(
+        description="Why a failed job failed; for a job waiting to run again, how its run's process died before."
+    )
 
 
 class JobOut(JobSummary):
