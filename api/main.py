@@ -7,7 +7,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, get_args
 
 import anyio.to_thread
 from fastapi import FastAPI, Request, Response, status
@@ -16,6 +16,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter
+from pydantic import BaseModel
 from sqlalchemy.orm import configure_mappers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -27,7 +28,7 @@ from api.logs import configure_logging
 from api.metrics import create_registry
 from api.middleware import BodySizeLimitMiddleware, LivenessMiddleware, RequestContextMiddleware
 from api.routes import health, imports, jobs, keys, reports, scenarios
-from api.schemas import MessageResponse, Overrides, ProblemsResponse
+from api.schemas import PLAIN_TEXT_PATTERN, MessageResponse, Overrides, ProblemsResponse
 from api.settings import Settings
 from api.worker import WorkerPool
 from models.scenario import ScenarioInvalid
@@ -174,33 +175,53 @@ _ID_EXAMPLE = "0193a1f2-6c4e-7d2a-9b1c-3f5e7a9c1d2e"
 _ID_FAILURES = {"string_pattern_mismatch", "string_too_short", "string_too_long"}
 
 
-def _invalid_request(_request: Request, error: Exception) -> JSONResponse:
+def _invalid_request(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     unknown = _unknown_id_in_path(error)
     if unknown is not None:
         return JSONResponse({"detail": unknown}, status_code=status.HTTP_404_NOT_FOUND)
+    body_model = _body_model(request)
     problems = [
         {
             "table": "request",
             "row": None,
             "column": ".".join(str(part) for part in item.get("loc", ())),
-            "message": _request_message(item),
+            "message": _request_message(item, body_model),
         }
         for item in error.errors()
     ]
     return JSONResponse({"detail": problems}, status_code=422)
 
 
-def _request_message(item: Any) -> str:
+def _body_model(request: Request) -> type[BaseModel] | None:
+    """The model of the route's JSON body (``JobIn``, ``KeyIn``), if it has one."""
+    body_field = getattr(request.scope.get("route"), "body_field", None)
+    annotation = body_field.field_info.annotation if body_field is not None else None
+    return annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+
+
+def _model_at(model: type[BaseModel] | None, path: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model of the object at ``path`` inside a body of ``model`` (``("overrides",)``: ``Overrides``)."""
+    for step in path:
+        field = model.model_fields.get(str(step)) if model is not None else None
+        if field is None:
+            return None
+        candidates = (field.annotation, *get_args(field.annotation))
+        model = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+    return model
+
+
+def _request_message(item: Any, body_model: type[BaseModel] | None) -> str:
     names_an_id = (
         str(item.get("loc", ("",))[-1]).endswith("_id") or (item.get("ctx") or {}).get("pattern") == PUBLIC_ID_PATTERN
     )
     if item.get("type") in _ID_FAILURES and names_an_id:
         return f"must be an id such as {_ID_EXAMPLE} (got {shown(item.get('input'))})"
     location = tuple(item.get("loc", ()))
-    if item.get("type") == "extra_forbidden" and location[-2:-1] == ("overrides",):
-        # the words of the CLI and batches, listing the overrides this API takes
-        return f"{location[-1]}: {unknown_override_message(Overrides.model_fields)}"
+    if item.get("type") == "extra_forbidden":
+        return _unknown_field_message(location, body_model)
+    if item.get("type") == "string_pattern_mismatch" and (item.get("ctx") or {}).get("pattern") == PLAIN_TEXT_PATTERN:
+        return f"must not contain control characters such as NUL or newline (got {shown(item.get('input'))})"
     in_products_words = _CHECK_MESSAGES.get(str(item.get("type")))
     if in_products_words is not None:
         return f"{in_products_words(item.get('ctx') or {})} (got {shown(item.get('input'))})"
@@ -209,7 +230,19 @@ def _request_message(item: Any) -> str:
     return str(item.get("msg", "invalid")).removeprefix(_VALUE_ERROR_PREFIX)
 
 
+def _unknown_field_message(location: tuple[Any, ...], body_model: type[BaseModel] | None) -> str:
+    """A field the body's model does not have, named with the fields it has, as a batch
+    manifest names an unknown field; an unknown override in the words of the CLI and batches."""
+    name, model = location[-1], _model_at(body_model, location[1:-1])
+    if model is Overrides:
+        return f"{name}: {unknown_override_message(Overrides.model_fields)}"
+    known = f" (known: {', '.join(model.model_fields)})" if model is not None else ""
+    return f"unknown field {shown(name)}{known}"
+
+
 def _bound(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a bound of a float parameter, such as ?wait='s 0, reads "0", not "0.0"
     return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
 
 
@@ -225,6 +258,11 @@ _CHECK_MESSAGES: dict[str, Any] = {
     "int_type": lambda _ctx: "must be a whole number",
     "float_parsing": lambda _ctx: "must be a number",
     "float_type": lambda _ctx: "must be a number",
+    "finite_number": lambda _ctx: "must be a number",  # nan, inf
+    "model_attributes_type": lambda _ctx: "must be an object",  # a body or its overrides given as [] or text
+    "model_type": lambda _ctx: "must be an object",
+    "dict_type": lambda _ctx: "must be an object",
+    "list_type": lambda _ctx: "must be a list",
     "bool_parsing": lambda _ctx: "must be true or false",
     "bool_type": lambda _ctx: "must be true or false",
     "enum": lambda ctx: f"must be one of {ctx.get('expected')}",

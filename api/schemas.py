@@ -43,6 +43,16 @@ PublicId = Annotated[
     str, Field(pattern=PUBLIC_ID_PATTERN, min_length=36, max_length=36, description="A public id."), AnyCaseId
 ]
 
+
+def whole_float_as_int(value: Any) -> Any:
+    """JSON's 2.0 is the number 2, as the scenario validator reads whole numbers."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# A whole number in a JSON body, strictly: true and "2" are refused, not read as 1 and 2
+# (booleans are not numbers, docs/reliability.md).
+WholeNumber = Annotated[int, Field(strict=True), BeforeValidator(whole_float_as_int)]
+
 Records = list[dict[str, Any]]
 EXAMPLE_ID = "0193a1f2-6c4e-7d2a-9b1c-3f5e7a9c1d2e"
 
@@ -227,7 +237,7 @@ class JobIn(BaseModel):
     )
 
     scenario_id: PublicId
-    version: int | None = Field(default=None, ge=1, le=MAX_ID, description="Default: the latest version.")
+    version: WholeNumber | None = Field(default=None, ge=1, le=MAX_ID, description="Default: the latest version.")
     kind: JobKind
     overrides: Overrides = Field(default_factory=Overrides)
 
@@ -250,7 +260,9 @@ class JobSummary(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     duration_s: float | None
-    error: str | None = Field(description="Why a failed job failed.")
+    error: str | None = Field(
+        description="Why a failed job failed; for a job waiting to run again, how its run's process died before."
+    )
 
 
 class JobOut(JobSummary):

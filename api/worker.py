@@ -34,6 +34,7 @@ from models.scenario import ScenarioInvalid
 from optimiser.execution import (
     Executor,
     RunCancelled,
+    RunDied,
     RunError,
     make_executor,
     run_with_time_limit,
@@ -57,6 +58,8 @@ class ClaimedJob:
     kind: str
     overrides: dict[str, Any]
     document: dict[str, Any]
+    attempts: int  # this start included
+    error: str | None  # how its earlier attempts ended, if a run's process died in them
 
 
 def claim_next_job(session: Session, lease_s: float) -> ClaimedJob | None:
@@ -93,6 +96,8 @@ def claim_next_job(session: Session, lease_s: float) -> ClaimedJob | None:
         kind=str(job.kind),
         overrides=dict(job.overrides),
         document=dict(document or {}),
+        attempts=job.attempts,
+        error=job.error,
     )
 
 
@@ -126,6 +131,31 @@ def release_job(session: Session, job_id: int, lease_token: str) -> None:
         )
     )
     session.commit()
+
+
+def requeue_job(session: Session, job_id: int, lease_token: str, error: str) -> bool:
+    """Put a job whose attempt ended without an answer back in the queue (the attempt counts),
+    noting how it ended; True if this worker still held it."""
+    requeued = session.connection().execute(
+        update(Job)
+        .where(_holding_lease(job_id, lease_token))
+        .values(status=JobStatus.QUEUED, lease_token=None, lease_expires_at=None, started_at=None, error=error)
+    )
+    session.commit()
+    return requeued.rowcount == 1
+
+
+def died_attempts_summary(how: str, attempt: int, earlier: str | None) -> str:
+    """How the attempts of a job whose run's process died have ended, up to `attempt`:
+    "… killed by signal 9 (out of memory?) in each of 3 attempts", or each way in turn when
+    they differ (`earlier` is this summary as it stood before this attempt)."""
+
+    def every_attempt(count: int) -> str:
+        return f"{how} in attempt 1" if count == 1 else f"{how} in each of {count} attempts"
+
+    if attempt == 1 or earlier == every_attempt(attempt - 1):
+        return every_attempt(attempt)
+    return f"{how} in attempt {attempt}" + (f"; before that, {earlier}" if earlier else "")
 
 
 def finish_job(
@@ -270,6 +300,16 @@ def run_claimed_job(
                 release_job(session, claimed.id, claimed.lease_token)
             logger.info("released a job back to the queue", extra={"job_id": claimed.id})
         return
+    except RunDied as died:
+        # Killed (e.g. out of memory) or exited: as when its worker dies, the job runs again,
+        # up to COMMISSION_JOB_MAX_ATTEMPTS starts.
+        summary = died_attempts_summary(str(died), claimed.attempts, claimed.error)
+        if claimed.attempts < settings.job_max_attempts:
+            with sessions() as session:
+                requeue_job(session, claimed.id, claimed.lease_token, summary)
+            logger.warning("requeued a job whose run's process died", extra={"job_id": claimed.id, "error": summary})
+            return
+        outcome = {"status": JobStatus.FAILED, "error": summary}
     except RunError as error:
         outcome = {"status": JobStatus.FAILED, "error": str(error)}
     except Exception as error:  # e.g. a Dask cluster's own errors: fail the job, keep the worker

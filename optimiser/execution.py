@@ -67,6 +67,36 @@ class RunCrashed(RunError):
     """The run's process raised an unexpected error or died without an answer."""
 
 
+class RunDied(RunCrashed):
+    """The run's process ended without an answer: killed (the out-of-memory killer sends
+    SIGKILL) or exited. Unlike an error the run raised, running it again may succeed."""
+
+    def __init__(self, exitcode: int | None) -> None:
+        super().__init__(how_the_run_died(exitcode))
+        self.exitcode = exitcode
+
+    def __reduce__(self) -> tuple[type[RunDied], tuple[int | None]]:
+        return RunDied, (self.exitcode,)  # raised again in the caller of a Dask run
+
+
+def how_the_run_died(exitcode: int | None) -> str:
+    """How a run's process ended without an answer, from its exit code (-N: signal N)."""
+    if exitcode is None or exitcode == 0:
+        return "the run's process ended without an answer"
+    if exitcode > 0:
+        return f"the run's process exited with code {exitcode} without an answer"
+    signum = -exitcode
+    why = "out of memory?" if signum == signal.SIGKILL else _signal_name(signum)
+    return f"the run's process was killed by signal {signum} ({why})"
+
+
+def _signal_name(signum: int) -> str:
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return "an unknown signal"
+
+
 def run_with_time_limit(
     kind: str,
     document: dict[str, Any],
@@ -78,7 +108,8 @@ def run_with_time_limit(
     """Run `optimiser.runs.run_job` in a fresh process, killed after `time_limit_s`.
 
     Raises `ScenarioInvalid` for bad input (as `run_job` does), `RunTimedOut` at the
-    limit, `RunCancelled` when `cancel` is set, and `RunCrashed` if the process fails.
+    limit, `RunCancelled` when `cancel` is set, `RunCrashed` if the run raised an unexpected
+    error and `RunDied` if its process ended without an answer.
     """
     context = process_context()
     receiver, sender = context.Pipe(duplex=False)
@@ -91,6 +122,8 @@ def run_with_time_limit(
     sender.close()
     try:
         verdict, payload = _await_answer(receiver, process.sentinel, time_limit_s, cancel)
+        if verdict == "died":
+            process.join(_KILL_WAIT_S)  # it is ending: let it, to learn how
     finally:
         receiver.close()
         _end_process(process)
@@ -99,6 +132,8 @@ def run_with_time_limit(
         return outcome
     if verdict == "invalid":
         raise ScenarioInvalid(payload)
+    if verdict == "died":
+        raise RunDied(process.exitcode)
     raise RunCrashed(payload)
 
 
@@ -120,10 +155,10 @@ def _await_answer(
             try:
                 answer: tuple[str, Any] = receiver.recv()
             except EOFError:
-                raise RunCrashed("the run's process ended without an answer") from None
+                return "died", None
             return answer
         if sentinel in ready:
-            raise RunCrashed("the run's process ended without an answer")
+            return "died", None
 
 
 def _end_process(process: multiprocessing.process.BaseProcess) -> None:

@@ -29,9 +29,15 @@ XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.s
 ScenarioIdFilter = Annotated[
     str | None, Query(min_length=36, max_length=36, pattern=PUBLIC_ID_PATTERN, description="Only its jobs."), AnyCaseId
 ]
+# A longer wait than COMMISSION_MAX_WAIT_S is cut to it (docs/api.md), so it has no upper bound here.
 WaitQuery = Annotated[
     float,
-    Query(ge=0, le=3600, description="Hold the request up to this many seconds (capped) for the job to finish."),
+    Query(
+        ge=0,
+        allow_inf_nan=False,
+        description="Hold the request up to this many seconds for the job to finish; "
+        "a longer wait than the service's COMMISSION_MAX_WAIT_S (30 s by default) is cut to it.",
+    ),
 ]
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pickle
+import signal
 import threading
 
 import pytest
 
 from models.scenario import ScenarioInvalid
-from optimiser.execution import RunCancelled, RunTimedOut, make_executor, run_with_time_limit
+from optimiser.execution import RunCancelled, RunDied, RunTimedOut, make_executor, run_with_time_limit
 from optimiser.io import read_document
 from optimiser.runs import run_job
 from tests.api.helpers import TINY
@@ -35,6 +37,14 @@ def test_a_cancelled_run_stops(tiny: dict) -> None:
     cancel.set()
     with pytest.raises(RunCancelled):
         run_with_time_limit("solve", tiny, None, 60, cancel=cancel)
+
+
+def test_a_died_run_says_how_and_survives_pickling() -> None:
+    """A run on a Dask cluster raises the same error in its caller (its worker requeues the job).
+    Killing a real run is tested through the service, tests/api/test_run_deaths.py."""
+    died = pickle.loads(pickle.dumps(RunDied(-int(signal.SIGSEGV))))
+    assert (type(died), died.exitcode) == (RunDied, -int(signal.SIGSEGV))
+    assert str(died) == "the run's process was killed by signal 11 (SIGSEGV)"
 
 
 def test_bad_input_raises_scenario_invalid_from_the_child(tiny: dict) -> None:

@@ -5,13 +5,16 @@ limit of this service, named as the request's schema names a bad override."""
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from api.main import create_app
 from api.orm import Role
-from tests.api.helpers import Service, create_scenario
+from tests.api.helpers import Service, create_scenario, service_settings
 
 
 def problem(column: str, message: str) -> dict[str, Any]:
@@ -123,3 +126,106 @@ def test_every_override_problem_is_named_one_way(
     [reported] = response.json()["detail"]
     assert (reported["table"], reported["column"]) == ("request", f"body.overrides.{name}")
     assert reported["message"].startswith(f"{name}: "), reported
+
+
+@pytest.mark.parametrize(
+    ("version", "message"),
+    [
+        (True, "must be a whole number (got true)"),
+        ("1", "must be a whole number (got '1')"),
+        (1.5, "must be a whole number (got 1.5)"),
+    ],
+)
+def test_a_version_is_a_whole_number_not_true_or_text(
+    client: TestClient, commissioner: dict, version: Any, message: str
+) -> None:
+    """Audit 5 F7: `"version": true` and `"version": "1"` were taken as version 1."""
+    scenario_id = create_scenario(client, commissioner)
+    response = client.post(
+        "/jobs", json={"scenario_id": scenario_id, "kind": "check", "version": version}, headers=commissioner
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"] == [problem("body.version", message)]
+
+
+def test_a_whole_number_written_with_a_point_is_a_version(service: Service, commissioner: dict) -> None:
+    """JSON's 1.0 is the number 1, as the scenario validator reads whole numbers."""
+    client = service.client
+    scenario_id = create_scenario(client, commissioner)
+    response = client.post(
+        "/jobs", json={"scenario_id": scenario_id, "kind": "check", "version": 1.0}, headers=commissioner
+    )
+    assert response.status_code in (200, 202), response.text
+    assert response.json()["version"] == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "column", "message"),
+    [
+        ("/jobs", [], "body", "must be an object (got [])"),
+        ("/jobs", "check", "body", "must be an object (got 'check')"),
+        ("/jobs", {"kind": "check", "overrides": []}, "body.overrides", "must be an object (got [])"),
+        (
+            "/jobs",
+            {"kind": "check", "colour": "red"},
+            "body.colour",
+            "unknown field 'colour' (known: scenario_id, version, kind, overrides)",
+        ),
+        ("/keys", [], "body", "must be an object (got [])"),
+        (
+            "/keys",
+            {"role": "admin", "organisation": "x"},
+            "body.organisation",
+            "unknown field 'organisation' (known: role, label)",
+        ),
+        (
+            "/keys",
+            {"role": "admin", "label": "a\nb"},
+            "body.label",
+            "must not contain control characters such as NUL or newline (got 'a<line break>b')",
+        ),
+    ],
+)
+def test_a_body_of_the_wrong_shape_is_named_in_the_products_words(
+    service: Service, path: str, body: Any, column: str, message: str
+) -> None:
+    """Audit 5 F9: "Input should be a valid dictionary or object to extract fields from" and
+    "Extra inputs are not permitted" were pydantic's words."""
+    client = service.client
+    headers = service.tenant(Role.ADMIN) if path == "/keys" else service.tenant()
+    if isinstance(body, dict) and "kind" in body:
+        body = {"scenario_id": create_scenario(client, headers), **body}
+    response = client.post(path, json=body, headers=headers)
+    assert response.status_code == 422, response.text
+    assert problem(column, message) in response.json()["detail"]
+
+
+@pytest.mark.parametrize("wait", ["nan", "inf", "-inf", "1e400"])
+def test_a_wait_that_is_not_a_number_is_refused_as_such(client: TestClient, commissioner: dict, wait: str) -> None:
+    """Audit 5 F9: `?wait=nan` was told it must be at most 3600."""
+    scenario_id = create_scenario(client, commissioner)
+    response = client.post(
+        f"/jobs?wait={wait}", json={"scenario_id": scenario_id, "kind": "check"}, headers=commissioner
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"] == [problem("query.wait", f"must be a number (got '{wait}')")]
+    response = client.get(f"/jobs/{'0' * 8}-0000-7000-8000-{'0' * 12}?wait={wait}", headers=commissioner)
+    assert response.json()["detail"] == [problem("query.wait", f"must be a number (got '{wait}')")]
+
+
+def test_a_wait_longer_than_the_services_longest_is_cut_to_it(tmp_path: Path) -> None:
+    """docs/api.md: COMMISSION_MAX_WAIT_S is the longest a request's ?wait= holds the connection;
+    a longer wait is accepted and cut to it (here, with no worker, the job never finishes)."""
+    settings = service_settings(f"sqlite:///{tmp_path / 'api.db'}", workers=0, max_wait_s=0.5)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        commissioner = Service(client=client, settings=settings).tenant()
+        scenario_id = create_scenario(client, commissioner)
+        started = time.monotonic()
+        response = client.post(
+            "/jobs?wait=100000", json={"scenario_id": scenario_id, "kind": "check"}, headers=commissioner
+        )
+        assert response.status_code == 202, response.text
+        response = client.get(f"/jobs/{response.json()['id']}?wait=100000", headers=commissioner)
+        assert response.status_code == 200, response.text
+        assert response.json()["status"] == "queued"
+        assert time.monotonic() - started < 10

@@ -13,7 +13,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.db import create_db_engine, create_session_factory
 from api.orm import Job, JobStatus, JobTable, Organisation, Scenario, ScenarioVersion, utc_now
-from api.worker import claim_next_job, finish_job, release_job, renew_lease, requeue_expired_jobs
+from api.worker import (
+    claim_next_job,
+    died_attempts_summary,
+    finish_job,
+    release_job,
+    renew_lease,
+    requeue_expired_jobs,
+    requeue_job,
+)
+from optimiser.execution import RunDied
 from tests.api.helpers import example_document
 
 LEASE_S = 30.0
@@ -133,6 +142,31 @@ def test_a_job_whose_worker_keeps_dying_fails(sessions: sessionmaker[Session]) -
     failed = job_row(sessions, job_id)
     assert failed.status == JobStatus.FAILED
     assert failed.error == "the job's worker stopped 2 times before it finished"
+
+
+def test_a_job_whose_run_died_is_requeued_noting_how_each_attempt_ended(sessions: sessionmaker[Session]) -> None:
+    [job_id] = queue_jobs(sessions, 1)
+    killed, exited = str(RunDied(-9)), str(RunDied(1))
+    assert killed == "the run's process was killed by signal 9 (out of memory?)"
+    with sessions() as session:
+        first = claim_next_job(session, LEASE_S)
+        assert first is not None and (first.attempts, first.error) == (1, None)
+        assert requeue_job(session, job_id, first.lease_token, died_attempts_summary(killed, 1, first.error))
+        assert not requeue_job(session, job_id, first.lease_token, "again")  # no longer its worker's
+    requeued = job_row(sessions, job_id)
+    assert (requeued.status, requeued.attempts, requeued.lease_token) == (JobStatus.QUEUED, 1, None)
+    with sessions() as session:
+        second = claim_next_job(session, LEASE_S)
+    assert second is not None and second.attempts == 2
+    assert second.error == f"{killed} in attempt 1"
+    assert died_attempts_summary(killed, 2, second.error) == f"{killed} in each of 2 attempts"
+    assert died_attempts_summary(exited, 2, second.error) == (
+        f"the run's process exited with code 1 without an answer in attempt 2; before that, {killed} in attempt 1"
+    )
+    # an attempt whose worker died in between (the lease path records nothing) is not counted as killed
+    assert (
+        died_attempts_summary(killed, 3, second.error) == f"{killed} in attempt 3; before that, {killed} in attempt 1"
+    )
 
 
 def test_a_stopping_worker_releases_its_job(sessions: sessionmaker[Session]) -> None:
