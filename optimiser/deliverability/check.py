@@ -10,6 +10,7 @@ documented in docs/deliverability.md.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,7 @@ from optimiser.deliverability.levers import (
     floor_lever,
     safe_working_lever,
     standards_lever,
+    standards_met_as_written,
     supply_lever,
 )
 from optimiser.deliverability.relaxation import relaxation
@@ -40,6 +42,7 @@ from optimiser.objectives import (
 )
 from optimiser.programme import Programme, Progress, SolveOutcome, side_by_side, solver_name
 from optimiser.results import JobOutcome, clean_json, kpis, result_tables
+from optimiser.runs import scale_standards
 
 # Practices listed in ``least_cost_allocation.most_short`` (the count of all short practices is given).
 MOST_SHORT = 20
@@ -53,8 +56,13 @@ def check(
     weights: dict[str, float] | None = None,
     programme: Programme | None = None,
     engine: str = "arrays",
+    standards_fraction: float | None = None,
 ) -> JobOutcome:
     """Is the spec deliverable; if not, the conflict, each lever alone and a combined relaxation.
+
+    ``standards_fraction``: check with every minimum standard at this share of its level (the
+    result carries it); ``scenario`` is the spec as written, against which the standards lever is
+    still measured (docs/deliverability.md, "The verdict"). ``programme``: of the scenario checked.
 
     What each practice needs is its spend in the one least-cost plan (``least_cost_plan``: least
     spend under every rule but the money, solved cold), the allocation ``solve`` answers with
@@ -64,15 +72,35 @@ def check(
     patient than that rate (docs/deliverability.md, "The least-cost plan").
     """
     started = time.perf_counter()
+    written = scenario
+    if standards_fraction is not None:
+        scenario = scale_standards(scenario, standards_fraction)
     programme = programme or Programme(scenario, engine=engine)
     programme.progress, programme.started, programme.solves = progress, started, 0
     # Most solves here are re-solves of (often infeasible) variants from a hot basis, where
     # presolve only costs time (and can end "Unknown" on badly infeasible LPs).
     with programme.options(presolve="off"):
-        return _check(scenario, programme, weights, started)
+        result = _check(scenario, programme, weights, started, Checked(written, standards_fraction))
+    if standards_fraction is not None:
+        result.result["standards_fraction"] = standards_fraction
+    return result
 
 
-def _check(scenario: Scenario, programme: Programme, weights: dict[str, float] | None, started: float) -> JobOutcome:
+@dataclass
+class Checked:
+    """The spec as written and the share of every minimum standard it was checked at (None: as written)."""
+
+    written: Scenario
+    fraction: float | None
+
+    @property
+    def scaled(self) -> bool:
+        return self.fraction is not None and self.fraction < 1
+
+
+def _check(
+    scenario: Scenario, programme: Programme, weights: dict[str, float] | None, started: float, checked: Checked
+) -> JobOutcome:
     outcome = programme.solve()
     if outcome.status == "error":
         # HiGHS could not decide: a pooled budget a few pounds short of the least cost is decided by
@@ -93,10 +121,13 @@ def _check(scenario: Scenario, programme: Programme, weights: dict[str, float] |
     }
     tables: dict[str, pd.DataFrame] = {}
     if outcome.feasible:
-        deliverable, least_outcome = _deliverable(programme, outcome)
+        deliverable, least_outcome = _deliverable(programme, outcome, checked.fraction)
         result.update(deliverable)
         result["least_cost_allocation"] = least_cost_allocation(programme, least_outcome, tables)
-        levers = deliverable_levers(result["headline"]["headroom_gbp"])
+        standards = _standards_as_written(programme, checked) if checked.scaled else None
+        if standards is not None:
+            result["summary"] += f" {standards.sentence}"
+        levers = deliverable_levers(programme, result["headline"]["headroom_gbp"], standards)
         floor = floor_lever(programme, deliverable=True)  # fair shares: what the floor costs, who it protects
         if floor is not None:
             levers.append(floor)
@@ -113,7 +144,12 @@ def _check(scenario: Scenario, programme: Programme, weights: dict[str, float] |
         levers = [
             budget_lever(programme, conflict, plan),
             supply_lever(programme, conflict),
-            standards_lever(programme, conflict, NeedProgramme(programme, spend_coefficients(programme))),
+            standards_lever(
+                programme,
+                conflict,
+                NeedProgramme(programme, spend_coefficients(programme)),
+                1.0 if checked.fraction is None else checked.fraction,
+            ),
             safe_working_lever(programme, conflict, raises=raises),
         ]
         floor = floor_lever(programme, deliverable=False)
@@ -151,7 +187,9 @@ def _check(scenario: Scenario, programme: Programme, weights: dict[str, float] |
         for lever in levers:
             tables.update(lever.tables)
         tables["relaxation"] = relaxed_table
-        result["summary"] = _undeliverable_summary(programme, result, levers)
+        result["summary"] = wording.undeliverable_summary(
+            scenario.settings, result["conflict"]["sentences"], levers, checked.fraction
+        )
     else:
         result["deliverable"] = None
         result["conflict"] = None
@@ -183,7 +221,20 @@ def _beside_the_conflict(
     return plan, relaxed, table, raises
 
 
-def _deliverable(programme: Programme, outcome: SolveOutcome) -> tuple[dict[str, Any], SolveOutcome]:
+def _standards_as_written(programme: Programme, checked: Checked) -> Lever:
+    """A check at scaled standards that found the spec deliverable: the highest share of the
+    standards as written that is deliverable too, on a programme of the spec as written."""
+    written = Programme(checked.written, engine=programme.engine)
+    assert checked.fraction is not None
+    try:
+        return standards_met_as_written(written, checked.fraction)
+    finally:
+        programme.solves += written.solves
+
+
+def _deliverable(
+    programme: Programme, outcome: SolveOutcome, checked_at: float | None
+) -> tuple[dict[str, Any], SolveOutcome]:
     """The deliverable result, and the least-cost plan it read the least spend from.
 
     The plan is ``solve``'s min_cost answer (``least_cost_answer``, solved cold on a fresh copy), so
@@ -214,6 +265,7 @@ def _deliverable(programme: Programme, outcome: SolveOutcome) -> tuple[dict[str,
         float(outcome.objective_value or 0.0),
         spend,
         outcome.status == "time_limit",
+        checked_at,
     )
     return {
         "deliverable": True,
@@ -297,6 +349,3 @@ def least_cost_allocation(
         }
     )
 
-
-def _undeliverable_summary(programme: Programme, result: dict[str, Any], levers: list[Lever]) -> str:
-    return wording.undeliverable_summary(programme.scenario.settings, result["conflict"]["sentences"], levers)
