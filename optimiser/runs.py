@@ -223,16 +223,16 @@ def run_job(
             job.result["sensitivity"] = sensitivity(programme, outcome)
         return job
     if kind == "check":
-        from optimiser.deliverability import check
+        from optimiser.deliverability.check import ScaledStandards, check
 
-        fraction = overrides.get("standards_fraction")
-        return check(
-            scenario,
-            progress=progress,
-            engine=engine,
-            weights=overrides.get("weights"),
-            standards_fraction=None if fraction is None else float(fraction),
-        )
+        # Its verdict and levers but the standards are against the standards scaled to this share of
+        # their level; its standards lever against the standards as written.
+        scaled = None
+        if overrides.get("standards_fraction") is not None:
+            scaled = ScaledStandards(scenario, float(overrides["standards_fraction"]))
+            scenario = scale_standards(scenario, scaled.fraction)
+            _ = scenario.scenario_hash  # before the solve, as _scenario_with hashes
+        return check(scenario, progress=progress, engine=engine, weights=overrides.get("weights"), scaled=scaled)
     from optimiser.sweep import sweep
 
     return sweep(scenario, budget=overrides.get("budget"), standards=overrides.get("standards"), engine=engine)

@@ -42,7 +42,6 @@ from optimiser.objectives import (
 )
 from optimiser.programme import Programme, Progress, SolveOutcome, side_by_side, solver_name
 from optimiser.results import JobOutcome, clean_json, kpis, result_tables
-from optimiser.runs import scale_standards
 
 # Practices listed in ``least_cost_allocation.most_short`` (the count of all short practices is given).
 MOST_SHORT = 20
@@ -56,13 +55,13 @@ def check(
     weights: dict[str, float] | None = None,
     programme: Programme | None = None,
     engine: str = "arrays",
-    standards_fraction: float | None = None,
+    scaled: ScaledStandards | None = None,
 ) -> JobOutcome:
     """Is the spec deliverable; if not, the conflict, each lever alone and a combined relaxation.
 
-    ``standards_fraction``: check with every minimum standard at this share of its level (the
-    result carries it); ``scenario`` is the spec as written, against which the standards lever is
-    still measured (docs/deliverability.md, "The verdict"). ``programme``: of the scenario checked.
+    ``scaled``: ``scenario`` is a spec with every minimum standard scaled to a share of its level
+    (the result carries that share); the standards lever is still measured against the spec as
+    written (docs/deliverability.md, "The verdict").
 
     What each practice needs is its spend in the one least-cost plan (``least_cost_plan``: least
     spend under every rule but the money, solved cold), the allocation ``solve`` answers with
@@ -72,35 +71,33 @@ def check(
     patient than that rate (docs/deliverability.md, "The least-cost plan").
     """
     started = time.perf_counter()
-    written = scenario
-    if standards_fraction is not None:
-        scenario = scale_standards(scenario, standards_fraction)
     programme = programme or Programme(scenario, engine=engine)
     programme.progress, programme.started, programme.solves = progress, started, 0
     # Most solves here are re-solves of (often infeasible) variants from a hot basis, where
     # presolve only costs time (and can end "Unknown" on badly infeasible LPs).
     with programme.options(presolve="off"):
-        result = _check(scenario, programme, weights, started, Checked(written, standards_fraction))
-    if standards_fraction is not None:
-        result.result["standards_fraction"] = standards_fraction
+        result = _check(scenario, programme, weights, started, scaled)
+    if scaled is not None:
+        result.result["standards_fraction"] = scaled.fraction
     return result
 
 
 @dataclass
-class Checked:
-    """The spec as written and the share of every minimum standard it was checked at (None: as written)."""
+class ScaledStandards:
+    """A check of ``written`` with every minimum standard at ``fraction`` of its level."""
 
     written: Scenario
-    fraction: float | None
-
-    @property
-    def scaled(self) -> bool:
-        return self.fraction is not None and self.fraction < 1
+    fraction: float
 
 
 def _check(
-    scenario: Scenario, programme: Programme, weights: dict[str, float] | None, started: float, checked: Checked
+    scenario: Scenario,
+    programme: Programme,
+    weights: dict[str, float] | None,
+    started: float,
+    scaled: ScaledStandards | None,
 ) -> JobOutcome:
+    checked_at = None if scaled is None else scaled.fraction
     outcome = programme.solve()
     if outcome.status == "error":
         # HiGHS could not decide: a pooled budget a few pounds short of the least cost is decided by
@@ -121,11 +118,12 @@ def _check(
     }
     tables: dict[str, pd.DataFrame] = {}
     if outcome.feasible:
-        deliverable, least_outcome = _deliverable(programme, outcome, checked.fraction)
+        deliverable, least_outcome = _deliverable(programme, outcome, checked_at)
         result.update(deliverable)
         result["least_cost_allocation"] = least_cost_allocation(programme, least_outcome, tables)
-        standards = _standards_as_written(programme, checked) if checked.scaled else None
-        if standards is not None:
+        standards = None
+        if scaled is not None and scaled.fraction < 1:
+            standards = _standards_as_written(programme, scaled)
             result["summary"] += f" {standards.sentence}"
         levers = deliverable_levers(programme, result["headline"]["headroom_gbp"], standards)
         floor = floor_lever(programme, deliverable=True)  # fair shares: what the floor costs, who it protects
@@ -148,7 +146,7 @@ def _check(
                 programme,
                 conflict,
                 NeedProgramme(programme, spend_coefficients(programme)),
-                1.0 if checked.fraction is None else checked.fraction,
+                1.0 if checked_at is None else checked_at,
             ),
             safe_working_lever(programme, conflict, raises=raises),
         ]
@@ -188,7 +186,7 @@ def _check(
             tables.update(lever.tables)
         tables["relaxation"] = relaxed_table
         result["summary"] = wording.undeliverable_summary(
-            scenario.settings, result["conflict"]["sentences"], levers, checked.fraction
+            scenario.settings, result["conflict"]["sentences"], levers, checked_at
         )
     else:
         result["deliverable"] = None
@@ -221,13 +219,12 @@ def _beside_the_conflict(
     return plan, relaxed, table, raises
 
 
-def _standards_as_written(programme: Programme, checked: Checked) -> Lever:
+def _standards_as_written(programme: Programme, scaled: ScaledStandards) -> Lever:
     """A check at scaled standards that found the spec deliverable: the highest share of the
     standards as written that is deliverable too, on a programme of the spec as written."""
-    written = Programme(checked.written, engine=programme.engine)
-    assert checked.fraction is not None
+    written = Programme(scaled.written, engine=programme.engine)
     try:
-        return standards_met_as_written(written, checked.fraction)
+        return standards_met_as_written(written, scaled.fraction)
     finally:
         programme.solves += written.solves
 
@@ -348,4 +345,3 @@ def least_cost_allocation(
             "new_fte_total": summary["new_fte_total"],
         }
     )
-

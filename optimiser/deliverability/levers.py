@@ -354,7 +354,8 @@ def standards_met_as_written(written: Programme, checked_at: float) -> Lever:
     fraction = max(fraction, checked_at)  # the check found the spec deliverable at the level it checked
     details["uniform_fraction"] = fraction
     pooled = written.scenario.settings.budget_mode == "pooled"
-    return Lever("standards", True, fraction, unit, wording.standards_met_sentence(fraction, checked_at, pooled), details)
+    sentence = wording.standards_met_sentence(fraction, checked_at, pooled)
+    return Lever("standards", True, fraction, unit, sentence, details)
 
 
 def safe_rows(programme: Programme) -> dict[str, np.ndarray]:

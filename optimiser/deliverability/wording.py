@@ -701,10 +701,7 @@ def standards_met_sentence(fraction: float, checked_at: float, pooled: bool) -> 
     share of the standards as the spec writes them that ``fraction`` says is deliverable too."""
     offer = "budget" if pooled else "offer"
     level = "in full (100%)" if fraction >= 1 else f"at {highest_percent(fraction)} of its level"
-    return (
-        f"At this {offer} every minimum standard can be met {level}{AS_WRITTEN} "
-        f"(checked at {percent(checked_at)})."
-    )
+    return f"At this {offer} every minimum standard can be met {level}{AS_WRITTEN} (checked at {percent(checked_at)})."
 
 
 def offer_rate_covers_sentence(rate: float, needed: float) -> str:
@@ -1602,8 +1599,8 @@ def no_frontier_submitted(reason: str) -> str:
 
 # --- standards checked at a share of their level (audit 4, F24): the comparison and the verdict ---
 # A check with ``standards_fraction`` checks every minimum standard at that share of its level; its
-# standards lever is a share of those scaled standards. The comparison measures both sides against
-# the standards as the spec writes them, and says at what share each side was checked.
+# standards lever is still a share of the standards as the spec writes them. The comparison reads
+# both sides' so, and says at what share each side was checked.
 COMPARE_STANDARDS_CHECKED_AT = "Standards checked at (share of every minimum as the spec writes it)"
 COMPARE_STANDARDS_REACHABLE_AS_WRITTEN = "Standards reachable (share of every minimum as the spec writes it)"
 
