@@ -143,8 +143,10 @@ def load_scenario(document: dict[str, Any], overrides: dict[str, Any] | None = N
     return _scenario_with(document, checked_overrides(overrides))
 
 
-def _scenario_with(document: dict[str, Any], overrides: dict[str, Any]) -> Scenario:
-    """``document`` validated with ``overrides`` (already checked, as ``checked_overrides`` reads them) applied."""
+def _scenario_with(document: dict[str, Any], overrides: dict[str, Any], scale: bool = True) -> Scenario:
+    """``document`` validated with ``overrides`` (already checked, as ``checked_overrides`` reads them) applied;
+    ``scale`` False: the standards as written (a check scales them itself, and measures its standards
+    lever against the written ones)."""
     if not isinstance(document, dict):
         raise ScenarioInvalid([Problem("scenario", None, None, "must be an object of named tables and settings")])
     settings = dict(document.get("settings") or {})
@@ -156,7 +158,7 @@ def _scenario_with(document: dict[str, Any], overrides: dict[str, Any]) -> Scena
     elif "offer_rate_gbp_per_weighted_patient" in overrides and "budget_gbp" not in overrides:
         settings["budget_mode"] = "per_practice"
     scenario = validate_document({**document, "settings": settings})
-    if "standards_fraction" in overrides:
+    if scale and "standards_fraction" in overrides:
         scenario = scale_standards(scenario, overrides["standards_fraction"])
     # Hashed now for the results: the document and its JSON (~70 MB at England) made after a
     # solve would add to the solver's peak memory.
@@ -209,7 +211,7 @@ def run_job(
         raise ScenarioInvalid([Problem("job", None, "kind", f"must be one of {', '.join(KINDS)} (got {kind!r})")])
     started = time.perf_counter()
     overrides = checked_overrides(overrides, kind)
-    scenario = _scenario_with(document, overrides)
+    scenario = _scenario_with(document, overrides, scale=kind != "check")
     del document
     engine = overrides.get("engine") or "arrays"
     if kind == "solve":
@@ -221,13 +223,16 @@ def run_job(
             job.result["sensitivity"] = sensitivity(programme, outcome)
         return job
     if kind == "check":
-        from optimiser.deliverability import check
+        from optimiser.deliverability.check import ScaledStandards, check
 
-        job = check(scenario, progress=progress, engine=engine, weights=overrides.get("weights"))
+        # Its verdict and levers but the standards are against the standards scaled to this share of
+        # their level; its standards lever against the standards as written.
+        scaled = None
         if overrides.get("standards_fraction") is not None:
-            # Its verdict and levers are against the standards scaled to this share of their level.
-            job.result["standards_fraction"] = float(overrides["standards_fraction"])
-        return job
+            scaled = ScaledStandards(scenario, float(overrides["standards_fraction"]))
+            scenario = scale_standards(scenario, scaled.fraction)
+            _ = scenario.scenario_hash  # before the solve, as _scenario_with hashes
+        return check(scenario, progress=progress, engine=engine, weights=overrides.get("weights"), scaled=scaled)
     from optimiser.sweep import sweep
 
     return sweep(scenario, budget=overrides.get("budget"), standards=overrides.get("standards"), engine=engine)

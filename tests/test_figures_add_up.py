@@ -119,15 +119,21 @@ def test_the_money_needed_above_an_equal_share_is_named_apart_from_the_shortfall
     assert "the offer's shortfall" in (view.practices_summary_caption or "")
 
 
-def test_one_spare_figure_per_result_and_totalling_without_of() -> None:
-    """F10: "£35.54m spare" in the headline and "£35.55m of the budget is spare" in the lever."""
+def test_per_practice_budgets_are_never_spare_in_total_and_totalling_without_of() -> None:
+    """F10: "£35.54m spare" in the headline and "£35.55m of the budget is spare" in the lever.
+    Audit 5, F10: per-practice budgets leave no money spare in total (one practice's spare money
+    cannot fund another), so neither says "spare"; the lever is per weighted patient."""
     text, result = check(UNDELIVERABLE, "--offer-rate", "35.50")
     assert "totalling of" not in text
-    found = re.search(rf"practice budgets totalling ({MONEY}), leaving ({MONEY}) spare", result["summary"])
+    found = re.search(rf"practice budgets totalling ({MONEY})", result["summary"])
     assert found is not None, result["summary"]
-    spare = re.search(rf"({MONEY}) of the budget is spare", lever(result, "budget")["sentence"])
-    assert spare is not None
-    assert amount(spare.group(1)) == amount(found.group(2)), (spare.group(1), found.group(2))
+    assert amount(found.group(1)) == pytest.approx(result["headline"]["budget_gbp"], abs=1)
+    money = lever(result, "budget")
+    assert "spare" not in result["summary"] and "spare" not in money["sentence"]
+    assert (
+        money["unit"] == wording.LEVER_UNITS["budget_per_practice"]
+        and "£35.50 per weighted patient" in money["sentence"]
+    )
 
 
 def test_an_11_percent_cut_reads_an() -> None:

@@ -10,6 +10,7 @@ documented in docs/deliverability.md.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,7 @@ from optimiser.deliverability.levers import (
     floor_lever,
     safe_working_lever,
     standards_lever,
+    standards_met_as_written,
     supply_lever,
 )
 from optimiser.deliverability.relaxation import relaxation
@@ -53,8 +55,13 @@ def check(
     weights: dict[str, float] | None = None,
     programme: Programme | None = None,
     engine: str = "arrays",
+    scaled: ScaledStandards | None = None,
 ) -> JobOutcome:
     """Is the spec deliverable; if not, the conflict, each lever alone and a combined relaxation.
+
+    ``scaled``: ``scenario`` is a spec with every minimum standard scaled to a share of its level
+    (the result carries that share); the standards lever is still measured against the spec as
+    written (docs/deliverability.md, "The verdict").
 
     What each practice needs is its spend in the one least-cost plan (``least_cost_plan``: least
     spend under every rule but the money, solved cold), the allocation ``solve`` answers with
@@ -69,10 +76,28 @@ def check(
     # Most solves here are re-solves of (often infeasible) variants from a hot basis, where
     # presolve only costs time (and can end "Unknown" on badly infeasible LPs).
     with programme.options(presolve="off"):
-        return _check(scenario, programme, weights, started)
+        result = _check(scenario, programme, weights, started, scaled)
+    if scaled is not None:
+        result.result["standards_fraction"] = scaled.fraction
+    return result
 
 
-def _check(scenario: Scenario, programme: Programme, weights: dict[str, float] | None, started: float) -> JobOutcome:
+@dataclass
+class ScaledStandards:
+    """A check of ``written`` with every minimum standard at ``fraction`` of its level."""
+
+    written: Scenario
+    fraction: float
+
+
+def _check(
+    scenario: Scenario,
+    programme: Programme,
+    weights: dict[str, float] | None,
+    started: float,
+    scaled: ScaledStandards | None,
+) -> JobOutcome:
+    checked_at = None if scaled is None else scaled.fraction
     outcome = programme.solve()
     if outcome.status == "error":
         # HiGHS could not decide: a pooled budget a few pounds short of the least cost is decided by
@@ -93,10 +118,14 @@ def _check(scenario: Scenario, programme: Programme, weights: dict[str, float] |
     }
     tables: dict[str, pd.DataFrame] = {}
     if outcome.feasible:
-        deliverable, least_outcome = _deliverable(programme, outcome)
+        deliverable, least_outcome = _deliverable(programme, outcome, checked_at)
         result.update(deliverable)
         result["least_cost_allocation"] = least_cost_allocation(programme, least_outcome, tables)
-        levers = deliverable_levers(result["headline"]["headroom_gbp"])
+        standards = None
+        if scaled is not None and scaled.fraction < 1:
+            standards = _standards_as_written(programme, scaled)
+            result["summary"] += f" {standards.sentence}"
+        levers = deliverable_levers(programme, result["headline"]["headroom_gbp"], standards)
         floor = floor_lever(programme, deliverable=True)  # fair shares: what the floor costs, who it protects
         if floor is not None:
             levers.append(floor)
@@ -113,7 +142,12 @@ def _check(scenario: Scenario, programme: Programme, weights: dict[str, float] |
         levers = [
             budget_lever(programme, conflict, plan),
             supply_lever(programme, conflict),
-            standards_lever(programme, conflict, NeedProgramme(programme, spend_coefficients(programme))),
+            standards_lever(
+                programme,
+                conflict,
+                NeedProgramme(programme, spend_coefficients(programme)),
+                1.0 if checked_at is None else checked_at,
+            ),
             safe_working_lever(programme, conflict, raises=raises),
         ]
         floor = floor_lever(programme, deliverable=False)
@@ -151,7 +185,9 @@ def _check(scenario: Scenario, programme: Programme, weights: dict[str, float] |
         for lever in levers:
             tables.update(lever.tables)
         tables["relaxation"] = relaxed_table
-        result["summary"] = _undeliverable_summary(programme, result, levers)
+        result["summary"] = wording.undeliverable_summary(
+            scenario.settings, result["conflict"]["sentences"], levers, checked_at
+        )
     else:
         result["deliverable"] = None
         result["conflict"] = None
@@ -183,7 +219,19 @@ def _beside_the_conflict(
     return plan, relaxed, table, raises
 
 
-def _deliverable(programme: Programme, outcome: SolveOutcome) -> tuple[dict[str, Any], SolveOutcome]:
+def _standards_as_written(programme: Programme, scaled: ScaledStandards) -> Lever:
+    """A check at scaled standards that found the spec deliverable: the highest share of the
+    standards as written that is deliverable too, on a programme of the spec as written."""
+    written = Programme(scaled.written, engine=programme.engine)
+    try:
+        return standards_met_as_written(written, scaled.fraction)
+    finally:
+        programme.solves += written.solves
+
+
+def _deliverable(
+    programme: Programme, outcome: SolveOutcome, checked_at: float | None
+) -> tuple[dict[str, Any], SolveOutcome]:
     """The deliverable result, and the least-cost plan it read the least spend from.
 
     The plan is ``solve``'s min_cost answer (``least_cost_answer``, solved cold on a fresh copy), so
@@ -214,6 +262,7 @@ def _deliverable(programme: Programme, outcome: SolveOutcome) -> tuple[dict[str,
         float(outcome.objective_value or 0.0),
         spend,
         outcome.status == "time_limit",
+        checked_at,
     )
     return {
         "deliverable": True,
@@ -296,7 +345,3 @@ def least_cost_allocation(
             "new_fte_total": summary["new_fte_total"],
         }
     )
-
-
-def _undeliverable_summary(programme: Programme, result: dict[str, Any], levers: list[Lever]) -> str:
-    return wording.undeliverable_summary(programme.scenario.settings, result["conflict"]["sentences"], levers)

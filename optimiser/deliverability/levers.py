@@ -273,29 +273,47 @@ def supply_lever(programme: Programme, conflict: Conflict | None = None) -> Leve
     return Lever("workforce_supply", True, total, unit, sentence, details, {"supply_by_role": by_role})
 
 
-def standards_lever(programme: Programme, conflict: Conflict | None = None, need: NeedProgramme | None = None) -> Lever:
-    """Highest uniform fraction t ≤ 1 of every min_coverage; and per service (others at 100%)."""
+def standards_lever(
+    programme: Programme,
+    conflict: Conflict | None = None,
+    need: NeedProgramme | None = None,
+    checked_at: float = 1.0,
+) -> Lever:
+    """Highest uniform fraction t ≤ 1 of every min_coverage; and per service (others at 100%).
+
+    ``checked_at``: the programme's standards are this share of the spec's (a check at scaled
+    standards). The fractions are then of the standards as the spec writes them (the programme's
+    fraction × ``checked_at``), each service's alone with the others at ``checked_at``; the details
+    carry ``standards_fraction``, the level checked.
+    """
+    lever = _standards_lever(programme, conflict, need, checked_at)
+    lever.details["standards_fraction"] = checked_at
+    return lever
+
+
+def _standards_lever(programme: Programme, conflict: Conflict | None, need: NeedProgramme | None, f: float) -> Lever:
     unit = LEVER_UNITS["standards"]
     p = programme
     by_service = standard_rows(p)
-    if not by_service:
+    if not by_service and f > 0:
         return Lever("standards", False, None, unit, wording.NO_STANDARDS)
-    status, uniform = _highest_fraction(p, need, np.concatenate(list(by_service.values())))
-    if status == "infeasible":
+    status, uniform = ("infeasible", None) if not by_service else _highest_fraction(p, need, _all(by_service))
+    if status == "infeasible":  # checked at 0% (no standard left to lower), or not even at 0%
         return _cannot(p, "standards", unit, wording.CANNOT_WHAT["standards"], ["min_standard"], conflict)
     if uniform is None:
         return Lever("standards", None, None, unit, wording.no_answer("standards", status))
+    uniform *= f
     records: list[dict[str, Any]] = []
     for service, rows in by_service.items():
         fraction = None if _cannot_fix(conflict, "min_standard", service) else _highest_fraction(p, need, rows)[1]
-        minimum = p.data.min_coverage[service]
+        minimum = p.data.min_coverage[service] / f  # as the spec writes it
         records.append(
             {
                 "service_id": service,
                 "min_coverage": minimum,
                 "coverage_at_uniform": uniform * minimum,
-                "fraction_alone": fraction,
-                "coverage_alone": None if fraction is None else fraction * minimum,
+                "fraction_alone": None if fraction is None else fraction * f,
+                "coverage_alone": None if fraction is None else fraction * f * minimum,
                 "fixable_alone": fraction is not None,
             }
         )
@@ -310,9 +328,34 @@ def standards_lever(programme: Programme, conflict: Conflict | None = None, need
             {"uniform_fraction": 0.0, "by_service": records},
             {"standards_by_service": table},
         )
-    sentence = wording.standards_sentence(uniform, records, wording.Names.of(p.scenario))
+    sentence = wording.standards_sentence(uniform, records, wording.Names.of(p.scenario), f)
     details = {"uniform_fraction": uniform, "by_service": records}
     return Lever("standards", True, uniform, unit, sentence, details, {"standards_by_service": table})
+
+
+def _all(by_service: dict[str, np.ndarray]) -> np.ndarray:
+    return np.concatenate(list(by_service.values()))
+
+
+def standards_met_as_written(written: Programme, checked_at: float) -> Lever:
+    """A spec deliverable with every minimum standard at ``checked_at`` < 1 of its level: the highest
+    share t ≥ ``checked_at`` of the standards as the spec writes them (``written``: its programme)
+    that is deliverable too; t = 1 is "met in full"."""
+    unit = LEVER_UNITS["standards"]
+    details: dict[str, Any] = {"standards_fraction": checked_at}
+    by_service = standard_rows(written)
+    status, fraction = (
+        ("optimal", 1.0)
+        if not by_service
+        else _highest_fraction(written, NeedProgramme(written, spend_coefficients(written)), _all(by_service))
+    )
+    if fraction is None:
+        return Lever("standards", None, None, unit, wording.no_answer("standards", status), details)
+    fraction = max(fraction, checked_at)  # the check found the spec deliverable at the level it checked
+    details["uniform_fraction"] = fraction
+    pooled = written.scenario.settings.budget_mode == "pooled"
+    sentence = wording.standards_met_sentence(fraction, checked_at, pooled)
+    return Lever("standards", True, fraction, unit, sentence, details)
 
 
 def safe_rows(programme: Programme) -> dict[str, np.ndarray]:
@@ -433,15 +476,38 @@ def safe_working_lever(
     return Lever("safe_working", True, uniform, unit, sentence, details, {"safe_working_by_role": table})
 
 
-def deliverable_levers(headroom: float) -> list[Lever]:
-    """Every lever of a deliverable spec: nothing needs to change."""
+def deliverable_levers(programme: Programme, headroom: float, standards: Lever | None = None) -> list[Lever]:
+    """Every lever of a deliverable spec: nothing needs to change. ``standards``: the standards lever
+    of a check at scaled standards (``standards_met_as_written``); else every standard is met in full."""
     sentences = wording.deliverable_lever_sentences(headroom)
+    if programme.scenario.settings.budget_mode == "per_practice":
+        money = offer_rate_covers(programme)
+    else:
+        money = Lever("budget", True, 0.0, LEVER_UNITS["budget"], sentences["budget"], {"headroom_gbp": headroom})
+    in_full = {"uniform_fraction": 1.0, "standards_fraction": 1.0}
     return [
-        Lever("budget", True, 0.0, LEVER_UNITS["budget"], sentences["budget"], {"headroom_gbp": headroom}),
+        money,
         Lever("workforce_supply", True, 0.0, LEVER_UNITS["workforce_supply"], sentences["workforce_supply"]),
-        Lever("standards", True, 1.0, LEVER_UNITS["standards"], sentences["standards"]),
+        standards or Lever("standards", True, 1.0, LEVER_UNITS["standards"], sentences["standards"], in_full),
         Lever("safe_working", True, 0.0, LEVER_UNITS["safe_working"], sentences["safe_working"]),
     ]
+
+
+def offer_rate_covers(programme: Programme) -> Lever:
+    """Per-practice budgets every practice can deliver within: no more money per weighted patient,
+    and the least offer rate that would still cover every practice (one practice's spare money
+    cannot fund another, so no total is called spare)."""
+    unit = LEVER_UNITS["budget_per_practice"]
+    rate = float(programme.scenario.settings.offer_rate_gbp_per_weighted_patient or 0.0)
+    outcome, needed = least_offer_rate(programme)
+    if needed is None:
+        return _no_answer("budget", unit, outcome)
+    details = {
+        "offer_rate_gbp_per_weighted_patient": rate,
+        "needed_rate_gbp_per_weighted_patient": needed,
+        "extra_rate_gbp_per_weighted_patient": 0.0,
+    }
+    return Lever("budget", True, 0.0, unit, wording.offer_rate_covers_sentence(rate, needed), details)
 
 
 # --------------------------------------------------------------------------------------

@@ -650,7 +650,12 @@ STANDARDS_TO_ZERO = (
 )
 
 
-def standards_sentence(uniform: float, records: list[dict[str, Any]], names: Names = NO_NAMES) -> str:
+def standards_sentence(
+    uniform: float, records: list[dict[str, Any]], names: Names = NO_NAMES, checked_at: float = 1.0
+) -> str:
+    """``uniform`` and each record's ``min_coverage``, ``fraction_alone``: of the standards as the spec
+    writes them; ``checked_at`` < 1: the check held the other rules with every standard at that share."""
+    scaled = checked_at < 1
     examples = listing(
         [
             f"{names.service(r['service_id'])} from {percent(r['min_coverage'])} "
@@ -659,10 +664,12 @@ def standards_sentence(uniform: float, records: list[dict[str, Any]], names: Nam
         ],
         4,
     )
+    level = f"of its level{AS_WRITTEN}" if scaled else "of its level"
     sentence = (  # the cut rounded up, the level down: the two add up to 100%
-        f"Every minimum standard would have to fall to {highest_percent(uniform)} of its level "
+        f"Every minimum standard would have to fall to {highest_percent(uniform)} {level} "
         f"({a_or_an(largest_percent(1 - uniform))} cut: {examples}) "
-        "for the spec to fit the current budget and workforce."
+        "for the spec to fit the current budget and workforce"
+        + (f" (checked at {percent(checked_at)})." if scaled else ".")
     )
     differing = [r for r in records if r["fraction_alone"] is None or abs(r["fraction_alone"] - uniform) > 1e-6]
     if len(records) > 1 and differing:
@@ -680,8 +687,31 @@ def standards_sentence(uniform: float, records: list[dict[str, Any]], names: Nam
                 if len(cannot) == 1
                 else f"{who} cannot fix it alone ({listing(cannot, 3)})"
             )
-        sentence += " Lowering one service at a time: " + "; ".join(parts) + "."
+        others = f", the others at {percent(checked_at)} of their level" if scaled else ""
+        sentence += f" Lowering one service at a time{others}: " + "; ".join(parts) + "."
     return sentence
+
+
+# A share of the standards as the spec writes them, beside a check run at a share of them.
+AS_WRITTEN = " as the spec writes it"
+
+
+def standards_met_sentence(fraction: float, checked_at: float, pooled: bool) -> str:
+    """A spec deliverable with every minimum standard at ``checked_at`` of its level: the highest
+    share of the standards as the spec writes them that ``fraction`` says is deliverable too."""
+    offer = "budget" if pooled else "offer"
+    level = "in full (100%)" if fraction >= 1 else f"at {highest_percent(fraction)} of its level"
+    return f"At this {offer} every minimum standard can be met {level}{AS_WRITTEN} (checked at {percent(checked_at)})."
+
+
+def offer_rate_covers_sentence(rate: float, needed: float) -> str:
+    """Practice budgets at ``rate`` that every practice can deliver within; ``needed``: the least rate
+    at which every practice still can. No money is called spare: one practice's cannot fund another."""
+    needed_text, rate_text, _ = gap_figures(needed, rate, least_up=True)
+    return (
+        f"No more money is needed: at {rate_text} per weighted patient a year every practice can deliver "
+        f"within its own budget; the least rate at which every practice still can is {needed_text}."
+    )
 
 
 NO_CAPS = "No role has a safe-working cap, so raising caps cannot help."
@@ -846,15 +876,25 @@ def relaxation_sentences(table: pd.DataFrame, names: Names = NO_NAMES) -> list[s
 # Summaries of a check
 # --------------------------------------------------------------------------------------
 def deliverable_summary(
-    settings: ScenarioSettings, least: float, budget: float, headroom: float, value: float, spend: float, stopped: bool
+    settings: ScenarioSettings,
+    least: float,
+    budget: float,
+    headroom: float,
+    value: float,
+    spend: float,
+    stopped: bool,
+    checked_at: float | None = None,
 ) -> str:
+    """``checked_at``: the share of every minimum standard the check was run at (None: as written).
+    Per-practice budgets leave no money spare in total: one practice's cannot fund another."""
     least_text, budget_text, spare_text = gap_figures(least, budget)
     share = spare_percent(headroom / budget) if budget > 0 else "n/a"
-    offer = "a budget of" if settings.budget_mode == "pooled" else "practice budgets totalling"
-    summary = (
-        f"The spec is deliverable. Its least cost is {least_text} a year against {offer} {budget_text}, "
-        f"leaving {spare_text} spare ({share} of the budget)."
-    )
+    at = "" if checked_at is None else f" with {standards_checked_at(checked_at)}"
+    if settings.budget_mode == "pooled":
+        against = f"against a budget of {budget_text}, leaving {spare_text} spare ({share} of the budget)"
+    else:
+        against = f"against practice budgets totalling {budget_text}, each practice within its own budget"
+    summary = f"The spec is deliverable{at}. Its least cost is {least_text} a year {against}."
     if settings.objective == "max_value":
         summary += f" The best value reachable is {number(value)} (spending {money(spend)})."
     elif settings.objective == "max_min_coverage":
@@ -871,8 +911,11 @@ def objective_label(objective: str) -> str:
     return {"min_cost": "least spend", "max_min_coverage": "lowest practice coverage"}.get(objective, "best value")
 
 
-def undeliverable_summary(settings: ScenarioSettings, conflict_sentences: list[str], levers: list[Any]) -> str:
-    """``levers``: objects with ``lever``, ``fixable``, ``amount`` and ``details``."""
+def undeliverable_summary(
+    settings: ScenarioSettings, conflict_sentences: list[str], levers: list[Any], checked_at: float | None = None
+) -> str:
+    """``levers``: objects with ``lever``, ``fixable``, ``amount`` and ``details``; ``checked_at``: the
+    share of every minimum standard the check was run at (None: as written)."""
     if settings.budget_mode == "pooled":
         money_text = f"a budget of {money(float(settings.budget_gbp or 0.0))} a year"
     else:
@@ -897,7 +940,8 @@ def undeliverable_summary(settings: ScenarioSettings, conflict_sentences: list[s
         fixes.append(f"{least_number(supply.amount)} more FTE than the hiring limits allow")
     standards = by_name["standards"]
     if standards.fixable and standards.amount is not None:
-        fixes.append(f"every minimum standard cut to {highest_percent(standards.amount)} of its level")
+        written = "" if checked_at is None else AS_WRITTEN
+        fixes.append(f"every minimum standard cut to {highest_percent(standards.amount)} of its level{written}")
     safe = by_name["safe_working"]
     if safe.fixable and safe.amount is not None:
         bound = "" if safe.details.get("exact", True) else "at most "
@@ -906,7 +950,8 @@ def undeliverable_summary(settings: ScenarioSettings, conflict_sentences: list[s
     if floor is not None and floor.fixable and floor.amount is not None:
         fixes.append(f"every practice's floor cut to {highest_percent(floor.amount)} of its level")
     cannot = [_LEVER_NOUNS[lever.lever] for lever in levers if lever.fixable is False]
-    text = f"The spec is not deliverable with {money_text} and the workforce that exists or can be hired. " + (
+    at = "" if checked_at is None else f", with {standards_checked_at(checked_at)},"
+    text = f"The spec is not deliverable with {money_text}{at} and the workforce that exists or can be hired. " + (
         f"The requirements that conflict are: {conflict_text}. " if conflict_text else f"{NO_CONFLICT_FOUND} "
     )
     if fixes:
@@ -1554,8 +1599,8 @@ def no_frontier_submitted(reason: str) -> str:
 
 # --- standards checked at a share of their level (audit 4, F24): the comparison and the verdict ---
 # A check with ``standards_fraction`` checks every minimum standard at that share of its level; its
-# standards lever is a share of those scaled standards. The comparison measures both sides against
-# the standards as the spec writes them, and says at what share each side was checked.
+# standards lever is still a share of the standards as the spec writes them. The comparison reads
+# both sides' so, and says at what share each side was checked.
 COMPARE_STANDARDS_CHECKED_AT = "Standards checked at (share of every minimum as the spec writes it)"
 COMPARE_STANDARDS_REACHABLE_AS_WRITTEN = "Standards reachable (share of every minimum as the spec writes it)"
 

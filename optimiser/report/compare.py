@@ -317,15 +317,12 @@ FRACTION_SOURCE = "{prefix}.job:overrides.standards_fraction"
 
 
 def _as_written(side: Side, prefix: str, path: str) -> Num | str:
-    """A share of the side's standards (its standards lever) as a share of the standards as the
-    spec writes them: the lever's amount times the fraction the side was checked at."""
+    """The standards lever's amount: a share of the standards as the spec writes them, whatever
+    share the side was checked at (docs/deliverability.md, "The verdict")."""
     value = _get(side, path)
     if value is None:
         return NOT_IN
-    if side.standards_fraction is None:
-        return Num(value, highest_percent(float(value)), f"{prefix}:{path}")
-    share = float(value) * side.standards_fraction
-    return Num(share, highest_percent(share), f"{prefix}:{path} × {FRACTION_SOURCE.format(prefix=prefix)}")
+    return Num(value, highest_percent(float(value)), f"{prefix}:{path}")
 
 
 def _checked_at(side: Side, prefix: str) -> Num:

@@ -312,11 +312,12 @@ def test_a_check_at_scaled_standards_is_compared_against_the_standards_as_writte
     """Audit 4, F24. tests/test_check_exact.py::pooled_two_practices at its £40,000 offer: the
     least cost at the written standards is £160,000, linear in the standards, so £40,000 reaches
     25% of them. Checked at 80% of the standards, the same £40,000 reaches 31.25% of the scaled
-    ones: 25% of the written ones again. The comparison says 25% and 25% ("same"), and that A was
-    checked at 100% and B at 80%; the verdict of B says 80% too."""
+    ones: 25% of the written ones again, which the lever gives (audit 5, F1). The comparison says
+    25% and 25% ("same"), and that A was checked at 100% and B at 80%; the verdict of B says 80% too."""
     token, (a, b), (_first, second), body = two_checks_compared(desk, {"standards_fraction": 0.8})
-    amount = {i["lever"]: i["amount"] for i in second.result["levers"]}["standards"]
-    assert amount == pytest.approx(0.3125, rel=1e-6), "the lever is a share of the scaled standards"
+    standards = {i["lever"]: i for i in second.result["levers"]}["standards"]
+    assert standards["amount"] == pytest.approx(0.25, rel=1e-6), "the lever is a share of the written standards"
+    assert standards["details"]["standards_fraction"] == 0.8
     rows = {(row["section"], row["item"]): row for row in body["rows"]}
     reachable = rows[("Headline", REACHABLE)]
     assert reachable["a"] == pytest.approx(0.25, abs=1e-4) and reachable["b"] == pytest.approx(0.25, abs=1e-4)
@@ -351,7 +352,7 @@ def test_two_checks_at_the_written_standards_have_no_checked_at_row() -> None:
     assert CHECKED_AT not in [row.label for row in result.rows]
     scaled = compare(Side("A", "check", check(0.8)), Side("B", "check", check(0.9), standards_fraction=0.5))
     values = {row.label: (row.a, row.b) for row in scaled.rows}
-    assert [n.text for n in values[REACHABLE]] == ["80%", "45%"]  # type: ignore[union-attr]
+    assert [n.text for n in values[REACHABLE]] == ["80%", "90%"]  # type: ignore[union-attr]
     assert [n.text for n in values[CHECKED_AT]] == ["100%", "50%"]  # type: ignore[union-attr]
 
 
