@@ -134,6 +134,15 @@ def test_per_practice_budgets_are_never_spare_in_total_and_totalling_without_of(
         money["unit"] == wording.LEVER_UNITS["budget_per_practice"]
         and "£35.50 per weighted patient" in money["sentence"]
     )
+    # The desk and the PDF read the same JSON: their verdict and offer table call nothing spare either.
+    view = check_view(result)
+    assert "spare" not in view.verdict.lower() and "within its own budget" in view.verdict
+    shown = {label: value.text for label, value in view.offer}
+    assert not [label for label in shown if "spare" in label.lower()], shown
+    above = shown[wording.OFFER_ROWS["above_least"]]
+    assert amount(shown[wording.OFFER_ROWS["budgets_in_total"]]) - amount(
+        shown[wording.OFFER_ROWS["least_cost"]]
+    ) == amount(above)
 
 
 def test_an_11_percent_cut_reads_an() -> None:

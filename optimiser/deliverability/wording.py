@@ -1304,10 +1304,15 @@ NO_ANSWER_IN_TIME = "No answer in time: the solver stopped at its time limit."
 
 
 def verdict_deliverable(least: str, budget: str, spare: str, per_practice: bool) -> str:
-    """``least``, ``budget``, ``spare``: the figures as shown (``gap_figures``)."""
-    offer = "practice budgets totalling" if per_practice else "the offer of"
+    """``least``, ``budget``, ``spare``: the figures as shown (``gap_figures``). Per-practice budgets
+    leave nothing "spare" in total: one practice's money cannot fund another."""
+    if per_practice:
+        return (
+            f"Deliverable: every practice can deliver the specification within its own budget; its least "
+            f"cost is {least} a year against practice budgets totalling {budget}."
+        )
     return (
-        f"Deliverable: the least cost of the specification is {least} a year against {offer} {budget}, "
+        f"Deliverable: the least cost of the specification is {least} a year against the offer of {budget}, "
         f"leaving {spare} spare."
     )
 
@@ -1336,6 +1341,8 @@ OFFER_ROWS = {
     "least_cost": "Least cost of the specification",
     "spare": "Spare",
     "spare_share": "Spare, share of the offer",
+    "above_least": "Budgets above the least cost, in total (no practice's can fund another)",
+    "above_least_share": "Budgets above the least cost, share of the budgets",
     # an offer per weighted patient that is not deliverable
     "rate": "Offer, per weighted patient a year",
     "needed_rate": "Least offer at which every practice can deliver",

@@ -225,11 +225,11 @@ def _offer(result: dict[str, Any], per_practice: bool) -> list[tuple[str, Num]]:
         rows = [
             (label["budgets_in_total" if per_practice else "offer"], budget),
             (label["least_cost"], least),
-            (label["spare"], spare),
+            (label["above_least" if per_practice else "spare"], spare),
         ]
         share = num(result, "headline.headroom_share", wording.spare_percent)
         if share.value is not None:
-            rows.append((label["spare_share"], share))
+            rows.append((label["above_least_share" if per_practice else "spare_share"], share))
         return rows
     index = _lever_index(result, "budget")
     if index is None:
