@@ -160,7 +160,8 @@ def test_a_solve_and_a_check_compare_spend_per_practice_and_say_so(desk: Desk, r
     a = desk.job(token, scenario_id, JobStatus.SUCCEEDED, runs["solve"], kind=JobKind.SOLVE)
     b = desk.job(token, scenario_id, JobStatus.SUCCEEDED, runs["undeliverable"], overrides={"budget_gbp": 20000})
     body = desk.client.get(f"/reports/compare?a={a}&b={b}", headers={"X-API-Key": token}).json()
-    rows = {(row["section"], row["item"]): row for row in body["rows"]}
+    # A service's or a role's row by its id (its item is its name, audit 5 F12).
+    rows = {(row["section"], row.get("service_id") or row.get("role_id") or row["item"]): row for row in body["rows"]}
     kpis = runs["solve"].result["kpis"]
     plan = runs["undeliverable"].result["least_cost_allocation"]
     section = "Coverage by service (A: the solve's allocation; B: least-cost plan)"
