@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -581,6 +581,30 @@ def _given(value: Num | str) -> Num | str | None:
 _GAP_ROWS = tuple(HEADLINE[key] for key in ("offer", "least_cost", "spare", "shortfall"))
 
 
+# Headline rows of money to the nearest (``money``), each side's figure on its own.
+_NEAREST_MONEY = tuple(
+    HEADLINE[key] for key in ("spend", "rate", "total_shortfall", "plan_total_shortfall", "below_prior_shortfall")
+)
+
+
+Cell = TypeVar("Cell", Num | str, Num | float)  # a headline cell, a practice's cell
+
+
+def _at_one_precision(a: Cell, b: Cell) -> tuple[Cell, Cell]:
+    """Two sides' money of one row at one precision: where one is in £m and the other to the pound
+    (£1.02m beside £998,000), both to the pound (``wording.money_in_full``); a zero has no
+    precision of its own."""
+    if not (isinstance(a, Num) and isinstance(b, Num)):
+        return a, b
+    shown = [_shown(cell.text, "money") for cell in (a, b)]
+    if len({figure[1] for figure in shown if figure is not None and figure[0] != 0}) < 2:
+        return a, b
+    return (
+        Num(a.value, wording.money_in_full(float(a.value or 0)), a.src),
+        Num(b.value, wording.money_in_full(float(b.value or 0)), b.src),
+    )
+
+
 def _gap_precisions_differ(ma: dict[str, Num | str], mb: dict[str, Num | str]) -> bool:
     """Whether a row of offers, least costs or money spare or short shows its two sides at two
     precisions (£12.63m beside £12,626,117 of one least cost), a zero having none of its own."""
@@ -624,6 +648,8 @@ def compare(a: Side, b: Side) -> Comparison:
         for value in (va, vb):
             if isinstance(value, Num) and not value.text:
                 object.__setattr__(value, "text", f"{int(value.value or 0):,}")
+        if label in _NEAREST_MONEY:
+            va, vb = _at_one_precision(va, vb)
         fits = label == STANDARDS_REACHABLE  # the highest share of the standards that fits: rounded down
         change = _difference(va, vb, row_unit)
         rows.append(Row(wording.COMPARE_HEADLINE_GROUP, label, va, vb, change, places[label], fits))
@@ -672,7 +698,10 @@ def compare(a: Side, b: Side) -> Comparison:
         for practice in sorted(set(values_a) | set(values_b)):
             pa, pb = values_a.get(practice, 0.0), values_b.get(practice, 0.0)
             difference = _value(pb) - _value(pa)
-            practice_rows.append([practice, _practice_cell(unit, pa), _practice_cell(unit, pb), difference])
+            cell_a, cell_b = _practice_cell(unit, pa), _practice_cell(unit, pb)
+            if not unit.startswith("patients"):
+                cell_a, cell_b = _at_one_precision(cell_a, cell_b)
+            practice_rows.append([practice, cell_a, cell_b, difference])
         practice_rows.sort(key=lambda row: (-abs(row[3]), row[0]))
         practice_rows = [row for row in practice_rows if abs(row[3]) > 1e-9 or _value(row[1]) or _value(row[2])]
         if measure != "spend":

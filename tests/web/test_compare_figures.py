@@ -310,3 +310,30 @@ def test_two_checks_of_one_least_cost_read_same_on_the_page_and_in_the_api(desk:
     body = desk.client.get(f"/reports/compare?a={a}&b={b}", headers={"X-API-Key": token}).json()
     api = next(row for row in body["rows"] if row["item"] == HEADLINE["least_cost"])
     assert api["a"] == api["b"] and api["b_minus_a"] == 0.0
+
+
+def test_money_rows_show_both_sides_at_one_precision() -> None:
+    """F3 beyond the least cost: money shown to the nearest (a total shortfall, a practice's need
+    above its share) is in £m from £1m and to the pound below it; where one side is in £m and the
+    other not (£1.02m beside £998,000), both are to the pound, and B − A is of the values."""
+
+    def check(total: float, shortfalls: list[float]) -> Side:
+        table = pd.DataFrame({"practice_id": ["P1", "P2"], "spend_gbp": [2e6, 2e6], "shortfall_gbp": shortfalls})
+        plan = {"practices_short": 2, "total_shortfall_gbp": total}
+        return Side("A", "check", {"deliverable": False, "least_cost_allocation": plan}, least_cost_practices=table)
+
+    result = compare(check(1_020_432.4, [1_234_567.0, 0.0]), check(998_000.0, [456_789.0, 1_500_000.0]))
+    total = headline_cells(result)[HEADLINE["plan_total_shortfall"]]
+    assert [cell.text for cell in total] == ["£1,020,432", "£998,000", "−£22,432"]
+    assert_one_precision(total)
+    practices = {row[0]: row for row in result.practice_rows}
+    assert [practices["P1"][1].text, practices["P1"][2].text] == ["£1,234,567", "£456,789"]
+    assert result.practice_difference(practices["P1"][1], practices["P1"][2]) == "−£777,778"
+    # £0 has no precision of its own: £1.50m stays in £m beside it.
+    assert [practices["P2"][1].text, practices["P2"][2].text] == ["£0", "£1.50m"]
+    same = compare(check(1_020_432.4, [0.0, 0.0]), check(1_020_432.4, [0.0, 0.0]))
+    assert [getattr(cell, "text", "") for cell in headline_cells(same)[HEADLINE["plan_total_shortfall"]]] == [
+        "£1.02m",
+        "£1.02m",
+        wording.COMPARE_SAME,
+    ]
