@@ -1,5 +1,8 @@
 """Two offers side by side: verdict, least cost, spend, coverage by service, new FTE by role
-and the per-practice differences, largest first, from two check or solve results.
+and the per-practice differences, largest first, from two check or solve results. Practices,
+services and roles read by the scenario's names (``wording.Names``), the downloads keeping their
+ids. Both sides of a row are shown at one precision where they would not be (a least cost in £m
+beside one to the pound), and each B − A is of the unrounded values, at the coarser precision.
 
 Each side is a :class:`Side` (a label, the job's kind, result JSON and its per-practice
 table: a solve's ``practices``, a check's ``least_cost_practices``). Numbers keep their JSON
@@ -594,10 +597,7 @@ def _at_one_precision(a: Cell, b: Cell) -> tuple[Cell, Cell]:
     """Two sides' money of one row at one precision: where one is in £m and the other to the pound
     (£1.02m beside £998,000), both to the pound (``wording.money_in_full``); a zero has no
     precision of its own."""
-    if not (isinstance(a, Num) and isinstance(b, Num)):
-        return a, b
-    shown = [_shown(cell.text, "money") for cell in (a, b)]
-    if len({figure[1] for figure in shown if figure is not None and figure[0] != 0}) < 2:
+    if not (isinstance(a, Num) and isinstance(b, Num)) or len(_money_precisions(a, b)) < 2:
         return a, b
     return (
         Num(a.value, wording.money_in_full(float(a.value or 0)), a.src),
@@ -608,13 +608,14 @@ def _at_one_precision(a: Cell, b: Cell) -> tuple[Cell, Cell]:
 def _gap_precisions_differ(ma: dict[str, Num | str], mb: dict[str, Num | str]) -> bool:
     """Whether a row of offers, least costs or money spare or short shows its two sides at two
     precisions (£12.63m beside £12,626,117 of one least cost), a zero having none of its own."""
-    for label in _GAP_ROWS:
-        cells = [ma.get(label), mb.get(label)]
-        shown = [_shown(cell.text, "money") for cell in cells if isinstance(cell, Num)]
-        steps = {step for figure in shown if figure is not None and figure[0] != 0 for step in figure[1:]}
-        if len(steps) > 1:
-            return True
-    return False
+    return any(len(_money_precisions(ma.get(label), mb.get(label))) > 1 for label in _GAP_ROWS)
+
+
+def _money_precisions(*cells: Num | str | None) -> set[float]:
+    """The precisions the figures among ``cells`` are shown to (£10,000 for "£12.63m", £1 for
+    "£12,626,117"), a zero having none of its own."""
+    shown = [_shown(cell.text, "money") for cell in cells if isinstance(cell, Num)]
+    return {figure[1] for figure in shown if figure is not None and figure[0] != 0}
 
 
 def _names(a: Side, b: Side) -> wording.Names:
