@@ -98,7 +98,9 @@ def _to_step(value: float, step: float) -> str:
     return f"£{value:,.0f}" if step >= 1 else f"£{value:,.2f}"
 
 
-def gap_figures(least: float, offer: float, least_up: bool = False, nearest_gap: bool = False) -> tuple[str, str, str]:
+def gap_figures(
+    least: float, offer: float, least_up: bool = False, nearest_gap: bool = False, in_full: bool = False
+) -> tuple[str, str, str]:
     """A least cost (or least rate), an offer, and the gap between them, as shown side by side.
 
     The one rule for figures that are read together: a cost and an offer are stated to the nearest
@@ -110,7 +112,8 @@ def gap_figures(least: float, offer: float, least_up: bool = False, nearest_gap:
     nearest, the gap towards sufficiency, and the least cost as the offer less the spare (plus the
     shortfall), within £1 of the exact least cost. ``nearest_gap``: the gap too is to the nearest
     (a practice's need above its share, one figure among many, as the comparison shows it).
-    Returns (least, offer, gap) as text."""
+    ``in_full``: to the pound even where in £m they would subtract (a comparison's side beside
+    a side shown to the pound). Returns (least, offer, gap) as text."""
     gap = offer - least
     spare = gap >= 0
     least_step, offer_step, gap_step = _money_step(least), _money_step(offer), _money_step(abs(gap))
@@ -118,13 +121,19 @@ def gap_figures(least: float, offer: float, least_up: bool = False, nearest_gap:
     offer_s = _nearest(offer, offer_step)
     gap_s = _nearest(abs(gap), gap_step) if nearest_gap else _towards_sufficiency(abs(gap), gap_step, up=not spare)
     signed = gap_s if spare else -gap_s
-    if abs((offer_s - least_s) - signed) <= 1e-3:  # a tenth of a penny: float noise, not a step
+    if not in_full and abs((offer_s - least_s) - signed) <= 1e-3:  # a tenth of a penny: float noise
         return money(least_s), money(offer_s), money(gap_s)
     fine = 1.0 if abs(offer) >= 100 else 0.01  # an offer under £100 (£35.50) keeps its pence
     offer_f = _nearest(offer, fine)
     gap_f = _nearest(abs(gap), fine) if nearest_gap else _towards_sufficiency(abs(gap), fine, up=not spare)
     least_f = offer_f - gap_f if spare else offer_f + gap_f
     return _to_step(least_f, fine), _to_step(offer_f, fine), _to_step(gap_f, fine)
+
+
+def money_in_full(value: float) -> str:
+    """Money to the nearest pound (penny under £100), as ``gap_figures`` shows figures in full."""
+    fine = 1.0 if abs(value) >= 100 else 0.01
+    return _to_step(_nearest(value, fine), fine)
 
 
 def spare_pounds(value: float) -> str:
@@ -1656,12 +1665,12 @@ def compare_practices_short(measure: str, under_a: int, under_b: int) -> str:
     return f"{COMPARE_PRACTICES_SHORT[measure]}: {under_a:,} under A, {under_b:,} under B."
 
 
-def compare_difference(shown_difference: float, step: float, unit: str) -> str:
-    """A B − A difference of two figures as shown, at the precision they are shown to (``step``), so
-    that it visibly subtracts: "−£3.40m" (a figure in £m), "+£6,860,000" (two to the pound), "+6.43"
-    (FTE, 2 decimals), "−63" (whole FTE), "+2" (a count), "−10.0 points" (shares). ``unit``: "money",
+def compare_difference(difference: float, step: float, unit: str) -> str:
+    """A B − A difference (of the two unrounded values) at the precision of the coarser of the two
+    figures (``step``): "−£3.40m" (a figure in £m), "+£6,860,000" (two to the pound), "+6.43" (FTE,
+    2 decimals), "−63" (whole FTE), "+2" (a count), "−10.0 points" (shares). ``unit``: "money",
     "number", "count" or "points". A difference that is nothing at that precision reads "same"."""
-    steps = round(shown_difference / step)
+    steps = round(difference / step)
     if steps == 0:
         return COMPARE_SAME
     sign = "+" if steps > 0 else "−"

@@ -1,5 +1,8 @@
 """Two offers side by side: verdict, least cost, spend, coverage by service, new FTE by role
-and the per-practice differences, largest first, from two check or solve results.
+and the per-practice differences, largest first, from two check or solve results. Practices,
+services and roles read by the scenario's names (``wording.Names``), the downloads keeping their
+ids. Both sides of a row are shown at one precision where they would not be (a least cost in £m
+beside one to the pound), and each B − A is of the unrounded values, at the coarser precision.
 
 Each side is a :class:`Side` (a label, the job's kind, result JSON and its per-practice
 table: a solve's ``practices``, a check's ``least_cost_practices``). Numbers keep their JSON
@@ -17,8 +20,9 @@ practice: the solve's allocation against the check's least-cost plan), and say s
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -76,6 +80,10 @@ _PLACES = {
 SHARE_PLACES, FTE_PLACES, PRACTICE_PLACES = 4, 3, 2  # coverage sections, FTE sections, £ or patients
 
 
+# The downloads' id columns: what a row's item is, by id, where it is a practice, service or role.
+ID_COLUMNS = ("practice_id", "service_id", "role_id")
+
+
 @dataclass
 class Side:
     label: str
@@ -100,6 +108,9 @@ class Row:
     # A highest share that fits (standards reachable, coverage reachable at the offer): rounded
     # down in the downloads, as on the page, and B − A the difference of the two as downloaded.
     fits: bool = False
+    # A service's or a role's row: its id column and id ({"service_id": "dm"}), kept beside its
+    # name in the downloads.
+    ids: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -127,10 +138,13 @@ class Comparison:
         return wording.compare_practices_short(self.measure, under_a, under_b)
 
     def practice_difference(self, a: Num | float, b: Num | float) -> str:
-        """A practice's B − A as the page shows it: the difference of its two figures as shown."""
-        texts = [value.text if isinstance(value, Num) else practice_text(self.practice_unit, value) for value in (a, b)]
+        """A practice's B − A as the page shows it (``difference_text``)."""
+        cells = [
+            value if isinstance(value, Num) else Num(value, practice_text(self.practice_unit, value), "")
+            for value in (a, b)
+        ]
         unit = "number" if self.practice_unit.startswith("patients") else "money"
-        return shown_difference(texts[0], texts[1], unit) or ""
+        return difference_text(cells[0], cells[1], unit) or ""
 
     def downloaded_rows(self) -> list[dict[str, Any]]:
         """The metrics as the downloads give them, each number rounded to its unit (a highest
@@ -144,7 +158,9 @@ class Comparison:
             else:
                 a, b = rounded(_given(row.a), row.places), rounded(_given(row.b), row.places)
                 difference = rounded(row.difference, row.places)
-            records.append({"section": row.group, "item": row.label, "a": a, "b": b, "b_minus_a": difference})
+            records.append(
+                {"section": row.group, "item": row.label, **row.ids, "a": a, "b": b, "b_minus_a": difference}
+            )
         return records
 
     def downloaded_practices(self) -> list[tuple[str, Any, Any, Any]]:
@@ -175,18 +191,27 @@ class Comparison:
         }
 
     def frame(self) -> pd.DataFrame:
-        """Everything as one table (CSV/XLSX download): the metrics, then each practice (its name
-        in ``item``, its id in ``practice_id``)."""
-        records: list[dict[str, Any]] = [{**row, "practice_id": ""} for row in self.downloaded_rows()]
+        """Everything as one table (CSV/XLSX download): the metrics (a service's or a role's name
+        in ``item``, its id in ``service_id`` or ``role_id``), then each practice (its name in
+        ``item``, its id in ``practice_id``)."""
+        records: list[dict[str, Any]] = [{**dict.fromkeys(ID_COLUMNS, ""), **row} for row in self.downloaded_rows()]
         section = wording.compare_practice_section(self.practice_unit)
         for practice, a, b, difference in self.downloaded_practices():
             item = self.practice(practice)
             records.append(
-                {"section": section, "item": item, "practice_id": practice, "a": a, "b": b, "b_minus_a": difference}
+                {
+                    **dict.fromkeys(ID_COLUMNS, ""),
+                    "section": section,
+                    "item": item,
+                    "practice_id": practice,
+                    "a": a,
+                    "b": b,
+                    "b_minus_a": difference,
+                }
             )
-        # The practice's id beside its name, as every machine-readable table keeps ids (empty on
-        # the metric rows).
-        frame = pd.DataFrame(records, columns=["section", "item", "practice_id", "a", "b", "b_minus_a"])
+        # Each practice's, service's or role's id beside its name, as every machine-readable table
+        # keeps ids (empty where the row is not one of them).
+        frame = pd.DataFrame(records, columns=["section", "item", *ID_COLUMNS, "a", "b", "b_minus_a"])
         return frame.rename(columns={"a": f"A: {self.a_label}", "b": f"B: {self.b_label}"})
 
 
@@ -215,15 +240,18 @@ def verdict(side: Side) -> str:
     return wording.compare_verdict(side.result.get("deliverable"), side.result.get("status"))
 
 
-def _metrics(side: Side, prefix: str) -> dict[str, Num | str]:
+def _metrics(side: Side, prefix: str, in_full: bool = False) -> dict[str, Num | str]:
+    """A side's headline rows; ``in_full``: its offer, least cost and money spare or short to the
+    pound (``_GAP_ROWS``), as the other side's are."""
     r = side.result
     per_practice = r.get("budget_mode") == "per_practice" or (r.get("kpis") or {}).get("budget_mode") == "per_practice"
     out: dict[str, Num | str] = {HEADLINE["verdict"]: verdict(side)}
     if side.kind == "solve":
-        out[HEADLINE["offer"]] = _num(side, prefix, "kpis.budget_gbp", money)
+        to_gap_precision = wording.money_in_full if in_full else money
+        out[HEADLINE["offer"]] = _num(side, prefix, "kpis.budget_gbp", to_gap_precision)
         out[HEADLINE["spend"]] = _num(side, prefix, "kpis.total_spend_gbp", money)
         out[HEADLINE["least_cost"]] = (
-            _num(side, prefix, "kpis.total_spend_gbp", money) if r.get("objective") == "min_cost" else NOT_IN
+            _num(side, prefix, "kpis.total_spend_gbp", to_gap_precision) if r.get("objective") == "min_cost" else NOT_IN
         )
         out[HEADLINE["new_fte"]] = _num(side, prefix, "kpis.new_fte_total", number)
         _fair_shares(side, prefix, out)
@@ -231,7 +259,7 @@ def _metrics(side: Side, prefix: str) -> dict[str, Num | str]:
     budget = _lever(side, "budget")
     if r.get("deliverable") is True:
         least, offer, spare = _gap(
-            side, prefix, "headline.least_spend_gbp", "headline.budget_gbp", "headline.headroom_gbp", True
+            side, prefix, "headline.least_spend_gbp", "headline.budget_gbp", "headline.headroom_gbp", True, in_full
         )
         out[HEADLINE["offer"]] = offer
         out[HEADLINE["least_cost"]] = least
@@ -251,7 +279,7 @@ def _metrics(side: Side, prefix: str) -> dict[str, Num | str]:
     elif budget is not None:
         base = f"levers.{budget}.details"
         least, offer, short = _gap(
-            side, prefix, f"{base}.least_spend_gbp", f"{base}.budget_gbp", f"{base}.shortfall_gbp", False
+            side, prefix, f"{base}.least_spend_gbp", f"{base}.budget_gbp", f"{base}.shortfall_gbp", False, in_full
         )
         out[HEADLINE["offer"]] = offer
         out[HEADLINE["least_cost"]] = least
@@ -278,11 +306,11 @@ def _metrics(side: Side, prefix: str) -> dict[str, Num | str]:
 
 
 def _gap(
-    side: Side, prefix: str, least_path: str, offer_path: str, gap_path: str, spare: bool
+    side: Side, prefix: str, least_path: str, offer_path: str, gap_path: str, spare: bool, in_full: bool
 ) -> tuple[Num | str, ...]:
     """A side's least cost, offer and the money spare or short between them (least, offer, gap), as
     its result page shows them (``wording.gap_figures``): they visibly subtract, to the pound where
-    in £m they would not. Each keeps its own value and path."""
+    in £m they would not (or ``in_full``). Each keeps its own value and path."""
     least, offer, gap = (_get(side, path) for path in (least_path, offer_path, gap_path))
     if least is None or offer is None or gap is None:
         return (
@@ -290,7 +318,7 @@ def _gap(
             _num(side, prefix, offer_path, money),
             _num(side, prefix, gap_path, spare_money if spare else least_money),
         )
-    texts = wording.gap_figures(float(least), float(offer))
+    texts = wording.gap_figures(float(least), float(offer), in_full=in_full)
     return tuple(
         Num(value, text, f"{prefix}:{path}")
         for value, text, path in zip((least, offer, gap), texts, (least_path, offer_path, gap_path), strict=True)
@@ -477,28 +505,25 @@ def _shown(text: str, unit: str) -> tuple[float, float] | None:
     return value, step
 
 
-def shown_difference(a_text: str, b_text: str, unit: str) -> str | None:
-    """B − A of two figures as shown, at the coarser of their precisions, so that the three visibly
-    subtract (£6,860,204 and £3.46m differ by −£3.40m; 269 and 206 FTE by −63; 0.001 and 6.43 by
-    +6.43); where that precision leaves nothing of a difference the figures show (£6,860,204 and
-    £6.86m), at the finer. A zero is shown to no precision of its own. None: not two figures."""
-    a, b = _shown(a_text, unit), _shown(b_text, unit)
-    if a is None or b is None:
+def difference_text(a: Num, b: Num, unit: str) -> str | None:
+    """B − A of the two unrounded values, shown at the coarser precision of the two figures as
+    shown (£12.63m against £12,626,117: to £10,000; 269 and 206 FTE: whole; 0.001 and 6.43: to
+    0.01), "same" where that leaves nothing: a difference the rounding made (£12.63m and
+    £12,626,117 of one least cost) is never shown. A zero is shown to no precision of its own.
+    None: not two figures."""
+    shown_a, shown_b = _shown(a.text, unit), _shown(b.text, unit)
+    if shown_a is None or shown_b is None or a.value is None or b.value is None:
         return None
-    difference = b[0] - a[0]
-    steps = sorted(step for (value, step) in (a, b) if value != 0 and step > 0) or [1.0]
-    text = wording.compare_difference(difference, steps[-1], unit)
-    if text == wording.COMPARE_SAME and abs(difference) > steps[0] / 2:
-        text = wording.compare_difference(difference, steps[0], unit)
-    return text
+    step = max((step for value, step in (shown_a, shown_b) if value != 0 and step > 0), default=1.0)
+    return wording.compare_difference(float(b.value) - float(a.value), step, unit)
 
 
 def _difference(a: Num | str, b: Num | str, unit: str) -> Num | str:
-    """B − A: its value the difference of the two values, its text the difference of the two
-    figures as shown (``shown_difference``)."""
+    """B − A: its value the difference of the two values, its text that difference at the
+    precision of the coarser figure (``difference_text``)."""
     if isinstance(a, Num) and isinstance(b, Num) and a.value is not None and b.value is not None:
         value = float(b.value) - float(a.value)
-        text = shown_difference(a.text, b.text, unit)
+        text = difference_text(a, b, unit)
         if text is None:  # not figures (never so for a row of the comparison): the values' difference
             same = abs(value) <= 1e-9 * max(abs(float(a.value)), abs(float(b.value)), 1.0)
             text = wording.COMPARE_SAME if same else ("+" if value > 0 else "−") + number(abs(value))
@@ -513,11 +538,14 @@ def _section(
     values_b: dict[str, Num | str],
     unit: str,
     places: int,
+    id_column: str,
+    name: Callable[[object], str],
     fits: bool = False,
 ) -> None:
+    """One row per service or role (``values_*`` keyed by its id), labelled by its ``name``."""
     for item in dict.fromkeys([*values_a, *values_b]):
         va, vb = values_a.get(item, NOT_IN), values_b.get(item, NOT_IN)
-        rows.append(Row(group, item, va, vb, _difference(va, vb, unit), places, fits))
+        rows.append(Row(group, name(item), va, vb, _difference(va, vb, unit), places, fits, {id_column: item}))
 
 
 def _one_new_fte_row(a: Side, b: Side, ma: dict[str, Num | str], mb: dict[str, Num | str]) -> str | None:
@@ -548,9 +576,60 @@ def _given(value: Num | str) -> Num | str | None:
     return None if value == NOT_IN else value
 
 
+# The rows whose figures a side shows at one precision (``wording.gap_figures``): its offer, least
+# cost and the money spare or short between them.
+_GAP_ROWS = tuple(HEADLINE[key] for key in ("offer", "least_cost", "spare", "shortfall"))
+
+
+# Headline rows of money to the nearest (``money``), each side's figure on its own.
+_NEAREST_MONEY = tuple(
+    HEADLINE[key] for key in ("spend", "rate", "total_shortfall", "plan_total_shortfall", "below_prior_shortfall")
+)
+
+
+Cell = TypeVar("Cell", Num | str, Num | float)  # a headline cell, a practice's cell
+
+
+def _at_one_precision(a: Cell, b: Cell) -> tuple[Cell, Cell]:
+    """Two sides' money of one row at one precision: where one is in £m and the other to the pound
+    (£1.02m beside £998,000), both to the pound (``wording.money_in_full``); a zero has no
+    precision of its own."""
+    if not (isinstance(a, Num) and isinstance(b, Num)) or len(_money_precisions(a, b)) < 2:
+        return a, b
+    return (
+        Num(a.value, wording.money_in_full(float(a.value or 0)), a.src),
+        Num(b.value, wording.money_in_full(float(b.value or 0)), b.src),
+    )
+
+
+def _gap_precisions_differ(ma: dict[str, Num | str], mb: dict[str, Num | str]) -> bool:
+    """Whether a row of offers, least costs or money spare or short shows its two sides at two
+    precisions (£12.63m beside £12,626,117 of one least cost), a zero having none of its own."""
+    return any(len(_money_precisions(ma.get(label), mb.get(label))) > 1 for label in _GAP_ROWS)
+
+
+def _money_precisions(*cells: Num | str | None) -> set[float]:
+    """The precisions the figures among ``cells`` are shown to (£10,000 for "£12.63m", £1 for
+    "£12,626,117"), a zero having none of its own."""
+    shown = [_shown(cell.text, "money") for cell in cells if isinstance(cell, Num)]
+    return {figure[1] for figure in shown if figure is not None and figure[0] != 0}
+
+
+def _names(a: Side, b: Side) -> wording.Names:
+    """What the two sides' scenarios call their practices, services and roles (A's name where both
+    name one)."""
+    return wording.Names(
+        practices={**b.names.practices, **a.names.practices},
+        services={**b.names.services, **a.names.services},
+        roles={**b.names.roles, **a.names.roles},
+    )
+
+
 def compare(a: Side, b: Side) -> Comparison:
     rows: list[Row] = []
     ma, mb = _metrics(a, "a"), _metrics(b, "b")
+    if _gap_precisions_differ(ma, mb):  # both sides' to the pound: one precision in each row
+        ma, mb = _metrics(a, "a", in_full=True), _metrics(b, "b", in_full=True)
     if a.standards_fraction is not None or b.standards_fraction is not None:
         # Right under the verdict: what each side's verdict was reached against.
         ma, mb = (
@@ -567,25 +646,29 @@ def compare(a: Side, b: Side) -> Comparison:
         for value in (va, vb):
             if isinstance(value, Num) and not value.text:
                 object.__setattr__(value, "text", f"{int(value.value or 0):,}")
+        if label in _NEAREST_MONEY:
+            va, vb = _at_one_precision(va, vb)
         fits = label == STANDARDS_REACHABLE  # the highest share of the standards that fits: rounded down
         change = _difference(va, vb, row_unit)
         rows.append(Row(wording.COMPARE_HEADLINE_GROUP, label, va, vb, change, places[label], fits))
     # Coverage and hires of an allocation: a solve's, or a check's least-cost plan.
+    names = _names(a, b)
     basis_a, cov_a = _coverage(a, "a")
     basis_b, cov_b = _coverage(b, "b")
     if basis_a or basis_b:
         basis = wording.compare_basis(basis_a or basis_b, basis_b or basis_a)
-        _section(rows, wording.compare_coverage_group(basis), cov_a, cov_b, "points", SHARE_PLACES)
+        group = wording.compare_coverage_group(basis)
+        _section(rows, group, cov_a, cov_b, "points", SHARE_PLACES, "service_id", names.service)
     reach_a, reach_b = _reachable(a, "a"), _reachable(b, "b")
     if reach_a or reach_b:
         group = wording.compare_coverage_group(wording.COMPARE_BASIS["reachable"])
-        _section(rows, group, reach_a, reach_b, "points", SHARE_PLACES, fits=True)
+        _section(rows, group, reach_a, reach_b, "points", SHARE_PLACES, "service_id", names.service, fits=True)
     basis_a, fte_a = _fte(a, "a")
     basis_b, fte_b = _fte(b, "b")
     if basis_a or basis_b:
         basis = wording.compare_basis(basis_a or basis_b, basis_b or basis_a)
         group = wording.COMPARE_FTE_GROUP if basis_a == basis_b == "solve" else wording.compare_fte_group(basis)
-        _section(rows, group, fte_a, fte_b, "number", FTE_PLACES)
+        _section(rows, group, fte_a, fte_b, "number", FTE_PLACES, "role_id", names.role)
     else:
         no_hires = wording.COMPARE_NO_HIRES
         rows.append(Row(wording.COMPARE_FTE_GROUP, wording.COMPARE_ALL_ROLES, no_hires, no_hires))
@@ -613,7 +696,10 @@ def compare(a: Side, b: Side) -> Comparison:
         for practice in sorted(set(values_a) | set(values_b)):
             pa, pb = values_a.get(practice, 0.0), values_b.get(practice, 0.0)
             difference = _value(pb) - _value(pa)
-            practice_rows.append([practice, _practice_cell(unit, pa), _practice_cell(unit, pb), difference])
+            cell_a, cell_b = _practice_cell(unit, pa), _practice_cell(unit, pb)
+            if not unit.startswith("patients"):
+                cell_a, cell_b = _at_one_precision(cell_a, cell_b)
+            practice_rows.append([practice, cell_a, cell_b, difference])
         practice_rows.sort(key=lambda row: (-abs(row[3]), row[0]))
         practice_rows = [row for row in practice_rows if abs(row[3]) > 1e-9 or _value(row[1]) or _value(row[2])]
         if measure != "spend":
@@ -629,7 +715,7 @@ def compare(a: Side, b: Side) -> Comparison:
         practice_rows=practice_rows,
         practice_note=note,
         practices_short=short,
-        names=wording.Names(practices={**b.names.practices, **a.names.practices}),
+        names=names,
         measure=measure or "",
     )
 

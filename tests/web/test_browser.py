@@ -282,8 +282,8 @@ def test_a_negotiator_checks_an_offer_gets_the_pdf_and_compares_a_revised_offer(
     assert "Not deliverable" in table and "Deliverable" in table
     # Coverage by service and new FTE by role of the two least-cost plans, and each practice's shortfall.
     for section, item, figure in (
-        ("Coverage by service (least-cost plan)", "same_day_access", first["coverage_by_service"]["same_day_access"]),
-        ("New FTE by role (least-cost plan)", "salaried_gp", first["new_fte_by_role"]["salaried_gp"]),
+        ("Coverage by service (least-cost plan)", "Same-day access", first["coverage_by_service"]["same_day_access"]),
+        ("New FTE by role (least-cost plan)", "Salaried GP", first["new_fte_by_role"]["salaried_gp"]),
     ):
         row = page.locator("table.compare tr", has_text=section).filter(has_text=item).first
         assert row.is_visible(), (section, item)
@@ -304,8 +304,9 @@ def test_a_negotiator_checks_an_offer_gets_the_pdf_and_compares_a_revised_offer(
     download.value.save_as(csv_path)
     csv_text = csv_path.read_text()
     assert csv_text.startswith("section,item,")
-    assert "Coverage by service (least-cost plan),same_day_access," in csv_text
-    assert "New FTE by role (least-cost plan),salaried_gp," in csv_text
+    # Names to read, ids in their own columns (audit 5, F12).
+    assert "Coverage by service (least-cost plan),Same-day access,,same_day_access,," in csv_text
+    assert "New FTE by role (least-cost plan),Salaried GP,,,salaried_gp," in csv_text
     assert "per practice: needed above an equal share of the offer" in csv_text
 
     # 200% zoom: half the width, nothing cut off sideways.

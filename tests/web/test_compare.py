@@ -160,7 +160,8 @@ def test_a_solve_and_a_check_compare_spend_per_practice_and_say_so(desk: Desk, r
     a = desk.job(token, scenario_id, JobStatus.SUCCEEDED, runs["solve"], kind=JobKind.SOLVE)
     b = desk.job(token, scenario_id, JobStatus.SUCCEEDED, runs["undeliverable"], overrides={"budget_gbp": 20000})
     body = desk.client.get(f"/reports/compare?a={a}&b={b}", headers={"X-API-Key": token}).json()
-    rows = {(row["section"], row["item"]): row for row in body["rows"]}
+    # A service's or a role's row by its id (its item is its name, audit 5 F12).
+    rows = {(row["section"], row.get("service_id") or row.get("role_id") or row["item"]): row for row in body["rows"]}
     kpis = runs["solve"].result["kpis"]
     plan = runs["undeliverable"].result["least_cost_allocation"]
     section = "Coverage by service (A: the solve's allocation; B: least-cost plan)"
@@ -378,3 +379,35 @@ def test_a_deliverable_checks_least_cost_is_solves_figure_and_its_spare_is_round
     assert tuple(texts) == wording.gap_figures(least, result["headline"]["budget_gbp"])
     assert [getattr(shown[key], "value", None) for key in ("least_cost", "spare")] == [least, spare]
     assert practice_text("£", 0.0) == "£0" and practice_text("£", 1234.4) == "£1,234"
+
+
+def test_services_and_roles_read_by_name_and_the_downloads_keep_their_ids(desk: Desk, runs: dict[str, Any]) -> None:
+    """Audit 5, F12: tiny names its services and roles (services.csv and roles.csv `name`); the page
+    and the CSV's `item` read "Same-day access" and "Salaried GP", as the result page does, and the
+    CSV keeps each id in `service_id` or `role_id` (the JSON's rows too); a scenario without a name
+    for one reads it by its id."""
+    token, a, b, body = solve_and_check_compared(desk, runs)
+    document = tiny_document()
+    services = {row["service_id"]: row["name"] for row in document["services"]}
+    roles = {row["role_id"]: row["name"] for row in document["roles"]}
+    hired = runs["solve"].result["kpis"]["new_fte_by_role"]
+    assert set(runs["solve"].result["kpis"]["coverage_by_service"]) == set(services) and set(hired) <= set(roles)
+    page = html.unescape(desk.signed_in(token).get(f"/desk/compare?a={a}&b={b}").text)
+    for name in (*services.values(), *(roles[role] for role in hired)):
+        assert f'<th scope="row">{name}</th>' in page, name
+    for key in (*services, *hired):
+        assert f'<th scope="row">{key}</th>' not in page, key
+    csv = desk.client.get(f"/reports/compare?a={a}&b={b}&format=csv", headers={"X-API-Key": token}).text
+    frame = pd.read_csv(io.StringIO(csv), dtype=str, keep_default_na=False)
+    coverage = frame[frame["section"].str.startswith("Coverage by service")]
+    assert set(coverage["service_id"]) == set(services) and set(coverage["role_id"]) == {""}
+    assert all(services[key] == item for key, item in zip(coverage["service_id"], coverage["item"], strict=True))
+    fte = frame[frame["section"].str.startswith("New FTE by role")]
+    assert set(fte["role_id"]) == set(hired)
+    assert all(roles[key] == item for key, item in zip(fte["role_id"], fte["item"], strict=True))
+    assert set(frame[frame["section"] == "Headline"]["service_id"]) == {""}
+    by_id = {row.get("service_id") or row.get("role_id"): row["item"] for row in body["rows"]}
+    assert {key: by_id[key] for key in services} == services
+    # Without names, ids.
+    unnamed = compare(Side("A", "solve", runs["solve"].result), Side("B", "solve", runs["solve"].result))
+    assert {row.label for row in unnamed.rows if row.group.startswith("Coverage")} == set(services)

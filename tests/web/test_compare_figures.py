@@ -1,8 +1,10 @@
-"""Verify 4 (N1, N5, N7, N8): the comparison's figures add up. Each side's offer, least cost and
-shortfall (or spare) visibly subtract, as its result page shows them (``wording.gap_figures``);
-each B − A is the difference of the two figures as shown, at their precision; a highest share
-that fits is rounded down in the downloads too; the CSV keeps each practice's id; the page calls
-the per-practice figure what the headline row calls it."""
+"""Verify 4 (N1, N5, N7, N8), audit 5 (F3): the comparison's figures add up. Each side's offer,
+least cost and shortfall (or spare) visibly subtract, as its result page shows them
+(``wording.gap_figures``), and both sides of a row are at one precision (both to the pound when
+either is); each B − A is the difference of the two unrounded values at the coarser precision
+of the two figures, "same" when that leaves nothing; a highest share that fits is rounded down
+in the downloads too; the CSV keeps each practice's id; the page calls the per-practice figure
+what the headline row calls it."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from optimiser.deliverability import wording
 from optimiser.io import read_document
 from optimiser.report.compare import HEADLINE, Comparison, Num, Side, compare
 from optimiser.runs import run_job
+from tests.test_check_exact import pooled_two_practices
 from tests.web.conftest import Desk, tenant
 from tests.web.test_compare import assert_every_number_is_the_jobs, documents_of, two_checks_compared
 
@@ -43,6 +46,12 @@ def shown(text: str) -> tuple[float, float]:
     return sign * float(body) * scale, 10.0**-decimals * scale
 
 
+def headline_cells(result: Comparison) -> dict[str, tuple[Any, Any, Any]]:
+    return {
+        row.label: (row.a, row.b, row.difference) for row in result.rows if row.group == wording.COMPARE_HEADLINE_GROUP
+    }
+
+
 def headline(result: Comparison) -> dict[str, tuple[str, str, str]]:
     return {
         row.label: tuple(getattr(cell, "text", cell) for cell in (row.a, row.b, row.difference))  # type: ignore[misc]
@@ -57,20 +66,35 @@ def assert_adds_up(offer: str, least: str, gap: str, short: bool) -> None:
     assert o - lc == pytest.approx(-g if short else g, abs=1e-6), (offer, least, gap)
 
 
-def assert_difference_agrees(a: str, b: str, difference: str) -> None:
-    """B − A as shown equals the shown difference at the coarser precision of the two figures."""
+def assert_difference_agrees(a: tuple[float, str], b: tuple[float, str], difference: str) -> None:
+    """B − A of the two values (each given as (value, text)) is the difference shown, to the
+    precision of the coarser of the two figures; "same" where it is nothing at that precision."""
+    step = max((step for value, step in (shown(a[1]), shown(b[1])) if value != 0), default=1.0)
+    expected = round((b[0] - a[0]) / step) * step
     if difference == wording.COMPARE_SAME:
-        assert shown(a)[0] == pytest.approx(shown(b)[0], abs=max(shown(a)[1], shown(b)[1]) / 2), (a, b)
+        assert expected == 0, (a, b)
         return
-    step = max(shown(a)[1], shown(b)[1], shown(difference)[1])
-    assert shown(difference)[0] == pytest.approx(shown(b)[0] - shown(a)[0], abs=step / 2 + 1e-9), (a, b, difference)
+    assert shown(difference)[0] == pytest.approx(expected, abs=1e-6), (a, b, difference)
+
+
+def assert_row_agrees(cells: tuple[Any, Any, Any]) -> None:
+    """A row's two figures and B − A (``Num`` cells)."""
+    a, b, difference = cells
+    assert_difference_agrees((a.value, a.text), (b.value, b.text), difference.text)
+
+
+def assert_one_precision(cells: tuple[Any, Any, Any]) -> None:
+    """Both sides' figures are shown to one precision (a zero has none of its own)."""
+    steps = {shown(cell.text)[1] for cell in cells[:2] if shown(cell.text)[0] != 0}
+    assert len(steps) <= 1, [cell.text for cell in cells[:2]]
 
 
 def test_each_sides_offer_least_cost_and_shortfall_subtract_and_so_does_b_minus_a() -> None:
     """N1, the verifier's three checks of data/undeliverable_offer: A at £11.56m (short by £204 of
     £11,560,203.29), B at £4.70m (short by £6,860,203.29), C at standards that cost £8.158m (short
     by £3.46m). In £m, A's £11.56m less £11.56m is not £204 and B's 11.56 − 4.70 is not 6.87: both
-    sides are to the pound, as their result pages are; C's £m figures subtract and stay in £m."""
+    sides are to the pound, as their result pages are. Beside B, C's figures, which subtract in £m,
+    are to the pound too (F3: one precision in each row): £4,698,000, £8,158,000, £3,460,000."""
     a = Side("A", "check", pooled(11_560_000, 11_560_203.29))
     b = Side("B", "check", pooled(4_700_000, 11_560_203.29))
     c = Side("C", "check", pooled(4_698_000, 8_158_000))
@@ -81,18 +105,19 @@ def test_each_sides_offer_least_cost_and_shortfall_subtract_and_so_does_b_minus_
     assert short == ("£204", "£6,860,204", "+£6,860,000")
     for side in (0, 1):
         assert_adds_up(offer[side], least[side], short[side], short=True)
-    rows = headline(compare(b, c))
-    offer, least, short = (rows[HEADLINE[key]] for key in ("offer", "least_cost", "shortfall"))
-    assert (offer[1], least[1], short[1]) == ("£4.70m", "£8.16m", "£3.46m")
-    # £6,860,204 to the pound against £3.46m: the difference at £10,000, as 3.46 − 6.860204 reads.
-    assert short[2] == "−£3.40m" and least[2] == "−£3.40m"
-    assert offer[2] == wording.COMPARE_SAME, "£4,700,000 and £4.70m read the same"
-    for row in (offer, least, short):
-        assert_difference_agrees(*row)
-    # Where the coarser precision leaves nothing of a difference the figures show: the finer one.
+    assert headline(compare(c, c))[HEADLINE["least_cost"]] == ("£8.16m", "£8.16m", wording.COMPARE_SAME)
+    cells = headline_cells(compare(b, c))
+    beside_b = [cells[HEADLINE[key]] for key in ("offer", "least_cost", "shortfall")]
+    assert [row[1].text for row in beside_b] == ["£4,698,000", "£8,158,000", "£3,460,000"]
+    assert_adds_up(beside_b[0][1].text, beside_b[1][1].text, beside_b[2][1].text, short=True)
+    # B − A of the values, to the pound: 8,158,000 − 11,560,203.29 and 3,460,000 − 6,860,203.29.
+    assert [row[2].text for row in beside_b] == ["−£2,000", "−£3,402,203", "−£3,400,203"]
+    for row in beside_b:
+        assert_one_precision(row)
+        assert_row_agrees(row)
+    # £11,560,203.29 against £11,560,000: −£203.29, to the pound.
     d = Side("D", "check", pooled(4_700_000, 11_560_000))
-    rows = headline(compare(b, d))
-    assert rows[HEADLINE["least_cost"]] == ("£11,560,204", "£11.56m", "−£204")
+    assert headline(compare(b, d))[HEADLINE["least_cost"]] == ("£11,560,204", "£11,560,000", "−£203")
 
 
 def test_a_deliverable_sides_spare_subtracts() -> None:
@@ -100,18 +125,21 @@ def test_a_deliverable_sides_spare_subtracts() -> None:
     £1,564,381, so to the pound)."""
     headline_json = {"budget_gbp": 2_848_155.0, "least_spend_gbp": 1_283_773.58, "spend_gbp": 1_283_773.58}
     result = {"deliverable": True, "headline": {**headline_json, "headroom_gbp": 2_848_155.0 - 1_283_773.58}}
-    rows = headline(compare(Side("A", "check", result), Side("B", "check", pooled(2_000_000, 2_500_000))))
-    offer, least, spare = (rows[HEADLINE[key]] for key in ("offer", "least_cost", "spare"))
-    assert (offer[0], least[0], spare[0]) == ("£2,848,155", "£1,283,774", "£1,564,381")
-    assert_adds_up(offer[0], least[0], spare[0], short=False)
-    assert_difference_agrees(*offer)
-    assert_difference_agrees(*least)
+    cells = headline_cells(compare(Side("A", "check", result), Side("B", "check", pooled(2_000_000, 2_500_000))))
+    offer, least, spare = (cells[HEADLINE[key]] for key in ("offer", "least_cost", "spare"))
+    assert (offer[0].text, least[0].text, spare[0].text) == ("£2,848,155", "£1,283,774", "£1,564,381")
+    assert_adds_up(offer[0].text, least[0].text, spare[0].text, short=False)
+    assert (offer[1].text, least[1].text) == ("£2,000,000", "£2,500,000"), "B beside A: to the pound"
+    for row in (offer, least):
+        assert_one_precision(row)
+        assert_row_agrees(row)
 
 
 def test_differences_are_at_the_precision_of_the_figures() -> None:
-    """N1's mixed-precision cells: new FTE 269 → 206 reads −63 (not −62.8); a safe-working raise
-    0.001 → 6.43 reads +6.43 (not +6.42) and 6.43 → 3.43 reads −3.00; coverage 99.5% and 99.5%
-    reads "same" (not "−0.0 points"); 50% → 40% reads −10.0 points."""
+    """N1's mixed-precision cells, each B − A of the values at the coarser precision (F3): new FTE
+    268.9 → 206.1 (269 → 206) reads −63; a safe-working raise 0.001 → 6.425 (6.43, rounded up)
+    reads +6.42 and 6.425 → 3.425 reads −3.00; coverage 99.5% and 99.5% reads "same" (not "−0.0
+    points"); 50% → 40% reads −10.0 points."""
 
     def check(new_fte: float, raise_: float, smi: float) -> dict[str, Any]:
         plan = {
@@ -125,27 +153,31 @@ def test_differences_are_at_the_precision_of_the_figures() -> None:
     result = compare(Side("A", "check", first), Side("B", "check", second))
     rows = headline(result)
     assert rows[HEADLINE["plan_new_fte"]] == ("269", "206", "−63")
-    assert rows[HEADLINE["safe_working_raise"]] == ("0.001", "6.43", "+6.43")
+    assert rows[HEADLINE["safe_working_raise"]] == ("0.001", "6.43", "+6.42")
     coverage = {row.label: row for row in result.rows if row.group.startswith("Coverage by service")}
     assert [getattr(cell, "text", "") for cell in (coverage["smi"].a, coverage["smi"].b)] == ["99.5%", "99.5%"]
     assert getattr(coverage["smi"].difference, "text", "") == wording.COMPARE_SAME
     assert getattr(coverage["dm"].difference, "text", "") == "−10.0 points"
     # The values behind the texts stay the exact differences (they trace to B − A on the page).
     assert getattr(coverage["smi"].difference, "value", None) == pytest.approx(0.99499 - 0.99501)
-    later = headline(compare(Side("B", "check", second), Side("C", "check", third)))
-    assert later[HEADLINE["safe_working_raise"]] == ("6.43", "3.43", "−3.00")
-    for row in (*rows.values(), *later.values()):
-        if re.fullmatch(r"[+−]£?[\d,.]+m?( points)?", row[2]) or row[2] == wording.COMPARE_SAME:
-            assert_difference_agrees(*row)
+    later = compare(Side("B", "check", second), Side("C", "check", third))
+    assert headline(later)[HEADLINE["safe_working_raise"]] == ("6.43", "3.43", "−3.00")
+    for row in (*result.rows, *later.rows):
+        text = getattr(row.difference, "text", "")
+        if re.fullmatch(r"[+−]£?[\d,.]+m?( points)?", text) or text == wording.COMPARE_SAME:
+            assert_row_agrees((row.a, row.b, row.difference))
     assert not any("−0.0" in text or "+0.0 " in text for row in result.rows for text in [str(row.difference)])
 
 
 def test_a_practices_difference_on_the_page_agrees_with_its_two_figures() -> None:
-    """Per practice, as on the headline: £1.23m and £456,789 differ by −£770,000 as shown."""
+    """Per practice, as on the headline: £1.23m (£1,234,567) and £456,789 differ by −£777,778, to
+    £10,000: −£780,000."""
     result = compare(Side("A", "check", {}), Side("B", "check", {}))
     result.practice_unit = wording.COMPARE_PRACTICE_UNITS["shortfall_share"]
     a, b = Num(1_234_567.0, "£1.23m", "a"), Num(456_789.0, "£456,789", "b")
-    assert result.practice_difference(a, b) == "−£770,000"
+    assert result.practice_difference(a, b) == "−£780,000"
+    same = Num(1_234_567.0, "£1,234,567", "b")  # one figure at two precisions: no difference made up
+    assert result.practice_difference(a, same) == wording.COMPARE_SAME
     assert result.practice_difference(0.0, Num(35.5, "£35.50", "b")) == "+£35.50", "a £0 has no precision"
     assert result.practice_difference(Num(90_000.0, "£90,000", "a"), Num(30_000.0, "£30,000", "b")) == "−£60,000"
 
@@ -169,7 +201,7 @@ def test_a_highest_share_that_fits_is_rounded_down_in_the_downloads() -> None:
     coverage = next(row for (section, item), row in rows.items() if item == "dm" and "reachable" in section)
     assert (coverage["a"], coverage["b"]) == (0.7999, 0.8)
     frame = result.frame()
-    assert list(frame[frame["item"] == REACHABLE].iloc[0, 3:5]) == [0.9999, 1.0]
+    assert list(frame[frame["item"] == REACHABLE].iloc[0][["A: A", "B: B"]]) == [0.9999, 1.0]
 
 
 def test_the_csv_keeps_each_practices_id_beside_its_name() -> None:
@@ -218,18 +250,90 @@ def test_the_verifiers_two_checks_add_up_on_the_page(desk: Desk) -> None:
     a = desk.job(token, scenario_id, JobStatus.SUCCEEDED, first, overrides={"budget_gbp": "11.56m"})
     b = desk.job(token, scenario_id, JobStatus.SUCCEEDED, second)
     page = desk.signed_in(token).get(f"/desk/compare?a={a}&b={b}").text
-    cells = {}
-    for key in ("offer", "least_cost", "shortfall"):
-        row = re.search(rf'<th scope="row">{re.escape(HEADLINE[key])}</th>(.*?)</tr>', page, re.S)
-        assert row is not None, key
-        cells[key] = re.findall(r"<data [^>]*>([^<]*)</data>", row.group(1))
-    assert [cells[key][1] for key in ("offer", "least_cost", "shortfall")] == [
+    rows = {key: page_row(page, HEADLINE[key]) for key in ("offer", "least_cost", "shortfall")}
+    assert [rows[key][1][1] for key in ("offer", "least_cost", "shortfall")] == [
         "£4,700,000",
         "£11,560,204",
         "£6,860,204",
     ]
-    assert [cells[key][0] for key in ("offer", "least_cost", "shortfall")] == ["£11,560,000", "£11,560,204", "£204"]
+    assert [rows[key][0][1] for key in ("offer", "least_cost", "shortfall")] == ["£11,560,000", "£11,560,204", "£204"]
     for key in ("offer", "least_cost", "shortfall"):
-        assert len(cells[key]) == 3, cells[key]
-        assert_difference_agrees(*cells[key])
+        assert len(rows[key]) == 3, rows[key]
+        assert_difference_agrees(rows[key][0], rows[key][1], rows[key][2][1])
     assert_every_number_is_the_jobs(page, documents_of(desk, token, a, b))
+
+
+def page_row(page: str, label: str) -> list[tuple[float, str]]:
+    """The figures of the page's row ``label``: each (its value, its text), A, B and B − A."""
+    row = re.search(rf'<th scope="row">{re.escape(label)}</th>(.*?)</tr>', page, re.S)
+    assert row is not None, label
+    return [
+        (float(value), text) for value, text in re.findall(r'<data value="([^"]*)"[^>]*>([^<]*)</data>', row.group(1))
+    ]
+
+
+def named_two_practices(gp_cost: float) -> dict[str, Any]:
+    """tests/test_check_exact.py::pooled_two_practices, its GP at ``gp_cost`` a year (least cost:
+    1.6 GP FTE), its service and role named as a scenario's ``name`` columns name them."""
+    document = pooled_two_practices()
+    document["roles"][0].update(cost_per_fte_gbp=gp_cost, name="GP")
+    document["services"][0]["name"] = "Diabetes review"
+    return document
+
+
+def test_two_checks_of_one_least_cost_read_same_on_the_page_and_in_the_api(desk: Desk) -> None:
+    """Audit 5, F3: one scenario (least cost 1.6 × £7,891,322.86 = £12,626,116.58) checked at £19m
+    (deliverable: £19.00m less £12.63m leaves £6.37m, which subtract in £m) and at £12m (not: short
+    by £626,117, to the pound, so its least cost reads £12,626,117). The page showed £12.63m against
+    £12,626,117 and −£3,883, a difference of the rounding only. Now both sides of each row are to
+    the pound, the least cost reads "same" on the page as in the API, and each side adds up."""
+    document = named_two_practices(7_891_322.86)
+    token = desk.key(tenant(), "negotiator")
+    scenario_id = desk.scenario(token, document)
+    jobs = []
+    for offer in (19_000_000, 12_000_000):
+        outcome = run_job("check", document, {"budget_gbp": offer})
+        jobs.append(desk.job(token, scenario_id, JobStatus.SUCCEEDED, outcome, overrides={"budget_gbp": offer}))
+    a, b = jobs
+    page = desk.signed_in(token).get(f"/desk/compare?a={a}&b={b}").text
+    rows = {key: page_row(page, HEADLINE[key]) for key in ("offer", "least_cost")}
+    least = rows["least_cost"]
+    assert [text for _value, text in least] == ["£12,626,117", "£12,626,117", wording.COMPARE_SAME]
+    assert least[2][0] == pytest.approx(0.0, abs=1e-6)
+    assert [text for _value, text in rows["offer"]] == ["£19,000,000", "£12,000,000", "−£7,000,000"]
+    # Only A has money spare, only B a shortfall: one figure in each row.
+    spare, short = ([text for _value, text in page_row(page, HEADLINE[key])] for key in ("spare", "shortfall"))
+    assert (spare, short) == (["£6,373,883"], ["£626,117"])
+    assert_adds_up(rows["offer"][0][1], least[0][1], spare[0], short=False)
+    assert_adds_up(rows["offer"][1][1], least[1][1], short[0], short=True)
+    assert_every_number_is_the_jobs(page, documents_of(desk, token, a, b))
+    body = desk.client.get(f"/reports/compare?a={a}&b={b}", headers={"X-API-Key": token}).json()
+    api = next(row for row in body["rows"] if row["item"] == HEADLINE["least_cost"])
+    assert api["a"] == api["b"] and api["b_minus_a"] == 0.0
+
+
+def test_money_rows_show_both_sides_at_one_precision() -> None:
+    """F3 beyond the least cost: money shown to the nearest (a total shortfall, a practice's need
+    above its share) is in £m from £1m and to the pound below it; where one side is in £m and the
+    other not (£1.02m beside £998,000), both are to the pound, and B − A is of the values."""
+
+    def check(total: float, shortfalls: list[float]) -> Side:
+        table = pd.DataFrame({"practice_id": ["P1", "P2"], "spend_gbp": [2e6, 2e6], "shortfall_gbp": shortfalls})
+        plan = {"practices_short": 2, "total_shortfall_gbp": total}
+        return Side("A", "check", {"deliverable": False, "least_cost_allocation": plan}, least_cost_practices=table)
+
+    result = compare(check(1_020_432.4, [1_234_567.0, 0.0]), check(998_000.0, [456_789.0, 1_500_000.0]))
+    total = headline_cells(result)[HEADLINE["plan_total_shortfall"]]
+    assert [cell.text for cell in total] == ["£1,020,432", "£998,000", "−£22,432"]
+    assert_one_precision(total)
+    practices = {row[0]: row for row in result.practice_rows}
+    assert [practices["P1"][1].text, practices["P1"][2].text] == ["£1,234,567", "£456,789"]
+    assert result.practice_difference(practices["P1"][1], practices["P1"][2]) == "−£777,778"
+    # £0 has no precision of its own: £1.50m stays in £m beside it.
+    assert [practices["P2"][1].text, practices["P2"][2].text] == ["£0", "£1.50m"]
+    same = compare(check(1_020_432.4, [0.0, 0.0]), check(1_020_432.4, [0.0, 0.0]))
+    assert [getattr(cell, "text", "") for cell in headline_cells(same)[HEADLINE["plan_total_shortfall"]]] == [
+        "£1.02m",
+        "£1.02m",
+        wording.COMPARE_SAME,
+    ]

@@ -453,7 +453,7 @@ def test_two_offers_side_by_side(desk: Desk, runs: dict[str, Any]) -> None:
     assert body["practices_short"] == counts
     csv = desk.client.get(f"/reports/compare?a={a}&b={b}&format=csv", headers=headers)
     assert csv.headers["content-type"].startswith("text/csv")
-    assert csv.text.splitlines()[0].startswith('section,item,practice_id,"A: job')
+    assert csv.text.splitlines()[0].startswith('section,item,practice_id,service_id,role_id,"A: job')
     assert "pooled budget £20,000 a year" in csv.text.splitlines()[0], "an offer left as written is named"
     workbook = openpyxl.load_workbook(
         io.BytesIO(desk.client.get(f"/reports/compare?a={a}&b={b}&format=xlsx", headers=headers).content)
@@ -477,11 +477,12 @@ def test_compare_solves_reports_coverage_and_new_fte(desk: Desk, runs: dict[str,
     body = desk.client.get(f"/reports/compare?a={a}&b={b}", headers={"X-API-Key": token}).json()
     items = {(row["section"], row["item"]): row for row in body["rows"]}
     kpis = runs["solve"].result["kpis"]
-    assert (
-        items[("Coverage by service (the solve's allocation)", "same_day_access")]["a"]
-        == kpis["coverage_by_service"]["same_day_access"]["coverage"]
-    )
-    assert items[("New FTE by role", "salaried_gp")]["b"] == kpis["new_fte_by_role"]["salaried_gp"]
+    # Services and roles as the scenario names them, their ids kept (audit 5, F12).
+    coverage = items[("Coverage by service (the solve's allocation)", "Same-day access")]
+    assert coverage["a"] == kpis["coverage_by_service"]["same_day_access"]["coverage"]
+    assert coverage["service_id"] == "same_day_access"
+    hires = items[("New FTE by role", "Salaried GP")]
+    assert hires["b"] == kpis["new_fte_by_role"]["salaried_gp"] and hires["role_id"] == "salaried_gp"
     assert body["per_practice"]["unit"] == "spend £ a year"
     assert all(row["b_minus_a"] == 0 for row in body["per_practice"]["rows"])
 
