@@ -506,14 +506,19 @@ def _shown(text: str, unit: str) -> tuple[float, float] | None:
 
 
 def difference_text(a: Num, b: Num, unit: str) -> str | None:
-    """B − A of the two unrounded values, shown at the coarser precision of the two figures as
-    shown (£12.63m against £12,626,117: to £10,000; 269 and 206 FTE: whole; 0.001 and 6.43: to
+    """B − A of the two figures as shown when both are shown to one precision (so the row
+    subtracts); otherwise of the two unrounded values, shown at the coarser precision of the two
+    figures as shown (£12.63m against £12,626,117: to £10,000; 269 and 206 FTE: whole; 0.001 and 6.43: to
     0.01), "same" where that leaves nothing: a difference the rounding made (£12.63m and
     £12,626,117 of one least cost) is never shown. A zero is shown to no precision of its own.
     None: not two figures."""
     shown_a, shown_b = _shown(a.text, unit), _shown(b.text, unit)
     if shown_a is None or shown_b is None or a.value is None or b.value is None:
         return None
+    if shown_a[1] == shown_b[1] and shown_a[0] != 0 and shown_b[0] != 0:
+        # Both to one precision: the difference of the figures as shown, so the row subtracts
+        # (£11,560,000 against £11,560,204 is −£204, though the values are £203.29 apart).
+        return wording.compare_difference(shown_b[0] - shown_a[0], shown_a[1], unit)
     step = max((step for value, step in (shown_a, shown_b) if value != 0 and step > 0), default=1.0)
     return wording.compare_difference(float(b.value) - float(a.value), step, unit)
 

@@ -67,10 +67,15 @@ def assert_adds_up(offer: str, least: str, gap: str, short: bool) -> None:
 
 
 def assert_difference_agrees(a: tuple[float, str], b: tuple[float, str], difference: str) -> None:
-    """B − A of the two values (each given as (value, text)) is the difference shown, to the
-    precision of the coarser of the two figures; "same" where it is nothing at that precision."""
-    step = max((step for value, step in (shown(a[1]), shown(b[1])) if value != 0), default=1.0)
-    expected = round((b[0] - a[0]) / step) * step
+    """B − A is the difference shown: of the figures as shown when both are to one precision (the
+    row subtracts), else of the two values (each given as (value, text)) to the precision of the
+    coarser figure; "same" where it is nothing at that precision."""
+    (shown_a, step_a), (shown_b, step_b) = shown(a[1]), shown(b[1])
+    if step_a == step_b and shown_a != 0 and shown_b != 0:
+        expected = shown_b - shown_a
+    else:
+        step = max((step for value, step in ((shown_a, step_a), (shown_b, step_b)) if value != 0), default=1.0)
+        expected = round((b[0] - a[0]) / step) * step
     if difference == wording.COMPARE_SAME:
         assert expected == 0, (a, b)
         return
@@ -110,14 +115,14 @@ def test_each_sides_offer_least_cost_and_shortfall_subtract_and_so_does_b_minus_
     beside_b = [cells[HEADLINE[key]] for key in ("offer", "least_cost", "shortfall")]
     assert [row[1].text for row in beside_b] == ["£4,698,000", "£8,158,000", "£3,460,000"]
     assert_adds_up(beside_b[0][1].text, beside_b[1][1].text, beside_b[2][1].text, short=True)
-    # B − A of the values, to the pound: 8,158,000 − 11,560,203.29 and 3,460,000 − 6,860,203.29.
-    assert [row[2].text for row in beside_b] == ["−£2,000", "−£3,402,203", "−£3,400,203"]
+    # B − A of the figures as shown, to the pound: 8,158,000 − 11,560,204 and 3,460,000 − 6,860,204.
+    assert [row[2].text for row in beside_b] == ["−£2,000", "−£3,402,204", "−£3,400,204"]
     for row in beside_b:
         assert_one_precision(row)
         assert_row_agrees(row)
-    # £11,560,203.29 against £11,560,000: −£203.29, to the pound.
+    # £11,560,203.29 (shown £11,560,204) against £11,560,000: −£204, as the row reads.
     d = Side("D", "check", pooled(4_700_000, 11_560_000))
-    assert headline(compare(b, d))[HEADLINE["least_cost"]] == ("£11,560,204", "£11,560,000", "−£203")
+    assert headline(compare(b, d))[HEADLINE["least_cost"]] == ("£11,560,204", "£11,560,000", "−£204")
 
 
 def test_a_deliverable_sides_spare_subtracts() -> None:
