@@ -552,15 +552,27 @@ def validate(path: ScenarioPath, fmt: FormatOption = "table") -> None:
             "roles": len(scenario.roles),
             "services": len(scenario.services),
             "patients": int(scenario.practices["list_size"].sum()),
+            "staff_rows": len(scenario.staff),
+            "staff_fte": float(scenario.staff["fte"].sum()) if len(scenario.staff) else 0.0,
             "mip": scenario.is_mip,
             "scenario_hash": scenario.scenario_hash,
         }
         if as_json:
             emit_json(summary)
         else:
+            from optimiser.deliverability.wording import number, plural
+
+            # The existing workforce is stated even when there is none: a staff table left
+            # without rows means every post is a new hire, which the user should see here.
+            staff = (
+                f"{plural(summary['staff_rows'], 'staff row')} ({number(summary['staff_fte'])} existing staff FTE)"
+                if summary["staff_rows"]
+                else "0 existing staff FTE (no staff rows: every post is a new hire)"
+            )
             out.print(
-                f"[green]Valid[/]: {summary['practices']} practices, {summary['pcns']} PCNs, "
-                f"{summary['roles']} roles, {summary['services']} services, {summary['patients']:,} patients"
+                f"[green]Valid[/]: {plural(summary['practices'], 'practice')}, {plural(summary['pcns'], 'PCN')}, "
+                f"{plural(summary['roles'], 'role')}, {plural(summary['services'], 'service')}, "
+                f"{plural(summary['patients'], 'patient')}, {staff}"
                 f"{' (MIP: whole-step hiring)' if summary['mip'] else ''}."
             )
 
