@@ -834,16 +834,33 @@ def print_sensitivity(sensitivity: dict[str, Any]) -> None:
 
 
 def parse_weights(text: str) -> dict[str, Any]:
-    """``budget=1,standards=2`` -> {"budget": 1.0, "standards": 2.0}; values that are not numbers are passed
-    on as given, so the check names them (exit 2)."""
+    """``budget=1,standards=2.5`` -> {"budget": 1, "standards": 2.5}: each number as a JSON body
+    reads it (a whole number stays whole), so the shared check quotes a bad weight as the API
+    does, ``(got -1)``; values that are not numbers are passed on as given, so the check names
+    them. A weight given twice is refused naming both, never silently the last (exit 2)."""
     weights: dict[str, Any] = {}
+    given: dict[str, list[str]] = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
-        name, _, value = part.partition("=")
-        try:
-            weights[name.strip()] = float(value)
-        except ValueError:
-            weights[name.strip()] = value
+        name, _, value = (side.strip() for side in part.partition("="))
+        given.setdefault(name, []).append(part)
+        weights[name] = _number_as_written(value)
+    repeated = [
+        ("--weights", f"weight {shown(name)} is given more than once ({', then '.join(parts)}); give it once")
+        for name, parts in given.items()
+        if len(parts) > 1
+    ]
+    if repeated:
+        raise OptionsInvalid(repeated)
     return weights
+
+
+def _number_as_written(text: str) -> int | float | str:
+    for number in (int, float):
+        try:
+            return number(text)
+        except ValueError:
+            continue
+    return text
 
 
 @app.command(cls=JsonAnswerCommand)
