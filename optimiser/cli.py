@@ -545,35 +545,40 @@ def validate(path: ScenarioPath, fmt: FormatOption = "table") -> None:
     as_json = check_format(fmt, ("table", "json"))
     with user_errors(as_json):
         scenario = validate_document(read_document(path))
-        summary = {
-            "status": "valid",
+        counts = {
             "practices": len(scenario.practices),
             "pcns": len(scenario.pcns),
             "roles": len(scenario.roles),
             "services": len(scenario.services),
             "patients": int(scenario.practices["list_size"].sum()),
             "staff_rows": len(scenario.staff),
-            "staff_fte": float(scenario.staff["fte"].sum()) if len(scenario.staff) else 0.0,
-            "mip": scenario.is_mip,
-            "scenario_hash": scenario.scenario_hash,
         }
+        staff_fte = float(scenario.staff["fte"].sum()) if len(scenario.staff) else 0.0
         if as_json:
-            emit_json(summary)
+            emit_json(
+                {
+                    "status": "valid",
+                    **counts,
+                    "staff_fte": staff_fte,
+                    "mip": scenario.is_mip,
+                    "scenario_hash": scenario.scenario_hash,
+                }
+            )
         else:
             from optimiser.deliverability.wording import number, plural
 
             # The existing workforce is stated even when there is none: a staff table left
             # without rows means every post is a new hire, which the user should see here.
             staff = (
-                f"{plural(summary['staff_rows'], 'staff row')} ({number(summary['staff_fte'])} existing staff FTE)"
-                if summary["staff_rows"]
+                f"{plural(counts['staff_rows'], 'staff row')} ({number(staff_fte)} existing staff FTE)"
+                if counts["staff_rows"]
                 else "0 existing staff FTE (no staff rows: every post is a new hire)"
             )
             out.print(
-                f"[green]Valid[/]: {plural(summary['practices'], 'practice')}, {plural(summary['pcns'], 'PCN')}, "
-                f"{plural(summary['roles'], 'role')}, {plural(summary['services'], 'service')}, "
-                f"{plural(summary['patients'], 'patient')}, {staff}"
-                f"{' (MIP: whole-step hiring)' if summary['mip'] else ''}."
+                f"[green]Valid[/]: {plural(counts['practices'], 'practice')}, {plural(counts['pcns'], 'PCN')}, "
+                f"{plural(counts['roles'], 'role')}, {plural(counts['services'], 'service')}, "
+                f"{plural(counts['patients'], 'patient')}, {staff}"
+                f"{' (MIP: whole-step hiring)' if scenario.is_mip else ''}."
             )
 
 
@@ -844,7 +849,7 @@ def parse_weights(text: str) -> dict[str, Any]:
         name, _, value = (side.strip() for side in part.partition("="))
         given.setdefault(name, []).append(part)
         weights[name] = _number_as_written(value)
-    repeated = [
+    repeated: list[tuple[str | None, str]] = [
         ("--weights", f"weight {shown(name)} is given more than once ({', then '.join(parts)}); give it once")
         for name, parts in given.items()
         if len(parts) > 1

@@ -709,7 +709,8 @@ def _sheet_records(
     )
     header = next(rows, None)
     if header is None:
-        return _empty_sheet(title, problems)
+        _empty_sheet(title, problems)
+        return None
     columns = [None if h is None else str(h).strip() for h in header]
     repeated = repeated_columns(title, columns)
     if repeated:
@@ -734,7 +735,8 @@ def _sheet_records(
     if len(columns) > limits.max_columns and any(columns[limits.max_columns :]):
         raise _invalid(f"sheet {shown(title)} has more than {limits.max_columns} columns", title)
     if not records and not any(columns):
-        return _empty_sheet(title, problems)
+        _empty_sheet(title, problems)
+        return None
     return SheetRecords(records, data_rows)
 
 
