@@ -327,7 +327,7 @@ def _document_from_files(files: dict[str, bytes], limits: ReadLimits) -> dict[st
         raise_if_cancelled()
         read = _read_csv_records(files[name], name, limits)
         if read is None and _is_scenario_table(table):
-            empty.append(empty_table_problem(table, "file"))
+            empty.append(_empty_table_problem(table, "file"))
             continue
         records = SheetRecords([], []) if read is None else read
         if table == SETTINGS:
@@ -345,7 +345,7 @@ def _is_scenario_table(name: str) -> bool:
     return name in TABLES or name == SETTINGS
 
 
-def empty_table_problem(table: str, container: str) -> Problem:
+def _empty_table_problem(table: str, container: str) -> Problem:
     """A table's file or sheet (``container``) that has no header row: a failed export or a
     truncated copy, never a deliberate "none" (a header row alone says that), so it is refused
     rather than read as a table without rows."""
@@ -744,7 +744,7 @@ def _empty_sheet(title: str, problems: list[Problem]) -> None:
     """A sheet with no header row: a problem if it is a scenario table's (another sheet, such
     as Excel's own empty "Sheet1", is ignored)."""
     if _is_scenario_table(title):
-        problems.append(empty_table_problem(title, "sheet"))
+        problems.append(_empty_table_problem(title, "sheet"))
 
 
 def write_template(path: str | Path) -> None:
