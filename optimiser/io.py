@@ -798,8 +798,10 @@ def _rule_text(column: Any) -> str:
 
 
 def _used_columns(table: Table, records: list[dict[str, Any]]) -> list[str]:
-    """The table's columns that some record gives, in contract order."""
-    return [c for c in table.column_names if any(c in r for r in records)]
+    """The table's columns that some record gives, in contract order; a table without records
+    gets every column, so it is written as its header row alone (a file or sheet without a
+    header row is refused as empty)."""
+    return [c for c in table.column_names if any(c in r for r in records)] or list(table.column_names)
 
 
 def write_document_as_csv(document: dict[str, Any], directory: Path) -> None:

@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 
 from optimiser.deliverability.wording import number, plural
-from optimiser.io import read_document, write_document_as_workbook
+from optimiser.io import read_document, write_document_as_csv, write_document_as_workbook
 from tests import console
 
 TINY = console.TINY
@@ -189,3 +189,16 @@ def test_one_of_each_is_counted_in_the_singular(tmp_path: Path) -> None:
     assert done.stdout.startswith(
         f"Valid: 1 practice, 1 PCN, 1 role, 1 service, {patients:,} patients, 1 staff row ("
     ), done.stdout
+
+
+def test_a_table_without_rows_is_written_as_its_header_row_and_reads_back_as_no_staff(tmp_path: Path) -> None:
+    """The product's own writers (`import nhs` without workforce files) never write a table that
+    its reader would refuse as empty."""
+    document = read_document(TINY)
+    document["staff"] = []
+    write_document_as_csv(document, tmp_path / "csv")
+    write_document_as_workbook(document, tmp_path / "scenario.xlsx")
+    assert (tmp_path / "csv" / "staff.csv").read_text().splitlines() == ["holder_id,role_id,fte"]
+    for path in (tmp_path / "csv", tmp_path / "scenario.xlsx"):
+        code, answer = validate_json(path)
+        assert (code, answer["staff_rows"], answer["staff_fte"]) == (0, 0, 0.0), answer
