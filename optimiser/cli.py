@@ -545,23 +545,40 @@ def validate(path: ScenarioPath, fmt: FormatOption = "table") -> None:
     as_json = check_format(fmt, ("table", "json"))
     with user_errors(as_json):
         scenario = validate_document(read_document(path))
-        summary = {
-            "status": "valid",
+        counts = {
             "practices": len(scenario.practices),
             "pcns": len(scenario.pcns),
             "roles": len(scenario.roles),
             "services": len(scenario.services),
             "patients": int(scenario.practices["list_size"].sum()),
-            "mip": scenario.is_mip,
-            "scenario_hash": scenario.scenario_hash,
+            "staff_rows": len(scenario.staff),
         }
+        staff_fte = float(scenario.staff["fte"].sum()) if len(scenario.staff) else 0.0
         if as_json:
-            emit_json(summary)
+            emit_json(
+                {
+                    "status": "valid",
+                    **counts,
+                    "staff_fte": staff_fte,
+                    "mip": scenario.is_mip,
+                    "scenario_hash": scenario.scenario_hash,
+                }
+            )
         else:
+            from optimiser.deliverability.wording import number, plural
+
+            # The existing workforce is stated even when there is none: a staff table left
+            # without rows means every post is a new hire, which the user should see here.
+            staff = (
+                f"{plural(counts['staff_rows'], 'staff row')} ({number(staff_fte)} existing staff FTE)"
+                if counts["staff_rows"]
+                else "0 existing staff FTE (no staff rows: every post is a new hire)"
+            )
             out.print(
-                f"[green]Valid[/]: {summary['practices']} practices, {summary['pcns']} PCNs, "
-                f"{summary['roles']} roles, {summary['services']} services, {summary['patients']:,} patients"
-                f"{' (MIP: whole-step hiring)' if summary['mip'] else ''}."
+                f"[green]Valid[/]: {plural(counts['practices'], 'practice')}, {plural(counts['pcns'], 'PCN')}, "
+                f"{plural(counts['roles'], 'role')}, {plural(counts['services'], 'service')}, "
+                f"{plural(counts['patients'], 'patient')}, {staff}"
+                f"{' (MIP: whole-step hiring)' if scenario.is_mip else ''}."
             )
 
 
@@ -822,16 +839,33 @@ def print_sensitivity(sensitivity: dict[str, Any]) -> None:
 
 
 def parse_weights(text: str) -> dict[str, Any]:
-    """``budget=1,standards=2`` -> {"budget": 1.0, "standards": 2.0}; values that are not numbers are passed
-    on as given, so the check names them (exit 2)."""
+    """``budget=1,standards=2.5`` -> {"budget": 1, "standards": 2.5}: each number as a JSON body
+    reads it (a whole number stays whole), so the shared check quotes a bad weight as the API
+    does, ``(got -1)``; values that are not numbers are passed on as given, so the check names
+    them. A weight given twice is refused naming both, never silently the last (exit 2)."""
     weights: dict[str, Any] = {}
+    given: dict[str, list[str]] = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
-        name, _, value = part.partition("=")
-        try:
-            weights[name.strip()] = float(value)
-        except ValueError:
-            weights[name.strip()] = value
+        name, _, value = (side.strip() for side in part.partition("="))
+        given.setdefault(name, []).append(part)
+        weights[name] = _number_as_written(value)
+    repeated: list[tuple[str | None, str]] = [
+        ("--weights", f"weight {shown(name)} is given more than once ({', then '.join(parts)}); give it once")
+        for name, parts in given.items()
+        if len(parts) > 1
+    ]
+    if repeated:
+        raise OptionsInvalid(repeated)
     return weights
+
+
+def _number_as_written(text: str) -> int | float | str:
+    for number in (int, float):
+        try:
+            return number(text)
+        except ValueError:
+            continue
+    return text
 
 
 @app.command(cls=JsonAnswerCommand)

@@ -319,19 +319,43 @@ def _document_from_files(files: dict[str, bytes], limits: ReadLimits) -> dict[st
     if f"{SETTINGS}.json" in files:
         settings = parse_json(files[f"{SETTINGS}.json"], f"{SETTINGS}.json", limits, top_level=SETTINGS)
         document[SETTINGS] = settings.get(SETTINGS, settings)
+    empty: list[Problem] = []
     for name in sorted(files):
         if not name.endswith(".csv"):
             continue
         table = name[: -len(".csv")]
         raise_if_cancelled()
-        records = _read_csv_records(files[name], name, limits)
+        read = _read_csv_records(files[name], name, limits)
+        if read is None and _is_scenario_table(table):
+            empty.append(_empty_table_problem(table, "file"))
+            continue
+        records = SheetRecords([], []) if read is None else read
         if table == SETTINGS:
             if SETTINGS in document:
                 raise _invalid("give settings.json or settings.csv, not both", SETTINGS)
             document[SETTINGS] = _settings_from_rows(records, name)
         else:
             document[table] = records
+    if empty:
+        raise ScenarioInvalid(empty)
     return document
+
+
+def _is_scenario_table(name: str) -> bool:
+    return name in TABLES or name == SETTINGS
+
+
+def _empty_table_problem(table: str, container: str) -> Problem:
+    """A table's file or sheet (``container``) that has no header row: a failed export or a
+    truncated copy, never a deliberate "none" (a header row alone says that), so it is refused
+    rather than read as a table without rows."""
+    if table == SETTINGS:
+        advice = "give the columns key and value and a row for each setting"
+    elif TABLES[table].required:
+        advice = "give the table's header row and its rows"
+    else:
+        advice = f"delete the {container} if the scenario has no {table} rows, or keep only its header row to say so"
+    return Problem(table, None, None, f"the {container} is empty (no header row): {advice}")
 
 
 def read_zip(source: Path | IO[bytes], limits: ReadLimits = DEFAULT_LIMITS, name: str | None = None) -> dict[str, Any]:
@@ -407,9 +431,10 @@ CSV_ENCODINGS = ("utf-8-sig", "cp1252")
 OTHER_SEPARATORS = {";": "semicolons (;)", "\t": "tabs"}
 
 
-def _read_csv_records(data: bytes, name: str, limits: ReadLimits = DEFAULT_LIMITS) -> SheetRecords:
+def _read_csv_records(data: bytes, name: str, limits: ReadLimits = DEFAULT_LIMITS) -> SheetRecords | None:
     """Rows of one CSV as records of the non-blank cells (text, as written), in the first of
-    ``CSV_ENCODINGS`` that reads the whole file.
+    ``CSV_ENCODINGS`` that reads the whole file; None if it has no header row (it is empty,
+    or holds only blank lines).
 
     Blank lines before the header are skipped; below it a blank line is skipped but
     counted, so a problem names the row a user counts under the header.
@@ -427,7 +452,7 @@ def _read_csv_records(data: bytes, name: str, limits: ReadLimits = DEFAULT_LIMIT
     )
 
 
-def _read_csv_text(data: bytes, name: str, limits: ReadLimits, encoding: str) -> SheetRecords:
+def _read_csv_text(data: bytes, name: str, limits: ReadLimits, encoding: str) -> SheetRecords | None:
     # Decoded as it is parsed: a copy of the whole text (a StringIO holds four bytes a character)
     # would take several times the file's size.
     lines = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
@@ -494,7 +519,7 @@ def _read_csv_text(data: bytes, name: str, limits: ReadLimits, encoding: str) ->
             rows.append(row)
     except csv.Error as error:
         raise _invalid(f"{name} is not a well-formed CSV: {error}") from None
-    return SheetRecords(records, rows)
+    return None if header is None else SheetRecords(records, rows)
 
 
 def repeated_columns(table: str, header: Sequence[str | None]) -> list[Problem]:
@@ -665,8 +690,9 @@ def _sheet_records(
     """The sheet's rows under its header (its first row) as records of non-blank cells; None
     if it is empty. A blank row is skipped but counted: sheet row N + 1 is data row N.
 
-    A cell in ``unsaved_formulas`` (sheet row → columns) is added to ``problems``, and so is a
-    column name the header gives twice (the sheet is then not read: None)."""
+    A cell in ``unsaved_formulas`` (sheet row → columns) is added to ``problems``, and so are a
+    column name the header gives twice and a scenario table's sheet without even a header
+    row (the sheet is then not read: None)."""
     max_rows = limits.max_table_rows + 1  # the header and the data rows
     declared_rows, declared_columns = sheet.max_row, sheet.max_column
     if (declared_rows or 0) > max_rows or (declared_columns or 0) > limits.max_columns:
@@ -683,6 +709,7 @@ def _sheet_records(
     )
     header = next(rows, None)
     if header is None:
+        _empty_sheet(title, problems)
         return None
     columns = [None if h is None else str(h).strip() for h in header]
     repeated = repeated_columns(title, columns)
@@ -707,7 +734,17 @@ def _sheet_records(
         data_rows.append(number - 1)
     if len(columns) > limits.max_columns and any(columns[limits.max_columns :]):
         raise _invalid(f"sheet {shown(title)} has more than {limits.max_columns} columns", title)
+    if not records and not any(columns):
+        _empty_sheet(title, problems)
+        return None
     return SheetRecords(records, data_rows)
+
+
+def _empty_sheet(title: str, problems: list[Problem]) -> None:
+    """A sheet with no header row: a problem if it is a scenario table's (another sheet, such
+    as Excel's own empty "Sheet1", is ignored)."""
+    if _is_scenario_table(title):
+        problems.append(_empty_table_problem(title, "sheet"))
 
 
 def write_template(path: str | Path) -> None:
@@ -761,8 +798,10 @@ def _rule_text(column: Any) -> str:
 
 
 def _used_columns(table: Table, records: list[dict[str, Any]]) -> list[str]:
-    """The table's columns that some record gives, in contract order."""
-    return [c for c in table.column_names if any(c in r for r in records)]
+    """The table's columns that some record gives, in contract order; a table without records
+    gets every column, so it is written as its header row alone (a file or sheet without a
+    header row is refused as empty)."""
+    return [c for c in table.column_names if any(c in r for r in records)] or list(table.column_names)
 
 
 def write_document_as_csv(document: dict[str, Any], directory: Path) -> None:

@@ -115,6 +115,9 @@ def kind_problems(
         problems.extend(Problem("overrides", None, name, "only sweeps take a range") for name in ranges)
     if overrides.get("sensitivity") is True and kind != "solve":
         problems.append(Problem("overrides", None, "sensitivity", "only solves report sensitivity"))
+    if overrides.get("weights") is not None and kind != "check":
+        # Only a check's combined change weighs its relaxations: elsewhere they would be ignored.
+        problems.append(Problem("overrides", None, "weights", "only checks take weights"))
     return problems
 
 

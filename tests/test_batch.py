@@ -368,6 +368,25 @@ def test_overrides_that_would_fail_every_run_refuse_the_manifest(tmp_path: Path)
     assert not (tmp_path / "batch-results").exists()
 
 
+def test_weights_on_a_solve_or_a_sweep_refuse_the_manifest(tmp_path: Path) -> None:
+    """Audit 5 F5: only a check weighs its combined change; elsewhere the weights were ignored
+    and the run succeeded. A check's weights are accepted."""
+    manifest = write_manifest(
+        tmp_path,
+        '[[runs]]\nid = "s"\nscenario = "tiny.json"\nkind = "solve"\noverrides = { weights = { budget = 1 } }\n\n'
+        '[[runs]]\nid = "w"\nscenario = "tiny.json"\nkind = "sweep"\n'
+        'overrides = { budget = "10k:50k:3" }\ngrid = { weights = [{ standards = 5 }] }\n\n'
+        '[[runs]]\nid = "c"\nscenario = "tiny.json"\nkind = "check"\noverrides = { weights = { budget = 2 } }\n',
+    )
+    done = console.run("batch", str(manifest), cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines()[1:] == [
+        "  - runs[0] (id 's'), field overrides.weights: only checks take weights",
+        "  - runs[1] (id 'w'), field grid.weights: only checks take weights",
+    ]
+    assert not (tmp_path / "batch-results").exists()
+
+
 def test_a_sweep_range_given_in_the_grid_satisfies_the_sweep(tmp_path: Path) -> None:
     manifest = parse_manifest(
         {"runs": [{"scenario": "tiny.json", "kind": "sweep", "grid": {"budget": ["0:1m:3", "0:2m:3"]}}]},

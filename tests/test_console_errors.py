@@ -217,6 +217,26 @@ def test_an_option_the_shared_check_refuses_is_named_by_the_option(
     assert done.returncode == 2 and error_lines(done.stderr) == [f"error: {option}: {message}"]
 
 
+def test_a_weight_given_twice_is_refused_naming_both_never_the_last() -> None:
+    """Audit 5 F6: as a key given twice in a JSON body, a manifest or the settings."""
+    problems = invalid_json("check", str(TINY), "--weights", "budget=1,standards=2,budget=2", "--format", "json")
+    assert problems == [
+        option_problem("--weights", "weight 'budget' is given more than once (budget=1, then budget=2); give it once")
+    ]
+    done = run("check", str(TINY), "--weights", "spread=0.5, spread = 0.25")
+    assert done.returncode == 2 and done.stdout == "", done.stderr
+    assert error_lines(done.stderr) == [
+        "error: --weights: weight 'spread' is given more than once (spread=0.5, then spread = 0.25); give it once"
+    ]
+
+
+@pytest.mark.parametrize(("typed", "quoted"), [("-1", "-1"), ("-1.5", "-1.5"), ("-2.0", "-2.0")])
+def test_a_bad_weight_is_quoted_as_typed_in_the_apis_words(typed: str, quoted: str) -> None:
+    """Audit 5 F6: `budget=-1` was quoted '(got -1.0)'; the API, given -1, says '(got -1)'."""
+    problems = invalid_json("check", str(TINY), "--weights", f"budget={typed}", "--format", "json")
+    assert problems == [option_problem("--weights", f"weight 'budget' must be a number ≥ 0 (got {quoted})")]
+
+
 def unwritable_outs(tmp_path: Path) -> list[tuple[Path, str]]:
     """Places an --out cannot be written, with the reason the command gives: under a file, and in /proc."""
     a_file = tmp_path / "ro.pdf"

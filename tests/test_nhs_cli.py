@@ -204,3 +204,52 @@ def test_the_scenario_names_each_publication_and_its_date_and_the_report_quotes_
     words = " ".join(text.stdout.split())
     assert "none given in the scenario" not in words and "data_sources" not in words
     assert "NHS Payments to General Practice, practice level, 2029-30" in words
+
+
+def test_a_blank_fte_in_the_pcn_workforce_file_is_listed_as_read_as_0(tmp_path: Path) -> None:
+    """As blank cells of the practice workforce file are: on stdout, in the report's JSON and markdown."""
+    clean = nhs_files.write_all(tmp_path / "clean")
+    assert import_json(clean, tmp_path / "clean_out").returncode == 0
+    files = nhs_files.write_all(tmp_path / "in")
+    edit("pcn_workforce", "Pharmacist,0.5,2,x", "Pharmacist,,2,x")(files)  # U00001, row 2: blank
+    edit("pcn_workforce", "Care Coordinator,0.8,3,x", "Care Coordinator,ND,3,x")(files)  # row 3: suppressed
+    # Row 6: GONE PCN, which the mapping does not list, so its staff are not imported at all.
+    edit("pcn_workforce", "Pharmacist,2.0,6,x", "Pharmacist,,6,x")(files)
+    out = tmp_path / "out"
+    printed = run(*nhs_files.import_args(files, out), cwd=tmp_path)
+    assert printed.returncode == 0, printed.stderr
+    assert (
+        "2 blank PCN workforce cells read as 0 FTE (see the report): "
+        "U00001 Pharmacist (row 2); U00001 Care Coordinator (row 3)" in printed.stdout
+    )
+    report = json.loads((out / "import_report.json").read_text(encoding="utf-8"))
+    assert [
+        (b["pcn_id"], b["row"], b["column"], b["detailed_staff_role"], b["cell"], b["read_as"])
+        for b in report["blank_pcn_workforce_cells"]
+    ] == [
+        ("U00001", 2, "FTE", "Pharmacist", "", 0.0),
+        ("U00001", 3, "FTE", "Care Coordinator", "ND", 0.0),
+    ]
+    markdown = (out / "import_report.md").read_text(encoding="utf-8")
+    assert "2 blank or suppressed FTE cells of the PCN workforce file, read as 0 FTE:" in markdown
+    assert "| U00001 | ALPHA PCN | 2 | Pharmacist | (blank) |" in markdown
+    assert "| U00001 | ALPHA PCN | 3 | Care Coordinator | ND |" in markdown
+
+    def pharmacist_fte(scenario: Path) -> float:
+        rows = (scenario / "staff.csv").read_text().splitlines()
+        return sum(float(r.split(",")[2]) for r in rows if r.startswith("U00001,clinical_pharmacist,"))
+
+    # The listed cell is what the import lost: the clean file's 0.5 FTE on row 2.
+    assert pharmacist_fte(tmp_path / "clean_out") - pharmacist_fte(out) == pytest.approx(0.5)
+    clean_report = json.loads((tmp_path / "clean_out" / "import_report.json").read_text(encoding="utf-8"))
+    assert clean_report["blank_pcn_workforce_cells"] == []
+
+
+def test_without_a_pcn_workforce_file_no_pcn_blank_is_reported(tmp_path: Path) -> None:
+    files = nhs_files.write_all(tmp_path / "in")
+    args = nhs_files.import_args(files, tmp_path / "out")
+    at = args.index("--pcn-workforce")
+    done = run(*args[:at], *args[at + 2 :], "--format", "json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["blank_pcn_workforce_cells"] is None
+    assert "FTE cell" not in (tmp_path / "out" / "import_report.md").read_text(encoding="utf-8")

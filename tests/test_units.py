@@ -167,6 +167,8 @@ def test_badly_grouped_thousands_are_refused_not_read_as_another_amount(text: st
         ),
         ("check", {"sensitivity": True}, ("sensitivity", "only solves report sensitivity")),
         ("solve", {"budget": "0:1m:3"}, ("budget", "only sweeps take a range")),
+        ("solve", {"weights": {"budget": 1}}, ("weights", "only checks take weights")),
+        ("sweep", {"budget": "0:1m:3", "weights": {}}, ("weights", "only checks take weights")),
     ],
 )
 def test_one_check_names_each_bad_override(kind: str, overrides: dict, problem: tuple) -> None:

@@ -209,6 +209,7 @@ def import_nhs(
             workforce, rules, roles, staff, staff_origins, left_out, unmapped, ignored_columns, published_totals
         )
     pcn_outside: list[dict[str, Any]] = []
+    pcn_blanks: list[dict[str, Any]] | None = None  # None: no PCN workforce file was given
     if inputs.pcn_workforce is not None:
         pcn_ids = set(pcns["pcn_id"]) - own_pcns
         pcn_workforce = readers.read_pcn_workforce(
@@ -216,6 +217,19 @@ def import_nhs(
         )
         publications.append(pcn_workforce.publication)
         _pcn_staff(pcn_workforce, rules, roles, staff, staff_origins, left_out, unmapped)
+        pcn_names = pcns.set_index("pcn_id")["pcn_name"]
+        pcn_blanks = [
+            {
+                "pcn_id": pcn,
+                "name": str(pcn_names.get(pcn, "")),
+                "row": row,
+                "column": pcn_workforce.publication.spelt("FTE"),
+                "detailed_staff_role": role,
+                "cell": cell,
+                "read_as": 0.0,
+            }
+            for pcn, row, role, cell in pcn_workforce.blanks
+        ]
         for pcn in sorted(pcn_ids - set(pcn_workforce.records["pcn_id"])):
             unmatched.append(
                 _unmatched(
@@ -388,6 +402,7 @@ def import_nhs(
         ],
         "workforce_not_given": _workforce_not_given(inputs),
         "blank_workforce_cells": workforce_checks["blank_cells"],
+        "blank_pcn_workforce_cells": pcn_blanks,
         "implausible_fte": workforce_checks["implausible_fte"],
         "gp_total_check": workforce_checks["gp_total_check"],
         "imd": imd_note,

@@ -333,6 +333,9 @@ class PcnWorkforce:
     records: pd.DataFrame  # pcn_id, staff_group, staff_role, detailed_role, fte, row (area PCNs only)
     outside: pd.DataFrame  # records of the area's ICB/sub-ICB whose PCN the mapping does not list
     publication: Publication
+    # FTE cells of the area's PCNs read as 0 because they are blank or a suppression mark:
+    # pcn_id, data row, the row's detailed staff role, the cell as written
+    blanks: list[tuple[str, int, str, str]] = field(default_factory=list)
 
 
 PCN_WORKFORCE_REQUIRED = ("PCN_CODE", "STAFF_GROUP", "STAFF_ROLE", "DETAILED_STAFF_ROLE", "FTE")
@@ -372,10 +375,16 @@ def read_pcn_workforce(source: Source, pcn_ids: set[str], icb: str | None, sub_i
     if sub_icbs and _has(frame, "SUB_ICB_CODE"):
         same_area |= _col(frame, "SUB_ICB_CODE").str.upper().isin([s.upper() for s in sub_icbs])
     publication.rows_in_area = int(in_area.sum())
+    cells = _col(frame, "FTE")
+    blank = in_area & cells.str.upper().isin(SUPPRESSED)
     return PcnWorkforce(
         records=records[in_area].reset_index(drop=True),
         outside=records[same_area & ~in_area].reset_index(drop=True),
         publication=publication,
+        blanks=[
+            (str(r.pcn_id), int(r.row), str(r.detailed_role), str(cell))
+            for r, cell in zip(records[blank].itertuples(), cells[blank], strict=True)
+        ],
     )
 
 

@@ -71,6 +71,12 @@ def workforce_lines(report: dict[str, Any]) -> list[str]:
             f"{plural(len(blanks), 'blank workforce cell')} read as 0 FTE (see the report): "
             + _some([f"{b['practice_id']} {b['column']} (row {b['row']})" for b in blanks])
         )
+    pcn_blanks = report["blank_pcn_workforce_cells"]
+    if pcn_blanks:
+        lines.append(
+            f"{plural(len(pcn_blanks), 'blank PCN workforce cell')} read as 0 FTE (see the report): "
+            + _some([f"{b['pcn_id']} {b['detailed_staff_role']} (row {b['row']})" for b in pcn_blanks])
+        )
     implausible = report["implausible_fte"]
     if implausible and implausible["figures"]:
         figures = implausible["figures"]
@@ -375,10 +381,34 @@ def _dated(publication: dict[str, Any]) -> str:
     return f"date unknown ({publication['date_source']})"
 
 
+def _pcn_blanks_markdown(report: dict[str, Any]) -> list[str]:
+    """The PCN workforce file's blank or suppressed FTE cells, read as 0 (nothing if no PCN file was given)."""
+    blanks = report["blank_pcn_workforce_cells"]
+    if blanks is None:
+        return []
+    if not blanks:
+        return ["No blank or suppressed FTE cell in the PCN workforce file's rows of the area's PCNs.", ""]
+    return [
+        f"{plural(len(blanks), 'blank or suppressed FTE cell')} of the PCN workforce file, read as 0 FTE:",
+        "",
+        "| PCN | name | row | detailed staff role | cell |",
+        "|---|---|---:|---|---|",
+        *(
+            f"| {b['pcn_id']} | {b['name']} | {b['row']} | {b['detailed_staff_role']} | {b['cell'] or '(blank)'} |"
+            for b in blanks
+        ),
+        "",
+    ]
+
+
 def _workforce_markdown(report: dict[str, Any]) -> list[str]:
     """The report's section on the workforce read: what is missing, blank, implausible or does not add up."""
     out = ["", "## Workforce checks", ""]
     out += [f"- **{sentence}.**" for sentence in report["workforce_not_given"]]
+    pcn_blanks = _pcn_blanks_markdown(report)
+    if pcn_blanks and out[-1]:  # a paragraph after a list item needs a blank line, or it joins the item
+        out.append("")
+    out += pcn_blanks
     blanks = report["blank_workforce_cells"]
     implausible = report["implausible_fte"]
     check = report["gp_total_check"]

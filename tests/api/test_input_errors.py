@@ -228,3 +228,24 @@ def test_only_a_succeeded_check_has_a_pdf(service: Service, commissioner: dict) 
             session.commit()
         response = client.get(f"/reports/jobs/{check['id']}.pdf", headers=commissioner)
         assert (response.status_code, response.json()) == (409, {"detail": f"check {check['id']} is {status}: {why}"})
+
+
+def test_an_uploaded_staff_table_without_a_header_row_is_422_naming_staff(
+    client: TestClient, commissioner: dict, tmp_path: Any
+) -> None:
+    """Audit 5 F4: read as 'no existing staff', it silently made every post a new hire."""
+    workbook = tiny_workbook(tmp_path)
+    staff = workbook["staff"]
+    staff.delete_rows(1, staff.max_row)
+    response = upload(client, commissioner, workbook)
+    assert response.status_code == 422, response.text
+    [named] = response.json()["detail"]
+    assert (named["table"], named["row"], named["column"]) == ("staff", None, None)
+    assert named["message"].startswith("the sheet is empty (no header row)")
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as handle:
+        for file in TINY.iterdir():
+            handle.writestr(file.name, b"" if file.name == "staff.csv" else file.read_bytes())
+    response = client.post("/scenarios/upload", files={"file": ("spec.zip", archive.getvalue())}, headers=commissioner)
+    assert response.status_code == 422, response.text
+    assert [p["table"] for p in response.json()["detail"]] == ["staff"]

@@ -87,6 +87,13 @@ def together_problem(message: str) -> dict:
         ("solve", {"time_limit_s": 400}, request_problem("time_limit_s", "must be at most 120 s on this service")),
         ("sweep", {"budget": "1m:2m:51"}, request_problem("budget", "a sweep takes 2 to 5 points (got 51)")),
         ("solve", {"standards": "0.5:1:3"}, request_problem("standards", "only sweeps take a range")),
+        # audit 5 F5: weights on a solve or a sweep would be silently ignored
+        ("solve", {"weights": {"budget": 1}}, request_problem("weights", "only checks take weights")),
+        (
+            "sweep",
+            {"budget": "10k:50k:3", "weights": {"standards": 5}},
+            request_problem("weights", "only checks take weights"),
+        ),
         (
             "check",
             {"weights": {"budget": -1}},
