@@ -23,6 +23,10 @@ from models.synthetic import generate_scenario
 from tests.console import TINY, console_script, session_processes, strict_json, strict_json_lines
 
 STOP_WITHIN_S = 10.0  # generous for a loaded CI machine; the batch itself waits at most 3 s for workers
+# A command prints nothing while it solves under --format json. Starting up (imports, reading and
+# building the 40-practice scenario) takes about 1 CPU second here, so a process that has used
+# this much CPU is solving; the sweep and the check below take 6 or more.
+SOLVING_AFTER_CPU_S = 2.0
 
 
 class Lines:
@@ -89,6 +93,19 @@ def wait_until_gone(session_id: int, timeout: float) -> list[int]:
     return session_processes(session_id)
 
 
+def wait_until_solving(process: subprocess.Popen[str], timeout: float) -> None:
+    """Until the process has used SOLVING_AFTER_CPU_S of CPU (Linux: /proc/PID/stat), still running."""
+    deadline = time.monotonic() + timeout
+    ticks = os.sysconf("SC_CLK_TCK")
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the command ended before it could be interrupted"
+        fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        if (int(fields[11]) + int(fields[12])) / ticks >= SOLVING_AFTER_CPU_S:  # utime + stime
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the command had not used {SOLVING_AFTER_CPU_S} s of CPU after {timeout} s")
+
+
 def slow_scenario(tmp_path: Path) -> Path:
     path = tmp_path / "icb40.json"
     path.write_text(json.dumps(generate_scenario(n_practices=40, n_pcns=5)))
@@ -149,9 +166,7 @@ def test_a_signal_stops_a_sweep_mid_solve_and_leaves_no_output(tmp_path: Path, s
         "sweep", str(slow), "--budget", "1m:6m:1000", "--out", str(out), "--format", "json", cwd=tmp_path
     )
     try:
-        # HiGHS (the locked version) prints its banner when the first programme is made: solving has begun.
-        stderr.wait_for("HiGHS", timeout=240)
-        time.sleep(1.0)
+        wait_until_solving(process, timeout=240)
         assert process.poll() is None, "the sweep ended before it could be interrupted"
         stopped_after = stop(process, signum)
     finally:
@@ -170,7 +185,7 @@ def test_a_signal_stops_check(tmp_path: Path) -> None:
         "check", str(slow_scenario(tmp_path)), "--budget", "100k", "--format", "json", cwd=tmp_path
     )
     try:
-        stderr.wait_for("HiGHS", timeout=240)
+        wait_until_solving(process, timeout=240)
         stopped_after = stop(process, signal.SIGTERM)
     finally:
         if process.poll() is None:
