@@ -259,14 +259,14 @@ def _offer(scenario: Scenario, rate_hint: RateHint) -> list[Problem]:
         if 0 < each < BUDGET_PER_WEIGHTED_PATIENT_BELOW_GBP:
             message = (
                 f"a pooled budget of £{shown(budget)} a year is £{_g(each)} per weighted patient "
-                f"({_g(weighted)} weighted patients): it looks like thousands of pounds "
-                f"(did you mean £{_g(budget * 1_000)}?)"
+                f"({weighted:,.0f} weighted patients): it looks like thousands of pounds, unless so small a "
+                "budget is meant"
             )
             return [Problem("settings", None, "budget_gbp", message)]
         if each > BUDGET_PER_WEIGHTED_PATIENT_ABOVE_GBP:
             message = (
                 f"a pooled budget of £{shown(budget)} a year is £{_g(each)} per weighted patient "
-                f"({_g(weighted)} weighted patients), more than £{_g(BUDGET_PER_WEIGHTED_PATIENT_ABOVE_GBP)}: "
+                f"({weighted:,.0f} weighted patients), more than £{_g(BUDGET_PER_WEIGHTED_PATIENT_ABOVE_GBP)}: "
                 "it looks like pence or several years' money"
             )
             return [Problem("settings", None, "budget_gbp", message)]

@@ -68,7 +68,14 @@ RULES = [
     ("practices", 2, "weighted_list_size", 13_000, ("practices", 2, "weighted_list_size"), "3.25 times"),
     ("practices", 2, "list_size", 40, ("practices", 2, "list_size"), "did you mean 40,000?"),
     ("staff", 1, "fte", 37.5, ("staff", 1, "fte"), "'P1' has 37.5 staff FTE in post for 6000 registered"),
-    ("settings", 0, "budget_gbp", 5_000, ("settings", None, "budget_gbp"), "did you mean £5,000,000?"),
+    (
+        "settings",
+        0,
+        "budget_gbp",
+        5_000,
+        ("settings", None, "budget_gbp"),
+        "£0.5 per weighted patient (10,000 weighted patients): it looks like thousands",
+    ),
     ("settings", 0, "budget_gbp", 20_000_000, ("settings", None, "budget_gbp"), "£2,000 per weighted patient"),
 ]
 
