@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
+from models.plausibility import RateHint, implausible_figures
 from models.scenario import MAX_PROBLEMS_LISTED, Problem, Scenario, ScenarioInvalid
 from models.schema import (
     MAX_ID_LENGTH,
@@ -91,6 +92,13 @@ def validate_document(document: Any) -> Scenario:
 
     assert settings is not None
     return _build_scenario(settings, frames)
+
+
+def data_warnings(scenario: Scenario, document: dict[str, Any], rate_hint: RateHint) -> list[Problem]:
+    """The figures of ``scenario`` (validated from ``document``) that are allowed but look like the
+    wrong unit (models/plausibility.py), each naming its row as the user's sheet numbers it. Warnings,
+    not problems: the scenario stays valid and unchanged. ``rate_hint``: as ``implausible_figures``."""
+    return [_at_row_as_read(warning, document) for warning in implausible_figures(scenario, rate_hint)]
 
 
 def _at_row_as_read(problem: Problem, document: dict[str, Any]) -> Problem:

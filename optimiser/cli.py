@@ -44,7 +44,7 @@ from models.schema import shown
 from models.validate import validate_document
 from optimiser.execution import INTERRUPT_SIGNALS
 from optimiser.io import read_document, write_results, write_template
-from optimiser.runs import JobOutcome, checked_overrides, run_job
+from optimiser.runs import JobOutcome, checked_overrides, run_job, scenario_warnings
 
 
 def show_flags_without_a_value(command: Command) -> None:
@@ -544,7 +544,9 @@ def validate(path: ScenarioPath, fmt: FormatOption = "table") -> None:
     """Check a scenario against the data contract; list every problem (exit 2 if any)."""
     as_json = check_format(fmt, ("table", "json"))
     with user_errors(as_json):
-        scenario = validate_document(read_document(path))
+        document = read_document(path)
+        scenario = validate_document(document)
+        warnings = scenario_warnings(scenario, document)
         counts = {
             "practices": len(scenario.practices),
             "pcns": len(scenario.pcns),
@@ -562,10 +564,11 @@ def validate(path: ScenarioPath, fmt: FormatOption = "table") -> None:
                     "staff_fte": staff_fte,
                     "mip": scenario.is_mip,
                     "scenario_hash": scenario.scenario_hash,
+                    "warnings": warnings,
                 }
             )
         else:
-            from optimiser.deliverability.wording import number, plural
+            from optimiser.deliverability.wording import data_warning_lines, number, plural
 
             # The existing workforce is stated even when there is none: a staff table left
             # without rows means every post is a new hire, which the user should see here.
@@ -580,6 +583,8 @@ def validate(path: ScenarioPath, fmt: FormatOption = "table") -> None:
                 f"{plural(counts['patients'], 'patient')}, {staff}"
                 f"{' (MIP: whole-step hiring)' if scenario.is_mip else ''}."
             )
+            for line in data_warning_lines(warnings):
+                out.print(line, highlight=False, markup=False)
 
 
 @app.command(cls=CommissionCommand)
@@ -668,6 +673,8 @@ def money(value: float | None) -> str:
 
 
 def print_solve(job: JobOutcome, out_dir: Path | None) -> None:
+    from optimiser.deliverability.wording import data_warning_lines
+
     result = job.result
     status = result["status"]
     colour = {"optimal": "green", "infeasible": "red"}.get(status, "yellow")
@@ -677,6 +684,8 @@ def print_solve(job: JobOutcome, out_dir: Path | None) -> None:
         highlight=False,
     )
     out.print(deliverable_sentence(result), highlight=False)
+    for line in data_warning_lines(result["data_warnings"]):
+        out.print(line, highlight=False, markup=False)
     if status == "infeasible":
         out.print("Run [bold]commission check[/] on it to see why and what it would take.")
     kpis = result["kpis"]
@@ -908,9 +917,14 @@ def check(
         if as_json:
             emit_json(job.result)
         else:
-            from optimiser.deliverability.wording import report_lines
+            from optimiser.deliverability.wording import data_warning_lines, rate_as_budget_note, report_lines
 
-            for line in report_lines(job.result):
+            lines = report_lines(job.result)
+            # A budget that reads as a rate is the report's own hint already: not said twice.
+            hint = rate_as_budget_note(job.result, option=None)
+            warnings = [warning for warning in job.result["data_warnings"] if warning["message"] != hint]
+            # After the verdict and the line saying what was solved, before the summary.
+            for line in [*lines[:2], *data_warning_lines(warnings), *lines[2:]]:
                 out.print(line, highlight=False, markup=False)
     deliverable = job.result.get("deliverable")
     raise typer.Exit(EXIT_OK if deliverable else EXIT_OTHER if deliverable is False else EXIT_NO_SOLUTION)

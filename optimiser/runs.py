@@ -13,7 +13,8 @@ from typing import Any
 
 from models.scenario import Problem, Scenario, ScenarioInvalid
 from models.schema import MAX_AREA_GBP, MAX_RATE_GBP_PER_PATIENT, OBJECTIVES, checked_time_limit, shown
-from models.validate import validate_document
+from models.validate import data_warnings, validate_document
+from optimiser.deliverability.wording import rate_as_budget_hint
 from optimiser.objectives import least_cost_answer, least_spend_at_best_value, solve_for_value
 from optimiser.programme import ENGINES, Programme, Progress, SolveOutcome
 from optimiser.results import JobOutcome, solve_result
@@ -29,6 +30,7 @@ __all__ = [
     "one_offer_message",
     "run_job",
     "scale_standards",
+    "scenario_warnings",
     "solve_scenario",
     "unknown_override_message",
 ]
@@ -169,6 +171,14 @@ def _scenario_with(document: dict[str, Any], overrides: dict[str, Any], scale: b
     return scenario
 
 
+def scenario_warnings(scenario: Scenario, document: dict[str, Any]) -> list[dict[str, Any]]:
+    """The figures that look like the wrong unit (``models.validate.data_warnings``) as a result's
+    ``data_warnings``: {table, row, column, message} each. A budget that reads as a rate is worded
+    as the check's hint, without a command-line option (the API and the desk read these too)."""
+    warnings = data_warnings(scenario, document, lambda budget, weighted: rate_as_budget_hint(budget, weighted, None))
+    return [warning.as_dict() for warning in warnings]
+
+
 def scale_standards(scenario: Scenario, fraction: float) -> Scenario:
     """The same scenario with every min_coverage multiplied by ``fraction``."""
     services = scenario.services.copy()
@@ -215,7 +225,17 @@ def run_job(
     started = time.perf_counter()
     overrides = checked_overrides(overrides, kind)
     scenario = _scenario_with(document, overrides, scale=kind != "check")
+    # Before the document goes: a warning names its row as the user's sheet numbers it.
+    warnings = scenario_warnings(scenario, document)
     del document
+    job = _run(kind, scenario, overrides, progress, started)
+    job.result["data_warnings"] = warnings
+    return job
+
+
+def _run(
+    kind: str, scenario: Scenario, overrides: dict[str, Any], progress: Progress | None, started: float
+) -> JobOutcome:
     engine = overrides.get("engine") or "arrays"
     if kind == "solve":
         programme, outcome = solve_scenario(scenario, progress, engine)

@@ -18,6 +18,8 @@ from typing import Any
 import pandas as pd
 
 from models.formulation import ProgrammeData
+from models.plausibility import budget_looks_like_rate
+from models.scenario import Problem
 from models.schema import ScenarioSettings
 
 # --------------------------------------------------------------------------------------
@@ -1494,22 +1496,6 @@ def run_time(seconds: float) -> str:
 # How an offer per weighted patient may be written, in the desk's error for one it cannot read.
 RATE_FORMS = "a number of £ per weighted patient such as 35.50, £35.50 or 125"
 
-# A pooled budget below this many £ per weighted patient is most likely a rate typed as a budget...
-RATE_AS_BUDGET_BELOW_GBP_PER_WEIGHTED_PATIENT = 1.0
-# ...if, read as a rate, it is one (core GP funding is about £100-£200 per weighted patient a year):
-# £500,000 for an ICB is a deep cut, not a rate.
-RATE_AS_BUDGET_AT_MOST_GBP = 1_000.0
-
-
-def budget_looks_like_rate(budget: float, weighted_patients: float) -> bool:
-    """A pooled budget of at most £1,000 that is below £1 per weighted patient (£35.50 for 1.2m
-    weighted patients): a rate typed as a budget. £0 is no rate."""
-    return (
-        weighted_patients > 0
-        and 0 < budget <= RATE_AS_BUDGET_AT_MOST_GBP
-        and budget < RATE_AS_BUDGET_BELOW_GBP_PER_WEIGHTED_PATIENT * weighted_patients
-    )
-
 
 def rate_as_budget_note(result: Mapping[str, Any], option: str | None = "--offer-rate") -> str | None:
     """``rate_as_budget_hint`` for a pooled check's result JSON whose budget reads as a rate, else None
@@ -1534,6 +1520,23 @@ def rate_as_budget_hint(budget: float, weighted_patients: float, option: str | N
         f"({number(weighted_patients)} weighted patients): did you mean an offer of {money(budget)} "
         f"per weighted patient{how}?"
     )
+
+
+# --- figures that look like the wrong unit (models/plausibility.py) ---------------------------
+DATA_WARNINGS_HEADING = "Check these figures (they are allowed but look like the wrong unit):"
+
+
+def data_warning_lines(warnings: Sequence[Mapping[str, Any]]) -> list[str]:
+    """A result's or a validation's ``data_warnings`` as the text outputs show them: the heading and
+    one line each; none if none."""
+    if not warnings:
+        return []
+    return [DATA_WARNINGS_HEADING, *(f"  - {warning}" for warning in located_warnings(warnings))]
+
+
+def located_warnings(warnings: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Each warning located as a problem is: "roles row 1, column cost_per_fte_gbp: ..."."""
+    return [str(Problem(w["table"], w["row"], w["column"], w["message"])) for w in warnings]
 
 
 ALL_WEIGHTS_ZERO = (

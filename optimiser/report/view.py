@@ -474,13 +474,24 @@ def check_view(
         assumptions=assumptions,
         practices_summary=_practices_summary(result, per_practice),
         practices_summary_caption=wording.PRACTICES_SUMMARY_CAPTION,
-        notes=[hint] if (hint := wording.rate_as_budget_note(result, option=None)) else [],
+        notes=_notes(result),
         distribution_caption=spread_caption,
         distribution_columns=spread_columns,
         distribution=spread,
         quintile_columns=quintile_columns,
         quintiles=quintiles,
     )
+
+
+def _notes(result: dict[str, Any]) -> list[str]:
+    """The hint for a budget that reads as a rate, then the figures that look like the wrong unit (the
+    result's ``data_warnings``) under their heading; the hint is not said twice when it is one of them."""
+    hint = wording.rate_as_budget_note(result, option=None)
+    others = [warning for warning in result.get("data_warnings") or [] if warning["message"] != hint]
+    notes = [hint] if hint else []
+    if others:
+        notes += [wording.DATA_WARNINGS_HEADING, *wording.located_warnings(others)]
+    return notes
 
 
 def describe_overrides(overrides: dict[str, Any], settings: dict[str, Any] | None = None) -> str:
