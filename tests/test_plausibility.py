@@ -215,13 +215,14 @@ def test_every_kind_of_run_carries_data_warnings(kind: str) -> None:
     assert [(w["table"], w["row"]) for w in result["data_warnings"]] == [("skill_mix", 1)]
 
 
-def test_the_desk_and_the_pdf_list_the_warnings_among_the_notes() -> None:
+def test_the_desk_and_the_pdf_list_the_warnings_under_their_heading() -> None:
     result = run_job("check", changed("roles", 1, "cost_per_fte_gbp", 95)).result
     view = check_view(result)
-    assert view.notes == [wording.DATA_WARNINGS_HEADING, WARNING_LINE]
+    assert view.notes == [] and view.data_warnings == [WARNING_LINE]
     page = html.unescape(report_html(view, None))
-    assert WARNING_LINE in page
-    # A budget read as a rate: the hint once, not again as a warning.
+    assert f"{wording.DATA_WARNINGS_HEADING}</strong></p>\n  <ul><li>{WARNING_LINE}</li></ul>" in page
+    # A budget read as a rate: the hint once, as a note, not again as a warning.
     rate = check_view(run_job("check", changed("settings", 0, "budget_gbp", 35.5)).result)
-    assert rate.notes == [wording.rate_as_budget_hint(35.5, 10_000, None)]
-    assert check_view(run_job("check", copy.deepcopy(tiny())).result).notes == []
+    assert rate.notes == [wording.rate_as_budget_hint(35.5, 10_000, None)] and rate.data_warnings == []
+    plain = check_view(run_job("check", copy.deepcopy(tiny())).result)
+    assert plain.notes == [] and plain.data_warnings == []

@@ -72,6 +72,9 @@ class CheckView:
     quintiles: list[list[str | Num]] = field(default_factory=list)
     assumptions: list[tuple[str, str | Num]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Figures that look like the wrong unit (the result's ``data_warnings``), listed under their heading.
+    data_warnings: list[str] = field(default_factory=list)
+    data_warnings_heading: str = wording.DATA_WARNINGS_HEADING
 
 
 def product_version() -> str:
@@ -475,6 +478,7 @@ def check_view(
         practices_summary=_practices_summary(result, per_practice),
         practices_summary_caption=wording.PRACTICES_SUMMARY_CAPTION,
         notes=_notes(result),
+        data_warnings=_data_warnings(result),
         distribution_caption=spread_caption,
         distribution_columns=spread_columns,
         distribution=spread,
@@ -484,14 +488,16 @@ def check_view(
 
 
 def _notes(result: dict[str, Any]) -> list[str]:
-    """The hint for a budget that reads as a rate, then the figures that look like the wrong unit (the
-    result's ``data_warnings``) under their heading; the hint is not said twice when it is one of them."""
+    """The hint for a budget that reads as a rate."""
     hint = wording.rate_as_budget_note(result, option=None)
-    others = [warning for warning in result.get("data_warnings") or [] if warning["message"] != hint]
-    notes = [hint] if hint else []
-    if others:
-        notes += [wording.DATA_WARNINGS_HEADING, *wording.located_warnings(others)]
-    return notes
+    return [hint] if hint else []
+
+
+def _data_warnings(result: dict[str, Any]) -> list[str]:
+    """The figures that look like the wrong unit (the result's ``data_warnings``), located; the rate
+    hint is not said twice when it is one of them (it is a note already)."""
+    hint = wording.rate_as_budget_note(result, option=None)
+    return wording.located_warnings([w for w in result.get("data_warnings") or [] if w["message"] != hint])
 
 
 def describe_overrides(overrides: dict[str, Any], settings: dict[str, Any] | None = None) -> str:
