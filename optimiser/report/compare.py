@@ -341,7 +341,10 @@ def _rates(side: Side, prefix: str, base: str) -> dict[str, Num | str]:
     """A per-weighted-patient side's offered rate and the least rate at which every practice can
     deliver (its money lever's details, deliverable or not), as its result page shows them
     (``wording.gap_figures``, the least rate rounded up)."""
-    rate_path, needed_path = f"{base}.offer_rate_gbp_per_weighted_patient", f"{base}.needed_rate_gbp_per_weighted_patient"
+    rate_path, needed_path = (
+        f"{base}.offer_rate_gbp_per_weighted_patient",
+        f"{base}.needed_rate_gbp_per_weighted_patient",
+    )
     rate, needed = _get(side, rate_path), _get(side, needed_path)
     if rate is None or needed is None:
         return {
