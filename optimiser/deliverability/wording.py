@@ -1207,6 +1207,7 @@ COMPARE_PRACTICE_UNITS = {
     "shortfall_share": "needed above an equal share of the offer in the least-cost plan, £ a year",
     "spend": "spend £ a year",
     "spend_mixed": "spend £ a year (a solve: its allocation; a check: its least-cost plan)",
+    "spend_plans": "spend £ a year in the least-cost plan",
     "shortfall_rate": "shortfall £ a year",
     "patients": "patients short of the standards",
 }
@@ -1688,6 +1689,19 @@ def compare_difference(difference: float, step: float, unit: str) -> str:
     if unit == "count":
         return f"{sign}{abs(steps) * step:,.0f}"
     return f"{sign}{size:,.{decimals}f}"
+
+
+def compare_difference_from_zero(figure: str, negated: bool, unit: str) -> str:
+    """B − A where one side is exactly zero: the other side's figure as shown (``figure``: "1.93",
+    "£1.50m", "99.9%"), signed ("−1.93" when it is A's, ``negated``), in its own format; a share
+    in percentage points as every share's difference reads ("−99.9 points")."""
+    size = figure.strip()
+    negative = size.startswith(("−", "-"))
+    size = size.lstrip("−-")
+    sign = "+" if negative == negated else "−"
+    if unit == "points":
+        return f"{sign}{float(size.rstrip('%').replace(',', '')):,.1f} points"
+    return f"{sign}{size}"
 
 
 def highest_share(share: float, places: int = 4) -> float:

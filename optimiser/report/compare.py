@@ -2,7 +2,10 @@
 and the per-practice differences, largest first, from two check or solve results. Practices,
 services and roles read by the scenario's names (``wording.Names``), the downloads keeping their
 ids. Both sides of a row are shown at one precision where they would not be (a least cost in £m
-beside one to the pound), and each B − A is of the unrounded values, at the coarser precision.
+beside one to the pound), and each B − A is of the figures as shown where both are at one
+precision or one side is zero, else of the unrounded values at the coarser precision
+(``difference_text``). The rows follow each side's budget mode: an offer per weighted patient
+compares its rates, not a pooled offer.
 
 Each side is a :class:`Side` (a label, the job's kind, result JSON and its per-practice
 table: a solve's ``practices``, a check's ``least_cost_practices``). Numbers keep their JSON
@@ -49,6 +52,10 @@ _SHARES = ("standards_reachable", "lowest_coverage")
 # reaches 89.2% of the written ones).
 STANDARDS_REACHABLE = wording.COMPARE_STANDARDS_REACHABLE_AS_WRITTEN
 STANDARDS_CHECKED_AT = wording.COMPARE_STANDARDS_CHECKED_AT
+# A per-weighted-patient side's summed practice budgets and their excess over the least cost, in
+# its result page's words (not an "Offer" with money "Spare": no practice's budget funds another's).
+BUDGETS_IN_TOTAL = wording.OFFER_ROWS["budgets_in_total"]
+ABOVE_LEAST = wording.OFFER_ROWS["above_least"]
 _NUMBERS = (
     "new_fte",
     "practices_short",
@@ -71,12 +78,12 @@ _DIFFERENCE_UNIT = {
     if key in _NUMBERS
     else "money"
     for key in HEADLINE
-} | {STANDARDS_REACHABLE: "points", STANDARDS_CHECKED_AT: "points"}
+} | {STANDARDS_REACHABLE: "points", STANDARDS_CHECKED_AT: "points", BUDGETS_IN_TOTAL: "money", ABOVE_LEAST: "money"}
 _FTE = ("new_fte", "plan_new_fte", "safe_working_raise")
 _PLACES = {
     HEADLINE[key]: 4 if key in (*_SHARES, "gini") else 0 if key in _COUNTS else 3 if key in _FTE else 2
     for key in HEADLINE
-} | {STANDARDS_REACHABLE: 4, STANDARDS_CHECKED_AT: 4}
+} | {STANDARDS_REACHABLE: 4, STANDARDS_CHECKED_AT: 4, BUDGETS_IN_TOTAL: 2, ABOVE_LEAST: 2}
 SHARE_PLACES, FTE_PLACES, PRACTICE_PLACES = 4, 3, 2  # coverage sections, FTE sections, £ or patients
 
 
@@ -241,34 +248,40 @@ def verdict(side: Side) -> str:
 
 
 def _metrics(side: Side, prefix: str, in_full: bool = False) -> dict[str, Num | str]:
-    """A side's headline rows; ``in_full``: its offer, least cost and money spare or short to the
-    pound (``_GAP_ROWS``), as the other side's are."""
+    """A side's headline rows; ``in_full``: its offer, least cost, spend and money spare or short
+    to the pound (``_ONE_PRECISION_ROWS``), as the other side's are.
+
+    The rows follow the side's ``budget_mode``, not its verdict: a per-weighted-patient side gives
+    its offered rate and the least rate at which every practice can deliver, and its budgets read
+    as its result page's offer table reads them (summed practice budgets, none of which can fund
+    another practice: no money "spare", no equal share of an offer)."""
     r = side.result
     per_practice = r.get("budget_mode") == "per_practice" or (r.get("kpis") or {}).get("budget_mode") == "per_practice"
+    offer_label = BUDGETS_IN_TOTAL if per_practice else HEADLINE["offer"]
     out: dict[str, Num | str] = {HEADLINE["verdict"]: verdict(side)}
     if side.kind == "solve":
         to_gap_precision = wording.money_in_full if in_full else money
-        out[HEADLINE["offer"]] = _num(side, prefix, "kpis.budget_gbp", to_gap_precision)
-        out[HEADLINE["spend"]] = _num(side, prefix, "kpis.total_spend_gbp", money)
-        out[HEADLINE["least_cost"]] = (
-            _num(side, prefix, "kpis.total_spend_gbp", to_gap_precision) if r.get("objective") == "min_cost" else NOT_IN
-        )
+        out[offer_label] = _num(side, prefix, "kpis.budget_gbp", to_gap_precision)
+        spend = _num(side, prefix, "kpis.total_spend_gbp", to_gap_precision)
+        least_cost = r.get("objective") == "min_cost"  # then its spend is its least cost: one figure
+        out[HEADLINE["spend"]] = spend
+        out[HEADLINE["least_cost"]] = spend if least_cost else NOT_IN
         out[HEADLINE["new_fte"]] = _num(side, prefix, "kpis.new_fte_total", number)
         _fair_shares(side, prefix, out)
         return out
     budget = _lever(side, "budget")
+    if budget is not None and per_practice:
+        out.update(_rates(side, prefix, f"levers.{budget}.details"))
     if r.get("deliverable") is True:
         least, offer, spare = _gap(
             side, prefix, "headline.least_spend_gbp", "headline.budget_gbp", "headline.headroom_gbp", True, in_full
         )
-        out[HEADLINE["offer"]] = offer
+        out[offer_label] = offer
         out[HEADLINE["least_cost"]] = least
-        out[HEADLINE["spend"]] = _num(side, prefix, "headline.spend_gbp", money)
-        out[HEADLINE["spare"]] = spare
+        out[HEADLINE["spend"]] = _spend(side, prefix, least, in_full)
+        out[ABOVE_LEAST if per_practice else HEADLINE["spare"]] = spare
     elif budget is not None and per_practice:
         base = f"levers.{budget}.details"
-        out[HEADLINE["rate"]] = _num(side, prefix, f"{base}.offer_rate_gbp_per_weighted_patient", money)
-        out[HEADLINE["needed_rate"]] = _num(side, prefix, f"{base}.needed_rate_gbp_per_weighted_patient", least_money)
         out[HEADLINE["practices_short"]] = (
             Num(len(_get(side, f"{base}.practices_short") or []), "", f"len:{prefix}:{base}.practices_short")
             if _get(side, f"{base}.practices_short") is not None
@@ -285,7 +298,9 @@ def _metrics(side: Side, prefix: str, in_full: bool = False) -> dict[str, Num | 
         out[HEADLINE["least_cost"]] = least
         out[HEADLINE["shortfall"]] = short
         out[HEADLINE["spend"]] = wording.COMPARE_NO_ALLOCATION
-    if _get(side, f"{ALLOCATION}.practices_short") is not None:
+    # Need above an equal share of a pooled offer: a per-weighted-patient side has no pooled offer
+    # to share (each practice has its own budget).
+    if not per_practice and _get(side, f"{ALLOCATION}.practices_short") is not None:
         out[HEADLINE["plan_practices_short"]] = _num(side, prefix, f"{ALLOCATION}.practices_short", number)
         out[HEADLINE["plan_total_shortfall"]] = _num(side, prefix, f"{ALLOCATION}.total_shortfall_gbp", money)
     if _get(side, f"{ALLOCATION}.new_fte_total") is not None:
@@ -323,6 +338,37 @@ def _gap(
         Num(value, text, f"{prefix}:{path}")
         for value, text, path in zip((least, offer, gap), texts, (least_path, offer_path, gap_path), strict=True)
     )
+
+
+def _rates(side: Side, prefix: str, base: str) -> dict[str, Num | str]:
+    """A per-weighted-patient side's offered rate and the least rate at which every practice can
+    deliver (its money lever's details, deliverable or not), as its result page shows them
+    (``wording.gap_figures``, the least rate rounded up)."""
+    rate_path, needed_path = (
+        f"{base}.offer_rate_gbp_per_weighted_patient",
+        f"{base}.needed_rate_gbp_per_weighted_patient",
+    )
+    rate, needed = _get(side, rate_path), _get(side, needed_path)
+    if rate is None or needed is None:
+        return {
+            HEADLINE["rate"]: _num(side, prefix, rate_path, money),
+            HEADLINE["needed_rate"]: _num(side, prefix, needed_path, least_money),
+        }
+    needed_text, rate_text, _ = wording.gap_figures(float(needed), float(rate), least_up=True)
+    return {
+        HEADLINE["rate"]: Num(rate, rate_text, f"{prefix}:{rate_path}"),
+        HEADLINE["needed_rate"]: Num(needed, needed_text, f"{prefix}:{needed_path}"),
+    }
+
+
+def _spend(side: Side, prefix: str, least: Num | str, in_full: bool) -> Num | str:
+    """A deliverable check's spend. A least-cost plan's spend is its least cost: one value, shown
+    as the least cost's figure (which ``gap_figures`` may round up to subtract), not a second
+    figure £1 from it."""
+    spend = _num(side, prefix, "headline.spend_gbp", wording.money_in_full if in_full else money)
+    if isinstance(spend, Num) and isinstance(least, Num) and spend.value == least.value:
+        return Num(spend.value, least.text, spend.src)
+    return spend
 
 
 def _fair_shares(side: Side, prefix: str, out: dict[str, Num | str]) -> None:
@@ -407,8 +453,9 @@ def _fte(side: Side, prefix: str) -> tuple[str, dict[str, Num | str]]:
     return basis, {str(r): _num(side, prefix, f"{base}.{r}", number) for r in roles}
 
 
-# Per-practice measures, in order of preference when both sides have them.
-MEASURES = ("shortfall_share", "spend", "shortfall_rate", "patients")
+# Per-practice measures, in order of preference when both sides have them: two per-weighted-patient
+# checks compare their practices short at the offered rate, deliverable or not.
+MEASURES = ("shortfall_share", "shortfall_rate", "spend", "patients")
 PracticeValues = dict[str, Num | float]
 
 
@@ -422,11 +469,11 @@ def _table_values(side: Side, prefix: str, name: str, frame: pd.DataFrame, colum
 def _practice_measures(side: Side, prefix: str) -> dict[str, PracticeValues]:
     """Every per-practice measure this side has, each practice's value keyed by practice id.
 
-    ``shortfall_share``: a check's least-cost need less its share of the offer (0 if not short),
-    from its ``least_cost_practices`` table; ``spend``: a solve's spend, or a check's need in the
-    least-cost plan; ``shortfall_rate``: a per-practice check's money short at the offered rate
-    (its budget lever); ``patients``: patients below the standards in a pooled check's smallest
-    combined change (checks that carry no least-cost table)."""
+    ``shortfall_share``: a pooled check's least-cost need less its equal share of the offer (0 if
+    not short), from its ``least_cost_practices`` table; ``spend``: a solve's spend, or a check's
+    need in the least-cost plan; ``shortfall_rate``: a per-practice check's money short at the
+    offered rate (its budget lever; none when deliverable); ``patients``: patients below the
+    standards in a pooled check's smallest combined change (checks that carry no least-cost table)."""
     r = side.result
     out: dict[str, PracticeValues] = {}
     if side.kind == "solve":
@@ -435,12 +482,14 @@ def _practice_measures(side: Side, prefix: str) -> dict[str, PracticeValues]:
         return out
     if side.kind != "check":
         return out
+    per_practice = r.get("budget_mode") == "per_practice"
     table = side.least_cost_practices
     if table is not None and {"spend_gbp", "shortfall_gbp"} <= set(table.columns):
-        out["shortfall_share"] = _table_values(side, prefix, "least_cost_practices", table, "shortfall_gbp")
+        if not per_practice:  # each practice's own budget is no equal share of an offer
+            out["shortfall_share"] = _table_values(side, prefix, "least_cost_practices", table, "shortfall_gbp")
         out["spend"] = _table_values(side, prefix, "least_cost_practices", table, "spend_gbp")
     budget = _lever(side, "budget")
-    if r.get("budget_mode") == "per_practice":
+    if per_practice:
         if r.get("deliverable") is True:
             out["shortfall_rate"] = {}
         short = _get(side, f"levers.{budget}.details.practices_short") if budget is not None else None
@@ -510,11 +559,16 @@ def difference_text(a: Num, b: Num, unit: str) -> str | None:
     subtracts); otherwise of the two unrounded values, shown at the coarser precision of the two
     figures as shown (£12.63m against £12,626,117: to £10,000; 269 and 206 FTE: whole; 0.001 and 6.43: to
     0.01), "same" where that leaves nothing: a difference the rounding made (£12.63m and
-    £12,626,117 of one least cost) is never shown. A zero is shown to no precision of its own.
-    None: not two figures."""
+    £12,626,117 of one least cost) is never shown. A zero is shown to no precision of its own:
+    where one side is exactly zero, B − A is the other figure as shown, in its own format (1.93
+    and 0: −1.93; 0.75 and 0: −0.75), so the row subtracts. None: not two figures."""
     shown_a, shown_b = _shown(a.text, unit), _shown(b.text, unit)
     if shown_a is None or shown_b is None or a.value is None or b.value is None:
         return None
+    if (float(a.value) == 0) != (float(b.value) == 0):
+        figure, as_shown, negated = (a, shown_a, True) if float(b.value) == 0 else (b, shown_b, False)
+        if as_shown[0] != 0:  # (a figure shown as 0 is no difference to show)
+            return wording.compare_difference_from_zero(figure.text, negated, unit)
     if shown_a[1] == shown_b[1] and shown_a[0] != 0 and shown_b[0] != 0:
         # Both to one precision: the difference of the figures as shown, so the row subtracts
         # (£11,560,000 against £11,560,204 is −£204, though the values are £203.29 apart).
@@ -582,13 +636,18 @@ def _given(value: Num | str) -> Num | str | None:
 
 
 # The rows whose figures a side shows at one precision (``wording.gap_figures``): its offer, least
-# cost and the money spare or short between them.
-_GAP_ROWS = tuple(HEADLINE[key] for key in ("offer", "least_cost", "spare", "shortfall"))
+# cost and the money spare or short between them, and its spend, which for a least-cost plan is
+# the least cost's figure (``_spend``).
+_ONE_PRECISION_ROWS = (
+    *(HEADLINE[key] for key in ("offer", "least_cost", "spare", "shortfall", "spend")),
+    BUDGETS_IN_TOTAL,
+    ABOVE_LEAST,
+)
 
 
 # Headline rows of money to the nearest (``money``), each side's figure on its own.
 _NEAREST_MONEY = tuple(
-    HEADLINE[key] for key in ("spend", "rate", "total_shortfall", "plan_total_shortfall", "below_prior_shortfall")
+    HEADLINE[key] for key in ("rate", "total_shortfall", "plan_total_shortfall", "below_prior_shortfall")
 )
 
 
@@ -608,9 +667,9 @@ def _at_one_precision(a: Cell, b: Cell) -> tuple[Cell, Cell]:
 
 
 def _gap_precisions_differ(ma: dict[str, Num | str], mb: dict[str, Num | str]) -> bool:
-    """Whether a row of offers, least costs or money spare or short shows its two sides at two
+    """Whether a row of offers, least costs, spend or money spare or short shows its two sides at two
     precisions (£12.63m beside £12,626,117 of one least cost), a zero having none of its own."""
-    return any(len(_money_precisions(ma.get(label), mb.get(label))) > 1 for label in _GAP_ROWS)
+    return any(len(_money_precisions(ma.get(label), mb.get(label))) > 1 for label in _ONE_PRECISION_ROWS)
 
 
 def _money_precisions(*cells: Num | str | None) -> set[float]:
@@ -695,7 +754,8 @@ def compare(a: Side, b: Side) -> Comparison:
         unit = wording.COMPARE_PRACTICE_UNITS[first] if first else ""
     else:
         mixed = measure == "spend" and a.kind != b.kind
-        unit = wording.COMPARE_PRACTICE_UNITS["spend_mixed" if mixed else measure]
+        plans = measure == "spend" and a.kind == b.kind == "check"  # both sides' least-cost plans
+        unit = wording.COMPARE_PRACTICE_UNITS["spend_mixed" if mixed else "spend_plans" if plans else measure]
         note = wording.COMPARE_SPEND_MIXED_NOTE if mixed else ""
         values_a, values_b = measures_a[measure], measures_b[measure]
         for practice in sorted(set(values_a) | set(values_b)):

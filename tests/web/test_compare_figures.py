@@ -8,6 +8,7 @@ what the headline row calls it."""
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from pathlib import Path
@@ -22,7 +23,7 @@ from optimiser.io import read_document
 from optimiser.report.compare import HEADLINE, Comparison, Num, Side, compare
 from optimiser.runs import run_job
 from tests.test_check_exact import pooled_two_practices
-from tests.web.conftest import Desk, tenant
+from tests.web.conftest import Desk, tenant, tiny_document
 from tests.web.test_compare import assert_every_number_is_the_jobs, documents_of, two_checks_compared
 
 OFFER = Path(__file__).resolve().parents[2] / "data" / "undeliverable_offer"
@@ -69,9 +70,11 @@ def assert_adds_up(offer: str, least: str, gap: str, short: bool) -> None:
 def assert_difference_agrees(a: tuple[float, str], b: tuple[float, str], difference: str) -> None:
     """B − A is the difference shown: of the figures as shown when both are to one precision (the
     row subtracts), else of the two values (each given as (value, text)) to the precision of the
-    coarser figure; "same" where it is nothing at that precision."""
+    coarser figure; "same" where it is nothing at that precision. Where one side is exactly zero,
+    the other figure as shown."""
     (shown_a, step_a), (shown_b, step_b) = shown(a[1]), shown(b[1])
-    if step_a == step_b and shown_a != 0 and shown_b != 0:
+    one_zero = (a[0] == 0) != (b[0] == 0)  # the other figure as shown (verify 5, N3)
+    if one_zero or (step_a == step_b and shown_a != 0 and shown_b != 0):
         expected = shown_b - shown_a
     else:
         step = max((step for value, step in ((shown_a, step_a), (shown_b, step_b)) if value != 0), default=1.0)
@@ -342,3 +345,196 @@ def test_money_rows_show_both_sides_at_one_precision() -> None:
         "£1.02m",
         wording.COMPARE_SAME,
     ]
+
+
+# Verify 5 ------------------------------------------------------------------------------------------
+
+
+def per_weighted_patient(rate: float, needed: float, **extra: Any) -> dict[str, Any]:
+    """A per-weighted-patient check's money lever (levers.budget_lever / offer_rate_lever)."""
+    details = {
+        "offer_rate_gbp_per_weighted_patient": rate,
+        "needed_rate_gbp_per_weighted_patient": needed,
+        "extra_rate_gbp_per_weighted_patient": max(0.0, needed - rate),
+        **extra,
+    }
+    return {"budget_mode": "per_practice", "levers": [{"lever": "budget", "details": details}]}
+
+
+def deliverable(least: float, budget: float, spend: float | None = None, **extra: Any) -> dict[str, Any]:
+    """A deliverable check: its least cost, its budget (a pooled offer, or per practice the
+    practice budgets in total) and its plan's spend (the least cost unless given)."""
+    figures = {"least_spend_gbp": least, "budget_gbp": budget, "headroom_gbp": budget - least}
+    headline_json = {**figures, "spend_gbp": least if spend is None else spend}
+    plan = {"practices_short": 0, "total_shortfall_gbp": 0.0}
+    return {"deliverable": True, "headline": headline_json, "least_cost_allocation": plan, **extra}
+
+
+POOLED_ONLY = (HEADLINE["offer"], HEADLINE["spare"], HEADLINE["plan_practices_short"], HEADLINE["plan_total_shortfall"])
+BUDGETS_IN_TOTAL = wording.OFFER_ROWS["budgets_in_total"]
+ABOVE_LEAST = wording.OFFER_ROWS["above_least"]
+
+
+def test_a_per_weighted_patient_side_shows_its_rates_and_no_pooled_rows_deliverable_or_not() -> None:
+    """Verify 5, N2: the rows follow the budget mode, not the verdict. Somerset at £40 (short: the
+    least rate is £48.7537) against £50 (deliverable, summed budgets £28,481,554 above a least cost
+    of £1,283,774): both sides give their rate and least rate, £40.00 against £50.00 and £48.76 on
+    both; the deliverable side's budgets read as its result page's offer table reads them, never
+    "Offer (budget)" and "Spare", and no side has equal-share rows. A pooled side, deliverable,
+    keeps them."""
+    short = per_weighted_patient(
+        40.0,
+        48.7537,
+        practices_short=[{"practice_id": "P1", "shortfall_gbp": 117_332.4}],
+        total_shortfall_gbp=117_332.4,
+    )
+    covered = {**deliverable(1_283_773.58, 28_481_554.0), **per_weighted_patient(50.0, 48.7537)}
+    result = compare(Side("A", "check", {"deliverable": False, **short}), Side("B", "check", covered))
+    rows = headline(result)
+    assert rows[HEADLINE["rate"]] == ("£40.00", "£50.00", "+£10.00")
+    assert rows[HEADLINE["needed_rate"]] == ("£48.76", "£48.76", wording.COMPARE_SAME)
+    assert not set(POOLED_ONLY) & set(rows), set(POOLED_ONLY) & set(rows)
+    budgets, least, above = (rows[label][1] for label in (BUDGETS_IN_TOTAL, HEADLINE["least_cost"], ABOVE_LEAST))
+    # As B's result page: £28.48m less £1.28m is not £27.19m spare, so to the pound.
+    assert (budgets, least, above) == ("£28,481,554", "£1,283,774", "£27,197,780")
+    assert_adds_up(budgets, least, above, short=False)
+    assert result.practices_short_line() == "Practices short at the offered rate: 1 under A, 0 under B."
+    # The same deliverable money pooled: an offer with money spare, and the equal-share rows.
+    pooled_rows = headline(
+        compare(
+            Side("A", "check", {"deliverable": False, **short}),
+            Side("B", "check", deliverable(1_283_773.58, 28_481_554.0)),
+        )
+    )
+    assert set(POOLED_ONLY) <= set(pooled_rows) and BUDGETS_IN_TOTAL not in pooled_rows
+
+
+def test_a_per_weighted_patient_sides_practices_are_not_measured_against_an_equal_share() -> None:
+    """Verify 5, N2: a deliverable per-weighted-patient check's least-cost table measures each
+    practice against its own budget; the comparison does not call that "an equal share of the
+    offer" (a pooled check beside it is compared on spend in the least-cost plan)."""
+    table = pd.DataFrame({"practice_id": ["P1", "P2"], "spend_gbp": [9_000.0, 28_000.0], "shortfall_gbp": [0.0, 0.0]})
+    covered = {**deliverable(37_000.0, 355_000.0), **per_weighted_patient(35.5, 7.0)}
+    pooled = deliverable(37_000.0, 50_000.0)
+    pooled_table = table.assign(shortfall_gbp=[0.0, 3_000.0])
+    result = compare(
+        Side("A", "check", pooled, least_cost_practices=pooled_table),
+        Side("B", "check", covered, least_cost_practices=table),
+    )
+    assert result.measure == "spend" and result.practice_unit == wording.COMPARE_PRACTICE_UNITS["spend_plans"]
+    assert "equal share" not in result.practice_unit and result.practices_short_line() == ""
+    both = compare(Side("A", "check", covered, least_cost_practices=table), Side("B", "check", covered))
+    assert both.measure == "shortfall_rate"
+    assert both.practices_short_line() == "Practices short at the offered rate: 0 under A, 0 under B."
+
+
+def test_a_difference_from_zero_is_the_other_figure_as_shown() -> None:
+    """Verify 5, N3: a safe-working raise of 1.925 (shown rounded up, 1.93) against none read
+    "−1.92", and new FTE 0.75 against none "−0.750": now the other figure as shown, in its own
+    format, so the row subtracts; the other way round, "+". The value behind it stays the exact B − A."""
+
+    def check(raise_: float, fte: float, reachable: float, total: float) -> dict[str, Any]:
+        plan = {"new_fte_total": fte, "practices_short": 1 if total else 0, "total_shortfall_gbp": total}
+        levers = [{"lever": "safe_working", "amount": raise_}, {"lever": "standards", "amount": reachable}]
+        return {"deliverable": False, "levers": levers, "least_cost_allocation": plan}
+
+    short, none = check(1.925, 0.75, 0.99997, 1_504_999.0), check(0.0, 0.0, 0.0, 0.0)
+    for a, b, sign in ((short, none, "−"), (none, short, "+")):
+        cells = headline_cells(compare(Side("A", "check", a), Side("B", "check", b)))
+        expected = {
+            HEADLINE["safe_working_raise"]: "1.93",
+            HEADLINE["plan_new_fte"]: "0.75",
+            HEADLINE["plan_total_shortfall"]: "£1.50m",
+        }
+        for label, figure in expected.items():
+            row = cells[label]
+            assert {row[0].text, row[1].text} == {figure, "0" if "£" not in figure else "£0.00"}, label
+            assert row[2].text == sign + figure, (label, row[2].text)
+            assert_row_agrees(row)
+            assert row[2].value == pytest.approx(row[1].value - row[0].value)
+        # A share reads in points: 99.9% (rounded down, as the highest share that fits) against 0%.
+        reachable = cells[REACHABLE]
+        assert reachable[2].text == f"{sign}99.9 points"
+        assert_row_agrees(reachable)
+    # Both zero: nothing to show.
+    assert headline(compare(Side("A", "check", none), Side("B", "check", none)))[HEADLINE["safe_working_raise"]][2] == (
+        wording.COMPARE_SAME
+    )
+
+
+def test_a_least_cost_plans_spend_reads_as_its_least_cost() -> None:
+    """Verify 5, N4 (a): somerset at £25m pooled, least cost £848,292.09: the result page states
+    £848,293 (the £25m offer less £24,151,707 spare, rounded down), and the plan's spend is that
+    same value, so the Spend row reads £848,293 too, not £848,292; beside another side its B − A is
+    the least cost's. A plan whose spend is not its least cost (best value within the offer) keeps
+    its own figure. A solve of least cost reads one figure in both rows, to the pound beside a side
+    that is."""
+    a = Side("A", "check", deliverable(412_811.3, 20_000_000.0))
+    b = Side("B", "check", deliverable(848_292.09, 25_000_000.0))
+    rows = headline(compare(a, b))
+    assert rows[HEADLINE["least_cost"]] == ("£412,812", "£848,293", "+£435,481")
+    assert rows[HEADLINE["spend"]] == rows[HEADLINE["least_cost"]]
+    assert_adds_up(rows[HEADLINE["offer"]][1], rows[HEADLINE["least_cost"]][1], rows[HEADLINE["spare"]][1], short=False)
+    best_value = Side("C", "check", deliverable(848_292.09, 25_000_000.0, spend=24_990_000.4))
+    cells = headline_cells(compare(a, best_value))
+    assert cells[HEADLINE["spend"]][1].text == "£24,990,000" and cells[HEADLINE["least_cost"]][1].text == "£848,293"
+    solve = Side(
+        "S", "solve", {"objective": "min_cost", "kpis": {"budget_gbp": 19e6, "total_spend_gbp": 12_626_116.58}}
+    )
+    for pair in ((solve, b), (solve, solve)):
+        cells = headline_cells(compare(*pair))
+        for side in (0, 1):
+            assert cells[HEADLINE["spend"]][side].text == cells[HEADLINE["least_cost"]][side].text
+        assert_one_precision(cells[HEADLINE["spend"]])
+    assert headline(compare(solve, b))[HEADLINE["spend"]][0] == "£12,626,117"
+    assert headline(compare(solve, solve))[HEADLINE["spend"]][0] == "£12.63m"
+
+
+def test_two_rate_offers_on_tiny_compare_their_rates_on_the_page_and_in_the_downloads(desk: Desk) -> None:
+    """Verify 5, N2 end to end: data/tiny checked at £1 per weighted patient (not deliverable:
+    every practice can deliver from £7.00) and at £35.50 (deliverable: practice budgets £355,000
+    in total, £318,000 above the least cost of £37,000). The page and the API give both rates and
+    the least rate; B's budgets read in its result page's words and figures; no pooled offer,
+    spare or equal share; every number is the jobs'."""
+    document = tiny_document()
+    token = desk.key(tenant(), "negotiator")
+    scenario_id = desk.scenario(token, document)
+    jobs = []
+    for rate in (1.0, 35.5):
+        overrides = {"offer_rate_gbp_per_weighted_patient": rate}
+        outcome = run_job("check", document, overrides)
+        assert outcome.result["budget_mode"] == "per_practice"
+        jobs.append(desk.job(token, scenario_id, JobStatus.SUCCEEDED, outcome, overrides=overrides))
+    a, b = jobs
+    client = desk.signed_in(token)
+    page = client.get(f"/desk/compare?a={a}&b={b}").text
+    assert [text for _value, text in page_row(page, HEADLINE["rate"])] == ["£1.00", "£35.50", "+£34.50"]
+    assert [text for _value, text in page_row(page, HEADLINE["needed_rate"])] == [
+        "£7.00",
+        "£7.00",
+        wording.COMPARE_SAME,
+    ]
+    for label in POOLED_ONLY:
+        assert f'<th scope="row">{label}</th>' not in page, label
+    assert "equal share" not in page
+    # B's budgets in its result page's words and figures.
+    plain, result_page = html.unescape(page), html.unescape(client.get(f"/desk/jobs/{b}").text)
+    for label, figure in (
+        (BUDGETS_IN_TOTAL, "£355,000"),
+        (HEADLINE["least_cost"], "£37,000"),
+        (ABOVE_LEAST, "£318,000"),
+    ):
+        assert [text for _value, text in page_row(plain, label)] == [figure], label
+        if label != HEADLINE["least_cost"]:
+            assert re.search(rf"{re.escape(label)}</th>\s*<td[^>]*>\s*<data[^>]*>{figure}<", result_page), label
+    assert "Practices short at the offered rate: 2 under A, 0 under B." in page
+    assert_every_number_is_the_jobs(page, documents_of(desk, token, a, b))
+    body = desk.client.get(f"/reports/compare?a={a}&b={b}", headers={"X-API-Key": token}).json()
+    rows = {row["item"]: row for row in body["rows"]}
+    assert (rows[HEADLINE["rate"]]["a"], rows[HEADLINE["rate"]]["b"], rows[HEADLINE["rate"]]["b_minus_a"]) == (
+        1.0,
+        35.5,
+        34.5,
+    )
+    assert rows[HEADLINE["needed_rate"]]["a"] == pytest.approx(7.0) == rows[HEADLINE["needed_rate"]]["b"]
+    assert rows[ABOVE_LEAST]["b"] == 318_000.0 and not set(POOLED_ONLY) & set(rows)
