@@ -279,9 +279,7 @@ def _practices(
             rows: list[list[str | Num]] = []
             for i, item in enumerate(short[:MOST_SHORT]):
                 row = f"{base}.{i}"
-                figures = _gap(
-                    result, f"{row}.needs_gbp", f"{row}.budget_gbp", f"{row}.shortfall_gbp"
-                )
+                figures = _gap(result, f"{row}.needs_gbp", f"{row}.budget_gbp", f"{row}.shortfall_gbp")
                 needs, budget, shortfall = figures or [
                     num(result, f"{row}.{key}", money) for key in ("needs_gbp", "budget_gbp", "shortfall_gbp")
                 ]
