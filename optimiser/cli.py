@@ -43,7 +43,7 @@ from models.scenario import MAX_PROBLEMS_LISTED, Problem, ScenarioInvalid
 from models.schema import shown
 from models.validate import validate_document
 from optimiser.execution import INTERRUPT_SIGNALS
-from optimiser.io import read_document, write_results, write_template
+from optimiser.io import TooLargeNumber, read_document, write_results, write_template
 from optimiser.runs import JobOutcome, checked_overrides, run_job, scenario_warnings
 
 
@@ -869,11 +869,16 @@ def parse_weights(text: str) -> dict[str, Any]:
 
 
 def _number_as_written(text: str) -> int | float | str:
+    """A number as a JSON body reads it: ``1e400``, too large for a float, is quoted as typed
+    (``TooLargeNumber``); ``inf`` and ``nan``, which JSON has no numbers for, stay text."""
     for number in (int, float):
         try:
-            return number(text)
+            value = number(text)
         except ValueError:
             continue
+        if math.isfinite(value):
+            return value
+        return TooLargeNumber(text) if any(c.isdigit() for c in text) else text
     return text
 
 

@@ -237,6 +237,21 @@ def test_a_bad_weight_is_quoted_as_typed_in_the_apis_words(typed: str, quoted: s
     assert problems == [option_problem("--weights", f"weight 'budget' must be a number ≥ 0 (got {quoted})")]
 
 
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("1e400", "is too large (got 1e400)"),  # as the API quotes JSON's 1e999, not "(got inf)"
+        ("inf", "must be a number ≥ 0 (got 'inf')"),  # no JSON number is infinite: text
+        ("nan", "must be a number ≥ 0 (got 'nan')"),
+    ],
+)
+def test_a_weight_too_large_for_a_number_is_quoted_as_typed(typed: str, message: str) -> None:
+    """Verify 5, N7: `--weights budget=1e400` said "(got inf)"."""
+    done = run("check", str(TINY), "--weights", f"budget={typed}")
+    assert done.returncode == 2 and done.stdout == "", done.stderr
+    assert error_lines(done.stderr) == [f"error: --weights: weight 'budget' {message}"]
+
+
 def unwritable_outs(tmp_path: Path) -> list[tuple[Path, str]]:
     """Places an --out cannot be written, with the reason the command gives: under a file, and in /proc."""
     a_file = tmp_path / "ro.pdf"

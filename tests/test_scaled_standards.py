@@ -155,3 +155,23 @@ def test_the_console_check_at_scaled_standards_states_the_written_share() -> Non
     result = strict_json(as_json.stdout)
     assert "checked at 80% of its level" in result["summary"]
     assert lever(result, "standards")["amount"] == pytest.approx(AT_20K, rel=1e-7)
+
+
+def test_a_service_that_fixes_it_alone_at_the_uniform_level_is_named() -> None:
+    """Verify 5, N8: at £1,000 only P2's same-day standard binds, so Same-day access alone reaches
+    the uniform level (0.7890625) and medication reviews alone cannot; the sentence left Same-day
+    access out and read as if no service could fix it alone."""
+    done = run("check", str(TINY), "--budget", "1k", "--standards-fraction", "0.8", "--format", "json")
+    standards = lever(strict_json(done.stdout), "standards")
+    same_day = next(s for s in standards["details"]["by_service"] if s["service_id"] == "same_day_access")
+    assert same_day["fraction_alone"] == pytest.approx(standards["amount"], abs=1e-9)  # alone = uniform
+    alone = (
+        f"Same-day access alone to {wording.highest_percent(AT_1K * 0.8)} coverage "
+        f"({wording.highest_percent(AT_1K)} of its level)"
+    )
+    assert (
+        f"Lowering one service at a time, the others at 80% of their level: {alone}; "
+        "Medication reviews cannot fix it alone." in standards["sentence"]
+    ), standards["sentence"]
+    text = run("check", str(TINY), "--budget", "1k", "--standards-fraction", "0.8")
+    assert f"{alone}; Medication reviews cannot fix it alone." in text.stdout

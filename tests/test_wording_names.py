@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import re
 from functools import cache
 from pathlib import Path
@@ -23,7 +24,7 @@ from optimiser.io import read_document
 from optimiser.programme import Programme
 from optimiser.report.view import check_view
 from optimiser.runs import load_scenario, run_job
-from tests.console import REPO, run
+from tests.console import REPO, TINY, run, strict_json
 
 SOMERSET = REPO / "data" / "somerset"
 UNDELIVERABLE = REPO / "data" / "undeliverable_offer"
@@ -145,11 +146,14 @@ def test_an_offer_rate_names_the_practices_short_and_the_view_lists_them_by_name
     short = money["details"]["practices_short"]
     assert [row["practice_id"] for row in short] == ["L85004"]  # the JSON keeps the id
     sentence = money["sentence"]
-    shortfall = wording.money(short[0]["shortfall_gbp"])  # one practice's figure: to the nearest, as its table row
+    # money the practice needs, so rounded up: one figure with the combined change's top-up (verify 5, N4 b)
+    shortfall = wording.least_money(short[0]["shortfall_gbp"])
     assert (
         f"1 of 58 practices is short by {shortfall} in total: SYMPHONY SOUTH HEALTHCARE (L85004) {shortfall}."
         in sentence
     )
+    assert result["relaxation"]["package"]["money_gbp"] == pytest.approx(short[0]["shortfall_gbp"], abs=1e-6)
+    assert f"+{shortfall} a year in practice top-ups" in result["relaxation"]["sentences"][0]
 
     view = check_view(result, names=wording.Names.of_document(doc))
     assert view.practices[0][0] == "SYMPHONY SOUTH HEALTHCARE (L85004)"
@@ -235,3 +239,20 @@ def test_one_invalid_value_is_one_problem(tmp_path: Path) -> None:
     done = run("validate", str(path))
     assert done.returncode == 2
     assert "Invalid scenario: 1 problem\n" in done.stderr
+
+
+def test_the_money_lever_and_the_combined_change_state_a_shortfall_as_one_figure() -> None:
+    """Verify 5, N4 (b): one shortfall (£117,332.45) read "£117,332" in the money lever and
+    "£117,333" in the combined change. Money a practice needs is rounded up (wording's rule), so
+    both state it so. data/tiny at £6.2999 per weighted patient: P2 is short by 4,000 × £0.7001
+    = £2,800.40; the weights make money the combined change's cheapest lever."""
+    options = ("--offer-rate", "6.2999", "--weights", "safe_working=100,standards=100,workforce_supply=100")
+    result = strict_json(run("check", str(TINY), *options, "--format", "json").stdout)
+    [short] = lever(result, "budget")["details"]["practices_short"]
+    assert short["shortfall_gbp"] == pytest.approx(2_800.40, abs=1e-6)
+    assert result["relaxation"]["package"]["money_gbp"] == pytest.approx(short["shortfall_gbp"], abs=1e-6)
+    figure = f"£{math.ceil(short['shortfall_gbp']):,}"  # £2,801: enough, not the nearest £2,800
+    text = run("check", str(TINY), *options).stdout
+    assert f"short by {figure} in total: Synthetic Practice 2 (P2) {figure}." in text
+    assert f"Smallest combined change: +{figure} a year in practice top-ups" in text
+    assert f"{figure} a year more money (Synthetic Practice 2 (P2) {figure})." in text

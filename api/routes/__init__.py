@@ -3,18 +3,21 @@
 Every router here is made with ``route_class=JsonBodyRoute``, so every JSON request body is
 read by the product's one JSON reader (``optimiser.io.load_json_noting_repeated_keys``), as
 scenario documents and batch manifests are: a key given twice is a 422 naming it, never
-silently the last value.
+silently the last value; so is a query parameter given twice (``?wait=30&wait=5``), and a body
+sent as another type than JSON is refused in words, not read as bytes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Collection, Coroutine
 from typing import Any
 
 from fastapi import Request, Response, params
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from models.scenario import Problem, ScenarioInvalid
+from models.schema import shown
 from optimiser.io import RepeatedKey, load_json_noting_repeated_keys, parse_json
 
 
@@ -31,9 +34,57 @@ class JsonBodyRequest(Request):
 
 
 def _repeated_key_problem(repeat: RepeatedKey) -> Problem:
-    # Located as FastAPI locates the body's other problems: body.overrides.budget_gbp
+    """Located as FastAPI locates the body's other problems (body.version); in ``overrides``, as
+    every problem with an override is (docs/api.md): body.overrides.NAME, a message starting
+    with NAME, "weights: 'budget' is given more than once (1, then 2); give it once"."""
+    if repeat.path[:1] == ("overrides",) and len(repeat.path) > 1:
+        name = str(repeat.path[1])
+        inner = ".".join(str(step) for step in (*repeat.path[2:], repeat.key))
+        return Problem("request", None, f"body.overrides.{name}", f"{name}: {shown(inner)} {repeat.message}")
+    if repeat.path == ("overrides",):
+        return Problem("request", None, f"body.overrides.{repeat.key}", f"{repeat.key}: {repeat.message}")
     location = ".".join(str(step) for step in ("body", *repeat.path, repeat.key))
     return Problem("request", None, location, repeat.message)
+
+
+NOT_JSON = "the body must be JSON (Content-Type: application/json)"
+
+
+def _is_json(content_type: str | None) -> bool:
+    """As FastAPI decides to read a body as JSON: no type, application/json or application/*+json."""
+    if not content_type:
+        return True
+    main, _, sub = content_type.partition(";")[0].strip().lower().partition("/")
+    return main == "application" and (sub == "json" or sub.endswith("+json"))
+
+
+def _query_parameters(dependant: Dependant) -> set[str]:
+    """The names of the query parameters an operation reads, its dependencies' included."""
+    names: set[str] = set()
+    pending = [dependant]
+    while pending:
+        current = pending.pop()
+        names.update(field.alias for field in current.query_params)
+        pending.extend(current.dependencies)
+    return names
+
+
+def repeated_query_problems(request: Request, names: Collection[str]) -> list[Problem]:
+    """Each query parameter of ``names`` the request gives more than once: never silently one of them."""
+    given: dict[str, list[str]] = {}
+    for name, value in request.query_params.multi_items():
+        if name in names:
+            given.setdefault(name, []).append(value)
+    return [
+        Problem(
+            "request",
+            None,
+            f"query.{name}",
+            f"is given more than once ({', then '.join(shown(value) for value in values)}); give it once",
+        )
+        for name, values in given.items()
+        if len(values) > 1
+    ]
 
 
 def unreadable_body_problem(body: bytes) -> Problem:
@@ -52,14 +103,24 @@ class JsonBodyRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handle = super().get_route_handler()
+        query_names = _query_parameters(self.dependant)
+
+        async def handle_query(request: Request) -> Response:
+            repeated = repeated_query_problems(request, query_names)
+            if repeated:
+                raise ScenarioInvalid(repeated)
+            return await handle(request)
+
         if self.body_field is None or isinstance(self.body_field.field_info, params.Form):
-            return handle
+            return handle_query
 
         async def handle_json_body(request: Request) -> Response:
             request = JsonBodyRequest(request.scope, request.receive)
             # Read here, not first inside FastAPI's handler, which answers every error of its
             # own reading with "There was an error parsing the body".
             body = await request.body()
+            if body and not _is_json(request.headers.get("content-type")):
+                raise ScenarioInvalid([Problem("request", None, "body", NOT_JSON)])
             if body:
                 try:
                     await request.json()
@@ -67,6 +128,6 @@ class JsonBodyRoute(APIRoute):
                     raise
                 except (ValueError, RecursionError):
                     raise ScenarioInvalid([unreadable_body_problem(body)]) from None
-            return await handle(request)
+            return await handle_query(request)
 
         return handle_json_body

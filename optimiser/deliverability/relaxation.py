@@ -7,12 +7,14 @@ else stays hard. See docs/deliverability.md, "Combined change".
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from models.schema import shown
 from models.standard_form import INF
 from optimiser.deliverability import wording
 from optimiser.deliverability.levers import LEVERS, TOL, safe_rows, safe_x_entries, workforce_at
@@ -42,17 +44,25 @@ COLUMNS = [
 ]
 
 
+def _as_written(value: Any) -> str:
+    """A weight as the user wrote it: a number as typed (-2.0, 1e999), else as ``shown`` quotes
+    any value (JSON's true as true, text in quotes)."""
+    return repr(value) if isinstance(value, int | float) and not isinstance(value, bool) else shown(value)
+
+
 def check_weights(weights: dict[str, float] | None) -> dict[str, float]:
     """The weights with defaults filled in; raises ValueError naming an unknown or negative weight."""
     merged = dict(DEFAULT_WEIGHTS)
     for name, value in (weights or {}).items():
         if name not in DEFAULT_WEIGHTS:
-            raise ValueError(f"unknown weight {name!r} (known: {', '.join(WEIGHT_NAMES)})")
-        if not isinstance(value, int | float) or isinstance(value, bool) or not value >= 0 or value == float("inf"):
-            raise ValueError(f"weight {name!r} must be a number ≥ 0 (got {value!r})")
+            raise ValueError(f"unknown weight {shown(name)} (known: {', '.join(WEIGHT_NAMES)})")
+        if not isinstance(value, int | float) or isinstance(value, bool) or not value >= 0:
+            raise ValueError(f"weight {shown(name)} must be a number ≥ 0 (got {_as_written(value)})")
+        if not math.isfinite(value):  # 1e999: quoted as written (optimiser.io.TooLargeNumber)
+            raise ValueError(f"weight {shown(name)} is too large (got {_as_written(value)})")
         merged[name] = float(value)
     if merged["spread"] > 1:
-        raise ValueError(f"weight 'spread' must be between 0 and 1 (got {merged['spread']!r})")
+        raise ValueError(f"weight 'spread' must be between 0 and 1 (got {_as_written((weights or {})['spread'])})")
     return merged
 
 

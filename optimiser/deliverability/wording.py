@@ -617,15 +617,18 @@ def offer_rate_sentence(
     names: Names = NO_NAMES,
     set_by: Sequence[str] = (),
 ) -> str:
-    """``set_by``: the practices that need the most per weighted patient, so set the rate needed."""
-    listed = listing([f"{names.practice(row.practice_id)} {money(row.shortfall_gbp)}" for row in short.itertuples()], 8)
+    """``set_by``: the practices that need the most per weighted patient, so set the rate needed.
+    A practice's shortfall is money it needs, so rounded up (as the combined change's top-ups)."""
+    listed = listing(
+        [f"{names.practice(row.practice_id)} {least_money(row.shortfall_gbp)}" for row in short.itertuples()], 8
+    )
     rise = _rise(extra / rate if rate > 0 else None, ", ")
     needed_text, rate_text, extra_text = gap_figures(needed, rate, least_up=True)
     sentence = (
         f"The offer needs {extra_text} more per weighted patient a year (from {rate_text} to "
         f"{needed_text}{rise}) to cover every practice; at the current rate "
         f"{len(short)} of {practices} practices {'is' if len(short) == 1 else 'are'} short by "
-        f"{money(total)} in total: {listed}."
+        f"{least_money(total)} in total: {listed}."
     )
     if set_by:
         setters = listing([names.practice(p) for p in set_by])
@@ -682,10 +685,13 @@ def standards_sentence(
         "for the spec to fit the current budget and workforce"
         + (f" (checked at {percent(checked_at)})." if scaled else ".")
     )
+    # Said when some service alone differs from the uniform cut; then every service that can fix
+    # it alone is named, one whose figure equals the uniform one too (else the clause reads as if
+    # none could).
     differing = [r for r in records if r["fraction_alone"] is None or abs(r["fraction_alone"] - uniform) > 1e-6]
     if len(records) > 1 and differing:
-        fixers = [r for r in differing if r["fraction_alone"] is not None]
-        cannot = [names.service(r["service_id"]) for r in differing if r["fraction_alone"] is None]
+        fixers = [r for r in records if r["fraction_alone"] is not None]
+        cannot = [names.service(r["service_id"]) for r in records if r["fraction_alone"] is None]
         parts = [
             f"{names.service(r['service_id'])} alone to {highest_percent(r['coverage_alone'])} coverage "
             f"({highest_percent(r['fraction_alone'])} of its level)"

@@ -254,7 +254,7 @@ def _offer(result: dict[str, Any], per_practice: bool) -> list[tuple[str, Num]]:
             (label["needed_rate"], needed),
             (label["extra_rate"], extra),
             (label["practices_short"], count(result, f"{base}.practices_short")),
-            (label["total_shortfall"], num(result, f"{base}.total_shortfall_gbp", money)),
+            (label["total_shortfall"], num(result, f"{base}.total_shortfall_gbp", least_money)),
         ]
     figures = _gap(result, f"{base}.least_spend_gbp", f"{base}.budget_gbp", f"{base}.shortfall_gbp")
     if not figures:
@@ -282,9 +282,7 @@ def _practices(
             rows: list[list[str | Num]] = []
             for i, item in enumerate(short[:MOST_SHORT]):
                 row = f"{base}.{i}"
-                figures = _gap(
-                    result, f"{row}.needs_gbp", f"{row}.budget_gbp", f"{row}.shortfall_gbp", nearest_gap=True
-                )
+                figures = _gap(result, f"{row}.needs_gbp", f"{row}.budget_gbp", f"{row}.shortfall_gbp")
                 needs, budget, shortfall = figures or [
                     num(result, f"{row}.{key}", money) for key in ("needs_gbp", "budget_gbp", "shortfall_gbp")
                 ]

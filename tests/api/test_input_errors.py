@@ -126,8 +126,11 @@ def test_a_key_given_twice_in_a_job_or_key_body_is_422_naming_it(service: Servic
         "/jobs": (
             commissioner,
             f'{{"scenario_id": "{scenario_id}", "kind": "check", "overrides": {{"budget_gbp": 1, "budget_gbp": 50000}}}}',
-            problem(
-                "request", None, "body.overrides.budget_gbp", "is given more than once (1, then 50000); give it once"
+            problem(  # named by the override, as every problem with one (verify 5, N6)
+                "request",
+                None,
+                "body.overrides.budget_gbp",
+                "budget_gbp: is given more than once (1, then 50000); give it once",
             ),
         ),
         "/jobs?wait=1": (

@@ -5,7 +5,10 @@ limit of this service, named as the request's schema names a bad override."""
 
 from __future__ import annotations
 
+import json
+import re
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.orm import Role
+from api.schemas import EXAMPLE_ID
 from tests.api.helpers import Service, create_scenario, service_settings
 
 
@@ -229,3 +233,100 @@ def test_a_wait_longer_than_the_services_longest_is_cut_to_it(tmp_path: Path) ->
         assert response.status_code == 200, response.text
         assert response.json()["status"] == "queued"
         assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize(
+    ("weight", "quoted"),
+    [
+        ("true", "must be a number ≥ 0 (got true)"),
+        ("1e999", "is too large (got 1e999)"),
+        ('"1"', "must be a number ≥ 0 (got '1')"),
+    ],
+)
+def test_a_bad_weight_is_quoted_as_json_wrote_it(
+    client: TestClient, commissioner: dict, weight: str, quoted: str
+) -> None:
+    """Verify 5, N5: JSON's true was quoted as Python's "(got True)"."""
+    scenario_id = create_scenario(client, commissioner)
+    body = f'{{"scenario_id": "{scenario_id}", "kind": "check", "overrides": {{"weights": {{"budget": {weight}}}}}}}'
+    response = post_json_text(client, "/jobs", body, commissioner)
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"] == [problem("body.overrides.weights", f"weights: weight 'budget' {quoted}")]
+
+
+def test_a_body_sent_as_another_type_than_json_is_refused_in_words(service: Service) -> None:
+    """Verify 5, N5: a JSON body sent as text/plain was quoted back as a Python bytes repr."""
+    client = service.client
+    organisation = f"org-{uuid.uuid4().hex[:10]}"
+    commissioner, admin = service.key(organisation, Role.COMMISSIONER), service.key(organisation, Role.ADMIN)
+    scenario_id = create_scenario(client, commissioner)
+    sent = [
+        ("/jobs", commissioner, json.dumps({"scenario_id": scenario_id, "kind": "check"})),
+        ("/keys", admin, json.dumps({"role": "negotiator"})),
+    ]
+    for path, headers, body in sent:
+        for content_type in ("text/plain", "application/x-www-form-urlencoded"):
+            response = client.post(path, content=body, headers={**headers, "Content-Type": content_type})
+            assert response.status_code == 422, response.text
+            assert response.json()["detail"] == [
+                problem("body", "the body must be JSON (Content-Type: application/json)")
+            ], (path, content_type)
+        accepted = client.post(
+            path, content=body, headers={**headers, "Content-Type": "application/json; charset=utf-8"}
+        )
+        assert accepted.status_code in (200, 201, 202), accepted.text
+    assert client.get("/jobs", headers=commissioner).json()["total"] == 1  # only the JSON one
+
+
+def test_an_override_given_twice_is_named_by_the_override(client: TestClient, commissioner: dict) -> None:
+    """Verify 5, N6: docs/api.md names every problem with an override body.overrides.NAME, its
+    message starting with NAME."""
+    scenario_id = create_scenario(client, commissioner)
+    start = f'{{"scenario_id": "{scenario_id}", "kind": "check", "overrides": '
+    twice = {
+        '{"standards_fraction": 0.8, "standards_fraction": 0.9}}': problem(
+            "body.overrides.standards_fraction",
+            "standards_fraction: is given more than once (0.8, then 0.9); give it once",
+        ),
+        '{"weights": {"budget": 1, "budget": 2}}}': problem(
+            "body.overrides.weights", "weights: 'budget' is given more than once (1, then 2); give it once"
+        ),
+    }
+    for overrides, expected in twice.items():
+        response = post_json_text(client, "/jobs", start + overrides, commissioner)
+        assert (response.status_code, response.json()) == (422, {"detail": [expected]}), overrides
+    assert client.get(f"/jobs?scenario_id={scenario_id}", headers=commissioner).json()["total"] == 0
+
+
+def test_a_query_parameter_given_twice_is_refused_naming_it(client: TestClient, commissioner: dict) -> None:
+    """Verify 5, N6: `POST /jobs?wait=30&wait=5` silently took one of the two waits."""
+    scenario_id = create_scenario(client, commissioner)
+    response = client.post(
+        "/jobs?wait=30&wait=5", json={"scenario_id": scenario_id, "kind": "check"}, headers=commissioner
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"] == [
+        problem("query.wait", "is given more than once ('30', then '5'); give it once")
+    ]
+    assert client.get(f"/jobs?scenario_id={scenario_id}", headers=commissioner).json()["total"] == 0
+    # a repeat of a parameter the operation does not take is not a parameter of it, so not refused
+    assert client.get("/jobs?colour=red&colour=blue", headers=commissioner).status_code == 200
+
+
+def test_every_query_parameter_of_the_api_refuses_being_given_twice(client: TestClient, commissioner: dict) -> None:
+    """Every operation's query parameters, including any added later, are read one way."""
+    operations = [
+        (re.sub(r"\{\w+\}", lambda m: EXAMPLE_ID if m[0].endswith("_id}") else "1", path), method, parameter["name"])
+        for path, item in client.get("/openapi.json").json()["paths"].items()
+        for method, operation in item.items()
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "query"
+    ]
+    assert {("/jobs", "post", "wait"), ("/jobs", "get", "limit")} <= {(p, m, n) for p, m, n in operations}
+    for path, method, name in operations:
+        response = client.request(method, f"{path}?{name}=1&{name}=2", headers=commissioner)
+        assert response.status_code == 422, (path, method, name, response.text)
+        assert (
+            problem(f"query.{name}", "is given more than once ('1', then '2'); give it once")
+            in (response.json()["detail"])
+        ), (path, method, name)
