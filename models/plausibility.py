@@ -86,133 +86,135 @@ def _g(value: float) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def _flagged(
+    table: str, column: str, values: pd.Series, mask: pd.Series | np.ndarray, message: Callable[[float], str]
+) -> list[Problem]:
+    """One warning per row where ``mask`` holds, worded by ``message`` from the row's value."""
+    return [Problem(table, row + 1, column, message(float(values.iat[row]))) for row in _rows(mask)]
+
+
 def _roles(roles: pd.DataFrame) -> list[Problem]:
-    found = []
     cost = roles["cost_per_fte_gbp"]
-    for row in _rows(cost < COST_PER_FTE_BELOW_GBP):
-        value = float(cost.iat[row])
-        found.append(
-            Problem(
-                "roles",
-                row + 1,
-                "cost_per_fte_gbp",
-                f"£{shown(value)} a year for one full-time post looks like thousands of pounds "
-                f"(did you mean £{_g(value * 1_000)}?)",
-            )
-        )
-    for row in _rows(cost > COST_PER_FTE_ABOVE_GBP):
-        value = float(cost.iat[row])
-        found.append(
-            Problem(
-                "roles",
-                row + 1,
-                "cost_per_fte_gbp",
-                f"£{shown(value)} a year for one full-time post is more than £{_g(COST_PER_FTE_ABOVE_GBP)}: "
-                f"it looks like pence or the cost of several posts (in pence it would be £{_g(value / 100)})",
-            )
-        )
     hours = roles["clinical_hours_per_fte"]
-    for row in _rows(hours < CLINICAL_HOURS_BELOW):
-        found.append(
-            Problem(
-                "roles",
-                row + 1,
-                "clinical_hours_per_fte",
-                f"{shown(float(hours.iat[row]))} clinical hours a year for one full-time post looks like hours a "
-                "week or a day (this column is hours a year, about 1,000 to 1,700)",
-            )
-        )
-    for row in _rows(hours > CLINICAL_HOURS_ABOVE):
-        found.append(
-            Problem(
-                "roles",
-                row + 1,
-                "clinical_hours_per_fte",
-                f"{shown(float(hours.iat[row]))} clinical hours a year for one full-time post is more than "
-                f"{_g(CLINICAL_HOURS_ABOVE)} (40 hours a week for 50 weeks): it looks like minutes, or hours "
-                "that include non-clinical work",
-            )
-        )
     contacts = roles["max_contacts_per_day"]
-    for row in _rows(contacts > CONTACTS_PER_DAY_ABOVE):
-        found.append(
-            Problem(
-                "roles",
-                row + 1,
-                "max_contacts_per_day",
-                f"{shown(float(contacts.iat[row]))} contacts a day for one full-time post looks like contacts "
-                "a week or a year (this column is a day's safe-working cap, about 25 to 40)",
-            )
-        )
     days = roles["working_days_per_fte"]
-    for row in _rows(days < WORKING_DAYS_BELOW):
-        found.append(
-            Problem(
-                "roles",
-                row + 1,
-                "working_days_per_fte",
-                f"{shown(float(days.iat[row]))} working days a year for one full-time post looks like days "
-                "a month or a week (this column is days a year, about 200 to 225)",
-            )
-        )
-    return found
+    return [
+        *_flagged(
+            "roles",
+            "cost_per_fte_gbp",
+            cost,
+            cost < COST_PER_FTE_BELOW_GBP,
+            lambda value: (
+                f"£{shown(value)} a year for one full-time post looks like thousands of pounds "
+                f"(did you mean £{_g(value * 1_000)}?)"
+            ),
+        ),
+        *_flagged(
+            "roles",
+            "cost_per_fte_gbp",
+            cost,
+            cost > COST_PER_FTE_ABOVE_GBP,
+            lambda value: (
+                f"£{shown(value)} a year for one full-time post is more than "
+                f"£{_g(COST_PER_FTE_ABOVE_GBP)}: it looks like pence or the cost of several posts (in pence it "
+                f"would be £{_g(value / 100)})"
+            ),
+        ),
+        *_flagged(
+            "roles",
+            "clinical_hours_per_fte",
+            hours,
+            hours < CLINICAL_HOURS_BELOW,
+            lambda value: (
+                f"{shown(value)} clinical hours a year for one full-time post looks like hours a "
+                "week or a day (this column is hours a year, about 1,000 to 1,700)"
+            ),
+        ),
+        *_flagged(
+            "roles",
+            "clinical_hours_per_fte",
+            hours,
+            hours > CLINICAL_HOURS_ABOVE,
+            lambda value: (
+                f"{shown(value)} clinical hours a year for one full-time post is more than "
+                f"{_g(CLINICAL_HOURS_ABOVE)} (40 hours a week for 50 weeks): it looks like minutes, or hours "
+                "that include non-clinical work"
+            ),
+        ),
+        *_flagged(
+            "roles",
+            "max_contacts_per_day",
+            contacts,
+            contacts > CONTACTS_PER_DAY_ABOVE,
+            lambda value: (
+                f"{shown(value)} contacts a day for one full-time post looks like contacts "
+                "a week or a year (this column is a day's safe-working cap, about 25 to 40)"
+            ),
+        ),
+        *_flagged(
+            "roles",
+            "working_days_per_fte",
+            days,
+            days < WORKING_DAYS_BELOW,
+            lambda value: (
+                f"{shown(value)} working days a year for one full-time post looks like days "
+                "a month or a week (this column is days a year, about 200 to 225)"
+            ),
+        ),
+    ]
 
 
 def _minutes(skill_mix: pd.DataFrame) -> list[Problem]:
-    found = []
     minutes = skill_mix["minutes_per_contact"]
-    for row in _rows(minutes < MINUTES_PER_CONTACT_BELOW):
-        value = float(minutes.iat[row])
-        found.append(
-            Problem(
-                "skill_mix",
-                row + 1,
-                "minutes_per_contact",
-                f"{shown(value)} minutes for one contact looks like hours (did you mean {_g(value * 60)} minutes?)",
-            )
-        )
-    for row in _rows(minutes > MINUTES_PER_CONTACT_ABOVE):
-        found.append(
-            Problem(
-                "skill_mix",
-                row + 1,
-                "minutes_per_contact",
-                f"{shown(float(minutes.iat[row]))} minutes for one contact is more than "
-                f"{_g(MINUTES_PER_CONTACT_ABOVE)} (four hours): it looks like seconds, or a whole course of care",
-            )
-        )
-    return found
+    return [
+        *_flagged(
+            "skill_mix",
+            "minutes_per_contact",
+            minutes,
+            minutes < MINUTES_PER_CONTACT_BELOW,
+            lambda value: (
+                f"{shown(value)} minutes for one contact looks like hours (did you mean {_g(value * 60)} minutes?)"
+            ),
+        ),
+        *_flagged(
+            "skill_mix",
+            "minutes_per_contact",
+            minutes,
+            minutes > MINUTES_PER_CONTACT_ABOVE,
+            lambda value: (
+                f"{shown(value)} minutes for one contact is more than "
+                f"{_g(MINUTES_PER_CONTACT_ABOVE)} (four hours): it looks like seconds, or a whole course of care"
+            ),
+        ),
+    ]
 
 
 def _practices(practices: pd.DataFrame) -> list[Problem]:
-    found = []
     lists = practices["list_size"].astype(float)
     weighted = practices["weighted_list_size"]
     share = weighted / lists
-    for row in _rows((share < WEIGHTED_LIST_BELOW_SHARE) | (share > WEIGHTED_LIST_ABOVE_SHARE)):
-        found.append(
-            Problem(
-                "practices",
-                row + 1,
-                "weighted_list_size",
-                f"{shown(float(weighted.iat[row]))} weighted patients is {_g(float(share.iat[row]))} times the "
-                f"list_size of {shown(float(lists.iat[row]))}: it looks like another unit (thousands?) or another "
-                "practice's figure (weighting moves a list by tens of percent)",
-            )
+    found = [
+        Problem(
+            "practices",
+            row + 1,
+            "weighted_list_size",
+            f"{shown(float(weighted.iat[row]))} weighted patients is {_g(float(share.iat[row]))} times the "
+            f"list_size of {shown(float(lists.iat[row]))}: it looks like another unit (thousands?) or another "
+            "practice's figure (weighting moves a list by tens of percent)",
         )
+        for row in _rows((share < WEIGHTED_LIST_BELOW_SHARE) | (share > WEIGHTED_LIST_ABOVE_SHARE))
+    ]
     # A practice with a data_note is one the import has already said is doubtful (a tiny list is real).
     unnoted = practices["data_note"].isna().to_numpy()
-    for row in _rows((lists < LIST_SIZE_BELOW).to_numpy() & unnoted):
-        value = float(lists.iat[row])
-        found.append(
-            Problem(
-                "practices",
-                row + 1,
-                "list_size",
-                f"a list of {shown(value)} patients looks like thousands of patients "
-                f"(did you mean {_g(value * 1_000)}?)",
-            )
-        )
+    found += _flagged(
+        "practices",
+        "list_size",
+        lists,
+        (lists < LIST_SIZE_BELOW).to_numpy() & unnoted,
+        lambda value: (
+            f"a list of {shown(value)} patients looks like thousands of patients (did you mean {_g(value * 1_000)}?)"
+        ),
+    )
     return found
 
 
