@@ -189,10 +189,18 @@ def _minutes(skill_mix: pd.DataFrame) -> list[Problem]:
     ]
 
 
+def _noted(practices: pd.DataFrame) -> pd.Series:
+    """Practices with a data_note: someone (``import nhs``, or the commissioner) has already said what is
+    doubtful about their figures, so the practice rules do not warn about them again on every run
+    (Somerset's L85026 has 1 registered patient, a weighted list of 6,096 and 8 staff FTE, as published)."""
+    return practices["data_note"].notna()
+
+
 def _practices(practices: pd.DataFrame) -> list[Problem]:
     lists = practices["list_size"].astype(float)
     weighted = practices["weighted_list_size"]
     share = weighted / lists
+    unnoted = (~_noted(practices)).to_numpy()
     found = [
         Problem(
             "practices",
@@ -202,10 +210,10 @@ def _practices(practices: pd.DataFrame) -> list[Problem]:
             f"list_size of {shown(float(lists.iat[row]))}: it looks like another unit (thousands?) or another "
             "practice's figure (weighting moves a list by tens of percent)",
         )
-        for row in _rows((share < WEIGHTED_LIST_BELOW_SHARE) | (share > WEIGHTED_LIST_ABOVE_SHARE))
+        for row in _rows(
+            ((share < WEIGHTED_LIST_BELOW_SHARE) | (share > WEIGHTED_LIST_ABOVE_SHARE)).to_numpy() & unnoted
+        )
     ]
-    # A practice with a data_note is one the import has already said is doubtful (a tiny list is real).
-    unnoted = practices["data_note"].isna().to_numpy()
     found += _flagged(
         "practices",
         "list_size",
@@ -219,9 +227,10 @@ def _practices(practices: pd.DataFrame) -> list[Problem]:
 
 
 def _staff(staff: pd.DataFrame, practices: pd.DataFrame) -> list[Problem]:
-    """Staff held by a practice (not by a PCN) above the rule's FTE per 1,000 registered patients,
-    located at the practice's largest staff row, the likeliest to be in the wrong unit."""
-    held = staff[staff["holder_id"].isin(practices.index)]
+    """Staff held by a practice (not by a PCN, nor by a practice with a data_note) above the rule's FTE
+    per 1,000 registered patients, located at the practice's largest staff row, the likeliest to be in
+    the wrong unit."""
+    held = staff[staff["holder_id"].isin(practices.index[~_noted(practices)])]
     if held.empty:
         return []
     totals = held.groupby("holder_id", sort=False)["fte"].sum()
