@@ -14,7 +14,6 @@ from typing import Any
 from models.scenario import Problem, Scenario, ScenarioInvalid
 from models.schema import MAX_AREA_GBP, MAX_RATE_GBP_PER_PATIENT, OBJECTIVES, checked_time_limit, shown
 from models.validate import data_warnings, validate_document
-from optimiser.deliverability.wording import rate_as_budget_hint
 from optimiser.objectives import least_cost_answer, least_spend_at_best_value, solve_for_value
 from optimiser.programme import ENGINES, Programme, Progress, SolveOutcome
 from optimiser.results import JobOutcome, solve_result
@@ -175,8 +174,14 @@ def scenario_warnings(scenario: Scenario, document: dict[str, Any]) -> list[dict
     """The figures that look like the wrong unit (``models.validate.data_warnings``) as a result's
     ``data_warnings``: {table, row, column, message} each. A budget that reads as a rate is worded
     as the check's hint, without a command-line option (the API and the desk read these too)."""
-    warnings = data_warnings(scenario, document, lambda budget, weighted: rate_as_budget_hint(budget, weighted, None))
-    return [warning.as_dict() for warning in warnings]
+
+    def rate_hint(budget: float, weighted: float) -> str:
+        # Imported only when a budget reads as a rate: the deliverability package is not a solve's to load.
+        from optimiser.deliverability.wording import rate_as_budget_hint
+
+        return rate_as_budget_hint(budget, weighted, None)
+
+    return [warning.as_dict() for warning in data_warnings(scenario, document, rate_hint)]
 
 
 def scale_standards(scenario: Scenario, fraction: float) -> Scenario:
@@ -241,7 +246,7 @@ def _run(
         programme, outcome = solve_scenario(scenario, progress, engine)
         job = solve_result(scenario, programme, outcome, started)
         if overrides.get("sensitivity"):
-            from optimiser.deliverability import sensitivity
+            from optimiser.deliverability.sensitivity import sensitivity
 
             job.result["sensitivity"] = sensitivity(programme, outcome)
         return job

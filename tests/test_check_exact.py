@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from optimiser.deliverability import check
+from optimiser.deliverability.check import check
 from optimiser.deliverability.exact import SAFE_WORKING_STEP
 from optimiser.deliverability.relaxation import relaxation
 from optimiser.programme import Programme

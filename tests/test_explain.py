@@ -23,9 +23,11 @@ from typer.testing import CliRunner
 
 from models.standard_form import INF
 from optimiser.cli import app
-from optimiser.deliverability import check, levers, sensitivity
+from optimiser.deliverability import levers
+from optimiser.deliverability.check import check
 from optimiser.deliverability.conflict import find_conflict, verify_conflict
 from optimiser.deliverability.relaxation import relaxation
+from optimiser.deliverability.sensitivity import sensitivity
 from optimiser.programme import IIS_STRATEGY, Programme
 from optimiser.runs import load_scenario, run_job
 

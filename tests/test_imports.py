@@ -42,8 +42,8 @@ sys.stderr.write("\\nIMPORTED " + json.dumps({"code": code, "loaded": loaded}) +
 """
 
 
-def imported_by(*args: str, env: dict[str, str] | None = None) -> dict:
-    code = f"ARGS = {list(args)!r}\nFORBIDDEN = {FORBIDDEN!r}\n" + RUN
+def imported_by(*args: str, env: dict[str, str] | None = None, forbidden: tuple[str, ...] = FORBIDDEN) -> dict:
+    code = f"ARGS = {list(args)!r}\nFORBIDDEN = {forbidden!r}\n" + RUN
     done = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
@@ -66,6 +66,15 @@ def imported_by(*args: str, env: dict[str, str] | None = None) -> dict:
 )
 def test_engine_commands_import_no_service_charts_or_statistics(args: tuple[str, ...]) -> None:
     report = imported_by(*args)
+    assert report["code"] == 0
+    assert report["loaded"] == []
+
+
+@pytest.mark.parametrize("args", [("solve", "data/tiny", "--format", "json"), ("validate", "data/tiny")])
+def test_a_solve_or_validate_does_not_load_the_checks_machinery(args: tuple[str, ...]) -> None:
+    """Only a check needs its conflict search and levers; a sentence from ``wording`` loads none of it."""
+    modules = ("check", "conflict", "exact", "levers", "relaxation")
+    report = imported_by(*args, forbidden=tuple(f"optimiser.deliverability.{name}" for name in modules))
     assert report["code"] == 0
     assert report["loaded"] == []
 

@@ -7,9 +7,7 @@
 
 Everything works on one ``optimiser.programme.Programme``; each experiment is made inside
 ``programme.changes()`` and undone, so the next solve starts hot from the last basis.
+
+The package imports none of its modules: the pages, the reports and ``validate`` read ``wording``
+without loading the check's machinery. Import what is used from its module.
 """
-
-from optimiser.deliverability.check import check
-from optimiser.deliverability.sensitivity import sensitivity
-
-__all__ = ["check", "sensitivity"]
