@@ -525,8 +525,6 @@ def _read_csv_text(data: bytes, name: str, limits: ReadLimits, encoding: str) ->
 def repeated_columns(table: str, header: Sequence[str | None]) -> list[Problem]:
     """A problem for each column name the header gives more than once (a reader would silently
     keep the last), naming its columns by letter as a spreadsheet shows them."""
-    from openpyxl.utils import get_column_letter
-
     places: dict[str, list[int]] = {}
     for place, column in enumerate(header, start=1):
         if column:
@@ -534,6 +532,9 @@ def repeated_columns(table: str, header: Sequence[str | None]) -> list[Problem]:
     problems = []
     for column, found in places.items():
         if len(found) > 1:
+            # Lazily: openpyxl takes ~0.15 s to import, and a CSV scenario's solve needs it only here.
+            from openpyxl.utils import get_column_letter
+
             letters = [get_column_letter(place) for place in found]
             times = "twice" if len(found) == 2 else f"{len(found)} times"
             where = ", ".join(letters[:-1]) + f" and {letters[-1]}"

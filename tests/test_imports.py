@@ -79,6 +79,23 @@ def test_a_solve_or_validate_does_not_load_the_checks_machinery(args: tuple[str,
     assert report["loaded"] == []
 
 
+@pytest.mark.parametrize("args", [("solve", "data/example_icb", "--format", "json"), ("validate", "data/tiny")])
+def test_a_csv_scenario_does_not_load_the_workbook_library(args: tuple[str, ...]) -> None:
+    """openpyxl (and Pillow under it) took 0.15 s of a 1.3 s ``solve data/example_icb``: a CSV
+    scenario's reader loads it only to name a repeated column's letters."""
+    report = imported_by(*args, forbidden=("openpyxl", "PIL"))
+    assert report["code"] == 0
+    assert report["loaded"] == []
+
+
+def test_a_workbook_scenario_does_load_the_workbook_library(tmp_path: Path) -> None:
+    """The check above can fail: reading a workbook loads openpyxl."""
+    workbook = tmp_path / "tiny.xlsx"
+    assert imported_by("template", str(workbook))["code"] == 0
+    report = imported_by("validate", str(workbook), forbidden=("openpyxl",))
+    assert "openpyxl" in report["loaded"]
+
+
 def test_a_service_command_does_import_the_service(tmp_path: Path) -> None:
     """The check above can fail: a command that uses the database loads SQLAlchemy."""
     report = imported_by("db", "upgrade", env={"COMMISSION_DATABASE_URL": f"sqlite:///{tmp_path / 'jobs.db'}"})
