@@ -14,7 +14,7 @@ from tests import nhs_files
 from tests.nhs_files import edit, import_json
 
 ROOT = Path(__file__).resolve().parents[1]
-SOMERSET = ROOT.parent / "shared" / "nhs-data" / "somerset"
+SOMERSET = ROOT / "data" / "nhs" / "somerset"
 
 
 def commission() -> str:

@@ -20,7 +20,7 @@ from optimiser.nhs.spec import default_spec_path, load_spec
 from optimiser.runs import run_job
 
 ROOT = Path(__file__).resolve().parents[1]
-SOMERSET = ROOT.parent / "shared" / "nhs-data" / "somerset"
+SOMERSET = ROOT / "data" / "nhs" / "somerset"
 FILES = {
     "mapping": "gp-reg-pat-prac-map.csv",
     "list_sizes": "gp-reg-pat-prac-quin-age.csv",

@@ -23,7 +23,7 @@ from optimiser.report.view import scenario_sources
 from tests.console import run
 
 ROOT = Path(__file__).resolve().parents[1]
-SOMERSET = ROOT.parent / "shared" / "nhs-data" / "somerset"
+SOMERSET = ROOT / "data" / "nhs" / "somerset"
 WORKFORCE = "gp-workforce-practice-may2026.csv"
 FILES = {
     "mapping": "gp-reg-pat-prac-map.csv",
