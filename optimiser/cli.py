@@ -789,10 +789,18 @@ def print_distribution(summary: dict[str, Any]) -> None:
     for column in ("measure", "lowest", "practice", "highest", "practice", "mean", "Gini", "90/10"):
         table.add_column(column, justify="left" if column in ("measure", "practice") else "right")
 
+    from optimiser.deliverability.wording import per_patient_money, table_gini, table_number, table_ratio, table_share
+
+    formats = {
+        "money": per_patient_money,
+        "share": table_share,
+        "ratio": table_ratio,
+        "gini": table_gini,
+        "number": table_number,
+    }
+
     def fmt(value: Any, kind: str) -> str:
-        if _missing(value):
-            return "-"
-        return {"money": f"£{value:,.2f}", "share": f"{value:.1%}", "ratio": f"{value:,.2f}"}.get(kind, f"{value:,.3f}")
+        return "-" if _missing(value) else formats[kind](value)
 
     for key, label, kind in (
         ("spend_gbp_per_weighted_patient", "£/weighted patient", "money"),
@@ -809,7 +817,7 @@ def print_distribution(summary: dict[str, Any]) -> None:
             fmt(row["max"], kind),
             row["max_practice_id"],
             fmt(row["mean"], kind),
-            fmt(row["gini"], "number"),
+            fmt(row["gini"], "gini"),
             fmt(row["ratio_90_10"], "ratio"),
         )
     out.print(table)

@@ -1450,6 +1450,33 @@ DISTRIBUTION_CAPTION = (
 DATA_NOTED = "its data carry a note"
 
 
+# One column, one precision: the fair-shares tables show each figure at a fixed precision (83.0%
+# between 83.5% and 82.9%, never 83%), the same in the CLI, the desk and the PDF.
+def per_patient_money(value: float) -> str:
+    """£ per weighted patient, to the penny: £48.75, £125.00."""
+    return f"£{value:,.2f}"
+
+
+def table_share(share: float) -> str:
+    """A share in a table column, to one decimal: 83.0%."""
+    return f"{share:.1%}"
+
+
+def table_ratio(value: float) -> str:
+    """A ratio (90/10) to two decimals: 1.00."""
+    return f"{value:,.2f}"
+
+
+def table_gini(value: float) -> str:
+    """A Gini coefficient to three decimals: 0.042."""
+    return f"{value:.3f}"
+
+
+def table_number(value: float) -> str:
+    """Another figure in a table column (new FTE per 1,000 weighted patients) to three decimals."""
+    return f"{value:,.3f}"
+
+
 def of_practice(shown: str, practice: object, names: Names = NO_NAMES) -> str:
     """A figure and the practice it is of: "£21.69 (P0010)", "£21.69 (Synthetic Practice 010, P0010)";
     "£48.75 (SYMPHONY SOUTH HEALTHCARE, L85004; its data carry a note)" when it has a data_note."""

@@ -14,7 +14,7 @@ from importlib import metadata
 from typing import Any
 
 from optimiser.deliverability import wording
-from optimiser.deliverability.wording import least_money, money, number, percent
+from optimiser.deliverability.wording import least_money, money, number
 from optimiser.runs import SETTING_OVERRIDES
 
 # The overrides a check applies to the scenario before hashing it (optimiser.runs.load_scenario).
@@ -342,10 +342,6 @@ def _practices(
     return wording.NO_PRACTICES_WITHOUT_VERDICT, [], [], None
 
 
-def _gini(value: float) -> str:
-    return f"{value:.3f}"
-
-
 def _count(value: float) -> str:
     return f"{int(value):,}"
 
@@ -384,7 +380,7 @@ def _distribution(
     base = "least_cost_allocation.distribution"
     if not isinstance(_get(result, base), dict):
         return None, [], [], [], []
-    measures = [("spend_gbp_per_weighted_patient", money), ("coverage", percent)]
+    measures = [("spend_gbp_per_weighted_patient", wording.per_patient_money), ("coverage", wording.table_share)]
     rows: list[list[str | Num]] = []
     for key, formatter in measures:
         src = f"{base}.{key}"
@@ -395,8 +391,8 @@ def _distribution(
                 wording.DISTRIBUTION_MEASURES[key],
                 _cell(result, f"{src}.min", formatter, f"{src}.min_practice_id", names),
                 _cell(result, f"{src}.max", formatter, f"{src}.max_practice_id", names),
-                _cell(result, f"{src}.gini", _gini),
-                _cell(result, f"{src}.ratio_90_10", number),
+                _cell(result, f"{src}.gini", wording.table_gini),
+                _cell(result, f"{src}.ratio_90_10", wording.table_ratio),
             ]
         )
     quintiles: list[list[str | Num]] = []
@@ -406,8 +402,8 @@ def _distribution(
             [
                 _cell(result, f"{src}.imd_quintile", _count),
                 _cell(result, f"{src}.practices", _count),
-                _cell(result, f"{src}.spend_gbp_per_weighted_patient", money),
-                _cell(result, f"{src}.coverage_mean", percent),
+                _cell(result, f"{src}.spend_gbp_per_weighted_patient", wording.per_patient_money),
+                _cell(result, f"{src}.coverage_mean", wording.table_share),
             ]
         )
     columns = list(wording.DISTRIBUTION_COLUMNS)
