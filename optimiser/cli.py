@@ -673,7 +673,7 @@ def money(value: float | None) -> str:
 
 
 def print_solve(job: JobOutcome, out_dir: Path | None) -> None:
-    from optimiser.deliverability.wording import data_warning_lines
+    from optimiser.deliverability.wording import data_warning_lines, table_share
 
     result = job.result
     status = result["status"]
@@ -695,7 +695,9 @@ def print_solve(job: JobOutcome, out_dir: Path | None) -> None:
     if result["objective"] == "max_min_coverage":
         out.print(f"[bold]Objective[/] ({objective_label}): {result['objective_value']:.2%}", highlight=False)
     else:
-        out.print(f"[bold]Objective[/] ({objective_label}): {result['objective_value']:,.2f}", highlight=False)
+        # + 0.0: a least spend of -4e-12 (solver round-off) rounds to -0.0, which would print "-0.00".
+        shown = round(result["objective_value"], 2) + 0.0
+        out.print(f"[bold]Objective[/] ({objective_label}): {shown:,.2f}", highlight=False)
     for line in money_lines(kpis, job.tables.get("hires")):
         out.print(line, highlight=False, markup=False)
 
@@ -708,8 +710,8 @@ def print_solve(job: JobOutcome, out_dir: Path | None) -> None:
             service,
             f"{row['eligible_patients']:,.0f}",
             f"{row['covered_patients']:,.0f}",
-            "-" if share is None else f"{share:.1%}",
-            f"{row['min_coverage']:.0%}",
+            "-" if share is None else table_share(share),
+            table_share(row["min_coverage"]),
         )
     out.print(coverage)
 

@@ -86,7 +86,7 @@ def solve_result(scenario: Scenario, programme: Programme, outcome: SolveOutcome
         "has_solution": outcome.has_solution,
         "message": outcome.message,
         "objective": scenario.settings.objective,
-        "objective_value": outcome.objective_value,
+        "objective_value": _no_round_off(outcome.objective_value),
         "deliverable": deliverable,
         "is_mip": programme.is_mip,
         "mip_gap": outcome.mip_gap,
@@ -272,8 +272,13 @@ def kpis(programme: Programme, outcome: SolveOutcome, tables: dict[str, pd.DataF
 # Fair shares: the distribution of money and coverage across practices (docs/fairness.md)
 # --------------------------------------------------------------------------------------
 QUINTILES = 5
-# Per-practice figures closer to zero than this are solver round-off and shown as 0.
+# Per-practice figures (and an objective value) closer to zero than this are solver round-off and shown as 0.
 ZERO_TOLERANCE = 1e-9
+
+
+def _no_round_off(value: float | None) -> float | None:
+    """An objective value, with a solver's round-off at zero (a least spend of -4e-12) as 0."""
+    return 0.0 if value is not None and abs(value) < ZERO_TOLERANCE else value
 
 
 def practice_coverage(ps: pd.DataFrame, d: ProgrammeData) -> pd.Series:

@@ -28,6 +28,8 @@ from models.schema import ScenarioSettings
 
 
 def money(value: float) -> str:
+    if abs(value) < 0.005:  # nothing, and a solver's -4e-12: "£0", as beside £19.00m or £79,683, never "-£0.00"
+        return "£0"
     if abs(value) >= 1e6:
         return f"£{value / 1e6:,.2f}m"
     if abs(value) >= 100:
@@ -136,6 +138,12 @@ def money_in_full(value: float) -> str:
     """Money to the nearest pound (penny under £100), as ``gap_figures`` shows figures in full."""
     fine = 1.0 if abs(value) >= 100 else 0.01
     return _to_step(_nearest(value, fine), fine)
+
+
+def least_money_in_full(value: float) -> str:
+    """Money needed to the pound (penny under £100), rounded up: a shortfall beside figures in full."""
+    fine = 1.0 if abs(value) >= 100 else 0.01
+    return _to_step(_towards_sufficiency(value, fine, up=True), fine)
 
 
 def spare_pounds(value: float) -> str:

@@ -287,7 +287,7 @@ def _metrics(side: Side, prefix: str, in_full: bool = False) -> dict[str, Num | 
             if _get(side, f"{base}.practices_short") is not None
             else NOT_IN
         )
-        out[HEADLINE["total_shortfall"]] = _num(side, prefix, f"{base}.total_shortfall_gbp", money)
+        out[HEADLINE["total_shortfall"]] = _num(side, prefix, f"{base}.total_shortfall_gbp", least_money)
         out[HEADLINE["spend"]] = wording.COMPARE_NO_ALLOCATION
     elif budget is not None:
         base = f"levers.{budget}.details"
@@ -654,15 +654,16 @@ _NEAREST_MONEY = tuple(
 Cell = TypeVar("Cell", Num | str, Num | float)  # a headline cell, a practice's cell
 
 
-def _at_one_precision(a: Cell, b: Cell) -> tuple[Cell, Cell]:
+def _at_one_precision(a: Cell, b: Cell, up: bool = False) -> tuple[Cell, Cell]:
     """Two sides' money of one row at one precision: where one is in £m and the other to the pound
-    (£1.02m beside £998,000), both to the pound (``wording.money_in_full``); a zero has no
-    precision of its own."""
+    (£1.02m beside £998,000), both to the pound (``wording.money_in_full``; ``up``: money needed,
+    rounded up to the pound); a zero has no precision of its own."""
     if not (isinstance(a, Num) and isinstance(b, Num)) or len(_money_precisions(a, b)) < 2:
         return a, b
+    in_full = wording.least_money_in_full if up else wording.money_in_full
     return (
-        Num(a.value, wording.money_in_full(float(a.value or 0)), a.src),
-        Num(b.value, wording.money_in_full(float(b.value or 0)), b.src),
+        Num(a.value, in_full(float(a.value or 0)), a.src),
+        Num(b.value, in_full(float(b.value or 0)), b.src),
     )
 
 
@@ -763,7 +764,7 @@ def compare(a: Side, b: Side) -> Comparison:
             difference = _value(pb) - _value(pa)
             cell_a, cell_b = _practice_cell(unit, pa), _practice_cell(unit, pb)
             if not unit.startswith("patients"):
-                cell_a, cell_b = _at_one_precision(cell_a, cell_b)
+                cell_a, cell_b = _at_one_precision(cell_a, cell_b, up=_rounded_up(unit))
             practice_rows.append([practice, cell_a, cell_b, difference])
         practice_rows.sort(key=lambda row: (-abs(row[3]), row[0]))
         practice_rows = [row for row in practice_rows if abs(row[3]) > 1e-9 or _value(row[1]) or _value(row[2])]
@@ -788,7 +789,13 @@ def compare(a: Side, b: Side) -> Comparison:
 def practice_text(unit: str, value: float) -> str:
     if unit.startswith("patients"):
         return number(value)
-    return money(value) if abs(value) >= 0.005 else "£0"  # not "£0.00" among whole pounds
+    # A practice's shortfall at an offered rate is money it needs: rounded up, as its result page,
+    # the check's text and the PDF show it (£148,527 for £148,526.33), never to the nearest.
+    return least_money(value) if _rounded_up(unit) else money(value)
+
+
+def _rounded_up(unit: str) -> bool:
+    return unit == wording.COMPARE_PRACTICE_UNITS["shortfall_rate"]
 
 
 def highest(value: Any, places: int | None) -> Any:

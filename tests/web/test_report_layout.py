@@ -31,7 +31,7 @@ def somerset_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp_path = tmp_path_factory.mktemp("somerset-report")
     pdf = tmp_path / "report.pdf"
     done = subprocess.run(
-        [commission(), "report", str(ROOT / "data" / "somerset"), "--frontier-points", "0", "--out", str(pdf)],
+        [commission(), "report", str(ROOT / "data" / "somerset"), "--out", str(pdf)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -82,3 +82,15 @@ def test_a_column_of_shares_is_at_one_precision(somerset_pdf: Path) -> None:
     quintile_rows = re.findall(r"^\s*([1-5])\s+\d+\s+£[\d.,]+\s+(\S+%)\s*$", layout, re.M)
     assert [quintile for quintile, _ in quintile_rows] == ["1", "2", "3", "4", "5"]
     assert all(re.fullmatch(r"\d+\.\d%", share) for _, share in quintile_rows), quintile_rows
+
+
+def pages(pdf: Path) -> int:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    found = re.search(r"Pages:\s+(\d+)", info)
+    assert found, info
+    return int(found.group(1))
+
+
+def test_the_somerset_report_is_three_pages(somerset_pdf: Path) -> None:
+    """docs/desk.md: two or three A4 pages (the fair shares section had pushed the assumptions onto a fourth)."""
+    assert pages(somerset_pdf) == 3
