@@ -404,14 +404,57 @@ def execute_run(
     return {"ok": True, "result": job.result, "tables": job.tables, "seconds": time.perf_counter() - started}
 
 
+# A solve (or a sweep's point) that reached its time limit without a solution: the words of the
+# command line's exit code 3 (``optimiser/cli.py``).
+NO_SOLUTION_IN_TIME = "no solution within the time limit"
+
+
 def run_failed(result: dict[str, Any]) -> str | None:
-    """Why a run that returned a result still counts as failed (None when it succeeded)."""
+    """Why a run that returned a result still counts as failed (None when it succeeded).
+
+    One rule for every kind (docs/batch.md, "Succeeded or failed"): a run without an answer
+    failed, so it is run again next time rather than skipped as unchanged. A solve's answer is a
+    solution or a proof that there is none; a check's, its verdict (``deliverable`` true or false);
+    a sweep's, a solution (or proof that there is none) at every point of its frontier.
+    """
     status = result.get("status")
     if status == "error":
         return f"solver error: {result.get('message', '')}".strip()
+    kind = result.get("kind")
+    if kind == "check":
+        if result.get("deliverable") is None:
+            # The check's own sentence for it, as `commission check` prints it (exit 3).
+            from optimiser.deliverability import wording
+
+            return str(result.get("summary") or wording.NO_ANSWER_IN_TIME)
+        return None
+    if kind == "sweep":
+        return _sweep_without_answer(result)
     if status == "time_limit" and not result.get("has_solution", True):
-        return "no solution within the time limit"
+        return NO_SOLUTION_IN_TIME
     return None
+
+
+def _sweep_without_answer(result: dict[str, Any]) -> str | None:
+    """A sweep with points whose solve (with or without the standards) reached its time limit
+    without a solution, e.g. ``no solution within the time limit at 2 of 5 points (budget_gbp
+    10000000, 11000000)``; None when every point has its answer."""
+    from optimiser.deliverability import wording
+
+    points = [point for point in result.get("points") or [] if isinstance(point, dict)]
+    x = str(result.get("x") or ("fraction" if result.get("sweep") == "standards" else "budget_gbp"))
+    missing = [
+        point
+        for point in points
+        if any(
+            point.get(f"{prefix}status") == "time_limit" and point.get(f"{prefix}value") is None
+            for prefix in ("", "no_standards_")
+        )
+    ]
+    if not missing:
+        return None
+    at = wording.listing([_format_value(point.get(x)) for point in missing])
+    return f"{NO_SOLUTION_IN_TIME} at {len(missing)} of {len(points)} points ({x} {at})"
 
 
 # --- writing -----------------------------------------------------------------------------------
@@ -779,7 +822,14 @@ def _run_batch(
             continue
         previous = None if force else before
         batch = (previous or {}).get("batch", {})
-        if previous and batch.get("input_hash") == digest and batch.get("state") == "succeeded":
+        # Judged again by this rule, not only by the state it was written with: a run an earlier
+        # version counted as succeeded without an answer (a check with no verdict) is run again.
+        if (
+            previous
+            and batch.get("input_hash") == digest
+            and batch.get("state") == "succeeded"
+            and run_failed(previous) is None
+        ):
             cached.append((spec, previous))
         else:
             pending.append((spec, digest))
