@@ -35,6 +35,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 from xml.etree.ElementTree import iterparse
 
+import numpy as np
 import pandas as pd
 
 from models.scenario import Problem, ScenarioInvalid
@@ -863,6 +864,21 @@ def result_precision(column: str) -> int | None:
     return None
 
 
+# Levels that fit, rounded down as the sentences round them (a service reachable at 62.497% is not
+# reachable at 62.5%): the standards lever's per-service levels.
+ROUNDED_DOWN = ("coverage_at_uniform", "coverage_alone", "fraction_alone")
+# A lever's amount (levers.csv) is in its row's unit: what the unit measures sets the places, and
+# the direction is the sentence's: a share that fits down, anything needed (money, staff, a raise
+# of a cap) up. First match on the unit wins.
+AMOUNT_PRECISION: tuple[tuple[str, int, bool], ...] = (
+    ("fraction", 4, False),
+    ("£", 2, True),
+    ("FTE", 3, True),  # staff, and contacts per FTE-day
+)
+# Float noise a value may carry above or below a rounding step (0.625 computed as 0.62500000000001).
+_STEP_NOISE = 1e-9
+
+
 def rounded_for_output(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy with each float column rounded to its unit's precision and no negative zeros."""
     rounded = frame.copy()
@@ -872,9 +888,23 @@ def rounded_for_output(frame: pd.DataFrame) -> pd.DataFrame:
         places = result_precision(str(column))
         values = rounded[column].to_numpy(dtype=float)
         if places is not None:
-            values = values.round(places)
+            values = _towards(values, places, up=False) if column in ROUNDED_DOWN else values.round(places)
         rounded[column] = values + 0.0  # -0.0 + 0.0 == +0.0
+    if {"amount", "unit"} <= set(rounded.columns) and pd.api.types.is_float_dtype(rounded["amount"].dtype):
+        amounts = rounded["amount"].to_numpy(dtype=float).copy()
+        for i, unit in enumerate(rounded["unit"].astype(str)):
+            rule = next((rule for rule in AMOUNT_PRECISION if rule[0] in unit), None)
+            if rule is not None and math.isfinite(amounts[i]):
+                amounts[i] = _towards(amounts[i : i + 1], rule[1], up=rule[2])[0]
+        rounded["amount"] = amounts + 0.0
     return rounded
+
+
+def _towards(values: np.ndarray, places: int, up: bool) -> np.ndarray:
+    """Values rounded up (or down) to ``places`` decimals, float noise at a step left at the step."""
+    scaled = values * 10.0**places
+    stepped = np.ceil(scaled - _STEP_NOISE) if up else np.floor(scaled + _STEP_NOISE)
+    return stepped / 10.0**places
 
 
 def _strict_json_value(value: Any) -> Any:
