@@ -1745,6 +1745,13 @@ def compare_difference_from_zero(figure: str, negated: bool, unit: str) -> str:
     return f"{sign}{size}"
 
 
+def needed_amount(value: float, places: int = 2) -> float:
+    """An amount needed (a least offer, a shortfall, a raise of a cap) as a download gives it,
+    rounded up to ``places`` decimals as the page shows it: a least rate of £48.7537 is 48.76,
+    not 48.75, which would fall short if offered."""
+    return round(_towards_sufficiency(value, 10.0**-places, up=True), places) + 0.0
+
+
 def highest_share(share: float, places: int = 4) -> float:
     """The highest share that fits (of the standards, a service's coverage reachable at the offer)
     as a download gives it, rounded down to ``places`` decimals as ``highest_percent`` shows it:

@@ -118,6 +118,9 @@ class Row:
     # A service's or a role's row: its id column and id ({"service_id": "dm"}), kept beside its
     # name in the downloads.
     ids: dict[str, str] = field(default_factory=dict)
+    # An amount needed (a least offer, a shortfall, a raise of a cap): rounded up in the downloads, as
+    # on the page, so that a figure fed back suffices.
+    needs: bool = False
 
 
 @dataclass
@@ -158,8 +161,9 @@ class Comparison:
         share that fits rounded down)."""
         records = []
         for row in self.rows:
-            if row.fits:
-                a, b = highest(_given(row.a), row.places), highest(_given(row.b), row.places)
+            if row.fits or row.needs:
+                towards = highest if row.fits else needed
+                a, b = towards(_given(row.a), row.places), towards(_given(row.b), row.places)
                 both = all(isinstance(v, float) for v in (a, b))
                 difference = rounded(b - a, row.places) if both else rounded(row.difference, row.places)
             else:
@@ -646,6 +650,8 @@ _ONE_PRECISION_ROWS = (
 
 
 # Headline rows of money to the nearest (``money``), each side's figure on its own.
+# Rows of an amount needed, rounded up in the downloads as on the page (``Row.needs``).
+_NEEDED = {HEADLINE[key] for key in ("needed_rate", "shortfall", "total_shortfall", "safe_working_raise", "floor_cost")}
 _NEAREST_MONEY = tuple(
     HEADLINE[key] for key in ("rate", "total_shortfall", "plan_total_shortfall", "below_prior_shortfall")
 )
@@ -715,7 +721,8 @@ def compare(a: Side, b: Side) -> Comparison:
             va, vb = _at_one_precision(va, vb)
         fits = label == STANDARDS_REACHABLE  # the highest share of the standards that fits: rounded down
         change = _difference(va, vb, row_unit)
-        rows.append(Row(wording.COMPARE_HEADLINE_GROUP, label, va, vb, change, places[label], fits))
+        row = Row(wording.COMPARE_HEADLINE_GROUP, label, va, vb, change, places[label], fits, needs=label in _NEEDED)
+        rows.append(row)
     # Coverage and hires of an allocation: a solve's, or a check's least-cost plan.
     names = _names(a, b)
     basis_a, cov_a = _coverage(a, "a")
@@ -804,6 +811,14 @@ def highest(value: Any, places: int | None) -> Any:
     if places is None or isinstance(figure, bool) or not isinstance(figure, int | float):
         return rounded(value, places)
     return wording.highest_share(float(figure), places)
+
+
+def needed(value: Any, places: int | None) -> Any:
+    """An amount needed for the downloads: rounded up to ``places`` (``rounded`` otherwise)."""
+    figure = value.value if isinstance(value, Num) else value
+    if places is None or isinstance(figure, bool) or not isinstance(figure, int | float):
+        return rounded(value, places)
+    return wording.needed_amount(float(figure), places)
 
 
 def rounded(value: Any, places: int | None) -> Any:

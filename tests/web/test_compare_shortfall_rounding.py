@@ -38,3 +38,19 @@ def test_a_shortfall_beside_one_in_millions_is_rounded_up_to_the_pound() -> None
         for row in compare(Side("A", "check", a), Side("B", "check", b)).practice_rows
     }
     assert cells["L85019"] == ("£1,020,001", "£998,001")
+
+
+def test_the_downloads_round_an_amount_needed_up_as_the_page_does() -> None:
+    """A least offer of £48.7537 per weighted patient is 48.76 in the CSV, as on the page: 48.75
+    would fall short if offered (audit 6, A8)."""
+    a = short_at(40.0, {"L85019": 148_526.33})
+    b = short_at(45.0, {"L85019": 100_000.0})
+    result = compare(Side("A", "check", a), Side("B", "check", b))
+    assert headline(result)[HEADLINE["needed_rate"]][:2] == ("£48.76", "£48.76")
+    rows = {row["item"]: row for row in result.downloaded_rows()}
+    needed = rows[HEADLINE["needed_rate"]]
+    assert (needed["a"], needed["b"], needed["b_minus_a"]) == (48.76, 48.76, 0.0)
+    total = rows[HEADLINE["total_shortfall"]]
+    assert (total["a"], total["b"]) == (148_526.33, 100_000.0)
+    # An offer is not an amount needed: to the nearest.
+    assert rows[HEADLINE["rate"]]["a"] == 40.0
