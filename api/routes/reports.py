@@ -54,7 +54,7 @@ def check_report(job_id: JobId, session: SessionDep, principal: PrincipalDep, se
             + ("its PDF report is ready once it succeeds" if waiting else "only a succeeded check has a PDF report")
         )
     try:
-        pdf, filename = report_bytes(session, principal, job_id, settings)
+        pdf, filename = report_bytes(session, principal, job_id, settings, draw=True)
     except ReportUnavailable as error:
         return JSONResponse({"detail": str(error)}, status_code=503)
     return Response(

@@ -184,11 +184,15 @@ def comparison(session: Session, principal: Principal, a: str, b: str) -> Compar
     )
 
 
-def report_bytes(session: Session, principal: Principal, job_id: str, settings: Settings) -> tuple[bytes, str]:
-    """The PDF report of a succeeded check job, and a file name."""
+def report_bytes(
+    session: Session, principal: Principal, job_id: str, settings: Settings, draw: bool = False
+) -> tuple[bytes, str]:
+    """The PDF report of a succeeded check job, and a file name. ``draw``: submit the check's frontier
+    sweep if no one has yet (the API's PDF: a check run through the API alone has none, as the desk
+    submits it when its result page is first viewed); the chart is in the PDF once that sweep is done."""
     from optimiser.report.render import report_pdf
 
-    page = check_page(session, principal, job_id, settings, draw=False)
+    page = check_page(session, principal, job_id, settings, draw=draw)
     if page.view is None:
         raise NotFound(f"job {job_id} is not a finished check ({page.job.kind}, {page.job.status})")
     pdf = report_pdf(
