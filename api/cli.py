@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Literal, NoReturn, get_args
 
 import typer
 
 from models.schema import shown
 from optimiser.cli import EXIT_INVALID, CommissionCommand, app, fail
+
+if TYPE_CHECKING:
+    from api.settings import Settings
 
 # The values of api.orm.Role (tests/test_imports.py holds them equal): the service's modules,
 # and SQLAlchemy with them, are imported only by the commands that use them.
@@ -19,6 +22,33 @@ database = typer.Typer(help="The service's database.", no_args_is_help=True)
 keys = typer.Typer(help="API keys.", no_args_is_help=True)
 app.add_typer(database, name="db")
 app.add_typer(keys, name="keys")
+
+
+def refuse(message: str) -> NoReturn:
+    """One plain `error:` line (never wrapped, whatever the terminal) and exit 2: bad input."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(EXIT_INVALID)
+
+
+def service_settings() -> Settings:
+    """The service's settings, with its database checked: every command that opens the database
+    starts here, so a bad COMMISSION_* variable or a wrong or unreachable database is one line
+    naming the variable and exit 2, never a stack trace, and never the URL's password."""
+    from pydantic import ValidationError
+
+    from api.db import DatabaseUnusable, check_database
+    from api.settings import Settings
+
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        # Each problem without its input: COMMISSION_METRICS_TOKEN is a secret.
+        refuse("; ".join(f"COMMISSION_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in error.errors()))
+    try:
+        check_database(settings.database_url)
+    except DatabaseUnusable as error:
+        refuse(f"COMMISSION_DATABASE_URL: {error}")
+    return settings
 
 
 @app.command(cls=CommissionCommand)  # a bad --workers or --port in the product's words
@@ -33,12 +63,11 @@ def serve(
     # Checked before the service starts (and migrates its database), not left to bind() to refuse.
     if not 0 <= port <= MAX_PORT:
         fail(EXIT_INVALID, f"--port: must be 0 to {MAX_PORT:,} (got {shown(port)})")
+    settings = service_settings()  # before the service starts to listen
     import uvicorn
 
     from api.main import create_app
-    from api.settings import Settings
 
-    settings = Settings()
     if workers is not None:
         settings = settings.model_copy(update={"workers": workers})
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
@@ -48,9 +77,8 @@ def serve(
 def upgrade() -> None:
     """Apply the database migrations (COMMISSION_DATABASE_URL)."""
     from api.db import upgrade_database
-    from api.settings import Settings
 
-    upgrade_database(Settings().database_url)
+    upgrade_database(service_settings().database_url)
     typer.echo("the database is up to date", err=True)
 
 
@@ -65,13 +93,11 @@ def create_key(
     from api.db import create_db_engine, create_session_factory, upgrade_database
     from api.orm import Role
     from api.schemas import text_problem
-    from api.settings import Settings
 
     problem = text_problem("--org", org, 100) or (text_problem("--label", label, 200) if label is not None else None)
     if problem:
-        typer.echo(f"error: {problem}", err=True)
-        raise typer.Exit(2)
-    settings = Settings()
+        refuse(problem)
+    settings = service_settings()
     upgrade_database(settings.database_url)
     engine = create_db_engine(settings.database_url)
     try:

@@ -7,8 +7,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import URL, Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIRECTORY = Path(__file__).parent / "migrations"
@@ -22,6 +22,92 @@ POOL: dict[str, Any] = {"pool_size": 5, "max_overflow": 45, "pool_timeout": 10}
 
 # /readyz's own engine: one connection of its own, so readiness never waits for the pool.
 READINESS_POOL: dict[str, Any] = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 10}
+
+
+SUPPORTED_URLS = "sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB"
+POSTGRES_URL = "postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB"
+# The check below gives up on a server that does not answer rather than wait for TCP's own timeout.
+CHECK_CONNECT_TIMEOUT_S = 10
+
+
+class DatabaseUnusable(Exception):
+    """The database URL names no database the service can use; the message says why, in one line,
+    without the URL's password."""
+
+
+def check_database(database_url: str) -> None:
+    """Raise DatabaseUnusable unless `database_url` is a URL of a supported database that answers.
+
+    Every command that opens the service's database checks it first (api/cli.py), so a wrong or
+    unreachable database is one line, not a driver's stack trace. SQLite creates a missing file,
+    as the service would, but not a missing folder.
+    """
+    try:
+        url = make_url(database_url)
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        raise DatabaseUnusable(f"not a database URL: use {SUPPORTED_URLS}") from None
+    backend = url.get_backend_name()
+    if backend == "postgres":
+        raise DatabaseUnusable(f"{url.drivername}:// is not a supported URL: use {POSTGRES_URL}")
+    if backend not in ("sqlite", "postgresql"):
+        raise DatabaseUnusable(f"{url.drivername}:// is not supported: the service runs on {SUPPORTED_URLS}")
+    try:
+        dialect = url.get_dialect()
+        dialect.import_dbapi()
+    except NoSuchModuleError:
+        raise DatabaseUnusable(f"{url.drivername}:// names no driver SQLAlchemy knows: use {SUPPORTED_URLS}") from None
+    except ImportError as error:
+        raise DatabaseUnusable(
+            f"{url.drivername}:// needs the Python package {error.name or 'of its driver'}, which is not installed:"
+            f" use {SUPPORTED_URLS}"
+        ) from None
+    if dialect.is_async:
+        raise DatabaseUnusable(
+            f"{url.drivername}:// is an asyncio driver, which the service cannot use: use {SUPPORTED_URLS}"
+        )
+    if backend == "sqlite":
+        _check_sqlite_path(url)
+        where = f"open the SQLite file {url.database}"
+        engine = create_db_engine(database_url, {})  # with the service's own settings (WAL needs a writable file)
+    else:
+        where = f"connect to {url.host}:{url.port or 5432}" if url.host else "connect to the local PostgreSQL socket"
+        timeout = {} if "connect_timeout" in url.query else {"connect_timeout": CHECK_CONNECT_TIMEOUT_S}
+        engine = create_engine(url, connect_args=timeout)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except DBAPIError as error:
+        reason = _hide_password(_first_line_of_reason(error.orig or error), url)
+        raise DatabaseUnusable(f"cannot {where} ({reason})") from None
+    finally:
+        engine.dispose()
+
+
+def _check_sqlite_path(url: URL) -> None:
+    if url.database in (None, "", ":memory:") or url.query.get("mode") == "memory":
+        raise DatabaseUnusable(
+            "an in-memory SQLite database is not supported (each of the service's processes would have its own):"
+            " use sqlite:///PATH"
+        )
+    if url.query.get("uri"):
+        return  # an SQLite URI (file:PATH?...): its path is the driver's to read
+    folder = Path(str(url.database)).parent
+    if not folder.is_dir():
+        raise DatabaseUnusable(f"cannot open the SQLite file {url.database}: the folder {folder} does not exist")
+
+
+def _first_line_of_reason(error: BaseException) -> str:
+    """The driver's reason in its own words: `Connection refused`, not the lines of advice after it."""
+    line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    reason = line.rsplit("failed: ", 1)[-1].strip()  # psycopg: "connection to server at ... failed: WHY"
+    reason = reason.removeprefix("FATAL:").strip()
+    if len(reason) > 1 and reason[0].isupper() and reason[1].islower():
+        reason = reason[0].lower() + reason[1:]
+    return reason or type(error).__name__
+
+
+def _hide_password(message: str, url: URL) -> str:
+    return message.replace(url.password, "***") if url.password else message
 
 
 def create_db_engine(database_url: str, pool: dict[str, Any] | None = None) -> Engine:
