@@ -983,7 +983,22 @@ def sweep(
             emit_json({**job.result, "files": {k: str(v) for k, v in paths.items()}})
         else:
             print_sweep(job, paths)
-    raise typer.Exit(EXIT_OK if job.result["status"] == "optimal" else EXIT_NO_SOLUTION)
+    raise typer.Exit(sweep_exit_code(job.result))
+
+
+def sweep_exit_code(result: dict[str, Any]) -> int:
+    """As a batch judges a sweep (docs/batch.md): 3 when a point has no solution within the time limit,
+    1 when the solver failed, else 0 (a point stopped at its limit with a solution has its answer)."""
+    from optimiser.sweep import unanswered
+
+    if unanswered(result.get("points") or [], str(result.get("x"))):
+        return EXIT_NO_SOLUTION
+    return EXIT_OTHER if result.get("status") == "error" else EXIT_OK
+
+
+def _yes_no(value: Any) -> str:
+    """A sweep point's verdict: yes, no, or no answer (its solve stopped at the time limit without one)."""
+    return "no answer" if _missing(value) else ("yes" if value else "no")
 
 
 def print_sweep(job: JobOutcome, paths: dict[str, Path]) -> None:
@@ -1001,7 +1016,7 @@ def print_sweep(job: JobOutcome, paths: dict[str, Path]) -> None:
             lowest = ["-" if _missing(row.get("lowest_coverage")) else f"{row['lowest_coverage']:.1%}"] if fair else []
             grid.add_row(
                 money(row[x]) if x == "budget_gbp" else f"£{row[x]:,.2f}",
-                "yes" if row.get("deliverable") else "no",
+                _yes_no(row.get("deliverable")),
                 *lowest,
                 "-" if _missing(row.get("value")) else f"{row['value']:,.1f}",
                 "-" if _missing(row.get("coverage")) else f"{row['coverage']:.1%}",
@@ -1014,7 +1029,7 @@ def print_sweep(job: JobOutcome, paths: dict[str, Path]) -> None:
             grid.add_row(
                 f"{row['fraction']:.0%}",
                 money(row.get("least_cost_gbp")),
-                "yes" if row.get("deliverable_at_budget") else "no",
+                _yes_no(row.get("deliverable_at_budget")),
             )
     out.print(grid)
     out.print(f"Wrote {paths['csv']}, {paths['png']} and {paths['json']}", highlight=False)

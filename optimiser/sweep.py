@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, cast
 
@@ -140,14 +142,16 @@ def budget_sweep(programme: Programme, values: np.ndarray) -> tuple[dict[str, An
     scale = np.ones(len(rows)) if pooled else np.array([d.weighted_list[str(p.row_key[i])] for i in rows])
     column = "budget_gbp" if pooled else "offer_rate_gbp_per_weighted_patient"
 
-    def marked_and_frontier() -> tuple[float | None, list[dict[str, Any]]]:
+    def marked_and_frontier() -> tuple[tuple[str, float | None], list[dict[str, Any]]]:
         # The mark: least budget (pooled) or least offer rate (per_practice) at which the spec is deliverable.
+        # Only a proved least: a plan stopped at the time limit spends more than the least budget may.
         if pooled:
             least = least_cost_plan(p)
             marked = spend_of(p, least.col_value) if least.col_value is not None else None
         else:
-            _outcome, marked = least_offer_rate(p)
-        return marked, _frontier(p, values, rows, scale, fair, with_standards=True)
+            least, marked = least_offer_rate(p)
+        marked = marked if least.status == "optimal" else None
+        return (least.status, marked), _frontier(p, values, rows, scale, fair, with_standards=True)
 
     copies: list[Programme] = []
 
@@ -158,7 +162,9 @@ def budget_sweep(programme: Programme, values: np.ndarray) -> tuple[dict[str, An
     # The frontier without the standards is independent of the rest: it is solved on its own
     # copy of the programme, beside this one when there is a second core. It is one answer
     # either way, as the copy always starts from the scenario's own model.
-    (marked, with_standards), without_standards = side_by_side(marked_and_frontier, frontier_without_standards)
+    ((mark_status, marked), with_standards), without_standards = side_by_side(
+        marked_and_frontier, frontier_without_standards
+    )
     p.solves += sum(copy.solves for copy in copies)
     records: list[dict[str, Any]] = [{column: float(v)} for v in values]
     for record, point, free in zip(records, with_standards, without_standards, strict=True):
@@ -179,7 +185,9 @@ def budget_sweep(programme: Programme, values: np.ndarray) -> tuple[dict[str, An
         "marked": marked,
         "marked_label": wording.budget_sweep_mark_label(pooled),
         "programmes_compiled": 1 + len(copies),
-        "summary": wording.budget_sweep_summary(pooled, current, marked),
+        "summary": wording.budget_sweep_summary(
+            pooled, current, marked, mark_status, unanswered(records, column), len(records)
+        ),
     }
     return result, table
 
@@ -206,9 +214,12 @@ def _frontier(
         else:
             p.relax_rows(standard_rows)
             rows_as_column_bounds(p, p.rows("max_coverage"))
+        clock = _PointClock(p)
         for i, v in enumerate(values):
             p.set_row_bounds(rows, -INF, v * scale)
-            outcome = _first_point(p, with_standards) if i == 0 else p.solve()
+            with clock.point():
+                outcome = _first_point(p, with_standards) if i == 0 else p.solve()
+            clock.after(outcome)
             if not with_standards:
                 points.append(_point(p, outcome, "no_standards_"))
                 continue
@@ -217,9 +228,64 @@ def _frontier(
                 outcome = least_spend_at_best_value(p, outcome, None)
                 point["lowest_coverage"] = outcome.objective_value
             point.update(_point(p, outcome))
-            point["deliverable"] = outcome.status == "optimal"
+            point["deliverable"] = _found(outcome)
             points.append(point)
     return points
+
+
+def _found(outcome: SolveOutcome) -> bool | None:
+    """Whether a solve found the spec deliverable: True with a solution (optimal or not, every
+    solution keeps every rule), False when proved infeasible, None when it has no answer (it
+    stopped at its time limit without a solution, or the solver failed): unknown, never "no"."""
+    if outcome.col_value is not None:
+        return True
+    return False if outcome.status == "infeasible" else None
+
+
+class _PointClock:
+    """The time limit of a sweep's points: per solve, as for ``commission solve`` (docs/batch.md).
+
+    * A point solved by more than one HiGHS run (a large LP's first point: a Lagrangian start's
+      search, then primal simplex, or interior point if no start is found) shares one limit
+      (``Programme.time_budget``), so no point runs for more than the limit.
+    * A point that stops at its limit inside presolve's reduced problem leaves no basis, so without
+      care every later point starts from cold again and stops at the same limit: one slow cold
+      solve (the first point's) left every point of the sweep without an answer. After such a
+      point the rest of the frontier is solved without presolve: a stop then keeps the simplex
+      basis reached, and the next point carries on from it. A sweep whose points all answer in
+      time never gets here, and solves as before.
+    """
+
+    def __init__(self, programme: Programme) -> None:
+        self.programme = programme
+        self.limit = float(programme.time_limit_s or programme.scenario.settings.time_limit_s)
+        self.keep_work = False
+
+    @contextmanager
+    def point(self) -> Iterator[None]:
+        with ExitStack() as stack:
+            stack.enter_context(self.programme.time_budget(self.limit))
+            if self.keep_work:
+                stack.enter_context(self.programme.options(presolve="off"))
+            yield
+
+    def after(self, outcome: SolveOutcome) -> None:
+        if outcome.status == "time_limit" and not self.keep_work:
+            self.keep_work = self.programme.highs.getInfo().basis_validity == 0
+
+
+def unanswered(points: list[dict[str, Any]], x: str) -> list[float]:
+    """The x values (budgets, offer rates or fractions) of the points without an answer: a solve, with
+    the standards or without them, that stopped at its time limit without a solution (the rule by
+    which a batch fails a sweep, docs/batch.md). A point stopped at its limit with a solution has one."""
+    return [
+        float(point[x])
+        for point in points
+        if any(
+            point.get(f"{prefix}status") == "time_limit" and point.get(f"{prefix}value") is None
+            for prefix in ("", "no_standards_")
+        )
+    ]
 
 
 def _first_point(programme: Programme, with_standards: bool) -> SolveOutcome:
@@ -278,27 +344,43 @@ def standards_sweep(programme: Programme, fractions: np.ndarray) -> tuple[dict[s
     with p.changes():
         p.set_objective(p.objective_vector(base=spend_coefficients(p)))
         p.relax_rows(budget_rows)
+        clock = _PointClock(p)
         for f in fractions:
             p.set_row_bounds(standard_rows, f * base_lower, INF)
-            outcome = p.solve()
+            with clock.point():
+                outcome = p.solve()
+            clock.after(outcome)
             record: dict[str, Any] = {"fraction": float(f)}
             record.update(_point(p, outcome))
             record["least_cost_gbp"] = record.pop("spend_gbp", None)
             if outcome.col_value is None:
-                record["deliverable_at_budget"] = False
-            elif pooled:
+                # Infeasible at any cost: not deliverable at this budget either; no answer: unknown.
+                record["deliverable_at_budget"] = False if outcome.status == "infeasible" else None
+            elif pooled and outcome.status == "optimal":
                 record["deliverable_at_budget"] = not spends_beyond(record["least_cost_gbp"], budget)
             else:
+                # Per practice, or a least cost not proved least: whether any allocation keeps the budget.
                 with p.changes():
                     p.set_row_bounds(budget_rows, p.base_row_lower[budget_rows], p.base_row_upper[budget_rows])
-                    record["deliverable_at_budget"] = p.feasibility().status == "optimal"
+                    with clock.point():
+                        record["deliverable_at_budget"] = _found(p.feasibility())
             records.append(record)
         p.set_row_bounds(standard_rows, base_lower, INF)
         full = p.solve()
-    marked = spend_of(p, full.col_value) if full.col_value is not None else None
-    _outcome, highest = highest_uniform_fraction(p)
+    marked = spend_of(p, full.col_value) if full.status == "optimal" and full.col_value is not None else None
+    highest_outcome, highest = highest_uniform_fraction(p)
+    highest = highest if highest_outcome.status == "optimal" else None  # only a proved highest
     table = pd.DataFrame(records)
-    summary = wording.standards_sweep_summary(pooled, marked, budget, highest)
+    summary = wording.standards_sweep_summary(
+        pooled,
+        marked,
+        budget,
+        highest,
+        full.status,
+        highest_outcome.status,
+        unanswered(records, "fraction"),
+        len(records),
+    )
     result = {
         "sweep": "standards",
         "objective": "min_cost",

@@ -143,7 +143,7 @@ def relaxation(programme: Programme, weights: dict[str, float] | None = None) ->
             "weights": w,
             "package": None,
             "violations": [],
-            "sentences": [],
+            "sentences": [wording.combined_change_not_found(outcome.status)],
         }
         return clean_json(result), pd.DataFrame(columns=COLUMNS)
     x = outcome.col_value

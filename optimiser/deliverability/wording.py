@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -861,6 +861,21 @@ def package_sentence(package: dict[str, Any], names: Names = NO_NAMES) -> str:
     return "Smallest combined change: " + ", ".join(parts) + "."
 
 
+def combined_change_not_found(status: str | None) -> str:
+    """In place of the package when the combined change's solve ended without one: said, never left out."""
+    if status == "time_limit":
+        return (
+            "Smallest combined change: not found within the time limit (the solver stopped before finding "
+            "one; the changes one at a time above stand). Try a longer time limit."
+        )
+    if status == "infeasible":
+        return (
+            "Smallest combined change: none: even with every lever moved together the spec cannot be met "
+            "(something the levers do not move stops it)."
+        )
+    return "Smallest combined change: not found (the solver failed)."
+
+
 def relaxation_sentences(table: pd.DataFrame, names: Names = NO_NAMES) -> list[str]:
     """Where the combined change falls, lever by lever.
 
@@ -1107,7 +1122,9 @@ def report_lines(result: dict[str, Any]) -> list[str]:
         for lever in result.get("levers", []):
             lines.append(f"  - {LEVER_TITLES.get(lever['lever'], lever['lever'])}: {lever['sentence']}")
         relaxed = result.get("relaxation") or {}
-        if relaxed.get("sentences"):
+        if relaxed.get("sentences") and relaxed.get("package") is None:
+            lines += ["", *relaxed["sentences"]]
+        elif relaxed.get("sentences"):
             if relaxed.get("weights") and not any(relaxed["weights"].values()):
                 lines += ["", ALL_WEIGHTS_ZERO_NOTE]
             weights = ", ".join(f"{_LEVER_NOUNS.get(k, k)} {v:g}" for k, v in relaxed.get("weights", {}).items())
@@ -1124,18 +1141,59 @@ def report_lines(result: dict[str, Any]) -> list[str]:
 # --------------------------------------------------------------------------------------
 # Sweeps
 # --------------------------------------------------------------------------------------
-def budget_sweep_summary(pooled: bool, current: float, marked: float | None) -> str:
-    if marked is None:
-        return "No budget makes the spec deliverable: something other than money stops it (run commission check)."
-    verdict = "deliverable" if current >= marked * (1 - 1e-9) else "not deliverable"
-    if pooled:
-        return (
-            f"The spec becomes deliverable from a budget of {least_money(marked)} a year; "
-            f"at the current {money(current)} it is {verdict}."
-        )
+def budget_sweep_summary(
+    pooled: bool,
+    current: float,
+    marked: float | None,
+    mark_status: str = "optimal",
+    unanswered: Sequence[float] = (),
+    points: int = 0,
+) -> str:
+    """A budget sweep in a sentence or two: the least deliverable budget (offer rate) when its solve
+    proved it, that none exists only when its solve proved the spec infeasible at any budget, and
+    what the sweep did not find (``mark_status`` the mark solve's status; ``unanswered`` the budgets,
+    or rates, of the points without an answer, of ``points``)."""
+    if marked is not None:
+        verdict = "deliverable" if current >= marked * (1 - 1e-9) else "not deliverable"
+        if pooled:
+            summary = (
+                f"The spec becomes deliverable from a budget of {least_money(marked)} a year; "
+                f"at the current {money(current)} it is {verdict}."
+            )
+        else:
+            summary = (
+                f"The spec becomes deliverable from an offer of {least_money(marked)} per weighted patient; "
+                f"at the current {money(current)} it is {verdict}."
+            )
+    elif mark_status == "infeasible":
+        summary = "No budget makes the spec deliverable: something other than money stops it (run commission check)."
+    else:
+        least = "least budget" if pooled else "least offer rate"
+        summary = f"The {least} at which the spec is deliverable {not_found(mark_status)}."
+    rate = "£{:,.2f} per weighted patient".format
+    return summary + sweep_points_unanswered(
+        unanswered, points, "budgets" if pooled else "offer rates", money if pooled else rate
+    )
+
+
+def not_found(status: str | None) -> str:
+    """What a solve that ended without an answer did not do: "was not found within the time limit"."""
+    return "was not found within the time limit" if status == "time_limit" else "was not found (the solver failed)"
+
+
+def sweep_points_unanswered(unanswered: Sequence[float], points: int, what: str, label: Callable[[float], str]) -> str:
+    """The sentence " No answer within the time limit at 2 of 9 budgets (£5.00m, £7.50m): …", or "" when every
+    point has one. A point stopped at its limit with a solution has an answer (docs/batch.md)."""
+    if not unanswered:
+        return ""
+    where = (
+        f"any of the {points} {what}"
+        if len(unanswered) == points
+        else f"{len(unanswered)} of {points} {what} ({listing([label(v) for v in unanswered])})"
+    )
     return (
-        f"The spec becomes deliverable from an offer of {least_money(marked)} per weighted patient; "
-        f"at the current {money(current)} it is {verdict}."
+        f" No answer within the time limit at {where}: the solver stopped before finding a solution, "
+        "so nothing is said about deliverability there. Try a longer time limit."
     )
 
 
@@ -1147,20 +1205,37 @@ def budget_sweep_mark_label(pooled: bool) -> str:
     )
 
 
-def standards_sweep_summary(pooled: bool, marked: float | None, budget: float, highest: float | None) -> str:
+def standards_sweep_summary(
+    pooled: bool,
+    marked: float | None,
+    budget: float,
+    highest: float | None,
+    full_status: str = "optimal",
+    highest_status: str = "optimal",
+    unanswered: Sequence[float] = (),
+    points: int = 0,
+) -> str:
+    """A standards sweep in a sentence or two: the least cost of the full standards and how far they
+    can be met within the budget, each only as its solve found it (``full_status``,
+    ``highest_status``: those solves' statuses), and the fractions without an answer (as above)."""
     money_text = "a budget of" if pooled else "practice budgets totalling"
+    missing = sweep_points_unanswered(unanswered, points, "levels of the standards", percent)
+    if marked is None and full_status == "infeasible":
+        return "The full standards cannot be met at any cost: something other than money stops it." + missing
     if marked is None:
-        return "The full standards cannot be met at any cost: something other than money stops it."
-    summary = (
-        f"The least cost of meeting every minimum standard in full is {money(marked)} a year "
-        f"against {money_text} {money(budget)}"
-    )
-    summary += (
-        f"; within the budget the standards can be met up to {highest_percent(highest)} of their level."
-        if highest is not None
-        else "; within the budget not even 0% of the standards can be met."
-    )
-    return summary
+        summary = f"The least cost of meeting every minimum standard in full {not_found(full_status)}"
+    else:
+        summary = (
+            f"The least cost of meeting every minimum standard in full is {money(marked)} a year "
+            f"against {money_text} {money(budget)}"
+        )
+    if highest is not None:
+        summary += f"; within the budget the standards can be met up to {highest_percent(highest)} of their level."
+    elif highest_status == "infeasible":
+        summary += "; within the budget not even 0% of the standards can be met."
+    else:
+        summary += f"; how far they can be met within the budget {not_found(highest_status)}."
+    return summary + missing
 
 
 STANDARDS_SWEEP_MARK_LABEL = "least budget at which the full spec is deliverable"

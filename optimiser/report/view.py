@@ -319,6 +319,10 @@ def _practices(
         columns = list(wording.POOLED_PRACTICES_COLUMNS)
         return caption, columns, rows, num(result, "least_cost_allocation.practices_short", _count)
     violations = _get(result, "relaxation.violations")
+    relaxed = result.get("relaxation") or {}
+    if result.get("deliverable") is False and relaxed.get("package") is None and relaxed.get("sentences"):
+        # No combined change was found (e.g. not within the time limit): its sentence says so.
+        return str(relaxed["sentences"][0]), [], [], None
     if result.get("deliverable") is not True and isinstance(violations, list):
         order = sorted(
             (i for i, v in enumerate(violations) if v.get("lever") == "standards"),
