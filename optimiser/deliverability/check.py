@@ -9,6 +9,7 @@ documented in docs/deliverability.md.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +38,7 @@ from optimiser.objectives import (
     least_cost_answer,
     least_cost_plan,
     least_spend_at_best_value,
+    solve_for_value,
     spend_coefficients,
     spend_of,
 )
@@ -71,7 +73,11 @@ def check(
     patient than that rate (docs/deliverability.md, "The least-cost plan").
     """
     started = time.perf_counter()
-    programme = programme or Programme(scenario, engine=engine)
+    # Every answer of the check but the objective's own sentence is of the min_cost programme: the
+    # least-cost LP has many optimal vertices, and a programme built for another objective (its columns
+    # in another order, max_min_coverage's extra rows) lands on another one, so a check given an
+    # objective showed other per-practice needs and another conflict for the same offer.
+    programme = programme or Programme(least_cost_form(scenario), engine=engine)
     programme.progress, programme.started, programme.solves = progress, started, 0
     # Most solves here are re-solves of (often infeasible) variants from a hot basis, where
     # presolve only costs time (and can end "Unknown" on badly infeasible LPs).
@@ -80,6 +86,13 @@ def check(
     if scaled is not None:
         result.result["standards_fraction"] = scaled.fraction
     return result
+
+
+def least_cost_form(scenario: Scenario) -> Scenario:
+    """``scenario`` with the min_cost objective (itself if it has it already)."""
+    if scenario.settings.objective == "min_cost":
+        return scenario
+    return dataclasses.replace(scenario, settings=scenario.settings.model_copy(update={"objective": "min_cost"}))
 
 
 @dataclass
@@ -118,7 +131,7 @@ def _check(
     }
     tables: dict[str, pd.DataFrame] = {}
     if outcome.feasible:
-        deliverable, least_outcome = _deliverable(programme, outcome, checked_at)
+        deliverable, least_outcome = _deliverable(scenario, programme, outcome, checked_at)
         result.update(deliverable)
         result["least_cost_allocation"] = least_cost_allocation(programme, least_outcome, tables)
         standards = None
@@ -230,36 +243,47 @@ def _standards_as_written(programme: Programme, scaled: ScaledStandards) -> Leve
 
 
 def _deliverable(
-    programme: Programme, outcome: SolveOutcome, checked_at: float | None
+    scenario: Scenario, programme: Programme, outcome: SolveOutcome, checked_at: float | None
 ) -> tuple[dict[str, Any], SolveOutcome]:
     """The deliverable result, and the least-cost plan it read the least spend from.
 
     The plan is ``solve``'s min_cost answer (``least_cost_answer``, solved cold on a fresh copy), so
     the check and ``solve`` give one allocation; with min_cost it is the objective's allocation too.
+    With max_value or max_min_coverage (``scenario``'s objective; ``programme`` is min_cost's), the
+    best value or fairest level and its spend are ``solve``'s, on a programme of that objective.
     """
-    settings = programme.scenario.settings
-    if settings.objective in ("max_value", "max_min_coverage") and outcome.status == "optimal":
-        outcome = least_spend_at_best_value(programme, outcome, None)
+    settings = scenario.settings
     least_outcome = least_cost_answer(programme)
     if not least_outcome.feasible:
         least_outcome = outcome
-    elif settings.objective == "min_cost":
-        outcome = least_outcome
-    assert outcome.col_value is not None and least_outcome.col_value is not None
-    spend = spend_of(programme, outcome.col_value)
+    assert least_outcome.col_value is not None
     least = spend_of(programme, least_outcome.col_value)
+    outcome = least_outcome
+    spend: float | None = least
+    if settings.objective in ("max_value", "max_min_coverage"):
+        valued = Programme(scenario, engine=programme.engine)
+        valued.time_limit_s, valued.deadline = programme.time_limit_s, programme.deadline
+        try:
+            outcome = solve_for_value(valued)
+            if outcome.status == "optimal":
+                outcome = least_spend_at_best_value(valued, outcome, None)
+            # Of the value programme's own columns: its column order is not min_cost's.
+            spend = spend_of(valued, outcome.col_value) if outcome.col_value is not None else None
+        finally:
+            programme.solves += valued.solves
     budget = (
         float(settings.budget_gbp or 0.0)
         if settings.budget_mode == "pooled"
         else float(sum(programme.data.practice_budget.values()))
     )
     headroom = budget - least
+    found = outcome.col_value is not None
     summary = wording.deliverable_summary(
         settings,
         least,
         budget,
         headroom,
-        float(outcome.objective_value or 0.0),
+        float(outcome.objective_value or 0.0) if found else None,
         spend,
         outcome.status == "time_limit",
         checked_at,

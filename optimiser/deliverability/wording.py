@@ -920,12 +920,13 @@ def deliverable_summary(
     least: float,
     budget: float,
     headroom: float,
-    value: float,
-    spend: float,
+    value: float | None,
+    spend: float | None,
     stopped: bool,
     checked_at: float | None = None,
 ) -> str:
-    """``checked_at``: the share of every minimum standard the check was run at (None: as written).
+    """``value``, ``spend``: the objective's (None: its solve found no allocation in time);
+    ``checked_at``: the share of every minimum standard the check was run at (None: as written).
     Per-practice budgets leave no money spare in total: one practice's cannot fund another."""
     least_text, budget_text, spare_text = gap_figures(least, budget)
     share = spare_percent(headroom / budget) if budget > 0 else "n/a"
@@ -935,7 +936,10 @@ def deliverable_summary(
     else:
         against = f"against practice budgets totalling {budget_text}, each practice within its own budget"
     summary = f"The spec is deliverable{at}. Its least cost is {least_text} a year {against}."
-    if settings.objective == "max_value":
+    if value is None or spend is None:  # the objective's own solve found no allocation in time
+        if settings.objective in ("max_value", "max_min_coverage"):
+            summary += f" The {objective_label(settings.objective)} was not found within the time limit."
+    elif settings.objective == "max_value":
         summary += f" The best value reachable is {number(value)} (spending {money(spend)})."
     elif settings.objective == "max_min_coverage":
         summary += (
