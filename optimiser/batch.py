@@ -1057,7 +1057,8 @@ def run_batch_command(
             JsonLinesReporter(json_lines).invalid([Problem(table, None, option, message)])
         from rich.markup import escape
 
-        console.print(f"[bold red]error:[/] {escape(f'{option}: {message}')}", highlight=False, soft_wrap=True)
+        named = option if out_dir else f"{manifest.path}: {option}"
+        console.print(f"[bold red]error:[/] {escape(f'{named}: {message}')}", highlight=False, soft_wrap=True)
         return 2
     # A Dask scheduler is reached before anything starts: an unreachable one is a bad option.
     from optimiser.deliverability import wording
