@@ -1045,6 +1045,21 @@ def run_batch_command(
             console.print(f"  - {problem}", highlight=False, markup=False, soft_wrap=True)
         return 2
     target = out_dir or default_out_dir(manifest)
+    # A results folder that is a file is a bad command line (or manifest), found before anything runs.
+    blocker = next((place for place in (target, *target.parents) if place.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        # The option, or the manifest's field (its problems name the manifest as their table).
+        table, option = ("options", "--out") if out_dir else (str(manifest.path), "out")
+        message = f"{target} is a file; give a folder"
+        if blocker != target:
+            message = f"cannot write to {target}: {blocker} is a file"
+        if json_lines is not None:
+            JsonLinesReporter(json_lines).invalid([Problem(table, None, option, message)])
+        from rich.markup import escape
+
+        named = option if out_dir else f"{manifest.path}: {option}"
+        console.print(f"[bold red]error:[/] {escape(f'{named}: {message}')}", highlight=False, soft_wrap=True)
+        return 2
     # A Dask scheduler is reached before anything starts: an unreachable one is a bad option.
     from optimiser.deliverability import wording
     from optimiser.execution import DASK_ADDRESS_VARIABLE, DaskUnreachable, connect_dask, make_executor

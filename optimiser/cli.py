@@ -416,8 +416,10 @@ class StopOnSignal:
             yield
 
     @contextmanager
-    def staged(self, target: Path) -> Iterator[Path]:
-        """A hidden staging folder beside ``target``; its files are moved into ``target`` at the end."""
+    def staged(self, target: Path, replaces: frozenset[str] = frozenset()) -> Iterator[Path]:
+        """A hidden staging folder beside ``target``; its files are moved into ``target`` at the end.
+        Files of ``target`` named in ``replaces`` that the stage does not hold are removed then (an
+        earlier result's tables are not left beside a later result that has none)."""
         stage = target.parent / f".{target.name}.partial-{uuid.uuid4().hex[:8]}"
         self.cleanups.append(lambda: shutil.rmtree(stage, ignore_errors=True))
         stage.mkdir(parents=True, exist_ok=True)
@@ -425,6 +427,10 @@ class StopOnSignal:
             yield stage
             with self.commit():
                 target.mkdir(parents=True, exist_ok=True)
+                staged_names = {item.name for item in stage.iterdir()}
+                for name in sorted(replaces - staged_names):
+                    if (target / name).is_file():
+                        (target / name).unlink()
                 for item in sorted(stage.iterdir()):
                     os.replace(item, target / item.name)
         finally:
@@ -502,6 +508,57 @@ def refuse_an_unwritable_out(target: Path, folder: bool) -> None:
         except OSError as error:
             reason = unwritable_reason(directory, error)
             raise OptionsInvalid([("--out", f"cannot write to {target}: {reason}")]) from None
+
+
+# The files ``solve --out`` writes (optimiser.io.write_results): a CSV per result table (none for
+# a solve without a solution), summary.json and results.xlsx.
+SOLVE_RESULT_FILES = frozenset(
+    {
+        *(
+            f"{table}.csv"
+            for table in ("practices", "practice_services", "practice_roles", "activity", "pcns", "hires", "binding")
+        ),
+        "summary.json",
+        "results.xlsx",
+    }
+)
+
+
+def sweep_result_files(kind: str) -> frozenset[str]:
+    """The files ``sweep --out`` writes for a "budget" or "standards" sweep (optimiser.sweep.write_outputs)."""
+    return frozenset(f"sweep_{kind}.{suffix}" for suffix in ("csv", "png", "json"))
+
+
+def refuse_to_replace(target: Path, scenario: Path, writes: frozenset[str], force: bool, command: str) -> None:
+    """``solve --out`` and ``sweep --out`` never destroy a user's files; checked before anything is
+    solved or written.
+
+    - The folder the scenario is read from (a CSV folder, or the folder of a .json, .xlsx or .zip),
+      or any folder above it, is refused even with ``--force``: results are never written over or
+      beside the scenario being read (its practices.csv and pcns.csv would be replaced by tables).
+    - A folder holding any file the command writes (``writes``: an earlier result, or someone's file
+      of the same name) is refused without ``--force``, as ``report`` refuses an existing PDF: an
+      earlier result is the user's too (the figures of an earlier meeting). With ``--force`` those
+      files are replaced.
+    - A new or empty folder, or one whose files the command does not write, is written into.
+    """
+    if scenario.exists() and target.exists():
+        source = scenario.resolve()
+        home = source if source.is_dir() else source.parent
+        place = target.resolve()
+        if place == source:
+            message = f"{target} is the scenario being read; results written there would replace its tables"
+            raise OptionsInvalid([("--out", f"{message}: give another folder (--force never replaces a scenario)")])
+        if place == home or place in home.parents:
+            message = f"{target} holds the scenario being read ({scenario})"
+            raise OptionsInvalid([("--out", f"{message}: give another folder (--force never replaces a scenario)")])
+    if force or not target.is_dir():
+        return
+    in_the_way = sorted(name for name in writes if (target / name).exists())
+    if in_the_way:
+        shown_names = ", ".join(in_the_way[:3]) + (f" and {len(in_the_way) - 3} more" if len(in_the_way) > 3 else "")
+        message = f"{target} holds files this {command} would replace ({shown_names})"
+        raise OptionsInvalid([("--out", f"{message}; give --force to replace them, or another folder")])
 
 
 def unwritable_reason(directory: Path, error: OSError) -> str:
@@ -623,10 +680,15 @@ def solve(
     sensitivity: Annotated[bool, typer.Option("--sensitivity", help="Add shadow prices and binding rules.")] = False,
     time_limit: TimeLimitOption = None,
     engine: EngineOption = "arrays",
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the files of an earlier result at --out (never the scenario).")
+    ] = False,
 ) -> None:
     """Solve the allocation programme and report the allocation.
 
     --budget, --offer-rate and --standards-fraction answer "what if" without editing the scenario.
+    --out refuses (exit 2) a folder holding files the solve writes unless --force is given, and the
+    scenario's own folder always.
     """
     as_json = check_format(fmt, ("table", "json"))
     with user_errors(as_json), StopOnSignal() as stop:
@@ -642,11 +704,12 @@ def solve(
         )
         if out_dir is not None:
             refuse_an_unwritable_out(out_dir, folder=True)
+            refuse_to_replace(out_dir, path, SOLVE_RESULT_FILES, force, "solve")
         with progress_display("Solving…") as progress:
             # Read in the call, not into a local: run_job lets the document go once validated.
             job = run_job("solve", read_document(path), overrides, progress=progress)
         if out_dir is not None:
-            with stop.staged(out_dir) as stage:
+            with stop.staged(out_dir, replaces=SOLVE_RESULT_FILES) as stage:
                 write_results(job.tables, job.result, stage)
         if as_json:
             emit_json(job.result)
@@ -961,8 +1024,15 @@ def sweep(
         str | None,
         typer.Option(help="Budget sweeps: max_min_coverage for the fairest level at each budget (default max_value)."),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the files of an earlier sweep at --out (never the scenario).")
+    ] = False,
 ) -> None:
-    """Re-solve across budgets or standards (one compiled model, hot starts); write CSV + PNG chart."""
+    """Re-solve across budgets or standards (one compiled model, hot starts); write CSV + PNG chart.
+
+    --out refuses (exit 2) a folder holding the files this sweep writes unless --force is given, and
+    the scenario's own folder always.
+    """
     as_json = check_format(fmt, ("table", "json"))
     with user_errors(as_json), StopOnSignal() as stop:
         if (budget is None) == (standards is None):
@@ -972,6 +1042,9 @@ def sweep(
             raise OptionsInvalid([("--objective", message)])
         overrides = checked_options({"budget": budget, "standards": standards, "objective": objective})
         refuse_an_unwritable_out(out_dir, folder=True)
+        refuse_to_replace(
+            out_dir, path, sweep_result_files("standards" if budget is None else "budget"), force, "sweep"
+        )
         with progress_display("Sweeping…") as progress:
             # Read in the call, not into a local: run_job lets the document go once validated.
             job = run_job("sweep", read_document(path), overrides, progress=progress)
@@ -1110,6 +1183,9 @@ def report(
         overrides = checked_options(
             {**what_if(budget, offer_rate, standards_fraction), "time_limit_s": time_limit, "engine": engine}
         )
+        if frontier_points == 1:  # a frontier is a line: 0 asks for none (and the PDF says so)
+            message = "a frontier needs 2 budgets or more: give 0 (no chart) or from 2 to 50 (got 1)"
+            raise OptionsInvalid([("--frontier-points", message)])
         if pdf_path.is_dir():
             raise OptionsInvalid([("--out", f"{pdf_path} is a directory; give a .pdf file name")])
         if pdf_path.exists() and not force:  # it may be the report of an earlier meeting
