@@ -20,6 +20,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,7 @@ def sweep_json(path: Path, *args: str) -> tuple[int, dict[str, Any]]:
         str(path),
         *args,
         "--out",
-        str(path.parent / f"out-{len(args)}-{args[1]}"),
+        tempfile.mkdtemp(prefix="out-", dir=path.parent),  # a new folder for each run: --out never replaces one
         "--format",
         "json",
         cwd=path.parent,
