@@ -39,7 +39,12 @@ LAUNCH_ARGS = [
     "--no-first-run",
 ]
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+# Under pytest-xdist every browser test runs on one worker, one at a time: they share the module's
+# server and write screenshots to tests/web/artefacts/.
+pytestmark = [
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
+    pytest.mark.xdist_group("browser"),
+]
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 
