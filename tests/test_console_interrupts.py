@@ -22,9 +22,9 @@ import pytest
 from models.synthetic import generate_scenario
 from tests.console import TINY, console_script, session_processes, strict_json, strict_json_lines
 
-# Timed (stopped within seconds) and waits on a child's CPU seconds: under pytest-xdist it runs
-# in the "timing" group, one timed test at a time on one worker.
-pytestmark = pytest.mark.xdist_group("timing")
+# Timed (stopped within seconds) and waits on a child's CPU seconds: it runs while no other test runs
+# (marked alone: see tests/conftest.py).
+pytestmark = pytest.mark.alone
 
 STOP_WITHIN_S = 10.0  # generous for a loaded CI machine; the batch itself waits at most 3 s for workers
 # A command prints nothing while it solves under --format json. Starting up (imports, reading and

@@ -37,9 +37,9 @@ from tests.api.helpers import TINY
 from tests.api.test_load import make_key
 from tests.api.test_restart import Server, free_port
 
-# Times a cancelled read and watches a server's CPU seconds: under pytest-xdist it runs in the
-# "timing" group, one timed test at a time on one worker.
-pytestmark = pytest.mark.xdist_group("timing")
+# Times a cancelled read and watches a server's CPU seconds: it runs while no other test runs
+# (marked alone: see tests/conftest.py).
+pytestmark = pytest.mark.alone
 
 METRICS_TOKEN = "operators-token-0123456789"
 PADDING_ROWS = 50_000  # the service's default limit of rows per table

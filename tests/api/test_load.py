@@ -25,9 +25,9 @@ from tests.api.conftest import BACKENDS, database_url
 from tests.api.helpers import TINY
 from tests.api.test_restart import Server, free_port
 
-# Times /healthz under load: under pytest-xdist it runs in the "timing" group, one timed test
-# at a time on one worker.
-pytestmark = pytest.mark.xdist_group("timing")
+# Times /healthz under load: it runs while no other test runs
+# (marked alone: see tests/conftest.py).
+pytestmark = pytest.mark.alone
 
 LONG_POLLS = 100
 SUBMISSIONS = 20

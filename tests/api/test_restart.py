@@ -20,9 +20,9 @@ from api.orm import Job, JobTable
 from models.synthetic import generate_scenario
 from optimiser.runs import run_job
 
-# Kills a server mid-solve and waits for it on the clock: under pytest-xdist it runs in the
-# "timing" group, one timed test at a time on one worker.
-pytestmark = pytest.mark.xdist_group("timing")
+# Kills a server mid-solve and waits for it on the clock: it runs while no other test runs
+# (marked alone: see tests/conftest.py).
+pytestmark = pytest.mark.alone
 
 REPO = Path(__file__).resolve().parents[2]
 COMMISSION = [sys.executable, "-c", "from api.cli import main; main()"]

@@ -39,11 +39,11 @@ LAUNCH_ARGS = [
     "--no-first-run",
 ]
 
-# Under pytest-xdist every browser test runs on one worker, one at a time: they share the module's
-# server and write screenshots to tests/web/artefacts/.
+# Browser tests wait on a real server and a browser against the clock: each runs while no other
+# test runs (marked alone: see tests/conftest.py).
 pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
-    pytest.mark.xdist_group("browser"),
+    pytest.mark.alone,
 ]
 playwright_api = pytest.importorskip("playwright.sync_api")
 
