@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import copy
+import fcntl
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -56,3 +59,27 @@ def solve_checked(document: dict[str, Any], **overrides: Any) -> tuple[Programme
 @pytest.fixture
 def tiny_document() -> dict[str, Any]:
     return base_document()
+
+
+@pytest.fixture(autouse=True)
+def _alone_when_marked(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Under pytest-xdist (two workers, pyproject.toml), a test marked `alone` runs while no other
+    test runs: it is timed (seconds on the clock, a child's CPU seconds) or drives a browser, and a
+    test on the other worker would take its CPU. Every test holds a lock file shared; an `alone`
+    test holds it exclusively. A second lock, held only while taking the first, makes the tests
+    take turns, so an `alone` test waiting for the shared holders to finish is not overtaken."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        yield
+        return
+    folder = tmp_path_factory.getbasetemp().parent  # the session's, shared by its workers
+    alone = request.node.get_closest_marker("alone") is not None
+    with (folder / "tests-turn.lock").open("a") as turn, (folder / "tests-running.lock").open("a") as running:
+        fcntl.flock(turn, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(running, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+        finally:
+            fcntl.flock(turn, fcntl.LOCK_UN)
+        try:
+            yield
+        finally:
+            fcntl.flock(running, fcntl.LOCK_UN)

@@ -22,6 +22,10 @@ import pytest
 from models.synthetic import generate_scenario
 from tests.console import TINY, console_script, session_processes, strict_json, strict_json_lines
 
+# Timed (stopped within seconds) and waits on a child's CPU seconds: it runs while no other test runs
+# (marked alone: see tests/conftest.py).
+pytestmark = pytest.mark.alone
+
 STOP_WITHIN_S = 10.0  # generous for a loaded CI machine; the batch itself waits at most 3 s for workers
 # A command prints nothing while it solves under --format json. Starting up (imports, reading and
 # building the 40-practice scenario) takes about 1 CPU second here, so a process that has used

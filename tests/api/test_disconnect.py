@@ -37,6 +37,10 @@ from tests.api.helpers import TINY
 from tests.api.test_load import make_key
 from tests.api.test_restart import Server, free_port
 
+# Times a cancelled read and watches a server's CPU seconds: it runs while no other test runs
+# (marked alone: see tests/conftest.py).
+pytestmark = pytest.mark.alone
+
 METRICS_TOKEN = "operators-token-0123456789"
 PADDING_ROWS = 50_000  # the service's default limit of rows per table
 PADDING_COLUMNS = 64  # and of columns per sheet

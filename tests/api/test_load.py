@@ -25,6 +25,10 @@ from tests.api.conftest import BACKENDS, database_url
 from tests.api.helpers import TINY
 from tests.api.test_restart import Server, free_port
 
+# Times /healthz under load: it runs while no other test runs
+# (marked alone: see tests/conftest.py).
+pytestmark = pytest.mark.alone
+
 LONG_POLLS = 100
 SUBMISSIONS = 20
 WAIT_S = 8

@@ -20,6 +20,10 @@ from api.orm import Job, JobTable
 from models.synthetic import generate_scenario
 from optimiser.runs import run_job
 
+# Kills a server mid-solve and waits for it on the clock: it runs while no other test runs
+# (marked alone: see tests/conftest.py).
+pytestmark = pytest.mark.alone
+
 REPO = Path(__file__).resolve().parents[2]
 COMMISSION = [sys.executable, "-c", "from api.cli import main; main()"]
 STARTUP_TIMEOUT_S = 60

@@ -39,7 +39,12 @@ LAUNCH_ARGS = [
     "--no-first-run",
 ]
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+# Browser tests wait on a real server and a browser against the clock: each runs while no other
+# test runs (marked alone: see tests/conftest.py).
+pytestmark = [
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
+    pytest.mark.alone,
+]
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 
