@@ -121,6 +121,7 @@ def icb(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+@pytest.mark.alone  # timed (0.2 s a solve): runs while no other test runs (pytest-xdist)
 def test_a_point_at_its_limit_does_not_leave_the_rest_without_answers(icb: Path) -> None:
     """The first point's cold solve cannot finish in 0.2 s. Each point used to start from cold
     again (a stop inside presolve leaves no basis) and stop at the same limit: not one of 30 points
