@@ -57,14 +57,15 @@ def test_the_address_from_the_environment_is_named_as_such(
 
 
 def test_a_batch_that_stops_on_an_unexpected_failure_closes_its_stream(tmp_path: Path) -> None:
-    """--out names a file: the batch cannot write there; the last line on stdout says why."""
+    """A folder where the batch writes its summary.csv: it cannot write the summary after the runs;
+    the last line on stdout says why. (An --out that is a file is now refused before anything runs.)"""
     here = folder(tmp_path)
-    (here / "taken").write_text("not a folder")
-    done = console.run("batch", "one.toml", "--out", "taken", "--format", "json", cwd=here)
+    (here / "out" / "summary.csv").mkdir(parents=True)
+    done = console.run("batch", "one.toml", "--out", "out", "--format", "json", cwd=here)
     assert done.returncode == 1, done.stderr
     events = console.strict_json_lines(done.stdout)
     assert events[-1]["event"] == "error" and events[-1]["status"] == "error"
-    assert events[-1]["message"].startswith("the batch stopped: FileExistsError")
+    assert events[-1]["message"].startswith("the batch stopped: IsADirectoryError")
 
 
 def test_a_reachable_scheduler_runs_the_batch_on_the_connection_made_first(tmp_path: Path) -> None:
