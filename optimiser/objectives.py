@@ -248,6 +248,15 @@ def least_cost_answer(programme: Programme) -> SolveOutcome:
             return held.solve()
 
 
+def best_value_answer(programme: Programme, progress: Progress | None = None) -> SolveOutcome:
+    """max_value's or max_min_coverage's answer, as ``solve`` and a check give it: the value solve,
+    then, at that value, the least spend (``least_spend_at_best_value``)."""
+    outcome = solve_for_value(programme, progress)
+    if outcome.status == "optimal":
+        outcome = least_spend_at_best_value(programme, outcome, progress)
+    return outcome
+
+
 def least_spend_at_best_value(programme: Programme, best: SolveOutcome, progress: Progress | None) -> SolveOutcome:
     """Among allocations within VALUE_KEEP_TOLERANCE of ``best``'s value, one of least spend.
 

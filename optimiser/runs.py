@@ -14,7 +14,7 @@ from typing import Any
 from models.scenario import Problem, Scenario, ScenarioInvalid
 from models.schema import MAX_AREA_GBP, MAX_RATE_GBP_PER_PATIENT, OBJECTIVES, checked_time_limit, shown
 from models.validate import data_warnings, validate_document
-from optimiser.objectives import least_cost_answer, least_spend_at_best_value, solve_for_value
+from optimiser.objectives import best_value_answer, least_cost_answer
 from optimiser.programme import ENGINES, Programme, Progress, SolveOutcome
 from optimiser.results import JobOutcome, solve_result
 from optimiser.units import check_range, parse_fraction, parse_money
@@ -208,9 +208,7 @@ def solve_scenario(
     for ``min_cost`` the least-cost plan the check shows too (``least_cost_answer``)."""
     programme = Programme(scenario, engine=engine)
     if scenario.settings.objective in ("max_value", "max_min_coverage"):
-        outcome = solve_for_value(programme, progress)
-        if outcome.status == "optimal":
-            outcome = least_spend_at_best_value(programme, outcome, progress)
+        outcome = best_value_answer(programme, progress)
     else:
         programme.progress = progress
         outcome = least_cost_answer(programme)

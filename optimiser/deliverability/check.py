@@ -35,10 +35,9 @@ from optimiser.deliverability.levers import (
 )
 from optimiser.deliverability.relaxation import relaxation
 from optimiser.objectives import (
+    best_value_answer,
     least_cost_answer,
     least_cost_plan,
-    least_spend_at_best_value,
-    solve_for_value,
     spend_coefficients,
     spend_of,
 )
@@ -264,9 +263,7 @@ def _deliverable(
         valued = Programme(scenario, engine=programme.engine)
         valued.time_limit_s, valued.deadline = programme.time_limit_s, programme.deadline
         try:
-            outcome = solve_for_value(valued)
-            if outcome.status == "optimal":
-                outcome = least_spend_at_best_value(valued, outcome, None)
+            outcome = best_value_answer(valued)
             # Of the value programme's own columns: its column order is not min_cost's.
             spend = spend_of(valued, outcome.col_value) if outcome.col_value is not None else None
         finally:
