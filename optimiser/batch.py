@@ -440,20 +440,14 @@ def _sweep_without_answer(result: dict[str, Any]) -> str | None:
     without a solution, e.g. ``no solution within the time limit at 2 of 5 points (budget_gbp
     10000000, 11000000)``; None when every point has its answer."""
     from optimiser.deliverability import wording
+    from optimiser.sweep import unanswered
 
     points = [point for point in result.get("points") or [] if isinstance(point, dict)]
     x = str(result.get("x") or ("fraction" if result.get("sweep") == "standards" else "budget_gbp"))
-    missing = [
-        point
-        for point in points
-        if any(
-            point.get(f"{prefix}status") == "time_limit" and point.get(f"{prefix}value") is None
-            for prefix in ("", "no_standards_")
-        )
-    ]
+    missing = unanswered(points, x)  # the sweep's own rule, as its summary names them
     if not missing:
         return None
-    at = wording.listing([_format_value(point.get(x)) for point in missing])
+    at = wording.listing([_format_value(value) for value in missing])
     return f"{NO_SOLUTION_IN_TIME} at {len(missing)} of {len(points)} points ({x} {at})"
 
 
