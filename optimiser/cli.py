@@ -43,7 +43,8 @@ from models.scenario import MAX_PROBLEMS_LISTED, Problem, ScenarioInvalid
 from models.schema import shown
 from models.validate import validate_document
 from optimiser.execution import INTERRUPT_SIGNALS
-from optimiser.io import TooLargeNumber, read_document, write_results, write_template
+from optimiser.io import TooLargeNumber, read_document, result_files, write_results, write_template
+from optimiser.results import SOLVE_TABLES
 from optimiser.runs import JobOutcome, checked_overrides, run_job, scenario_warnings
 
 
@@ -512,21 +513,14 @@ def refuse_an_unwritable_out(target: Path, folder: bool) -> None:
 
 # The files ``solve --out`` writes (optimiser.io.write_results): a CSV per result table (none for
 # a solve without a solution), summary.json and results.xlsx.
-SOLVE_RESULT_FILES = frozenset(
-    {
-        *(
-            f"{table}.csv"
-            for table in ("practices", "practice_services", "practice_roles", "activity", "pcns", "hires", "binding")
-        ),
-        "summary.json",
-        "results.xlsx",
-    }
-)
+SOLVE_RESULT_FILES = result_files(SOLVE_TABLES)
 
 
 def sweep_result_files(kind: str) -> frozenset[str]:
     """The files ``sweep --out`` writes for a "budget" or "standards" sweep (optimiser.sweep.write_outputs)."""
-    return frozenset(f"sweep_{kind}.{suffix}" for suffix in ("csv", "png", "json"))
+    from optimiser.sweep import output_files
+
+    return frozenset(output_files(kind).values())
 
 
 def refuse_to_replace(target: Path, scenario: Path, writes: frozenset[str], force: bool, command: str) -> None:

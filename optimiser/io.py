@@ -27,7 +27,7 @@ import re
 import sys
 import threading
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -942,6 +942,15 @@ def _write_workbook(rounded: dict[str, pd.DataFrame], target: Path | IO[bytes]) 
             frame.to_excel(writer, sheet_name=name[:31], index=False)
 
 
+SUMMARY_FILE = "summary.json"
+WORKBOOK_FILE = "results.xlsx"
+
+
+def result_files(tables: Iterable[str]) -> frozenset[str]:
+    """The names of the files ``write_results`` writes for tables named ``tables``."""
+    return frozenset({*(f"{name}.csv" for name in tables), SUMMARY_FILE, WORKBOOK_FILE})
+
+
 def write_results(tables: dict[str, pd.DataFrame], summary: dict[str, Any], directory: Path) -> list[Path]:
     """CSV per table, ``summary.json`` and one ``results.xlsx`` with a sheet per table.
 
@@ -957,10 +966,10 @@ def write_results(tables: dict[str, pd.DataFrame], summary: dict[str, Any], dire
         target = directory / f"{name}.csv"
         target.write_text(_csv_text(frame), encoding="utf-8", newline="")
         written.append(target)
-    summary_path = directory / "summary.json"
+    summary_path = directory / SUMMARY_FILE
     summary_path.write_text(json.dumps(_strict_json_value(summary), indent=2, default=str) + "\n")
     written.append(summary_path)
-    workbook_path = directory / "results.xlsx"
+    workbook_path = directory / WORKBOOK_FILE
     _write_workbook(rounded, workbook_path)
     written.append(workbook_path)
     return written

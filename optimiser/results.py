@@ -208,6 +208,10 @@ def result_tables(programme: Programme, outcome: SolveOutcome) -> dict[str, pd.D
     }
 
 
+# The tables of a solve with a solution (``result_tables``), each written as NAME.csv and a sheet.
+SOLVE_TABLES = ("practices", "practice_services", "practice_roles", "activity", "pcns", "hires", "binding")
+
+
 def binding_rules(programme: Programme, outcome: SolveOutcome) -> pd.DataFrame:
     """Per rule family: how many of its inequality rows sit at their bound in this solution."""
     assert outcome.row_value is not None

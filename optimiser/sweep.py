@@ -399,16 +399,17 @@ def standards_sweep(programme: Programme, fractions: np.ndarray) -> tuple[dict[s
 # --------------------------------------------------------------------------------------
 # Outputs
 # --------------------------------------------------------------------------------------
+def output_files(kind: str) -> dict[str, str]:
+    """The files ``write_outputs`` writes for a "budget" or "standards" sweep, by what each holds."""
+    return {suffix: f"sweep_{kind}.{suffix}" for suffix in ("csv", "png", "json")}
+
+
 def write_outputs(job: JobOutcome, out_dir: Path) -> dict[str, Path]:
     """Write the sweep's CSV, a PNG chart of the frontier and the result JSON into ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     kind = job.result["sweep"]
     table = job.tables[f"sweep_{kind}"]
-    paths = {
-        "csv": out_dir / f"sweep_{kind}.csv",
-        "png": out_dir / f"sweep_{kind}.png",
-        "json": out_dir / f"sweep_{kind}.json",
-    }
+    paths = {what: out_dir / name for what, name in output_files(kind).items()}
     paths["csv"].write_bytes(result_csv_bytes(table))  # rounded as every result table is
     plot_frontier(job.result, table, paths["png"])
     paths["json"].write_text(json.dumps(job.result, indent=2, default=str), encoding="utf-8")
