@@ -649,9 +649,9 @@ _ONE_PRECISION_ROWS = (
 )
 
 
-# Headline rows of money to the nearest (``money``), each side's figure on its own.
 # Rows of an amount needed, rounded up in the downloads as on the page (``Row.needs``).
 _NEEDED = {HEADLINE[key] for key in ("needed_rate", "shortfall", "total_shortfall", "safe_working_raise", "floor_cost")}
+# Headline rows of money to the nearest (``money``), each side's figure on its own.
 _NEAREST_MONEY = tuple(
     HEADLINE[key] for key in ("rate", "total_shortfall", "plan_total_shortfall", "below_prior_shortfall")
 )
@@ -807,18 +807,19 @@ def _rounded_up(unit: str) -> bool:
 
 def highest(value: Any, places: int | None) -> Any:
     """A highest share that fits for the downloads: rounded down to ``places`` (``rounded`` otherwise)."""
-    figure = value.value if isinstance(value, Num) else value
-    if places is None or isinstance(figure, bool) or not isinstance(figure, int | float):
-        return rounded(value, places)
-    return wording.highest_share(float(figure), places)
+    return _downloaded_towards(value, places, wording.highest_share)
 
 
 def needed(value: Any, places: int | None) -> Any:
     """An amount needed for the downloads: rounded up to ``places`` (``rounded`` otherwise)."""
+    return _downloaded_towards(value, places, wording.needed_amount)
+
+
+def _downloaded_towards(value: Any, places: int | None, towards: Callable[[float, int], float]) -> Any:
     figure = value.value if isinstance(value, Num) else value
     if places is None or isinstance(figure, bool) or not isinstance(figure, int | float):
         return rounded(value, places)
-    return wording.needed_amount(float(figure), places)
+    return towards(float(figure), places)
 
 
 def rounded(value: Any, places: int | None) -> Any:
