@@ -35,6 +35,19 @@ SETTINGS_TABLE = "settings"
 # inf/infinity/nan (reported as not finite). Thousands separators and underscores are not numbers.
 _NUMBER = re.compile(r"[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|inf|infinity|nan)", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+FORMULA_WITHOUT_VALUE = "is a formula with no saved value; open the workbook in Excel and save it"
+
+
+class UnsavedFormula:
+    """A workbook cell holding a formula that was never calculated (a script saved it): read for
+    values it would be blank, silently missing or its column's default. The reader puts this
+    marker in its place, so the validator names the cell beside every other problem in one pass."""
+
+    def __repr__(self) -> str:
+        return "UNSAVED_FORMULA"
+
+
+UNSAVED_FORMULA = UnsavedFormula()
 
 
 class SheetRecords(list[dict[str, Any]]):
@@ -48,6 +61,27 @@ class SheetRecords(list[dict[str, Any]]):
     def __init__(self, records: list[dict[str, Any]], rows: list[int]):
         super().__init__(records)
         self.rows = rows
+
+
+def unsaved_formulas(document: dict[str, Any]) -> list[Problem]:
+    """The cells of ``document`` read as ``UNSAVED_FORMULA``, each named as a problem (table, the row
+    as the sheet numbers it, column): for a reader of a document other than the validator (a spec
+    for the NHS import)."""
+    problems = []
+    for table, records in document.items():
+        if table == SETTINGS_TABLE and isinstance(records, dict):
+            problems += [
+                Problem(table, None, str(k), FORMULA_WITHOUT_VALUE) for k, v in records.items() if v is UNSAVED_FORMULA
+            ]
+        elif isinstance(records, list):
+            for number, record in enumerate(records, start=1):
+                if isinstance(record, dict):
+                    problems += [
+                        _at_row_as_read(Problem(str(table), number, str(k), FORMULA_WITHOUT_VALUE), document)
+                        for k, v in record.items()
+                        if v is UNSAVED_FORMULA
+                    ]
+    return problems
 
 
 def is_blank(value: Any) -> bool:
@@ -124,24 +158,27 @@ def _validate_settings(raw: Any, problems: list[Problem]) -> ScenarioSettings | 
     given = {str(k): v for k, v in raw.items() if not is_blank(v)}
     reported = set()
     for key, value in given.items():
-        if (isinstance(value, float) and not math.isfinite(value)) or _spells_non_finite(value):
+        if value is UNSAVED_FORMULA:
+            problems.append(Problem(SETTINGS_TABLE, None, key, FORMULA_WITHOUT_VALUE))
+            reported.add(key)
+        elif (isinstance(value, float) and not math.isfinite(value)) or _spells_non_finite(value):
             problems.append(Problem(SETTINGS_TABLE, None, key, f"must be a finite number (got {shown(value)})"))
             reported.add(key)
         elif isinstance(value, dict | list):
             problems.append(Problem(SETTINGS_TABLE, None, key, "must be a single value, not a list or object"))
             reported.add(key)
     try:
-        return ScenarioSettings.model_validate(given)
+        return ScenarioSettings.model_validate({k: v for k, v in given.items() if v is not UNSAVED_FORMULA})
     except ValidationError as error:
         for item in error.errors():
             column = ".".join(str(part) for part in item["loc"]) or None
-            if column in reported:
-                continue
             message = _setting_message(item)
             if column is None:
                 # Cross-field rules ("X is required when ...") name their setting first.
                 named = message.split(" ", 1)[0]
                 column = named if named in ScenarioSettings.model_fields else None
+            if column in reported:
+                continue
             if item["type"] == "extra_forbidden":
                 message = f"unknown setting (known: {', '.join(ScenarioSettings.model_fields)})"
             problems.append(Problem(SETTINGS_TABLE, None, column, message))
@@ -213,9 +250,16 @@ def _dtype(column: Column) -> str:
 
 
 def _parse_column(table: str, column: Column, raw: list[Any], problems: list[Problem]) -> pd.Series:
+    unsaved = [place for place, value in enumerate(raw) if value is UNSAVED_FORMULA]
+    for place in unsaved:
+        problems.append(Problem(table, place + 1, column.name, FORMULA_WITHOUT_VALUE))
+    if unsaved:  # named above, then read as blank; never also reported as missing
+        raw = [None if value is UNSAVED_FORMULA else value for value in raw]
     blank = np.fromiter((is_blank(v) for v in raw), dtype=bool, count=len(raw))
     if column.required:
-        for row in np.flatnonzero(blank):
+        missing = blank.copy()
+        missing[unsaved] = False
+        for row in np.flatnonzero(missing):
             problems.append(Problem(table, int(row) + 1, column.name, "required value is missing"))
 
     if column.kind in ("id", "str", "choice"):

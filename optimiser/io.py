@@ -40,7 +40,7 @@ import pandas as pd
 
 from models.scenario import Problem, ScenarioInvalid
 from models.schema import TABLES, ScenarioSettings, Table, shown
-from models.validate import SheetRecords
+from models.validate import FORMULA_WITHOUT_VALUE, UNSAVED_FORMULA, SheetRecords
 
 SETTINGS = "settings"
 NOTES_SHEET = "notes"
@@ -50,7 +50,6 @@ SCENARIO_SUFFIXES = (".json", *WORKBOOK_SUFFIXES, ".zip")
 _READ_CHUNK = 1024 * 1024
 _CANCEL_CHECK_ROWS = 256  # rows read between looks at the cancellation event
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")  # a cell's <f> (formula), with or without a prefix
-FORMULA_WITHOUT_VALUE = "is a formula with no saved value; open the workbook in Excel and save it"
 
 
 @dataclass(frozen=True)
@@ -552,6 +551,8 @@ def _settings_from_rows(records: SheetRecords, source: str) -> dict[str, Any]:
         unknown = set(record) - {"key", "value"}
         if unknown or "key" not in record:
             raise ScenarioInvalid([Problem(SETTINGS, row, None, f"{source} needs exactly the columns key and value")])
+        if record["key"] is UNSAVED_FORMULA:
+            raise ScenarioInvalid([Problem(SETTINGS, row, "key", FORMULA_WITHOUT_VALUE)])
         key = str(record["key"]).strip()
         settings[key] = record.get("value")
         given.setdefault(key, []).append((row, record.get("value")))
@@ -692,9 +693,9 @@ def _sheet_records(
     """The sheet's rows under its header (its first row) as records of non-blank cells; None
     if it is empty. A blank row is skipped but counted: sheet row N + 1 is data row N.
 
-    A cell in ``unsaved_formulas`` (sheet row → columns) is added to ``problems``, and so are a
+    A cell in ``unsaved_formulas`` (sheet row → columns) is read as ``UNSAVED_FORMULA``. A
     column name the header gives twice and a scenario table's sheet without even a header
-    row (the sheet is then not read: None)."""
+    row are added to ``problems`` (the sheet is then not read: None)."""
     max_rows = limits.max_table_rows + 1  # the header and the data rows
     declared_rows, declared_columns = sheet.max_row, sheet.max_column
     if (declared_rows or 0) > max_rows or (declared_columns or 0) > limits.max_columns:
@@ -723,9 +724,12 @@ def _sheet_records(
     for number, values in enumerate(rows, start=2):
         if number % _CANCEL_CHECK_ROWS == 0:
             raise_if_cancelled()
-        for column in unsaved_formulas.get(number, ()):
-            if column <= len(columns) and columns[column - 1]:
-                problems.append(Problem(title, number - 1, columns[column - 1], FORMULA_WITHOUT_VALUE))
+        if number in unsaved_formulas:
+            # The validator names these cells, with every other problem (models.validate.UnsavedFormula).
+            values = list(values)
+            for column in unsaved_formulas[number]:
+                if column <= len(values):
+                    values[column - 1] = UNSAVED_FORMULA
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
             continue
         if number > max_rows:

@@ -41,6 +41,11 @@ def load_spec(path: str | Path | None) -> tuple[dict[str, Any], str]:
 
 
 def clean_spec(document: dict[str, Any], label: str) -> dict[str, Any]:
+    from models.validate import unsaved_formulas
+
+    unsaved = unsaved_formulas(document)
+    if unsaved:
+        raise NhsInputError(label, "; ".join(str(p) for p in unsaved[:5]))
     area = [t for t in AREA_TABLES if t in document]
     if area:
         raise NhsInputError(

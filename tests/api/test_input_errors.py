@@ -44,13 +44,15 @@ def test_an_upload_names_the_row_as_the_sheet_numbers_it(client: TestClient, com
     workbook["practices"]["D2"] = "=6000*1.1"  # weighted_list_size of the first, never calculated
     response = upload(client, commissioner, workbook)
     assert response.status_code == 422
+    # One pass: the uncalculated formula is named beside the other problem, not before it.
     assert response.json()["detail"] == [
+        problem("practices", 3, "list_size", "must be a number (got 'abc')"),
         problem(
             "practices",
             1,
             "weighted_list_size",
             "is a formula with no saved value; open the workbook in Excel and save it",
-        )
+        ),
     ]
     workbook["practices"]["D2"] = 6000
     response = upload(client, commissioner, workbook)
