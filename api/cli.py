@@ -31,24 +31,15 @@ def refuse(message: str) -> NoReturn:
 
 
 def service_settings() -> Settings:
-    """The service's settings, with its database checked: every command that opens the database
-    starts here, so a bad COMMISSION_* variable or a wrong or unreachable database is one line
-    naming the variable and exit 2, never a stack trace, and never the URL's password."""
-    from pydantic import ValidationError
-
-    from api.db import DatabaseUnusable, check_database
-    from api.settings import Settings
+    """The service's settings, with its database checked (``api.db.service_settings``): a bad
+    COMMISSION_* variable or a wrong or unreachable database is one line and exit 2."""
+    from api.db import ServiceUnusable
+    from api.db import service_settings as checked
 
     try:
-        settings = Settings()
-    except ValidationError as error:
-        # Each problem without its input: COMMISSION_METRICS_TOKEN is a secret.
-        refuse("; ".join(f"COMMISSION_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in error.errors()))
-    try:
-        check_database(settings.database_url)
-    except DatabaseUnusable as error:
-        refuse(f"COMMISSION_DATABASE_URL: {error}")
-    return settings
+        return checked()
+    except ServiceUnusable as error:
+        refuse(str(error))
 
 
 @app.command(cls=CommissionCommand)  # a bad --workers or --port in the product's words

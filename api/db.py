@@ -11,6 +11,8 @@ from sqlalchemy import URL, Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.settings import Settings
+
 MIGRATIONS_DIRECTORY = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 POSTGRES_MIGRATION_LOCK = 7_366_235_001
@@ -33,6 +35,32 @@ CHECK_CONNECT_TIMEOUT_S = 10
 class DatabaseUnusable(Exception):
     """The database URL names no database the service can use; the message says why, in one line,
     without the URL's password."""
+
+
+class ServiceUnusable(Exception):
+    """The service cannot start with its settings: the message names the COMMISSION_* variable and
+    what is wrong with it, in one line, never a secret or the database URL's password."""
+
+
+def service_settings() -> Settings:
+    """The service's settings, with its database checked. Every way of starting the service or
+    opening its database starts here (``commission serve`` and the other commands, and an ASGI
+    server calling ``api.main.create_app``), so a bad COMMISSION_* variable or a wrong or
+    unreachable database is one line naming the variable, never a stack trace."""
+    from pydantic import ValidationError
+
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        # Each problem without its input: COMMISSION_METRICS_TOKEN is a secret.
+        raise ServiceUnusable(
+            "; ".join(f"COMMISSION_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in error.errors())
+        ) from None
+    try:
+        check_database(settings.database_url)
+    except DatabaseUnusable as error:
+        raise ServiceUnusable(f"COMMISSION_DATABASE_URL: {error}") from None
+    return settings
 
 
 def check_database(database_url: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,7 +22,14 @@ from sqlalchemy.orm import configure_mappers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import offline_docs, web
-from api.db import READINESS_POOL, create_db_engine, create_session_factory, upgrade_database
+from api.db import (
+    READINESS_POOL,
+    ServiceUnusable,
+    create_db_engine,
+    create_session_factory,
+    service_settings,
+    upgrade_database,
+)
 from api.errors import Conflict, Forbidden, NotFound
 from api.ids import PUBLIC_ID_PATTERN
 from api.logs import configure_logging
@@ -57,7 +65,13 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings()
+    if settings is None:  # called by an ASGI server: `uvicorn api.main:create_app --factory`
+        try:
+            settings = service_settings()
+        except ServiceUnusable as error:
+            # As `commission serve` says it: one line and exit 2, before the server listens.
+            print(f"error: {error}", file=sys.stderr)
+            raise SystemExit(2) from None
     configure_logging(settings.log_level)
     engine = create_db_engine(settings.database_url)
     readiness_engine = create_db_engine(settings.database_url, READINESS_POOL)
