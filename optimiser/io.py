@@ -926,10 +926,11 @@ def result_csv_bytes(frame: pd.DataFrame) -> bytes:
     return _csv_text(rounded_for_output(frame)).encode()
 
 
-def result_workbook_bytes(frames: dict[str, pd.DataFrame]) -> bytes:
-    """Result tables as the CLI writes ``results.xlsx``, rounded to each column's unit."""
+def result_workbook_bytes(frames: dict[str, pd.DataFrame], summary: dict[str, Any] | None = None) -> bytes:
+    """Result tables as the CLI writes ``results.xlsx``, rounded to each column's unit (with no
+    tables, the result's verdict: ``_write_workbook``)."""
     buffer = io.BytesIO()
-    _write_workbook({name: rounded_for_output(frame) for name, frame in frames.items()}, buffer)
+    _write_workbook({name: rounded_for_output(frame) for name, frame in frames.items()}, buffer, summary)
     return buffer.getvalue()
 
 
@@ -937,11 +938,22 @@ def _csv_text(rounded: pd.DataFrame) -> str:
     return rounded.to_csv(index=False, float_format=CSV_FLOAT_FORMAT)
 
 
-def _write_workbook(rounded: dict[str, pd.DataFrame], target: Path | IO[bytes]) -> None:
-    """A sheet per table (Excel allows 31 characters in a sheet name); an empty sheet if none."""
+# What a workbook without tables says of its result (a solve that found no plan has no tables):
+# the summary's own fields, so whoever opens it sees the verdict rather than a blank sheet.
+WORKBOOK_VERDICT_FIELDS = ("kind", "status", "deliverable", "message", "objective", "objective_value", "scenario_hash")
+
+
+def _write_workbook(
+    rounded: dict[str, pd.DataFrame], target: Path | IO[bytes], summary: dict[str, Any] | None = None
+) -> None:
+    """A sheet per table (Excel allows 31 characters in a sheet name). With no tables, one sheet
+    ``summary`` of the result's verdict (``WORKBOOK_VERDICT_FIELDS`` as field, value), or an empty
+    sheet when there is no result to state."""
     with pd.ExcelWriter(target, engine="openpyxl") as writer:
         if not rounded:
-            pd.DataFrame().to_excel(writer, sheet_name="results", index=False)
+            fields = [(f, summary[f]) for f in WORKBOOK_VERDICT_FIELDS if summary and f in summary]
+            verdict = pd.DataFrame(fields, columns=["field", "value"]) if fields else pd.DataFrame()
+            verdict.to_excel(writer, sheet_name="summary" if fields else "results", index=False)
         for name, frame in rounded.items():
             frame.to_excel(writer, sheet_name=name[:31], index=False)
 
@@ -974,6 +986,6 @@ def write_results(tables: dict[str, pd.DataFrame], summary: dict[str, Any], dire
     summary_path.write_text(json.dumps(_strict_json_value(summary), indent=2, default=str) + "\n")
     written.append(summary_path)
     workbook_path = directory / WORKBOOK_FILE
-    _write_workbook(rounded, workbook_path)
+    _write_workbook(rounded, workbook_path, summary)
     written.append(workbook_path)
     return written

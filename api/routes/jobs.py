@@ -201,7 +201,7 @@ def download_workbook(job_id: JobId, session: SessionDep, principal: PrincipalDe
     job = crud.get_job(session, principal, job_id)
     frames = {table.name: stored_to_frame(table.columns, table.rows) for table in job.tables}
     return Response(
-        result_workbook_bytes(frames),
+        result_workbook_bytes(frames, job.result),
         media_type=XLSX_MEDIA_TYPE,
         headers={"Content-Disposition": f'attachment; filename="job-{job_id}.xlsx"'},
     )
