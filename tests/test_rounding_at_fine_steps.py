@@ -26,3 +26,10 @@ def test_a_needed_amount_is_never_shown_below_itself_by_a_visible_part_of_a_penn
     value = (pennies + part / 100) / 100  # a whole number of pennies and a visible part of one more
     needed = wording.needed_amount(value)
     assert round(needed * 100) == pennies + 1
+
+
+def test_a_whole_step_plans_feasibility_noise_is_not_rounded_up_into_a_visible_figure() -> None:
+    """Audit 7, A12: a MIP's 0.180 FTE comes back as 0.18000000118 (HiGHS' MIP feasibility
+    tolerance is 1e-6): it is 0.18 needed, not 0.181; a visible part of a step still rounds up."""
+    assert wording.least_number(0.18000000118) == "0.18"
+    assert wording.least_number(0.1801) == "0.181"

@@ -69,14 +69,17 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 # where, rounded, they would not subtract. Solver noise (37000.00000000001) is not a reason to
 # round up a whole step.
 _NOISE = 1e-9
+# What a solve's figure may be off by, relative to its size: HiGHS' feasibility tolerance for a
+# MIP (1e-6; a whole-step plan's 0.180 FTE comes back as 0.18000000118, not 0.181 needed).
+_SOLVER_NOISE = 1e-6
 # Noise is never more than this share of one step: relative noise on millions at a penny step
-# (£6,860,203.2857: 0.69 of a penny) would otherwise round a needed amount down (to .28).
+# (£6,860,203.2857: hundreds of pennies) would otherwise round a needed amount down (to .28).
 _MOST_NOISE_IN_STEPS = 0.01
 
 
 def _towards_sufficiency(value: float, step: float, up: bool) -> float:
     steps = value / step
-    slack = min(_NOISE * max(1.0, abs(steps)), _MOST_NOISE_IN_STEPS)
+    slack = min(_SOLVER_NOISE * max(1.0, abs(steps)), _MOST_NOISE_IN_STEPS)
     return (math.ceil(steps - slack) if up else math.floor(steps + slack)) * step
 
 
