@@ -127,26 +127,26 @@ def frontier(sweep: dict[str, Any], title: str = LABELS["title"]) -> Frontier | 
     series("no_standards_coverage", "free", "square")
     series("coverage", "met", "circle")
 
-    def marker(value: Any, css: str, text: str, row: int) -> None:
-        if value is None:
-            return
-        x = sx(float(value))
-        parts.append(f'<line x1="{x:.1f}" y1="{sy(0):.1f}" x2="{x:.1f}" y2="{sy(1) - 4:.1f}" {_style(css)}/>')
-        anchor = "end" if x > WIDTH * 0.6 else "start"
-        dx = -4 if anchor == "end" else 4
-        parts.append(
-            f'<text x="{x + dx:.1f}" y="{TOP - 26 + 14 * row}" text-anchor="{anchor}" {_style("mark-label")}>'
-            f"{escape(text)}</text>"
-        )
-
     offer = wording.report_chart_offer(report_chart_amount(float(current_value), pooled)) if current_value else ""
-    marker(current_value, "offer", offer, 0)
     least = (
         wording.report_chart_least_deliverable(report_chart_amount(float(marked_value), pooled, least=True))
         if marked_value is not None
         else ""
     )
-    marker(marked_value, "least", least, 1)
+    marks = [
+        (sx(float(value)), css, text)
+        for value, css, text in [(current_value, "offer", offer), (marked_value, "least", least)]
+        if value is not None
+    ]
+    for x, anchor, css, text, row in _mark_labels(marks):
+        label_y = TOP - 26 + 14 * row
+        # Each line runs up beside its own label and stops there: a label on the top row may pass
+        # over the other line's top, never through it.
+        parts.append(f'<line x1="{x:.1f}" y1="{sy(0):.1f}" x2="{x:.1f}" y2="{label_y - 11:.1f}" {_style(css)}/>')
+        dx = -4 if anchor == "end" else 4
+        parts.append(
+            f'<text x="{x + dx:.1f}" y="{label_y}" text-anchor="{anchor}" {_style("mark-label")}>{escape(text)}</text>'
+        )
     # Legend
     legend_y = HEIGHT - 12
     parts.append(f'<line x1="{LEFT}" y1="{legend_y}" x2="{LEFT + 24}" y2="{legend_y}" {_style("met")}/>')
@@ -186,6 +186,31 @@ def frontier(sweep: dict[str, Any], title: str = LABELS["title"]) -> Frontier | 
         else None
     )
     return Frontier(svg=svg, columns=columns, rows=rows, marked=marked, current=current, summary=description)
+
+
+# Width of a bold 12 px DejaVu Sans character, on average: enough to tell whether a label fits.
+MARK_CHARACTER_WIDTH = 7.6
+
+
+def _mark_labels(marks: list[tuple[float, str, str]]) -> list[tuple[float, str, str, str, int]]:
+    """Where each vertical line's label goes: (x, text-anchor, css, text, row) for each (x, css, text).
+
+    Of two lines, the left one's label is written to its left and the right one's to its right, so
+    neither lies between the lines. A label that would leave the chart is written to the other side
+    instead, across the other line: it then takes the top row (0), and the line it crosses stops
+    below it, at its own label on the row under it (1).
+    """
+    ordered = sorted(marks)
+    labels = []
+    for index, (x, css, text) in enumerate(ordered):
+        written_left = index == 0 if len(ordered) == 2 else x > WIDTH * 0.6
+        preferred = "end" if written_left else "start"
+        width = MARK_CHARACTER_WIDTH * len(text) + 4
+        fits = x - width >= 0 if preferred == "end" else x + width <= WIDTH
+        labels.append((x, preferred if fits else ("start" if preferred == "end" else "end"), css, text, fits))
+    crossed = not all(fits for *_, fits in labels)
+    rows = [(1 if fits else 0) for *_, fits in labels] if crossed else list(range(len(labels)))
+    return [(x, anchor, css, text, row) for (x, anchor, css, text, _), row in zip(labels, rows, strict=True)]
 
 
 def _coverage_num(point: dict[str, Any], index: int, key: str) -> Num | str:
