@@ -18,6 +18,7 @@ from api.orm import (
     FINISHED_STATUSES,
     ApiKey,
     Job,
+    JobKind,
     JobStatus,
     JobTable,
     Organisation,
@@ -437,11 +438,14 @@ def list_jobs(
     limit: int,
     status: JobStatus | None,
     scenario_id: str | None,
+    kind: JobKind | None = None,
 ) -> tuple[Sequence[Job], int]:
     _require(principal, Permission.READ_JOBS)
     conditions = [Job.organisation_id == principal.organisation_id]
     if status is not None:
         conditions.append(Job.status == status)
+    if kind is not None:
+        conditions.append(Job.kind == kind)
     if scenario_id is not None:
         conditions.append(
             Job.scenario_version_id.in_(
@@ -464,7 +468,8 @@ def job_is_finished(engine: Engine, job_id: str) -> bool:
 
 
 def cancel_job(session: Session, principal: Principal, job_id: str) -> Job:
-    """Cancel a queued or running job (a cancelled one is returned as it is)."""
+    """Cancel a queued or running job. A cancelled one is returned as it is (a repeated cancel,
+    such as a client's retry, is safe: docs/api.md); one that succeeded or failed is a conflict."""
     job = get_job(session, principal, job_id)
     _require(principal, PERMISSION_TO_RUN[job.kind])
     now = utc_now()

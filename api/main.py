@@ -131,7 +131,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware)
     _add_error_handlers(app)
 
-    app.include_router(health.router)
+    # No key, but a query parameter these operations do not take is refused as on every other.
+    app.include_router(health.router, responses={422: ERROR_RESPONSES[422]})
     for router in (scenarios.router, jobs.router, keys.router, imports.router, reports.router):
         app.include_router(router, responses=ERROR_RESPONSES)
     app.include_router(web.router)

@@ -165,7 +165,9 @@ class Job(Base):
     error: Mapped[str | None] = mapped_column(Text)
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     request_sha256: Mapped[str] = mapped_column(String(64))
-    attempts: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=0)  # every start (docs/api.md)
+    # starts given back to the queue by a worker stopping cleanly: not held against the retry limit
+    released_starts: Mapped[int] = mapped_column(default=0, server_default="0")
     lease_token: Mapped[str | None] = mapped_column(String(32))
     lease_expires_at: Mapped[datetime | None]
     heartbeat_at: Mapped[datetime | None]

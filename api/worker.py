@@ -58,8 +58,21 @@ class ClaimedJob:
     kind: str
     overrides: dict[str, Any]
     document: dict[str, Any]
-    attempts: int  # this start included
+    attempts: int  # its starts, this one included
+    released_starts: int  # of them, those given back to the queue by a worker stopping cleanly
     error: str | None  # how its earlier attempts ended, if a run's process died in them
+
+    @property
+    def attempt(self) -> int:
+        """Which attempt this start is, as the retry limit counts them: starts given back by a
+        worker stopping cleanly are not attempts."""
+        return self.attempts - self.released_starts
+
+
+def counted_attempts() -> Any:
+    """A job's attempts as COMMISSION_JOB_MAX_ATTEMPTS counts them, in SQL: its starts but those
+    given back to the queue by a worker stopping cleanly."""
+    return Job.attempts - Job.released_starts
 
 
 def claim_next_job(session: Session, lease_s: float) -> ClaimedJob | None:
@@ -97,6 +110,7 @@ def claim_next_job(session: Session, lease_s: float) -> ClaimedJob | None:
         overrides=dict(job.overrides),
         document=dict(document or {}),
         attempts=job.attempts,
+        released_starts=job.released_starts,
         error=job.error,
     )
 
@@ -118,7 +132,8 @@ def renew_lease(session: Session, job_id: int, lease_token: str, lease_s: float)
 
 
 def release_job(session: Session, job_id: int, lease_token: str) -> None:
-    """Put an unfinished job back in the queue (its worker is stopping); not an attempt."""
+    """Put an unfinished job back in the queue (its worker is stopping). The start still counts
+    in `attempts` (every start does) but, noted as released, not against the retry limit."""
     session.connection().execute(
         update(Job)
         .where(_holding_lease(job_id, lease_token))
@@ -127,7 +142,7 @@ def release_job(session: Session, job_id: int, lease_token: str) -> None:
             lease_token=None,
             lease_expires_at=None,
             started_at=None,
-            attempts=Job.attempts - 1,
+            released_starts=Job.released_starts + 1,
         )
     )
     session.commit()
@@ -196,12 +211,13 @@ def finish_job(
 
 def requeue_expired_jobs(session: Session, max_attempts: int) -> int:
     """Requeue running jobs whose worker stopped renewing the lease; fail those that have
-    been started `max_attempts` times. Returns how many jobs were requeued or failed."""
+    been started `max_attempts` times (starts released by a worker stopping cleanly left out).
+    Returns how many jobs were requeued or failed."""
     now = utc_now()
     expired = (Job.status == JobStatus.RUNNING) & (Job.lease_expires_at < now)
     failed = session.connection().execute(
         update(Job)
-        .where(expired, Job.attempts >= max_attempts)
+        .where(expired, counted_attempts() >= max_attempts)
         .values(
             status=JobStatus.FAILED,
             error=f"the job's worker stopped {max_attempts} times before it finished",
@@ -303,8 +319,8 @@ def run_claimed_job(
     except RunDied as died:
         # Killed (e.g. out of memory) or exited: as when its worker dies, the job runs again,
         # up to COMMISSION_JOB_MAX_ATTEMPTS starts.
-        summary = died_attempts_summary(str(died), claimed.attempts, claimed.error)
-        if claimed.attempts < settings.job_max_attempts:
+        summary = died_attempts_summary(str(died), claimed.attempt, claimed.error)
+        if claimed.attempt < settings.job_max_attempts:
             with sessions() as session:
                 requeue_job(session, claimed.id, claimed.lease_token, summary)
             logger.warning("requeued a job whose run's process died", extra={"job_id": claimed.id, "error": summary})

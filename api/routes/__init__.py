@@ -3,8 +3,9 @@
 Every router here is made with ``route_class=JsonBodyRoute``, so every JSON request body is
 read by the product's one JSON reader (``optimiser.io.load_json_noting_repeated_keys``), as
 scenario documents and batch manifests are: a key given twice is a 422 naming it, never
-silently the last value; so is a query parameter given twice (``?wait=30&wait=5``), and a body
-sent as another type than JSON is refused in words, not read as bytes.
+silently the last value; so is a query parameter given twice (``?wait=30&wait=5``) or one the
+operation does not take (``GET /jobs?colour=red``), named with those it takes; and a body sent as
+another type than JSON is refused in words, not read as bytes.
 """
 
 from __future__ import annotations
@@ -58,15 +59,16 @@ def _is_json(content_type: str | None) -> bool:
     return main == "application" and (sub == "json" or sub.endswith("+json"))
 
 
-def _query_parameters(dependant: Dependant) -> set[str]:
-    """The names of the query parameters an operation reads, its dependencies' included."""
-    names: set[str] = set()
+def _query_parameters(dependant: Dependant) -> tuple[str, ...]:
+    """The names of the query parameters an operation reads, its dependencies' included, in
+    the order they are declared."""
+    names: dict[str, None] = {}
     pending = [dependant]
     while pending:
-        current = pending.pop()
-        names.update(field.alias for field in current.query_params)
+        current = pending.pop(0)
+        names.update(dict.fromkeys(field.alias for field in current.query_params))
         pending.extend(current.dependencies)
-    return names
+    return tuple(names)
 
 
 def repeated_query_problems(request: Request, names: Collection[str]) -> list[Problem]:
@@ -84,6 +86,18 @@ def repeated_query_problems(request: Request, names: Collection[str]) -> list[Pr
         )
         for name, values in given.items()
         if len(values) > 1
+    ]
+
+
+def unknown_query_problems(request: Request, names: Collection[str]) -> list[Problem]:
+    """Each query parameter the request gives that the operation does not take, named with
+    those it takes (as a body's unknown field is): never silently ignored, so a filter the
+    operation does not have (``GET /jobs?colour=red``) is not mistaken for one applied."""
+    known = f"known: {', '.join(names)}" if names else "this operation takes none"
+    unknown = dict.fromkeys(name for name in request.query_params if name not in names)
+    return [
+        Problem("request", None, f"query.{name}", f"unknown query parameter {shown(name)} ({known})")
+        for name in unknown
     ]
 
 
@@ -106,9 +120,9 @@ class JsonBodyRoute(APIRoute):
         query_names = _query_parameters(self.dependant)
 
         async def handle_query(request: Request) -> Response:
-            repeated = repeated_query_problems(request, query_names)
-            if repeated:
-                raise ScenarioInvalid(repeated)
+            problems = unknown_query_problems(request, query_names) + repeated_query_problems(request, query_names)
+            if problems:
+                raise ScenarioInvalid(problems)
             return await handle(request)
 
         if self.body_field is None or isinstance(self.body_field.field_info, params.Form):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api import crud
 from api.deps import IdempotencyKey, JobId, Limit, Offset, PrincipalDep, SessionDep, SettingsDep
 from api.ids import PUBLIC_ID_PATTERN
-from api.orm import FINISHED_STATUSES, Job, JobStatus
+from api.orm import FINISHED_STATUSES, Job, JobKind, JobStatus
 from api.routes import JsonBodyRoute
 from api.schemas import AnyCaseId, JobIn, JobOut, JobSummary, Page, TableSummary
 from api.security import Principal
@@ -143,8 +143,9 @@ def list_jobs(
     limit: Limit = 20,
     status: JobStatus | None = None,
     scenario_id: ScenarioIdFilter = None,
+    kind: JobKind | None = None,
 ) -> Page[JobSummary]:
-    jobs, total = crud.list_jobs(session, principal, offset, limit, status, scenario_id)
+    jobs, total = crud.list_jobs(session, principal, offset, limit, status, scenario_id, kind)
     return Page(items=[job_summary(job) for job in jobs], total=total, offset=offset, limit=limit)
 
 
@@ -161,7 +162,12 @@ async def get_job(
     return job
 
 
-@router.post("/{job_id}/cancel", summary="Cancel a queued or running job")
+@router.post(
+    "/{job_id}/cancel",
+    summary="Cancel a queued or running job",
+    description="A job already cancelled is returned as it is, so a repeated cancel is safe; "
+    "a job that succeeded or failed is 409.",
+)
 def cancel_job(job_id: JobId, session: SessionDep, principal: PrincipalDep) -> JobOut:
     return job_out(crud.cancel_job(session, principal, job_id))
 

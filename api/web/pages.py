@@ -344,7 +344,12 @@ def submit_check(
     try:
         overrides = offer_overrides(offer_kind, offer_amount, standards_percent)
     except ScenarioInvalid as invalid:
-        return _check_form(request, desk, session, 422, values=values, offer_problems=invalid.problems)
+        # The upload is not read when the offer has a problem, and no browser can refill a file
+        # input: the page says beside it that the file must be chosen again (audit 7, A17).
+        chosen = file.filename if source == "upload" and file is not None and file.filename else None
+        return _check_form(
+            request, desk, session, 422, values=values, offer_problems=invalid.problems, upload_not_read=chosen
+        )
     version: int | None
     try:
         if source == "upload":

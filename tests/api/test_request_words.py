@@ -310,8 +310,10 @@ def test_a_query_parameter_given_twice_is_refused_naming_it(client: TestClient, 
         problem("query.wait", "is given more than once ('30', then '5'); give it once")
     ]
     assert client.get(f"/jobs?scenario_id={scenario_id}", headers=commissioner).json()["total"] == 0
-    # a repeat of a parameter the operation does not take is not a parameter of it, so not refused
-    assert client.get("/jobs?colour=red&colour=blue", headers=commissioner).status_code == 200
+    # a parameter the operation does not take is refused as unknown, once however often it is given
+    unknown = client.get("/jobs?colour=red&colour=blue", headers=commissioner)
+    assert unknown.status_code == 422, unknown.text
+    assert [p["column"] for p in unknown.json()["detail"]] == ["query.colour"]
 
 
 def test_every_query_parameter_of_the_api_refuses_being_given_twice(client: TestClient, commissioner: dict) -> None:

@@ -176,7 +176,13 @@ def test_a_stopping_worker_releases_its_job(sessions: sessionmaker[Session]) -> 
         assert claimed is not None
         release_job(session, job_id, claimed.lease_token)
     released = job_row(sessions, job_id)
-    assert (released.status, released.attempts, released.lease_token) == (JobStatus.QUEUED, 0, None)
+    # the start still counts (docs/api.md: `attempts` counts the starts), noted as released
+    assert (released.status, released.attempts, released.released_starts, released.lease_token) == (
+        JobStatus.QUEUED,
+        1,
+        1,
+        None,
+    )
 
 
 def test_concurrent_claims_never_share_a_job(migrated_database: str, sessions: sessionmaker[Session]) -> None:
