@@ -27,7 +27,11 @@ class Settings(BaseSettings):
     job_lease_s: float = Field(
         default=30.0, gt=0, description="A running job whose worker stops heartbeating for this long is requeued."
     )
-    job_max_attempts: int = Field(default=3, ge=1, description="Times a job is started before it is failed.")
+    job_max_attempts: int = Field(
+        default=3,
+        ge=1,
+        description=("Times a job is started before it is failed (a start given back by a clean stop not counted)."),
+    )
     job_poll_interval_s: float = Field(default=0.5, gt=0, description="How often an idle worker looks for jobs.")
     max_request_bytes: int = Field(default=10 * MEBIBYTE, gt=0, description="Largest request body (413 above).")
     max_upload_expanded_bytes: int = Field(
