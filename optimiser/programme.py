@@ -480,10 +480,6 @@ class Programme:
         if getattr(basis, "valid", True):
             self.highs.setBasis(basis)
 
-    def forget_basis(self) -> None:
-        """Drop HiGHS' basis (and solution): the next solve starts cold, from a slack basis."""
-        self.highs.clearSolver()
-
     def change_coefficient(self, row: int, col: int, value: float, old: float) -> None:
         self.highs.changeCoeff(int(row), int(col), float(value))
         self._record(lambda: _ignore(self.highs.changeCoeff(int(row), int(col), float(old))))
