@@ -49,8 +49,8 @@ def test_paired_filter_finds_the_one_at_a_time_conflict_on_the_offer(monkeypatch
     (in_turn, on_one_core), (beside, on_two_cores) = runs
     assert members(on_one_core) == members(on_two_cores) == members(alone) and len(alone.members) == 15
     assert on_two_cores.irreducible and on_two_cores.verified is True
-    # The same tests are solved on one core or two; speculation costs at most a quarter more solves.
-    assert in_turn.solves == beside.solves <= one.solves * 1.25
+    # The same tests are solved on one core or two; speculation costs at most half as many solves again.
+    assert in_turn.solves == beside.solves <= one.solves * 1.5
     with beside.options(presolve="off"):
         assert verify_conflict(beside, on_two_cores) is True
 
