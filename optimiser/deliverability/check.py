@@ -149,7 +149,7 @@ def _check(
         # combined change, the safe-working lever's searches and the uniform standards fraction
         # (which do not need the conflict).
         conflict, beside = side_by_side(
-            lambda: find_conflict(programme, paired=True), lambda: _beside_the_conflict(programme, weights)
+            lambda: find_conflict(programme), lambda: _beside_the_conflict(programme, weights)
         )
         # The standards lever on the copy, which holds its "money needed" programme (exact.py): so
         # its answer does not depend on how the conflict search left this programme's basis. The

@@ -8,11 +8,9 @@ service or role. Every experiment is made inside ``programme.changes()``.
 
 from __future__ import annotations
 
-import contextlib
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +19,7 @@ import pandas as pd
 
 from models.standard_form import INF
 from optimiser.deliverability import wording
-from optimiser.programme import Programme, usable_cores
+from optimiser.programme import Programme
 
 # Families that are definitions, not requirements: always kept hard by the deletion filter.
 DEFINITION_RULES = frozenset({"activity"})
@@ -155,14 +153,13 @@ def _finite(value: float) -> float | None:
     return float(value) if math.isfinite(value) and abs(value) < INF else None
 
 
-def find_conflict(programme: Programme, verify: bool = True, paired: bool = False) -> Conflict | None:
+def find_conflict(programme: Programme, verify: bool = True) -> Conflict | None:
     """The conflict of the currently loaded (infeasible) programme; ``None`` if it is feasible.
 
     LP: HiGHS' IIS (``iis_strategy`` = elastic LP + reduce to irreducible) when the programme
     has at most IIS_MAX_ROWS rows and HiGHS finishes in time; otherwise (and for a MIP whose
     LP relaxation is feasible) a deletion filter over rule families, refined to groups by
     service/role. MIP with an infeasible LP relaxation: the IIS of the LP relaxation.
-    ``paired``: an LP's deletion filter tests two candidates at a time (``deletion_filter``).
     """
     if programme.is_mip:
         with programme.changes():
@@ -183,7 +180,7 @@ def find_conflict(programme: Programme, verify: bool = True, paired: bool = Fals
         if outcome.status != "infeasible":
             return None
         iis = _iis(programme, "iis")
-        conflict = iis if iis is not None else deletion_filter(programme, paired=paired)
+        conflict = iis if iis is not None else deletion_filter(programme)
     if verify and conflict.verified is None and len(conflict.members) <= VERIFY_LIMIT:
         conflict.verified = verify_conflict(programme, conflict)
     return conflict
@@ -225,41 +222,6 @@ class _State:
         self.proof = programme.infeasibility_proof()
         self.point: np.ndarray | None = None
 
-    def proves_without(self, programme: Programme, rows: np.ndarray, adopt: bool = True) -> bool:
-        """Whether the current proof still proves the system infeasible with ``rows`` relaxed too
-        (it does not need them): then (``adopt``) it becomes the current proof."""
-        if self.proof is None:
-            return False
-        without = self.proof.copy()
-        without[rows] = 0.0
-        if programme.proves_infeasible(without):
-            if adopt:
-                self.proof = without
-            return True
-        return False
-
-
-@dataclass
-class _Test:
-    """One solved test: its status, and its feasible point (optimal) or basis and proof (infeasible)."""
-
-    status: str
-    point: np.ndarray | None = None
-    basis: Any = None
-    proof: np.ndarray | None = None
-
-
-def _solve_relaxed(programme: Programme, rows: np.ndarray, basis: Any) -> _Test:
-    """Solve the current system with ``rows`` relaxed too, from ``basis`` (the current system's)."""
-    with programme.changes():
-        programme.relax_rows(rows)
-        if basis is not None:
-            programme.set_basis(basis)
-        outcome = programme.solve()
-        if outcome.status == "infeasible":
-            return _Test("infeasible", None, programme.basis(), programme.infeasibility_proof())
-        return _Test(outcome.status, outcome.col_value if outcome.status == "optimal" else None)
-
 
 def _status_relaxed(programme: Programme, rows: np.ndarray, state: _State | None = None) -> str:
     """Whether the current system stays infeasible with ``rows`` relaxed too (objective already zero).
@@ -274,114 +236,33 @@ def _status_relaxed(programme: Programme, rows: np.ndarray, state: _State | None
     system's. (Setting the basis only after a feasible test, when HiGHS no longer holds it, was
     measured 5% slower.)
     """
-    if state is not None and state.proves_without(programme, rows):
-        return "infeasible"
-    test = _solve_relaxed(programme, rows, None if state is None else state.basis)
-    if state is not None:
-        state.point = test.point
-        if test.status == "infeasible":
-            state.basis, state.proof = test.basis, test.proof
-    return test.status
-
-
-class _Tests:
-    """The filter's tests of a list of candidates, in order: each candidate the current system stays
-    infeasible without is relaxed (on the programme, and on ``helper`` when there is one).
-
-    Without ``helper``, one test at a time (``_status_relaxed``). With it (an LP), two at a time:
-    the next candidate no proof answers is tested on the programme and, beside it on ``helper`` (in
-    another thread when ``run_beside`` has one), the one after it, both from the current system.
-    Relaxing more only keeps a feasible system feasible, so the second test's answer stands when it
-    is feasible whatever the first one's, and when it is infeasible once the first one's proof (or
-    its own, if it does not need the first candidate) proves it; otherwise it is tested again.
-    Either way each candidate gets the answer the one-at-a-time filter gives it, and which tests are
-    solved does not depend on how many cores there are.
-    """
-
-    def __init__(self, programme: Programme, state: _State | None, helper: Programme | None, run_beside: RunBeside):
-        self.p, self.state, self.helper, self.run_beside = programme, state, helper, run_beside
-
-    def relax(self, rows: np.ndarray) -> None:
-        self.p.relax_rows(rows)
-        if self.helper is not None:
-            self.helper.relax_rows(rows)
-
-    def run(self, candidates: list[np.ndarray]) -> list[tuple[str, np.ndarray | None]]:
-        """(status, feasible point) of each candidate's test."""
-        state = self.state
-        if self.helper is None or state is None:
-            out = []
-            for rows in candidates:
-                status = _status_relaxed(self.p, rows, state)
-                if status == "infeasible":
-                    self.relax(rows)
-                out.append((status, state.point if state is not None else None))
-            return out
-        results: list[tuple[str, np.ndarray | None]] = []
-        # The next candidate's test, solved beside the current one from the same system; and whether
-        # the current one's answer changed that system (it was relaxed).
-        ahead: _Test | None = None
-        changed = False
-        for n, rows in enumerate(candidates):
-            test = None if ahead is None else self._resolve(ahead, changed, candidates[n - 1], rows)
-            ahead = None
-            if test is None and state.proves_without(self.p, rows):
-                test = _Test("infeasible")
-            if test is None:
-                basis = state.basis
-                # Not when the current proof answers the next candidate: it is then solved only
-                # if this one is relaxed.
-                if n + 1 < len(candidates) and not state.proves_without(self.p, candidates[n + 1], adopt=False):
-                    collect = self.run_beside(_solve_relaxed, self.helper, candidates[n + 1], basis)
-                    test = _solve_relaxed(self.p, rows, basis)
-                    ahead = collect()
-                else:
-                    test = _solve_relaxed(self.p, rows, basis)
-                if test.status == "infeasible":
-                    state.basis, state.proof = test.basis, test.proof
-            changed = test.status == "infeasible"
-            if changed:
-                self.relax(rows)
-            results.append((test.status, test.point))
-        return results
-
-    def _resolve(self, ahead: _Test, changed: bool, previous: np.ndarray, rows: np.ndarray) -> _Test | None:
-        """The answer of a test solved ahead (before the previous candidate's answer), or None: solve it again.
-
-        A feasible answer stands (relaxing ``previous`` too keeps it feasible). An infeasible one is
-        first answered by the current proof, as any test is; else it stands when the system did not
-        change (its basis and proof become the current ones), or when its own proof does not need
-        ``previous``.
-        """
-        state = self.state
-        assert state is not None
-        if ahead.status != "infeasible":
-            return ahead if ahead.status == "optimal" or not changed else None
-        if state.proves_without(self.p, rows):
-            return _Test("infeasible")
-        if not changed:
-            state.basis, state.proof = ahead.basis, ahead.proof
-            return ahead
-        if ahead.proof is None:
-            return None
-        without = ahead.proof.copy()
-        without[previous] = 0.0
+    if state is not None and state.proof is not None:
+        without = state.proof.copy()
         without[rows] = 0.0
-        if self.p.proves_infeasible(without):
+        if programme.proves_infeasible(without):
             state.proof = without
-            return _Test("infeasible")
-        return None
+            return "infeasible"
+    with programme.changes():
+        programme.relax_rows(rows)
+        if state is not None:
+            programme.set_basis(state.basis)
+        outcome = programme.solve()
+        if state is not None:
+            state.point = outcome.col_value if outcome.status == "optimal" else None
+            if outcome.status == "infeasible":
+                state.basis = programme.basis()
+                state.proof = programme.infeasibility_proof()
+        return outcome.status
 
 
-def deletion_filter(programme: Programme, refine: bool = True, paired: bool = False) -> Conflict:
+def deletion_filter(programme: Programme, refine: bool = True) -> Conflict:
     """Irreducible set of rule families (then of each kept family's service/role groups).
 
     Each candidate is relaxed (rows to ±inf) in turn; if the programme stays infeasible it is
     left relaxed (not needed), else it is kept. Feasibility only grows as more is relaxed, so
     every kept candidate is necessary at the end and the kept set is infeasible: irreducible
     at that granularity. A solve that ends without an answer keeps its candidate and marks the
-    result as not proven irreducible. ``paired`` (an LP): tests two candidates at a time on the
-    programme and a copy of it (``_Tests``), the same conflict in about half the time on two cores.
+    result as not proven irreducible.
     """
     p = programme
     proven = True
@@ -391,27 +272,18 @@ def deletion_filter(programme: Programme, refine: bool = True, paired: bool = Fa
     family_points: dict[str, np.ndarray | None] = {}
     points: list[np.ndarray | None] = []
     service_or_role = set(p.data.services) | set(p.data.roles)
-    helper = p.fresh_copy() if paired and state is not None else None
-    with contextlib.ExitStack() as stack:
-        stack.enter_context(p.changes())
+    with p.changes():
         # Feasibility tests: a zero objective (set once for the whole filter).
         p.set_objective(np.zeros(p.num_current_cols))
-        beside: RunBeside = _in_turn
-        if helper is not None:
-            stack.enter_context(helper.options(presolve=p.highs.getOptionValue("presolve")[1]))
-            stack.enter_context(helper.changes())
-            helper.set_objective(np.zeros(helper.num_current_cols))
-            beside = stack.enter_context(_beside())
-        tests = _Tests(p, state, helper, beside)
         kept: list[str] = []
-        families = _families(p)
-        for family, (status, point) in zip(families, tests.run([p.rows(f) for f in families]), strict=True):
-            if status != "infeasible":
+        for family in _families(p):
+            status = _status_relaxed(p, p.rows(family), state)
+            if status == "infeasible":
+                p.relax_rows(p.rows(family))
+            else:
                 kept.append(family)
-                family_points[family] = point
+                family_points[family] = state.point if state is not None else None
                 proven &= status == "optimal"
-        # Each kept family whole (a member as it stands), or its groups (each a candidate), in order.
-        plan: list[tuple[str, object, np.ndarray, bool]] = []
         for family in kept:
             rows = p.rows(family)
             groups: dict[object, list[int]] = defaultdict(list)
@@ -423,47 +295,22 @@ def deletion_filter(programme: Programme, refine: bool = True, paired: bool = Fa
             # PCN took 28 of the filter's 77 solves, half its time, and kept every PCN.)
             by_service_or_role = all(key in service_or_role for key in groups)
             if not refine or not by_service_or_role or not 1 < len(groups) <= MAX_GROUPS:
-                plan.append((family, None, rows, False))
-                continue
-            for key, group_rows in groups.items():
-                plan.append((family, key, np.array(group_rows, dtype=np.int64), True))
-        tested = iter(tests.run([rows for _, _, rows, test in plan if test]))
-        for family, key, rows, test in plan:
-            if not test:
                 members.append(Member("group", -1, family, None, "both", rows))
                 points.append(family_points[family])
                 continue
-            status, point = next(tested)
-            if status != "infeasible":
-                members.append(Member("group", -1, family, key, "both", rows))
-                points.append(point)
-                proven &= status == "optimal"
+            for key, group_rows in groups.items():
+                g = np.array(group_rows, dtype=np.int64)
+                status = _status_relaxed(p, g, state)
+                if status == "infeasible":
+                    p.relax_rows(g)
+                else:
+                    members.append(Member("group", -1, family, key, "both", g))
+                    points.append(state.point if state is not None else None)
+                    proven &= status == "optimal"
         conflict = Conflict("deletion_filter", proven, members)
         if proven and state is not None and _certified(p, members, state.proof, points):
             conflict.verified = True
-    if helper is not None:
-        p.solves += helper.solves
     return conflict
-
-
-# Starts a test, returns how to collect its answer: ``_in_turn`` (now) or in another thread (``_beside``).
-RunBeside = Callable[[Callable[[Programme, np.ndarray, Any], _Test], Programme, np.ndarray, Any], Callable[[], _Test]]
-
-
-def _in_turn(work: Callable[[Programme, np.ndarray, Any], _Test], *args: Any) -> Callable[[], _Test]:
-    """Run ``work`` now; its answer is returned by the call this returns (``_beside``'s one-core form)."""
-    done = work(*args)
-    return lambda: done
-
-
-@contextlib.contextmanager
-def _beside() -> Iterator[RunBeside]:
-    """A way to start a test in another thread (when this process may use two cores) and collect it later."""
-    if usable_cores() < 2:
-        yield _in_turn
-        return
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="filter") as pool:
-        yield lambda work, *args: pool.submit(work, *args).result
 
 
 def _certified(
