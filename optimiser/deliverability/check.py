@@ -32,6 +32,7 @@ from optimiser.deliverability.levers import (
     standards_lever,
     standards_met_as_written,
     supply_lever,
+    uniform_standards,
 )
 from optimiser.deliverability.relaxation import relaxation
 from optimiser.objectives import (
@@ -145,22 +146,27 @@ def _check(
         result["levers"] = [lever.as_dict() for lever in levers]
     elif outcome.status == "infeasible":
         # The conflict search on this programme, and beside it, on a copy solved from cold, the
-        # combined change and the safe-working lever's searches (which do not need the conflict).
-        conflict, (plan, relaxed, relaxed_table, raises) = side_by_side(
+        # combined change, the safe-working lever's searches and the uniform standards fraction
+        # (which do not need the conflict).
+        conflict, beside = side_by_side(
             lambda: find_conflict(programme), lambda: _beside_the_conflict(programme, weights)
         )
-        # A "money needed" programme serves the standards lever (exact.py); the conflict answers
-        # "cannot fix alone" for every group it does not involve.
+        # The standards lever on the copy, which holds its "money needed" programme (exact.py): so
+        # its answer does not depend on how the conflict search left this programme's basis. The
+        # conflict answers "cannot fix alone" for every group it does not involve.
+        copy = beside.copy
+        try:
+            with copy.options(presolve="off"):
+                standards = standards_lever(
+                    copy, conflict, beside.need, 1.0 if checked_at is None else checked_at, beside.uniform
+                )
+        finally:
+            programme.solves += copy.solves
         levers = [
-            budget_lever(programme, conflict, plan),
+            budget_lever(programme, conflict, beside.plan),
             supply_lever(programme, conflict),
-            standards_lever(
-                programme,
-                conflict,
-                NeedProgramme(programme, spend_coefficients(programme)),
-                1.0 if checked_at is None else checked_at,
-            ),
-            safe_working_lever(programme, conflict, raises=raises),
+            standards,
+            safe_working_lever(programme, conflict, raises=beside.raises),
         ]
         floor = floor_lever(programme, deliverable=False)
         if floor is not None:
@@ -190,13 +196,13 @@ def _check(
                 "sentences": [wording.NO_CONFLICT_FOUND],
             }
         result["levers"] = [lever.as_dict() for lever in levers]
-        result["relaxation"] = relaxed
+        result["relaxation"] = beside.relaxed
         tables["levers"] = pd.DataFrame(
             [{k: v for k, v in lever.as_dict().items() if k != "details"} for lever in levers]
         )
         for lever in levers:
             tables.update(lever.tables)
-        tables["relaxation"] = relaxed_table
+        tables["relaxation"] = beside.table
         result["summary"] = wording.undeliverable_summary(
             scenario.settings, result["conflict"]["sentences"], levers, checked_at
         )
@@ -210,10 +216,22 @@ def _check(
     return JobOutcome(result=clean_json(result), tables=tables)
 
 
-def _beside_the_conflict(
-    programme: Programme, weights: dict[str, float] | None
-) -> tuple[SolveOutcome | None, dict[str, Any], pd.DataFrame, CapRaises | None]:
-    """The pooled least-cost plan, the combined change and the safe-working searches, on a fresh copy.
+@dataclass
+class _Beside:
+    """What the check solves beside its conflict search, on ``copy`` (its solves not yet counted)."""
+
+    copy: Programme
+    need: NeedProgramme
+    plan: SolveOutcome | None
+    relaxed: dict[str, Any]
+    table: pd.DataFrame
+    raises: CapRaises | None
+    uniform: tuple[str, float | None]
+
+
+def _beside_the_conflict(programme: Programme, weights: dict[str, float] | None) -> _Beside:
+    """The pooled least-cost plan, the combined change, the safe-working searches and the uniform
+    standards fraction, on a fresh copy.
 
     They always run on the copy (one core or two), so their answers depend only on the scenario,
     never on how the conflict search left this programme's basis. The plan is solved first, cold
@@ -224,11 +242,14 @@ def _beside_the_conflict(
         plan = least_cost_plan(copy) if programme.scenario.settings.budget_mode == "pooled" else None
         with copy.options(presolve="on"):  # measured: presolve pays on this one solve (0.53 against 0.63 CPU s)
             relaxed, table = relaxation(copy, weights)
+        need = NeedProgramme(copy, spend_coefficients(copy))
         with copy.options(presolve="off"):  # hot re-solves from here on
-            raises = cap_raises(copy) if len(copy.rows("safe_working")) else None
-    finally:
+            raises = cap_raises(copy, need=need) if len(copy.rows("safe_working")) else None
+            uniform = uniform_standards(copy, need)
+    except BaseException:
         programme.solves += copy.solves
-    return plan, relaxed, table, raises
+        raise
+    return _Beside(copy, need, plan, relaxed, table, raises, uniform)
 
 
 def _standards_as_written(programme: Programme, scaled: ScaledStandards) -> Lever:

@@ -278,26 +278,41 @@ def standards_lever(
     conflict: Conflict | None = None,
     need: NeedProgramme | None = None,
     checked_at: float = 1.0,
+    uniform: tuple[str, float | None] | None = None,
 ) -> Lever:
     """Highest uniform fraction t ≤ 1 of every min_coverage; and per service (others at 100%).
 
     ``checked_at``: the programme's standards are this share of the spec's (a check at scaled
     standards). The fractions are then of the standards as the spec writes them (the programme's
     fraction × ``checked_at``), each service's alone with the others at ``checked_at``; the details
-    carry ``standards_fraction``, the level checked.
+    carry ``standards_fraction``, the level checked. ``uniform``: ``uniform_standards`` of this
+    programme, solved already (it does not need the conflict); else solved here.
     """
-    lever = _standards_lever(programme, conflict, need, checked_at)
+    lever = _standards_lever(programme, conflict, need, checked_at, uniform)
     lever.details["standards_fraction"] = checked_at
     return lever
 
 
-def _standards_lever(programme: Programme, conflict: Conflict | None, need: NeedProgramme | None, f: float) -> Lever:
+def uniform_standards(programme: Programme, need: NeedProgramme | None = None) -> tuple[str, float | None]:
+    """(status, t): the highest fraction t of every minimum standard that is deliverable (t None: not
+    even 0; status "infeasible" too when there is no standard)."""
+    by_service = standard_rows(programme)
+    return ("infeasible", None) if not by_service else _highest_fraction(programme, need, _all(by_service))
+
+
+def _standards_lever(
+    programme: Programme,
+    conflict: Conflict | None,
+    need: NeedProgramme | None,
+    f: float,
+    solved: tuple[str, float | None] | None = None,
+) -> Lever:
     unit = LEVER_UNITS["standards"]
     p = programme
     by_service = standard_rows(p)
     if not by_service and f > 0:
         return Lever("standards", False, None, unit, wording.NO_STANDARDS)
-    status, uniform = ("infeasible", None) if not by_service else _highest_fraction(p, need, _all(by_service))
+    status, uniform = solved if solved is not None else uniform_standards(p, need)
     if status == "infeasible":  # checked at 0% (no standard left to lower), or not even at 0%
         return _cannot(p, "standards", unit, wording.CANNOT_WHAT["standards"], ["min_standard"], conflict)
     if uniform is None:
