@@ -112,7 +112,7 @@ def together_problem(message: str) -> dict:
             request_problem(
                 "bogus",
                 "unknown override (known: objective, budget_gbp, offer_rate_gbp_per_weighted_patient, "
-                "standards_fraction, time_limit_s, sensitivity, budget, standards, weights)",
+                "standards_fraction, time_limit_s, sensitivity, budget, offer_rate, standards, weights)",
             ),
         ),
     ],
