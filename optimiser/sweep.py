@@ -496,9 +496,9 @@ def frontier_figure(result: dict[str, Any], table: pd.DataFrame) -> Any:
             )
         bottom.set_ylabel(labels["coverage_axis"])
         # Coverage as a percentage, as the desk shows it (shares of 0 to 1 in the CSV).
-        bottom.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+        bottom.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
         if fair:
-            top.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+            top.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
         bottom.set_xlabel(x_label)
         for axis in (top, bottom):
             if marked is not None:

@@ -149,3 +149,26 @@ def test_the_desk_lists_a_sweep_job_by_the_range_it_swept() -> None:
     assert describe_job({"standards": "0.5:1:3"}) == "every minimum standard at 50% to 100% of its level (3 points)"
     # Anything else is described as before: the offer it checked.
     assert describe_job({"budget_gbp": 40_000}) == "pooled budget £40,000 a year"
+
+
+def test_the_sweep_table_and_chart_read_as_the_csv_and_the_desk(tmp_path: Path) -> None:
+    """A15: the table's values to 2 places, as the CSV; the chart's services by name, coverage in %."""
+    from optimiser.runs import run_job
+    from optimiser.sweep import frontier_figure
+
+    done = commission("sweep", str(TINY), "--budget", "20k:60k:3", "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    result = json.loads((tmp_path / "out" / "sweep_budget.json").read_text())
+    values = [p[key] for p in result["points"] for key in ("value", "no_standards_value") if p.get(key) is not None]
+    assert values
+    for value in values:
+        assert f"{value:,.2f}" in done.stdout
+    job = run_job("sweep", read_document(TINY), {"budget": "20k:60k:3"})
+    figure = frontier_figure(job.result, job.tables["sweep_budget"])
+    figure.canvas.draw()
+    _top, bottom = figure.axes
+    labels = {line.get_label() for line in bottom.get_lines()}
+    assert {"Same-day access", "Medication reviews"} <= labels
+    assert not labels & {"same_day_access", "medication_reviews"}
+    ticks = [tick.get_text() for tick in bottom.get_yticklabels() if tick.get_text()]
+    assert ticks and all(tick.endswith("%") for tick in ticks)
