@@ -387,7 +387,7 @@ def checked_overrides(request: JobIn, settings: Settings) -> dict[str, Any]:
     shares, ``optimiser.runs.kind_problems``), then this service's own limits. Each value was
     checked when the request was read (``api.schemas.Overrides``: the shared check). Every
     problem is named as the request's schema names a bad value (``override_problem``)."""
-    from optimiser.runs import kind_problems
+    from optimiser.runs import SWEEP_RANGES, kind_problems
 
     overrides = request.overrides.as_dict()
     problems = [override_problem(problem.column, problem.message) for problem in kind_problems(request.kind, overrides)]
@@ -396,7 +396,7 @@ def checked_overrides(request: JobIn, settings: Settings) -> dict[str, Any]:
         problems.append(
             override_problem("time_limit_s", f"must be at most {settings.max_time_limit_s:g} s on this service")
         )
-    for name in ("budget", "standards"):
+    for name in SWEEP_RANGES:
         if overrides.get(name) is not None:
             problems.extend(_sweep_points_problems(name, overrides[name], settings))
     if problems:

@@ -202,7 +202,14 @@ class Overrides(BaseModel):
     time_limit_s: float | None = Field(default=None, description="Solver limit, seconds (more than 0).")
     sensitivity: bool | None = Field(default=None, description="Solves: add shadow prices to the result.")
     budget: str | None = Field(
-        default=None, description="Sweeps: budgets START:STOP:N (£; k/m suffixes allowed, e.g. 15m:25m:5)."
+        default=None,
+        description="Sweeps: pooled budgets START:STOP:N (£ a year; k/m suffixes allowed, e.g. 15m:25m:5); "
+        "selects the pooled budget mode.",
+    )
+    offer_rate: str | None = Field(
+        default=None,
+        description="Sweeps: offer rates START:STOP:N (£ per weighted patient a year, e.g. 10:20:6); "
+        "selects the per-practice budget mode.",
     )
     standards: str | None = Field(default=None, description="Sweeps: standards fractions START:STOP:N.")
     weights: CheckWeights | None = Field(default=None, description="Checks: weights of the combined change.")
@@ -215,6 +222,7 @@ class Overrides(BaseModel):
         "time_limit_s",
         "sensitivity",
         "budget",
+        "offer_rate",
         "standards",
         "weights",
         mode="before",

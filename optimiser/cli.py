@@ -462,6 +462,7 @@ OPTION_OF_OVERRIDE = {
     "engine": "--engine",
     "weights": "--weights",
     "budget": "--budget",
+    "offer_rate": "--offer-rate",
     "standards": "--standards",
 }
 
@@ -1007,7 +1008,17 @@ def check(
 def sweep(
     path: ScenarioPath,
     budget: Annotated[
-        str | None, typer.Option("--budget", help="START:STOP:N budgets (k/m allowed), max_value.")
+        str | None,
+        typer.Option(
+            "--budget", help="START:STOP:N pooled budgets, £ a year (k/m allowed; selects the pooled mode), max_value."
+        ),
+    ] = None,
+    offer_rate: Annotated[
+        str | None,
+        typer.Option(
+            "--offer-rate",
+            help="START:STOP:N offer rates, £ per weighted patient (selects the per-practice mode), max_value.",
+        ),
     ] = None,
     standards: Annotated[
         str | None, typer.Option("--standards", help="START:STOP:N fractions of every minimum standard, min_cost.")
@@ -1022,23 +1033,26 @@ def sweep(
         bool, typer.Option("--force", help="Replace the files of an earlier sweep at --out (never the scenario).")
     ] = False,
 ) -> None:
-    """Re-solve across budgets or standards (one compiled model, hot starts); write CSV + PNG chart.
+    """Re-solve across pooled budgets, offer rates or standards (one compiled model, hot starts); write CSV + PNG chart.
 
     --out refuses (exit 2) a folder holding the files this sweep writes unless --force is given, and
     the scenario's own folder always.
     """
     as_json = check_format(fmt, ("table", "json"))
     with user_errors(as_json), StopOnSignal() as stop:
-        if (budget is None) == (standards is None):
-            raise OptionsInvalid([(None, "give exactly one of --budget START:STOP:N or --standards START:STOP:N")])
-        if objective is not None and (objective not in ("max_value", "max_min_coverage") or budget is None):
-            message = f"must be max_value or max_min_coverage, for a --budget sweep (got {shown(objective)})"
+        ranges = {"budget": budget, "offer_rate": offer_rate, "standards": standards}
+        if sum(text is not None for text in ranges.values()) != 1:
+            message = "give exactly one of --budget, --offer-rate or --standards, each START:STOP:N"
+            raise OptionsInvalid([(None, message)])
+        by_money = standards is None
+        if objective is not None and (objective not in ("max_value", "max_min_coverage") or not by_money):
+            message = (
+                f"must be max_value or max_min_coverage, for a --budget or --offer-rate sweep (got {shown(objective)})"
+            )
             raise OptionsInvalid([("--objective", message)])
-        overrides = checked_options({"budget": budget, "standards": standards, "objective": objective})
+        overrides = checked_options({**ranges, "objective": objective})
         refuse_an_unwritable_out(out_dir, folder=True)
-        refuse_to_replace(
-            out_dir, path, sweep_result_files("standards" if budget is None else "budget"), force, "sweep"
-        )
+        refuse_to_replace(out_dir, path, sweep_result_files("budget" if by_money else "standards"), force, "sweep")
         with progress_display("Sweeping…") as progress:
             # Read in the call, not into a local: run_job lets the document go once validated.
             job = run_job("sweep", read_document(path), overrides, progress=progress)
@@ -1085,9 +1099,10 @@ def print_sweep(job: JobOutcome, paths: dict[str, Path]) -> None:
                 money(row[x]) if x == "budget_gbp" else f"£{row[x]:,.2f}",
                 _yes_no(row.get("deliverable")),
                 *lowest,
-                "-" if _missing(row.get("value")) else f"{row['value']:,.1f}",
+                # Values to 2 places, as the CSV (README: one precision per column).
+                "-" if _missing(row.get("value")) else f"{row['value']:,.2f}",
                 "-" if _missing(row.get("coverage")) else f"{row['coverage']:.1%}",
-                "-" if _missing(row.get("no_standards_value")) else f"{row['no_standards_value']:,.1f}",
+                "-" if _missing(row.get("no_standards_value")) else f"{row['no_standards_value']:,.2f}",
             )
     else:
         for column in ("standards", "least cost", "within budget"):

@@ -17,7 +17,7 @@ from models.validate import data_warnings, validate_document
 from optimiser.objectives import best_value_answer, least_cost_answer
 from optimiser.programme import ENGINES, Programme, Progress, SolveOutcome
 from optimiser.results import JobOutcome, solve_result
-from optimiser.units import check_range, parse_fraction, parse_money
+from optimiser.units import check_range, parse_fraction, parse_money, parse_range
 
 __all__ = [
     "KINDS",
@@ -36,7 +36,11 @@ __all__ = [
 
 KINDS = ("solve", "check", "sweep")
 SETTING_OVERRIDES = ("objective", "budget_gbp", "offer_rate_gbp_per_weighted_patient", "time_limit_s")
-OTHER_OVERRIDES = ("standards_fraction", "sensitivity", "budget", "standards", "engine", "weights")
+OTHER_OVERRIDES = ("standards_fraction", "sensitivity", "budget", "offer_rate", "standards", "engine", "weights")
+# A sweep's range, START:STOP:N, and the budget mode each sweeps in (None: the scenario's own):
+# ``budget`` always means a pooled budget, as ``budget_gbp`` does in a solve or a check, and
+# ``offer_rate`` an offer rate in £ per weighted patient, as ``offer_rate_gbp_per_weighted_patient``.
+SWEEP_RANGES = {"budget": "pooled", "offer_rate": "per_practice", "standards": None}
 KNOWN_OVERRIDES = SETTING_OVERRIDES + OTHER_OVERRIDES
 # The most each £ override may be: the bound of the setting it replaces (models/schema.py).
 MONEY_LIMITS = {"budget_gbp": MAX_AREA_GBP, "offer_rate_gbp_per_weighted_patient": MAX_RATE_GBP_PER_PATIENT}
@@ -65,8 +69,11 @@ def checked_override(key: str, value: Any) -> Any:
         if not isinstance(value, bool):
             raise ValueError(f"must be true or false (got {shown(value)})")
         return value
-    if key in ("budget", "standards"):
-        return check_range(value, key)
+    if key in SWEEP_RANGES:
+        text = check_range(value, key)
+        if key == "offer_rate" and parse_range(text, key).max() > MAX_RATE_GBP_PER_PATIENT:
+            raise ValueError(f"offer rates must be at most {MAX_RATE_GBP_PER_PATIENT:,.0f} (got {shown(value)})")
+        return text
     if key == "engine":
         if value not in ENGINES:
             raise ValueError(f"must be one of {', '.join(ENGINES)} (got {shown(value)})")
@@ -107,11 +114,18 @@ def kind_problems(
         problems.append(Problem("overrides", None, None, one_offer_message(named)))
     if kind is None:
         return problems
-    ranges = [name for name in ("budget", "standards") if overrides.get(name) is not None]
+    ranges = [name for name in SWEEP_RANGES if overrides.get(name) is not None]
     if kind == "sweep" and not ranges:
-        problems.append(Problem("overrides", None, None, "a sweep needs one of budget or standards"))
+        problems.append(Problem("overrides", None, None, f"a sweep needs one of {sweep_ranges_named(named)}"))
     if kind == "sweep" and len(ranges) > 1:
-        problems.append(Problem("overrides", None, None, "a sweep takes one of budget or standards, not both"))
+        problems.append(Problem("overrides", None, None, f"a sweep takes one of {sweep_ranges_named(named)}, not more"))
+    if kind == "sweep" and len(ranges) == 1 and SWEEP_RANGES[ranges[0]] is not None:
+        # The range selects its budget mode: the other mode's offer would be silently ignored.
+        other = "offer_rate_gbp_per_weighted_patient" if ranges[0] == "budget" else "budget_gbp"
+        if overrides.get(other) is not None:
+            name = named or (lambda key: key)
+            message = f"a sweep of {name(ranges[0])} does not take {name(other)}: {SWEEP_RANGE_MEANS[ranges[0]]}"
+            problems.append(Problem("overrides", None, other, message))
     if kind != "sweep":
         problems.extend(Problem("overrides", None, name, "only sweeps take a range") for name in ranges)
     if overrides.get("sensitivity") is True and kind != "solve":
@@ -120,6 +134,29 @@ def kind_problems(
         # Only a check's combined change weighs its relaxations: elsewhere they would be ignored.
         problems.append(Problem("overrides", None, "weights", "only checks take weights"))
     return problems
+
+
+SWEEP_RANGE_MEANS = {
+    "budget": "it sweeps pooled budgets, £ a year",
+    "offer_rate": "it sweeps offer rates, £ per weighted patient a year",
+}
+
+
+def sweep_ranges_named(named: Callable[[str], str] | None = None) -> str:
+    """ "budget, offer_rate or standards", as the entry point spells them (``named``: as ``one_offer_message``)."""
+    names = [named(key) if named else key for key in SWEEP_RANGES]
+    return f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def money_range_override(budget_mode: str | None) -> str:
+    """The range override that sweeps the money of this budget mode: ``offer_rate`` per practice,
+    else ``budget`` (the frontier of a check is over what the check was offered)."""
+    return "offer_rate" if budget_mode == "per_practice" else "budget"
+
+
+def sweep_budget_mode(overrides: dict[str, Any]) -> str | None:
+    """The budget mode a sweep's range selects (``SWEEP_RANGES``), or None for the scenario's own."""
+    return next((SWEEP_RANGES[key] for key in SWEEP_RANGES if overrides.get(key) is not None), None)
 
 
 def checked_overrides(
@@ -161,6 +198,18 @@ def _scenario_with(document: dict[str, Any], overrides: dict[str, Any], scale: b
         settings["budget_mode"] = "pooled"
     elif "offer_rate_gbp_per_weighted_patient" in overrides and "budget_gbp" not in overrides:
         settings["budget_mode"] = "per_practice"
+    swept_mode = sweep_budget_mode(overrides)
+    if swept_mode is not None:
+        # A range of pooled budgets (offer rates) sweeps that mode, as budget_gbp (the offer rate)
+        # selects it in a solve or a check.
+        settings["budget_mode"] = swept_mode
+        offer = "budget_gbp" if swept_mode == "pooled" else "offer_rate_gbp_per_weighted_patient"
+        if settings.get(offer) is None:
+            # The scenario writes no offer in the swept mode (a per-practice scenario swept over
+            # pooled budgets). Validation asks for one; the sweep sets every budget row at each
+            # point itself and never reads it, and marks no current offer (``offer_written``).
+            swept = "budget" if swept_mode == "pooled" else "offer_rate"
+            settings[offer] = float(parse_range(overrides[swept], swept).max())
     scenario = validate_document({**document, "settings": settings})
     if scale and "standards_fraction" in overrides:
         scenario = scale_standards(scenario, overrides["standards_fraction"])
@@ -230,14 +279,31 @@ def run_job(
     scenario = _scenario_with(document, overrides, scale=kind != "check")
     # Before the document goes: a warning names its row as the user's sheet numbers it.
     warnings = scenario_warnings(scenario, document)
+    written = offer_written(document, overrides)
     del document
-    job = _run(kind, scenario, overrides, progress, started)
+    job = _run(kind, scenario, overrides, progress, started, written)
     job.result["data_warnings"] = warnings
     return job
 
 
+def offer_written(document: dict[str, Any], overrides: dict[str, Any]) -> bool:
+    """Whether the offer in the budget mode a sweep's range selects is the user's (an override, or
+    written in the scenario's settings), not one filled in for validation (``_scenario_with``)."""
+    mode = sweep_budget_mode(overrides)
+    if mode is None:
+        return True
+    offer = "budget_gbp" if mode == "pooled" else "offer_rate_gbp_per_weighted_patient"
+    settings = document.get("settings") if isinstance(document, dict) else None
+    return overrides.get(offer) is not None or (isinstance(settings, dict) and settings.get(offer) is not None)
+
+
 def _run(
-    kind: str, scenario: Scenario, overrides: dict[str, Any], progress: Progress | None, started: float
+    kind: str,
+    scenario: Scenario,
+    overrides: dict[str, Any],
+    progress: Progress | None,
+    started: float,
+    offer_written: bool = True,
 ) -> JobOutcome:
     engine = overrides.get("engine") or "arrays"
     if kind == "solve":
@@ -261,4 +327,11 @@ def _run(
         return check(scenario, progress=progress, engine=engine, weights=overrides.get("weights"), scaled=scaled)
     from optimiser.sweep import sweep
 
-    return sweep(scenario, budget=overrides.get("budget"), standards=overrides.get("standards"), engine=engine)
+    return sweep(
+        scenario,
+        budget=overrides.get("budget"),
+        offer_rate=overrides.get("offer_rate"),
+        standards=overrides.get("standards"),
+        engine=engine,
+        offer_written=offer_written,
+    )

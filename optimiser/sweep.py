@@ -1,14 +1,17 @@
 """Frontiers: best value against budget, least cost against the level of the standards.
 
 ``sweep(scenario, budget="START:STOP:N")`` re-solves the *same* compiled programme (one
-``Highs`` instance, hot-started) at each budget with the ``max_value`` objective and reports
-the best value and coverage; ``sweep(scenario, standards="START:STOP:N")`` re-solves with the
-``min_cost`` objective at each fraction of every minimum standard. Only bounds change between
-points; nothing is rebuilt. Both mark the least budget at which the spec becomes deliverable
+``Highs`` instance, hot-started) at each pooled budget with the ``max_value`` objective and
+reports the best value and coverage; ``sweep(scenario, offer_rate="START:STOP:N")`` does the same
+at each offer rate in £ per weighted patient (``per_practice``: each practice's budget is rate ×
+its weighted list); ``sweep(scenario, standards="START:STOP:N")`` re-solves with the ``min_cost``
+objective at each fraction of every minimum standard. Only bounds change between points; nothing
+is rebuilt. Each marks the least budget (or offer rate) at which the spec becomes deliverable
 (computed exactly by one more solve, not read off the grid).
 
-In ``per_practice`` budget mode the budget sweep's values are the offer rate in £ per weighted
-patient (each practice's budget is rate × its weighted list), and the mark is the least rate.
+``budget`` means a pooled budget whatever the scenario's mode, as in a solve or a check, and
+``offer_rate`` an offer rate: the scenario must be in that budget mode (``optimiser.runs`` switches
+it, as ``budget_gbp`` and ``offer_rate_gbp_per_weighted_patient`` do).
 """
 
 from __future__ import annotations
@@ -52,22 +55,32 @@ def sweep(
     progress: Any = None,
     programme: Programme | None = None,
     engine: str = "arrays",
+    offer_rate: str | None = None,
+    offer_written: bool = True,
 ) -> JobOutcome:
-    """Run a budget or a standards sweep: each frontier re-solved hot on one compiled programme.
+    """Run a budget, offer-rate or standards sweep: each frontier re-solved hot on one compiled programme.
 
     ``programmes_compiled`` in the result counts the programmes built (a budget sweep's frontier
     without the standards has its own, see ``budget_sweep``); ``solves`` counts every solve.
+    ``offer_written``: whether the scenario's offer in the swept mode is the user's (False: filled
+    in for validation, so no current offer is marked).
     """
-    if (budget is None) == (standards is None):
-        raise ScenarioInvalid(
-            [Problem("overrides", None, "budget", "give exactly one of budget or standards as START:STOP:N")]
-        )
-    values = parse_range(budget, "budget") if budget is not None else parse_range(str(standards), "standards")
+    ranges = {"budget": budget, "offer_rate": offer_rate, "standards": standards}
+    given = [name for name, text in ranges.items() if text is not None]
+    if len(given) != 1:
+        message = "give exactly one of budget, offer_rate or standards as START:STOP:N"
+        raise ScenarioInvalid([Problem("overrides", None, "budget", message)])
+    name = given[0]
+    values = parse_range(str(ranges[name]), name)
+    mode = {"budget": "pooled", "offer_rate": "per_practice"}.get(name)
+    if mode is not None and scenario.settings.budget_mode != mode:
+        message = f"a {name} sweep needs the scenario in the {mode} budget mode (it is {scenario.settings.budget_mode})"
+        raise ScenarioInvalid([Problem("overrides", None, name, message)])
     started = time.perf_counter()
     programme = programme or Programme(scenario, engine=engine)
     programme.progress, programme.started, programme.solves = progress, started, 0
-    if budget is not None:
-        result, table = budget_sweep(programme, values)
+    if mode is not None:
+        result, table = budget_sweep(programme, values, offer_written)
     else:
         result, table = standards_sweep(programme, values)
     statuses = set(table["status"]) if len(table) else set()
@@ -126,7 +139,9 @@ def _point(programme: Programme, outcome: SolveOutcome, prefix: str = "") -> dic
     return row
 
 
-def budget_sweep(programme: Programme, values: np.ndarray) -> tuple[dict[str, Any], pd.DataFrame]:
+def budget_sweep(
+    programme: Programme, values: np.ndarray, offer_written: bool = True
+) -> tuple[dict[str, Any], pd.DataFrame]:
     """Best value (max_value) and coverage at each budget, with and without the minimum standards.
 
     When the scenario's objective is ``max_min_coverage`` (fair shares, docs/fairness.md), each point
@@ -173,9 +188,9 @@ def budget_sweep(programme: Programme, values: np.ndarray) -> tuple[dict[str, An
     table = pd.DataFrame(records)
     first = [column, "status", "deliverable", "lowest_coverage", "value", "spend_gbp", "coverage"]
     table = table[[c for c in first if c in table] + [c for c in table if c not in first]]
-    current = (
-        float(settings.budget_gbp or 0.0) if pooled else float(settings.offer_rate_gbp_per_weighted_patient or 0.0)
-    )
+    offer = settings.budget_gbp if pooled else settings.offer_rate_gbp_per_weighted_patient
+    current = float(offer) if offer_written and offer is not None else None
+    missing = unanswered(records, column)
     result = {
         "sweep": "budget",
         "objective": "max_min_coverage" if fair else "max_value",
@@ -185,8 +200,12 @@ def budget_sweep(programme: Programme, values: np.ndarray) -> tuple[dict[str, An
         "marked": marked,
         "marked_label": wording.budget_sweep_mark_label(pooled),
         "programmes_compiled": 1 + len(copies),
-        "summary": wording.budget_sweep_summary(
-            pooled, current, marked, mark_status, unanswered(records, column), len(records)
+        # What the chart calls each service: its name where the scenario gives one, else its id.
+        "service_names": {str(s): wording.Names.of(p.scenario).service(s) for s in d.services},
+        "summary": (
+            wording.budget_sweep_summary(pooled, current, marked, mark_status, missing, len(records))
+            if current is not None
+            else wording.budget_sweep_summary_without_offer(pooled, marked, mark_status, missing, len(records))
         ),
     }
     return result, table
@@ -254,6 +273,9 @@ class _PointClock:
       point the rest of the frontier is solved without presolve: a stop then keeps the simplex
       basis reached, and the next point carries on from it. A sweep whose points all answer in
       time never gets here, and solves as before.
+    * A MIP (whole-step hiring) keeps presolve: its branch and bound has no basis to carry on
+      from, and without presolve each point searches the full model (15,202 rows against
+      6,886 for whole-step example_icb).
     """
 
     def __init__(self, programme: Programme) -> None:
@@ -270,7 +292,7 @@ class _PointClock:
             yield
 
     def after(self, outcome: SolveOutcome) -> None:
-        if outcome.status == "time_limit" and not self.keep_work:
+        if outcome.status == "time_limit" and not self.keep_work and not self.programme.is_mip:
             self.keep_work = self.programme.highs.getInfo().basis_validity == 0
 
 
@@ -435,7 +457,7 @@ def frontier_figure(result: dict[str, Any], table: pd.DataFrame) -> Any:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import FuncFormatter, ScalarFormatter, StrMethodFormatter
+    from matplotlib.ticker import FuncFormatter, PercentFormatter, ScalarFormatter, StrMethodFormatter
 
     labels = wording.CHART
     marked = result.get("marked")
@@ -461,6 +483,7 @@ def frontier_figure(result: dict[str, Any], table: pd.DataFrame) -> Any:
             bottom.plot(xs, table["coverage"], "-", color="black", linewidth=2, label=labels["all_services"])
         services = [c for c in table.columns if c.startswith("coverage_")]
         colours = _colours(len(services))
+        names = result.get("service_names") or {}
         for n, column in enumerate(services):
             bottom.plot(
                 xs,
@@ -469,14 +492,21 @@ def frontier_figure(result: dict[str, Any], table: pd.DataFrame) -> Any:
                 color=colours[n],
                 marker=_MARKERS[n % len(_MARKERS)],
                 markersize=4,
-                label=column[len("coverage_") :],
+                label=names.get(column[len("coverage_") :], column[len("coverage_") :]),
             )
         bottom.set_ylabel(labels["coverage_axis"])
+        # Coverage as a percentage, as the desk shows it (shares of 0 to 1 in the CSV).
+        bottom.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
+        if fair:
+            top.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
         bottom.set_xlabel(x_label)
         for axis in (top, bottom):
             if marked is not None:
                 axis.axvline(marked / scale, color="red", linewidth=1.2)
-            axis.axvline(result["current"] / scale, color="black", linestyle=":", linewidth=1, label=labels["current"])
+            if result.get("current") is not None:
+                axis.axvline(
+                    result["current"] / scale, color="black", linestyle=":", linewidth=1, label=labels["current"]
+                )
             axis.grid(alpha=0.3)
         if marked is not None:
             top.annotate(

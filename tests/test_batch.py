@@ -360,7 +360,7 @@ def test_overrides_that_would_fail_every_run_refuse_the_manifest(tmp_path: Path)
         "runs[0], field overrides.time_limit_s: must be a number of seconds greater than 0 and at most 86,400 "
         "(got 1000000000)" in message
     )
-    assert "runs[1] (id 'frontier'): a sweep needs one of budget or standards" in message
+    assert "runs[1] (id 'frontier'): a sweep needs one of budget, offer_rate or standards" in message
     assert (
         "runs[2] (id 'grouped'), field grid.budget_gbp[0]: expected a number such as 4700000, 4.7m, 250k or "
         "1,250,000 (got '12,50,00')" in message

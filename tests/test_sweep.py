@@ -149,9 +149,10 @@ def test_budget_sweep_error_in_the_second_frontier_is_raised(monkeypatch) -> Non
 
 
 def test_per_practice_budget_sweep_uses_offer_rate() -> None:
+    # An offer-rate range (a budget range is a pooled budget's, whatever the mode: audit 7, A3).
     document = doc(budget_mode="per_practice", offer_rate_gbp_per_weighted_patient=5.0)
     del document["settings"]["budget_gbp"]
-    job = run_job("sweep", document, {"budget": "10:12:3"})
+    job = run_job("sweep", document, {"offer_rate": "10:12:3"})
     table = job.tables["sweep_budget"]
     assert job.result["x"] == "offer_rate_gbp_per_weighted_patient"
     assert job.result["marked"] == pytest.approx(11.0)  # £110,000 / 10,000 weighted patients
@@ -214,7 +215,11 @@ def test_frontier_chart_is_readable() -> None:
     job = sweep(load_scenario(document), budget=f"{budget * 0.5}:{budget * 3}:4")
     figure = _drawn(frontier_figure(job.result, job.tables["sweep_budget"]))
     top, bottom = figure.axes
-    names = [c[len("coverage_") :] for c in job.tables["sweep_budget"].columns if c.startswith("coverage_")]
+    # Each service by its name, as the desk names it (audit 7, A15).
+    services_by_name = job.result["service_names"]
+    names = [
+        services_by_name[c[len("coverage_") :]] for c in job.tables["sweep_budget"].columns if c.startswith("coverage_")
+    ]
     services = [line for line in bottom.get_lines() if line.get_label() in names]
     assert len(services) == len(names) == 12
     assert len({tuple(line.get_color()) for line in services}) == 12

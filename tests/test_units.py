@@ -159,11 +159,11 @@ def test_badly_grouped_thousands_are_refused_not_read_as_another_amount(text: st
             {"budget": "0:0:1"},
             ("budget", "the number of points must be between 2 and 1000 (got '0:0:1'; expected START:STOP:N)"),
         ),
-        ("sweep", {}, (None, "a sweep needs one of budget or standards")),
+        ("sweep", {}, (None, "a sweep needs one of budget, offer_rate or standards")),
         (
             "sweep",
             {"budget": "0:1m:3", "standards": "0.5:1:3"},
-            (None, "a sweep takes one of budget or standards, not both"),
+            (None, "a sweep takes one of budget, offer_rate or standards, not more"),
         ),
         ("check", {"sensitivity": True}, ("sensitivity", "only solves report sensitivity")),
         ("solve", {"budget": "0:1m:3"}, ("budget", "only sweeps take a range")),

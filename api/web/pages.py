@@ -28,21 +28,33 @@ from api.web import session as desk_session
 from api.web.results import check_page, comparison, report_bytes, side_label
 from models.scenario import Problem, ScenarioInvalid
 from models.schema import AMOUNT_FORMS, shown
-from optimiser.deliverability.wording import RATE_FORMS, percent
+from optimiser.deliverability.wording import RATE_FORMS, percent, swept_range
 from optimiser.io import write_template
 from optimiser.report.compare import practice_text
 from optimiser.report.render import ReportUnavailable
 from optimiser.report.view import describe_overrides
-from optimiser.runs import checked_override
-from optimiser.units import parse_amount
+from optimiser.runs import SWEEP_RANGES, checked_override
+from optimiser.units import parse_amount, parse_range
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".png": "image/png", ".svg": "image/svg+xml"}
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.globals["practice_text"] = practice_text
-templates.env.globals["describe"] = describe_overrides
 templates.env.globals["percent"] = percent
+
+
+def describe_job(overrides: dict[str, Any], settings: dict[str, Any] | None = None) -> str:
+    """What a job was run at, in words: a sweep's range (which it swept in place of any offer,
+    "budgets £10,000 to £60,000 a year (3 points)"), else the offer it checked (``describe_overrides``)."""
+    for swept in SWEEP_RANGES:
+        if overrides.get(swept) is not None:
+            values = parse_range(str(overrides[swept]), swept)
+            return swept_range(swept, float(values[0]), float(values[-1]), len(values))
+    return describe_overrides(overrides, settings)
+
+
+templates.env.globals["describe"] = describe_job
 
 
 def version_label(view: crud.ScenarioView, version: ScenarioVersion) -> str:

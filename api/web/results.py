@@ -22,6 +22,7 @@ from optimiser.io import rounded_for_output
 from optimiser.report.chart import FRONTIER_POINTS, Frontier, frontier, frontier_offer, sweep_range
 from optimiser.report.compare import Comparison, Side, compare
 from optimiser.report.view import CheckView, check_view, scenario_sources
+from optimiser.runs import money_range_override
 
 FRONTIER_KEY = "desk-frontier-{job_id}"
 
@@ -81,7 +82,8 @@ def ensure_frontier(
         for k, v in job.overrides.items()
         if k in ("offer_rate_gbp_per_weighted_patient", "budget_gbp", "standards_fraction", "time_limit_s")
     }
-    overrides["budget"] = budget_range
+    # Over what the check was offered: pooled budgets, or offer rates for a per-practice check.
+    overrides[money_range_override(result.get("budget_mode"))] = budget_range
     request = JobIn(
         scenario_id=job.version.scenario.public_id,
         version=job.version.number,

@@ -1215,6 +1215,38 @@ def budget_sweep_mark_label(pooled: bool) -> str:
     )
 
 
+# --- sweeps by range: a sweep of a scenario without an offer in the swept mode, and the desk's
+# label of a sweep job (audit 7, A3 and A13) ------------------------------------------------
+def budget_sweep_summary_without_offer(
+    pooled: bool, marked: float | None, mark_status: str = "optimal", unanswered: Sequence[float] = (), points: int = 0
+) -> str:
+    """As ``budget_sweep_summary`` for a scenario that writes no offer in the swept budget mode (a
+    per-practice scenario swept over pooled budgets): the least deliverable budget (offer rate),
+    with no current offer to judge against."""
+    if marked is None:
+        # Without a mark the summary never reads the current offer.
+        return budget_sweep_summary(pooled, 0.0, None, mark_status, unanswered, points)
+    least = (
+        f"a budget of {least_money(marked)} a year"
+        if pooled
+        else f"an offer of {least_money(marked)} per weighted patient"
+    )
+    rate = "£{:,.2f} per weighted patient".format
+    return f"The spec becomes deliverable from {least}." + sweep_points_unanswered(
+        unanswered, points, "budgets" if pooled else "offer rates", money if pooled else rate
+    )
+
+
+def swept_range(swept: str, start: float, stop: float, points: int) -> str:
+    """What a sweep job swept, in place of an offer: "budgets £10,000 to £60,000 (3 points)";
+    ``swept`` is its range override: budget, offer_rate or standards."""
+    if swept == "budget":
+        return f"budgets {money(start)} to {money(stop)} a year ({plural(points, 'point')})"
+    if swept == "offer_rate":
+        return f"offer rates £{start:,.2f} to £{stop:,.2f} per weighted patient a year ({plural(points, 'point')})"
+    return f"every minimum standard at {percent(start)} to {percent(stop)} of its level ({plural(points, 'point')})"
+
+
 def standards_sweep_summary(
     pooled: bool,
     marked: float | None,

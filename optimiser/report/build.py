@@ -17,7 +17,7 @@ from optimiser.deliverability import wording
 from optimiser.report.chart import FRONTIER_POINTS, frontier, frontier_offer, sweep_range
 from optimiser.report.render import report_pdf
 from optimiser.report.view import CheckView, check_view, scenario_sources
-from optimiser.runs import run_job
+from optimiser.runs import money_range_override, run_job
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,8 @@ def build_report(
         if budget_range is None:
             note = wording.NO_FRONTIER_RANGE
         else:
-            chart = frontier(run_job("sweep", document, {**overrides, "budget": budget_range}).result)
+            swept = money_range_override(result.get("budget_mode"))
+            chart = frontier(run_job("sweep", document, {**overrides, swept: budget_range}).result)
     run_at = datetime.now(UTC).strftime("%d %b %Y %H:%M UTC")
     view = check_view(
         result,

@@ -71,7 +71,7 @@ def together_problem(message: str) -> dict:
         (
             "sweep",
             {},
-            together_problem("a sweep needs one of budget or standards"),
+            together_problem("a sweep needs one of budget, offer_rate or standards"),
         ),
         (
             "check",
@@ -81,7 +81,7 @@ def together_problem(message: str) -> dict:
         (
             "sweep",
             {"budget": "0:1m:3", "standards": "0.5:1:3"},
-            together_problem("a sweep takes one of budget or standards, not both"),
+            together_problem("a sweep takes one of budget, offer_rate or standards, not more"),
         ),
         # the service's own limits (COMMISSION_MAX_TIME_LIMIT_S, _MAX_SWEEP_POINTS: 120 s and 5 in tests)
         ("solve", {"time_limit_s": 400}, request_problem("time_limit_s", "must be at most 120 s on this service")),
@@ -112,7 +112,7 @@ def together_problem(message: str) -> dict:
             request_problem(
                 "bogus",
                 "unknown override (known: objective, budget_gbp, offer_rate_gbp_per_weighted_patient, "
-                "standards_fraction, time_limit_s, sensitivity, budget, standards, weights)",
+                "standards_fraction, time_limit_s, sensitivity, budget, offer_rate, standards, weights)",
             ),
         ),
     ],
@@ -160,7 +160,10 @@ def test_a_scenarios_settings_take_amounts_in_k_and_m(client: TestClient, commis
         ({"weights": {"foo": 1}}, "unknown weight 'foo' (known: budget, workforce_supply, standards, safe_working,"),
         # each lists the overrides it takes: the API's are the batch's but for engine
         ({"bogus": 1}, "bogus: unknown override (known: objective, budget_gbp, offer_rate_gbp_per_weighted_patient, "),
-        ({"budget": "0:1m:3", "standards": "0.5:1:3"}, "a sweep takes one of budget or standards, not both"),
+        (
+            {"budget": "0:1m:3", "standards": "0.5:1:3"},
+            "a sweep takes one of budget, offer_rate or standards, not more",
+        ),
         # audit 4 F5: two offers at once, where one would be silently ignored
         (
             {"budget_gbp": "5m", "offer_rate_gbp_per_weighted_patient": 8},
