@@ -80,6 +80,9 @@ _DIFFERENCE_UNIT = {
     for key in HEADLINE
 } | {STANDARDS_REACHABLE: "points", STANDARDS_CHECKED_AT: "points", BUDGETS_IN_TOTAL: "money", ABOVE_LEAST: "money"}
 _FTE = ("new_fte", "plan_new_fte", "safe_working_raise")
+# New FTE (in total and by role) are shown to one precision, two decimals (``wording.table_fte``):
+# 211.93 beside 49.19, never 212 beside 49.19; their differences too ("fte": to 0.01).
+_DIFFERENCE_UNIT |= {HEADLINE[key]: "fte" for key in ("new_fte", "plan_new_fte")}
 _PLACES = {
     HEADLINE[key]: 4 if key in (*_SHARES, "gini") else 0 if key in _COUNTS else 3 if key in _FTE else 2
     for key in HEADLINE
@@ -270,7 +273,7 @@ def _metrics(side: Side, prefix: str, in_full: bool = False) -> dict[str, Num | 
         least_cost = r.get("objective") == "min_cost"  # then its spend is its least cost: one figure
         out[HEADLINE["spend"]] = spend
         out[HEADLINE["least_cost"]] = spend if least_cost else NOT_IN
-        out[HEADLINE["new_fte"]] = _num(side, prefix, "kpis.new_fte_total", number)
+        out[HEADLINE["new_fte"]] = _num(side, prefix, "kpis.new_fte_total", wording.table_fte)
         _fair_shares(side, prefix, out)
         return out
     budget = _lever(side, "budget")
@@ -308,7 +311,7 @@ def _metrics(side: Side, prefix: str, in_full: bool = False) -> dict[str, Num | 
         out[HEADLINE["plan_practices_short"]] = _num(side, prefix, f"{ALLOCATION}.practices_short", number)
         out[HEADLINE["plan_total_shortfall"]] = _num(side, prefix, f"{ALLOCATION}.total_shortfall_gbp", money)
     if _get(side, f"{ALLOCATION}.new_fte_total") is not None:
-        out[HEADLINE["plan_new_fte"]] = _num(side, prefix, f"{ALLOCATION}.new_fte_total", number)
+        out[HEADLINE["plan_new_fte"]] = _num(side, prefix, f"{ALLOCATION}.new_fte_total", wording.table_fte)
     standards = _lever(side, "standards")
     if standards is not None:
         out[STANDARDS_REACHABLE] = _as_written(side, prefix, f"levers.{standards}.amount")
@@ -347,7 +350,7 @@ def _gap(
 def _rates(side: Side, prefix: str, base: str) -> dict[str, Num | str]:
     """A per-weighted-patient side's offered rate and the least rate at which every practice can
     deliver (its money lever's details, deliverable or not), as its result page shows them
-    (``wording.gap_figures``, the least rate rounded up)."""
+    (``wording.rate_gap_figures``: to the penny, the least rate rounded up)."""
     rate_path, needed_path = (
         f"{base}.offer_rate_gbp_per_weighted_patient",
         f"{base}.needed_rate_gbp_per_weighted_patient",
@@ -355,10 +358,10 @@ def _rates(side: Side, prefix: str, base: str) -> dict[str, Num | str]:
     rate, needed = _get(side, rate_path), _get(side, needed_path)
     if rate is None or needed is None:
         return {
-            HEADLINE["rate"]: _num(side, prefix, rate_path, money),
-            HEADLINE["needed_rate"]: _num(side, prefix, needed_path, least_money),
+            HEADLINE["rate"]: _num(side, prefix, rate_path, wording.rate_money),
+            HEADLINE["needed_rate"]: _num(side, prefix, needed_path, wording.least_rate),
         }
-    needed_text, rate_text, _ = wording.gap_figures(float(needed), float(rate), least_up=True)
+    needed_text, rate_text, _ = wording.rate_gap_figures(float(needed), float(rate))
     return {
         HEADLINE["rate"]: Num(rate, rate_text, f"{prefix}:{rate_path}"),
         HEADLINE["needed_rate"]: Num(needed, needed_text, f"{prefix}:{needed_path}"),
@@ -454,7 +457,7 @@ def _fte(side: Side, prefix: str) -> tuple[str, dict[str, Num | str]]:
     """New FTE by role of an allocation: a solve's, or a check's least-cost plan (basis, values)."""
     basis, base = _allocation_kpi(side, "new_fte_by_role")
     roles = (_get(side, base) or {}) if basis else {}
-    return basis, {str(r): _num(side, prefix, f"{base}.{r}", number) for r in roles}
+    return basis, {str(r): _num(side, prefix, f"{base}.{r}", wording.table_fte) for r in roles}
 
 
 # Per-practice measures, in order of preference when both sides have them: two per-weighted-patient
@@ -549,6 +552,8 @@ def _shown(text: str, unit: str) -> tuple[float, float] | None:
         return value, 0.001  # ``percent`` and ``highest_percent``: one decimal of a percent
     if unit == "count":
         return value, 1.0
+    if unit == "fte":
+        return value, 0.01  # ``wording.table_fte``: two decimals
     if unit == "money":
         decimals = len(figure.partition(".")[2])
         return value, 10.0**-decimals * scale
@@ -710,7 +715,7 @@ def compare(a: Side, b: Side) -> Comparison:
     new_fte = _one_new_fte_row(a, b, ma, mb)
     difference_unit, places = dict(_DIFFERENCE_UNIT), dict(_PLACES)
     if new_fte is not None:
-        difference_unit[new_fte], places[new_fte] = "number", _PLACES[HEADLINE["new_fte"]]
+        difference_unit[new_fte], places[new_fte] = "fte", _PLACES[HEADLINE["new_fte"]]
     for label in list(dict.fromkeys([*ma, *mb])):
         va, vb = ma.get(label, NOT_IN), mb.get(label, NOT_IN)
         row_unit = difference_unit[label]
@@ -740,7 +745,7 @@ def compare(a: Side, b: Side) -> Comparison:
     if basis_a or basis_b:
         basis = wording.compare_basis(basis_a or basis_b, basis_b or basis_a)
         group = wording.COMPARE_FTE_GROUP if basis_a == basis_b == "solve" else wording.compare_fte_group(basis)
-        _section(rows, group, fte_a, fte_b, "number", FTE_PLACES, "role_id", names.role)
+        _section(rows, group, fte_a, fte_b, "fte", FTE_PLACES, "role_id", names.role)
     else:
         no_hires = wording.COMPARE_NO_HIRES
         rows.append(Row(wording.COMPARE_FTE_GROUP, wording.COMPARE_ALL_ROLES, no_hires, no_hires))
