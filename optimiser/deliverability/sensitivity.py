@@ -50,7 +50,9 @@ def _basis(p: Programme, outcome: SolveOutcome) -> _Basis | None:
     )
 
 
-def holds_for(p: Programme, at: _Basis | None, rows: Sequence[int], amounts: Sequence[float]) -> float | None:
+def holds_for(
+    p: Programme, at: _Basis | None, rows: Sequence[int] | np.ndarray, amounts: Sequence[float]
+) -> float | None:
     """How many units a limit can be raised with the basis the duals were read at still optimal,
     so its shadow price still the rate at which the objective changes (math.inf: however far).
 
@@ -250,7 +252,7 @@ def _shadow_prices(programme: Programme, dual: np.ndarray, objective: str, at: _
     names = wording.Names.of(p.scenario)
     prices: list[dict[str, Any]] = []
 
-    def holds(rows: Sequence[int], amounts: Sequence[float]) -> float | None:
+    def holds(rows: Sequence[int] | np.ndarray, amounts: Sequence[float]) -> float | None:
         return holds_for(p, at, rows, amounts)
 
     def price(rule: str, entity: str, y: float, per: str, sentence: str, held: float | None) -> None:
