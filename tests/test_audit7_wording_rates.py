@@ -87,7 +87,7 @@ def test_the_least_rate_shown_fed_back_into_check_is_deliverable(offer: str) -> 
 
 
 @pytest.fixture(scope="module")
-def icb_checks() -> dict[str, dict]:
+def icb_checks() -> dict[float, dict]:
     document = read_document(ICB)
     return {
         offer: run_job("check", document, {"offer_rate_gbp_per_weighted_patient": offer}).result
@@ -110,7 +110,7 @@ def _texts(view: object) -> list[str]:
     return shown
 
 
-def test_the_desk_page_and_the_report_show_rates_to_the_penny(icb_checks: dict[str, dict]) -> None:
+def test_the_desk_page_and_the_report_show_rates_to_the_penny(icb_checks: dict[float, dict]) -> None:
     overrides = {"offer_rate_gbp_per_weighted_patient": 112.5}
     view = check_view(icb_checks[112.5], overrides=overrides)
     texts = " | ".join(_texts(view))
@@ -131,7 +131,7 @@ def test_the_desk_page_and_the_report_show_rates_to_the_penny(icb_checks: dict[s
         assert float(need.text.lstrip("£").replace(",", "")) >= float(need.value or 0) - 1e-9
 
 
-def test_the_comparison_shows_rates_to_the_penny(icb_checks: dict[str, dict]) -> None:
+def test_the_comparison_shows_rates_to_the_penny(icb_checks: dict[float, dict]) -> None:
     comparison = compare(Side("A", "check", icb_checks[112.5]), Side("B", "check", icb_checks[14.0]))
     rows = {row.label: row for row in comparison.rows}
     rate, needed = rows[HEADLINE["rate"]], rows[HEADLINE["needed_rate"]]
