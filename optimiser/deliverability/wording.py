@@ -751,16 +751,18 @@ def standards_sentence(
                 else f"{who} cannot fix it alone ({listing(cannot, 3)})"
             )
         others = f", the others at {percent(checked_at)} of their level" if scaled else ""
-        sentence += f" Lowering one service at a time{others}: " + "; ".join(parts) + "."
-    return percents_alike(sentence)
+        # The services' levels alone, read one against the other, at one precision (75.5% beside
+        # 50.0%, not 50%); the standards as written keep theirs ("from 80% to 62.4%").
+        sentence += f" Lowering one service at a time{others}: " + percents_alike("; ".join(parts)) + "."
+    return sentence
 
 
 _PERCENT = re.compile(r"(?<![\d.,])(\d[\d,]*)(\.\d+)?%")
 
 
 def percents_alike(text: str) -> str:
-    """One sentence, one precision: where any percentage in ``text`` has a decimal (75.5%), every
-    whole one gets it too (50% reads 50.0%), so figures read together are shown alike."""
+    """Figures read one against another at one precision: where any percentage in ``text`` has a
+    decimal (75.5%), every whole one gets it too (50% reads 50.0%)."""
     decimals = max((len(m.group(2)) - 1 for m in _PERCENT.finditer(text) if m.group(2)), default=0)
     if not decimals:
         return text
