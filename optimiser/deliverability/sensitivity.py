@@ -32,6 +32,8 @@ class _Basis:
     col_upper: np.ndarray
     row_lower: np.ndarray
     row_upper: np.ndarray
+    # The basis' square of non-basic rows by basic columns, factorised once for every price.
+    factor: Any = None
 
 
 def _basis(p: Programme, outcome: SolveOutcome) -> _Basis | None:
@@ -121,14 +123,16 @@ def _along(p: Programme, at: _Basis, rows: list[int], amounts: np.ndarray, upper
         at_limit[i] = abs(at.row_value[i] - bound) <= _TINY * max(1.0, abs(bound))
     shift = np.where(at_limit[nonbasic_rows], moved[nonbasic_rows], 0.0)
     if shift.any():
-        import scipy.sparse.linalg as spla
+        if at.factor is None:
+            from scipy.sparse.linalg import splu
 
-        square = matrix[nonbasic_rows][:, cols].tocsc()
-        try:
-            change = spla.spsolve(square, shift)
-        except RuntimeError:  # singular: not the basis HiGHS reported
+            try:
+                at.factor = splu(matrix[nonbasic_rows][:, cols].tocsc())
+            except RuntimeError:  # singular: not the basis HiGHS reported
+                at.factor = False
+        if at.factor is False:
             return None
-        change = np.atleast_1d(np.asarray(change, dtype=float))
+        change = np.atleast_1d(np.asarray(at.factor.solve(shift), dtype=float))
         if not np.isfinite(change).all():
             return None
     else:
