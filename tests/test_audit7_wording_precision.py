@@ -79,7 +79,7 @@ def _fte_texts(comparison: Any) -> list[str]:
     return [
         cell.text
         for row in comparison.rows
-        if row.group.startswith(wording.COMPARE_FTE_GROUP) or row.label.startswith(wording.COMPARE_HEADLINE["new_fte"])
+        if row.group.startswith(wording.COMPARE_FTE_GROUP)
         for cell in (row.a, row.b)
         if isinstance(cell, Num)
     ]

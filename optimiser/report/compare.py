@@ -80,9 +80,6 @@ _DIFFERENCE_UNIT = {
     for key in HEADLINE
 } | {STANDARDS_REACHABLE: "points", STANDARDS_CHECKED_AT: "points", BUDGETS_IN_TOTAL: "money", ABOVE_LEAST: "money"}
 _FTE = ("new_fte", "plan_new_fte", "safe_working_raise")
-# New FTE (in total and by role) are shown to one precision, two decimals (``wording.table_fte``):
-# 211.93 beside 49.19, never 212 beside 49.19; their differences too ("fte": to 0.01).
-_DIFFERENCE_UNIT |= {HEADLINE[key]: "fte" for key in ("new_fte", "plan_new_fte")}
 _PLACES = {
     HEADLINE[key]: 4 if key in (*_SHARES, "gini") else 0 if key in _COUNTS else 3 if key in _FTE else 2
     for key in HEADLINE
@@ -273,7 +270,7 @@ def _metrics(side: Side, prefix: str, in_full: bool = False) -> dict[str, Num | 
         least_cost = r.get("objective") == "min_cost"  # then its spend is its least cost: one figure
         out[HEADLINE["spend"]] = spend
         out[HEADLINE["least_cost"]] = spend if least_cost else NOT_IN
-        out[HEADLINE["new_fte"]] = _num(side, prefix, "kpis.new_fte_total", wording.table_fte)
+        out[HEADLINE["new_fte"]] = _num(side, prefix, "kpis.new_fte_total", number)
         _fair_shares(side, prefix, out)
         return out
     budget = _lever(side, "budget")
@@ -311,7 +308,7 @@ def _metrics(side: Side, prefix: str, in_full: bool = False) -> dict[str, Num | 
         out[HEADLINE["plan_practices_short"]] = _num(side, prefix, f"{ALLOCATION}.practices_short", number)
         out[HEADLINE["plan_total_shortfall"]] = _num(side, prefix, f"{ALLOCATION}.total_shortfall_gbp", money)
     if _get(side, f"{ALLOCATION}.new_fte_total") is not None:
-        out[HEADLINE["plan_new_fte"]] = _num(side, prefix, f"{ALLOCATION}.new_fte_total", wording.table_fte)
+        out[HEADLINE["plan_new_fte"]] = _num(side, prefix, f"{ALLOCATION}.new_fte_total", number)
     standards = _lever(side, "standards")
     if standards is not None:
         out[STANDARDS_REACHABLE] = _as_written(side, prefix, f"levers.{standards}.amount")
@@ -454,7 +451,9 @@ def _reachable(side: Side, prefix: str) -> dict[str, Num | str]:
 
 
 def _fte(side: Side, prefix: str) -> tuple[str, dict[str, Num | str]]:
-    """New FTE by role of an allocation: a solve's, or a check's least-cost plan (basis, values)."""
+    """New FTE by role of an allocation: a solve's, or a check's least-cost plan (basis, values),
+    each to two decimals (``wording.table_fte``), one precision in the column: 211.93 beside 49.19,
+    never 212 beside 49.19; their differences too (unit "fte": to 0.01)."""
     basis, base = _allocation_kpi(side, "new_fte_by_role")
     roles = (_get(side, base) or {}) if basis else {}
     return basis, {str(r): _num(side, prefix, f"{base}.{r}", wording.table_fte) for r in roles}
@@ -715,7 +714,7 @@ def compare(a: Side, b: Side) -> Comparison:
     new_fte = _one_new_fte_row(a, b, ma, mb)
     difference_unit, places = dict(_DIFFERENCE_UNIT), dict(_PLACES)
     if new_fte is not None:
-        difference_unit[new_fte], places[new_fte] = "fte", _PLACES[HEADLINE["new_fte"]]
+        difference_unit[new_fte], places[new_fte] = "number", _PLACES[HEADLINE["new_fte"]]
     for label in list(dict.fromkeys([*ma, *mb])):
         va, vb = ma.get(label, NOT_IN), mb.get(label, NOT_IN)
         row_unit = difference_unit[label]
