@@ -94,6 +94,18 @@ class SolveOutcome:
 
 
 @dataclass
+class RowRanging:
+    """HiGHS' ranging of each own row's active bound (``Programme.ranging``): up to ``up_value``
+    (down to ``down_value``) the basis stays optimal, and the objective there is ``up_objective``
+    (``down_objective``)."""
+
+    up_value: np.ndarray
+    up_objective: np.ndarray
+    down_value: np.ndarray
+    down_objective: np.ndarray
+
+
+@dataclass
 class Iis:
     """An irreducible (or at least infeasible) set from HiGHS: (position, side) of rows and column bounds."""
 
@@ -604,6 +616,37 @@ class Programme:
         if not solution.dual_valid:
             return None
         return np.asarray(solution.row_dual, dtype=float), np.asarray(solution.col_dual, dtype=float)
+
+    def ranging(self) -> RowRanging | None:
+        """HiGHS' ranging of the programme's own rows at the last solve's optimal basis (an LP solved
+        to optimality, nothing changed since): for each row, the value its active bound can be
+        raised (lowered) to with that basis still optimal, so its dual still the rate of change of
+        the objective, and the objective there. ``None`` when HiGHS has none (a MIP, no optimal
+        basis, or the model changed since the solve)."""
+        if self.is_mip or self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        status, ranging = self.highs.getRanging()
+        if status != highspy.HighsStatus.kOk or not ranging.valid:
+            return None
+        m = self.num_rows
+        up, down = ranging.row_bound_up, ranging.row_bound_dn
+        return RowRanging(
+            up_value=np.asarray(up.value_, dtype=float)[:m],
+            up_objective=np.asarray(up.objective_, dtype=float)[:m],
+            down_value=np.asarray(down.value_, dtype=float)[:m],
+            down_objective=np.asarray(down.objective_, dtype=float)[:m],
+        )
+
+    def basis_status(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Whether each own column and row is basic at the last solve's basis (True: basic), or
+        ``None`` without a valid basis of the programme's own size."""
+        basis = self.highs.getBasis()
+        if not basis.valid or len(basis.col_status) < self.num_cols or len(basis.row_status) < self.num_rows:
+            return None
+        basic = highspy.HighsBasisStatus.kBasic
+        cols = np.fromiter((status == basic for status in basis.col_status[: self.num_cols]), dtype=bool)
+        rows = np.fromiter((status == basic for status in basis.row_status[: self.num_rows]), dtype=bool)
+        return cols, rows
 
     def infeasibility_proof(self) -> np.ndarray | None:
         """Row multipliers proving the model as loaded infeasible, from the last solve's dual ray.

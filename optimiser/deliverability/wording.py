@@ -10,6 +10,7 @@ the comparison and the frontier chart) takes its labels, captions and sentences 
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -137,7 +138,41 @@ def gap_figures(
     offer_f = _nearest(offer, fine)
     gap_f = _nearest(abs(gap), fine) if nearest_gap else _towards_sufficiency(abs(gap), fine, up=not spare)
     least_f = offer_f - gap_f if spare else offer_f + gap_f
+    if least_up and least_f < least - _MOST_NOISE_IN_STEPS * fine:  # a least that suffices, never one short
+        least_f = _towards_sufficiency(least, fine, up=True)
+        gap_f = abs(offer_f - least_f)
     return _to_step(least_f, fine), _to_step(offer_f, fine), _to_step(gap_f, fine)
+
+
+# --- rates: £ per weighted patient ----------------------------------------------------------
+# A rate keeps its pence at any size (the Global Sum's £112.50, a least rate of £14.11): the annual
+# amounts' rules above (to the pound from £100, in £m from £1m) are for money a year, not for a
+# rate, where a pound is 7% of the figure. A least rate is rounded up to the penny, so that, fed
+# back as an offer, it suffices; the figures of an offer, a least rate and the difference between
+# them always subtract (``rate_gap_figures``).
+RATE_STEP = 0.01
+
+
+def rate_money(value: float) -> str:
+    """A rate in £ per weighted patient to the nearest penny: "£112.50", "£35.50", "£0.00"."""
+    pennies = _nearest(value, RATE_STEP) + 0.0
+    return f"£{0.0 if abs(pennies) < RATE_STEP / 2 else pennies:,.2f}"
+
+
+def least_rate(value: float) -> str:
+    """A rate that suffices (the least rate at which every practice can deliver, a rise of the
+    offer needed), rounded up to the penny: £14.1093 is "£14.11", never "£14.10" or "£14"."""
+    return rate_money(_towards_sufficiency(value, RATE_STEP, up=True))
+
+
+def rate_gap_figures(least: float, offer: float) -> tuple[str, str, str]:
+    """A least rate, an offered rate and the difference between them, as shown side by side: the
+    least rate rounded up to the penny (it suffices when offered), the offer to the nearest penny,
+    and the difference of those two figures, so the three always subtract. Returns (least, offer,
+    difference) as text."""
+    least_s = _towards_sufficiency(least, RATE_STEP, up=True)
+    offer_s = _nearest(offer, RATE_STEP)
+    return rate_money(least_s), rate_money(offer_s), rate_money(abs(offer_s - least_s))
 
 
 def money_in_full(value: float) -> str:
@@ -477,7 +512,7 @@ def group_phrases(
     if rule == "practice_budget":
         rate = float(settings.offer_rate_gbp_per_weighted_patient or 0.0)
         listed = listing([named.practice(k) for k in keys])
-        return [f"the offer of {money(rate)} per weighted patient at {practices(len(keys))} ({listed})"]
+        return [f"the offer of {rate_money(rate)} per weighted patient at {practices(len(keys))} ({listed})"]
     if rule in ("workforce_supply",):
         return [f"the hiring limit of {number(d.supply_max[str(r)])} new FTE for {named.role(r)}" for r in keys]
     if rule == "gp_floor":
@@ -637,7 +672,7 @@ def offer_rate_sentence(
         [f"{names.practice(row.practice_id)} {least_money(row.shortfall_gbp)}" for row in short.itertuples()], 8
     )
     rise = _rise(extra / rate if rate > 0 else None, ", ")
-    needed_text, rate_text, extra_text = gap_figures(needed, rate, least_up=True)
+    needed_text, rate_text, extra_text = rate_gap_figures(needed, rate)
     sentence = (
         f"The offer needs {extra_text} more per weighted patient a year (from {rate_text} to "
         f"{needed_text}{rise}) to cover every practice; at the current rate "
@@ -719,8 +754,22 @@ def standards_sentence(
                 else f"{who} cannot fix it alone ({listing(cannot, 3)})"
             )
         others = f", the others at {percent(checked_at)} of their level" if scaled else ""
-        sentence += f" Lowering one service at a time{others}: " + "; ".join(parts) + "."
+        # The services' levels alone, read one against the other, at one precision (75.5% beside
+        # 50.0%, not 50%); the standards as written keep theirs ("from 80% to 62.4%").
+        sentence += f" Lowering one service at a time{others}: " + percents_alike("; ".join(parts)) + "."
     return sentence
+
+
+_PERCENT = re.compile(r"(?<![\d.,])(\d[\d,]*)(\.\d+)?%")
+
+
+def percents_alike(text: str) -> str:
+    """Figures read one against another at one precision: where any percentage in ``text`` has a
+    decimal (75.5%), every whole one gets it too (50% reads 50.0%)."""
+    decimals = max((len(m.group(2)) - 1 for m in _PERCENT.finditer(text) if m.group(2)), default=0)
+    if not decimals:
+        return text
+    return _PERCENT.sub(lambda m: m.group(0) if m.group(2) else f"{m.group(1)}.{'0' * decimals}%", text)
 
 
 # A share of the standards as the spec writes them, beside a check run at a share of them.
@@ -738,7 +787,7 @@ def standards_met_sentence(fraction: float, checked_at: float, pooled: bool) -> 
 def offer_rate_covers_sentence(rate: float, needed: float) -> str:
     """Practice budgets at ``rate`` that every practice can deliver within; ``needed``: the least rate
     at which every practice still can. No money is called spare: one practice's cannot fund another."""
-    needed_text, rate_text, _ = gap_figures(needed, rate, least_up=True)
+    needed_text, rate_text, _ = rate_gap_figures(needed, rate)
     return (
         f"No more money is needed: at {rate_text} per weighted patient a year every practice can deliver "
         f"within its own budget; the least rate at which every practice still can is {needed_text}."
@@ -970,7 +1019,7 @@ def undeliverable_summary(
         money_text = f"a budget of {money(float(settings.budget_gbp or 0.0))} a year"
     else:
         money_text = (
-            f"an offer of {money(float(settings.offer_rate_gbp_per_weighted_patient or 0.0))} per weighted patient"
+            f"an offer of {rate_money(float(settings.offer_rate_gbp_per_weighted_patient or 0.0))} per weighted patient"
         )
     phrases = conflict_sentences[1:]
     shown = [s[0].lower() + s[1:-1] for s in phrases[:6]]
@@ -984,7 +1033,7 @@ def undeliverable_summary(
             rise = f" ({rise_percent(share)})" if share else ""
             fixes.append(f"{least_money(budget.amount)} more a year{rise}")
         else:
-            fixes.append(f"{least_money(budget.amount)} more per weighted patient on the offer")
+            fixes.append(f"{least_rate(budget.amount)} more per weighted patient on the offer")
     supply = by_name["workforce_supply"]
     if supply.fixable and supply.amount is not None:
         fixes.append(f"{least_number(supply.amount)} more FTE than the hiring limits allow")
@@ -1052,47 +1101,133 @@ def price_unit(objective: str, per: str) -> str:
     return f"{unit} {per}"
 
 
-def budget_price_sentence(objective: str, y: float) -> str:
-    if objective == "max_min_coverage":
-        return f"Each extra £1,000 of budget {_effect(objective, y * 1_000, '')}".rstrip() + "."
-    if objective == "max_value":
+# --- how far a shadow price holds -------------------------------------------------------------
+# A shadow price is the rate at which the objective changes at the margin; it holds only while the
+# solve's basis stays optimal (HiGHS' ranging: ``holds``, in the sentence's unit; math.inf: however
+# far; None: not known). A sentence states the effect of a whole unit ("One more ... FTE saves
+# £1,000 a year") only where that range covers the unit; otherwise it states the rate and how far
+# it holds ("saves £50,000 a year per FTE, but only for the first 0.02 FTE"). A range is rounded
+# down at the precision shown: it never claims more than holds.
+
+
+def _down_number(value: float) -> str:
+    """A number rounded down at ``number``'s precision (how far a price holds, never more)."""
+    if value <= 0:
+        return "0"
+    step = 1.0 if value >= 100 else 0.01 if value >= 1 else 10.0 ** (math.floor(math.log10(value)) - 2)
+    return number(_towards_sufficiency(value, step, up=False))
+
+
+def _holds_in_units(unit: str, plural_unit: str | None = None) -> Callable[[float], str]:
+    return lambda value: f"{_down_number(value)} {unit if _down_number(value) == '1' else (plural_unit or unit)}"
+
+
+def _holds_in_money(value: float) -> str:
+    return spare_money(value) if value >= 0.01 else f"£{_down_number(value)}"
+
+
+def _holds_in_rate(value: float) -> str:
+    shown = (
+        rate_money(_towards_sufficiency(value, RATE_STEP, up=False))
+        if value >= RATE_STEP
+        else f"£{_down_number(value)}"
+    )
+    return f"{shown} per weighted patient"
+
+
+def _priced(
+    objective: str,
+    whole: str,
+    rate: str,
+    y: float,
+    step: float,
+    per: str,
+    holds: float | None,
+    amount: Callable[[float], str],
+) -> str:
+    """A shadow price ``y`` (per unit of the limit) in words. ``whole``: the subject for one ``step``
+    of the limit ("One more Salaried GP FTE available to hire"); ``rate``: the subject for the rate
+    ("More Salaried GP FTE available to hire"), said ``per`` ("per FTE") a ``step``; ``holds``: how
+    many units it holds for; ``amount``: such a number of units in words ("0.02 FTE")."""
+    if holds is None:
+        return f"{rate} {_effect(objective, y * step, per)} at the margin (how far that holds is not known)"
+    if math.isinf(holds):
+        again = "" if abs(y) < 1e-12 else ", and as much again for each further step"
+        return f"{whole} {_effect(objective, y * step)}{again}, however far it is raised"
+    if holds >= step * (1 - 1e-9):
+        return f"{whole} {_effect(objective, y * step)} (at that rate for up to {amount(holds)} in all)"
+    if holds <= _NOISE * step:
         return (
-            f"Each extra £1,000 of budget {_effect(objective, y * 1000, '')}".rstrip()
-            + f" ({number(y, 4)} value per £)."
+            f"{rate} {_effect(objective, y * step, per)} at the margin only: that does not hold for any raise, "
+            "however small (re-solve to see the effect of one)"
         )
-    return f"Each extra £1 of budget {_effect(objective, y, '')}".rstrip() + "."
-
-
-def offer_rate_price_sentence(objective: str, y: float, binding: int) -> str:
     return (
-        f"Each extra £1 per weighted patient on the offer rate {_effect(objective, y, '')}".rstrip()
-        + f" ({plural(binding, 'practice')} budget-bound)."
+        f"{rate} {_effect(objective, y * step, per)}, but only for the first {amount(holds)}; "
+        "beyond that the effect may differ (re-solve to see)"
     )
 
 
-def supply_price_sentence(objective: str, role: str, y: float, names: Names = NO_NAMES) -> str:
-    return f"One more {names.role(role)} FTE available to hire {_effect(objective, y, '')}".rstrip() + "."
-
-
-def gp_floor_price_sentence(objective: str, y: float, binding: int) -> str:
-    return (
-        f"Raising the GP floor by 0.1 FTE per 10,000 weighted patients {_effect(objective, y * 0.1, '')}".rstrip()
-        + f" (binding at {plural(binding, 'practice')})."
+def budget_price_sentence(objective: str, y: float, holds: float | None = None) -> str:
+    """``holds``: how many £ of budget the price holds for (see ``_priced``)."""
+    step = 1.0 if objective == "min_cost" else 1_000.0
+    unit = "£1" if step == 1 else "£1,000"
+    sentence = _priced(
+        objective,
+        f"Each extra {unit} of budget",
+        "More budget",
+        y,
+        step,
+        f"per {unit} of budget",
+        holds,
+        _holds_in_money,
     )
+    if objective == "max_value":
+        sentence += f" ({number(y, 4)} value per £)"
+    return sentence + "."
 
 
-def gp_target_price_sentence(objective: str, y: float) -> str:
-    return f"Each extra GP FTE on the area-wide target {_effect(objective, y, '')}".rstrip() + "."
+def offer_rate_price_sentence(objective: str, y: float, binding: int, holds: float | None = None) -> str:
+    """``holds``: how many £ per weighted patient the price holds for."""
+    whole = "Each extra £1 per weighted patient on the offer rate"
+    rate = "A higher offer rate"
+    sentence = _priced(objective, whole, rate, y, 1.0, "per £1 per weighted patient", holds, _holds_in_rate)
+    return f"{sentence} ({plural(binding, 'practice')} budget-bound)."
+
+
+def supply_price_sentence(
+    objective: str, role: str, y: float, names: Names = NO_NAMES, holds: float | None = None
+) -> str:
+    """``holds``: how many more FTE available to hire the price holds for."""
+    whole = f"One more {names.role(role)} FTE available to hire"
+    rate = f"More {names.role(role)} FTE available to hire"
+    return _priced(objective, whole, rate, y, 1.0, "per FTE", holds, _holds_in_units("FTE")) + "."
+
+
+def gp_floor_price_sentence(objective: str, y: float, binding: int, holds: float | None = None) -> str:
+    """``y``: per FTE per 10,000 weighted patients; ``holds``: in FTE per 10,000 weighted patients."""
+    unit = "FTE per 10,000 weighted patients"
+    whole = f"Raising the GP floor by 0.1 {unit}"
+    sentence = _priced(
+        objective, whole, "Raising the GP floor", y, 0.1, f"per 0.1 {unit}", holds, _holds_in_units(unit)
+    )
+    return f"{sentence} (binding at {plural(binding, 'practice')})."
+
+
+def gp_target_price_sentence(objective: str, y: float, holds: float | None = None) -> str:
+    """``holds``: how many GP FTE on the target the price holds for."""
+    whole = "Each extra GP FTE on the area-wide target"
+    rate = "Raising the area-wide GP target"
+    return _priced(objective, whole, rate, y, 1.0, "per FTE", holds, _holds_in_units("FTE")) + "."
 
 
 def standard_price_sentence(
-    objective: str, service: str, min_coverage: float, y: float, names: Names = NO_NAMES
+    objective: str, service: str, min_coverage: float, y: float, names: Names = NO_NAMES, holds: float | None = None
 ) -> str:
-    return (
-        f"Raising the {names.service(service)} standard by one percentage point "
-        f"(from {percent(min_coverage)}) {_effect(objective, y, '')}".rstrip()
-        + "."
-    )
+    """``holds``: how many percentage points of the standard the price holds for."""
+    whole = f"Raising the {names.service(service)} standard by one percentage point (from {percent(min_coverage)})"
+    rate = f"Raising the {names.service(service)} standard (from {percent(min_coverage)})"
+    points = _holds_in_units("percentage point", "percentage points")
+    return _priced(objective, whole, rate, y, 1.0, "per percentage point", holds, points) + "."
 
 
 def binding_sentence(binding: list[dict[str, Any]]) -> str:
@@ -1172,8 +1307,8 @@ def budget_sweep_summary(
             )
         else:
             summary = (
-                f"The spec becomes deliverable from an offer of {least_money(marked)} per weighted patient; "
-                f"at the current {money(current)} it is {verdict}."
+                f"The spec becomes deliverable from an offer of {least_rate(marked)} per weighted patient; "
+                f"at the current {rate_money(current)} it is {verdict}."
             )
     elif mark_status == "infeasible":
         summary = "No budget makes the spec deliverable: something other than money stops it (run commission check)."
@@ -1311,8 +1446,9 @@ def millions(value: float) -> str:
 
 
 def deliverable_from(marked: float, pooled: bool) -> str:
-    amount = least_money(marked)
-    return f"deliverable from {amount}" if pooled else f"deliverable from {amount} per weighted patient"
+    if pooled:
+        return f"deliverable from {least_money(marked)}"
+    return f"deliverable from {least_rate(marked)} per weighted patient"
 
 
 def full_standards_from(marked: float) -> str:
@@ -1432,7 +1568,9 @@ def lever_amount(lever: str, value: float, per_practice: bool = False, floor_cos
     ``floor_cost``: the practice floor's amount is its cost in £ a year (a deliverable check),
     not the share of every floor that fits."""
     if lever == "budget":
-        return least_money(value) + (" more per weighted patient a year" if per_practice else " more a year")
+        if per_practice:
+            return f"{least_rate(value)} more per weighted patient a year"
+        return f"{least_money(value)} more a year"
     if lever == "standards":
         return f"{highest_percent(value)} of every minimum standard"
     if lever == "safe_working":
@@ -1578,8 +1716,8 @@ DATA_NOTED = "its data carry a note"
 # One column, one precision: the fair-shares tables show each figure at a fixed precision (83.0%
 # between 83.5% and 82.9%, never 83%), the same in the CLI, the desk and the PDF.
 def per_patient_money(value: float) -> str:
-    """£ per weighted patient, to the penny: £48.75, £125.00."""
-    return f"£{value:,.2f}"
+    """£ per weighted patient, to the penny: £48.75, £125.00 (``rate_money``)."""
+    return rate_money(value)
 
 
 def table_share(share: float) -> str:
@@ -1595,6 +1733,12 @@ def table_ratio(value: float) -> str:
 def table_gini(value: float) -> str:
     """A Gini coefficient to three decimals: 0.042."""
     return f"{value:.3f}"
+
+
+def table_fte(value: float) -> str:
+    """FTE in a table column (new FTE by role and in total) to two decimals, as ``solve`` prints
+    them: 211.93 beside 49.19 and 0.50, never 212 beside 49.19."""
+    return f"{value + 0.0:,.2f}"
 
 
 def table_number(value: float) -> str:
@@ -1626,6 +1770,15 @@ ASSUMPTIONS = {
     "run_time": "Run time",
 }
 NOT_RECORDED = "not recorded"
+
+
+def figures_from_solves(is_mip: bool) -> str:
+    """The report's closing note on where its figures come from, by the programme's kind: a
+    scenario with whole-step hiring (an ``fte_step``) is a mixed-integer programme, not a linear one."""
+    kind = "mixed-integer programme (whole-step hiring)" if is_mip else "linear programme"
+    return f"Every figure comes from solves of the scenario's {kind} with the offer above."
+
+
 UNKNOWN = "unknown"
 
 
@@ -1676,7 +1829,7 @@ def rate_as_budget_hint(budget: float, weighted_patients: float, option: str | N
     how = f" ({option} {rate})" if option else ""
     return (
         f"A budget of {money(budget)} a year is less than £1 per weighted patient "
-        f"({number(weighted_patients)} weighted patients): did you mean an offer of {money(budget)} "
+        f"({number(weighted_patients)} weighted patients): did you mean an offer of {rate_money(budget)} "
         f"per weighted patient{how}?"
     )
 
@@ -1712,7 +1865,7 @@ def pooled_budget_offer(budget: float) -> str:
 
 
 def rate_offer(rate: float) -> str:
-    return f"{money(rate)} per weighted patient a year"
+    return f"{rate_money(rate)} per weighted patient a year"
 
 
 def standards_offer(fraction: float) -> str:
@@ -1752,8 +1905,9 @@ def report_chart_x_column(pooled: bool) -> str:
 def report_chart_amount(value: float, pooled: bool, least: bool = False) -> str:
     """A budget, or an offer rate per weighted patient ("wp", as the axis explains); ``least``: the
     least deliverable one, rounded up as every amount that suffices."""
-    shown = least_money(value) if least else money(value)
-    return shown if pooled else f"{shown}/wp"
+    if pooled:
+        return least_money(value) if least else money(value)
+    return f"{least_rate(value) if least else rate_money(value)}/wp"
 
 
 def report_chart_offer(amount: str) -> str:

@@ -347,7 +347,7 @@ def _gap(
 def _rates(side: Side, prefix: str, base: str) -> dict[str, Num | str]:
     """A per-weighted-patient side's offered rate and the least rate at which every practice can
     deliver (its money lever's details, deliverable or not), as its result page shows them
-    (``wording.gap_figures``, the least rate rounded up)."""
+    (``wording.rate_gap_figures``: to the penny, the least rate rounded up)."""
     rate_path, needed_path = (
         f"{base}.offer_rate_gbp_per_weighted_patient",
         f"{base}.needed_rate_gbp_per_weighted_patient",
@@ -355,10 +355,10 @@ def _rates(side: Side, prefix: str, base: str) -> dict[str, Num | str]:
     rate, needed = _get(side, rate_path), _get(side, needed_path)
     if rate is None or needed is None:
         return {
-            HEADLINE["rate"]: _num(side, prefix, rate_path, money),
-            HEADLINE["needed_rate"]: _num(side, prefix, needed_path, least_money),
+            HEADLINE["rate"]: _num(side, prefix, rate_path, wording.rate_money),
+            HEADLINE["needed_rate"]: _num(side, prefix, needed_path, wording.least_rate),
         }
-    needed_text, rate_text, _ = wording.gap_figures(float(needed), float(rate), least_up=True)
+    needed_text, rate_text, _ = wording.rate_gap_figures(float(needed), float(rate))
     return {
         HEADLINE["rate"]: Num(rate, rate_text, f"{prefix}:{rate_path}"),
         HEADLINE["needed_rate"]: Num(needed, needed_text, f"{prefix}:{needed_path}"),
@@ -451,10 +451,12 @@ def _reachable(side: Side, prefix: str) -> dict[str, Num | str]:
 
 
 def _fte(side: Side, prefix: str) -> tuple[str, dict[str, Num | str]]:
-    """New FTE by role of an allocation: a solve's, or a check's least-cost plan (basis, values)."""
+    """New FTE by role of an allocation: a solve's, or a check's least-cost plan (basis, values),
+    each to two decimals (``wording.table_fte``), one precision in the column: 211.93 beside 49.19,
+    never 212 beside 49.19; their differences too (unit "fte": to 0.01)."""
     basis, base = _allocation_kpi(side, "new_fte_by_role")
     roles = (_get(side, base) or {}) if basis else {}
-    return basis, {str(r): _num(side, prefix, f"{base}.{r}", number) for r in roles}
+    return basis, {str(r): _num(side, prefix, f"{base}.{r}", wording.table_fte) for r in roles}
 
 
 # Per-practice measures, in order of preference when both sides have them: two per-weighted-patient
@@ -549,6 +551,8 @@ def _shown(text: str, unit: str) -> tuple[float, float] | None:
         return value, 0.001  # ``percent`` and ``highest_percent``: one decimal of a percent
     if unit == "count":
         return value, 1.0
+    if unit == "fte":
+        return value, 0.01  # ``wording.table_fte``: two decimals
     if unit == "money":
         decimals = len(figure.partition(".")[2])
         return value, 10.0**-decimals * scale
@@ -740,7 +744,7 @@ def compare(a: Side, b: Side) -> Comparison:
     if basis_a or basis_b:
         basis = wording.compare_basis(basis_a or basis_b, basis_b or basis_a)
         group = wording.COMPARE_FTE_GROUP if basis_a == basis_b == "solve" else wording.compare_fte_group(basis)
-        _section(rows, group, fte_a, fte_b, "number", FTE_PLACES, "role_id", names.role)
+        _section(rows, group, fte_a, fte_b, "fte", FTE_PLACES, "role_id", names.role)
     else:
         no_hires = wording.COMPARE_NO_HIRES
         rows.append(Row(wording.COMPARE_FTE_GROUP, wording.COMPARE_ALL_ROLES, no_hires, no_hires))

@@ -75,6 +75,8 @@ class CheckView:
     # Figures that look like the wrong unit (the result's ``data_warnings``), listed under their heading.
     data_warnings: list[str] = field(default_factory=list)
     data_warnings_heading: str = wording.DATA_WARNINGS_HEADING
+    # Where every figure comes from, naming the programme's kind (linear, or whole-step hiring).
+    method_note: str = wording.figures_from_solves(False)
 
 
 def product_version() -> str:
@@ -164,15 +166,21 @@ def _gap(
     least_src: str,
     offer_src: str,
     gap_src: str,
-    least_up: bool = False,
+    rates: bool = False,
     nearest_gap: bool = False,
 ) -> list[Num]:
-    """A least cost (or rate), an offer and the gap between them, as shown side by side
-    (``wording.gap_figures``: they visibly subtract); [] if the JSON lacks one of them."""
+    """A least cost, an offer and the gap between them, as shown side by side
+    (``wording.gap_figures``: they visibly subtract); ``rates``: a least rate, an offered rate and
+    the difference, in £ per weighted patient to the penny (``wording.rate_gap_figures``); [] if
+    the JSON lacks one of them."""
     values = [_get(result, src) for src in (least_src, offer_src, gap_src)]
     if any(value is None for value in values):
         return []
-    texts = wording.gap_figures(float(values[0]), float(values[1]), least_up, nearest_gap)
+    texts = (
+        wording.rate_gap_figures(float(values[0]), float(values[1]))
+        if rates
+        else wording.gap_figures(float(values[0]), float(values[1]), nearest_gap=nearest_gap)
+    )
     return [
         Num(value, text, src) for value, text, src in zip(values, texts, (least_src, offer_src, gap_src), strict=True)
     ]
@@ -191,15 +199,15 @@ def _verdict(result: dict[str, Any], per_practice: bool) -> tuple[str, str, list
         index = _lever_index(result, "budget")
         if index is not None and per_practice:
             base = f"levers.{index}.details"
-            rate = num(result, f"{base}.offer_rate_gbp_per_weighted_patient", money)
-            needed = num(result, f"{base}.needed_rate_gbp_per_weighted_patient", least_money)
+            rate = num(result, f"{base}.offer_rate_gbp_per_weighted_patient", wording.rate_money)
+            needed = num(result, f"{base}.needed_rate_gbp_per_weighted_patient", wording.least_rate)
             short = count(result, f"{base}.practices_short")
             figures = _gap(
                 result,
                 f"{base}.needed_rate_gbp_per_weighted_patient",
                 f"{base}.offer_rate_gbp_per_weighted_patient",
                 f"{base}.extra_rate_gbp_per_weighted_patient",
-                least_up=True,
+                rates=True,
             )
             if figures:
                 needed, rate, _ = figures
@@ -244,7 +252,7 @@ def _offer(result: dict[str, Any], per_practice: bool) -> list[tuple[str, Num]]:
             f"{base}.needed_rate_gbp_per_weighted_patient",
             f"{base}.offer_rate_gbp_per_weighted_patient",
             f"{base}.extra_rate_gbp_per_weighted_patient",
-            least_up=True,
+            rates=True,
         )
         if not rates:
             return []
@@ -292,7 +300,7 @@ def _practices(
                         budget,
                         shortfall,
                         needs,
-                        num(result, f"{row}.needs_gbp_per_weighted_patient", least_money),
+                        num(result, f"{row}.needs_gbp_per_weighted_patient", wording.least_rate),
                     ]
                 )
             caption = wording.practices_short_at_rate_caption(min(len(short), MOST_SHORT), len(short))
@@ -473,6 +481,7 @@ def check_view(
         practices_total=total,
         summary=str(result.get("summary", "")),
         assumptions=assumptions,
+        method_note=wording.figures_from_solves(bool(result.get("is_mip"))),
         practices_summary=_practices_summary(result, per_practice),
         practices_summary_caption=wording.PRACTICES_SUMMARY_CAPTION,
         notes=_notes(result),
