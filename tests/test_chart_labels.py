@@ -53,7 +53,7 @@ def test_labels_are_written_outward_when_there_is_room() -> None:
     assert chart is not None
     found = marks(chart)
     offer, least = found["offer"], found["least"]
-    assert offer["x"] < least["x"]
+    assert float(offer["x"]) < float(least["x"])
     assert offer["anchor"] == "end" and float(offer["label_x"]) < float(offer["x"])
     assert least["anchor"] == "start" and float(least["label_x"]) > float(least["x"])
     assert not crosses(offer, least) and not crosses(least, offer)

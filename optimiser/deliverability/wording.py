@@ -70,9 +70,10 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 # where, rounded, they would not subtract. Solver noise (37000.00000000001) is not a reason to
 # round up a whole step.
 _NOISE = 1e-9
-# What a solve's figure may be off by, relative to its size: HiGHS' feasibility tolerance for a
-# MIP (1e-6; a whole-step plan's 0.180 FTE comes back as 0.18000000118, not 0.181 needed).
-_SOLVER_NOISE = 1e-6
+# What a solve's figure may be off by, relative to its size: a whole-step plan's 0.180 FTE comes
+# back as 0.18000000118 (7e-9), which is 0.18 needed, not 0.181. Kept small, so that a level and
+# its cut shown side by side (99.8% and 0.2%) are rounded from figures that differ visibly.
+_SOLVER_NOISE = 1e-8
 # Noise is never more than this share of one step: relative noise on millions at a penny step
 # (£6,860,203.2857: hundreds of pennies) would otherwise round a needed amount down (to .28).
 _MOST_NOISE_IN_STEPS = 0.01
