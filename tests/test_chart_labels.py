@@ -72,3 +72,20 @@ def test_a_label_with_no_room_outward_passes_over_the_other_line_not_through_it(
     # Each line reaches up to its own label.
     for mark in (offer, least):
         assert float(mark["top"]) < float(mark["baseline"])
+
+
+def test_the_budget_axis_is_in_one_unit() -> None:
+    """Audit 7, A9: the axis read "£0, £500,000, £1.00m, £1.50m"."""
+    chart = frontier(sweep(current=1_000_000, marked=1_290_000, top=1_677_000))
+    assert chart is not None
+    root = ET.fromstring(str(chart.svg))
+    ticks = [t.text or "" for t in root if t.tag == f"{SVG}text" and t.get("class") == "tick" and "£" in (t.text or "")]
+    assert ticks[0] == "£0" and len(ticks) >= 3
+    assert all(tick.endswith("m") for tick in ticks[1:]), ticks
+    assert len({len(tick.removesuffix("m").partition(".")[2]) for tick in ticks[1:]}) == 1, ticks  # one precision
+    small = frontier(sweep(current=30_000, marked=40_000, top=60_000))
+    assert small is not None
+    small_ticks = [
+        t.text or "" for t in ET.fromstring(str(small.svg)) if t.get("class") == "tick" and "£" in (t.text or "")
+    ]
+    assert "£20,000" in small_ticks, small_ticks

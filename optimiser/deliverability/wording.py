@@ -1911,6 +1911,16 @@ def report_chart_amount(value: float, pooled: bool, least: bool = False) -> str:
     return f"{least_rate(value) if least else rate_money(value)}/wp"
 
 
+def report_chart_ticks(values: Sequence[float], pooled: bool) -> list[str]:
+    """The frontier chart's budget axis in one unit: every tick in £m, to the decimals the finest
+    needs, when the axis reaches £1m ("£0", "£0.50m", "£1.00m"; not "£500,000" beside "£1.00m");
+    otherwise each as ``report_chart_amount`` shows it."""
+    if not pooled or max(values, default=0.0) < 1e6:
+        return [report_chart_amount(value, pooled) for value in values]
+    decimals = max(len(f"{value / 1e6:.3f}".rstrip("0").partition(".")[2]) for value in values)
+    return ["£0" if value == 0 else f"£{value / 1e6:,.{decimals}f}m" for value in values]
+
+
 def report_chart_offer(amount: str) -> str:
     return f"Offer {amount}"
 

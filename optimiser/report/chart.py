@@ -88,13 +88,12 @@ def frontier(sweep: dict[str, Any], title: str = LABELS["title"]) -> Frontier | 
             f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" {_style("tick")}>{percent(tick, 0)}</text>'
         )
     step = nice_step(x_max / 5)
-    for i in range(int(x_max / step) + 1):
-        x_value = step * i
+    tick_values = [step * i for i in range(int(x_max / step) + 1)]
+    for x_value, tick_text in zip(tick_values, wording.report_chart_ticks(tick_values, pooled), strict=True):
         x = sx(x_value)
         parts.append(f'<line x1="{x:.1f}" y1="{sy(0):.1f}" x2="{x:.1f}" y2="{sy(0) + 5:.1f}" {_style("axis")}/>')
         parts.append(
-            f'<text x="{x:.1f}" y="{sy(0) + 18:.1f}" text-anchor="middle" {_style("tick")}>'
-            f"{escape(report_chart_amount(x_value, pooled))}</text>"
+            f'<text x="{x:.1f}" y="{sy(0) + 18:.1f}" text-anchor="middle" {_style("tick")}>{escape(tick_text)}</text>'
         )
     parts.append(f'<line x1="{LEFT}" y1="{sy(0):.1f}" x2="{WIDTH - RIGHT}" y2="{sy(0):.1f}" {_style("axis")}/>')
     parts.append(f'<line x1="{LEFT}" y1="{sy(0):.1f}" x2="{LEFT}" y2="{sy(1):.1f}" {_style("axis")}/>')

@@ -16,8 +16,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 
-from api.db import upgrade_database
+from api.db import create_db_engine, create_session_factory, upgrade_database
 from api.main import create_app
 from api.orm import Role
 from tests.api.helpers import Service, service_settings
@@ -84,6 +85,14 @@ def migrated_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.T
     url = database_url(request, request.param, tmp_path_factory)
     upgrade_database(url)
     return url
+
+
+@pytest.fixture
+def sessions(migrated_database: str) -> Iterator[sessionmaker[Session]]:
+    """Sessions on a fresh, migrated database (no app, no workers): for the job queue's own tests."""
+    engine = create_db_engine(migrated_database)
+    yield create_session_factory(engine)
+    engine.dispose()
 
 
 @pytest.fixture

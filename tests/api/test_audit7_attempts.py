@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,13 +24,6 @@ from tests.api.conftest import BACKENDS, database_url
 from tests.api.helpers import Service, example_document, service_settings
 
 LEASE_S = 30.0
-
-
-@pytest.fixture
-def sessions(migrated_database: str) -> Iterator[sessionmaker[Session]]:
-    engine = create_db_engine(migrated_database)
-    yield create_session_factory(engine)
-    engine.dispose()
 
 
 def queue_job(sessions: sessionmaker[Session]) -> int:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pandas as pd
-import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,13 +24,6 @@ from optimiser.execution import RunDied
 from tests.api.helpers import example_document
 
 LEASE_S = 30.0
-
-
-@pytest.fixture
-def sessions(migrated_database: str) -> Iterator[sessionmaker[Session]]:
-    engine = create_db_engine(migrated_database)
-    yield create_session_factory(engine)
-    engine.dispose()
 
 
 def queue_jobs(sessions: sessionmaker[Session], count: int) -> list[int]:
