@@ -1045,10 +1045,12 @@ def sweep(
             message = "give exactly one of --budget, --offer-rate or --standards, each START:STOP:N"
             raise OptionsInvalid([(None, message)])
         by_money = standards is None
-        if objective is not None and (objective not in ("max_value", "max_min_coverage") or not by_money):
-            message = (
-                f"must be max_value or max_min_coverage, for a --budget or --offer-rate sweep (got {shown(objective)})"
-            )
+        if objective is not None and not by_money:
+            message = "is for a --budget or --offer-rate sweep; a --standards sweep is by least cost"
+            message += f" (got {shown(objective)})"
+            raise OptionsInvalid([("--objective", message)])
+        if objective is not None and objective not in ("max_value", "max_min_coverage"):
+            message = f"must be max_value or max_min_coverage (got {shown(objective)})"
             raise OptionsInvalid([("--objective", message)])
         overrides = checked_options({**ranges, "objective": objective})
         refuse_an_unwritable_out(out_dir, folder=True)

@@ -69,10 +69,13 @@ def test_bad_objective_is_one_json_document() -> None:
 
 def test_sweep_without_a_range_and_with_a_wrong_objective_are_json_documents() -> None:
     assert invalid_json("sweep", str(TINY), "-f", "json") == [
-        option_problem(None, "give exactly one of --budget START:STOP:N or --standards START:STOP:N")
+        option_problem(None, "give exactly one of --budget, --offer-rate or --standards, each START:STOP:N")
     ]
     assert invalid_json("sweep", str(TINY), "--standards", "0.5:1:2", "--objective", "max_value", "-fjson") == [
-        option_problem("--objective", "must be max_value or max_min_coverage, for a --budget sweep (got 'max_value')")
+        option_problem(
+            "--objective",
+            "is for a --budget or --offer-rate sweep; a --standards sweep is by least cost (got 'max_value')",
+        )
     ]
 
 

@@ -132,8 +132,10 @@ def app_service(url: str) -> contextlib.AbstractContextManager[TestClient]:
 
 
 def wait_for(client: TestClient, headers: dict[str, str], job_id: str, statuses: set[str]) -> dict:
+    # `?wait=` holds the request until the job finishes: waiting to see it running, it would miss it.
+    query = "" if "running" in statuses else "?wait=5"
     deadline = time.monotonic() + 300
-    while (job := client.get(f"/jobs/{job_id}?wait=5", headers=headers).json())["status"] not in statuses:
+    while (job := client.get(f"/jobs/{job_id}{query}", headers=headers).json())["status"] not in statuses:
         assert time.monotonic() < deadline, job
         time.sleep(0.05)
     return dict(job)
