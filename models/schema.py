@@ -456,6 +456,8 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
 Objective = Literal["min_cost", "max_value", "max_min_coverage"]
 OBJECTIVES: tuple[str, ...] = ("min_cost", "max_value", "max_min_coverage")
 BudgetMode = Literal["pooled", "per_practice"]
+# The setting that holds the offer in each budget mode.
+OFFER_SETTINGS: dict[str, str] = {"pooled": "budget_gbp", "per_practice": "offer_rate_gbp_per_weighted_patient"}
 
 
 def checked_time_limit(value: Any) -> float:

@@ -12,12 +12,19 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from models.scenario import Problem, Scenario, ScenarioInvalid
-from models.schema import MAX_AREA_GBP, MAX_RATE_GBP_PER_PATIENT, OBJECTIVES, checked_time_limit, shown
+from models.schema import (
+    MAX_AREA_GBP,
+    MAX_RATE_GBP_PER_PATIENT,
+    OBJECTIVES,
+    OFFER_SETTINGS,
+    checked_time_limit,
+    shown,
+)
 from models.validate import data_warnings, validate_document
 from optimiser.objectives import best_value_answer, least_cost_answer
 from optimiser.programme import ENGINES, Programme, Progress, SolveOutcome
 from optimiser.results import JobOutcome, solve_result
-from optimiser.units import check_range, parse_fraction, parse_money, parse_range
+from optimiser.units import SWEEP_RANGES, check_range, parse_fraction, parse_money, parse_range
 
 __all__ = [
     "KINDS",
@@ -37,10 +44,6 @@ __all__ = [
 KINDS = ("solve", "check", "sweep")
 SETTING_OVERRIDES = ("objective", "budget_gbp", "offer_rate_gbp_per_weighted_patient", "time_limit_s")
 OTHER_OVERRIDES = ("standards_fraction", "sensitivity", "budget", "offer_rate", "standards", "engine", "weights")
-# A sweep's range, START:STOP:N, and the budget mode each sweeps in (None: the scenario's own):
-# ``budget`` always means a pooled budget, as ``budget_gbp`` does in a solve or a check, and
-# ``offer_rate`` an offer rate in £ per weighted patient, as ``offer_rate_gbp_per_weighted_patient``.
-SWEEP_RANGES = {"budget": "pooled", "offer_rate": "per_practice", "standards": None}
 KNOWN_OVERRIDES = SETTING_OVERRIDES + OTHER_OVERRIDES
 # The most each £ override may be: the bound of the setting it replaces (models/schema.py).
 MONEY_LIMITS = {"budget_gbp": MAX_AREA_GBP, "offer_rate_gbp_per_weighted_patient": MAX_RATE_GBP_PER_PATIENT}
@@ -119,9 +122,10 @@ def kind_problems(
         problems.append(Problem("overrides", None, None, f"a sweep needs one of {sweep_ranges_named(named)}"))
     if kind == "sweep" and len(ranges) > 1:
         problems.append(Problem("overrides", None, None, f"a sweep takes one of {sweep_ranges_named(named)}, not more"))
-    if kind == "sweep" and len(ranges) == 1 and SWEEP_RANGES[ranges[0]] is not None:
+    swept_mode = SWEEP_RANGES[ranges[0]] if kind == "sweep" and len(ranges) == 1 else None
+    if swept_mode is not None:
         # The range selects its budget mode: the other mode's offer would be silently ignored.
-        other = "offer_rate_gbp_per_weighted_patient" if ranges[0] == "budget" else "budget_gbp"
+        (other,) = (setting for mode, setting in OFFER_SETTINGS.items() if mode != swept_mode)
         if overrides.get(other) is not None:
             name = named or (lambda key: key)
             message = f"a sweep of {name(ranges[0])} does not take {name(other)}: {SWEEP_RANGE_MEANS[ranges[0]]}"
@@ -149,14 +153,18 @@ def sweep_ranges_named(named: Callable[[str], str] | None = None) -> str:
 
 
 def money_range_override(budget_mode: str | None) -> str:
-    """The range override that sweeps the money of this budget mode: ``offer_rate`` per practice,
-    else ``budget`` (the frontier of a check is over what the check was offered)."""
-    return "offer_rate" if budget_mode == "per_practice" else "budget"
+    """The range override that sweeps the money of this budget mode (``SWEEP_RANGES``): ``offer_rate``
+    per practice, else ``budget`` (the frontier of a check is over what the check was offered)."""
+    return next((key for key, mode in SWEEP_RANGES.items() if mode == budget_mode), "budget")
 
 
-def sweep_budget_mode(overrides: dict[str, Any]) -> str | None:
-    """The budget mode a sweep's range selects (``SWEEP_RANGES``), or None for the scenario's own."""
-    return next((SWEEP_RANGES[key] for key in SWEEP_RANGES if overrides.get(key) is not None), None)
+def swept_money(overrides: dict[str, Any]) -> tuple[str, str] | None:
+    """The money range a sweep's overrides give and the budget mode it selects (``SWEEP_RANGES``),
+    or None (a standards sweep, or no sweep: the scenario's own mode)."""
+    return next(
+        ((key, mode) for key, mode in SWEEP_RANGES.items() if mode is not None and overrides.get(key) is not None),
+        None,
+    )
 
 
 def checked_overrides(
@@ -198,18 +206,18 @@ def _scenario_with(document: dict[str, Any], overrides: dict[str, Any], scale: b
         settings["budget_mode"] = "pooled"
     elif "offer_rate_gbp_per_weighted_patient" in overrides and "budget_gbp" not in overrides:
         settings["budget_mode"] = "per_practice"
-    swept_mode = sweep_budget_mode(overrides)
-    if swept_mode is not None:
+    swept = swept_money(overrides)
+    if swept is not None:
         # A range of pooled budgets (offer rates) sweeps that mode, as budget_gbp (the offer rate)
         # selects it in a solve or a check.
-        settings["budget_mode"] = swept_mode
-        offer = "budget_gbp" if swept_mode == "pooled" else "offer_rate_gbp_per_weighted_patient"
+        key, mode = swept
+        settings["budget_mode"] = mode
+        offer = OFFER_SETTINGS[mode]
         if settings.get(offer) is None:
             # The scenario writes no offer in the swept mode (a per-practice scenario swept over
             # pooled budgets). Validation asks for one; the sweep sets every budget row at each
             # point itself and never reads it, and marks no current offer (``offer_written``).
-            swept = "budget" if swept_mode == "pooled" else "offer_rate"
-            settings[offer] = float(parse_range(overrides[swept], swept).max())
+            settings[offer] = float(parse_range(overrides[key], key).max())
     scenario = validate_document({**document, "settings": settings})
     if scale and "standards_fraction" in overrides:
         scenario = scale_standards(scenario, overrides["standards_fraction"])
@@ -289,10 +297,10 @@ def run_job(
 def offer_written(document: dict[str, Any], overrides: dict[str, Any]) -> bool:
     """Whether the offer in the budget mode a sweep's range selects is the user's (an override, or
     written in the scenario's settings), not one filled in for validation (``_scenario_with``)."""
-    mode = sweep_budget_mode(overrides)
-    if mode is None:
+    swept = swept_money(overrides)
+    if swept is None:
         return True
-    offer = "budget_gbp" if mode == "pooled" else "offer_rate_gbp_per_weighted_patient"
+    offer = OFFER_SETTINGS[swept[1]]
     settings = document.get("settings") if isinstance(document, dict) else None
     return overrides.get(offer) is not None or (isinstance(settings, dict) and settings.get(offer) is not None)
 

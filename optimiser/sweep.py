@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from models.scenario import Problem, Scenario, ScenarioInvalid
+from models.schema import OFFER_SETTINGS
 from models.standard_form import INF
 from optimiser import objectives
 from optimiser.deliverability import wording
@@ -45,7 +46,7 @@ from optimiser.objectives import (
 )
 from optimiser.programme import Programme, SolveOutcome, side_by_side, solver_name
 from optimiser.results import JobOutcome, clean_json
-from optimiser.units import parse_range
+from optimiser.units import SWEEP_RANGES, parse_range
 
 
 def sweep(
@@ -72,7 +73,7 @@ def sweep(
         raise ScenarioInvalid([Problem("overrides", None, "budget", message)])
     name = given[0]
     values = parse_range(str(ranges[name]), name)
-    mode = {"budget": "pooled", "offer_rate": "per_practice"}.get(name)
+    mode = SWEEP_RANGES[name]
     if mode is not None and scenario.settings.budget_mode != mode:
         message = f"a {name} sweep needs the scenario in the {mode} budget mode (it is {scenario.settings.budget_mode})"
         raise ScenarioInvalid([Problem("overrides", None, name, message)])
@@ -155,7 +156,7 @@ def budget_sweep(
     pooled = settings.budget_mode == "pooled"
     rows = p.rows("budget") if pooled else p.rows("practice_budget")
     scale = np.ones(len(rows)) if pooled else np.array([d.weighted_list[str(p.row_key[i])] for i in rows])
-    column = "budget_gbp" if pooled else "offer_rate_gbp_per_weighted_patient"
+    column = OFFER_SETTINGS[settings.budget_mode]
 
     def marked_and_frontier() -> tuple[tuple[str, float | None], list[dict[str, Any]]]:
         # The mark: least budget (pooled) or least offer rate (per_practice) at which the spec is deliverable.

@@ -15,7 +15,21 @@ import numpy as np
 from models.scenario import Problem, ScenarioInvalid
 from models.schema import AMOUNT_FORMS, MAX_AREA_GBP, parse_amount, shown
 
-__all__ = ["AMOUNT_FORMS", "MAX_POINTS", "check_range", "parse_amount", "parse_fraction", "parse_money", "parse_range"]
+__all__ = [
+    "AMOUNT_FORMS",
+    "MAX_POINTS",
+    "SWEEP_RANGES",
+    "check_range",
+    "parse_amount",
+    "parse_fraction",
+    "parse_money",
+    "parse_range",
+]
+
+# A sweep's range, START:STOP:N, and the budget mode each sweeps in (None: the scenario's own):
+# ``budget`` always means a pooled budget, as ``budget_gbp`` does in a solve or a check, and
+# ``offer_rate`` an offer rate in £ per weighted patient, as ``offer_rate_gbp_per_weighted_patient``.
+SWEEP_RANGES: dict[str, str | None] = {"budget": "pooled", "offer_rate": "per_practice", "standards": None}
 
 # A sweep draws a frontier: at least two points, and at most this many solves.
 MIN_POINTS = 2

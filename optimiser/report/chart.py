@@ -13,6 +13,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from models.schema import OFFER_SETTINGS
 from optimiser.deliverability import wording
 from optimiser.deliverability.wording import REPORT_CHART as LABELS
 from optimiser.deliverability.wording import percent, report_chart_amount
@@ -224,7 +225,7 @@ FRONTIER_POINTS = 11  # budgets on the frontier chart
 
 def frontier_offer(result: dict[str, Any], overrides: dict[str, Any], settings: dict[str, Any]) -> float | None:
     """The offer a check was run at, in its budget mode's unit: the what-if override, else the scenario's setting."""
-    key = "offer_rate_gbp_per_weighted_patient" if result.get("budget_mode") == "per_practice" else "budget_gbp"
+    key = OFFER_SETTINGS["per_practice" if result.get("budget_mode") == "per_practice" else "pooled"]
     offer = overrides.get(key)
     if offer is None:
         offer = settings.get(key)
