@@ -1085,6 +1085,8 @@ def _yes_no(value: Any) -> str:
 
 
 def print_sweep(job: JobOutcome, paths: dict[str, Path]) -> None:
+    from optimiser.deliverability.wording import rate_money
+
     result = job.result
     table = job.tables[f"sweep_{result['sweep']}"]
     out.print(result["summary"], highlight=False)
@@ -1098,7 +1100,7 @@ def print_sweep(job: JobOutcome, paths: dict[str, Path]) -> None:
         for row in table.to_dict("records"):
             lowest = ["-" if _missing(row.get("lowest_coverage")) else f"{row['lowest_coverage']:.1%}"] if fair else []
             grid.add_row(
-                money(row[x]) if x == "budget_gbp" else f"£{row[x]:,.2f}",
+                money(row[x]) if x == "budget_gbp" else rate_money(row[x]),
                 _yes_no(row.get("deliverable")),
                 *lowest,
                 # Values to 2 places, as the CSV (README: one precision per column).

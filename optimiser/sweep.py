@@ -203,11 +203,7 @@ def budget_sweep(
         "programmes_compiled": 1 + len(copies),
         # What the chart calls each service: its name where the scenario gives one, else its id.
         "service_names": {str(s): wording.Names.of(p.scenario).service(s) for s in d.services},
-        "summary": (
-            wording.budget_sweep_summary(pooled, current, marked, mark_status, missing, len(records))
-            if current is not None
-            else wording.budget_sweep_summary_without_offer(pooled, marked, mark_status, missing, len(records))
-        ),
+        "summary": wording.budget_sweep_summary(pooled, current, marked, mark_status, missing, len(records)),
     }
     return result, table
 

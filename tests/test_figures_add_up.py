@@ -203,7 +203,7 @@ def test_gap_figures_rule() -> None:
     cost, with_floor, without = (amount(found.group(k)) for k in (1, 2, 3))
     assert with_floor - without == pytest.approx(cost, abs=1e-6)
     # a least rate is rounded up and the rise with it: £5.00 to £48.76 is +£43.76
-    assert wording.gap_figures(48.7537, 5.0, least_up=True) == ("£48.76", "£5.00", "£43.76")
+    assert wording.rate_gap_figures(48.7537, 5.0) == ("£48.76", "£5.00", "£43.76")
     # the sweep states the least cost of the full standards as solve does, beside its table row
     assert "is £11.56m a year" in wording.standards_sweep_summary(True, 11_560_203.29, 4_700_000, 0.89)
     assert wording.raised_to(25, 0.001) == ("0.001", "25.001") and wording.raised_to(25, 6.4271) == ("6.43", "31.43")

@@ -110,14 +110,12 @@ def _to_step(value: float, step: float) -> str:
     return f"£{value:,.0f}" if step >= 1 else f"£{value:,.2f}"
 
 
-def gap_figures(
-    least: float, offer: float, least_up: bool = False, nearest_gap: bool = False, in_full: bool = False
-) -> tuple[str, str, str]:
-    """A least cost (or least rate), an offer, and the gap between them, as shown side by side.
+def gap_figures(least: float, offer: float, nearest_gap: bool = False, in_full: bool = False) -> tuple[str, str, str]:
+    """A least cost, an offer, and the gap between them, as shown side by side (a least rate, an
+    offered rate and their difference: ``rate_gap_figures``).
 
     The one rule for figures that are read together: a cost and an offer are stated to the nearest
-    at ``money``'s precision (the same figure ``solve`` prints), ``least_up`` for a least rate or
-    budget that suffices (rounded up, as a negotiator would offer it); the gap is money spare
+    at ``money``'s precision (the same figure ``solve`` prints); the gap is money spare
     (rounded down) when the offer covers the least cost, else money short (rounded up). Where the
     three as shown would not visibly subtract (£11.56m short by £204 of £11.56m; £2.85m less £1.28m
     leaving £1.56m), all three are shown to the pound (to the penny under £100): the offer to the
@@ -129,7 +127,7 @@ def gap_figures(
     gap = offer - least
     spare = gap >= 0
     least_step, offer_step, gap_step = _money_step(least), _money_step(offer), _money_step(abs(gap))
-    least_s = _towards_sufficiency(least, least_step, up=True) if least_up else _nearest(least, least_step)
+    least_s = _nearest(least, least_step)
     offer_s = _nearest(offer, offer_step)
     gap_s = _nearest(abs(gap), gap_step) if nearest_gap else _towards_sufficiency(abs(gap), gap_step, up=not spare)
     signed = gap_s if spare else -gap_s
@@ -139,9 +137,6 @@ def gap_figures(
     offer_f = _nearest(offer, fine)
     gap_f = _nearest(abs(gap), fine) if nearest_gap else _towards_sufficiency(abs(gap), fine, up=not spare)
     least_f = offer_f - gap_f if spare else offer_f + gap_f
-    if least_up and least_f < least - _MOST_NOISE_IN_STEPS * fine:  # a least that suffices, never one short
-        least_f = _towards_sufficiency(least, fine, up=True)
-        gap_f = abs(offer_f - least_f)
     return _to_step(least_f, fine), _to_step(offer_f, fine), _to_step(gap_f, fine)
 
 
@@ -1289,37 +1284,42 @@ def report_lines(result: dict[str, Any]) -> list[str]:
 # --------------------------------------------------------------------------------------
 def budget_sweep_summary(
     pooled: bool,
-    current: float,
+    current: float | None,
     marked: float | None,
     mark_status: str = "optimal",
     unanswered: Sequence[float] = (),
     points: int = 0,
 ) -> str:
     """A budget sweep in a sentence or two: the least deliverable budget (offer rate) when its solve
-    proved it, that none exists only when its solve proved the spec infeasible at any budget, and
-    what the sweep did not find (``mark_status`` the mark solve's status; ``unanswered`` the budgets,
-    or rates, of the points without an answer, of ``points``)."""
+    proved it, judged against ``current`` (None: the scenario writes no offer in the swept budget
+    mode, e.g. a per-practice scenario swept over pooled budgets), that none exists only when its
+    solve proved the spec infeasible at any budget, and what the sweep did not find (``mark_status``
+    the mark solve's status; ``unanswered`` the budgets, or rates, of the points without an answer,
+    of ``points``)."""
     if marked is not None:
-        verdict = "deliverable" if current >= marked * (1 - 1e-9) else "not deliverable"
-        if pooled:
-            summary = (
-                f"The spec becomes deliverable from a budget of {least_money(marked)} a year; "
-                f"at the current {money(current)} it is {verdict}."
-            )
+        least = (
+            f"a budget of {least_money(marked)} a year"
+            if pooled
+            else f"an offer of {least_rate(marked)} per weighted patient"
+        )
+        summary = f"The spec becomes deliverable from {least}"
+        if current is None:
+            summary += "."
         else:
-            summary = (
-                f"The spec becomes deliverable from an offer of {least_rate(marked)} per weighted patient; "
-                f"at the current {rate_money(current)} it is {verdict}."
-            )
+            verdict = "deliverable" if current >= marked * (1 - 1e-9) else "not deliverable"
+            summary += f"; at the current {money(current) if pooled else rate_money(current)} it is {verdict}."
     elif mark_status == "infeasible":
         summary = "No budget makes the spec deliverable: something other than money stops it (run commission check)."
     else:
         least = "least budget" if pooled else "least offer rate"
         summary = f"The {least} at which the spec is deliverable {not_found(mark_status)}."
-    rate = "£{:,.2f} per weighted patient".format
     return summary + sweep_points_unanswered(
-        unanswered, points, "budgets" if pooled else "offer rates", money if pooled else rate
+        unanswered, points, "budgets" if pooled else "offer rates", money if pooled else _per_weighted_patient
     )
+
+
+def _per_weighted_patient(rate: float) -> str:
+    return f"{rate_money(rate)} per weighted patient"
 
 
 def not_found(status: str | None) -> str:
@@ -1351,35 +1351,15 @@ def budget_sweep_mark_label(pooled: bool) -> str:
     )
 
 
-# --- sweeps by range: a sweep of a scenario without an offer in the swept mode, and the desk's
-# label of a sweep job (audit 7, A3 and A13) ------------------------------------------------
-def budget_sweep_summary_without_offer(
-    pooled: bool, marked: float | None, mark_status: str = "optimal", unanswered: Sequence[float] = (), points: int = 0
-) -> str:
-    """As ``budget_sweep_summary`` for a scenario that writes no offer in the swept budget mode (a
-    per-practice scenario swept over pooled budgets): the least deliverable budget (offer rate),
-    with no current offer to judge against."""
-    if marked is None:
-        # Without a mark the summary never reads the current offer.
-        return budget_sweep_summary(pooled, 0.0, None, mark_status, unanswered, points)
-    least = (
-        f"a budget of {least_money(marked)} a year"
-        if pooled
-        else f"an offer of {least_money(marked)} per weighted patient"
-    )
-    rate = "£{:,.2f} per weighted patient".format
-    return f"The spec becomes deliverable from {least}." + sweep_points_unanswered(
-        unanswered, points, "budgets" if pooled else "offer rates", money if pooled else rate
-    )
-
-
+# --- sweeps by range: the desk's label of a sweep job (audit 7, A13) ------------------------------------------------
 def swept_range(swept: str, start: float, stop: float, points: int) -> str:
     """What a sweep job swept, in place of an offer: "budgets £10,000 to £60,000 (3 points)";
     ``swept`` is its range override: budget, offer_rate or standards."""
     if swept == "budget":
         return f"budgets {money(start)} to {money(stop)} a year ({plural(points, 'point')})"
     if swept == "offer_rate":
-        return f"offer rates £{start:,.2f} to £{stop:,.2f} per weighted patient a year ({plural(points, 'point')})"
+        rates = f"{rate_money(start)} to {rate_money(stop)}"
+        return f"offer rates {rates} per weighted patient a year ({plural(points, 'point')})"
     return f"every minimum standard at {percent(start)} to {percent(stop)} of its level ({plural(points, 'point')})"
 
 
