@@ -179,6 +179,20 @@ class Job(Base):
     version: Mapped[ScenarioVersion] = relationship(lazy="joined")
     tables: Mapped[list[JobTable]] = relationship(order_by="JobTable.position")
 
+    @property
+    def ran(self) -> bool:
+        """Its run ended with a result of its kind: it succeeded, or it failed without an answer
+        (``optimiser.runs.run_failed``: a check without a verdict, a solve or a sweep's point
+        stopped at its time limit without a solution) and keeps what the run found. Such a job's
+        result, tables and (a check's) report are served as a succeeded job's are (docs/api.md)."""
+        if self.status == JobStatus.SUCCEEDED:
+            return True
+        if self.status != JobStatus.FAILED or not self.result or self.result.get("kind") != str(self.kind):
+            return False
+        from optimiser.runs import run_failed
+
+        return run_failed(self.result) is not None
+
 
 class JobTable(Base):
     """One result table of a finished job, stored column names plus rows."""

@@ -276,7 +276,9 @@ class JobSummary(BaseModel):
 class JobOut(JobSummary):
     result: dict[str, Any] | None = Field(
         description="The run's result; an undeliverable scenario is a succeeded job whose "
-        "result has deliverable = false."
+        "result has deliverable = false. A job that failed for want of an answer in time (a check "
+        "with deliverable = null, a solve without a solution, a sweep with points without one) keeps "
+        "its result and tables."
     )
     tables: list[TableSummary]
 

@@ -40,6 +40,7 @@ from optimiser.execution import (
     run_with_time_limit,
     start_process_server,
 )
+from optimiser.runs import run_failed
 
 if TYPE_CHECKING:
     from optimiser.runs import JobOutcome
@@ -300,7 +301,15 @@ def run_claimed_job(
     outcome: dict[str, Any]
     try:
         run = _run(claimed, settings, heartbeat.cancel, executor)
-        outcome = {"status": JobStatus.SUCCEEDED, "result": run.result, "tables": run.tables}
+        # A run without an answer (a check without a verdict, a solve or a sweep's point stopped at
+        # its time limit without a solution) failed, in batch's words; what it found is kept.
+        reason = run_failed(run.result)
+        outcome = {
+            "status": JobStatus.FAILED if reason else JobStatus.SUCCEEDED,
+            "result": run.result,
+            "tables": run.tables,
+            "error": reason,
+        }
     except ScenarioInvalid as invalid:
         outcome = {
             "status": JobStatus.FAILED,

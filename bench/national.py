@@ -23,6 +23,10 @@ SYNTHETIC scenario of ``bench.run`` (same seed and sizes), built with the vector
   core this process may use and pinned to one core (``taskset``: the frontiers in turn),
   against ``commission solve --objective max_value`` at the first budget.
 
+A part run alone replaces only the rows it measured (``merge_scale``): ``--parts sweep`` fills
+in ``max_value`` from its first point only for a scale with no ``max_value`` stored, so the
+tie-break measured by ``--parts objectives`` stays.
+
 Times are wall-clock and, for solves, also the process CPU time (the machine is shared: CPU
 time is the steadier measure when it is busy). Results go into ``bench/results.json`` under
 ``national`` and into the "National scale" section of ``bench/RESULTS.md``.
@@ -270,7 +274,9 @@ def bench_scale(name: str, seed: int, workdir: Path, parts: set[str], points: in
     if "sweep" in parts:
         log(f"{name}: sweep of {points} budgets ...")
         out["sweep"] = run_child("sweep", d, json.dumps(budgets), "chosen")
-        if "max_value" not in out:  # one cold value solve: the sweep's first point (no tie-break)
+        if "max_value" not in out:
+            # One cold value solve, the sweep's first point (no tie-break), to stand in for the
+            # max_value row only where none is stored (``merge_scale``).
             first = out["sweep"]["points"][0]
             out["max_value"] = {
                 "load_validate_s": out["sweep"]["load_validate_s"],
@@ -341,8 +347,24 @@ def _save(measured: dict[str, Any]) -> None:
     if "startup" in measured:
         national["startup"] = measured["startup"]
     for key, value in (measured.get("scales") or {}).items():
-        national.setdefault("scales", {})[key] = {**national.get("scales", {}).get(key, {}), **value}
+        national.setdefault("scales", {})[key] = merge_scale(national.get("scales", {}).get(key, {}), value)
     save(results)
+
+
+def merge_scale(stored: dict[str, Any], measured: dict[str, Any]) -> dict[str, Any]:
+    """One scale's stored rows with those a run measured put in their place; the others kept.
+
+    A part run alone measures only its rows (``--parts sweep``: the min-cost solve it needs and
+    the sweep). The ``max_value`` a sweep fills in from its first point (``from_sweep``: a value
+    solve with no tie-break) replaces only another such stand-in, never a stored ``max_value``
+    that ``--parts objectives`` measured with its tie-break.
+    """
+    merged = {**stored, **measured}
+    kept = stored.get("max_value")
+    stand_in = measured.get("max_value")
+    if kept and not kept.get("from_sweep") and stand_in and stand_in.get("from_sweep"):
+        merged["max_value"] = kept
+    return merged
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ from typing import IO, Any, Protocol
 from models.scenario import Problem, ScenarioInvalid, document_hash
 from optimiser.execution import Interrupted, InterruptGuard
 from optimiser.io import RepeatedKey, load_json_noting_repeated_keys, unreadable_json_number
-from optimiser.runs import checked_override, kind_problems
+from optimiser.runs import checked_override, kind_problems, plain_value, run_failed
 
 KINDS = ("solve", "check", "sweep")
 RESULT_FILE = "result.json"
@@ -126,17 +126,9 @@ def _check_override(key: str, value: Any) -> tuple[Any, str | None]:
         return value, str(error)
 
 
-def _format_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return str(value)
-
-
 def grid_run_id(base: str, point: dict[str, Any]) -> str:
     """``base--key=value--key=value`` with keys sorted, unsafe characters replaced by ``_``."""
-    parts = [base] + [f"{key}={_format_value(point[key])}" for key in sorted(point)]
+    parts = [base] + [f"{key}={plain_value(point[key])}" for key in sorted(point)]
     return _UNSAFE.sub("_", "--".join(parts))
 
 
@@ -402,53 +394,6 @@ def execute_run(
     except Exception as error:  # noqa: BLE001 - one run's failure must not stop the batch
         return {"ok": False, "error": f"{type(error).__name__}: {error}", "seconds": time.perf_counter() - started}
     return {"ok": True, "result": job.result, "tables": job.tables, "seconds": time.perf_counter() - started}
-
-
-# A solve (or a sweep's point) that reached its time limit without a solution: the words of the
-# command line's exit code 3 (``optimiser/cli.py``).
-NO_SOLUTION_IN_TIME = "no solution within the time limit"
-
-
-def run_failed(result: dict[str, Any]) -> str | None:
-    """Why a run that returned a result still counts as failed (None when it succeeded).
-
-    One rule for every kind (docs/batch.md, "Succeeded or failed"): a run without an answer
-    failed, so it is run again next time rather than skipped as unchanged. A solve's answer is a
-    solution or a proof that there is none; a check's, its verdict (``deliverable`` true or false);
-    a sweep's, a solution (or proof that there is none) at every point of its frontier.
-    """
-    status = result.get("status")
-    if status == "error":
-        return f"solver error: {result.get('message', '')}".strip()
-    kind = result.get("kind")
-    if kind == "check":
-        if result.get("deliverable") is None:
-            # The check's own sentence for it, as `commission check` prints it (exit 3).
-            from optimiser.deliverability import wording
-
-            return str(result.get("summary") or wording.NO_ANSWER_IN_TIME)
-        return None
-    if kind == "sweep":
-        return _sweep_without_answer(result)
-    if status == "time_limit" and not result.get("has_solution", True):
-        return NO_SOLUTION_IN_TIME
-    return None
-
-
-def _sweep_without_answer(result: dict[str, Any]) -> str | None:
-    """A sweep with points whose solve (with or without the standards) reached its time limit
-    without a solution, e.g. ``no solution within the time limit at 2 of 5 points (budget_gbp
-    10000000, 11000000)``; None when every point has its answer."""
-    from optimiser.deliverability import wording
-    from optimiser.sweep import unanswered
-
-    points = [point for point in result.get("points") or [] if isinstance(point, dict)]
-    x = str(result.get("x") or ("fraction" if result.get("sweep") == "standards" else "budget_gbp"))
-    missing = unanswered(points, x)  # the sweep's own rule, as its summary names them
-    if not missing:
-        return None
-    at = wording.listing([_format_value(value) for value in missing])
-    return f"{NO_SOLUTION_IN_TIME} at {len(missing)} of {len(points)} points ({x} {at})"
 
 
 # --- writing -----------------------------------------------------------------------------------

@@ -28,12 +28,15 @@ from optimiser.units import SWEEP_RANGES, check_range, parse_fraction, parse_mon
 
 __all__ = [
     "KINDS",
+    "NO_SOLUTION_IN_TIME",
     "JobOutcome",
     "checked_override",
     "checked_overrides",
     "kind_problems",
     "load_scenario",
     "one_offer_message",
+    "plain_value",
+    "run_failed",
     "run_job",
     "scale_standards",
     "scenario_warnings",
@@ -343,3 +346,63 @@ def _run(
         engine=engine,
         offer_written=offer_written,
     )
+
+
+# --- succeeded or failed: one rule for the API's jobs and batch runs -------------------------------
+
+# A solve (or a sweep's point) that reached its time limit without a solution: the words of the
+# command line's exit code 3 (``optimiser/cli.py``).
+NO_SOLUTION_IN_TIME = "no solution within the time limit"
+
+
+def run_failed(result: dict[str, Any]) -> str | None:
+    """Why a run that returned a result still counts as failed (None when it succeeded).
+
+    One rule for every kind and every entry point (docs/batch.md, "Succeeded or failed"; docs/api.md,
+    "Job states"): a run without an answer failed, as `commission solve` and `check` exit 3 for it.
+    A batch runs it again next time rather than skipping it as unchanged; the API's job ends
+    ``failed`` with these words, its result and tables kept. A solve's answer is a solution or a
+    proof that there is none; a check's, its verdict (``deliverable`` true or false); a sweep's, a
+    solution (or proof that there is none) at every point of its frontier.
+    """
+    status = result.get("status")
+    if status == "error":
+        return f"solver error: {result.get('message', '')}".strip()
+    kind = result.get("kind")
+    if kind == "check":
+        if result.get("deliverable") is None:
+            # The check's own sentence for it, as `commission check` prints it (exit 3).
+            from optimiser.deliverability import wording
+
+            return str(result.get("summary") or wording.NO_ANSWER_IN_TIME)
+        return None
+    if kind == "sweep":
+        return _sweep_without_answer(result)
+    if status == "time_limit" and not result.get("has_solution", True):
+        return NO_SOLUTION_IN_TIME
+    return None
+
+
+def _sweep_without_answer(result: dict[str, Any]) -> str | None:
+    """A sweep with points whose solve (with or without the standards) reached its time limit
+    without a solution, e.g. ``no solution within the time limit at 2 of 5 points (budget_gbp
+    10000000, 11000000)``; None when every point has its answer."""
+    from optimiser.deliverability import wording
+    from optimiser.sweep import unanswered
+
+    points = [point for point in result.get("points") or [] if isinstance(point, dict)]
+    x = str(result.get("x") or ("fraction" if result.get("sweep") == "standards" else "budget_gbp"))
+    missing = unanswered(points, x)  # the sweep's own rule, as its summary names them
+    if not missing:
+        return None
+    at = wording.listing([plain_value(value) for value in missing])
+    return f"{NO_SOLUTION_IN_TIME} at {len(missing)} of {len(points)} points ({x} {at})"
+
+
+def plain_value(value: Any) -> str:
+    """A value as a run id or a failure names it: ``true``, ``10000000`` (not ``10000000.0``), ``0.5``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)

@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 
 from models.synthetic import generate_scenario
-from optimiser.batch import NO_SOLUTION_IN_TIME
 from optimiser.deliverability import wording
+from optimiser.runs import NO_SOLUTION_IN_TIME
 from tests.test_batch import write_scenarios
 
 REPO = Path(__file__).resolve().parents[1]

@@ -24,7 +24,12 @@ router = APIRouter(prefix="/reports", tags=["reports"], route_class=JsonBodyRout
 
 OtherJob = Annotated[
     str,
-    Query(min_length=36, max_length=36, pattern=PUBLIC_ID_PATTERN, description="A succeeded check or solve job's id."),
+    Query(
+        min_length=36,
+        max_length=36,
+        pattern=PUBLIC_ID_PATTERN,
+        description="A finished check or solve job's id (succeeded, or failed with no answer in time).",
+    ),
 ]
 
 
@@ -36,22 +41,31 @@ class CompareFormat(StrEnum):
 
 @router.get(
     "/jobs/{job_id}.pdf",
-    summary="The printable PDF report of a succeeded check",
+    summary="The printable PDF report of a finished check (a check with no answer in time too)",
     response_class=Response,
     responses={
         200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
-        409: {"model": MessageResponse, "description": "The job is not a check, or has not succeeded."},
+        409: {
+            "model": MessageResponse,
+            "description": "The job is not a check, or has not finished with a result (queued, running, "
+            "cancelled, or failed without one: an invalid scenario, a run that died).",
+        },
     },
 )
 def check_report(job_id: JobId, session: SessionDep, principal: PrincipalDep, settings: SettingsDep) -> Response:
     job = crud.get_job(session, principal, job_id)
     if job.kind != JobKind.CHECK:
         raise Conflict(f"job {job_id} is a {job.kind}: only a check has a PDF report")
-    if job.status != JobStatus.SUCCEEDED:
+    if not job.ran:
+        # A check that failed with no answer in time still has its NO ANSWER report, as the CLI writes it.
         waiting = job.status in (JobStatus.QUEUED, JobStatus.RUNNING)
         raise Conflict(
             f"check {job_id} is {job.status}: "
-            + ("its PDF report is ready once it succeeds" if waiting else "only a succeeded check has a PDF report")
+            + (
+                "its PDF report is ready once it finishes"
+                if waiting
+                else "only a check that finished with a result (a verdict, or no answer in time) has a PDF report"
+            )
         )
     try:
         pdf, filename = report_bytes(session, principal, job_id, settings, draw=True)

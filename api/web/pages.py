@@ -18,7 +18,7 @@ from api.deps import SessionDep, SettingsDep
 from api.documents import accept_document, read_upload
 from api.errors import Conflict, Forbidden, NotFound
 from api.ids import is_public_id
-from api.orm import FINISHED_STATUSES, JobKind, JobStatus, ScenarioVersion
+from api.orm import FINISHED_STATUSES, Job, JobKind, ScenarioVersion
 from api.routes.jobs import XLSX_MEDIA_TYPE
 from api.routes.scenarios import upload_content
 from api.schemas import MAX_ID, JobIn, Overrides, text_problem
@@ -483,14 +483,20 @@ def report(job_id: str, request: Request, desk: DeskDep, session: SessionDep, se
 # Two offers side by side --------------------------------------------------------------------
 
 
+def comparable_jobs(session: SessionDep, desk: Desk) -> list[Job]:
+    """The checks and solves of the last 100 jobs that ran to their end (``Job.ran``: succeeded,
+    or failed with no answer in time and compared as such), newest first."""
+    jobs, _ = crud.list_jobs(session, desk.principal, 0, 100, None, None)
+    return [job for job in jobs if job.kind in (JobKind.CHECK, JobKind.SOLVE) and job.ran]
+
+
 @router.get("/desk/compare", response_class=HTMLResponse)
 def compare_page(
     request: Request, desk: DeskDep, session: SessionDep, a: str | None = None, b: str | None = None
 ) -> Response:
     if not desk.can("read jobs"):
         return forbidden(request, desk, "read jobs")
-    jobs_seq, _ = crud.list_jobs(session, desk.principal, 0, 100, JobStatus.SUCCEEDED, None)
-    jobs = [job for job in jobs_seq if job.kind in (JobKind.CHECK, JobKind.SOLVE)]
+    jobs = comparable_jobs(session, desk)
     scenarios, _ = crud.list_scenarios(session, desk.principal, 0, 100)
     context: dict[str, Any] = {"jobs": jobs, "scenarios": scenarios, "a": a, "b": b, "labels": {}}
     if a is not None and b is not None:
@@ -571,9 +577,8 @@ def submit_compare(
 def _compare_form_error(
     request: Request, desk: Desk, session: SessionDep, problems: list[str], values: dict[str, str]
 ) -> Response:
-    jobs_seq, _ = crud.list_jobs(session, desk.principal, 0, 100, JobStatus.SUCCEEDED, None)
+    jobs = comparable_jobs(session, desk)
     scenarios, _ = crud.list_scenarios(session, desk.principal, 0, 100)
-    jobs = [job for job in jobs_seq if job.kind in (JobKind.CHECK, JobKind.SOLVE)]
     return page(
         request,
         "compare.html",

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from api import crud
 from api.errors import Conflict, Forbidden, NotFound
-from api.orm import FINISHED_STATUSES, Job, JobKind, JobStatus, ScenarioVersion
+from api.orm import FINISHED_STATUSES, Job, JobKind, ScenarioVersion
 from api.schemas import JobIn, Overrides
 from api.security import Permission, Principal
 from api.serialise import stored_to_frame
@@ -102,7 +102,7 @@ def check_page(session: Session, principal: Principal, job_id: str, settings: Se
     """A job as the result page shows it (404 for another organisation's job)."""
     job = crud.get_job(session, principal, job_id)
     documents: dict[str, Any] = {"result": job.result or {}, "job": {"duration_s": job.duration_s}}
-    if job.status != JobStatus.SUCCEEDED or job.kind != JobKind.CHECK or not job.result:
+    if not job.ran or job.kind != JobKind.CHECK or not job.result:
         return CheckPage(job, None, None, None, None, documents)
     version_document = session.scalar(
         select(ScenarioVersion.document).where(ScenarioVersion.id == job.scenario_version_id)
@@ -128,9 +128,13 @@ def check_page(session: Session, principal: Principal, job_id: str, settings: Se
     )
     chart = None
     if sweep_job is not None:
-        if sweep_job.status == JobStatus.SUCCEEDED and sweep_job.result:
+        if sweep_job.ran and sweep_job.result:
+            # A sweep that failed for want of an answer at some points still draws the rest
+            # (its points without one read "no answer" in the chart's table).
             documents["sweep"] = sweep_job.result
             chart = frontier(sweep_job.result)
+            if chart is None and sweep_job.error:
+                note = f"The frontier sweep (job {sweep_job.public_id}) {sweep_job.status}: {sweep_job.error}."
         elif sweep_job.status in FINISHED_STATUSES:
             why = sweep_job.error or "no points"
             note = f"The frontier sweep (job {sweep_job.public_id}) {sweep_job.status}: {why}."
@@ -143,8 +147,8 @@ def check_page(session: Session, principal: Principal, job_id: str, settings: Se
 
 def comparison_side(session: Session, principal: Principal, job_id: str, label: str) -> Side:
     job = crud.get_job(session, principal, job_id)
-    if job.status != JobStatus.SUCCEEDED or not job.result:
-        raise NotFound(f"job {job_id} has not succeeded ({job.status})")
+    if not job.ran or not job.result:
+        raise NotFound(f"job {job_id} has no result to compare ({job.status})")
     if job.kind not in (JobKind.CHECK, JobKind.SOLVE):
         raise NotFound(f"job {job_id} is a {job.kind}; compare checks or solves")
     # Per practice, every practice: a solve's `practices` table, a check's `least_cost_practices`
