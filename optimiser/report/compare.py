@@ -612,6 +612,8 @@ def _section(
     """One row per service or role (``values_*`` keyed by its id), labelled by its ``name``."""
     for item in dict.fromkeys([*values_a, *values_b]):
         va, vb = values_a.get(item, NOT_IN), values_b.get(item, NOT_IN)
+        if unit == "points":
+            va, vb = _shares_alike(va, vb)
         rows.append(Row(group, name(item), va, vb, _difference(va, vb, unit), places, fits, {id_column: item}))
 
 
@@ -636,6 +638,15 @@ def _one_new_fte_row(a: Side, b: Side, ma: dict[str, Num | str], mb: dict[str, N
         metrics.clear()
         metrics.update(renamed)
     return label
+
+
+def _shares_alike(a: Num | str, b: Num | str) -> tuple[Num | str, Num | str]:
+    """A row's two shares, read one against the other, at one precision (100.0% beside 93.9%, not
+    100%; ``wording.percent_figures_alike``): only the text changes, never the value."""
+    if not (isinstance(a, Num) and isinstance(b, Num)):
+        return a, b
+    text_a, text_b = wording.percent_figures_alike([a.text, b.text])
+    return Num(a.value, text_a, a.src), Num(b.value, text_b, b.src)
 
 
 def _given(value: Num | str) -> Num | str | None:
@@ -723,6 +734,8 @@ def compare(a: Side, b: Side) -> Comparison:
                 object.__setattr__(value, "text", f"{int(value.value or 0):,}")
         if label in _NEAREST_MONEY:
             va, vb = _at_one_precision(va, vb)
+        if row_unit == "points":
+            va, vb = _shares_alike(va, vb)
         fits = label == STANDARDS_REACHABLE  # the highest share of the standards that fits: rounded down
         change = _difference(va, vb, row_unit)
         row = Row(wording.COMPARE_HEADLINE_GROUP, label, va, vb, change, places[label], fits, needs=label in _NEEDED)
