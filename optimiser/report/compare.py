@@ -1,11 +1,11 @@
-"""Two offers side by side: verdict, least cost, spend, coverage by service, new FTE by role
-and the per-practice differences, largest first, from two check or solve results. Practices,
+"""Two offers side by side: verdict, least cost, spend, coverage by service, new FTE by role and
+the per-practice differences, largest first, from two check or solve results. Practices,
 services and roles read by the scenario's names (``wording.Names``), the downloads keeping their
 ids. Both sides of a row are shown at one precision where they would not be (a least cost in £m
-beside one to the pound), and each B − A is of the figures as shown where both are at one
-precision or one side is zero, else of the unrounded values at the coarser precision
-(``difference_text``). The rows follow each side's budget mode: an offer per weighted patient
-compares its rates, not a pooled offer.
+beside one to the pound; a share of 100% beside 93.0%, shown 100.0%), and each B − A is of the
+figures as shown where both are at one precision or one side is zero, else of the unrounded
+values at the coarser precision (``difference_text``). The rows follow each side's budget mode:
+an offer per weighted patient compares its rates, not a pooled offer.
 
 Each side is a :class:`Side` (a label, the job's kind, result JSON and its per-practice
 table: a solve's ``practices``, a check's ``least_cost_practices``). Numbers keep their JSON
