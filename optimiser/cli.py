@@ -722,16 +722,8 @@ def solve_exit_code(result: dict[str, Any]) -> int:
     return EXIT_OTHER
 
 
-def money(value: float | None) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    if abs(value) >= 1e6:
-        return f"£{value / 1e6:,.2f}m"
-    return f"£{value:,.0f}"
-
-
 def print_solve(job: JobOutcome, out_dir: Path | None) -> None:
-    from optimiser.deliverability.wording import data_warning_lines, table_share
+    from optimiser.deliverability.wording import data_warning_lines, money_or_missing, table_share
 
     result = job.result
     status = result["status"]
@@ -779,7 +771,7 @@ def print_solve(job: JobOutcome, out_dir: Path | None) -> None:
     for row in job.tables["hires"].itertuples():
         if row.new_fte > 1e-6:
             limit = "-" if math.isnan(row.supply_max_fte) else f"{row.supply_max_fte:,.1f}"
-            hires.add_row(row.role_id, row.category, f"{row.new_fte:,.2f}", money(row.cost_gbp), limit)
+            hires.add_row(row.role_id, row.category, f"{row.new_fte:,.2f}", money_or_missing(row.cost_gbp), limit)
     out.print(hires)
 
     if kpis.get("distribution"):
@@ -817,14 +809,18 @@ def deliverable_sentence(result: dict[str, Any]) -> str:
 
 def money_lines(kpis: dict[str, Any], hires: Any) -> list[str]:
     """Gross cost of new staff, ARRS reimbursement and net spend, one per line (net = gross - ARRS)."""
+    from optimiser.deliverability.wording import money
+
     net = kpis["total_spend_gbp"]
     arrs = kpis["arrs_claimed_gbp"]
     gross = float(hires["cost_gbp"].sum()) if hires is not None and "cost_gbp" in hires else net + arrs
     budget = kpis.get("budget_gbp")
     used = kpis.get("budget_used_share")
+    # A reimbursement is taken off; one that shows as £0 (solver noise) has no sign: never "-£0".
+    claimed = money(arrs) if money(arrs) == money(0.0) else "-" + money(arrs)
     rows = [
         ("Gross cost of new staff", money(gross), "a year"),
-        ("ARRS reimbursement", "-" + money(arrs) if arrs > 0 else money(0.0), "a year, claimed by the PCNs"),
+        ("ARRS reimbursement", claimed, "a year, claimed by the PCNs"),
         ("Net spend", money(net), "a year"),
     ]
     label_width = max(len(label) for label, _, _ in rows) + 1
@@ -849,7 +845,14 @@ def print_distribution(summary: dict[str, Any]) -> None:
     for column in ("measure", "lowest", "practice", "highest", "practice", "mean", "Gini", "90/10"):
         table.add_column(column, justify="left" if column in ("measure", "practice") else "right")
 
-    from optimiser.deliverability.wording import per_patient_money, table_gini, table_number, table_ratio, table_share
+    from optimiser.deliverability.wording import (
+        money_or_missing,
+        per_patient_money,
+        table_gini,
+        table_number,
+        table_ratio,
+        table_share,
+    )
 
     formats = {
         "money": per_patient_money,
@@ -885,8 +888,9 @@ def print_distribution(summary: dict[str, Any]) -> None:
     if prior:
         out.print(
             f"[bold]Against prior funding[/]: {prior['practices_below_prior']} of {prior['practices_with_prior']} "
-            f"practices receive less than before ({money(prior['total_below_prior_gbp'])} in total); "
-            f"{money(prior['spend_gbp'])} now against {money(prior['prior_funding_gbp'])} before.",
+            f"practices receive less than before ({money_or_missing(prior['total_below_prior_gbp'])} in total); "
+            f"{money_or_missing(prior['spend_gbp'])} now against "
+            f"{money_or_missing(prior['prior_funding_gbp'])} before.",
             highlight=False,
         )
     quintiles = summary.get("by_imd_quintile")
@@ -1085,7 +1089,7 @@ def _yes_no(value: Any) -> str:
 
 
 def print_sweep(job: JobOutcome, paths: dict[str, Path]) -> None:
-    from optimiser.deliverability.wording import rate_money
+    from optimiser.deliverability.wording import money_or_missing, percent, percent_figures_alike, rate_money
 
     result = job.result
     table = job.tables[f"sweep_{result['sweep']}"]
@@ -1100,7 +1104,7 @@ def print_sweep(job: JobOutcome, paths: dict[str, Path]) -> None:
         for row in table.to_dict("records"):
             lowest = ["-" if _missing(row.get("lowest_coverage")) else f"{row['lowest_coverage']:.1%}"] if fair else []
             grid.add_row(
-                money(row[x]) if x == "budget_gbp" else rate_money(row[x]),
+                money_or_missing(row[x]) if x == "budget_gbp" else rate_money(row[x]),
                 _yes_no(row.get("deliverable")),
                 *lowest,
                 # Values to 2 places, as the CSV (README: one precision per column).
@@ -1111,12 +1115,11 @@ def print_sweep(job: JobOutcome, paths: dict[str, Path]) -> None:
     else:
         for column in ("standards", "least cost", "within budget"):
             grid.add_column(column, justify="right")
-        for row in table.to_dict("records"):
-            grid.add_row(
-                f"{row['fraction']:.0%}",
-                money(row.get("least_cost_gbp")),
-                _yes_no(row.get("deliverable_at_budget")),
-            )
+        records = table.to_dict("records")
+        # The levels swept, one column read down at one precision (62.5% beside 50.0%, not "62%" and "50%").
+        levels = percent_figures_alike([percent(row["fraction"]) for row in records])
+        for level, row in zip(levels, records, strict=True):
+            grid.add_row(level, money_or_missing(row.get("least_cost_gbp")), _yes_no(row.get("deliverable_at_budget")))
     out.print(grid)
     out.print(f"Wrote {paths['csv']}, {paths['png']} and {paths['json']}", highlight=False)
 

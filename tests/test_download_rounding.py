@@ -54,4 +54,4 @@ def test_a_services_reachable_level_is_rounded_down_as_its_sentence_is(check_run
         assert written[service] <= level < written[service] + 1e-4, service
     # The case the audit found: 70% × 0.892809 = 0.62497, reachable at 62.49%, not at 62.5%.
     assert written["hypertension_review"] == 0.6249
-    assert "Hypertension review from 70% to 62.4%" in standards["sentence"]
+    assert "Hypertension review from 70.0% to 62.4%" in standards["sentence"]

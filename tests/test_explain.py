@@ -186,7 +186,10 @@ def test_budget_shortfall_exact_in_pounds() -> None:
     assert "£25,000 more a year" in result["summary"]
     # Standards lever: £75,000 = 0.75 FTE = 375 patients = 75% of the standard.
     standards = lever(result, "standards")
-    assert standards["amount"] == pytest.approx(0.75, abs=1e-9) and "75%" in standards["sentence"]
+    assert (
+        standards["amount"] == pytest.approx(0.75, abs=1e-9)
+        and "75.0% of its level (a 25.0% cut: dm from 50.0% to 37.5%)" in standards["sentence"]
+    )
     assert lever(result, "workforce_supply")["amount"] is None  # no supply limit in this scenario
     assert json.loads(json.dumps(result))  # JSON-safe
 

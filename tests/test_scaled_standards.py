@@ -48,7 +48,7 @@ def test_deliverable_at_scaled_standards_gives_the_share_of_the_written_standard
     assert standards["details"]["uniform_fraction"] == standards["amount"]
     assert standards["details"]["standards_fraction"] == 0.8
     assert "in full" not in standards["sentence"]
-    assert "93.0% of its level as the spec writes it (checked at 80%)" in standards["sentence"]
+    assert "93.0% of its level as the spec writes it (checked at 80.0%)" in standards["sentence"]
     # The same figure as the standards lever of the check as written, which is not deliverable at £20,000.
     written = checked(budget_gbp=20_000)
     assert written["deliverable"] is False
@@ -92,7 +92,7 @@ def test_undeliverable_at_scaled_standards_gives_the_share_of_the_written_standa
     assert same_day["fraction_alone"] == pytest.approx(AT_1K, rel=1e-7)  # only P2's same-day binds
     assert same_day["coverage_alone"] == pytest.approx(AT_1K * 0.8, rel=1e-7)
     assert "78.9% of its level as the spec writes it" in standards["sentence"]
-    assert "(checked at 80%)" in standards["sentence"]
+    assert "(checked at 80.0%)" in standards["sentence"]  # one precision in the sentence (audit 7, A15)
     assert "with every minimum standard checked at 80% of its level" in result["summary"]
     assert "cut to 78.9% of its level as the spec writes it" in result["summary"]
     # The check as written gives the same share.
@@ -119,7 +119,7 @@ def test_the_comparison_reads_the_share_of_the_written_standards() -> None:
     rows = {row.label: row for row in compare(a, b).rows}
     reachable = rows[wording.COMPARE_STANDARDS_REACHABLE_AS_WRITTEN]
     assert [reachable.a.value, reachable.b.value] == [pytest.approx(AT_20K, rel=1e-7), 1.0]  # type: ignore[union-attr]
-    assert [reachable.a.text, reachable.b.text] == ["93.0%", "100%"]  # type: ignore[union-attr]
+    assert [reachable.a.text, reachable.b.text] == ["93.0%", "100.0%"]  # type: ignore[union-attr]
     checked_at = rows[wording.COMPARE_STANDARDS_CHECKED_AT]
     assert [checked_at.a.value, checked_at.b.value] == [1.0, 0.0]  # type: ignore[union-attr]
 
@@ -170,7 +170,7 @@ def test_a_service_that_fixes_it_alone_at_the_uniform_level_is_named() -> None:
         f"({wording.highest_percent(AT_1K)} of its level)"
     )
     assert (
-        f"Lowering one service at a time, the others at 80% of their level: {alone}; "
+        f"Lowering one service at a time, the others at 80.0% of their level: {alone}; "
         "Medication reviews cannot fix it alone." in standards["sentence"]
     ), standards["sentence"]
     text = run("check", str(TINY), "--budget", "1k", "--standards-fraction", "0.8")

@@ -96,11 +96,11 @@ def test_check_sentences_name_roles_and_services_and_keep_ids_in_the_json() -> N
     caps = lever(named, "safe_working")["sentence"]
     assert f"{gp} from 25 to" in caps and "gp from 25 to" not in caps
     standards = lever(named, "standards")["sentence"]
-    assert "Diabetes annual review (two contacts) from 80% to" in standards and "diabetes_review" not in standards
+    assert "Diabetes annual review (two contacts) from 80.0% to" in standards and "diabetes_review" not in standards
     assert f"The safe-working cap for {gp} (25 contacts per FTE-day) at 58 practices." in named["conflict"]["sentences"]
     # The same check without names reads ids, exactly where the names were.
     assert "gp from 25 to" in lever(bare, "safe_working")["sentence"]
-    assert "diabetes_review from 80% to" in lever(bare, "standards")["sentence"]
+    assert "diabetes_review from 80.0% to" in lever(bare, "standards")["sentence"]
     assert "The safe-working cap for gp (25 contacts per FTE-day) at 58 practices." in bare["conflict"]["sentences"]
     for text in (bare["summary"], *bare["conflict"]["sentences"], *(item["sentence"] for item in bare["levers"])):
         assert gp not in text and "Hypertension review" not in text

@@ -38,6 +38,14 @@ def money(value: float) -> str:
     return f"£{value:,.2f}"
 
 
+def money_or_missing(value: float | None) -> str:
+    """``money`` for a table cell that may have no figure: "-" for None or NaN (a sweep point without
+    an answer), else the figure as ``money`` shows it ("£0" for solver noise, never "-£0")."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return money(value)
+
+
 def number(value: float, digits: int = 3) -> str:
     """A readable number: 2 decimals from 1 up, else ``digits`` significant figures."""
     if value == 0:
@@ -226,17 +234,19 @@ def largest_percent(share: float, digits: int = 1) -> str:
     return percent(most, digits) if exact else f"{most * 100:,.{digits}f}%"
 
 
-def rise_percent(share: float, signed: bool = True) -> str:
+def rise_percent(share: float, signed: bool = True, beside_others: bool = False) -> str:
     """A rise (a shortfall) as a share of what it adds to: "+146%", "+2.4%", "under +0.1%".
 
     Whole percent from 10% up, one decimal below, rounded to the nearest (£25,000 on £75,000 is
-    +33%); a rise too small for one decimal is "under +0.1%", never "+0%"."""
+    +33%); a rise too small for one decimal is "under +0.1%", never "+0%". ``beside_others``: the
+    rise shares its sentence with other percentages, so it is at one decimal at any size (+146.2%),
+    and ``percents_alike`` can give the sentence one precision without a whole rise read as exact."""
     sign = "+" if signed else ""
     if share <= 0:
         return f"{sign}0%"
     if share >= 99.5:  # a hundred times or more: "+32,563,853%" reads as noise; say how many times
         return f"{_three_figures(1 + share)} times as much"
-    text = percent(share, 0 if share >= 0.1 else 1)
+    text = percent(share, 0 if share >= 0.1 and not beside_others else 1)
     return f"under {sign}0.1%" if text == "0%" else sign + text
 
 
@@ -603,7 +613,7 @@ def conflict_headline(method: str, sentences: list[str], size: int, groups: int)
         "found even without whole-step hiring",
         "deletion_filter": f"{plural(groups, 'rule group')} of {plural(size, 'rule')}, each needed for the conflict",
     }[method]
-    return f"These requirements cannot all hold together ({kind}): {what}."
+    return percents_alike(f"These requirements cannot all hold together ({kind}): {what}.")
 
 
 NO_CONFLICT_FOUND = "No set of conflicting requirements could be isolated."
@@ -750,22 +760,48 @@ def standards_sentence(
                 else f"{who} cannot fix it alone ({listing(cannot, 3)})"
             )
         others = f", the others at {percent(checked_at)} of their level" if scaled else ""
-        # The services' levels alone, read one against the other, at one precision (75.5% beside
-        # 50.0%, not 50%); the standards as written keep theirs ("from 80% to 62.4%").
-        sentence += f" Lowering one service at a time{others}: " + percents_alike("; ".join(parts)) + "."
-    return sentence
+        sentence += f" Lowering one service at a time{others}: " + "; ".join(parts) + "."
+    # Each sentence's levels, read one against the other, at one precision: "from 80.0% to 62.4%",
+    # "75.5% coverage (100.0% of its level)".
+    return percents_alike(sentence)
 
 
 _PERCENT = re.compile(r"(?<![\d.,])(\d[\d,]*)(\.\d+)?%")
+# Where one sentence ends and the next begins: a full stop (or a full stop closing a bracket) before
+# a capital or an opening bracket. A decimal point ("62.4%", "£6.87m") has no space after it.
+_SENTENCE_END = re.compile(r"(?<=\.)\)?\s+(?=[A-Z(])")
 
 
 def percents_alike(text: str) -> str:
-    """Figures read one against another at one precision: where any percentage in ``text`` has a
-    decimal (75.5%), every whole one gets it too (50% reads 50.0%)."""
-    decimals = max((len(m.group(2)) - 1 for m in _PERCENT.finditer(text) if m.group(2)), default=0)
+    """Figures read one against another at one precision, sentence by sentence (audit 7, A15):
+    where any percentage in a sentence has a decimal (62.4%), every whole one in that sentence gets
+    it too ("checked at 80.0%" beside "63.1%"; "from 80.0% to 62.4%"). Only the display changes: a
+    whole percentage here is one that ``percent``, ``highest_percent``, ``largest_percent`` or
+    ``spare_percent`` showed to one decimal and dropped its zero (a rise beside other percentages is
+    passed ``beside_others``, so it too is at one decimal). A sentence whose percentages are all
+    whole keeps them so ("from 80% to 75%")."""
+    out, start = [], 0
+    for end in [*_SENTENCE_END.finditer(text), None]:
+        stop = len(text) if end is None else end.start()
+        out.append(_one_precision(text[start:stop]))
+        if end is not None:
+            out.append(end.group(0))
+            start = end.end()
+    return "".join(out)
+
+
+def _one_precision(sentence: str) -> str:
+    decimals = max((len(m.group(2)) - 1 for m in _PERCENT.finditer(sentence) if m.group(2)), default=0)
     if not decimals:
-        return text
-    return _PERCENT.sub(lambda m: m.group(0) if m.group(2) else f"{m.group(1)}.{'0' * decimals}%", text)
+        return sentence
+    return _PERCENT.sub(lambda m: m.group(0) if m.group(2) else f"{m.group(1)}.{'0' * decimals}%", sentence)
+
+
+def percent_figures_alike(figures: Sequence[str]) -> list[str]:
+    """Percentages read one against another in a table's row (a comparison's A beside B: 100.0%
+    beside 93.9%) at one precision, as ``percents_alike`` does in a sentence; words ("not in this
+    result") are left as they are."""
+    return _one_precision("\x00".join(figures)).split("\x00")
 
 
 # A share of the standards as the spec writes them, beside a check run at a share of them.
@@ -777,7 +813,9 @@ def standards_met_sentence(fraction: float, checked_at: float, pooled: bool) -> 
     share of the standards as the spec writes them that ``fraction`` says is deliverable too."""
     offer = "budget" if pooled else "offer"
     level = "in full (100%)" if fraction >= 1 else f"at {highest_percent(fraction)} of its level"
-    return f"At this {offer} every minimum standard can be met {level}{AS_WRITTEN} (checked at {percent(checked_at)})."
+    return percents_alike(
+        f"At this {offer} every minimum standard can be met {level}{AS_WRITTEN} (checked at {percent(checked_at)})."
+    )
 
 
 def offer_rate_covers_sentence(rate: float, needed: float) -> str:
@@ -880,9 +918,11 @@ def package_sentence(package: dict[str, Any], names: Names = NO_NAMES) -> str:
     """The combined change as one package: "+£1.2m a year, standards at 95%, nothing above the safe-working cap"."""
     parts: list[str] = []
     money_gbp = package["money_gbp"]
+    standards_cut = package["has_standards"] and package["lowest_service"] is not None  # with percentages
     if money_gbp > 0:
         where = "" if package["pooled"] else " in practice top-ups"
-        parts.append(f"+{least_money(money_gbp)} a year{where} ({rise_percent(package['money_share'])})")
+        rise = rise_percent(package["money_share"], beside_others=standards_cut)
+        parts.append(f"+{least_money(money_gbp)} a year{where} ({rise})")
     else:
         parts.append("no more money")
     if package["has_standards"]:
@@ -909,7 +949,7 @@ def package_sentence(package: dict[str, Any], names: Names = NO_NAMES) -> str:
             )
         else:
             parts.append("nothing above the safe-working cap")
-    return "Smallest combined change: " + ", ".join(parts) + "."
+    return percents_alike("Smallest combined change: " + ", ".join(parts) + ".")
 
 
 def combined_change_not_found(status: str | None) -> str:
@@ -954,7 +994,9 @@ def relaxation_sentences(table: pd.DataFrame, names: Names = NO_NAMES) -> list[s
                     for service, row in cuts.iterrows()
                 ]
             )
-            sentences.append(f"{number(total)} fewer patients than the minimum standards require: {detail}.")
+            sentences.append(
+                percents_alike(f"{number(total)} fewer patients than the minimum standards require: {detail}.")
+            )
         else:
             sentences.append(
                 f"{least_number(total)} {'contact' if total == 1 else 'contacts'} a year above the safe-working caps, "
@@ -999,7 +1041,7 @@ def deliverable_summary(
         )
     if stopped:
         summary += " (The solver stopped at its time limit with a feasible allocation, so this is not proven least.)"
-    return summary
+    return percents_alike(summary)
 
 
 def objective_label(objective: str) -> str:
@@ -1022,11 +1064,15 @@ def undeliverable_summary(
     conflict_text = "; ".join(shown) + (f"; and {len(phrases) - 6} more" if len(phrases) > 6 else "")
     fixes = []
     by_name = {lever.lever: lever for lever in levers}
+    # The fixes are one sentence: a rise of the budget beside a share of the standards or of the
+    # floors is at one decimal, as they are (``percents_alike``).
+    shares = [by_name.get(name) for name in ("standards", "practice_floor")]
+    beside = any(lever is not None and lever.fixable and lever.amount is not None for lever in shares)
     budget = by_name["budget"]
     if budget.fixable and budget.amount is not None:
         if settings.budget_mode == "pooled":
             share = budget.details.get("shortfall_share")
-            rise = f" ({rise_percent(share)})" if share else ""
+            rise = f" ({rise_percent(share, beside_others=beside)})" if share else ""
             fixes.append(f"{least_money(budget.amount)} more a year{rise}")
         else:
             fixes.append(f"{least_rate(budget.amount)} more per weighted patient on the offer")
@@ -1053,7 +1099,7 @@ def undeliverable_summary(
         text += "Any one of these would make it deliverable on its own: " + "; or ".join(fixes) + ". "
     if cannot:
         text += f"On its own, {' or '.join(cannot)} cannot make it deliverable."
-    return text.strip()
+    return percents_alike(text.strip())
 
 
 def no_answer_summary(message: str) -> str:
@@ -1360,7 +1406,9 @@ def swept_range(swept: str, start: float, stop: float, points: int) -> str:
     if swept == "offer_rate":
         rates = f"{rate_money(start)} to {rate_money(stop)}"
         return f"offer rates {rates} per weighted patient a year ({plural(points, 'point')})"
-    return f"every minimum standard at {percent(start)} to {percent(stop)} of its level ({plural(points, 'point')})"
+    return percents_alike(
+        f"every minimum standard at {percent(start)} to {percent(stop)} of its level ({plural(points, 'point')})"
+    )
 
 
 def standards_sweep_summary(
@@ -1379,7 +1427,9 @@ def standards_sweep_summary(
     money_text = "a budget of" if pooled else "practice budgets totalling"
     missing = sweep_points_unanswered(unanswered, points, "levels of the standards", percent)
     if marked is None and full_status == "infeasible":
-        return "The full standards cannot be met at any cost: something other than money stops it." + missing
+        return percents_alike(
+            "The full standards cannot be met at any cost: something other than money stops it." + missing
+        )
     if marked is None:
         summary = f"The least cost of meeting every minimum standard in full {not_found(full_status)}"
     else:
@@ -1393,7 +1443,7 @@ def standards_sweep_summary(
         summary += "; within the budget not even 0% of the standards can be met."
     else:
         summary += f"; how far they can be met within the budget {not_found(highest_status)}."
-    return summary + missing
+    return percents_alike(summary + missing)
 
 
 STANDARDS_SWEEP_MARK_LABEL = "least budget at which the full spec is deliverable"
@@ -1937,9 +1987,9 @@ def verdict_at_standards(sentence: str, fraction: float) -> str:
     (docs/desk.md: the verdict carries the percentage the standards were checked at)."""
     head, colon, rest = sentence.partition(": ")
     if colon and head in ("Deliverable", "Not deliverable"):
-        return f"{head} with {standards_checked_at(fraction)}: {rest}"
+        return percents_alike(f"{head} with {standards_checked_at(fraction)}: {rest}")
     checked = standards_checked_at(fraction)
-    return f"{sentence} ({checked[0].upper()}{checked[1:]}.)"
+    return percents_alike(f"{sentence} ({checked[0].upper()}{checked[1:]}.)")
 
 
 # --- batch on an unreachable Dask scheduler (audit 4, F15; optimiser/batch.py) ---------------------

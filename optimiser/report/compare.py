@@ -1,11 +1,11 @@
-"""Two offers side by side: verdict, least cost, spend, coverage by service, new FTE by role
-and the per-practice differences, largest first, from two check or solve results. Practices,
+"""Two offers side by side: verdict, least cost, spend, coverage by service, new FTE by role and
+the per-practice differences, largest first, from two check or solve results. Practices,
 services and roles read by the scenario's names (``wording.Names``), the downloads keeping their
 ids. Both sides of a row are shown at one precision where they would not be (a least cost in £m
-beside one to the pound), and each B − A is of the figures as shown where both are at one
-precision or one side is zero, else of the unrounded values at the coarser precision
-(``difference_text``). The rows follow each side's budget mode: an offer per weighted patient
-compares its rates, not a pooled offer.
+beside one to the pound; a share of 100% beside 93.0%, shown 100.0%), and each B − A is of the
+figures as shown where both are at one precision or one side is zero, else of the unrounded
+values at the coarser precision (``difference_text``). The rows follow each side's budget mode:
+an offer per weighted patient compares its rates, not a pooled offer.
 
 Each side is a :class:`Side` (a label, the job's kind, result JSON and its per-practice
 table: a solve's ``practices``, a check's ``least_cost_practices``). Numbers keep their JSON
@@ -612,6 +612,8 @@ def _section(
     """One row per service or role (``values_*`` keyed by its id), labelled by its ``name``."""
     for item in dict.fromkeys([*values_a, *values_b]):
         va, vb = values_a.get(item, NOT_IN), values_b.get(item, NOT_IN)
+        if unit == "points":
+            va, vb = _shares_alike(va, vb)
         rows.append(Row(group, name(item), va, vb, _difference(va, vb, unit), places, fits, {id_column: item}))
 
 
@@ -636,6 +638,15 @@ def _one_new_fte_row(a: Side, b: Side, ma: dict[str, Num | str], mb: dict[str, N
         metrics.clear()
         metrics.update(renamed)
     return label
+
+
+def _shares_alike(a: Num | str, b: Num | str) -> tuple[Num | str, Num | str]:
+    """A row's two shares, read one against the other, at one precision (100.0% beside 93.9%, not
+    100%; ``wording.percent_figures_alike``): only the text changes, never the value."""
+    if not (isinstance(a, Num) and isinstance(b, Num)):
+        return a, b
+    text_a, text_b = wording.percent_figures_alike([a.text, b.text])
+    return Num(a.value, text_a, a.src), Num(b.value, text_b, b.src)
 
 
 def _given(value: Num | str) -> Num | str | None:
@@ -723,6 +734,8 @@ def compare(a: Side, b: Side) -> Comparison:
                 object.__setattr__(value, "text", f"{int(value.value or 0):,}")
         if label in _NEAREST_MONEY:
             va, vb = _at_one_precision(va, vb)
+        if row_unit == "points":
+            va, vb = _shares_alike(va, vb)
         fits = label == STANDARDS_REACHABLE  # the highest share of the standards that fits: rounded down
         change = _difference(va, vb, row_unit)
         row = Row(wording.COMPARE_HEADLINE_GROUP, label, va, vb, change, places[label], fits, needs=label in _NEEDED)

@@ -205,7 +205,8 @@ def test_a_highest_share_that_fits_is_rounded_down_in_the_downloads() -> None:
     reachable = rows[("Headline", REACHABLE)]
     assert (reachable["a"], reachable["b"], reachable["b_minus_a"]) == (0.9999, 1.0, 0.0001)
     page = {row.label: row for row in result.rows}[REACHABLE]
-    assert [getattr(page.a, "text", ""), getattr(page.b, "text", "")] == ["99.9%", "100%"]
+    # The row's two shares at one precision (audit 7, A15): 100.0% beside 99.9%.
+    assert [getattr(page.a, "text", ""), getattr(page.b, "text", "")] == ["99.9%", "100.0%"]
     coverage = next(row for (section, item), row in rows.items() if item == "dm" and "reachable" in section)
     assert (coverage["a"], coverage["b"]) == (0.7999, 0.8)
     frame = result.frame()
