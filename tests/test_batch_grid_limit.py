@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ from optimiser.batch import MAX_MANIFEST_RUNS, ManifestInvalid, load_manifest
 from tests.console import TINY, run, strict_json_lines
 
 
-def grid_manifest(tmp_path: Path, *grids: dict[str, list[float]]) -> Path:
+def grid_manifest(tmp_path: Path, *grids: dict[str, list[Any]]) -> Path:
     """A JSON manifest with one entry on data/tiny per grid, ids g0, g1, ..."""
     runs = [{"id": f"g{i}", "scenario": str(TINY), "grid": grid} for i, grid in enumerate(grids)]
     path = tmp_path / "grid.json"
@@ -56,9 +57,7 @@ def test_the_text_format_says_the_same(tmp_path: Path) -> None:
     done = run("batch", str(manifest), "--out", str(tmp_path / "out"), "--format", "text", timeout=120)
     assert done.returncode == 2
     assert "make 10,100 runs; a manifest may make at most 10,000" in done.stderr
-    assert "runs[0] (id 'g0'), field 'grid': budget_gbp (101 values) x standards_fraction (100 values)" in (
-        done.stderr
-    )
+    assert "runs[0] (id 'g0'), field 'grid': budget_gbp (101 values) x standards_fraction (100 values)" in (done.stderr)
 
 
 def test_a_grid_at_the_limit_is_planned_run_by_run(tmp_path: Path) -> None:
