@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from optimiser.io import csv_safe, text_as_text
+
 EXCEL_SHEET_NAME_LENGTH = 31
 
 
@@ -47,7 +49,8 @@ def stored_to_frame(columns: list[str], rows: list[list[Any]]) -> pd.DataFrame:
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False).encode()
+    """A table as a CSV download (text a spreadsheet would run as a formula starts with ``'``)."""
+    return csv_safe(frame).to_csv(index=False).encode()
 
 
 def xlsx_bytes(frames: Mapping[str, pd.DataFrame]) -> bytes:
@@ -58,4 +61,5 @@ def xlsx_bytes(frames: Mapping[str, pd.DataFrame]) -> bytes:
             pd.DataFrame().to_excel(writer, sheet_name="results", index=False)
         for name, frame in frames.items():
             frame.to_excel(writer, sheet_name=name[:EXCEL_SHEET_NAME_LENGTH], index=False)
+        text_as_text(writer.book)  # a scenario's text stays text, never a formula
     return buffer.getvalue()

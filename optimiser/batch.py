@@ -25,6 +25,7 @@ import csv
 import functools
 import hashlib
 import json
+import math
 import os
 import re
 import shutil
@@ -47,6 +48,9 @@ from optimiser.io import RepeatedKey, load_json_noting_repeated_keys, unreadable
 from optimiser.runs import checked_override, kind_problems, plain_value, run_failed
 
 KINDS = ("solve", "check", "sweep")
+# Runs one manifest may make, its grids expanded (docs/batch.md): counted from the lists' lengths
+# before any run is made, so a grid of millions is refused at once instead of filling memory.
+MAX_MANIFEST_RUNS = 10_000
 RESULT_FILE = "result.json"
 SUMMARY_COLUMNS = (
     "run_id",
@@ -221,6 +225,7 @@ def parse_manifest(raw: Any, path: Path) -> Manifest:
 
     runs: list[RunSpec] = []
     seen: dict[str, str] = {}
+    planned = 0  # runs of the entries so far that are otherwise valid
     for position, entry in enumerate(runs_raw):
         where = f"runs[{position}]"
         if not isinstance(entry, dict):
@@ -266,6 +271,7 @@ def parse_manifest(raw: Any, path: Path) -> Manifest:
         if not isinstance(grid_raw, dict):
             entry_problems.append(f"{where}, field 'grid': must be a table/object of lists of override values")
             grid_raw = {}
+        lists: dict[str, list[Any]] = {}
         for key, values in grid_raw.items():
             if key in overrides_raw:
                 entry_problems.append(f"{where}, field grid.{key}: also given in overrides; give it in one place")
@@ -273,13 +279,21 @@ def parse_manifest(raw: Any, path: Path) -> Manifest:
             if not isinstance(values, list) or not values:
                 entry_problems.append(f"{where}, field grid.{key}: must be a non-empty list of values")
                 continue
+            lists[key] = values
+        # The grid's size from its lists' lengths, before a value is checked or a run made: a list
+        # pasted into another key must not take gigabytes and minutes to be refused.
+        size = math.prod(len(values) for values in lists.values())
+        if size > MAX_MANIFEST_RUNS:
+            entry_problems.append(_grid_too_large(where, lists, size))
+            lists = {key: values[:1] for key, values in lists.items()}  # enough for the kind's checks
+        for key, values in lists.items():
             checked = []
             for index, value in enumerate(values):
                 normalised, message = _check_override(key, value)
                 if message:
                     entry_problems.append(f"{where}, field grid.{key}[{index}]: {message}")
                 checked.append(normalised)
-            if len({json.dumps(v) for v in checked}) != len(checked):
+            if size <= MAX_MANIFEST_RUNS and len({json.dumps(v) for v in checked}) != len(checked):
                 entry_problems.append(f"{where}, field grid.{key}: repeats a value")
             grid[key] = checked
         # Which overrides go with which kind depends on the keys alone: one grid point stands for all.
@@ -301,6 +315,9 @@ def parse_manifest(raw: Any, path: Path) -> Manifest:
                     seen[base_id] = where
             problems.extend(entry_problems)
             continue
+        planned += size
+        if planned > MAX_MANIFEST_RUNS:
+            continue  # refused below, once the whole manifest is counted
         scenario = (path.parent / scenario_text).resolve()
         keys = list(grid)
         for values in product(*(grid[k] for k in keys)) if keys else [()]:
@@ -311,9 +328,23 @@ def parse_manifest(raw: Any, path: Path) -> Manifest:
                 continue
             seen[run_id] = where
             runs.append(RunSpec(run_id, scenario, scenario_text, kind, {**overrides, **point}, where))
+    if planned > MAX_MANIFEST_RUNS:
+        problems.append(
+            f"top level, field 'runs': the runs and grids make {planned:,} runs together; "
+            f"a manifest may make at most {MAX_MANIFEST_RUNS:,} (split it into several manifests)"
+        )
     if problems:
         raise ManifestInvalid(path, problems)
     return Manifest(path=path, runs=runs, out=out)
+
+
+def _grid_too_large(where: str, lists: dict[str, list[Any]], size: int) -> str:
+    """``runs[0] (id 'g'), field 'grid': budget_gbp (2,000 values) x … make 4,000,000 runs; …``."""
+    factors = " x ".join(f"{key} ({len(values):,} values)" for key, values in lists.items())
+    return (
+        f"{where}, field 'grid': {factors} make {size:,} runs; a manifest may make at most "
+        f"{MAX_MANIFEST_RUNS:,} (shorten the lists, or split the grid across manifests)"
+    )
 
 
 def _repeated_id(where: str, run_id: str, first: str) -> str:

@@ -810,6 +810,47 @@ def _used_columns(table: Table, records: list[dict[str, Any]]) -> list[str]:
     return [c for c in table.column_names if any(c in r for r in records)] or list(table.column_names)
 
 
+# What a spreadsheet reads as the start of a formula in a CSV cell (OWASP, "CSV Injection").
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def text_as_text(workbook: Any) -> None:
+    """Every text cell of an openpyxl ``workbook`` made a string cell, before it is saved.
+
+    openpyxl stores any text starting with ``=`` as a formula, so a practice named
+    ``=HYPERLINK(...)`` (or an id ``=2+2``) would be live in a download instead of the scenario's
+    own characters. Every workbook the product writes passes through here: ``results.xlsx``,
+    the API's and the desk's workbooks, and a scenario written as a workbook."""
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f" and isinstance(cell.value, str):
+                    cell.data_type = "s"  # written as an inline string, exactly the text
+
+
+def csv_cell(value: Any) -> Any:
+    """A value for a downloaded CSV: text a spreadsheet would read as a formula (it starts with
+    one of ``FORMULA_LEADS``) gets a leading ``'``, as OWASP recommends; anything else, numbers
+    (a negative one too) included, is unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_LEADS):
+        return "'" + value
+    return value
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with ``csv_cell`` applied to its header and every text cell; numeric columns,
+    and numbers in a mixed column, are left as they are. Every CSV download is written from it."""
+    safe = frame.rename(columns=csv_cell)
+    for position in range(safe.shape[1]):
+        column = safe.iloc[:, position]
+        if pd.api.types.is_numeric_dtype(column.dtype):
+            continue
+        cells = column.tolist()
+        if any(csv_cell(cell) is not cell for cell in cells):
+            safe.isetitem(position, pd.Series([csv_cell(cell) for cell in cells], index=safe.index, dtype=object))
+    return safe
+
+
 def write_document_as_csv(document: dict[str, Any], directory: Path) -> None:
     """Write a document in the CSV-directory encoding (used for examples and round-trips)."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -844,6 +885,7 @@ def write_document_as_workbook(document: dict[str, Any], path: Path) -> None:
     settings_sheet.append(["key", "value"])
     for key, value in document.get(SETTINGS, {}).items():
         settings_sheet.append([key, value])
+    text_as_text(workbook)  # read back, a scenario keeps its text (a formula would have no saved value)
     workbook.save(path)
 
 
@@ -935,7 +977,7 @@ def result_workbook_bytes(frames: dict[str, pd.DataFrame], summary: dict[str, An
 
 
 def _csv_text(rounded: pd.DataFrame) -> str:
-    return rounded.to_csv(index=False, float_format=CSV_FLOAT_FORMAT)
+    return csv_safe(rounded).to_csv(index=False, float_format=CSV_FLOAT_FORMAT)
 
 
 # What a workbook without tables says of its result (a solve that found no plan has no tables):
@@ -956,6 +998,7 @@ def _write_workbook(
             verdict.to_excel(writer, sheet_name="summary" if fields else "results", index=False)
         for name, frame in rounded.items():
             frame.to_excel(writer, sheet_name=name[:31], index=False)
+        text_as_text(writer.book)
 
 
 SUMMARY_FILE = "summary.json"
