@@ -44,7 +44,7 @@ from typing import IO, Any, Protocol
 
 from models.scenario import Problem, ScenarioInvalid, document_hash
 from optimiser.execution import Interrupted, InterruptGuard
-from optimiser.io import RepeatedKey, load_json_noting_repeated_keys, unreadable_json_number
+from optimiser.io import RepeatedKey, csv_cell, load_json_noting_repeated_keys, unreadable_json_number
 from optimiser.runs import checked_override, kind_problems, plain_value, run_failed
 
 KINDS = ("solve", "check", "sweep")
@@ -980,7 +980,7 @@ def write_summaries(
         for record in records:
             row = dict(record)
             row["overrides"] = json.dumps(record["overrides"], sort_keys=True)
-            writer.writerow({k: "" if row.get(k) is None else row[k] for k in SUMMARY_COLUMNS})
+            writer.writerow({k: "" if row.get(k) is None else csv_cell(row[k]) for k in SUMMARY_COLUMNS})
     os.replace(temp, out_dir / "summary.csv")
 
 

@@ -190,3 +190,21 @@ def test_the_comparison_and_job_downloads_keep_text_as_text(service: Service) ->
     desk_xlsx = desk.get(f"/desk/compare.xlsx?a={a}&b={b}")
     assert desk_xlsx.status_code == 200
     assert set(string_cells(desk_xlsx.content).values()) == texts
+
+
+def test_a_batch_summary_csv_keeps_a_formula_like_scenario_path_as_text(tmp_path: Path) -> None:
+    """The batch's summary.csv holds the manifest's scenario path: a folder named like a formula is
+    quoted there as in every CSV download, and summary.json keeps the path exactly."""
+    folder = tmp_path / "=1+2"
+    write_document_as_csv(formula_like_scenario(), folder)
+    manifest = tmp_path / "batch.json"
+    manifest.write_text(json.dumps({"runs": [{"id": "r1", "scenario": "=1+2", "kind": "solve"}]}))
+    out = tmp_path / "out"
+    done = run("batch", str(manifest), "--out", str(out), "--format", "json", cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    with (out / "summary.csv").open(newline="", encoding="utf-8") as handle:
+        [row] = list(csv.DictReader(handle))
+    assert row["scenario"] == "'=1+2"
+    assert row["state"] == "succeeded"
+    [record] = json.loads((out / "summary.json").read_text())["runs"]
+    assert record["scenario"] == "=1+2"
