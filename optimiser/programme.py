@@ -13,6 +13,7 @@ Nothing else in the product imports ``highspy``.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -496,6 +497,19 @@ class Programme:
         self.highs.changeCoeff(int(row), int(col), float(value))
         self._record(lambda: _ignore(self.highs.changeCoeff(int(row), int(col), float(old))))
 
+    def change_coefficients(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray, old: np.ndarray) -> None:
+        """``change_coefficient`` for many entries at once (one undo step, which restores ``old``)."""
+        change = self.highs.changeCoeff
+        rows_, cols_ = np.asarray(rows).tolist(), np.asarray(cols).tolist()
+        for i, j, v in zip(rows_, cols_, np.asarray(values, dtype=float).tolist(), strict=True):
+            change(i, j, v)
+
+        def undo() -> None:
+            for i, j, v in zip(rows_, cols_, np.asarray(old, dtype=float).tolist(), strict=True):
+                change(i, j, v)
+
+        self._record(undo)
+
     # --- solving ----------------------------------------------------------------------
     def solve(
         self,
@@ -763,6 +777,60 @@ class Programme:
             "sense": int(lp.sense_),
             "offset": float(lp.offset_),
         }
+
+
+# numpy's OpenBLAS: its thread-count setter and getter, by the names its builds export.
+_BLAS_THREADS = (
+    ("scipy_openblas_set_num_threads64_", "scipy_openblas_get_num_threads64_"),
+    ("scipy_openblas_set_num_threads", "scipy_openblas_get_num_threads"),
+    ("openblas_set_num_threads64_", "openblas_get_num_threads64_"),
+    ("openblas_set_num_threads", "openblas_get_num_threads"),
+)
+
+
+@functools.cache
+def _openblas_threads() -> list[tuple[Any, Any]]:
+    """(set, get) of the thread count of each OpenBLAS loaded in this process (numpy's own), found once."""
+    import ctypes
+
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if "openblas" in line.rsplit("/", 1)[-1].lower()}
+    except OSError:  # no /proc (not Linux): nothing found, nothing changed
+        paths = set()
+    found: list[tuple[Any, Any]] = []
+    for path in sorted(paths):
+        try:
+            library = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for setter, getter in _BLAS_THREADS:
+            if hasattr(library, setter) and hasattr(library, getter):
+                found.append((getattr(library, setter), getattr(library, getter)))
+                break
+    return found
+
+
+@contextmanager
+def single_threaded_blas() -> Iterator[None]:
+    """numpy's OpenBLAS runs on one thread inside the block, then as before.
+
+    The check's work is HiGHS', in one thread or two (``side_by_side``). A numpy dot product of
+    two vectors longer than 10,000 (the spend of a plan: one per "money needed" solve) wakes
+    OpenBLAS' own threads, which then spin on the cores the solves need: on the bundled offer one
+    such product took 10-16 ms instead of 7 µs, and the check 12% more CPU time (bench/README.md).
+    One thread gives the same sums here (every check number identical). Where no OpenBLAS is
+    found (another BLAS, another system) nothing changes.
+    """
+    libraries = _openblas_threads()
+    before = [int(get()) for _, get in libraries]
+    for set_threads, _ in libraries:
+        set_threads(1)
+    try:
+        yield
+    finally:
+        for (set_threads, _), threads in zip(libraries, before, strict=True):
+            set_threads(threads)
 
 
 def usable_cores() -> int:

@@ -42,7 +42,14 @@ from optimiser.objectives import (
     spend_coefficients,
     spend_of,
 )
-from optimiser.programme import Programme, Progress, SolveOutcome, side_by_side, solver_name
+from optimiser.programme import (
+    Programme,
+    Progress,
+    SolveOutcome,
+    side_by_side,
+    single_threaded_blas,
+    solver_name,
+)
 from optimiser.results import JobOutcome, clean_json, kpis, result_tables
 
 # Practices listed in ``least_cost_allocation.most_short`` (the count of all short practices is given).
@@ -81,7 +88,8 @@ def check(
     programme.progress, programme.started, programme.solves = progress, started, 0
     # Most solves here are re-solves of (often infeasible) variants from a hot basis, where
     # presolve only costs time (and can end "Unknown" on badly infeasible LPs).
-    with programme.options(presolve="off"):
+    # numpy's BLAS on one thread: its own threads would spin on the cores HiGHS solves on.
+    with single_threaded_blas(), programme.options(presolve="off"):
         result = _check(scenario, programme, weights, started, scaled)
     if scaled is not None:
         result.result["standards_fraction"] = scaled.fraction
