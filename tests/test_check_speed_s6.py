@@ -45,8 +45,8 @@ def test_numpys_openblas_runs_on_one_thread_inside_the_block_and_as_before_after
     assert blas_threads() == before
 
 
-def check_result(document: dict, **options: object) -> dict:
-    result = dict(run_job("check", document, **options).result)
+def check_result(document: dict) -> dict:
+    result = dict(run_job("check", document).result)
     result.pop("seconds")
     return result
 

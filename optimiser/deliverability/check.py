@@ -80,17 +80,18 @@ def check(
     patient than that rate (docs/deliverability.md, "The least-cost plan").
     """
     started = time.perf_counter()
-    # Every answer of the check but the objective's own sentence is of the min_cost programme: the
-    # least-cost LP has many optimal vertices, and a programme built for another objective (its columns
-    # in another order, max_min_coverage's extra rows) lands on another one, so a check given an
-    # objective showed other per-practice needs and another conflict for the same offer.
-    programme = programme or Programme(least_cost_form(scenario), engine=engine)
-    programme.progress, programme.started, programme.solves = progress, started, 0
-    # Most solves here are re-solves of (often infeasible) variants from a hot basis, where
-    # presolve only costs time (and can end "Unknown" on badly infeasible LPs).
     # numpy's BLAS on one thread: its own threads would spin on the cores HiGHS solves on.
-    with single_threaded_blas(), programme.options(presolve="off"):
-        result = _check(scenario, programme, weights, started, scaled)
+    with single_threaded_blas():
+        # Every answer of the check but the objective's own sentence is of the min_cost programme: the
+        # least-cost LP has many optimal vertices, and a programme built for another objective (its
+        # columns in another order, max_min_coverage's extra rows) lands on another one, so a check
+        # given an objective showed other per-practice needs and another conflict for the same offer.
+        programme = programme or Programme(least_cost_form(scenario), engine=engine)
+        programme.progress, programme.started, programme.solves = progress, started, 0
+        # Most solves here are re-solves of (often infeasible) variants from a hot basis, where
+        # presolve only costs time (and can end "Unknown" on badly infeasible LPs).
+        with programme.options(presolve="off"):
+            result = _check(scenario, programme, weights, started, scaled)
     if scaled is not None:
         result.result["standards_fraction"] = scaled.fraction
     return result

@@ -13,7 +13,6 @@ fraction) or a safeguarded secant (safe working) root-finds in a handful of hot 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -254,11 +253,3 @@ def least_cap_raise(need: NeedProgramme, rows: np.ndarray, start: Need | None = 
             kept_side = 1
         slow = slow + 1 if (hi - lo) * 2 > width else 0
     return "exact", hi, solves
-
-
-def safe_rows_by_role(programme: Programme) -> dict[str, np.ndarray]:
-    p = programme
-    by_role: dict[str, list[int]] = defaultdict(list)
-    for i in p.rows("safe_working"):
-        by_role[str(p.row_key[i][1])].append(int(i))
-    return {r: np.array(v, dtype=np.int64) for r, v in by_role.items()}
