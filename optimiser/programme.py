@@ -13,8 +13,8 @@ Nothing else in the product imports ``highspy``.
 
 from __future__ import annotations
 
-import functools
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -779,58 +779,39 @@ class Programme:
         }
 
 
-# numpy's OpenBLAS: its thread-count setter and getter, by the names its builds export.
-_BLAS_THREADS = (
-    ("scipy_openblas_set_num_threads64_", "scipy_openblas_get_num_threads64_"),
-    ("scipy_openblas_set_num_threads", "scipy_openblas_get_num_threads"),
-    ("openblas_set_num_threads64_", "openblas_get_num_threads64_"),
-    ("openblas_set_num_threads", "openblas_get_num_threads"),
-)
-
-
-@functools.cache
-def _openblas_threads() -> list[tuple[Any, Any]]:
-    """(set, get) of the thread count of each OpenBLAS loaded in this process (numpy's own), found once."""
-    import ctypes
-
-    try:
-        with open("/proc/self/maps") as maps:
-            paths = {line.split()[-1] for line in maps if "openblas" in line.rsplit("/", 1)[-1].lower()}
-    except OSError:  # no /proc (not Linux): nothing found, nothing changed
-        paths = set()
-    found: list[tuple[Any, Any]] = []
-    for path in sorted(paths):
-        try:
-            library = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for setter, getter in _BLAS_THREADS:
-            if hasattr(library, setter) and hasattr(library, getter):
-                found.append((getattr(library, setter), getattr(library, getter)))
-                break
-    return found
+# Checks running at once (API worker threads) share one BLAS setting: the first in sets it to one
+# thread, the last out puts back what it found.
+_blas_lock = threading.Lock()
+_blas_users = 0
+_blas_limits: Any = None
 
 
 @contextmanager
 def single_threaded_blas() -> Iterator[None]:
-    """numpy's OpenBLAS runs on one thread inside the block, then as before.
+    """numpy's BLAS runs on one thread inside the block, then as before (threadpoolctl).
 
     The check's work is HiGHS', in one thread or two (``side_by_side``). A numpy dot product of
     two vectors longer than 10,000 (the spend of a plan: one per "money needed" solve) wakes
     OpenBLAS' own threads, which then spin on the cores the solves need: on the bundled offer one
     such product took 10-16 ms instead of 7 µs, and the check 12% more CPU time (bench/README.md).
-    One thread gives the same sums here (every check number identical). Where no OpenBLAS is
-    found (another BLAS, another system) nothing changes.
+    One thread gives the same sums here (every check number identical). Blocks that overlap in
+    several threads share the setting: it is restored when the last of them ends.
     """
-    libraries = _openblas_threads()
-    before = [int(get()) for _, get in libraries]
-    for set_threads, _ in libraries:
-        set_threads(1)
+    global _blas_users, _blas_limits
+    with _blas_lock:
+        if _blas_users == 0:
+            from threadpoolctl import threadpool_limits
+
+            _blas_limits = threadpool_limits(limits=1, user_api="blas")
+        _blas_users += 1
     try:
         yield
     finally:
-        for (set_threads, _), threads in zip(libraries, before, strict=True):
-            set_threads(threads)
+        with _blas_lock:
+            _blas_users -= 1
+            if _blas_users == 0:
+                _blas_limits.restore_original_limits()
+                _blas_limits = None
 
 
 def usable_cores() -> int:

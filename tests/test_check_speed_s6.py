@@ -9,12 +9,12 @@ after each experiment must be what they were.
 from __future__ import annotations
 
 import contextlib
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from optimiser import programme as programme_module
 from optimiser.deliverability import check as check_module
 from optimiser.deliverability.exact import CapRaise
 from optimiser.deliverability.levers import safe_rows
@@ -26,13 +26,15 @@ OFFER = Path(__file__).resolve().parents[1] / "data" / "undeliverable_offer"
 
 
 def blas_threads() -> list[int]:
-    return [int(get()) for _, get in programme_module._openblas_threads()]
+    from threadpoolctl import threadpool_info
+
+    return [int(pool["num_threads"]) for pool in threadpool_info() if pool["user_api"] == "blas"]
 
 
-def test_numpys_openblas_runs_on_one_thread_inside_the_block_and_as_before_after() -> None:
-    found = programme_module._openblas_threads()
+def test_numpys_blas_runs_on_one_thread_inside_the_block_and_as_before_after() -> None:
+    found = blas_threads()
     if not found:
-        pytest.skip("numpy is not linked to an OpenBLAS here")
+        pytest.skip("numpy is not linked to a BLAS threadpoolctl knows here")
     before = blas_threads()
     with single_threaded_blas():
         assert blas_threads() == [1] * len(found)
@@ -43,6 +45,47 @@ def test_numpys_openblas_runs_on_one_thread_inside_the_block_and_as_before_after
     with pytest.raises(ZeroDivisionError), single_threaded_blas():
         _ = 1 / 0
     assert blas_threads() == before
+
+
+def test_overlapping_blocks_in_two_threads_restore_the_setting_only_when_the_last_ends(monkeypatch) -> None:
+    """Two checks at once (API worker threads): the first to end must not give the other BLAS' threads
+    back, and the last to end restores what was there before either. (Recorded through threadpoolctl's
+    own entry point: OpenBLAS itself may answer a thread's query with that thread's own count.)"""
+    import threadpoolctl
+
+    calls: list[str] = []
+
+    class Recorded:
+        def __init__(self, limits: int, user_api: str) -> None:
+            calls.append(f"limit {user_api} to {limits}")
+
+        def restore_original_limits(self) -> None:
+            calls.append("restore")
+
+    monkeypatch.setattr(threadpoolctl, "threadpool_limits", Recorded)
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen: dict[str, list[str]] = {}
+
+    def first() -> None:
+        with single_threaded_blas():
+            first_in.set()
+            second_in.wait(10)
+        first_out.set()
+
+    def second() -> None:
+        first_in.wait(10)
+        with single_threaded_blas():
+            second_in.set()
+            first_out.wait(10)
+            seen["after the first ended"] = list(calls)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert seen["after the first ended"] == ["limit blas to 1"]
+    assert calls == ["limit blas to 1", "restore"]
 
 
 def check_result(document: dict) -> dict:
