@@ -14,6 +14,7 @@ Nothing else in the product imports ``highspy``.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -496,6 +497,19 @@ class Programme:
         self.highs.changeCoeff(int(row), int(col), float(value))
         self._record(lambda: _ignore(self.highs.changeCoeff(int(row), int(col), float(old))))
 
+    def change_coefficients(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray, old: np.ndarray) -> None:
+        """``change_coefficient`` for many entries at once (one undo step, which restores ``old``)."""
+        change = self.highs.changeCoeff
+        rows_, cols_ = np.asarray(rows).tolist(), np.asarray(cols).tolist()
+        for i, j, v in zip(rows_, cols_, np.asarray(values, dtype=float).tolist(), strict=True):
+            change(i, j, v)
+
+        def undo() -> None:
+            for i, j, v in zip(rows_, cols_, np.asarray(old, dtype=float).tolist(), strict=True):
+                change(i, j, v)
+
+        self._record(undo)
+
     # --- solving ----------------------------------------------------------------------
     def solve(
         self,
@@ -763,6 +777,41 @@ class Programme:
             "sense": int(lp.sense_),
             "offset": float(lp.offset_),
         }
+
+
+# Checks running at once (API worker threads) share one BLAS setting: the first in sets it to one
+# thread, the last out puts back what it found.
+_blas_lock = threading.Lock()
+_blas_users = 0
+_blas_limits: Any = None
+
+
+@contextmanager
+def single_threaded_blas() -> Iterator[None]:
+    """numpy's BLAS runs on one thread inside the block, then as before (threadpoolctl).
+
+    The check's work is HiGHS', in one thread or two (``side_by_side``). A numpy dot product of
+    two vectors longer than 10,000 (the spend of a plan: one per "money needed" solve) wakes
+    OpenBLAS' own threads, which then spin on the cores the solves need: on the bundled offer one
+    such product took 10-16 ms instead of 7 µs, and the check 12% more CPU time (bench/README.md).
+    One thread gives the same sums here (every check number identical). Blocks that overlap in
+    several threads share the setting: it is restored when the last of them ends.
+    """
+    global _blas_users, _blas_limits
+    with _blas_lock:
+        if _blas_users == 0:
+            from threadpoolctl import threadpool_limits
+
+            _blas_limits = threadpool_limits(limits=1, user_api="blas")
+        _blas_users += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_users -= 1
+            if _blas_users == 0:
+                _blas_limits.restore_original_limits()
+                _blas_limits = None
 
 
 def usable_cores() -> int:

@@ -42,7 +42,14 @@ from optimiser.objectives import (
     spend_coefficients,
     spend_of,
 )
-from optimiser.programme import Programme, Progress, SolveOutcome, side_by_side, solver_name
+from optimiser.programme import (
+    Programme,
+    Progress,
+    SolveOutcome,
+    side_by_side,
+    single_threaded_blas,
+    solver_name,
+)
 from optimiser.results import JobOutcome, clean_json, kpis, result_tables
 
 # Practices listed in ``least_cost_allocation.most_short`` (the count of all short practices is given).
@@ -73,16 +80,18 @@ def check(
     patient than that rate (docs/deliverability.md, "The least-cost plan").
     """
     started = time.perf_counter()
-    # Every answer of the check but the objective's own sentence is of the min_cost programme: the
-    # least-cost LP has many optimal vertices, and a programme built for another objective (its columns
-    # in another order, max_min_coverage's extra rows) lands on another one, so a check given an
-    # objective showed other per-practice needs and another conflict for the same offer.
-    programme = programme or Programme(least_cost_form(scenario), engine=engine)
-    programme.progress, programme.started, programme.solves = progress, started, 0
-    # Most solves here are re-solves of (often infeasible) variants from a hot basis, where
-    # presolve only costs time (and can end "Unknown" on badly infeasible LPs).
-    with programme.options(presolve="off"):
-        result = _check(scenario, programme, weights, started, scaled)
+    # numpy's BLAS on one thread: its own threads would spin on the cores HiGHS solves on.
+    with single_threaded_blas():
+        # Every answer of the check but the objective's own sentence is of the min_cost programme: the
+        # least-cost LP has many optimal vertices, and a programme built for another objective (its
+        # columns in another order, max_min_coverage's extra rows) lands on another one, so a check
+        # given an objective showed other per-practice needs and another conflict for the same offer.
+        programme = programme or Programme(least_cost_form(scenario), engine=engine)
+        programme.progress, programme.started, programme.solves = progress, started, 0
+        # Most solves here are re-solves of (often infeasible) variants from a hot basis, where
+        # presolve only costs time (and can end "Unknown" on badly infeasible LPs).
+        with programme.options(presolve="off"):
+            result = _check(scenario, programme, weights, started, scaled)
     if scaled is not None:
         result.result["standards_fraction"] = scaled.fraction
     return result
@@ -172,8 +181,12 @@ def _check(
         if floor is not None:
             levers.append(floor)
         result["deliverable"] = False
-        # Pooled: the budget lever's least-cost plan (budget row free) is the least-cost allocation.
-        if levers[0].solution is not None:
+        # Pooled: the budget lever's least-cost plan (budget row free) is the least-cost allocation
+        # (read beside the conflict search, from the plan the copy solved).
+        if levers[0].solution is not None and levers[0].solution is beside.plan:
+            result["least_cost_allocation"] = beside.allocation
+            tables.update(beside.allocation_tables)
+        elif levers[0].solution is not None:
             result["least_cost_allocation"] = least_cost_allocation(programme, levers[0].solution, tables)
         if conflict is not None:
             tables["conflict"] = conflict.table(programme)
@@ -227,11 +240,13 @@ class _Beside:
     table: pd.DataFrame
     raises: CapRaises | None
     uniform: tuple[str, float | None]
+    allocation: dict[str, Any] | None
+    allocation_tables: dict[str, pd.DataFrame]
 
 
 def _beside_the_conflict(programme: Programme, weights: dict[str, float] | None) -> _Beside:
-    """The pooled least-cost plan, the combined change, the safe-working searches and the uniform
-    standards fraction, on a fresh copy.
+    """The pooled least-cost plan (and who needs what in it), the combined change, the safe-working
+    searches and the uniform standards fraction, on a fresh copy.
 
     They always run on the copy (one core or two), so their answers depend only on the scenario,
     never on how the conflict search left this programme's basis. The plan is solved first, cold
@@ -240,6 +255,9 @@ def _beside_the_conflict(programme: Programme, weights: dict[str, float] | None)
     copy = programme.fresh_copy()
     try:
         plan = least_cost_plan(copy) if programme.scenario.settings.budget_mode == "pooled" else None
+        # Who needs what in that plan: tables only, no solve (read here, while the conflict search solves).
+        allocation_tables: dict[str, pd.DataFrame] = {}
+        allocation = least_cost_allocation(copy, plan, allocation_tables) if plan is not None else None
         with copy.options(presolve="on"):  # measured: presolve pays on this one solve (0.53 against 0.63 CPU s)
             relaxed, table = relaxation(copy, weights)
         need = NeedProgramme(copy, spend_coefficients(copy))
@@ -249,7 +267,7 @@ def _beside_the_conflict(programme: Programme, weights: dict[str, float] | None)
     except BaseException:
         programme.solves += copy.solves
         raise
-    return _Beside(copy, need, plan, relaxed, table, raises, uniform)
+    return _Beside(copy, need, plan, relaxed, table, raises, uniform, allocation, allocation_tables)
 
 
 def _standards_as_written(programme: Programme, scaled: ScaledStandards) -> Lever:

@@ -85,7 +85,7 @@ class Conflict:
         out: dict[str, list[object]] = defaultdict(list)
         for m in self.members:
             if m.kind == "group" and m.rows is not None:
-                out[m.rule].extend(programme.row_key[i] for i in m.rows)
+                out[m.rule].extend(programme.row_key.at(m.rows))
             else:
                 out[m.rule].append(m.key)
         order = {rule: n for n, rule in enumerate(FILTER_ORDER[::-1])}
@@ -120,12 +120,12 @@ class Conflict:
         records = []
         for m in self.members:
             if m.kind == "group" and m.rows is not None:
-                for i in m.rows:
+                for i, key in zip(m.rows.tolist(), p.row_key.at(m.rows), strict=True):
                     records.append(
                         {
                             "rule": m.rule,
                             "kind": "row",
-                            "entity": wording.entity(p.row_key[i]),
+                            "entity": wording.entity(key),
                             "side": "both",
                             "lower": _finite(p.row_lower[i]),
                             "upper": _finite(p.row_upper[i]),
@@ -287,8 +287,8 @@ def deletion_filter(programme: Programme, refine: bool = True) -> Conflict:
         for family in kept:
             rows = p.rows(family)
             groups: dict[object, list[int]] = defaultdict(list)
-            for i in rows:
-                groups[_group_key(p.row_key[i])].append(int(i))
+            for i, key in zip(rows.tolist(), p.row_key.at(rows), strict=True):
+                groups[_group_key(key)].append(i)
             # Groups are by service or role (the documented granularity): a family keyed by
             # practice or PCN alone (arrs_entitlement, gp_floor, practice_budget) stays whole; its
             # rows are still listed one by one. (On the bundled offer, refining arrs_entitlement by

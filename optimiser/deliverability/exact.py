@@ -13,7 +13,6 @@ fraction) or a safeguarded secant (safe working) root-finds in a handful of hot 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -152,25 +151,28 @@ def highest_fraction_newton(need: NeedProgramme, rows: np.ndarray) -> tuple[str,
 class CapRaise:
     def __init__(self, programme: Programme, rows: np.ndarray):
         p = programme
-        roles = p.scenario.roles
+        caps = p.scenario.roles["max_contacts_per_day"].to_dict()
         self.p = p
         self.rows = np.asarray(rows, dtype=np.int64)
-        self.cap = np.array([float(roles.at[p.row_key[i][1], "max_contacts_per_day"]) for i in self.rows])
+        self.cap = np.array([float(caps[key[1]]) for key in p.row_key.at(self.rows)])
         self.upper = p.base_row_upper[self.rows].copy()
-        fte_cols = set(p.cols("h").tolist()) | set(p.cols("e").tolist())
-        position = {int(i): n for n, i in enumerate(self.rows)}
-        self.entries = [
-            (i, j, v, position[i])
-            for i, entries in p.row_entries(self.rows).items()
-            for j, v in entries
-            if j in fte_cols
-        ]
+        # The rows' entries in the FTE columns (h, e), row by row in the matrix's order.
+        fte = np.zeros(p.num_cols, dtype=bool)
+        fte[p.cols("h")] = True
+        fte[p.cols("e")] = True
+        matrix = p.own_matrix()[self.rows]
+        position = np.repeat(np.arange(len(self.rows)), np.diff(matrix.indptr))
+        keep = fte[matrix.indices]
+        self.position = position[keep]
+        self.entry_rows = self.rows[self.position]
+        self.entry_cols = matrix.indices[keep]
+        self.entry_values = matrix.data[keep]
 
     def apply(self, delta: float) -> None:
         """Inside ``changes()``: every row's cap becomes cap + delta."""
         factor = (self.cap + delta) / self.cap
-        for i, j, v, n in self.entries:
-            self.p.change_coefficient(i, j, v * factor[n], v)
+        values = self.entry_values * factor[self.position]
+        self.p.change_coefficients(self.entry_rows, self.entry_cols, values, self.entry_values)
         self.p.set_row_bounds(self.rows, -INF, self.upper * factor)
 
 
@@ -251,11 +253,3 @@ def least_cap_raise(need: NeedProgramme, rows: np.ndarray, start: Need | None = 
             kept_side = 1
         slow = slow + 1 if (hi - lo) * 2 > width else 0
     return "exact", hi, solves
-
-
-def safe_rows_by_role(programme: Programme) -> dict[str, np.ndarray]:
-    p = programme
-    by_role: dict[str, list[int]] = defaultdict(list)
-    for i in p.rows("safe_working"):
-        by_role[str(p.row_key[i][1])].append(int(i))
-    return {r: np.array(v, dtype=np.int64) for r, v in by_role.items()}

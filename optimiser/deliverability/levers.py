@@ -376,8 +376,9 @@ def standards_met_as_written(written: Programme, checked_at: float) -> Lever:
 def safe_rows(programme: Programme) -> dict[str, np.ndarray]:
     """safe_working rows by role."""
     by_role: dict[str, list[int]] = defaultdict(list)
-    for i in programme.rows("safe_working"):
-        by_role[str(programme.row_key[i][1])].append(int(i))
+    rows = programme.rows("safe_working")
+    for i, key in zip(rows.tolist(), programme.row_key.at(rows), strict=True):
+        by_role[str(key[1])].append(i)
     return {r: np.array(v, dtype=np.int64) for r, v in by_role.items()}
 
 
@@ -394,8 +395,9 @@ def workforce_at(programme: Programme, x: np.ndarray) -> dict[tuple[str, str], f
     for key, value in p.data.staff_practice.items():
         fte[key] += value
     for var in ("h", "e"):
-        for j in p.cols(var):
-            fte[p.col_key[j]] += float(x[j])
+        cols = p.cols(var)
+        for key, value in zip(p.col_key.at(cols), x[cols].tolist(), strict=True):
+            fte[key] += value
     return fte
 
 
