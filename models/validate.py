@@ -168,7 +168,7 @@ def _validate_settings(raw: Any, problems: list[Problem]) -> ScenarioSettings | 
             problems.append(Problem(SETTINGS_TABLE, None, key, "must be a single value, not a list or object"))
             reported.add(key)
     try:
-        return ScenarioSettings.model_validate({k: v for k, v in given.items() if v is not UNSAVED_FORMULA})
+        settings = ScenarioSettings.model_validate({k: v for k, v in given.items() if v is not UNSAVED_FORMULA})
     except ValidationError as error:
         for item in error.errors():
             column = ".".join(str(part) for part in item["loc"]) or None
@@ -183,6 +183,9 @@ def _validate_settings(raw: Any, problems: list[Problem]) -> ScenarioSettings | 
                 message = f"unknown setting (known: {', '.join(ScenarioSettings.model_fields)})"
             problems.append(Problem(SETTINGS_TABLE, None, column, message))
         return None
+    # A setting of -0 is 0, as a table's cell is: never shown as "£-0", and hashed as 0 is.
+    negative_zeros = {key: 0.0 for key, value in settings if isinstance(value, float) and value == 0}
+    return settings.model_copy(update=negative_zeros) if negative_zeros else settings
 
 
 # Pydantic's wording for a setting's type and range errors, in the words the tables use.
@@ -293,7 +296,8 @@ def _parse_column(table: str, column: Column, raw: list[Any], problems: list[Pro
         return text_series
 
     parsed = [_as_number(v) for v in raw]
-    values = np.fromiter((v if v is not None else np.nan for v in parsed), dtype="float64", count=len(raw))
+    # + 0.0: a cell of -0 is 0, never shown as "-0" and hashed as 0 is.
+    values = np.fromiter((v if v is not None else np.nan for v in parsed), dtype="float64", count=len(raw)) + 0.0
     numbers = pd.Series(values, dtype="float64")
     not_number = ~blank & np.fromiter((v is None for v in parsed), dtype=bool, count=len(raw))
     looks_nan = np.fromiter((_spells_nan(v) for v in raw), dtype=bool, count=len(raw))

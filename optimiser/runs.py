@@ -30,6 +30,7 @@ __all__ = [
     "KINDS",
     "NO_SOLUTION_IN_TIME",
     "JobOutcome",
+    "all_weights_zero_message",
     "checked_override",
     "checked_overrides",
     "kind_problems",
@@ -85,13 +86,26 @@ def checked_override(key: str, value: Any) -> Any:
             raise ValueError(f"must be one of {', '.join(ENGINES)} (got {shown(value)})")
         return value
     if key == "weights":
+        from optimiser.deliverability.levers import LEVERS
         from optimiser.deliverability.relaxation import check_weights
 
         if not isinstance(value, dict):
             raise ValueError(f"must be an object of weights by name (got {shown(value)})")
-        check_weights(value)
+        weights = check_weights(value)
+        if not any(weights[lever] > 0 for lever in LEVERS):
+            raise ValueError(all_weights_zero_message(LEVERS))
         return value
     raise ValueError(unknown_override_message())
+
+
+def all_weights_zero_message(levers: Iterable[str]) -> str:
+    """What every entry point says of weights that make every change of the combined change free
+    (``spread`` only shares the standards' price out, so it prices nothing on its own)."""
+    names = list(levers)
+    return (
+        f"at least one weight must be above 0 ({', '.join(names[:-1])} or {names[-1]}): "
+        "with every change free, no change is smallest"
+    )
 
 
 def unknown_override_message(known: Iterable[str] = KNOWN_OVERRIDES) -> str:

@@ -41,7 +41,7 @@ def parse_money(value: Any) -> float:
     number = parse_amount(value)
     if number < 0:
         raise ValueError(f"must not be negative (got {shown(value)})")
-    return number
+    return number + 0.0  # -0 is 0: never shown as "£-0", and hashed as 0 is
 
 
 def parse_fraction(value: Any) -> float:
@@ -52,7 +52,7 @@ def parse_fraction(value: Any) -> float:
         raise ValueError(f"must be a number between 0 and 1 such as 0.9 (got {shown(value)})") from None
     if not 0 <= number <= 1:
         raise ValueError(f"must be a number between 0 and 1 (got {shown(value)})")
-    return number
+    return number + 0.0  # -0 is 0: never shown as "-0%", and hashed as 0 is
 
 
 def parse_range(text: str, name: str) -> np.ndarray:
@@ -91,7 +91,7 @@ def parse_range(text: str, name: str) -> np.ndarray:
         raise bad("fractions of the standards must be between 0 and 1")
     if max(values) > MAX_AREA_GBP:
         raise bad(f"amounts must be at most {MAX_AREA_GBP:,.0f}")
-    return np.linspace(values[0], values[1], count)
+    return np.linspace(values[0], values[1], count) + 0.0  # a START or STOP of -0 is 0
 
 
 def check_range(text: Any, name: str) -> str:

@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api import crud
 from api.deps import IdempotencyKey, JobId, Limit, Offset, PrincipalDep, SessionDep, SettingsDep
+from api.errors import Conflict
 from api.ids import PUBLIC_ID_PATTERN
 from api.orm import FINISHED_STATUSES, Job, JobKind, JobStatus
 from api.routes import JsonBodyRoute
-from api.schemas import AnyCaseId, JobIn, JobOut, JobSummary, Page, TableSummary
+from api.schemas import AnyCaseId, JobIn, JobOut, JobSummary, MessageResponse, Page, TableSummary
 from api.security import Principal
 from api.serialise import stored_to_frame
 from api.settings import Settings
@@ -172,6 +173,30 @@ def cancel_job(job_id: JobId, session: SessionDep, principal: PrincipalDep) -> J
     return job_out(crud.cancel_job(session, principal, job_id))
 
 
+# What a result download of a job without a result is called: (its ... is/are, has ...).
+RESULT_DOWNLOADS = {"workbook": ("its workbook is", "a workbook"), "tables": ("its tables are", "result tables")}
+NO_RESULT_YET = {
+    "model": MessageResponse,
+    "description": "The job has not finished with a result: queued, running, cancelled, or failed "
+    "without one (an invalid scenario, a run that died). A job that failed with no answer in time has one.",
+}
+
+
+def require_result(job: Job, job_id: str, download: str) -> None:
+    """409 unless the job's run ended with a result (``Job.ran``: it succeeded, or failed with no
+    answer in time and keeps what it found). Until then it has no tables, and a download would be
+    an empty workbook that reads as a finished job that found nothing (audit 8)."""
+    if job.ran:
+        return
+    ready, has = RESULT_DOWNLOADS[download]
+    if job.status in (JobStatus.QUEUED, JobStatus.RUNNING):
+        raise Conflict(f"{job.kind} {job_id} is {job.status}: {ready} ready once it finishes")
+    raise Conflict(
+        f"{job.kind} {job_id} is {job.status}: only a job that finished with a result "
+        f"(succeeded, or failed with no answer in time) has {has}"
+    )
+
+
 @router.get(
     "/{job_id}/tables/{name}",
     summary="Download one result table as CSV or XLSX",
@@ -182,12 +207,14 @@ def cancel_job(job_id: JobId, session: SessionDep, principal: PrincipalDep) -> J
                 "text/csv": {"schema": {"type": "string"}},
                 XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
             }
-        }
+        },
+        409: NO_RESULT_YET,
     },
 )
 def download_table(
     job_id: JobId, name: str, session: SessionDep, principal: PrincipalDep, format: TableFormat = TableFormat.CSV
 ) -> Response:
+    require_result(crud.get_job(session, principal, job_id), job_id, "tables")
     table = crud.get_job_table(session, principal, job_id, name)
     frame = stored_to_frame(table.columns, table.rows)
     filename = f"job-{job_id}-{table.name}.{format}"
@@ -201,10 +228,14 @@ def download_table(
     "/{job_id}/workbook",
     summary="Download every result table as one XLSX workbook",
     response_class=Response,
-    responses={200: {"content": {XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}}},
+    responses={
+        200: {"content": {XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}},
+        409: NO_RESULT_YET,
+    },
 )
 def download_workbook(job_id: JobId, session: SessionDep, principal: PrincipalDep) -> Response:
     job = crud.get_job(session, principal, job_id)
+    require_result(job, job_id, "workbook")
     frames = {table.name: stored_to_frame(table.columns, table.rows) for table in job.tables}
     return Response(
         result_workbook_bytes(frames, job.result),

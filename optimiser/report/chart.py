@@ -217,7 +217,8 @@ def _coverage_num(point: dict[str, Any], index: int, key: str) -> Num | str:
     value = point.get(key)
     if value is None:
         return LABELS["no_coverage_with_standards" if key == "coverage" else "no_coverage_without_standards"]
-    return Num(value, percent(float(value)), f"sweep:points.{index}.{key}")
+    # A table column: one precision down the column (82.0% beside 80.8%, never 82%).
+    return Num(value, wording.table_share(float(value)), f"sweep:points.{index}.{key}")
 
 
 FRONTIER_POINTS = 11  # budgets on the frontier chart
