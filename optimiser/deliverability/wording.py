@@ -238,6 +238,11 @@ def least_number(value: float) -> str:
     return number(_towards_sufficiency(value, step, up=True))
 
 
+# How far under a level a share may be and still be that level: float noise on the level itself
+# (1 - 1e-12). A real cut is far above it: £0.01 short of £11.56m cuts the standards by ~1e-10.
+_EXACT = 1e-11
+
+
 def _last_step_below(level: float, step: float) -> float:
     """The highest multiple of ``step`` strictly below ``level`` (0.8 at 0.001: 0.799)."""
     steps = level / step
@@ -271,7 +276,7 @@ def highest_percent(share: float, digits: int = 1, below: float = 1.0) -> str:
     no reason to round it up to the whole: fed back, 100% is the offer that was not deliverable."""
     step = 10.0 ** -(digits + 2)
     fits = _towards_sufficiency(share, step, up=False)
-    if share < below:
+    if share < below - _EXACT:
         fits = min(fits, _last_step_below(below, step))
     exact = abs(share - fits) <= _NOISE * max(1.0, abs(share))
     return percent(fits, digits) if exact else f"{fits * 100:,.{digits}f}%"
@@ -2195,5 +2200,9 @@ def needed_amount(value: float, places: int = 2) -> float:
 def highest_share(share: float, places: int = 4) -> float:
     """The highest share that fits (of the standards, a service's coverage reachable at the offer)
     as a download gives it, rounded down to ``places`` decimals as ``highest_percent`` shows it:
-    0.999997 is 0.9999, not 1.0 beside "Not deliverable" (verify 4, N5)."""
-    return round(_towards_sufficiency(share, 10.0**-places, up=False), places) + 0.0
+    0.999997 is 0.9999, not 1.0 beside "Not deliverable" (verify 4, N5); a share under 1 by more
+    than float noise is never 1.0, as ``highest_percent`` never shows it as 100% (audit 8, A3)."""
+    fits = _towards_sufficiency(share, 10.0**-places, up=False)
+    if share < 1 - _EXACT:
+        fits = min(fits, _last_step_below(1.0, 10.0**-places))
+    return round(fits, places) + 0.0
