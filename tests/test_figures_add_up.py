@@ -102,8 +102,9 @@ def test_a_practice_short_by_is_its_need_less_its_share_as_printed_and_as_the_co
     for name, needs, share, short in view.practices:
         assert isinstance(needs, object) and not isinstance(needs, str)
         assert amount(needs.text) - amount(share.text) == amount(short.text), (name, needs, share, short)  # type: ignore[union-attr]
-        # the comparison (optimiser/report/compare.py) shows a practice's shortfall with wording.money
-        assert short.text == wording.money(by_id[str(name)]["shortfall_gbp"])  # type: ignore[union-attr]
+        # the comparison (optimiser/report/compare.py) shows a practice's shortfall as the page does:
+        # money needed, rounded up (audit 8, A11; was to the nearest on both)
+        assert short.text == wording.least_money(by_id[str(name)]["shortfall_gbp"])  # type: ignore[union-attr]
 
 
 def test_the_money_needed_above_an_equal_share_is_named_apart_from_the_shortfall_and_offset() -> None:

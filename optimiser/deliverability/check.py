@@ -217,7 +217,7 @@ def _check(
             tables.update(lever.tables)
         tables["relaxation"] = beside.table
         result["summary"] = wording.undeliverable_summary(
-            scenario.settings, result["conflict"]["sentences"], levers, checked_at
+            scenario.settings, result["conflict"]["sentences"], levers, checked_at, wording.Names.of(scenario)
         )
     else:
         result["deliverable"] = None

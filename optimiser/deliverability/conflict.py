@@ -108,11 +108,12 @@ class Conflict:
     def sentences(self, programme: Programme) -> list[str]:
         """The headline, then one sentence per rule group."""
         scenario = programme.scenario
+        names = wording.Names.of(scenario)
         sentences = wording.conflict_sentences(
-            self.instances(programme), programme.data, scenario.settings, scenario.roles, wording.Names.of(scenario)
+            self.instances(programme), programme.data, scenario.settings, scenario.roles, names
         )
         groups = sum(1 for m in self.members if m.kind != "bound")
-        headline = wording.conflict_headline(self.method, sentences, self.rule_count(programme), groups)
+        headline = wording.conflict_headline(self.method, sentences, self.rule_count(programme), groups, names)
         return [headline, *sentences]
 
     def table(self, programme: Programme) -> pd.DataFrame:

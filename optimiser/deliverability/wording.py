@@ -118,6 +118,28 @@ def _to_step(value: float, step: float) -> str:
     return f"£{value:,.0f}" if step >= 1 else f"£{value:,.2f}"
 
 
+def _fine_step(least: float, offer: float) -> float:
+    """The step ``gap_figures`` shows figures in full at: the penny for an offer under £100 that has
+    pence (£35.50, a rate typed as a budget) or where both figures are under £100, else the pound. A
+    pooled offer of £0 (what with no new money?) keeps the least cost to the pound, as at any other
+    offer (audit 8, A5: "£11,560,203.29" beside "£11,560,204" did not subtract in a comparison)."""
+    pence = abs(offer) < 100 and abs(offer - round(offer)) > _NOISE
+    return 0.01 if pence or max(abs(least), abs(offer)) < 100 else 1.0
+
+
+def practice_need_figures(need: float, share: float) -> tuple[str, str, str]:
+    """A practice's need in a pooled least-cost plan, its share of the offer and the money it needs on
+    top (need, share, short) as a row shows them (audit 8, A11): the need and the shortfall are money
+    needed, so rounded up at the step (the need is the plan's and reads the same at every offer), and
+    the share is the need less the shortfall as shown, so the row subtracts; the share is within one
+    step of its value (at an offer of £0 it is £0). To the pound, to the penny where the need is under £100."""
+    step = 1.0 if abs(need) >= 100 else 0.01
+    need_s = _towards_sufficiency(need, step, up=True)
+    short_s = _towards_sufficiency(max(need - share, 0.0), step, up=True)
+    share_s = need_s - short_s + 0.0
+    return _to_step(need_s, step), _to_step(share_s, step), _to_step(short_s, step)
+
+
 def gap_figures(least: float, offer: float, nearest_gap: bool = False, in_full: bool = False) -> tuple[str, str, str]:
     """A least cost, an offer, and the gap between them, as shown side by side (a least rate, an
     offered rate and their difference: ``rate_gap_figures``).
@@ -141,7 +163,7 @@ def gap_figures(least: float, offer: float, nearest_gap: bool = False, in_full: 
     signed = gap_s if spare else -gap_s
     if not in_full and abs((offer_s - least_s) - signed) <= 1e-3:  # a tenth of a penny: float noise
         return money(least_s), money(offer_s), money(gap_s)
-    fine = 1.0 if abs(offer) >= 100 else 0.01  # an offer under £100 (£35.50) keeps its pence
+    fine = _fine_step(least, offer)
     offer_f = _nearest(offer, fine)
     gap_f = _nearest(abs(gap), fine) if nearest_gap else _towards_sufficiency(abs(gap), fine, up=not spare)
     least_f = offer_f - gap_f if spare else offer_f + gap_f
@@ -216,10 +238,46 @@ def least_number(value: float) -> str:
     return number(_towards_sufficiency(value, step, up=True))
 
 
-def highest_percent(share: float, digits: int = 1) -> str:
+# How far under a level a share may be and still be that level: float noise on the level itself
+# (1 - 1e-12). A real cut is far above it: £0.01 short of £11.56m cuts the standards by ~1e-10.
+_EXACT = 1e-11
+
+
+def _last_step_below(level: float, step: float) -> float:
+    """The highest multiple of ``step`` strictly below ``level`` (0.8 at 0.001: 0.799)."""
+    steps = level / step
+    whole = round(steps) if abs(steps - round(steps)) <= 1e-6 else math.ceil(steps)
+    return (whole - 1) * step
+
+
+FTE_STEP = 0.001  # FTE are shown to 3 decimal places at most (README: "FTE to 3 decimal places")
+
+
+def least_fte(value: float) -> str:
+    """FTE needed (more than the hiring limits allow), rounded up at ``number``'s precision but never
+    finer than the FTE unit's 0.001: 2.29e-05 FTE needed reads "0.001", never "2.29e-05" (audit 8, A3)."""
+    if value <= 0:
+        return "0"
+    if abs(value) >= 1:
+        return least_number(value)
+    step = max(10.0 ** (math.floor(math.log10(abs(value))) - 2), FTE_STEP)
+    return f"{_towards_sufficiency(value, step, up=True):.{max(0, -math.floor(math.log10(step) + 1e-9))}f}".rstrip(
+        "0"
+    ).rstrip(".")
+
+
+def highest_percent(share: float, digits: int = 1, below: float = 1.0) -> str:
     """The highest share that fits (of the standards, of the floors), rounded down; a level cut
-    short keeps its trailing zero (93.0%, not 93%, for 0.93099), an exact one drops it (75%)."""
-    fits = _towards_sufficiency(share, 10.0 ** -(digits + 2), up=False)
+    short keeps its trailing zero (93.0%, not 93%, for 0.93099), an exact one drops it (75%).
+
+    A share under ``below`` (by default 1: the whole) is never shown at it, however little under:
+    0.9999999959 (a real cut, £0.29 short on £11.56m) is "99.9%", never "100.0%" (audit 8, A3); a
+    service's coverage cut below its standard of 80% reads "79.9%", never "80.0%". Solver noise is
+    no reason to round it up to the whole: fed back, 100% is the offer that was not deliverable."""
+    step = 10.0 ** -(digits + 2)
+    fits = _towards_sufficiency(share, step, up=False)
+    if share < below - _EXACT:
+        fits = min(fits, _last_step_below(below, step))
     exact = abs(share - fits) <= _NOISE * max(1.0, abs(share))
     return percent(fits, digits) if exact else f"{fits * 100:,.{digits}f}%"
 
@@ -348,6 +406,17 @@ class Names:
     roles: Mapping[str, str] = field(default_factory=dict)
     services: Mapping[str, str] = field(default_factory=dict)
     notes: Mapping[str, str] = field(default_factory=dict)
+    ids: frozenset[str] = frozenset()  # the ids of the scenario's tables that hold a percentage ("5%")
+
+    def verbatim(self) -> tuple[str, ...]:
+        """The user's own texts (names, ids, notes, and each practice's and PCN's "name (id)") that
+        hold a percentage, longest first: ``percents_alike`` never changes them."""
+        texts = {*self.ids, *self.notes.values()}
+        for table in (self.practices, self.pcns, self.roles, self.services):
+            texts.update(table.values())
+            texts.update(table.keys())
+        texts.update(_with_id(table, key) for table in (self.practices, self.pcns) for key in table)
+        return tuple(sorted((t for t in texts if _PERCENT.search(t)), key=lambda t: (-len(t), t)))
 
     @classmethod
     def of(cls, scenario: Any) -> Names:
@@ -359,6 +428,13 @@ class Names:
             given_names(getattr(scenario, "roles", None)),
             given_names(getattr(scenario, "services", None)),
             given_names(practices, "data_note"),
+            frozenset(
+                str(key)
+                for table in ("practices", "pcns", "roles", "services")
+                if isinstance(getattr(scenario, table, None), pd.DataFrame)
+                for key in getattr(scenario, table).index
+                if _PERCENT.search(str(key))
+            ),
         )
 
     @classmethod
@@ -383,6 +459,19 @@ class Names:
             names("roles", "role_id"),
             names("services", "service_id"),
             names("practices", "practice_id", "data_note"),
+            frozenset(
+                str(record[id_column])
+                for table, id_column in (
+                    ("practices", "practice_id"),
+                    ("pcns", "pcn_id"),
+                    ("roles", "role_id"),
+                    ("services", "service_id"),
+                )
+                for record in (document.get(table) if isinstance(document.get(table), list) else [])
+                if isinstance(record, dict)
+                and record.get(id_column) is not None
+                and _PERCENT.search(str(record[id_column]))
+            ),
         )
 
     def practice(self, key: object) -> str:
@@ -602,8 +691,9 @@ def conflict_sentences(
     ]
 
 
-def conflict_headline(method: str, sentences: list[str], size: int, groups: int) -> str:
-    """``size``: the rule instances in the conflict (column bounds not counted)."""
+def conflict_headline(method: str, sentences: list[str], size: int, groups: int, names: Names | None = None) -> str:
+    """``size``: the rule instances in the conflict (column bounds not counted); ``names``: the
+    scenario's, left as written (``percents_alike``)."""
     shown = [s[0].lower() + s[1:-1] for s in sentences]
     what = "; ".join(shown[:8]) + (f"; and {len(shown) - 8} more" if len(shown) > 8 else "")
     what = what or "the rules listed"
@@ -613,7 +703,7 @@ def conflict_headline(method: str, sentences: list[str], size: int, groups: int)
         "found even without whole-step hiring",
         "deletion_filter": f"{plural(groups, 'rule group')} of {plural(size, 'rule')}, each needed for the conflict",
     }[method]
-    return percents_alike(f"These requirements cannot all hold together ({kind}): {what}.")
+    return percents_alike(f"These requirements cannot all hold together ({kind}): {what}.", names)
 
 
 NO_CONFLICT_FOUND = "No set of conflicting requirements could be isolated."
@@ -701,13 +791,13 @@ NO_SUPPLY_LIMIT = "No role has a hiring limit in this scenario, so more staff su
 def supply_sentence(total: float, needed: pd.DataFrame, names: Names = NO_NAMES) -> str:
     parts = listing(
         [
-            f"{least_number(row.extra_fte)} {names.role(row.role_id)} (limit {number(row.supply_max_fte)})"
+            f"{least_fte(row.extra_fte)} {names.role(row.role_id)} (limit {number(row.supply_max_fte)})"
             for row in needed.itertuples()
         ],
         8,
     )
     return (
-        f"The spec needs {least_number(total)} more FTE than can be hired ({parts}) "
+        f"The spec needs {least_fte(total)} more FTE than can be hired ({parts}) "
         "within the current budget and standards."
     )
 
@@ -728,7 +818,7 @@ def standards_sentence(
     examples = listing(
         [
             f"{names.service(r['service_id'])} from {percent(r['min_coverage'])} "
-            f"to {highest_percent(r['coverage_at_uniform'])}"
+            f"to {highest_percent(r['coverage_at_uniform'], below=r['min_coverage'])}"
             for r in records
         ],
         4,
@@ -748,7 +838,8 @@ def standards_sentence(
         fixers = [r for r in records if r["fraction_alone"] is not None]
         cannot = [names.service(r["service_id"]) for r in records if r["fraction_alone"] is None]
         parts = [
-            f"{names.service(r['service_id'])} alone to {highest_percent(r['coverage_alone'])} coverage "
+            f"{names.service(r['service_id'])} alone to "
+            f"{highest_percent(r['coverage_alone'], below=r['min_coverage'])} coverage "
             f"({highest_percent(r['fraction_alone'])} of its level)"
             for r in fixers
         ]
@@ -763,7 +854,7 @@ def standards_sentence(
         sentence += f" Lowering one service at a time{others}: " + "; ".join(parts) + "."
     # Each sentence's levels, read one against the other, at one precision: "from 80.0% to 62.4%",
     # "75.5% coverage (100.0% of its level)".
-    return percents_alike(sentence)
+    return percents_alike(sentence, names)
 
 
 _PERCENT = re.compile(r"(?<![\d.,])(\d[\d,]*)(\.\d+)?%")
@@ -772,14 +863,24 @@ _PERCENT = re.compile(r"(?<![\d.,])(\d[\d,]*)(\.\d+)?%")
 _SENTENCE_END = re.compile(r"(?<=\.)\)?\s+(?=[A-Z(])")
 
 
-def percents_alike(text: str) -> str:
+def percents_alike(text: str, names: Names | None = None) -> str:
     """Figures read one against another at one precision, sentence by sentence (audit 7, A15):
     where any percentage in a sentence has a decimal (62.4%), every whole one in that sentence gets
     it too ("checked at 80.0%" beside "63.1%"; "from 80.0% to 62.4%"). Only the display changes: a
     whole percentage here is one that ``percent``, ``highest_percent``, ``largest_percent`` or
     ``spare_percent`` showed to one decimal and dropped its zero (a rise beside other percentages is
     passed ``beside_others``, so it too is at one decimal). A sentence whose percentages are all
-    whole keeps them so ("from 80% to 75%")."""
+    whole keeps them so ("from 80% to 75%").
+
+    ``names``: the scenario's names and ids, which the rule never touches: a service named "Top 5%
+    frailty" reads as named beside 62.4%, never "Top 5.0% frailty". Each name with a percentage in
+    it is masked before the figures are aligned and put back after."""
+    kept = names.verbatim() if names is not None else ()
+    masked: list[str] = []
+    for name in kept:  # longest first, so a name inside another is not masked alone
+        if name in text:
+            text = text.replace(name, f"\x01{len(masked)}\x02")
+            masked.append(name)
     out, start = [], 0
     for end in [*_SENTENCE_END.finditer(text), None]:
         stop = len(text) if end is None else end.start()
@@ -787,7 +888,8 @@ def percents_alike(text: str) -> str:
         if end is not None:
             out.append(end.group(0))
             start = end.end()
-    return "".join(out)
+    aligned = "".join(out)
+    return re.sub("\x01(\\d+)\x02", lambda m: masked[int(m.group(1))], aligned) if masked else aligned
 
 
 def _one_precision(sentence: str) -> str:
@@ -937,9 +1039,7 @@ def package_sentence(package: dict[str, Any], names: Names = NO_NAMES) -> str:
             )
     if package["has_supply_limits"]:
         extra = package["extra_fte"]
-        parts.append(
-            f"{least_number(extra)} FTE above the hiring limits" if extra > 0 else "no hiring above the limits"
-        )
+        parts.append(f"{least_fte(extra)} FTE above the hiring limits" if extra > 0 else "no hiring above the limits")
     if package["has_caps"]:
         above = package["contacts_above_caps"]
         if above > 0:
@@ -949,7 +1049,17 @@ def package_sentence(package: dict[str, Any], names: Names = NO_NAMES) -> str:
             )
         else:
             parts.append("nothing above the safe-working cap")
-    return percents_alike("Smallest combined change: " + ", ".join(parts) + ".")
+    changed = money_gbp > 0 or standards_cut or package["extra_fte"] > 0 or package["contacts_above_caps"] > 0
+    if not changed:  # NOT DELIVERABLE, yet no change found even under the tolerance: never "no change"
+        return COMBINED_CHANGE_WITHIN_TOLERANCE
+    tiny = "; each part under a ten-millionth of the requirement it relaxes" if package.get("below_tolerance") else ""
+    return percents_alike("Smallest combined change: " + ", ".join(parts) + tiny + ".", names)
+
+
+COMBINED_CHANGE_WITHIN_TOLERANCE = (
+    "Smallest combined change: too small to state (under the solver's tolerance, a ten-millionth of each "
+    "requirement); the changes one at a time above stand."
+)
 
 
 def combined_change_not_found(status: str | None) -> str:
@@ -982,8 +1092,8 @@ def relaxation_sentences(table: pd.DataFrame, names: Names = NO_NAMES) -> list[s
             flagged = flagged_data(names, [e for e, _ in pairs] if len(pairs) == 1 else (), [e for e, _ in pairs[:5]])
             sentences.append(f"{least_money(total)} a year more money ({where})." + (f" {flagged}" if flagged else ""))
         elif lever == "workforce_supply":
-            where = listing([f"{names.role(e)} {least_number(a)}" for e, a in pairs])
-            sentences.append(f"{least_number(total)} FTE above the hiring limits ({where}).")
+            where = listing([f"{names.role(e)} {least_fte(a)}" for e, a in pairs])
+            sentences.append(f"{least_fte(total)} FTE above the hiring limits ({where}).")
         elif lever == "standards":
             services = group.entity.str.split(" / ").str[-1]
             cuts = group.groupby(services, sort=False)["share_of_limit"].agg(["count", "max"])
@@ -995,7 +1105,7 @@ def relaxation_sentences(table: pd.DataFrame, names: Names = NO_NAMES) -> list[s
                 ]
             )
             sentences.append(
-                percents_alike(f"{number(total)} fewer patients than the minimum standards require: {detail}.")
+                percents_alike(f"{number(total)} fewer patients than the minimum standards require: {detail}.", names)
             )
         else:
             sentences.append(
@@ -1048,11 +1158,32 @@ def objective_label(objective: str) -> str:
     return {"min_cost": "least spend", "max_min_coverage": "lowest practice coverage"}.get(objective, "best value")
 
 
+def money_needed(amount: float, offer: float | None) -> str:
+    """Money a pooled budget of ``offer`` is short, rounded up, never at a finer precision than the
+    offer it adds to: £0.29 short of £11,560,203 is "£1", as the budget lever's sentence shows it
+    beside the offer and the least cost (``gap_figures``), never "£0.29" beside "£1" (audit 8, A3);
+    £6,860,203.29 is "£6.87m". Without an offer (or one under £100, a rate typed as a budget), as
+    ``least_money``."""
+    if offer is None or abs(offer) < 100 or abs(amount) >= 100:
+        return least_money(amount)
+    return _to_step(_towards_sufficiency(amount, 1.0, up=True), 1.0)
+
+
+def _offer_of(details: Mapping[str, Any]) -> float | None:
+    offer = details.get("budget_gbp")
+    return float(offer) if isinstance(offer, int | float) and not isinstance(offer, bool) else None
+
+
 def undeliverable_summary(
-    settings: ScenarioSettings, conflict_sentences: list[str], levers: list[Any], checked_at: float | None = None
+    settings: ScenarioSettings,
+    conflict_sentences: list[str],
+    levers: list[Any],
+    checked_at: float | None = None,
+    names: Names | None = None,
 ) -> str:
     """``levers``: objects with ``lever``, ``fixable``, ``amount`` and ``details``; ``checked_at``: the
-    share of every minimum standard the check was run at (None: as written)."""
+    share of every minimum standard the check was run at (None: as written); ``names``: the
+    scenario's, which the conflict's sentences quote and ``percents_alike`` leaves as written."""
     if settings.budget_mode == "pooled":
         money_text = f"a budget of {money(float(settings.budget_gbp or 0.0))} a year"
     else:
@@ -1073,12 +1204,12 @@ def undeliverable_summary(
         if settings.budget_mode == "pooled":
             share = budget.details.get("shortfall_share")
             rise = f" ({rise_percent(share, beside_others=beside)})" if share else ""
-            fixes.append(f"{least_money(budget.amount)} more a year{rise}")
+            fixes.append(f"{money_needed(budget.amount, _offer_of(budget.details))} more a year{rise}")
         else:
             fixes.append(f"{least_rate(budget.amount)} more per weighted patient on the offer")
     supply = by_name["workforce_supply"]
     if supply.fixable and supply.amount is not None:
-        fixes.append(f"{least_number(supply.amount)} more FTE than the hiring limits allow")
+        fixes.append(f"{least_fte(supply.amount)} more FTE than the hiring limits allow")
     standards = by_name["standards"]
     if standards.fixable and standards.amount is not None:
         written = "" if checked_at is None else AS_WRITTEN
@@ -1099,7 +1230,7 @@ def undeliverable_summary(
         text += "Any one of these would make it deliverable on its own: " + "; or ".join(fixes) + ". "
     if cannot:
         text += f"On its own, {' or '.join(cannot)} cannot make it deliverable."
-    return percents_alike(text.strip())
+    return percents_alike(text.strip(), names)
 
 
 def no_answer_summary(message: str) -> str:
@@ -1593,22 +1724,25 @@ def compare_practice_section(unit: str) -> str:
 NOT_AVAILABLE = "not available"
 
 
-def lever_amount(lever: str, value: float, per_practice: bool = False, floor_cost: bool = False) -> str:
+def lever_amount(
+    lever: str, value: float, per_practice: bool = False, floor_cost: bool = False, offer: float | None = None
+) -> str:
     """A lever card's amount: "£17,000 more a year", "92.5% of every minimum standard".
 
     ``floor_cost``: the practice floor's amount is its cost in £ a year (a deliverable check),
-    not the share of every floor that fits."""
+    not the share of every floor that fits; ``offer``: the pooled budget the money adds to
+    (``money_needed``)."""
     if lever == "budget":
         if per_practice:
             return f"{least_rate(value)} more per weighted patient a year"
-        return f"{least_money(value)} more a year"
+        return f"{money_needed(value, offer)} more a year"
     if lever == "standards":
         return f"{highest_percent(value)} of every minimum standard"
     if lever == "safe_working":
         return f"{least_number(value)} more contacts per FTE-day"
     if lever == "practice_floor":
         return f"{least_money(value)} a year" if floor_cost else f"{highest_percent(value)} of every practice's floor"
-    return f"{least_number(value)} more FTE"
+    return f"{least_fte(value)} more FTE"
 
 
 # --- the verdict ------------------------------------------------------------------------
@@ -1815,12 +1949,11 @@ UNKNOWN = "unknown"
 
 def scenario_hash_label(what_if: bool) -> str:
     """The check hashes the scenario it solved: with a what-if given (an offer, a time limit), the
-    scenario as changed, which matches no file or stored version, so the label says so."""
-    return (
-        f"{ASSUMPTIONS['scenario_hash']} as checked (with the offer and options given)"
-        if what_if
-        else ASSUMPTIONS["scenario_hash"]
-    )
+    scenario as changed, which matches no file or stored version, so the label says so, briefly:
+    the row under it says what offer was checked. Kept to one line of the PDF's narrow label column,
+    so the same check's report has the same pages whether its offer is typed or the scenario's
+    (audit 8, A8: the longer label wrapped to three lines and pushed the box to a fourth page)."""
+    return f"{ASSUMPTIONS['scenario_hash']} as checked" if what_if else ASSUMPTIONS["scenario_hash"]
 
 
 def scenario_label(name: str | None, version: int | None) -> str:
@@ -2067,5 +2200,9 @@ def needed_amount(value: float, places: int = 2) -> float:
 def highest_share(share: float, places: int = 4) -> float:
     """The highest share that fits (of the standards, a service's coverage reachable at the offer)
     as a download gives it, rounded down to ``places`` decimals as ``highest_percent`` shows it:
-    0.999997 is 0.9999, not 1.0 beside "Not deliverable" (verify 4, N5)."""
-    return round(_towards_sufficiency(share, 10.0**-places, up=False), places) + 0.0
+    0.999997 is 0.9999, not 1.0 beside "Not deliverable" (verify 4, N5); a share under 1 by more
+    than float noise is never 1.0, as ``highest_percent`` never shows it as 100% (audit 8, A3)."""
+    fits = _towards_sufficiency(share, 10.0**-places, up=False)
+    if share < 1 - _EXACT:
+        fits = min(fits, _last_step_below(1.0, 10.0**-places))
+    return round(fits, places) + 0.0

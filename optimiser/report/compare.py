@@ -306,7 +306,8 @@ def _metrics(side: Side, prefix: str, in_full: bool = False) -> dict[str, Num | 
     # to share (each practice has its own budget).
     if not per_practice and _get(side, f"{ALLOCATION}.practices_short") is not None:
         out[HEADLINE["plan_practices_short"]] = _num(side, prefix, f"{ALLOCATION}.practices_short", number)
-        out[HEADLINE["plan_total_shortfall"]] = _num(side, prefix, f"{ALLOCATION}.total_shortfall_gbp", money)
+        # Money needed, rounded up as its result page shows it (audit 8, A4).
+        out[HEADLINE["plan_total_shortfall"]] = _num(side, prefix, f"{ALLOCATION}.total_shortfall_gbp", least_money)
     if _get(side, f"{ALLOCATION}.new_fte_total") is not None:
         out[HEADLINE["plan_new_fte"]] = _num(side, prefix, f"{ALLOCATION}.new_fte_total", number)
     standards = _lever(side, "standards")
@@ -665,8 +666,18 @@ _ONE_PRECISION_ROWS = (
 
 
 # Rows of an amount needed, rounded up in the downloads as on the page (``Row.needs``).
-_NEEDED = {HEADLINE[key] for key in ("needed_rate", "shortfall", "total_shortfall", "safe_working_raise", "floor_cost")}
-# Headline rows of money to the nearest (``money``), each side's figure on its own.
+_NEEDED = {
+    HEADLINE[key]
+    for key in (
+        "needed_rate",
+        "shortfall",
+        "total_shortfall",
+        "plan_total_shortfall",
+        "safe_working_raise",
+        "floor_cost",
+    )
+}
+# Headline rows of money each side shows on its own (to the nearest, or rounded up where needed).
 _NEAREST_MONEY = tuple(
     HEADLINE[key] for key in ("rate", "total_shortfall", "plan_total_shortfall", "below_prior_shortfall")
 )
@@ -733,7 +744,7 @@ def compare(a: Side, b: Side) -> Comparison:
             if isinstance(value, Num) and not value.text:
                 object.__setattr__(value, "text", f"{int(value.value or 0):,}")
         if label in _NEAREST_MONEY:
-            va, vb = _at_one_precision(va, vb)
+            va, vb = _at_one_precision(va, vb, up=label in _NEEDED)
         if row_unit == "points":
             va, vb = _shares_alike(va, vb)
         fits = label == STANDARDS_REACHABLE  # the highest share of the standards that fits: rounded down
@@ -819,7 +830,9 @@ def practice_text(unit: str, value: float) -> str:
 
 
 def _rounded_up(unit: str) -> bool:
-    return unit == wording.COMPARE_PRACTICE_UNITS["shortfall_rate"]
+    """Money a practice needs (short at an offered rate, or above an equal share of a pooled offer):
+    rounded up, as its result page's Short by (``wording.practice_need_figures``; audit 8, A11)."""
+    return unit in (wording.COMPARE_PRACTICE_UNITS["shortfall_rate"], wording.COMPARE_PRACTICE_UNITS["shortfall_share"])
 
 
 def highest(value: Any, places: int | None) -> Any:

@@ -138,7 +138,9 @@ def _lever_amount(result: dict[str, Any], index: int, lever: str, per_practice: 
         return None
     # fair shares: the practice floor's amount is its cost (deliverable) or the share of every floor that fits
     floor_cost = lever == "practice_floor" and _get(result, f"levers.{index}.unit") == "£/year"
-    return Num(value, wording.lever_amount(lever, float(value), per_practice, floor_cost), src)
+    offer = _get(result, f"levers.{index}.details.budget_gbp") if lever == "budget" and not per_practice else None
+    shown = wording.lever_amount(lever, float(value), per_practice, floor_cost, None if offer is None else float(offer))
+    return Num(value, shown, src)
 
 
 def _levers(result: dict[str, Any], per_practice: bool) -> list[Lever]:
@@ -184,6 +186,17 @@ def _gap(
     return [
         Num(value, text, src) for value, text, src in zip(values, texts, (least_src, offer_src, gap_src), strict=True)
     ]
+
+
+def _practice_need(result: dict[str, Any], row: str) -> list[Num]:
+    """A practice's need in the pooled least-cost plan, its share of the offer and its shortfall
+    (``wording.practice_need_figures``: the need reads the same at every offer; the row subtracts)."""
+    srcs = (f"{row}.spend_gbp", f"{row}.offer_share_gbp", f"{row}.shortfall_gbp")
+    values = [_get(result, src) for src in srcs]
+    if any(value is None for value in values):
+        return []
+    texts = wording.practice_need_figures(float(values[0]), float(values[1]))
+    return [Num(value, text, src) for value, text, src in zip(values, texts, srcs, strict=True)]
 
 
 def _verdict(result: dict[str, Any], per_practice: bool) -> tuple[str, str, list[Num]]:
@@ -314,9 +327,7 @@ def _practices(
             if float(item.get("shortfall_gbp") or 0.0) <= 0:
                 continue
             row = f"{allocation}.{i}"
-            figures = _gap(
-                result, f"{row}.spend_gbp", f"{row}.offer_share_gbp", f"{row}.shortfall_gbp", nearest_gap=True
-            )
+            figures = _practice_need(result, row)
             needs, share, shortfall = figures or [
                 num(result, f"{row}.{key}", money) for key in ("spend_gbp", "offer_share_gbp", "shortfall_gbp")
             ]
@@ -367,7 +378,8 @@ def _practices_summary(result: dict[str, Any], per_practice: bool) -> list[tuple
     rows = [
         (label["practices_short"], num(result, f"{base}.practices_short", _count)),
         (label["practices"], num(result, f"{base}.practices", _count)),
-        (label["total_shortfall"], num(result, f"{base}.total_shortfall_gbp", money)),
+        # Money needed, so rounded up (audit 8, A4): £11,560,203 needed is £11.57m, as the money lever's.
+        (label["total_shortfall"], num(result, f"{base}.total_shortfall_gbp", least_money)),
     ]
     return [row for row in rows if row[1].value is not None]
 

@@ -333,7 +333,8 @@ def test_money_rows_show_both_sides_at_one_precision() -> None:
 
     result = compare(check(1_020_432.4, [1_234_567.0, 0.0]), check(998_000.0, [456_789.0, 1_500_000.0]))
     total = headline_cells(result)[HEADLINE["plan_total_shortfall"]]
-    assert [cell.text for cell in total] == ["£1,020,432", "£998,000", "−£22,432"]
+    # Money needed above an equal share: rounded up (audit 8, A4; was to the nearest, £1,020,432).
+    assert [cell.text for cell in total] == ["£1,020,433", "£998,000", "−£22,433"]
     assert_one_precision(total)
     practices = {row[0]: row for row in result.practice_rows}
     assert [practices["P1"][1].text, practices["P1"][2].text] == ["£1,234,567", "£456,789"]
@@ -342,8 +343,8 @@ def test_money_rows_show_both_sides_at_one_precision() -> None:
     assert [practices["P2"][1].text, practices["P2"][2].text] == ["£0", "£1.50m"]
     same = compare(check(1_020_432.4, [0.0, 0.0]), check(1_020_432.4, [0.0, 0.0]))
     assert [getattr(cell, "text", "") for cell in headline_cells(same)[HEADLINE["plan_total_shortfall"]]] == [
-        "£1.02m",
-        "£1.02m",
+        "£1.03m",
+        "£1.03m",
         wording.COMPARE_SAME,
     ]
 
@@ -445,7 +446,7 @@ def test_a_difference_from_zero_is_the_other_figure_as_shown() -> None:
         expected = {
             HEADLINE["safe_working_raise"]: "1.93",
             HEADLINE["plan_new_fte"]: "0.75",
-            HEADLINE["plan_total_shortfall"]: "£1.50m",
+            HEADLINE["plan_total_shortfall"]: "£1.51m",  # money needed, rounded up (audit 8, A4)
         }
         for label, figure in expected.items():
             row = cells[label]
