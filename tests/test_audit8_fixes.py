@@ -25,12 +25,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
 from api.orm import Role
 from optimiser.io import read_document
 from optimiser.report.chart import frontier
 from optimiser.runs import run_job
-from tests.api.helpers import Service, create_scenario, service_settings
+from tests.api.helpers import Service, create_scenario, sqlite_service
 from tests.api.helpers import run_job as run_api_job
 from tests.console import TINY, run, strict_json, strict_json_lines
 from tests.web.conftest import csrf_of
@@ -211,10 +210,7 @@ def test_the_chart_numbers_keep_one_precision_down_each_column() -> None:
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    """The app with its workers (SQLite), as tests/api/conftest.py starts it."""
-    settings = service_settings(f"sqlite:///{tmp_path_factory.mktemp('db') / 'api.db'}")
-    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
-        yield Service(client=client, settings=settings)
+    yield from sqlite_service(tmp_path_factory.mktemp("db"))
 
 
 def test_the_api_stores_echoes_and_hashes_minus_zero_as_zero(service: Service) -> None:

@@ -23,10 +23,9 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
 from api.orm import Role
 from optimiser.io import FORMULA_LEADS, csv_cell, csv_safe, read_document, write_document_as_csv
-from tests.api.helpers import Service, run_job, service_settings
+from tests.api.helpers import Service, run_job, sqlite_service
 from tests.console import TINY, run
 
 HYPERLINK = '=HYPERLINK("http://evil.example/","x")'
@@ -127,10 +126,7 @@ def test_solve_out_writes_ids_as_text_in_results_xlsx_and_quoted_in_the_csvs(tmp
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    """The app with its workers on SQLite, as tests/api/conftest.py starts it."""
-    settings = service_settings(f"sqlite:///{tmp_path_factory.mktemp('db') / 'api.db'}")
-    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
-        yield Service(client=client, settings=settings)
+    yield from sqlite_service(tmp_path_factory.mktemp("db"))
 
 
 def test_the_comparison_and_job_downloads_keep_text_as_text(service: Service) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from api import crud
+from api.main import create_app
 from api.orm import Role
 from api.schemas import EXAMPLE_DOCUMENT
 from api.settings import Settings
@@ -61,6 +63,14 @@ class Service:
     def tenant(self, role: Role | str = Role.COMMISSIONER) -> dict[str, str]:
         """A key for a new organisation of its own."""
         return self.key(f"org-{uuid.uuid4().hex[:10]}", role)
+
+
+def sqlite_service(directory: Path) -> Iterator[Service]:
+    """The app with its workers on a SQLite database in ``directory``, as tests/api/conftest.py starts
+    it: for a module-scoped fixture of a test outside tests/api."""
+    settings = service_settings(f"sqlite:///{directory / 'api.db'}")
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        yield Service(client=client, settings=settings)
 
 
 def create_scenario(client: TestClient, headers: dict[str, str], document: dict[str, Any] | None = None) -> str:
