@@ -331,12 +331,8 @@ def least_offer_rate(programme: Programme) -> tuple[SolveOutcome, float | None]:
 
 def standard_rows(programme: Programme) -> dict[str, np.ndarray]:
     """min_standard rows with a positive requirement, by service."""
-    by_service: dict[str, list[int]] = {}
     rows = programme.rows("min_standard")
-    rows = rows[programme.base_row_lower[rows] > 0]
-    for i, key in zip(rows.tolist(), programme.row_key.at(rows), strict=True):
-        by_service.setdefault(str(key[1]), []).append(i)
-    return {s: np.array(v, dtype=np.int64) for s, v in by_service.items()}
+    return programme.rows_by_last_index(rows[programme.base_row_lower[rows] > 0])
 
 
 def highest_fraction(programme: Programme, rows: np.ndarray) -> tuple[SolveOutcome, float | None]:

@@ -244,6 +244,14 @@ class Programme:
         """Row positions of a rule family (empty if the scenario has none)."""
         return self._rows_by_rule.get(rule, np.empty(0, dtype=np.int64))
 
+    def rows_by_last_index(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        """``rows`` (of a family keyed (practice, service) or (practice, role)) grouped by the last
+        index of their key, the service or role, in the order each first appears."""
+        grouped: dict[str, list[int]] = {}
+        for i, key in zip(rows.tolist(), self.row_key.at(rows), strict=True):
+            grouped.setdefault(str(key[1]), []).append(i)
+        return {name: np.array(positions, dtype=np.int64) for name, positions in grouped.items()}
+
     def cols(self, var: str) -> np.ndarray:
         return self._cols_by_var.get(var, np.empty(0, dtype=np.int64))
 
@@ -493,12 +501,8 @@ class Programme:
         if getattr(basis, "valid", True):
             self.highs.setBasis(basis)
 
-    def change_coefficient(self, row: int, col: int, value: float, old: float) -> None:
-        self.highs.changeCoeff(int(row), int(col), float(value))
-        self._record(lambda: _ignore(self.highs.changeCoeff(int(row), int(col), float(old))))
-
     def change_coefficients(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray, old: np.ndarray) -> None:
-        """``change_coefficient`` for many entries at once (one undo step, which restores ``old``)."""
+        """Matrix entries (``rows[k]``, ``cols[k]``) set to ``values[k]``, in one undo step that restores ``old``."""
         change = self.highs.changeCoeff
         rows_, cols_ = np.asarray(rows).tolist(), np.asarray(cols).tolist()
         for i, j, v in zip(rows_, cols_, np.asarray(values, dtype=float).tolist(), strict=True):

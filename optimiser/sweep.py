@@ -17,7 +17,6 @@ it, as ``budget_gbp`` and ``offer_rate_gbp_per_weighted_patient`` do).
 from __future__ import annotations
 
 import json
-import math
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -557,39 +556,15 @@ def _colours(n: int) -> list[Any]:
     return [palette[i % len(palette)] for i in range(n)]
 
 
-def millions_ticks(values: list[float]) -> list[str]:
-    """An axis's ticks in £m (``values`` in £m), all to the same decimals: the fewest that show
-    every tick exactly to the penny, so no two ticks read alike and none is rounded down
-    (£10,000 to £12,000: "£0.0100m", "£0.0105m", …, not "£0.01m" for both £10,000 and £10,500).
-    A tick between pennies (never one of a matplotlib axis over pounds) is shown to the penny
-    above it."""
-    decimals = max((_decimals_to_the_penny(value) for value in values), default=0)
-    step = 10.0**-decimals
-    # Up to the step shown: a tick is never read as less than it is (0.0 for -0.0).
-    return [f"£{math.ceil(round(value / step, 6)) * step + 0.0:,.{decimals}f}m" for value in values]
-
-
-# A penny in £m: the finest a tick is shown to.
-_PENNY_DECIMALS = 8
-
-
-def _decimals_to_the_penny(value: float) -> int:
-    """The fewest decimals of £m that show ``value`` (£m) exactly, at most a penny's."""
-    for decimals in range(_PENNY_DECIMALS + 1):
-        if abs(round(value, decimals) - value) <= 1e-6 * 10.0**-decimals:
-            return decimals
-    return _PENNY_DECIMALS
-
-
 def _millions_formatter() -> Any:
-    """A matplotlib formatter of an axis in £m that labels its ticks together (``millions_ticks``)."""
+    """A matplotlib formatter of an axis in £m that labels its ticks together (``wording.millions_ticks``)."""
     from matplotlib.ticker import Formatter
 
     class Millions(Formatter):
         def format_ticks(self, values: Any) -> list[str]:
-            return millions_ticks([float(value) for value in values])
+            return wording.millions_ticks([float(value) for value in values])
 
         def __call__(self, x: float, pos: int | None = None) -> str:
-            return millions_ticks([float(x)])[0]
+            return wording.millions_ticks([float(x)])[0]
 
     return Millions()

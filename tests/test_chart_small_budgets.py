@@ -15,9 +15,10 @@ from typing import Any
 import matplotlib
 import pytest
 
+from optimiser.deliverability.wording import millions_ticks
 from optimiser.io import read_document
 from optimiser.runs import run_job
-from optimiser.sweep import frontier_figure, millions_ticks
+from optimiser.sweep import frontier_figure
 from tests.console import REPO
 
 matplotlib.use("Agg")

@@ -33,7 +33,7 @@ def test_every_kind_of_change_is_undone_in_order(programme: Programme) -> None:
         entries = programme.row_entries(programme.rows("clinical_time")[:1])
         (i, [(j, value), *_]), *_ = entries.items()
         with programme.changes():  # nested blocks undo their own changes first
-            programme.change_coefficient(i, j, value * 2, value)
+            programme.change_coefficients(np.array([i]), np.array([j]), np.array([value * 2]), np.array([value]))
             programme.set_row_bounds(budget, -INF, 1.0)
         assert not programme.is_mip and programme.num_current_cols == programme.num_cols + 1
         changed = programme.loaded_model()

@@ -375,11 +375,7 @@ def standards_met_as_written(written: Programme, checked_at: float) -> Lever:
 
 def safe_rows(programme: Programme) -> dict[str, np.ndarray]:
     """safe_working rows by role."""
-    by_role: dict[str, list[int]] = defaultdict(list)
-    rows = programme.rows("safe_working")
-    for i, key in zip(rows.tolist(), programme.row_key.at(rows), strict=True):
-        by_role[str(key[1])].append(i)
-    return {r: np.array(v, dtype=np.int64) for r, v in by_role.items()}
+    return programme.rows_by_last_index(programme.rows("safe_working"))
 
 
 def safe_x_entries(programme: Programme, rows: np.ndarray) -> dict[int, list[tuple[int, float]]]:

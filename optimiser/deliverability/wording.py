@@ -1602,9 +1602,28 @@ CHART = {
 }
 
 
-def millions(value: float) -> str:
-    """An axis tick in £m: "£12.5m", "£0.05m"."""
-    return f"£{value:,.3f}".rstrip("0").rstrip(".") + "m"
+def millions_ticks(values: list[float]) -> list[str]:
+    """An axis's ticks in £m (``values`` in £m), all to the same decimals: the fewest that show
+    every tick exactly to the penny, so no two ticks read alike and none is rounded down
+    (£10,000 to £12,000: "£0.0100m", "£0.0105m", …, not "£0.01m" for both £10,000 and £10,500).
+    A tick between pennies (never one of a matplotlib axis over pounds) is shown to the penny
+    above it."""
+    decimals = max((_decimals_to_the_penny(value) for value in values), default=0)
+    step = 10.0**-decimals
+    # Up to the step shown: a tick is never read as less than it is (0.0 for -0.0).
+    return [f"£{math.ceil(round(value / step, 6)) * step + 0.0:,.{decimals}f}m" for value in values]
+
+
+# A penny in £m: the finest a tick is shown to.
+_PENNY_DECIMALS = 8
+
+
+def _decimals_to_the_penny(value: float) -> int:
+    """The fewest decimals of £m that show ``value`` (£m) exactly, at most a penny's."""
+    for decimals in range(_PENNY_DECIMALS + 1):
+        if abs(round(value, decimals) - value) <= 1e-6 * 10.0**-decimals:
+            return decimals
+    return _PENNY_DECIMALS
 
 
 def deliverable_from(marked: float, pooled: bool) -> str:
