@@ -303,56 +303,40 @@ def _groups(programme: Programme, family: str, service_or_role: set[str]) -> dic
 
 
 def deletion_filter(programme: Programme, refine: bool = True) -> Conflict:
-    """Irreducible set of rule families (then of each kept family's service/role groups).
+    """Irreducible set of rule groups: each family whole, or (``refine``) its service/role groups.
 
-    Each candidate is relaxed (rows to ±inf) in turn; if the programme stays infeasible it is
-    left relaxed (not needed), else it is kept. Feasibility only grows as more is relaxed, so
-    every kept candidate is necessary at the end and the kept set is infeasible: irreducible
-    at that granularity. A solve that ends without an answer keeps its candidate and marks the
-    result as not proven irreducible.
+    Each candidate, in FILTER_ORDER, is relaxed (rows to ±inf) in turn; if the programme stays
+    infeasible it is left relaxed (not needed), else it is kept. Feasibility only grows as more is
+    relaxed, so every kept candidate is necessary at the end and the kept set is infeasible:
+    irreducible at that granularity. A solve that ends without an answer keeps its candidate and
+    marks the result as not proven irreducible.
+
+    A family refined by service or role is tested group by group in its turn, in one pass (not
+    tested whole first, then group by group after every other family): on the bundled offer, at
+    --offer-rate 10 and on data/example_icb at £11m the same conflict, with 4-9 fewer solves.
     """
     p = programme
     proven = True
     members: list[Member] = []
     state = _State(p) if not p.is_mip else None
-    # The feasible point of the test that kept each family, and each member (in step with ``members``).
-    family_points: dict[str, np.ndarray | None] = {}
+    # The feasible point of the test that kept each member (in step with ``members``).
     points: list[np.ndarray | None] = []
     service_or_role = set(p.data.services) | set(p.data.roles)
+    candidates: list[tuple[str, object, np.ndarray]] = []
+    for family in _families(p):
+        groups = _groups(p, family, service_or_role) if refine else None
+        candidates += [(family, None, p.rows(family))] if groups is None else [(family, *g) for g in groups.items()]
     with p.changes():
         # Feasibility tests: a zero objective (set once for the whole filter).
         p.set_objective(np.zeros(p.num_current_cols))
-        kept: list[str] = []
-        # Each kept family's groups when it is refined (None: it stays whole).
-        refined: dict[str, dict[object, np.ndarray] | None] = {}
-        families = _families(p)
-        for n, family in enumerate(families):
-            # The last family's test is the filter's last unless groups of a family kept before follow.
-            last = n == len(families) - 1 and not any(refined.values())
-            status = _status_relaxed(p, p.rows(family), state, last)
+        for n, (family, key, rows) in enumerate(candidates):
+            status = _status_relaxed(p, rows, state, last=n == len(candidates) - 1)
             if status == "infeasible":
-                p.relax_rows(p.rows(family))
+                p.relax_rows(rows)
             else:
-                kept.append(family)
-                refined[family] = _groups(p, family, service_or_role) if refine else None
-                family_points[family] = state.point if state is not None else None
+                members.append(Member("group", -1, family, key, "both", rows))
+                points.append(state.point if state is not None else None)
                 proven &= status == "optimal"
-        left = sum(len(groups) for groups in refined.values() if groups is not None)
-        for family in kept:
-            groups = refined[family]
-            if groups is None:
-                members.append(Member("group", -1, family, None, "both", p.rows(family)))
-                points.append(family_points[family])
-                continue
-            for key, g in groups.items():
-                left -= 1
-                status = _status_relaxed(p, g, state, last=left == 0)
-                if status == "infeasible":
-                    p.relax_rows(g)
-                else:
-                    members.append(Member("group", -1, family, key, "both", g))
-                    points.append(state.point if state is not None else None)
-                    proven &= status == "optimal"
         conflict = Conflict("deletion_filter", proven, members)
         if proven and state is not None and _certified(p, members, state.proof, points):
             conflict.verified = True
