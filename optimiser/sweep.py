@@ -544,7 +544,10 @@ def frontier_figure(result: dict[str, Any], table: pd.DataFrame) -> Any:
             axis.yaxis.set_major_formatter(_millions_formatter())
         elif isinstance(axis.yaxis.get_major_formatter(), ScalarFormatter):
             axis.ticklabel_format(axis="y", useOffset=False, style="plain")
-        axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, borderaxespad=0.0)
+        # A panel with nothing labelled (coverage of a sweep with no point meeting the standards
+        # holds only the unlabelled least-deliverable line) has nothing to explain.
+        if axis.get_legend_handles_labels()[0]:
+            axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, borderaxespad=0.0)
     fig.tight_layout()
     return fig
 

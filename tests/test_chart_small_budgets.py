@@ -10,12 +10,13 @@ The tests read the drawn tick labels, not pixels.
 from __future__ import annotations
 
 import copy
+import warnings
 from typing import Any
 
 import matplotlib
 import pytest
 
-from optimiser.deliverability.wording import millions_ticks
+from optimiser.deliverability.wording import CHART, millions_ticks
 from optimiser.io import read_document
 from optimiser.runs import run_job
 from optimiser.sweep import frontier_figure
@@ -82,6 +83,22 @@ def test_a_small_pooled_budget_axis_tells_its_ticks_apart(small_budget_sweep: An
     assert_ticks_tell_apart_and_never_round_down(ticks)
     assert "£0.01m" not in [text for _, text in ticks]  # what it used to show for £10,000 and £10,500 alike
     assert "£m" in bottom.get_xlabel()
+
+
+def test_a_panel_with_nothing_labelled_has_no_legend(small_budget_sweep: Any) -> None:
+    """Below the least deliverable budget no point meets the standards: the coverage panel holds
+    only the least-deliverable line, unlabelled, and used to get an empty legend box (and
+    matplotlib's "No artists with labels found to put in legend" warning)."""
+    result, table = small_budget_sweep
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        figure = frontier_figure(result, table)
+    top, bottom = figure.axes
+    assert bottom.get_legend() is None and not bottom.get_legend_handles_labels()[0]
+    assert [text.get_text() for text in top.get_legend().get_texts()] == [
+        CHART["value_with_standards"],
+        CHART["value_without_standards"],
+    ]
 
 
 def test_a_budget_axis_of_a_few_thousand_pounds_tells_its_ticks_apart() -> None:

@@ -173,8 +173,13 @@ def cancel_job(job_id: JobId, session: SessionDep, principal: PrincipalDep) -> J
     return job_out(crud.cancel_job(session, principal, job_id))
 
 
-# What a result download of a job without a result is called: (its ... is/are, has ...).
-RESULT_DOWNLOADS = {"workbook": ("its workbook is", "a workbook"), "tables": ("its tables are", "result tables")}
+# What each download of a job's result is called: (its ... is/are, has ...). The PDF report is
+# a check's (api/routes/reports.py); the same words refuse every one of them until the job has a result.
+RESULT_DOWNLOADS = {
+    "workbook": ("its workbook is", "a workbook"),
+    "tables": ("its tables are", "result tables"),
+    "PDF report": ("its PDF report is", "a PDF report"),
+}
 NO_RESULT_YET = {
     "model": MessageResponse,
     "description": "The job has not finished with a result: queued, running, cancelled, or failed "

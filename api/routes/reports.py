@@ -12,9 +12,9 @@ from api import crud
 from api.deps import JobId, PrincipalDep, SessionDep, SettingsDep
 from api.errors import Conflict
 from api.ids import PUBLIC_ID_PATTERN
-from api.orm import JobKind, JobStatus
+from api.orm import JobKind
 from api.routes import JsonBodyRoute
-from api.routes.jobs import XLSX_MEDIA_TYPE
+from api.routes.jobs import XLSX_MEDIA_TYPE, require_result
 from api.schemas import MessageResponse
 from api.serialise import csv_bytes, json_safe, xlsx_bytes
 from api.web.results import comparison, report_bytes
@@ -56,17 +56,8 @@ def check_report(job_id: JobId, session: SessionDep, principal: PrincipalDep, se
     job = crud.get_job(session, principal, job_id)
     if job.kind != JobKind.CHECK:
         raise Conflict(f"job {job_id} is a {job.kind}: only a check has a PDF report")
-    if not job.ran:
-        # A check that failed with no answer in time still has its NO ANSWER report, as the CLI writes it.
-        waiting = job.status in (JobStatus.QUEUED, JobStatus.RUNNING)
-        raise Conflict(
-            f"check {job_id} is {job.status}: "
-            + (
-                "its PDF report is ready once it finishes"
-                if waiting
-                else "only a check that finished with a result (a verdict, or no answer in time) has a PDF report"
-            )
-        )
+    # A check that failed with no answer in time still has its NO ANSWER report, as the CLI writes it.
+    require_result(job, job_id, "PDF report")
     try:
         pdf, filename = report_bytes(session, principal, job_id, settings, draw=True)
     except ReportUnavailable as error:

@@ -65,12 +65,15 @@ def ensure_frontier(
     existing = frontier_job(session, principal, job)
     if existing is not None:
         return existing, None
+    result = job.result or {}
+    if result.get("deliverable") is None:
+        # No answer in time: no least budget to mark, and the sweep would only take a worker.
+        return None, wording.NO_FRONTIER_NO_ANSWER
     if not principal.can(Permission.RUN_SWEEPS):
         return None, (
             f"The frontier chart comes from a budget sweep, which the {principal.role} role may not run. "
             "A commissioner's key draws it for the same scenario."
         )
-    result = job.result or {}
     document = session.scalar(select(ScenarioVersion.document).where(ScenarioVersion.id == job.scenario_version_id))
     offer = frontier_offer(result, job.overrides, (document or {}).get("settings") or {})
     points = min(FRONTIER_POINTS, settings.max_sweep_points)

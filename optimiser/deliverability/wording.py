@@ -2115,6 +2115,7 @@ def report_chart_least_deliverable(amount: str) -> str:
 NO_FRONTIER_ASKED = "No frontier was asked for (--frontier-points 0)."
 NO_FRONTIER_RANGE = "No frontier: the check gives no budget to draw it around."
 NO_FRONTIER_DRAWN = "No frontier has been drawn for this check."
+NO_FRONTIER_NO_ANSWER = "No frontier: the check found no answer in time, so none was drawn."
 
 
 def no_frontier_submitted(reason: str) -> str:

@@ -227,9 +227,10 @@ def test_only_a_succeeded_check_has_a_pdf(service: Service, commissioner: dict) 
     for status, why in (
         (JobStatus.RUNNING, "its PDF report is ready once it finishes"),
         # Failed with its verdict (not for want of one: tests/api/test_no_verdict_job.py).
+        # The words of every result download refused (tests/api/test_workbook_not_ready.py).
         (
             JobStatus.FAILED,
-            "only a check that finished with a result (a verdict, or no answer in time) has a PDF report",
+            "only a job that finished with a result (succeeded, or failed with no answer in time) has a PDF report",
         ),
     ):
         with client.app.state.sessions() as session:  # type: ignore[attr-defined]
