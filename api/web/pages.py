@@ -29,7 +29,7 @@ from api.web.results import check_page, comparison, report_bytes, side_label
 from models.scenario import Problem, ScenarioInvalid
 from models.schema import AMOUNT_FORMS, shown
 from optimiser.deliverability.wording import RATE_FORMS, percent, swept_range
-from optimiser.io import write_template
+from optimiser.io import SCENARIO_SUFFIXES, write_template
 from optimiser.report.compare import practice_text
 from optimiser.report.render import ReportUnavailable
 from optimiser.report.view import describe_overrides
@@ -42,6 +42,7 @@ STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".png": "image/png
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.globals["practice_text"] = practice_text
 templates.env.globals["percent"] = percent
+templates.env.globals["scenario_suffixes"] = SCENARIO_SUFFIXES  # the upload accepts what the readers read
 
 
 def describe_job(overrides: dict[str, Any], settings: dict[str, Any] | None = None) -> str:
