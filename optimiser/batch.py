@@ -52,6 +52,11 @@ KINDS = ("solve", "check", "sweep")
 # before any run is made, so a grid of millions is refused at once instead of filling memory.
 MAX_MANIFEST_RUNS = 10_000
 RESULT_FILE = "result.json"
+SUMMARY_FILES = ("summary.csv", "summary.json")
+# Names the batch writes in its results folder beside the run folders: no run id may be one (its
+# folder would stand where the summary is written). The rest it writes there start with a dot,
+# which no run id does (``_RUN_ID``).
+OWN_NAMES = frozenset(name.lower() for name in SUMMARY_FILES)
 SUMMARY_COLUMNS = (
     "run_id",
     "scenario",
@@ -224,7 +229,7 @@ def parse_manifest(raw: Any, path: Path) -> Manifest:
         raise ManifestInvalid(path, problems)
 
     runs: list[RunSpec] = []
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[str, str]] = {}  # by id in lower case: (id, entry)
     planned = 0  # runs of the entries so far that are otherwise valid
     for position, entry in enumerate(runs_raw):
         where = f"runs[{position}]"
@@ -309,10 +314,7 @@ def parse_manifest(raw: Any, path: Path) -> Manifest:
             # Without a grid the run's id is known whatever else is wrong: a repeat is listed too,
             # so every problem is named at once (docs/batch.md).
             if not grid_raw and isinstance(base_id, str) and _RUN_ID.match(base_id):
-                if base_id in seen:
-                    entry_problems.append(_repeated_id(where, base_id, seen[base_id]))
-                else:
-                    seen[base_id] = where
+                entry_problems.extend(_id_problems(where, base_id, seen))
             problems.extend(entry_problems)
             continue
         planned += size
@@ -323,10 +325,10 @@ def parse_manifest(raw: Any, path: Path) -> Manifest:
         for values in product(*(grid[k] for k in keys)) if keys else [()]:
             point = dict(zip(keys, values, strict=True))
             run_id = grid_run_id(base_id, point) if point else base_id
-            if run_id in seen:
-                problems.append(_repeated_id(where, run_id, seen[run_id]))
+            id_problems = _id_problems(where, run_id, seen)
+            if id_problems:
+                problems.extend(id_problems)
                 continue
-            seen[run_id] = where
             runs.append(RunSpec(run_id, scenario, scenario_text, kind, {**overrides, **point}, where))
     if planned > MAX_MANIFEST_RUNS:
         problems.append(
@@ -347,8 +349,26 @@ def _grid_too_large(where: str, lists: dict[str, list[Any]], size: int) -> str:
     )
 
 
-def _repeated_id(where: str, run_id: str, first: str) -> str:
-    return f"{where}, field 'id': run id {run_id!r} is already used by {first}"
+def _id_problems(where: str, run_id: str, seen: dict[str, tuple[str, str]]) -> list[str]:
+    """What keeps ``run_id`` from having a folder of its own in the results folder; else it is
+    noted in ``seen``. Ids are compared in lower case: on macOS and Windows ``Tiny`` and ``tiny``
+    are one folder, and ``Summary.csv`` is ``summary.csv``."""
+    if run_id.lower() in OWN_NAMES:
+        return [
+            f"{where}, field 'id': {run_id!r} is the name of a file the batch writes in its results folder "
+            f"({', '.join(SUMMARY_FILES)}); choose another id"
+        ]
+    key = run_id.lower()
+    if key not in seen:
+        seen[key] = (run_id, where)
+        return []
+    first_id, first = seen[key]
+    if first_id == run_id:
+        return [f"{where}, field 'id': run id {run_id!r} is already used by {first}"]
+    return [
+        f"{where}, field 'id': run id {run_id!r} differs only in case from {first_id!r} of {first}; "
+        "they would share a folder on macOS and Windows"
+    ]
 
 
 # --- hashing ---------------------------------------------------------------------------------
@@ -972,8 +992,9 @@ def write_summaries(
         "counts": counts,
         "runs": records,
     }
-    _write_json_atomic(out_dir / "summary.json", summary)
-    temp = out_dir / f".summary.csv.{uuid.uuid4().hex}.tmp"
+    summary_csv, summary_json = SUMMARY_FILES
+    _write_json_atomic(out_dir / summary_json, summary)
+    temp = out_dir / f".{summary_csv}.{uuid.uuid4().hex}.tmp"
     with temp.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(SUMMARY_COLUMNS))
         writer.writeheader()
@@ -981,7 +1002,7 @@ def write_summaries(
             row = dict(record)
             row["overrides"] = json.dumps(record["overrides"], sort_keys=True)
             writer.writerow({k: "" if row.get(k) is None else csv_cell(row[k]) for k in SUMMARY_COLUMNS})
-    os.replace(temp, out_dir / "summary.csv")
+    os.replace(temp, out_dir / summary_csv)
 
 
 def default_out_dir(manifest: Manifest) -> Path:
