@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import fcntl
 import functools
 import hashlib
 import json
@@ -53,9 +54,11 @@ KINDS = ("solve", "check", "sweep")
 MAX_MANIFEST_RUNS = 10_000
 RESULT_FILE = "result.json"
 SUMMARY_FILES = ("summary.csv", "summary.json")
+# Held by the batch writing the results folder (``ResultsFolderLock``).
+LOCK_FILE = ".batch.lock"
 # Names the batch writes in its results folder beside the run folders: no run id may be one (its
-# folder would stand where the summary is written). The rest it writes there start with a dot,
-# which no run id does (``_RUN_ID``).
+# folder would stand where the summary is written). The rest it writes there (the lock, staging
+# folders, temporary files) start with a dot, which no run id does (``_RUN_ID``).
 OWN_NAMES = frozenset(name.lower() for name in SUMMARY_FILES)
 SUMMARY_COLUMNS = (
     "run_id",
@@ -507,6 +510,58 @@ def clean_staging(out_dir: Path) -> None:
         shutil.rmtree(leftover, ignore_errors=True)
     for leftover in out_dir.glob(".*.tmp"):
         leftover.unlink(missing_ok=True)
+
+
+class ResultsFolderBusy(Exception):
+    """Another batch holds the results folder's lock; ``holder``: its process id, if it wrote one yet."""
+
+    def __init__(self, folder: Path, holder: str):
+        self.folder = folder
+        self.holder = holder
+        by = f"another batch (process {holder})" if holder.isdigit() else "another batch"
+        super().__init__(
+            f"{folder} is in use by {by}; nothing was run. Run this batch when that one has finished, "
+            "or give it another results folder"
+        )
+
+
+class ResultsFolderLock:
+    """An OS lock (``flock``) on ``OUT/.batch.lock`` while a batch writes ``OUT``: a second batch
+    into the same folder is refused at once (``ResultsFolderBusy``) instead of doing every run
+    again beside the first. The OS lets go of the lock when its process dies however it dies, so
+    a killed batch leaves nothing that blocks the next one (which resumes it)."""
+
+    def __init__(self, folder: Path):
+        self.path = folder / LOCK_FILE
+        self.fd: int | None = None
+
+    def __enter__(self) -> ResultsFolderLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.read(fd, 32).decode("ascii", errors="replace").strip()
+                os.close(fd)
+                raise ResultsFolderBusy(self.path.parent, holder) from None
+            # A batch removes the file as it lets go (``__exit__``): a lock on a file no longer
+            # at the path guards nothing, so take the one there now.
+            with contextlib.suppress(FileNotFoundError):
+                if os.path.samestat(os.fstat(fd), os.stat(self.path)):
+                    break
+            os.close(fd)
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self.fd = fd
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.fd is not None:
+            # Removed while still held, so a batch that opened it meanwhile finds it gone and retries.
+            self.path.unlink(missing_ok=True)
+            os.close(self.fd)
+            self.fd = None
 
 
 def read_previous(out_dir: Path, run_id: str) -> dict[str, Any] | None:
@@ -1018,8 +1073,8 @@ def run_batch_command(
     console: Any,
     json_lines: IO[str] | None = None,
 ) -> int:
-    """What ``commission batch`` does; returns the exit code (0 all succeeded, 1 any failed, 2 invalid manifest,
-    130/143 stopped by SIGINT/SIGTERM).
+    """What ``commission batch`` does; returns the exit code (0 all succeeded, 1 any failed, 2 invalid manifest
+    or options, or another batch is writing the results folder; 130/143 stopped by SIGINT/SIGTERM).
 
     Progress: JSON lines on ``json_lines`` if given (``--format json``: the real stdout), else a
     progress bar on a terminal ``console``, else JSON lines on stderr.
@@ -1083,16 +1138,27 @@ def run_batch_command(
         reporter = JsonLinesReporter()
     with InterruptGuard() as guard:
         try:
-            report = run_batch(
-                manifest,
-                target,
-                workers=workers,
-                dask_address=dask_address,
-                force=force,
-                reporter=reporter,
-                executor_factory=executor_factory,
-                guard=guard,
-            )
+            with ResultsFolderLock(target):
+                report = run_batch(
+                    manifest,
+                    target,
+                    workers=workers,
+                    dask_address=dask_address,
+                    force=force,
+                    reporter=reporter,
+                    executor_factory=executor_factory,
+                    guard=guard,
+                )
+        except ResultsFolderBusy as busy:
+            # As an --out that is a file: the option, or the manifest's field, before anything runs.
+            table, option = ("options", "--out") if out_dir else (str(manifest.path), "out")
+            if json_lines is not None:
+                JsonLinesReporter(json_lines).invalid([Problem(table, None, option, str(busy))])
+            from rich.markup import escape
+
+            named = option if out_dir else f"{manifest.path}: {option}"
+            console.print(f"[bold red]error:[/] {escape(f'{named}: {busy}')}", highlight=False, soft_wrap=True)
+            return 2
         except Interrupted as interrupted:
             return interrupted.exit_code
         except Exception as error:
