@@ -163,9 +163,8 @@ AMOUNT_HELP = "a number, or text with a k/m suffix such as 4.7m or 250k"
 
 
 def _checked(value: Any, info: ValidationInfo) -> Any:
-    """Each override is read and checked as every entry point does (``optimiser.runs``)."""
-    if value is None:
-        return None
+    """Each override is read and checked as every entry point does (``optimiser.runs``): a null
+    too, which a batch manifest refuses by name (pydantic runs this only for a value given)."""
     try:
         return checked_override(str(info.field_name), value)
     except ValueError as error:

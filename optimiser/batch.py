@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import fcntl
 import functools
 import hashlib
 import json
@@ -52,6 +53,13 @@ KINDS = ("solve", "check", "sweep")
 # before any run is made, so a grid of millions is refused at once instead of filling memory.
 MAX_MANIFEST_RUNS = 10_000
 RESULT_FILE = "result.json"
+SUMMARY_FILES = ("summary.csv", "summary.json")
+# Held by the batch writing the results folder (``ResultsFolderLock``).
+LOCK_FILE = ".batch.lock"
+# Names the batch writes in its results folder beside the run folders: no run id may be one (its
+# folder would stand where the summary is written). The rest it writes there (the lock, staging
+# folders, temporary files) start with a dot, which no run id does (``_RUN_ID``).
+OWN_NAMES = frozenset(name.lower() for name in SUMMARY_FILES)
 SUMMARY_COLUMNS = (
     "run_id",
     "scenario",
@@ -224,7 +232,7 @@ def parse_manifest(raw: Any, path: Path) -> Manifest:
         raise ManifestInvalid(path, problems)
 
     runs: list[RunSpec] = []
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[str, str]] = {}  # by id in lower case: (id, entry)
     planned = 0  # runs of the entries so far that are otherwise valid
     for position, entry in enumerate(runs_raw):
         where = f"runs[{position}]"
@@ -309,10 +317,7 @@ def parse_manifest(raw: Any, path: Path) -> Manifest:
             # Without a grid the run's id is known whatever else is wrong: a repeat is listed too,
             # so every problem is named at once (docs/batch.md).
             if not grid_raw and isinstance(base_id, str) and _RUN_ID.match(base_id):
-                if base_id in seen:
-                    entry_problems.append(_repeated_id(where, base_id, seen[base_id]))
-                else:
-                    seen[base_id] = where
+                entry_problems.extend(_id_problems(where, base_id, seen))
             problems.extend(entry_problems)
             continue
         planned += size
@@ -323,10 +328,10 @@ def parse_manifest(raw: Any, path: Path) -> Manifest:
         for values in product(*(grid[k] for k in keys)) if keys else [()]:
             point = dict(zip(keys, values, strict=True))
             run_id = grid_run_id(base_id, point) if point else base_id
-            if run_id in seen:
-                problems.append(_repeated_id(where, run_id, seen[run_id]))
+            id_problems = _id_problems(where, run_id, seen)
+            if id_problems:
+                problems.extend(id_problems)
                 continue
-            seen[run_id] = where
             runs.append(RunSpec(run_id, scenario, scenario_text, kind, {**overrides, **point}, where))
     if planned > MAX_MANIFEST_RUNS:
         problems.append(
@@ -347,8 +352,26 @@ def _grid_too_large(where: str, lists: dict[str, list[Any]], size: int) -> str:
     )
 
 
-def _repeated_id(where: str, run_id: str, first: str) -> str:
-    return f"{where}, field 'id': run id {run_id!r} is already used by {first}"
+def _id_problems(where: str, run_id: str, seen: dict[str, tuple[str, str]]) -> list[str]:
+    """What keeps ``run_id`` from having a folder of its own in the results folder; else it is
+    noted in ``seen``. Ids are compared in lower case: on macOS and Windows ``Tiny`` and ``tiny``
+    are one folder, and ``Summary.csv`` is ``summary.csv``."""
+    if run_id.lower() in OWN_NAMES:
+        return [
+            f"{where}, field 'id': {run_id!r} is the name of a file the batch writes in its results folder "
+            f"({', '.join(SUMMARY_FILES)}); choose another id"
+        ]
+    key = run_id.lower()
+    if key not in seen:
+        seen[key] = (run_id, where)
+        return []
+    first_id, first = seen[key]
+    if first_id == run_id:
+        return [f"{where}, field 'id': run id {run_id!r} is already used by {first}"]
+    return [
+        f"{where}, field 'id': run id {run_id!r} differs only in case from {first_id!r} of {first}; "
+        "they would share a folder on macOS and Windows"
+    ]
 
 
 # --- hashing ---------------------------------------------------------------------------------
@@ -487,6 +510,58 @@ def clean_staging(out_dir: Path) -> None:
         shutil.rmtree(leftover, ignore_errors=True)
     for leftover in out_dir.glob(".*.tmp"):
         leftover.unlink(missing_ok=True)
+
+
+class ResultsFolderBusy(Exception):
+    """Another batch holds the results folder's lock; ``holder``: its process id, if it wrote one yet."""
+
+    def __init__(self, folder: Path, holder: str):
+        self.folder = folder
+        self.holder = holder
+        by = f"another batch (process {holder})" if holder.isdigit() else "another batch"
+        super().__init__(
+            f"{folder} is in use by {by}; nothing was run. Run this batch when that one has finished, "
+            "or give it another results folder"
+        )
+
+
+class ResultsFolderLock:
+    """An OS lock (``flock``) on ``OUT/.batch.lock`` while a batch writes ``OUT``: a second batch
+    into the same folder is refused at once (``ResultsFolderBusy``) instead of doing every run
+    again beside the first. The OS lets go of the lock when its process dies however it dies, so
+    a killed batch leaves nothing that blocks the next one (which resumes it)."""
+
+    def __init__(self, folder: Path):
+        self.path = folder / LOCK_FILE
+        self.fd: int | None = None
+
+    def __enter__(self) -> ResultsFolderLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.read(fd, 32).decode("ascii", errors="replace").strip()
+                os.close(fd)
+                raise ResultsFolderBusy(self.path.parent, holder) from None
+            # A batch removes the file as it lets go (``__exit__``): a lock on a file no longer
+            # at the path guards nothing, so take the one there now.
+            with contextlib.suppress(FileNotFoundError):
+                if os.path.samestat(os.fstat(fd), os.stat(self.path)):
+                    break
+            os.close(fd)
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self.fd = fd
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.fd is not None:
+            # Removed while still held, so a batch that opened it meanwhile finds it gone and retries.
+            self.path.unlink(missing_ok=True)
+            os.close(self.fd)
+            self.fd = None
 
 
 def read_previous(out_dir: Path, run_id: str) -> dict[str, Any] | None:
@@ -972,8 +1047,9 @@ def write_summaries(
         "counts": counts,
         "runs": records,
     }
-    _write_json_atomic(out_dir / "summary.json", summary)
-    temp = out_dir / f".summary.csv.{uuid.uuid4().hex}.tmp"
+    summary_csv, summary_json = SUMMARY_FILES
+    _write_json_atomic(out_dir / summary_json, summary)
+    temp = out_dir / f".{summary_csv}.{uuid.uuid4().hex}.tmp"
     with temp.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(SUMMARY_COLUMNS))
         writer.writeheader()
@@ -981,7 +1057,7 @@ def write_summaries(
             row = dict(record)
             row["overrides"] = json.dumps(record["overrides"], sort_keys=True)
             writer.writerow({k: "" if row.get(k) is None else csv_cell(row[k]) for k in SUMMARY_COLUMNS})
-    os.replace(temp, out_dir / "summary.csv")
+    os.replace(temp, out_dir / summary_csv)
 
 
 def default_out_dir(manifest: Manifest) -> Path:
@@ -997,8 +1073,8 @@ def run_batch_command(
     console: Any,
     json_lines: IO[str] | None = None,
 ) -> int:
-    """What ``commission batch`` does; returns the exit code (0 all succeeded, 1 any failed, 2 invalid manifest,
-    130/143 stopped by SIGINT/SIGTERM).
+    """What ``commission batch`` does; returns the exit code (0 all succeeded, 1 any failed, 2 invalid manifest
+    or options, or another batch is writing the results folder; 130/143 stopped by SIGINT/SIGTERM).
 
     Progress: JSON lines on ``json_lines`` if given (``--format json``: the real stdout), else a
     progress bar on a terminal ``console``, else JSON lines on stderr.
@@ -1062,16 +1138,27 @@ def run_batch_command(
         reporter = JsonLinesReporter()
     with InterruptGuard() as guard:
         try:
-            report = run_batch(
-                manifest,
-                target,
-                workers=workers,
-                dask_address=dask_address,
-                force=force,
-                reporter=reporter,
-                executor_factory=executor_factory,
-                guard=guard,
-            )
+            with ResultsFolderLock(target):
+                report = run_batch(
+                    manifest,
+                    target,
+                    workers=workers,
+                    dask_address=dask_address,
+                    force=force,
+                    reporter=reporter,
+                    executor_factory=executor_factory,
+                    guard=guard,
+                )
+        except ResultsFolderBusy as busy:
+            # As an --out that is a file: the option, or the manifest's field, before anything runs.
+            table, option = ("options", "--out") if out_dir else (str(manifest.path), "out")
+            if json_lines is not None:
+                JsonLinesReporter(json_lines).invalid([Problem(table, None, option, str(busy))])
+            from rich.markup import escape
+
+            named = option if out_dir else f"{manifest.path}: {option}"
+            console.print(f"[bold red]error:[/] {escape(f'{named}: {busy}')}", highlight=False, soft_wrap=True)
+            return 2
         except Interrupted as interrupted:
             return interrupted.exit_code
         except Exception as error:

@@ -476,7 +476,8 @@ def checked_options(overrides: dict[str, Any]) -> dict[str, Any]:
     the user typed an option, not a scenario's overrides.
     """
     try:
-        return checked_overrides(overrides, named=OPTION_OF_OVERRIDE.__getitem__)
+        given = {key: value for key, value in overrides.items() if value is not None}
+        return checked_overrides(given, named=OPTION_OF_OVERRIDE.__getitem__)
     except ScenarioInvalid as invalid:
         raise OptionsInvalid(
             [(OPTION_OF_OVERRIDE[p.column] if p.column else None, p.message) for p in invalid.problems]

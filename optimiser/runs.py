@@ -188,9 +188,13 @@ def checked_overrides(
     overrides: dict[str, Any] | None, kind: str | None = None, named: Callable[[str], str] | None = None
 ) -> dict[str, Any]:
     """Every override checked, then checked together (``kind_problems``: two offers at once, and,
-    when ``kind`` is given, which go with it), and read as a run reads it; ``None`` means not
-    given. Raises ``ScenarioInvalid`` naming every problem; ``named`` as ``one_offer_message``."""
-    given = {key: value for key, value in (overrides or {}).items() if value is not None}
+    when ``kind`` is given, which go with it), and read as a run reads it. Raises ``ScenarioInvalid``
+    naming every problem; ``named`` as ``one_offer_message``.
+
+    ``None`` is a value like any other: a null in a request or a manifest is refused by name, as
+    every entry point refuses it, never read as "not given" (the scenario's own value); a caller
+    whose None means not given (the CLI's options) leaves the key out."""
+    given = dict(overrides or {})
     checked: dict[str, Any] = {}
     problems: list[Problem] = []
     for key, value in given.items():
