@@ -90,7 +90,13 @@ def undeliverable_pdf(request: pytest.FixtureRequest, tmp_path_factory: pytest.T
         return report(tmp_path, ROOT / "data" / "undeliverable_offer", "--frontier-points", "0")
     if request.param == "tiny at 20k":
         return report(tmp_path, ROOT / "data" / "tiny", "--budget", "20k")
-    return report(tmp_path, request.getfixturevalue("long_named"), "--budget", "20k", "--frontier-points", "0")
+    pdf: Path = request.getfixturevalue("long_named_pdf")
+    return pdf
+
+
+@pytest.fixture(scope="module")
+def long_named_pdf(long_named: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return report(tmp_path_factory.mktemp("long-named-report"), long_named, "--budget", "20k", "--frontier-points", "0")
 
 
 def inked_columns_in_the_side_margins(pdf: Path, tmp_path: Path) -> list[tuple[int, float]]:
@@ -131,6 +137,14 @@ def test_nothing_of_an_undeliverable_report_is_drawn_in_the_side_margins(
     text = pdftotext(undeliverable_pdf, "-layout")
     assert "What would make it deliverable" in text and "More money" in text
     assert inked_columns_in_the_side_margins(undeliverable_pdf, tmp_path) == []
+
+
+def test_every_footer_gives_the_scenario_name_exactly(long_named_pdf: Path) -> None:
+    """The footer's name was HTML-escaped in a CSS string ("B&amp;NES &lt;Tiny&gt;", the backslash lost;
+    audit 9, A5); the header has it as written."""
+    text = " ".join(pdftotext(long_named_pdf, "-raw").split())
+    assert text.count(f"{LONG_NAME} · scenario ") == pages(long_named_pdf) >= 2
+    assert "&amp;" not in text and "&lt;" not in text and "&#34;" not in text
 
 
 def test_every_word_of_the_somerset_report_is_inside_the_page_margin(somerset_report: str) -> None:
