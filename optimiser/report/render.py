@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from optimiser.report.chart import Frontier
 from optimiser.report.view import CheckView
@@ -18,6 +19,18 @@ _environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+def css_string(text: object) -> Markup:
+    """``text`` as the inside of a double-quoted CSS string in a ``<style>`` element, such as the page
+    footer's ``content:``. CSS reads no HTML entities there (``&amp;`` would print as is), so every ASCII
+    character but a letter, digit or space is a CSS hex escape: quotes, backslashes and newlines cannot end
+    the string, and ``<`` cannot end the element (``</style>``). Other characters stand as they are. Each
+    escape ends with a space, which CSS reads as its end, so that a space after it is kept."""
+    return Markup("".join(c if c.isalnum() or c == " " or ord(c) > 127 else f"\\{ord(c):x} " for c in str(text)))
+
+
+_environment.filters["css_string"] = css_string
 
 
 def report_html(view: CheckView, frontier: Frontier | None, frontier_note: str | None = None, **extra: Any) -> str:
