@@ -138,3 +138,20 @@ def test_a_raise_that_cannot_fix_it_is_found_either_way() -> None:
         lifted_first = least_cap_raise(need, every, base)
     assert raised_first[:2] == lifted_first[:2]
     assert raised_first[0] == "cannot"
+
+
+def test_a_service_whose_tangent_is_short_at_zero_is_answered_without_a_solve() -> None:
+    """two_services_case: £110,000 needed of £75,000; bp's standard costs £10,000 at the margin, so
+    even without it £100,000 is needed (the need is convex in t: above its tangent). Before, a solve
+    at t = 0 checked what the tangent already shows."""
+    programme = Programme(load_scenario(two_services_case()))
+    need = NeedProgramme(programme, spend_coefficients(programme))
+    answers = StandardsAnswers(programme, need)
+    before = programme.solves
+    assert answers.service("bp") is None
+    assert programme.solves == before
+    rows = answers.by_service["bp"]
+    with need.opened(), programme.changes():
+        programme.set_row_bounds(rows, 0.0, np.inf)
+        without = need.evaluate()
+    assert without.excess == pytest.approx(25_000, rel=1e-9)

@@ -32,6 +32,9 @@ NEED_TOLERANCE = 1e-9
 # Raises of every cap that fall short before a solve without the caps checks that raising them can
 # fix it at all (``least_cap_raise``): on the bundled offer the third raise tried suffices.
 SHORT_BEFORE_FREE = 3
+# The tangent's shortfall at t = 0 must exceed this share of the shortfall at t (beyond the need's
+# tolerance) to decide "not even at 0" without a solve (duals carry the solver's tolerances).
+TANGENT_MARGIN = 1e-6
 # Newton iterations before falling back to one LP.
 NEWTON_MAX = 40
 
@@ -139,6 +142,10 @@ def highest_fraction_newton(
         step = current.excess / slope if slope > 0 else INF
         if t - step <= 0.0:
             if t == 0.0:
+                return "exact", None, solves
+            # The need is convex in t, so it lies above its tangent at t; where that tangent is still
+            # clearly short at 0, so is the need (no solve: 12 of the bundled offer's 14 services).
+            if current.excess - max(slope, 0.0) * t > TANGENT_MARGIN * current.excess + need.tolerance:
                 return "exact", None, solves
             zero = at(0.0)
             if zero.excess is not None and zero.excess > need.tolerance:
