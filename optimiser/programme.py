@@ -507,6 +507,14 @@ class Programme:
         if getattr(basis, "valid", True):
             self.highs.setBasis(basis)
 
+    def start_from(self, basis: Any | None) -> None:
+        """The next solve starts from ``basis`` alone (None: from cold). HiGHS' other state from the
+        solves before (its factorisation, pricing weights) is cleared, so that solve's answer depends
+        on the model as loaded and ``basis`` only, not on what this programme solved before."""
+        self.highs.clearSolver()
+        if basis is not None:
+            self.set_basis(basis)
+
     def change_coefficients(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray, old: np.ndarray) -> None:
         """Matrix entries (``rows[k]``, ``cols[k]``) set to ``values[k]``, in one undo step that restores ``old``."""
         change = self.highs.changeCoeff

@@ -10,6 +10,7 @@ documented in docs/deliverability.md.
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -19,11 +20,12 @@ import pandas as pd
 
 from models.scenario import Scenario
 from optimiser.deliverability import wording
-from optimiser.deliverability.conflict import find_conflict
+from optimiser.deliverability.conflict import Conflict, find_conflict
 from optimiser.deliverability.exact import NeedProgramme
 from optimiser.deliverability.levers import (
     CapRaises,
     Lever,
+    StandardsAnswers,
     budget_lever,
     cap_raises,
     deliverable_levers,
@@ -32,7 +34,6 @@ from optimiser.deliverability.levers import (
     standards_lever,
     standards_met_as_written,
     supply_lever,
-    uniform_standards,
 )
 from optimiser.deliverability.relaxation import relaxation
 from optimiser.objectives import (
@@ -155,22 +156,25 @@ def _check(
         result["levers"] = [lever.as_dict() for lever in levers]
     elif outcome.status == "infeasible":
         # The conflict search on this programme, and beside it, on a copy solved from cold, the
-        # combined change, the safe-working lever's searches and the uniform standards fraction
-        # (which do not need the conflict).
-        conflict, beside = side_by_side(
-            lambda: find_conflict(programme), lambda: _beside_the_conflict(programme, weights)
-        )
-        # The standards lever on the copy, which holds its "money needed" programme (exact.py): so
-        # its answer does not depend on how the conflict search left this programme's basis. The
-        # conflict answers "cannot fix alone" for every group it does not involve.
-        copy = beside.copy
+        # combined change, the safe-working lever's searches and the standards fractions (which do
+        # not need the conflict; each service's until the conflict search ends).
+        found = threading.Event()
+
+        def conflict_search() -> Conflict | None:
+            try:
+                return find_conflict(programme)
+            finally:
+                found.set()
+
+        conflict, beside = side_by_side(conflict_search, lambda: _beside_the_conflict(programme, weights, found))
+        # The standards lever on the copy: the conflict answers "cannot fix alone" for every service
+        # it does not involve; the services it does involve not yet answered are solved here. The
+        # solves counted are those of the answers used (how many were found ahead depends on timing).
+        copy, answers = beside.copy, beside.standards
         try:
-            with copy.options(presolve="off"):
-                standards = standards_lever(
-                    copy, conflict, beside.need, 1.0 if checked_at is None else checked_at, beside.uniform
-                )
+            standards, used = standards_lever(answers, conflict, 1.0 if checked_at is None else checked_at)
         finally:
-            programme.solves += copy.solves
+            programme.solves += copy.solves - answers.unused_solves(used)
         levers = [
             budget_lever(programme, conflict, beside.plan),
             supply_lever(programme, conflict),
@@ -234,40 +238,45 @@ class _Beside:
     """What the check solves beside its conflict search, on ``copy`` (its solves not yet counted)."""
 
     copy: Programme
-    need: NeedProgramme
+    standards: StandardsAnswers
     plan: SolveOutcome | None
     relaxed: dict[str, Any]
     table: pd.DataFrame
     raises: CapRaises | None
-    uniform: tuple[str, float | None]
     allocation: dict[str, Any] | None
     allocation_tables: dict[str, pd.DataFrame]
 
 
-def _beside_the_conflict(programme: Programme, weights: dict[str, float] | None) -> _Beside:
+def _beside_the_conflict(programme: Programme, weights: dict[str, float] | None, found: threading.Event) -> _Beside:
     """The pooled least-cost plan (and who needs what in it), the combined change, the safe-working
-    searches and the uniform standards fraction, on a fresh copy.
+    searches and the standards fractions, on a fresh copy: the uniform one, then each service's
+    until the conflict search has ``found`` its answer.
 
     They always run on the copy (one core or two), so their answers depend only on the scenario,
     never on how the conflict search left this programme's basis. The plan is solved first, cold
-    on the copy, exactly as ``least_cost_plan`` solves it for ``solve``.
+    on the copy, exactly as ``least_cost_plan`` solves it for ``solve``; the combined change from
+    its basis. The standards' "money needed" starts from the plan's basis too (per practice, with
+    no plan, from cold), whatever the combined change solved in between (``StandardsAnswers``).
     """
     copy = programme.fresh_copy()
     try:
         plan = least_cost_plan(copy) if programme.scenario.settings.budget_mode == "pooled" else None
+        plan_basis = copy.basis() if plan is not None and plan.status == "optimal" else None
         # Who needs what in that plan: tables only, no solve (read here, while the conflict search solves).
         allocation_tables: dict[str, pd.DataFrame] = {}
         allocation = least_cost_allocation(copy, plan, allocation_tables) if plan is not None else None
         with copy.options(presolve="on"):  # measured: presolve pays on this one solve (0.53 against 0.63 CPU s)
             relaxed, table = relaxation(copy, weights)
         need = NeedProgramme(copy, spend_coefficients(copy))
+        standards = StandardsAnswers(copy, need, plan_basis)
         with copy.options(presolve="off"):  # hot re-solves from here on
-            raises = cap_raises(copy, need=need) if len(copy.rows("safe_working")) else None
-            uniform = uniform_standards(copy, need)
+            rows = copy.rows("safe_working")
+            raises = cap_raises(copy, need=need, base=standards.base) if len(rows) else None
+            standards.ahead(found)
     except BaseException:
         programme.solves += copy.solves
         raise
-    return _Beside(copy, need, plan, relaxed, table, raises, uniform, allocation, allocation_tables)
+    return _Beside(copy, standards, plan, relaxed, table, raises, allocation, allocation_tables)
 
 
 def _standards_as_written(programme: Programme, scaled: ScaledStandards) -> Lever:

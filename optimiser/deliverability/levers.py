@@ -7,6 +7,7 @@ offer rate), workforce supply, a uniform fraction of the standards, and the safe
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from optimiser.deliverability import wording
 from optimiser.deliverability.conflict import DEFINITION_RULES, Conflict, conflict_families
 from optimiser.deliverability.exact import (
     SAFE_WORKING_STEP,
+    Need,
     NeedProgramme,
     highest_fraction_newton,
     least_cap_raise,
@@ -273,54 +275,111 @@ def supply_lever(programme: Programme, conflict: Conflict | None = None) -> Leve
     return Lever("workforce_supply", True, total, unit, sentence, details, {"supply_by_role": by_role})
 
 
+class StandardsAnswers:
+    """The standards lever's fractions on one programme, each root-found from one start: the optimum
+    of the need at full standards (``base``), solved once from ``start`` (a basis, e.g. the least-cost
+    plan's; None: from cold), and the uniform fraction's path straight after it. Each service's path
+    begins from that optimum's basis alone (``Programme.start_from``), so each answer depends on the
+    scenario only, never on what the programme solved before it (the combined change, the
+    safe-working searches, another service): they may be asked for in any order, and beside the
+    conflict search, before it is known which services it involves.
+    """
+
+    def __init__(self, programme: Programme, need: NeedProgramme, start: Any | None = None):
+        self.p, self.need = programme, need
+        self.by_service = standard_rows(programme)
+        self.base: Need | None = None
+        self.start: Any | None = None
+        self._answers: dict[str | None, tuple[str, float | None]] = {}
+        self._solves: dict[str | None, int] = {}
+        if not programme.is_mip:  # a MIP has no duals to root-find with (``_highest_fraction``)
+            with need.opened(), programme.options(presolve="off" if start is not None else "on"):
+                programme.start_from(start)
+                self.base = need.evaluate()
+                self.start = programme.basis()
+        self.uniform()
+
+    def _answer(self, key: str | None, rows: np.ndarray) -> tuple[str, float | None]:
+        if key not in self._answers:
+            before = self.p.solves
+            self._answers[key] = self._fraction(rows)
+            self._solves[key] = self.p.solves - before
+        return self._answers[key]
+
+    def _fraction(self, rows: np.ndarray) -> tuple[str, float | None]:
+        p, need = self.p, self.need
+        if self.base is not None:
+            with need.opened(), p.options(presolve="off"):
+                if self._answers:  # the uniform fraction's path goes on from the base's own solve
+                    p.start_from(self.start)
+                how, fraction, _solves = highest_fraction_newton(need, rows, self.base)
+            if how == "exact":
+                return ("optimal" if fraction is not None else "infeasible"), fraction
+        outcome, fraction = highest_fraction(p, rows)
+        return outcome.status, fraction
+
+    def uniform(self) -> tuple[str, float | None]:
+        """(status, t): the highest fraction t of every minimum standard that is deliverable (t None:
+        not even 0; status "infeasible" too when there is no standard)."""
+        return ("infeasible", None) if not self.by_service else self._answer(None, _all(self.by_service))
+
+    def service(self, service: str) -> float | None:
+        """The highest fraction of this service's standards that is deliverable, the others in full."""
+        return self._answer(service, self.by_service[service])[1]
+
+    def ahead(self, stop: threading.Event) -> None:
+        """Each service's fraction, those whose standards cost the most money at the margin first,
+        until ``stop`` is set (the conflict search ended and says which are needed)."""
+        if self.base is None or self.base.derivative_rows is None:
+            return
+        duals, lower = self.base.derivative_rows, self.p.base_row_lower
+        costs = {s: float(duals[rows] @ lower[rows]) for s, rows in self.by_service.items()}
+        for service in sorted(self.by_service, key=lambda s: -costs[s]):
+            if stop.is_set():
+                return
+            self.service(service)
+
+    def unused_solves(self, used: set[str | None]) -> int:
+        """Solves made for answers not in ``used`` (found ahead, then not needed)."""
+        return sum(n for key, n in self._solves.items() if key not in used)
+
+
 def standards_lever(
-    programme: Programme,
-    conflict: Conflict | None = None,
-    need: NeedProgramme | None = None,
-    checked_at: float = 1.0,
-    uniform: tuple[str, float | None] | None = None,
-) -> Lever:
+    answers: StandardsAnswers, conflict: Conflict | None = None, checked_at: float = 1.0
+) -> tuple[Lever, set[str | None]]:
     """Highest uniform fraction t ≤ 1 of every min_coverage; and per service (others at 100%).
 
     ``checked_at``: the programme's standards are this share of the spec's (a check at scaled
     standards). The fractions are then of the standards as the spec writes them (the programme's
     fraction × ``checked_at``), each service's alone with the others at ``checked_at``; the details
-    carry ``standards_fraction``, the level checked. ``uniform``: ``uniform_standards`` of this
-    programme, solved already (it does not need the conflict); else solved here.
+    carry ``standards_fraction``, the level checked. Also returns the answers it used (None: the
+    uniform fraction; a service: its own).
     """
-    lever = _standards_lever(programme, conflict, need, checked_at, uniform)
+    used: set[str | None] = set()
+    lever = _standards_lever(answers, conflict, checked_at, used)
     lever.details["standards_fraction"] = checked_at
-    return lever
+    return lever, used
 
 
-def uniform_standards(programme: Programme, need: NeedProgramme | None = None) -> tuple[str, float | None]:
-    """(status, t): the highest fraction t of every minimum standard that is deliverable (t None: not
-    even 0; status "infeasible" too when there is no standard)."""
-    by_service = standard_rows(programme)
-    return ("infeasible", None) if not by_service else _highest_fraction(programme, need, _all(by_service))
-
-
-def _standards_lever(
-    programme: Programme,
-    conflict: Conflict | None,
-    need: NeedProgramme | None,
-    f: float,
-    solved: tuple[str, float | None] | None = None,
-) -> Lever:
+def _standards_lever(answers: StandardsAnswers, conflict: Conflict | None, f: float, used: set[str | None]) -> Lever:
     unit = LEVER_UNITS["standards"]
-    p = programme
-    by_service = standard_rows(p)
+    p = answers.p
+    by_service = answers.by_service
     if not by_service and f > 0:
         return Lever("standards", False, None, unit, wording.NO_STANDARDS)
-    status, uniform = solved if solved is not None else uniform_standards(p, need)
+    status, uniform = answers.uniform()
+    used.add(None)
     if status == "infeasible":  # checked at 0% (no standard left to lower), or not even at 0%
         return _cannot(p, "standards", unit, wording.CANNOT_WHAT["standards"], ["min_standard"], conflict)
     if uniform is None:
         return Lever("standards", None, None, unit, wording.no_answer("standards", status))
     uniform *= f
     records: list[dict[str, Any]] = []
-    for service, rows in by_service.items():
-        fraction = None if _cannot_fix(conflict, "min_standard", service) else _highest_fraction(p, need, rows)[1]
+    for service in by_service:
+        fraction = None
+        if not _cannot_fix(conflict, "min_standard", service):
+            fraction = answers.service(service)
+            used.add(service)
         minimum = p.data.min_coverage[service] / f  # as the spec writes it
         records.append(
             {
@@ -407,20 +466,26 @@ class CapRaises:
     alone: dict[str, int | None]
 
 
-def cap_raises(programme: Programme, conflict: Conflict | None = None, need: NeedProgramme | None = None) -> CapRaises:
+def cap_raises(
+    programme: Programme,
+    conflict: Conflict | None = None,
+    need: NeedProgramme | None = None,
+    base: Need | None = None,
+) -> CapRaises:
     """The least uniform raise of every safe-working cap, and of each role's caps alone.
 
     Without ``conflict`` every role is searched; with it, a role whose caps the conflict does not
     involve is answered "cannot fix alone" without a solve (so the check can run this beside its
     conflict search, on a copy, and ``safe_working_lever`` applies the conflict afterwards).
+    ``base``: the need with no cap raised, solved already (on ``need``); else solved here.
     """
     p = programme
     by_role = safe_rows(p)
     need = need or NeedProgramme(p, spend_coefficients(p))
     alone: dict[str, int | None] = {}
     with need.opened():
-        base = need.evaluate()
-        how, steps, _solves = least_cap_raise(need, np.concatenate(list(by_role.values())), base)
+        base = base if base is not None else need.evaluate()
+        how, steps, _solves = least_cap_raise(need, np.concatenate(list(by_role.values())), base, free_first=False)
         if how == "exact" and steps is not None:
             for role, rows in by_role.items():
                 if len(by_role) == 1:

@@ -148,112 +148,101 @@ def relaxation(programme: Programme, weights: dict[str, float] | None = None) ->
         return clean_json(result), pd.DataFrame(columns=COLUMNS)
     x = outcome.col_value
 
-    def collected(tol: float) -> tuple[list[dict[str, Any]], dict[str, float], dict[str, float], dict[str, float]]:
-        """The package's entries above ``tol`` of their requirement, and the totals they add to."""
-        records: list[dict[str, Any]] = []
-        money = 0.0
-        for i, j in zip(money_rows, money_cols, strict=True):
-            amount = float(x[j])
-            key = p.row_key[i]
-            limit = float(settings.budget_gbp or 0.0) if pooled else d.practice_budget[str(key)]
-            if amount <= tol * max(limit, 1.0):
-                continue
-            money += amount
-            records.append(
-                {
-                    "lever": "budget",
-                    "rule": str(p.row_rule[i]),
-                    "entity": wording.entity(key),
-                    "amount": amount,
-                    "unit": "£/year",
-                    "limit": limit,
-                    "share_of_limit": amount / limit if limit else None,
-                }
-            )
-        extra_fte = 0.0
-        for i, j in zip(supply_rows, supply_cols, strict=True):
-            amount = float(x[j])
-            limit = d.supply_max[str(p.row_key[i])]
-            if amount <= tol * max(limit, 1.0):
-                continue
-            extra_fte += amount
-            records.append(
-                {
-                    "lever": "workforce_supply",
-                    "rule": "workforce_supply",
-                    "entity": str(p.row_key[i]),
-                    "amount": amount,
-                    "unit": "FTE",
-                    "limit": limit,
-                    "share_of_limit": amount / limit if limit else None,
-                }
-            )
-        short: dict[str, float] = defaultdict(float)
-        need: dict[str, float] = defaultdict(float)
-        largest_cut = 0.0
-        for i, j, q, service in zip(std_rows, std_cols, required, std_service, strict=True):
-            need[service] += float(q)
-            cut = float(x[j])
-            if cut <= tol:
-                continue
-            largest_cut = max(largest_cut, cut)
-            short[service] += cut * float(q)
-            eligible = d.eligible[(p.row_key[i][0], service)]
-            records.append(
-                {
-                    "lever": "standards",
-                    "rule": "min_standard",
-                    "entity": wording.entity(p.row_key[i]),
-                    "amount": cut * float(q),
-                    "unit": "patients",
-                    "limit": float(q),
-                    "share_of_limit": cut,
-                    "percentage_points": 100 * cut * float(q) / eligible if eligible else None,
-                }
-            )
-        at = workforce_at(p, x)
-        roles = p.scenario.roles
-        above = 0.0
-        per_day = 0.0
-        for i, j in zip(safe_all, safe_cols, strict=True):
-            contacts = float(x[j])
-            if contacts <= tol * max(1.0, abs(float(p.base_row_upper[i]))):
-                continue
-            practice, role = p.row_key[i]
-            f = at.get((practice, role), 0.0)
-            rate = contacts / (float(roles.at[role, "working_days_per_fte"]) * f) if f > TOL else None
-            above += contacts
-            per_day = max(per_day, rate or 0.0)
-            records.append(
-                {
-                    "lever": "safe_working",
-                    "rule": "safe_working",
-                    "entity": wording.entity(p.row_key[i]),
-                    "amount": contacts,
-                    "unit": "contacts/year",
-                    "contacts_per_fte_day": rate,
-                }
-            )
-        totals = {
-            "money": money,
-            "extra_fte": extra_fte,
-            "largest_cut": largest_cut,
-            "above": above,
-            "per_day": per_day,
+    # Every entry of the package above zero, with the scale its size is measured against (a share
+    # of its requirement) and what it adds to the totals: (size, scale, amount, service, rate, record).
+    entries: list[tuple[float, float, float, str | None, float | None, dict[str, Any]]] = []
+    for i, j in zip(money_rows, money_cols, strict=True):
+        amount = float(x[j])
+        if amount <= 0.0:
+            continue
+        key = p.row_key[i]
+        limit = float(settings.budget_gbp or 0.0) if pooled else d.practice_budget[str(key)]
+        record = {
+            "lever": "budget",
+            "rule": str(p.row_rule[i]),
+            "entity": wording.entity(key),
+            "amount": amount,
+            "unit": "£/year",
+            "limit": limit,
+            "share_of_limit": amount / limit if limit else None,
         }
-        return records, short, need, totals
+        entries.append((amount, max(limit, 1.0), amount, None, None, record))
+    for i, j in zip(supply_rows, supply_cols, strict=True):
+        amount = float(x[j])
+        if amount <= 0.0:
+            continue
+        limit = d.supply_max[str(p.row_key[i])]
+        record = {
+            "lever": "workforce_supply",
+            "rule": "workforce_supply",
+            "entity": str(p.row_key[i]),
+            "amount": amount,
+            "unit": "FTE",
+            "limit": limit,
+            "share_of_limit": amount / limit if limit else None,
+        }
+        entries.append((amount, max(limit, 1.0), amount, None, None, record))
+    need: dict[str, float] = defaultdict(float)
+    for i, j, q, service in zip(std_rows, std_cols, required, std_service, strict=True):
+        need[service] += float(q)
+        cut = float(x[j])
+        if cut <= 0.0:
+            continue
+        eligible = d.eligible[(p.row_key[i][0], service)]
+        record = {
+            "lever": "standards",
+            "rule": "min_standard",
+            "entity": wording.entity(p.row_key[i]),
+            "amount": cut * float(q),
+            "unit": "patients",
+            "limit": float(q),
+            "share_of_limit": cut,
+            "percentage_points": 100 * cut * float(q) / eligible if eligible else None,
+        }
+        entries.append((cut, 1.0, cut * float(q), service, None, record))
+    at = workforce_at(p, x)
+    roles = p.scenario.roles
+    for i, j in zip(safe_all, safe_cols, strict=True):
+        contacts = float(x[j])
+        if contacts <= 0.0:
+            continue
+        practice, role = p.row_key[i]
+        f = at.get((practice, role), 0.0)
+        rate = contacts / (float(roles.at[role, "working_days_per_fte"]) * f) if f > TOL else None
+        record = {
+            "lever": "safe_working",
+            "rule": "safe_working",
+            "entity": wording.entity(p.row_key[i]),
+            "amount": contacts,
+            "unit": "contacts/year",
+            "contacts_per_fte_day": rate,
+        }
+        entries.append((contacts, max(1.0, abs(float(p.base_row_upper[i]))), contacts, None, rate, record))
 
     # Entries under the solver's tolerance (TOL of their requirement) are noise in a package of real
     # size. But the check found the spec NOT DELIVERABLE, so the programme needs some change: where
     # every entry is under the tolerance (a pooled budget a few pounds short of £11.56m: a package
     # priced at 2.6e-8), the change found is stated as it is, never dropped to "no change" (audit 8,
     # A2; docs/deliverability.md, "Combined change").
-    records, short, need, totals = collected(TOL)
-    below_tolerance = not records
+    kept = [entry for entry in entries if entry[0] > TOL * entry[1]]
+    below_tolerance = not kept
     if below_tolerance:
-        records, short, need, totals = collected(0.0)
-    money, extra_fte, largest_cut = totals["money"], totals["extra_fte"], totals["largest_cut"]
-    above, per_day = totals["above"], totals["per_day"]
+        kept = entries
+    records = [entry[-1] for entry in kept]
+    money = extra_fte = largest_cut = above = per_day = 0.0
+    short: dict[str, float] = defaultdict(float)
+    for size, _scale, amount, of_service, rate, record in kept:
+        lever = record["lever"]
+        if lever == "budget":
+            money += amount
+        elif lever == "workforce_supply":
+            extra_fte += amount
+        elif of_service is not None:  # standards
+            largest_cut = max(largest_cut, size)
+            short[of_service] += amount
+        else:  # safe working
+            above += amount
+            per_day = max(per_day, rate or 0.0)
     table = pd.DataFrame(records, columns=COLUMNS)
     total_need = sum(need.values())
     met = {s: 1.0 - short[s] / need[s] for s in need if need[s] > 0}
