@@ -1,0 +1,57 @@
+"""Audit 9, A13: figures and words a user reads, in the product's voice, where the user meets them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from tests.console import TINY, run
+
+
+def tiny_with(tmp_path: Path, table: str, old: str, new: str) -> Path:
+    """data/tiny with ``old`` replaced by ``new`` in ``table``.csv."""
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder)
+    path = folder / f"{table}.csv"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    return folder
+
+
+def warnings_of(folder: Path, *options: str) -> list[str]:
+    done = run("validate", str(folder), "--format", "json", *options)
+    assert done.returncode == 0, done.stderr
+    return [warning["message"] for warning in json.loads(done.stdout)["warnings"]]
+
+
+def test_a_list_of_one_patient_is_singular(tmp_path: Path) -> None:
+    practices = (TINY / "practices.csv").read_text().splitlines()
+    first = practices[1].split(",")
+    header = practices[0].split(",")
+    first[header.index("list_size")] = "1"
+    first[header.index("weighted_list_size")] = "1"
+    folder = tiny_with(tmp_path, "practices", practices[1], ",".join(first))
+    [message] = [m for m in warnings_of(folder) if m.startswith("a list of")]
+    assert message.startswith("a list of 1 patient looks like thousands of patients (did you mean 1,000?)")
+
+
+def test_a_tiny_cost_per_post_suggests_money_as_the_check_words_it(tmp_path: Path) -> None:
+    folder = tiny_with(tmp_path, "roles", "salaried_gp,gp,100000,", "salaried_gp,gp,0.0001,")
+    [message] = warnings_of(folder)
+    assert message.endswith("(did you mean £0.10?)"), message
+
+
+def test_budget_warnings_word_money_and_rates_as_the_check_does() -> None:
+    small = run("solve", str(TINY), "--budget", "1000.01")
+    assert "a pooled budget of £1,000 a year is £0.10 per weighted patient (10,000 weighted patients)" in small.stdout
+    large = run("solve", str(TINY), "--budget", "1e12")
+    assert "a pooled budget of £1,000,000.00m a year is £100,000,000.00 per weighted patient" in large.stdout
+    assert "more than £1,000.00: it looks like pence" in large.stdout
+    assert "1000000000000" not in large.stdout
+
+
+def test_a_budget_below_half_a_penny_per_weighted_patient_is_not_zero_pence() -> None:
+    done = run("solve", str(TINY.parent / "example_icb"), "--budget", "2000")
+    assert "a pooled budget of £2,000 a year is less than £0.01 per weighted patient (1,327,023 " in done.stdout
