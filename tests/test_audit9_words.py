@@ -55,3 +55,21 @@ def test_budget_warnings_word_money_and_rates_as_the_check_does() -> None:
 def test_a_budget_below_half_a_penny_per_weighted_patient_is_not_zero_pence() -> None:
     done = run("solve", str(TINY.parent / "example_icb"), "--budget", "2000")
     assert "a pooled budget of £2,000 a year is less than £0.01 per weighted patient (1,327,023 " in done.stdout
+
+
+def problems_of(folder: Path) -> list[str]:
+    done = run("validate", str(folder), "--format", "json")
+    assert done.returncode == 2, done.stderr
+    return [f"{p['table']} {p['column']}: {p['message']}" for p in json.loads(done.stdout)["problems"]]
+
+
+def test_contract_bounds_are_written_as_people_write_numbers(tmp_path: Path) -> None:
+    practices = (TINY / "practices.csv").read_text().splitlines()
+    header, first = practices[0].split(","), practices[1].split(",")
+    first[header.index("list_size")] = "900000000"
+    folder = tiny_with(tmp_path, "practices", practices[1], ",".join(first))
+    settings = json.loads((folder / "settings.json").read_text())
+    (folder / "settings.json").write_text(json.dumps({**settings, "budget_gbp": -5}))
+    problems = problems_of(folder)
+    assert "practices list_size: must be at most 1,000,000 (got '900000000')" in problems, problems
+    assert "settings budget_gbp: must be at least 0 (got -5)" in problems, problems
