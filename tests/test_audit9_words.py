@@ -73,3 +73,32 @@ def test_contract_bounds_are_written_as_people_write_numbers(tmp_path: Path) -> 
     problems = problems_of(folder)
     assert "practices list_size: must be at most 1,000,000 (got '900000000')" in problems, problems
     assert "settings budget_gbp: must be at least 0 (got -5)" in problems, problems
+
+
+RATE_EXAMPLES = "expected a number of £ per weighted patient such as 35.50, £35.50 or 125 (got 'abc')"
+
+
+def test_an_unreadable_rate_is_explained_with_rates_on_the_command_line() -> None:
+    done = run("check", str(TINY), "--offer-rate", "abc")
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"error: --offer-rate: {RATE_EXAMPLES}"
+    swept = run("sweep", str(TINY), "--offer-rate", "1:abc:3")
+    assert swept.returncode == 2
+    assert "'abc' is not a number of £ per weighted patient such as 35.50" in swept.stderr
+    budget = run("check", str(TINY), "--budget", "abc")
+    assert "expected a number such as 4700000, 4.7m, 250k or 1,250,000 (got 'abc')" in budget.stderr
+
+
+def test_an_unreadable_rate_is_explained_with_rates_in_a_batch_and_a_scenario(tmp_path: Path) -> None:
+    manifest = tmp_path / "batch.toml"
+    manifest.write_text(
+        f'[[runs]]\nscenario = "{TINY}"\noverrides = {{ offer_rate_gbp_per_weighted_patient = "abc" }}\n'
+    )
+    done = run("batch", str(manifest), "--out", str(tmp_path / "out"))
+    assert done.returncode == 2
+    assert RATE_EXAMPLES in " ".join(done.stderr.split())
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder)
+    settings = json.loads((folder / "settings.json").read_text())
+    (folder / "settings.json").write_text(json.dumps({**settings, "offer_rate_gbp_per_weighted_patient": "abc"}))
+    assert f"settings offer_rate_gbp_per_weighted_patient: {RATE_EXAMPLES}" in problems_of(folder)

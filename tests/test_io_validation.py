@@ -266,8 +266,12 @@ def test_absurd_magnitudes_are_refused_naming_the_cell(tmp_path: Path) -> None:
     # 10**400 as a JSON literal: Python reads it as an exact integer.
     path.write_text(json.dumps(document).replace('"fte": 0.05', '"fte": 1' + "0" * 400))
     messages = problems_of(read_document(path))
-    assert any(m.startswith("roles row 1, column cost_per_fte_gbp: must be at most 10,000,000 (got") for m in messages), messages
-    assert any(m.startswith("practices row 1, column list_size: must be at most 1,000,000 (got") for m in messages), messages
+    assert any(
+        m.startswith("roles row 1, column cost_per_fte_gbp: must be at most 10,000,000 (got") for m in messages
+    ), messages
+    assert any(m.startswith("practices row 1, column list_size: must be at most 1,000,000 (got") for m in messages), (
+        messages
+    )
     assert any(m.startswith("staff row 1, column fte: must be") for m in messages), messages
     assert any(m.startswith("settings budget_gbp:") for m in messages), messages
 

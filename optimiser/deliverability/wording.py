@@ -1961,8 +1961,6 @@ def run_time(seconds: float) -> str:
 
 
 # --- the offer a job checked, in words ---------------------------------------------------
-# How an offer per weighted patient may be written, in the desk's error for one it cannot read.
-RATE_FORMS = "a number of £ per weighted patient such as 35.50, £35.50 or 125"
 
 
 def rate_as_budget_note(result: Mapping[str, Any], option: str | None = "--offer-rate") -> str | None:
