@@ -102,3 +102,19 @@ def test_an_unreadable_rate_is_explained_with_rates_in_a_batch_and_a_scenario(tm
     settings = json.loads((folder / "settings.json").read_text())
     (folder / "settings.json").write_text(json.dumps({**settings, "offer_rate_gbp_per_weighted_patient": "abc"}))
     assert f"settings offer_rate_gbp_per_weighted_patient: {RATE_EXAMPLES}" in problems_of(folder)
+
+
+def test_option_errors_are_one_error_line_whoever_checks_the_option(tmp_path: Path) -> None:
+    """Typer's range check (--frontier-points) and the product's own (--budget) read alike: one
+    ``error:`` line naming the option, exit 2, no usage box."""
+    checked_by_typer = run("report", str(TINY), "--frontier-points", "51", "--out", str(tmp_path / "r.pdf"))
+    checked_by_us = run("sweep", str(TINY), "--budget", "0:50k:1")
+    for done in (checked_by_typer, checked_by_us):
+        assert done.returncode == 2 and done.stdout == ""
+        [line] = done.stderr.splitlines()
+        assert line.startswith("error: --"), line
+    assert checked_by_typer.stderr == (
+        "error: --frontier-points: must be a whole number of budgets on the chart from 0 to 50 (got '51')\n"
+    )
+    assert not (tmp_path / "r.pdf").exists()
+
