@@ -118,3 +118,11 @@ def test_option_errors_are_one_error_line_whoever_checks_the_option(tmp_path: Pa
     )
     assert not (tmp_path / "r.pdf").exists()
 
+
+def test_a_sweep_of_a_service_named_in_cjk_prints_no_font_warnings(tmp_path: Path) -> None:
+    """DejaVu Sans has no CJK glyphs: the name is kept (boxes in the PNG) without six library warnings."""
+    folder = tiny_with(tmp_path, "services", ",Same-day access\n", ",当日预约\n")
+    done = run("sweep", str(folder), "--budget", "30k:50k:3", "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    assert "Glyph" not in done.stderr and "Warning" not in done.stderr, done.stderr
+    assert (tmp_path / "out" / "sweep_budget.png").stat().st_size > 0
