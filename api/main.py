@@ -282,7 +282,11 @@ _CHECK_MESSAGES: dict[str, Any] = {
     "bool_type": lambda _ctx: "must be true or false",
     "enum": lambda ctx: f"must be one of {ctx.get('expected')}",
     "literal_error": lambda ctx: f"must be one of {ctx.get('expected')}",
-    "string_too_short": lambda ctx: f"must be at least {_bound(ctx.get('min_length'))} characters",
+    "string_too_short": lambda ctx: (
+        "must not be empty"
+        if ctx.get("min_length") == 1
+        else f"must be at least {_bound(ctx.get('min_length'))} characters"
+    ),
     "string_too_long": lambda ctx: f"must be at most {_bound(ctx.get('max_length'))} characters",
     "string_type": lambda _ctx: "must be text",
 }

@@ -14,6 +14,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from models.formats import RATE_STEP, money, number, rate_money
 from models.scenario import Problem, Scenario
 from models.schema import shown
 
@@ -80,12 +81,6 @@ def _rows(mask: pd.Series | np.ndarray) -> list[int]:
     return [int(row) for row in np.flatnonzero(np.asarray(mask, dtype=bool))]
 
 
-def _g(value: float) -> str:
-    """A number as a reader writes it: thousands separated, no trailing zeros."""
-    text = f"{value:,.2f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
 def _flagged(
     table: str, column: str, values: pd.Series, mask: pd.Series | np.ndarray, message: Callable[[float], str]
 ) -> list[Problem]:
@@ -106,7 +101,7 @@ def _roles(roles: pd.DataFrame) -> list[Problem]:
             cost < COST_PER_FTE_BELOW_GBP,
             lambda value: (
                 f"£{shown(value)} a year for one full-time post looks like thousands of pounds "
-                f"(did you mean £{_g(value * 1_000)}?)"
+                f"(did you mean {money(value * 1_000)}?)"
             ),
         ),
         *_flagged(
@@ -115,9 +110,9 @@ def _roles(roles: pd.DataFrame) -> list[Problem]:
             cost,
             cost > COST_PER_FTE_ABOVE_GBP,
             lambda value: (
-                f"£{shown(value)} a year for one full-time post is more than "
-                f"£{_g(COST_PER_FTE_ABOVE_GBP)}: it looks like pence or the cost of several posts (in pence it "
-                f"would be £{_g(value / 100)})"
+                f"{money(value)} a year for one full-time post is more than "
+                f"{money(COST_PER_FTE_ABOVE_GBP)}: it looks like pence or the cost of several posts (in pence it "
+                f"would be {money(value / 100)})"
             ),
         ),
         *_flagged(
@@ -137,7 +132,7 @@ def _roles(roles: pd.DataFrame) -> list[Problem]:
             hours > CLINICAL_HOURS_ABOVE,
             lambda value: (
                 f"{shown(value)} clinical hours a year for one full-time post is more than "
-                f"{_g(CLINICAL_HOURS_ABOVE)} (40 hours a week for 50 weeks): it looks like minutes, or hours "
+                f"{number(CLINICAL_HOURS_ABOVE)} (40 hours a week for 50 weeks): it looks like minutes, or hours "
                 "that include non-clinical work"
             ),
         ),
@@ -173,7 +168,7 @@ def _minutes(skill_mix: pd.DataFrame) -> list[Problem]:
             minutes,
             minutes < MINUTES_PER_CONTACT_BELOW,
             lambda value: (
-                f"{shown(value)} minutes for one contact looks like hours (did you mean {_g(value * 60)} minutes?)"
+                f"{shown(value)} minutes for one contact looks like hours (did you mean {number(value * 60)} minutes?)"
             ),
         ),
         *_flagged(
@@ -183,7 +178,7 @@ def _minutes(skill_mix: pd.DataFrame) -> list[Problem]:
             minutes > MINUTES_PER_CONTACT_ABOVE,
             lambda value: (
                 f"{shown(value)} minutes for one contact is more than "
-                f"{_g(MINUTES_PER_CONTACT_ABOVE)} (four hours): it looks like seconds, or a whole course of care"
+                f"{number(MINUTES_PER_CONTACT_ABOVE)} (four hours): it looks like seconds, or a whole course of care"
             ),
         ),
     ]
@@ -206,7 +201,7 @@ def _practices(practices: pd.DataFrame) -> list[Problem]:
             "practices",
             row + 1,
             "weighted_list_size",
-            f"{shown(float(weighted.iat[row]))} weighted patients is {_g(float(share.iat[row]))} times the "
+            f"{shown(float(weighted.iat[row]))} weighted patients is {number(float(share.iat[row]))} times the "
             f"list_size of {shown(float(lists.iat[row]))}: it looks like another unit (thousands?) or another "
             "practice's figure (weighting moves a list by tens of percent)",
         )
@@ -220,7 +215,7 @@ def _practices(practices: pd.DataFrame) -> list[Problem]:
         lists,
         (lists < LIST_SIZE_BELOW).to_numpy() & unnoted,
         lambda value: (
-            f"a list of {shown(value)} patients looks like thousands of patients (did you mean {_g(value * 1_000)}?)"
+            f"a list of {_patients(value, '')} looks like thousands of patients (did you mean {number(value * 1_000)}?)"
         ),
     )
     return found
@@ -244,17 +239,22 @@ def _staff(staff: pd.DataFrame, practices: pd.DataFrame) -> list[Problem]:
                 "staff",
                 largest + 1,
                 "fte",
-                f"practice {shown(practice)} has {_g(float(totals[practice]))} staff FTE in post for "
+                f"practice {shown(practice)} has {number(float(totals[practice]))} staff FTE in post for "
                 f"{_patients(float(practices.at[practice, 'list_size']))} "
-                f"({_g(float(per_1k[practice]))} per 1,000, more than {_g(STAFF_FTE_PER_1K_PATIENTS_ABOVE)}): "
+                f"({number(float(per_1k[practice]))} per 1,000, more than {number(STAFF_FTE_PER_1K_PATIENTS_ABOVE)}): "
                 f"its fte of {shown(float(staff['fte'].iat[largest]))} here looks like hours or a head count",
             )
         )
     return found
 
 
-def _patients(count: float) -> str:
-    return f"{shown(count)} registered patient{'' if count == 1 else 's'}"
+def _patients(count: float, kind: str = "registered ") -> str:
+    return f"{shown(count)} {kind}patient{'' if count == 1 else 's'}"
+
+
+def _per_patient(rate: float) -> str:
+    """A budget's share per weighted patient to the penny; under half a penny is not "£0.00"."""
+    return rate_money(rate) if rate >= RATE_STEP / 2 else f"less than {rate_money(RATE_STEP)}"
 
 
 def _offer(scenario: Scenario, rate_hint: RateHint) -> list[Problem]:
@@ -269,22 +269,24 @@ def _offer(scenario: Scenario, rate_hint: RateHint) -> list[Problem]:
             return [Problem("settings", None, "budget_gbp", rate_hint(budget, weighted))]
         if 0 < each < BUDGET_PER_WEIGHTED_PATIENT_BELOW_GBP:
             message = (
-                f"a pooled budget of £{shown(budget)} a year is £{_g(each)} per weighted patient "
-                f"({weighted:,.0f} weighted patients): it looks like thousands of pounds, unless so small a "
+                f"a pooled budget of {money(budget)} a year is {_per_patient(each)} per weighted patient "
+                f"({number(weighted)} weighted patients): it looks like thousands of pounds, unless so small a "
                 "budget is meant"
             )
             return [Problem("settings", None, "budget_gbp", message)]
         if each > BUDGET_PER_WEIGHTED_PATIENT_ABOVE_GBP:
             message = (
-                f"a pooled budget of £{shown(budget)} a year is £{_g(each)} per weighted patient "
-                f"({weighted:,.0f} weighted patients), more than £{_g(BUDGET_PER_WEIGHTED_PATIENT_ABOVE_GBP)}: "
+                f"a pooled budget of {money(budget)} a year is {_per_patient(each)} per weighted patient "
+                f"({number(weighted)} weighted patients), "
+                f"more than {rate_money(BUDGET_PER_WEIGHTED_PATIENT_ABOVE_GBP)}: "
                 "it looks like pence or several years' money"
             )
             return [Problem("settings", None, "budget_gbp", message)]
     rate = settings.offer_rate_gbp_per_weighted_patient
     if settings.budget_mode == "per_practice" and rate is not None and rate > OFFER_RATE_ABOVE_GBP:
         message = (
-            f"an offer of £{shown(rate)} per weighted patient a year is more than £{_g(OFFER_RATE_ABOVE_GBP)} "
+            f"an offer of {rate_money(rate)} per weighted patient a year "
+            f"is more than {rate_money(OFFER_RATE_ABOVE_GBP)} "
             f"(core GP funding is about £100 to £200): it looks like pence or a practice's whole budget"
         )
         return [Problem("settings", None, "offer_rate_gbp_per_weighted_patient", message)]

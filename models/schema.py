@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 ColumnKind = Literal["id", "str", "int", "float", "choice"]
 
@@ -43,6 +43,8 @@ MAX_NOTE_LENGTH = 500  # practices.data_note: a few warnings about one practice'
 # £, thousands separated by commas (or spaces) only between groups of three digits, and a k/m
 # suffix. "1,0" or "12,50,00" is refused rather than read as 10 or 125000.
 AMOUNT_FORMS = "a number such as 4700000, 4.7m, 250k or 1,250,000"
+# A rate's own examples: a rate of £35.50 explained with budgets' 4.7m would mislead.
+RATE_FORMS = "a number of £ per weighted patient such as 35.50, £35.50 or 125"
 AMOUNT_SUFFIXES = {"": 1.0, "k": 1e3, "m": 1e6}
 _AMOUNT = re.compile(
     r"\s*£?\s*([-+]?(?:[0-9]{1,3}(?P<sep>[, ])[0-9]{3}(?:(?P=sep)[0-9]{3})*(?:\.[0-9]*)?"
@@ -115,10 +117,11 @@ def decimal_comma_hint(text: str) -> str | None:
     return None
 
 
-def parse_amount(value: Any) -> float:
+def parse_amount(value: Any, forms: str = AMOUNT_FORMS) -> float:
     """A number, or text with an optional £, thousands commas and a ``k``/``m`` suffix.
 
-    Raises ``ValueError`` with a plain message for anything else (text, NaN, infinity).
+    Raises ``ValueError`` with a plain message for anything else (text, NaN, infinity), giving
+    ``forms`` as the examples of what is expected (``RATE_FORMS`` for a rate).
     """
     if isinstance(value, int | float) and not isinstance(value, bool):
         number = float(value)
@@ -126,9 +129,9 @@ def parse_amount(value: Any) -> float:
         digits = match.group(1).replace(",", "").replace(" ", "")
         number = float(digits) * AMOUNT_SUFFIXES[match.group(3).lower()]
     elif isinstance(value, str) and (hint := decimal_comma_hint(value)):
-        raise ValueError(f"expected {AMOUNT_FORMS} (got {shown(value)}; {hint})")
+        raise ValueError(f"expected {forms} (got {shown(value)}; {hint})")
     else:
-        raise ValueError(f"expected {AMOUNT_FORMS} (got {shown(value)})")
+        raise ValueError(f"expected {forms} (got {shown(value)})")
     if not math.isfinite(number):
         raise ValueError(f"expected a finite number (got {shown(value)})")
     return number
@@ -566,10 +569,11 @@ class ScenarioSettings(BaseModel):
         mode="before",
     )
     @classmethod
-    def _money_as_people_write_it(cls, value: object) -> object:
+    def _money_as_people_write_it(cls, value: object, info: ValidationInfo) -> object:
         """£ settings take the amounts every entry point takes (``4.7m``, ``£1,200``), by one parser."""
         if isinstance(value, str):
-            return parse_amount(value)
+            rate = str(info.field_name).endswith("_per_weighted_patient")
+            return parse_amount(value, RATE_FORMS if rate else AMOUNT_FORMS)
         return value
 
     @field_validator("time_limit_s", mode="before")

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
+from models import formats
 from models.plausibility import RateHint, implausible_figures
 from models.scenario import MAX_PROBLEMS_LISTED, Problem, Scenario, ScenarioInvalid
 from models.schema import (
@@ -199,7 +200,12 @@ _SETTING_TYPE_MESSAGES = {
     "bool_type": "must be true or false",
     "string_type": "must be text",
 }
-_SETTING_BOUNDS = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}
+_SETTING_BOUNDS = {
+    "greater_than": "more than",
+    "greater_than_equal": "at least",
+    "less_than": "less than",
+    "less_than_equal": "at most",
+}
 
 
 def _setting_message(item: Any) -> str:
@@ -208,7 +214,7 @@ def _setting_message(item: Any) -> str:
     if kind in _SETTING_TYPE_MESSAGES:
         return f"{_SETTING_TYPE_MESSAGES[kind]} {got}"
     if kind in _SETTING_BOUNDS and context:
-        return f"must be {_SETTING_BOUNDS[kind]} {next(iter(context.values())):g} {got}"
+        return f"must be {_SETTING_BOUNDS[kind]} {formats.number(next(iter(context.values())))} {got}"
     if kind == "string_too_long":  # the text itself is too long to quote
         return f"must be at most {context['max_length']:,} characters (got {len(item['input']):,})"
     if kind == "literal_error":  # expected is "'a', 'b' or 'c'"
@@ -314,7 +320,9 @@ def _parse_column(table: str, column: Column, raw: list[Any], problems: list[Pro
         if _spells_non_finite(got) or isinstance(got, float):
             message = f"must be a finite number (got {shown(got)})"
         else:  # a finite number too large for a float, e.g. 10**400 or "1e400"
-            message = f"must be <= {column.upper:g} (got {shown(got)})" if column.upper else "is too large"
+            message = (
+                f"must be at most {formats.number(column.upper)} (got {shown(got)})" if column.upper else "is too large"
+            )
         problems.append(Problem(table, int(row) + 1, column.name, message))
 
     finite = np.isfinite(values)
@@ -325,15 +333,18 @@ def _parse_column(table: str, column: Column, raw: list[Any], problems: list[Pro
             )
     if column.lower is not None:
         low = values <= column.lower if column.lower_strict else values < column.lower
-        sign = ">" if column.lower_strict else ">="
+        bound = f"{'more than' if column.lower_strict else 'at least'} {formats.number(column.lower)}"
         for row in np.flatnonzero(finite & low):
-            problems.append(
-                Problem(table, int(row) + 1, column.name, f"must be {sign} {column.lower:g} (got {shown(raw[row])})")
-            )
+            problems.append(Problem(table, int(row) + 1, column.name, f"must be {bound} (got {shown(raw[row])})"))
     if column.upper is not None:
         for row in np.flatnonzero(finite & (values > column.upper)):
             problems.append(
-                Problem(table, int(row) + 1, column.name, f"must be <= {column.upper:g} (got {shown(raw[row])})")
+                Problem(
+                    table,
+                    int(row) + 1,
+                    column.name,
+                    f"must be at most {formats.number(column.upper)} (got {shown(raw[row])})",
+                )
             )
     if column.default is not None:
         numbers = numbers.fillna(float(column.default))

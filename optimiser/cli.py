@@ -70,14 +70,27 @@ class CommissionGroup(TyperGroup):
 
 class CommissionCommand(TyperCommand):
     """A command whose usage line names its arguments as the README does (``PATH``, not ``{path}``)
-    and whose whole-number options are refused in the product's words (``whole_number_message``)."""
+    and whose options' bad values are refused in the product's words (``whole_number_message``) and
+    its one-line ``error:`` style, as the options the commands check themselves are (``--budget``)."""
 
     def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        given = list(args)  # the parser consumes the list it is given
         try:
             return super().parse_args(ctx, args)
         except BadParameter as error:
             error.message = whole_number_message(error) or error.message
+            self.refuse(ctx, given, error)
             raise
+        except UsageError as error:
+            self.refuse(ctx, given, error)
+            raise
+
+    def refuse(self, ctx: Context, given: list[str], error: UsageError) -> None:
+        """An option's bad value as one ``error:`` line (exit 2); any other usage error (an unknown
+        option, a missing argument) is left to Typer's usage box, which points to ``--help``."""
+        if isinstance(error, BadParameter) and isinstance(error.param, TyperOption):
+            _unwrap_off_terminal()  # the command, which sets the width for its output, has not started
+            report_invalid(OptionsInvalid([(usage_problem(error).column, error.message)]), as_json=False)
 
     def collect_usage_pieces(self, ctx: Context) -> list[str]:
         pieces = [self.options_metavar] if self.options_metavar else []
@@ -93,14 +106,10 @@ class JsonAnswerCommand(CommissionCommand):
     option that is not a number, an unknown option, a missing argument) is answered on stdout with
     the same ``{"status": "invalid", ...}`` document as any other invalid input."""
 
-    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
-        given = list(args)  # the parser consumes the list it is given
-        try:
-            return super().parse_args(ctx, args)
-        except UsageError as error:
-            if not self.answers_in_json(self._format_given(ctx, given)):
-                raise
+    def refuse(self, ctx: Context, given: list[str], error: UsageError) -> None:
+        if self.answers_in_json(self._format_given(ctx, given)):
             self.answer_invalid(usage_problem(error))
+        super().refuse(ctx, given, error)
 
     def answers_in_json(self, fmt: str | None) -> bool:
         """Whether the command answers in JSON, given the ``--format`` of its command line (None: none)."""

@@ -24,7 +24,15 @@ from models.validate import data_warnings, validate_document
 from optimiser.objectives import best_value_answer, least_cost_answer
 from optimiser.programme import ENGINES, Programme, Progress, SolveOutcome
 from optimiser.results import JobOutcome, solve_result
-from optimiser.units import SWEEP_RANGES, check_range, parse_fraction, parse_money, parse_range
+from optimiser.units import (
+    AMOUNT_FORMS,
+    RATE_FORMS,
+    SWEEP_RANGES,
+    check_range,
+    parse_fraction,
+    parse_money,
+    parse_range,
+)
 
 __all__ = [
     "KINDS",
@@ -64,7 +72,7 @@ def checked_override(key: str, value: Any) -> Any:
             raise ValueError(f"must be one of {', '.join(OBJECTIVES)} (got {shown(value)})")
         return value
     if key in MONEY_LIMITS:
-        number = parse_money(value)
+        number = parse_money(value, RATE_FORMS if key == "offer_rate_gbp_per_weighted_patient" else AMOUNT_FORMS)
         if number > MONEY_LIMITS[key]:
             raise ValueError(f"must be at most {MONEY_LIMITS[key]:,.0f} (got {shown(value)})")
         return number

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -442,8 +443,12 @@ _MARKERS = ("o", "s", "^", "v", "D", "P", "X", "<", ">", "p", "h", "*", "d", "H"
 def plot_frontier(result: dict[str, Any], table: pd.DataFrame, path: Path) -> None:
     import matplotlib.pyplot as plt
 
-    fig = frontier_figure(result, table)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
+    with warnings.catch_warnings():
+        # A name in a script no installed font has (CJK beside DejaVu Sans only) is drawn as boxes, a
+        # limit of the fonts (docs/deliverability.md), not a warning for the user's terminal.
+        warnings.filterwarnings("ignore", message=r"Glyph .* missing from font", category=UserWarning)
+        fig = frontier_figure(result, table)
+        fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
 
 

@@ -13,11 +13,12 @@ from typing import Any
 import numpy as np
 
 from models.scenario import Problem, ScenarioInvalid
-from models.schema import AMOUNT_FORMS, MAX_AREA_GBP, parse_amount, shown
+from models.schema import AMOUNT_FORMS, MAX_AREA_GBP, RATE_FORMS, parse_amount, shown
 
 __all__ = [
     "AMOUNT_FORMS",
     "MAX_POINTS",
+    "RATE_FORMS",
     "SWEEP_RANGES",
     "check_range",
     "parse_amount",
@@ -36,9 +37,9 @@ MIN_POINTS = 2
 MAX_POINTS = 1000
 
 
-def parse_money(value: Any) -> float:
-    """A non-negative amount of £ (``parse_amount`` forms)."""
-    number = parse_amount(value)
+def parse_money(value: Any, forms: str = AMOUNT_FORMS) -> float:
+    """A non-negative amount of £ (``parse_amount`` forms; ``forms``: the examples an error gives)."""
+    number = parse_amount(value, forms)
     if number < 0:
         raise ValueError(f"must not be negative (got {shown(value)})")
     return number + 0.0  # -0 is 0: never shown as "£-0", and hashed as 0 is
@@ -76,7 +77,7 @@ def parse_range(text: str, name: str) -> np.ndarray:
         try:
             values.append(parse_amount(part))
         except ValueError:
-            raise bad(f"{shown(part)} is not {AMOUNT_FORMS}") from None
+            raise bad(f"{shown(part)} is not {RATE_FORMS if name == 'offer_rate' else AMOUNT_FORMS}") from None
     try:
         count = int(parts[2])
     except ValueError:

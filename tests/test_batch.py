@@ -290,10 +290,14 @@ scenario = "nowhere.json"
     runs = results_of(out)
     assert runs["tiny"]["status"] == "optimal"
     assert (out / "tiny" / "practices.csv").exists()  # written by the worker into the run's staging folder
-    assert runs["invalid"]["error"] == "invalid scenario: practices row 1, column list_size: must be > 0 (got -5)"
+    assert (
+        runs["invalid"]["error"] == "invalid scenario: practices row 1, column list_size: must be more than 0 (got -5)"
+    )
     assert "no such file or directory" in runs["missing"]["error"]
     problems = json.loads((out / "invalid" / "result.json").read_text())["problems"]
-    assert problems == [{"table": "practices", "row": 1, "column": "list_size", "message": "must be > 0 (got -5)"}]
+    assert problems == [
+        {"table": "practices", "row": 1, "column": "list_size", "message": "must be more than 0 (got -5)"}
+    ]
 
 
 def test_invalid_manifest_exits_2_with_a_clear_message(tmp_path: Path) -> None:

@@ -90,7 +90,7 @@ def test_invalid_input_exits_2_without_a_trace(tmp_path: Path) -> None:
     for command in (["validate", str(path)], ["solve", str(path)]):
         result = runner.invoke(app, command)
         assert result.exit_code == 2
-        assert "practices row 1, column list_size: must be > 0" in result.output
+        assert "practices row 1, column list_size: must be more than 0" in result.output
         assert "Traceback" not in result.output
     result = runner.invoke(app, ["solve", str(tmp_path / "missing.json")])
     assert result.exit_code == 2 and "no such file" in result.output

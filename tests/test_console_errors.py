@@ -365,12 +365,18 @@ def test_a_bad_batch_command_line_is_its_one_invalid_json_line(
     assert not (tmp_path / "out").exists()
 
 
-def test_a_bad_batch_command_line_under_text_keeps_typers_usage(tmp_path: Path) -> None:
+def test_a_bad_batch_command_line_under_text_is_one_error_line_or_typers_usage(tmp_path: Path) -> None:
+    """A bad option value is one ``error:`` line as every option's (audit 9, A13); an unknown
+    option keeps Typer's usage, which points to --help."""
     manifest = tmp_path / "m.json"
     manifest.write_text(json.dumps({"runs": [{"id": "t", "scenario": str(TINY)}]}))
     done = run("batch", str(manifest), "--format", "text", "--workers", "abc")
     assert done.returncode == 2 and done.stdout == ""
-    assert "Usage: commission batch [OPTIONS] MANIFEST" in done.stderr
+    message = "must be a whole number of worker processes, 1 or more (got 'abc')"
+    assert error_lines(done.stderr) == [f"error: --workers: {message}"] and "Usage:" not in done.stderr
+    unknown = run("batch", str(manifest), "--format", "text", "--bogus")
+    assert unknown.returncode == 2 and unknown.stdout == ""
+    assert "Usage: commission batch [OPTIONS] MANIFEST" in unknown.stderr
 
 
 def test_template_keeps_an_existing_workbook_unless_forced(tmp_path: Path) -> None:

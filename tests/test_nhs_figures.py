@@ -245,7 +245,7 @@ BAD_FIGURES = [
             1,
             None,
             "practice A81001's gp FTE (the sum of columns TOTAL_GP_SEN_PTNR_FTE, TOTAL_GP_SAL_BY_PRAC_FTE): "
-            "must be <= 100000 (got 120000)",
+            "must be at most 100,000 (got 120000)",
         ),
         id="sum-beyond-the-contract",
     ),

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from models import formats
 from models.validate import validate_document
 from optimiser.deliverability import wording
 from optimiser.io import read_document
@@ -74,9 +75,9 @@ RULES = [
         "budget_gbp",
         5_000,
         ("settings", None, "budget_gbp"),
-        "£0.5 per weighted patient (10,000 weighted patients): it looks like thousands",
+        "£0.50 per weighted patient (10,000 weighted patients): it looks like thousands",
     ),
-    ("settings", 0, "budget_gbp", 20_000_000, ("settings", None, "budget_gbp"), "£2,000 per weighted patient"),
+    ("settings", 0, "budget_gbp", 20_000_000, ("settings", None, "budget_gbp"), "£2,000.00 per weighted patient"),
 ]
 
 
@@ -90,11 +91,12 @@ def test_each_rule_warns_of_its_cell(
     found = {(w["table"], w["row"], w["column"]): w["message"] for w in warnings_of(document)}
     assert where in found, found
     assert words in found[where]
-    assert shown_value(value) in found[where]
+    assert quoted(column, value) in found[where]
 
 
-def shown_value(value: float) -> str:
-    return f"{value:g}" if value < 1e6 else str(int(value))
+def quoted(column: str, value: float) -> str:
+    """The value as its warning quotes it: £ from £1,000 as the check words money (audit 9, A13)."""
+    return formats.money(value) if column.endswith("_gbp") and value >= 1_000 else f"{value:g}"
 
 
 def test_an_offer_rate_above_a_thousand_pounds_a_weighted_patient_warns() -> None:
@@ -105,7 +107,7 @@ def test_an_offer_rate_above_a_thousand_pounds_a_weighted_patient_warns() -> Non
         None,
         "offer_rate_gbp_per_weighted_patient",
     )
-    assert "£1500 per weighted patient" in warning["message"]
+    assert "£1,500.00 per weighted patient" in warning["message"]
     assert (
         warnings_of(changed("settings", 0, "offer_rate_gbp_per_weighted_patient", 35.5, budget_mode="per_practice"))
         == []

@@ -27,8 +27,8 @@ from api.serialise import csv_bytes, xlsx_bytes
 from api.web import session as desk_session
 from api.web.results import check_page, comparison, report_bytes, side_label
 from models.scenario import Problem, ScenarioInvalid
-from models.schema import AMOUNT_FORMS, shown
-from optimiser.deliverability.wording import RATE_FORMS, percent, swept_range
+from models.schema import shown
+from optimiser.deliverability.wording import percent, swept_range
 from optimiser.io import SCENARIO_SUFFIXES, write_template
 from optimiser.report.compare import practice_text
 from optimiser.report.render import ReportUnavailable
@@ -239,10 +239,7 @@ def offer_amount(text: str, column: str) -> float:
     try:
         return float(checked_override(column, text))
     except ValueError as error:
-        message = str(error)
-        if column == "offer_rate_gbp_per_weighted_patient":  # a rate's examples are rates, not budgets
-            message = message.replace(AMOUNT_FORMS, RATE_FORMS)
-        raise ScenarioInvalid([Problem("offer", None, column, f"Amount offered: {message}")]) from None
+        raise ScenarioInvalid([Problem("offer", None, column, f"Amount offered: {error}")]) from None
 
 
 def standards_fraction(text: str) -> float:

@@ -18,24 +18,15 @@ from typing import Any
 
 import pandas as pd
 
+from models.formats import RATE_STEP, money, number, rate_money
 from models.formulation import ProgrammeData
 from models.plausibility import budget_looks_like_rate
 from models.scenario import Problem
 from models.schema import ScenarioSettings
 
 # --------------------------------------------------------------------------------------
-# Formatters
+# Formatters (``money``, ``number`` and ``rate_money``: models.formats, for models' messages too)
 # --------------------------------------------------------------------------------------
-
-
-def money(value: float) -> str:
-    if abs(value) < 0.005:  # nothing, and a solver's -4e-12: "£0", as beside £19.00m or £79,683, never "-£0.00"
-        return "£0"
-    if abs(value) >= 1e6:
-        return f"£{value / 1e6:,.2f}m"
-    if abs(value) >= 100:
-        return f"£{value:,.0f}"
-    return f"£{value:,.2f}"
 
 
 def money_or_missing(value: float | None) -> str:
@@ -44,17 +35,6 @@ def money_or_missing(value: float | None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
     return money(value)
-
-
-def number(value: float, digits: int = 3) -> str:
-    """A readable number: 2 decimals from 1 up, else ``digits`` significant figures."""
-    if value == 0:
-        return "0"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    if abs(value) >= 1:
-        return f"{value:,.2f}".rstrip("0").rstrip(".")
-    return f"{value:.{digits}g}"
 
 
 def percent(share: float, digits: int = 1) -> str:
@@ -175,14 +155,7 @@ def gap_figures(least: float, offer: float, nearest_gap: bool = False, in_full: 
 # amounts' rules above (to the pound from £100, in £m from £1m) are for money a year, not for a
 # rate, where a pound is 7% of the figure. A least rate is rounded up to the penny, so that, fed
 # back as an offer, it suffices; the figures of an offer, a least rate and the difference between
-# them always subtract (``rate_gap_figures``).
-RATE_STEP = 0.01
-
-
-def rate_money(value: float) -> str:
-    """A rate in £ per weighted patient to the nearest penny: "£112.50", "£35.50", "£0.00"."""
-    pennies = _nearest(value, RATE_STEP) + 0.0
-    return f"£{0.0 if abs(pennies) < RATE_STEP / 2 else pennies:,.2f}"
+# them always subtract (``rate_gap_figures``). ``rate_money`` itself is in models.formats.
 
 
 def least_rate(value: float) -> str:
@@ -1988,8 +1961,6 @@ def run_time(seconds: float) -> str:
 
 
 # --- the offer a job checked, in words ---------------------------------------------------
-# How an offer per weighted patient may be written, in the desk's error for one it cannot read.
-RATE_FORMS = "a number of £ per weighted patient such as 35.50, £35.50 or 125"
 
 
 def rate_as_budget_note(result: Mapping[str, Any], option: str | None = "--offer-rate") -> str | None:

@@ -259,3 +259,16 @@ def test_an_uploaded_staff_table_without_a_header_row_is_422_naming_staff(
     response = client.post("/scenarios/upload", files={"file": ("spec.zip", archive.getvalue())}, headers=commissioner)
     assert response.status_code == 422, response.text
     assert [p["table"] for p in response.json()["detail"]] == ["staff"]
+
+
+def test_an_unreadable_rate_is_explained_with_rates(client: TestClient, commissioner: dict) -> None:
+    """Audit 9, A13: a rate of about £35.50 is not explained with budgets' examples (4.7m, 250k)."""
+    scenario_id = create_scenario(client, commissioner, read_document(TINY))
+    job = {"scenario_id": scenario_id, "kind": "check", "overrides": {"offer_rate_gbp_per_weighted_patient": "abc"}}
+    response = client.post("/jobs", json=job, headers=commissioner)
+    assert response.status_code == 422
+    [reported] = response.json()["detail"]
+    assert reported["message"] == (
+        "offer_rate_gbp_per_weighted_patient: expected a number of £ per weighted patient such as 35.50, £35.50 "
+        "or 125 (got 'abc')"
+    )

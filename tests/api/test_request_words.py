@@ -333,3 +333,10 @@ def test_every_query_parameter_of_the_api_refuses_being_given_twice(client: Test
             problem(f"query.{name}", "is given more than once ('1', then '2'); give it once")
             in (response.json()["detail"])
         ), (path, method, name)
+
+
+def test_an_empty_name_is_refused_in_the_products_words(client: TestClient, commissioner: dict) -> None:
+    """Audit 9, A13: "must not be empty", never pydantic's "must be at least 1 characters"."""
+    response = client.post("/scenarios?name=", json={}, headers=commissioner)
+    assert response.status_code == 422, response.text
+    assert problem("query.name", "must not be empty (got '')") in response.json()["detail"], response.json()

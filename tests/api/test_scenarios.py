@@ -55,7 +55,12 @@ def test_invalid_scenario_is_422_with_table_row_and_column(client: TestClient, c
     response = client.post("/scenarios", json=document, headers=commissioner)
     assert response.status_code == 422
     problems = response.json()["detail"]
-    assert {"table": "practices", "row": 2, "column": "list_size", "message": "must be > 0 (got -5)"} in problems
+    assert {
+        "table": "practices",
+        "row": 2,
+        "column": "list_size",
+        "message": "must be more than 0 (got -5)",
+    } in problems
     assert any(p["table"] == "practices" and p["column"] == "colour" for p in problems)
 
 

@@ -1,0 +1,38 @@
+"""Numbers and money as a reader writes them, for every message of the product.
+
+The lowest layer holds them so that the data rules of ``models`` (a contract's bound, a figure that
+looks like the wrong unit) word their numbers as the check's sentences do;
+``optimiser.deliverability.wording`` builds its sentences on these.
+"""
+
+from __future__ import annotations
+
+# A rate in £ per weighted patient is shown to the penny.
+RATE_STEP = 0.01
+
+
+def money(value: float) -> str:
+    if abs(value) < 0.005:  # nothing, and a solver's -4e-12: "£0", as beside £19.00m or £79,683, never "-£0.00"
+        return "£0"
+    if abs(value) >= 1e6:
+        return f"£{value / 1e6:,.2f}m"
+    if abs(value) >= 100:
+        return f"£{value:,.0f}"
+    return f"£{value:,.2f}"
+
+
+def number(value: float, digits: int = 3) -> str:
+    """A readable number: 2 decimals from 1 up, else ``digits`` significant figures."""
+    if value == 0:
+        return "0"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 1:
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    return f"{value:.{digits}g}"
+
+
+def rate_money(value: float) -> str:
+    """A rate in £ per weighted patient to the nearest penny: "£112.50", "£35.50", "£0.00"."""
+    pennies = round(value / RATE_STEP) * RATE_STEP + 0.0
+    return f"£{0.0 if abs(pennies) < RATE_STEP / 2 else pennies:,.2f}"
