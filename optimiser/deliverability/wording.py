@@ -2094,6 +2094,17 @@ def no_frontier_submitted(reason: str) -> str:
     return f"No frontier: the budget sweep could not be submitted ({reason})."
 
 
+# --- the desk's job page without a check's verdict (api/web/templates/result.html) ---------------
+def job_heading(kind: str, status: str, job_id: str) -> str:
+    """The page's heading, naming the job's kind (check, solve or sweep): "The sweep failed", not
+    "The check failed" (audit 9, A11)."""
+    if status == "failed":
+        return f"The {kind} failed"
+    if status == "cancelled":
+        return f"The {kind} was cancelled"
+    return f"Job {job_id}: {kind}, {status}"
+
+
 # --- standards checked at a share of their level (audit 4, F24): the comparison and the verdict ---
 # A check with ``standards_fraction`` checks every minimum standard at that share of its level; its
 # standards lever is still a share of the standards as the spec writes them. The comparison reads
