@@ -132,13 +132,24 @@ def _point(programme: Programme, outcome: SolveOutcome, prefix: str = "") -> dic
     if outcome.col_value is None:
         return {f"{prefix}status": outcome.status}
     x = outcome.col_value
+    value = value_of(programme, x)
+    # The value as a share of covering every eligible patient: what the frontier maximises, read as coverage.
+    full = programme.memo("full_value", _full_value)
     row = {
         f"{prefix}status": outcome.status,
-        f"{prefix}value": value_of(programme, x),
+        f"{prefix}value": value,
         f"{prefix}spend_gbp": spend_of(programme, x),
+        f"{prefix}weighted_coverage": value / full if full > 0 else float("nan"),
     }
     row.update({prefix + k: v for k, v in _coverage(programme, x).items()})
     return row
+
+
+def _full_value(programme: Programme) -> float:
+    """The value of covering every eligible patient: Σ over services of value weight × eligible patients."""
+    _cov_service, eligible = programme.memo("coverage_by_service", _coverage_terms)
+    weights = [programme.data.value_weight[s] for s in programme.data.services]
+    return float(sum((np.asarray(weights, dtype=float) * eligible).tolist()))
 
 
 def budget_sweep(
@@ -186,9 +197,19 @@ def budget_sweep(
     records: list[dict[str, Any]] = [{column: float(v)} for v in values]
     for record, point, free in zip(records, with_standards, without_standards, strict=True):
         record.update(point)
-        record.update({k: free.get(k) for k in ("no_standards_status", "no_standards_value", "no_standards_coverage")})
+        record.update(
+            {
+                k: free.get(k)
+                for k in (
+                    "no_standards_status",
+                    "no_standards_value",
+                    "no_standards_weighted_coverage",
+                    "no_standards_coverage",
+                )
+            }
+        )
     table = pd.DataFrame(records)
-    first = [column, "status", "deliverable", "lowest_coverage", "value", "spend_gbp", "coverage"]
+    first = [column, "status", "deliverable", "lowest_coverage", "value", "spend_gbp", "weighted_coverage", "coverage"]
     table = table[[c for c in first if c in table] + [c for c in table if c not in first]]
     offer = settings.budget_gbp if pooled else settings.offer_rate_gbp_per_weighted_patient
     current = float(offer) if offer_written and offer is not None else None
@@ -464,7 +485,7 @@ def frontier_figure(result: dict[str, Any], table: pd.DataFrame) -> Any:
     labels = wording.CHART
     marked = result.get("marked")
     # Which axes read in £m: the (pooled) budget's x axis, the least cost's y axis.
-    money_x, money_y = False, cast(Any, None)
+    money_x, money_y, coverage_panel = False, cast(Any, None), cast(Any, None)
     if result["sweep"] == "budget":
         pooled = result["x"] == "budget_gbp"
         scale, x_label = (1e6, labels["budget_axis"]) if pooled else (1.0, labels["offer_axis"])
@@ -481,9 +502,26 @@ def frontier_figure(result: dict[str, Any], table: pd.DataFrame) -> Any:
             if "no_standards_value" in table:
                 top.plot(xs, table["no_standards_value"], "--", color="grey", label=labels["value_without_standards"])
             top.set_ylabel(labels["value_axis"])
-        if "coverage" in table:
-            bottom.plot(xs, table["coverage"], "-", color="black", linewidth=2, label=labels["all_services"])
-        services = [c for c in table.columns if c.startswith("coverage_")]
+
+        # All services together as the frontier counts them, each patient weighted by their service's
+        # value, so the line without the standards is never below the line with them. Only lines
+        # with a point are drawn (and named in the legend): below the least deliverable budget no
+        # plan meets the standards.
+        def drawn(column: str) -> bool:
+            return column in table and bool(table[column].notna().any())
+
+        if drawn("weighted_coverage"):
+            bottom.plot(xs, table["weighted_coverage"], "-", color="black", linewidth=2, label=labels["all_services"])
+        if drawn("no_standards_weighted_coverage"):
+            bottom.plot(
+                xs,
+                table["no_standards_weighted_coverage"],
+                "--",
+                color="grey",
+                linewidth=2,
+                label=labels["all_services_without_standards"],
+            )
+        services = [c for c in table.columns if c.startswith("coverage_") and drawn(c)]
         colours = _colours(len(services))
         names = result.get("service_names") or {}
         for n, column in enumerate(services):
@@ -520,6 +558,7 @@ def frontier_figure(result: dict[str, Any], table: pd.DataFrame) -> Any:
                 va="top",
             )
         axes: list[Any] = [top, bottom]
+        coverage_panel = bottom
         top.set_title(labels["fair_budget_title"] if fair else labels["budget_title"])
         if not fair:
             top.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
@@ -552,7 +591,9 @@ def frontier_figure(result: dict[str, Any], table: pd.DataFrame) -> Any:
         # A panel with nothing labelled (coverage of a sweep with no point meeting the standards
         # holds only the unlabelled least-deliverable line) has nothing to explain.
         if axis.get_legend_handles_labels()[0]:
-            axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, borderaxespad=0.0)
+            legend = axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, borderaxespad=0.0)
+            if axis is coverage_panel:
+                legend.set_title(labels["coverage_legend_title"], prop={"size": 8})
     fig.tight_layout()
     return fig
 

@@ -13,7 +13,11 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 def sweep(current: float, marked: float, top: float) -> dict[str, Any]:
     points = [
-        {"budget_gbp": top * i / 4, "coverage": 0.9 if top * i / 4 >= marked else None, "no_standards_coverage": 0.95}
+        {
+            "budget_gbp": top * i / 4,
+            "weighted_coverage": 0.9 if top * i / 4 >= marked else None,
+            "no_standards_weighted_coverage": 0.95,
+        }
         for i in range(5)
     ]
     return {"sweep": "budget", "x": "budget_gbp", "points": points, "marked": marked, "current": current}

@@ -87,14 +87,15 @@ def test_a_small_pooled_budget_axis_tells_its_ticks_apart(small_budget_sweep: An
 
 def test_a_panel_with_nothing_labelled_has_no_legend(small_budget_sweep: Any) -> None:
     """Below the least deliverable budget no point meets the standards: the coverage panel holds
-    only the least-deliverable line, unlabelled, and used to get an empty legend box (and
-    matplotlib's "No artists with labels found to put in legend" warning)."""
+    the least-deliverable line, unlabelled, and the coverage without the standards (audit 9, A3:
+    it used to hold only the unlabelled line and get an empty legend box, with matplotlib's "No
+    artists with labels found to put in legend" warning). Its legend names only that line."""
     result, table = small_budget_sweep
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         figure = frontier_figure(result, table)
     top, bottom = figure.axes
-    assert bottom.get_legend() is None and not bottom.get_legend_handles_labels()[0]
+    assert [text.get_text() for text in bottom.get_legend().get_texts()] == [CHART["all_services_without_standards"]]
     assert [text.get_text() for text in top.get_legend().get_texts()] == [
         CHART["value_with_standards"],
         CHART["value_without_standards"],

@@ -126,9 +126,9 @@ async def submit_job(
 ) -> JobOut:
     sessions = request.app.state.sessions
     job = await run_in_threadpool(_submit, sessions, principal, body, idempotency_key, settings)
-    if job.status not in FINISHED_STATUSES and await wait_until_finished(
-        request, request.app.state.engine, job.id, min(wait, settings.max_wait_s)
-    ):
+    if job.status not in FINISHED_STATUSES and wait > 0:
+        # Re-read whether or not it finished: a job still running by now is shown running, not queued.
+        await wait_until_finished(request, request.app.state.engine, job.id, min(wait, settings.max_wait_s))
         job = await run_in_threadpool(_job_out, sessions, principal, job.id)
     response.headers["Location"] = f"/jobs/{job.id}"
     if job.status in FINISHED_STATUSES:
@@ -156,9 +156,9 @@ async def get_job(
 ) -> JobOut:
     sessions = request.app.state.sessions
     job = await run_in_threadpool(_job_out, sessions, principal, job_id)
-    if job.status not in FINISHED_STATUSES and await wait_until_finished(
-        request, request.app.state.engine, job_id, min(wait, settings.max_wait_s)
-    ):
+    if job.status not in FINISHED_STATUSES and wait > 0:
+        # As for a submit: the job as it is at the end of the wait, finished or not.
+        await wait_until_finished(request, request.app.state.engine, job_id, min(wait, settings.max_wait_s))
         job = await run_in_threadpool(_job_out, sessions, principal, job_id)
     return job
 

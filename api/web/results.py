@@ -136,8 +136,14 @@ def check_page(session: Session, principal: Principal, job_id: str, settings: Se
             # (its points without one read "no answer" in the chart's table).
             documents["sweep"] = sweep_job.result
             chart = frontier(sweep_job.result)
-            if chart is None and sweep_job.error:
-                note = f"The frontier sweep (job {sweep_job.public_id}) {sweep_job.status}: {sweep_job.error}."
+            if chart is None:
+                # Not a point to draw (none answered in time): the reason, never empty axes.
+                why = sweep_job.error or "no points"
+                note = (
+                    wording.NO_FRONTIER_NO_ANSWER
+                    if job.result.get("deliverable") is None
+                    else f"The frontier sweep (job {sweep_job.public_id}) {sweep_job.status}: {why}."
+                )
         elif sweep_job.status in FINISHED_STATUSES:
             why = sweep_job.error or "no points"
             note = f"The frontier sweep (job {sweep_job.public_id}) {sweep_job.status}: {why}."

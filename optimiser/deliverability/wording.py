@@ -14,7 +14,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -1561,7 +1561,11 @@ CHART = {
     "value_with_standards": "best value, minimum standards met",
     "value_without_standards": "best value without minimum standards",
     "coverage_axis": "coverage (share of eligible patients)",
-    "all_services": "all services",
+    # The all-services lines: the value covered as a share of covering every eligible patient.
+    "all_services": "all services, value-weighted",
+    "all_services_without_standards": "all services, value-weighted, without minimum standards",
+    # Over the coverage panel's legend: every line but the one marked without them is of plans meeting them.
+    "coverage_legend_title": "minimum standards met unless said otherwise",
     "current": "current",
     "standards_title": "Least cost against the level of the minimum standards",
     "standards_axis": "share of every minimum standard (%)",
@@ -2040,7 +2044,7 @@ REPORT_CHART = {
     "title": "Budget against coverage",
     "budget_axis": "Budget, £ a year",
     "offer_axis": "Offer, £ per weighted patient (wp) a year",
-    "coverage_axis": "Eligible patients covered",
+    "coverage_axis": "Eligible patients covered, weighted by value",
     "with_standards": "with every minimum standard met",
     "without_standards": "what the money buys without them",
     "deliverable": "yes",
@@ -2048,7 +2052,48 @@ REPORT_CHART = {
     "no_coverage_with_standards": "not deliverable",
     "no_coverage_without_standards": "no answer",
 }
-REPORT_CHART_COLUMNS = ("Deliverable", "Coverage with the standards", "Coverage without them")
+REPORT_CHART_COLUMNS = (
+    "Deliverable",
+    "Value-weighted coverage with the standards",
+    "Value-weighted coverage without them",
+)
+
+_Amount = TypeVar("_Amount")
+
+
+def report_chart_caption(
+    *,
+    with_standards: bool,
+    without_standards: bool,
+    fair: bool,
+    pooled: bool,
+    offer: _Amount | None,
+    least: _Amount | None,
+) -> list[tuple[str, str, _Amount | None]]:
+    """The frontier chart's caption, one (line, what it shows, its amount or None) for each line
+    drawn and no other. The lines are what the sweep maximises (docs/desk.md): the value covered
+    as a share of the value of covering every eligible patient, which is the share of eligible
+    patients covered when every service has the same value weight. Under fair shares each point
+    is the fairest plan, not the most value, so no maximum is claimed."""
+    share = (
+        "the value of the eligible patients covered, as a share of the value of covering them all "
+        "(each patient counted at their service's value weight)"
+    )
+    plan = "the fairest plan" if fair else "the most the money buys"
+    lines: list[tuple[str, str, _Amount | None]] = []
+    if with_standards:
+        what = f"{share}, {plan} with every minimum standard met (only budgets where that is possible)"
+        lines.append(("Solid line, round markers:", what, None))
+    if without_standards:
+        # "The same share" only after the line that says which share.
+        what = f"{'the same share' if with_standards else share}, {plan} with the standards lifted"
+        lines.append(("Dashed line, square markers:", what, None))
+    if offer is not None:
+        lines.append(("Dashed vertical line:", "the offer", offer))
+    if least is not None:
+        least_what = "the least deliverable budget" if pooled else "the least deliverable offer"
+        lines.append(("Solid vertical line:", least_what, least))
+    return lines
 
 
 def report_chart_x_column(pooled: bool) -> str:
@@ -2092,6 +2137,17 @@ NO_FRONTIER_NO_ANSWER = "No frontier: the check found no answer in time, so none
 def no_frontier_submitted(reason: str) -> str:
     """The desk could not queue the check's budget sweep (``reason``: why, as the API says it)."""
     return f"No frontier: the budget sweep could not be submitted ({reason})."
+
+
+# --- the desk's job page without a check's verdict (api/web/templates/result.html) ---------------
+def job_heading(kind: str, status: str, job_id: str) -> str:
+    """The page's heading, naming the job's kind (check, solve or sweep): "The sweep failed", not
+    "The check failed" (audit 9, A11)."""
+    if status == "failed":
+        return f"The {kind} failed"
+    if status == "cancelled":
+        return f"The {kind} was cancelled"
+    return f"Job {job_id}: {kind}, {status}"
 
 
 # --- standards checked at a share of their level (audit 4, F24): the comparison and the verdict ---

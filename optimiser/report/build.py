@@ -45,13 +45,18 @@ def build_report(
     settings = document.get("settings") or {}
     chart = None
     note = wording.NO_FRONTIER_ASKED
-    if frontier_points >= 2:
+    if frontier_points >= 2 and result.get("deliverable") is None:
+        # No answer in time: no least budget to mark, and the sweep's points would fare no better (as on the desk).
+        note = wording.NO_FRONTIER_NO_ANSWER
+    elif frontier_points >= 2:
         budget_range = sweep_range(result, frontier_points, frontier_offer(result, overrides, settings))
         if budget_range is None:
             note = wording.NO_FRONTIER_RANGE
         else:
             swept = money_range_override(result.get("budget_mode"))
             chart = frontier(run_job("sweep", document, {**overrides, swept: budget_range}).result)
+            if chart is None:  # not a point answered in time
+                note = wording.NO_FRONTIER_DRAWN
     run_at = datetime.now(UTC).strftime("%d %b %Y %H:%M UTC")
     view = check_view(
         result,

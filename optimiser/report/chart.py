@@ -1,6 +1,7 @@
 """The frontier chart as inline SVG, drawn from a budget sweep's result JSON.
 
-Budget (or offer rate) across, coverage of eligible patients up; the offer and the least
+Budget (or offer rate) across, value-weighted coverage up (what the sweep maximises: the value
+covered as a share of the value of covering every eligible patient); the offer and the least
 deliverable budget are vertical lines, each labelled in words and drawn with its own dash
 pattern so colour never carries the meaning alone.
 """
@@ -20,6 +21,9 @@ from optimiser.deliverability.wording import percent, report_chart_amount
 from optimiser.report.view import Num
 
 WIDTH, HEIGHT = 640, 350
+# The lines drawn: the sweep's value-weighted coverage with every minimum standard met, and without them.
+WITH, WITHOUT = "weighted_coverage", "no_standards_weighted_coverage"
+SERIES = (WITH, WITHOUT)
 LEFT, RIGHT, TOP, BOTTOM = 64, 20, 46, 76
 # Presentation attributes, not only classes: a PDF renderer does not apply the page's CSS to SVG.
 STYLE = {
@@ -49,6 +53,8 @@ class Frontier:
     marked: Num | None
     current: Num | None
     summary: str
+    # What the caption says is drawn, line by line: (what, whose meaning, its amount or None).
+    caption: list[tuple[str, str, Num | None]]
 
 
 def nice_step(raw: float) -> float:
@@ -67,6 +73,10 @@ def frontier(sweep: dict[str, Any], title: str = LABELS["title"]) -> Frontier | 
     points = sweep.get("points") or []
     column = str(sweep.get("x", "budget_gbp"))
     if not points or sweep.get("sweep") != "budget":
+        return None
+    drawn = [key for key in SERIES if any(p.get(key) is not None for p in points)]
+    if not drawn:
+        # Not a point answered (a check with no answer in time): no empty axes under a full legend.
         return None
     pooled = column == "budget_gbp"
     marked_value = sweep.get("marked")
@@ -124,8 +134,8 @@ def frontier(sweep: dict[str, Any], title: str = LABELS["title"]) -> Frontier | 
             else:
                 parts.append(f'<rect x="{x - 3:.1f}" y="{y - 3:.1f}" width="6" height="6" {_style(css + " dot")}/>')
 
-    series("no_standards_coverage", "free", "square")
-    series("coverage", "met", "circle")
+    series(WITHOUT, "free", "square")
+    series(WITH, "met", "circle")
 
     offer = wording.report_chart_offer(report_chart_amount(float(current_value), pooled)) if current_value else ""
     least = (
@@ -147,14 +157,12 @@ def frontier(sweep: dict[str, Any], title: str = LABELS["title"]) -> Frontier | 
         parts.append(
             f'<text x="{x + dx:.1f}" y="{label_y}" text-anchor="{anchor}" {_style("mark-label")}>{escape(text)}</text>'
         )
-    # Legend
+    # Legend: the lines drawn, and no other.
     legend_y = HEIGHT - 12
-    parts.append(f'<line x1="{LEFT}" y1="{legend_y}" x2="{LEFT + 24}" y2="{legend_y}" {_style("met")}/>')
-    parts.append(f'<text x="{LEFT + 30}" y="{legend_y + 4}" {_style("tick")}>{escape(LABELS["with_standards"])}</text>')
-    parts.append(f'<line x1="{LEFT + 250}" y1="{legend_y}" x2="{LEFT + 274}" y2="{legend_y}" {_style("free")}/>')
-    parts.append(
-        f'<text x="{LEFT + 280}" y="{legend_y + 4}" {_style("tick")}>{escape(LABELS["without_standards"])}</text>'
-    )
+    for at, key in zip((LEFT, LEFT + 250), drawn, strict=False):
+        css, label = ("met", "with_standards") if key == WITH else ("free", "without_standards")
+        parts.append(f'<line x1="{at}" y1="{legend_y}" x2="{at + 24}" y2="{legend_y}" {_style(css)}/>')
+        parts.append(f'<text x="{at + 30}" y="{legend_y + 4}" {_style("tick")}>{escape(LABELS[label])}</text>')
 
     description = str(sweep.get("summary", ""))
     svg = Markup(
@@ -170,8 +178,8 @@ def frontier(sweep: dict[str, Any], title: str = LABELS["title"]) -> Frontier | 
             [
                 Num(p.get(column), report_chart_amount(float(p[column]), pooled), f"sweep:points.{i}.{column}"),
                 LABELS["deliverable" if p.get("deliverable") else "not_deliverable"],
-                _coverage_num(p, i, "coverage"),
-                _coverage_num(p, i, "no_standards_coverage"),
+                _coverage_num(p, i, WITH),
+                _coverage_num(p, i, WITHOUT),
             ]
         )
     columns = [wording.report_chart_x_column(pooled), *wording.REPORT_CHART_COLUMNS]
@@ -185,7 +193,17 @@ def frontier(sweep: dict[str, Any], title: str = LABELS["title"]) -> Frontier | 
         if current_value is not None
         else None
     )
-    return Frontier(svg=svg, columns=columns, rows=rows, marked=marked, current=current, summary=description)
+    caption = wording.report_chart_caption(
+        with_standards=WITH in drawn,
+        without_standards=WITHOUT in drawn,
+        fair=sweep.get("objective") == "max_min_coverage",
+        pooled=pooled,
+        offer=current,
+        least=marked,
+    )
+    return Frontier(
+        svg=svg, columns=columns, rows=rows, marked=marked, current=current, summary=description, caption=caption
+    )
 
 
 # Width of a bold 12 px DejaVu Sans character, on average: enough to tell whether a label fits.
@@ -216,7 +234,7 @@ def _mark_labels(marks: list[tuple[float, str, str]]) -> list[tuple[float, str, 
 def _coverage_num(point: dict[str, Any], index: int, key: str) -> Num | str:
     value = point.get(key)
     if value is None:
-        return LABELS["no_coverage_with_standards" if key == "coverage" else "no_coverage_without_standards"]
+        return LABELS["no_coverage_with_standards" if key == WITH else "no_coverage_without_standards"]
     # A table column: one precision down the column (82.0% beside 80.8%, never 82%).
     return Num(value, wording.table_share(float(value)), f"sweep:points.{index}.{key}")
 

@@ -17,7 +17,7 @@ import pytest
 from optimiser.io import read_document
 from tests.api.helpers import TINY, Service, create_scenario, run_job
 
-CAPTION = "Solid line: coverage of eligible patients with every minimum standard met"
+CAPTION = "Solid line, round markers: the value of the eligible patients covered"
 
 
 def pdf_text(pdf: bytes) -> str:
