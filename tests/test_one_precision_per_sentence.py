@@ -216,8 +216,8 @@ def test_sentences_keep_their_figures_and_a_whole_sentence_stays_whole() -> None
         "93.0%",
         "not in this result",
     ]
-    assert wording.rise_percent(1.4562) == "+146%" and wording.rise_percent(1.4562, beside_others=True) == "+145.6%"
-    assert wording.rise_percent(0.0004, beside_others=True) == "under +0.1%"
+    # A rise is at one decimal at any size, alone or beside other percentages (audit 9, A8).
+    assert wording.rise_percent(1.4562) == "+145.6%" and wording.rise_percent(0.0004) == "under +0.1%"
     package = {
         "money_gbp": 6_860_204.0,
         "pooled": True,

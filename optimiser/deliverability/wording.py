@@ -292,20 +292,22 @@ def largest_percent(share: float, digits: int = 1) -> str:
     return percent(most, digits) if exact else f"{most * 100:,.{digits}f}%"
 
 
-def rise_percent(share: float, signed: bool = True, beside_others: bool = False) -> str:
-    """A rise (a shortfall) as a share of what it adds to: "+146%", "+2.4%", "under +0.1%".
+def rise_percent(share: float, signed: bool = True) -> str:
+    """A rise (a shortfall) as a share of what it adds to: "+146.0%", "+2.4%", "under +0.1%".
 
-    Whole percent from 10% up, one decimal below, rounded to the nearest (£25,000 on £75,000 is
-    +33%); a rise too small for one decimal is "under +0.1%", never "+0%". ``beside_others``: the
-    rise shares its sentence with other percentages, so it is at one decimal at any size (+146.2%),
-    and ``percents_alike`` can give the sentence one precision without a whole rise read as exact."""
+    At one decimal at any size, rounded to the nearest (£25,000 on £75,000 is +33.3%), so one
+    shortfall reads the same wherever it appears: in the headline beside other shares at one
+    decimal, in the money lever's sentence and in the PDF's offer table (audit 9, A8: "+17.1%" in
+    the headline had been "+17%" in the lever's sentence); ``percents_alike`` never has to give a
+    whole rise a decimal it was not rounded to. A rise too small for one decimal is "under +0.1%",
+    never "+0%"."""
     sign = "+" if signed else ""
     if share <= 0:
         return f"{sign}0%"
     if share >= 99.5:  # a hundred times or more: "+32,563,853%" reads as noise; say how many times
         return f"{_three_figures(1 + share)} times as much"
-    text = percent(share, 0 if share >= 0.1 and not beside_others else 1)
-    return f"under {sign}0.1%" if text == "0%" else sign + text
+    text = f"{share * 100:,.1f}%"
+    return f"under {sign}0.1%" if text == "0.0%" else sign + text
 
 
 def _three_figures(value: float) -> str:
@@ -868,8 +870,8 @@ def percents_alike(text: str, names: Names | None = None) -> str:
     where any percentage in a sentence has a decimal (62.4%), every whole one in that sentence gets
     it too ("checked at 80.0%" beside "63.1%"; "from 80.0% to 62.4%"). Only the display changes: a
     whole percentage here is one that ``percent``, ``highest_percent``, ``largest_percent`` or
-    ``spare_percent`` showed to one decimal and dropped its zero (a rise beside other percentages is
-    passed ``beside_others``, so it too is at one decimal). A sentence whose percentages are all
+    ``spare_percent`` showed to one decimal and dropped its zero (a rise, ``rise_percent``, is
+    always at one decimal). A sentence whose percentages are all
     whole keeps them so ("from 80% to 75%").
 
     ``names``: the scenario's names and ids, which the rule never touches: a service named "Top 5%
@@ -1023,7 +1025,7 @@ def package_sentence(package: dict[str, Any], names: Names = NO_NAMES) -> str:
     standards_cut = package["has_standards"] and package["lowest_service"] is not None  # with percentages
     if money_gbp > 0:
         where = "" if package["pooled"] else " in practice top-ups"
-        rise = rise_percent(package["money_share"], beside_others=standards_cut)
+        rise = rise_percent(package["money_share"])
         parts.append(f"+{least_money(money_gbp)} a year{where} ({rise})")
     else:
         parts.append("no more money")
@@ -1195,15 +1197,11 @@ def undeliverable_summary(
     conflict_text = "; ".join(shown) + (f"; and {len(phrases) - 6} more" if len(phrases) > 6 else "")
     fixes = []
     by_name = {lever.lever: lever for lever in levers}
-    # The fixes are one sentence: a rise of the budget beside a share of the standards or of the
-    # floors is at one decimal, as they are (``percents_alike``).
-    shares = [by_name.get(name) for name in ("standards", "practice_floor")]
-    beside = any(lever is not None and lever.fixable and lever.amount is not None for lever in shares)
     budget = by_name["budget"]
     if budget.fixable and budget.amount is not None:
         if settings.budget_mode == "pooled":
             share = budget.details.get("shortfall_share")
-            rise = f" ({rise_percent(share, beside_others=beside)})" if share else ""
+            rise = f" ({rise_percent(share)})" if share else ""
             fixes.append(f"{money_needed(budget.amount, _offer_of(budget.details))} more a year{rise}")
         else:
             fixes.append(f"{least_rate(budget.amount)} more per weighted patient on the offer")
