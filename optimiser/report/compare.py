@@ -265,7 +265,8 @@ def _metrics(side: Side, prefix: str, in_full: bool = False) -> dict[str, Num | 
     out: dict[str, Num | str] = {HEADLINE["verdict"]: verdict(side)}
     if side.kind == "solve":
         to_gap_precision = wording.money_in_full if in_full else money
-        out[offer_label] = _num(side, prefix, "kpis.budget_gbp", to_gap_precision)
+        offer_text = wording.offer_in_full if in_full else wording.offer_money
+        out[offer_label] = _num(side, prefix, "kpis.budget_gbp", offer_text)
         spend = _num(side, prefix, "kpis.total_spend_gbp", to_gap_precision)
         least_cost = r.get("objective") == "min_cost"  # then its spend is its least cost: one figure
         out[HEADLINE["spend"]] = spend
@@ -329,13 +330,13 @@ def _gap(
     side: Side, prefix: str, least_path: str, offer_path: str, gap_path: str, spare: bool, in_full: bool
 ) -> tuple[Num | str, ...]:
     """A side's least cost, offer and the money spare or short between them (least, offer, gap), as
-    its result page shows them (``wording.gap_figures``): they visibly subtract, to the pound where
-    in £m they would not (or ``in_full``). Each keeps its own value and path."""
+    its result page shows them (``wording.gap_figures``): they visibly subtract, in full where in £m
+    they would not (or ``in_full``). Each keeps its own value and path."""
     least, offer, gap = (_get(side, path) for path in (least_path, offer_path, gap_path))
     if least is None or offer is None or gap is None:
         return (
             _num(side, prefix, least_path, money),
-            _num(side, prefix, offer_path, money),
+            _num(side, prefix, offer_path, wording.offer_money),
             _num(side, prefix, gap_path, spare_money if spare else least_money),
         )
     texts = wording.gap_figures(float(least), float(offer), in_full=in_full)
