@@ -41,6 +41,7 @@ from optimiser.deliverability.wording import (
     percent,
     spare_money,
 )
+from optimiser.io import number_places
 from optimiser.report.view import Num, resolve
 
 # How each headline row's B − A difference reads, by the row's key (never by words in its label,
@@ -79,7 +80,7 @@ _DIFFERENCE_UNIT = {
     else "money"
     for key in HEADLINE
 } | {STANDARDS_REACHABLE: "points", STANDARDS_CHECKED_AT: "points", BUDGETS_IN_TOTAL: "money", ABOVE_LEAST: "money"}
-_FTE = ("new_fte", "plan_new_fte", "safe_working_raise")
+_FTE = ("new_fte", "plan_new_fte")
 _PLACES = {
     HEADLINE[key]: 4 if key in (*_SHARES, "gini") else 0 if key in _COUNTS else 3 if key in _FTE else 2
     for key in HEADLINE
@@ -121,6 +122,9 @@ class Row:
     # An amount needed (a least offer, a shortfall, a raise of a cap): rounded up in the downloads, as
     # on the page, so that a figure fed back suffices.
     needs: bool = False
+    # Each figure at the places its sentence shows it (``io.number_places``): a raise of the
+    # safe-working cap, 1.41 contacts per FTE-day on the page and in the downloads (audit 9, A8).
+    as_shown: bool = False
 
 
 @dataclass
@@ -163,9 +167,11 @@ class Comparison:
         for row in self.rows:
             if row.fits or row.needs:
                 towards = highest if row.fits else needed
-                a, b = towards(_given(row.a), row.places), towards(_given(row.b), row.places)
+                places_a, places_b = (_places(row, value) for value in (row.a, row.b))
+                a, b = towards(_given(row.a), places_a), towards(_given(row.b), places_b)
                 both = all(isinstance(v, float) for v in (a, b))
-                difference = rounded(b - a, row.places) if both else rounded(row.difference, row.places)
+                places = max(places_a or 0, places_b or 0) if row.as_shown else row.places
+                difference = rounded(b - a, places) if both else rounded(row.difference, row.places)
             else:
                 a, b = rounded(_given(row.a), row.places), rounded(_given(row.b), row.places)
                 difference = rounded(row.difference, row.places)
@@ -750,7 +756,9 @@ def compare(a: Side, b: Side) -> Comparison:
             va, vb = _shares_alike(va, vb)
         fits = label == STANDARDS_REACHABLE  # the highest share of the standards that fits: rounded down
         change = _difference(va, vb, row_unit)
-        row = Row(wording.COMPARE_HEADLINE_GROUP, label, va, vb, change, places[label], fits, needs=label in _NEEDED)
+        shown = label == HEADLINE["safe_working_raise"]
+        group = wording.COMPARE_HEADLINE_GROUP
+        row = Row(group, label, va, vb, change, places[label], fits, needs=label in _NEEDED, as_shown=shown)
         rows.append(row)
     # Coverage and hires of an allocation: a solve's, or a check's least-cost plan.
     names = _names(a, b)
@@ -834,6 +842,14 @@ def _rounded_up(unit: str) -> bool:
     """Money a practice needs (short at an offered rate, or above an equal share of a pooled offer):
     rounded up, as its result page's Short by (``wording.practice_need_figures``; audit 8, A11)."""
     return unit in (wording.COMPARE_PRACTICE_UNITS["shortfall_rate"], wording.COMPARE_PRACTICE_UNITS["shortfall_share"])
+
+
+def _places(row: Row, value: Any) -> int | None:
+    """The places a row's figure is downloaded at: the row's, or the figure's as shown (``Row.as_shown``)."""
+    figure = value.value if isinstance(value, Num) else value
+    if row.as_shown and isinstance(figure, int | float) and not isinstance(figure, bool):
+        return number_places(float(figure))
+    return row.places
 
 
 def highest(value: Any, places: int | None) -> Any:
