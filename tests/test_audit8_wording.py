@@ -175,8 +175,9 @@ def test_an_offer_of_nothing_is_shown_to_the_pound_and_its_need_rounded_up() -> 
     view = check_view(result)
     figures = texts(view, {})
     assert "£11,560,203.29" not in view.verdict, view.verdict
-    assert "the offer of £0 a year is £11,560,204 short" in view.verdict
-    assert "£11,560,204 a year" in view.verdict
+    # The least cost rounded up at £m and the shortfall subtract (audit 9, A2), as the lever says it.
+    assert "the offer of £0 a year is £11.57m short" in view.verdict
+    assert "£11.57m a year" in view.verdict
     # A4: needed above an equal share in total is money needed, rounded up as the money lever.
     assert figures["least_cost_allocation.total_shortfall_gbp"] == ["£11.57m"]
     assert figures["levers.0.amount"] == ["£11.57m more a year"]

@@ -172,8 +172,8 @@ def test_an_offer_rate_names_the_practices_short_and_the_view_lists_them_by_name
         (0.00049, "under +0.1%"),
         (0.002, "+0.2%"),
         (0.0123, "+1.2%"),
-        (1 / 3, "+33%"),
-        (1.4596, "+146%"),
+        (1 / 3, "+33.3%"),
+        (1.4596, "+146.0%"),
     ],
 )
 def test_a_rise_is_never_shown_as_zero(share: float, text: str) -> None:
