@@ -170,6 +170,14 @@ def pounds(text: str) -> float:
     return (-1 if match.group(1) in "−-" and match.group(1) else 1) * float(match.group(2).replace(",", ""))
 
 
+def millions(text: str) -> float:
+    """A figure shown in £m or to the pound ("£11.57m", "−£4.70m", "£0") as a number."""
+    match = re.fullmatch(r"([+−-]?)£([\d,]+(?:\.\d\d)?)(m?)", text)
+    assert match, text
+    value = float(match.group(2).replace(",", "")) * (1e6 if match.group(3) else 1)
+    return -value if match.group(1) in ("−", "-") else value
+
+
 def test_an_offer_of_nothing_is_shown_to_the_pound_and_its_need_rounded_up() -> None:
     _, result = checked("0")
     view = check_view(result)
@@ -210,12 +218,14 @@ def test_the_comparison_of_4_7m_and_nothing_subtracts_as_shown() -> None:
     comparison = compare(Side("A", "check", a), Side("B", "check", b))
     rows = {row.label: row for row in comparison.rows if row.group == wording.COMPARE_HEADLINE_GROUP}
     least = rows[wording.COMPARE_HEADLINE["least_cost"]]
-    assert least.a.text == least.b.text == "£11,560,204"  # type: ignore[union-attr]
+    # Both sides in £m, the least cost rounded up (audit 9, A2): they subtract there.
+    assert least.a.text == least.b.text == "£11.57m"  # type: ignore[union-attr]
     assert least.difference.text == wording.COMPARE_SAME  # type: ignore[union-attr]
     for key in ("offer", "shortfall"):
         row = rows[wording.COMPARE_HEADLINE[key]]
         a_text, b_text = row.a.text, row.b.text  # type: ignore[union-attr]
-        assert pounds(b_text) - pounds(a_text) == pounds(row.difference.text), (a_text, b_text)  # type: ignore[union-attr]
+        difference = millions(b_text) - millions(a_text)
+        assert difference == pytest.approx(millions(row.difference.text), abs=1e-6), (a_text, b_text)  # type: ignore[union-attr]
     total = rows[wording.COMPARE_HEADLINE["plan_total_shortfall"]]
     assert total.b.text == "£11.57m" and total.needs  # type: ignore[union-attr]
     # A practice's need above its share reads as on its result page (rounded up).
