@@ -155,7 +155,9 @@ def practice_need_figures(need: float, share: float) -> tuple[str, str, str]:
     return _to_step(need_s, step), _to_step(share_s, step), _to_step(short_s, step)
 
 
-def gap_figures(least: float, offer: float, nearest_gap: bool = False, in_full: bool = False) -> tuple[str, str, str]:
+def gap_figures(
+    least: float, offer: float, nearest_gap: bool = False, in_full: bool = False, derived: bool = False
+) -> tuple[str, str, str]:
     """A least cost, an offer, and the gap between them, as shown side by side (a least rate, an
     offered rate and their difference: ``rate_gap_figures``).
 
@@ -170,7 +172,10 @@ def gap_figures(least: float, offer: float, nearest_gap: bool = False, in_full: 
     (pence where the offer has pence: £37,000 less £999.99 is £36,000.01 short).
     ``nearest_gap``: in £m, the gap is to the nearest (a practice's need above its share, one
     figure among many, as the comparison shows it). ``in_full``: in full even where in £m they
-    would subtract (a comparison's side beside a side shown in full). Returns (least, offer, gap)."""
+    would subtract (a comparison's side beside a side shown in full). ``derived``: the offer is no
+    one's typed figure but a practice's budget at an offered rate (£882,667.95), shown to the pound
+    with the gap rounded up as the sentences list each practice's shortfall, and the need as the
+    budget plus the gap, within £1 of its value. Returns (least, offer, gap)."""
     gap = offer - least
     spare = gap >= 0
     least_step, offer_step, gap_step = _money_step(least), _money_step(offer), _money_step(abs(gap))
@@ -181,6 +186,14 @@ def gap_figures(least: float, offer: float, nearest_gap: bool = False, in_full: 
     as_given = abs(offer - offer_s) <= 1e-3  # else in full, as ``offer_money`` shows it
     if not in_full and as_given and abs((offer_s - least_s) - signed) <= 1e-3:  # a tenth of a penny: float noise
         return money(least_s), money(offer_s), money(gap_s)
+    if derived and max(abs(least), abs(offer)) >= 100:
+        offer_p = _nearest(offer, 1.0)
+        gap_p = _towards_sufficiency(abs(gap), 1.0, up=not spare)
+        return (
+            _to_step(offer_p - gap_p if spare else offer_p + gap_p, 1.0),
+            _to_step(offer_p, 1.0),
+            _to_step(gap_p, 1.0),
+        )
     offer_fine = _offer_step(offer)
     # The pound from £100 (a pooled offer of £0 keeps the least cost to the pound, audit 8, A5),
     # the penny where the offer covers it by less than the pound rounded up.
