@@ -187,8 +187,11 @@ def test_a_small_shortfall_from_a_real_solve_reads_under_a_tenth_of_a_percent() 
     result = run_job("check", document(SOMERSET), {"budget_gbp": least - 600}).result
     money = lever(result, "budget")
     assert money["amount"] == pytest.approx(600, abs=0.01)
-    assert "£600 more a year (under +0.1%)" in money["sentence"]
-    assert "£600 more a year (under +0.1%)" in result["summary"]
+    # The offer has pence (least cost less £600): the gap is to the penny beside the least cost
+    # rounded up, one figure in the lever and the summary (audit 9, A2).
+    needed = wording.gap_figures(least, least - 600)[2]
+    assert needed.startswith("£600.") and f"{needed} more a year (under +0.1%)" in money["sentence"]
+    assert f"{needed} more a year (under +0.1%)" in result["summary"]
     for text in (
         result["summary"],
         *(item["sentence"] for item in result["levers"]),
