@@ -712,6 +712,23 @@ def _gap_precisions_differ(ma: dict[str, Num | str], mb: dict[str, Num | str]) -
     return any(len(_money_precisions(ma.get(label), mb.get(label))) > 1 for label in _ONE_PRECISION_ROWS)
 
 
+def _rounding_made_a_difference(ma: dict[str, Num | str], mb: dict[str, Num | str]) -> bool:
+    """Whether a row of offers, least costs or the gap shows two figures in £m a step apart for
+    values less than a step apart: least costs of £11,560,203.29 and £11,560,000, rounded up, are
+    £11.57m and £11.56m, a difference of £10,000 that the rounding made (audit 9, A2); in full they
+    are £11,560,204 and £11,560,000, −£204."""
+    for label in _ONE_PRECISION_ROWS:
+        a, b = ma.get(label), mb.get(label)
+        if not (isinstance(a, Num) and isinstance(b, Num)) or a.value is None or b.value is None:
+            continue
+        shown_a, shown_b = _shown(a.text, "money"), _shown(b.text, "money")
+        if shown_a is None or shown_b is None or shown_a[1] != shown_b[1] or shown_a[0] == shown_b[0]:
+            continue
+        if abs(float(b.value) - float(a.value)) < shown_a[1]:
+            return True
+    return False
+
+
 def _money_precisions(*cells: Num | str | None) -> set[float]:
     """The precisions the figures among ``cells`` are shown to (£10,000 for "£12.63m", £1 for
     "£12,626,117"), a zero having none of its own."""
@@ -732,7 +749,7 @@ def _names(a: Side, b: Side) -> wording.Names:
 def compare(a: Side, b: Side) -> Comparison:
     rows: list[Row] = []
     ma, mb = _metrics(a, "a"), _metrics(b, "b")
-    if _gap_precisions_differ(ma, mb):  # both sides' to the pound: one precision in each row
+    if _gap_precisions_differ(ma, mb) or _rounding_made_a_difference(ma, mb):  # both in full: one precision a row
         ma, mb = _metrics(a, "a", in_full=True), _metrics(b, "b", in_full=True)
     if a.standards_fraction is not None or b.standards_fraction is not None:
         # Right under the verdict: what each side's verdict was reached against.
