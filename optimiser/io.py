@@ -916,10 +916,14 @@ ROUNDED_DOWN = ("coverage_at_uniform", "coverage_alone", "fraction_alone")
 # A lever's amount (levers.csv) is in its row's unit: what the unit measures sets the places, and
 # the direction is the sentence's: a share that fits down, anything needed (money, staff, a raise
 # of a cap) up. First match on the unit wins.
-AMOUNT_PRECISION: tuple[tuple[str, int, bool], ...] = (
+# Places None: at the sentence's precision (``number_places``). Contacts per FTE-day as
+# ``wording.least_number`` says them: 1.402 needed is 1.41, as the sentence, the desk and the PDF
+# say it (audit 9, A8), never 1.402 in levers.csv beside 1.41 on the page.
+AMOUNT_PRECISION: tuple[tuple[str, int | None, bool], ...] = (
     ("fraction", 4, False),
     ("£", 2, True),
-    ("FTE", 3, True),  # staff, and contacts per FTE-day
+    ("contacts", None, True),
+    ("FTE", 3, True),  # staff
 )
 # Float noise a value may carry above or below a rounding step (0.625 computed as 0.62500000000001).
 _STEP_NOISE = 1e-9
@@ -941,9 +945,18 @@ def rounded_for_output(frame: pd.DataFrame) -> pd.DataFrame:
         for i, unit in enumerate(rounded["unit"].astype(str)):
             rule = next((rule for rule in AMOUNT_PRECISION if rule[0] in unit), None)
             if rule is not None and math.isfinite(amounts[i]):
-                amounts[i] = _towards(amounts[i : i + 1], rule[1], up=rule[2])[0]
+                places = number_places(amounts[i]) if rule[1] is None else rule[1]
+                amounts[i] = _towards(amounts[i : i + 1], places, up=rule[2])[0]
         rounded["amount"] = amounts + 0.0
     return rounded
+
+
+def number_places(value: float) -> int:
+    """The decimal places a number is shown at in a sentence (``wording.number``): none from 100,
+    2 from 1, three significant figures under 1 (0.000123)."""
+    if value == 0 or abs(value) >= 100:
+        return 0
+    return 2 if abs(value) >= 1 else 2 - math.floor(math.log10(abs(value)))
 
 
 def _towards(values: np.ndarray, places: int, up: bool) -> np.ndarray:

@@ -93,8 +93,8 @@ def test_a_package_with_no_change_never_reads_as_none_needed() -> None:
 # --- A3: a needed cut is never shown as 100%; one figure for the money; FTE at the FTE unit ------
 
 
-@pytest.mark.parametrize("budget", ["11560203", "11560203.2"])
-def test_a_real_cut_of_the_standards_never_reads_100_percent(budget: str) -> None:
+@pytest.mark.parametrize(("budget", "needed"), [("11560203", "£1"), ("11560203.2", "£0.80")])
+def test_a_real_cut_of_the_standards_never_reads_100_percent(budget: str, needed: str) -> None:
     text, result = checked(budget)
     standards = next(lever for lever in result["levers"] if lever["lever"] == "standards")
     assert 0.999 < standards["amount"] < 1  # the engine's figure is as solved
@@ -107,9 +107,10 @@ def test_a_real_cut_of_the_standards_never_reads_100_percent(budget: str) -> Non
     assert not re.search(r"\de-\d", text), text
     assert "0.001 more FTE than the hiring limits allow" in text
     assert "The spec needs 0.001 more FTE than can be hired (0.001 Paramedic (limit 7.5))" in text
-    # One figure for the money needed: the summary's is the lever's.
-    assert "Any one of these would make it deliverable on its own: £1 more a year" in text
-    assert "The spec needs £1 more a year" in text
+    # One figure for the money needed: the summary's is the lever's, to the penny where the offer
+    # has pence (£11,560,204 less £11,560,203.20: audit 9, A2).
+    assert f"Any one of these would make it deliverable on its own: {needed} more a year" in text
+    assert f"The spec needs {needed} more a year" in text
     assert "£0.29" not in text and "£0.09" not in text
 
 
@@ -170,13 +171,22 @@ def pounds(text: str) -> float:
     return (-1 if match.group(1) in "−-" and match.group(1) else 1) * float(match.group(2).replace(",", ""))
 
 
+def millions(text: str) -> float:
+    """A figure shown in £m or to the pound ("£11.57m", "−£4.70m", "£0") as a number."""
+    match = re.fullmatch(r"([+−-]?)£([\d,]+(?:\.\d\d)?)(m?)", text)
+    assert match, text
+    value = float(match.group(2).replace(",", "")) * (1e6 if match.group(3) else 1)
+    return -value if match.group(1) in ("−", "-") else value
+
+
 def test_an_offer_of_nothing_is_shown_to_the_pound_and_its_need_rounded_up() -> None:
     _, result = checked("0")
     view = check_view(result)
     figures = texts(view, {})
     assert "£11,560,203.29" not in view.verdict, view.verdict
-    assert "the offer of £0 a year is £11,560,204 short" in view.verdict
-    assert "£11,560,204 a year" in view.verdict
+    # The least cost rounded up at £m and the shortfall subtract (audit 9, A2), as the lever says it.
+    assert "the offer of £0 a year is £11.57m short" in view.verdict
+    assert "£11.57m a year" in view.verdict
     # A4: needed above an equal share in total is money needed, rounded up as the money lever.
     assert figures["least_cost_allocation.total_shortfall_gbp"] == ["£11.57m"]
     assert figures["levers.0.amount"] == ["£11.57m more a year"]
@@ -209,12 +219,14 @@ def test_the_comparison_of_4_7m_and_nothing_subtracts_as_shown() -> None:
     comparison = compare(Side("A", "check", a), Side("B", "check", b))
     rows = {row.label: row for row in comparison.rows if row.group == wording.COMPARE_HEADLINE_GROUP}
     least = rows[wording.COMPARE_HEADLINE["least_cost"]]
-    assert least.a.text == least.b.text == "£11,560,204"  # type: ignore[union-attr]
+    # Both sides in £m, the least cost rounded up (audit 9, A2): they subtract there.
+    assert least.a.text == least.b.text == "£11.57m"  # type: ignore[union-attr]
     assert least.difference.text == wording.COMPARE_SAME  # type: ignore[union-attr]
     for key in ("offer", "shortfall"):
         row = rows[wording.COMPARE_HEADLINE[key]]
         a_text, b_text = row.a.text, row.b.text  # type: ignore[union-attr]
-        assert pounds(b_text) - pounds(a_text) == pounds(row.difference.text), (a_text, b_text)  # type: ignore[union-attr]
+        difference = millions(b_text) - millions(a_text)
+        assert difference == pytest.approx(millions(row.difference.text), abs=1e-6), (a_text, b_text)  # type: ignore[union-attr]
     total = rows[wording.COMPARE_HEADLINE["plan_total_shortfall"]]
     assert total.b.text == "£11.57m" and total.needs  # type: ignore[union-attr]
     # A practice's need above its share reads as on its result page (rounded up).

@@ -139,7 +139,7 @@ def test_relaxation_money_when_standards_weigh_more() -> None:
     programme = Programme(load_scenario(two_equal_services()))
     result, table = relaxation(programme, {"standards": 3})
     assert list(table["lever"]) == ["budget"] and table["amount"].iloc[0] == pytest.approx(50_000, rel=1e-9)
-    assert result["sentences"][0] == "Smallest combined change: +£50,000 a year (+33%), every standard met in full."
+    assert result["sentences"][0] == "Smallest combined change: +£50,000 a year (+33.3%), every standard met in full."
 
 
 def test_relaxation_package_names_the_safe_working_cap() -> None:

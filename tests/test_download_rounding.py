@@ -40,7 +40,8 @@ def test_each_lever_amount_is_rounded_to_its_unit_towards_what_suffices(check_ru
     written = pd.read_csv(check_run / "levers.csv").set_index("lever")["amount"]
     assert written["budget"] == math.ceil(exact["budget"] * 100) / 100  # £6,860,203.29: money needed, up
     assert written["standards"] == math.floor(exact["standards"] * 1e4) / 1e4  # 0.8928: a share that fits, down
-    assert written["safe_working"] == math.ceil(exact["safe_working"] * 1e3 - 1e-9) / 1e3
+    # A raise of the cap at its sentence's places (audit 9, A8): 6.426 needed is 6.43.
+    assert written["safe_working"] == math.ceil(exact["safe_working"] * 1e2 - 1e-9) / 1e2
     assert written["standards"] < exact["standards"] < written["standards"] + 1e-4
 
 

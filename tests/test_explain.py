@@ -179,7 +179,7 @@ def test_budget_shortfall_exact_in_pounds() -> None:
     money = lever(result, "budget")
     assert money["fixable"] is True and money["unit"] == "£/year"
     assert money["amount"] == pytest.approx(25_000, rel=1e-9)
-    assert "£25,000" in money["sentence"] and "+33%" in money["sentence"]
+    assert "£25,000" in money["sentence"] and "+33.3%" in money["sentence"]
     # Contract: equals max(0, least spend without the budget rule − budget), by an independent solve.
     cold = run_job("solve", base(budget_gbp=10**9))
     assert money["amount"] == pytest.approx(max(0.0, cold.result["objective_value"] - 75_000), rel=1e-9)

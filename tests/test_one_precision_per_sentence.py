@@ -136,8 +136,8 @@ def test_the_undeliverable_offer_reads_each_sentence_at_one_precision() -> None:
     budget = next(lever for lever in result["levers"] if lever["lever"] == "budget")
     rise = f"(+{budget['details']['shortfall_share'] * 100:.1f}%)"
     assert rise in result["summary"] and rise in text, result["summary"]
-    # A lone rise keeps its whole percent: the money lever's sentence has no other percentage.
-    assert len(PERCENT.findall(budget["sentence"])) == 1 and ".0%" not in budget["sentence"]
+    # The same rise in the money lever's sentence, alone there, as in the summary (audit 9, A8).
+    assert len(PERCENT.findall(budget["sentence"])) == 1 and rise in budget["sentence"]
     assert len(compared(texts)) >= 5  # the rule had sentences to act on
 
 
@@ -216,8 +216,8 @@ def test_sentences_keep_their_figures_and_a_whole_sentence_stays_whole() -> None
         "93.0%",
         "not in this result",
     ]
-    assert wording.rise_percent(1.4562) == "+146%" and wording.rise_percent(1.4562, beside_others=True) == "+145.6%"
-    assert wording.rise_percent(0.0004, beside_others=True) == "under +0.1%"
+    # A rise is at one decimal at any size, alone or beside other percentages (audit 9, A8).
+    assert wording.rise_percent(1.4562) == "+145.6%" and wording.rise_percent(0.0004) == "under +0.1%"
     package = {
         "money_gbp": 6_860_204.0,
         "pooled": True,

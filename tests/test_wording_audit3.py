@@ -135,8 +135,8 @@ def test_a_share_of_the_offer_in_pounds_is_rounded_as_money() -> None:
 def test_a_deliverable_least_cost_is_never_shown_above_its_budget_nor_with_more_than_it_spare() -> None:
     """Verify3 N1: rounding the least cost up showed £11.57m against a budget of £11.56m it fits."""
     assert wording.gap_figures(11_560_203.29, 11_560_204) == ("£11,560,204", "£11,560,204", "£0")
-    # £11.56m + £7.43m (spare rounded down) is not £19.00m: to the pound
-    assert wording.gap_figures(11_560_203.29, 19e6) == ("£11,560,204", "£19,000,000", "£7,439,796")
+    # The least cost rounded up and the spare down subtract in £m (audit 9, A2): £11.57m + £7.43m
+    assert wording.gap_figures(11_560_203.29, 19e6) == ("£11.57m", "£19.00m", "£7.43m")
     assert wording.spare_money(19e6 - 11_560_203.29) == "£7.43m"
 
     def amount(text: str) -> float:

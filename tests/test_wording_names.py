@@ -172,8 +172,8 @@ def test_an_offer_rate_names_the_practices_short_and_the_view_lists_them_by_name
         (0.00049, "under +0.1%"),
         (0.002, "+0.2%"),
         (0.0123, "+1.2%"),
-        (1 / 3, "+33%"),
-        (1.4596, "+146%"),
+        (1 / 3, "+33.3%"),
+        (1.4596, "+146.0%"),
     ],
 )
 def test_a_rise_is_never_shown_as_zero(share: float, text: str) -> None:
@@ -187,8 +187,11 @@ def test_a_small_shortfall_from_a_real_solve_reads_under_a_tenth_of_a_percent() 
     result = run_job("check", document(SOMERSET), {"budget_gbp": least - 600}).result
     money = lever(result, "budget")
     assert money["amount"] == pytest.approx(600, abs=0.01)
-    assert "£600 more a year (under +0.1%)" in money["sentence"]
-    assert "£600 more a year (under +0.1%)" in result["summary"]
+    # The offer has pence (least cost less £600): the gap is to the penny beside the least cost
+    # rounded up, one figure in the lever and the summary (audit 9, A2).
+    needed = wording.gap_figures(least, least - 600)[2]
+    assert needed.startswith("£600.") and f"{needed} more a year (under +0.1%)" in money["sentence"]
+    assert f"{needed} more a year (under +0.1%)" in result["summary"]
     for text in (
         result["summary"],
         *(item["sentence"] for item in result["levers"]),

@@ -49,14 +49,13 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 
 
 # --- amounts that suffice -----------------------------------------------------------------
-# The one rule: the cost of a plan (a least cost, a least spend) is stated to the nearest, the
-# same figure ``solve`` prints. An amount a negotiator would feed back (the money or rate needed,
-# the least budget or rate that suffices, a raise of a cap) is rounded up at the precision shown
-# (£6,860,203 needed shows as £6.87m, not £6.86m, which would not suffice); money spare and the
-# highest share of the standards that fits are rounded down. Figures read together (an offer, a
-# least cost and the gap between them) go through ``gap_figures``, which shows them to the pound
-# where, rounded, they would not subtract. Solver noise (37000.00000000001) is not a reason to
-# round up a whole step.
+# The one rule: a plan's spend is stated to the nearest. An amount a negotiator would feed back
+# (the money or rate needed, a least cost, the least budget or rate that suffices, a raise of a
+# cap) is rounded up at the precision shown (£6,860,203 needed shows as £6.87m, not £6.86m, which
+# would not suffice); money spare and the highest share of the standards that fits are rounded
+# down. Figures read together (an offer, a least cost and the gap between them) go through
+# ``gap_figures``, which shows them in full where, rounded, they would not subtract. Solver noise
+# (37000.00000000001) is not a reason to round up a whole step.
 _NOISE = 1e-9
 # What a solve's figure may be off by, relative to its size: a whole-step plan's 0.180 FTE comes
 # back as 0.18000000118 (7e-9), which is 0.18 needed, not 0.181. Kept small, so that a level and
@@ -98,13 +97,29 @@ def _to_step(value: float, step: float) -> str:
     return f"£{value:,.0f}" if step >= 1 else f"£{value:,.2f}"
 
 
-def _fine_step(least: float, offer: float) -> float:
-    """The step ``gap_figures`` shows figures in full at: the penny for an offer under £100 that has
-    pence (£35.50, a rate typed as a budget) or where both figures are under £100, else the pound. A
-    pooled offer of £0 (what with no new money?) keeps the least cost to the pound, as at any other
-    offer (audit 8, A5: "£11,560,203.29" beside "£11,560,204" did not subtract in a comparison)."""
-    pence = abs(offer) < 100 and abs(offer - round(offer)) > _NOISE
-    return 0.01 if pence or max(abs(least), abs(offer)) < 100 else 1.0
+def _has_pence(value: float) -> bool:
+    """Whether an offer as typed has pence: more than a tenth of a penny off the pound."""
+    return abs(value - round(value)) > 1e-3
+
+
+def _offer_step(value: float) -> float:
+    """The step an offer is shown at in full: the penny where it has pence (or is under £100), else the pound."""
+    return 0.01 if _has_pence(value) or 0 < abs(value) < 100 else 1.0
+
+
+def offer_in_full(value: float) -> str:
+    """An offer in full, as given: "£4,700,000", "£999.99", "£35.50" (``gap_figures`` in full)."""
+    step = _offer_step(value)
+    return _to_step(_nearest(value, step), step)
+
+
+def offer_money(value: float) -> str:
+    """An offer as given: ``money``'s figure where it shows the offer exactly ("£4.70m", "£37,000"),
+    else in full at the precision that does, "£11,560,200" or "£999.99", never "£1,000" in one place
+    and "£999.99" in another (audit 9, A2)."""
+    if abs(value - _nearest(value, _money_step(value))) <= 1e-3:
+        return money(value)
+    return offer_in_full(value)
 
 
 def practice_need_figures(need: float, share: float) -> tuple[str, str, str]:
@@ -120,34 +135,57 @@ def practice_need_figures(need: float, share: float) -> tuple[str, str, str]:
     return _to_step(need_s, step), _to_step(share_s, step), _to_step(short_s, step)
 
 
-def gap_figures(least: float, offer: float, nearest_gap: bool = False, in_full: bool = False) -> tuple[str, str, str]:
+def gap_figures(
+    least: float, offer: float, nearest_gap: bool = False, in_full: bool = False, derived: bool = False
+) -> tuple[str, str, str]:
     """A least cost, an offer, and the gap between them, as shown side by side (a least rate, an
     offered rate and their difference: ``rate_gap_figures``).
 
-    The one rule for figures that are read together: a cost and an offer are stated to the nearest
-    at ``money``'s precision (the same figure ``solve`` prints); the gap is money spare
-    (rounded down) when the offer covers the least cost, else money short (rounded up). Where the
-    three as shown would not visibly subtract (£11.56m short by £204 of £11.56m; £2.85m less £1.28m
-    leaving £1.56m), all three are shown to the pound (to the penny under £100): the offer to the
-    nearest, the gap towards sufficiency, and the least cost as the offer less the spare (plus the
-    shortfall), within £1 of the exact least cost. ``nearest_gap``: the gap too is to the nearest
-    (a practice's need above its share, one figure among many, as the comparison shows it).
-    ``in_full``: to the pound even where in £m they would subtract (a comparison's side beside
-    a side shown to the pound). Returns (least, offer, gap) as text."""
+    The one rule for figures that are read together (audit 9, A2): the least cost is rounded up at
+    the precision shown (fed back, it suffices: £11,560,203.29 is "£11,560,204" or "£11.57m",
+    £37,000.00 is "£37,000"), never below the true least cost and never a whole step above it; the
+    offer is shown as given (``offer_money``: "£999.99" to the penny, never "£1,000"); the gap is
+    money spare (rounded down) when the offer covers the least cost, else money short (rounded up),
+    and the three as shown always subtract. In £m where they subtract there; else all three in
+    full: the least cost to the pound (to the penny under £100), the offer at the precision that
+    shows it exactly, and the gap the difference of the two as shown, so it absorbs the rounding
+    (pence where the offer has pence: £37,000 less £999.99 is £36,000.01 short).
+    ``nearest_gap``: in £m, the gap is to the nearest (a practice's need above its share, one
+    figure among many, as the comparison shows it). ``in_full``: in full even where in £m they
+    would subtract (a comparison's side beside a side shown in full). ``derived``: the offer is no
+    one's typed figure but a practice's budget at an offered rate (£882,667.95), shown to the pound
+    with the gap rounded up as the sentences list each practice's shortfall, and the need as the
+    budget plus the gap, within £1 of its value. Returns (least, offer, gap)."""
     gap = offer - least
     spare = gap >= 0
     least_step, offer_step, gap_step = _money_step(least), _money_step(offer), _money_step(abs(gap))
-    least_s = _nearest(least, least_step)
+    least_s = _towards_sufficiency(least, least_step, up=True)
     offer_s = _nearest(offer, offer_step)
     gap_s = _nearest(abs(gap), gap_step) if nearest_gap else _towards_sufficiency(abs(gap), gap_step, up=not spare)
     signed = gap_s if spare else -gap_s
-    if not in_full and abs((offer_s - least_s) - signed) <= 1e-3:  # a tenth of a penny: float noise
+    as_given = abs(offer - offer_s) <= 1e-3  # else in full, as ``offer_money`` shows it
+    if not in_full and as_given and abs((offer_s - least_s) - signed) <= 1e-3:  # a tenth of a penny: float noise
         return money(least_s), money(offer_s), money(gap_s)
-    fine = _fine_step(least, offer)
-    offer_f = _nearest(offer, fine)
-    gap_f = _nearest(abs(gap), fine) if nearest_gap else _towards_sufficiency(abs(gap), fine, up=not spare)
-    least_f = offer_f - gap_f if spare else offer_f + gap_f
-    return _to_step(least_f, fine), _to_step(offer_f, fine), _to_step(gap_f, fine)
+    if derived and max(abs(least), abs(offer)) >= 100:
+        offer_p = _nearest(offer, 1.0)
+        gap_p = _towards_sufficiency(abs(gap), 1.0, up=not spare)
+        return (
+            _to_step(offer_p - gap_p if spare else offer_p + gap_p, 1.0),
+            _to_step(offer_p, 1.0),
+            _to_step(gap_p, 1.0),
+        )
+    offer_fine = _offer_step(offer)
+    # The pound from £100 (a pooled offer of £0 keeps the least cost to the pound, audit 8, A5),
+    # the penny where the offer covers it by less than the pound rounded up.
+    least_fine = 1.0 if abs(least) >= 100 else 0.01
+    least_f = _towards_sufficiency(least, least_fine, up=True)
+    offer_f = _nearest(offer, offer_fine)
+    if spare and least_f > offer_f:
+        least_fine = 0.01
+        least_f = min(_towards_sufficiency(least, least_fine, up=True), offer_f)
+    fine = min(least_fine, offer_fine)
+    gap_f = _nearest(abs(offer_f - least_f), fine)
+    return _to_step(least_f, least_fine), _to_step(offer_f, offer_fine), _to_step(gap_f, fine)
 
 
 # --- rates: £ per weighted patient ----------------------------------------------------------
@@ -265,20 +303,22 @@ def largest_percent(share: float, digits: int = 1) -> str:
     return percent(most, digits) if exact else f"{most * 100:,.{digits}f}%"
 
 
-def rise_percent(share: float, signed: bool = True, beside_others: bool = False) -> str:
-    """A rise (a shortfall) as a share of what it adds to: "+146%", "+2.4%", "under +0.1%".
+def rise_percent(share: float, signed: bool = True) -> str:
+    """A rise (a shortfall) as a share of what it adds to: "+146.0%", "+2.4%", "under +0.1%".
 
-    Whole percent from 10% up, one decimal below, rounded to the nearest (£25,000 on £75,000 is
-    +33%); a rise too small for one decimal is "under +0.1%", never "+0%". ``beside_others``: the
-    rise shares its sentence with other percentages, so it is at one decimal at any size (+146.2%),
-    and ``percents_alike`` can give the sentence one precision without a whole rise read as exact."""
+    At one decimal at any size, rounded to the nearest (£25,000 on £75,000 is +33.3%), so one
+    shortfall reads the same wherever it appears: in the headline beside other shares at one
+    decimal, in the money lever's sentence and in the PDF's offer table (audit 9, A8: "+17.1%" in
+    the headline had been "+17%" in the lever's sentence); ``percents_alike`` never has to give a
+    whole rise a decimal it was not rounded to. A rise too small for one decimal is "under +0.1%",
+    never "+0%"."""
     sign = "+" if signed else ""
     if share <= 0:
         return f"{sign}0%"
     if share >= 99.5:  # a hundred times or more: "+32,563,853%" reads as noise; say how many times
         return f"{_three_figures(1 + share)} times as much"
-    text = percent(share, 0 if share >= 0.1 and not beside_others else 1)
-    return f"under {sign}0.1%" if text == "0%" else sign + text
+    text = f"{share * 100:,.1f}%"
+    return f"under {sign}0.1%" if text == "0.0%" else sign + text
 
 
 def _three_figures(value: float) -> str:
@@ -576,7 +616,7 @@ def group_phrases(
     named = names if names is not None else Names(roles=given_names(roles))
     practices = lambda n: plural(n, "practice")  # noqa: E731
     if rule == "budget":
-        return [f"the budget of {money(float(settings.budget_gbp or 0.0))} a year"]
+        return [f"the budget of {offer_money(float(settings.budget_gbp or 0.0))} a year"]
     if rule == "practice_budget":
         rate = float(settings.offer_rate_gbp_per_weighted_patient or 0.0)
         listed = listing([named.practice(k) for k in keys])
@@ -841,8 +881,8 @@ def percents_alike(text: str, names: Names | None = None) -> str:
     where any percentage in a sentence has a decimal (62.4%), every whole one in that sentence gets
     it too ("checked at 80.0%" beside "63.1%"; "from 80.0% to 62.4%"). Only the display changes: a
     whole percentage here is one that ``percent``, ``highest_percent``, ``largest_percent`` or
-    ``spare_percent`` showed to one decimal and dropped its zero (a rise beside other percentages is
-    passed ``beside_others``, so it too is at one decimal). A sentence whose percentages are all
+    ``spare_percent`` showed to one decimal and dropped its zero (a rise, ``rise_percent``, is
+    always at one decimal). A sentence whose percentages are all
     whole keeps them so ("from 80% to 75%").
 
     ``names``: the scenario's names and ids, which the rule never touches: a service named "Top 5%
@@ -996,7 +1036,7 @@ def package_sentence(package: dict[str, Any], names: Names = NO_NAMES) -> str:
     standards_cut = package["has_standards"] and package["lowest_service"] is not None  # with percentages
     if money_gbp > 0:
         where = "" if package["pooled"] else " in practice top-ups"
-        rise = rise_percent(package["money_share"], beside_others=standards_cut)
+        rise = rise_percent(package["money_share"])
         parts.append(f"+{least_money(money_gbp)} a year{where} ({rise})")
     else:
         parts.append("no more money")
@@ -1132,14 +1172,13 @@ def objective_label(objective: str) -> str:
 
 
 def money_needed(amount: float, offer: float | None) -> str:
-    """Money a pooled budget of ``offer`` is short, rounded up, never at a finer precision than the
-    offer it adds to: £0.29 short of £11,560,203 is "£1", as the budget lever's sentence shows it
-    beside the offer and the least cost (``gap_figures``), never "£0.29" beside "£1" (audit 8, A3);
-    £6,860,203.29 is "£6.87m". Without an offer (or one under £100, a rate typed as a budget), as
-    ``least_money``."""
-    if offer is None or abs(offer) < 100 or abs(amount) >= 100:
+    """Money a pooled budget of ``offer`` is short: the gap as the budget lever's sentence shows it
+    beside the offer and the least cost (``gap_figures``), so a page says it one way: £0.29 short of
+    £11,560,203 is "£1", never "£0.29" beside "£1" (audit 8, A3); £36,000.01 short of £999.99 is
+    "£36,000.01". Without an offer, as ``least_money``."""
+    if offer is None:
         return least_money(amount)
-    return _to_step(_towards_sufficiency(amount, 1.0, up=True), 1.0)
+    return gap_figures(offer + amount, offer)[2]
 
 
 def _offer_of(details: Mapping[str, Any]) -> float | None:
@@ -1158,7 +1197,7 @@ def undeliverable_summary(
     share of every minimum standard the check was run at (None: as written); ``names``: the
     scenario's, which the conflict's sentences quote and ``percents_alike`` leaves as written."""
     if settings.budget_mode == "pooled":
-        money_text = f"a budget of {money(float(settings.budget_gbp or 0.0))} a year"
+        money_text = f"a budget of {offer_money(float(settings.budget_gbp or 0.0))} a year"
     else:
         money_text = (
             f"an offer of {rate_money(float(settings.offer_rate_gbp_per_weighted_patient or 0.0))} per weighted patient"
@@ -1168,15 +1207,11 @@ def undeliverable_summary(
     conflict_text = "; ".join(shown) + (f"; and {len(phrases) - 6} more" if len(phrases) > 6 else "")
     fixes = []
     by_name = {lever.lever: lever for lever in levers}
-    # The fixes are one sentence: a rise of the budget beside a share of the standards or of the
-    # floors is at one decimal, as they are (``percents_alike``).
-    shares = [by_name.get(name) for name in ("standards", "practice_floor")]
-    beside = any(lever is not None and lever.fixable and lever.amount is not None for lever in shares)
     budget = by_name["budget"]
     if budget.fixable and budget.amount is not None:
         if settings.budget_mode == "pooled":
             share = budget.details.get("shortfall_share")
-            rise = f" ({rise_percent(share, beside_others=beside)})" if share else ""
+            rise = f" ({rise_percent(share)})" if share else ""
             fixes.append(f"{money_needed(budget.amount, _offer_of(budget.details))} more a year{rise}")
         else:
             fixes.append(f"{least_rate(budget.amount)} more per weighted patient on the offer")
@@ -1986,7 +2021,7 @@ def rate_as_budget_hint(budget: float, weighted_patients: float, option: str | N
     rate = f"{budget:.2f}".removesuffix(".00")
     how = f" ({option} {rate})" if option else ""
     return (
-        f"A budget of {money(budget)} a year is less than £1 per weighted patient "
+        f"A budget of {offer_money(budget)} a year is less than £1 per weighted patient "
         f"({number(weighted_patients)} weighted patients): did you mean an offer of {rate_money(budget)} "
         f"per weighted patient{how}?"
     )
@@ -2019,7 +2054,7 @@ ALL_WEIGHTS_ZERO_NOTE = (
 
 
 def pooled_budget_offer(budget: float) -> str:
-    return f"pooled budget {money(budget)} a year"
+    return f"pooled budget {offer_money(budget)} a year"
 
 
 def rate_offer(rate: float) -> str:

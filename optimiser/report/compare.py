@@ -41,6 +41,7 @@ from optimiser.deliverability.wording import (
     percent,
     spare_money,
 )
+from optimiser.io import number_places
 from optimiser.report.view import Num, resolve
 
 # How each headline row's B − A difference reads, by the row's key (never by words in its label,
@@ -79,7 +80,7 @@ _DIFFERENCE_UNIT = {
     else "money"
     for key in HEADLINE
 } | {STANDARDS_REACHABLE: "points", STANDARDS_CHECKED_AT: "points", BUDGETS_IN_TOTAL: "money", ABOVE_LEAST: "money"}
-_FTE = ("new_fte", "plan_new_fte", "safe_working_raise")
+_FTE = ("new_fte", "plan_new_fte")
 _PLACES = {
     HEADLINE[key]: 4 if key in (*_SHARES, "gini") else 0 if key in _COUNTS else 3 if key in _FTE else 2
     for key in HEADLINE
@@ -121,6 +122,9 @@ class Row:
     # An amount needed (a least offer, a shortfall, a raise of a cap): rounded up in the downloads, as
     # on the page, so that a figure fed back suffices.
     needs: bool = False
+    # Each figure at the places its sentence shows it (``io.number_places``): a raise of the
+    # safe-working cap, 1.41 contacts per FTE-day on the page and in the downloads (audit 9, A8).
+    as_shown: bool = False
 
 
 @dataclass
@@ -163,9 +167,11 @@ class Comparison:
         for row in self.rows:
             if row.fits or row.needs:
                 towards = highest if row.fits else needed
-                a, b = towards(_given(row.a), row.places), towards(_given(row.b), row.places)
+                places_a, places_b = (_places(row, value) for value in (row.a, row.b))
+                a, b = towards(_given(row.a), places_a), towards(_given(row.b), places_b)
                 both = all(isinstance(v, float) for v in (a, b))
-                difference = rounded(b - a, row.places) if both else rounded(row.difference, row.places)
+                places = max(places_a or 0, places_b or 0) if row.as_shown else row.places
+                difference = rounded(b - a, places) if both else rounded(row.difference, row.places)
             else:
                 a, b = rounded(_given(row.a), row.places), rounded(_given(row.b), row.places)
                 difference = rounded(row.difference, row.places)
@@ -265,7 +271,8 @@ def _metrics(side: Side, prefix: str, in_full: bool = False) -> dict[str, Num | 
     out: dict[str, Num | str] = {HEADLINE["verdict"]: verdict(side)}
     if side.kind == "solve":
         to_gap_precision = wording.money_in_full if in_full else money
-        out[offer_label] = _num(side, prefix, "kpis.budget_gbp", to_gap_precision)
+        offer_text = wording.offer_in_full if in_full else wording.offer_money
+        out[offer_label] = _num(side, prefix, "kpis.budget_gbp", offer_text)
         spend = _num(side, prefix, "kpis.total_spend_gbp", to_gap_precision)
         least_cost = r.get("objective") == "min_cost"  # then its spend is its least cost: one figure
         out[HEADLINE["spend"]] = spend
@@ -329,13 +336,13 @@ def _gap(
     side: Side, prefix: str, least_path: str, offer_path: str, gap_path: str, spare: bool, in_full: bool
 ) -> tuple[Num | str, ...]:
     """A side's least cost, offer and the money spare or short between them (least, offer, gap), as
-    its result page shows them (``wording.gap_figures``): they visibly subtract, to the pound where
-    in £m they would not (or ``in_full``). Each keeps its own value and path."""
+    its result page shows them (``wording.gap_figures``): they visibly subtract, in full where in £m
+    they would not (or ``in_full``). Each keeps its own value and path."""
     least, offer, gap = (_get(side, path) for path in (least_path, offer_path, gap_path))
     if least is None or offer is None or gap is None:
         return (
             _num(side, prefix, least_path, money),
-            _num(side, prefix, offer_path, money),
+            _num(side, prefix, offer_path, wording.offer_money),
             _num(side, prefix, gap_path, spare_money if spare else least_money),
         )
     texts = wording.gap_figures(float(least), float(offer), in_full=in_full)
@@ -705,6 +712,23 @@ def _gap_precisions_differ(ma: dict[str, Num | str], mb: dict[str, Num | str]) -
     return any(len(_money_precisions(ma.get(label), mb.get(label))) > 1 for label in _ONE_PRECISION_ROWS)
 
 
+def _rounding_made_a_difference(ma: dict[str, Num | str], mb: dict[str, Num | str]) -> bool:
+    """Whether a row of offers, least costs or the gap shows two figures in £m a step apart for
+    values less than a step apart: least costs of £11,560,203.29 and £11,560,000, rounded up, are
+    £11.57m and £11.56m, a difference of £10,000 that the rounding made (audit 9, A2); in full they
+    are £11,560,204 and £11,560,000, −£204."""
+    for label in _ONE_PRECISION_ROWS:
+        a, b = ma.get(label), mb.get(label)
+        if not (isinstance(a, Num) and isinstance(b, Num)) or a.value is None or b.value is None:
+            continue
+        shown_a, shown_b = _shown(a.text, "money"), _shown(b.text, "money")
+        if shown_a is None or shown_b is None or shown_a[1] != shown_b[1] or shown_a[0] == shown_b[0]:
+            continue
+        if abs(float(b.value) - float(a.value)) < shown_a[1]:
+            return True
+    return False
+
+
 def _money_precisions(*cells: Num | str | None) -> set[float]:
     """The precisions the figures among ``cells`` are shown to (£10,000 for "£12.63m", £1 for
     "£12,626,117"), a zero having none of its own."""
@@ -725,7 +749,7 @@ def _names(a: Side, b: Side) -> wording.Names:
 def compare(a: Side, b: Side) -> Comparison:
     rows: list[Row] = []
     ma, mb = _metrics(a, "a"), _metrics(b, "b")
-    if _gap_precisions_differ(ma, mb):  # both sides' to the pound: one precision in each row
+    if _gap_precisions_differ(ma, mb) or _rounding_made_a_difference(ma, mb):  # both in full: one precision a row
         ma, mb = _metrics(a, "a", in_full=True), _metrics(b, "b", in_full=True)
     if a.standards_fraction is not None or b.standards_fraction is not None:
         # Right under the verdict: what each side's verdict was reached against.
@@ -749,7 +773,9 @@ def compare(a: Side, b: Side) -> Comparison:
             va, vb = _shares_alike(va, vb)
         fits = label == STANDARDS_REACHABLE  # the highest share of the standards that fits: rounded down
         change = _difference(va, vb, row_unit)
-        row = Row(wording.COMPARE_HEADLINE_GROUP, label, va, vb, change, places[label], fits, needs=label in _NEEDED)
+        shown = label == HEADLINE["safe_working_raise"]
+        group = wording.COMPARE_HEADLINE_GROUP
+        row = Row(group, label, va, vb, change, places[label], fits, needs=label in _NEEDED, as_shown=shown)
         rows.append(row)
     # Coverage and hires of an allocation: a solve's, or a check's least-cost plan.
     names = _names(a, b)
@@ -833,6 +859,14 @@ def _rounded_up(unit: str) -> bool:
     """Money a practice needs (short at an offered rate, or above an equal share of a pooled offer):
     rounded up, as its result page's Short by (``wording.practice_need_figures``; audit 8, A11)."""
     return unit in (wording.COMPARE_PRACTICE_UNITS["shortfall_rate"], wording.COMPARE_PRACTICE_UNITS["shortfall_share"])
+
+
+def _places(row: Row, value: Any) -> int | None:
+    """The places a row's figure is downloaded at: the row's, or the figure's as shown (``Row.as_shown``)."""
+    figure = value.value if isinstance(value, Num) else value
+    if row.as_shown and isinstance(figure, int | float) and not isinstance(figure, bool):
+        return number_places(float(figure))
+    return row.places
 
 
 def highest(value: Any, places: int | None) -> Any:

@@ -170,6 +170,7 @@ def _gap(
     gap_src: str,
     rates: bool = False,
     nearest_gap: bool = False,
+    derived: bool = False,
 ) -> list[Num]:
     """A least cost, an offer and the gap between them, as shown side by side
     (``wording.gap_figures``: they visibly subtract); ``rates``: a least rate, an offered rate and
@@ -181,7 +182,7 @@ def _gap(
     texts = (
         wording.rate_gap_figures(float(values[0]), float(values[1]))
         if rates
-        else wording.gap_figures(float(values[0]), float(values[1]), nearest_gap=nearest_gap)
+        else wording.gap_figures(float(values[0]), float(values[1]), nearest_gap=nearest_gap, derived=derived)
     )
     return [
         Num(value, text, src) for value, text, src in zip(values, texts, (least_src, offer_src, gap_src), strict=True)
@@ -303,7 +304,8 @@ def _practices(
             rows: list[list[str | Num]] = []
             for i, item in enumerate(short[:MOST_SHORT]):
                 row = f"{base}.{i}"
-                figures = _gap(result, f"{row}.needs_gbp", f"{row}.budget_gbp", f"{row}.shortfall_gbp")
+                srcs = (f"{row}.needs_gbp", f"{row}.budget_gbp", f"{row}.shortfall_gbp")
+                figures = _gap(result, *srcs, derived=True)  # a practice's budget at the rate
                 needs, budget, shortfall = figures or [
                     num(result, f"{row}.{key}", money) for key in ("needs_gbp", "budget_gbp", "shortfall_gbp")
                 ]

@@ -102,7 +102,8 @@ def test_each_sides_offer_least_cost_and_shortfall_subtract_and_so_does_b_minus_
     £11,560,203.29), B at £4.70m (short by £6,860,203.29), C at standards that cost £8.158m (short
     by £3.46m). In £m, A's £11.56m less £11.56m is not £204 and B's 11.56 − 4.70 is not 6.87: both
     sides are to the pound, as their result pages are. Beside B, C's figures, which subtract in £m,
-    are to the pound too (F3: one precision in each row): £4,698,000, £8,158,000, £3,460,000."""
+    are to the pound too (F3: one precision in each row; its offer is not a whole £10k in any case):
+    £4,698,000, £8,158,000, £3,460,000."""
     a = Side("A", "check", pooled(11_560_000, 11_560_203.29))
     b = Side("B", "check", pooled(4_700_000, 11_560_203.29))
     c = Side("C", "check", pooled(4_698_000, 8_158_000))
@@ -113,7 +114,8 @@ def test_each_sides_offer_least_cost_and_shortfall_subtract_and_so_does_b_minus_
     assert short == ("£204", "£6,860,204", "+£6,860,000")
     for side in (0, 1):
         assert_adds_up(offer[side], least[side], short[side], short=True)
-    assert headline(compare(c, c))[HEADLINE["least_cost"]] == ("£8.16m", "£8.16m", wording.COMPARE_SAME)
+    # C's offer of £4,698,000 is no whole £10k: in full, as given (audit 9, A2).
+    assert headline(compare(c, c))[HEADLINE["least_cost"]] == ("£8,158,000", "£8,158,000", wording.COMPARE_SAME)
     cells = headline_cells(compare(b, c))
     beside_b = [cells[HEADLINE[key]] for key in ("offer", "least_cost", "shortfall")]
     assert [row[1].text for row in beside_b] == ["£4,698,000", "£8,158,000", "£3,460,000"]
