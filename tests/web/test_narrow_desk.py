@@ -13,7 +13,7 @@ import pytest
 
 from optimiser.io import read_document
 from tests.web.conftest import ARTEFACTS, ROOT, tiny_document
-from tests.web.test_browser import CHROMIUM, Server, browser, sign_in, start_server  # noqa: F401 (fixtures)
+from tests.web.test_browser import AXE, CHROMIUM, Server, browser, sign_in, start_server  # noqa: F401 (fixtures)
 
 # A real server and a browser, waited on against the clock: runs while no other test runs.
 pytestmark = [
@@ -74,11 +74,21 @@ def fits(page: Any, name: str) -> dict[str, Any]:
     ARTEFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTEFACTS / f"narrow-{name}.png"), full_page=True)
     measured: dict[str, Any] = page.evaluate(MEASURE)
-    return {"page": name, **measured}
+    # A table that scrolls in its own box must be reachable by keyboard (axe-core's rule; a box
+    # that does not scroll must not add a stop to the tab order).
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        "async () => (await axe.run(document, {runOnly: {type: 'rule', values: ['scrollable-region-focusable']}}))"
+        ".violations.flatMap((v) => v.nodes.map((n) => n.target.join(' ')))"
+    )
+    stops = page.evaluate(
+        "() => [...document.querySelectorAll('table[tabindex]')].filter((t) => t.scrollWidth <= t.clientWidth).length"
+    )
+    return {"page": name, **measured, "unreachable": found, "needless_stops": stops}
 
 
 def fitting(name: str) -> dict[str, Any]:
-    return {"page": name, "scroll_width": WIDTH, "wider": [], "split": []}
+    return {"page": name, "scroll_width": WIDTH, "wider": [], "split": [], "unreachable": [], "needless_stops": 0}
 
 
 def checked(server: Server, key: str, name: str, document: dict[str, Any], overrides: dict[str, Any]) -> str:

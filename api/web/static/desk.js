@@ -1,5 +1,6 @@
-// The desk's only script: refresh a running job's page until it finishes, and refuse
-// oversize uploads before sending them. Every page works without it.
+// The desk's only script: refresh a running job's page until it finishes, refuse oversize
+// uploads before sending them, and let the keyboard reach a table that scrolls in its own box.
+// Every page works without it.
 (function () {
   "use strict";
   function poll(ids, done) {
@@ -20,7 +21,18 @@
     poll(ids, show);
     window.setInterval(function () { poll(ids, show); }, 2000);
   }
+  // On a narrow screen a wide table scrolls sideways inside its own box (desk.css): such a box
+  // joins the tab order so it can be scrolled by keyboard; one that fits does not.
+  function reachable() {
+    document.querySelectorAll("table").forEach(function (table) {
+      if (table.scrollWidth > table.clientWidth + 1) { table.setAttribute("tabindex", "0"); }
+      else { table.removeAttribute("tabindex"); }
+    });
+  }
+  window.addEventListener("resize", reachable);
+  document.addEventListener("toggle", reachable, true);  // a table shown by opening its <details>
   document.addEventListener("DOMContentLoaded", function () {
+    reachable();
     var progress = document.getElementById("progress");
     if (progress && progress.dataset.job) {
       every([progress.dataset.job], function (s) {
