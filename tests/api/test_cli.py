@@ -102,16 +102,17 @@ def test_serve_refuses_a_port_out_of_range_before_touching_the_database(
 @pytest.mark.parametrize(
     ("option", "given", "expected"),
     [
-        ("--workers", "-1", "--workers': must be a whole number of worker processes, 0 or more (got '-1')"),
-        ("--workers", "two", "--workers': must be a whole number of worker processes, 0 or more (got 'two')"),
-        ("--port", "http", "--port': must be a whole number (got 'http')"),
+        ("--workers", "-1", "error: --workers: must be a whole number of worker processes, 0 or more (got '-1')"),
+        ("--workers", "two", "error: --workers: must be a whole number of worker processes, 0 or more (got 'two')"),
+        ("--port", "http", "error: --port: must be a whole number (got 'http')"),
     ],
 )
 def test_serve_refuses_a_bad_whole_number_in_the_products_words(
     database_url: str, tmp_path: Path, option: str, given: str, expected: str
 ) -> None:
     """Audit 4: `serve --workers -1` was answered in pydantic's words ("Input should be greater than
-    or equal to 0"), where every other command's whole-number options use the product's."""
+    or equal to 0"), where every other command's whole-number options use the product's; one
+    `error:` line as every option error (audit 9, A13: it had been a usage box)."""
     result = subprocess.run(
         [COMMISSION, "serve", option, given],
         capture_output=True,
