@@ -10,6 +10,7 @@ import json
 import shutil
 import subprocess
 import sys
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -74,3 +75,18 @@ def session_processes(session_id: int) -> list[int]:
         if session == session_id and state not in ("Z", "X"):
             pids.append(int(entry.name))
     return pids
+
+
+@cache
+def check_json(*args: str) -> dict[str, Any]:
+    """``commission check ARGS --format json`` through the console script, once per process."""
+    done = run("check", *args, "--format", "json")
+    assert done.returncode in (0, 1), done.stderr
+    result: dict[str, Any] = strict_json(done.stdout)
+    return result
+
+
+def lever(result: dict[str, Any], name: str) -> dict[str, Any]:
+    """The lever named ``name`` of a check's JSON."""
+    found: dict[str, Any] = next(item for item in result["levers"] if item["lever"] == name)
+    return found

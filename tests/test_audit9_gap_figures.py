@@ -7,29 +7,14 @@ from __future__ import annotations
 
 import random
 from decimal import Decimal
-from functools import cache
-from typing import Any
 
 import pytest
 
 from optimiser.deliverability import wording
 from optimiser.report.view import check_view
-from tests.console import REPO, TINY, run, strict_json
+from tests.console import REPO, TINY, check_json, lever
 
 UNDELIVERABLE = str(REPO / "data" / "undeliverable_offer")
-
-
-@cache
-def check(*args: str) -> dict[str, Any]:
-    done = run("check", *args, "--format", "json")
-    assert done.returncode in (0, 1), done.stderr
-    result: dict[str, Any] = strict_json(done.stdout)
-    return result
-
-
-def lever(result: dict[str, Any], name: str) -> dict[str, Any]:
-    found: dict[str, Any] = next(item for item in result["levers"] if item["lever"] == name)
-    return found
 
 
 LEAST = 11_560_203.2857  # data/undeliverable_offer's least cost (README: £11,560,203)
@@ -91,7 +76,7 @@ def test_offer_money_shows_the_offer_as_given() -> None:
 
 def test_tiny_at_999_99_shows_the_least_cost_solve_prints_and_the_offer_as_typed() -> None:
     """Audit 9, A2: "the offer of £1,000 a year is £36,001 short of ... £37,001" beside "£999.99"."""
-    result = check(str(TINY), "--budget", "999.99")
+    result = check_json(str(TINY), "--budget", "999.99")
     money = lever(result, "budget")["sentence"]
     assert "£36,000.01 more a year" in money and "its least cost is £37,000 a year against a budget of £999.99" in money
     assert "£36,000.01 more a year" in result["summary"] and "a budget of £999.99 a year" in result["summary"]
@@ -108,8 +93,8 @@ def test_tiny_at_999_99_shows_the_least_cost_solve_prints_and_the_offer_as_typed
 
 
 def test_undeliverable_offer_least_cost_is_never_below_the_solved_one() -> None:
-    short = lever(check(UNDELIVERABLE, "--budget", "11560200"), "budget")["sentence"]
+    short = lever(check_json(UNDELIVERABLE, "--budget", "11560200"), "budget")["sentence"]
     assert "£4 more a year" in short and "its least cost is £11,560,204 a year against a budget of £11,560,200" in short
-    bundled = check(UNDELIVERABLE)
+    bundled = check_json(UNDELIVERABLE)
     money = lever(bundled, "budget")["sentence"]
     assert "£6.87m more a year" in money and "its least cost is £11.57m a year against a budget of £4.70m" in money

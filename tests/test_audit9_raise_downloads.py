@@ -4,8 +4,6 @@ JSON and XLSX) at the places its sentence shows it: 1.41, never 1.402 beside 1.4
 from __future__ import annotations
 
 import re
-from functools import cache
-from typing import Any
 
 import pandas as pd
 import pytest
@@ -13,22 +11,9 @@ import pytest
 from optimiser.deliverability import wording
 from optimiser.io import rounded_for_output
 from optimiser.report.compare import Side, compare
-from tests.console import REPO, run, strict_json
+from tests.console import REPO, check_json, lever
 
 UNDELIVERABLE = str(REPO / "data" / "undeliverable_offer")
-
-
-@cache
-def check(*args: str) -> dict[str, Any]:
-    done = run("check", *args, "--format", "json")
-    assert done.returncode in (0, 1), done.stderr
-    result: dict[str, Any] = strict_json(done.stdout)
-    return result
-
-
-def lever(result: dict[str, Any], name: str) -> dict[str, Any]:
-    found: dict[str, Any] = next(item for item in result["levers"] if item["lever"] == name)
-    return found
 
 
 def test_a_raise_of_the_cap_is_downloaded_as_its_sentence_shows_it() -> None:
@@ -38,7 +23,7 @@ def test_a_raise_of_the_cap_is_downloaded_as_its_sentence_shows_it() -> None:
     ).assign(unit=["contacts per FTE-day"] * 3 + ["FTE"])
     assert list(rounded_for_output(levers)["amount"]) == [1.41, 0.000123, 127.0, 2.346]
     assert [wording.least_number(v) for v in (1.4020000000000001, 0.000123, 126.2)] == ["1.41", "0.000123", "127"]
-    a, b = check(UNDELIVERABLE), check(UNDELIVERABLE, "--budget", "11560200")
+    a, b = check_json(UNDELIVERABLE), check_json(UNDELIVERABLE, "--budget", "11560200")
     raise_a, raise_b = lever(a, "safe_working")["amount"], lever(b, "safe_working")["amount"]
     rows = compare(Side("A", "check", a), Side("B", "check", b)).downloaded_rows()
     row = next(r for r in rows if r["item"] == wording.COMPARE_HEADLINE["safe_working_raise"])

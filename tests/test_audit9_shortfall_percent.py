@@ -3,34 +3,18 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import Any
-
 from optimiser.deliverability import wording
 from optimiser.report.view import check_view
-from tests.console import REPO, run, strict_json
+from tests.console import REPO, check_json, lever
 
 UNDELIVERABLE = str(REPO / "data" / "undeliverable_offer")
-
-
-@cache
-def check(*args: str) -> dict[str, Any]:
-    done = run("check", *args, "--format", "json")
-    assert done.returncode in (0, 1), done.stderr
-    result: dict[str, Any] = strict_json(done.stdout)
-    return result
-
-
-def lever(result: dict[str, Any], name: str) -> dict[str, Any]:
-    found: dict[str, Any] = next(item for item in result["levers"] if item["lever"] == name)
-    return found
 
 
 def test_shortfall_percent_reads_the_same_everywhere() -> None:
     """Audit 9, A8: "(+146.0%)" in the headline, "(+146%)" in the lever's sentence."""
     assert wording.rise_percent(1.4596) == "+146.0%" and wording.rise_percent(0.171, signed=False) == "17.1%"
     assert wording.rise_percent(1 / 3) == "+33.3%" and wording.rise_percent(0.0004) == "under +0.1%"
-    result = check(UNDELIVERABLE)
+    result = check_json(UNDELIVERABLE)
     share = lever(result, "budget")["details"]["shortfall_share"]
     shown = wording.rise_percent(share)
     assert shown == "+146.0%"
