@@ -496,21 +496,16 @@ class Programme:
         """HiGHS' current basis (to start a later solve from it with ``set_basis``)."""
         return self.highs.getBasis()
 
-    def set_basis(self, basis: Any, alone: bool = False) -> None:
-        """Start the next solve from ``basis`` (one taken from this programme with the same rows and columns).
-
-        ``alone``: clear what HiGHS keeps from earlier solves first, so the next solve depends on the
-        model and ``basis`` only (without, the same solve from the same basis took 7,738-7,894
-        simplex iterations on the offer, by what was solved before)."""
-        if alone:
-            self.highs.clearSolver()
+    def set_basis(self, basis: Any) -> None:
+        """Start the next solve from ``basis`` (one taken from this programme with the same rows and columns)."""
         if getattr(basis, "valid", True):
             self.highs.setBasis(basis)
 
     def start_from(self, basis: Any | None) -> None:
         """The next solve starts from ``basis`` alone (None: from cold). HiGHS' other state from the
         solves before (its factorisation, pricing weights) is cleared, so that solve's answer depends
-        on the model as loaded and ``basis`` only, not on what this programme solved before."""
+        on the model as loaded and ``basis`` only, not on what this programme solved before (without,
+        the same solve from the same basis took 7,738-7,894 simplex iterations on the offer)."""
         self.highs.clearSolver()
         if basis is not None:
             self.set_basis(basis)

@@ -251,7 +251,7 @@ def _status_relaxed(programme: Programme, rows: np.ndarray, state: _State | None
     measured 5% slower.)
 
     A keep-test may be answered by a cold solve first (COLD_FREE_SHARE). Every warm test starts
-    from the current system's basis *alone* (``Programme.set_basis``), so what it answers, and the
+    from the current system's basis *alone* (``Programme.start_from``), so what it answers, and the
     basis and proof an infeasible test leaves, never depend on which tests were solved cold. The
     ``last`` test is always solved warm: the levers solved after the conflict search start from the
     basis HiGHS then holds, which is so the same whatever the cold rule answered.
@@ -270,7 +270,7 @@ def _status_relaxed(programme: Programme, rows: np.ndarray, state: _State | None
                 state.point = cold.col_value
                 return cold.status
         if state is not None:
-            programme.set_basis(state.basis, alone=True)
+            programme.start_from(state.basis)
         outcome = programme.solve()
         if state is not None:
             state.point = outcome.col_value if outcome.status == "optimal" else None
