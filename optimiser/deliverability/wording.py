@@ -2185,6 +2185,14 @@ def job_heading(kind: str, status: str, job_id: str) -> str:
     return f"Job {job_id}: {kind}, {status}"
 
 
+# What a cancelled job leaves unanswered, by its kind: only a check concludes about an offer.
+JOB_CANCELLED_UNANSWERED = {
+    "check": "Nothing was concluded about the offer.",
+    "solve": "No allocation was made.",
+    "sweep": "No frontier was drawn.",
+}
+
+
 # --- standards checked at a share of their level (audit 4, F24): the comparison and the verdict ---
 # A check with ``standards_fraction`` checks every minimum standard at that share of its level; its
 # standards lever is still a share of the standards as the spec writes them. The comparison reads
