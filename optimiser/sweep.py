@@ -492,24 +492,25 @@ def frontier_figure(result: dict[str, Any], table: pd.DataFrame) -> Any:
         xs = table[result["x"]] / scale
         fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 7.5), sharex=True)
         fair = result.get("objective") == "max_min_coverage"
+
+        # Only lines with a point are drawn (and named in the legend), in both panels: below the
+        # least deliverable budget no plan meets the standards.
+        def drawn(column: str) -> bool:
+            return column in table and bool(table[column].notna().any())
+
         if fair:
-            lowest = table["lowest_coverage"] if "lowest_coverage" in table else pd.Series(np.nan, index=table.index)
-            top.plot(xs, lowest, "o-", color="black", label=labels["lowest_coverage"])
+            if drawn("lowest_coverage"):
+                top.plot(xs, table["lowest_coverage"], "o-", color="black", label=labels["lowest_coverage"])
             top.set_ylabel(labels["lowest_coverage_axis"])
         else:
-            spec = table["value"] if "value" in table else pd.Series(np.nan, index=table.index)
-            top.plot(xs, spec, "o-", color="black", label=labels["value_with_standards"])
-            if "no_standards_value" in table:
+            if drawn("value"):
+                top.plot(xs, table["value"], "o-", color="black", label=labels["value_with_standards"])
+            if drawn("no_standards_value"):
                 top.plot(xs, table["no_standards_value"], "--", color="grey", label=labels["value_without_standards"])
             top.set_ylabel(labels["value_axis"])
 
         # All services together as the frontier counts them, each patient weighted by their service's
-        # value, so the line without the standards is never below the line with them. Only lines
-        # with a point are drawn (and named in the legend): below the least deliverable budget no
-        # plan meets the standards.
-        def drawn(column: str) -> bool:
-            return column in table and bool(table[column].notna().any())
-
+        # value, so the line without the standards is never below the line with them.
         if drawn("weighted_coverage"):
             bottom.plot(xs, table["weighted_coverage"], "-", color="black", linewidth=2, label=labels["all_services"])
         if drawn("no_standards_weighted_coverage"):

@@ -89,16 +89,19 @@ def test_a_panel_with_nothing_labelled_has_no_legend(small_budget_sweep: Any) ->
     """Below the least deliverable budget no point meets the standards: the coverage panel holds
     the least-deliverable line, unlabelled, and the coverage without the standards (audit 9, A3:
     it used to hold only the unlabelled line and get an empty legend box, with matplotlib's "No
-    artists with labels found to put in legend" warning). Its legend names only that line."""
+    artists with labels found to put in legend" warning). Its legend names only that line; so does
+    the value panel's, which used to name the value with the standards too, a line with no point."""
     result, table = small_budget_sweep
+    assert "value" not in table or table["value"].isna().all()  # no point meets the standards
+    assert table["no_standards_value"].notna().all()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         figure = frontier_figure(result, table)
     top, bottom = figure.axes
     assert [text.get_text() for text in bottom.get_legend().get_texts()] == [CHART["all_services_without_standards"]]
-    assert [text.get_text() for text in top.get_legend().get_texts()] == [
-        CHART["value_with_standards"],
-        CHART["value_without_standards"],
+    assert [text.get_text() for text in top.get_legend().get_texts()] == [CHART["value_without_standards"]]
+    assert [line.get_label() for line in top.get_lines() if not line.get_label().startswith("_")] == [
+        CHART["value_without_standards"]
     ]
 
 

@@ -28,7 +28,7 @@ from api.web import session as desk_session
 from api.web.results import check_page, comparison, report_bytes, side_label
 from models.scenario import Problem, ScenarioInvalid
 from models.schema import shown
-from optimiser.deliverability.wording import job_heading, percent, swept_range
+from optimiser.deliverability.wording import JOB_CANCELLED_UNANSWERED, job_heading, percent, swept_range
 from optimiser.io import SCENARIO_SUFFIXES, write_template
 from optimiser.report.compare import practice_text
 from optimiser.report.render import ReportUnavailable
@@ -44,6 +44,7 @@ templates.env.globals["practice_text"] = practice_text
 templates.env.globals["percent"] = percent
 templates.env.globals["scenario_suffixes"] = SCENARIO_SUFFIXES  # the upload accepts what the readers read
 templates.env.globals["job_heading"] = job_heading
+templates.env.globals["job_cancelled_unanswered"] = JOB_CANCELLED_UNANSWERED
 
 
 def describe_job(overrides: dict[str, Any], settings: dict[str, Any] | None = None) -> str:

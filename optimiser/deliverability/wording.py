@@ -2086,12 +2086,16 @@ REPORT_CHART = {
     "not_deliverable": "no",
     "no_coverage_with_standards": "not deliverable",
     "no_coverage_without_standards": "no answer",
+    # A fair-shares sweep (max_min_coverage, docs/fairness.md) maximises the lowest practice's coverage.
+    "fair_coverage_axis": "Coverage of the practice covered least",
+    "fair_with_standards": "lowest practice, every minimum standard met",
 }
 REPORT_CHART_COLUMNS = (
     "Deliverable",
     "Value-weighted coverage with the standards",
     "Value-weighted coverage without them",
 )
+REPORT_CHART_FAIR_COLUMNS = ("Deliverable", "Lowest practice's coverage with the standards")
 
 _Amount = TypeVar("_Amount")
 
@@ -2108,14 +2112,24 @@ def report_chart_caption(
     """The frontier chart's caption, one (line, what it shows, its amount or None) for each line
     drawn and no other. The lines are what the sweep maximises (docs/desk.md): the value covered
     as a share of the value of covering every eligible patient, which is the share of eligible
-    patients covered when every service has the same value weight. Under fair shares each point
-    is the fairest plan, not the most value, so no maximum is claimed."""
+    patients covered when every service has the same value weight. A fair-shares sweep maximises
+    the lowest practice's coverage instead (docs/fairness.md): its one line, with the standards
+    (the only one its points record)."""
+    lines: list[tuple[str, str, _Amount | None]] = []
+    if fair:
+        if with_standards:
+            what = (
+                "the coverage of the practice covered least (the value of its eligible patients covered, as a "
+                "share of the value of covering them all), as high as the money can raise it with every minimum "
+                "standard met (only budgets where that is possible)"
+            )
+            lines.append(("Solid line, round markers:", what, None))
+        return lines + _report_chart_marks(pooled, offer, least)
     share = (
         "the value of the eligible patients covered, as a share of the value of covering them all "
         "(each patient counted at their service's value weight)"
     )
-    plan = "the fairest plan" if fair else "the most the money buys"
-    lines: list[tuple[str, str, _Amount | None]] = []
+    plan = "the most the money buys"
     if with_standards:
         what = f"{share}, {plan} with every minimum standard met (only budgets where that is possible)"
         lines.append(("Solid line, round markers:", what, None))
@@ -2123,6 +2137,14 @@ def report_chart_caption(
         # "The same share" only after the line that says which share.
         what = f"{'the same share' if with_standards else share}, {plan} with the standards lifted"
         lines.append(("Dashed line, square markers:", what, None))
+    return lines + _report_chart_marks(pooled, offer, least)
+
+
+def _report_chart_marks(
+    pooled: bool, offer: _Amount | None, least: _Amount | None
+) -> list[tuple[str, str, _Amount | None]]:
+    """The frontier chart caption's vertical lines: the offer and the least deliverable amount."""
+    lines: list[tuple[str, str, _Amount | None]] = []
     if offer is not None:
         lines.append(("Dashed vertical line:", "the offer", offer))
     if least is not None:
@@ -2183,6 +2205,14 @@ def job_heading(kind: str, status: str, job_id: str) -> str:
     if status == "cancelled":
         return f"The {kind} was cancelled"
     return f"Job {job_id}: {kind}, {status}"
+
+
+# What a cancelled job leaves unanswered, by its kind: only a check concludes about an offer.
+JOB_CANCELLED_UNANSWERED = {
+    "check": "Nothing was concluded about the offer.",
+    "solve": "No allocation was made.",
+    "sweep": "No frontier was drawn.",
+}
 
 
 # --- standards checked at a share of their level (audit 4, F24): the comparison and the verdict ---

@@ -1,7 +1,8 @@
 """The frontier chart as inline SVG, drawn from a budget sweep's result JSON.
 
-Budget (or offer rate) across, value-weighted coverage up (what the sweep maximises: the value
-covered as a share of the value of covering every eligible patient); the offer and the least
+Budget (or offer rate) across, what the sweep maximises up: value-weighted coverage (the value
+covered as a share of the value of covering every eligible patient), or under fair shares
+(max_min_coverage, docs/fairness.md) the lowest practice's coverage; the offer and the least
 deliverable budget are vertical lines, each labelled in words and drawn with its own dash
 pattern so colour never carries the meaning alone.
 """
@@ -23,7 +24,9 @@ from optimiser.report.view import Num
 WIDTH, HEIGHT = 640, 350
 # The lines drawn: the sweep's value-weighted coverage with every minimum standard met, and without them.
 WITH, WITHOUT = "weighted_coverage", "no_standards_weighted_coverage"
-SERIES = (WITH, WITHOUT)
+# A fair-shares sweep's one line: the lowest practice's coverage, which its points record with the
+# standards only (without them they record the plan's value-weighted coverage, not what it maximised).
+LOWEST = "lowest_coverage"
 LEFT, RIGHT, TOP, BOTTOM = 64, 20, 46, 76
 # Presentation attributes, not only classes: a PDF renderer does not apply the page's CSS to SVG.
 STYLE = {
@@ -74,7 +77,9 @@ def frontier(sweep: dict[str, Any], title: str = LABELS["title"]) -> Frontier | 
     column = str(sweep.get("x", "budget_gbp"))
     if not points or sweep.get("sweep") != "budget":
         return None
-    drawn = [key for key in SERIES if any(p.get(key) is not None for p in points)]
+    fair = sweep.get("objective") == "max_min_coverage"
+    with_key, series_keys = (LOWEST, (LOWEST,)) if fair else (WITH, (WITH, WITHOUT))
+    drawn = [key for key in series_keys if any(p.get(key) is not None for p in points)]
     if not drawn:
         # Not a point answered (a check with no answer in time): no empty axes under a full legend.
         return None
@@ -113,9 +118,10 @@ def frontier(sweep: dict[str, Any], title: str = LABELS["title"]) -> Frontier | 
         f'<text x="{(LEFT + WIDTH - RIGHT) / 2:.1f}" y="{sy(0) + 36:.1f}" text-anchor="middle" {_style("label")}>'
         f"{escape(x_label)}</text>"
     )
+    y_label = LABELS["fair_coverage_axis" if fair else "coverage_axis"]
     parts.append(
         f'<text x="14" y="{(TOP + HEIGHT - BOTTOM) / 2:.1f}" text-anchor="middle" {_style("label")} '
-        f'transform="rotate(-90 14 {(TOP + HEIGHT - BOTTOM) / 2:.1f})">{escape(LABELS["coverage_axis"])}</text>'
+        f'transform="rotate(-90 14 {(TOP + HEIGHT - BOTTOM) / 2:.1f})">{escape(y_label)}</text>'
     )
 
     def series(key: str, css: str, marker: str) -> None:
@@ -134,8 +140,9 @@ def frontier(sweep: dict[str, Any], title: str = LABELS["title"]) -> Frontier | 
             else:
                 parts.append(f'<rect x="{x - 3:.1f}" y="{y - 3:.1f}" width="6" height="6" {_style(css + " dot")}/>')
 
-    series(WITHOUT, "free", "square")
-    series(WITH, "met", "circle")
+    if not fair:
+        series(WITHOUT, "free", "square")
+    series(with_key, "met", "circle")
 
     offer = wording.report_chart_offer(report_chart_amount(float(current_value), pooled)) if current_value else ""
     least = (
@@ -160,7 +167,9 @@ def frontier(sweep: dict[str, Any], title: str = LABELS["title"]) -> Frontier | 
     # Legend: the lines drawn, and no other.
     legend_y = HEIGHT - 12
     for at, key in zip((LEFT, LEFT + 250), drawn, strict=False):
-        css, label = ("met", "with_standards") if key == WITH else ("free", "without_standards")
+        css, label = {WITH: ("met", "with_standards"), LOWEST: ("met", "fair_with_standards")}.get(
+            key, ("free", "without_standards")
+        )
         parts.append(f'<line x1="{at}" y1="{legend_y}" x2="{at + 24}" y2="{legend_y}" {_style(css)}/>')
         parts.append(f'<text x="{at + 30}" y="{legend_y + 4}" {_style("tick")}>{escape(LABELS[label])}</text>')
 
@@ -178,11 +187,13 @@ def frontier(sweep: dict[str, Any], title: str = LABELS["title"]) -> Frontier | 
             [
                 Num(p.get(column), report_chart_amount(float(p[column]), pooled), f"sweep:points.{i}.{column}"),
                 LABELS["deliverable" if p.get("deliverable") else "not_deliverable"],
-                _coverage_num(p, i, WITH),
-                _coverage_num(p, i, WITHOUT),
+                *(_coverage_num(p, i, key) for key in series_keys),
             ]
         )
-    columns = [wording.report_chart_x_column(pooled), *wording.REPORT_CHART_COLUMNS]
+    columns = [
+        wording.report_chart_x_column(pooled),
+        *(wording.REPORT_CHART_FAIR_COLUMNS if fair else wording.REPORT_CHART_COLUMNS),
+    ]
     marked = (
         Num(marked_value, report_chart_amount(float(marked_value), pooled, least=True), "sweep:marked")
         if marked_value is not None
@@ -194,9 +205,9 @@ def frontier(sweep: dict[str, Any], title: str = LABELS["title"]) -> Frontier | 
         else None
     )
     caption = wording.report_chart_caption(
-        with_standards=WITH in drawn,
+        with_standards=with_key in drawn,
         without_standards=WITHOUT in drawn,
-        fair=sweep.get("objective") == "max_min_coverage",
+        fair=fair,
         pooled=pooled,
         offer=current,
         least=marked,
@@ -234,7 +245,7 @@ def _mark_labels(marks: list[tuple[float, str, str]]) -> list[tuple[float, str, 
 def _coverage_num(point: dict[str, Any], index: int, key: str) -> Num | str:
     value = point.get(key)
     if value is None:
-        return LABELS["no_coverage_with_standards" if key == WITH else "no_coverage_without_standards"]
+        return LABELS["no_coverage_without_standards" if key == WITHOUT else "no_coverage_with_standards"]
     # A table column: one precision down the column (82.0% beside 80.8%, never 82%).
     return Num(value, wording.table_share(float(value)), f"sweep:points.{index}.{key}")
 

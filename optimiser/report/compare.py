@@ -737,12 +737,16 @@ def _money_precisions(*cells: Num | str | None) -> set[float]:
 
 
 def _names(a: Side, b: Side) -> wording.Names:
-    """What the two sides' scenarios call their practices, services and roles (A's name where both
-    name one)."""
+    """What the two sides' scenarios call their practices, PCNs, services and roles (A's name where
+    both name one), with their data notes and the ids holding a percentage, as ``Names.of`` builds
+    them: ``percents_alike`` then leaves every one of the user's texts as written."""
     return wording.Names(
         practices={**b.names.practices, **a.names.practices},
-        services={**b.names.services, **a.names.services},
+        pcns={**b.names.pcns, **a.names.pcns},
         roles={**b.names.roles, **a.names.roles},
+        services={**b.names.services, **a.names.services},
+        notes={**b.names.notes, **a.names.notes},
+        ids=a.names.ids | b.names.ids,
     )
 
 
