@@ -264,7 +264,7 @@ def _bound(value: Any) -> str:
 # A parameter's or field's failed check, in the product's words rather than pydantic's ("Input
 # should be less than or equal to 100"): what the value must be, from the check's own bounds.
 _CHECK_MESSAGES: dict[str, Any] = {
-    "greater_than_equal": lambda ctx: f"must be {_bound(ctx.get('ge'))} or more",
+    "greater_than_equal": lambda ctx: f"must be at least {_bound(ctx.get('ge'))}",  # as a scenario's bounds read
     "greater_than": lambda ctx: f"must be more than {_bound(ctx.get('gt'))}",
     "less_than_equal": lambda ctx: f"must be at most {_bound(ctx.get('le'))}",
     "less_than": lambda ctx: f"must be less than {_bound(ctx.get('lt'))}",

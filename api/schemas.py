@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
 from api.ids import PUBLIC_ID_PATTERN, is_public_id
@@ -159,6 +160,16 @@ class ShareOut(BaseModel):
     created_at: datetime
 
 
+# An override not given: absent from the OpenAPI document's types, as a null is refused (``_checked``)
+Unset = SkipJsonSchema[None]
+
+
+def _without_null_defaults(schema: dict[str, Any]) -> None:
+    """The document gives no "default": null for a field whose null is refused: left out, it is not set."""
+    for field in schema["properties"].values():
+        field.pop("default", None)
+
+
 AMOUNT_HELP = "a number, or text with a k/m suffix such as 4.7m or 250k"
 
 
@@ -171,47 +182,50 @@ def _checked(value: Any, info: ValidationInfo) -> Any:
         raise PydanticCustomError("override", f"{info.field_name}: {error}") from None
 
 
+Weight = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
 class CheckWeights(BaseModel):
     """Weights of a check's combined change (docs/deliverability.md); omitted ones keep their default."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_without_null_defaults)
 
-    budget: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-    workforce_supply: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-    standards: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-    safe_working: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-    spread: float | None = Field(
-        default=None, ge=0, le=1, description="Share of the standards' price on the largest relative cut."
+    budget: Weight | Unset = None
+    workforce_supply: Weight | Unset = None
+    standards: Weight | Unset = None
+    safe_working: Weight | Unset = None
+    spread: Annotated[float, Field(ge=0, le=1)] | Unset = Field(
+        default=None, description="Share of the standards' price on the largest relative cut."
     )
 
 
 class Overrides(BaseModel):
     """Changes applied to the scenario's settings for this job only."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_without_null_defaults)
 
-    objective: Literal["min_cost", "max_value", "max_min_coverage"] | None = None
-    budget_gbp: float | str | None = Field(default=None, description=f"Pooled budget, £ a year: {AMOUNT_HELP}.")
-    offer_rate_gbp_per_weighted_patient: float | str | None = Field(
+    objective: Literal["min_cost", "max_value", "max_min_coverage"] | Unset = None
+    budget_gbp: float | str | Unset = Field(default=None, description=f"Pooled budget, £ a year: {AMOUNT_HELP}.")
+    offer_rate_gbp_per_weighted_patient: float | str | Unset = Field(
         default=None, description=f"Offer rate, £ per weighted patient: {AMOUNT_HELP}."
     )
-    standards_fraction: float | str | None = Field(
+    standards_fraction: float | str | Unset = Field(
         default=None, description="Multiply every min_coverage by this fraction (0 to 1)."
     )
-    time_limit_s: float | None = Field(default=None, description="Solver limit, seconds (more than 0).")
-    sensitivity: bool | None = Field(default=None, description="Solves: add shadow prices to the result.")
-    budget: str | None = Field(
+    time_limit_s: float | Unset = Field(default=None, description="Solver limit, seconds (more than 0).")
+    sensitivity: bool | Unset = Field(default=None, description="Solves: add shadow prices to the result.")
+    budget: str | Unset = Field(
         default=None,
         description="Sweeps: pooled budgets START:STOP:N (£ a year; k/m suffixes allowed, e.g. 15m:25m:5); "
         "selects the pooled budget mode.",
     )
-    offer_rate: str | None = Field(
+    offer_rate: str | Unset = Field(
         default=None,
         description="Sweeps: offer rates START:STOP:N (£ per weighted patient a year, e.g. 10:20:6); "
         "selects the per-practice budget mode.",
     )
-    standards: str | None = Field(default=None, description="Sweeps: standards fractions START:STOP:N.")
-    weights: CheckWeights | None = Field(default=None, description="Checks: weights of the combined change.")
+    standards: str | Unset = Field(default=None, description="Sweeps: standards fractions START:STOP:N.")
+    weights: CheckWeights | Unset = Field(default=None, description="Checks: weights of the combined change.")
 
     _checked = field_validator(
         "objective",

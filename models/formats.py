@@ -14,6 +14,10 @@ RATE_STEP = 0.01
 def money(value: float) -> str:
     if abs(value) < 0.005:  # nothing, and a solver's -4e-12: "£0", as beside £19.00m or £79,683, never "-£0.00"
         return "£0"
+    # £bn from the first figure that would read £1,000.00m (£999,995,000), as NHS finance papers write
+    # "£1.25bn": to 2 decimals, as £m is
+    if round(abs(value) / 1e6, 2) >= 1_000:
+        return f"£{value / 1e9:,.2f}bn"
     if abs(value) >= 1e6:
         return f"£{value / 1e6:,.2f}m"
     if abs(value) >= 100:

@@ -469,8 +469,8 @@ def _check_row_rules(frames: dict[str, pd.DataFrame], problems: list[Problem]) -
                 "services",
                 int(row) + 1,
                 "min_coverage",
-                f"must be <= max_coverage ({services['min_coverage'].iat[row]:g} > "
-                f"{services['max_coverage'].iat[row]:g})",
+                f"must be <= max_coverage ({formats.number(services['min_coverage'].iat[row])} > "
+                f"{formats.number(services['max_coverage'].iat[row])})",
             )
         )
     eligibility, practices = frames["eligibility"], frames["practices"]
@@ -485,8 +485,8 @@ def _check_row_rules(frames: dict[str, pd.DataFrame], problems: list[Problem]) -
                 int(row) + 1,
                 "eligible_patients",
                 f"must be <= the list_size of practice {shown(eligibility['practice_id'].iat[row])} "
-                f"({eligibility['eligible_patients'].iat[row]:g} > {lists.iat[row]:g}): eligible patients are "
-                "patients on the practice's list",
+                f"({formats.number(eligibility['eligible_patients'].iat[row])} > {formats.number(lists.iat[row])}): "
+                "eligible patients are patients on the practice's list",
             )
         )
     roles = frames["roles"]

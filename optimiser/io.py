@@ -38,6 +38,7 @@ from xml.etree.ElementTree import iterparse
 import numpy as np
 import pandas as pd
 
+from models import formats
 from models.scenario import Problem, ScenarioInvalid
 from models.schema import TABLES, ScenarioSettings, Table, shown
 from models.validate import FORMULA_WITHOUT_VALUE, UNSAVED_FORMULA, SheetRecords
@@ -797,9 +798,9 @@ def write_template(path: str | Path) -> None:
 def _rule_text(column: Any) -> str:
     parts = []
     if column.lower is not None:
-        parts.append(f"{'>' if column.lower_strict else '>='} {column.lower:g}")
+        parts.append(f"{'>' if column.lower_strict else '>='} {formats.number(column.lower)}")
     if column.upper is not None:
-        parts.append(f"<= {column.upper:g}")
+        parts.append(f"<= {formats.number(column.upper)}")
     return f"[{', '.join(parts)}] " if parts else ""
 
 

@@ -47,7 +47,7 @@ def test_budget_warnings_word_money_and_rates_as_the_check_does() -> None:
     small = run("solve", str(TINY), "--budget", "1000.01")
     assert "a pooled budget of £1,000 a year is £0.10 per weighted patient (10,000 weighted patients)" in small.stdout
     large = run("solve", str(TINY), "--budget", "1e12")
-    assert "a pooled budget of £1,000,000.00m a year is £100,000,000.00 per weighted patient" in large.stdout
+    assert "a pooled budget of £1,000.00bn a year is £100,000,000.00 per weighted patient" in large.stdout
     assert "more than £1,000.00: it looks like pence" in large.stdout
     assert "1000000000000" not in large.stdout
 

@@ -190,7 +190,7 @@ def test_eligible_patients_beyond_the_practices_list_are_refused_naming_the_row(
             "eligibility",
             2,
             "eligible_patients",
-            "must be <= the list_size of practice 'P1' (60000 > 6000): eligible patients are patients on "
+            "must be <= the list_size of practice 'P1' (60,000 > 6,000): eligible patients are patients on "
             "the practice's list",
         )
     ]

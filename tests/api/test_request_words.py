@@ -78,8 +78,8 @@ def test_a_body_that_is_not_json_is_named_in_the_products_words(
     ("path", "column", "message"),
     [
         ("/jobs?limit=1000", "query.limit", "must be at most 100 (got '1000')"),
-        ("/jobs?limit=0", "query.limit", "must be 1 or more (got '0')"),
-        ("/scenarios?offset=-1", "query.offset", "must be 0 or more (got '-1')"),
+        ("/jobs?limit=0", "query.limit", "must be at least 1 (got '0')"),
+        ("/scenarios?offset=-1", "query.offset", "must be at least 0 (got '-1')"),
         ("/scenarios?limit=ten", "query.limit", "must be a whole number (got 'ten')"),
         ("/jobs?status=done", "query.status", "must be one of "),
     ],
@@ -99,11 +99,11 @@ def test_a_path_number_out_of_range_is_named_in_the_products_words(client: TestC
     scenario_id = create_scenario(client, commissioner)
     response = client.get(f"/scenarios/{scenario_id}/versions/0", headers=commissioner)
     assert response.status_code == 422, response.text
-    assert response.json()["detail"] == [problem("path.number", "must be 1 or more (got '0')")]
+    assert response.json()["detail"] == [problem("path.number", "must be at least 1 (got '0')")]
     response = client.post(
         "/jobs", json={"scenario_id": scenario_id, "kind": "check", "version": 0}, headers=commissioner
     )
-    assert response.json()["detail"] == [problem("body.version", "must be 1 or more (got 0)")]
+    assert response.json()["detail"] == [problem("body.version", "must be at least 1 (got 0)")]
 
 
 @pytest.mark.parametrize(

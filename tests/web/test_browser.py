@@ -218,7 +218,7 @@ def test_a_negotiator_checks_an_offer_gets_the_pdf_and_compares_a_revised_offer(
     scan(page, "02-home")
 
     page.get_by_role("link", name="Check an offer").first.click()
-    page.get_by_label("Workbook (.xlsx), zip of CSV files (.zip) or JSON (.json)").set_input_files(
+    page.get_by_label("Workbook (.xlsx or .xlsm), zip of CSV files (.zip) or JSON (.json)").set_input_files(
         str(undeliverable_workbook)
     )
     page.get_by_label("Name for the scenario (optional)").fill("Tiny spec, first offer")
