@@ -73,8 +73,10 @@ def _towards_sufficiency(value: float, step: float, up: bool) -> float:
 
 
 def _money_step(value: float) -> float:
-    """The precision ``money`` shows ``value`` at: £10k in £m, £1 from £100, else 1p."""
-    return 1e4 if abs(value) >= 1e6 else 1.0 if abs(value) >= 100 else 0.01
+    """The precision ``money`` shows ``value`` at: £10m in £bn (from the figure that would read
+    £1,000.00m, as ``money`` switches), £10k in £m, £1 from £100, else 1p."""
+    size = abs(value)
+    return 1e7 if round(size / 1e6, 2) >= 1_000 else 1e4 if size >= 1e6 else 1.0 if size >= 100 else 0.01
 
 
 def least_money(value: float) -> str:
@@ -2282,7 +2284,7 @@ def compare_difference(difference: float, step: float, unit: str) -> str:
         return f"{sign}{size * 100:,.1f} points"
     if unit == "money":
         if step >= 1e4 and size >= 1e6:
-            return f"{sign}£{size / 1e6:,.2f}m"
+            return f"{sign}{money(size)}"  # £m or £bn, as the figures are
         return f"{sign}£{size:,.{decimals}f}"
     if unit == "count":
         return f"{sign}{abs(steps) * step:,.0f}"
