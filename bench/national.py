@@ -351,6 +351,10 @@ def _save(measured: dict[str, Any]) -> None:
     save(results)
 
 
+# When, at what load and on what CPU a scale's run was measured.
+STAMP = ("measured_at", "load_average_1m_at_start", "cpu")
+
+
 def merge_scale(stored: dict[str, Any], measured: dict[str, Any]) -> dict[str, Any]:
     """One scale's stored rows with those a run measured put in their place; the others kept.
 
@@ -360,6 +364,9 @@ def merge_scale(stored: dict[str, Any], measured: dict[str, Any]) -> dict[str, A
     that ``--parts objectives`` measured with its tie-break.
     """
     merged = {**stored, **measured}
+    # The product's sweep kept from an earlier run keeps when, at what load and on what CPU it was measured.
+    if "product_sweep" in stored and "product_sweep" not in measured:
+        merged["product_sweep"] = {**{k: stored[k] for k in STAMP if k in stored}, **stored["product_sweep"]}
     kept = stored.get("max_value")
     stand_in = measured.get("max_value")
     if kept and not kept.get("from_sweep") and stand_in and stand_in.get("from_sweep"):

@@ -345,10 +345,12 @@ def national_section(results: dict[str, Any]) -> list[str]:
         ]
         for name, ps in products:
             solve, one, every = ps["solve"], ps["sweep_one_core"], ps["sweep"]
+            # A product row kept from an earlier run carries its own load and CPU (``merge_scale``).
+            measured = ps if "load_average_1m_at_start" in ps else scales[name]
             lines.append(
                 f"| {name} | {_f(solve['s'])} ({_f(solve['cpu_s'])}) | {_f(one['s'])} ({_f(one['cpu_s'])}) "
                 f"| {_f(every['s'])} ({_f(every['cpu_s'])}; {ps['cores']} cores) "
-                f"| {one['s'] / solve['s']:.2f}× · **{every['s'] / solve['s']:.2f}×** | {_where(scales[name])} |"
+                f"| {one['s'] / solve['s']:.2f}× · **{every['s'] / solve['s']:.2f}×** | {_where(measured)} |"
             )
     st = national.get("startup")
     if st:

@@ -87,3 +87,21 @@ def test_objectives_replace_a_stored_max_value() -> None:
     measured = objectives_run()
     for stored in (sweep_run(), objectives_run() | {"max_value": {**objectives_run()["max_value"], "status": "x"}}):
         assert merge_scale(stored, measured)["max_value"] == measured["max_value"]
+
+
+def test_a_product_sweep_kept_from_an_earlier_run_says_when_and_at_what_load_it_was_measured() -> None:
+    """A run without ``--parts product`` kept the stored product row but labelled it with its own load."""
+    product = {
+        "cores": 2,
+        "solve": {"s": 7.2, "cpu_s": 7.4},
+        "sweep": {"s": 22.7, "cpu_s": 38.6},
+        "sweep_one_core": {"s": 36.8, "cpu_s": 36.7},
+    }
+    stored = objectives_run() | {"product_sweep": product, "load_average_1m_at_start": 1.5}
+    measured = sweep_run() | {"load_average_1m_at_start": 6.0}
+    merged = merge_scale(stored, measured)
+    assert merged["product_sweep"]["load_average_1m_at_start"] == 1.5
+    assert merged["product_sweep"]["measured_at"] == stored["measured_at"]
+    table = "\n".join(national_section({"national": {"scales": {"region": merged}}}))
+    product_row = next(line for line in table.splitlines() if line.startswith("| region | 7.2 (7.4)"))
+    assert "load 1.5" in product_row
