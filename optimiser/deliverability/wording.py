@@ -1613,6 +1613,7 @@ CHART = {
     "fair_budget_title": "Fairest coverage against budget",
     "lowest_coverage_axis": "lowest practice coverage (value-weighted share)",
     "lowest_coverage": "lowest practice coverage, minimum standards met",
+    "lowest_coverage_without_standards": "lowest practice coverage without minimum standards",
 }
 
 
@@ -2091,13 +2092,18 @@ REPORT_CHART = {
     # A fair-shares sweep (max_min_coverage, docs/fairness.md) maximises the lowest practice's coverage.
     "fair_coverage_axis": "Coverage of the practice covered least",
     "fair_with_standards": "lowest practice, every minimum standard met",
+    "fair_without_standards": "lowest practice without them",
 }
 REPORT_CHART_COLUMNS = (
     "Deliverable",
     "Value-weighted coverage with the standards",
     "Value-weighted coverage without them",
 )
-REPORT_CHART_FAIR_COLUMNS = ("Deliverable", "Lowest practice's coverage with the standards")
+REPORT_CHART_FAIR_COLUMNS = (
+    "Deliverable",
+    "Lowest practice's coverage with the standards",
+    "Lowest practice's coverage without them",
+)
 
 _Amount = TypeVar("_Amount")
 
@@ -2115,17 +2121,23 @@ def report_chart_caption(
     drawn and no other. The lines are what the sweep maximises (docs/desk.md): the value covered
     as a share of the value of covering every eligible patient, which is the share of eligible
     patients covered when every service has the same value weight. A fair-shares sweep maximises
-    the lowest practice's coverage instead (docs/fairness.md): its one line, with the standards
-    (the only one its points record)."""
+    the lowest practice's coverage instead (docs/fairness.md), with the standards and without them."""
     lines: list[tuple[str, str, _Amount | None]] = []
     if fair:
+        lowest = (
+            "the coverage of the practice covered least (the value of its eligible patients covered, as a "
+            "share of the value of covering them all)"
+        )
         if with_standards:
             what = (
-                "the coverage of the practice covered least (the value of its eligible patients covered, as a "
-                "share of the value of covering them all), as high as the money can raise it with every minimum "
-                "standard met (only budgets where that is possible)"
+                f"{lowest}, as high as the money can raise it with every minimum standard met (only budgets "
+                "where that is possible)"
             )
             lines.append(("Solid line, round markers:", what, None))
+        if without_standards:
+            same = "the same coverage" if with_standards else lowest
+            what = f"{same}, as high as the money can raise it with the standards lifted"
+            lines.append(("Dashed line, square markers:", what, None))
         return lines + _report_chart_marks(pooled, offer, least)
     share = (
         "the value of the eligible patients covered, as a share of the value of covering them all "
