@@ -226,11 +226,6 @@ def least_money_in_full(value: float) -> str:
     return _to_step(_towards_sufficiency(value, fine, up=True), fine)
 
 
-def spare_pounds(value: float) -> str:
-    """Money spare to the pound, rounded down: the same money as a headline's spare at any precision."""
-    return _to_step(_towards_sufficiency(value, 1.0, up=False), 1.0) if abs(value) >= 100 else spare_money(value)
-
-
 def raised_to(cap: float, raise_: float) -> tuple[str, str]:
     """A raise of a cap (rounded up, as ``least_number``) and the new cap at the raise's precision:
     25 raised by 0.001 is "25.001", not "25.01"; the two shown always add up."""
@@ -1019,9 +1014,12 @@ def floor_share_sentence(share: float, floors: int, losers: pd.DataFrame, short:
     return text + "."
 
 
-def deliverable_lever_sentences(headroom: float) -> dict[str, str]:
+def deliverable_lever_sentences(least: float, budget: float) -> dict[str, str]:
+    """The levers of a deliverable spec. The money spare is the headline's figure (``gap_figures``,
+    as ``deliverable_summary`` shows it beside this sentence): one amount, one figure."""
+    spare = gap_figures(least, budget)[2]
     return {
-        "budget": f"No more money is needed: {spare_pounds(headroom)} of the budget is spare.",
+        "budget": f"No more money is needed: {spare} of the budget is spare.",
         "workforce_supply": "No more staff supply is needed.",
         "standards": "Every minimum standard can be met in full (100%).",
         "safe_working": "No safe-working cap needs to be raised.",
