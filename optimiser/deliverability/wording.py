@@ -2179,13 +2179,16 @@ def report_chart_amount(value: float, pooled: bool, least: bool = False) -> str:
 
 
 def report_chart_ticks(values: Sequence[float], pooled: bool) -> list[str]:
-    """The frontier chart's budget axis in one unit: every tick in £m, to the decimals the finest
-    needs, when the axis reaches £1m ("£0", "£0.50m", "£1.00m"; not "£500,000" beside "£1.00m");
-    otherwise each as ``report_chart_amount`` shows it."""
-    if not pooled or max(values, default=0.0) < 1e6:
+    """The frontier chart's budget axis in one unit, every tick to the decimals the finest needs:
+    in £bn when the axis reaches what ``money`` shows in £bn (£999,995,000 and up: "£0", "£0.5bn",
+    "£1.0bn"; not "£1,000m"), else in £m when it reaches £1m ("£0", "£0.5m", "£1.0m"; not
+    "£500,000" beside "£1.0m"); otherwise each as ``report_chart_amount`` shows it."""
+    top = max(values, default=0.0)
+    if not pooled or top < 1e6:
         return [report_chart_amount(value, pooled) for value in values]
-    decimals = max(len(f"{value / 1e6:.3f}".rstrip("0").partition(".")[2]) for value in values)
-    return ["£0" if value == 0 else f"£{value / 1e6:,.{decimals}f}m" for value in values]
+    scale, unit = (1e9, "bn") if round(abs(top) / 1e6, 2) >= 1_000 else (1e6, "m")
+    decimals = max(len(f"{value / scale:.3f}".rstrip("0").partition(".")[2]) for value in values)
+    return ["£0" if value == 0 else f"£{value / scale:,.{decimals}f}{unit}" for value in values]
 
 
 def report_chart_offer(amount: str) -> str:
