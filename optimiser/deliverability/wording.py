@@ -1757,13 +1757,19 @@ NOT_AVAILABLE = "not available"
 
 
 def lever_amount(
-    lever: str, value: float, per_practice: bool = False, floor_cost: bool = False, offer: float | None = None
+    lever: str,
+    value: float,
+    per_practice: bool = False,
+    floor_cost: bool = False,
+    offer: float | None = None,
+    floor_between: tuple[float, float] | None = None,
 ) -> str:
     """A lever card's amount: "£17,000 more a year", "92.5% of every minimum standard".
 
     ``floor_cost``: the practice floor's amount is its cost in £ a year (a deliverable check),
     not the share of every floor that fits; ``offer``: the pooled budget the money adds to
-    (``money_needed``)."""
+    (``money_needed``); ``floor_between``: the least spend with the floor and without it, so the
+    floor's cost reads as its sentence gives it beside them (``floor_cost_sentence``)."""
     if lever == "budget":
         if per_practice:
             return f"{least_rate(value)} more per weighted patient a year"
@@ -1773,7 +1779,10 @@ def lever_amount(
     if lever == "safe_working":
         return f"{least_number(value)} more contacts per FTE-day"
     if lever == "practice_floor":
-        return f"{least_money(value)} a year" if floor_cost else f"{highest_percent(value)} of every practice's floor"
+        if not floor_cost:
+            return f"{highest_percent(value)} of every practice's floor"
+        cost = gap_figures(*floor_between)[2] if floor_between is not None and value > 0 else least_money(value)
+        return f"{cost} a year"
     return f"{least_fte(value)} more FTE"
 
 
