@@ -82,3 +82,22 @@ def test_the_sweep_png_draws_the_line_without_the_standards(fair: Any) -> None:
         )
     finally:
         plt.close(figure)
+
+
+def test_the_legend_entries_do_not_overlap(fair: Any) -> None:
+    """The fair-shares legend's first entry is longer than the 250 px the second used to start at."""
+    import re
+
+    from optimiser.report.chart import HEIGHT, TICK_CHARACTER_WIDTH
+
+    chart = frontier(fair.result)
+    assert chart is not None
+    texts = re.findall(rf'<text x="([\d.]+)" y="{HEIGHT - 12 + 4}"[^>]*>([^<]+)</text>', chart.svg)
+    assert [text for _x, text in texts] == [
+        wording.REPORT_CHART["fair_with_standards"],
+        wording.REPORT_CHART["fair_without_standards"],
+    ]
+    (first_x, first), (second_x, _second) = texts
+    second_line = re.findall(rf'<line x1="([\d.]+)" y1="{HEIGHT - 12}"', chart.svg)[1]
+    assert float(second_line) >= float(first_x) + TICK_CHARACTER_WIDTH * len(first)
+    assert float(second_x) > float(second_line)

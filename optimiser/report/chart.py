@@ -166,14 +166,17 @@ def frontier(sweep: dict[str, Any], title: str = LABELS["title"]) -> Frontier | 
         )
     # Legend: the lines drawn, and no other.
     legend_y = HEIGHT - 12
-    for at, key in zip((LEFT, LEFT + 250), drawn, strict=False):
+    at = float(LEFT)
+    for key in drawn:
         css, label = {
             WITH: ("met", "with_standards"),
             LOWEST: ("met", "fair_with_standards"),
             LOWEST_WITHOUT: ("free", "fair_without_standards"),
         }.get(key, ("free", "without_standards"))
-        parts.append(f'<line x1="{at}" y1="{legend_y}" x2="{at + 24}" y2="{legend_y}" {_style(css)}/>')
-        parts.append(f'<text x="{at + 30}" y="{legend_y + 4}" {_style("tick")}>{escape(LABELS[label])}</text>')
+        parts.append(f'<line x1="{at:.0f}" y1="{legend_y}" x2="{at + 24:.0f}" y2="{legend_y}" {_style(css)}/>')
+        parts.append(f'<text x="{at + 30:.0f}" y="{legend_y + 4}" {_style("tick")}>{escape(LABELS[label])}</text>')
+        # The next entry starts 250 px on, or after this one's words where they are longer.
+        at = max(at + 250, at + 30 + TICK_CHARACTER_WIDTH * len(LABELS[label]) + 24)
 
     description = str(sweep.get("summary", ""))
     svg = Markup(
@@ -221,6 +224,8 @@ def frontier(sweep: dict[str, Any], title: str = LABELS["title"]) -> Frontier | 
 
 # Width of a bold 12 px DejaVu Sans character, on average: enough to tell whether a label fits.
 MARK_CHARACTER_WIDTH = 7.6
+# Width of an 11 px DejaVu Sans character (a legend entry), on average, a little over.
+TICK_CHARACTER_WIDTH = 6.5
 
 
 def _mark_labels(marks: list[tuple[float, str, str]]) -> list[tuple[float, str, str, str, int]]:
