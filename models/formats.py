@@ -40,3 +40,17 @@ def rate_money(value: float) -> str:
     """A rate in £ per weighted patient to the nearest penny: "£112.50", "£35.50", "£0.00"."""
     pennies = round(value / RATE_STEP) * RATE_STEP + 0.0
     return f"£{0.0 if abs(pennies) < RATE_STEP / 2 else pennies:,.2f}"
+
+
+def numbers_apart(first: float, second: float, digits: int = 3) -> tuple[str, str]:
+    """Two figures a message compares ("0.8 > 0.7"), each as ``number`` shows it, unless that shows
+    two different figures alike ("1,000 > 1,000" for 1,000.4 and 1,000): then both to the fewest
+    decimals that tell them apart ("1,000.4 > 1,000.0"), so a message never reads x > x."""
+    shown = number(first, digits), number(second, digits)
+    if shown[0] != shown[1] or first == second:
+        return shown
+    for places in range(1, 16):
+        apart = f"{first:,.{places}f}", f"{second:,.{places}f}"
+        if apart[0] != apart[1]:
+            return apart
+    return repr(first), repr(second)

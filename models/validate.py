@@ -464,28 +464,22 @@ def _check_row_rules(frames: dict[str, pd.DataFrame], problems: list[Problem]) -
     services = frames["services"]
     above = (services["min_coverage"] > services["max_coverage"]).to_numpy()
     for row in np.flatnonzero(above):
-        problems.append(
-            Problem(
-                "services",
-                int(row) + 1,
-                "min_coverage",
-                f"must be <= max_coverage ({formats.number(services['min_coverage'].iat[row])} > "
-                f"{formats.number(services['max_coverage'].iat[row])})",
-            )
-        )
+        low, high = formats.numbers_apart(services["min_coverage"].iat[row], services["max_coverage"].iat[row])
+        problems.append(Problem("services", int(row) + 1, "min_coverage", f"must be <= max_coverage ({low} > {high})"))
     eligibility, practices = frames["eligibility"], frames["practices"]
     lists = eligibility["practice_id"].map(
         practices.drop_duplicates("practice_id").set_index("practice_id")["list_size"]
     )
     beyond = (eligibility["eligible_patients"] > lists).to_numpy()
     for row in np.flatnonzero(beyond):
+        eligible, listed = formats.numbers_apart(eligibility["eligible_patients"].iat[row], lists.iat[row])
         problems.append(
             Problem(
                 "eligibility",
                 int(row) + 1,
                 "eligible_patients",
                 f"must be <= the list_size of practice {shown(eligibility['practice_id'].iat[row])} "
-                f"({formats.number(eligibility['eligible_patients'].iat[row])} > {formats.number(lists.iat[row])}): "
+                f"({eligible} > {listed}): "
                 "eligible patients are patients on the practice's list",
             )
         )

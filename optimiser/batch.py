@@ -356,12 +356,12 @@ def _id_problems(where: str, run_id: str, seen: dict[str, tuple[str, str]]) -> l
     """What keeps ``run_id`` from having a folder of its own in the results folder; else it is
     noted in ``seen``. Ids are compared in lower case: on macOS and Windows ``Tiny`` and ``tiny``
     are one folder, and ``Summary.csv`` is ``summary.csv``."""
-    if run_id.lower() in OWN_NAMES:
+    key = run_id.lower()
+    if key in OWN_NAMES:
         return [
             f"{where}, field 'id': {run_id!r} is the name of a file the batch writes in its results folder "
             f"({', '.join(SUMMARY_FILES)}); choose another id"
         ]
-    key = run_id.lower()
     if key not in seen:
         seen[key] = (run_id, where)
         return []

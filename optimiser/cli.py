@@ -164,7 +164,7 @@ def whole_number_message(error: BadParameter) -> str | None:
     inputs = [item.get("input") for item in errors()]
     low, high = getattr(param, "min", None), getattr(param, "max", None)
     bounds = f" from {low} to {high}" if low is not None and high is not None else ""
-    bounds = bounds or (f", {low} or more" if low is not None else f", at most {high}" if high is not None else "")
+    bounds = bounds or (f", at least {low}" if low is not None else f", at most {high}" if high is not None else "")
     counted = COUNTED_BY_OPTION.get(next((name for name in param.opts if name.startswith("--")), ""))
     return f"must be a whole number{' of ' + counted if counted else ''}{bounds} (got {shown(inputs[0])})"
 
@@ -1210,7 +1210,7 @@ def report(
             {**what_if(budget, offer_rate, standards_fraction), "time_limit_s": time_limit, "engine": engine}
         )
         if frontier_points == 1:  # a frontier is a line: 0 asks for none (and the PDF says so)
-            message = "a frontier needs 2 budgets or more: give 0 (no chart) or from 2 to 50 (got 1)"
+            message = "a frontier needs at least 2 budgets: give 0 (no chart) or from 2 to 50 (got 1)"
             raise OptionsInvalid([("--frontier-points", message)])
         if pdf_path.is_dir():
             raise OptionsInvalid([("--out", f"{pdf_path} is a directory; give a .pdf file name")])

@@ -195,19 +195,13 @@ def budget_sweep(
     )
     p.solves += sum(copy.solves for copy in copies)
     records: list[dict[str, Any]] = [{column: float(v)} for v in values]
+    # Fair shares: the highest lowest coverage without the standards too, as the max_value frontier's
+    # value without them (a max_value sweep has no such column).
+    free_keys = ["no_standards_status", *(["no_standards_lowest_coverage"] if fair else [])]
+    free_keys += ["no_standards_value", "no_standards_weighted_coverage", "no_standards_coverage"]
     for record, point, free in zip(records, with_standards, without_standards, strict=True):
         record.update(point)
-        record.update(
-            {
-                k: free.get(k)
-                for k in (
-                    "no_standards_status",
-                    "no_standards_value",
-                    "no_standards_weighted_coverage",
-                    "no_standards_coverage",
-                )
-            }
-        )
+        record.update({k: free.get(k) for k in free_keys})
     table = pd.DataFrame(records)
     first = [column, "status", "deliverable", "lowest_coverage", "value", "spend_gbp", "weighted_coverage", "coverage"]
     table = table[[c for c in first if c in table] + [c for c in table if c not in first]]
@@ -259,7 +253,11 @@ def _frontier(
                 outcome = _first_point(p, with_standards) if i == 0 else p.solve()
             clock.after(outcome)
             if not with_standards:
-                points.append(_point(p, outcome, "no_standards_"))
+                free = _point(p, outcome, "no_standards_")
+                if fair and outcome.status == "optimal":
+                    # What the fair-shares solve maximised, with the standards lifted: the highest lowest coverage.
+                    free["no_standards_lowest_coverage"] = outcome.objective_value
+                points.append(free)
                 continue
             point: dict[str, Any] = {}
             if fair and outcome.status == "optimal":
@@ -501,6 +499,14 @@ def frontier_figure(result: dict[str, Any], table: pd.DataFrame) -> Any:
         if fair:
             if drawn("lowest_coverage"):
                 top.plot(xs, table["lowest_coverage"], "o-", color="black", label=labels["lowest_coverage"])
+            if drawn("no_standards_lowest_coverage"):
+                top.plot(
+                    xs,
+                    table["no_standards_lowest_coverage"],
+                    "--",
+                    color="grey",
+                    label=labels["lowest_coverage_without_standards"],
+                )
             top.set_ylabel(labels["lowest_coverage_axis"])
         else:
             if drawn("value"):

@@ -372,7 +372,7 @@ def test_a_bad_batch_command_line_under_text_is_one_error_line_or_typers_usage(t
     manifest.write_text(json.dumps({"runs": [{"id": "t", "scenario": str(TINY)}]}))
     done = run("batch", str(manifest), "--format", "text", "--workers", "abc")
     assert done.returncode == 2 and done.stdout == ""
-    message = "must be a whole number of worker processes, 1 or more (got 'abc')"
+    message = "must be a whole number of worker processes, at least 1 (got 'abc')"
     assert error_lines(done.stderr) == [f"error: --workers: {message}"] and "Usage:" not in done.stderr
     unknown = run("batch", str(manifest), "--format", "text", "--bogus")
     assert unknown.returncode == 2 and unknown.stdout == ""

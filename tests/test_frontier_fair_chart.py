@@ -45,10 +45,11 @@ def test_a_fair_shares_chart_draws_the_lowest_practices_coverage(sweeps: dict[st
     assert wording.REPORT_CHART["coverage_axis"] not in chart.svg
     assert wording.REPORT_CHART["without_standards"] not in chart.svg
     lines = [line for line, _what, _amount in chart.caption]
-    assert lines[0] == "Solid line, round markers:" and "Dashed line, square markers:" not in lines
+    # The dashed line is the lowest coverage without the standards (tests/test_fair_frontier_without_standards.py).
+    assert lines[:2] == ["Solid line, round markers:", "Dashed line, square markers:"]
     assert chart.caption[0][1].startswith("the coverage of the practice covered least")
-    # The line's points are the lowest coverages: its y is the share of the plot's height.
-    polyline = chart.svg.split('<polyline points="')[1].split('"')[0]
+    # The solid line's points (drawn after the dashed one) are the lowest coverages: its y is the share of the plot's height.
+    polyline = chart.svg.split('<polyline points="')[2].split('"')[0]
     ys = [float(pair.split(",")[1]) for pair in polyline.split()]
     top, bottom = 46, 350 - 76
     assert [(bottom - y) / (bottom - top) for y in ys] == pytest.approx(

@@ -218,7 +218,7 @@ def test_a_frontier_of_one_budget_is_refused(tmp_path: Path) -> None:
     done = commission("report", TINY, "--frontier-points", "1", "--out", "fp1.pdf", cwd=tmp_path)
     assert done.returncode == 2, done.stderr
     assert error_line(done) == (
-        "error: --frontier-points: a frontier needs 2 budgets or more: give 0 (no chart) or from 2 to 50 (got 1)"
+        "error: --frontier-points: a frontier needs at least 2 budgets: give 0 (no chart) or from 2 to 50 (got 1)"
     )
     assert snapshot(tmp_path) == {}
 

@@ -164,7 +164,7 @@ def test_whole_number_options_are_refused_in_the_products_words(tmp_path: Path) 
         done = console.run("batch", str(manifest), "--workers", value, "--format", "json", "--out", str(tmp_path))
         assert done.returncode == 2, done.stderr
         [line] = console.strict_json_lines(done.stdout)
-        message = f"must be a whole number of worker processes, 1 or more (got '{value}')"
+        message = f"must be a whole number of worker processes, at least 1 (got '{value}')"
         assert line["problems"] == [problem("options", None, "--workers", message)]
         assert f"error: --workers: {message}" in done.stderr
     done = console.run("report", str(TINY), "--frontier-points", "99", "--out", str(tmp_path / "r.pdf"))

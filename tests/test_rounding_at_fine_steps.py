@@ -13,7 +13,7 @@ def test_millions_to_the_penny_round_up_when_needed_and_down_when_spare() -> Non
     assert wording.needed_amount(6_860_203.2857) == 6_860_203.29
     assert wording.highest_share(0.8928094) == 0.8928
     assert wording.least_money_in_full(12_345_678.4) == "£12,345,679"
-    assert wording.spare_pounds(12_345_678.6) == "£12,345,678"
+    assert wording.gap_figures(36_000.4, 12_345_678.0, in_full=True)[2] == "£12,309,677"
 
 
 def test_solver_noise_on_a_whole_step_is_still_not_a_reason_to_round_up() -> None:

@@ -148,7 +148,8 @@ def _check(
         if scaled is not None and scaled.fraction < 1:
             standards = _standards_as_written(programme, scaled)
             result["summary"] += f" {standards.sentence}"
-        levers = deliverable_levers(programme, result["headline"]["headroom_gbp"], standards)
+        headline = result["headline"]
+        levers = deliverable_levers(programme, headline["least_spend_gbp"], headline["budget_gbp"], standards)
         floor = floor_lever(programme, deliverable=True)  # fair shares: what the floor costs, who it protects
         if floor is not None:
             levers.append(floor)

@@ -554,10 +554,15 @@ def safe_working_lever(
     return Lever("safe_working", True, uniform, unit, sentence, details, {"safe_working_by_role": table})
 
 
-def deliverable_levers(programme: Programme, headroom: float, standards: Lever | None = None) -> list[Lever]:
-    """Every lever of a deliverable spec: nothing needs to change. ``standards``: the standards lever
-    of a check at scaled standards (``standards_met_as_written``); else every standard is met in full."""
-    sentences = wording.deliverable_lever_sentences(headroom)
+def deliverable_levers(
+    programme: Programme, least: float, budget: float, standards: Lever | None = None
+) -> list[Lever]:
+    """Every lever of a deliverable spec: nothing needs to change. ``least``, ``budget``: the
+    headline's least spend and budget (the money spare reads as the headline's). ``standards``: the
+    standards lever of a check at scaled standards (``standards_met_as_written``); else every
+    standard is met in full."""
+    headroom = budget - least
+    sentences = wording.deliverable_lever_sentences(least, budget)
     if programme.scenario.settings.budget_mode == "per_practice":
         money = offer_rate_covers(programme)
     else:

@@ -226,11 +226,6 @@ def least_money_in_full(value: float) -> str:
     return _to_step(_towards_sufficiency(value, fine, up=True), fine)
 
 
-def spare_pounds(value: float) -> str:
-    """Money spare to the pound, rounded down: the same money as a headline's spare at any precision."""
-    return _to_step(_towards_sufficiency(value, 1.0, up=False), 1.0) if abs(value) >= 100 else spare_money(value)
-
-
 def raised_to(cap: float, raise_: float) -> tuple[str, str]:
     """A raise of a cap (rounded up, as ``least_number``) and the new cap at the raise's precision:
     25 raised by 0.001 is "25.001", not "25.01"; the two shown always add up."""
@@ -1019,9 +1014,12 @@ def floor_share_sentence(share: float, floors: int, losers: pd.DataFrame, short:
     return text + "."
 
 
-def deliverable_lever_sentences(headroom: float) -> dict[str, str]:
+def deliverable_lever_sentences(least: float, budget: float) -> dict[str, str]:
+    """The levers of a deliverable spec. The money spare is the headline's figure (``gap_figures``,
+    as ``deliverable_summary`` shows it beside this sentence): one amount, one figure."""
+    spare = gap_figures(least, budget)[2]
     return {
-        "budget": f"No more money is needed: {spare_pounds(headroom)} of the budget is spare.",
+        "budget": f"No more money is needed: {spare} of the budget is spare.",
         "workforce_supply": "No more staff supply is needed.",
         "standards": "Every minimum standard can be met in full (100%).",
         "safe_working": "No safe-working cap needs to be raised.",
@@ -1613,6 +1611,7 @@ CHART = {
     "fair_budget_title": "Fairest coverage against budget",
     "lowest_coverage_axis": "lowest practice coverage (value-weighted share)",
     "lowest_coverage": "lowest practice coverage, minimum standards met",
+    "lowest_coverage_without_standards": "lowest practice coverage without minimum standards",
 }
 
 
@@ -1758,13 +1757,19 @@ NOT_AVAILABLE = "not available"
 
 
 def lever_amount(
-    lever: str, value: float, per_practice: bool = False, floor_cost: bool = False, offer: float | None = None
+    lever: str,
+    value: float,
+    per_practice: bool = False,
+    floor_cost: bool = False,
+    offer: float | None = None,
+    floor_between: tuple[float, float] | None = None,
 ) -> str:
     """A lever card's amount: "£17,000 more a year", "92.5% of every minimum standard".
 
     ``floor_cost``: the practice floor's amount is its cost in £ a year (a deliverable check),
     not the share of every floor that fits; ``offer``: the pooled budget the money adds to
-    (``money_needed``)."""
+    (``money_needed``); ``floor_between``: the least spend with the floor and without it, so the
+    floor's cost reads as its sentence gives it beside them (``floor_cost_sentence``)."""
     if lever == "budget":
         if per_practice:
             return f"{least_rate(value)} more per weighted patient a year"
@@ -1774,7 +1779,10 @@ def lever_amount(
     if lever == "safe_working":
         return f"{least_number(value)} more contacts per FTE-day"
     if lever == "practice_floor":
-        return f"{least_money(value)} a year" if floor_cost else f"{highest_percent(value)} of every practice's floor"
+        if not floor_cost:
+            return f"{highest_percent(value)} of every practice's floor"
+        cost = gap_figures(*floor_between)[2] if floor_between is not None and value > 0 else least_money(value)
+        return f"{cost} a year"
     return f"{least_fte(value)} more FTE"
 
 
@@ -2091,13 +2099,18 @@ REPORT_CHART = {
     # A fair-shares sweep (max_min_coverage, docs/fairness.md) maximises the lowest practice's coverage.
     "fair_coverage_axis": "Coverage of the practice covered least",
     "fair_with_standards": "lowest practice, every minimum standard met",
+    "fair_without_standards": "lowest practice without them",
 }
 REPORT_CHART_COLUMNS = (
     "Deliverable",
     "Value-weighted coverage with the standards",
     "Value-weighted coverage without them",
 )
-REPORT_CHART_FAIR_COLUMNS = ("Deliverable", "Lowest practice's coverage with the standards")
+REPORT_CHART_FAIR_COLUMNS = (
+    "Deliverable",
+    "Lowest practice's coverage with the standards",
+    "Lowest practice's coverage without them",
+)
 
 _Amount = TypeVar("_Amount")
 
@@ -2115,17 +2128,23 @@ def report_chart_caption(
     drawn and no other. The lines are what the sweep maximises (docs/desk.md): the value covered
     as a share of the value of covering every eligible patient, which is the share of eligible
     patients covered when every service has the same value weight. A fair-shares sweep maximises
-    the lowest practice's coverage instead (docs/fairness.md): its one line, with the standards
-    (the only one its points record)."""
+    the lowest practice's coverage instead (docs/fairness.md), with the standards and without them."""
     lines: list[tuple[str, str, _Amount | None]] = []
     if fair:
+        lowest = (
+            "the coverage of the practice covered least (the value of its eligible patients covered, as a "
+            "share of the value of covering them all)"
+        )
         if with_standards:
             what = (
-                "the coverage of the practice covered least (the value of its eligible patients covered, as a "
-                "share of the value of covering them all), as high as the money can raise it with every minimum "
-                "standard met (only budgets where that is possible)"
+                f"{lowest}, as high as the money can raise it with every minimum standard met (only budgets "
+                "where that is possible)"
             )
             lines.append(("Solid line, round markers:", what, None))
+        if without_standards:
+            same = "the same coverage" if with_standards else lowest
+            what = f"{same}, as high as the money can raise it with the standards lifted"
+            lines.append(("Dashed line, square markers:", what, None))
         return lines + _report_chart_marks(pooled, offer, least)
     share = (
         "the value of the eligible patients covered, as a share of the value of covering them all "
@@ -2169,13 +2188,16 @@ def report_chart_amount(value: float, pooled: bool, least: bool = False) -> str:
 
 
 def report_chart_ticks(values: Sequence[float], pooled: bool) -> list[str]:
-    """The frontier chart's budget axis in one unit: every tick in £m, to the decimals the finest
-    needs, when the axis reaches £1m ("£0", "£0.50m", "£1.00m"; not "£500,000" beside "£1.00m");
-    otherwise each as ``report_chart_amount`` shows it."""
-    if not pooled or max(values, default=0.0) < 1e6:
+    """The frontier chart's budget axis in one unit, every tick to the decimals the finest needs:
+    in £bn when the axis reaches what ``money`` shows in £bn (£999,995,000 and up: "£0", "£0.5bn",
+    "£1.0bn"; not "£1,000m"), else in £m when it reaches £1m ("£0", "£0.5m", "£1.0m"; not
+    "£500,000" beside "£1.0m"); otherwise each as ``report_chart_amount`` shows it."""
+    top = max(values, default=0.0)
+    if not pooled or top < 1e6:
         return [report_chart_amount(value, pooled) for value in values]
-    decimals = max(len(f"{value / 1e6:.3f}".rstrip("0").partition(".")[2]) for value in values)
-    return ["£0" if value == 0 else f"£{value / 1e6:,.{decimals}f}m" for value in values]
+    scale, unit = (1e9, "bn") if round(abs(top) / 1e6, 2) >= 1_000 else (1e6, "m")
+    decimals = max(len(f"{value / scale:.3f}".rstrip("0").partition(".")[2]) for value in values)
+    return ["£0" if value == 0 else f"£{value / scale:,.{decimals}f}{unit}" for value in values]
 
 
 def report_chart_offer(amount: str) -> str:

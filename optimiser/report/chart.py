@@ -24,9 +24,9 @@ from optimiser.report.view import Num
 WIDTH, HEIGHT = 640, 350
 # The lines drawn: the sweep's value-weighted coverage with every minimum standard met, and without them.
 WITH, WITHOUT = "weighted_coverage", "no_standards_weighted_coverage"
-# A fair-shares sweep's one line: the lowest practice's coverage, which its points record with the
-# standards only (without them they record the plan's value-weighted coverage, not what it maximised).
-LOWEST = "lowest_coverage"
+# A fair-shares sweep's lines: the lowest practice's coverage, the highest the money can raise it,
+# with the standards and without them (not the plan's value-weighted coverage: not what it maximised).
+LOWEST, LOWEST_WITHOUT = "lowest_coverage", "no_standards_lowest_coverage"
 LEFT, RIGHT, TOP, BOTTOM = 64, 20, 46, 76
 # Presentation attributes, not only classes: a PDF renderer does not apply the page's CSS to SVG.
 STYLE = {
@@ -78,7 +78,8 @@ def frontier(sweep: dict[str, Any], title: str = LABELS["title"]) -> Frontier | 
     if not points or sweep.get("sweep") != "budget":
         return None
     fair = sweep.get("objective") == "max_min_coverage"
-    with_key, series_keys = (LOWEST, (LOWEST,)) if fair else (WITH, (WITH, WITHOUT))
+    with_key, without_key = (LOWEST, LOWEST_WITHOUT) if fair else (WITH, WITHOUT)
+    series_keys = (with_key, without_key)
     drawn = [key for key in series_keys if any(p.get(key) is not None for p in points)]
     if not drawn:
         # Not a point answered (a check with no answer in time): no empty axes under a full legend.
@@ -140,8 +141,7 @@ def frontier(sweep: dict[str, Any], title: str = LABELS["title"]) -> Frontier | 
             else:
                 parts.append(f'<rect x="{x - 3:.1f}" y="{y - 3:.1f}" width="6" height="6" {_style(css + " dot")}/>')
 
-    if not fair:
-        series(WITHOUT, "free", "square")
+    series(without_key, "free", "square")
     series(with_key, "met", "circle")
 
     offer = wording.report_chart_offer(report_chart_amount(float(current_value), pooled)) if current_value else ""
@@ -166,12 +166,17 @@ def frontier(sweep: dict[str, Any], title: str = LABELS["title"]) -> Frontier | 
         )
     # Legend: the lines drawn, and no other.
     legend_y = HEIGHT - 12
-    for at, key in zip((LEFT, LEFT + 250), drawn, strict=False):
-        css, label = {WITH: ("met", "with_standards"), LOWEST: ("met", "fair_with_standards")}.get(
-            key, ("free", "without_standards")
-        )
-        parts.append(f'<line x1="{at}" y1="{legend_y}" x2="{at + 24}" y2="{legend_y}" {_style(css)}/>')
-        parts.append(f'<text x="{at + 30}" y="{legend_y + 4}" {_style("tick")}>{escape(LABELS[label])}</text>')
+    at = float(LEFT)
+    for key in drawn:
+        css, label = {
+            WITH: ("met", "with_standards"),
+            LOWEST: ("met", "fair_with_standards"),
+            LOWEST_WITHOUT: ("free", "fair_without_standards"),
+        }.get(key, ("free", "without_standards"))
+        parts.append(f'<line x1="{at:.0f}" y1="{legend_y}" x2="{at + 24:.0f}" y2="{legend_y}" {_style(css)}/>')
+        parts.append(f'<text x="{at + 30:.0f}" y="{legend_y + 4}" {_style("tick")}>{escape(LABELS[label])}</text>')
+        # The next entry starts 250 px on, or after this one's words where they are longer.
+        at = max(at + 250, at + 30 + TICK_CHARACTER_WIDTH * len(LABELS[label]) + 24)
 
     description = str(sweep.get("summary", ""))
     svg = Markup(
@@ -206,7 +211,7 @@ def frontier(sweep: dict[str, Any], title: str = LABELS["title"]) -> Frontier | 
     )
     caption = wording.report_chart_caption(
         with_standards=with_key in drawn,
-        without_standards=WITHOUT in drawn,
+        without_standards=without_key in drawn,
         fair=fair,
         pooled=pooled,
         offer=current,
@@ -219,6 +224,8 @@ def frontier(sweep: dict[str, Any], title: str = LABELS["title"]) -> Frontier | 
 
 # Width of a bold 12 px DejaVu Sans character, on average: enough to tell whether a label fits.
 MARK_CHARACTER_WIDTH = 7.6
+# Width of an 11 px DejaVu Sans character (a legend entry), on average, a little over.
+TICK_CHARACTER_WIDTH = 6.5
 
 
 def _mark_labels(marks: list[tuple[float, str, str]]) -> list[tuple[float, str, str, str, int]]:
@@ -245,7 +252,8 @@ def _mark_labels(marks: list[tuple[float, str, str]]) -> list[tuple[float, str, 
 def _coverage_num(point: dict[str, Any], index: int, key: str) -> Num | str:
     value = point.get(key)
     if value is None:
-        return LABELS["no_coverage_without_standards" if key == WITHOUT else "no_coverage_with_standards"]
+        without = key in (WITHOUT, LOWEST_WITHOUT)
+        return LABELS["no_coverage_without_standards" if without else "no_coverage_with_standards"]
     # A table column: one precision down the column (82.0% beside 80.8%, never 82%).
     return Num(value, wording.table_share(float(value)), f"sweep:points.{index}.{key}")
 

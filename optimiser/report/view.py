@@ -139,7 +139,12 @@ def _lever_amount(result: dict[str, Any], index: int, lever: str, per_practice: 
     # fair shares: the practice floor's amount is its cost (deliverable) or the share of every floor that fits
     floor_cost = lever == "practice_floor" and _get(result, f"levers.{index}.unit") == "£/year"
     offer = _get(result, f"levers.{index}.details.budget_gbp") if lever == "budget" and not per_practice else None
-    shown = wording.lever_amount(lever, float(value), per_practice, floor_cost, None if offer is None else float(offer))
+    # The floor's cost as its sentence gives it, beside the least spend with and without it.
+    between = [_get(result, f"levers.{index}.details.least_spend_{side}_floor_gbp") for side in ("with", "without")]
+    floor_between = (float(between[0]), float(between[1])) if floor_cost and None not in between else None
+    shown = wording.lever_amount(
+        lever, float(value), per_practice, floor_cost, None if offer is None else float(offer), floor_between
+    )
     return Num(value, shown, src)
 
 

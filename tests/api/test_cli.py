@@ -102,8 +102,8 @@ def test_serve_refuses_a_port_out_of_range_before_touching_the_database(
 @pytest.mark.parametrize(
     ("option", "given", "expected"),
     [
-        ("--workers", "-1", "error: --workers: must be a whole number of worker processes, 0 or more (got '-1')"),
-        ("--workers", "two", "error: --workers: must be a whole number of worker processes, 0 or more (got 'two')"),
+        ("--workers", "-1", "error: --workers: must be a whole number of worker processes, at least 0 (got '-1')"),
+        ("--workers", "two", "error: --workers: must be a whole number of worker processes, at least 0 (got 'two')"),
         ("--port", "http", "error: --port: must be a whole number (got 'http')"),
     ],
 )

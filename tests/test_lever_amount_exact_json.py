@@ -1,0 +1,44 @@
+"""``commission check --format json`` gives a lever's amount as solved (docs/deliverability.md,
+"Exact in the JSON, rounded in words"), its sentence the rounded figure: the docs say so, and the
+output of the installed console script agrees."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+COMMISSION = Path(sys.executable).with_name("commission")
+
+
+def test_the_docs_say_the_json_amount_is_exact_and_the_sentence_rounded() -> None:
+    text = " ".join((REPO / "docs" / "deliverability.md").read_text(encoding="utf-8").split())
+    assert "**Exact in the JSON, rounded in words.**" in text
+    assert "A lever's `amount` and the figures in its `details` are the exact solved values" in text
+
+
+@pytest.mark.skipif(not COMMISSION.exists(), reason="the console script is not installed")
+def test_the_json_amount_is_the_exact_shortfall_and_the_sentence_rounds_it_up() -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [str(COMMISSION), "check", str(REPO / "data" / "undeliverable_offer"), "--format", "json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stderr
+    budget = next(lever for lever in json.loads(done.stdout)["levers"] if lever["lever"] == "budget")
+    details = budget["details"]
+    # As solved: the least spend less the budget, not rounded to the pound or the penny.
+    assert budget["amount"] == details["shortfall_gbp"] == details["least_spend_gbp"] - details["budget_gbp"]
+    assert budget["amount"] != round(budget["amount"], 2)
+    # The docs quote it; the sentence rounds it up at the precision it shows.
+    docs = (REPO / "docs" / "deliverability.md").read_text(encoding="utf-8")
+    assert f"`amount` is {budget['amount']!r}" in " ".join(docs.split())
+    assert "£6.87m more a year" in budget["sentence"]
