@@ -80,7 +80,7 @@ def check_row_limits(document: dict[str, Any], settings: Settings) -> None:
             str(table),
             None,
             None,
-            f"has {len(records)} rows; the most this service accepts is {settings.max_table_rows}",
+            f"has {len(records):,} rows; the most this service accepts is {settings.max_table_rows:,}",
         )
         for table, records in document.items()
         if isinstance(records, list) and len(records) > settings.max_table_rows

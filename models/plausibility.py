@@ -33,9 +33,15 @@ WORKING_DAYS_BELOW = 50.0
 # A contact takes minutes: below 1 reads as hours, above 240 (four hours) as seconds.
 MINUTES_PER_CONTACT_BELOW = 1.0
 MINUTES_PER_CONTACT_ABOVE = 240.0
-# Carr-Hill weights move a list by tens of percent, not by a factor of three.
-WEIGHTED_LIST_BELOW_SHARE = 0.3
-WEIGHTED_LIST_ABOVE_SHARE = 3.0
+# Carr-Hill weighting moves a list by tens of percent: a weighted list is typically 0.7 to 1.6 times
+# the registered list. Below half or above twice it is further than weighting moves a list: a stale
+# weighted list (a merger, or a list emptied since the payments year), another unit or another
+# practice's figure. It is warned even for a practice with a data_note: the weighted list sets the
+# practice's share of an offer per weighted patient (Somerset's L85026: 1 registered patient and
+# 6,096.13 weighted: £30,480.65 of an offer of £5 per weighted patient).
+WEIGHTED_LIST_BELOW_SHARE = 0.5
+WEIGHTED_LIST_ABOVE_SHARE = 2.0
+WEIGHTED_LIST_TYPICAL = "0.7 to 1.6"
 # The smallest practices in England have a few hundred patients: below 100 reads as thousands.
 LIST_SIZE_BELOW = 100
 # Practices have about 1-2 staff FTE per 1,000 patients: above 5 reads as hours or heads, not FTE.
@@ -186,8 +192,9 @@ def _minutes(skill_mix: pd.DataFrame) -> list[Problem]:
 
 def _noted(practices: pd.DataFrame) -> pd.Series:
     """Practices with a data_note: someone (``import nhs``, or the commissioner) has already said what is
-    doubtful about their figures, so the practice rules do not warn about them again on every run
-    (Somerset's L85026 has 1 registered patient, a weighted list of 6,096 and 8 staff FTE, as published)."""
+    doubtful about their figures, so the list-size and staff rules do not warn about them again on every
+    run (Somerset's L85026 has 1 registered patient and 8 staff FTE, as published). The weighted-list rule
+    still does: the weighted list is what an offer pays on."""
     return practices["data_note"].notna()
 
 
@@ -202,12 +209,11 @@ def _practices(practices: pd.DataFrame) -> list[Problem]:
             row + 1,
             "weighted_list_size",
             f"{shown(float(weighted.iat[row]))} weighted patients is {number(float(share.iat[row]))} times the "
-            f"list_size of {shown(float(lists.iat[row]))}: it looks like another unit (thousands?) or another "
-            "practice's figure (weighting moves a list by tens of percent)",
+            f"list_size of {_patients(float(lists.iat[row]))} (weighting gives about {WEIGHTED_LIST_TYPICAL} "
+            "times): one of the two looks out of date (a merger, or a list emptied since the weighted list was "
+            "published), in another unit or another practice's figure; an offer per weighted patient pays on it",
         )
-        for row in _rows(
-            ((share < WEIGHTED_LIST_BELOW_SHARE) | (share > WEIGHTED_LIST_ABOVE_SHARE)).to_numpy() & unnoted
-        )
+        for row in _rows(((share < WEIGHTED_LIST_BELOW_SHARE) | (share > WEIGHTED_LIST_ABOVE_SHARE)).to_numpy())
     ]
     found += _flagged(
         "practices",

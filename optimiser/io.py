@@ -27,7 +27,7 @@ import re
 import sys
 import threading
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -51,6 +51,7 @@ SCENARIO_SUFFIXES = (".json", *WORKBOOK_SUFFIXES, ".zip")
 _READ_CHUNK = 1024 * 1024
 _CANCEL_CHECK_ROWS = 256  # rows read between looks at the cancellation event
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")  # a cell's <f> (formula), with or without a prefix
+_MERGE_TAG = re.compile(rb"<(?:\w+:)?mergeCell[\s>/]")  # a sheet's merged range, with or without a prefix
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ def read_document(path: str | Path, limits: ReadLimits = DEFAULT_LIMITS) -> dict
         )
     size = source.stat().st_size
     if size > limits.max_file_bytes:
-        raise _invalid(f"{source.name} is {size} bytes; the most a scenario file may be is {limits.max_file_bytes}")
+        raise _invalid(f"{source.name} is {size:,} bytes; the most a scenario file may be is {limits.max_file_bytes:,}")
     with source.open("rb") as handle:
         return _read_stream(source.name, suffix, handle, limits)
 
@@ -127,7 +128,9 @@ def read_bytes(filename: str, data: bytes, limits: ReadLimits = DEFAULT_LIMITS) 
     if suffix not in SCENARIO_SUFFIXES:
         raise _invalid(f"unsupported file {shown(filename)}: give a {', '.join(SCENARIO_SUFFIXES)} file", "upload")
     if len(data) > limits.max_file_bytes:
-        raise _invalid(f"{filename} is {len(data)} bytes; the most a scenario file may be is {limits.max_file_bytes}")
+        raise _invalid(
+            f"{filename} is {len(data):,} bytes; the most a scenario file may be is {limits.max_file_bytes:,}"
+        )
     return _read_stream(filename, suffix, io.BytesIO(data), limits)
 
 
@@ -165,7 +168,7 @@ def parse_json(
     says what the outer object's keys are: tables (``"scenario"``) or ``"settings"``.
     """
     if len(data) > limits.max_file_bytes:
-        raise _invalid(f"{name} is larger than {limits.max_file_bytes} bytes")
+        raise _invalid(f"{name} is larger than {limits.max_file_bytes:,} bytes")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -297,8 +300,11 @@ def _repeated_key_problem(repeat: RepeatedKey, name: str, top_level: str) -> Pro
 
 
 def read_csv_directory(directory: Path, limits: ReadLimits = DEFAULT_LIMITS) -> dict[str, Any]:
-    """One CSV per table (``practices.csv``, ...) plus ``settings.json`` or ``settings.csv``."""
-    files: dict[str, bytes] = {}
+    """One CSV per table (``practices.csv``, ...) plus ``settings.json`` or ``settings.csv``.
+
+    Each CSV is read from its file as it is parsed, never held whole: a table of more rows
+    than the limit is refused after reading one row past it, in the memory of one row."""
+    files: dict[str, bytes | Path] = {}
     total = 0
     for path in sorted([*directory.glob("*.csv"), *directory.glob(f"{SETTINGS}.json")]):
         size = path.stat().st_size
@@ -306,19 +312,22 @@ def read_csv_directory(directory: Path, limits: ReadLimits = DEFAULT_LIMITS) -> 
         if size > limits.max_file_bytes or total > limits.max_expanded_bytes:
             raise _invalid(
                 f"{directory.name}: {path.name} takes the files past this reader's limit "
-                f"({limits.max_file_bytes} bytes per file, {limits.max_expanded_bytes} in all)"
+                f"({limits.max_file_bytes:,} bytes per file, {limits.max_expanded_bytes:,} in all)"
             )
-        files[path.name] = path.read_bytes()
+        files[path.name] = path.read_bytes() if path.suffix == ".json" else path
     if not any(name.endswith(".csv") for name in files):
         raise _invalid(f"{directory} holds no CSV files")
     return _document_from_files(files, limits)
 
 
-def _document_from_files(files: dict[str, bytes], limits: ReadLimits) -> dict[str, Any]:
-    """A document from the CSV-directory layout, given as file name → content."""
+def _document_from_files(files: Mapping[str, bytes | Path], limits: ReadLimits) -> dict[str, Any]:
+    """A document from the CSV-directory layout, given as file name → content (a CSV's may be
+    its path, read as it is parsed; settings.json's is its bytes)."""
     document: dict[str, Any] = {}
     if f"{SETTINGS}.json" in files:
-        settings = parse_json(files[f"{SETTINGS}.json"], f"{SETTINGS}.json", limits, top_level=SETTINGS)
+        content = files[f"{SETTINGS}.json"]
+        data = content if isinstance(content, bytes) else content.read_bytes()
+        settings = parse_json(data, f"{SETTINGS}.json", limits, top_level=SETTINGS)
         document[SETTINGS] = settings.get(SETTINGS, settings)
     empty: list[Problem] = []
     for name in sorted(files):
@@ -395,13 +404,15 @@ def read_zip(source: Path | IO[bytes], limits: ReadLimits = DEFAULT_LIMITS, name
 
 def _check_archive(members: list[zipfile.ZipInfo], label: str, limits: ReadLimits) -> None:
     if len(members) > limits.max_members:
-        raise _invalid(f"{label} holds {len(members)} entries; the most this reader accepts is {limits.max_members}")
+        raise _invalid(
+            f"{label} holds {len(members):,} entries; the most this reader accepts is {limits.max_members:,}"
+        )
     if any(member.flag_bits & 0x1 for member in members):
         raise _invalid(f"{label} is encrypted; give an archive without a password")
     expanded = sum(member.file_size for member in members)
     if expanded > limits.max_expanded_bytes:
         raise _invalid(
-            f"{label} expands to {expanded} bytes; the most this reader accepts is {limits.max_expanded_bytes}"
+            f"{label} expands to {expanded:,} bytes; the most this reader accepts is {limits.max_expanded_bytes:,}"
         )
 
 
@@ -432,19 +443,43 @@ CSV_ENCODINGS = ("utf-8-sig", "cp1252")
 OTHER_SEPARATORS = {";": "semicolons (;)", "\t": "tabs"}
 
 
-def _read_csv_records(data: bytes, name: str, limits: ReadLimits = DEFAULT_LIMITS) -> SheetRecords | None:
+# Where a CSV's bytes come from: its content, or the path of its file (read as it is parsed).
+CsvSource = bytes | Path
+
+
+def _opener(source: CsvSource) -> Callable[[], IO[bytes]]:
+    """A new binary stream from the start of ``source`` each time it is called."""
+    if isinstance(source, Path):
+        return lambda: source.open("rb")
+    return lambda: io.BytesIO(source)
+
+
+def _read_csv_records(
+    source: CsvSource | Callable[[], IO[bytes]], name: str, limits: ReadLimits = DEFAULT_LIMITS
+) -> SheetRecords | None:
     """Rows of one CSV as records of the non-blank cells (text, as written), in the first of
     ``CSV_ENCODINGS`` that reads the whole file; None if it has no header row (it is empty,
-    or holds only blank lines).
+    or holds only blank lines). ``source``: the CSV's bytes, its file, or a function that
+    opens a new stream of it.
 
     Blank lines before the header are skipped; below it a blank line is skipped but
     counted, so a problem names the row a user counts under the header.
+
+    A table of more than ``limits.max_table_rows`` rows is refused before any record is
+    made: its rows are counted first, holding none, and the count stops one row past the
+    limit (``_more_rows_than_allowed``).
     """
+    open_stream = source if callable(source) else _opener(source)
+    with open_stream() as stream:
+        start = stream.read(2)
     # Excel's "Unicode Text" is UTF-16 with a byte-order mark: read as such, never as Windows-1252.
-    encodings = ("utf-16",) if data[:2] in (b"\xff\xfe", b"\xfe\xff") else CSV_ENCODINGS
+    encodings = ("utf-16",) if start in (b"\xff\xfe", b"\xfe\xff") else CSV_ENCODINGS
     for encoding in encodings:
         try:
-            return _read_csv_text(data, name, limits, encoding)
+            if _more_rows_than_allowed(open_stream, encoding, limits):
+                raise _too_many_rows(name, limits)
+            with open_stream() as stream:
+                return _read_csv_text(stream, name, limits, encoding)
         except UnicodeDecodeError:
             continue
     raise _invalid(
@@ -453,10 +488,65 @@ def _read_csv_records(data: bytes, name: str, limits: ReadLimits = DEFAULT_LIMIT
     )
 
 
-def _read_csv_text(data: bytes, name: str, limits: ReadLimits, encoding: str) -> SheetRecords | None:
+def _too_many_rows(name: str, limits: ReadLimits) -> ScenarioInvalid:
+    return _invalid(
+        f"{name} has more than {limits.max_table_rows:,} rows, the most a table may have", name.removesuffix(".csv")
+    )
+
+
+def _thousands(count: int | None) -> str:
+    return "?" if count is None else f"{count:,}"
+
+
+def _more_rows_than_allowed(open_stream: Callable[[], IO[bytes]], encoding: str, limits: ReadLimits) -> bool:
+    """Whether the CSV has more data rows (non-blank rows under its header) than the limit.
+
+    Nothing is kept: line breaks are counted in chunks, and only a file of more lines than
+    the limit has its rows counted, as ``_read_csv_text`` reads them (a quoted cell may hold a
+    line break), stopping at the first row past the limit. Raises ``UnicodeDecodeError`` as
+    reading in ``encoding`` would; a malformed CSV is left for ``_read_csv_text`` to name.
+    """
+    if not _more_line_breaks_than(open_stream, limits.max_table_rows):
+        return False  # every data row ends a line: there cannot be more rows than line breaks
+    with open_stream() as stream:
+        lines = io.TextIOWrapper(stream, encoding=encoding, newline="")
+        reader = csv.reader(lines, skipinitialspace=True, strict=False)
+        header_seen = False
+        counted = 0
+        try:
+            for number, line in enumerate(reader):
+                if number % _CANCEL_CHECK_ROWS == 0:
+                    raise_if_cancelled()
+                if not line or all(cell.strip() == "" for cell in line):
+                    continue
+                if not header_seen:
+                    header_seen = True
+                    continue
+                counted += 1
+                if counted > limits.max_table_rows:
+                    return True
+        except csv.Error:
+            return False
+    return False
+
+
+def _more_line_breaks_than(open_stream: Callable[[], IO[bytes]], most: int) -> bool:
+    """Whether the stream has more than ``most`` line breaks (LF, CR LF or CR; a
+    break split between two chunks may count twice, which only ever over-counts)."""
+    breaks = 0
+    with open_stream() as stream:
+        while chunk := stream.read(_READ_CHUNK):
+            raise_if_cancelled()
+            breaks += chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")
+            if breaks > most:
+                return True
+    return False
+
+
+def _read_csv_text(stream: IO[bytes], name: str, limits: ReadLimits, encoding: str) -> SheetRecords | None:
     # Decoded as it is parsed: a copy of the whole text (a StringIO holds four bytes a character)
     # would take several times the file's size.
-    lines = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+    lines = io.TextIOWrapper(stream, encoding=encoding, newline="")
     reader = csv.reader(lines, skipinitialspace=True, strict=False)
     header: list[str] | None = None
     records: list[dict[str, Any]] = []
@@ -472,7 +562,7 @@ def _read_csv_text(data: bytes, name: str, limits: ReadLimits, encoding: str) ->
                     header = [cell.strip() for cell in line]
                     if len(header) > limits.max_columns:
                         raise _invalid(
-                            f"{name} has {len(header)} columns; the most a table may have is {limits.max_columns}"
+                            f"{name} has {len(header):,} columns; the most a table may have is {limits.max_columns:,}"
                         )
                     separator = next((sep for sep in OTHER_SEPARATORS if len(header) == 1 and sep in header[0]), None)
                     if separator is not None:
@@ -512,10 +602,7 @@ def _read_csv_text(data: bytes, name: str, limits: ReadLimits, encoding: str) ->
                     ]
                 )
             if len(records) >= limits.max_table_rows:
-                raise _invalid(
-                    f"{name} has more than {limits.max_table_rows} rows, the most a table may have",
-                    name.removesuffix(".csv"),
-                )
+                raise _too_many_rows(name, limits)  # the count before reading found no more (a file changed since?)
             records.append({column: value for column, value in zip(header, line, strict=False) if value != ""})
             rows.append(row)
     except csv.Error as error:
@@ -587,7 +674,7 @@ def read_workbook(
     try:
         with zipfile.ZipFile(source) as archive:
             _check_archive(archive.infolist(), label, limits)
-            parts_with_formulas = _scan_package(archive, label)
+            parts_with_formulas, parts_with_merges = _scan_package(archive, label)
     except ScenarioInvalid:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError):
@@ -612,7 +699,8 @@ def read_workbook(
             # openpyxl names each sheet's part in the package only privately.
             part = sheet._worksheet_path
             unsaved = _formulas_without_values(workbook._archive, part) if part in parts_with_formulas else {}
-            records = _sheet_records(sheet, title, limits, unsaved, sheet_problems)
+            merged = _merged_ranges(workbook._archive, part) if part in parts_with_merges else []
+            records = _sheet_records(sheet, title, limits, unsaved, sheet_problems, merged)
             if records is None:
                 continue
             if title == SETTINGS:
@@ -630,10 +718,11 @@ def read_workbook(
     return document
 
 
-def _scan_package(archive: zipfile.ZipFile, label: str) -> set[str]:
-    """The package's parts that hold formulas; a part declaring a DTD or entities is refused
-    (Office files never do: an entity bomb)."""
+def _scan_package(archive: zipfile.ZipFile, label: str) -> tuple[set[str], set[str]]:
+    """The package's parts that hold formulas, and those that merge cells; a part declaring a
+    DTD or entities is refused (Office files never do: an entity bomb)."""
     with_formulas = set()
+    with_merges = set()
     for member in archive.infolist():
         if member.is_dir() or not member.filename.lower().endswith((".xml", ".rels", ".vml")):
             continue
@@ -646,8 +735,95 @@ def _scan_package(archive: zipfile.ZipFile, label: str) -> set[str]:
                     raise _invalid(f"{label} declares XML entities ({member.filename}); it is not a plain workbook")
                 if _FORMULA_TAG.search(window):
                     with_formulas.add(member.filename)
-                tail = window[-16:]
-    return with_formulas
+                if _MERGE_TAG.search(window):
+                    with_merges.add(member.filename)
+                tail = window[-64:]
+    return with_formulas, with_merges
+
+
+@dataclass(frozen=True)
+class MergedRange:
+    """A sheet's merged cells (1-based rows and columns, as Excel numbers them): a reader for
+    values sees the value in its top-left cell only, the others blank."""
+
+    reference: str  # as Excel shows it: "B2:B3"
+    first_row: int
+    first_column: int
+    last_row: int
+    last_column: int
+
+
+def _merged_ranges(archive: zipfile.ZipFile, part: str) -> list[MergedRange]:
+    """The sheet's merged ranges, in the order the sheet lists them (its rows are passed over
+    one at a time: memory stays one row's)."""
+    from openpyxl.utils.cell import range_boundaries
+
+    ranges: list[MergedRange] = []
+    sheet_data: Any = None
+    with archive.open(part) as handle:
+        for event, element in iterparse(handle, events=("start", "end")):
+            tag = element.tag.rsplit("}", 1)[-1]
+            if event == "start":
+                if tag == "sheetData":
+                    sheet_data = element
+                continue
+            if tag == "mergeCell" and element.get("ref"):
+                reference = element.get("ref").strip().upper()
+                try:
+                    first_column, first_row, last_column, last_row = range_boundaries(reference)
+                except (ValueError, TypeError):
+                    continue  # not a range Excel would write: nothing to name
+                if None not in (first_column, first_row, last_column, last_row):
+                    ranges.append(MergedRange(reference, first_row, first_column, last_row, last_column))
+            elif tag == "row" and sheet_data is not None:
+                sheet_data.clear()
+                raise_if_cancelled()
+    return ranges
+
+
+def _merge_problems(
+    title: str, columns: Sequence[str | None], merged: Sequence[MergedRange], data_rows: Sequence[int]
+) -> list[Problem]:
+    """One problem per merged range over the header or a data row of the sheet (``data_rows``:
+    the data rows read, numbered as problems number them, sheet row N + 1 being row N). A
+    reader for values sees a merged range's value in its first cell only, so the others would
+    read as blank: a missing value, a name lost, or a header lost with its column's values."""
+    from openpyxl.utils import get_column_letter
+
+    def column_name(column: int) -> str:
+        name = columns[column - 1] if column <= len(columns) else None
+        return name or get_column_letter(column)
+
+    rows = set(data_rows)
+    problems = []
+    for merge in sorted(merged, key=lambda merge: (merge.first_row, merge.first_column)):
+        if merge.first_row == 1:
+            problems.append(
+                Problem(
+                    title,
+                    None,
+                    column_name(merge.first_column),
+                    f"is a header in merged cells {merge.reference}; unmerge them and give each column its own header",
+                )
+            )
+            continue
+        covered = range(merge.first_row - 1, merge.last_row)  # the data rows the range spans
+        if not any(row in rows for row in covered):
+            continue  # blank rows only: nothing read is lost
+        # The first cell that reads as blank: under the top-left cell, else beside it.
+        spans_rows = merge.last_row > merge.first_row
+        row = merge.first_row if spans_rows else merge.first_row - 1
+        column = merge.first_column if spans_rows else merge.first_column + 1
+        each = "row" if spans_rows else "column"
+        problems.append(
+            Problem(
+                title,
+                row,
+                column_name(column),
+                f"is part of merged cells {merge.reference}; unmerge them and give each {each} its own value",
+            )
+        )
+    return problems
 
 
 def _formulas_without_values(archive: zipfile.ZipFile, part: str) -> dict[int, list[int]]:
@@ -690,20 +866,22 @@ def _sheet_records(
     limits: ReadLimits,
     unsaved_formulas: dict[int, list[int]],
     problems: list[Problem],
+    merged: Sequence[MergedRange] = (),
 ) -> SheetRecords | None:
     """The sheet's rows under its header (its first row) as records of non-blank cells; None
     if it is empty. A blank row is skipped but counted: sheet row N + 1 is data row N.
 
     A cell in ``unsaved_formulas`` (sheet row → columns) is read as ``UNSAVED_FORMULA``. A
     column name the header gives twice and a scenario table's sheet without even a header
-    row are added to ``problems`` (the sheet is then not read: None)."""
+    row are added to ``problems`` (the sheet is then not read: None), as is each range of
+    ``merged`` cells over the header or a data row (``_merge_problems``)."""
     max_rows = limits.max_table_rows + 1  # the header and the data rows
     declared_rows, declared_columns = sheet.max_row, sheet.max_column
     if (declared_rows or 0) > max_rows or (declared_columns or 0) > limits.max_columns:
         raise _invalid(
-            f"sheet {shown(title)} declares {declared_rows} rows and {declared_columns} columns; the most a sheet may "
-            f"have is {max_rows} rows (with its header) and {limits.max_columns} columns. Delete the empty rows "
-            "and columns below and to the right of the table",
+            f"sheet {shown(title)} declares {_thousands(declared_rows)} rows and {_thousands(declared_columns)} "
+            f"columns; the most a sheet may have is {max_rows:,} rows (with its header) and {limits.max_columns:,} "
+            "columns. Delete the empty rows and columns below and to the right of the table",
             title,
         )
     rows = sheet.iter_rows(
@@ -734,16 +912,17 @@ def _sheet_records(
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
             continue
         if number > max_rows:
-            raise _invalid(f"sheet {shown(title)} has more than {limits.max_table_rows} rows", title)
+            raise _invalid(f"sheet {shown(title)} has more than {limits.max_table_rows:,} rows", title)
         if len(values) > limits.max_columns and any(v is not None for v in values[limits.max_columns :]):
-            raise _invalid(f"sheet {shown(title)} has more than {limits.max_columns} columns", title)
+            raise _invalid(f"sheet {shown(title)} has more than {limits.max_columns:,} columns", title)
         records.append({c: v for c, v in zip(columns, values, strict=False) if c and v is not None and v != ""})
         data_rows.append(number - 1)
     if len(columns) > limits.max_columns and any(columns[limits.max_columns :]):
-        raise _invalid(f"sheet {shown(title)} has more than {limits.max_columns} columns", title)
+        raise _invalid(f"sheet {shown(title)} has more than {limits.max_columns:,} columns", title)
     if not records and not any(columns):
         _empty_sheet(title, problems)
         return None
+    problems.extend(_merge_problems(title, columns, merged, data_rows))
     return SheetRecords(records, data_rows)
 
 

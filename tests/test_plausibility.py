@@ -67,6 +67,8 @@ RULES = [
     ("skill_mix", 1, "minutes_per_contact", 600, ("skill_mix", 1, "minutes_per_contact"), "seconds"),
     ("practices", 1, "weighted_list_size", 600, ("practices", 1, "weighted_list_size"), "0.1 times the list_size"),
     ("practices", 2, "weighted_list_size", 13_000, ("practices", 2, "weighted_list_size"), "3.25 times"),
+    ("practices", 1, "weighted_list_size", 2_900, ("practices", 1, "weighted_list_size"), "0.483 times"),
+    ("practices", 2, "weighted_list_size", 8_200, ("practices", 2, "weighted_list_size"), "2.05 times"),
     ("practices", 2, "list_size", 40, ("practices", 2, "list_size"), "did you mean 40,000?"),
     ("staff", 1, "fte", 37.5, ("staff", 1, "fte"), "'P1' has 37.5 staff FTE in post for 6000 registered"),
     (
@@ -119,16 +121,18 @@ def test_a_budget_that_reads_as_a_rate_is_worded_as_the_checks_hint() -> None:
     assert warning["message"] == wording.rate_as_budget_hint(35.5, 10_000, None)
 
 
-def test_a_practice_with_a_data_note_is_not_warned_about_again() -> None:
-    """Its note already says what is doubtful (Somerset's L85026: 1 patient, a weighted list of 6,096 and
-    8 staff FTE, as published): the practice rules pass it over, and still warn about the others."""
+def test_a_practice_with_a_data_note_is_warned_about_its_weighted_list_only() -> None:
+    """Its note already says what is doubtful (Somerset's L85026: 1 patient and 8 staff FTE, as published):
+    the list-size and staff rules pass it over, and still warn about the others. Its weighted list is still
+    warned (audit 10, #9): it is what an offer per weighted patient pays the practice on."""
     document = changed("practices", 2, "list_size", 40)
     document["practices"][1]["weighted_list_size"] = 4_000
     located = {(w["table"], w["row"], w["column"]) for w in warnings_of(document)}
     assert {("practices", 2, "list_size"), ("practices", 2, "weighted_list_size"), ("staff", 2, "fte")} <= located
     document["practices"][1]["data_note"] = "registered list -99% since 2022-23"
-    assert warnings_of(document) == []
-    assert warnings_of(read_document(REPO / "data" / "somerset")) == []
+    assert [(w["table"], w["row"], w["column"]) for w in warnings_of(document)] == [
+        ("practices", 2, "weighted_list_size")
+    ]
 
 
 def test_a_warning_names_the_row_as_the_sheet_numbers_it(tmp_path: Path) -> None:

@@ -150,11 +150,11 @@ def _check_expanded(data: bytes, name: str, settings: Settings) -> None:
         raise ScenarioInvalid([Problem(name, None, None, "is not a valid zip file")]) from None
     expanded = sum(member.file_size for member in members)
     if len(members) > limits.max_members:
-        message = f"holds {len(members)} entries; the most this service accepts is {limits.max_members}"
+        message = f"holds {len(members):,} entries; the most this service accepts is {limits.max_members:,}"
     elif any(member.flag_bits & 0x1 for member in members):
         message = "is encrypted; give an archive without a password"
     elif expanded > limits.max_expanded_bytes:
-        message = f"expands to {expanded} bytes; the most this service accepts is {limits.max_expanded_bytes}"
+        message = f"expands to {expanded:,} bytes; the most this service accepts is {limits.max_expanded_bytes:,}"
     else:
         return
     raise ScenarioInvalid([Problem(name, None, None, message)])
