@@ -223,24 +223,34 @@ def requeue_expired_jobs(session: Session, max_attempts: int) -> int:
     Returns how many jobs were requeued or failed."""
     now = utc_now()
     expired = (Job.status == JobStatus.RUNNING) & (Job.lease_expires_at < now)
-    failed = session.connection().execute(
-        update(Job)
-        .where(expired, counted_attempts() >= max_attempts)
-        .values(
-            status=JobStatus.FAILED,
-            error=f"the job's worker stopped {max_attempts} times before it finished",
-            finished_at=now,
-            lease_token=None,
-            lease_expires_at=None,
+    failed = (
+        session.connection()
+        .execute(
+            update(Job)
+            .where(expired, counted_attempts() >= max_attempts)
+            .values(
+                status=JobStatus.FAILED,
+                error=f"the job's worker stopped {max_attempts} times before it finished",
+                finished_at=now,
+                lease_token=None,
+                lease_expires_at=None,
+            )
+            .returning(Job.public_id)
         )
-        .returning(Job.public_id)
-    ).scalars().all()
-    requeued = session.connection().execute(
-        update(Job)
-        .where(expired)
-        .values(status=JobStatus.QUEUED, lease_token=None, lease_expires_at=None, started_at=None)
-        .returning(Job.public_id)
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
+    requeued = (
+        session.connection()
+        .execute(
+            update(Job)
+            .where(expired)
+            .values(status=JobStatus.QUEUED, lease_token=None, lease_expires_at=None, started_at=None)
+            .returning(Job.public_id)
+        )
+        .scalars()
+        .all()
+    )
     session.commit()
     count = len(failed) + len(requeued)
     if count:

@@ -528,7 +528,8 @@ SOLVE_RESULT_FILES = result_files(SOLVE_TABLES)
 
 
 def sweep_result_files(kind: str) -> frozenset[str]:
-    """The files ``sweep --out`` writes for a "budget", "offer_rate" or "standards" sweep (optimiser.sweep.write_outputs)."""
+    """The files ``sweep --out`` writes for a "budget", "offer_rate" or "standards" sweep
+    (optimiser.sweep.write_outputs)."""
     from optimiser.sweep import output_files
 
     return frozenset(output_files(kind).values())
@@ -1213,8 +1214,8 @@ def report(
     """Check an offer and write the printable PDF report (verdict, levers, chart, practices, assumptions).
 
     Prints the verdict. Exit 0 written, 2 invalid input (or --out is not a .pdf name, or the PDF
-    exists and --force is not given), 3 written but the check found no answer within the time limit, 1 anything else (e.g.
-    the PDF libraries are missing).
+    exists and --force is not given), 3 written but the check found no answer within the time
+    limit, 1 anything else (e.g. the PDF libraries are missing).
     """
     with user_errors(False), StopOnSignal() as stop:
         overrides = checked_options(
