@@ -54,7 +54,8 @@ DATABASE_RETRY_S = 5.0
 
 @dataclass(frozen=True)
 class ClaimedJob:
-    id: int
+    id: int  # the row: how the worker's queries find it
+    public_id: str  # the id the API returned, as every log line about the job names it
     lease_token: str
     kind: str
     overrides: dict[str, Any]
@@ -68,6 +69,11 @@ class ClaimedJob:
         """Which attempt this start is, as the retry limit counts them: starts given back by a
         worker stopping cleanly are not attempts."""
         return self.attempts - self.released_starts
+
+    def log_fields(self, **more: Any) -> dict[str, Any]:
+        """A log record's context: ``job_id`` the public id the API and the desk show (docs/api.md:
+        never a row number), ``job_row`` the row, for an operator reading the database."""
+        return {"job_id": self.public_id, "job_row": self.id, **more}
 
 
 def counted_attempts() -> Any:
@@ -106,6 +112,7 @@ def claim_next_job(session: Session, lease_s: float) -> ClaimedJob | None:
     session.commit()
     return ClaimedJob(
         id=job.id,
+        public_id=job.public_id,
         lease_token=lease_token,
         kind=str(job.kind),
         overrides=dict(job.overrides),
@@ -216,26 +223,42 @@ def requeue_expired_jobs(session: Session, max_attempts: int) -> int:
     Returns how many jobs were requeued or failed."""
     now = utc_now()
     expired = (Job.status == JobStatus.RUNNING) & (Job.lease_expires_at < now)
-    failed = session.connection().execute(
-        update(Job)
-        .where(expired, counted_attempts() >= max_attempts)
-        .values(
-            status=JobStatus.FAILED,
-            error=f"the job's worker stopped {max_attempts} times before it finished",
-            finished_at=now,
-            lease_token=None,
-            lease_expires_at=None,
+    failed = (
+        session.connection()
+        .execute(
+            update(Job)
+            .where(expired, counted_attempts() >= max_attempts)
+            .values(
+                status=JobStatus.FAILED,
+                error=f"the job's worker stopped {max_attempts} times before it finished",
+                finished_at=now,
+                lease_token=None,
+                lease_expires_at=None,
+            )
+            .returning(Job.public_id)
         )
+        .scalars()
+        .all()
     )
-    requeued = session.connection().execute(
-        update(Job)
-        .where(expired)
-        .values(status=JobStatus.QUEUED, lease_token=None, lease_expires_at=None, started_at=None)
+    requeued = (
+        session.connection()
+        .execute(
+            update(Job)
+            .where(expired)
+            .values(status=JobStatus.QUEUED, lease_token=None, lease_expires_at=None, started_at=None)
+            .returning(Job.public_id)
+        )
+        .scalars()
+        .all()
     )
     session.commit()
-    count = failed.rowcount + requeued.rowcount
+    count = len(failed) + len(requeued)
     if count:
-        logger.warning("requeued or failed jobs whose worker stopped", extra={"jobs": count})
+        # Named by their public ids, as every log line about a job is (``ClaimedJob.log_fields``).
+        logger.warning(
+            "requeued or failed jobs whose worker stopped",
+            extra={"jobs": count, "failed_job_ids": sorted(failed), "requeued_job_ids": sorted(requeued)},
+        )
     return count
 
 
@@ -282,7 +305,7 @@ class Heartbeat:
                 with self._sessions() as session:
                     held = renew_lease(session, self._claimed.id, self._claimed.lease_token, self._settings.job_lease_s)
             except SQLAlchemyError:
-                logger.exception("renewing a job's lease failed; retrying", extra={"job_id": self._claimed.id})
+                logger.exception("renewing a job's lease failed; retrying", extra=self._claimed.log_fields())
                 continue
             if not held:
                 self.cancel.set()
@@ -323,7 +346,7 @@ def run_claimed_job(
         if heartbeat.worker_stopping:
             with sessions() as session:
                 release_job(session, claimed.id, claimed.lease_token)
-            logger.info("released a job back to the queue", extra={"job_id": claimed.id})
+            logger.info("released a job back to the queue", extra=claimed.log_fields())
         return
     except RunDied as died:
         # Killed (e.g. out of memory) or exited: as when its worker dies, the job runs again,
@@ -332,20 +355,20 @@ def run_claimed_job(
         if claimed.attempt < settings.job_max_attempts:
             with sessions() as session:
                 requeue_job(session, claimed.id, claimed.lease_token, summary)
-            logger.warning("requeued a job whose run's process died", extra={"job_id": claimed.id, "error": summary})
+            logger.warning("requeued a job whose run's process died", extra=claimed.log_fields(error=summary))
             return
         outcome = {"status": JobStatus.FAILED, "error": summary}
     except RunError as error:
         outcome = {"status": JobStatus.FAILED, "error": str(error)}
     except Exception as error:  # e.g. a Dask cluster's own errors: fail the job, keep the worker
-        logger.exception("a job's run failed unexpectedly", extra={"job_id": claimed.id})
+        logger.exception("a job's run failed unexpectedly", extra=claimed.log_fields())
         outcome = {"status": JobStatus.FAILED, "error": f"the run failed: {type(error).__name__}: {error}"}
     duration_s = time.monotonic() - started
     with sessions() as session:
         recorded = finish_job(session, claimed.id, claimed.lease_token, duration_s=duration_s, **outcome)
     logger.info(
         "job finished" if recorded else "job result discarded: the job was cancelled or taken over",
-        extra={"job_id": claimed.id, "status": str(outcome["status"]), "duration_s": round(duration_s, 3)},
+        extra=claimed.log_fields(status=str(outcome["status"]), duration_s=round(duration_s, 3)),
     )
 
 
@@ -393,7 +416,7 @@ def work(settings: Settings, stop_signal: Connection) -> None:
                 if claimed is None:
                     stopping.wait(settings.job_poll_interval_s)
                     continue
-                logger.info("job started", extra={"job_id": claimed.id, "kind": claimed.kind})
+                logger.info("job started", extra=claimed.log_fields(kind=claimed.kind))
                 with Heartbeat(sessions, claimed, settings, stopping) as heartbeat:
                     run_claimed_job(sessions, claimed, settings, heartbeat, executor)
             except SQLAlchemyError:

@@ -528,7 +528,8 @@ SOLVE_RESULT_FILES = result_files(SOLVE_TABLES)
 
 
 def sweep_result_files(kind: str) -> frozenset[str]:
-    """The files ``sweep --out`` writes for a "budget" or "standards" sweep (optimiser.sweep.write_outputs)."""
+    """The files ``sweep --out`` writes for a "budget", "offer_rate" or "standards" sweep
+    (optimiser.sweep.write_outputs)."""
     from optimiser.sweep import output_files
 
     return frozenset(output_files(kind).values())
@@ -1043,12 +1044,14 @@ def sweep(
         str | None,
         typer.Option(help="Budget sweeps: max_min_coverage for the fairest level at each budget (default max_value)."),
     ] = None,
+    time_limit: TimeLimitOption = None,
     force: Annotated[
         bool, typer.Option("--force", help="Replace the files of an earlier sweep at --out (never the scenario).")
     ] = False,
 ) -> None:
     """Re-solve across pooled budgets, offer rates or standards (one compiled model, hot starts); write CSV + PNG chart.
 
+    --time-limit applies to each solve (each point of each frontier, and the mark), as in a batch sweep.
     --out refuses (exit 2) a folder holding the files this sweep writes unless --force is given, and
     the scenario's own folder always.
     """
@@ -1066,9 +1069,11 @@ def sweep(
         if objective is not None and objective not in ("max_value", "max_min_coverage"):
             message = f"must be max_value or max_min_coverage (got {shown(objective)})"
             raise OptionsInvalid([("--objective", message)])
-        overrides = checked_options({**ranges, "objective": objective})
+        # A time limit given is passed on even if 0, for the shared check to judge (as solve's).
+        overrides = checked_options({**ranges, "objective": objective, "time_limit_s": time_limit})
         refuse_an_unwritable_out(out_dir, folder=True)
-        refuse_to_replace(out_dir, path, sweep_result_files("budget" if by_money else "standards"), force, "sweep")
+        swept = next(name for name, text in ranges.items() if text is not None)
+        refuse_to_replace(out_dir, path, sweep_result_files(swept), force, "sweep")
         with progress_display("Sweeping…") as progress:
             # Read in the call, not into a local: run_job lets the document go once validated.
             job = run_job("sweep", read_document(path), overrides, progress=progress)
@@ -1099,13 +1104,20 @@ def _yes_no(value: Any) -> str:
 
 
 def print_sweep(job: JobOutcome, paths: dict[str, Path]) -> None:
-    from optimiser.deliverability.wording import money_or_missing, percent, percent_figures_alike, rate_money
+    from optimiser.deliverability.wording import (
+        money_or_missing,
+        percent,
+        percent_figures_alike,
+        rate_money,
+        sweep_title,
+    )
+    from optimiser.sweep import is_money_sweep
 
     result = job.result
     table = job.tables[f"sweep_{result['sweep']}"]
     out.print(result["summary"], highlight=False)
-    grid = Table(title=f"{result['sweep']} sweep ({result['objective']})", title_justify="left")
-    if result["sweep"] == "budget":
+    grid = Table(title=sweep_title(result["sweep"], result["objective"]), title_justify="left")
+    if is_money_sweep(result["sweep"]):
         x = result["x"]
         fair = result["objective"] == "max_min_coverage"
         columns = ["deliverable", *(["lowest coverage", "value"] if fair else ["best value"]), "coverage"]
@@ -1201,9 +1213,9 @@ def report(
 ) -> None:
     """Check an offer and write the printable PDF report (verdict, levers, chart, practices, assumptions).
 
-    Prints the verdict. Exit 0 written, 2 invalid input (or the PDF exists and --force is not
-    given), 3 written but the check found no answer within the time limit, 1 anything else (e.g.
-    the PDF libraries are missing).
+    Prints the verdict. Exit 0 written, 2 invalid input (or --out is not a .pdf name, or the PDF
+    exists and --force is not given), 3 written but the check found no answer within the time
+    limit, 1 anything else (e.g. the PDF libraries are missing).
     """
     with user_errors(False), StopOnSignal() as stop:
         overrides = checked_options(
@@ -1214,6 +1226,10 @@ def report(
             raise OptionsInvalid([("--frontier-points", message)])
         if pdf_path.is_dir():
             raise OptionsInvalid([("--out", f"{pdf_path} is a directory; give a .pdf file name")])
+        if pdf_path.suffix.lower() != ".pdf":  # "r.txt" or a forgotten suffix would hold a PDF misnamed
+            from optimiser.deliverability.wording import file_type_needed
+
+            raise OptionsInvalid([("--out", file_type_needed("report", "a .pdf", shown(str(pdf_path))))])
         if pdf_path.exists() and not force:  # it may be the report of an earlier meeting
             raise OptionsInvalid([("--out", f"{pdf_path} exists; give --force to replace it")])
         refuse_an_unwritable_out(pdf_path, folder=False)

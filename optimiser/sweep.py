@@ -209,7 +209,8 @@ def budget_sweep(
     current = float(offer) if offer_written and offer is not None else None
     missing = unanswered(records, column)
     result = {
-        "sweep": "budget",
+        # Named by the range swept, as its table and files are (sweep_budget.*, sweep_offer_rate.*).
+        "sweep": "budget" if pooled else "offer_rate",
         "objective": "max_min_coverage" if fair else "max_value",
         "x": column,
         "unit": "£/year" if pooled else "£ per weighted patient per year",
@@ -438,8 +439,15 @@ def standards_sweep(programme: Programme, fractions: np.ndarray) -> tuple[dict[s
 # --------------------------------------------------------------------------------------
 # Outputs
 # --------------------------------------------------------------------------------------
+def is_money_sweep(kind: str) -> bool:
+    """Whether a sweep's result ("sweep": ``kind``) is a frontier over money (a "budget" or an
+    "offer_rate" sweep, by ``max_value`` or ``max_min_coverage``), not over the standards."""
+    return SWEEP_RANGES.get(kind) is not None
+
+
 def output_files(kind: str) -> dict[str, str]:
-    """The files ``write_outputs`` writes for a "budget" or "standards" sweep, by what each holds."""
+    """The files ``write_outputs`` writes for a "budget", "offer_rate" or "standards" sweep (the
+    range swept, ``SWEEP_RANGES``), by what each holds: sweep_KIND.csv, .png and .json."""
     return {suffix: f"sweep_{kind}.{suffix}" for suffix in ("csv", "png", "json")}
 
 
@@ -484,7 +492,7 @@ def frontier_figure(result: dict[str, Any], table: pd.DataFrame) -> Any:
     marked = result.get("marked")
     # Which axes read in £m: the (pooled) budget's x axis, the least cost's y axis.
     money_x, money_y, coverage_panel = False, cast(Any, None), cast(Any, None)
-    if result["sweep"] == "budget":
+    if is_money_sweep(result["sweep"]):
         pooled = result["x"] == "budget_gbp"
         scale, x_label = (1e6, labels["budget_axis"]) if pooled else (1.0, labels["offer_axis"])
         xs = table[result["x"]] / scale
@@ -566,7 +574,7 @@ def frontier_figure(result: dict[str, Any], table: pd.DataFrame) -> Any:
             )
         axes: list[Any] = [top, bottom]
         coverage_panel = bottom
-        top.set_title(labels["fair_budget_title"] if fair else labels["budget_title"])
+        top.set_title(labels[("fair_" if fair else "") + ("budget_title" if pooled else "offer_rate_title")])
         if not fair:
             top.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
         money_x = pooled

@@ -153,7 +153,9 @@ def test_per_practice_budget_sweep_uses_offer_rate() -> None:
     document = doc(budget_mode="per_practice", offer_rate_gbp_per_weighted_patient=5.0)
     del document["settings"]["budget_gbp"]
     job = run_job("sweep", document, {"offer_rate": "10:12:3"})
-    table = job.tables["sweep_budget"]
+    (name,) = job.tables  # named by the range swept, as its files are (audit 10 #11)
+    table = job.tables[name]
+    assert (name, job.result["sweep"]) == ("sweep_offer_rate", "offer_rate")
     assert job.result["x"] == "offer_rate_gbp_per_weighted_patient"
     assert job.result["marked"] == pytest.approx(11.0)  # £110,000 / 10,000 weighted patients
     assert list(table["deliverable"]) == [False, True, True]

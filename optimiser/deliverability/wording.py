@@ -1528,6 +1528,15 @@ def sweep_points_unanswered(unanswered: Sequence[float], points: int, what: str,
     )
 
 
+# What each sweep is called, by the range swept (its result's "sweep", optimiser.units.SWEEP_RANGES).
+SWEEP_NAMES = {"budget": "budget", "offer_rate": "offer-rate", "standards": "standards"}
+
+
+def sweep_title(kind: str, objective: str) -> str:
+    """A sweep's table title: "offer-rate sweep (max_value)"."""
+    return f"{SWEEP_NAMES.get(kind, kind)} sweep ({objective})"
+
+
 def budget_sweep_mark_label(pooled: bool) -> str:
     return (
         "least budget at which the spec is deliverable"
@@ -1609,6 +1618,9 @@ CHART = {
     "budget": "budget",
     # fair shares (docs/fairness.md): a budget sweep under max_min_coverage
     "fair_budget_title": "Fairest coverage against budget",
+    # An offer-rate sweep (per practice): the frontier against the offer rate, not a budget.
+    "offer_rate_title": "Best value against offer rate",
+    "fair_offer_rate_title": "Fairest coverage against offer rate",
     "lowest_coverage_axis": "lowest practice coverage (value-weighted share)",
     "lowest_coverage": "lowest practice coverage, minimum standards met",
     "lowest_coverage_without_standards": "lowest practice coverage without minimum standards",
@@ -2039,6 +2051,13 @@ def rate_as_budget_hint(budget: float, weighted_patients: float, option: str | N
 
 # --- figures that look like the wrong unit (models/plausibility.py) ---------------------------
 DATA_WARNINGS_HEADING = "Check these figures (they are allowed but look like the wrong unit):"
+
+
+def file_type_needed(what: str, file_type: str, given: str | None = None) -> str:
+    """A file name of the wrong type refused, in the words ``commission template`` refuses one in
+    ("the template must be an .xlsx file"): ``file_type_needed("report", "a .pdf", "'r.txt'")``
+    is "the report must be a .pdf file (got 'r.txt')" (``given`` quoted by the caller)."""
+    return f"the {what} must be {file_type} file" + (f" (got {given})" if given is not None else "")
 
 
 def data_warning_lines(warnings: Sequence[Mapping[str, Any]]) -> list[str]:

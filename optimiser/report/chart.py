@@ -20,6 +20,7 @@ from optimiser.deliverability import wording
 from optimiser.deliverability.wording import REPORT_CHART as LABELS
 from optimiser.deliverability.wording import percent, report_chart_amount
 from optimiser.report.view import Num
+from optimiser.units import SWEEP_RANGES
 
 WIDTH, HEIGHT = 640, 350
 # The lines drawn: the sweep's value-weighted coverage with every minimum standard met, and without them.
@@ -75,7 +76,8 @@ def frontier(sweep: dict[str, Any], title: str = LABELS["title"]) -> Frontier | 
     """The chart and its data table, or None if the sweep has no points."""
     points = sweep.get("points") or []
     column = str(sweep.get("x", "budget_gbp"))
-    if not points or sweep.get("sweep") != "budget":
+    # A frontier over money: a budget or an offer-rate sweep (optimiser.sweep.is_money_sweep), not the standards.
+    if not points or SWEEP_RANGES.get(str(sweep.get("sweep"))) is None:
         return None
     fair = sweep.get("objective") == "max_min_coverage"
     with_key, without_key = (LOWEST, LOWEST_WITHOUT) if fair else (WITH, WITHOUT)
