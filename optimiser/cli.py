@@ -662,7 +662,9 @@ def template(
     """
     with user_errors(False):
         if target.suffix.lower() != ".xlsx":
-            raise OptionsInvalid([(None, "the template must be an .xlsx file")])
+            from optimiser.deliverability.wording import file_type_needed
+
+            raise OptionsInvalid([(None, file_type_needed("template", "an .xlsx", shown(str(target))))])
         if target.exists() and not force:  # it may be a filled-in scenario
             raise OptionsInvalid([(None, f"{target} exists; give --force to replace it")])
         write_template(target)
@@ -1121,18 +1123,21 @@ def print_sweep(job: JobOutcome, paths: dict[str, Path]) -> None:
         x = result["x"]
         fair = result["objective"] == "max_min_coverage"
         columns = ["deliverable", *(["lowest coverage", "value"] if fair else ["best value"]), "coverage"]
-        for column in (x, *columns, "value without standards"):
+        without = ["value without standards", *(["lowest coverage without standards"] if fair else [])]
+        for column in (x, *columns, *without):
             grid.add_column(column, justify="right")
         for row in table.to_dict("records"):
-            lowest = ["-" if _missing(row.get("lowest_coverage")) else f"{row['lowest_coverage']:.1%}"] if fair else []
+            lowest = [_share_or_missing(row.get("lowest_coverage"))] if fair else []
+            lowest_without = [_share_or_missing(row.get("no_standards_lowest_coverage"))] if fair else []
             grid.add_row(
                 money_or_missing(row[x]) if x == "budget_gbp" else rate_money(row[x]),
                 _yes_no(row.get("deliverable")),
                 *lowest,
                 # Values to 2 places, as the CSV (README: one precision per column).
                 "-" if _missing(row.get("value")) else f"{row['value']:,.2f}",
-                "-" if _missing(row.get("coverage")) else f"{row['coverage']:.1%}",
+                _share_or_missing(row.get("coverage")),
                 "-" if _missing(row.get("no_standards_value")) else f"{row['no_standards_value']:,.2f}",
+                *lowest_without,
             )
     else:
         for column in ("standards", "least cost", "within budget"):
@@ -1144,6 +1149,11 @@ def print_sweep(job: JobOutcome, paths: dict[str, Path]) -> None:
             grid.add_row(level, money_or_missing(row.get("least_cost_gbp")), _yes_no(row.get("deliverable_at_budget")))
     out.print(grid)
     out.print(f"Wrote {paths['csv']}, {paths['png']} and {paths['json']}", highlight=False)
+
+
+def _share_or_missing(value: Any) -> str:
+    """A coverage share to one decimal, as the CSV's column; "-" where the point has none."""
+    return "-" if _missing(value) else f"{value:.1%}"
 
 
 def _missing(value: Any) -> bool:

@@ -177,7 +177,8 @@ def test_report_refuses_an_out_that_is_not_a_pdf_name(tmp_path: Path, name: str)
 def test_the_pdf_name_is_worded_as_templates_xlsx_name() -> None:
     assert file_type_needed("template", "an .xlsx") == "the template must be an .xlsx file"
     template = run("template", "t.txt")
-    assert error_lines(template.stderr) == [f"error: {file_type_needed('template', 'an .xlsx')}"]
+    assert error_lines(template.stderr) == [f"error: {file_type_needed('template', 'an .xlsx', repr('t.txt'))}"]
+    assert error_lines(template.stderr) == ["error: the template must be an .xlsx file (got 't.txt')"]
 
 
 @pytest.mark.parametrize("name", ["r.pdf", "R.PDF"])
