@@ -42,7 +42,7 @@ from optimiser.deliverability.wording import (
     table_share,
 )
 from optimiser.io import number_places
-from optimiser.report.view import Num, resolve
+from optimiser.report.view import Num, resolve, shortfall_parts, shortfalls_total_text
 
 # How each headline row's B − A difference reads, by the row's key (never by words in its label,
 # which the wording module may change or translate): shares in percentage points, counts and
@@ -298,7 +298,9 @@ def _metrics(side: Side, prefix: str, in_full: bool = False) -> dict[str, Num | 
             if _get(side, f"{base}.practices_short") is not None
             else NOT_IN
         )
-        out[HEADLINE["total_shortfall"]] = _num(side, prefix, f"{base}.total_shortfall_gbp", least_money)
+        # As its result page shows it: the rows added up where the page lists them all (audit 10, #5).
+        total = shortfalls_total_text(shortfall_parts(side.result, base))
+        out[HEADLINE["total_shortfall"]] = _num(side, prefix, f"{base}.total_shortfall_gbp", total)
         out[HEADLINE["spend"]] = wording.COMPARE_NO_ALLOCATION
     elif budget is not None:
         base = f"levers.{budget}.details"
@@ -313,8 +315,9 @@ def _metrics(side: Side, prefix: str, in_full: bool = False) -> dict[str, Num | 
     # to share (each practice has its own budget).
     if not per_practice and _get(side, f"{ALLOCATION}.practices_short") is not None:
         out[HEADLINE["plan_practices_short"]] = _num(side, prefix, f"{ALLOCATION}.practices_short", number)
-        # Money needed, rounded up as its result page shows it (audit 8, A4).
-        out[HEADLINE["plan_total_shortfall"]] = _num(side, prefix, f"{ALLOCATION}.total_shortfall_gbp", least_money)
+        # Money needed, rounded up as its result page shows it (audit 8, A4; audit 10, #5).
+        total = shortfalls_total_text(shortfall_parts(side.result, None))
+        out[HEADLINE["plan_total_shortfall"]] = _num(side, prefix, f"{ALLOCATION}.total_shortfall_gbp", total)
     if _get(side, f"{ALLOCATION}.new_fte_total") is not None:
         out[HEADLINE["plan_new_fte"]] = _num(side, prefix, f"{ALLOCATION}.new_fte_total", number)
     standards = _lever(side, "standards")

@@ -288,7 +288,10 @@ def _offer(result: dict[str, Any], per_practice: bool) -> list[tuple[str, Num]]:
             (label["needed_rate"], needed),
             (label["extra_rate"], extra),
             (label["practices_short"], count(result, f"{base}.practices_short")),
-            (label["total_shortfall"], _shortfalls_total(result, f"{base}.total_shortfall_gbp", _rate_parts(result, base))),
+            (
+                label["total_shortfall"],
+                _shortfalls_total(result, f"{base}.total_shortfall_gbp", _rate_parts(result, base)),
+            ),
         ]
     figures = _gap(result, f"{base}.least_spend_gbp", f"{base}.budget_gbp", f"{base}.shortfall_gbp")
     if not figures:
@@ -431,8 +434,19 @@ def _pooled_parts(result: dict[str, Any]) -> list[tuple[float, float]] | None:
 def _shortfalls_total(result: dict[str, Any], src: str, parts: list[tuple[float, float]] | None) -> Num:
     """Practices' shortfalls in total beside the table of them (``wording.shortfalls_in_total``): the
     sum of the rows as shown where the table lists every practice short, else rounded up."""
+    return num(result, src, shortfalls_total_text(parts))
+
+
+def shortfalls_total_text(parts: list[tuple[float, float]] | None) -> Any:
+    """The formatter of practices' shortfalls in total, as the result page shows it (the comparison too)."""
     every = parts is not None and len(parts) <= MOST_SHORT
-    return num(result, src, lambda value: wording.shortfalls_in_total(float(value), parts or [], every))
+    return lambda value: wording.shortfalls_in_total(float(value), parts or [], every)
+
+
+def shortfall_parts(result: dict[str, Any], lever_details: str | None) -> list[tuple[float, float]] | None:
+    """(need, shortfall) of every practice short: at an offered rate (``lever_details``: the money
+    lever's details path), else above an equal share of the pooled offer."""
+    return _rate_parts(result, lever_details) if lever_details else _pooled_parts(result)
 
 
 def _cell(
