@@ -865,6 +865,7 @@ def print_distribution(summary: dict[str, Any]) -> None:
         table_number,
         table_ratio,
         table_share,
+        tied_practices,
     )
 
     formats = {
@@ -889,9 +890,9 @@ def print_distribution(summary: dict[str, Any]) -> None:
         table.add_row(
             label,
             fmt(row["min"], kind),
-            row["min_practice_id"],
+            tied_practices(str(row["min_practice_id"]), int(row.get("min_practices", 1))),
             fmt(row["max"], kind),
-            row["max_practice_id"],
+            tied_practices(str(row["max_practice_id"]), int(row.get("max_practices", 1))),
             fmt(row["mean"], kind),
             fmt(row["gini"], "gini"),
             fmt(row["ratio_90_10"], "ratio"),

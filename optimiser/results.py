@@ -384,14 +384,18 @@ def spread(practices: pd.DataFrame, column: str) -> dict[str, Any]:
     ids = practices["practice_id"].to_numpy()[known]
     shown = values[known]
     low, high = int(np.argmin(shown)), int(np.argmax(shown))
+    # How many practices tie for the lowest (highest): the one named is one of them (audit 10, #10).
+    tie = ZERO_TOLERANCE * np.maximum(1.0, np.abs(shown))
     p10 = weighted_percentile(values, weights, 0.1)
     p90 = weighted_percentile(values, weights, 0.9)
     return {
         "practices": int(known.sum()),
         "min": float(shown[low]),
         "min_practice_id": str(ids[low]),
+        "min_practices": int((shown - shown[low] <= tie).sum()),
         "max": float(shown[high]),
         "max_practice_id": str(ids[high]),
+        "max_practices": int((shown[high] - shown <= tie).sum()),
         "mean": float((shown * weights[known]).sum() / weights[known].sum()),
         "gini": weighted_gini(values, weights),
         "p10": p10,

@@ -116,8 +116,8 @@ def test_the_money_needed_above_an_equal_share_is_named_apart_from_the_shortfall
     above = rows[wording.PRACTICES_SUMMARY_ROWS["total_shortfall"]]
     allocation = result["least_cost_allocation"]
     assert above.value == allocation["total_shortfall_gbp"] > allocation["least_spend_gbp"] - allocation["budget_gbp"]
-    assert "offsets it" in (view.practices_summary_caption or "")
-    assert "the offer's shortfall" in (view.practices_summary_caption or "")
+    assert "offsets it" in view.practices_caption
+    assert "the offer's shortfall" in view.practices_caption
 
 
 def test_per_practice_budgets_are_never_spare_in_total_and_totalling_without_of() -> None:

@@ -124,17 +124,42 @@ def offer_money(value: float) -> str:
     return offer_in_full(value)
 
 
+def _practice_step(need: float) -> float:
+    """The step a practice's row is shown at: the pound, the penny where its need is under £100."""
+    return 1.0 if abs(need) >= 100 else 0.01
+
+
+def practice_short(need: float, short: float) -> float:
+    """A practice's shortfall (money it needs on top of its budget or share) as every place shows it:
+    rounded up at its row's step (``_practice_step`` of its need), so that it suffices."""
+    return _towards_sufficiency(max(short, 0.0), _practice_step(need), up=True) + 0.0
+
+
 def practice_need_figures(need: float, share: float) -> tuple[str, str, str]:
-    """A practice's need in a pooled least-cost plan, its share of the offer and the money it needs on
-    top (need, share, short) as a row shows them (audit 8, A11): the need and the shortfall are money
-    needed, so rounded up at the step (the need is the plan's and reads the same at every offer), and
-    the share is the need less the shortfall as shown, so the row subtracts; the share is within one
-    step of its value (at an offer of £0 it is £0). To the pound, to the penny where the need is under £100."""
-    step = 1.0 if abs(need) >= 100 else 0.01
-    need_s = _towards_sufficiency(need, step, up=True)
-    short_s = _towards_sufficiency(max(need - share, 0.0), step, up=True)
-    share_s = need_s - short_s + 0.0
-    return _to_step(need_s, step), _to_step(share_s, step), _to_step(short_s, step)
+    """A practice's need, its budget or share of the offer, and the money it needs on top (need,
+    share, short) as a row shows them, in the pooled report and the per-practice one alike (audit 10,
+    #2): the share to the nearest pound (£67,018.45 is "£67,018" in both), the shortfall rounded up
+    (money needed: the figure the money lever's sentence gives, ``practice_short``), and the need their
+    sum as shown, so the row adds up; the need is then within £1.50 of the plan's figure
+    (``PRACTICES_ROUNDING_NOTE`` says so beside the table). To the pound, to the penny where the need
+    is under £100."""
+    step = _practice_step(need)
+    share_s = _nearest(share, step) + 0.0
+    short_s = practice_short(need, need - share)
+    return _to_step(share_s + short_s, step), _to_step(share_s, step), _to_step(short_s, step)
+
+
+def shortfalls_in_total(total: float, parts: Sequence[tuple[float, float]], every_part_shown: bool) -> str:
+    """The total of practices' shortfalls, shown beside (some of) them: ``parts`` are (need, shortfall)
+    of every practice short. Where every part is shown, the total is the sum of the parts as shown
+    (each rounded up, ``practice_short``), so a reader who adds the list gets the total, and it still
+    suffices (audit 10, #5); where only the largest are shown, the total rounded up (``least_money``)."""
+    if not every_part_shown:
+        return least_money(total)
+    shown = [practice_short(need, short) for need, short in parts]
+    step = min((_practice_step(need) for need, _ in parts), default=1.0)
+    added = _nearest(sum(shown), step) + 0.0
+    return _to_step(added, 0.01 if abs(added - round(added)) > 1e-6 else 1.0)
 
 
 def gap_figures(
@@ -762,6 +787,11 @@ def budget_sentence(shortfall: float, least: float, budget: float, share: float 
     )
 
 
+# How many practices short a sentence names and a table of practices most short lists: the same, so
+# that a total shown beside its parts is their sum in both (``shortfalls_in_total``).
+PRACTICES_LISTED = 10
+
+
 def offer_rate_sentence(
     extra: float,
     rate: float,
@@ -773,17 +803,24 @@ def offer_rate_sentence(
     set_by: Sequence[str] = (),
 ) -> str:
     """``set_by``: the practices that need the most per weighted patient, so set the rate needed.
-    A practice's shortfall is money it needs, so rounded up (as the combined change's top-ups)."""
-    listed = listing(
-        [f"{names.practice(row.practice_id)} {least_money(row.shortfall_gbp)}" for row in short.itertuples()], 8
-    )
+    A practice's shortfall is money it needs, so rounded up (``practice_short``, as the table of
+    practices most short shows it). Up to ``PRACTICES_LISTED`` are named, as many as the table lists:
+    all of them, and the total is the sum of the figures listed (audit 10, #5); else "the largest",
+    and the total rounded up (``shortfalls_in_total``)."""
+    parts = [(float(row.needs_gbp), float(row.shortfall_gbp)) for row in short.itertuples()]
+    every = len(parts) <= PRACTICES_LISTED
+    figures = [
+        f"{names.practice(row.practice_id)} {_to_step(practice_short(need, gap), _practice_step(need))}"
+        for row, (need, gap) in zip(short.head(PRACTICES_LISTED).itertuples(), parts, strict=False)
+    ]
+    listed = ", ".join(figures) if every else f"the largest: {', '.join(figures)} and {len(parts) - len(figures)} more"
     rise = _rise(extra / rate if rate > 0 else None, ", ")
     needed_text, rate_text, extra_text = rate_gap_figures(needed, rate)
     sentence = (
         f"The offer needs {extra_text} more per weighted patient a year (from {rate_text} to "
         f"{needed_text}{rise}) to cover every practice; at the current rate "
         f"{len(short)} of {practices} practices {'is' if len(short) == 1 else 'are'} short by "
-        f"{least_money(total)} in total: {listed}."
+        f"{shortfalls_in_total(total, parts, every)} in total{':' if every else ';'} {listed}."
     )
     if set_by:
         setters = listing([names.practice(p) for p in set_by])
@@ -791,7 +828,7 @@ def offer_rate_sentence(
             f" {setters} {'sets' if len(set_by) == 1 else 'set'} the rate needed: "
             f"{'it needs' if len(set_by) == 1 else 'they need'} the most per weighted patient."
         )
-    flagged = flagged_data(names, set_by, list(short["practice_id"])[:8])
+    flagged = flagged_data(names, set_by, list(short["practice_id"])[:PRACTICES_LISTED])
     return f"{sentence} {flagged}" if flagged else sentence
 
 
@@ -1874,18 +1911,34 @@ def pooled_short_caption(deliverable: object, shown: int, short: int) -> str:
             "least cost, and in the least-cost allocation no practice needs more than its share of the "
             "offer split by weighted patients."
         )
+    # The equal-share split is explained once, here (audit 10, #2: a second paragraph said it again).
     listed = f" ({shown} of {short} shown)" if short > shown else ""
-    what = (
-        "Practices that need more than their share of the offer split by weighted patients in the least-cost "
-        f"allocation of the specification, largest shortfall first{listed}: what each needs, its share, and "
-        "the money it needs on top of that share"
+    table = (
+        f"largest shortfall first{listed}: what each needs, its share, and the money it needs on top of that share. "
+        "That money is not the offer's shortfall: the other practices need less than their equal share, which "
+        "offsets it"
     )
     if deliverable is True:
         return (
             "Every practice can deliver the specification with this offer: the pooled budget covers the least "
-            f"cost, and carries these practices. {what}."
+            "cost. Split equally per weighted patient, the least-cost allocation of the specification would leave "
+            f"the practices below short of their share, {table} (here in full: the pooled budget carries these "
+            "practices)."
         )
-    return f"{what}."
+    return (
+        "Practices that need more than an equal share of the offer (split by weighted patients) in the "
+        f"least-cost allocation of the specification, {table}, and what remains is the offer's shortfall."
+    )
+
+
+# How the rows of practices short are rounded, said under the table (audit 10, #2 and #5).
+PRACTICES_ROUNDING_NOTE = (
+    "Money to the pound (to the penny where a practice needs under £100): each practice's share of the "
+    "offer, or budget at the offer, to the nearest pound; what it is short by rounded up, so that it "
+    "suffices (as the sentences give it); what it needs is the two added, so each row "
+    "adds up as shown and may read up to £1.50 from the plan's exact figure. The total is the rows' "
+    "shortfalls added up where every practice short is listed, else their exact total rounded up."
+)
 
 
 POOLED_PRACTICES_COLUMNS = ("Practice", "Needs, a year", "Share of the offer", "Short by")
@@ -1909,12 +1962,8 @@ PRACTICES_SUMMARY_ROWS = {
     "practices": "Of practices in the scenario",
     "total_shortfall": "Needed above an equal share, by those practices in total, a year",
 }
-PRACTICES_SUMMARY_CAPTION = (
-    "How the least-cost plan falls on practices if the pooled offer were split equally per weighted "
-    "patient. The money needed above an equal share is not the offer's shortfall: the other practices "
-    "need less than their equal share, which offsets it, and what remains is the offer's shortfall "
-    "(or, if the offer covers the least cost, nothing: the pooled budget carries these practices)."
-)
+# The summary table's caption for assistive technology (its explanation is in ``pooled_short_caption``).
+PRACTICES_SUMMARY_CAPTION = "Practices needing more than an equal share of the pooled offer, in total"
 
 # --- fair shares: who gets what (docs/fairness.md) --------------------------------------
 DISTRIBUTION_MEASURES = {
@@ -1943,6 +1992,13 @@ def table_share(share: float) -> str:
     return f"{share:.1%}"
 
 
+def table_highest_share(share: float) -> str:
+    """The highest share that fits (``highest_percent``: rounded down) in a table column, to one
+    decimal always: 70.0% beside 47.0% and 80.2%, never 70% (audit 10, #8)."""
+    text = highest_percent(share)
+    return text if "." in text else f"{text[:-1]}.0%"
+
+
 def table_ratio(value: float) -> str:
     """A ratio (90/10) to two decimals: 1.00."""
     return f"{value:,.2f}"
@@ -1964,17 +2020,30 @@ def table_number(value: float) -> str:
     return f"{value:,.3f}"
 
 
-def of_practice(shown: str, practice: object, names: Names = NO_NAMES) -> str:
+def of_practice(shown: str, practice: object, names: Names = NO_NAMES, tied: int = 1) -> str:
     """A figure and the practice it is of: "£21.69 (P0010)", "£21.69 (Synthetic Practice 010, P0010)";
-    "£48.75 (SYMPHONY SOUTH HEALTHCARE, L85004; its data carry a note)" when it has a data_note."""
+    "£48.75 (SYMPHONY SOUTH HEALTHCARE, L85004; its data carry a note)" when it has a data_note;
+    "£0.00 (49 practices, e.g. FRENCH WEIR HEALTH CENTRE, L85001)" where ``tied`` practices share the
+    figure, so none is named as the lowest (audit 10, #10)."""
     name = names.practices.get(str(practice))
     flagged = f"; {DATA_NOTED}" if str(practice) in names.notes else ""
     who = str(practice) if name is None or name == str(practice) else f"{name}, {practice}"
-    return f"{shown} ({who}{flagged})"
+    return f"{shown} ({tied_practices(who, tied)}{flagged})"
+
+
+def tied_practices(who: str, tied: int) -> str:
+    """The practice with the lowest (highest) figure, or "49 practices, e.g. L85001" where several tie."""
+    return f"{plural(tied, 'practice')}, e.g. {who}" if tied > 1 else who
 
 
 DISTRIBUTION_COLUMNS = ("Measure", "Lowest practice", "Highest practice", "Gini", "90/10 ratio")
-QUINTILE_COLUMNS = ("IMD quintile (1 = most deprived)", "Practices", "£ per weighted patient", "Mean coverage")
+QUINTILE_COLUMNS = (
+    "IMD quintile (1 = most deprived)",
+    "Practices",
+    "£ per weighted patient",
+    "New FTE per 1,000 weighted patients",
+    "Mean coverage",
+)
 
 # --- assumptions: how to reproduce this result ------------------------------------------
 ASSUMPTIONS = {

@@ -33,16 +33,16 @@ from optimiser.deliverability import wording
 from optimiser.deliverability.wording import COMPARE_HEADLINE as HEADLINE
 from optimiser.deliverability.wording import COMPARE_NOT_IN as NOT_IN
 from optimiser.deliverability.wording import (
-    highest_percent,
     least_money,
     least_number,
     money,
     number,
-    percent,
     spare_money,
+    table_highest_share,
+    table_share,
 )
 from optimiser.io import number_places
-from optimiser.report.view import Num, resolve
+from optimiser.report.view import Num, resolve, shortfall_parts, shortfalls_total_text
 
 # How each headline row's B − A difference reads, by the row's key (never by words in its label,
 # which the wording module may change or translate): shares in percentage points, counts and
@@ -298,7 +298,9 @@ def _metrics(side: Side, prefix: str, in_full: bool = False) -> dict[str, Num | 
             if _get(side, f"{base}.practices_short") is not None
             else NOT_IN
         )
-        out[HEADLINE["total_shortfall"]] = _num(side, prefix, f"{base}.total_shortfall_gbp", least_money)
+        # As its result page shows it: the rows added up where the page lists them all (audit 10, #5).
+        total = shortfalls_total_text(shortfall_parts(side.result, base))
+        out[HEADLINE["total_shortfall"]] = _num(side, prefix, f"{base}.total_shortfall_gbp", total)
         out[HEADLINE["spend"]] = wording.COMPARE_NO_ALLOCATION
     elif budget is not None:
         base = f"levers.{budget}.details"
@@ -313,8 +315,9 @@ def _metrics(side: Side, prefix: str, in_full: bool = False) -> dict[str, Num | 
     # to share (each practice has its own budget).
     if not per_practice and _get(side, f"{ALLOCATION}.practices_short") is not None:
         out[HEADLINE["plan_practices_short"]] = _num(side, prefix, f"{ALLOCATION}.practices_short", number)
-        # Money needed, rounded up as its result page shows it (audit 8, A4).
-        out[HEADLINE["plan_total_shortfall"]] = _num(side, prefix, f"{ALLOCATION}.total_shortfall_gbp", least_money)
+        # Money needed, rounded up as its result page shows it (audit 8, A4; audit 10, #5).
+        total = shortfalls_total_text(shortfall_parts(side.result, None))
+        out[HEADLINE["plan_total_shortfall"]] = _num(side, prefix, f"{ALLOCATION}.total_shortfall_gbp", total)
     if _get(side, f"{ALLOCATION}.new_fte_total") is not None:
         out[HEADLINE["plan_new_fte"]] = _num(side, prefix, f"{ALLOCATION}.new_fte_total", number)
     standards = _lever(side, "standards")
@@ -388,7 +391,7 @@ def _fair_shares(side: Side, prefix: str, out: dict[str, Num | str]) -> None:
     base = "kpis.distribution"
     if _get(side, base) is None:
         return
-    out[HEADLINE["lowest_coverage"]] = _num(side, prefix, f"{base}.coverage.min", percent)
+    out[HEADLINE["lowest_coverage"]] = _num(side, prefix, f"{base}.coverage.min", table_share)
     out[HEADLINE["gini"]] = _num(side, prefix, f"{base}.spend_gbp_per_weighted_patient.gini", number)
     if _get(side, f"{base}.prior_funding") is not None:
         out[HEADLINE["below_prior"]] = _num(side, prefix, f"{base}.prior_funding.practices_below_prior", number)
@@ -408,16 +411,16 @@ def _as_written(side: Side, prefix: str, path: str) -> Num | str:
     value = _get(side, path)
     if value is None:
         return NOT_IN
-    return Num(value, highest_percent(float(value)), f"{prefix}:{path}")
+    return Num(value, table_highest_share(float(value)), f"{prefix}:{path}")
 
 
 def _checked_at(side: Side, prefix: str) -> Num:
     """The share of the written standards a side was checked at (100% unless it was scaled; the
     standards as written have no path of their own)."""
     if side.standards_fraction is None:
-        return Num(1.0, wording.percent(1.0), "")
+        return Num(1.0, table_share(1.0), "")
     fraction = side.standards_fraction
-    return Num(fraction, wording.percent(fraction), FRACTION_SOURCE.format(prefix=prefix))
+    return Num(fraction, table_share(fraction), FRACTION_SOURCE.format(prefix=prefix))
 
 
 def _has_plan(side: Side) -> bool:
@@ -439,7 +442,7 @@ def _coverage(side: Side, prefix: str) -> tuple[str, dict[str, Num | str]]:
     """Coverage by service of an allocation: a solve's, or a check's least-cost plan (basis, values)."""
     basis, base = _allocation_kpi(side, "coverage_by_service")
     services = (_get(side, base) or {}) if basis else {}
-    return basis, {str(s): _num(side, prefix, f"{base}.{s}.coverage", percent) for s in services}
+    return basis, {str(s): _num(side, prefix, f"{base}.{s}.coverage", table_share) for s in services}
 
 
 def _reachable(side: Side, prefix: str) -> dict[str, Num | str]:
@@ -452,7 +455,7 @@ def _reachable(side: Side, prefix: str) -> dict[str, Num | str]:
         return {}
     return {
         str(item["service_id"]): _num(
-            side, prefix, f"levers.{standards}.details.by_service.{i}.coverage_at_uniform", highest_percent
+            side, prefix, f"levers.{standards}.details.by_service.{i}.coverage_at_uniform", table_highest_share
         )
         for i, item in enumerate(by_service)
     }
@@ -556,7 +559,7 @@ def _shown(text: str, unit: str) -> tuple[float, float] | None:
     except ValueError:
         return None
     if unit == "points":
-        return value, 0.001  # ``percent`` and ``highest_percent``: one decimal of a percent
+        return value, 0.001  # ``table_share`` and ``table_highest_share``: one decimal of a percent
     if unit == "count":
         return value, 1.0
     if unit == "fte":

@@ -14,7 +14,7 @@ from importlib import metadata
 from typing import Any
 
 from optimiser.deliverability import wording
-from optimiser.deliverability.wording import least_money, money, number
+from optimiser.deliverability.wording import money, number
 from optimiser.runs import SETTING_OVERRIDES
 
 # The overrides a check applies to the scenario before hashing it (optimiser.runs.load_scenario).
@@ -22,7 +22,11 @@ SCENARIO_CHANGES = (*SETTING_OVERRIDES, "standards_fraction")
 
 PRODUCT = "primary-care-commissioning"
 LEVER_ORDER = ("budget", "standards", "safe_working", "workforce_supply", "practice_floor")
-MOST_SHORT = 10  # the desk page and the PDF list the same practices
+MOST_SHORT = wording.PRACTICES_LISTED  # the desk page and the PDF list the same practices as the sentence names
+
+
+# The tables of money practices are short by (``wording.practice_need_figures``), at a rate or pooled.
+MONEY_SHORT_COLUMNS = (wording.PRACTICES_SHORT_AT_RATE_COLUMNS, wording.POOLED_PRACTICES_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,8 @@ class CheckView:
     summary: str
     practices_summary: list[tuple[str, Num]] = field(default_factory=list)
     practices_summary_caption: str | None = None
+    # How the rows of practices short and their total are rounded (a note under the table).
+    practices_note: str | None = None
     distribution_caption: str | None = None
     distribution_columns: list[str] = field(default_factory=list)
     distribution: list[list[str | Num]] = field(default_factory=list)
@@ -194,10 +200,11 @@ def _gap(
     ]
 
 
-def _practice_need(result: dict[str, Any], row: str) -> list[Num]:
-    """A practice's need in the pooled least-cost plan, its share of the offer and its shortfall
-    (``wording.practice_need_figures``: the need reads the same at every offer; the row subtracts)."""
-    srcs = (f"{row}.spend_gbp", f"{row}.offer_share_gbp", f"{row}.shortfall_gbp")
+def _practice_need(result: dict[str, Any], row: str, srcs: tuple[str, str, str] | None = None) -> list[Num]:
+    """A practice's need, its share of the offer (or budget at the offered rate) and its shortfall
+    (``wording.practice_need_figures``: one rule in the pooled and the per-practice report; the row
+    adds up); ``srcs``: the paths of the three, the pooled plan's by default."""
+    srcs = srcs or (f"{row}.spend_gbp", f"{row}.offer_share_gbp", f"{row}.shortfall_gbp")
     values = [_get(result, src) for src in srcs]
     if any(value is None for value in values):
         return []
@@ -281,7 +288,10 @@ def _offer(result: dict[str, Any], per_practice: bool) -> list[tuple[str, Num]]:
             (label["needed_rate"], needed),
             (label["extra_rate"], extra),
             (label["practices_short"], count(result, f"{base}.practices_short")),
-            (label["total_shortfall"], num(result, f"{base}.total_shortfall_gbp", least_money)),
+            (
+                label["total_shortfall"],
+                _shortfalls_total(result, f"{base}.total_shortfall_gbp", _rate_parts(result, base)),
+            ),
         ]
     figures = _gap(result, f"{base}.least_spend_gbp", f"{base}.budget_gbp", f"{base}.shortfall_gbp")
     if not figures:
@@ -310,7 +320,7 @@ def _practices(
             for i, item in enumerate(short[:MOST_SHORT]):
                 row = f"{base}.{i}"
                 srcs = (f"{row}.needs_gbp", f"{row}.budget_gbp", f"{row}.shortfall_gbp")
-                figures = _gap(result, *srcs, derived=True)  # a practice's budget at the rate
+                figures = _practice_need(result, row, srcs)  # a practice's budget at the rate
                 needs, budget, shortfall = figures or [
                     num(result, f"{row}.{key}", money) for key in ("needs_gbp", "budget_gbp", "shortfall_gbp")
                 ]
@@ -385,23 +395,78 @@ def _practices_summary(result: dict[str, Any], per_practice: bool) -> list[tuple
     rows = [
         (label["practices_short"], num(result, f"{base}.practices_short", _count)),
         (label["practices"], num(result, f"{base}.practices", _count)),
-        # Money needed, so rounded up (audit 8, A4): £11,560,203 needed is £11.57m, as the money lever's.
-        (label["total_shortfall"], num(result, f"{base}.total_shortfall_gbp", least_money)),
+        # Money needed, so rounded up (audit 8, A4): £11,560,203 needed is £11.57m, as the money lever's;
+        # the sum of the rows as shown where the table lists them all (audit 10, #5).
+        (label["total_shortfall"], _shortfalls_total(result, f"{base}.total_shortfall_gbp", _pooled_parts(result))),
     ]
     return [row for row in rows if row[1].value is not None]
 
 
+def _rate_parts(result: dict[str, Any], base: str) -> list[tuple[float, float]] | None:
+    """(need, shortfall) of every practice short at an offered rate; None if the JSON lacks one."""
+    short = _get(result, f"{base}.practices_short")
+    if not isinstance(short, list):
+        return None
+    try:
+        return [(float(item["needs_gbp"]), float(item["shortfall_gbp"])) for item in short]
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _pooled_parts(result: dict[str, Any]) -> list[tuple[float, float]] | None:
+    """(need, need above an equal share) of every practice short of its share in the pooled least-cost
+    plan, or None where the JSON's most_short does not list them all."""
+    short = _get(result, "least_cost_allocation.practices_short")
+    rows = _get(result, "least_cost_allocation.most_short")
+    if not isinstance(short, int) or not isinstance(rows, list):
+        return None
+    try:
+        parts = [
+            (float(item["spend_gbp"]), float(item["spend_gbp"]) - float(item["offer_share_gbp"]))
+            for item in rows
+            if float(item.get("shortfall_gbp") or 0.0) > 0
+        ]
+    except (KeyError, TypeError, ValueError):
+        return None
+    return parts if len(parts) == short else None
+
+
+def _shortfalls_total(result: dict[str, Any], src: str, parts: list[tuple[float, float]] | None) -> Num:
+    """Practices' shortfalls in total beside the table of them (``wording.shortfalls_in_total``): the
+    sum of the rows as shown where the table lists every practice short, else rounded up."""
+    return num(result, src, shortfalls_total_text(parts))
+
+
+def shortfalls_total_text(parts: list[tuple[float, float]] | None) -> Any:
+    """The formatter of practices' shortfalls in total, as the result page shows it (the comparison too)."""
+    every = parts is not None and len(parts) <= MOST_SHORT
+    return lambda value: wording.shortfalls_in_total(float(value), parts or [], every)
+
+
+def shortfall_parts(result: dict[str, Any], lever_details: str | None) -> list[tuple[float, float]] | None:
+    """(need, shortfall) of every practice short: at an offered rate (``lever_details``: the money
+    lever's details path), else above an equal share of the pooled offer."""
+    return _rate_parts(result, lever_details) if lever_details else _pooled_parts(result)
+
+
 def _cell(
-    result: dict[str, Any], src: str, formatter: Any, who: str | None = None, names: wording.Names = wording.NO_NAMES
+    result: dict[str, Any],
+    src: str,
+    formatter: Any,
+    who: str | None = None,
+    names: wording.Names = wording.NO_NAMES,
+    tied: str | None = None,
 ) -> str | Num:
     """A number read from the JSON, or a dash when the JSON has none (so no empty number is rendered);
-    ``who``: the path of the practice it is of."""
+    ``who``: the path of the practice it is of; ``tied``: the path of how many practices share it."""
     value = _get(result, src)
     if value is None:
         return "–"
     shown = formatter(float(value))
     practice = _get(result, who) if who else None
-    return Num(value, wording.of_practice(shown, practice, names) if practice is not None else shown, src)
+    ties = _get(result, tied) if tied else None
+    count = ties if isinstance(ties, int) else 1
+    return Num(value, wording.of_practice(shown, practice, names, count) if practice is not None else shown, src)
 
 
 def _distribution(
@@ -420,8 +485,8 @@ def _distribution(
         rows.append(
             [
                 wording.DISTRIBUTION_MEASURES[key],
-                _cell(result, f"{src}.min", formatter, f"{src}.min_practice_id", names),
-                _cell(result, f"{src}.max", formatter, f"{src}.max_practice_id", names),
+                _cell(result, f"{src}.min", formatter, f"{src}.min_practice_id", names, f"{src}.min_practices"),
+                _cell(result, f"{src}.max", formatter, f"{src}.max_practice_id", names, f"{src}.max_practices"),
                 _cell(result, f"{src}.gini", wording.table_gini),
                 _cell(result, f"{src}.ratio_90_10", wording.table_ratio),
             ]
@@ -434,6 +499,7 @@ def _distribution(
                 _cell(result, f"{src}.imd_quintile", _count),
                 _cell(result, f"{src}.practices", _count),
                 _cell(result, f"{src}.spend_gbp_per_weighted_patient", wording.per_patient_money),
+                _cell(result, f"{src}.new_fte_per_1k_weighted", wording.table_number),
                 _cell(result, f"{src}.coverage_mean", wording.table_share),
             ]
         )
@@ -503,6 +569,7 @@ def check_view(
         method_note=wording.figures_from_solves(bool(result.get("is_mip"))),
         practices_summary=_practices_summary(result, per_practice),
         practices_summary_caption=wording.PRACTICES_SUMMARY_CAPTION,
+        practices_note=wording.PRACTICES_ROUNDING_NOTE if rows and tuple(columns) in MONEY_SHORT_COLUMNS else None,
         notes=_notes(result),
         data_warnings=_data_warnings(result),
         distribution_caption=spread_caption,

@@ -73,7 +73,7 @@ def assert_every_number_is_the_jobs(page: str, documents: dict[str, Any]) -> set
         else:
             expected = figure(documents, src)
         if not src:
-            assert text == "100%", "only the standards as written have no source"
+            assert text == "100.0%", "only the standards as written have no source"
         assert float(value) == pytest.approx(expected, rel=0, abs=0), (src, value, expected)
         assert text.strip(), src
     return {html.unescape(src) for _value, src, _text in numbers}
@@ -331,10 +331,10 @@ def test_a_check_at_scaled_standards_is_compared_against_the_standards_as_writte
     page = client.get(f"/desk/compare?a={a}&b={b}").text
     reachable_row = re.search(rf"<th scope=\"row\">{re.escape(REACHABLE)}</th>(.*?)</tr>", page, re.S)
     assert reachable_row is not None
-    assert [text for _v, _s, text in DATA.findall(reachable_row.group(1))] == ["25%", "25%", "same"]
+    assert [text for _v, _s, text in DATA.findall(reachable_row.group(1))] == ["25.0%", "25.0%", "same"]
     checked_row = re.search(rf"<th scope=\"row\">{re.escape(CHECKED_AT)}</th>(.*?)</tr>", page, re.S)
     assert checked_row is not None
-    assert [text for _v, _s, text in DATA.findall(checked_row.group(1))] == ["100%", "80%", "−20.0 points"]
+    assert [text for _v, _s, text in DATA.findall(checked_row.group(1))] == ["100.0%", "80.0%", "−20.0 points"]
     sources = assert_every_number_is_the_jobs(page, documents_of(desk, token, a, b))
     assert "b.job:overrides.standards_fraction" in sources
     # The verdict of the check at 80% says so, on the result page (and so in the PDF, built from
@@ -353,8 +353,8 @@ def test_two_checks_at_the_written_standards_have_no_checked_at_row() -> None:
     assert CHECKED_AT not in [row.label for row in result.rows]
     scaled = compare(Side("A", "check", check(0.8)), Side("B", "check", check(0.9), standards_fraction=0.5))
     values = {row.label: (row.a, row.b) for row in scaled.rows}
-    assert [n.text for n in values[REACHABLE]] == ["80%", "90%"]  # type: ignore[union-attr]
-    assert [n.text for n in values[CHECKED_AT]] == ["100%", "50%"]  # type: ignore[union-attr]
+    assert [n.text for n in values[REACHABLE]] == ["80.0%", "90.0%"]  # type: ignore[union-attr]
+    assert [n.text for n in values[CHECKED_AT]] == ["100.0%", "50.0%"]  # type: ignore[union-attr]
 
 
 def test_a_deliverable_checks_least_cost_is_solves_figure_and_its_spare_is_rounded_down() -> None:

@@ -161,11 +161,14 @@ def test_the_fair_shares_table_shows_its_practices_in_full_and_every_column(some
 
 
 def test_a_column_of_shares_is_at_one_precision(somerset_pdf: Path) -> None:
-    """Each IMD quintile's mean coverage to one decimal (83.0% between 83.5% and 82.9%, not 83%)."""
+    """Each IMD quintile's mean coverage to one decimal (83.0% between 83.5% and 82.9%, not 83%), and
+    its new FTE per 1,000 weighted patients to three (audit 10, #10: the column the CLI shows; quintiles
+    2 and 3 both read £0.00 per weighted patient, but only 2 gains staff)."""
     layout = pdftotext(somerset_pdf, "-layout")
-    quintile_rows = re.findall(r"^\s*([1-5])\s+\d+\s+£[\d.,]+\s+(\S+%)\s*$", layout, re.M)
-    assert [quintile for quintile, _ in quintile_rows] == ["1", "2", "3", "4", "5"]
-    assert all(re.fullmatch(r"\d+\.\d%", share) for _, share in quintile_rows), quintile_rows
+    quintile_rows = re.findall(r"^\s*([1-5])\s+\d+\s+£[\d.,]+\s+(\d+\.\d{3})\s+(\S+%)\s*$", layout, re.M)
+    assert [quintile for quintile, _, _ in quintile_rows] == ["1", "2", "3", "4", "5"]
+    assert all(re.fullmatch(r"\d+\.\d%", share) for _, _, share in quintile_rows), quintile_rows
+    assert [fte for quintile, fte, _ in quintile_rows if quintile in "23"] == ["0.060", "0.000"]
 
 
 def pages(pdf: Path) -> int:
