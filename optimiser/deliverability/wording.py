@@ -2118,8 +2118,8 @@ def rate_as_budget_hint(budget: float, weighted_patients: float, option: str | N
     )
 
 
-# --- figures that look like the wrong unit (models/plausibility.py) ---------------------------
-DATA_WARNINGS_HEADING = "Check these figures (they are allowed but look like the wrong unit):"
+# --- figures that look wrong: another unit, or out of date (models/plausibility.py) -----------
+DATA_WARNINGS_HEADING = "Check these figures (they are allowed but look wrong: another unit, or out of date):"
 
 
 def file_type_needed(what: str, file_type: str, given: str | None = None) -> str:
