@@ -11,8 +11,7 @@ import csv
 import io
 import math
 import re
-import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +19,7 @@ import pandas as pd
 
 from models.scenario import Problem, ScenarioInvalid
 from models.schema import decimal_comma_hint, parse_amount, shown
+from optimiser.io import DEFAULT_LIMITS, ReadLimits, open_archive
 
 ENCODINGS = ("utf-8-sig", "cp1252")
 
@@ -75,11 +75,13 @@ def _rows_text(rows: tuple[int, ...]) -> str:
 
 @dataclass(frozen=True)
 class Source:
-    """One input: a path, or uploaded bytes with their file name."""
+    """One input: a path, or uploaded bytes with their file name. A zip is opened under
+    ``limits`` (the service passes its own), as a scenario zip is."""
 
     name: str
     path: Path | None = None
     data: bytes | None = None
+    limits: ReadLimits = field(default=DEFAULT_LIMITS, compare=False)
 
     @classmethod
     def of(cls, value: str | Path | Source) -> Source:
@@ -151,7 +153,7 @@ def read_table(source: Source, publication: str, required: tuple[str, ...]) -> P
     """
     data = source.read_bytes()
     if data[:4] == b"PK\x03\x04" or source.name.lower().endswith(".zip"):
-        text, label = _from_zip(data, source.name, publication, required)
+        text, label = _from_zip(data, source.name, publication, required, source.limits)
     else:
         text, label = _decode(data, source.name), source.name
     wanted = [normalise_header(c) for c in required]
@@ -198,25 +200,27 @@ def _refuse_cut_off_lines(text: str, label: str, width: int) -> None:
             )
 
 
-def _from_zip(data: bytes, name: str, publication: str, required: tuple[str, ...]) -> tuple[str, str]:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise NhsInputError(name, "is not a valid zip file") from None
+def _from_zip(
+    data: bytes, name: str, publication: str, required: tuple[str, ...], limits: ReadLimits
+) -> tuple[str, str]:
+    """The text of the zip's CSV that has every ``required`` column (else of its only CSV, so that
+    the caller names that file and the column it lacks), and its label ``name:member``.
+
+    Opened by ``open_archive``: a zip bomb, an encrypted or unreadable zip is refused from its
+    directory, before anything is decompressed, as a scenario zip is."""
     wanted = {normalise_header(c) for c in required}
-    with archive:
-        members = [m for m in archive.namelist() if m.lower().endswith(".csv") and not m.startswith("__MACOSX")]
+    with open_archive(data, name, limits) as archive:
+        members = [m for m in archive.files() if m.filename.lower().endswith(".csv")]
         if not members:
             raise NhsInputError(name, "holds no CSV file")
         for member in members:
-            text = _decode(archive.read(member), f"{name}:{member}")
-            if wanted <= set(_header_of(text)):
-                return text, f"{name}:{member}"
-    if len(members) == 1:
-        return _decode(archive.read(members[0]), name), f"{name}:{members[0]}"
-    raise NhsInputError(
-        name, f"none of its CSV files ({', '.join(members)}) is the {publication} file (needs {', '.join(required)})"
-    )
+            label = f"{name}:{member.filename}"
+            text = _decode(archive.read(member), label)
+            if wanted <= set(_header_of(text)) or len(members) == 1:
+                return text, label
+    names = ", ".join(m.filename for m in members)
+    needs = ", ".join(required)
+    raise NhsInputError(name, f"none of its CSV files ({names}) is the {publication} file (needs {needs})")
 
 
 SUPPRESSED = ("", "NA", "N/A", "ND", "*", "-", "..")
