@@ -106,8 +106,15 @@ def normalise_header(name: str) -> str:
     return re.sub(r"\s+", " ", str(name).replace("\ufeff", "")).strip().casefold()
 
 
-def _header_of(text: str) -> list[str]:
-    first = next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])
+def _not_well_formed(label: str, error: Exception) -> NhsInputError:
+    return NhsInputError(label, f"is not a well-formed CSV ({error})")
+
+
+def _header_of(text: str, label: str) -> list[str]:
+    try:
+        first = next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])
+    except csv.Error as error:  # e.g. a field past the csv module's limit of 131,072 characters
+        raise _not_well_formed(label, error) from None
     return [normalise_header(h) for h in first]
 
 
@@ -157,7 +164,7 @@ def read_table(source: Source, publication: str, required: tuple[str, ...]) -> P
     else:
         text, label = _decode(data, source.name), source.name
     wanted = [normalise_header(c) for c in required]
-    header = _header_of(text)
+    header = _header_of(text, label)
     missing = [c for c, n in zip(required, wanted, strict=True) if n not in header]
     if missing:
         raise NhsInputError(
@@ -171,7 +178,7 @@ def read_table(source: Source, publication: str, required: tuple[str, ...]) -> P
             io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True, skip_blank_lines=False
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        raise NhsInputError(label, f"is not a well-formed CSV ({error})") from None
+        raise _not_well_formed(label, error) from None
     _refuse_cut_off_lines(text, label, len(frame.columns))
     headers: dict[str, str] = {}
     for column in frame.columns:
@@ -190,14 +197,17 @@ def _refuse_cut_off_lines(text: str, label: str, width: int) -> None:
     """A line with fewer fields than the header is a cut-off or hand-edited file: its missing cells
     would read as blank (a figure of 0), so it is refused, naming the first such data row."""
     records = csv.reader(io.StringIO(text))
-    next(records, None)
-    for row, fields in enumerate(records, start=1):
-        if 0 < len(fields) < width and any(field.strip() for field in fields):
-            raise NhsInputError(
-                label,
-                f"has {len(fields)} of the header's {width} fields: the line looks cut off",
-                row=row,
-            )
+    try:
+        next(records, None)
+        for row, fields in enumerate(records, start=1):
+            if 0 < len(fields) < width and any(field.strip() for field in fields):
+                raise NhsInputError(
+                    label,
+                    f"has {len(fields)} of the header's {width} fields: the line looks cut off",
+                    row=row,
+                )
+    except csv.Error as error:  # e.g. a field past the csv module's limit of 131,072 characters
+        raise _not_well_formed(label, error) from None
 
 
 def _from_zip(
@@ -216,7 +226,7 @@ def _from_zip(
         for member in members:
             label = f"{name}:{member.filename}"
             text = _decode(archive.read(member), label)
-            if wanted <= set(_header_of(text)) or len(members) == 1:
+            if wanted <= set(_header_of(text, label)) or len(members) == 1:
                 return text, label
     names = ", ".join(m.filename for m in members)
     needs = ", ".join(required)
