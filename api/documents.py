@@ -15,7 +15,7 @@ from api.serialise import json_safe
 from api.settings import Settings
 from models.scenario import Problem, ScenarioInvalid
 from models.validate import validate_document
-from optimiser.io import ReadLimits, parse_json, raise_if_cancelled, read_bytes
+from optimiser.io import ReadLimits, check_table_rows, parse_json, raise_if_cancelled, read_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def accept_document(document: dict[str, Any], settings: Settings) -> AcceptedDoc
     if the request's client has gone (so nothing is stored for it).
     """
     raise_if_cancelled()
-    check_row_limits(document, settings)
+    check_table_rows(document, reader_limits(settings))  # as the reader checks a file's tables
     try:
         scenario = validate_document(document)
     except ScenarioInvalid:
@@ -72,21 +72,6 @@ def accept_document(document: dict[str, Any], settings: Settings) -> AcceptedDoc
     # A valid document holds only finite numbers and text; workbook cells such as dates
     # are stored as text.
     return AcceptedDocument(document=json_safe(document), scenario_hash=scenario.scenario_hash)
-
-
-def check_row_limits(document: dict[str, Any], settings: Settings) -> None:
-    problems = [
-        Problem(
-            str(table),
-            None,
-            None,
-            f"has {len(records):,} rows; the most this service accepts is {settings.max_table_rows:,}",
-        )
-        for table, records in document.items()
-        if isinstance(records, list) and len(records) > settings.max_table_rows
-    ]
-    if problems:
-        raise ScenarioInvalid(problems)
 
 
 def read_body(content: bytes, settings: Settings) -> dict[str, Any]:

@@ -185,6 +185,8 @@ def parse_json(
         raise _invalid(f"{name} must hold one JSON object of tables and settings")
     if repeated:
         raise ScenarioInvalid([_repeated_key_problem(repeat, name, top_level) for repeat in repeated])
+    if top_level == "scenario":
+        check_table_rows(document, limits)
     return document
 
 
@@ -371,25 +373,18 @@ def _empty_table_problem(table: str, container: str) -> Problem:
 def read_zip(source: Path | IO[bytes], limits: ReadLimits = DEFAULT_LIMITS, name: str | None = None) -> dict[str, Any]:
     """A zip of the CSV directory layout (files may sit in one top-level folder).
 
-    Sizes are checked from the archive's directory before anything is decompressed, and
-    decompression stops at the declared sizes, so a zip bomb costs neither time nor memory.
+    Opened with ``open_archive``: sizes are checked from the archive's directory before
+    anything is decompressed, and decompression stops at the declared sizes, so a zip bomb
+    costs neither time nor memory.
     """
     label = name or (source.name if isinstance(source, Path) else "the zip file")
-    try:
-        archive = zipfile.ZipFile(source)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError):
-        raise _invalid(f"{label} is not a valid zip file") from None
-    with archive:
-        members = archive.infolist()
-        _check_archive(members, label, limits)
+    with open_archive(source, label, limits) as archive:
         wanted: dict[str, zipfile.ZipInfo] = {}
-        for member in members:
-            path = PurePosixPath(member.filename.replace("\\", "/"))
-            if member.is_dir() or "__MACOSX" in path.parts or path.name.startswith("._"):
-                continue
+        for member in archive.files():
+            path = member_path(member)
             if path.suffix.lower() not in (".csv", ".json"):
                 continue
-            # Flatten: only the base name matters (this also guards against path traversal).
+            # Flatten: only the base name matters.
             if path.name in wanted:
                 raise _invalid(
                     f"{label} holds {path.name} twice ({wanted[path.name].filename} and {member.filename}); "
@@ -398,42 +393,113 @@ def read_zip(source: Path | IO[bytes], limits: ReadLimits = DEFAULT_LIMITS, name
             wanted[path.name] = member
         if not any(n.endswith(".csv") for n in wanted):
             raise _invalid(f"{label} holds no CSV files")
-        files = {base: _read_member(archive, member, label) for base, member in wanted.items()}
+        files = {base: archive.read(member) for base, member in wanted.items()}
     return _document_from_files(files, limits)
+
+
+# --- The one safe way to open an archive ------------------------------------------------
+# Scenario zips and workbooks (here), the NHS importer's publication zips (CLI and API) all open
+# archives through ``open_archive``, so each is refused for the same reasons in the same words.
+
+
+def archive_problem(label: str, message: str) -> ScenarioInvalid:
+    """A problem with the archive (or file) ``label`` itself, named as its table."""
+    return ScenarioInvalid([Problem(label, None, None, message)])
+
+
+def file_too_large(label: str, size: int, limits: ReadLimits) -> ScenarioInvalid:
+    """One file (an upload, or an archive's member) of more than ``limits.max_file_bytes``."""
+    return archive_problem(label, f"is {size:,} bytes; the most one file may be is {limits.max_file_bytes:,}")
+
+
+def member_path(member: zipfile.ZipInfo) -> PurePosixPath:
+    """A member's name as a path (Windows separators read as ``/``)."""
+    return PurePosixPath(member.filename.replace("\\", "/"))
+
+
+class SafeArchive:
+    """A zip whose directory ``open_archive`` has checked; members are read only through ``read``."""
+
+    def __init__(self, archive: zipfile.ZipFile, label: str, limits: ReadLimits):
+        self.zip = archive
+        self.label = label
+        self.limits = limits
+
+    def files(self) -> list[zipfile.ZipInfo]:
+        """The archive's files, without folders and what macOS adds (``__MACOSX/``, ``._name``)."""
+        return [
+            member
+            for member in self.zip.infolist()
+            if not member.is_dir()
+            and "__MACOSX" not in member_path(member).parts
+            and not member_path(member).name.startswith("._")
+        ]
+
+    def read(self, member: zipfile.ZipInfo) -> bytes:
+        """A member's content, refused if it declares more than one file may be, read in chunks
+        and never past its declared size."""
+        if member.file_size > self.limits.max_file_bytes:
+            raise file_too_large(f"{self.label}:{member.filename}", member.file_size, self.limits)
+        chunks = []
+        remaining = member.file_size
+        try:
+            with self.zip.open(member) as handle:
+                while remaining >= 0:
+                    raise_if_cancelled()
+                    chunk = handle.read(min(_READ_CHUNK, remaining + 1))
+                    if not chunk:
+                        break
+                    remaining -= len(chunk)
+                    chunks.append(chunk)
+        except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, OSError, ValueError) as error:
+            raise archive_problem(self.label, f"{member.filename} could not be decompressed ({error})") from None
+        if remaining < 0:
+            raise archive_problem(self.label, f"{member.filename} is larger than its archive says")
+        return b"".join(chunks)
+
+
+NOT_A_ZIP = "is not a valid zip file"
+NOT_A_WORKBOOK = "is not a readable Excel workbook"
+
+
+@contextmanager
+def open_archive(
+    source: bytes | Path | IO[bytes], label: str, limits: ReadLimits = DEFAULT_LIMITS, not_valid: str = NOT_A_ZIP
+) -> Iterator[SafeArchive]:
+    """The zip ``source`` (named ``label`` in problems), its directory checked before anything
+    is decompressed: a readable zip (else ``not_valid``), not encrypted, at most
+    ``limits.max_members`` entries expanding to at most ``limits.max_expanded_bytes``, and no
+    member named outside the archive (an absolute path or one through ``..``). Nothing is ever
+    extracted to disk; ``SafeArchive.read`` bounds each member's read."""
+    stream = io.BytesIO(source) if isinstance(source, bytes) else source
+    try:
+        archive = zipfile.ZipFile(stream)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError):
+        raise archive_problem(label, not_valid) from None
+    with archive:
+        _check_archive(archive.infolist(), label, limits)
+        yield SafeArchive(archive, label, limits)
 
 
 def _check_archive(members: list[zipfile.ZipInfo], label: str, limits: ReadLimits) -> None:
     if len(members) > limits.max_members:
-        raise _invalid(
-            f"{label} holds {len(members):,} entries; the most this reader accepts is {limits.max_members:,}"
+        raise archive_problem(
+            label, f"holds {len(members):,} entries; the most an archive may hold is {limits.max_members:,}"
         )
     if any(member.flag_bits & 0x1 for member in members):
-        raise _invalid(f"{label} is encrypted; give an archive without a password")
+        raise archive_problem(label, "is encrypted; give an archive without a password")
     expanded = sum(member.file_size for member in members)
     if expanded > limits.max_expanded_bytes:
-        raise _invalid(
-            f"{label} expands to {expanded:,} bytes; the most this reader accepts is {limits.max_expanded_bytes:,}"
+        raise archive_problem(
+            label,
+            f"expands to {expanded:,} bytes; the most an archive may expand to is {limits.max_expanded_bytes:,}",
         )
-
-
-def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, label: str) -> bytes:
-    """A member's content, read in chunks and never past its declared size."""
-    chunks = []
-    remaining = member.file_size
-    try:
-        with archive.open(member) as handle:
-            while remaining >= 0:
-                raise_if_cancelled()
-                chunk = handle.read(min(_READ_CHUNK, remaining + 1))
-                if not chunk:
-                    break
-                remaining -= len(chunk)
-                chunks.append(chunk)
-    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, OSError, ValueError) as error:
-        raise _invalid(f"{label}: {member.filename} could not be decompressed ({error})") from None
-    if remaining < 0:
-        raise _invalid(f"{label}: {member.filename} is larger than its archive says")
-    return b"".join(chunks)
+    for member in members:
+        path = member_path(member)
+        if path.is_absolute() or ".." in path.parts or re.match(r"^[A-Za-z]:", member.filename):
+            raise archive_problem(
+                label, f"holds {shown(member.filename)}, named outside the archive; give files with plain names"
+            )
 
 
 # A CSV is read as UTF-8 (a byte-order mark allowed), else as Windows-1252: what Excel's "CSV
@@ -477,7 +543,7 @@ def _read_csv_records(
     for encoding in encodings:
         try:
             if _more_rows_than_allowed(open_stream, encoding, limits):
-                raise _too_many_rows(name, limits)
+                raise ScenarioInvalid([too_many_rows(name.removesuffix(".csv"), limits)])
             with open_stream() as stream:
                 return _read_csv_text(stream, name, limits, encoding)
         except UnicodeDecodeError:
@@ -488,10 +554,22 @@ def _read_csv_records(
     )
 
 
-def _too_many_rows(name: str, limits: ReadLimits) -> ScenarioInvalid:
-    return _invalid(
-        f"{name} has more than {limits.max_table_rows:,} rows, the most a table may have", name.removesuffix(".csv")
-    )
+def too_many_rows(table: str, limits: ReadLimits) -> Problem:
+    """The one wording for a table of more rows than ``limits.max_table_rows``, whether it came as
+    a CSV, a sheet, a JSON list or a document the service built (``check_table_rows``)."""
+    return Problem(table, None, None, f"has more than {limits.max_table_rows:,} rows, the most a table may have")
+
+
+def check_table_rows(document: Mapping[str, Any], limits: ReadLimits) -> None:
+    """Refuse a document any of whose tables (a list of records) has more rows than the limit,
+    naming every such table."""
+    problems = [
+        too_many_rows(str(table), limits)
+        for table, records in document.items()
+        if isinstance(records, list) and len(records) > limits.max_table_rows
+    ]
+    if problems:
+        raise ScenarioInvalid(problems)
 
 
 def _thousands(count: int | None) -> str:
@@ -602,7 +680,8 @@ def _read_csv_text(stream: IO[bytes], name: str, limits: ReadLimits, encoding: s
                     ]
                 )
             if len(records) >= limits.max_table_rows:
-                raise _too_many_rows(name, limits)  # the count before reading found no more (a file changed since?)
+                # The count before reading found no more (a file changed since?).
+                raise ScenarioInvalid([too_many_rows(name.removesuffix(".csv"), limits)])
             records.append({column: value for column, value in zip(header, line, strict=False) if value != ""})
             rows.append(row)
     except csv.Error as error:
@@ -671,14 +750,8 @@ def read_workbook(
     columns past the limits are never read even when a sheet does not declare its size.
     """
     label = name or (source.name if isinstance(source, Path) else "the workbook")
-    try:
-        with zipfile.ZipFile(source) as archive:
-            _check_archive(archive.infolist(), label, limits)
-            parts_with_formulas, parts_with_merges = _scan_package(archive, label)
-    except ScenarioInvalid:
-        raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError):
-        raise _invalid(f"{label} is not a readable Excel workbook (not a zip package)") from None
+    with open_archive(source, label, limits, not_valid=NOT_A_WORKBOOK + " (not a zip package)") as archive:
+        parts_with_formulas, parts_with_merges = _scan_package(archive.zip, label)
     raise_if_cancelled()
     if not isinstance(source, Path):
         source.seek(0)
@@ -686,8 +759,8 @@ def read_workbook(
 
     try:
         workbook = openpyxl.load_workbook(source, read_only=True, data_only=True, keep_links=False)
-    except Exception as error:  # noqa: BLE001 - openpyxl raises many types for a bad file
-        raise _invalid(f"{label} is not a readable Excel workbook ({type(error).__name__})") from None
+    except Exception:  # noqa: BLE001 - openpyxl raises many types for a bad file
+        raise archive_problem(label, f"{NOT_A_WORKBOOK}; open it in Excel and save it again as .xlsx") from None
     document: dict[str, Any] = {}
     sheet_problems: list[Problem] = []
     try:
@@ -877,15 +950,20 @@ def _sheet_records(
     ``merged`` cells over the header or a data row (``_merge_problems``)."""
     max_rows = limits.max_table_rows + 1  # the header and the data rows
     declared_rows, declared_columns = sheet.max_row, sheet.max_column
-    if (declared_rows or 0) > max_rows or (declared_columns or 0) > limits.max_columns:
-        raise _invalid(
-            f"sheet {shown(title)} declares {_thousands(declared_rows)} rows and {_thousands(declared_columns)} "
-            f"columns; the most a sheet may have is {max_rows:,} rows (with its header) and {limits.max_columns:,} "
-            "columns. Delete the empty rows and columns below and to the right of the table",
-            title,
-        )
+    declared_too_large = _invalid(
+        f"sheet {shown(title)} declares {_thousands(declared_rows)} rows and {_thousands(declared_columns)} "
+        f"columns; the most a sheet may have is {max_rows:,} rows (with its header) and {limits.max_columns:,} "
+        "columns. Delete the empty rows and columns below and to the right of the table",
+        title,
+    )
+    if (declared_columns or 0) > limits.max_columns:
+        raise declared_too_large
+    # A sheet declaring too many rows is read up to one row past the limit (what a sheet within it
+    # costs): a row there is the table's own, refused as a table of too many rows is from any file;
+    # if there is none, the declared rows are empty ones, and the sheet is refused for declaring them.
+    rows_declared_past_limit = (declared_rows or 0) > max_rows
     rows = sheet.iter_rows(
-        max_row=declared_rows if declared_rows else max_rows + 1,
+        max_row=min(declared_rows, max_rows + 1) if declared_rows else max_rows + 1,
         max_col=declared_columns if declared_columns else limits.max_columns + 1,
         values_only=True,
     )
@@ -912,13 +990,15 @@ def _sheet_records(
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
             continue
         if number > max_rows:
-            raise _invalid(f"sheet {shown(title)} has more than {limits.max_table_rows:,} rows", title)
+            raise ScenarioInvalid([too_many_rows(title, limits)])
         if len(values) > limits.max_columns and any(v is not None for v in values[limits.max_columns :]):
             raise _invalid(f"sheet {shown(title)} has more than {limits.max_columns:,} columns", title)
         records.append({c: v for c, v in zip(columns, values, strict=False) if c and v is not None and v != ""})
         data_rows.append(number - 1)
     if len(columns) > limits.max_columns and any(columns[limits.max_columns :]):
         raise _invalid(f"sheet {shown(title)} has more than {limits.max_columns:,} columns", title)
+    if rows_declared_past_limit:
+        raise declared_too_large
     if not records and not any(columns):
         _empty_sheet(title, problems)
         return None

@@ -90,7 +90,7 @@ def test_a_table_over_the_row_limit_is_refused_one_row_past_it_holding_no_rows()
         tracemalloc.stop()
     [problem] = refused.value.problems
     assert (problem.table, problem.row, problem.column) == ("practices", None, None)
-    assert problem.message == "practices.csv has more than 100,000 rows, the most a table may have"
+    assert problem.message == "has more than 100,000 rows, the most a table may have"
     # Every pass over the file stopped one row past the limit (give or take the chunk it was reading).
     assert opener.streams, "the CSV was never read"
     for stream in opener.streams:
@@ -133,7 +133,7 @@ def test_the_cli_refuses_a_million_and_one_rows_naming_the_table_and_the_limit(t
         "table": "practices",
         "row": None,
         "column": None,
-        "message": "practices.csv has more than 1,000,000 rows, the most a table may have",
+        "message": "has more than 1,000,000 rows, the most a table may have",
     }
 
 

@@ -214,8 +214,8 @@ def test_every_problem_is_reported_at_once() -> None:
     [
         ("bad.json", "{not json", "bad.json is not valid JSON"),
         ("list.json", "[1, 2]", "list.json must hold one JSON object"),
-        ("bad.xlsx", "not a workbook", "bad.xlsx is not a readable Excel workbook"),
-        ("bad.zip", "not a zip", "bad.zip is not a valid zip file"),
+        ("bad.xlsx", "not a workbook", "bad.xlsx: is not a readable Excel workbook"),
+        ("bad.zip", "not a zip", "bad.zip: is not a valid zip file"),
         ("notes.txt", "hello", "unsupported scenario file 'notes.txt'"),
     ],
 )

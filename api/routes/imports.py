@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile, status
@@ -19,7 +17,6 @@ from api.routes.scenarios import DEFAULT_NAME, scenario_out, upload_content, ver
 from api.schemas import PLAIN_TEXT_PATTERN, ScenarioOut, VersionSummary
 from api.security import Permission
 from api.settings import Settings
-from models.scenario import Problem, ScenarioInvalid
 
 router = APIRouter(prefix="/imports", tags=["imports"], route_class=JsonBodyRoute)
 
@@ -123,38 +120,18 @@ def import_nhs_publications(
 
 
 def _source(upload: UploadFile, settings: Settings) -> Any:
+    """An uploaded publication, its zip (if it is one) to be opened under the service's limits by
+    the importer's one archive opener (``optimiser.io.open_archive``), as a scenario zip is."""
+    from optimiser.io import file_too_large
     from optimiser.nhs.sources import Source
 
     name = upload.filename or "upload"
     data = upload_content(upload, settings)  # bounded, as a scenario upload is
-    limit = reader_limits(settings).max_file_bytes
-    if len(data) > limit:
-        raise ScenarioInvalid([Problem(name, None, None, f"is larger than this service's limit of {limit} bytes")])
-    if data[:4] == b"PK\x03\x04":
-        _check_expanded(data, name, settings)
-    return Source(name=name, data=data)
+    limits = reader_limits(settings)
+    if len(data) > limits.max_file_bytes:
+        raise file_too_large(name, len(data), limits)
+    return Source(name=name, data=data, limits=limits)
 
 
 def _optional(upload: UploadFile | None, settings: Settings) -> Any:
     return None if upload is None else _source(upload, settings)
-
-
-def _check_expanded(data: bytes, name: str, settings: Settings) -> None:
-    """Refuse archives the reader could not open safely: unreadable, encrypted, too many entries,
-    or expanding beyond the service's limit (zip bombs), under the limits of scenario uploads."""
-    limits = reader_limits(settings)
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError):
-        raise ScenarioInvalid([Problem(name, None, None, "is not a valid zip file")]) from None
-    expanded = sum(member.file_size for member in members)
-    if len(members) > limits.max_members:
-        message = f"holds {len(members):,} entries; the most this service accepts is {limits.max_members:,}"
-    elif any(member.flag_bits & 0x1 for member in members):
-        message = "is encrypted; give an archive without a password"
-    elif expanded > limits.max_expanded_bytes:
-        message = f"expands to {expanded:,} bytes; the most this service accepts is {limits.max_expanded_bytes:,}"
-    else:
-        return
-    raise ScenarioInvalid([Problem(name, None, None, message)])

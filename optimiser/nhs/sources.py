@@ -11,8 +11,7 @@ import csv
 import io
 import math
 import re
-import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +19,7 @@ import pandas as pd
 
 from models.scenario import Problem, ScenarioInvalid
 from models.schema import decimal_comma_hint, parse_amount, shown
+from optimiser.io import DEFAULT_LIMITS, ReadLimits, open_archive
 
 ENCODINGS = ("utf-8-sig", "cp1252")
 
@@ -75,11 +75,13 @@ def _rows_text(rows: tuple[int, ...]) -> str:
 
 @dataclass(frozen=True)
 class Source:
-    """One input: a path, or uploaded bytes with their file name."""
+    """One input: a path, or uploaded bytes with their file name. A zip is opened under
+    ``limits`` (the service passes its own), as a scenario zip is."""
 
     name: str
     path: Path | None = None
     data: bytes | None = None
+    limits: ReadLimits = field(default=DEFAULT_LIMITS, compare=False)
 
     @classmethod
     def of(cls, value: str | Path | Source) -> Source:
@@ -104,8 +106,15 @@ def normalise_header(name: str) -> str:
     return re.sub(r"\s+", " ", str(name).replace("\ufeff", "")).strip().casefold()
 
 
-def _header_of(text: str) -> list[str]:
-    first = next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])
+def _not_well_formed(label: str, error: Exception) -> NhsInputError:
+    return NhsInputError(label, f"is not a well-formed CSV ({error})")
+
+
+def _header_of(text: str, label: str) -> list[str]:
+    try:
+        first = next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])
+    except csv.Error as error:  # e.g. a field past the csv module's limit of 131,072 characters
+        raise _not_well_formed(label, error) from None
     return [normalise_header(h) for h in first]
 
 
@@ -151,11 +160,11 @@ def read_table(source: Source, publication: str, required: tuple[str, ...]) -> P
     """
     data = source.read_bytes()
     if data[:4] == b"PK\x03\x04" or source.name.lower().endswith(".zip"):
-        text, label = _from_zip(data, source.name, publication, required)
+        text, label = _from_zip(data, source.name, publication, required, source.limits)
     else:
         text, label = _decode(data, source.name), source.name
     wanted = [normalise_header(c) for c in required]
-    header = _header_of(text)
+    header = _header_of(text, label)
     missing = [c for c, n in zip(required, wanted, strict=True) if n not in header]
     if missing:
         raise NhsInputError(
@@ -169,7 +178,7 @@ def read_table(source: Source, publication: str, required: tuple[str, ...]) -> P
             io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True, skip_blank_lines=False
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        raise NhsInputError(label, f"is not a well-formed CSV ({error})") from None
+        raise _not_well_formed(label, error) from None
     _refuse_cut_off_lines(text, label, len(frame.columns))
     headers: dict[str, str] = {}
     for column in frame.columns:
@@ -188,35 +197,40 @@ def _refuse_cut_off_lines(text: str, label: str, width: int) -> None:
     """A line with fewer fields than the header is a cut-off or hand-edited file: its missing cells
     would read as blank (a figure of 0), so it is refused, naming the first such data row."""
     records = csv.reader(io.StringIO(text))
-    next(records, None)
-    for row, fields in enumerate(records, start=1):
-        if 0 < len(fields) < width and any(field.strip() for field in fields):
-            raise NhsInputError(
-                label,
-                f"has {len(fields)} of the header's {width} fields: the line looks cut off",
-                row=row,
-            )
-
-
-def _from_zip(data: bytes, name: str, publication: str, required: tuple[str, ...]) -> tuple[str, str]:
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise NhsInputError(name, "is not a valid zip file") from None
+        next(records, None)
+        for row, fields in enumerate(records, start=1):
+            if 0 < len(fields) < width and any(field.strip() for field in fields):
+                raise NhsInputError(
+                    label,
+                    f"has {len(fields)} of the header's {width} fields: the line looks cut off",
+                    row=row,
+                )
+    except csv.Error as error:  # e.g. a field past the csv module's limit of 131,072 characters
+        raise _not_well_formed(label, error) from None
+
+
+def _from_zip(
+    data: bytes, name: str, publication: str, required: tuple[str, ...], limits: ReadLimits
+) -> tuple[str, str]:
+    """The text of the zip's CSV that has every ``required`` column (else of its only CSV, so that
+    the caller names that file and the column it lacks), and its label ``name:member``.
+
+    Opened by ``open_archive``: a zip bomb, an encrypted or unreadable zip is refused from its
+    directory, before anything is decompressed, as a scenario zip is."""
     wanted = {normalise_header(c) for c in required}
-    with archive:
-        members = [m for m in archive.namelist() if m.lower().endswith(".csv") and not m.startswith("__MACOSX")]
+    with open_archive(data, name, limits) as archive:
+        members = [m for m in archive.files() if m.filename.lower().endswith(".csv")]
         if not members:
             raise NhsInputError(name, "holds no CSV file")
         for member in members:
-            text = _decode(archive.read(member), f"{name}:{member}")
-            if wanted <= set(_header_of(text)):
-                return text, f"{name}:{member}"
-    if len(members) == 1:
-        return _decode(archive.read(members[0]), name), f"{name}:{members[0]}"
-    raise NhsInputError(
-        name, f"none of its CSV files ({', '.join(members)}) is the {publication} file (needs {', '.join(required)})"
-    )
+            label = f"{name}:{member.filename}"
+            text = _decode(archive.read(member), label)
+            if wanted <= set(_header_of(text, label)) or len(members) == 1:
+                return text, label
+    names = ", ".join(m.filename for m in members)
+    needs = ", ".join(required)
+    raise NhsInputError(name, f"none of its CSV files ({names}) is the {publication} file (needs {needs})")
 
 
 SUPPRESSED = ("", "NA", "N/A", "ND", "*", "-", "..")
