@@ -34,7 +34,7 @@ from optimiser.report.compare import practice_text
 from optimiser.report.render import ReportUnavailable
 from optimiser.report.view import describe_overrides
 from optimiser.runs import SWEEP_RANGES, checked_override
-from optimiser.units import parse_amount, parse_range
+from optimiser.units import money_form, parse_amount, parse_range
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -249,15 +249,16 @@ def standards_fraction(text: str) -> float:
 
     A bare figure above 0 and at most 1 is refused rather than read as under 1%: it is almost
     certainly a fraction typed as the CLI and API take it (0.9), and would check a far weaker
-    specification than meant. With a percent sign ("1%") the figure is unambiguous. A £ sign is
-    refused: the box is not an amount of money, and the amount reader would take "£90" as 90.
+    specification than meant. With a percent sign ("1%") the figure is unambiguous. A £ sign or a
+    k/m suffix is refused by the check every share is read with (``optimiser.units.money_form``):
+    the box is not an amount of money, and the amount reader would take "£90" as 90.
     """
     given = text.strip()
 
     def refused(message: str) -> ScenarioInvalid:
         return ScenarioInvalid([Problem("offer", None, "standards_fraction", f"{STANDARDS_LABEL}: {message}")])
 
-    if "£" in given:
+    if money_form(given.removesuffix("%")):
         raise refused(f"enter a percentage such as 90, not an amount of money (got {shown(given)})")
     has_percent_sign = given.endswith("%")
     try:
