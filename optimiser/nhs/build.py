@@ -489,13 +489,15 @@ def _origins(
     return origins
 
 
+# A registered list that changed by more than this share since the payments year has a weighted
+# list to check; the import report states it from here (optimiser.nhs.report._stale_change).
 STALE_CHANGE = 0.2
 
 
 def _stale_weighted(
     practices: pd.DataFrame, payments: readers.Payments | None, weighted_source: dict[str, str]
 ) -> list[dict[str, Any]]:
-    """Practices whose list changed by more than 20% since the payments year (a merger, say)."""
+    """Practices whose list changed by more than STALE_CHANGE since the payments year (a merger, say)."""
     if payments is None:
         return []
     flagged = []
