@@ -2361,3 +2361,17 @@ def highest_share(share: float, places: int = 4) -> float:
     if share < 1 - _EXACT:
         fits = min(fits, _last_step_below(1.0, 10.0**-places))
     return round(fits, places) + 0.0
+
+
+# --- audit 11: sentences moved from cli/batch/runs/pages ---
+# Every sentence below is the one its caller used to write itself (audit 11 #4), plus the service's
+# answer to an unexpected failure (audit 11 #9). Keep new ones here, at the end.
+
+UNEXPECTED_ERROR_TITLE = "Something went wrong"
+
+
+def unexpected_error_sentence(request_id: str | None) -> str:
+    """The service's answer to a failure it did not expect: plain words, no stack trace; the request
+    id the log line carries, for the person who reports it."""
+    quote = f" Quote request id {request_id} if you report it." if request_id else ""
+    return f"The service failed unexpectedly while answering this request; the failure has been logged.{quote}"
