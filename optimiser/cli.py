@@ -736,7 +736,13 @@ def solve_exit_code(result: dict[str, Any]) -> int:
 
 
 def print_solve(job: JobOutcome, out_dir: Path | None) -> None:
-    from optimiser.deliverability.wording import data_warning_lines, money_or_missing, table_share
+    from optimiser.deliverability.wording import (
+        data_warning_lines,
+        hire_fte,
+        money_or_missing,
+        objective_figure,
+        table_share,
+    )
 
     result = job.result
     status = result["status"]
@@ -755,12 +761,8 @@ def print_solve(job: JobOutcome, out_dir: Path | None) -> None:
     if not kpis:
         return
     objective_label = OBJECTIVE_LABELS.get(result["objective"], result["objective"])
-    if result["objective"] == "max_min_coverage":
-        out.print(f"[bold]Objective[/] ({objective_label}): {result['objective_value']:.2%}", highlight=False)
-    else:
-        # + 0.0: a least spend of -4e-12 (solver round-off) rounds to -0.0, which would print "-0.00".
-        shown = round(result["objective_value"], 2) + 0.0
-        out.print(f"[bold]Objective[/] ({objective_label}): {shown:,.2f}", highlight=False)
+    figure = objective_figure(result["objective"], result["objective_value"])
+    out.print(f"[bold]Objective[/] ({objective_label}): {figure}", highlight=False)
     for line in money_lines(kpis, job.tables.get("hires")):
         out.print(line, highlight=False, markup=False)
 
@@ -783,8 +785,8 @@ def print_solve(job: JobOutcome, out_dir: Path | None) -> None:
         hires.add_column(column, justify="left" if column in ("role", "category") else "right")
     for row in job.tables["hires"].itertuples():
         if row.new_fte > 1e-6:
-            limit = "-" if math.isnan(row.supply_max_fte) else f"{row.supply_max_fte:,.1f}"
-            hires.add_row(row.role_id, row.category, f"{row.new_fte:,.2f}", money_or_missing(row.cost_gbp), limit)
+            limit = "-" if math.isnan(row.supply_max_fte) else hire_fte(row.supply_max_fte)
+            hires.add_row(row.role_id, row.category, hire_fte(row.new_fte), money_or_missing(row.cost_gbp), limit)
     out.print(hires)
 
     if kpis.get("distribution"):
@@ -822,7 +824,7 @@ def deliverable_sentence(result: dict[str, Any]) -> str:
 
 def money_lines(kpis: dict[str, Any], hires: Any) -> list[str]:
     """Gross cost of new staff, ARRS reimbursement and net spend, one per line (net = gross - ARRS)."""
-    from optimiser.deliverability.wording import money
+    from optimiser.deliverability.wording import budget_used_note, money
 
     net = kpis["total_spend_gbp"]
     arrs = kpis["arrs_claimed_gbp"]
@@ -840,8 +842,7 @@ def money_lines(kpis: dict[str, Any], hires: Any) -> list[str]:
     value_width = max(len(value) for _, value, _ in rows)
     lines = [f"{label + ':':<{label_width}} {value:>{value_width}} {note}" for label, value, note in rows]
     if budget is not None:
-        share = f" ({used:.1%} of it)" if used is not None else ""
-        lines[-1] += f"; budget {money(budget)}{share}"
+        lines[-1] += f"; budget {money(budget)}{budget_used_note(used)}"
     return lines
 
 
@@ -1112,6 +1113,7 @@ def print_sweep(job: JobOutcome, paths: dict[str, Path]) -> None:
         percent_figures_alike,
         rate_money,
         sweep_title,
+        table_share_or_missing,
     )
     from optimiser.sweep import is_money_sweep
 
@@ -1127,15 +1129,15 @@ def print_sweep(job: JobOutcome, paths: dict[str, Path]) -> None:
         for column in (x, *columns, *without):
             grid.add_column(column, justify="right")
         for row in table.to_dict("records"):
-            lowest = [_share_or_missing(row.get("lowest_coverage"))] if fair else []
-            lowest_without = [_share_or_missing(row.get("no_standards_lowest_coverage"))] if fair else []
+            lowest = [table_share_or_missing(row.get("lowest_coverage"))] if fair else []
+            lowest_without = [table_share_or_missing(row.get("no_standards_lowest_coverage"))] if fair else []
             grid.add_row(
                 money_or_missing(row[x]) if x == "budget_gbp" else rate_money(row[x]),
                 _yes_no(row.get("deliverable")),
                 *lowest,
                 # Values to 2 places, as the CSV (README: one precision per column).
                 "-" if _missing(row.get("value")) else f"{row['value']:,.2f}",
-                _share_or_missing(row.get("coverage")),
+                table_share_or_missing(row.get("coverage")),
                 "-" if _missing(row.get("no_standards_value")) else f"{row['no_standards_value']:,.2f}",
                 *lowest_without,
             )
@@ -1149,11 +1151,6 @@ def print_sweep(job: JobOutcome, paths: dict[str, Path]) -> None:
             grid.add_row(level, money_or_missing(row.get("least_cost_gbp")), _yes_no(row.get("deliverable_at_budget")))
     out.print(grid)
     out.print(f"Wrote {paths['csv']}, {paths['png']} and {paths['json']}", highlight=False)
-
-
-def _share_or_missing(value: Any) -> str:
-    """A coverage share to one decimal, as the CSV's column; "-" where the point has none."""
-    return "-" if _missing(value) else f"{value:.1%}"
 
 
 def _missing(value: Any) -> bool:

@@ -2375,3 +2375,33 @@ def unexpected_error_sentence(request_id: str | None) -> str:
     id the log line carries, for the person who reports it."""
     quote = f" Quote request id {request_id} if you report it." if request_id else ""
     return f"The service failed unexpectedly while answering this request; the failure has been logged.{quote}"
+
+
+def hire_fte(value: float) -> str:
+    """FTE in ``solve``'s table of new staff to 3 decimals, the unit's precision as the CSVs give it
+    (README: "FTE to 3 decimal places"; ``FTE_STEP``): a 0.004-FTE hire reads 0.004, never 0.00
+    (the comparison's columns keep ``table_fte``'s two decimals); -0 reads 0.000."""
+    return f"{round(value, 3) + 0.0:,.3f}"
+
+
+def table_share_or_missing(value: Any) -> str:
+    """A share in a table column as ``table_share`` writes it; "-" where there is none (a sweep
+    point without an answer: None or NaN)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return table_share(value)
+
+
+def budget_used_note(share: float | None) -> str:
+    """The share of the budget a plan spends, after its net spend: " (74.0% of it)". Rounded down
+    as a level is: a plan that leaves anything unspent never reads "100.0% of it" (99.96% is 99.9%)."""
+    return "" if share is None else f" ({highest_percent(share)} of it)"
+
+
+def objective_figure(objective: str, value: float) -> str:
+    """A solve's objective value as the CLI states it: the lowest practice coverage as a level to 2
+    decimals, rounded down (never 100.00% when short of it); a least spend or a value to 2 places,
+    as the CSVs give them (a solver's -4e-12 is 0.00, never -0.00)."""
+    if objective == "max_min_coverage":
+        return highest_percent(value, 2)
+    return f"{round(value, 2) + 0.0:,.2f}"
