@@ -373,7 +373,11 @@ def submit_check(
             # The same bounded reader, limits and validator as POST /scenarios/upload.
             document = read_upload(file.filename, upload_content(file, settings), settings)
             accepted = accept_document(document, settings)
-            view = crud.create_scenario(session, desk.principal, name.strip() or file.filename, accepted, None)
+            # Stored with its job in one transaction (submit_job commits both): a job refused, or a
+            # process that dies in between, leaves no scenario behind for a retry to copy (audit 11 #10).
+            view = crud.create_scenario(
+                session, desk.principal, name.strip() or file.filename, accepted, None, commit=False
+            )
             scenario_id, version = view.scenario.public_id, 1
         else:
             scenario_id, version = stored_choice(scenario)
@@ -387,10 +391,13 @@ def submit_check(
     try:
         job = crud.submit_job(session, desk.principal, check_request(scenario_id, version, overrides), None, settings)
     except ScenarioInvalid as invalid:
+        session.rollback()  # an uploaded scenario goes with its job: not stored without it
         return _check_form(request, desk, session, 422, values=values, offer_problems=invalid.problems)
     except NotFound:
+        session.rollback()
         return not_found(request, desk, f"Scenario {scenario_id}")
     except Forbidden as error:
+        session.rollback()
         return _check_form(request, desk, session, 403, values=values, offer_problems=[str(error)])
     return RedirectResponse(f"/desk/jobs/{job.public_id}", status_code=status.HTTP_303_SEE_OTHER)
 
