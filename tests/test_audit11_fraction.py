@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from models.scenario import ScenarioInvalid
 from optimiser.batch import ManifestInvalid, parse_manifest
 from optimiser.units import money_form, parse_fraction, parse_range
 from tests.console import TINY, run
@@ -30,8 +31,12 @@ def test_a_share_written_as_a_number_is_read(text: object, expected: float) -> N
 
 
 def test_a_standards_range_written_as_money_is_refused() -> None:
-    with pytest.raises(Exception, match="'£0.5' is an amount of money; fractions of the standards are numbers"):
+    with pytest.raises(ScenarioInvalid) as refused:
         parse_range("£0.5:1:3", "standards")
+    assert refused.value.problems[0].message == (
+        "'£0.5' is an amount of money; fractions of the standards are numbers such as 0.9 "
+        "(got '£0.5:1:3'; expected START:STOP:N)"
+    )
     # a budget range still takes £ and suffixes
     assert list(parse_range("£10k:20k:2", "budget")) == [10_000, 20_000]
 
