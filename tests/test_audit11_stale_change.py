@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from optimiser.nhs import build
+from optimiser.nhs import build, report
 from optimiser.nhs.report import markdown, summary_lines
 from tests.test_nhs_dates_and_counts import _hand_made_report
 
@@ -16,12 +16,13 @@ from tests.test_nhs_dates_and_counts import _hand_made_report
 def test_the_report_states_the_threshold_the_importer_applies(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threshold: float, written: str
 ) -> None:
-    monkeypatch.setattr(build, "STALE_CHANGE", threshold)
+    assert build.STALE_CHANGE is report.STALE_CHANGE  # the rule applied is the one stated
+    monkeypatch.setattr(report, "STALE_CHANGE", threshold)
     change = {"practice_id": "A81001", "name": "ALPHA", "registered_now": 1, "registered_in_payments_year": 2.0}
-    report = {**_hand_made_report(tmp_path), "weighted_lists_to_check": [{**change, "change": -0.5}]}
+    made = {**_hand_made_report(tmp_path), "weighted_lists_to_check": [{**change, "change": -0.5}]}
     assert (
         f"1 practice whose list changed by more than {written} since the payments year: check its weighted list "
-        "(see the report)" in summary_lines(report)
+        "(see the report)" in summary_lines(made)
     )
-    page = markdown(report)
+    page = markdown(made)
     assert f"Registered list changed by more than {written} since the payments year" in page

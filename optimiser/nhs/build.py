@@ -11,7 +11,7 @@ from models.scenario import Problem, Scenario, ScenarioInvalid
 from models.schema import TABLES
 from models.validate import validate_document
 from optimiser.nhs import readers
-from optimiser.nhs.report import PCN_FILE, practice_notes, workforce_not_given
+from optimiser.nhs.report import PCN_FILE, STALE_CHANGE, practice_notes, workforce_not_given
 from optimiser.nhs.rolemap import RoleMap, load_role_map
 from optimiser.nhs.sources import NhsInputError, Origin, Source, normalise_header
 from optimiser.nhs.spec import clean_spec
@@ -487,11 +487,6 @@ def _origins(
             f"{parts[0].subject}'s {r.role_id} FTE",
         )
     return origins
-
-
-# A registered list that changed by more than this share since the payments year has a weighted
-# list to check; the import report states it from here (optimiser.nhs.report._stale_change).
-STALE_CHANGE = 0.2
 
 
 def _stale_weighted(
