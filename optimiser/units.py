@@ -64,9 +64,7 @@ def money_form(value: Any) -> bool:
 def parse_fraction(value: Any) -> float:
     """A fraction between 0 and 1 (e.g. ``0.9``); text with a £ sign or a k/m suffix is refused."""
     if money_form(value):
-        raise ValueError(
-            f"must be a number between 0 and 1 such as 0.9, not an amount of money (got {shown(value)})"
-        )
+        raise ValueError(f"must be a number between 0 and 1 such as 0.9, not an amount of money (got {shown(value)})")
     try:
         number = parse_amount(value)
     except ValueError:

@@ -33,7 +33,13 @@ def test_the_whole_solve_states_its_share_of_the_budget_and_objective_through_wo
 
 @pytest.mark.parametrize(
     ("share", "note"),
-    [(0.74, " (74% of it)"), (0.9996, " (99.9% of it)"), (1.0, " (100% of it)"), (0.4567, " (45.6% of it)"), (None, "")],
+    [
+        (0.74, " (74% of it)"),
+        (0.9996, " (99.9% of it)"),
+        (1.0, " (100% of it)"),
+        (0.4567, " (45.6% of it)"),
+        (None, ""),
+    ],
 )
 def test_the_share_of_the_budget_used_is_rounded_down(share: float | None, note: str) -> None:
     assert budget_used_note(share) == note
@@ -46,3 +52,19 @@ def test_figures_in_tables() -> None:
     assert objective_figure("max_min_coverage", 0.99999) == "99.99%"
     assert objective_figure("min_cost", -4e-12) == "0.00"
     assert objective_figure("max_value", 12345.678) == "12,345.68"
+
+
+@pytest.mark.parametrize(
+    ("status", "has_solution", "opening"),
+    [
+        ("optimal", True, "[bold]Deliverable[/]: [green]yes[/]: this allocation meets"),
+        ("infeasible", False, "[bold]Deliverable[/]: [red]no[/]: no allocation meets"),
+        ("time_limit", True, "[bold]Deliverable[/]: [green]yes[/]: the allocation below meets"),
+        ("time_limit", False, "[bold]Deliverable[/]: [yellow]not known[/]: the solver found no allocation"),
+        ("error", False, "[bold]Deliverable[/]: [yellow]not known[/]: the solver found no allocation"),
+    ],
+)
+def test_the_solves_verdict_comes_from_wording_by_status(status: str, has_solution: bool, opening: str) -> None:
+    from optimiser.cli import deliverable_sentence
+
+    assert deliverable_sentence({"status": status, "has_solution": has_solution}).startswith(opening)
