@@ -191,9 +191,11 @@ def create_scenario(
     name: str,
     accepted: AcceptedDocument,
     idempotency_key: str | None,
+    commit: bool = True,
 ) -> ScenarioView:
     """A new scenario with `accepted` as version 1; a repeated idempotency key returns the first
-    (and is a conflict if the first request had another name or document)."""
+    (and is a conflict if the first request had another name or document). ``commit=False`` only
+    flushes it, for a caller that commits it with what goes with it (the desk: with its job)."""
     _require(principal, Permission.WRITE_SCENARIOS)
     request_sha256 = hashlib.sha256(
         json.dumps({"name": name, "scenario": accepted.scenario_hash}, sort_keys=True).encode()
@@ -212,6 +214,9 @@ def create_scenario(
         ScenarioVersion(number=1, document=accepted.document, scenario_hash=accepted.scenario_hash)
     )
     session.add(scenario)
+    if not commit:
+        session.flush()
+        return ScenarioView(scenario=scenario, latest_version=1, is_owner=True)
     try:
         session.commit()
     except IntegrityError:

@@ -20,6 +20,7 @@ from prometheus_client import Counter
 from pydantic import BaseModel
 from sqlalchemy.orm import configure_mappers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import offline_docs, web
 from api.db import (
@@ -32,15 +33,17 @@ from api.db import (
 )
 from api.errors import Conflict, Forbidden, NotFound
 from api.ids import PUBLIC_ID_PATTERN
-from api.logs import configure_logging
+from api.logs import configure_logging, request_id_var
 from api.metrics import create_registry
 from api.middleware import BodySizeLimitMiddleware, LivenessMiddleware, RequestContextMiddleware
 from api.routes import health, imports, jobs, keys, reports, scenarios
 from api.schemas import PLAIN_TEXT_PATTERN, MessageResponse, Overrides, ProblemsResponse
 from api.settings import Settings
+from api.web.pages import page as desk_page
 from api.worker import WorkerPool
 from models.scenario import ScenarioInvalid
 from models.schema import shown
+from optimiser.deliverability.wording import UNEXPECTED_ERROR_TITLE, unexpected_error_sentence
 from optimiser.io import ReadCancelled
 from optimiser.runs import unknown_override_message
 
@@ -61,6 +64,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     409: {"model": MessageResponse, "description": "Conflicts with the resource's current state."},
     413: {"model": MessageResponse, "description": "The request body is too large."},
     422: {"model": ProblemsResponse, "description": "Invalid input, by table, row and column."},
+    500: {"model": MessageResponse, "description": "An unexpected failure, logged with the request id it names."},
 }
 
 
@@ -126,6 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         registry=app.state.registry,
     )
 
+    app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(LivenessMiddleware)
     app.add_middleware(RequestContextMiddleware)
@@ -137,6 +142,56 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, responses=ERROR_RESPONSES)
     app.include_router(web.router)
     return app
+
+
+class UnexpectedErrorMiddleware:
+    """The catch-all: an exception no handler answers (a bug, a dead database) is logged with its
+    traceback and the request id, and answered 500 in the API's error shape (``{"detail": ...}``),
+    or as the desk's error page on a desk page, in plain words with the request id and no trace.
+
+    A middleware inside ``RequestContextMiddleware`` rather than an ``Exception`` handler: Starlette
+    runs that handler outermost, after the request id is gone and without the X-Request-ID header.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched_send)
+        except Exception:
+            logger.exception(
+                "unexpected failure answering %s %s",
+                scope.get("method"),
+                scope.get("path"),
+                extra={"method": scope.get("method"), "path": scope.get("path")},
+            )
+            if started:  # part of an answer is sent: nothing sensible can follow it
+                raise
+            await _unexpected_error_response(scope)(scope, receive, send)
+
+
+def _unexpected_error_response(scope: Scope) -> Response:
+    request_id = request_id_var.get()
+    message = unexpected_error_sentence(request_id)
+    route = scope.get("route")
+    if getattr(route, "path", None) in _DESK_PATHS:
+        return desk_page(Request(scope), "error.html", None, 500, title=UNEXPECTED_ERROR_TITLE, message=message)
+    return JSONResponse({"detail": message}, status_code=500)
+
+
+_DESK_PATHS = frozenset(getattr(route, "path", None) for route in web.router.routes)
 
 
 def _add_error_handlers(app: FastAPI) -> None:

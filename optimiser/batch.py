@@ -1171,9 +1171,5 @@ def run_batch_command(
                 unused.shutdown()
     counts = report.counts
     if console.is_terminal and json_lines is None:
-        console.print(
-            f"{counts['succeeded']} succeeded ({counts['cached']} unchanged, skipped), {counts['failed']} failed; "
-            f"summary in {target}/summary.csv",
-            highlight=False,
-        )
+        console.print(wording.batch_done_sentence(counts, target), highlight=False)
     return report.exit_code

@@ -668,7 +668,9 @@ def template(
         if target.exists() and not force:  # it may be a filled-in scenario
             raise OptionsInvalid([(None, f"{target} exists; give --force to replace it")])
         write_template(target)
-        out.print(f"Wrote {target}")
+        from optimiser.deliverability.wording import wrote_sentence
+
+        out.print(wrote_sentence(target))
 
 
 @app.command(cls=JsonAnswerCommand)
@@ -736,7 +738,14 @@ def solve_exit_code(result: dict[str, Any]) -> int:
 
 
 def print_solve(job: JobOutcome, out_dir: Path | None) -> None:
-    from optimiser.deliverability.wording import data_warning_lines, money_or_missing, table_share
+    from optimiser.deliverability.wording import (
+        SOLVE_INFEASIBLE_NEXT_STEP,
+        data_warning_lines,
+        hire_fte,
+        money_or_missing,
+        objective_figure,
+        table_share,
+    )
 
     result = job.result
     status = result["status"]
@@ -750,17 +759,13 @@ def print_solve(job: JobOutcome, out_dir: Path | None) -> None:
     for line in data_warning_lines(result["data_warnings"]):
         out.print(line, highlight=False, markup=False)
     if status == "infeasible":
-        out.print("Run [bold]commission check[/] on it to see why and what it would take.")
+        out.print(SOLVE_INFEASIBLE_NEXT_STEP)
     kpis = result["kpis"]
     if not kpis:
         return
     objective_label = OBJECTIVE_LABELS.get(result["objective"], result["objective"])
-    if result["objective"] == "max_min_coverage":
-        out.print(f"[bold]Objective[/] ({objective_label}): {result['objective_value']:.2%}", highlight=False)
-    else:
-        # + 0.0: a least spend of -4e-12 (solver round-off) rounds to -0.0, which would print "-0.00".
-        shown = round(result["objective_value"], 2) + 0.0
-        out.print(f"[bold]Objective[/] ({objective_label}): {shown:,.2f}", highlight=False)
+    figure = objective_figure(result["objective"], result["objective_value"])
+    out.print(f"[bold]Objective[/] ({objective_label}): {figure}", highlight=False)
     for line in money_lines(kpis, job.tables.get("hires")):
         out.print(line, highlight=False, markup=False)
 
@@ -783,46 +788,35 @@ def print_solve(job: JobOutcome, out_dir: Path | None) -> None:
         hires.add_column(column, justify="left" if column in ("role", "category") else "right")
     for row in job.tables["hires"].itertuples():
         if row.new_fte > 1e-6:
-            limit = "-" if math.isnan(row.supply_max_fte) else f"{row.supply_max_fte:,.1f}"
-            hires.add_row(row.role_id, row.category, f"{row.new_fte:,.2f}", money_or_missing(row.cost_gbp), limit)
+            limit = "-" if math.isnan(row.supply_max_fte) else hire_fte(row.supply_max_fte)
+            hires.add_row(row.role_id, row.category, hire_fte(row.new_fte), money_or_missing(row.cost_gbp), limit)
     out.print(hires)
 
     if kpis.get("distribution"):
         print_distribution(kpis["distribution"])
 
-    from optimiser.deliverability.wording import binding_sentence
+    from optimiser.deliverability.wording import binding_sentence, tables_written_sentence
 
     out.print(binding_sentence(kpis["binding_rules"]), highlight=False)
     if "sensitivity" in result:
         print_sensitivity(result["sensitivity"])
     if out_dir is not None:
-        out.print(f"Tables written to {out_dir}/ (CSV per table, summary.json, results.xlsx)")
+        out.print(tables_written_sentence(out_dir))
 
 
 def deliverable_sentence(result: dict[str, Any]) -> str:
     """Whether the spec is deliverable, in words, from the solve's status."""
+    from optimiser.deliverability.wording import SOLVE_DELIVERABLE
+
     status = result["status"]
-    if status == "optimal":
-        return (
-            "[bold]Deliverable[/]: [green]yes[/]: this allocation meets every minimum standard within the "
-            "budget, the workforce that exists or can be hired, and the safe-working caps."
-        )
-    if status == "infeasible":
-        return (
-            "[bold]Deliverable[/]: [red]no[/]: no allocation meets every minimum standard within the budget, "
-            "the workforce that exists or can be hired, and the safe-working caps."
-        )
-    if status == "time_limit" and result.get("has_solution"):
-        return (
-            "[bold]Deliverable[/]: [green]yes[/]: the allocation below meets every requirement, but the time "
-            "limit stopped the search for the best one."
-        )
-    return "[bold]Deliverable[/]: [yellow]not known[/]: the solver found no allocation in the time it had."
+    if status in ("optimal", "infeasible") or (status == "time_limit" and result.get("has_solution")):
+        return SOLVE_DELIVERABLE[status]
+    return SOLVE_DELIVERABLE["unknown"]
 
 
 def money_lines(kpis: dict[str, Any], hires: Any) -> list[str]:
     """Gross cost of new staff, ARRS reimbursement and net spend, one per line (net = gross - ARRS)."""
-    from optimiser.deliverability.wording import money
+    from optimiser.deliverability.wording import SOLVE_MONEY_LINES, budget_used_note, money
 
     net = kpis["total_spend_gbp"]
     arrs = kpis["arrs_claimed_gbp"]
@@ -831,17 +825,13 @@ def money_lines(kpis: dict[str, Any], hires: Any) -> list[str]:
     used = kpis.get("budget_used_share")
     # A reimbursement is taken off; one that shows as £0 (solver noise) has no sign: never "-£0".
     claimed = money(arrs) if money(arrs) == money(0.0) else "-" + money(arrs)
-    rows = [
-        ("Gross cost of new staff", money(gross), "a year"),
-        ("ARRS reimbursement", claimed, "a year, claimed by the PCNs"),
-        ("Net spend", money(net), "a year"),
-    ]
+    figures = {"gross": money(gross), "arrs": claimed, "net": money(net)}
+    rows = [(label, figures[key], note) for key, (label, note) in SOLVE_MONEY_LINES.items()]
     label_width = max(len(label) for label, _, _ in rows) + 1
     value_width = max(len(value) for _, value, _ in rows)
     lines = [f"{label + ':':<{label_width}} {value:>{value_width}} {note}" for label, value, note in rows]
     if budget is not None:
-        share = f" ({used:.1%} of it)" if used is not None else ""
-        lines[-1] += f"; budget {money(budget)}{share}"
+        lines[-1] += f"; budget {money(budget)}{budget_used_note(used)}"
     return lines
 
 
@@ -1113,6 +1103,8 @@ def print_sweep(job: JobOutcome, paths: dict[str, Path]) -> None:
         percent_figures_alike,
         rate_money,
         sweep_title,
+        table_share_or_missing,
+        wrote_sentence,
     )
     from optimiser.sweep import is_money_sweep
 
@@ -1128,15 +1120,15 @@ def print_sweep(job: JobOutcome, paths: dict[str, Path]) -> None:
         for column in (x, *columns, *without):
             grid.add_column(column, justify="right")
         for row in table.to_dict("records"):
-            lowest = [_share_or_missing(row.get("lowest_coverage"))] if fair else []
-            lowest_without = [_share_or_missing(row.get("no_standards_lowest_coverage"))] if fair else []
+            lowest = [table_share_or_missing(row.get("lowest_coverage"))] if fair else []
+            lowest_without = [table_share_or_missing(row.get("no_standards_lowest_coverage"))] if fair else []
             grid.add_row(
                 money_or_missing(row[x]) if x == "budget_gbp" else rate_money(row[x]),
                 _yes_no(row.get("deliverable")),
                 *lowest,
                 # Values to 2 places, as the CSV (README: one precision per column).
                 "-" if _missing(row.get("value")) else f"{row['value']:,.2f}",
-                _share_or_missing(row.get("coverage")),
+                table_share_or_missing(row.get("coverage")),
                 "-" if _missing(row.get("no_standards_value")) else f"{row['no_standards_value']:,.2f}",
                 *lowest_without,
             )
@@ -1149,12 +1141,7 @@ def print_sweep(job: JobOutcome, paths: dict[str, Path]) -> None:
         for level, row in zip(levels, records, strict=True):
             grid.add_row(level, money_or_missing(row.get("least_cost_gbp")), _yes_no(row.get("deliverable_at_budget")))
     out.print(grid)
-    out.print(f"Wrote {paths['csv']}, {paths['png']} and {paths['json']}", highlight=False)
-
-
-def _share_or_missing(value: Any) -> str:
-    """A coverage share to one decimal, as the CSV's column; "-" where the point has none."""
-    return "-" if _missing(value) else f"{value:.1%}"
+    out.print(wrote_sentence(paths["csv"], paths["png"], paths["json"]), highlight=False)
 
 
 def _missing(value: Any) -> bool:
@@ -1258,7 +1245,9 @@ def report(
         with stop.staged_file(pdf_path) as stage:
             stage.write_bytes(made.pdf)
         out.print(made.view.verdict, highlight=False, markup=False)
-        err.print(f"Wrote {pdf_path}", highlight=False, markup=False)
+        from optimiser.deliverability.wording import wrote_sentence
+
+        err.print(wrote_sentence(pdf_path), highlight=False, markup=False)
     raise typer.Exit(EXIT_NO_SOLUTION if made.result.get("deliverable") is None else EXIT_OK)
 
 
@@ -1324,7 +1313,9 @@ def import_nhs(
         else:
             for line in summary_lines(report_json):
                 out.print(line, highlight=False, markup=False)
-            out.print(f"Wrote {target} with its import report ({json_path.name}, {md_path.name}).", highlight=False)
+            from optimiser.deliverability.wording import wrote_with_import_report_sentence
+
+            out.print(wrote_with_import_report_sentence(target, json_path.name, md_path.name), highlight=False)
 
 
 @import_app.command("role-map", cls=CommissionCommand)

@@ -109,16 +109,16 @@ def checked_override(key: str, value: Any) -> Any:
 def all_weights_zero_message(levers: Iterable[str]) -> str:
     """What every entry point says of weights that make every change of the combined change free
     (``spread`` only shares the standards' price out, so it prices nothing on its own)."""
-    names = list(levers)
-    return (
-        f"at least one weight must be above 0 ({', '.join(names[:-1])} or {names[-1]}): "
-        "with every change free, no change is smallest"
-    )
+    from optimiser.deliverability.wording import all_weights_zero_sentence
+
+    return all_weights_zero_sentence(list(levers))
 
 
 def unknown_override_message(known: Iterable[str] = KNOWN_OVERRIDES) -> str:
     """What every entry point says of an override it does not take (``known``: those it does)."""
-    return f"unknown override (known: {', '.join(known)})"
+    from optimiser.deliverability.wording import unknown_override_sentence
+
+    return unknown_override_sentence(list(known))
 
 
 OFFERS = ("budget_gbp", "offer_rate_gbp_per_weighted_patient")
@@ -127,8 +127,10 @@ OFFERS = ("budget_gbp", "offer_rate_gbp_per_weighted_patient")
 def one_offer_message(named: Callable[[str], str] | None = None) -> str:
     """What every entry point says of a pooled budget and an offer rate given together; ``named``
     gives each override's name as its entry point spells it (the CLI: its options)."""
+    from optimiser.deliverability.wording import one_offer_sentence
+
     budget, rate = (named(key) if named else key for key in OFFERS)
-    return f"give one offer: {budget} (a pooled budget) or {rate} (£ per weighted patient), not both"
+    return one_offer_sentence(budget, rate)
 
 
 def kind_problems(

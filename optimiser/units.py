@@ -8,6 +8,7 @@ number everywhere. Errors are plain sentences that name what was given and what 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,7 @@ __all__ = [
     "RATE_FORMS",
     "SWEEP_RANGES",
     "check_range",
+    "money_form",
     "parse_amount",
     "parse_fraction",
     "parse_money",
@@ -45,8 +47,24 @@ def parse_money(value: Any, forms: str = AMOUNT_FORMS) -> float:
     return number + 0.0  # -0 is 0: never shown as "£-0", and hashed as 0 is
 
 
+# Text written as an amount of money: a £ sign, or a k/m suffix after a figure ("0.0005k").
+_MONEY_FORM = re.compile(r"\s*£.*|.*[0-9.]\s*[kKmM]\s*", re.DOTALL)
+
+
+def money_form(value: Any) -> bool:
+    """True if ``value`` is text written as an amount of money (a £ sign or a k/m suffix).
+
+    The one check that a share (``--standards-fraction``, the API's and a manifest's
+    ``standards_fraction``, the desk's standards box) is not read with the money reader,
+    which would take "£0.5" and "0.0005k" as 0.5.
+    """
+    return isinstance(value, str) and _MONEY_FORM.fullmatch(value) is not None
+
+
 def parse_fraction(value: Any) -> float:
-    """A fraction between 0 and 1 (e.g. ``0.9``)."""
+    """A fraction between 0 and 1 (e.g. ``0.9``); text with a £ sign or a k/m suffix is refused."""
+    if money_form(value):
+        raise ValueError(f"must be a number between 0 and 1 such as 0.9, not an amount of money (got {shown(value)})")
     try:
         number = parse_amount(value)
     except ValueError:
@@ -74,6 +92,8 @@ def parse_range(text: str, name: str) -> np.ndarray:
         raise bad("must have three parts")
     values = []
     for part in parts[:2]:
+        if name == "standards" and money_form(part):
+            raise bad(f"{shown(part)} is an amount of money; fractions of the standards are numbers such as 0.9")
         try:
             values.append(parse_amount(part))
         except ValueError:

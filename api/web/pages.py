@@ -28,13 +28,14 @@ from api.web import session as desk_session
 from api.web.results import check_page, comparison, report_bytes, side_label
 from models.scenario import Problem, ScenarioInvalid
 from models.schema import shown
+from optimiser.deliverability import wording
 from optimiser.deliverability.wording import JOB_CANCELLED_UNANSWERED, job_heading, percent, swept_range
 from optimiser.io import SCENARIO_SUFFIXES, write_template
 from optimiser.report.compare import practice_text
 from optimiser.report.render import ReportUnavailable
 from optimiser.report.view import describe_overrides
 from optimiser.runs import SWEEP_RANGES, checked_override
-from optimiser.units import parse_amount, parse_range
+from optimiser.units import money_form, parse_amount, parse_range
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -133,12 +134,14 @@ def page(request: Request, name: str, desk: Desk | None, status_code: int = 200,
 
 
 def forbidden(request: Request, desk: Desk, what: str) -> HTMLResponse:
-    message = f"The {desk.principal.role} role may not {what}. Sign in with a commissioner's or negotiator's key."
-    return page(request, "error.html", desk, 403, title="Not allowed", message=message)
+    message = wording.desk_role_may_not(desk.principal.role, what)
+    return page(request, "error.html", desk, 403, title=wording.DESK_NOT_ALLOWED_TITLE, message=message)
 
 
-def not_found(request: Request, desk: Desk | None, what: str) -> HTMLResponse:
-    return page(request, "error.html", desk, 404, title="Not found", message=f"{what} was not found.")
+def not_found(request: Request, desk: Desk | None, what: str, public_id: str = "") -> HTMLResponse:
+    """The desk's 404 page; ``what``: a key of ``wording.DESK_NOT_FOUND``."""
+    message = wording.desk_not_found(what, public_id)
+    return page(request, "error.html", desk, 404, title=wording.DESK_NOT_FOUND_TITLE, message=message)
 
 
 # Sign in and out ---------------------------------------------------------------------------
@@ -162,11 +165,11 @@ def home(request: Request, session: SessionDep) -> HTMLResponse:
 @router.post("/desk/sign-in")
 def sign_in(request: Request, session: SessionDep, api_key: Annotated[str, Form(max_length=400)] = "") -> Response:
     if not same_origin(request):
-        return page(request, "sign_in.html", None, 403, error="The sign-in form was posted from another site.")
+        return page(request, "sign_in.html", None, 403, error=wording.SIGN_IN_FROM_ANOTHER_SITE)
     principal = crud.authenticate(session, api_key.strip()) if api_key.strip() else None
     session.commit()
     if principal is None:
-        return page(request, "sign_in.html", None, 401, error="That key was not recognised (or has been revoked).")
+        return page(request, "sign_in.html", None, 401, error=wording.SIGN_IN_KEY_NOT_RECOGNISED)
     response = RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
     key_id = desk_session.key_public_id(session, principal)
     session.commit()
@@ -233,7 +236,7 @@ def check_form(request: Request, desk: DeskDep, session: SessionDep) -> Response
     return _check_form(request, desk, session, values=values)
 
 
-STANDARDS_LABEL = "Minimum standards, %"
+STANDARDS_LABEL = wording.DESK_STANDARDS_LABEL
 
 
 def offer_amount(text: str, column: str) -> float:
@@ -241,7 +244,7 @@ def offer_amount(text: str, column: str) -> float:
     try:
         return float(checked_override(column, text))
     except ValueError as error:
-        raise ScenarioInvalid([Problem("offer", None, column, f"Amount offered: {error}")]) from None
+        raise ScenarioInvalid([Problem("offer", None, column, wording.desk_amount_offered_problem(error))]) from None
 
 
 def standards_fraction(text: str) -> float:
@@ -249,27 +252,27 @@ def standards_fraction(text: str) -> float:
 
     A bare figure above 0 and at most 1 is refused rather than read as under 1%: it is almost
     certainly a fraction typed as the CLI and API take it (0.9), and would check a far weaker
-    specification than meant. With a percent sign ("1%") the figure is unambiguous. A £ sign is
-    refused: the box is not an amount of money, and the amount reader would take "£90" as 90.
+    specification than meant. With a percent sign ("1%") the figure is unambiguous. A £ sign or a
+    k/m suffix is refused by the check every share is read with (``optimiser.units.money_form``):
+    the box is not an amount of money, and the amount reader would take "£90" as 90.
     """
     given = text.strip()
 
-    def refused(message: str) -> ScenarioInvalid:
-        return ScenarioInvalid([Problem("offer", None, "standards_fraction", f"{STANDARDS_LABEL}: {message}")])
+    def refused(problem: str) -> ScenarioInvalid:
+        message = wording.desk_standards_problem(problem, shown(given))
+        return ScenarioInvalid([Problem("offer", None, "standards_fraction", message)])
 
-    if "£" in given:
-        raise refused(f"enter a percentage such as 90, not an amount of money (got {shown(given)})")
+    if money_form(given.removesuffix("%")):
+        raise refused("money")
     has_percent_sign = given.endswith("%")
     try:
         percent = parse_amount(given.removesuffix("%"))
     except ValueError:
-        raise refused(f"enter a percentage such as 90 (got {shown(given)})") from None
+        raise refused("unreadable") from None
     if 0 < percent <= 1 and not has_percent_sign:
-        raise refused(
-            f"enter a percentage such as 90, not a fraction (got {shown(given)}; for 90% enter 90, for 1% enter 1%)"
-        )
+        raise refused("fraction")
     if not 0 <= percent <= 100:
-        raise refused(f"enter a percentage between 0 and 100 (got {shown(given)})")
+        raise refused("range")
     return float(checked_override("standards_fraction", percent / 100))
 
 
@@ -372,7 +375,11 @@ def submit_check(
             # The same bounded reader, limits and validator as POST /scenarios/upload.
             document = read_upload(file.filename, upload_content(file, settings), settings)
             accepted = accept_document(document, settings)
-            view = crud.create_scenario(session, desk.principal, name.strip() or file.filename, accepted, None)
+            # Stored with its job in one transaction (submit_job commits both): a job refused, or a
+            # process that dies in between, leaves no scenario behind for a retry to copy (audit 11 #10).
+            view = crud.create_scenario(
+                session, desk.principal, name.strip() or file.filename, accepted, None, commit=False
+            )
             scenario_id, version = view.scenario.public_id, 1
         else:
             scenario_id, version = stored_choice(scenario)
@@ -386,10 +393,13 @@ def submit_check(
     try:
         job = crud.submit_job(session, desk.principal, check_request(scenario_id, version, overrides), None, settings)
     except ScenarioInvalid as invalid:
+        session.rollback()  # an uploaded scenario goes with its job: not stored without it
         return _check_form(request, desk, session, 422, values=values, offer_problems=invalid.problems)
     except NotFound:
-        return not_found(request, desk, f"Scenario {scenario_id}")
+        session.rollback()
+        return not_found(request, desk, "scenario", scenario_id)
     except Forbidden as error:
+        session.rollback()
         return _check_form(request, desk, session, 403, values=values, offer_problems=[str(error)])
     return RedirectResponse(f"/desk/jobs/{job.public_id}", status_code=status.HTTP_303_SEE_OTHER)
 
@@ -401,12 +411,12 @@ def submit_check(
 def job_page(job_id: str, request: Request, desk: DeskDep, session: SessionDep, settings: SettingsDep) -> Response:
     known = desk_job_id(job_id)
     if known is None:
-        return not_found(request, desk, "That job")
+        return not_found(request, desk, "that job")
     job_id = known
     try:
         result = check_page(session, desk.principal, job_id, settings)
     except NotFound:
-        return not_found(request, desk, f"Job {job_id}")
+        return not_found(request, desk, "job", job_id)
     except Forbidden:
         return forbidden(request, desk, "read jobs")
     job = result.job
@@ -452,12 +462,12 @@ def cancel(
     checked_form(request, desk, csrf)
     known = desk_job_id(job_id)
     if known is None:
-        return not_found(request, desk, "That job")
+        return not_found(request, desk, "that job")
     job_id = known
     try:
         crud.cancel_job(session, desk.principal, job_id)
     except NotFound:
-        return not_found(request, desk, f"Job {job_id}")
+        return not_found(request, desk, "job", job_id)
     except (Conflict, Forbidden):
         pass
     return RedirectResponse(f"/desk/jobs/{job_id}", status_code=status.HTTP_303_SEE_OTHER)
@@ -467,12 +477,12 @@ def cancel(
 def report(job_id: str, request: Request, desk: DeskDep, session: SessionDep, settings: SettingsDep) -> Response:
     known = desk_job_id(job_id)
     if known is None:
-        return not_found(request, desk, "That job")
+        return not_found(request, desk, "that job")
     job_id = known
     try:
         pdf, filename = report_bytes(session, desk.principal, job_id, settings)
     except NotFound:
-        return not_found(request, desk, f"A finished check {job_id}")
+        return not_found(request, desk, "finished check", job_id)
     except ReportUnavailable as error:
         return page(request, "error.html", desk, 503, title="The PDF report is unavailable", message=str(error))
     return Response(
@@ -502,13 +512,13 @@ def compare_page(
     if a is not None and b is not None:
         known_a, known_b = desk_job_id(a), desk_job_id(b)
         if known_a is None or known_b is None:
-            return not_found(request, desk, "One of the two jobs")
+            return not_found(request, desk, "one of two jobs")
         a, b = known_a, known_b
         context.update(a=a, b=b)
         try:
             job_a, job_b = crud.get_job(session, desk.principal, a), crud.get_job(session, desk.principal, b)
         except NotFound:
-            return not_found(request, desk, "One of the two jobs")
+            return not_found(request, desk, "one of two jobs")
         pending = [job for job in (job_a, job_b) if job.status not in FINISHED_STATUSES]
         if pending:
             return page(request, "compare.html", desk, waiting=[job_a, job_b], **context)
@@ -560,9 +570,9 @@ def submit_compare(
             crud.checked_overrides(request_body, settings)
             requests.append(request_body)
         except ScenarioInvalid as invalid:
-            problems.extend(f"Offer {side}: {problem.message}" for problem in invalid.problems)
+            problems.extend(wording.desk_offer_problem(side, problem.message) for problem in invalid.problems)
         except (NotFound, Forbidden) as error:
-            problems.append(f"Offer {side}: {error}")
+            problems.append(wording.desk_offer_problem(side, error))
     if problems:
         return _compare_form_error(request, desk, session, problems, values)
     try:
@@ -597,15 +607,15 @@ def _compare_form_error(
 @router.get("/desk/compare.{fmt}")
 def compare_download(fmt: str, a: str, b: str, request: Request, desk: DeskDep, session: SessionDep) -> Response:
     if fmt not in ("csv", "xlsx"):
-        return not_found(request, desk, "That download")
+        return not_found(request, desk, "download")
     known_a, known_b = desk_job_id(a), desk_job_id(b)
     if known_a is None or known_b is None:
-        return not_found(request, desk, "One of the two finished jobs")
+        return not_found(request, desk, "one of two finished jobs")
     a, b = known_a, known_b
     try:
         frame = comparison(session, desk.principal, a, b).frame()
     except NotFound:
-        return not_found(request, desk, "One of the two finished jobs")
+        return not_found(request, desk, "one of two finished jobs")
     filename = f"compare-{a}-{b}.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if fmt == "xlsx":

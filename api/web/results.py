@@ -70,10 +70,7 @@ def ensure_frontier(
         # No answer in time: no least budget to mark, and the sweep would only take a worker.
         return None, wording.NO_FRONTIER_NO_ANSWER
     if not principal.can(Permission.RUN_SWEEPS):
-        return None, (
-            f"The frontier chart comes from a budget sweep, which the {principal.role} role may not run. "
-            "A commissioner's key draws it for the same scenario."
-        )
+        return None, wording.frontier_not_permitted_sentence(principal.role)
     document = session.scalar(select(ScenarioVersion.document).where(ScenarioVersion.id == job.scenario_version_id))
     offer = frontier_offer(result, job.overrides, (document or {}).get("settings") or {})
     points = min(FRONTIER_POINTS, settings.max_sweep_points)
@@ -142,13 +139,13 @@ def check_page(session: Session, principal: Principal, job_id: str, settings: Se
                 note = (
                     wording.NO_FRONTIER_NO_ANSWER
                     if job.result.get("deliverable") is None
-                    else f"The frontier sweep (job {sweep_job.public_id}) {sweep_job.status}: {why}."
+                    else wording.frontier_sweep_ended_sentence(sweep_job.public_id, sweep_job.status, why)
                 )
         elif sweep_job.status in FINISHED_STATUSES:
             why = sweep_job.error or "no points"
-            note = f"The frontier sweep (job {sweep_job.public_id}) {sweep_job.status}: {why}."
+            note = wording.frontier_sweep_ended_sentence(sweep_job.public_id, sweep_job.status, why)
         else:
-            note = f"The frontier is being drawn (sweep job {sweep_job.public_id}, {sweep_job.status})."
+            note = wording.frontier_being_drawn_sentence(sweep_job.public_id, sweep_job.status)
     elif note is None:
         note = wording.NO_FRONTIER_DRAWN
     return CheckPage(job, view, chart, sweep_job, note, documents)

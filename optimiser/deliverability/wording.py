@@ -2430,3 +2430,183 @@ def highest_share(share: float, places: int = 4) -> float:
     if share < 1 - _EXACT:
         fits = min(fits, _last_step_below(1.0, 10.0**-places))
     return round(fits, places) + 0.0
+
+
+# --- audit 11: sentences moved from cli/batch/runs/pages ---
+# Every sentence below is the one its caller used to write itself (audit 11 #4), plus the service's
+# answer to an unexpected failure (audit 11 #9). Keep new ones here, at the end.
+
+UNEXPECTED_ERROR_TITLE = "Something went wrong"
+
+
+def unexpected_error_sentence(request_id: str | None) -> str:
+    """The service's answer to a failure it did not expect: plain words, no stack trace; the request
+    id the log line carries, for the person who reports it."""
+    quote = f" Quote request id {request_id} if you report it." if request_id else ""
+    return f"The service failed unexpectedly while answering this request; the failure has been logged.{quote}"
+
+
+def hire_fte(value: float) -> str:
+    """FTE in ``solve``'s table of new staff to 3 decimals, the unit's precision as the CSVs give it
+    (README: "FTE to 3 decimal places"; ``FTE_STEP``): a 0.004-FTE hire reads 0.004, never 0.00
+    (the comparison's columns keep ``table_fte``'s two decimals); -0 reads 0.000."""
+    return f"{round(value, 3) + 0.0:,.3f}"
+
+
+def table_share_or_missing(value: Any) -> str:
+    """A share in a table column as ``table_share`` writes it; "-" where there is none (a sweep
+    point without an answer: None or NaN)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return table_share(value)
+
+
+def budget_used_note(share: float | None) -> str:
+    """The share of the budget a plan spends, after its net spend: " (74.0% of it)". Rounded down
+    as a level is: a plan that leaves anything unspent never reads "100.0% of it" (99.96% is 99.9%)."""
+    return "" if share is None else f" ({highest_percent(share)} of it)"
+
+
+def objective_figure(objective: str, value: float) -> str:
+    """A solve's objective value as the CLI states it: the lowest practice coverage as a level to 2
+    decimals, rounded down (never 100.00% when short of it); a least spend or a value to 2 places,
+    as the CSVs give them (a solver's -4e-12 is 0.00, never -0.00)."""
+    if objective == "max_min_coverage":
+        return highest_percent(value, 2)
+    return f"{round(value, 2) + 0.0:,.2f}"
+
+
+# The CLI's solve (optimiser/cli.py).
+SOLVE_INFEASIBLE_NEXT_STEP = "Run [bold]commission check[/] on it to see why and what it would take."
+# Whether a solve's spec is deliverable, by its status (rich markup: the CLI prints them).
+SOLVE_DELIVERABLE = {
+    "optimal": (
+        "[bold]Deliverable[/]: [green]yes[/]: this allocation meets every minimum standard within the "
+        "budget, the workforce that exists or can be hired, and the safe-working caps."
+    ),
+    "infeasible": (
+        "[bold]Deliverable[/]: [red]no[/]: no allocation meets every minimum standard within the budget, "
+        "the workforce that exists or can be hired, and the safe-working caps."
+    ),
+    # a time limit that stopped the search after an allocation was found
+    "time_limit": (
+        "[bold]Deliverable[/]: [green]yes[/]: the allocation below meets every requirement, but the time "
+        "limit stopped the search for the best one."
+    ),
+    "unknown": "[bold]Deliverable[/]: [yellow]not known[/]: the solver found no allocation in the time it had.",
+}
+# Each money line of a solve: its label and what follows the figure (net = gross - ARRS).
+SOLVE_MONEY_LINES = {
+    "gross": ("Gross cost of new staff", "a year"),
+    "arrs": ("ARRS reimbursement", "a year, claimed by the PCNs"),
+    "net": ("Net spend", "a year"),
+}
+
+
+def tables_written_sentence(out_dir: object) -> str:
+    return f"Tables written to {out_dir}/ (CSV per table, summary.json, results.xlsx)"
+
+
+def wrote_sentence(*written: object) -> str:
+    """ "Wrote a", "Wrote a, b and c": the files a command wrote, as it names them."""
+    names = [str(name) for name in written]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"Wrote {listed}"
+
+
+def wrote_with_import_report_sentence(target: object, json_name: str, md_name: str) -> str:
+    return f"Wrote {target} with its import report ({json_name}, {md_name})."
+
+
+# A batch's last line on a terminal (optimiser/batch.py).
+def batch_done_sentence(counts: Mapping[str, int], target: object) -> str:
+    return (
+        f"{counts['succeeded']} succeeded ({counts['cached']} unchanged, skipped), {counts['failed']} failed; "
+        f"summary in {target}/summary.csv"
+    )
+
+
+# What every entry point says of overrides it cannot take (optimiser/runs.py).
+def all_weights_zero_sentence(levers: Sequence[str]) -> str:
+    """Weights that make every change of the combined change free (``spread`` only shares the
+    standards' price out, so it prices nothing on its own)."""
+    names = list(levers)
+    return (
+        f"at least one weight must be above 0 ({', '.join(names[:-1])} or {names[-1]}): "
+        "with every change free, no change is smallest"
+    )
+
+
+def unknown_override_sentence(known: Sequence[str] | Mapping[str, Any]) -> str:
+    return f"unknown override (known: {', '.join(known)})"
+
+
+def one_offer_sentence(budget: str, rate: str) -> str:
+    """A pooled budget and an offer rate given together, each named as its entry point spells it."""
+    return f"give one offer: {budget} (a pooled budget) or {rate} (£ per weighted patient), not both"
+
+
+# The desk (api/web/pages.py, api/web/results.py).
+SIGN_IN_FROM_ANOTHER_SITE = "The sign-in form was posted from another site."
+SIGN_IN_KEY_NOT_RECOGNISED = "That key was not recognised (or has been revoked)."
+DESK_STANDARDS_LABEL = "Minimum standards, %"
+
+
+def desk_role_may_not(role: object, what: str) -> str:
+    return f"The {role} role may not {what}. Sign in with a commissioner's or negotiator's key."
+
+
+DESK_NOT_FOUND_TITLE = "Not found"
+DESK_NOT_ALLOWED_TITLE = "Not allowed"
+# What a desk page could not find, by what the page asked for ({id}: the id it was given).
+DESK_NOT_FOUND = {
+    "that job": "That job",
+    "job": "Job {id}",
+    "scenario": "Scenario {id}",
+    "finished check": "A finished check {id}",
+    "one of two jobs": "One of the two jobs",
+    "one of two finished jobs": "One of the two finished jobs",
+    "download": "That download",
+}
+
+
+def desk_not_found(what: str, public_id: str = "") -> str:
+    """ "Job 0193... was not found.": ``what`` is a key of ``DESK_NOT_FOUND``."""
+    return f"{DESK_NOT_FOUND[what].format(id=public_id)} was not found."
+
+
+def desk_offer_problem(side: str, message: object) -> str:
+    """A comparison's problem with one side's offer: "Offer A: ..."."""
+    return f"Offer {side}: {message}"
+
+
+def desk_amount_offered_problem(message: object) -> str:
+    return f"Amount offered: {message}"
+
+
+def desk_standards_problem(problem: str, given: str) -> str:
+    """The standards box's refusals (``problem``: one of ``DESK_STANDARDS_PROBLEMS``), naming what was typed."""
+    return f"{DESK_STANDARDS_LABEL}: {DESK_STANDARDS_PROBLEMS[problem].format(given=given)}"
+
+
+DESK_STANDARDS_PROBLEMS = {
+    "money": "enter a percentage such as 90, not an amount of money (got {given})",
+    "unreadable": "enter a percentage such as 90 (got {given})",
+    "fraction": "enter a percentage such as 90, not a fraction (got {given}; for 90% enter 90, for 1% enter 1%)",
+    "range": "enter a percentage between 0 and 100 (got {given})",
+}
+
+
+def frontier_not_permitted_sentence(role: object) -> str:
+    return (
+        f"The frontier chart comes from a budget sweep, which the {role} role may not run. "
+        "A commissioner's key draws it for the same scenario."
+    )
+
+
+def frontier_sweep_ended_sentence(job_id: str, status: object, why: str) -> str:
+    return f"The frontier sweep (job {job_id}) {status}: {why}."
+
+
+def frontier_being_drawn_sentence(job_id: str, status: object) -> str:
+    return f"The frontier is being drawn (sweep job {job_id}, {status})."

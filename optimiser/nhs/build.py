@@ -11,7 +11,7 @@ from models.scenario import Problem, Scenario, ScenarioInvalid
 from models.schema import TABLES
 from models.validate import validate_document
 from optimiser.nhs import readers
-from optimiser.nhs.report import PCN_FILE, practice_notes, workforce_not_given
+from optimiser.nhs.report import PCN_FILE, STALE_CHANGE, practice_notes, workforce_not_given
 from optimiser.nhs.rolemap import RoleMap, load_role_map
 from optimiser.nhs.sources import NhsInputError, Origin, Source, normalise_header
 from optimiser.nhs.spec import clean_spec
@@ -489,13 +489,10 @@ def _origins(
     return origins
 
 
-STALE_CHANGE = 0.2
-
-
 def _stale_weighted(
     practices: pd.DataFrame, payments: readers.Payments | None, weighted_source: dict[str, str]
 ) -> list[dict[str, Any]]:
-    """Practices whose list changed by more than 20% since the payments year (a merger, say)."""
+    """Practices whose list changed by more than STALE_CHANGE since the payments year (a merger, say)."""
     if payments is None:
         return []
     flagged = []

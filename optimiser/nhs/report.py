@@ -7,9 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from models.schema import MAX_NOTE_LENGTH
-from optimiser.deliverability.wording import plural
+from optimiser.deliverability.wording import percent, plural
 
 REPORT_STEM = "import_report"
+# A registered list that changed by more than this share since the payments year has a weighted
+# list to check: the rule optimiser.nhs.build applies and the sentences here state (kept here, not
+# in build, which imports this module).
+STALE_CHANGE = 0.2
 # The file label build.py gives the unmatched rows of the PCN workforce file: they name PCNs.
 PCN_FILE = "PCN workforce"
 
@@ -183,6 +187,11 @@ def write_report(report: dict[str, Any], out: Path) -> tuple[Path, Path]:
     return json_path, md_path
 
 
+def _stale_change() -> str:
+    """``STALE_CHANGE`` as the report states it ("20%")."""
+    return percent(STALE_CHANGE)
+
+
 def _fte(value: float) -> str:
     return f"{value:,.2f}"
 
@@ -221,8 +230,8 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
     lines += workforce_lines(report)
     if report["weighted_lists_to_check"]:
         lines.append(
-            f"{plural(len(report['weighted_lists_to_check']), 'practice')} whose list changed by more than 20% "
-            "since the payments year: check "
+            f"{plural(len(report['weighted_lists_to_check']), 'practice')} whose list changed by more than "
+            f"{_stale_change()} since the payments year: check "
             f"{'its weighted list' if len(report['weighted_lists_to_check']) == 1 else 'their weighted lists'} "
             "(see the report)"
         )
@@ -301,8 +310,8 @@ def markdown(report: dict[str, Any]) -> str:
     if report["weighted_lists_to_check"]:
         out += [
             "",
-            "Registered list changed by more than 20% since the payments year (published weighted list used "
-            "as it is; check it):",
+            f"Registered list changed by more than {_stale_change()} since the payments year (published weighted "
+            "list used as it is; check it):",
             "",
             "| practice | name | registered now | registered in payments year | change |",
             "|---|---|---:|---:|---:|",
