@@ -19,6 +19,7 @@ from models.scenario import ScenarioInvalid
 from models.validate import validate_document
 from optimiser.io import rounded_for_output, write_document_as_workbook
 from optimiser.report.view import resolve
+from tests.require import require_or_skip
 from tests.web.conftest import Desk, csrf_of, tenant, tiny_document
 
 DATA = re.compile(r'<data value="([^"]*)" data-src="([^"]*)">([^<]*)</data>')
@@ -401,8 +402,7 @@ def test_the_report_route_gives_a_pdf_with_the_verdict(desk: Desk, runs: dict[st
     assert desk_pdf.status_code == 200 and desk_pdf.content.startswith(b"%PDF")
     stranger = desk.key(tenant(), "commissioner")
     assert desk.client.get(f"/reports/jobs/{job_id}.pdf", headers={"X-API-Key": stranger}).status_code == 404
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed")
+    require_or_skip(shutil.which("pdftotext") is not None, "pdftotext (poppler-utils) is not installed")
     text = subprocess.run(["pdftotext", "-", "-"], input=response.content, capture_output=True, check=True).stdout
     words = " ".join(text.decode().split())
     assert "NOT DELIVERABLE" in words
