@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from optimiser.deliverability import wording
-from optimiser.report.view import check_view
+from optimiser.report.view import Num, check_view
 from tests.console import REPO, run, strict_json
 
 UNDELIVERABLE = str(REPO / "data" / "undeliverable_offer")
@@ -100,11 +100,11 @@ def test_a_practice_short_by_is_its_need_less_its_share_as_printed_and_as_the_co
     assert view.practices, "the least-cost plan has practices short of an equal share"
     by_id = {row["practice_id"]: row for row in result["least_cost_allocation"]["most_short"]}
     for name, needs, share, short in view.practices:
-        assert isinstance(needs, object) and not isinstance(needs, str)
-        assert amount(needs.text) - amount(share.text) == amount(short.text), (name, needs, share, short)  # type: ignore[union-attr]
+        assert isinstance(needs, Num) and isinstance(share, Num) and isinstance(short, Num), (needs, share, short)
+        assert amount(needs.text) - amount(share.text) == amount(short.text), (name, needs, share, short)
         # the comparison (optimiser/report/compare.py) shows a practice's shortfall as the page does:
         # money needed, rounded up (audit 8, A11; was to the nearest on both)
-        assert short.text == wording.least_money(by_id[str(name)]["shortfall_gbp"])  # type: ignore[union-attr]
+        assert short.text == wording.least_money(by_id[str(name)]["shortfall_gbp"])
 
 
 def test_the_money_needed_above_an_equal_share_is_named_apart_from_the_shortfall_and_offset() -> None:
