@@ -636,7 +636,10 @@ def group_phrases(
     without it, roles are named from ``roles`` and everything else by its id."""
     d = data
     named = names if names is not None else Names(roles=given_names(roles))
-    practices = lambda n: plural(n, "practice")  # noqa: E731
+
+    def practices(n: int) -> str:
+        return plural(n, "practice")
+
     if rule == "budget":
         return [f"the budget of {offer_money(float(settings.budget_gbp or 0.0))} a year"]
     if rule == "practice_budget":
@@ -778,7 +781,7 @@ def _rise(share: float | None, prefix: str) -> str:
     return f"{prefix}{rise_percent(share)}" if share is not None else ""
 
 
-def budget_sentence(shortfall: float, least: float, budget: float, share: float | None) -> str:
+def budget_sentence(least: float, budget: float, share: float | None) -> str:
     rise = _rise(share, " (") + (")" if share is not None else "")
     least_text, budget_text, short_text = gap_figures(least, budget)
     return (
@@ -1013,7 +1016,6 @@ def safe_working_sentence(
 
 # --- fair shares: the practice floor (docs/fairness.md) ---------------------------------
 def floor_cost_sentence(
-    cost: float,
     least_with: float,
     least_without: float,
     floors: int,
