@@ -18,7 +18,11 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from models.formats import RATE_STEP, money, number, rate_money
+# money, number and rate_money are the wording module's formatters too: re-exported (view, compare, cli).
+from models.formats import RATE_STEP
+from models.formats import money as money
+from models.formats import number as number
+from models.formats import rate_money as rate_money
 from models.formulation import ProgrammeData
 from models.plausibility import budget_looks_like_rate
 from models.scenario import Problem
