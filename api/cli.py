@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Literal, NoReturn, get_args
 import typer
 
 from models.schema import shown
-from optimiser.cli import EXIT_INVALID, CommissionCommand, app, fail
+from optimiser.cli import EXIT_INVALID, CommissionCommand, fail
+from optimiser.cli import app as app  # re-exported: the `commission` app, serve and keys added here
 
 if TYPE_CHECKING:
     from api.settings import Settings

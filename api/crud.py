@@ -26,8 +26,8 @@ from api.orm import (
     Scenario,
     ScenarioVersion,
     Share,
-    utc_now,
 )
+from api.orm import utc_now as utc_now  # re-exported: the service's clock (pages read crud.utc_now)
 from api.schemas import JobIn
 from api.security import PERMISSION_TO_RUN, Permission, Principal, generate_key, prefix_of, token_matches
 from api.settings import Settings

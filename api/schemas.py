@@ -103,9 +103,6 @@ class ScenarioDocument(BaseModel):
     skill_mix: Records | None = Field(default=None, description="service_id, role_id, minutes_per_contact")
     eligibility: Records | None = Field(default=None, description="practice_id, service_id, eligible_patients")
 
-    def as_document(self) -> dict[str, Any]:
-        return self.model_dump(exclude_unset=True)
-
 
 class ProblemOut(BaseModel):
     """One problem with a request: the table, 1-based row and column it concerns."""

@@ -94,9 +94,9 @@ def child_pipeline(
     t = time.perf_counter()
     job = solve_result(scenario, programme, outcome, t)
     phases["extract"] = time.perf_counter() - t
-    if profiler is not None:
+    if profiler is not None and profile_path:  # a profiler is made only when given a path
         profiler.disable()
-        _write_profile(profiler, profile_path)  # type: ignore[arg-type]
+        _write_profile(profiler, profile_path)
     peak = peak_bytes()
     t = time.perf_counter()
     programme.write_model(mps_path)

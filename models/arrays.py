@@ -52,7 +52,7 @@ class _Rows:
         self.entries: list[tuple[np.ndarray, str, np.ndarray, np.ndarray]] = []  # (row, family, local col, coef)
         self.count = 0
 
-    def add(self, rule: str, keys: FamilyKeys, kind: int, rhs: np.ndarray, terms: list[tuple]) -> None:
+    def add(self, rule: str, keys: FamilyKeys, kind: int, rhs: np.ndarray, terms: list[tuple[Any, ...]]) -> None:
         n = len(keys)
         if n == 0:
             return
@@ -340,7 +340,7 @@ def _eligible(d: ProgrammeData, P: list[str], S: list[str]) -> np.ndarray:
     return np.array([[d.eligible[p, s] for s in S] for p in P])
 
 
-def _gp_terms(n_p: int, gp: np.ndarray, e_local: np.ndarray, h_col: Any, total: bool) -> list[tuple]:
+def _gp_terms(n_p: int, gp: np.ndarray, e_local: np.ndarray, h_col: Any, total: bool) -> list[tuple[Any, ...]]:
     gp_p = np.repeat(np.arange(n_p), len(gp))
     gp_r = np.tile(gp, n_p)
     row = np.zeros(len(gp_p), int) if total else gp_p

@@ -639,11 +639,11 @@ class RichReporter:
         self.task: Any = None
         self.failed = 0
 
-    def start(self, total: int, cached: int) -> None:
+    def start(self, total: int, cached: int) -> None:  # noqa: ARG002 - the Reporter protocol's signature
         self.progress.start()
         self.task = self.progress.add_task("batch", total=total, failed=0, last="")
 
-    def advance(self, record: dict[str, Any], done: int, total: int) -> None:
+    def advance(self, record: dict[str, Any], done: int, total: int) -> None:  # noqa: ARG002 - Reporter's signature
         if record["state"] == "failed":
             self.failed += 1
             from rich.markup import escape
@@ -652,7 +652,7 @@ class RichReporter:
             self.progress.console.print(message)
         self.progress.update(self.task, completed=done, failed=self.failed, last=record["run_id"])
 
-    def finish(self, counts: dict[str, int]) -> None:
+    def finish(self, counts: dict[str, int]) -> None:  # noqa: ARG002 - the Reporter protocol's signature
         self.progress.stop()
 
     def interrupted(self, signal_name: str, done: int, total: int) -> None:

@@ -85,7 +85,7 @@ class CommissionCommand(TyperCommand):
             self.refuse(ctx, given, error)
             raise
 
-    def refuse(self, ctx: Context, given: list[str], error: UsageError) -> None:
+    def refuse(self, ctx: Context, given: list[str], error: UsageError) -> None:  # noqa: ARG002 - a hook: subclasses read them
         """An option's bad value as one ``error:`` line (exit 2); any other usage error (an unknown
         option, a missing argument) is left to Typer's usage box, which points to ``--help``."""
         if isinstance(error, BadParameter) and isinstance(error.param, TyperOption):

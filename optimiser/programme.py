@@ -355,7 +355,8 @@ class Programme:
         positions = np.asarray(rows, dtype=np.int32)
         lower = np.broadcast_to(np.asarray(lower, float), positions.shape).copy()
         upper = np.broadcast_to(np.asarray(upper, float), positions.shape).copy()
-        self.highs.changeRowsBounds(len(positions), positions, lower, upper)  # type: ignore[attr-defined]
+        # highspy's stubs (_core/__init__.pyi) omit this binding of the C extension, and getDualRay below.
+        self.highs.changeRowsBounds(len(positions), positions, lower, upper)  # type: ignore[attr-defined]  # stubs
         if self.row_lower is self.base_row_lower:
             self.row_lower, self.row_upper = self.base_row_lower.copy(), self.base_row_upper.copy()
         self.row_lower[rows] = lower
@@ -705,7 +706,7 @@ class Programme:
         """
         if self.num_current_cols != self.num_cols or int(self.highs.getNumRow()) != self.num_rows:
             return None
-        _, has_ray, ray = self.highs.getDualRay()  # type: ignore[attr-defined]
+        _, has_ray, ray = self.highs.getDualRay()  # type: ignore[attr-defined]  # not in highspy's stubs
         if not has_ray:
             return None
         multipliers = np.asarray(ray, dtype=float)[: self.num_rows]

@@ -72,7 +72,7 @@ def solve_result(scenario: Scenario, programme: Programme, outcome: SolveOutcome
     summary: dict[str, Any] | None = None
     if outcome.has_solution:
         tables = result_tables(programme, outcome)
-        summary = kpis(programme, outcome, tables)
+        summary = kpis(programme, tables)
     deliverable: bool | None
     if outcome.feasible:
         deliverable = True
@@ -230,7 +230,7 @@ def binding_rules(programme: Programme, outcome: SolveOutcome) -> pd.DataFrame:
     return pd.DataFrame(records, columns=["rule", "rows", "binding_rows"])
 
 
-def kpis(programme: Programme, outcome: SolveOutcome, tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
+def kpis(programme: Programme, tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
     """Headline figures: spend, value, coverage by service, new FTE by role, binding rules."""
     d = programme.data
     ps = tables["practice_services"]

@@ -27,12 +27,12 @@ from optimiser.results import JobOutcome, solve_result
 from optimiser.units import (
     AMOUNT_FORMS,
     RATE_FORMS,
-    SWEEP_RANGES,
     check_range,
     parse_fraction,
     parse_money,
     parse_range,
 )
+from optimiser.units import SWEEP_RANGES as SWEEP_RANGES  # re-exported: the ranges a run sweeps (api)
 
 __all__ = [
     "KINDS",

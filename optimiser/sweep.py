@@ -628,7 +628,7 @@ def _millions_formatter() -> Any:
         def format_ticks(self, values: Any) -> list[str]:
             return wording.millions_ticks([float(value) for value in values])
 
-        def __call__(self, x: float, pos: int | None = None) -> str:
+        def __call__(self, x: float, pos: int | None = None) -> str:  # noqa: ARG002 - matplotlib's Formatter signature
             return wording.millions_ticks([float(x)])[0]
 
     return Millions()

@@ -32,6 +32,7 @@ from models.formulation import RULES, build_model, derive
 from models.standard_form import CodedKeys, Keys, StandardForm, build_pyomo
 from models.synthetic import generate_scenario
 from optimiser.runs import load_scenario, run_job
+from tests.require import require_or_skip
 
 RTOL = 1e-12
 
@@ -276,10 +277,10 @@ CROSS_CHECK_CASES: dict[str, Case] = {
 }
 
 
-@pytest.mark.skipif(GLPK is None, reason="GLPK (glpsol, Debian package glpk-utils) is not installed")
 @pytest.mark.parametrize("case", list(CROSS_CHECK_CASES))
 @pytest.mark.parametrize("engine", ["arrays", "pyomo"])
 def test_glpk_through_pyomo_agrees_with_the_product(case: str, engine: str) -> None:
+    require_or_skip(GLPK is not None, "GLPK (glpsol, Debian package glpk-utils) is not installed")
     make, overrides = CROSS_CHECK_CASES[case]
     document = make()
     product = run_job("solve", document, {**overrides, "engine": engine}).result

@@ -9,8 +9,9 @@ import re
 import pytest
 
 from optimiser.deliverability import wording
+from optimiser.deliverability.wording import COMPARE_HEADLINE as HEADLINE
 from optimiser.io import read_document
-from optimiser.report.compare import HEADLINE, Side, compare
+from optimiser.report.compare import Side, compare
 from optimiser.report.render import report_html
 from optimiser.report.view import Num, check_view, describe_overrides
 from optimiser.runs import run_job

@@ -20,6 +20,7 @@ from optimiser.deliverability import wording
 from optimiser.report.compare import Side, compare
 from optimiser.report.view import Num, check_view
 from tests.console import REPO, run, strict_json
+from tests.require import require_or_skip
 
 UNDELIVERABLE = REPO / "data" / "undeliverable_offer"
 ALL_MET = "no more money, every standard met in full, no hiring above the limits, nothing above the safe-working cap"
@@ -266,8 +267,7 @@ def test_names_are_masked_but_figures_still_share_one_precision() -> None:
 
 
 def pages(path: Path) -> int:
-    if shutil.which("pdfinfo") is None:
-        pytest.skip("pdfinfo (poppler-utils) is not installed")
+    require_or_skip(shutil.which("pdfinfo") is not None, "pdfinfo (poppler-utils) is not installed")
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
     match = re.search(r"^Pages:\s+(\d+)", info, re.M)
     assert match, info

@@ -327,7 +327,8 @@ def test_local_pool_retries_a_run_whose_worker_died(tmp_path: Path) -> None:
 
 
 def test_dask_local_cluster_runs_a_batch_and_retries_a_dead_worker(tmp_path: Path) -> None:
-    distributed = pytest.importorskip("distributed")
+    import distributed  # in the lock (dask[distributed]): never skipped
+
     manifest = load_manifest(write_manifest(tmp_path, GRID_MANIFEST))
     markers = tmp_path / "markers"
     markers.mkdir()

@@ -69,7 +69,8 @@ def test_a_batch_that_stops_on_an_unexpected_failure_closes_its_stream(tmp_path:
 
 
 def test_a_reachable_scheduler_runs_the_batch_on_the_connection_made_first(tmp_path: Path) -> None:
-    distributed = pytest.importorskip("distributed")
+    import distributed  # in the lock (dask[distributed]): never skipped
+
     here = folder(tmp_path)
     stream = io.StringIO()
     with distributed.LocalCluster(

@@ -21,6 +21,7 @@ from optimiser.deliverability.levers import safe_rows
 from optimiser.io import read_document
 from optimiser.programme import Programme, single_threaded_blas
 from optimiser.runs import load_scenario, run_job
+from tests.require import require_or_skip
 
 OFFER = Path(__file__).resolve().parents[1] / "data" / "undeliverable_offer"
 
@@ -33,8 +34,7 @@ def blas_threads() -> list[int]:
 
 def test_numpys_blas_runs_on_one_thread_inside_the_block_and_as_before_after() -> None:
     found = blas_threads()
-    if not found:
-        pytest.skip("numpy is not linked to a BLAS threadpoolctl knows here")
+    require_or_skip(bool(found), "numpy is not linked to a BLAS threadpoolctl knows here")
     before = blas_threads()
     with single_threaded_blas():
         assert blas_threads() == [1] * len(found)

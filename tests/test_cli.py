@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from models.synthetic import generate_scenario
 from optimiser.cli import app
 from tests.conftest import base_document, with_settings
+from tests.require import require_or_skip
 
 runner = CliRunner()
 
@@ -129,11 +130,11 @@ def test_template_command(tmp_path: Path) -> None:
     assert result.exit_code == 0 and target.exists()
 
 
-@pytest.mark.skipif(
-    shutil.which("commission") is None and not Path(sys.executable).with_name("commission").exists(),
-    reason="console script not installed",
-)
 def test_console_script_runs_end_to_end(tmp_path: Path) -> None:
+    require_or_skip(
+        shutil.which("commission") is not None or Path(sys.executable).with_name("commission").exists(),
+        "the console script is not installed (pip install -e .)",
+    )
     script = shutil.which("commission") or str(Path(sys.executable).with_name("commission"))
     completed = subprocess.run(
         [script, "solve", str(write(tmp_path, base_document())), "--format", "json"],

@@ -21,7 +21,7 @@ from tests.console import TINY, run, strict_json
 
 def shared_message(parse: Any, value: str) -> str:
     """What the parser every entry point shares says about ``value``."""
-    with pytest.raises(ValueError) as error:
+    with pytest.raises(ValueError, match=r"\S") as error:  # a message, not a bare ValueError; callers read it whole
         parse(value)
     return str(error.value)
 
@@ -171,7 +171,7 @@ def test_out_a_file_is_refused_before_solving(tmp_path: Path, command: list[str]
 
 def override_message(key: str, value: Any) -> str:
     """What the override check every entry point shares says about ``value``."""
-    with pytest.raises(ValueError) as error:
+    with pytest.raises(ValueError, match=r"\S") as error:  # a message, not a bare ValueError; callers read it whole
         checked_override(key, value)
     return str(error.value)
 

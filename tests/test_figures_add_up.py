@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from optimiser.deliverability import wording
-from optimiser.report.view import check_view
+from optimiser.report.view import Num, check_view
 from tests.console import REPO, run, strict_json
 
 UNDELIVERABLE = str(REPO / "data" / "undeliverable_offer")
@@ -100,11 +100,11 @@ def test_a_practice_short_by_is_its_need_less_its_share_as_printed_and_as_the_co
     assert view.practices, "the least-cost plan has practices short of an equal share"
     by_id = {row["practice_id"]: row for row in result["least_cost_allocation"]["most_short"]}
     for name, needs, share, short in view.practices:
-        assert isinstance(needs, object) and not isinstance(needs, str)
-        assert amount(needs.text) - amount(share.text) == amount(short.text), (name, needs, share, short)  # type: ignore[union-attr]
+        assert isinstance(needs, Num) and isinstance(share, Num) and isinstance(short, Num), (needs, share, short)
+        assert amount(needs.text) - amount(share.text) == amount(short.text), (name, needs, share, short)
         # the comparison (optimiser/report/compare.py) shows a practice's shortfall as the page does:
         # money needed, rounded up (audit 8, A11; was to the nearest on both)
-        assert short.text == wording.least_money(by_id[str(name)]["shortfall_gbp"])  # type: ignore[union-attr]
+        assert short.text == wording.least_money(by_id[str(name)]["shortfall_gbp"])
 
 
 def test_the_money_needed_above_an_equal_share_is_named_apart_from_the_shortfall_and_offset() -> None:
@@ -196,9 +196,7 @@ def test_gap_figures_rule() -> None:
     # figures that subtract as rounded stay in £m
     assert wording.gap_figures(11_556_000, 4_700_000) == ("£11.56m", "£4.70m", "£6.86m")
     # F6: the practice floor: £12.63m against £11.57m was "£1.07m"
-    sentence = wording.floor_cost_sentence(
-        12_626_117.0 - 11_560_203.29, 12_626_117.0, 11_560_203.29, 230, _losers(), 10.0
-    )
+    sentence = wording.floor_cost_sentence(12_626_117.0, 11_560_203.29, 230, _losers(), 10.0)
     found = re.search(rf"costs ({MONEY}) a year \(least spend ({MONEY}) against ({MONEY}) without it\)", sentence)
     assert found is not None, sentence
     cost, with_floor, without = (amount(found.group(k)) for k in (1, 2, 3))

@@ -206,7 +206,11 @@ def test_every_problem_is_reported_at_once() -> None:
     document["practices"][0]["list_size"] = -1
     document["roles"][0]["clinical_hours_per_fte"] = 0
     document["services"][0]["prevalence"] = 2
-    assert len(problems_of(document)) == 3
+    assert problems_of(document) == [
+        "practices row 1, column list_size: must be more than 0 (got -1)",
+        "roles row 1, column clinical_hours_per_fte: must be more than 0 (got 0)",
+        "services row 1, column prevalence: must be at most 1 (got 2)",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from tests.require import require_or_skip
 
 REPO = Path(__file__).resolve().parents[1]
 COMMISSION = Path(sys.executable).with_name("commission")
@@ -22,8 +22,8 @@ def test_the_docs_say_the_json_amount_is_exact_and_the_sentence_rounded() -> Non
     assert "A lever's `amount` and the figures in its `details` are the exact solved values" in text
 
 
-@pytest.mark.skipif(not COMMISSION.exists(), reason="the console script is not installed")
 def test_the_json_amount_is_the_exact_shortfall_and_the_sentence_rounds_it_up() -> None:
+    require_or_skip(COMMISSION.exists(), "the console script is not installed (pip install -e .)")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     done = subprocess.run(
         [str(COMMISSION), "check", str(REPO / "data" / "undeliverable_offer"), "--format", "json"],

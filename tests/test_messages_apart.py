@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from models import formats
+from tests.require import require_or_skip
 
 REPO = Path(__file__).resolve().parents[1]
 COMMISSION = Path(sys.executable).with_name("commission")
@@ -31,8 +32,8 @@ def test_two_figures_read_apart_when_they_differ(first: float, second: float, ex
     assert formats.numbers_apart(first, second) == expected
 
 
-@pytest.mark.skipif(not COMMISSION.exists(), reason="the console script is not installed")
 def test_validate_shows_min_coverage_above_max_coverage_apart(tmp_path: Path) -> None:
+    require_or_skip(COMMISSION.exists(), "the console script is not installed (pip install -e .)")
     scenario = tmp_path / "tiny"
     shutil.copytree(REPO / "data" / "tiny", scenario)
     services = scenario / "services.csv"

@@ -12,6 +12,7 @@ import pytest
 
 from tests import nhs_files
 from tests.nhs_files import edit, import_json
+from tests.require import require_or_skip
 
 ROOT = Path(__file__).resolve().parents[1]
 SOMERSET = ROOT / "data" / "nhs" / "somerset"
@@ -196,8 +197,7 @@ def test_the_scenario_names_each_publication_and_its_date_and_the_report_quotes_
     assert "General Practice Workforce, practice level, date unknown (gp-workforce-practice.csv)" in sources
     assert len(sources.split("; ")) == len(nhs_files.OPTIONS)
 
-    if not shutil.which("pdftotext"):
-        pytest.skip("pdftotext (poppler-utils) is not installed")
+    require_or_skip(shutil.which("pdftotext") is not None, "pdftotext (poppler-utils) is not installed")
     report = run("report", str(out), "--out", str(tmp_path / "r.pdf"), cwd=tmp_path)
     assert report.returncode == 0, report.stderr
     text = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True, check=True)

@@ -13,16 +13,18 @@ from pathlib import Path
 
 import pytest
 
+from tests.require import require_or_skip
+
 REPO = Path(__file__).resolve().parents[1]
 COMMISSION = Path(sys.executable).with_name("commission")
 
 
-@pytest.mark.skipif(not COMMISSION.exists(), reason="the console script is not installed")
 @pytest.mark.parametrize(
     ("budget", "spare"),
     [("37150.75", "£150.75"), ("1234567.89", "£1,197,567.89"), ("37000.50", "£0.50"), ("50000", "£13,000")],
 )
 def test_the_lever_states_the_headlines_spare(budget: str, spare: str) -> None:
+    require_or_skip(COMMISSION.exists(), "the console script is not installed (pip install -e .)")
     done = subprocess.run(
         [str(COMMISSION), "check", str(REPO / "data" / "tiny"), "--budget", budget, "--format", "json"],
         capture_output=True,

@@ -10,12 +10,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from optimiser.deliverability import wording
 from optimiser.report.render import report_html
 from optimiser.report.view import check_view
 from tests.console import REPO, run, strict_json
+from tests.require import require_or_skip
 
 UNDELIVERABLE = str(REPO / "data" / "undeliverable_offer")
 SOMERSET = str(REPO / "data" / "somerset")
@@ -27,8 +26,7 @@ def verdict(*args: str) -> tuple[str, int]:
 
 
 def pdf_words(path: Path) -> str:
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed")
+    require_or_skip(shutil.which("pdftotext") is not None, "pdftotext (poppler-utils) is not installed")
     out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
     return " ".join(out.split())
 

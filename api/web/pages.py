@@ -117,7 +117,7 @@ def same_origin(request: Request) -> bool:
     return urlsplit(origin).netloc == request.headers.get("host", request.url.netloc)
 
 
-def checked_form(request: Request, desk: Desk, token: str | None) -> None:
+def checked_form(request: Request, token: str | None) -> None:
     """CSRF: the session cookie is SameSite=Strict, posts must come from this site, and every
     form post carries the session's token."""
     if not same_origin(request):
@@ -178,8 +178,12 @@ def sign_in(request: Request, session: SessionDep, api_key: Annotated[str, Form(
 
 
 @router.post("/desk/sign-out")
-def sign_out(request: Request, desk: DeskDep, csrf: Annotated[str | None, Form()] = None) -> Response:
-    checked_form(request, desk, csrf)
+def sign_out(
+    request: Request,
+    desk: DeskDep,  # noqa: ARG001 - the dependency refuses a reader who is not signed in
+    csrf: Annotated[str | None, Form()] = None,
+) -> Response:
+    checked_form(request, csrf)
     response = RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
     desk_session.clear_cookie(response)
     return response
@@ -197,7 +201,7 @@ def static(name: str) -> Response:
 
 
 @router.get("/desk/template.xlsx")
-def template(desk: DeskDep) -> Response:
+def template(desk: DeskDep) -> Response:  # noqa: ARG001 - the dependency refuses a reader not signed in
     """The empty workbook of `commission template`."""
     with tempfile.TemporaryDirectory(prefix="commission-template-") as directory:
         path = Path(directory) / "scenario-template.xlsx"
@@ -345,7 +349,7 @@ def submit_check(
     offer_amount: Annotated[str, Form(max_length=50)] = "",
     standards_percent: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    checked_form(request, desk, csrf)
+    checked_form(request, csrf)
     if not desk.can("run checks"):
         return forbidden(request, desk, "run checks")
     values = {
@@ -459,7 +463,7 @@ def job_status(job_id: str, desk: DeskDep, session: SessionDep) -> JSONResponse:
 def cancel(
     job_id: str, request: Request, desk: DeskDep, session: SessionDep, csrf: Annotated[str | None, Form()] = None
 ) -> Response:
-    checked_form(request, desk, csrf)
+    checked_form(request, csrf)
     known = desk_job_id(job_id)
     if known is None:
         return not_found(request, desk, "that job")
@@ -548,7 +552,7 @@ def submit_compare(
     Both offers are read and checked, as the API would check their jobs, before either job is
     submitted: a bad offer B never leaves a check of offer A running.
     """
-    checked_form(request, desk, csrf)
+    checked_form(request, csrf)
     if not desk.can("run checks"):
         return forbidden(request, desk, "run checks")
     # What the user typed and chose, shown again in the form if either offer is refused.

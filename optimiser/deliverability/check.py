@@ -373,7 +373,7 @@ def least_cost_allocation(
     settings = p.scenario.settings
     solution = result_tables(p, outcome)
     practices = solution["practices"]
-    summary = kpis(p, outcome, solution)
+    summary = kpis(p, solution)
     weighted = practices["weighted_list_size"].to_numpy(dtype=float)
     pooled = settings.budget_mode == "pooled"
     if pooled:

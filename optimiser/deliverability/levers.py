@@ -145,7 +145,7 @@ def budget_lever(programme: Programme, conflict: Conflict | None = None, plan: S
     least = spend_of(programme, outcome.col_value)
     shortfall = max(0.0, least - budget)
     share = shortfall / budget if budget > 0 else None
-    sentence = wording.budget_sentence(shortfall, least, budget, share)
+    sentence = wording.budget_sentence(least, budget, share)
     details = {"least_spend_gbp": least, "budget_gbp": budget, "shortfall_gbp": shortfall, "shortfall_share": share}
     return Lever("budget", True, shortfall, unit, sentence, details, solution=outcome)
 
@@ -648,7 +648,7 @@ def floor_lever(programme: Programme, deliverable: bool) -> Lever | None:
         least_with = spend_of(p, with_floor.col_value)
         cost = max(0.0, least_with - least_without)
         details.update({"least_spend_with_floor_gbp": least_with, "floor_cost_gbp": cost})
-        sentence = wording.floor_cost_sentence(cost, least_with, least_without, len(rows), losers, total_short, names)
+        sentence = wording.floor_cost_sentence(least_with, least_without, len(rows), losers, total_short, names)
         return Lever(
             "practice_floor",
             True,

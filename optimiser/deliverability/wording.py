@@ -18,7 +18,11 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from models.formats import RATE_STEP, money, number, rate_money
+# money, number and rate_money are the wording module's formatters too: re-exported (view, compare, cli).
+from models.formats import RATE_STEP
+from models.formats import money as money
+from models.formats import number as number
+from models.formats import rate_money as rate_money
 from models.formulation import ProgrammeData
 from models.plausibility import budget_looks_like_rate
 from models.scenario import Problem
@@ -636,7 +640,10 @@ def group_phrases(
     without it, roles are named from ``roles`` and everything else by its id."""
     d = data
     named = names if names is not None else Names(roles=given_names(roles))
-    practices = lambda n: plural(n, "practice")  # noqa: E731
+
+    def practices(n: int) -> str:
+        return plural(n, "practice")
+
     if rule == "budget":
         return [f"the budget of {offer_money(float(settings.budget_gbp or 0.0))} a year"]
     if rule == "practice_budget":
@@ -778,7 +785,7 @@ def _rise(share: float | None, prefix: str) -> str:
     return f"{prefix}{rise_percent(share)}" if share is not None else ""
 
 
-def budget_sentence(shortfall: float, least: float, budget: float, share: float | None) -> str:
+def budget_sentence(least: float, budget: float, share: float | None) -> str:
     rise = _rise(share, " (") + (")" if share is not None else "")
     least_text, budget_text, short_text = gap_figures(least, budget)
     return (
@@ -1013,7 +1020,6 @@ def safe_working_sentence(
 
 # --- fair shares: the practice floor (docs/fairness.md) ---------------------------------
 def floor_cost_sentence(
-    cost: float,
     least_with: float,
     least_without: float,
     floors: int,

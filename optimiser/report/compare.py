@@ -476,7 +476,7 @@ MEASURES = ("shortfall_share", "shortfall_rate", "spend", "patients")
 PracticeValues = dict[str, Num | float]
 
 
-def _table_values(side: Side, prefix: str, name: str, frame: pd.DataFrame, column: str) -> PracticeValues:
+def _table_values(prefix: str, name: str, frame: pd.DataFrame, column: str) -> PracticeValues:
     return {
         str(practice): Num(float(value), "", f"{prefix}.{name}:{i}.{column}")
         for i, (practice, value) in enumerate(zip(frame["practice_id"], frame[column], strict=True))
@@ -495,7 +495,7 @@ def _practice_measures(side: Side, prefix: str) -> dict[str, PracticeValues]:
     out: dict[str, PracticeValues] = {}
     if side.kind == "solve":
         if side.practices is not None and "spend_gbp" in side.practices:
-            out["spend"] = _table_values(side, prefix, "practices", side.practices, "spend_gbp")
+            out["spend"] = _table_values(prefix, "practices", side.practices, "spend_gbp")
         return out
     if side.kind != "check":
         return out
@@ -503,8 +503,8 @@ def _practice_measures(side: Side, prefix: str) -> dict[str, PracticeValues]:
     table = side.least_cost_practices
     if table is not None and {"spend_gbp", "shortfall_gbp"} <= set(table.columns):
         if not per_practice:  # each practice's own budget is no equal share of an offer
-            out["shortfall_share"] = _table_values(side, prefix, "least_cost_practices", table, "shortfall_gbp")
-        out["spend"] = _table_values(side, prefix, "least_cost_practices", table, "spend_gbp")
+            out["shortfall_share"] = _table_values(prefix, "least_cost_practices", table, "shortfall_gbp")
+        out["spend"] = _table_values(prefix, "least_cost_practices", table, "spend_gbp")
     budget = _lever(side, "budget")
     if per_practice:
         if r.get("deliverable") is True:

@@ -57,7 +57,10 @@ def test_keys_create_prints_a_working_key_once(database_url: str) -> None:
 
 def test_keys_create_rejects_an_unknown_role(database_url: str) -> None:
     result = CliRunner().invoke(app, ["keys", "create", "--org", "x", "--role", "superuser"])
-    assert result.exit_code != 0
+    assert result.exit_code == 2, result.output  # a usage error, not a crash (exit 1)
+    words = " ".join(result.stderr.replace("│", " ").split())  # typer's error box, unwrapped
+    assert "Invalid value for '--role'" in words
+    assert "'superuser' is not one of 'admin', 'commissioner', 'negotiator'" in words
 
 
 @pytest.mark.parametrize(

@@ -64,7 +64,8 @@ def test_the_local_pool_runs_jobs(tiny: dict) -> None:
 
 
 def test_a_dask_cluster_runs_jobs(tiny: dict) -> None:
-    distributed = pytest.importorskip("distributed")
+    import distributed  # in the lock (dask[distributed]): never skipped
+
     with distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:
         executor = make_executor(dask_address=cluster.scheduler_address)
         try:

@@ -37,3 +37,11 @@ def test_unknown_objective_is_422(client: TestClient, commissioner: dict) -> Non
         headers=commissioner,
     )
     assert response.status_code == 422
+    assert response.json()["detail"] == [
+        {
+            "table": "request",
+            "row": None,
+            "column": "body.overrides.objective",
+            "message": "objective: must be one of min_cost, max_value, max_min_coverage (got 'fairest')",
+        }
+    ]

@@ -55,6 +55,19 @@ def test_sweep_runs_over_a_budget_range(client: TestClient, commissioner: dict, 
     scenario_id = create_scenario(client, commissioner, tiny)
     job = run_job(client, commissioner, scenario_id, kind="sweep", overrides={"budget": "10000:60000:3"})
     assert job["status"] == "succeeded", job
+    # The API's points are the engine's for the same range: each budget, verdict and frontier value.
+    expected = run_job_directly("sweep", tiny, {"budget": "10000:60000:3"}).result["points"]
+    points = job["result"]["points"]
+    assert [point["budget_gbp"] for point in points] == [10_000, 35_000, 60_000]
+    assert [point["deliverable"] for point in points] == [point["deliverable"] for point in expected]
+    assert [sorted(point) for point in points] == [sorted(point) for point in expected]
+    for point, engine in zip(points, expected, strict=True):
+        for column, value in engine.items():
+            if isinstance(value, float):
+                assert point[column] == pytest.approx(value, rel=1e-9), (point["budget_gbp"], column)
+            else:  # a status, a verdict, or None where the budget has no plan
+                assert point[column] == value, (point["budget_gbp"], column)
+    assert any(point["deliverable"] for point in points) and not all(point["deliverable"] for point in points)
 
 
 def test_sensitivity_override(client: TestClient, commissioner: dict, tiny: dict) -> None:

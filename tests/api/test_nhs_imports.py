@@ -91,12 +91,14 @@ def test_a_role_that_may_not_write_scenarios_is_403(service: Service, tmp_path: 
         headers=service.tenant(Role.ADMIN),
     )
     assert response.status_code == 403
+    assert response.json() == {"detail": "the admin role may not create and change scenarios"}
 
 
 def test_without_a_key_is_401(client: TestClient, tmp_path: Path) -> None:
     files = nhs_files.write_all(tmp_path)
     response = client.post("/imports/nhs", data={"icb": "QAA"}, files=upload(files, "mapping", "list_sizes"))
     assert response.status_code == 401
+    assert response.json() == {"detail": "a valid API key is required (X-API-Key or Authorization: Bearer)"}
 
 
 def test_a_version_of_another_organisations_scenario_is_404_like_a_missing_one(

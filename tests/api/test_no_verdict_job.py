@@ -35,6 +35,7 @@ from optimiser.runs import NO_SOLUTION_IN_TIME, run_failed
 from tests.api.conftest import BACKENDS, database_url
 from tests.api.helpers import TINY, Service, create_scenario, run_job, service_settings
 from tests.console import console_script
+from tests.require import require_or_skip
 
 # A 40-practice MIP (whole half-FTE hiring) with a time limit far too short to find a solution, as
 # tests/test_batch_no_answer.py runs it through `commission batch`.
@@ -123,8 +124,7 @@ def test_the_no_answer_report_and_tables_stay_downloadable(
         table = client.get(f"/jobs/{sweep['id']}/tables/sweep_budget?format={fmt}", headers=headers)
         assert table.status_code == 200, fmt
     # The report reads as the command line's for the same input: NO ANSWER IN TIME and the check's sentence.
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed")
+    require_or_skip(shutil.which("pdftotext") is not None, "pdftotext (poppler-utils) is not installed")
     scenario = tmp_path / "mip.json"
     scenario.write_text(json.dumps(mip_document()))
     cli = subprocess.run(

@@ -12,17 +12,15 @@ import re
 import shutil
 import subprocess
 
-import pytest
-
 from optimiser.io import read_document
 from tests.api.helpers import TINY, Service, create_scenario, run_job
+from tests.require import require_or_skip
 
 CAPTION = "Solid line, round markers: the value of the eligible patients covered"
 
 
 def pdf_text(pdf: bytes) -> str:
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed")
+    require_or_skip(shutil.which("pdftotext") is not None, "pdftotext (poppler-utils) is not installed")
     text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
     return " ".join(text.split())
 

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from optimiser.io import read_document
+from optimiser.runs import run_job as run_job_directly
 from tests.api.helpers import TINY, Service, create_scenario, run_job, service_settings
 
 PROC = Path("/proc")
@@ -94,7 +95,11 @@ def test_a_job_whose_run_is_killed_runs_again_and_succeeds(service: Service) -> 
         job = run_job(service.client, headers, scenario_id, "check")
     assert len(killer.killed) == 1
     assert (job["status"], job["attempts"], job["error"]) == ("succeeded", 2, None), job
-    assert job["result"]["deliverable"] is not None
+    # The answer of a run nobody killed: the same verdict, least cost and summary sentence.
+    unkilled = run_job_directly("check", read_document(TINY)).result
+    assert job["result"]["deliverable"] is unkilled["deliverable"] is True
+    assert job["result"]["objective_value"] == pytest.approx(unkilled["objective_value"], rel=1e-9)
+    assert job["result"]["summary"] == unkilled["summary"]
 
 
 def test_a_job_whose_run_is_killed_every_time_fails_saying_how(service: Service) -> None:

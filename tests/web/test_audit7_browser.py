@@ -13,14 +13,12 @@ import pytest
 
 from optimiser.io import write_document_as_workbook
 from tests.web.conftest import tiny_document
-from tests.web.test_browser import CHROMIUM, Server, browser, page, scan, sign_in, start_server  # noqa: F401 (fixtures)
+from tests.web.test_browser import Server, browser, page, scan, sign_in, start_server  # noqa: F401 (fixtures)
 
 # A real server and a browser, waited on against the clock: runs while no other test runs.
 pytestmark = [
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
     pytest.mark.alone,
 ]
-pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@ by Playwright, against a real `commission serve` subprocess on a temporary SQLit
 
 Every page visited is scanned with axe-core (vendored, injected from disk) and must have no
 serious or critical violation; a screenshot of each is saved under tests/web/artefacts/.
-Skipped only where /usr/bin/chromium is missing (`.ci/run` installs it).
+Skipped only where /usr/bin/chromium is missing and CI is unset (`.ci/run` installs it; tests/require.py).
 """
 
 from __future__ import annotations
@@ -22,9 +22,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright import sync_api as playwright_api
 
 from optimiser.io import write_document_as_workbook
 from optimiser.runs import run_job
+from tests.require import require_or_skip
 from tests.web.conftest import ARTEFACTS, tiny_document
 
 CHROMIUM = Path(os.environ.get("COMMISSION_TEST_CHROMIUM", "/usr/bin/chromium"))
@@ -42,10 +44,8 @@ LAUNCH_ARGS = [
 # Browser tests wait on a real server and a browser against the clock: each runs while no other
 # test runs (marked alone: see tests/conftest.py).
 pytestmark = [
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
     pytest.mark.alone,
 ]
-playwright_api = pytest.importorskip("playwright.sync_api")
 
 
 def commission() -> str:
@@ -142,6 +142,7 @@ def idle_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    require_or_skip(CHROMIUM.exists(), f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     with playwright_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         try:

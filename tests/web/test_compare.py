@@ -16,9 +16,10 @@ import pytest
 
 from api.orm import JobKind, JobStatus
 from optimiser.deliverability import wording
+from optimiser.deliverability.wording import COMPARE_HEADLINE as HEADLINE
 from optimiser.io import read_document, rounded_for_output
-from optimiser.report.compare import HEADLINE, Num, Side, compare, practice_text
-from optimiser.report.view import resolve
+from optimiser.report.compare import Side, compare, practice_text
+from optimiser.report.view import Num, resolve
 from optimiser.runs import run_job
 from tests.test_check_exact import pooled_two_practices
 from tests.web.conftest import Desk, tenant, tiny_document

@@ -19,8 +19,10 @@ import pytest
 
 from api.orm import JobStatus
 from optimiser.deliverability import wording
+from optimiser.deliverability.wording import COMPARE_HEADLINE as HEADLINE
 from optimiser.io import read_document
-from optimiser.report.compare import HEADLINE, Comparison, Num, Side, compare
+from optimiser.report.compare import Comparison, Side, compare
+from optimiser.report.view import Num
 from optimiser.runs import run_job
 from tests.test_check_exact import pooled_two_practices
 from tests.web.conftest import Desk, tenant, tiny_document

@@ -8,7 +8,8 @@ text, the result page, the PDF: ``wording.gap_figures`` towards sufficiency): £
 from __future__ import annotations
 
 from optimiser.deliverability import wording
-from optimiser.report.compare import HEADLINE, Side, compare
+from optimiser.deliverability.wording import COMPARE_HEADLINE as HEADLINE
+from optimiser.report.compare import Side, compare
 from tests.web.test_compare_figures import headline, per_weighted_patient
 
 

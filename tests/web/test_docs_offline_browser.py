@@ -10,14 +10,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.web.test_browser import CHROMIUM, Server, browser, page, start_server  # noqa: F401 (fixtures)
+from tests.web.test_browser import Server, browser, page, start_server  # noqa: F401 (fixtures)
 
 # A real server and a browser, waited on against the clock: runs while no other test runs.
 pytestmark = [
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
     pytest.mark.alone,
 ]
-pytest.importorskip("playwright.sync_api")
 
 LOCAL = {"127.0.0.1", "localhost"}
 

@@ -13,14 +13,12 @@ import pytest
 
 from optimiser.io import read_document
 from tests.web.conftest import ARTEFACTS, ROOT, tiny_document
-from tests.web.test_browser import AXE, CHROMIUM, Server, browser, sign_in, start_server  # noqa: F401 (fixtures)
+from tests.web.test_browser import AXE, Server, browser, sign_in, start_server  # noqa: F401 (fixtures)
 
 # A real server and a browser, waited on against the clock: runs while no other test runs.
 pytestmark = [
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
     pytest.mark.alone,
 ]
-pytest.importorskip("playwright.sync_api")
 
 WIDTH = 360
 # A real place name (Anglesey): one word of 58 letters, in a practice's name of 75.

@@ -15,7 +15,6 @@ import pytest
 from models.synthetic import generate_scenario
 from optimiser.deliverability import wording
 from tests.web.test_browser import (  # noqa: F401 (fixtures)
-    CHROMIUM,
     Server,
     browser,
     page,
@@ -27,10 +26,8 @@ from tests.web.test_browser import (  # noqa: F401 (fixtures)
 
 # A real server and a browser, waited on against the clock: runs while no other test runs.
 pytestmark = [
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
     pytest.mark.alone,
 ]
-pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="module")

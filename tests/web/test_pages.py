@@ -19,6 +19,7 @@ from models.scenario import ScenarioInvalid
 from models.validate import validate_document
 from optimiser.io import rounded_for_output, write_document_as_workbook
 from optimiser.report.view import resolve
+from tests.require import require_or_skip
 from tests.web.conftest import Desk, csrf_of, tenant, tiny_document
 
 DATA = re.compile(r'<data value="([^"]*)" data-src="([^"]*)">([^<]*)</data>')
@@ -401,8 +402,7 @@ def test_the_report_route_gives_a_pdf_with_the_verdict(desk: Desk, runs: dict[st
     assert desk_pdf.status_code == 200 and desk_pdf.content.startswith(b"%PDF")
     stranger = desk.key(tenant(), "commissioner")
     assert desk.client.get(f"/reports/jobs/{job_id}.pdf", headers={"X-API-Key": stranger}).status_code == 404
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed")
+    require_or_skip(shutil.which("pdftotext") is not None, "pdftotext (poppler-utils) is not installed")
     text = subprocess.run(["pdftotext", "-", "-"], input=response.content, capture_output=True, check=True).stdout
     words = " ".join(text.decode().split())
     assert "NOT DELIVERABLE" in words
@@ -532,7 +532,7 @@ def test_static_assets_are_served_locally(desk: Desk) -> None:
 def test_a_frontier_that_cannot_be_submitted_is_explained_not_a_500(
     desk: Desk, runs: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from api.web import results
+    from api import crud
     from models.scenario import Problem
 
     def refuse(*_: Any, **__: Any) -> Any:
@@ -540,7 +540,7 @@ def test_a_frontier_that_cannot_be_submitted_is_explained_not_a_500(
 
     token = desk.key(tenant(), "commissioner")
     job_id = desk.job(token, desk.scenario(token), JobStatus.SUCCEEDED, runs["undeliverable"])
-    monkeypatch.setattr(results.crud, "submit_job", refuse)
+    monkeypatch.setattr(crud, "submit_job", refuse)  # the module api.web.results calls it through
     page = desk.signed_in(token).get(f"/desk/jobs/{job_id}")
     assert page.status_code == 200
     assert "No frontier: the budget sweep could not be submitted" in html.unescape(page.text)

@@ -16,6 +16,7 @@ from optimiser.deliverability import wording
 from optimiser.report.chart import frontier, nice_step
 from optimiser.report.render import report_html
 from optimiser.report.view import check_view, resolve
+from tests.require import require_or_skip
 from tests.web.conftest import tiny_document
 
 
@@ -33,8 +34,7 @@ def run_report(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def pdf_words(path: Path) -> str:
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed")
+    require_or_skip(shutil.which("pdftotext") is not None, "pdftotext (poppler-utils) is not installed")
     out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
     return " ".join(out.split())
 
@@ -117,8 +117,7 @@ def test_the_practices_heading_is_never_left_alone_at_the_foot_of_a_page(runs: d
     page 1 and over the page break; wherever it lands, its first practice is on the same page."""
     from optimiser.report.render import report_pdf
 
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed")
+    require_or_skip(shutil.which("pdftotext") is not None, "pdftotext (poppler-utils) is not installed")
     view = check_view(runs["undeliverable"].result)
     view.levers = []  # a shorter page 1, so that the section starts on it and then moves over
     first = str(view.practices[0][0])

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.require import require_or_skip
 from tests.web.test_report import commission
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,8 +33,10 @@ LONG_NAME = 'B&NES <Tiny> "Quoted" back\\slash Ünïcödé 认知症 & Sons Surg
 
 
 def report(tmp_path: Path, scenario: Path, *options: str) -> Path:
-    if shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None:
-        pytest.skip("pdftotext and pdftoppm (poppler-utils) are not installed")
+    require_or_skip(
+        shutil.which("pdftotext") is not None and shutil.which("pdftoppm") is not None,
+        "pdftotext and pdftoppm (poppler-utils) are not installed",
+    )
     pdf = tmp_path / "report.pdf"
     done = subprocess.run(
         [commission(), "report", str(scenario), "--out", str(pdf), *options],

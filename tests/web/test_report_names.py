@@ -20,6 +20,7 @@ from optimiser.io import read_document
 from optimiser.report.render import report_html, report_pdf
 from optimiser.report.view import check_view
 from tests.api.helpers import TINY, Service, run_job, sqlite_service
+from tests.require import require_or_skip
 from tests.web.test_report_layout import LONG_NAME, pages, pdftotext, report
 
 # Each character a CSS string or an HTML element could end at, and a newline.
@@ -27,8 +28,10 @@ CSS_BREAKER = 'St Ann\'s "Quoted" back\\slash \\"; } body { display: none; } </s
 
 
 def poppler() -> None:
-    if shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None:
-        pytest.skip("pdftotext and pdfinfo (poppler-utils) are not installed")
+    require_or_skip(
+        shutil.which("pdftotext") is not None and shutil.which("pdfinfo") is not None,
+        "pdftotext and pdfinfo (poppler-utils) are not installed",
+    )
 
 
 def test_no_name_ends_the_footers_css_string_or_the_style_element(runs: dict[str, Any], tmp_path: Path) -> None:

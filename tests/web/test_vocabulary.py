@@ -21,11 +21,12 @@ import pytest
 
 from optimiser.io import read_document
 from tests.console import REPO, run
+from tests.require import require_or_skip
 from tests.web.test_browser import Server, pdf_text, start_server
 
 UNDELIVERABLE = REPO / "data" / "undeliverable_offer"
 
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is missing")
+require_or_skip(shutil.which("pdftotext") is not None, "pdftotext (poppler-utils) is not installed")
 
 
 @pytest.fixture(scope="module")
