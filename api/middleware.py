@@ -167,7 +167,9 @@ class BodySizeLimitMiddleware:
             watcher.cancel()
 
     async def _refuse(self, send: Send) -> None:
-        detail = f"the request body is larger than this service's limit of {self.max_bytes} bytes"
+        from optimiser.deliverability.wording import request_too_large
+
+        detail = request_too_large(self.max_bytes)
         payload = json.dumps({"detail": detail}).encode()
         await send(
             {

@@ -2616,3 +2616,8 @@ def frontier_sweep_ended_sentence(job_id: str, status: object, why: str) -> str:
 
 def frontier_being_drawn_sentence(job_id: str, status: object) -> str:
     return f"The frontier is being drawn (sweep job {job_id}, {status})."
+
+
+def request_too_large(limit_bytes: int) -> str:
+    """A request body over the service's limit (HTTP 413), the limit written as the reader's are."""
+    return f"the request body is larger than this service's limit of {limit_bytes:,} bytes"

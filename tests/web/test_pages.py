@@ -384,7 +384,7 @@ def test_an_oversize_upload_is_refused_before_it_is_read(desk: Desk) -> None:
         files={"file": ("big.json", b"{" + b" " * 400_000 + b"}", "application/json")},
     )
     assert response.status_code == 413
-    assert "larger than this service's limit of 300000 bytes" in response.text
+    assert "larger than this service's limit of 300,000 bytes" in response.text
 
 
 # The report and the comparison ----------------------------------------------------------------
