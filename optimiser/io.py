@@ -771,8 +771,10 @@ def read_workbook(
                 continue
             # openpyxl names each sheet's part in the package only privately.
             part = sheet._worksheet_path
-            unsaved = _formulas_without_values(workbook._archive, part) if part in parts_with_formulas else {}
-            merged = _merged_ranges(workbook._archive, part) if part in parts_with_merges else []
+            unsaved: dict[int, list[int]] = {}
+            merged: list[MergedRange] = []
+            if part in parts_with_formulas or part in parts_with_merges:
+                unsaved, merged = _sheet_markup(workbook._archive, part, formulas=part in parts_with_formulas)
             records = _sheet_records(sheet, title, limits, unsaved, sheet_problems, merged)
             if records is None:
                 continue
@@ -826,13 +828,22 @@ class MergedRange:
     last_column: int
 
 
-def _merged_ranges(archive: zipfile.ZipFile, part: str) -> list[MergedRange]:
-    """The sheet's merged ranges, in the order the sheet lists them (its rows are passed over
-    one at a time: memory stays one row's)."""
-    from openpyxl.utils.cell import range_boundaries
+def _sheet_markup(
+    archive: zipfile.ZipFile, part: str, formulas: bool
+) -> tuple[dict[int, list[int]], list[MergedRange]]:
+    """One pass over a sheet's XML (its rows one at a time: memory stays one row's) for what a
+    reader for values cannot see: with ``formulas``, sheet row → 1-based columns of the cells
+    holding a formula but no saved value; and the merged ranges, in the order the sheet lists them.
 
+    A workbook written by a script keeps its formulas uncalculated; read for values, such a
+    cell is blank and would silently take its column's default.
+    """
+    from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
+
+    cells: dict[int, list[int]] = {}
     ranges: list[MergedRange] = []
     sheet_data: Any = None
+    rows_seen = 0
     with archive.open(part) as handle:
         for event, element in iterparse(handle, events=("start", "end")):
             tag = element.tag.rsplit("}", 1)[-1]
@@ -840,7 +851,15 @@ def _merged_ranges(archive: zipfile.ZipFile, part: str) -> list[MergedRange]:
                 if tag == "sheetData":
                     sheet_data = element
                 continue
-            if tag == "mergeCell" and element.get("ref"):
+            if tag == "c" and formulas:
+                children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
+                value = children.get("v")
+                # An empty <v> is saved text only in a text cell (a formula giving "").
+                saved = value is not None and bool(value.text or element.get("t") == "str")
+                if "f" in children and not saved and element.get("r"):
+                    row, column = coordinate_to_tuple(element.get("r"))
+                    cells.setdefault(row, []).append(column)
+            elif tag == "mergeCell" and element.get("ref"):
                 reference = element.get("ref").strip().upper()
                 try:
                     first_column, first_row, last_column, last_row = range_boundaries(reference)
@@ -849,9 +868,11 @@ def _merged_ranges(archive: zipfile.ZipFile, part: str) -> list[MergedRange]:
                 if None not in (first_column, first_row, last_column, last_row):
                     ranges.append(MergedRange(reference, first_row, first_column, last_row, last_column))
             elif tag == "row" and sheet_data is not None:
-                sheet_data.clear()
-                raise_if_cancelled()
-    return ranges
+                sheet_data.clear()  # the rows read so far: memory stays one row's
+                rows_seen += 1
+                if rows_seen % _CANCEL_CHECK_ROWS == 0:
+                    raise_if_cancelled()
+    return cells, ranges
 
 
 def _merge_problems(
@@ -897,40 +918,6 @@ def _merge_problems(
             )
         )
     return problems
-
-
-def _formulas_without_values(archive: zipfile.ZipFile, part: str) -> dict[int, list[int]]:
-    """Sheet row → 1-based columns of the cells holding a formula but no saved value.
-
-    A workbook written by a script keeps its formulas uncalculated; read for values, such a
-    cell is blank and would silently take its column's default.
-    """
-    from openpyxl.utils.cell import coordinate_to_tuple
-
-    cells: dict[int, list[int]] = {}
-    sheet_data: Any = None
-    rows_seen = 0
-    with archive.open(part) as handle:
-        for event, element in iterparse(handle, events=("start", "end")):
-            tag = element.tag.rsplit("}", 1)[-1]
-            if event == "start":
-                if tag == "sheetData":
-                    sheet_data = element
-                continue
-            if tag == "c":
-                children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
-                value = children.get("v")
-                # An empty <v> is saved text only in a text cell (a formula giving "").
-                saved = value is not None and bool(value.text or element.get("t") == "str")
-                if "f" in children and not saved and element.get("r"):
-                    row, column = coordinate_to_tuple(element.get("r"))
-                    cells.setdefault(row, []).append(column)
-            elif tag == "row" and sheet_data is not None:
-                sheet_data.clear()  # the rows read so far: memory stays one row's
-                rows_seen += 1
-                if rows_seen % _CANCEL_CHECK_ROWS == 0:
-                    raise_if_cancelled()
-    return cells
 
 
 def _sheet_records(

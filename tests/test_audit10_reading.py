@@ -19,6 +19,7 @@ import openpyxl
 import pytest
 
 from models.scenario import ScenarioInvalid
+from models.validate import FORMULA_WITHOUT_VALUE
 from optimiser.io import ReadLimits, _read_csv_records, read_bytes, read_document, write_document_as_workbook
 from tests.console import TINY, run, strict_json
 
@@ -213,4 +214,21 @@ def test_merged_cells_of_the_settings_sheet_are_named(tmp_path: Path) -> None:
     problems = problems_of(merged_workbook(tmp_path, "B2:B3", sheet="settings"))
     assert problems == [
         ("settings", 2, "value", "is part of merged cells B2:B3; unmerge them and give each row its own value")
+    ]
+
+
+def test_a_sheet_with_formulas_and_merged_cells_names_both_in_one_reading(tmp_path: Path) -> None:
+    """One pass over the sheet finds both: a formula saved without its value, and a merged range."""
+    path = merged_workbook(tmp_path, "B20:B21")  # below the table: nothing read is lost
+    workbook = openpyxl.load_workbook(path)
+    workbook["practices"]["C2"] = "=1+1"  # written by a script: no saved value
+    workbook.save(path)
+    done = run("validate", str(path))
+    assert done.returncode == 2
+    assert f"practices row 1, column list_size: {FORMULA_WITHOUT_VALUE}" in done.stdout + done.stderr
+    workbook = openpyxl.load_workbook(path)
+    workbook["practices"].merge_cells("B2:B3")
+    workbook.save(path)
+    assert problems_of(path) == [
+        ("practices", 2, "pcn_id", "is part of merged cells B2:B3; unmerge them and give each row its own value")
     ]
