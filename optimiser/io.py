@@ -117,7 +117,7 @@ def read_document(path: str | Path, limits: ReadLimits = DEFAULT_LIMITS) -> dict
         )
     size = source.stat().st_size
     if size > limits.max_file_bytes:
-        raise _invalid(f"{source.name} is {size:,} bytes; the most a scenario file may be is {limits.max_file_bytes:,}")
+        raise _scenario_file_too_large(source.name, size, limits)
     with source.open("rb") as handle:
         return _read_stream(source.name, suffix, handle, limits)
 
@@ -128,10 +128,13 @@ def read_bytes(filename: str, data: bytes, limits: ReadLimits = DEFAULT_LIMITS) 
     if suffix not in SCENARIO_SUFFIXES:
         raise _invalid(f"unsupported file {shown(filename)}: give a {', '.join(SCENARIO_SUFFIXES)} file", "upload")
     if len(data) > limits.max_file_bytes:
-        raise _invalid(
-            f"{filename} is {len(data):,} bytes; the most a scenario file may be is {limits.max_file_bytes:,}"
-        )
+        raise _scenario_file_too_large(filename, len(data), limits)
     return _read_stream(filename, suffix, io.BytesIO(data), limits)
+
+
+def _scenario_file_too_large(name: str, size: int, limits: ReadLimits) -> ScenarioInvalid:
+    """A scenario file on disk or uploaded of more than ``limits.max_file_bytes``, in one wording."""
+    return _invalid(f"{name} is {size:,} bytes; the most a scenario file may be is {limits.max_file_bytes:,}")
 
 
 def _read_stream(name: str, suffix: str, handle: IO[bytes], limits: ReadLimits) -> dict[str, Any]:
