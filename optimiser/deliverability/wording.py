@@ -2016,8 +2016,8 @@ def table_gini(value: float) -> str:
 
 
 def table_fte(value: float) -> str:
-    """FTE in a table column (new FTE by role and in total) to two decimals, as ``solve`` prints
-    them: 211.93 beside 49.19 and 0.50, never 212 beside 49.19."""
+    """FTE in a comparison's table column (new FTE by role and in total) to two decimals: 211.93
+    beside 49.19 and 0.50, never 212 beside 49.19 (``solve``'s own table uses ``hire_fte``)."""
     return f"{value + 0.0:,.2f}"
 
 
@@ -2468,7 +2468,7 @@ def table_share_or_missing(value: Any) -> str:
 
 
 def budget_used_note(share: float | None) -> str:
-    """The share of the budget a plan spends, after its net spend: " (74.0% of it)". Rounded down
+    """The share of the budget a plan spends, after its net spend: " (74.1% of it)". Rounded down
     as a level is: a plan that leaves anything unspent never reads "100.0% of it" (99.96% is 99.9%)."""
     return "" if share is None else f" ({highest_percent(share)} of it)"
 
