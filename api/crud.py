@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Engine, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from api.documents import AcceptedDocument
+from api.documents import AcceptedDocument, time_limit_problem
 from api.errors import Conflict, Forbidden, NotFound
 from api.orm import (
     FINISHED_STATUSES,
@@ -397,10 +397,8 @@ def checked_overrides(request: JobIn, settings: Settings) -> dict[str, Any]:
     overrides = request.overrides.as_dict()
     problems = [override_problem(problem.column, problem.message) for problem in kind_problems(request.kind, overrides)]
     time_limit = overrides.get("time_limit_s")
-    if time_limit is not None and time_limit > settings.max_time_limit_s:
-        problems.append(
-            override_problem("time_limit_s", f"must be at most {settings.max_time_limit_s:g} s on this service")
-        )
+    if time_limit is not None and (too_long := time_limit_problem(time_limit, settings)):
+        problems.append(override_problem("time_limit_s", too_long))
     for name in SWEEP_RANGES:
         if overrides.get(name) is not None:
             problems.extend(_sweep_points_problems(name, overrides[name], settings))

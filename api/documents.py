@@ -15,6 +15,7 @@ from api.serialise import json_safe
 from api.settings import Settings
 from models.scenario import Problem, ScenarioInvalid
 from models.validate import validate_document
+from optimiser.deliverability import wording
 from optimiser.io import ReadLimits, check_table_rows, parse_json, raise_if_cancelled, read_bytes
 
 logger = logging.getLogger(__name__)
@@ -56,22 +57,24 @@ def accept_document(document: dict[str, Any], settings: Settings) -> AcceptedDoc
             [Problem("scenario", None, None, f"could not be validated ({type(error).__name__})")]
         ) from error
     # Limits of the service hold on the value after coercion ("500" is 500 s).
-    if scenario.settings.time_limit_s > settings.max_time_limit_s:
-        raise ScenarioInvalid(
-            [
-                Problem(
-                    "settings",
-                    None,
-                    "time_limit_s",
-                    f"must be at most {settings.max_time_limit_s:g} s on this service "
-                    f"(got {scenario.settings.time_limit_s:g})",
-                )
-            ]
-        )
+    if too_long := time_limit_problem(scenario.settings.time_limit_s, settings):
+        raise ScenarioInvalid([Problem("settings", None, "time_limit_s", too_long)])
     raise_if_cancelled()
     # A valid document holds only finite numbers and text; workbook cells such as dates
     # are stored as text.
     return AcceptedDocument(document=json_safe(document), scenario_hash=scenario.scenario_hash)
+
+
+def time_limit_problem(time_limit_s: float, settings: Settings) -> str | None:
+    """Why this service refuses a solver time limit (over ``COMMISSION_MAX_TIME_LIMIT_S``), or None.
+
+    The one check of the limit wherever a time limit comes in: a scenario's ``settings.time_limit_s``
+    (JSON body, upload, the desk's form, an import) and a job's ``overrides.time_limit_s``; the
+    caller names the field it came in.
+    """
+    if time_limit_s > settings.max_time_limit_s:
+        return wording.time_limit_over_service_limit(settings.max_time_limit_s, time_limit_s)
+    return None
 
 
 def read_body(content: bytes, settings: Settings) -> dict[str, Any]:

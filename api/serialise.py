@@ -6,7 +6,7 @@ import io
 import math
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -50,7 +50,8 @@ def stored_to_frame(columns: list[str], rows: list[list[Any]]) -> pd.DataFrame:
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """A table as a CSV download (text a spreadsheet would run as a formula starts with ``'``)."""
-    return csv_safe(frame).to_csv(index=False).encode()
+    # to_csv with no file returns the CSV as text (pandas has no type hints here).
+    return cast(str, csv_safe(frame).to_csv(index=False)).encode()
 
 
 def xlsx_bytes(frames: Mapping[str, pd.DataFrame]) -> bytes:

@@ -19,6 +19,7 @@ import time
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 
 from models.formulation import ProgrammeData, derive
@@ -114,10 +115,10 @@ def build_arrays(scenario: Scenario, data: ProgrammeData | None = None) -> Stand
     step_units = [(u, r) for r in R if r in d.fte_step for u in (d.pcns if r in arrs else P)]
     cols.add("k", step_units, integer=True)
 
-    def cov_col(pi: np.ndarray, si: np.ndarray) -> np.ndarray:
+    def cov_col(pi: npt.NDArray[np.intp], si: npt.NDArray[np.intp]) -> np.ndarray:
         return pi * n_s + si
 
-    def h_col(pi: np.ndarray, ri: np.ndarray) -> np.ndarray:
+    def h_col(pi: npt.NDArray[np.intp], ri: npt.NDArray[np.intp]) -> np.ndarray:
         return pi * n_r + ri
 
     rows = _Rows()

@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import IO, Any
+from typing import IO, Any, cast
 from xml.etree.ElementTree import iterparse
 
 import numpy as np
@@ -1240,7 +1240,8 @@ def result_workbook_bytes(frames: dict[str, pd.DataFrame], summary: dict[str, An
 
 
 def _csv_text(rounded: pd.DataFrame) -> str:
-    return csv_safe(rounded).to_csv(index=False, float_format=CSV_FLOAT_FORMAT)
+    # to_csv with no file returns the CSV as text (pandas has no type hints here).
+    return cast(str, csv_safe(rounded).to_csv(index=False, float_format=CSV_FLOAT_FORMAT))
 
 
 # What a workbook without tables says of its result (a solve that found no plan has no tables):

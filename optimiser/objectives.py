@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
+import numpy.typing as npt
 
 from models.standard_form import INF
 from optimiser.programme import Programme, Progress, SolveOutcome
@@ -133,7 +134,7 @@ FRACTION_OBJECTIVE_SCALE = 1e6
 
 def spend_coefficients(programme: Programme) -> np.ndarray:
     """Cost vector of Σ_p spend[p] = Σ cost[r] h[p,r] − Σ claim[p] over the programme's columns."""
-    return programme.memo("spend", _spend)
+    return programme.memo(_spend)
 
 
 def _spend(programme: Programme) -> np.ndarray:
@@ -146,7 +147,7 @@ def _spend(programme: Programme) -> np.ndarray:
 
 def value_coefficients(programme: Programme) -> np.ndarray:
     """Cost vector of Σ value_weight[s] × cov[p,s] over the programme's columns."""
-    return programme.memo("value", _value)
+    return programme.memo(_value)
 
 
 def _value(programme: Programme) -> np.ndarray:
@@ -308,7 +309,7 @@ def _restrict_to_optimal_face(programme: Programme, best: SolveOutcome) -> None:
     programme.set_row_bounds(rows[held], at[held], at[held])
 
 
-def _at_bound(values: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+def _at_bound(values: npt.NDArray[np.float64], bounds: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
     """Where a value sits on a finite bound (to HiGHS' primal feasibility tolerance, relative)."""
     with np.errstate(invalid="ignore"):
         return np.isfinite(bounds) & (np.abs(values - bounds) <= 1e-7 * np.maximum(1.0, np.abs(bounds)))

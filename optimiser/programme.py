@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 import highspy
 import numpy as np
@@ -224,7 +224,7 @@ class Programme:
         self._integrality = self.base_integrality
         self._row_matrix: Any = None
         self._frames: list[list[Callable[[], None]]] = []
-        self._memo: dict[str, Any] = {}
+        self._memo: dict[Callable[[Programme], object], object] = {}
         self.timings["pass_to_highs"] = time.perf_counter() - started
         self._rows_by_rule = _positions(self.row_rule)
         self._cols_by_var = _positions(self.col_var)
@@ -288,11 +288,16 @@ class Programme:
             self._row_matrix = full[: self.num_rows, : self.num_cols].tocsr()
         return self._row_matrix
 
-    def memo(self, name: str, compute: Callable[[Programme], Any]) -> Any:
-        """``compute(self)``, computed once per programme (for derived vectors such as the spend costs)."""
-        if name not in self._memo:
-            self._memo[name] = compute(self)
-        return self._memo[name]
+    def memo(self, compute: Callable[[Programme], T]) -> T:
+        """``compute(self)``, computed once per programme (for derived vectors such as the spend costs).
+
+        Kept under ``compute`` itself (a module-level function, so the same object at every call),
+        so the value found is the one ``compute`` returned, of its declared type.
+        """
+        if compute not in self._memo:
+            self._memo[compute] = compute(self)
+        # The value under `compute` is what compute(self) returned: a T.
+        return cast(T, self._memo[compute])
 
     @property
     def is_mip(self) -> bool:
@@ -732,7 +737,7 @@ class Programme:
             return False
         row_terms = y[rows_used] * row_bound[rows_used]
         d = matrix.T @ y
-        d[np.abs(d) <= 1e-9 * (self.memo("abs_matrix", lambda p: abs(p.own_matrix())).T @ np.abs(y))] = 0.0
+        d[np.abs(d) <= 1e-9 * (self.memo(_abs_matrix).T @ np.abs(y))] = 0.0
         cols_used = d != 0
         col_bound = np.where(d > 0, self.col_lower, self.col_upper)
         if not np.isfinite(col_bound[cols_used]).all():
@@ -881,3 +886,8 @@ def _positions(labels: np.ndarray) -> dict[str, np.ndarray]:
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
     return {str(name): order[bounds[i] : bounds[i + 1]] for i, name in enumerate(uniques)}
+
+
+def _abs_matrix(programme: Programme) -> Any:
+    """|A| of the programme's own matrix (scipy CSR): the size of each term in a Farkas check."""
+    return abs(programme.own_matrix())

@@ -56,7 +56,7 @@ class JobOutcome:
 def clean_json(value: Any) -> Any:
     """JSON-safe: numpy scalars to Python, NaN/inf to None, keys to strings."""
     if isinstance(value, dict):
-        return {str(k): clean_json(v) for k, v in value.items()}
+        return clean_json_object(value)
     if isinstance(value, list | tuple):
         return [clean_json(v) for v in value]
     if isinstance(value, np.generic):
@@ -64,6 +64,11 @@ def clean_json(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+def clean_json_object(value: dict[Any, Any]) -> dict[str, Any]:
+    """``clean_json`` of a dict, typed as the JSON object it is."""
+    return {str(k): clean_json(v) for k, v in value.items()}
 
 
 def solve_result(scenario: Scenario, programme: Programme, outcome: SolveOutcome, started: float) -> JobOutcome:

@@ -46,7 +46,7 @@ from optimiser.objectives import (
     value_of,
 )
 from optimiser.programme import Programme, SolveOutcome, side_by_side, solver_name
-from optimiser.results import JobOutcome, clean_json
+from optimiser.results import JobOutcome, clean_json_object
 from optimiser.units import SWEEP_RANGES, parse_range
 
 
@@ -98,13 +98,13 @@ def sweep(
             "points": table.to_dict("records"),
         }
     )
-    return JobOutcome(result=clean_json(result), tables={f"sweep_{result['sweep']}": table})
+    return JobOutcome(result=clean_json_object(result), tables={f"sweep_{result['sweep']}": table})
 
 
 def _coverage(programme: Programme, x: np.ndarray) -> dict[str, float]:
     p = programme
     services = list(p.data.services)
-    cov_service, eligible = p.memo("coverage_by_service", _coverage_terms)
+    cov_service, eligible = p.memo(_coverage_terms)
     # bincount adds in column order, as a loop would: the same sums to the last bit.
     covered = np.bincount(cov_service, weights=np.maximum(0.0, x[p.cols("cov")]), minlength=len(services))
     total_e = sum(eligible.tolist())
@@ -134,7 +134,7 @@ def _point(programme: Programme, outcome: SolveOutcome, prefix: str = "") -> dic
     x = outcome.col_value
     value = value_of(programme, x)
     # The value as a share of covering every eligible patient: what the frontier maximises, read as coverage.
-    full = programme.memo("full_value", _full_value)
+    full = programme.memo(_full_value)
     row = {
         f"{prefix}status": outcome.status,
         f"{prefix}value": value,
@@ -147,7 +147,7 @@ def _point(programme: Programme, outcome: SolveOutcome, prefix: str = "") -> dic
 
 def _full_value(programme: Programme) -> float:
     """The value of covering every eligible patient: Σ over services of value weight × eligible patients."""
-    _cov_service, eligible = programme.memo("coverage_by_service", _coverage_terms)
+    _cov_service, eligible = programme.memo(_coverage_terms)
     weights = [programme.data.value_weight[s] for s in programme.data.services]
     return float(sum((np.asarray(weights, dtype=float) * eligible).tolist()))
 

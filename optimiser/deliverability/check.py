@@ -51,7 +51,7 @@ from optimiser.programme import (
     single_threaded_blas,
     solver_name,
 )
-from optimiser.results import JobOutcome, clean_json, kpis, result_tables
+from optimiser.results import JobOutcome, clean_json_object, kpis, result_tables
 
 # Practices listed in ``least_cost_allocation.most_short`` (the count of all short practices is given).
 MOST_SHORT = 20
@@ -195,7 +195,7 @@ def _check(
             result["least_cost_allocation"] = least_cost_allocation(programme, levers[0].solution, tables)
         if conflict is not None:
             tables["conflict"] = conflict.table(programme)
-            result["conflict"] = clean_json(
+            result["conflict"] = clean_json_object(
                 {
                     "method": conflict.method,
                     "irreducible": conflict.irreducible,
@@ -231,7 +231,7 @@ def _check(
         result["summary"] = wording.no_answer_summary(outcome.message)
     result["solves"] = programme.solves
     result["seconds"] = time.perf_counter() - started
-    return JobOutcome(result=clean_json(result), tables=tables)
+    return JobOutcome(result=clean_json_object(result), tables=tables)
 
 
 @dataclass
@@ -399,7 +399,7 @@ def least_cost_allocation(
     table = table.reset_index(drop=True)
     tables["least_cost_practices"] = table
     shown = table.head(MOST_SHORT).drop(columns="need_less_share_gbp")
-    return clean_json(
+    return clean_json_object(
         {
             "share_basis": "weighted_patients" if pooled else "practice_budget",
             "budget_gbp": budget,

@@ -35,7 +35,7 @@ from optimiser.objectives import (
     standard_rows,
 )
 from optimiser.programme import Programme, SolveOutcome
-from optimiser.results import clean_json
+from optimiser.results import clean_json_object
 
 LEVERS: tuple[str, ...] = ("budget", "workforce_supply", "standards", "safe_working")
 LEVER_UNITS = wording.LEVER_UNITS
@@ -58,7 +58,7 @@ class Lever:
     solution: SolveOutcome | None = field(default=None, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
-        return clean_json(
+        return clean_json_object(
             {
                 "lever": self.lever,
                 "fixable": self.fixable,

@@ -20,7 +20,7 @@ from optimiser.deliverability import wording
 from optimiser.deliverability.levers import LEVERS, TOL, safe_rows, safe_x_entries, workforce_at
 from optimiser.objectives import standard_rows
 from optimiser.programme import Programme
-from optimiser.results import clean_json
+from optimiser.results import clean_json_object
 
 # "spread": the share of the standards' price put on the largest single relative cut (0: only the
 # value-weighted average cut counts, so one service may be dropped at a few practices; 1: only the
@@ -145,7 +145,7 @@ def relaxation(programme: Programme, weights: dict[str, float] | None = None) ->
             "violations": [],
             "sentences": [wording.combined_change_not_found(outcome.status)],
         }
-        return clean_json(result), pd.DataFrame(columns=COLUMNS)
+        return clean_json_object(result), pd.DataFrame(columns=COLUMNS)
     x = outcome.col_value
 
     # Every entry of the package above zero, with the scale its size is measured against (a share
@@ -273,4 +273,4 @@ def relaxation(programme: Programme, weights: dict[str, float] | None = None) ->
         "violations": table.to_dict("records"),
         "sentences": [wording.package_sentence(package, names), *wording.relaxation_sentences(table, names)],
     }
-    return clean_json(result), table
+    return clean_json_object(result), table

@@ -13,7 +13,7 @@ import pandas as pd
 
 from optimiser.deliverability import wording
 from optimiser.programme import Programme, RowRanging, SolveOutcome
-from optimiser.results import binding_rules, clean_json
+from optimiser.results import binding_rules, clean_json_object
 
 # Steps of a limit smaller than this share of its size (or of the values moved) are noise.
 _TINY = 1e-9
@@ -226,7 +226,7 @@ def sensitivity(programme: Programme, outcome: SolveOutcome) -> dict[str, Any]:
     sentences = [price["sentence"] for price in prices]
     if binding_list:
         sentences.append(wording.binding_sentence(binding_list))
-    return clean_json(
+    return clean_json_object(
         {
             "available": True,
             "approximate": approximate,

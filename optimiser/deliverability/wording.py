@@ -2621,3 +2621,18 @@ def frontier_being_drawn_sentence(job_id: str, status: object) -> str:
 def request_too_large(limit_bytes: int) -> str:
     """A request body over the service's limit (HTTP 413), the limit written as the reader's are."""
     return f"the request body is larger than this service's limit of {limit_bytes:,} bytes"
+
+
+# --------------------------------------------------------------------------------------
+# The service's limit on a solver time limit (api.documents.time_limit_problem)
+# --------------------------------------------------------------------------------------
+
+
+def time_limit_over_service_limit(limit_s: float, got_s: float) -> str:
+    """A solver time limit over the service's ``COMMISSION_MAX_TIME_LIMIT_S`` (HTTP 422), in a
+    scenario's settings or a job's overrides alike: "must be at most 120 s on this service (got 400)"."""
+    # Imported here to keep this section, appended to the module, in one place.
+    from models.formats import numbers_apart
+
+    limit, got = numbers_apart(limit_s, got_s)
+    return f"must be at most {limit} s on this service (got {got})"

@@ -65,7 +65,8 @@ def nice_step(raw: float) -> float:
     """A round tick step (1, 2, 2.5 or 5 times a power of ten) near ``raw``."""
     if raw <= 0:
         return 1.0
-    power = 10 ** math.floor(math.log10(raw))
+    # An int for a power of ten ≥ 1, a float below: a float either way.
+    power: float = 10 ** math.floor(math.log10(raw))
     for factor in (1, 2, 2.5, 5, 10):
         if raw <= factor * power:
             return factor * power

@@ -84,7 +84,11 @@ def together_problem(message: str) -> dict:
             together_problem("a sweep takes one of budget, offer_rate or standards, not more"),
         ),
         # the service's own limits (COMMISSION_MAX_TIME_LIMIT_S, _MAX_SWEEP_POINTS: 120 s and 5 in tests)
-        ("solve", {"time_limit_s": 400}, request_problem("time_limit_s", "must be at most 120 s on this service")),
+        (
+            "solve",
+            {"time_limit_s": 400},
+            request_problem("time_limit_s", "must be at most 120 s on this service (got 400)"),
+        ),
         ("sweep", {"budget": "1m:2m:51"}, request_problem("budget", "a sweep takes 2 to 5 points (got 51)")),
         ("solve", {"standards": "0.5:1:3"}, request_problem("standards", "only sweeps take a range")),
         # audit 5 F5: weights on a solve or a sweep would be silently ignored
