@@ -389,15 +389,21 @@ def read_zip(source: Path | IO[bytes], limits: ReadLimits = DEFAULT_LIMITS, name
                 continue
             # Flatten: only the base name matters.
             if path.name in wanted:
-                raise _invalid(
-                    f"{label} holds {path.name} twice ({wanted[path.name].filename} and {member.filename}); "
-                    "give each table once"
-                )
+                raise archive_problem(label, _held_twice(label, path.name, wanted[path.name], member))
             wanted[path.name] = member
         if not any(n.endswith(".csv") for n in wanted):
-            raise _invalid(f"{label} holds no CSV files")
+            raise archive_problem(label, HOLDS_NO_CSV)
         files = {base: archive.read(member) for base, member in wanted.items()}
     return _document_from_files(files, limits)
+
+
+# A scenario zip's own problems, named as the archive (its members as ``scenario.zip:a/practices.csv``),
+# as ``open_archive`` names every other problem with an archive.
+HOLDS_NO_CSV = "holds no CSV files; give one CSV file per table, as a scenario folder holds them"
+
+
+def _held_twice(label: str, name: str, first: zipfile.ZipInfo, second: zipfile.ZipInfo) -> str:
+    return f"holds {name} twice ({label}:{first.filename} and {label}:{second.filename}); give each table once"
 
 
 # --- The one safe way to open an archive ------------------------------------------------

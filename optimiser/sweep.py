@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, cast
@@ -98,7 +98,7 @@ def sweep(
             "points": table.to_dict("records"),
         }
     )
-    return JobOutcome(result=clean_json_object(result), tables={f"sweep_{result['sweep']}": table})
+    return JobOutcome(result=clean_json_object(result), tables={table_name(result["sweep"]): table})
 
 
 def _coverage(programme: Programme, x: np.ndarray) -> dict[str, float]:
@@ -445,17 +445,57 @@ def is_money_sweep(kind: str) -> bool:
     return SWEEP_RANGES.get(kind) is not None
 
 
+def table_name(kind: str) -> str:
+    """The name of a sweep's result table (a job's stored table, its CSV's name): sweep_KIND."""
+    return f"sweep_{kind}"
+
+
+# An offer-rate sweep stored before it was named so (the eighth session) says "sweep": "budget" and its
+# table is sweep_budget; its "x", the offer rate, tells what it swept. Such a stored job is read under
+# today's names (``named_now``, ``table_named_now``, ``stored_table_name``); what was stored is left as it is.
+def _offer_rate_stored_as_budget(result: Mapping[str, Any] | None) -> bool:
+    return (
+        result is not None
+        and result.get("kind") == "sweep"
+        and result.get("sweep") == "budget"
+        and result.get("x") == OFFER_SETTINGS["per_practice"]
+    )
+
+
+def named_now(result: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A stored result as this version names it: an older offer-rate sweep's "sweep" reads
+    "offer_rate" (in a copy); any other result is itself."""
+    if result is None or not _offer_rate_stored_as_budget(result):
+        return result
+    return {**result, "sweep": "offer_rate"}
+
+
+def table_named_now(result: Mapping[str, Any] | None, name: str) -> str:
+    """A stored table's name as this version names it: an older offer-rate sweep's sweep_budget is
+    sweep_offer_rate."""
+    if name == table_name("budget") and _offer_rate_stored_as_budget(result):
+        return table_name("offer_rate")
+    return name
+
+
+def stored_table_name(result: Mapping[str, Any] | None, name: str) -> str:
+    """The name the table this version calls ``name`` is stored under (``table_named_now`` reversed)."""
+    if name == table_name("offer_rate") and _offer_rate_stored_as_budget(result):
+        return table_name("budget")
+    return name
+
+
 def output_files(kind: str) -> dict[str, str]:
     """The files ``write_outputs`` writes for a "budget", "offer_rate" or "standards" sweep (the
     range swept, ``SWEEP_RANGES``), by what each holds: sweep_KIND.csv, .png and .json."""
-    return {suffix: f"sweep_{kind}.{suffix}" for suffix in ("csv", "png", "json")}
+    return {suffix: f"{table_name(kind)}.{suffix}" for suffix in ("csv", "png", "json")}
 
 
 def write_outputs(job: JobOutcome, out_dir: Path) -> dict[str, Path]:
     """Write the sweep's CSV, a PNG chart of the frontier and the result JSON into ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     kind = job.result["sweep"]
-    table = job.tables[f"sweep_{kind}"]
+    table = job.tables[table_name(kind)]
     paths = {what: out_dir / name for what, name in output_files(kind).items()}
     paths["csv"].write_bytes(result_csv_bytes(table))  # rounded as every result table is
     plot_frontier(job.result, table, paths["png"])

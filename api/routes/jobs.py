@@ -23,6 +23,7 @@ from api.security import Principal
 from api.serialise import stored_to_frame
 from api.settings import Settings
 from optimiser.io import result_csv_bytes, result_workbook_bytes
+from optimiser.sweep import named_now, stored_table_name, table_named_now
 
 router = APIRouter(prefix="/jobs", tags=["jobs"], route_class=JsonBodyRoute)
 
@@ -67,8 +68,12 @@ def job_summary(job: Job) -> JobSummary:
 def job_out(job: Job) -> JobOut:
     return JobOut(
         **job_summary(job).model_dump(),
-        result=job.result,
-        tables=[TableSummary(name=table.name, columns=table.columns, rows=table.row_count) for table in job.tables],
+        # A job stored by an older version is read under today's names (an offer-rate sweep's table).
+        result=named_now(job.result),
+        tables=[
+            TableSummary(name=table_named_now(job.result, table.name), columns=table.columns, rows=table.row_count)
+            for table in job.tables
+        ],
     )
 
 
@@ -219,13 +224,15 @@ def require_result(job: Job, job_id: str, download: str) -> None:
 def download_table(
     job_id: JobId, name: str, session: SessionDep, principal: PrincipalDep, format: TableFormat = TableFormat.CSV
 ) -> Response:
-    require_result(crud.get_job(session, principal, job_id), job_id, "tables")
-    table = crud.get_job_table(session, principal, job_id, name)
+    job = crud.get_job(session, principal, job_id)
+    require_result(job, job_id, "tables")
+    table = crud.get_job_table(session, principal, job_id, stored_table_name(job.result, name))
     frame = stored_to_frame(table.columns, table.rows)
-    filename = f"job-{job_id}-{table.name}.{format}"
+    named = table_named_now(job.result, table.name)
+    filename = f"job-{job_id}-{named}.{format}"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if format == TableFormat.XLSX:
-        return Response(result_workbook_bytes({table.name: frame}), media_type=XLSX_MEDIA_TYPE, headers=headers)
+        return Response(result_workbook_bytes({named: frame}), media_type=XLSX_MEDIA_TYPE, headers=headers)
     return Response(result_csv_bytes(frame), media_type="text/csv", headers=headers)
 
 
@@ -241,9 +248,9 @@ def download_table(
 def download_workbook(job_id: JobId, session: SessionDep, principal: PrincipalDep) -> Response:
     job = crud.get_job(session, principal, job_id)
     require_result(job, job_id, "workbook")
-    frames = {table.name: stored_to_frame(table.columns, table.rows) for table in job.tables}
+    frames = {table_named_now(job.result, t.name): stored_to_frame(t.columns, t.rows) for t in job.tables}
     return Response(
-        result_workbook_bytes(frames, job.result),
+        result_workbook_bytes(frames, named_now(job.result)),
         media_type=XLSX_MEDIA_TYPE,
         headers={"Content-Disposition": f'attachment; filename="job-{job_id}.xlsx"'},
     )

@@ -21,7 +21,7 @@ import numpy as np
 
 from models.standard_form import INF
 from optimiser.objectives import RATE_OBJECTIVE_SCALE
-from optimiser.programme import Programme
+from optimiser.programme import Programme, SolveOutcome
 
 # Safe-working raises are found on this grid (contacts per FTE-day): the least multiple that suffices.
 SAFE_WORKING_STEP = 0.001
@@ -83,7 +83,10 @@ class NeedProgramme:
                 self.rate_col = None
 
     def evaluate(self) -> Need:
-        outcome = self.p.solve()
+        return self.read(self.p.solve())
+
+    def read(self, outcome: SolveOutcome) -> Need:
+        """The need an optimum of this programme (as ``opened``) shows; no solve here."""
         if outcome.status == "infeasible":
             return Need(INF, None, "infeasible")
         if outcome.status != "optimal" or outcome.col_value is None:

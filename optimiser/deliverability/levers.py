@@ -277,26 +277,38 @@ def supply_lever(programme: Programme, conflict: Conflict | None = None) -> Leve
 
 class StandardsAnswers:
     """The standards lever's fractions on one programme, each root-found from one start: the optimum
-    of the need at full standards (``base``), solved once from ``start`` (a basis, e.g. the least-cost
-    plan's; None: from cold), and the uniform fraction's path straight after it. Each service's path
-    begins from that optimum's basis alone (``Programme.start_from``), so each answer depends on the
-    scenario only, never on what the programme solved before it (the combined change, the
-    safe-working searches, another service): they may be asked for in any order, and beside the
-    conflict search, before it is known which services it involves.
+    of the need at full standards (``base``) and its basis. Pooled, that optimum is the least-cost
+    plan (``plan``, solved already: the same LP, least spend with the budget row free), read without
+    a solve; else it is solved here from cold, and the uniform fraction's path goes on straight after
+    it. Every other path begins from that optimum's basis alone (``Programme.start_from``), so each
+    answer depends on the scenario only, never on what the programme solved before it (the combined
+    change, the safe-working searches, another service): they may be asked for in any order, and
+    beside the conflict search, before it is known which services it involves.
     """
 
-    def __init__(self, programme: Programme, need: NeedProgramme, start: Any | None = None):
+    def __init__(
+        self, programme: Programme, need: NeedProgramme, plan: SolveOutcome | None = None, plan_basis: Any = None
+    ):
+        """``plan``, ``plan_basis``: the pooled least-cost plan, optimal, and its basis, solved on ``programme``
+        (the check's copy): its least spend and duals are the need's at full standards, so solving that
+        need again from the plan's basis (0 simplex iterations) only repeated the plan's solve."""
         self.p, self.need = programme, need
         self.by_service = standard_rows(programme)
         self.base: Need | None = None
         self.start: Any | None = None
         self._answers: dict[str | None, tuple[str, float | None]] = {}
         self._solves: dict[str | None, int] = {}
+        # Whether the solver is still where the base's own solve left it (the uniform path goes on from there).
+        self._at_base = False
         if not programme.is_mip:  # a MIP has no duals to root-find with (``_highest_fraction``)
-            with need.opened(), programme.options(presolve="off" if start is not None else "on"):
-                programme.start_from(start)
-                self.base = need.evaluate()
-                self.start = programme.basis()
+            if plan is not None and plan_basis is not None and plan.row_dual is not None:
+                self.base, self.start = need.read(plan), plan_basis
+            else:
+                with need.opened(), programme.options(presolve="off" if plan_basis is not None else "on"):
+                    programme.start_from(plan_basis)
+                    self.base = need.evaluate()
+                    self.start = programme.basis()
+                    self._at_base = True
         self.uniform()
 
     def _answer(self, key: str | None, rows: np.ndarray) -> tuple[str, float | None]:
@@ -310,8 +322,9 @@ class StandardsAnswers:
         p, need = self.p, self.need
         if self.base is not None:
             with need.opened(), p.options(presolve="off"):
-                if self._answers:  # the uniform fraction's path goes on from the base's own solve
+                if not self._at_base:
                     p.start_from(self.start)
+                self._at_base = False
                 how, fraction, _solves = highest_fraction_newton(need, rows, self.base)
             if how == "exact":
                 return ("optimal" if fraction is not None else "infeasible"), fraction
