@@ -218,9 +218,9 @@ def tables_stored(database_url: str, job_id: str) -> int:
     engine = create_engine(database_url)
     try:
         with engine.connect() as connection:
-            return int(
-                connection.scalar(select(func.count()).select_from(JobTable).join(Job).where(Job.public_id == job_id))
-            )
+            return connection.execute(
+                select(func.count()).select_from(JobTable).join(Job).where(Job.public_id == job_id)
+            ).scalar_one()
     finally:
         engine.dispose()
 
