@@ -113,20 +113,28 @@ def run_with_time_limit(
     error and `RunDied` if its process ended without an answer.
     """
     context = process_context()
-    receiver, sender = context.Pipe(duplex=False)
+    ours, theirs = context.Pipe()  # the job goes to the run this way, and its answer comes back
     process = context.Process(
-        target=_run_job_in_child,
-        args=(sender, kind, [document], overrides, time_limit_s, os.getpid()),
-        name=f"commission-{kind}",
+        target=_run_job_in_child, args=(theirs, time_limit_s, os.getpid()), name=f"commission-{kind}"
     )
     process.start()
-    sender.close()
+    theirs.close()
     try:
-        verdict, payload = _await_answer(receiver, process.sentinel, time_limit_s, cancel)
+        verdict: str
+        payload: Any
+        try:
+            # Sent once the run has started rather than as its arguments: a caller killed while handing
+            # a large document over then leaves a run that ends quietly, not the fork server's child
+            # printing an unpickling traceback into the service's log.
+            ours.send((kind, [document], overrides))
+        except OSError:  # BrokenPipeError: the run's process died before it read the job
+            verdict, payload = "died", None
+        else:
+            verdict, payload = _await_answer(ours, process.sentinel, time_limit_s, cancel)
         if verdict == "died":
             process.join(_KILL_WAIT_S)  # it is ending: let it, to learn how
     finally:
-        receiver.close()
+        ours.close()
         _end_process(process)
     if verdict == "outcome":
         outcome: JobOutcome = payload
@@ -155,7 +163,7 @@ def _await_answer(
         if receiver in ready or (sentinel in ready and receiver.poll()):
             try:
                 answer: tuple[str, Any] = receiver.recv()
-            except EOFError:
+            except (EOFError, ConnectionError):  # a socket's peer that died may reset it rather than close it
                 return "died", None
             return answer
         if sentinel in ready:
@@ -168,17 +176,14 @@ def _end_process(process: multiprocessing.process.BaseProcess) -> None:
     process.join(_KILL_WAIT_S)
 
 
-def _run_job_in_child(
-    sender: Connection,
-    kind: str,
-    handed_over: list[dict[str, Any]],
-    overrides: dict[str, Any] | None,
-    time_limit_s: float,
-    caller_pid: int,
-) -> None:
-    """Run the job; the document comes in a one-item list that is emptied into ``run_job``, so that
-    once validated its memory can go (the Process object keeps its arguments for its lifetime)."""
+def _run_job_in_child(sender: Connection, time_limit_s: float, caller_pid: int) -> None:
+    """Read the job from the caller and run it; the document comes in a one-item list that is emptied
+    into ``run_job``, so that once validated its memory can go."""
     _exit_with_caller_or_when_late(caller_pid, time_limit_s)
+    try:
+        kind, handed_over, overrides = sender.recv()
+    except (EOFError, ConnectionError):  # the caller died while handing the job over: nobody waits for it
+        return
     try:
         from optimiser.runs import run_job
 
@@ -192,9 +197,9 @@ def _run_job_in_child(
 
 
 def _answer(sender: Connection, answer: tuple[str, Any]) -> None:
-    """Send the run's answer to its caller; a caller that has gone (a broken pipe) has nobody left to
-    hear it, and the run ends quietly rather than print a traceback into the service's log."""
-    with suppress(BrokenPipeError):
+    """Send the run's answer to its caller; a caller that has gone (a broken or reset connection) has
+    nobody left to hear it, and the run ends quietly rather than print a traceback into the service's log."""
+    with suppress(ConnectionError):
         sender.send(answer)
 
 

@@ -325,3 +325,22 @@ def test_a_sigkill_of_the_api_counts_against_the_attempts(tmp_path: Path) -> Non
     assert tuple(row) == ("failed", 1, 0, "the job's worker stopped 1 times before it finished")
     lines = [json.loads(line) for line in served.log_lines()]
     assert any(line["message"].startswith("the API process went away without stopping its workers") for line in lines)
+
+
+def test_a_worker_killed_while_handing_its_run_the_job_leaves_no_traceback(served: Served) -> None:
+    """Killed the moment its run's process appears, while the run reads a 4 MB document: the run
+    ends quietly (before, the fork server's child printed an unpickling traceback into the log)."""
+    headers = served.key()
+    served.start()
+    [worker] = served.workers_now()
+    submit(served, headers, generate_scenario(n_practices=3000, n_pcns=300), "check")
+    deadline = time.monotonic() + 60
+    while not (runs := [run for server in children(worker) for run in children(server)]):
+        assert time.monotonic() < deadline, "the worker started no run"
+        time.sleep(0.005)
+    os.kill(worker, signal.SIGKILL)
+    wait_until(lambda: not any(running(run) for run in runs), 10, "the killed worker's run went on")
+    wait_until(lambda: len(served.workers_now()) == 1 and served.get("/readyz").status_code == 200, 60, "no new worker")
+    lines = served.log_lines()
+    assert [line for line in lines if not line.startswith("{")] == []
+    assert [json.loads(line)["level"] for line in lines].count("ERROR") == 1  # the worker's death, and nothing else
