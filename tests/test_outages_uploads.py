@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -31,11 +32,8 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
 @pytest.fixture
 def slots_taken(service: Service) -> Iterator[None]:
     """Every slot held, as by LIMIT uploads being read at this moment."""
-    slots = next(
-        m.kwargs["slots"]
-        for m in service.client.app.user_middleware
-        if "slots" in m.kwargs  # type: ignore[attr-defined]
-    )
+    app: Any = service.client.app
+    slots = next(middleware.kwargs["slots"] for middleware in app.user_middleware if "slots" in middleware.kwargs)
     for _ in range(LIMIT):
         assert slots.take()
     try:
