@@ -116,6 +116,9 @@ class AcceptedDocument:
 
 
 def reader_limits(settings: Settings) -> ReadLimits:
+    """The readers' limits under this service's settings. Every read of an upload asks for them
+    (an NHS import's publications too), so this is where a request takes its document slot."""
+    _admit()
     return ReadLimits(
         max_file_bytes=settings.max_request_bytes,
         max_expanded_bytes=settings.max_upload_expanded_bytes,
