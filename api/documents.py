@@ -134,7 +134,6 @@ def accept_document(document: dict[str, Any], settings: Settings) -> AcceptedDoc
     infinity is a problem named by table, row and column. Raises `ReadCancelled` instead
     if the request's client has gone (so nothing is stored for it).
     """
-    _admit()
     raise_if_cancelled()
     check_table_rows(document, reader_limits(settings))  # as the reader checks a file's tables
     try:
@@ -169,13 +168,11 @@ def time_limit_problem(time_limit_s: float, settings: Settings) -> str | None:
 
 def read_body(content: bytes, settings: Settings) -> dict[str, Any]:
     """A JSON request body, read exactly as a `.json` scenario file is."""
-    _admit()
     return parse_json(content, "the request body", reader_limits(settings))
 
 
 def read_upload(filename: str | None, content: bytes, settings: Settings) -> dict[str, Any]:
     """Read an uploaded .xlsx/.xlsm workbook, .zip of CSVs or .json file into a document."""
-    _admit()
     name = filename or ""
     if not name or len(name) > MAX_FILENAME_LENGTH or any(ord(c) < 32 or ord(c) == 127 for c in name):
         raise ScenarioInvalid(
