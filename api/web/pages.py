@@ -46,6 +46,7 @@ templates.env.globals["percent"] = percent
 templates.env.globals["scenario_suffixes"] = SCENARIO_SUFFIXES  # the upload accepts what the readers read
 templates.env.globals["job_heading"] = job_heading
 templates.env.globals["job_cancelled_unanswered"] = JOB_CANCELLED_UNANSWERED
+templates.env.globals["words"] = wording.TEMPLATE_WORDS  # the pages' headings and labels, as the PDF's
 
 
 def describe_job(overrides: dict[str, Any], settings: dict[str, Any] | None = None) -> str:

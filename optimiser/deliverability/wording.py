@@ -2332,6 +2332,86 @@ JOB_CANCELLED_UNANSWERED = {
     "sweep": "No frontier was drawn.",
 }
 
+# --- the words the templates show (audit 12: every sentence a user reads lives here) -------------
+# Given to both Jinja environments (api/web/pages.py, optimiser/report/render.py) as ``words``:
+# the desk's check page (api/web/templates/result.html) and the PDF report
+# (optimiser/report/templates/report.html) read their shared headings and sentences from this
+# one mapping, so the page and the report cannot word one section two ways; the desk's other pages
+# read their headings, navigation and labels from it too.
+TEMPLATE_WORDS = {
+    # The reader's view of a check: the desk page and the PDF alike.
+    "check_heading": "Is this offer deliverable?",
+    "offer_heading": "The offer against the least cost",
+    "levers_heading": "What would make it deliverable, one change at a time",
+    "lever_cannot": "Cannot make it deliverable on its own",
+    "conflict_heading": "The requirements that conflict",
+    "frontier_heading": "Budget against coverage",
+    "practices_heading": "Practices most short",
+    "distribution_heading": "Fair shares: who gets what",
+    "assumptions_heading": "Assumptions: how to reproduce this result",
+    "version": "version",
+    "offer": "offer",
+    # The PDF only: what it says without a frontier note, and of a scenario without a name.
+    "no_frontier_swept": "No frontier: no budget sweep was run for this check.",
+    "unnamed_scenario": "Unnamed scenario",
+    "run": "run",
+    "page": "page",
+    "of": "of",
+    "scenario": "scenario",
+    # The desk page only.
+    "verdict_heading": "Verdict",
+    "job": "Job",
+    "why_failed": "Why it failed:",
+    "no_reason_recorded": "no reason was recorded",
+    "problems_caption": "Problems in the scenario, by table, row and column",
+    "cancelled": "Cancelled:",
+    "cancelled_on_request": "cancelled on request",
+    "check_again": "Check it again",
+    "finished": "Finished: ",
+    "download_pdf": "Download the PDF report",
+    "compare_with_another": "Compare with another offer",
+    "check_revised": "Check a revised offer",
+    "offer_caption": "The offer, the least cost and the difference",
+    "levers_hint": "Each change alone, with everything else as offered.",
+    "chart_numbers": "The chart's numbers",
+    "check_per_weighted_patient": "Check an offer per weighted patient",
+    "per_weighted_patient_why": " to see the money each practice would need at one rate for every weighted patient.",
+    "distribution_caption": "Distribution across practices of the least-cost allocation",
+    "quintiles_caption": "By deprivation quintile",
+    # The problems tables' columns (the check page and a failed job's page).
+    "table": "Table",
+    "row": "Row",
+    "column": "Column",
+    "problem": "Problem",
+    "problem_title": "Problem: ",
+    # The desk's pages: headings and the navigation between them.
+    "desk": "Negotiator's desk",
+    "product": "commission",
+    "home_heading": "Your scenarios and checks",
+    "check_offer_heading": "Check an offer",
+    "compare_heading": "Compare two offers",
+    "sign_in_heading": "Sign in",
+    "checking_title": "Checking…",
+    "checking_heading": "Checking the offer",
+    "back_home": "Back to your scenarios and checks",
+    "skip_to_content": "Skip to content",
+    "sign_out": "Sign out",
+    "footer": "Every figure comes from solves of the scenario's programme. Works with no internet connection.",
+    "checks_heading": "Checks and runs",
+    "scenarios_heading": "Scenarios",
+    "no_checks_yet": "No checks yet.",
+    "compare_results_heading": "Two results you already have",
+    "compare_now_heading": "Check two offers now",
+    "no_per_practice_figures": "no per-practice figures",
+    # Sentences with a figure: ``.format`` fills the braces.
+    "job_id": "Job {id}",
+    "running_job": "Running job {id}",
+    "per_practice_heading": "Per practice: {unit}, largest difference first",
+    "job_tables_in_api": "The desk shows checks in full; this {kind}'s tables are in the API",
+    "standards_checked": "Standards checked: every minimum standard at {share} of its level",
+    "not_as_written": ", not as written in the scenario.",
+}
+
 
 # --- standards checked at a share of their level (audit 4, F24): the comparison and the verdict ---
 # A check with ``standards_fraction`` checks every minimum standard at that share of its level; its
