@@ -2015,12 +2015,6 @@ def table_gini(value: float) -> str:
     return f"{value:.3f}"
 
 
-def table_fte(value: float) -> str:
-    """FTE in a comparison's table column (new FTE by role and in total) to two decimals: 211.93
-    beside 49.19 and 0.50, never 212 beside 49.19 (``solve``'s own table uses ``hire_fte``)."""
-    return f"{value + 0.0:,.2f}"
-
-
 def table_number(value: float) -> str:
     """Another figure in a table column (new FTE per 1,000 weighted patients) to three decimals."""
     return f"{value:,.3f}"
@@ -2534,8 +2528,8 @@ def unexpected_error_sentence(request_id: str | None) -> str:
 
 def hire_fte(value: float) -> str:
     """FTE in ``solve``'s table of new staff to 3 decimals, the unit's precision as the CSVs give it
-    (README: "FTE to 3 decimal places"; ``FTE_STEP``): a 0.004-FTE hire reads 0.004, never 0.00
-    (the comparison's columns keep ``table_fte``'s two decimals); -0 reads 0.000."""
+    (README: "FTE to 3 decimal places"; ``FTE_STEP``): a 0.004-FTE hire reads 0.004, never 0.00;
+    the comparison's new FTE by role too (optimiser/report/compare.py); -0 reads 0.000."""
     return f"{round(value, 3) + 0.0:,.3f}"
 
 
