@@ -2512,6 +2512,361 @@ def highest_share(share: float, places: int = 4) -> float:
     return round(fits, places) + 0.0
 
 
+# --- the NHS import report (optimiser/nhs/report.py): its Markdown, console lines and practice notes ---
+# The import's figures come from the publications read (optimiser/nhs/build.py); these are its words.
+IMPORT_NO_WORKFORCE = {
+    "any": "No workforce file was given: practices and PCNs have no existing staff, so every clinician is a new hire",
+    "practice": (
+        "No practice workforce file was given: practices have no existing GPs, nurses or direct patient care "
+        "staff, so every practice clinician is a new hire"
+    ),
+    "pcn": (
+        "No PCN workforce file was given: PCNs have no existing staff, so every PCN-employed clinician "
+        "(the ARRS roles included) is a new hire"
+    ),
+}
+IMPORT_SEE_REPORT = "(see the report)"
+IMPORT_BLANK = "(blank)"
+IMPORT_UNKNOWN = "unknown"
+IMPORT_NONE = "none"
+IMPORT_UNALLOCATED = " (unallocated)"
+IMPORT_PAYMENTS_YEAR = "the payments year"
+
+
+def import_fte(value: float) -> str:
+    """FTE in the import's console lines and notes: to two decimals ("2.67")."""
+    return f"{value:,.2f}"
+
+
+def import_some(items: Sequence[str], shown: int) -> str:
+    """The first ``shown`` of ``items``, then how many more: "a; b; c; and 4 more"."""
+    more = len(items) - shown
+    return "; ".join(items[:shown]) + (f"; and {more} more" if more > 0 else "")
+
+
+def import_implausible_at(first: Mapping[str, Any], figures: Sequence[Mapping[str, Any]]) -> str:
+    """One practice's implausible figures: "L85026 (1 registered patient, row 23): TOTAL_NURSES_FTE 2.67 FTE ..."."""
+    return (
+        f"{first['practice_id']} ({plural(first['registered_patients'], 'registered patient')}, row {first['row']}): "
+        + ", ".join(
+            f"{f['column']} {import_fte(f['fte'])} FTE ({f['fte_per_1000_patients']:,.2f} per 1,000)" for f in figures
+        )
+    )
+
+
+def import_blank_cells_line(count: int, pcn: bool, named: str) -> str:
+    what = "blank PCN workforce cell" if pcn else "blank workforce cell"
+    return f"{plural(count, what)} read as 0 FTE {IMPORT_SEE_REPORT}: " + named
+
+
+def import_blank_cell(code: object, column: object, row: object) -> str:
+    return f"{code} {column} (row {row})"
+
+
+def import_implausible_line(figures: int, practices: int, limit: float, named: str) -> str:
+    return (
+        f"Check {plural(figures, 'workforce figure')} of {plural(practices, 'practice')} above "
+        f"{limit:g} FTE per 1,000 registered patients, imported as published {IMPORT_SEE_REPORT}: " + named
+    )
+
+
+def import_gp_mismatch_line(practices: int, published_column: str, named: str) -> str:
+    return (
+        f"{plural(practices, 'practice')} whose GP columns in the role map do not add up to "
+        f"the published {published_column} {IMPORT_SEE_REPORT}: " + named
+    )
+
+
+def import_gp_mismatch(practice: object, published_column: str, published: float, summed: float, row: object) -> str:
+    return f"{practice} {published_column} {import_fte(published)}, columns {import_fte(summed)} (row {row})"
+
+
+# --- a practice's data_note: its import warnings, one line ---
+def import_note_stale(change: float, payments_year: str | None) -> str:
+    return (
+        f"registered list {change:+.1%} since {payments_year or IMPORT_PAYMENTS_YEAR}; "
+        "the published weighted list may be stale"
+    )
+
+
+def import_note_estimated(issue: object) -> str:
+    return f"weighted list estimated from age and sex: {issue}"
+
+
+def import_note_issue(issue: object, action: object) -> str:
+    return f"{issue}: {action}"
+
+
+def import_note_implausible(limit: float, registered: int, figures: Sequence[Mapping[str, Any]]) -> str:
+    return (
+        f"more than {limit:g} FTE per 1,000 registered patients "
+        f"({plural(registered, 'registered patient')}): "
+        + ", ".join(f"{f['column']} {import_fte(f['fte'])} FTE" for f in figures)
+        + ", imported as published"
+    )
+
+
+def import_note_blanks(columns: Sequence[str]) -> str:
+    return f"{plural(len(columns), 'blank workforce cell')} read as 0 FTE (" + ", ".join(columns) + ")"
+
+
+def import_note_gp_mismatch(summed: float, published_column: str, published: float) -> str:
+    return (
+        f"GP columns add up to {import_fte(summed)} FTE against the published "
+        f"{published_column} of {import_fte(published)}"
+    )
+
+
+IMPORT_NOTE_UNALLOCATED = "no PCN (unallocated): given a PCN of its own with no ARRS entitlement"
+
+
+# --- the console's summary ---
+def import_area_line(area: Mapping[str, Any], counts: Mapping[str, int]) -> str:
+    unallocated = counts["unallocated_practices"]
+    return (
+        f"Imported {area['filter']}"
+        + (f" ({area['icb_name']})" if area.get("icb_name") else "")
+        + f": {plural(counts['practices'], 'practice')}, {plural(counts['pcns'], 'PCN')}"
+        + (
+            f" + {plural(unallocated, 'unallocated practice')} given a PCN of "
+            f"{'its' if unallocated == 1 else 'their'} own"
+            if unallocated
+            else ""
+        )
+    )
+
+
+def import_dated(date: str | None, source: str) -> str:
+    if date:
+        return f"dated {date} (from the {source})"
+    return f"date unknown ({source})"
+
+
+def import_publication_line(publication: Mapping[str, Any], dated: str) -> str:
+    return (
+        f"  {publication['publication']}: {publication['file']}, {dated}; "
+        f"{publication['rows_in_area']:,} of {publication['rows_read']:,} rows in the area"
+    )
+
+
+def import_patients_line(totals: Mapping[str, Any]) -> str:
+    return (
+        f"Registered patients {totals['registered_patients']:,}; weighted {totals['weighted_patients']:,.2f} "
+        f"({totals['weighted_patients_from_payments']:,.2f} from payments, "
+        f"{totals['weighted_patients_estimated']:,.2f} estimated for "
+        f"{plural(totals['practices_with_estimated_weighted_list'], 'practice')})"
+    )
+
+
+def import_practice_staff_line(gp: float, nurse: float, dpc: float) -> str:
+    return f"Practice staff FTE: GP {import_fte(gp)}, nurse {import_fte(nurse)}, direct patient care {import_fte(dpc)}"
+
+
+def import_arrs_line(total: float, by_role: Mapping[str, float]) -> str:
+    arrs = ", ".join(f"{role} {import_fte(fte)}" for role, fte in by_role.items())
+    return f"PCN ARRS-role FTE {import_fte(total)}: {arrs or IMPORT_NONE}"
+
+
+def import_stale_line(practices: int, stale_change: str) -> str:
+    return (
+        f"{plural(practices, 'practice')} whose list changed by more than "
+        f"{stale_change} since the payments year: check "
+        f"{'its weighted list' if practices == 1 else 'their weighted lists'} "
+        f"{IMPORT_SEE_REPORT}"
+    )
+
+
+def import_not_matched_line(not_matched: str) -> str:
+    return f"{not_matched} not matched across files {IMPORT_SEE_REPORT}"
+
+
+def import_unmapped_line(roles: Sequence[Mapping[str, Any]]) -> str:
+    unmapped = ", ".join(f"{r['role']} ({import_fte(r['fte'])} FTE)" for r in roles)
+    return f"Unmapped staff roles, not imported: {unmapped}"
+
+
+def import_left_out_line(fte: float) -> str:
+    return f"Left out on purpose by the role map: {import_fte(fte)} FTE (trainees, admin, leadership; see the report)"
+
+
+def import_budget_line(budget: object) -> str:
+    return f"Budget: {budget}"
+
+
+def import_imd_line(note: object) -> str:
+    return f"IMD: {note}"
+
+
+# --- the Markdown report: headings, sentences and its tables' columns ---
+def import_title(area: Mapping[str, Any]) -> str:
+    return f"# Import report: {area['filter']}" + (f" ({area['icb_name']})" if area.get("icb_name") else "")
+
+
+def import_built_by(spec: object, role_map: object) -> str:
+    return f"Built by `commission import nhs` from NHS England publications. Spec: {spec}. Role map: {role_map}."
+
+
+IMPORT_HEADINGS = {
+    "publications": "## Publications",
+    "counts": "## Counts and totals",
+    "workforce": "## Workforce checks",
+    "weighted": "## Weighted lists",
+    "unmatched": "## Not matched across files",
+    "unallocated": "## Unallocated practices (no PCN)",
+    "roles": "## Staff roles not imported",
+    "imd": "## Deprivation (IMD)",
+    "practices": "## Practices",
+    "licence": "## Licence",
+}
+# Each table's columns; the report right-aligns its figures.
+IMPORT_COLUMNS = {
+    "publications": ("publication", "file", "date", "date from", "rows read", "rows in area"),
+    "counts": ("figure", "value"),
+    "stale": ("practice", "name", "registered now", "registered in payments year", "change"),
+    "unmatched": ("code", "name", "file", "issue", "what was done"),
+    "practices": ("practice", "name", "PCN", "registered", "weighted", "weighted from"),
+    "pcn_blanks": ("PCN", "name", "row", "detailed staff role", "cell"),
+    "blanks": ("practice", "name", "row", "column", "cell"),
+    "implausible": ("practice", "name", "row", "column", "role", "FTE", "registered patients", "FTE per 1,000"),
+}
+
+
+def import_gp_mismatch_columns(published_column: str) -> tuple[str, ...]:
+    return ("practice", "name", "row", published_column, "columns summed", "difference")
+
+
+def import_rounding(rounding: object) -> str:
+    return f"Rounding: {rounding}."
+
+
+def import_count_rows(counts: Mapping[str, Any], totals: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The counts and totals table's (figure, value) rows before the ARRS roles'."""
+    estimated = totals["practices_with_estimated_weighted_list"]
+    return [
+        (f"practices imported (of {counts['practices_in_mapping']} in the mapping)", f"{counts['practices']}"),
+        ("PCNs", f"{counts['pcns']}"),
+        ("unallocated practices (own PCN, flagged)", f"{counts['unallocated_practices']}"),
+        ("registered patients", f"{totals['registered_patients']:,}"),
+        ("weighted patients", f"{totals['weighted_patients']:,.2f}"),
+        ("of which from the payments file", f"{totals['weighted_patients_from_payments']:,.2f}"),
+        (
+            f"of which estimated from age and sex ({plural(estimated, 'practice')})",
+            f"{totals['weighted_patients_estimated']:,.2f}",
+        ),
+        ("GP FTE (practice-employed, as mapped)", f"{totals['gp_fte']:,.4f}"),
+        ("nurse FTE (practice-employed)", f"{totals['nurse_fte']:,.4f}"),
+        ("direct patient care FTE (practice-employed)", f"{totals['dpc_fte']:,.4f}"),
+        ("PCN ARRS-role FTE", f"{totals['pcn_arrs_fte']:,.4f}"),
+    ]
+
+
+def import_arrs_role_row(role: str) -> str:
+    return f"&nbsp;&nbsp;{role}"
+
+
+def import_other_pcn_role_row(role: str) -> str:
+    return f"PCN-employed, not ARRS: {role}"
+
+
+IMPORT_PUBLISHED_TOTALS = "Published headline columns for the same practices (for comparison):"
+
+
+def import_budget(budget: object) -> str:
+    return f"Budget: {budget}."
+
+
+def import_estimate_basis(basis: object, scale: object) -> str:
+    return f"Age-sex estimate {basis} (scale factor {scale})."
+
+
+def import_estimated_lists(practices: Sequence[Mapping[str, Any]]) -> str:
+    return (
+        f"{plural(len(practices), 'practice')} {'has' if len(practices) == 1 else 'have'} an estimated weighted list"
+        + (": " + ", ".join(f"{p['practice_id']} {p['name']}" for p in practices) if practices else "")
+        + "."
+    )
+
+
+def import_stale_intro(stale_change: str) -> str:
+    return (
+        f"Registered list changed by more than {stale_change} since the payments year (published weighted "
+        "list used as it is; check it):"
+    )
+
+
+IMPORT_EVERY_PRACTICE_MATCHED = "Every practice matched in every file given."
+IMPORT_NO_UNALLOCATED = "None."
+
+
+def import_unallocated_item(unallocated: Mapping[str, Any]) -> str:
+    practice, pcn = f"{unallocated['practice_id']} {unallocated['name']}", unallocated["pcn_id"]
+    return f"- {practice}: {unallocated['action']} (PCN id `{pcn}`)"
+
+
+IMPORT_UNMAPPED_INTRO = "Unmapped (no row of the role map matches them):"
+IMPORT_LEFT_OUT_INTRO = "Left out on purpose by the role map:"
+IMPORT_NO_ROLES = "- none"
+
+
+def import_unmapped_item(role: Mapping[str, Any]) -> str:
+    return f"- {role['publication']}: {role['role']}: {role['fte']:,.4f} FTE ({role['reason']})"
+
+
+def import_left_out_item(role: Mapping[str, Any]) -> str:
+    return f"- {role['publication']}: {role['role']}: {role['fte']:,.4f} FTE. {role['reason']}"
+
+
+IMPORT_IGNORED_COLUMNS = "Practice workforce columns not in the role map (breakdowns of the mapped totals, ignored):"
+IMPORT_NO_IMD = "no IMD file given"
+
+
+def import_licence(licence: str, publications: Sequence[str]) -> str:
+    return licence + " Publications: " + "; ".join(publications) + "."
+
+
+IMPORT_NO_PCN_BLANKS = "No blank or suppressed FTE cell in the PCN workforce file's rows of the area's PCNs."
+IMPORT_NO_PRACTICE_BLANKS = "No blank or suppressed cell in the practice workforce columns the role map names."
+
+
+def import_pcn_blanks_intro(count: int) -> str:
+    return f"{plural(count, 'blank or suppressed FTE cell')} of the PCN workforce file, read as 0 FTE:"
+
+
+def import_blanks_intro(count: int) -> str:
+    return f"{plural(count, 'blank or suppressed cell')} of the practice workforce file, read as 0 FTE:"
+
+
+def import_implausible_intro(limit: float) -> str:
+    return (
+        f"Imported as published, but more than {limit:g} FTE in one column per 1,000 registered patients "
+        "(check the figure, or the practice's list):"
+    )
+
+
+def import_none_implausible(limit: float) -> str:
+    return f"No practice has more than {limit:g} FTE in one column per 1,000 registered patients."
+
+
+def import_gp_mismatch_intro(columns: str, published_column: str, tolerance: object) -> str:
+    return (
+        f"GP columns the role map names ({columns}) that do not add up to the published "
+        f"`{published_column}` (by more than {tolerance} FTE):"
+    )
+
+
+def import_gp_columns_add_up(columns: str, published_column: str, summed: float) -> str:
+    return (
+        f"The GP columns the role map names ({columns}) add up to the published "
+        f"`{published_column}` for every practice ({summed:,.4f} FTE in all)."
+    )
+
+
+def import_absent_columns(absent: str, published_column: str, mismatches: bool) -> str:
+    if mismatches:
+        return f"Not in the file: {absent}."
+    return f"Not in the file: {absent}. The GP columns present add up to `{published_column}`, so no GP FTE is lost."
+
+
 # --- audit 11: sentences moved from cli/batch/runs/pages ---
 # Every sentence below is the one its caller used to write itself (audit 11 #4), plus the service's
 # answer to an unexpected failure (audit 11 #9). Keep new ones here, at the end.
