@@ -36,6 +36,9 @@ SHARED = (
 # A heading, a page's title, or a title block a page fills in.
 HEADING = re.compile(r"<(h1|h2|h3|title)\b[^>]*>(.*?)</\1>|{% block title %}(.*?){% endblock %}", re.S)
 JINJA_OR_TAG = re.compile(r"{{.*?}}|{%.*?%}|<[^>]+>", re.S)
+# The templates with no words of their own at all: every word they show is from the wording module.
+WORDLESS = ("result.html", "progress.html", "error.html", "base.html")
+STYLE_OR_COMMENT = re.compile(r"<style>.*?</style>|{#.*?#}", re.S)
 
 
 def written_headings(source: str) -> list[str]:
@@ -59,6 +62,29 @@ def test_the_check_finds_a_heading_written_in_a_template() -> None:
     assert written_headings(caught) == ["Budget against coverage", "{% block title %}Sign in{% endblock %}"]
     passed = "<h2>{{ words.offer_heading }}</h2><h3>{{ lever.title }} <span>({{ lever.unit }})</span></h3>"
     assert written_headings(passed) == []
+
+
+def written_words(source: str) -> list[str]:
+    """The words a template's source shows of its own: text outside tags, Jinja and its style sheet
+    (an attribute's value is not shown, so not counted)."""
+    shown = JINJA_OR_TAG.sub(" ", STYLE_OR_COMMENT.sub("", source))
+    return [line.strip() for line in shown.splitlines() if re.search(r"[A-Za-z]{2,}", line)]
+
+
+@pytest.mark.parametrize(
+    "template",
+    [*(REPO / "api" / "web" / "templates" / name for name in WORDLESS), PDF_TEMPLATE],
+    ids=lambda path: path.name,
+)
+def test_the_check_page_the_report_and_the_desks_frame_write_no_words_of_their_own(template: Path) -> None:
+    # A path the page names is not a sentence: the API's address of a job's tables.
+    assert [w for w in written_words(template.read_text(encoding="utf-8")) if w != "( /jobs/  )."] == []
+
+
+def test_the_check_finds_words_written_in_a_template() -> None:
+    caught = "<p>{{ words.status }} <span>{{ job.status }}</span> (waiting for a free worker)</p>"
+    assert written_words(caught) == ["(waiting for a free worker)"]
+    assert written_words('<style>h1 { font-size: 15pt; }</style><p class="hint">{{ words.levers_hint }}</p>') == []
 
 
 @pytest.mark.parametrize("key", SHARED)
