@@ -2326,7 +2326,7 @@ JOB_CANCELLED_UNANSWERED = {
     "sweep": "No frontier was drawn.",
 }
 
-# --- the words the templates show (audit 12: every sentence a user reads lives here) -------------
+# --- the words the templates show: the pages and the PDF write none of their own -----------------
 # Given to both Jinja environments (api/web/pages.py, optimiser/report/render.py) as ``words``:
 # the desk's check page (api/web/templates/result.html) and the PDF report
 # (optimiser/report/templates/report.html) read their shared headings and sentences from this
