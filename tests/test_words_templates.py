@@ -37,7 +37,7 @@ SHARED = (
 HEADING = re.compile(r"<(h1|h2|h3|title)\b[^>]*>(.*?)</\1>|{% block title %}(.*?){% endblock %}", re.S)
 JINJA_OR_TAG = re.compile(r"{{.*?}}|{%.*?%}|<[^>]+>", re.S)
 # The templates with no words of their own at all: every word they show is from the wording module.
-WORDLESS = ("result.html", "progress.html", "error.html", "base.html")
+WORDLESS = ("result.html", "progress.html", "error.html", "base.html", "home.html", "check.html", "compare.html")
 STYLE_OR_COMMENT = re.compile(r"<style>.*?</style>|{#.*?#}", re.S)
 
 

@@ -47,6 +47,7 @@ templates.env.globals["scenario_suffixes"] = SCENARIO_SUFFIXES  # the upload acc
 templates.env.globals["job_heading"] = job_heading
 templates.env.globals["job_cancelled_unanswered"] = JOB_CANCELLED_UNANSWERED
 templates.env.globals["words"] = wording.TEMPLATE_WORDS  # the pages' headings and labels, as the PDF's
+templates.env.globals["plural"] = wording.plural
 
 
 def describe_job(overrides: dict[str, Any], settings: dict[str, Any] | None = None) -> str:

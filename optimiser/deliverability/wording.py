@@ -2395,6 +2395,95 @@ TEMPLATE_WORDS = {
     "scenarios_heading": "Scenarios",
     "no_checks_yet": "No checks yet.",
     "your_checks": "Your checks",
+    # The sign-in page.
+    "sign_in_intro": (
+        "Is this primary-care offer deliverable? Sign in with the API key your organisation gave you. "
+        "The key is checked once; the browser then keeps a session cookie until you sign out."
+    ),
+    "not_signed_in": "Not signed in.",
+    "api_key": "API key",
+    "api_key_starts": "It starts with",
+    "api_key_ask": ". Ask your organisation's admin for one.",
+    # The home page: the organisation's checks and scenarios.
+    "signed_in_for": "Signed in for",
+    "signed_in_as": "as a {role}.",
+    "keys_only": "The {role} role manages keys only: scenarios and checks need a commissioner's or negotiator's key.",
+    "jobs_caption": "Your organisation's jobs, newest first",
+    "scenario_column": "Scenario",
+    "kind": "Kind",
+    "offer_column": "Offer",
+    "status_column": "Status",
+    "started": "Started",
+    "deliverable": "deliverable",
+    "not_deliverable": "not deliverable",
+    "scenarios_caption": "Scenarios you own or that are shared with you",
+    "owner": "Owner",
+    "access": "Access",
+    "latest_version": "Latest version",
+    "action": "Action",
+    "yours": "yours",
+    "shared_with_you": "shared with you (read-only)",
+    "on": "on",
+    "no_scenarios_yet": "No scenarios yet: upload a specification workbook when you check an offer.",
+    # The check page: the specification and the offer to check.
+    "check_intro": (
+        "Give the specification and the offer; the check finds whether the offer can deliver it, "
+        "and if not, what would."
+    ),
+    "the_specification_legend": "1. The specification",
+    "upload_specification": "Upload a specification",
+    "file_label": "Workbook (.xlsx or .xlsm), zip of CSV files (.zip) or JSON (.json)",
+    "file_hint": "At most {mb} MB. It is checked against the data contract before anything is stored.",
+    "download_template": "Download an empty workbook",
+    "download_template_what": "with every sheet, its headers and notes.",
+    "choose_again": "Choose the file again:",
+    "not_read": (
+        "{name} was not read, because the offer has a problem (below), and a browser does not keep a chosen file."
+    ),
+    "scenario_name_label": "Name for the scenario (optional)",
+    "the_specification": "The specification",
+    "not_stored": "{name} was not stored: {problems}.",
+    "correct_them": (
+        "Correct them in the file (table = sheet or CSV file; row 1 is the first row under the headers) "
+        "and upload it again."
+    ),
+    "correct_it": (
+        "Correct it in the file (table = sheet or CSV file; row 1 is the first row under the headers) "
+        "and upload it again."
+    ),
+    "upload_problems_caption": "Problems in the upload, by table, row and column",
+    "use_stored": "Use a stored scenario",
+    "no_stored_scenarios": "No stored scenarios yet",
+    "the_offer_legend": "2. The offer",
+    "check_the_offer_problem": "Check the offer:",
+    "offer_in_settings": "The offer written in the scenario's settings",
+    "a_pooled_budget": "A pooled budget, £ a year",
+    "rate_option_own_budget": "£ per weighted patient a year (each practice gets its own budget)",
+    "amount_offered": "Amount offered",
+    "amount_hint": "For example 4.7m or 4,700,000 for a pooled budget; 35.50 per weighted patient.",
+    "standards_label": "Minimum standards, % of their level (optional)",
+    "standards_hint": (
+        "Leave empty to check the standards as written; 90 (or 90%) checks every standard at 90% of its level."
+    ),
+    "check_the_offer": "Check the offer",
+    # The comparison of two offers.
+    "download_csv": "Download CSV",
+    "download_xlsx": "Download Excel (XLSX)",
+    "compare_caption": "A and B side by side (B − A in the last column)",
+    "section": "Section",
+    "item": "Item",
+    "b_minus_a": "B − A",
+    "per_practice_caption": "Per-practice differences",
+    "practice": "Practice",
+    "no_practice_differs": "No practice differs.",
+    "checking_both": "Checking both offers; this page updates itself when both are done (or",
+    "compare": "Compare",
+    "how_offers_given": "How the offers are given",
+    "pooled_budget_option": "Pooled budget, £ a year",
+    "rate_option": "£ per weighted patient a year",
+    "scenario_and_version": "Scenario and version",
+    "amount_or_scenario": "Amount (empty: as in the scenario)",
+    "check_both": "Check both and compare",
     "not_available": NOT_AVAILABLE,
     # The progress page of a job still running.
     "status": "Status:",
@@ -2411,6 +2500,8 @@ TEMPLATE_WORDS = {
     "running_job": "Running job {id}",
     "per_practice_heading": "Per practice: {unit}, largest difference first",
     "frontier_points_caption": "Frontier points from budget sweep job {id}",
+    "first_50": "The first 50 of {count} practices; the download has all.",
+    "offer_side": "Offer {side}",
     "frontier_from_job": "From budget sweep job {id}.",
     "started_at": "(started {time} UTC)",
     "job_tables_in_api": "The desk shows checks in full; this {kind}'s tables are in the API",
