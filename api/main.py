@@ -39,11 +39,11 @@ from api.middleware import BodySizeLimitMiddleware, LivenessMiddleware, RequestC
 from api.routes import health, imports, jobs, keys, reports, scenarios
 from api.schemas import PLAIN_TEXT_PATTERN, MessageResponse, Overrides, ProblemsResponse
 from api.settings import Settings
-from api.web.pages import page as desk_page
+from api.web.pages import unexpected_error_page
 from api.worker import WorkerPool
 from models.scenario import ScenarioInvalid
 from models.schema import shown
-from optimiser.deliverability.wording import UNEXPECTED_ERROR_TITLE, unexpected_error_sentence
+from optimiser.deliverability.wording import unexpected_error_sentence
 from optimiser.io import ReadCancelled
 from optimiser.runs import unknown_override_message
 
@@ -187,7 +187,7 @@ def _unexpected_error_response(scope: Scope) -> Response:
     message = unexpected_error_sentence(request_id)
     route = scope.get("route")
     if getattr(route, "path", None) in _DESK_PATHS:
-        return desk_page(Request(scope), "error.html", None, 500, title=UNEXPECTED_ERROR_TITLE, message=message)
+        return unexpected_error_page(Request(scope), message)
     return JSONResponse({"detail": message}, status_code=500)
 
 

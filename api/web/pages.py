@@ -46,6 +46,8 @@ templates.env.globals["percent"] = percent
 templates.env.globals["scenario_suffixes"] = SCENARIO_SUFFIXES  # the upload accepts what the readers read
 templates.env.globals["job_heading"] = job_heading
 templates.env.globals["job_cancelled_unanswered"] = JOB_CANCELLED_UNANSWERED
+templates.env.globals["words"] = wording.TEMPLATE_WORDS  # the pages' headings and labels, as the PDF's
+templates.env.globals["plural"] = wording.plural
 
 
 def describe_job(overrides: dict[str, Any], settings: dict[str, Any] | None = None) -> str:
@@ -142,6 +144,15 @@ def not_found(request: Request, desk: Desk | None, what: str, public_id: str = "
     """The desk's 404 page; ``what``: a key of ``wording.DESK_NOT_FOUND``."""
     message = wording.desk_not_found(what, public_id)
     return page(request, "error.html", desk, 404, title=wording.DESK_NOT_FOUND_TITLE, message=message)
+
+
+def unexpected_error_page(request: Request, message: str) -> HTMLResponse:
+    """The desk's page for an unexpected failure (HTTP 500), with the navigation of the other error
+    pages to a browser that is signed in. That is read from the session cookie alone: the database
+    may be what failed, so the key's role is not known and every link of the navigation is shown."""
+    signed_in = desk_session.read(request) is not None
+    title = wording.UNEXPECTED_ERROR_TITLE
+    return page(request, "error.html", None, 500, title=title, message=message, signed_in=signed_in)
 
 
 # Sign in and out ---------------------------------------------------------------------------
