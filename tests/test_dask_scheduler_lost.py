@@ -18,8 +18,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import dask
 import pytest
 
+from optimiser.batch import SchedulerLost, load_manifest, run_batch
+from optimiser.execution import connect_dask
 from tests import console
 from tests.conftest import base_document
 
@@ -56,7 +59,7 @@ def free_port() -> int:
 class Cluster:
     """A ``dask scheduler`` and one single-threaded ``dask worker`` (no nanny: one process each)."""
 
-    def __init__(self, port: int, logs: Path):
+    def __init__(self, port: int, logs: Path, *, worker: bool = True):
         self.address = f"tcp://127.0.0.1:{port}"
         logs.mkdir(parents=True, exist_ok=True)
         self.scheduler = subprocess.Popen(
@@ -65,10 +68,14 @@ class Cluster:
             stderr=(logs / "scheduler.log").open("w"),
         )
         self._wait_listening(port)
-        self.worker = subprocess.Popen(
-            [dask_script(), "worker", self.address, "--nthreads", "1", "--no-nanny", "--no-dashboard"],
-            stdout=subprocess.DEVNULL,
-            stderr=(logs / "worker.log").open("w"),
+        self.worker = (
+            None
+            if not worker
+            else subprocess.Popen(
+                [dask_script(), "worker", self.address, "--nthreads", "1", "--no-nanny", "--no-dashboard"],
+                stdout=subprocess.DEVNULL,
+                stderr=(logs / "worker.log").open("w"),
+            )
         )
 
     def _wait_listening(self, port: int) -> None:
@@ -85,6 +92,8 @@ class Cluster:
     def stop(self) -> None:
         """SIGKILL: a test cluster has nothing to save, and neither process has children."""
         for process in (self.worker, self.scheduler):
+            if process is None:
+                continue
             if process.poll() is None:
                 process.kill()
             process.wait()
@@ -159,3 +168,50 @@ def test_a_scheduler_killed_mid_batch_stops_the_batch_and_a_rerun_resumes(
         rows = list(csv.DictReader(handle))
     assert {row["run_id"]: row["state"] for row in rows} == dict.fromkeys(RUN_IDS, "succeeded")
     assert "Traceback" not in again.stderr
+
+
+def test_runs_submitted_while_the_client_reconnects_are_not_failures_either(
+    tmp_path: Path, clusters: list[Cluster]
+) -> None:
+    """The scheduler gone between the batch's connection and its first submission: the client is
+    trying to reconnect, so the runs wait, and when it gives up (``distributed.comm.timeouts.connect``,
+    here 8 s: longer than the batch takes to submit) it cancels them for no stated reason. That is the
+    scheduler lost too, not a failed run."""
+    (tmp_path / "tiny.json").write_text(json.dumps(base_document()))
+    (tmp_path / "one.toml").write_text('[[runs]]\nid = "quick"\nscenario = "tiny.json"\n')
+    clusters.append(Cluster(free_port(), tmp_path / "logs", worker=False))
+    cluster = clusters[0]
+    import distributed  # noqa: F401 - its settings, read below, come with it
+
+    with dask.config.set({"distributed.comm.timeouts.connect": "8s"}):
+        connected = connect_dask(cluster.address)
+    cluster.scheduler.kill()
+    cluster.scheduler.wait()
+    reporter = Recorder()
+    with pytest.raises(SchedulerLost) as lost:
+        run_batch(
+            load_manifest(tmp_path / "one.toml"),
+            tmp_path / "out",
+            dask_address=cluster.address,
+            reporter=reporter,
+            executor_factory=lambda: connected,
+        )
+    assert (lost.value.address, lost.value.unfinished, lost.value.total) == (cluster.address, 1, 1)
+    assert reporter.runs == [], "no run recorded, failed or otherwise"
+    assert not (tmp_path / "out" / "quick").exists() and not (tmp_path / "out" / "summary.csv").exists()
+
+
+class Recorder:
+    """A reporter that keeps the runs it is told of."""
+
+    def __init__(self) -> None:
+        self.runs: list[dict] = []
+
+    def start(self, total: int, cached: int) -> None: ...
+
+    def advance(self, record: dict, done: int, total: int) -> None:
+        self.runs.append(record)
+
+    def finish(self, counts: dict[str, int]) -> None: ...
+
+    def interrupted(self, signal_name: str, done: int, total: int) -> None: ...
