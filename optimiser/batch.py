@@ -659,7 +659,7 @@ class RichReporter:
     def finish(self, counts: dict[str, int]) -> None:  # noqa: ARG002 - the Reporter protocol's signature
         self.progress.stop()
 
-    def error(self, message: str) -> None:  # noqa: ARG002 - the words are printed by the caller, as in JSON mode
+    def error(self, message: str) -> None:  # noqa: ARG002 - the caller prints the words below the bar
         """A batch that stopped on a failure after it began: the bar ends where it stopped."""
         self.progress.stop()
 

@@ -17,6 +17,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import dask
 import pytest
@@ -62,21 +63,28 @@ class Cluster:
     def __init__(self, port: int, logs: Path, *, worker: bool = True):
         self.address = f"tcp://127.0.0.1:{port}"
         logs.mkdir(parents=True, exist_ok=True)
+        self.logs: list[IO[str]] = []
         self.scheduler = subprocess.Popen(
             [dask_script(), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
             stdout=subprocess.DEVNULL,
-            stderr=(logs / "scheduler.log").open("w"),
+            stderr=self._log(logs / "scheduler.log"),
         )
-        self._wait_listening(port)
-        self.worker = (
-            None
-            if not worker
-            else subprocess.Popen(
+        self.worker: subprocess.Popen[bytes] | None = None
+        try:
+            self._wait_listening(port)
+        except AssertionError:
+            self.stop()  # not yet in the test's list of clusters to stop
+            raise
+        if worker:
+            self.worker = subprocess.Popen(
                 [dask_script(), "worker", self.address, "--nthreads", "1", "--no-nanny", "--no-dashboard"],
                 stdout=subprocess.DEVNULL,
-                stderr=(logs / "worker.log").open("w"),
+                stderr=self._log(logs / "worker.log"),
             )
-        )
+
+    def _log(self, path: Path) -> IO[str]:
+        self.logs.append(path.open("w"))
+        return self.logs[-1]
 
     def _wait_listening(self, port: int) -> None:
         deadline = time.monotonic() + START_S
@@ -97,6 +105,8 @@ class Cluster:
             if process.poll() is None:
                 process.kill()
             process.wait()
+        for log in self.logs:
+            log.close()
 
 
 @pytest.fixture
