@@ -3168,3 +3168,18 @@ def time_limit_over_service_limit(limit_s: float, got_s: float) -> str:
 
     limit, got = numbers_apart(limit_s, got_s)
     return f"must be at most {limit} s on this service (got {got})"
+
+
+# --------------------------------------------------------------------------------------
+# A Dask batch that lost its scheduler mid-batch (optimiser.batch.SchedulerLost)
+# --------------------------------------------------------------------------------------
+
+
+def dask_scheduler_lost(address: str, unfinished: int, total: int) -> str:
+    """Why a Dask batch stopped (inside ``batch_stopped``): the runs it had not finished are not
+    failures of theirs, and the next invocation runs them."""
+    runs = "run" if total == 1 else "runs"
+    return (
+        f"lost the connection to the Dask scheduler at {address} with {unfinished} of {total} {runs} "
+        "unfinished (not counted as failed)"
+    )
