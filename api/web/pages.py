@@ -92,7 +92,7 @@ def _desk(request: Request, session: SessionDep) -> Desk | None:
     desk = desk_session.read(request)
     if desk is None:
         return None
-    principal = desk_session.principal_for(session, desk)
+    principal = desk_session.principal_for(session, desk, request.app.state.settings.desk_idle_timeout_s)
     session.commit()
     if principal is None:
         return None
@@ -171,9 +171,9 @@ def sign_in(request: Request, session: SessionDep, api_key: Annotated[str, Form(
     if principal is None:
         return page(request, "sign_in.html", None, 401, error=wording.SIGN_IN_KEY_NOT_RECOGNISED)
     response = RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
-    key_id = desk_session.key_public_id(session, principal)
+    cookie = desk_session.issue(request, session, principal, request.app.state.settings.desk_idle_timeout_s)
     session.commit()
-    desk_session.set_cookie(request, response, desk_session.issue(request, key_id))
+    desk_session.set_cookie(request, response, cookie)
     return response
 
 
@@ -181,9 +181,14 @@ def sign_in(request: Request, session: SessionDep, api_key: Annotated[str, Form(
 def sign_out(
     request: Request,
     desk: DeskDep,  # noqa: ARG001 - the dependency refuses a reader who is not signed in
+    session: SessionDep,
     csrf: Annotated[str | None, Form()] = None,
 ) -> Response:
     checked_form(request, csrf)
+    cookie = desk_session.read(request)
+    if cookie is not None:  # read by the dependency already: it is there
+        desk_session.end(session, cookie)
+        session.commit()
     response = RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
     desk_session.clear_cookie(response)
     return response
