@@ -106,7 +106,7 @@ def create_key(
     typer.echo(token)
 
 
-@app.command()
+@app.command(cls=CommissionCommand)  # a bad --older-than-days in the product's words
 def purge(
     older_than_days: Annotated[
         int | None,
