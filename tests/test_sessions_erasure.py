@@ -14,8 +14,27 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
-from tests.test_sessions_sign_out import BACKENDS, Server, create_scenario, csrf_of, running_server, signed_in
+from api import crud
+from api.db import create_db_engine, create_session_factory, upgrade_database
+from api.documents import accept_document
+from api.orm import Job, JobStatus, Role, ScenarioVersion
+from api.settings import Settings
+from optimiser.io import read_document
+from tests.test_sessions_sign_out import (
+    BACKENDS,
+    POSTGRES_URL,
+    REPO,
+    Server,
+    create_scenario,
+    csrf_of,
+    drop_schema,
+    postgres_schema_url,
+    running_server,
+    signed_in,
+)
 
 MARKER = "to-delete-DPIA-marker"
 
@@ -212,3 +231,59 @@ def test_purge_erases_what_was_only_hidden_and_what_is_past_retention(server: Se
     assert remaining == [(recent,)]
     refused = server.command("purge", "--older-than-days", "0")
     assert refused.returncode == 2
+
+
+@pytest.mark.postgres
+def test_a_job_submitted_while_its_scenario_is_erased_is_erased_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL lets a job be stored after the erasure listed the scenario's jobs (a submit that
+    found the scenario just before it was hidden): its version cannot go until that job does, and
+    the erasure takes it on its next attempt instead of failing."""
+    new_schema = postgres_schema_url()
+    if new_schema is None:
+        pytest.skip(f"PostgreSQL is unreachable at {POSTGRES_URL}")
+    schema = new_schema()
+    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    database_url = url.render_as_string(hide_password=False)
+    upgrade_database(database_url)
+    engine, late_engine = create_db_engine(database_url), create_db_engine(database_url)
+    try:
+        sessions = create_session_factory(engine)
+        settings = Settings(database_url=database_url)
+        with sessions() as session:
+            organisation = crud.get_or_create_organisation(session, "owner")
+            _key, token = crud.create_key(session, organisation, Role.COMMISSIONER, None)
+            principal = crud.authenticate(session, token)
+            assert principal is not None
+            accepted = accept_document(read_document(REPO / "data" / "tiny"), settings)
+            scenario = crud.create_scenario(session, principal, MARKER, accepted, None).scenario
+            version_id = scenario.versions[0].id
+        listed = crud._erase_jobs
+
+        def erase_then_a_late_job_arrives(session: Any, which: Any) -> int:
+            erased = listed(session, which)
+            if not late_jobs:
+                with create_session_factory(late_engine)() as late:
+                    late_job = Job(
+                        organisation_id=principal.organisation_id,
+                        scenario_version_id=version_id,
+                        kind="check",
+                        overrides={},
+                        status=JobStatus.QUEUED,
+                        request_sha256="0" * 64,
+                    )
+                    late.add(late_job)
+                    late.commit()
+                    late_jobs.append(late_job.id)
+            return erased
+
+        late_jobs: list[int] = []
+        monkeypatch.setattr(crud, "_erase_jobs", erase_then_a_late_job_arrives)
+        with sessions() as session:
+            crud.delete_scenario(session, principal, scenario.public_id)
+            assert late_jobs, "the late job was not stored"
+            assert session.scalar(select(func.count()).select_from(Job)) == 0
+            assert session.scalar(select(func.count()).select_from(ScenarioVersion)) == 0
+    finally:
+        engine.dispose()
+        late_engine.dispose()
+        drop_schema(schema)

@@ -2687,3 +2687,11 @@ def purge_summary(scenarios: int, jobs: int, retention_days: int | None) -> str:
     return (
         f"erased {scenarios} scenario{'' if scenarios == 1 else 's'} and {jobs} job{'' if jobs == 1 else 's'} ({kept})"
     )
+
+
+def scenario_erase_interrupted(scenario_id: str) -> str:
+    """A scenario deleted while jobs were still being submitted on it (HTTP 409)."""
+    return (
+        f"scenario {scenario_id} is deleted, but jobs were still being submitted on it:"
+        " what is left of it is erased by the next `commission purge`"
+    )
