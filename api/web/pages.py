@@ -61,6 +61,12 @@ def describe_job(overrides: dict[str, Any], settings: dict[str, Any] | None = No
 
 
 templates.env.globals["describe"] = describe_job
+templates.env.globals["erase_words"] = {
+    "check_link": wording.DESK_DELETE_CHECK_LINK,
+    "scenarios_heading": wording.DESK_DELETE_SCENARIOS_HEADING,
+    "scenarios_note": wording.DESK_DELETE_SCENARIOS_NOTE,
+    "scenario_link": wording.desk_delete_scenario_link,
+}
 
 
 def version_label(view: crud.ScenarioView, version: ScenarioVersion) -> str:
@@ -94,7 +100,7 @@ def _desk(request: Request, session: SessionDep) -> Desk | None:
     desk = desk_session.read(request)
     if desk is None:
         return None
-    principal = desk_session.principal_for(session, desk)
+    principal = desk_session.principal_for(session, desk, request.app.state.settings.desk_idle_timeout_s)
     session.commit()
     if principal is None:
         return None
@@ -182,9 +188,9 @@ def sign_in(request: Request, session: SessionDep, api_key: Annotated[str, Form(
     if principal is None:
         return page(request, "sign_in.html", None, 401, error=wording.SIGN_IN_KEY_NOT_RECOGNISED)
     response = RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
-    key_id = desk_session.key_public_id(session, principal)
+    cookie = desk_session.issue(request, session, principal, request.app.state.settings.desk_idle_timeout_s)
     session.commit()
-    desk_session.set_cookie(request, response, desk_session.issue(request, key_id))
+    desk_session.set_cookie(request, response, cookie)
     return response
 
 
@@ -192,9 +198,14 @@ def sign_in(request: Request, session: SessionDep, api_key: Annotated[str, Form(
 def sign_out(
     request: Request,
     desk: DeskDep,  # noqa: ARG001 - the dependency refuses a reader who is not signed in
+    session: SessionDep,
     csrf: Annotated[str | None, Form()] = None,
 ) -> Response:
     checked_form(request, csrf)
+    cookie = desk_session.read(request)
+    if cookie is not None:  # read by the dependency already: it is there
+        desk_session.end(session, cookie)
+        session.commit()
     response = RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
     desk_session.clear_cookie(response)
     return response
@@ -503,6 +514,90 @@ def report(job_id: str, request: Request, desk: DeskDep, session: SessionDep, se
     return Response(
         pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
     )
+
+
+# Erasing a job or a scenario, after a confirmation page --------------------------------------
+
+
+def confirm_delete(request: Request, desk: Desk, title: str, message: str, action: str, back: str) -> HTMLResponse:
+    return page(
+        request,
+        "confirm_delete.html",
+        desk,
+        title=title,
+        message=message,
+        action=action,
+        back=back,
+        delete_button=wording.DESK_DELETE_BUTTON,
+        keep_link=wording.DESK_KEEP_LINK,
+    )
+
+
+@router.get("/desk/jobs/{job_id}/delete", response_class=HTMLResponse)
+def confirm_delete_job(job_id: str, request: Request, desk: DeskDep, session: SessionDep) -> Response:
+    known = desk_job_id(job_id)
+    if known is None:
+        return not_found(request, desk, "that job")
+    try:
+        job = crud.get_job(session, desk.principal, known)
+    except NotFound:
+        return not_found(request, desk, "job", known)
+    except Forbidden:
+        return forbidden(request, desk, "read jobs")
+    message = wording.desk_delete_check_sentence(job.kind, known, job.version.scenario.name, job.version.number)
+    return confirm_delete(
+        request, desk, wording.DESK_DELETE_CHECK_TITLE, message, f"/desk/jobs/{known}/delete", f"/desk/jobs/{known}"
+    )
+
+
+@router.post("/desk/jobs/{job_id}/delete")
+def delete_job(
+    job_id: str, request: Request, desk: DeskDep, session: SessionDep, csrf: Annotated[str | None, Form()] = None
+) -> Response:
+    checked_form(request, csrf)
+    known = desk_job_id(job_id)
+    if known is None:
+        return not_found(request, desk, "that job")
+    try:
+        crud.delete_job(session, desk.principal, known)
+    except NotFound:
+        return not_found(request, desk, "job", known)
+    except Forbidden:
+        return forbidden(request, desk, "run checks")
+    return RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/desk/scenarios/{scenario_id}/delete", response_class=HTMLResponse)
+def confirm_delete_scenario(scenario_id: str, request: Request, desk: DeskDep, session: SessionDep) -> Response:
+    known = desk_job_id(scenario_id)  # a scenario's public id is read as a job's is
+    if known is None:
+        return not_found(request, desk, "scenario")
+    try:
+        view, versions, jobs = crud.what_deleting_erases(session, desk.principal, known)
+    except NotFound:
+        return not_found(request, desk, "scenario", known)
+    except Forbidden:
+        return forbidden(request, desk, "create and change scenarios")
+    message = wording.desk_delete_scenario_sentence(view.scenario.name, versions, jobs)
+    action = f"/desk/scenarios/{known}/delete"
+    return confirm_delete(request, desk, wording.DESK_DELETE_SCENARIO_TITLE, message, action, "/")
+
+
+@router.post("/desk/scenarios/{scenario_id}/delete")
+def delete_scenario(
+    scenario_id: str, request: Request, desk: DeskDep, session: SessionDep, csrf: Annotated[str | None, Form()] = None
+) -> Response:
+    checked_form(request, csrf)
+    known = desk_job_id(scenario_id)
+    if known is None:
+        return not_found(request, desk, "scenario")
+    try:
+        crud.delete_scenario(session, desk.principal, known)
+    except NotFound:
+        return not_found(request, desk, "scenario", known)
+    except Forbidden:
+        return forbidden(request, desk, "create and change scenarios")
+    return RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
 
 
 # Two offers side by side --------------------------------------------------------------------

@@ -3183,3 +3183,62 @@ def dask_scheduler_lost(address: str, unfinished: int, total: int) -> str:
         f"lost the connection to the Dask scheduler at {address} with {unfinished} of {total} {runs} "
         "unfinished (not counted as failed)"
     )
+
+
+# --------------------------------------------------------------------------------------
+# Erasing from the desk: a check or a scenario, after a confirmation page (api/web/pages.py)
+# --------------------------------------------------------------------------------------
+
+DESK_DELETE_CHECK_TITLE = "Delete this check?"
+DESK_DELETE_SCENARIO_TITLE = "Delete this scenario?"
+DESK_DELETE_BUTTON = "Delete it"
+DESK_KEEP_LINK = "Keep it"
+DESK_DELETE_CHECK_LINK = "Delete this check…"
+DESK_DELETE_SCENARIOS_HEADING = "Delete a scenario"
+DESK_DELETE_SCENARIOS_NOTE = (
+    "Deleting a scenario erases its uploaded data and every check run on it. You are asked to confirm first."
+)
+
+
+def desk_delete_check_sentence(kind: object, job_id: str, scenario: str, version: int) -> str:
+    """What deleting a job erases, on its confirmation page."""
+    erased = (
+        "its result, its tables, its PDF report and its frontier chart"
+        if str(kind) == "check"
+        else "its result and its tables"
+    )
+    return (
+        f"This erases {kind} {job_id} on {scenario} version {version}: {erased}."
+        " If it is still running it is cancelled first. This cannot be undone."
+    )
+
+
+def desk_delete_scenario_sentence(scenario: str, versions: int, jobs: int) -> str:
+    """What deleting a scenario erases, on its confirmation page."""
+    stored = f"{versions} version{'s' if versions != 1 else ''}"
+    run = f"{jobs} check{'s' if jobs != 1 else ''} and run{'s' if jobs != 1 else ''}"
+    return (
+        f"This erases {scenario}: the data of its {stored} and the {run} made on it, with their results,"
+        " including any run by an organisation it is shared with. Anything still running is cancelled first."
+        " This cannot be undone."
+    )
+
+
+def desk_delete_scenario_link(scenario: str) -> str:
+    return f"Delete {scenario}…"
+
+
+def purge_summary(scenarios: int, jobs: int, retention_days: int | None) -> str:
+    """What `commission purge` erased."""
+    kept = f"kept for {retention_days} days" if retention_days is not None else "no retention period set"
+    return (
+        f"erased {scenarios} scenario{'' if scenarios == 1 else 's'} and {jobs} job{'' if jobs == 1 else 's'} ({kept})"
+    )
+
+
+def scenario_erase_interrupted(scenario_id: str) -> str:
+    """A scenario deleted while jobs were still being submitted on it (HTTP 409)."""
+    return (
+        f"scenario {scenario_id} is deleted, but jobs were still being submitted on it:"
+        " what is left of it is erased by the next `commission purge`"
+    )
