@@ -203,9 +203,24 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
+def migration_engine(database_url: str) -> Engine:
+    """The engine migrations run on (`commission db upgrade`, the API's start, `alembic -c
+    api/alembic.ini`). On SQLite it does not enforce foreign keys: a batch migration recreates a
+    table (copy, drop, rename), and dropping a table that another table's rows refer to fails, so
+    with them enforced `alembic downgrade 0002` failed on any database holding a job."""
+    engine = create_db_engine(database_url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _do_not_enforce_foreign_keys)
+    return engine
+
+
+def _do_not_enforce_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA foreign_keys=OFF")  # after _configure_sqlite_connection's ON
+
+
 def upgrade_database(database_url: str) -> None:
     """Apply every Alembic migration not yet applied (safe to run from several processes)."""
-    engine = create_db_engine(database_url)
+    engine = migration_engine(database_url)
     try:
         with engine.begin() as connection:
             if connection.dialect.name == "postgresql":
