@@ -9,7 +9,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 # Exact versions (with hashes) from the lock, the same one the README and CI install (test tools
-# included: one lock for all three).
+# included: one lock for all three), setuptools too, which builds the project below without
+# fetching anything (--no-build-isolation).
 COPY requirements.lock ./
 RUN pip install --no-cache-dir -r requirements.lock
 COPY pyproject.toml README.md ./
@@ -17,7 +18,7 @@ COPY models ./models
 COPY optimiser ./optimiser
 COPY api ./api
 COPY data ./data
-RUN pip install --no-cache-dir --no-deps . && mkdir -p /var/lib/commission \
+RUN pip install --no-cache-dir --no-deps --no-build-isolation . && mkdir -p /var/lib/commission \
     && useradd --system --home /var/lib/commission commission \
     && chown commission /var/lib/commission
 # The database (SQLite by default) lives here: mount a volume on it, or a new container (an
