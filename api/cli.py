@@ -115,5 +115,34 @@ def create_key(
     typer.echo(token)
 
 
+@app.command(cls=CommissionCommand)  # a bad --older-than-days in the product's words
+def purge(
+    older_than_days: Annotated[
+        int | None,
+        typer.Option(
+            "--older-than-days",
+            min=1,
+            help="Also erase what has not been used for this many days (default: COMMISSION_RETENTION_DAYS).",
+        ),
+    ] = None,
+) -> None:
+    """Erase what the service no longer keeps: the content of deleted scenarios, ended desk sessions,
+    and with a retention period, jobs and scenarios unused for longer (docs/api.md "Storage")."""
+    from api import crud
+    from api.db import create_db_engine, create_session_factory, upgrade_database
+    from optimiser.deliverability.wording import purge_summary
+
+    settings = service_settings()
+    days = older_than_days if older_than_days is not None else settings.retention_days
+    upgrade_database(settings.database_url)
+    engine = create_db_engine(settings.database_url)
+    try:
+        with create_session_factory(engine)() as session:
+            scenarios, jobs = crud.purge(session, days)
+    finally:
+        engine.dispose()
+    typer.echo(purge_summary(scenarios, jobs, days), err=True)
+
+
 def main() -> None:
     app()

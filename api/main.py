@@ -51,13 +51,14 @@ from api.middleware import (
 from api.routes import health, imports, jobs, keys, reports, scenarios
 from api.schemas import PLAIN_TEXT_PATTERN, MessageResponse, Overrides, ProblemsResponse
 from api.settings import Settings
+from api.web import session as desk_session
 from api.web.pages import page as desk_page
+from api.web.pages import unexpected_error_page
 from api.worker import WorkerPool
 from models.scenario import ScenarioInvalid
 from models.schema import shown
 from optimiser.deliverability.wording import (
     SERVICE_UNAVAILABLE_TITLE,
-    UNEXPECTED_ERROR_TITLE,
     database_unavailable_sentence,
     unexpected_error_sentence,
 )
@@ -260,7 +261,7 @@ def _unexpected_error_response(scope: Scope) -> Response:
     message = unexpected_error_sentence(request_id)
     route = scope.get("route")
     if getattr(route, "path", None) in _DESK_PATHS:
-        return desk_page(Request(scope), "error.html", None, 500, title=UNEXPECTED_ERROR_TITLE, message=message)
+        return unexpected_error_page(Request(scope), message)
     return JSONResponse({"detail": message}, status_code=500)
 
 
@@ -268,8 +269,10 @@ def _unavailable_response(scope: Scope, message: str, retry_after_s: int) -> Res
     headers = {"Retry-After": str(retry_after_s)}
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     if getattr(scope.get("route"), "path", None) in _DESK_PATHS:
-        title = SERVICE_UNAVAILABLE_TITLE
-        response = desk_page(Request(scope), "error.html", None, status_code, title=title, message=message)
+        request = Request(scope)
+        signed_in = desk_session.read(request) is not None  # from the cookie alone, as a 500's page
+        context = {"title": SERVICE_UNAVAILABLE_TITLE, "message": message, "signed_in": signed_in}
+        response = desk_page(request, "error.html", None, status_code, **context)
         response.headers.update(headers)
         return response
     return JSONResponse({"detail": message}, status_code=status_code, headers=headers)

@@ -48,6 +48,16 @@ class Settings(BaseSettings):
         min_length=16,
         description="Bearer token operators' Prometheus sends for /metrics; unset: /metrics is off (404).",
     )
+    desk_idle_timeout_s: float = Field(
+        default=1800.0,
+        gt=0,
+        description="A desk session unused for this long ends (sign in again); it ends 8 hours after sign-in anyway.",
+    )
+    retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="`commission purge` erases jobs and scenarios unused this many days (unset: kept until deleted).",
+    )
     dask_address: str | None = Field(
         default=None, description="Run jobs on this Dask scheduler (tcp://HOST:PORT) instead of locally."
     )
