@@ -62,7 +62,16 @@ def serve(
 
     if workers is not None:
         settings = settings.model_copy(update={"workers": workers})
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_config=None,
+        # Past this many connections and requests at once uvicorn answers 503 rather than
+        # taking more; idle connections close after keep_alive_s (audit 12 #6).
+        limit_concurrency=settings.max_connections,
+        timeout_keep_alive=settings.keep_alive_s,
+    )
 
 
 @database.command("upgrade")

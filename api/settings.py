@@ -62,3 +62,19 @@ class Settings(BaseSettings):
         default=None, description="Run jobs on this Dask scheduler (tcp://HOST:PORT) instead of locally."
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="Log level.")
+
+    # Outages and slow or many clients (audit 12 #6, audit 13 #2 and #3).
+    max_concurrent_uploads: int = Field(
+        default=3,
+        ge=1,
+        description="Scenario documents read and validated at once; more are answered 503 with Retry-After.",
+    )
+    body_read_timeout_s: float = Field(
+        default=30.0, gt=0, description="Longest a client may take to send a request body (408 after)."
+    )
+    max_connections: int = Field(
+        default=200, ge=1, description="Connections `commission serve` holds open at once; more are answered 503."
+    )
+    keep_alive_s: int = Field(
+        default=5, ge=1, description="Seconds `commission serve` keeps an idle connection open for a next request."
+    )

@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
 from api import crud
-from api.deps import SessionDep, SettingsDep
+from api.deps import SessionDep, SettingsDep, note_caller, note_refused_key
 from api.documents import accept_document, read_upload
 from api.errors import Conflict, Forbidden, NotFound
 from api.ids import is_public_id
@@ -101,6 +101,8 @@ def _desk(request: Request, session: SessionDep) -> Desk | None:
     if desk is None:
         return None
     principal = desk_session.principal_for(session, desk, request.app.state.settings.desk_idle_timeout_s)
+    if principal is not None:
+        note_caller(request, session, principal)  # on the access log line
     session.commit()
     if principal is None:
         return None
@@ -184,6 +186,10 @@ def sign_in(request: Request, session: SessionDep, api_key: Annotated[str, Form(
     if not same_origin(request):
         return page(request, "sign_in.html", None, 403, error=wording.SIGN_IN_FROM_ANOTHER_SITE)
     principal = crud.authenticate(session, api_key.strip()) if api_key.strip() else None
+    if principal is not None:
+        note_caller(request, session, principal)
+    elif api_key.strip():
+        note_refused_key(request, api_key.strip())
     session.commit()
     if principal is None:
         return page(request, "sign_in.html", None, 401, error=wording.SIGN_IN_KEY_NOT_RECOGNISED)

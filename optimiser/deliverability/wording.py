@@ -3242,3 +3242,34 @@ def scenario_erase_interrupted(scenario_id: str) -> str:
         f"scenario {scenario_id} is deleted, but jobs were still being submitted on it:"
         " what is left of it is erased by the next `commission purge`"
     )
+
+
+# --------------------------------------------------------------------------------------
+# The service when its database, its memory or a client's connection fails it
+# (api.main, api.middleware, api.documents: HTTP 503 and 408)
+# --------------------------------------------------------------------------------------
+
+SERVICE_UNAVAILABLE_TITLE = "The service is unavailable just now"
+
+
+def database_unavailable_sentence(retry_after_s: int, request_id: str | None) -> str:
+    """A request the database could not serve (unreachable, full, read-only): HTTP 503, not a bug."""
+    quote = f" Quote request id {request_id} if it goes on." if request_id else ""
+    return (
+        "The service cannot use its database just now (it is unreachable or full); "
+        f"try again in {retry_after_s} seconds.{quote}"
+    )
+
+
+def uploads_busy_sentence(limit: int, retry_after_s: int) -> str:
+    """A scenario document refused because the service is reading its most at once: HTTP 503."""
+    documents = "document" if limit == 1 else "documents"
+    return (
+        f"The service is already reading {limit} scenario {documents}, the most it reads at once; "
+        f"send this one again in {retry_after_s} seconds."
+    )
+
+
+def request_body_too_slow(timeout_s: float) -> str:
+    """A request body that did not arrive within ``COMMISSION_BODY_READ_TIMEOUT_S``: HTTP 408."""
+    return f"the request body did not arrive within {timeout_s:g} seconds, this service's limit; send it again"
