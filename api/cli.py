@@ -62,7 +62,16 @@ def serve(
 
     if workers is not None:
         settings = settings.model_copy(update={"workers": workers})
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_config=None,
+        # Past this many connections and requests at once uvicorn answers 503 rather than
+        # taking more; idle connections close after keep_alive_s (audit 12 #6).
+        limit_concurrency=settings.max_connections,
+        timeout_keep_alive=settings.keep_alive_s,
+    )
 
 
 @database.command("upgrade")
@@ -104,6 +113,35 @@ def create_key(
     finally:
         engine.dispose()
     typer.echo(token)
+
+
+@app.command(cls=CommissionCommand)  # a bad --older-than-days in the product's words
+def purge(
+    older_than_days: Annotated[
+        int | None,
+        typer.Option(
+            "--older-than-days",
+            min=1,
+            help="Also erase what has not been used for this many days (default: COMMISSION_RETENTION_DAYS).",
+        ),
+    ] = None,
+) -> None:
+    """Erase what the service no longer keeps: the content of deleted scenarios, ended desk sessions,
+    and with a retention period, jobs and scenarios unused for longer (docs/api.md "Storage")."""
+    from api import crud
+    from api.db import create_db_engine, create_session_factory, upgrade_database
+    from optimiser.deliverability.wording import purge_summary
+
+    settings = service_settings()
+    days = older_than_days if older_than_days is not None else settings.retention_days
+    upgrade_database(settings.database_url)
+    engine = create_db_engine(settings.database_url)
+    try:
+        with create_session_factory(engine)() as session:
+            scenarios, jobs = crud.purge(session, days)
+    finally:
+        engine.dispose()
+    typer.echo(purge_summary(scenarios, jobs, days), err=True)
 
 
 def main() -> None:

@@ -6,9 +6,10 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Engine, and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -17,6 +18,7 @@ from api.errors import Conflict, Forbidden, NotFound
 from api.orm import (
     FINISHED_STATUSES,
     ApiKey,
+    DeskSession,
     Job,
     JobKind,
     JobStatus,
@@ -286,9 +288,70 @@ def get_version(session: Session, principal: Principal, scenario_id: str, number
 
 
 def delete_scenario(session: Session, principal: Principal, scenario_id: str) -> None:
-    """Hide the scenario; jobs already run on it keep their results."""
+    """Erase the scenario at once: every version's document, its shares, and every job run on it
+    (by any organisation it was shared with), each with its tables and result; a queued or
+    running job is cancelled first. Only a tombstone stays (public id, owner, Idempotency-Key,
+    when it was deleted; no name or content), so a retried create with the same key is refused
+    rather than storing the document again (docs/api.md "Storage")."""
     view = get_owned_scenario(session, principal, scenario_id)
+    # Hidden first (no new job can be submitted on it) and its jobs stopped, in one commit.
     view.scenario.deleted_at = utc_now()
+    _stop_jobs(session, _jobs_of_scenarios([view.scenario.id]))
+    session.commit()
+    for _ in range(ERASE_ATTEMPTS):
+        try:
+            erase_deleted_scenario(session, view.scenario.id)
+            return
+        except IntegrityError:
+            # PostgreSQL: a job submitted on it just before it was hidden was stored after its
+            # jobs were listed, so its version could not go: erased with it on the next attempt.
+            session.rollback()
+    from optimiser.deliverability.wording import scenario_erase_interrupted
+
+    raise Conflict(scenario_erase_interrupted(scenario_id))
+
+
+ERASE_ATTEMPTS = 3
+
+
+def what_deleting_erases(session: Session, principal: Principal, scenario_id: str) -> tuple[ScenarioView, int, int]:
+    """The principal's own scenario, with how many versions and jobs deleting it would erase."""
+    view = get_owned_scenario(session, principal, scenario_id)
+    jobs = session.scalar(select(func.count()).select_from(Job).where(_jobs_of_scenarios([view.scenario.id])))
+    return view, view.latest_version, int(jobs or 0)
+
+
+def _jobs_of_scenarios(scenario_ids: Sequence[int]) -> ColumnElement[bool]:
+    versions = select(ScenarioVersion.id).where(ScenarioVersion.scenario_id.in_(scenario_ids))
+    return Job.scenario_version_id.in_(versions)
+
+
+def _stop_jobs(session: Session, which: ColumnElement[bool]) -> None:
+    """Cancel the queued and running jobs among ``which``: a worker running one stops at its next
+    heartbeat and can no longer record a result (``api.worker.finish_job`` needs it running)."""
+    session.execute(
+        update(Job)
+        .where(which, Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]))
+        .values(status=JobStatus.CANCELLED, finished_at=utc_now(), error="cancelled on request")
+    )
+
+
+def _erase_jobs(session: Session, which: ColumnElement[bool]) -> int:
+    """Delete the jobs among ``which`` with their tables (each job's result is in its row)."""
+    job_ids = session.scalars(select(Job.id).where(which)).all()
+    if job_ids:
+        session.execute(delete(JobTable).where(JobTable.job_id.in_(job_ids)))
+        session.execute(delete(Job).where(Job.id.in_(job_ids)))
+    return len(job_ids)
+
+
+def erase_deleted_scenario(session: Session, scenario_id: int) -> None:
+    """Erase a deleted scenario's content, leaving its tombstone (``delete_scenario``); committed."""
+    scenario = session.get_one(Scenario, scenario_id)
+    _erase_jobs(session, _jobs_of_scenarios([scenario_id]))
+    session.execute(delete(Share).where(Share.scenario_id == scenario_id))
+    session.execute(delete(ScenarioVersion).where(ScenarioVersion.scenario_id == scenario_id))
+    scenario.name = ""
     session.commit()
 
 
@@ -426,12 +489,49 @@ def _sweep_points_problems(name: str, text: str, settings: Settings) -> list[Pro
     return []
 
 
+def _of_a_kept_scenario() -> ColumnElement[bool]:
+    """A job whose scenario has not been deleted. Deleting erases a scenario's jobs at once; a
+    scenario hidden by an earlier version of the service keeps them until `commission purge`, and
+    they are not found, on every route, until then."""
+    deleted = (
+        select(ScenarioVersion.id)
+        .join(Scenario, Scenario.id == ScenarioVersion.scenario_id)
+        .where(Scenario.deleted_at.is_not(None))
+    )
+    return Job.scenario_version_id.not_in(deleted)
+
+
 def get_job(session: Session, principal: Principal, job_id: str) -> Job:
     _require(principal, Permission.READ_JOBS)
-    job = session.scalar(select(Job).where(Job.public_id == job_id, Job.organisation_id == principal.organisation_id))
+    job = session.scalar(
+        select(Job).where(
+            Job.public_id == job_id, Job.organisation_id == principal.organisation_id, _of_a_kept_scenario()
+        )
+    )
     if job is None:
         raise NotFound(f"job {job_id} not found")
     return job
+
+
+FRONTIER_KEY = "desk-frontier-{job_id}"  # the Idempotency-Key of the sweep the desk draws a check's frontier with
+
+
+def delete_job(session: Session, principal: Principal, job_id: str) -> None:
+    """Erase a job: its row (with its result), its tables, and so its report. A queued or running
+    job is cancelled first. A check's frontier sweep, which the desk ran for its result page and
+    report, goes with it."""
+    job = get_job(session, principal, job_id)
+    _require(principal, PERMISSION_TO_RUN[job.kind])
+    which = and_(
+        Job.organisation_id == principal.organisation_id,
+        or_(Job.id == job.id, Job.idempotency_key == FRONTIER_KEY.format(job_id=job.public_id)),
+    )
+    # Stopped and committed before the rows go: a worker finishing meanwhile either recorded its
+    # result already (erased below) or can no longer record one.
+    _stop_jobs(session, which)
+    session.commit()
+    _erase_jobs(session, which)
+    session.commit()
 
 
 def list_jobs(
@@ -444,7 +544,7 @@ def list_jobs(
     kind: JobKind | None = None,
 ) -> tuple[Sequence[Job], int]:
     _require(principal, Permission.READ_JOBS)
-    conditions = [Job.organisation_id == principal.organisation_id]
+    conditions = [Job.organisation_id == principal.organisation_id, _of_a_kept_scenario()]
     if status is not None:
         conditions.append(Job.status == status)
     if kind is not None:
@@ -486,6 +586,49 @@ def cancel_job(session: Session, principal: Principal, job_id: str) -> Job:
     if job.status != JobStatus.CANCELLED:
         raise Conflict(f"job {job_id} has already finished ({job.status})")
     return job
+
+
+def purge(session: Session, retention_days: int | None) -> tuple[int, int]:
+    """What `commission purge` erases: every deleted scenario's remaining content (left by an
+    earlier version of the service, or by a delete that stopped half way), desk sessions that
+    have ended, and with ``retention_days``: finished jobs that finished longer ago than that,
+    and scenarios with no version stored and no job run since then (with their jobs).
+    Returns how many scenarios and jobs it erased."""
+    now = utc_now()
+    session.execute(delete(DeskSession).where(DeskSession.expires_at <= now))
+    session.commit()
+    scenario_ids = set(
+        session.scalars(
+            select(ScenarioVersion.scenario_id)
+            .join(Scenario, Scenario.id == ScenarioVersion.scenario_id)
+            .where(Scenario.deleted_at.is_not(None))
+        ).all()
+    )
+    jobs = 0
+    if retention_days is not None:
+        cutoff = now - timedelta(days=retention_days)
+        recent_versions = select(ScenarioVersion.scenario_id).where(ScenarioVersion.created_at > cutoff)
+        recent_jobs = (
+            select(ScenarioVersion.scenario_id)
+            .join(Job, Job.scenario_version_id == ScenarioVersion.id)
+            .where(Job.created_at > cutoff)
+        )
+        unused = session.scalars(
+            select(Scenario.id).where(
+                Scenario.deleted_at.is_(None), Scenario.id.not_in(recent_versions), Scenario.id.not_in(recent_jobs)
+            )
+        ).all()
+        if unused:
+            session.execute(update(Scenario).where(Scenario.id.in_(unused)).values(deleted_at=now))
+            _stop_jobs(session, _jobs_of_scenarios(unused))
+            session.commit()
+            scenario_ids.update(unused)
+        jobs += _erase_jobs(session, and_(Job.status.in_(FINISHED_STATUSES), Job.finished_at < cutoff))
+        session.commit()
+    for scenario_id in sorted(scenario_ids):
+        jobs += session.scalar(select(func.count()).select_from(Job).where(_jobs_of_scenarios([scenario_id]))) or 0
+        erase_deleted_scenario(session, scenario_id)
+    return len(scenario_ids), jobs
 
 
 def get_job_table(session: Session, principal: Principal, job_id: str, name: str) -> JobTable:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -143,11 +144,23 @@ def create_db_engine(database_url: str, pool: dict[str, Any] | None = None) -> E
     """An engine for `database_url`; SQLite gets WAL, a busy timeout and write-ahead locking."""
     pool = POOL if pool is None else pool
     if database_url.startswith("sqlite"):
+        _create_private_sqlite_file(make_url(database_url))
         engine = create_engine(database_url, connect_args={"check_same_thread": False}, **pool)
         event.listen(engine, "connect", _configure_sqlite_connection)
         event.listen(engine, "begin", _begin_immediate)
         return engine
     return create_engine(database_url, pool_pre_ping=True, **pool)
+
+
+def _create_private_sqlite_file(url: URL) -> None:
+    """Create a missing SQLite file readable by its owner only (0600): it holds scenarios, results and
+    key hashes. SQLite gives its -wal and -shm files the mode of the database file. An existing file
+    keeps the mode it has; a missing folder is left to the driver (and check_database) to report."""
+    if url.database in (None, "", ":memory:") or url.query.get("mode") == "memory" or url.query.get("uri"):
+        return
+    # OSError: it exists, or cannot be made here; the driver says why when it opens it.
+    with contextlib.suppress(OSError):
+        os.close(os.open(str(url.database), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
@@ -218,9 +231,24 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
+def migration_engine(database_url: str) -> Engine:
+    """The engine migrations run on (`commission db upgrade`, the API's start, `alembic -c
+    api/alembic.ini`). On SQLite it does not enforce foreign keys: a batch migration recreates a
+    table (copy, drop, rename), and dropping a table that another table's rows refer to fails, so
+    with them enforced `alembic downgrade 0002` failed on any database holding a job."""
+    engine = create_db_engine(database_url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _do_not_enforce_foreign_keys)
+    return engine
+
+
+def _do_not_enforce_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA foreign_keys=OFF")  # after _configure_sqlite_connection's ON
+
+
 def upgrade_database(database_url: str) -> None:
     """Apply every Alembic migration not yet applied (safe to run from several processes)."""
-    engine = create_db_engine(database_url)
+    engine = migration_engine(database_url)
     try:
         with engine.begin() as connection:
             if connection.dialect.name == "postgresql":

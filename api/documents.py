@@ -8,6 +8,10 @@ input gives one answer or one list of problems on every path.
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +27,88 @@ logger = logging.getLogger(__name__)
 MAX_FILENAME_LENGTH = 200
 
 
+UPLOADS_BUSY_RETRY_AFTER_S = 5
+
+
+class UploadsBusy(Exception):
+    """Every slot for reading a scenario document is taken: HTTP 503 with Retry-After."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(wording.uploads_busy_sentence(limit, UPLOADS_BUSY_RETRY_AFTER_S))
+        self.limit = limit
+
+
+class DocumentSlots:
+    """How many requests of one app may read and validate scenario documents at once
+    (``COMMISSION_MAX_CONCURRENT_UPLOADS``).
+
+    A JSON body takes many times its size in memory while it is parsed and validated, so
+    the number of documents read at once, not the number of server threads, bounds the
+    service's memory (audit 13 #3: 16 refused 9.6 MB bodies at once peaked at 813 MB).
+    A request over the limit is refused at once rather than queued: a queued body would
+    hold its memory and a server thread while it waited.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.in_use = 0
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self._lock:
+            if self.in_use >= self.limit:
+                return False
+            self.in_use += 1
+            return True
+
+    def give_back(self) -> int:
+        """Free one slot; how many are still in use."""
+        with self._lock:
+            self.in_use -= 1
+            return self.in_use
+
+
+class _RequestSlot:
+    """One request's claim on a slot: taken at its first document read, held until the
+    request ends (its document lives that long), given back by ``document_admission``."""
+
+    def __init__(self, slots: DocumentSlots) -> None:
+        self.slots = slots
+        self.held = False
+
+    def take(self) -> None:
+        if self.held:
+            return
+        if not self.slots.take():
+            raise UploadsBusy(self.slots.limit)
+        self.held = True
+
+
+_request_slot: ContextVar[_RequestSlot | None] = ContextVar("document_slot", default=None)
+
+
+@contextmanager
+def document_admission(slots: DocumentSlots) -> Iterator[_RequestSlot]:
+    """Around one request: the document readers below take a slot of ``slots`` for it (server
+    threads copy this context), and the slot is given back when the request ends."""
+    claim = _RequestSlot(slots)
+    token = _request_slot.set(claim)
+    try:
+        yield claim
+    finally:
+        _request_slot.reset(token)
+        if claim.held:
+            slots.give_back()
+
+
+def _admit() -> None:
+    """Take the request's slot for reading a document, or raise ``UploadsBusy``. Outside a
+    request of the service (the CLI, batches) there is no limit."""
+    claim = _request_slot.get()
+    if claim is not None:
+        claim.take()
+
+
 @dataclass(frozen=True)
 class AcceptedDocument:
     document: dict[str, Any]
@@ -30,6 +116,9 @@ class AcceptedDocument:
 
 
 def reader_limits(settings: Settings) -> ReadLimits:
+    """The readers' limits under this service's settings. Every read of an upload asks for them
+    (an NHS import's publications too), so this is where a request takes its document slot."""
+    _admit()
     return ReadLimits(
         max_file_bytes=settings.max_request_bytes,
         max_expanded_bytes=settings.max_upload_expanded_bytes,

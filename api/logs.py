@@ -48,3 +48,20 @@ def configure_logging(level: str) -> None:
         logging.getLogger(name).propagate = True
     # Requests are logged once, with their id, by the request-context middleware.
     logging.getLogger("uvicorn.access").disabled = True
+
+
+# The same JSON lines for an ASGI server's own process. `uvicorn --workers N` runs a supervisor
+# that never calls create_app, so without this its lines ("Started parent process") are plain
+# text among the workers' JSON: `python -m api.logs > log-config.json`, then
+# `uvicorn api.main:create_app --factory --workers N --log-config log-config.json` (docs/api.md).
+LOG_CONFIG: dict[str, object] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "api.logs.JsonFormatter"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+    "root": {"handlers": ["stderr"], "level": "INFO"},
+    "loggers": {name: {"handlers": [], "propagate": True} for name in ("uvicorn", "uvicorn.error", "uvicorn.access")},
+}
+
+if __name__ == "__main__":
+    print(json.dumps(LOG_CONFIG, indent=2))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import re
 import sys
 import uuid
 from collections.abc import AsyncIterator
@@ -16,8 +17,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from prometheus_client import Counter
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import configure_mappers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -31,19 +35,33 @@ from api.db import (
     service_settings,
     upgrade_database,
 )
+from api.documents import UPLOADS_BUSY_RETRY_AFTER_S, DocumentSlots, UploadsBusy
 from api.errors import Conflict, Forbidden, NotFound
 from api.ids import PUBLIC_ID_PATTERN
 from api.logs import configure_logging, request_id_var
 from api.metrics import create_registry
-from api.middleware import BodySizeLimitMiddleware, LivenessMiddleware, RequestContextMiddleware
+from api.middleware import (
+    BodySizeLimitMiddleware,
+    DocumentAdmissionMiddleware,
+    LivenessMiddleware,
+    RequestContextMiddleware,
+    SecurityHeadersMiddleware,
+    docs_page_policy,
+)
 from api.routes import health, imports, jobs, keys, reports, scenarios
 from api.schemas import PLAIN_TEXT_PATTERN, MessageResponse, Overrides, ProblemsResponse
 from api.settings import Settings
+from api.web import session as desk_session
 from api.web.pages import page as desk_page
+from api.web.pages import unexpected_error_page
 from api.worker import WorkerPool
 from models.scenario import ScenarioInvalid
 from models.schema import shown
-from optimiser.deliverability.wording import UNEXPECTED_ERROR_TITLE, unexpected_error_sentence
+from optimiser.deliverability.wording import (
+    SERVICE_UNAVAILABLE_TITLE,
+    database_unavailable_sentence,
+    unexpected_error_sentence,
+)
 from optimiser.io import ReadCancelled
 from optimiser.runs import unknown_override_message
 
@@ -62,9 +80,15 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: {"model": MessageResponse, "description": "Your role may not do this."},
     404: {"model": MessageResponse, "description": "Not found, or not visible to your organisation."},
     409: {"model": MessageResponse, "description": "Conflicts with the resource's current state."},
+    408: {"model": MessageResponse, "description": "The request body did not arrive in time."},
     413: {"model": MessageResponse, "description": "The request body is too large."},
     422: {"model": ProblemsResponse, "description": "Invalid input, by table, row and column."},
     500: {"model": MessageResponse, "description": "An unexpected failure, logged with the request id it names."},
+    503: {
+        "model": MessageResponse,
+        "description": "The database is unreachable or full, or the service is reading its most documents at once:"
+        " try again after Retry-After seconds.",
+    },
 }
 
 
@@ -132,8 +156,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     app.add_middleware(UnexpectedErrorMiddleware)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes, read_timeout_s=settings.body_read_timeout_s
+    )
+    # Outside the body's buffer, so the memory given back after a document includes it.
+    app.add_middleware(DocumentAdmissionMiddleware, slots=DocumentSlots(settings.max_concurrent_uploads))
     app.add_middleware(LivenessMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, policies=_docs_policies(app))
     app.add_middleware(RequestContextMiddleware)
     _add_error_handlers(app)
 
@@ -145,10 +174,38 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+def _docs_policies(app: FastAPI) -> dict[str, str]:
+    """The Content-Security-Policy of ``/docs`` and ``/redoc``, which allows their inline start-up
+    script by its hash (the pages are the same on every request)."""
+    return {
+        route.path: docs_page_policy(bytes(route.endpoint().body))
+        for route in app.routes
+        if isinstance(route, APIRoute) and route.path in (offline_docs.DOCS_URL, offline_docs.REDOC_URL)
+    }
+
+
+# Seconds a client is asked to wait (Retry-After) when the database cannot serve its request.
+DATABASE_RETRY_AFTER_S = 10
+# SQLite reports these mistakes of the code's own SQL as OperationalError too: bugs, not outages.
+_SQLITE_BUG = re.compile(r"no such (table|column|function)|syntax error")
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says the database cannot serve requests now (unreachable, its connection
+    lost, full, read-only, locked, or no connection free in the pool) rather than a bug."""
+    if isinstance(error, PoolTimeout) or (isinstance(error, DBAPIError) and error.connection_invalidated):
+        return True
+    return isinstance(error, OperationalError) and not _SQLITE_BUG.search(str(error.orig))
+
+
 class UnexpectedErrorMiddleware:
-    """The catch-all: an exception no handler answers (a bug, a dead database) is logged with its
-    traceback and the request id, and answered 500 in the API's error shape (``{"detail": ...}``),
-    or as the desk's error page on a desk page, in plain words with the request id and no trace.
+    """The catch-all: an exception no handler answers (a bug) is logged with its traceback and the
+    request id, and answered 500 in the API's error shape (``{"detail": ...}``), or as the desk's
+    error page on a desk page, in plain words with the request id and no trace.
+
+    A database that cannot serve the request (``database_unavailable``), or a document refused
+    because the service is reading its most at once (``UploadsBusy``), is an outage rather than a
+    bug: 503 with Retry-After, logged as a WARNING without a traceback.
 
     A middleware inside ``RequestContextMiddleware`` rather than an ``Exception`` handler: Starlette
     runs that handler outermost, after the request id is gone and without the X-Request-ID header.
@@ -171,7 +228,24 @@ class UnexpectedErrorMiddleware:
 
         try:
             await self.app(scope, receive, watched_send)
-        except Exception:
+        except UploadsBusy as busy:
+            if started:
+                raise
+            await _unavailable_response(scope, str(busy), UPLOADS_BUSY_RETRY_AFTER_S)(scope, receive, send)
+        except Exception as error:
+            if database_unavailable(error):
+                logger.warning(
+                    "database unavailable answering %s %s: %s",
+                    scope.get("method"),
+                    scope.get("path"),
+                    _first_line(error),
+                    extra={"method": scope.get("method"), "path": scope.get("path"), "error": type(error).__name__},
+                )
+                if started:
+                    raise
+                message = database_unavailable_sentence(DATABASE_RETRY_AFTER_S, request_id_var.get())
+                await _unavailable_response(scope, message, DATABASE_RETRY_AFTER_S)(scope, receive, send)
+                return
             logger.exception(
                 "unexpected failure answering %s %s",
                 scope.get("method"),
@@ -188,8 +262,28 @@ def _unexpected_error_response(scope: Scope) -> Response:
     message = unexpected_error_sentence(request_id)
     route = scope.get("route")
     if getattr(route, "path", None) in _DESK_PATHS:
-        return desk_page(Request(scope), "error.html", None, 500, title=UNEXPECTED_ERROR_TITLE, message=message)
+        return unexpected_error_page(Request(scope), message)
     return JSONResponse({"detail": message}, status_code=500)
+
+
+def _unavailable_response(scope: Scope, message: str, retry_after_s: int) -> Response:
+    headers = {"Retry-After": str(retry_after_s)}
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    if getattr(scope.get("route"), "path", None) in _DESK_PATHS:
+        request = Request(scope)
+        signed_in = desk_session.read(request) is not None  # from the cookie alone, as a 500's page
+        context = {"title": SERVICE_UNAVAILABLE_TITLE, "message": message, "signed_in": signed_in}
+        response = desk_page(request, "error.html", None, status_code, **context)
+        response.headers.update(headers)
+        return response
+    return JSONResponse({"detail": message}, status_code=status_code, headers=headers)
+
+
+def _first_line(error: BaseException) -> str:
+    """The driver's own first line ("connection refused", "database or disk is full"): not
+    SQLAlchemy's, which quotes the statement and its parameters."""
+    reason = getattr(error, "orig", None) or error
+    return str(reason).strip().splitlines()[0] if str(reason).strip() else type(reason).__name__
 
 
 _DESK_PATHS = frozenset(getattr(route, "path", None) for route in web.router.routes)

@@ -1,4 +1,4 @@
-"""Storage: organisations, API keys, scenarios with immutable versions, shares and jobs."""
+"""Storage: organisations, API keys, desk sessions, scenarios with immutable versions, shares and jobs."""
 
 from __future__ import annotations
 
@@ -99,6 +99,20 @@ class ApiKey(Base):
     revoked_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class DeskSession(Base):
+    """A signed-in desk session. Its cookie carries the nonce, this row only its SHA-256: signing
+    out deletes the row, and a session unused for COMMISSION_DESK_IDLE_TIMEOUT_S ends (docs/desk.md)."""
+
+    __tablename__ = "desk_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nonce_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utc_now)
+    expires_at: Mapped[datetime]
 
 
 class Scenario(Base):

@@ -15,17 +15,21 @@ run either complete or absent, and a re-run does only what is missing.
 Failures stay local: an invalid scenario, a solver error or a worker that dies fails that
 run only. A dead local worker breaks the process pool; the batch then starts a new pool
 and resubmits the runs that were in flight (at most ``MAX_ATTEMPTS`` times each). On Dask
-the scheduler reschedules the tasks of a dead worker itself (``allowed-failures``).
+the scheduler reschedules the tasks of a dead worker itself (``allowed-failures``). Losing the
+scheduler itself is no run's failure: the batch stops (``SchedulerLost``) and the next invocation
+runs what was unfinished.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import csv
 import fcntl
 import functools
 import hashlib
 import json
+import logging
 import math
 import os
 import re
@@ -655,6 +659,10 @@ class RichReporter:
     def finish(self, counts: dict[str, int]) -> None:  # noqa: ARG002 - the Reporter protocol's signature
         self.progress.stop()
 
+    def error(self, message: str) -> None:  # noqa: ARG002 - the caller prints the words below the bar
+        """A batch that stopped on a failure after it began: the bar ends where it stopped."""
+        self.progress.stop()
+
     def interrupted(self, signal_name: str, done: int, total: int) -> None:
         self.progress.stop()
         self.console.print(
@@ -662,6 +670,53 @@ class RichReporter:
             "run the same command again to resume",
             highlight=False,
         )
+
+
+# --- losing the Dask scheduler ---------------------------------------------------------------
+
+
+class SchedulerLost(Exception):
+    """The batch lost its connection to the Dask scheduler at ``address`` with ``unfinished`` of
+    ``total`` runs not done. Not the runs' failure: none is recorded as failed, and the next
+    invocation runs them (docs/batch.md: the stream ends with an ``error`` event, exit 1)."""
+
+    def __init__(self, address: str, unfinished: int, total: int):
+        self.address = address
+        self.unfinished = unfinished
+        self.total = total
+        super().__init__(f"lost the Dask scheduler at {address}")
+
+
+def scheduler_lost(error: BaseException, future: Any = None) -> bool:
+    """Whether a Dask run (``future``) or submission failed because the client lost its scheduler.
+    The client cancels the runs in flight for "scheduler-connection-lost"; runs submitted while it
+    tries to reconnect are cancelled (for no reason given) when it gives up and closes; a closed
+    client refuses new runs (``ClosedClientError``)."""
+    from distributed.client import ClosedClientError, FutureCancelledError
+    from distributed.comm import CommClosedError
+
+    if isinstance(error, FutureCancelledError):
+        client_status = getattr(getattr(future, "client", None), "status", "running")
+        return error.reason == "scheduler-connection-lost" or client_status != "running"
+    return isinstance(error, CommClosedError | ClosedClientError)
+
+
+class _NoReconnectionNoise(logging.Filter):
+    """Closing a Dask client that is trying to reconnect to a lost scheduler ends that attempt,
+    which ``distributed.client`` logs as an error: two chained tracebacks of the cancelled attempt,
+    or "Failed to reconnect to scheduler after 30.00 seconds" however soon it was closed. A batch
+    says what happened itself (its ``error`` event), so those records are dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        cancelled = record.exc_info is not None and isinstance(record.exc_info[1], asyncio.CancelledError)
+        return not (cancelled or str(record.msg).startswith("Failed to reconnect to scheduler"))
+
+
+def _quiet_dask_reconnection() -> None:
+    """Install ``_NoReconnectionNoise`` once. It stays: the client logs from its own thread."""
+    client_log = logging.getLogger("distributed.client")
+    if not any(isinstance(f, _NoReconnectionNoise) for f in client_log.filters):
+        client_log.addFilter(_NoReconnectionNoise())
 
 
 # --- the batch ---------------------------------------------------------------------------------
@@ -807,6 +862,9 @@ def run_batch(
         clean_staging(Path(out_dir))
         reporter.interrupted(interrupted.signal_name, len(done), len(manifest.runs))
         raise
+    except SchedulerLost:
+        clean_staging(Path(out_dir))
+        raise
 
 
 def _run_batch(
@@ -894,8 +952,20 @@ def _run_batch(
         def factory() -> Any:
             return executor_factory() if executor_factory else make_executor(workers, dask_address)
 
+        if address:
+            _quiet_dask_reconnection()
         executor = factory()
         interrupted: Interrupted | None = None
+        lost: SchedulerLost | None = None
+
+        def check_scheduler(error: Exception, future: Any = None) -> None:
+            """Raise ``SchedulerLost`` if ``error`` means the scheduler went away: the runs in flight
+            were cancelled by the client, not failed, so none is recorded (and none cancelled again)."""
+            nonlocal lost
+            if address and scheduler_lost(error, future):
+                lost = SchedulerLost(address, len(manifest.runs) - len(finished), len(manifest.runs))
+                raise lost from None
+
         attempts: dict[str, int] = {}
         in_flight: dict[str, tuple[RunSpec, str, Any]] = {}
         try:
@@ -919,6 +989,9 @@ def _run_batch(
                         _shutdown(executor)
                         executor = factory()
                         continue
+                    except Exception as error:
+                        check_scheduler(error)
+                        raise
                     attempts[spec.run_id] = attempts.get(spec.run_id, 0) + 1
                     in_flight[spec.run_id] = (spec, digest, future)
                 done = [run_id for run_id, (_, _, future) in in_flight.items() if future.done()]
@@ -941,6 +1014,7 @@ def _run_batch(
                             fail(spec, record, f"the worker process died ({attempts[run_id]} attempts)")
                         continue
                     except Exception as error:  # noqa: BLE001 - e.g. Dask's KilledWorker
+                        check_scheduler(error, future)
                         fail(spec, record, f"{type(error).__name__}: {error}")
                         continue
                     with critical():
@@ -961,7 +1035,8 @@ def _run_batch(
             interrupted = signal_received
             raise
         finally:
-            for _, _, future in in_flight.values():
+            # A lost scheduler's client has cancelled its runs; asking it again would wait for the scheduler.
+            for _, _, future in in_flight.values() if lost is None else ():
                 future.cancel()
             if interrupted is not None:
                 from optimiser.execution import terminate_workers
@@ -1129,7 +1204,7 @@ def run_batch_command(
         """The cluster connected above the first time, a new executor after that."""
         return connected.pop() if connected else make_executor(workers, dask_address)
 
-    reporter: Reporter
+    reporter: JsonLinesReporter | RichReporter
     if json_lines is not None:
         reporter = JsonLinesReporter(json_lines)
     elif console.is_terminal:
@@ -1161,6 +1236,14 @@ def run_batch_command(
             return 2
         except Interrupted as interrupted:
             return interrupted.exit_code
+        except SchedulerLost as lost:
+            # As any failure after the start (below), but expected: the words, never a traceback.
+            message = wording.batch_stopped(wording.dask_scheduler_lost(lost.address, lost.unfinished, lost.total))
+            reporter.error(message)
+            from rich.markup import escape
+
+            console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+            return 1
         except Exception as error:
             # The stream a scheduler reads ends with a line saying so; the words go to stderr.
             if isinstance(reporter, JsonLinesReporter):

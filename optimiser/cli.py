@@ -1106,10 +1106,10 @@ def print_sweep(job: JobOutcome, paths: dict[str, Path]) -> None:
         table_share_or_missing,
         wrote_sentence,
     )
-    from optimiser.sweep import is_money_sweep
+    from optimiser.sweep import is_money_sweep, table_name
 
     result = job.result
-    table = job.tables[f"sweep_{result['sweep']}"]
+    table = job.tables[table_name(result["sweep"])]
     out.print(result["summary"], highlight=False)
     grid = Table(title=sweep_title(result["sweep"], result["objective"]), title_justify="left")
     if is_money_sweep(result["sweep"]):

@@ -93,12 +93,12 @@ def test_the_comparison_shows_new_fte_at_one_precision() -> None:
     a, b = run_job("solve", document), run_job("solve", richer)
     comparison = compare(Side("A", "solve", a.result, a.tables["practices"]), Side("B", "solve", b.result))
     texts = _fte_texts(comparison)
-    assert texts and all(re.fullmatch(r"-?[\d,]+\.\d\d", text) for text in texts), texts
+    assert texts and all(re.fullmatch(r"-?[\d,]+\.\d\d\d", text) for text in texts), texts  # as solve: hire_fte
     for row in comparison.rows:
         if row.group.startswith(wording.COMPARE_FTE_GROUP) and isinstance(row.difference, Num):
             a_value, b_value = (float(cell.text.replace(",", "")) for cell in (row.a, row.b) if isinstance(cell, Num))
             if row.difference.text != wording.COMPARE_SAME:
                 shown = float(row.difference.text.replace("−", "-").replace("+", "").replace(",", ""))
-                assert shown == pytest.approx(b_value - a_value, abs=0.011), row
-    assert wording.table_fte(211.9349) == "211.93" and wording.table_fte(49.19) == "49.19"
-    assert wording.table_fte(-0.0) == "0.00"
+                assert shown == pytest.approx(b_value - a_value, abs=0.0011), row
+    assert wording.hire_fte(211.9349) == "211.935" and wording.hire_fte(49.19) == "49.190"
+    assert wording.hire_fte(-0.0) == "0.000"

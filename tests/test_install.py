@@ -53,8 +53,17 @@ def read_lock(text: str) -> dict[str, Pin]:
 
 
 def project_requirements() -> list[Requirement]:
-    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    return [Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]]
+    """What the lock pins: the dependencies, the test tools and the build backend (the `build` group)."""
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
+    project, build = pyproject["project"], pyproject["dependency-groups"]["build"]
+    return [Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["test"] + build]
+
+
+def test_the_locked_build_backend_is_the_one_the_build_system_names() -> None:
+    """The README's commands, .ci/run and the Dockerfile build the project with --no-build-isolation,
+    from the build backend the lock installs, so the lock must pin what [build-system] requires."""
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
+    assert pyproject["build-system"]["requires"] == pyproject["dependency-groups"]["build"]
 
 
 def needed_by_project() -> set[str]:
@@ -179,13 +188,13 @@ def readme_commands() -> list[str]:
 def test_readme_ci_and_dockerfile_install_from_the_lock() -> None:
     install, test = readme_commands()[:2]
     for command in (install, test):
-        assert "pip install -q -r requirements.lock" in command and "--no-deps" in command
+        assert "pip install -q -r requirements.lock" in command and "--no-deps --no-build-isolation" in command
     assert install.endswith("commission solve data/example_icb") and test.endswith("pytest -q")
     ci_lines = [line.strip() for line in (REPO / ".ci" / "run").read_text().splitlines()]
     assert ci_lines[-1] == test, ".ci/run must end by running exactly the README's test command"
     dockerfile = (REPO / "Dockerfile").read_text()
     assert "pip install --no-cache-dir -r requirements.lock" in dockerfile
-    assert "pip install --no-cache-dir --no-deps ." in dockerfile
+    assert "pip install --no-cache-dir --no-deps --no-build-isolation ." in dockerfile
 
 
 def test_gitignore_covers_what_the_commands_write() -> None:

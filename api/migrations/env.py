@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from api.db import create_db_engine
+from api.db import migration_engine
 from api.orm import Base
 from api.settings import Settings
 
@@ -22,7 +22,7 @@ def run_online() -> None:
         run_migrations(given)
         return
     url = context.config.get_main_option("sqlalchemy.url") or Settings().database_url
-    engine = create_db_engine(url)
+    engine = migration_engine(url)
     try:
         with engine.connect() as connection:
             run_migrations(connection)

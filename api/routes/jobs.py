@@ -178,6 +178,18 @@ def cancel_job(job_id: JobId, session: SessionDep, principal: PrincipalDep) -> J
     return job_out(crud.cancel_job(session, principal, job_id))
 
 
+@router.delete(
+    "/{job_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Erase a job: its result, its tables and its report",
+    description="A queued or running job is cancelled first, then erased. A check's frontier sweep "
+    "(the one the desk runs for its chart) is erased with it. Another organisation's job, or one "
+    "already erased, is 404.",
+)
+def delete_job(job_id: JobId, session: SessionDep, principal: PrincipalDep) -> None:
+    crud.delete_job(session, principal, job_id)
+
+
 # What each download of a job's result is called: (its ... is/are, has ...). The PDF report is
 # a check's (api/routes/reports.py); the same words refuse every one of them until the job has a result.
 RESULT_DOWNLOADS = {

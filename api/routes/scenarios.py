@@ -150,7 +150,15 @@ def get_scenario(scenario_id: ScenarioId, session: SessionDep, principal: Princi
     return scenario_out(crud.get_scenario(session, principal, scenario_id))
 
 
-@router.delete("/{scenario_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a scenario")
+@router.delete(
+    "/{scenario_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a scenario, erasing its versions and every job run on it",
+    description="Erased at once: every version's document, its shares, and every job run on it (by any "
+    "organisation it was shared with), with their results and tables; a queued or running job is "
+    "cancelled first. Only the scenario's id, owner and Idempotency-Key stay, so a create retried "
+    "with the same key is 409 rather than stored again.",
+)
 def delete_scenario(scenario_id: ScenarioId, session: SessionDep, principal: PrincipalDep) -> None:
     crud.delete_scenario(session, principal, scenario_id)
 

@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
 from api import crud
-from api.deps import SessionDep, SettingsDep
+from api.deps import SessionDep, SettingsDep, note_caller, note_refused_key
 from api.documents import accept_document, read_upload
 from api.errors import Conflict, Forbidden, NotFound
 from api.ids import is_public_id
@@ -46,6 +46,8 @@ templates.env.globals["percent"] = percent
 templates.env.globals["scenario_suffixes"] = SCENARIO_SUFFIXES  # the upload accepts what the readers read
 templates.env.globals["job_heading"] = job_heading
 templates.env.globals["job_cancelled_unanswered"] = JOB_CANCELLED_UNANSWERED
+templates.env.globals["words"] = wording.TEMPLATE_WORDS  # the pages' headings and labels, as the PDF's
+templates.env.globals["plural"] = wording.plural
 
 
 def describe_job(overrides: dict[str, Any], settings: dict[str, Any] | None = None) -> str:
@@ -59,6 +61,12 @@ def describe_job(overrides: dict[str, Any], settings: dict[str, Any] | None = No
 
 
 templates.env.globals["describe"] = describe_job
+templates.env.globals["erase_words"] = {
+    "check_link": wording.DESK_DELETE_CHECK_LINK,
+    "scenarios_heading": wording.DESK_DELETE_SCENARIOS_HEADING,
+    "scenarios_note": wording.DESK_DELETE_SCENARIOS_NOTE,
+    "scenario_link": wording.desk_delete_scenario_link,
+}
 
 
 def version_label(view: crud.ScenarioView, version: ScenarioVersion) -> str:
@@ -92,7 +100,9 @@ def _desk(request: Request, session: SessionDep) -> Desk | None:
     desk = desk_session.read(request)
     if desk is None:
         return None
-    principal = desk_session.principal_for(session, desk)
+    principal = desk_session.principal_for(session, desk, request.app.state.settings.desk_idle_timeout_s)
+    if principal is not None:
+        note_caller(request, session, principal)  # on the access log line
     session.commit()
     if principal is None:
         return None
@@ -144,6 +154,15 @@ def not_found(request: Request, desk: Desk | None, what: str, public_id: str = "
     return page(request, "error.html", desk, 404, title=wording.DESK_NOT_FOUND_TITLE, message=message)
 
 
+def unexpected_error_page(request: Request, message: str) -> HTMLResponse:
+    """The desk's page for an unexpected failure (HTTP 500), with the navigation of the other error
+    pages to a browser that is signed in. That is read from the session cookie alone: the database
+    may be what failed, so the key's role is not known and every link of the navigation is shown."""
+    signed_in = desk_session.read(request) is not None
+    title = wording.UNEXPECTED_ERROR_TITLE
+    return page(request, "error.html", None, 500, title=title, message=message, signed_in=signed_in)
+
+
 # Sign in and out ---------------------------------------------------------------------------
 
 
@@ -167,13 +186,17 @@ def sign_in(request: Request, session: SessionDep, api_key: Annotated[str, Form(
     if not same_origin(request):
         return page(request, "sign_in.html", None, 403, error=wording.SIGN_IN_FROM_ANOTHER_SITE)
     principal = crud.authenticate(session, api_key.strip()) if api_key.strip() else None
+    if principal is not None:
+        note_caller(request, session, principal)
+    elif api_key.strip():
+        note_refused_key(request, api_key.strip())
     session.commit()
     if principal is None:
         return page(request, "sign_in.html", None, 401, error=wording.SIGN_IN_KEY_NOT_RECOGNISED)
     response = RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
-    key_id = desk_session.key_public_id(session, principal)
+    cookie = desk_session.issue(request, session, principal, request.app.state.settings.desk_idle_timeout_s)
     session.commit()
-    desk_session.set_cookie(request, response, desk_session.issue(request, key_id))
+    desk_session.set_cookie(request, response, cookie)
     return response
 
 
@@ -181,9 +204,14 @@ def sign_in(request: Request, session: SessionDep, api_key: Annotated[str, Form(
 def sign_out(
     request: Request,
     desk: DeskDep,  # noqa: ARG001 - the dependency refuses a reader who is not signed in
+    session: SessionDep,
     csrf: Annotated[str | None, Form()] = None,
 ) -> Response:
     checked_form(request, csrf)
+    cookie = desk_session.read(request)
+    if cookie is not None:  # read by the dependency already: it is there
+        desk_session.end(session, cookie)
+        session.commit()
     response = RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
     desk_session.clear_cookie(response)
     return response
@@ -492,6 +520,90 @@ def report(job_id: str, request: Request, desk: DeskDep, session: SessionDep, se
     return Response(
         pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
     )
+
+
+# Erasing a job or a scenario, after a confirmation page --------------------------------------
+
+
+def confirm_delete(request: Request, desk: Desk, title: str, message: str, action: str, back: str) -> HTMLResponse:
+    return page(
+        request,
+        "confirm_delete.html",
+        desk,
+        title=title,
+        message=message,
+        action=action,
+        back=back,
+        delete_button=wording.DESK_DELETE_BUTTON,
+        keep_link=wording.DESK_KEEP_LINK,
+    )
+
+
+@router.get("/desk/jobs/{job_id}/delete", response_class=HTMLResponse)
+def confirm_delete_job(job_id: str, request: Request, desk: DeskDep, session: SessionDep) -> Response:
+    known = desk_job_id(job_id)
+    if known is None:
+        return not_found(request, desk, "that job")
+    try:
+        job = crud.get_job(session, desk.principal, known)
+    except NotFound:
+        return not_found(request, desk, "job", known)
+    except Forbidden:
+        return forbidden(request, desk, "read jobs")
+    message = wording.desk_delete_check_sentence(job.kind, known, job.version.scenario.name, job.version.number)
+    return confirm_delete(
+        request, desk, wording.DESK_DELETE_CHECK_TITLE, message, f"/desk/jobs/{known}/delete", f"/desk/jobs/{known}"
+    )
+
+
+@router.post("/desk/jobs/{job_id}/delete")
+def delete_job(
+    job_id: str, request: Request, desk: DeskDep, session: SessionDep, csrf: Annotated[str | None, Form()] = None
+) -> Response:
+    checked_form(request, csrf)
+    known = desk_job_id(job_id)
+    if known is None:
+        return not_found(request, desk, "that job")
+    try:
+        crud.delete_job(session, desk.principal, known)
+    except NotFound:
+        return not_found(request, desk, "job", known)
+    except Forbidden:
+        return forbidden(request, desk, "run checks")
+    return RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/desk/scenarios/{scenario_id}/delete", response_class=HTMLResponse)
+def confirm_delete_scenario(scenario_id: str, request: Request, desk: DeskDep, session: SessionDep) -> Response:
+    known = desk_job_id(scenario_id)  # a scenario's public id is read as a job's is
+    if known is None:
+        return not_found(request, desk, "scenario")
+    try:
+        view, versions, jobs = crud.what_deleting_erases(session, desk.principal, known)
+    except NotFound:
+        return not_found(request, desk, "scenario", known)
+    except Forbidden:
+        return forbidden(request, desk, "create and change scenarios")
+    message = wording.desk_delete_scenario_sentence(view.scenario.name, versions, jobs)
+    action = f"/desk/scenarios/{known}/delete"
+    return confirm_delete(request, desk, wording.DESK_DELETE_SCENARIO_TITLE, message, action, "/")
+
+
+@router.post("/desk/scenarios/{scenario_id}/delete")
+def delete_scenario(
+    scenario_id: str, request: Request, desk: DeskDep, session: SessionDep, csrf: Annotated[str | None, Form()] = None
+) -> Response:
+    checked_form(request, csrf)
+    known = desk_job_id(scenario_id)
+    if known is None:
+        return not_found(request, desk, "scenario")
+    try:
+        crud.delete_scenario(session, desk.principal, known)
+    except NotFound:
+        return not_found(request, desk, "scenario", known)
+    except Forbidden:
+        return forbidden(request, desk, "create and change scenarios")
+    return RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
 
 
 # Two offers side by side --------------------------------------------------------------------

@@ -24,7 +24,7 @@ from optimiser.report.compare import Comparison, Side, compare
 from optimiser.report.view import CheckView, check_view, scenario_sources
 from optimiser.runs import money_range_override
 
-FRONTIER_KEY = "desk-frontier-{job_id}"
+FRONTIER_KEY = crud.FRONTIER_KEY
 
 
 @dataclass

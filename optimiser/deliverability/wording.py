@@ -2015,12 +2015,6 @@ def table_gini(value: float) -> str:
     return f"{value:.3f}"
 
 
-def table_fte(value: float) -> str:
-    """FTE in a comparison's table column (new FTE by role and in total) to two decimals: 211.93
-    beside 49.19 and 0.50, never 212 beside 49.19 (``solve``'s own table uses ``hire_fte``)."""
-    return f"{value + 0.0:,.2f}"
-
-
 def table_number(value: float) -> str:
     """Another figure in a table column (new FTE per 1,000 weighted patients) to three decimals."""
     return f"{value:,.3f}"
@@ -2332,6 +2326,189 @@ JOB_CANCELLED_UNANSWERED = {
     "sweep": "No frontier was drawn.",
 }
 
+# --- the words the templates show: the pages and the PDF write none of their own -----------------
+# Given to both Jinja environments (api/web/pages.py, optimiser/report/render.py) as ``words``:
+# the desk's check page (api/web/templates/result.html) and the PDF report
+# (optimiser/report/templates/report.html) read their shared headings and sentences from this
+# one mapping, so the page and the report cannot word one section two ways; the desk's other pages
+# read their headings, navigation and labels from it too.
+TEMPLATE_WORDS = {
+    # The reader's view of a check: the desk page and the PDF alike.
+    "check_heading": "Is this offer deliverable?",
+    "offer_heading": "The offer against the least cost",
+    "levers_heading": "What would make it deliverable, one change at a time",
+    "lever_cannot": "Cannot make it deliverable on its own",
+    "conflict_heading": "The requirements that conflict",
+    "frontier_heading": "Budget against coverage",
+    "practices_heading": "Practices most short",
+    "distribution_heading": "Fair shares: who gets what",
+    "assumptions_heading": "Assumptions: how to reproduce this result",
+    "version": "version",
+    "offer": "offer",
+    # The PDF only: what it says without a frontier note, and of a scenario without a name.
+    "no_frontier_swept": "No frontier: no budget sweep was run for this check.",
+    "unnamed_scenario": "Unnamed scenario",
+    "run": "run",
+    "page": "page",
+    "of": "of",
+    "scenario": "scenario",
+    # The desk page only.
+    "verdict_heading": "Verdict",
+    "job": "Job",
+    "why_failed": "Why it failed:",
+    "no_reason_recorded": "no reason was recorded",
+    "problems_caption": "Problems in the scenario, by table, row and column",
+    "cancelled": "Cancelled:",
+    "cancelled_on_request": "cancelled on request",
+    "check_again": "Check it again",
+    "finished": "Finished: ",
+    "download_pdf": "Download the PDF report",
+    "compare_with_another": "Compare with another offer",
+    "check_revised": "Check a revised offer",
+    "offer_caption": "The offer, the least cost and the difference",
+    "levers_hint": "Each change alone, with everything else as offered.",
+    "chart_numbers": "The chart's numbers",
+    "check_per_weighted_patient": "Check an offer per weighted patient",
+    "per_weighted_patient_why": " to see the money each practice would need at one rate for every weighted patient.",
+    "distribution_caption": "Distribution across practices of the least-cost allocation",
+    "quintiles_caption": "By deprivation quintile",
+    # The problems tables' columns (the check page and a failed job's page).
+    "table": "Table",
+    "row": "Row",
+    "column": "Column",
+    "problem": "Problem",
+    "problem_title": "Problem: ",
+    # The desk's pages: headings and the navigation between them.
+    "desk": "Negotiator's desk",
+    "product": "commission",
+    "home_heading": "Your scenarios and checks",
+    "check_offer_heading": "Check an offer",
+    "compare_heading": "Compare two offers",
+    "sign_in_heading": "Sign in",
+    "checking_title": "Checking…",
+    "checking_heading": "Checking the offer",
+    "back_home": "Back to your scenarios and checks",
+    "skip_to_content": "Skip to content",
+    "sign_out": "Sign out",
+    "footer": "Every figure comes from solves of the scenario's programme. Works with no internet connection.",
+    "checks_heading": "Checks and runs",
+    "scenarios_heading": "Scenarios",
+    "no_checks_yet": "No checks yet.",
+    "your_checks": "Your checks",
+    # The sign-in page.
+    "sign_in_intro": (
+        "Is this primary-care offer deliverable? Sign in with the API key your organisation gave you. "
+        "The key is checked once; the browser then keeps a session cookie until you sign out."
+    ),
+    "not_signed_in": "Not signed in.",
+    "api_key": "API key",
+    "api_key_starts": "It starts with",
+    "api_key_ask": ". Ask your organisation's admin for one.",
+    # The home page: the organisation's checks and scenarios.
+    "signed_in_for": "Signed in for",
+    "signed_in_as": "as a {role}.",
+    "keys_only": "The {role} role manages keys only: scenarios and checks need a commissioner's or negotiator's key.",
+    "jobs_caption": "Your organisation's jobs, newest first",
+    "scenario_column": "Scenario",
+    "kind": "Kind",
+    "offer_column": "Offer",
+    "status_column": "Status",
+    "started": "Started",
+    "deliverable": "deliverable",
+    "not_deliverable": "not deliverable",
+    "scenarios_caption": "Scenarios you own or that are shared with you",
+    "owner": "Owner",
+    "access": "Access",
+    "latest_version": "Latest version",
+    "action": "Action",
+    "yours": "yours",
+    "shared_with_you": "shared with you (read-only)",
+    "on": "on",
+    "no_scenarios_yet": "No scenarios yet: upload a specification workbook when you check an offer.",
+    # The check page: the specification and the offer to check.
+    "check_intro": (
+        "Give the specification and the offer; the check finds whether the offer can deliver it, "
+        "and if not, what would."
+    ),
+    "the_specification_legend": "1. The specification",
+    "upload_specification": "Upload a specification",
+    "file_label": "Workbook (.xlsx or .xlsm), zip of CSV files (.zip) or JSON (.json)",
+    "file_hint": "At most {mb} MB. It is checked against the data contract before anything is stored.",
+    "download_template": "Download an empty workbook",
+    "download_template_what": "with every sheet, its headers and notes.",
+    "choose_again": "Choose the file again:",
+    "not_read": (
+        "{name} was not read, because the offer has a problem (below), and a browser does not keep a chosen file."
+    ),
+    "scenario_name_label": "Name for the scenario (optional)",
+    "the_specification": "The specification",
+    "not_stored": "{name} was not stored: {problems}.",
+    "correct_them": (
+        "Correct them in the file (table = sheet or CSV file; row 1 is the first row under the headers) "
+        "and upload it again."
+    ),
+    "correct_it": (
+        "Correct it in the file (table = sheet or CSV file; row 1 is the first row under the headers) "
+        "and upload it again."
+    ),
+    "upload_problems_caption": "Problems in the upload, by table, row and column",
+    "use_stored": "Use a stored scenario",
+    "no_stored_scenarios": "No stored scenarios yet",
+    "the_offer_legend": "2. The offer",
+    "check_the_offer_problem": "Check the offer:",
+    "offer_in_settings": "The offer written in the scenario's settings",
+    "a_pooled_budget": "A pooled budget, £ a year",
+    "rate_option_own_budget": "£ per weighted patient a year (each practice gets its own budget)",
+    "amount_offered": "Amount offered",
+    "amount_hint": "For example 4.7m or 4,700,000 for a pooled budget; 35.50 per weighted patient.",
+    "standards_label": "Minimum standards, % of their level (optional)",
+    "standards_hint": (
+        "Leave empty to check the standards as written; 90 (or 90%) checks every standard at 90% of its level."
+    ),
+    "check_the_offer": "Check the offer",
+    # The comparison of two offers.
+    "download_csv": "Download CSV",
+    "download_xlsx": "Download Excel (XLSX)",
+    "compare_caption": "A and B side by side (B − A in the last column)",
+    "section": "Section",
+    "item": "Item",
+    "b_minus_a": "B − A",
+    "per_practice_caption": "Per-practice differences",
+    "practice": "Practice",
+    "no_practice_differs": "No practice differs.",
+    "checking_both": "Checking both offers; this page updates itself when both are done (or",
+    "compare": "Compare",
+    "how_offers_given": "How the offers are given",
+    "pooled_budget_option": "Pooled budget, £ a year",
+    "rate_option": "£ per weighted patient a year",
+    "scenario_and_version": "Scenario and version",
+    "amount_or_scenario": "Amount (empty: as in the scenario)",
+    "check_both": "Check both and compare",
+    "not_available": NOT_AVAILABLE,
+    # The progress page of a job still running.
+    "status": "Status:",
+    "waiting_for_worker": "(waiting for a free worker)",
+    "leave_this_page": "You can leave this page: the check keeps running on the server and is listed under",
+    "page_updates_itself": ". This page updates itself; or",
+    "reload_it": "reload it",
+    "cancel_check": "Cancel this check",
+    "compare_results_heading": "Two results you already have",
+    "compare_now_heading": "Check two offers now",
+    "no_per_practice_figures": "no per-practice figures",
+    # Sentences with a figure: ``.format`` fills the braces.
+    "job_id": "Job {id}",
+    "running_job": "Running job {id}",
+    "per_practice_heading": "Per practice: {unit}, largest difference first",
+    "frontier_points_caption": "Frontier points from budget sweep job {id}",
+    "first_50": "The first 50 of {count} practices; the download has all.",
+    "offer_side": "Offer {side}",
+    "frontier_from_job": "From budget sweep job {id}.",
+    "started_at": "(started {time} UTC)",
+    "job_tables_in_api": "The desk shows checks in full; this {kind}'s tables are in the API",
+    "standards_checked": "Standards checked: every minimum standard at {share} of its level",
+    "not_as_written": ", not as written in the scenario.",
+}
+
 
 # --- standards checked at a share of their level (audit 4, F24): the comparison and the verdict ---
 # A check with ``standards_fraction`` checks every minimum standard at that share of its level; its
@@ -2438,6 +2615,361 @@ def highest_share(share: float, places: int = 4) -> float:
     return round(fits, places) + 0.0
 
 
+# --- the NHS import report (optimiser/nhs/report.py): its Markdown, console lines and practice notes ---
+# The import's figures come from the publications read (optimiser/nhs/build.py); these are its words.
+IMPORT_NO_WORKFORCE = {
+    "any": "No workforce file was given: practices and PCNs have no existing staff, so every clinician is a new hire",
+    "practice": (
+        "No practice workforce file was given: practices have no existing GPs, nurses or direct patient care "
+        "staff, so every practice clinician is a new hire"
+    ),
+    "pcn": (
+        "No PCN workforce file was given: PCNs have no existing staff, so every PCN-employed clinician "
+        "(the ARRS roles included) is a new hire"
+    ),
+}
+IMPORT_SEE_REPORT = "(see the report)"
+IMPORT_BLANK = "(blank)"
+IMPORT_UNKNOWN = "unknown"
+IMPORT_NONE = "none"
+IMPORT_UNALLOCATED = " (unallocated)"
+IMPORT_PAYMENTS_YEAR = "the payments year"
+
+
+def import_fte(value: float) -> str:
+    """FTE in the import's console lines and notes: to two decimals ("2.67")."""
+    return f"{value:,.2f}"
+
+
+def import_some(items: Sequence[str], shown: int) -> str:
+    """The first ``shown`` of ``items``, then how many more: "a; b; c; and 4 more"."""
+    more = len(items) - shown
+    return "; ".join(items[:shown]) + (f"; and {more} more" if more > 0 else "")
+
+
+def import_implausible_at(first: Mapping[str, Any], figures: Sequence[Mapping[str, Any]]) -> str:
+    """One practice's implausible figures: "L85026 (1 registered patient, row 23): TOTAL_NURSES_FTE 2.67 FTE ..."."""
+    return (
+        f"{first['practice_id']} ({plural(first['registered_patients'], 'registered patient')}, row {first['row']}): "
+        + ", ".join(
+            f"{f['column']} {import_fte(f['fte'])} FTE ({f['fte_per_1000_patients']:,.2f} per 1,000)" for f in figures
+        )
+    )
+
+
+def import_blank_cells_line(count: int, pcn: bool, named: str) -> str:
+    what = "blank PCN workforce cell" if pcn else "blank workforce cell"
+    return f"{plural(count, what)} read as 0 FTE {IMPORT_SEE_REPORT}: " + named
+
+
+def import_blank_cell(code: object, column: object, row: object) -> str:
+    return f"{code} {column} (row {row})"
+
+
+def import_implausible_line(figures: int, practices: int, limit: float, named: str) -> str:
+    return (
+        f"Check {plural(figures, 'workforce figure')} of {plural(practices, 'practice')} above "
+        f"{limit:g} FTE per 1,000 registered patients, imported as published {IMPORT_SEE_REPORT}: " + named
+    )
+
+
+def import_gp_mismatch_line(practices: int, published_column: str, named: str) -> str:
+    return (
+        f"{plural(practices, 'practice')} whose GP columns in the role map do not add up to "
+        f"the published {published_column} {IMPORT_SEE_REPORT}: " + named
+    )
+
+
+def import_gp_mismatch(practice: object, published_column: str, published: float, summed: float, row: object) -> str:
+    return f"{practice} {published_column} {import_fte(published)}, columns {import_fte(summed)} (row {row})"
+
+
+# --- a practice's data_note: its import warnings, one line ---
+def import_note_stale(change: float, payments_year: str | None) -> str:
+    return (
+        f"registered list {change:+.1%} since {payments_year or IMPORT_PAYMENTS_YEAR}; "
+        "the published weighted list may be stale"
+    )
+
+
+def import_note_estimated(issue: object) -> str:
+    return f"weighted list estimated from age and sex: {issue}"
+
+
+def import_note_issue(issue: object, action: object) -> str:
+    return f"{issue}: {action}"
+
+
+def import_note_implausible(limit: float, registered: int, figures: Sequence[Mapping[str, Any]]) -> str:
+    return (
+        f"more than {limit:g} FTE per 1,000 registered patients "
+        f"({plural(registered, 'registered patient')}): "
+        + ", ".join(f"{f['column']} {import_fte(f['fte'])} FTE" for f in figures)
+        + ", imported as published"
+    )
+
+
+def import_note_blanks(columns: Sequence[str]) -> str:
+    return f"{plural(len(columns), 'blank workforce cell')} read as 0 FTE (" + ", ".join(columns) + ")"
+
+
+def import_note_gp_mismatch(summed: float, published_column: str, published: float) -> str:
+    return (
+        f"GP columns add up to {import_fte(summed)} FTE against the published "
+        f"{published_column} of {import_fte(published)}"
+    )
+
+
+IMPORT_NOTE_UNALLOCATED = "no PCN (unallocated): given a PCN of its own with no ARRS entitlement"
+
+
+# --- the console's summary ---
+def import_area_line(area: Mapping[str, Any], counts: Mapping[str, int]) -> str:
+    unallocated = counts["unallocated_practices"]
+    return (
+        f"Imported {area['filter']}"
+        + (f" ({area['icb_name']})" if area.get("icb_name") else "")
+        + f": {plural(counts['practices'], 'practice')}, {plural(counts['pcns'], 'PCN')}"
+        + (
+            f" + {plural(unallocated, 'unallocated practice')} given a PCN of "
+            f"{'its' if unallocated == 1 else 'their'} own"
+            if unallocated
+            else ""
+        )
+    )
+
+
+def import_dated(date: str | None, source: str) -> str:
+    if date:
+        return f"dated {date} (from the {source})"
+    return f"date unknown ({source})"
+
+
+def import_publication_line(publication: Mapping[str, Any], dated: str) -> str:
+    return (
+        f"  {publication['publication']}: {publication['file']}, {dated}; "
+        f"{publication['rows_in_area']:,} of {publication['rows_read']:,} rows in the area"
+    )
+
+
+def import_patients_line(totals: Mapping[str, Any]) -> str:
+    return (
+        f"Registered patients {totals['registered_patients']:,}; weighted {totals['weighted_patients']:,.2f} "
+        f"({totals['weighted_patients_from_payments']:,.2f} from payments, "
+        f"{totals['weighted_patients_estimated']:,.2f} estimated for "
+        f"{plural(totals['practices_with_estimated_weighted_list'], 'practice')})"
+    )
+
+
+def import_practice_staff_line(gp: float, nurse: float, dpc: float) -> str:
+    return f"Practice staff FTE: GP {import_fte(gp)}, nurse {import_fte(nurse)}, direct patient care {import_fte(dpc)}"
+
+
+def import_arrs_line(total: float, by_role: Mapping[str, float]) -> str:
+    arrs = ", ".join(f"{role} {import_fte(fte)}" for role, fte in by_role.items())
+    return f"PCN ARRS-role FTE {import_fte(total)}: {arrs or IMPORT_NONE}"
+
+
+def import_stale_line(practices: int, stale_change: str) -> str:
+    return (
+        f"{plural(practices, 'practice')} whose list changed by more than "
+        f"{stale_change} since the payments year: check "
+        f"{'its weighted list' if practices == 1 else 'their weighted lists'} "
+        f"{IMPORT_SEE_REPORT}"
+    )
+
+
+def import_not_matched_line(not_matched: str) -> str:
+    return f"{not_matched} not matched across files {IMPORT_SEE_REPORT}"
+
+
+def import_unmapped_line(roles: Sequence[Mapping[str, Any]]) -> str:
+    unmapped = ", ".join(f"{r['role']} ({import_fte(r['fte'])} FTE)" for r in roles)
+    return f"Unmapped staff roles, not imported: {unmapped}"
+
+
+def import_left_out_line(fte: float) -> str:
+    return f"Left out on purpose by the role map: {import_fte(fte)} FTE (trainees, admin, leadership; see the report)"
+
+
+def import_budget_line(budget: object) -> str:
+    return f"Budget: {budget}"
+
+
+def import_imd_line(note: object) -> str:
+    return f"IMD: {note}"
+
+
+# --- the Markdown report: headings, sentences and its tables' columns ---
+def import_title(area: Mapping[str, Any]) -> str:
+    return f"# Import report: {area['filter']}" + (f" ({area['icb_name']})" if area.get("icb_name") else "")
+
+
+def import_built_by(spec: object, role_map: object) -> str:
+    return f"Built by `commission import nhs` from NHS England publications. Spec: {spec}. Role map: {role_map}."
+
+
+IMPORT_HEADINGS = {
+    "publications": "## Publications",
+    "counts": "## Counts and totals",
+    "workforce": "## Workforce checks",
+    "weighted": "## Weighted lists",
+    "unmatched": "## Not matched across files",
+    "unallocated": "## Unallocated practices (no PCN)",
+    "roles": "## Staff roles not imported",
+    "imd": "## Deprivation (IMD)",
+    "practices": "## Practices",
+    "licence": "## Licence",
+}
+# Each table's columns; the report right-aligns its figures.
+IMPORT_COLUMNS = {
+    "publications": ("publication", "file", "date", "date from", "rows read", "rows in area"),
+    "counts": ("figure", "value"),
+    "stale": ("practice", "name", "registered now", "registered in payments year", "change"),
+    "unmatched": ("code", "name", "file", "issue", "what was done"),
+    "practices": ("practice", "name", "PCN", "registered", "weighted", "weighted from"),
+    "pcn_blanks": ("PCN", "name", "row", "detailed staff role", "cell"),
+    "blanks": ("practice", "name", "row", "column", "cell"),
+    "implausible": ("practice", "name", "row", "column", "role", "FTE", "registered patients", "FTE per 1,000"),
+}
+
+
+def import_gp_mismatch_columns(published_column: str) -> tuple[str, ...]:
+    return ("practice", "name", "row", published_column, "columns summed", "difference")
+
+
+def import_rounding(rounding: object) -> str:
+    return f"Rounding: {rounding}."
+
+
+def import_count_rows(counts: Mapping[str, Any], totals: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The counts and totals table's (figure, value) rows before the ARRS roles'."""
+    estimated = totals["practices_with_estimated_weighted_list"]
+    return [
+        (f"practices imported (of {counts['practices_in_mapping']} in the mapping)", f"{counts['practices']}"),
+        ("PCNs", f"{counts['pcns']}"),
+        ("unallocated practices (own PCN, flagged)", f"{counts['unallocated_practices']}"),
+        ("registered patients", f"{totals['registered_patients']:,}"),
+        ("weighted patients", f"{totals['weighted_patients']:,.2f}"),
+        ("of which from the payments file", f"{totals['weighted_patients_from_payments']:,.2f}"),
+        (
+            f"of which estimated from age and sex ({plural(estimated, 'practice')})",
+            f"{totals['weighted_patients_estimated']:,.2f}",
+        ),
+        ("GP FTE (practice-employed, as mapped)", f"{totals['gp_fte']:,.4f}"),
+        ("nurse FTE (practice-employed)", f"{totals['nurse_fte']:,.4f}"),
+        ("direct patient care FTE (practice-employed)", f"{totals['dpc_fte']:,.4f}"),
+        ("PCN ARRS-role FTE", f"{totals['pcn_arrs_fte']:,.4f}"),
+    ]
+
+
+def import_arrs_role_row(role: str) -> str:
+    return f"&nbsp;&nbsp;{role}"
+
+
+def import_other_pcn_role_row(role: str) -> str:
+    return f"PCN-employed, not ARRS: {role}"
+
+
+IMPORT_PUBLISHED_TOTALS = "Published headline columns for the same practices (for comparison):"
+
+
+def import_budget(budget: object) -> str:
+    return f"Budget: {budget}."
+
+
+def import_estimate_basis(basis: object, scale: object) -> str:
+    return f"Age-sex estimate {basis} (scale factor {scale})."
+
+
+def import_estimated_lists(practices: Sequence[Mapping[str, Any]]) -> str:
+    return (
+        f"{plural(len(practices), 'practice')} {'has' if len(practices) == 1 else 'have'} an estimated weighted list"
+        + (": " + ", ".join(f"{p['practice_id']} {p['name']}" for p in practices) if practices else "")
+        + "."
+    )
+
+
+def import_stale_intro(stale_change: str) -> str:
+    return (
+        f"Registered list changed by more than {stale_change} since the payments year (published weighted "
+        "list used as it is; check it):"
+    )
+
+
+IMPORT_EVERY_PRACTICE_MATCHED = "Every practice matched in every file given."
+IMPORT_NO_UNALLOCATED = "None."
+
+
+def import_unallocated_item(unallocated: Mapping[str, Any]) -> str:
+    practice, pcn = f"{unallocated['practice_id']} {unallocated['name']}", unallocated["pcn_id"]
+    return f"- {practice}: {unallocated['action']} (PCN id `{pcn}`)"
+
+
+IMPORT_UNMAPPED_INTRO = "Unmapped (no row of the role map matches them):"
+IMPORT_LEFT_OUT_INTRO = "Left out on purpose by the role map:"
+IMPORT_NO_ROLES = "- none"
+
+
+def import_unmapped_item(role: Mapping[str, Any]) -> str:
+    return f"- {role['publication']}: {role['role']}: {role['fte']:,.4f} FTE ({role['reason']})"
+
+
+def import_left_out_item(role: Mapping[str, Any]) -> str:
+    return f"- {role['publication']}: {role['role']}: {role['fte']:,.4f} FTE. {role['reason']}"
+
+
+IMPORT_IGNORED_COLUMNS = "Practice workforce columns not in the role map (breakdowns of the mapped totals, ignored):"
+IMPORT_NO_IMD = "no IMD file given"
+
+
+def import_licence(licence: str, publications: Sequence[str]) -> str:
+    return licence + " Publications: " + "; ".join(publications) + "."
+
+
+IMPORT_NO_PCN_BLANKS = "No blank or suppressed FTE cell in the PCN workforce file's rows of the area's PCNs."
+IMPORT_NO_PRACTICE_BLANKS = "No blank or suppressed cell in the practice workforce columns the role map names."
+
+
+def import_pcn_blanks_intro(count: int) -> str:
+    return f"{plural(count, 'blank or suppressed FTE cell')} of the PCN workforce file, read as 0 FTE:"
+
+
+def import_blanks_intro(count: int) -> str:
+    return f"{plural(count, 'blank or suppressed cell')} of the practice workforce file, read as 0 FTE:"
+
+
+def import_implausible_intro(limit: float) -> str:
+    return (
+        f"Imported as published, but more than {limit:g} FTE in one column per 1,000 registered patients "
+        "(check the figure, or the practice's list):"
+    )
+
+
+def import_none_implausible(limit: float) -> str:
+    return f"No practice has more than {limit:g} FTE in one column per 1,000 registered patients."
+
+
+def import_gp_mismatch_intro(columns: str, published_column: str, tolerance: object) -> str:
+    return (
+        f"GP columns the role map names ({columns}) that do not add up to the published "
+        f"`{published_column}` (by more than {tolerance} FTE):"
+    )
+
+
+def import_gp_columns_add_up(columns: str, published_column: str, summed: float) -> str:
+    return (
+        f"The GP columns the role map names ({columns}) add up to the published "
+        f"`{published_column}` for every practice ({summed:,.4f} FTE in all)."
+    )
+
+
+def import_absent_columns(absent: str, published_column: str, mismatches: bool) -> str:
+    if mismatches:
+        return f"Not in the file: {absent}."
+    return f"Not in the file: {absent}. The GP columns present add up to `{published_column}`, so no GP FTE is lost."
+
+
 # --- audit 11: sentences moved from cli/batch/runs/pages ---
 # Every sentence below is the one its caller used to write itself (audit 11 #4), plus the service's
 # answer to an unexpected failure (audit 11 #9). Keep new ones here, at the end.
@@ -2454,8 +2986,8 @@ def unexpected_error_sentence(request_id: str | None) -> str:
 
 def hire_fte(value: float) -> str:
     """FTE in ``solve``'s table of new staff to 3 decimals, the unit's precision as the CSVs give it
-    (README: "FTE to 3 decimal places"; ``FTE_STEP``): a 0.004-FTE hire reads 0.004, never 0.00
-    (the comparison's columns keep ``table_fte``'s two decimals); -0 reads 0.000."""
+    (README: "FTE to 3 decimal places"; ``FTE_STEP``): a 0.004-FTE hire reads 0.004, never 0.00;
+    the comparison's new FTE by role too (optimiser/report/compare.py); -0 reads 0.000."""
     return f"{round(value, 3) + 0.0:,.3f}"
 
 
@@ -2636,3 +3168,108 @@ def time_limit_over_service_limit(limit_s: float, got_s: float) -> str:
 
     limit, got = numbers_apart(limit_s, got_s)
     return f"must be at most {limit} s on this service (got {got})"
+
+
+# --------------------------------------------------------------------------------------
+# A Dask batch that lost its scheduler mid-batch (optimiser.batch.SchedulerLost)
+# --------------------------------------------------------------------------------------
+
+
+def dask_scheduler_lost(address: str, unfinished: int, total: int) -> str:
+    """Why a Dask batch stopped (inside ``batch_stopped``): the runs it had not finished are not
+    failures of theirs, and the next invocation runs them."""
+    runs = "run" if total == 1 else "runs"
+    return (
+        f"lost the connection to the Dask scheduler at {address} with {unfinished} of {total} {runs} "
+        "unfinished (not counted as failed)"
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Erasing from the desk: a check or a scenario, after a confirmation page (api/web/pages.py)
+# --------------------------------------------------------------------------------------
+
+DESK_DELETE_CHECK_TITLE = "Delete this check?"
+DESK_DELETE_SCENARIO_TITLE = "Delete this scenario?"
+DESK_DELETE_BUTTON = "Delete it"
+DESK_KEEP_LINK = "Keep it"
+DESK_DELETE_CHECK_LINK = "Delete this check…"
+DESK_DELETE_SCENARIOS_HEADING = "Delete a scenario"
+DESK_DELETE_SCENARIOS_NOTE = (
+    "Deleting a scenario erases its uploaded data and every check run on it. You are asked to confirm first."
+)
+
+
+def desk_delete_check_sentence(kind: object, job_id: str, scenario: str, version: int) -> str:
+    """What deleting a job erases, on its confirmation page."""
+    erased = (
+        "its result, its tables, its PDF report and its frontier chart"
+        if str(kind) == "check"
+        else "its result and its tables"
+    )
+    return (
+        f"This erases {kind} {job_id} on {scenario} version {version}: {erased}."
+        " If it is still running it is cancelled first. This cannot be undone."
+    )
+
+
+def desk_delete_scenario_sentence(scenario: str, versions: int, jobs: int) -> str:
+    """What deleting a scenario erases, on its confirmation page."""
+    stored = f"{versions} version{'s' if versions != 1 else ''}"
+    run = f"{jobs} check{'s' if jobs != 1 else ''} and run{'s' if jobs != 1 else ''}"
+    return (
+        f"This erases {scenario}: the data of its {stored} and the {run} made on it, with their results,"
+        " including any run by an organisation it is shared with. Anything still running is cancelled first."
+        " This cannot be undone."
+    )
+
+
+def desk_delete_scenario_link(scenario: str) -> str:
+    return f"Delete {scenario}…"
+
+
+def purge_summary(scenarios: int, jobs: int, retention_days: int | None) -> str:
+    """What `commission purge` erased."""
+    kept = f"kept for {retention_days} days" if retention_days is not None else "no retention period set"
+    return (
+        f"erased {scenarios} scenario{'' if scenarios == 1 else 's'} and {jobs} job{'' if jobs == 1 else 's'} ({kept})"
+    )
+
+
+def scenario_erase_interrupted(scenario_id: str) -> str:
+    """A scenario deleted while jobs were still being submitted on it (HTTP 409)."""
+    return (
+        f"scenario {scenario_id} is deleted, but jobs were still being submitted on it:"
+        " what is left of it is erased by the next `commission purge`"
+    )
+
+
+# --------------------------------------------------------------------------------------
+# The service when its database, its memory or a client's connection fails it
+# (api.main, api.middleware, api.documents: HTTP 503 and 408)
+# --------------------------------------------------------------------------------------
+
+SERVICE_UNAVAILABLE_TITLE = "The service is unavailable just now"
+
+
+def database_unavailable_sentence(retry_after_s: int, request_id: str | None) -> str:
+    """A request the database could not serve (unreachable, full, read-only): HTTP 503, not a bug."""
+    quote = f" Quote request id {request_id} if it goes on." if request_id else ""
+    return (
+        "The service cannot use its database just now (it is unreachable or full); "
+        f"try again in {retry_after_s} seconds.{quote}"
+    )
+
+
+def uploads_busy_sentence(limit: int, retry_after_s: int) -> str:
+    """A scenario document refused because the service is reading its most at once: HTTP 503."""
+    documents = "document" if limit == 1 else "documents"
+    return (
+        f"The service is already reading {limit} scenario {documents}, the most it reads at once; "
+        f"send this one again in {retry_after_s} seconds."
+    )
+
+
+def request_body_too_slow(timeout_s: float) -> str:
+    """A request body that did not arrive within ``COMMISSION_BODY_READ_TIMEOUT_S``: HTTP 408."""
+    return f"the request body did not arrive within {timeout_s:g} seconds, this service's limit; send it again"

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from models.schema import MAX_NOTE_LENGTH
+from optimiser.deliverability import wording
 from optimiser.deliverability.wording import percent, plural
 
 REPORT_STEM = "import_report"
@@ -21,20 +22,12 @@ PCN_FILE = "PCN workforce"
 def workforce_not_given(practice_file: bool, pcn_file: bool) -> list[str]:
     """What an import without a workforce file holds: no existing staff, so every clinician is a new hire."""
     if not practice_file and not pcn_file:
-        return [
-            "No workforce file was given: practices and PCNs have no existing staff, so every clinician is a new hire"
-        ]
+        return [wording.IMPORT_NO_WORKFORCE["any"]]
     sentences = []
     if not practice_file:
-        sentences.append(
-            "No practice workforce file was given: practices have no existing GPs, nurses or direct patient care "
-            "staff, so every practice clinician is a new hire"
-        )
+        sentences.append(wording.IMPORT_NO_WORKFORCE["practice"])
     if not pcn_file:
-        sentences.append(
-            "No PCN workforce file was given: PCNs have no existing staff, so every PCN-employed clinician "
-            "(the ARRS roles included) is a new hire"
-        )
+        sentences.append(wording.IMPORT_NO_WORKFORCE["pcn"])
     return sentences
 
 
@@ -43,8 +36,7 @@ SHOWN = 5
 
 
 def _some(items: list[str]) -> str:
-    more = len(items) - SHOWN
-    return "; ".join(items[:SHOWN]) + (f"; and {more} more" if more > 0 else "")
+    return wording.import_some(items, SHOWN)
 
 
 def _by_practice(figures: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
@@ -54,55 +46,34 @@ def _by_practice(figures: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return list(grouped.values())
 
 
-def _implausible_at(figures: list[dict[str, Any]]) -> str:
-    """One practice's implausible figures: "L85026 (1 registered patient, row 23): TOTAL_NURSES_FTE 2.67 FTE ..."."""
-    first = figures[0]
-    return (
-        f"{first['practice_id']} ({plural(first['registered_patients'], 'registered patient')}, row {first['row']}): "
-        + ", ".join(
-            f"{f['column']} {_fte(f['fte'])} FTE ({f['fte_per_1000_patients']:,.2f} per 1,000)" for f in figures
-        )
-    )
-
-
 def workforce_lines(report: dict[str, Any]) -> list[str]:
     """The console's lines on the workforce read: files not given, blank cells read as 0,
     implausible FTE and GP columns that do not add up to the published TOTAL_GP_FTE."""
     lines = list(report["workforce_not_given"])
     blanks = report["blank_workforce_cells"]
     if blanks:
-        lines.append(
-            f"{plural(len(blanks), 'blank workforce cell')} read as 0 FTE (see the report): "
-            + _some([f"{b['practice_id']} {b['column']} (row {b['row']})" for b in blanks])
-        )
+        named = _some([wording.import_blank_cell(b["practice_id"], b["column"], b["row"]) for b in blanks])
+        lines.append(wording.import_blank_cells_line(len(blanks), False, named))
     pcn_blanks = report["blank_pcn_workforce_cells"]
     if pcn_blanks:
-        lines.append(
-            f"{plural(len(pcn_blanks), 'blank PCN workforce cell')} read as 0 FTE (see the report): "
-            + _some([f"{b['pcn_id']} {b['detailed_staff_role']} (row {b['row']})" for b in pcn_blanks])
-        )
+        named = _some([wording.import_blank_cell(b["pcn_id"], b["detailed_staff_role"], b["row"]) for b in pcn_blanks])
+        lines.append(wording.import_blank_cells_line(len(pcn_blanks), True, named))
     implausible = report["implausible_fte"]
     if implausible and implausible["figures"]:
-        figures = implausible["figures"]
-        lines.append(
-            f"Check {plural(len(figures), 'workforce figure')} of "
-            f"{plural(len(_by_practice(figures)), 'practice')} above "
-            f"{implausible['limit_fte_per_1000_patients']:g} FTE per 1,000 registered patients, imported as "
-            "published (see the report): " + _some([_implausible_at(practice) for practice in _by_practice(figures)])
-        )
+        practices = _by_practice(implausible["figures"])
+        named = _some([wording.import_implausible_at(figures[0], figures) for figures in practices])
+        limit = implausible["limit_fte_per_1000_patients"]
+        lines.append(wording.import_implausible_line(len(implausible["figures"]), len(practices), limit, named))
     check = report["gp_total_check"]
     if check and check["mismatches"]:
-        lines.append(
-            f"{plural(len(check['mismatches']), 'practice')} whose GP columns in the role map do not add up to "
-            f"the published {check['published_column']} (see the report): "
-            + _some(
-                [
-                    f"{m['practice_id']} {check['published_column']} {_fte(m['published'])}, "
-                    f"columns {_fte(m['summed'])} (row {m['row']})"
-                    for m in check["mismatches"]
-                ]
-            )
+        column = check["published_column"]
+        named = _some(
+            [
+                wording.import_gp_mismatch(m["practice_id"], column, m["published"], m["summed"], m["row"])
+                for m in check["mismatches"]
+            ]
         )
+        lines.append(wording.import_gp_mismatch_line(len(check["mismatches"]), column, named))
     return lines
 
 
@@ -127,43 +98,25 @@ def practice_notes(
         warnings.setdefault(practice, []).append(text)
 
     for s in stale:
-        add(
-            s["practice_id"],
-            f"registered list {s['change']:+.1%} since {payments_year or 'the payments year'}; "
-            "the published weighted list may be stale",
-        )
+        add(s["practice_id"], wording.import_note_stale(s["change"], payments_year))
     for u in unmatched:
         if u["file"] == "payments" and u["action"].startswith("weighted list estimated"):
-            add(u["code"], f"weighted list estimated from age and sex: {u['issue']}")
+            add(u["code"], wording.import_note_estimated(u["issue"]))
         elif u["file"] == "practice workforce":
-            add(u["code"], f"{u['issue']}: {u['action']}")
+            add(u["code"], wording.import_note_issue(u["issue"], u["action"]))
     implausible = workforce_checks["implausible_fte"]
     if implausible and implausible["figures"]:
+        limit = implausible["limit_fte_per_1000_patients"]
         for figures in _by_practice(implausible["figures"]):
             first = figures[0]
-            add(
-                first["practice_id"],
-                f"more than {implausible['limit_fte_per_1000_patients']:g} FTE per 1,000 registered patients "
-                f"({plural(first['registered_patients'], 'registered patient')}): "
-                + ", ".join(f"{f['column']} {_fte(f['fte'])} FTE" for f in figures)
-                + ", imported as published",
-            )
+            add(first["practice_id"], wording.import_note_implausible(limit, first["registered_patients"], figures))
     for blanks in _by_practice(workforce_checks["blank_cells"]):
-        add(
-            blanks[0]["practice_id"],
-            f"{plural(len(blanks), 'blank workforce cell')} read as 0 FTE ("
-            + ", ".join(b["column"] for b in blanks)
-            + ")",
-        )
+        add(blanks[0]["practice_id"], wording.import_note_blanks([b["column"] for b in blanks]))
     check = workforce_checks["gp_total_check"]
     for m in check["mismatches"] if check else []:
-        add(
-            m["practice_id"],
-            f"GP columns add up to {_fte(m['summed'])} FTE against the published "
-            f"{check['published_column']} of {_fte(m['published'])}",
-        )
+        add(m["practice_id"], wording.import_note_gp_mismatch(m["summed"], check["published_column"], m["published"]))
     for practice in unallocated:
-        add(practice, "no PCN (unallocated): given a PCN of its own with no ARRS entitlement")
+        add(practice, wording.IMPORT_NOTE_UNALLOCATED)
     return {practice: _cut(NOTE_SEPARATOR.join(texts)) for practice, texts in warnings.items()}
 
 
@@ -192,185 +145,132 @@ def _stale_change() -> str:
     return percent(STALE_CHANGE)
 
 
-def _fte(value: float) -> str:
-    return f"{value:,.2f}"
-
-
 def summary_lines(report: dict[str, Any]) -> list[str]:
     """What the console shows: the area, counts, totals and what needs a look."""
-    totals, counts = report["totals"], report["counts"]
-    lines = [
-        f"Imported {report['area']['filter']}"
-        + (f" ({report['area']['icb_name']})" if report["area"].get("icb_name") else "")
-        + f": {plural(counts['practices'], 'practice')}, {plural(counts['pcns'], 'PCN')}"
-        + (
-            f" + {plural(counts['unallocated_practices'], 'unallocated practice')} given a PCN of "
-            f"{'its' if counts['unallocated_practices'] == 1 else 'their'} own"
-            if counts["unallocated_practices"]
-            else ""
-        ),
-    ]
+    totals = report["totals"]
+    lines = [wording.import_area_line(report["area"], report["counts"])]
     for publication in report["publications"]:
-        lines.append(
-            f"  {publication['publication']}: {publication['file']}, {_dated(publication)}; "
-            f"{publication['rows_in_area']:,} of {publication['rows_read']:,} rows in the area"
-        )
-    lines.append(
-        f"Registered patients {totals['registered_patients']:,}; weighted {totals['weighted_patients']:,.2f} "
-        f"({totals['weighted_patients_from_payments']:,.2f} from payments, "
-        f"{totals['weighted_patients_estimated']:,.2f} estimated for "
-        f"{plural(totals['practices_with_estimated_weighted_list'], 'practice')})"
-    )
-    lines.append(
-        f"Practice staff FTE: GP {_fte(totals['gp_fte'])}, nurse {_fte(totals['nurse_fte'])}, "
-        f"direct patient care {_fte(totals['dpc_fte'])}"
-    )
-    arrs = ", ".join(f"{role} {_fte(fte)}" for role, fte in totals["pcn_arrs_fte_by_role"].items())
-    lines.append(f"PCN ARRS-role FTE {_fte(totals['pcn_arrs_fte'])}: {arrs or 'none'}")
+        dated = wording.import_dated(publication["date"], publication["date_source"])
+        lines.append(wording.import_publication_line(publication, dated))
+    lines.append(wording.import_patients_line(totals))
+    lines.append(wording.import_practice_staff_line(totals["gp_fte"], totals["nurse_fte"], totals["dpc_fte"]))
+    lines.append(wording.import_arrs_line(totals["pcn_arrs_fte"], totals["pcn_arrs_fte_by_role"]))
     lines += workforce_lines(report)
     if report["weighted_lists_to_check"]:
-        lines.append(
-            f"{plural(len(report['weighted_lists_to_check']), 'practice')} whose list changed by more than "
-            f"{_stale_change()} since the payments year: check "
-            f"{'its weighted list' if len(report['weighted_lists_to_check']) == 1 else 'their weighted lists'} "
-            "(see the report)"
-        )
+        lines.append(wording.import_stale_line(len(report["weighted_lists_to_check"]), _stale_change()))
     if report["unmatched"]:
-        lines.append(f"{_not_matched(report['unmatched'])} not matched across files (see the report)")
+        lines.append(wording.import_not_matched_line(_not_matched(report["unmatched"])))
     if report["unmapped_roles"]:
-        unmapped = ", ".join(f"{r['role']} ({_fte(r['fte'])} FTE)" for r in report["unmapped_roles"])
-        lines.append(f"Unmapped staff roles, not imported: {unmapped}")
-    left = sum(r["fte"] for r in report["left_out_roles"])
-    lines.append(f"Left out on purpose by the role map: {_fte(left)} FTE (trainees, admin, leadership; see the report)")
-    lines.append(f"Budget: {report['budget']}")
+        lines.append(wording.import_unmapped_line(report["unmapped_roles"]))
+    lines.append(wording.import_left_out_line(sum(r["fte"] for r in report["left_out_roles"])))
+    lines.append(wording.import_budget_line(report["budget"]))
     if report["imd"]["given"]:
-        lines.append(f"IMD: {report['imd'].get('note', '')}")
+        lines.append(wording.import_imd_line(report["imd"].get("note", "")))
     return lines
+
+
+def _row(*cells: object) -> str:
+    """One row of a Markdown table."""
+    return "| " + " | ".join(str(cell) for cell in cells) + " |"
+
+
+def _head(columns: tuple[str, ...], figures: str) -> list[str]:
+    """A Markdown table's heading and rule; ``figures``: "l" or "r" per column (right-aligned figures)."""
+    return [_row(*columns), "|" + "|".join("---:" if side == "r" else "---" for side in figures) + "|"]
 
 
 def markdown(report: dict[str, Any]) -> str:
     totals, counts, area = report["totals"], report["counts"], report["area"]
-    estimated_count = totals["practices_with_estimated_weighted_list"]
+    headings, columns = wording.IMPORT_HEADINGS, wording.IMPORT_COLUMNS
     out: list[str] = [
-        f"# Import report: {area['filter']}" + (f" ({area['icb_name']})" if area.get("icb_name") else ""),
+        wording.import_title(area),
         "",
-        "Built by `commission import nhs` from NHS England publications. "
-        f"Spec: {report['spec']}. Role map: {report['role_map']}.",
+        wording.import_built_by(report["spec"], report["role_map"]),
         "",
-        "## Publications",
+        headings["publications"],
         "",
-        "| publication | file | date | date from | rows read | rows in area |",
-        "|---|---|---|---|---:|---:|",
+        *_head(columns["publications"], "llllrr"),
     ]
     for p in report["publications"]:
         out.append(
-            f"| {p['publication']} | `{p['file']}` | {p['date'] or 'unknown'} | {p['date_source']} | "
-            f"{p['rows_read']:,} | {p['rows_in_area']:,} |"
+            _row(
+                p["publication"],
+                f"`{p['file']}`",
+                p["date"] or wording.IMPORT_UNKNOWN,
+                p["date_source"],
+                f"{p['rows_read']:,}",
+                f"{p['rows_in_area']:,}",
+            )
         )
     out += [
         "",
-        "## Counts and totals",
+        headings["counts"],
         "",
-        f"Rounding: {report['rounding']}.",
+        wording.import_rounding(report["rounding"]),
         "",
-        "| figure | value |",
-        "|---|---:|",
-        f"| practices imported (of {counts['practices_in_mapping']} in the mapping) | {counts['practices']} |",
-        f"| PCNs | {counts['pcns']} |",
-        f"| unallocated practices (own PCN, flagged) | {counts['unallocated_practices']} |",
-        f"| registered patients | {totals['registered_patients']:,} |",
-        f"| weighted patients | {totals['weighted_patients']:,.2f} |",
-        f"| of which from the payments file | {totals['weighted_patients_from_payments']:,.2f} |",
-        f"| of which estimated from age and sex ({plural(estimated_count, 'practice')}) | "
-        f"{totals['weighted_patients_estimated']:,.2f} |",
-        f"| GP FTE (practice-employed, as mapped) | {totals['gp_fte']:,.4f} |",
-        f"| nurse FTE (practice-employed) | {totals['nurse_fte']:,.4f} |",
-        f"| direct patient care FTE (practice-employed) | {totals['dpc_fte']:,.4f} |",
-        f"| PCN ARRS-role FTE | {totals['pcn_arrs_fte']:,.4f} |",
+        *_head(columns["counts"], "lr"),
     ]
+    out += [_row(figure, value) for figure, value in wording.import_count_rows(counts, totals)]
     for role, fte in totals["pcn_arrs_fte_by_role"].items():
-        out.append(f"| &nbsp;&nbsp;{role} | {fte:,.4f} |")
+        out.append(_row(wording.import_arrs_role_row(role), f"{fte:,.4f}"))
     for role, fte in totals["pcn_other_fte_by_role"].items():
-        out.append(f"| PCN-employed, not ARRS: {role} | {fte:,.4f} |")
+        out.append(_row(wording.import_other_pcn_role_row(role), f"{fte:,.4f}"))
     if report["published_totals_for_the_area"]:
-        out += ["", "Published headline columns for the same practices (for comparison):", ""]
+        out += ["", wording.IMPORT_PUBLISHED_TOTALS, ""]
         out += [f"- `{k}`: {v:,.4f}" for k, v in report["published_totals_for_the_area"].items()]
-    out += ["", f"Budget: {report['budget']}."]
+    out += ["", wording.import_budget(report["budget"])]
     out += _workforce_markdown(report)
     weighting = report["weighting"]
-    out += ["", "## Weighted lists", "", f"{weighting['method']}."]
+    out += ["", headings["weighted"], "", f"{weighting['method']}."]
     if "estimate_basis" in weighting:
-        out.append(f"Age-sex estimate {weighting['estimate_basis']} (scale factor {weighting['estimate_scale']}).")
+        out.append(wording.import_estimate_basis(weighting["estimate_basis"], weighting["estimate_scale"]))
     estimated = [p for p in report["practices"] if p["weighted_source"] == "age-sex estimate"]
-    out.append(
-        f"{plural(len(estimated), 'practice')} {'has' if len(estimated) == 1 else 'have'} an estimated weighted list"
-        + (": " + ", ".join(f"{p['practice_id']} {p['name']}" for p in estimated) if estimated else "")
-        + "."
-    )
+    out.append(wording.import_estimated_lists(estimated))
     if report["weighted_lists_to_check"]:
+        out += ["", wording.import_stale_intro(_stale_change()), "", *_head(columns["stale"], "llrrr")]
         out += [
-            "",
-            f"Registered list changed by more than {_stale_change()} since the payments year (published weighted "
-            "list used as it is; check it):",
-            "",
-            "| practice | name | registered now | registered in payments year | change |",
-            "|---|---|---:|---:|---:|",
-        ]
-        out += [
-            f"| {s['practice_id']} | {s['name']} | {s['registered_now']:,} | {s['registered_in_payments_year']:,.2f} "
-            f"| {s['change']:+.1%} |"
+            _row(
+                s["practice_id"],
+                s["name"],
+                f"{s['registered_now']:,}",
+                f"{s['registered_in_payments_year']:,.2f}",
+                f"{s['change']:+.1%}",
+            )
             for s in report["weighted_lists_to_check"]
         ]
-    out += ["", "## Not matched across files", ""]
+    out += ["", headings["unmatched"], ""]
     if report["unmatched"]:
-        out += ["| code | name | file | issue | what was done |", "|---|---|---|---|---|"]
-        out += [
-            f"| {u['code']} | {u['name']} | {u['file']} | {u['issue']} | {u['action']} |" for u in report["unmatched"]
-        ]
+        out += _head(columns["unmatched"], "lllll")
+        out += [_row(u["code"], u["name"], u["file"], u["issue"], u["action"]) for u in report["unmatched"]]
     else:
-        out.append("Every practice matched in every file given.")
-    out += ["", "## Unallocated practices (no PCN)", ""]
+        out.append(wording.IMPORT_EVERY_PRACTICE_MATCHED)
+    out += ["", headings["unallocated"], ""]
     if report["unallocated_practices"]:
-        out += [
-            f"- {u['practice_id']} {u['name']}: {u['action']} (PCN id `{u['pcn_id']}`)"
-            for u in report["unallocated_practices"]
-        ]
+        out += [wording.import_unallocated_item(u) for u in report["unallocated_practices"]]
     else:
-        out.append("None.")
-    out += ["", "## Staff roles not imported", "", "Unmapped (no row of the role map matches them):", ""]
-    out += [
-        f"- {r['publication']}: {r['role']}: {r['fte']:,.4f} FTE ({r['reason']})" for r in report["unmapped_roles"]
-    ] or ["- none"]
-    out += ["", "Left out on purpose by the role map:", ""]
-    out += [
-        f"- {r['publication']}: {r['role']}: {r['fte']:,.4f} FTE. {r['reason']}" for r in report["left_out_roles"]
-    ] or ["- none"]
+        out.append(wording.IMPORT_NO_UNALLOCATED)
+    out += ["", headings["roles"], "", wording.IMPORT_UNMAPPED_INTRO, ""]
+    out += [wording.import_unmapped_item(r) for r in report["unmapped_roles"]] or [wording.IMPORT_NO_ROLES]
+    out += ["", wording.IMPORT_LEFT_OUT_INTRO, ""]
+    out += [wording.import_left_out_item(r) for r in report["left_out_roles"]] or [wording.IMPORT_NO_ROLES]
     if report["ignored_columns"]:
-        out += ["", "Practice workforce columns not in the role map (breakdowns of the mapped totals, ignored):", ""]
+        out += ["", wording.IMPORT_IGNORED_COLUMNS, ""]
         out.append(", ".join(f"`{c['column']}` ({c['fte']:,.2f})" for c in report["ignored_columns"]))
-    out += ["", "## Deprivation (IMD)", "", report["imd"].get("note", "no IMD file given") + "."]
+    out += ["", headings["imd"], "", report["imd"].get("note", wording.IMPORT_NO_IMD) + "."]
+    out += ["", headings["practices"], "", *_head(columns["practices"], "lllrrl")]
     out += [
-        "",
-        "## Practices",
-        "",
-        "| practice | name | PCN | registered | weighted | weighted from |",
-        "|---|---|---|---:|---:|---|",
-    ]
-    out += [
-        f"| {p['practice_id']} | {p['name']} | {p['pcn_id']}{' (unallocated)' if p['unallocated'] else ''} | "
-        f"{p['list_size']:,} | {p['weighted_list_size']:,.2f} | {p['weighted_source']} |"
+        _row(
+            p["practice_id"],
+            p["name"],
+            p["pcn_id"] + (wording.IMPORT_UNALLOCATED if p["unallocated"] else ""),
+            f"{p['list_size']:,}",
+            f"{p['weighted_list_size']:,.2f}",
+            p["weighted_source"],
+        )
         for p in report["practices"]
     ]
-    out += [
-        "",
-        "## Licence",
-        "",
-        report["licence"]
-        + " Publications: "
-        + "; ".join(sorted({p["publication"] for p in report["publications"]}))
-        + ".",
-        "",
-    ]
+    publications = sorted({p["publication"] for p in report["publications"]})
+    out += ["", headings["licence"], "", wording.import_licence(report["licence"], publications), ""]
     return "\n".join(out)
 
 
@@ -384,26 +284,19 @@ def _not_matched(unmatched: list[dict[str, Any]]) -> str:
     return " and ".join(plural(n, word) for n, word in ((len(practices), "practice"), (len(pcns), "PCN")) if n)
 
 
-def _dated(publication: dict[str, Any]) -> str:
-    if publication["date"]:
-        return f"dated {publication['date']} (from the {publication['date_source']})"
-    return f"date unknown ({publication['date_source']})"
-
-
 def _pcn_blanks_markdown(report: dict[str, Any]) -> list[str]:
     """The PCN workforce file's blank or suppressed FTE cells, read as 0 (nothing if no PCN file was given)."""
     blanks = report["blank_pcn_workforce_cells"]
     if blanks is None:
         return []
     if not blanks:
-        return ["No blank or suppressed FTE cell in the PCN workforce file's rows of the area's PCNs.", ""]
+        return [wording.IMPORT_NO_PCN_BLANKS, ""]
     return [
-        f"{plural(len(blanks), 'blank or suppressed FTE cell')} of the PCN workforce file, read as 0 FTE:",
+        wording.import_pcn_blanks_intro(len(blanks)),
         "",
-        "| PCN | name | row | detailed staff role | cell |",
-        "|---|---|---:|---|---|",
+        *_head(wording.IMPORT_COLUMNS["pcn_blanks"], "llrll"),
         *(
-            f"| {b['pcn_id']} | {b['name']} | {b['row']} | {b['detailed_staff_role']} | {b['cell'] or '(blank)'} |"
+            _row(b["pcn_id"], b["name"], b["row"], b["detailed_staff_role"], b["cell"] or wording.IMPORT_BLANK)
             for b in blanks
         ),
         "",
@@ -412,7 +305,7 @@ def _pcn_blanks_markdown(report: dict[str, Any]) -> list[str]:
 
 def _workforce_markdown(report: dict[str, Any]) -> list[str]:
     """The report's section on the workforce read: what is missing, blank, implausible or does not add up."""
-    out = ["", "## Workforce checks", ""]
+    out = ["", wording.IMPORT_HEADINGS["workforce"], ""]
     out += [f"- **{sentence}.**" for sentence in report["workforce_not_given"]]
     pcn_blanks = _pcn_blanks_markdown(report)
     if pcn_blanks and out[-1]:  # a paragraph after a list item needs a blank line, or it joins the item
@@ -424,64 +317,61 @@ def _workforce_markdown(report: dict[str, Any]) -> list[str]:
     if implausible is None and check is None:
         return out
     if blanks:
+        out += [wording.import_blanks_intro(len(blanks)), "", *_head(wording.IMPORT_COLUMNS["blanks"], "llrll")]
         out += [
-            f"{plural(len(blanks), 'blank or suppressed cell')} of the practice workforce file, read as 0 FTE:",
-            "",
-            "| practice | name | row | column | cell |",
-            "|---|---|---:|---|---|",
-        ]
-        out += [
-            f"| {b['practice_id']} | {b['name']} | {b['row']} | `{b['column']}` | {b['cell'] or '(blank)'} |"
+            _row(b["practice_id"], b["name"], b["row"], f"`{b['column']}`", b["cell"] or wording.IMPORT_BLANK)
             for b in blanks
         ]
     else:
-        out.append("No blank or suppressed cell in the practice workforce columns the role map names.")
-    limit = implausible["limit_fte_per_1000_patients"] if implausible else None
+        out.append(wording.IMPORT_NO_PRACTICE_BLANKS)
+    limit: float = implausible["limit_fte_per_1000_patients"] if implausible else 0.0
     if implausible and implausible["figures"]:
         out += [
             "",
-            f"Imported as published, but more than {limit:g} FTE in one column per 1,000 registered patients "
-            "(check the figure, or the practice's list):",
+            wording.import_implausible_intro(limit),
             "",
-            "| practice | name | row | column | role | FTE | registered patients | FTE per 1,000 |",
-            "|---|---|---:|---|---|---:|---:|---:|",
+            *_head(wording.IMPORT_COLUMNS["implausible"], "llrllrrr"),
         ]
         out += [
-            f"| {f['practice_id']} | {f['name']} | {f['row']} | `{f['column']}` | {f['role_id']} | {f['fte']:,.4f} | "
-            f"{f['registered_patients']:,} | {f['fte_per_1000_patients']:,.2f} |"
+            _row(
+                f["practice_id"],
+                f["name"],
+                f["row"],
+                f"`{f['column']}`",
+                f["role_id"],
+                f"{f['fte']:,.4f}",
+                f"{f['registered_patients']:,}",
+                f"{f['fte_per_1000_patients']:,.2f}",
+            )
             for f in implausible["figures"]
         ]
     elif implausible:
-        out += ["", f"No practice has more than {limit:g} FTE in one column per 1,000 registered patients."]
+        out += ["", wording.import_none_implausible(limit)]
     if check:
         columns = ", ".join(f"`{c}`" for c in check["columns"])
+        published = check["published_column"]
         if check["mismatches"]:
             out += [
                 "",
-                f"GP columns the role map names ({columns}) that do not add up to the published "
-                f"`{check['published_column']}` (by more than {check['tolerance_per_practice']} FTE):",
+                wording.import_gp_mismatch_intro(columns, published, check["tolerance_per_practice"]),
                 "",
-                f"| practice | name | row | {check['published_column']} | columns summed | difference |",
-                "|---|---|---:|---:|---:|---:|",
+                *_head(wording.import_gp_mismatch_columns(published), "llrrrr"),
             ]
             out += [
-                f"| {m['practice_id']} | {m['name']} | {m['row']} | {m['published']:,.4f} | {m['summed']:,.4f} | "
-                f"{m['difference']:+,.4f} |"
+                _row(
+                    m["practice_id"],
+                    m["name"],
+                    m["row"],
+                    f"{m['published']:,.4f}",
+                    f"{m['summed']:,.4f}",
+                    f"{m['difference']:+,.4f}",
+                )
                 for m in check["mismatches"]
             ]
         else:
-            out += [
-                "",
-                f"The GP columns the role map names ({columns}) add up to the published "
-                f"`{check['published_column']}` for every practice ({check['summed']:,.4f} FTE in all).",
-            ]
+            out += ["", wording.import_gp_columns_add_up(columns, published, check["summed"])]
         if check["absent_columns"]:
             absent = ", ".join(f"`{c}`" for c in check["absent_columns"])
             out.append("")
-            out.append(
-                f"Not in the file: {absent}. The GP columns present add up to `{check['published_column']}`, "
-                "so no GP FTE is lost."
-                if not check["mismatches"]
-                else f"Not in the file: {absent}."
-            )
+            out.append(wording.import_absent_columns(absent, published, bool(check["mismatches"])))
     return out

@@ -463,11 +463,12 @@ def _reachable(side: Side, prefix: str) -> dict[str, Num | str]:
 
 def _fte(side: Side, prefix: str) -> tuple[str, dict[str, Num | str]]:
     """New FTE by role of an allocation: a solve's, or a check's least-cost plan (basis, values),
-    each to two decimals (``wording.table_fte``), one precision in the column: 211.93 beside 49.19,
-    never 212 beside 49.19; their differences too (unit "fte": to 0.01)."""
+    each to three decimals as ``commission solve`` shows new FTE (``wording.hire_fte``), one precision
+    in the column: 211.935 beside 49.190, never 212 beside 49.19; their differences too (unit "fte":
+    to 0.001)."""
     basis, base = _allocation_kpi(side, "new_fte_by_role")
     roles = (_get(side, base) or {}) if basis else {}
-    return basis, {str(r): _num(side, prefix, f"{base}.{r}", wording.table_fte) for r in roles}
+    return basis, {str(r): _num(side, prefix, f"{base}.{r}", wording.hire_fte) for r in roles}
 
 
 # Per-practice measures, in order of preference when both sides have them: two per-weighted-patient
@@ -543,7 +544,8 @@ def _practice_cell(unit: str, value: Num | float) -> Num | float:
 def _shown(text: str, unit: str) -> tuple[float, float] | None:
     """A figure as the reader sees it: (its value, the precision it is shown to), read back from
     its text ("£11.56m" is 11,560,000 to £10,000; "£6,860,204" to the pound; "99.5%" to a tenth of
-    a point; "6.43" FTE to 0.01, as ``number`` shows it); None for a text that is not a figure."""
+    a point; "6.43" FTE to 0.01, as ``number`` shows it; "6.430" new FTE of a role to 0.001, as
+    ``hire_fte`` shows it); None for a text that is not a figure."""
     figure = text.strip().replace(",", "").replace("−", "-")
     scale = 1.0
     if unit == "money":
@@ -563,7 +565,7 @@ def _shown(text: str, unit: str) -> tuple[float, float] | None:
     if unit == "count":
         return value, 1.0
     if unit == "fte":
-        return value, 0.01  # ``wording.table_fte``: two decimals
+        return value, wording.FTE_STEP  # ``wording.hire_fte``: three decimals
     if unit == "money":
         decimals = len(figure.partition(".")[2])
         return value, 10.0**-decimals * scale

@@ -8,6 +8,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from optimiser.deliverability import wording
 from optimiser.report.chart import Frontier
 from optimiser.report.view import CheckView
 
@@ -31,6 +32,7 @@ def css_string(text: object) -> Markup:
 
 
 _environment.filters["css_string"] = css_string
+_environment.globals["words"] = wording.TEMPLATE_WORDS  # the report's headings, as the desk page's
 
 
 def report_html(view: CheckView, frontier: Frontier | None, frontier_note: str | None = None, **extra: Any) -> str:

@@ -153,7 +153,9 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1200, "height": 900}, accept_downloads=True)
+    # The page's Content-Security-Policy would refuse the accessibility scan's injected axe-core;
+    # tests/test_outages_browser.py checks the pages under their policy.
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, accept_downloads=True, bypass_csp=True)
     page = context.new_page()
     page.set_default_timeout(60_000)
     try:
