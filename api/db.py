@@ -187,13 +187,41 @@ def create_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def database_is_reachable(engine: Engine) -> bool:
+def database_problem(engine: Engine, min_free_bytes: int) -> str | None:
+    """Why the service cannot use its database now, or None: it is unreachable, or it cannot be
+    written (/readyz). Nothing is written and no lock is taken, so the check is as quick as a query:
+    PostgreSQL says in the same query whether it is read-only (a standby, or read-only transactions);
+    SQLite's file must be writable, on a disk with `min_free_bytes` free (SQLite writes nothing to
+    disk until a commit, so a write rolled back would not find a full disk, and it would wait for
+    the write lock behind any job storing its result)."""
     try:
         with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+            if connection.dialect.name == "postgresql":
+                standby, read_only = connection.execute(
+                    text("SELECT pg_is_in_recovery(), current_setting('transaction_read_only')")
+                ).one()
+            else:
+                connection.execute(text("SELECT 1"))
+                standby, read_only = False, "off"
     except (SQLAlchemyError, OSError):
-        return False
-    return True
+        return "the database is unreachable"
+    if standby:
+        return "the database is a read-only standby"
+    if read_only == "on":
+        return "the database is read-only (transaction_read_only is on)"
+    if engine.dialect.name == "sqlite" and not engine.url.query.get("uri"):
+        return _sqlite_file_problem(Path(str(engine.url.database)), min_free_bytes)
+    return None
+
+
+def _sqlite_file_problem(path: Path, min_free_bytes: int) -> str | None:
+    if not os.access(path, os.W_OK):  # a read-only file, or a file system mounted read-only
+        return "the database file cannot be written"
+    disk = os.statvfs(path.parent)
+    free = disk.f_bavail * disk.f_frsize
+    if free < min_free_bytes:
+        return f"the database's disk is full ({free:,} bytes free, less than the largest request, {min_free_bytes:,})"
+    return None
 
 
 def alembic_config(database_url: str) -> Config:

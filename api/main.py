@@ -124,7 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # What exists now lives as long as the process: leave it out of every collection.
         gc.collect()
         gc.freeze()
-        workers = WorkerPool(settings)
+        workers: WorkerPool = _app.state.workers
         workers.start()
         try:
             yield
@@ -147,7 +147,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.readiness_engine = readiness_engine
     app.state.sessions = sessions
-    app.state.registry = create_registry(sessions)
+    app.state.workers = WorkerPool(settings)  # started with the app (lifespan); /readyz and /metrics count them
+    app.state.registry = create_registry(sessions, app.state.workers)
     app.state.abandoned_reads = Counter(
         "commission_uploads_abandoned",
         "Uploads and scenario documents whose reading stopped because the client disconnected.",

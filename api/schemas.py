@@ -318,3 +318,4 @@ class KeyCreated(KeyOut):
 
 class ReadinessOut(BaseModel):
     status: Literal["ok", "unavailable"]
+    detail: str | None = Field(default=None, description="Why the service is unavailable.")

@@ -16,6 +16,7 @@ import threading
 import time
 import types
 import uuid
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 from multiprocessing.connection import Connection
@@ -50,6 +51,11 @@ logger = logging.getLogger(__name__)
 STOP_GRACE_S = 10.0
 WATCH_INTERVAL_S = 0.5
 DATABASE_RETRY_S = 5.0
+# A worker that dies sooner than this after starting is restarted after a growing delay.
+HEALTHY_LIFE_S = 60.0
+RESTART_DELAY_MAX_S = 60.0
+# The supervisor's one connection, to requeue jobs whose lease ran out.
+SUPERVISOR_POOL: dict[str, Any] = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 10}
 
 
 @dataclass(frozen=True)
@@ -154,6 +160,17 @@ def release_job(session: Session, job_id: int, lease_token: str) -> None:
         )
     )
     session.commit()
+
+
+def abandon_job(session: Session, job_id: int, lease_token: str, max_attempts: int) -> None:
+    """Give up a job as a worker that dies would (its API went away without asking it to stop):
+    the lease is ended now, so the job is requeued, this start counted against `max_attempts`, or
+    failed at that limit, at once rather than when the lease would have run out."""
+    session.connection().execute(
+        update(Job).where(_holding_lease(job_id, lease_token)).values(lease_expires_at=utc_now() - timedelta(seconds=1))
+    )
+    session.commit()
+    requeue_expired_jobs(session, max_attempts)
 
 
 def requeue_job(session: Session, job_id: int, lease_token: str, error: str) -> bool:
@@ -262,6 +279,30 @@ def requeue_expired_jobs(session: Session, max_attempts: int) -> int:
     return count
 
 
+class WorkerStop:
+    """Set when a worker is to stop. `asked` when the API asked for it (a message on the stop pipe)
+    or SIGTERM came: a clean stop, the job in hand given back to the queue without counting as an
+    attempt. The API's end of the pipe closing without that message means the API died (SIGKILL,
+    out of memory): a death, and the job in hand counts as an attempt, as when a worker dies."""
+
+    def __init__(self) -> None:
+        self.asked = False
+        self._event = threading.Event()
+
+    def ask(self) -> None:
+        self.asked = True
+        self._event.set()
+
+    def abandon(self) -> None:
+        self._event.set()
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    def wait(self, timeout: float) -> bool:
+        return self._event.wait(timeout)
+
+
 class Heartbeat:
     """Renews a running job's lease, and asks the run to stop if the job was cancelled or
     taken over, or the worker is stopping."""
@@ -271,7 +312,7 @@ class Heartbeat:
         sessions: sessionmaker[Session],
         claimed: ClaimedJob,
         settings: Settings,
-        stopping: threading.Event,
+        stopping: WorkerStop,
     ) -> None:
         self.cancel = threading.Event()
         self.worker_stopping = False
@@ -289,6 +330,10 @@ class Heartbeat:
     def __exit__(self, *_: object) -> None:
         self._done.set()
         self._thread.join()
+
+    @property
+    def stop_asked(self) -> bool:
+        return self._stopping.asked
 
     def _beat(self) -> None:
         renew_every = self._settings.job_lease_s / 3
@@ -343,10 +388,17 @@ def run_claimed_job(
             },
         }
     except RunCancelled:
-        if heartbeat.worker_stopping:
+        if heartbeat.worker_stopping and heartbeat.stop_asked:
             with sessions() as session:
                 release_job(session, claimed.id, claimed.lease_token)
             logger.info("released a job back to the queue", extra=claimed.log_fields())
+        elif heartbeat.worker_stopping:
+            with sessions() as session:
+                abandon_job(session, claimed.id, claimed.lease_token, settings.job_max_attempts)
+            logger.warning(
+                "the API process went away without stopping its workers: the job's start counts as an attempt",
+                extra=claimed.log_fields(),
+            )
         return
     except RunDied as died:
         # Killed (e.g. out of memory) or exited: as when its worker dies, the job runs again,
@@ -386,12 +438,13 @@ def _run(claimed: ClaimedJob, settings: Settings, cancel: threading.Event, execu
 
 
 def work(settings: Settings, stop_signal: Connection) -> None:
-    """A worker process: claim and run jobs until `stop_signal` closes (the API stopped or
-    died) or SIGTERM arrives. A job running then goes back to the queue."""
-    stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    """A worker process: claim and run jobs until the API asks it to stop (a message on
+    `stop_signal`) or SIGTERM arrives, and a job running then goes back to the queue; or until the
+    API dies (`stop_signal` closes without the message), and the job running counts as an attempt."""
+    stopping = WorkerStop()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.ask())
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the API, which stops us
-    threading.Thread(target=_stop_when_closed, args=(stop_signal, stopping), daemon=True).start()
+    threading.Thread(target=_stop_when_told, args=(stop_signal, stopping), daemon=True).start()
     # Every run's process would otherwise re-run the API's main script (seconds of imports)
     # before starting; runs need nothing from it.
     sys.modules["__main__"] = types.ModuleType("__main__")
@@ -429,36 +482,150 @@ def work(settings: Settings, stop_signal: Connection) -> None:
         engine.dispose()
 
 
-def _stop_when_closed(stop_signal: Connection, stopping: threading.Event) -> None:
-    """The API never writes to `stop_signal`; it becomes readable when the API closes its
-    end or dies."""
-    stop_signal.poll(None)
-    stopping.set()
+STOP_MESSAGE = "stop"
+
+
+def _stop_when_told(stop_signal: Connection, stopping: WorkerStop) -> None:
+    """Wait for the API's word to stop; its end of the pipe closing without it means it died."""
+    try:
+        stop_signal.recv()
+    except (EOFError, OSError):
+        stopping.abandon()
+    else:
+        stopping.ask()
+
+
+@dataclass
+class WorkerSlot:
+    """One of the pool's workers: the process now in the slot, and how its predecessors ended."""
+
+    name: str
+    process: multiprocessing.process.BaseProcess
+    stop_sender: Connection  # the API's end of this worker's stop pipe
+    started_at: float
+    early_deaths: int = 0  # deaths in a row, each within HEALTHY_LIFE_S of its start
+    restart_at: float | None = None  # when a dead worker's replacement is due
 
 
 class WorkerPool:
-    """The job worker processes started alongside the API."""
+    """The job worker processes started alongside the API, and the supervisor thread that watches
+    them: a worker that dies (killed by the out-of-memory killer, a crash) is logged as an ERROR and
+    replaced, and jobs whose lease ran out are requeued even when no worker is alive to do it."""
 
     def __init__(self, settings: Settings) -> None:
-        context = multiprocessing.get_context("spawn")
-        stop_signal, self._stop_sender = context.Pipe(duplex=False)
-        self._processes = [
-            context.Process(target=work, args=(settings, stop_signal), name=f"commission-worker-{number}")
-            for number in range(settings.workers)
-        ]
-        self._stop_signal = stop_signal
+        self.settings = settings
+        self.deaths = 0  # workers that died while the pool ran: commission_worker_deaths_total
+        self._context = multiprocessing.get_context("spawn")
+        self._slots: list[WorkerSlot] = []
+        self._lock = threading.Lock()  # one thread at a time asks a process whether it lives (and reaps it)
+        self._stopping = threading.Event()
+        self._supervisor: threading.Thread | None = None
+
+    @property
+    def configured(self) -> int:
+        return self.settings.workers
 
     def start(self) -> None:
-        for process in self._processes:
-            process.start()
-        self._stop_signal.close()
+        self._stopping.clear()
+        self._slots = [self._start_worker(f"commission-worker-{number}") for number in range(self.configured)]
+        if self._slots:
+            self._supervisor = threading.Thread(target=self._supervise, name="worker-supervisor", daemon=True)
+            self._supervisor.start()
+
+    def alive(self) -> int:
+        """How many workers are alive now."""
+        with self._lock:
+            return sum(slot.process.is_alive() for slot in self._slots)
 
     def stop(self) -> None:
         """Tell every worker to stop (running jobs go back to the queue) and wait for them."""
-        self._stop_sender.close()
+        self._stopping.set()
+        if self._supervisor is not None:
+            self._supervisor.join()
+            self._supervisor = None
+        for slot in self._slots:
+            with suppress(OSError):  # a worker that died has no one to read it
+                slot.stop_sender.send(STOP_MESSAGE)
+            slot.stop_sender.close()
         deadline = time.monotonic() + STOP_GRACE_S
-        for process in self._processes:
-            process.join(max(0.0, deadline - time.monotonic()))
-            if process.is_alive():
-                process.kill()
-                process.join()
+        for slot in self._slots:
+            slot.process.join(max(0.0, deadline - time.monotonic()))
+            if slot.process.is_alive():
+                slot.process.kill()
+                slot.process.join()
+
+    def _start_worker(self, name: str) -> WorkerSlot:
+        stop_signal, stop_sender = self._context.Pipe(duplex=False)
+        process = self._context.Process(target=work, args=(self.settings, stop_signal), name=name)
+        process.start()
+        stop_signal.close()  # the worker's end: it holds the only copy now
+        return WorkerSlot(name=name, process=process, stop_sender=stop_sender, started_at=time.monotonic())
+
+    def _supervise(self) -> None:
+        engine = create_db_engine(self.settings.database_url, SUPERVISOR_POOL)
+        sessions = create_session_factory(engine)
+        next_requeue = 0.0
+        try:
+            while not self._stopping.wait(WATCH_INTERVAL_S):
+                for index, slot in enumerate(self._slots):
+                    self._slots[index] = self._look_after(slot)
+                if time.monotonic() >= next_requeue:
+                    next_requeue = time.monotonic() + self.settings.job_lease_s / 2
+                    try:
+                        with sessions() as session:
+                            requeue_expired_jobs(session, self.settings.job_max_attempts)
+                    except SQLAlchemyError:
+                        logger.exception("requeuing jobs whose worker stopped failed; retrying")
+        finally:
+            engine.dispose()
+
+    def _look_after(self, slot: WorkerSlot) -> WorkerSlot:
+        """The slot as it should be now: its worker noted as dead (once), or replaced when due."""
+        with self._lock:
+            alive = slot.process.is_alive()
+        if alive:
+            return slot
+        now = time.monotonic()
+        if slot.restart_at is None:
+            self.deaths += 1
+            early = now - slot.started_at < HEALTHY_LIFE_S
+            slot.early_deaths = slot.early_deaths + 1 if early else 0
+            # A worker that keeps dying as it starts is restarted less and less often (2, 4 … 60 s).
+            delay = min(RESTART_DELAY_MAX_S, 2.0**slot.early_deaths) if slot.early_deaths else 0.0
+            slot.restart_at = now + delay
+            slot.stop_sender.close()
+            logger.error(
+                "job worker %s (pid %s) %s; starting another in %g s",
+                slot.name,
+                slot.process.pid,
+                how_the_worker_ended(slot.process.exitcode),
+                delay,
+                extra={
+                    "worker": slot.name,
+                    "pid": slot.process.pid,
+                    "exit_code": slot.process.exitcode,
+                    "restart_in_s": delay,
+                },
+            )
+        if now < slot.restart_at:
+            return slot
+        replacement = self._start_worker(slot.name)
+        replacement.early_deaths = slot.early_deaths
+        logger.warning(
+            "started job worker %s (pid %s) in place of one that died",
+            slot.name,
+            replacement.process.pid,
+            extra={"worker": slot.name, "pid": replacement.process.pid},
+        )
+        return replacement
+
+
+def how_the_worker_ended(exitcode: int | None) -> str:
+    """How a worker's process ended, from its exit code: "was killed by signal 9 (SIGKILL)"."""
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = "an unknown signal"
+        return f"was killed by signal {-exitcode} ({name})"
+    return f"exited with code {exitcode}"

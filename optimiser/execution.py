@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import select
 import signal
 import threading
 import time
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
 DASK_ADDRESS_VARIABLE = "COMMISSION_DASK_ADDRESS"
 _CANCEL_POLL_S = 0.25
-_PARENT_POLL_S = 1.0
+_CALLER_POLL_S = 1.0
 _KILL_WAIT_S = 5.0
 # Imported once by the fork server, so each run starts warm. Pyomo resolves its deferred
 # SciPy imports on a programme's first compile, which otherwise costs ~1 s a run.
@@ -112,20 +113,28 @@ def run_with_time_limit(
     error and `RunDied` if its process ended without an answer.
     """
     context = process_context()
-    receiver, sender = context.Pipe(duplex=False)
+    ours, theirs = context.Pipe()  # the job goes to the run this way, and its answer comes back
     process = context.Process(
-        target=_run_job_in_child,
-        args=(sender, kind, [document], overrides, time_limit_s),
-        name=f"commission-{kind}",
+        target=_run_job_in_child, args=(theirs, time_limit_s, os.getpid()), name=f"commission-{kind}"
     )
     process.start()
-    sender.close()
+    theirs.close()
     try:
-        verdict, payload = _await_answer(receiver, process.sentinel, time_limit_s, cancel)
+        verdict: str
+        payload: Any
+        try:
+            # Sent once the run has started rather than as its arguments: a caller killed while handing
+            # a large document over then leaves a run that ends quietly, not the fork server's child
+            # printing an unpickling traceback into the service's log.
+            ours.send((kind, [document], overrides))
+        except OSError:  # BrokenPipeError: the run's process died before it read the job
+            verdict, payload = "died", None
+        else:
+            verdict, payload = _await_answer(ours, process.sentinel, time_limit_s, cancel)
         if verdict == "died":
             process.join(_KILL_WAIT_S)  # it is ending: let it, to learn how
     finally:
-        receiver.close()
+        ours.close()
         _end_process(process)
     if verdict == "outcome":
         outcome: JobOutcome = payload
@@ -154,7 +163,7 @@ def _await_answer(
         if receiver in ready or (sentinel in ready and receiver.poll()):
             try:
                 answer: tuple[str, Any] = receiver.recv()
-            except EOFError:
+            except (EOFError, ConnectionError):  # a socket's peer that died may reset it rather than close it
                 return "died", None
             return answer
         if sentinel in ready:
@@ -167,39 +176,74 @@ def _end_process(process: multiprocessing.process.BaseProcess) -> None:
     process.join(_KILL_WAIT_S)
 
 
-def _run_job_in_child(
-    sender: Connection,
-    kind: str,
-    handed_over: list[dict[str, Any]],
-    overrides: dict[str, Any] | None,
-    time_limit_s: float,
-) -> None:
-    """Run the job; the document comes in a one-item list that is emptied into ``run_job``, so that
-    once validated its memory can go (the Process object keeps its arguments for its lifetime)."""
-    _exit_when_orphaned_or_late(time_limit_s)
+def _run_job_in_child(sender: Connection, time_limit_s: float, caller_pid: int) -> None:
+    """Read the job from the caller and run it; the document comes in a one-item list that is emptied
+    into ``run_job``, so that once validated its memory can go."""
+    _exit_with_caller_or_when_late(caller_pid, time_limit_s)
+    try:
+        kind, handed_over, overrides = sender.recv()
+    except (EOFError, ConnectionError):  # the caller died while handing the job over: nobody waits for it
+        return
     try:
         from optimiser.runs import run_job
 
-        sender.send(("outcome", run_job(kind, handed_over.pop(), overrides)))
+        _answer(sender, ("outcome", run_job(kind, handed_over.pop(), overrides)))
     except ScenarioInvalid as invalid:
-        sender.send(("invalid", invalid.problems))
+        _answer(sender, ("invalid", invalid.problems))
     except BaseException as error:  # noqa: BLE001 - the parent must always hear why the run ended
-        sender.send(("crashed", f"{type(error).__name__}: {error}"))
+        _answer(sender, ("crashed", f"{type(error).__name__}: {error}"))
     finally:
         sender.close()
 
 
-def _exit_when_orphaned_or_late(time_limit_s: float) -> None:
-    """Make the child end itself if its parent dies or it overruns, as a backstop."""
-    parent = os.getppid()
+def _answer(sender: Connection, answer: tuple[str, Any]) -> None:
+    """Send the run's answer to its caller; a caller that has gone (a broken or reset connection) has
+    nobody left to hear it, and the run ends quietly rather than print a traceback into the service's log."""
+    with suppress(ConnectionError):
+        sender.send(answer)
+
+
+def _exit_with_caller_or_when_late(caller_pid: int, time_limit_s: float) -> None:
+    """Make the run end itself, as a backstop, if the process that started it dies (a job worker
+    killed by the out-of-memory killer: its answer has nowhere to go) or it overruns.
+
+    The caller is watched by its pid, not as the parent: under the fork server the parent is the
+    server, which lives on while any of its runs does (each run holds the server's keep-alive pipe).
+    """
     give_up_at = time.monotonic() + time_limit_s + _KILL_WAIT_S
+    caller_ended = _ending_of(caller_pid)
 
     def watch() -> None:
-        while os.getppid() == parent and time.monotonic() < give_up_at:
-            time.sleep(_PARENT_POLL_S)
+        while (left := give_up_at - time.monotonic()) > 0 and not caller_ended(min(_CALLER_POLL_S, left)):
+            continue
         os._exit(1)
 
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    threading.Thread(target=watch, name="caller-watch", daemon=True).start()
+
+
+def _ending_of(pid: int) -> Callable[[float], bool]:
+    """A wait for process `pid` to end: called with a timeout, True once it has ended.
+
+    On Linux a pidfd, readable the moment the process ends (even before its parent reaps it: a
+    dead, unreaped worker is not taken for a live one); elsewhere, a poll of whether `pid` exists.
+    """
+    try:
+        pidfd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return lambda _timeout: True
+    except (AttributeError, OSError):  # not Linux, or a kernel without pidfds
+
+        def gone(timeout: float) -> bool:
+            time.sleep(timeout)
+            return not _alive(pid)
+
+        return gone
+
+    def ended(timeout: float) -> bool:
+        readable, _, _ = select.select([pidfd], [], [], timeout)
+        return bool(readable)
+
+    return ended
 
 
 def process_context() -> ForkServerContext | SpawnContext:

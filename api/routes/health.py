@@ -11,9 +11,10 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from api.db import database_is_reachable
+from api.db import database_problem
 from api.routes import JsonBodyRoute
 from api.schemas import MessageResponse, ReadinessOut
+from api.worker import WorkerPool
 
 metrics_token = HTTPBearer(
     auto_error=False, scheme_name="MetricsToken", description="The operators' COMMISSION_METRICS_TOKEN."
@@ -32,18 +33,30 @@ async def healthz() -> ReadinessOut:
 @router.get(
     "/readyz",
     response_model=ReadinessOut,
-    summary="The database is reachable",
-    responses={503: {"model": ReadinessOut, "description": "The database is unreachable."}},
+    summary="The database can be written and, if the service runs job workers, one is alive",
+    responses={503: {"model": ReadinessOut, "description": "Not ready: `detail` says why."}},
 )
 async def readyz(request: Request) -> Response:
+    state = request.app.state
+    problems = []
+    workers: WorkerPool = state.workers
+    if workers.configured and not workers.alive():
+        problems.append(f"no job worker is alive (COMMISSION_WORKERS is {workers.configured})")
     # Its own connection (app.state.readiness_engine) and its own thread, so a busy pool or
     # a full thread pool is not mistaken for an unreachable database.
-    state = request.app.state
     if getattr(state, "readiness_limiter", None) is None:
         state.readiness_limiter = anyio.CapacityLimiter(1)
-    if await anyio.to_thread.run_sync(database_is_reachable, state.readiness_engine, limiter=state.readiness_limiter):
-        return JSONResponse({"status": "ok"})
-    return JSONResponse({"status": "unavailable"}, status_code=503)
+    database = await anyio.to_thread.run_sync(
+        database_problem,
+        state.readiness_engine,
+        state.settings.max_request_bytes,
+        limiter=state.readiness_limiter,
+    )
+    if database:
+        problems.append(database)
+    if problems:
+        return JSONResponse({"status": "unavailable", "detail": "; ".join(problems)}, status_code=503)
+    return JSONResponse({"status": "ok"})
 
 
 @router.get(

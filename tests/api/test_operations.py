@@ -42,7 +42,7 @@ def test_readyz_reports_an_unreachable_database() -> None:
         assert client.get("/healthz").status_code == 200
         response = client.get("/readyz")
     assert response.status_code == 503
-    assert response.json() == {"status": "unavailable"}
+    assert response.json() == {"status": "unavailable", "detail": "the database is unreachable"}
 
 
 def test_a_body_over_the_limit_is_413_even_without_a_length(service: Service, commissioner: dict) -> None:
