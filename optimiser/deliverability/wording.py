@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import pandas as pd
 
 # money, number and rate_money are the wording module's formatters too: re-exported (view, compare, cli).
-from models.formats import RATE_STEP
+from models.formats import RATE_STEP, numbers_apart
 from models.formats import money as money
 from models.formats import number as number
 from models.formats import rate_money as rate_money
@@ -3163,9 +3163,6 @@ def request_too_large(limit_bytes: int) -> str:
 def time_limit_over_service_limit(limit_s: float, got_s: float) -> str:
     """A solver time limit over the service's ``COMMISSION_MAX_TIME_LIMIT_S`` (HTTP 422), in a
     scenario's settings or a job's overrides alike: "must be at most 120 s on this service (got 400)"."""
-    # Imported here to keep this section, appended to the module, in one place.
-    from models.formats import numbers_apart
-
     limit, got = numbers_apart(limit_s, got_s)
     return f"must be at most {limit} s on this service (got {got})"
 
