@@ -169,6 +169,15 @@ def test_the_desk_deletes_a_check_and_a_scenario_after_a_confirmation_page(serve
     confirm = desk.get(f"/desk/jobs/{job}/delete")
     assert confirm.status_code == 200
     assert "Delete this check?" in confirm.text and "cannot be undone" in confirm.text
+    # A job of another kind is named as what it is, not as a check.
+    sweep = httpx.post(
+        f"{server.url}/jobs",
+        json={"scenario_id": scenario, "kind": "sweep", "overrides": {"budget": "20000:30000:2"}},
+        headers=api,
+    )
+    assert sweep.status_code == 202, sweep.text
+    sweep_confirm = desk.get(f"/desk/jobs/{sweep.json()['id']}/delete")
+    assert "Delete this sweep job?" in sweep_confirm.text and "Delete this check?" not in sweep_confirm.text
     assert httpx.get(f"{server.url}/jobs/{job}", headers=api).status_code == 200, "viewing the page deleted it"
     # A post without the session's token is refused, as every desk form's is.
     assert desk.post(f"/desk/jobs/{job}/delete", data={"csrf": "forged"}, headers=origin).status_code == 403

@@ -552,7 +552,12 @@ def confirm_delete_job(job_id: str, request: Request, desk: DeskDep, session: Se
         return forbidden(request, desk, "read jobs")
     message = wording.desk_delete_check_sentence(job.kind, known, job.version.scenario.name, job.version.number)
     return confirm_delete(
-        request, desk, wording.DESK_DELETE_CHECK_TITLE, message, f"/desk/jobs/{known}/delete", f"/desk/jobs/{known}"
+        request,
+        desk,
+        wording.desk_delete_job_title(job.kind),
+        message,
+        f"/desk/jobs/{known}/delete",
+        f"/desk/jobs/{known}",
     )
 
 

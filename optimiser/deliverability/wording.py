@@ -3186,7 +3186,6 @@ def dask_scheduler_lost(address: str, unfinished: int, total: int) -> str:
 # Erasing from the desk: a check or a scenario, after a confirmation page (api/web/pages.py)
 # --------------------------------------------------------------------------------------
 
-DESK_DELETE_CHECK_TITLE = "Delete this check?"
 DESK_DELETE_SCENARIO_TITLE = "Delete this scenario?"
 DESK_DELETE_BUTTON = "Delete it"
 DESK_KEEP_LINK = "Keep it"
@@ -3195,6 +3194,11 @@ DESK_DELETE_SCENARIOS_HEADING = "Delete a scenario"
 DESK_DELETE_SCENARIOS_NOTE = (
     "Deleting a scenario erases its uploaded data and every check run on it. You are asked to confirm first."
 )
+
+
+def desk_delete_job_title(kind: object) -> str:
+    """The confirmation page's title: "Delete this check?"; for a sweep or a solve, "Delete this sweep job?"."""
+    return "Delete this check?" if str(kind) == "check" else f"Delete this {kind} job?"
 
 
 def desk_delete_check_sentence(kind: object, job_id: str, scenario: str, version: int) -> str:
