@@ -2519,6 +2519,12 @@ TEMPLATE_WORDS = {
     "page_updates_itself": ". This page updates itself; or",
     "reload_it": "reload it",
     "cancel_check": "Cancel this check",
+    # What a page waiting on a job says, in its live region, when the job has finished: a link, not a
+    # reload (audit 12, #9). The seconds run on beside it, not read out.
+    "running_for": "Running for {seconds} s.",
+    "result_ready": "Finished: view the result",
+    "frontier_ready": "The frontier is drawn: show it",
+    "comparison_ready": "Both checks have finished: compare them",
     "compare_results_heading": "Two results you already have",
     "compare_now_heading": "Check two offers now",
     "no_per_practice_figures": "no per-practice figures",
