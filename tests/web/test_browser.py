@@ -281,7 +281,7 @@ def test_a_negotiator_checks_an_offer_gets_the_pdf_and_compares_a_revised_offer(
     page.get_by_label("Amount (empty: as in the scenario)").first.fill("20k")
     page.get_by_label("Amount (empty: as in the scenario)").nth(1).fill("£50,000")
     page.get_by_role("button", name="Check both and compare").click()
-    page.locator("#compare-headline").wait_for()
+    when_ready(page, "#compare-headline")
     scan(page, "06-compare")
     headline = page.locator("#compare-headline").inner_text()
     # The page's counts equal the engine's own answers for the same offers (run here, in process):
