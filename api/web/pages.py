@@ -681,7 +681,7 @@ def submit_compare(
         "offer_b": offer_b,
     }
     requests: list[JobIn] = []
-    problems: list[str] = []
+    problems: list[tuple[str | None, str]] = []  # (the field it concerns, the message)
     for side, chosen, amount in (("A", scenario_a, offer_a), ("B", scenario_b, offer_b)):
         try:
             scenario_id, version = stored_choice(chosen)
@@ -691,22 +691,24 @@ def submit_compare(
             crud.checked_overrides(request_body, settings)
             requests.append(request_body)
         except ScenarioInvalid as invalid:
-            problems.extend(wording.desk_offer_problem(side, problem.message) for problem in invalid.problems)
+            for problem in invalid.problems:  # tied to its box: a stored choice's, else the amount's
+                box = "scenario" if problem.table == "scenario" else "offer"
+                problems.append((f"{box}_{side.lower()}", wording.desk_offer_problem(side, problem.message)))
         except (NotFound, Forbidden) as error:
-            problems.append(wording.desk_offer_problem(side, error))
+            problems.append((f"scenario_{side.lower()}", wording.desk_offer_problem(side, error)))
     if problems:
         return _compare_form_error(request, desk, session, problems, values)
     try:
         jobs = [crud.submit_job(session, desk.principal, body, None, settings) for body in requests]
     except (ScenarioInvalid, NotFound, Forbidden) as error:  # checked above: only a change meanwhile
-        return _compare_form_error(request, desk, session, [str(error)], values)
+        return _compare_form_error(request, desk, session, [(None, str(error))], values)
     return RedirectResponse(
         f"/desk/compare?a={jobs[0].public_id}&b={jobs[1].public_id}", status_code=status.HTTP_303_SEE_OTHER
     )
 
 
 def _compare_form_error(
-    request: Request, desk: Desk, session: SessionDep, problems: list[str], values: dict[str, str]
+    request: Request, desk: Desk, session: SessionDep, problems: list[tuple[str | None, str]], values: dict[str, str]
 ) -> Response:
     jobs = comparable_jobs(session, desk)
     scenarios, _ = crud.list_scenarios(session, desk.principal, 0, 100)

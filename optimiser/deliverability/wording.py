@@ -2296,6 +2296,33 @@ def report_chart_least_deliverable(amount: str) -> str:
     return f"Least deliverable {amount}"
 
 
+# What each line drawn is, in the chart's text alternative (its SVG title in the PDF, its
+# description on the desk page): a reader who cannot see the chart hears where each line starts and ends.
+REPORT_CHART_LINE_NAMES = {
+    "weighted_coverage": "value-weighted coverage with every minimum standard met",
+    "no_standards_weighted_coverage": "value-weighted coverage with the standards lifted",
+    "lowest_coverage": "the lowest practice's coverage with every minimum standard met",
+    "no_standards_lowest_coverage": "the lowest practice's coverage with the standards lifted",
+}
+
+
+def report_chart_alternative(summary: str, lines: Sequence[tuple[str, str, str, str, str]]) -> str:
+    """The frontier chart in words, from the sweep's numbers: its summary (the least deliverable
+    amount against the offer), then each line drawn, (key, first amount, its share, last amount,
+    its share), from its first point to its last."""
+    spans = [
+        f"{REPORT_CHART_LINE_NAMES[key]} goes from {first_share} at {first} to {last_share} at {last}"
+        for key, first, first_share, last, last_share in lines
+    ]
+    described = "; ".join(spans)
+    return f"{summary} {described[0].upper()}{described[1:]}." if spans else summary
+
+
+def report_chart_swept(pooled: bool) -> str:
+    """What a frontier's sweep varied: "From budget sweep job 7." or "From offer-rate sweep job 7."."""
+    return "budget" if pooled else "offer-rate"
+
+
 # --- notes on the frontier (the printable report, optimiser/report/build.py, and the desk) ---------
 NO_FRONTIER_ASKED = "No frontier was asked for (--frontier-points 0)."
 NO_FRONTIER_RANGE = "No frontier: the check gives no budget to draw it around."
@@ -2492,6 +2519,12 @@ TEMPLATE_WORDS = {
     "page_updates_itself": ". This page updates itself; or",
     "reload_it": "reload it",
     "cancel_check": "Cancel this check",
+    # What a page waiting on a job says, in its live region, when the job has finished: a link, not a
+    # reload (audit 12, #9). The seconds run on beside it, not read out.
+    "running_for": "Running for {seconds} s.",
+    "result_ready": "Finished: view the result",
+    "frontier_ready": "The frontier is drawn: show it",
+    "comparison_ready": "Both checks have finished: compare them",
     "compare_results_heading": "Two results you already have",
     "compare_now_heading": "Check two offers now",
     "no_per_practice_figures": "no per-practice figures",
@@ -2499,10 +2532,10 @@ TEMPLATE_WORDS = {
     "job_id": "Job {id}",
     "running_job": "Running job {id}",
     "per_practice_heading": "Per practice: {unit}, largest difference first",
-    "frontier_points_caption": "Frontier points from budget sweep job {id}",
+    "frontier_points_caption": "Frontier points from {swept} sweep job {id}",
     "first_50": "The first 50 of {count} practices; the download has all.",
     "offer_side": "Offer {side}",
-    "frontier_from_job": "From budget sweep job {id}.",
+    "frontier_from_job": "From {swept} sweep job {id}.",
     "started_at": "(started {time} UTC)",
     "job_tables_in_api": "The desk shows checks in full; this {kind}'s tables are in the API",
     "standards_checked": "Standards checked: every minimum standard at {share} of its level",

@@ -51,7 +51,8 @@ def _style(css: str) -> str:
 
 @dataclass
 class Frontier:
-    svg: Markup
+    svg: Markup  # the desk page's: titled, described by ``alternative``
+    print_svg: Markup  # the PDF's: its title is the whole alternative text
     columns: list[str]
     rows: list[list[Num | str]]
     marked: Num | None
@@ -59,6 +60,8 @@ class Frontier:
     summary: str
     # What the caption says is drawn, line by line: (what, whose meaning, its amount or None).
     caption: list[tuple[str, str, Num | None]]
+    alternative: str  # the chart in words: the summary and where each line starts and ends
+    swept: str  # what the sweep varied: "budget" or "offer-rate"
 
 
 def nice_step(raw: float) -> float:
@@ -182,13 +185,31 @@ def frontier(sweep: dict[str, Any], title: str = LABELS["title"]) -> Frontier | 
         at = max(at + 250, at + 30 + TICK_CHARACTER_WIDTH * len(LABELS[label]) + 24)
 
     description = str(sweep.get("summary", ""))
-    svg = Markup(
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" class="frontier" role="img" '
-        f'aria-labelledby="frontier-title frontier-desc" font-family="DejaVu Sans, Arial, sans-serif">'
-        f'<title id="frontier-title">{escape(title)}</title><desc id="frontier-desc">{escape(description)}</desc>'
-        + "".join(parts)
-        + "</svg>"
-    )
+    spans = []
+    for key in drawn:
+        answered = sorted(
+            (p for p in points if p.get(key) is not None and p.get(column) is not None), key=lambda p: float(p[column])
+        )
+        first, last = answered[0], answered[-1]
+        spans.append(
+            (
+                key,
+                report_chart_amount(float(first[column]), pooled),
+                wording.table_share(float(first[key])),
+                report_chart_amount(float(last[column]), pooled),
+                wording.table_share(float(last[key])),
+            )
+        )
+    alternative = wording.report_chart_alternative(description, spans)
+
+    def drawing(title_text: str) -> Markup:
+        return Markup(
+            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" class="frontier" role="img" '
+            f'aria-labelledby="frontier-title frontier-desc" font-family="DejaVu Sans, Arial, sans-serif">'
+            f'<title id="frontier-title">{escape(title_text)}</title>'
+            f'<desc id="frontier-desc">{escape(alternative)}</desc>' + "".join(parts) + "</svg>"
+        )
+
     rows: list[list[Num | str]] = []
     for i, p in enumerate(points):
         rows.append(
@@ -221,7 +242,17 @@ def frontier(sweep: dict[str, Any], title: str = LABELS["title"]) -> Frontier | 
         least=marked,
     )
     return Frontier(
-        svg=svg, columns=columns, rows=rows, marked=marked, current=current, summary=description, caption=caption
+        svg=drawing(title),
+        # A tagged PDF's Figure takes its alternative text from the SVG's title alone (WeasyPrint reads no desc).
+        print_svg=drawing(f"{title}. {alternative}"),
+        columns=columns,
+        rows=rows,
+        marked=marked,
+        current=current,
+        summary=description,
+        caption=caption,
+        alternative=alternative,
+        swept=wording.report_chart_swept(pooled),
     )
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from optimiser.io import read_document
 from tests.web.conftest import ARTEFACTS, ROOT, tiny_document
-from tests.web.test_browser import AXE, Server, browser, sign_in, start_server  # noqa: F401 (fixtures)
+from tests.web.test_browser import AXE, Server, browser, sign_in, start_server, when_ready  # noqa: F401 (fixtures)
 
 # A real server and a browser, waited on against the clock: runs while no other test runs.
 pytestmark = [
@@ -102,7 +102,7 @@ def checked(server: Server, key: str, name: str, document: dict[str, Any], overr
 def result_page(page: Any, server: Server, job_id: str) -> None:
     page.goto(f"{server.url}/desk/jobs/{job_id}")
     page.locator("#verdict").wait_for()
-    page.locator("svg.frontier").wait_for(timeout=240_000)  # the page reloads itself when the sweep is done
+    when_ready(page, "svg.frontier", timeout=240_000)  # its link followed when the sweep is done
     page.locator("details summary", has_text="The chart's numbers").click()  # its table shown too
 
 

@@ -87,7 +87,7 @@ def long_named(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module", params=["undeliverable_offer", "tiny at 20k", "long name"])
 def undeliverable_pdf(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Reports of offers that are not deliverable: each has lever cards, two to a row."""
+    """Reports of offers that are not deliverable: each has lever cards, one to a row."""
     tmp_path = tmp_path_factory.mktemp("undeliverable-report")
     if request.param == "undeliverable_offer":  # the README's example (its chart is no wider than the page)
         return report(tmp_path, ROOT / "data" / "undeliverable_offer", "--frontier-points", "0")

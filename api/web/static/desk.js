@@ -1,25 +1,43 @@
-// The desk's only script: refresh a running job's page until it finishes, refuse oversize
-// uploads before sending them, and let the keyboard reach a table that scrolls in its own box.
-// Every page works without it.
+// The desk's only script: follow a running job until it finishes, refuse oversize uploads before
+// sending them, and let the keyboard reach a table that scrolls in its own box. Every page works
+// without it. A page never reloads itself: when its job finishes, the link in its live region is
+// shown ("Finished: view the result"), so a screen reader hears it and nothing moves the reader's
+// place on the page (audit 12, #9; WCAG 3.2.5, 4.1.3).
 (function () {
   "use strict";
-  function poll(ids, done) {
-    var pending = ids.length, finished = 0;
-    ids.forEach(function (id) {
-      fetch("/desk/jobs/" + id + "/status", { credentials: "same-origin", cache: "no-store" })
-        .then(function (r) { return r.ok ? r.json() : null; })
-        .then(function (s) {
-          if (s && s.finished) { finished += 1; }
-          if (s && ids.length === 1) { done(s); }
-          pending -= 1;
-          if (pending === 0 && finished === ids.length) { window.location.reload(); }
-        })
-        .catch(function () { pending -= 1; });
-    });
+  // Ask for each job's status every 2 s; ``show`` gets each answer of a single job, and the page's
+  // ``a.ready`` link inside ``region`` is shown once every job has finished.
+  function follow(ids, region, show) {
+    var timer;
+    function poll() {
+      var pending = ids.length, finished = 0;
+      ids.forEach(function (id) {
+        fetch("/desk/jobs/" + id + "/status", { credentials: "same-origin", cache: "no-store" })
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (s) {
+            if (s && s.finished) { finished += 1; }
+            if (s && ids.length === 1) { show(s); }
+            pending -= 1;
+            if (pending === 0 && finished === ids.length) {
+              window.clearInterval(timer);
+              var link = region && region.querySelector("a.ready");
+              if (link) { link.hidden = false; link.addEventListener("click", reopen); }
+            }
+          })
+          .catch(function () { pending -= 1; });
+      });
+    }
+    poll();
+    timer = window.setInterval(poll, 2000);
   }
-  function every(ids, show) {
-    poll(ids, show);
-    window.setInterval(function () { poll(ids, show); }, 2000);
+  // A link to this very page (and a section of it) would only scroll: loaded again, on the reader's click.
+  function reopen(event) {
+    var link = event.currentTarget;
+    if (link.pathname === window.location.pathname && link.search === window.location.search) {
+      event.preventDefault();
+      window.history.replaceState(null, "", link.href);
+      window.location.reload();
+    }
   }
   // On a narrow screen a wide table scrolls sideways inside its own box (desk.css): such a box
   // joins the tab order so it can be scrolled by keyboard; one that fits does not.
@@ -35,17 +53,23 @@
     reachable();
     var progress = document.getElementById("progress");
     if (progress && progress.dataset.job) {
-      every([progress.dataset.job], function (s) {
+      follow([progress.dataset.job], document.getElementById("job-live"), function (s) {
         var status = document.getElementById("job-status");
         var elapsed = document.getElementById("elapsed");
-        if (status) { status.textContent = s.status; }
-        if (elapsed && s.elapsed_s !== null) { elapsed.textContent = "Running for " + Math.round(s.elapsed_s) + " s."; }
+        // Written only when it changes: the status is in a live region, read out on each change.
+        if (status && status.textContent !== s.status) {
+          status.textContent = s.status;
+          status.className = "status status-" + s.status;
+        }
+        if (elapsed && s.elapsed_s !== null) {
+          elapsed.textContent = elapsed.dataset.words.replace("{seconds}", Math.round(s.elapsed_s));
+        }
       });
     } else if (progress && progress.dataset.jobs) {
-      every(progress.dataset.jobs.split(","), function () {});
+      follow(progress.dataset.jobs.split(","), progress, function () {});
     }
     var note = document.querySelector("[data-wait-job]");
-    if (note) { every([note.dataset.waitJob], function () {}); }
+    if (note) { follow([note.dataset.waitJob], note, function () {}); }
     var form = document.getElementById("check-form");
     function choose(fieldId, radioId) {
       var field = document.getElementById(fieldId), radio = document.getElementById(radioId);
