@@ -13,7 +13,7 @@ import pytest
 
 from optimiser.io import write_document_as_workbook
 from tests.web.conftest import tiny_document
-from tests.web.test_browser import Server, browser, sign_in, start_server  # noqa: F401 (fixtures)
+from tests.web.test_browser import Server, browser, sign_in, start_server, when_ready  # noqa: F401 (fixtures)
 
 # A real server and a browser, waited on against the clock: runs while no other test runs.
 pytestmark = [pytest.mark.alone]
@@ -64,8 +64,8 @@ def test_the_desk_draws_a_result_and_its_frontier_with_no_policy_violation(
     page.goto(server.url + "/desk/check")
     page.locator("#file").set_input_files(str(workbook))
     page.get_by_role("button", name="Check the offer").click()
-    page.locator("#verdict").wait_for()
-    page.locator("svg.frontier").wait_for(timeout=90_000)  # drawn inline once the sweep is done
+    when_ready(page, "#verdict")
+    when_ready(page, "svg.frontier")  # drawn inline once the sweep is done and its link followed
     assert "Offer £20,000" in page.locator("svg.frontier").inner_html()
     assert violations(page) == []
     page.goto(server.url + "/desk/compare")

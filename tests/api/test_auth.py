@@ -119,6 +119,7 @@ def test_another_organisations_resources_are_invisible(service: Service, owner: 
         ("GET", "/jobs"),
         ("GET", "/jobs/{job_id}"),
         ("POST", "/jobs/{job_id}/cancel"),
+        ("DELETE", "/jobs/{job_id}"),
         ("GET", "/jobs/{job_id}/tables/{name}"),
         ("GET", "/jobs/{job_id}/workbook"),
         ("POST", "/keys"),
