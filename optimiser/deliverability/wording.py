@@ -3208,9 +3208,8 @@ def time_limit_over_service_limit(limit_s: float, got_s: float) -> str:
 def dask_scheduler_lost(address: str, unfinished: int, total: int) -> str:
     """Why a Dask batch stopped (inside ``batch_stopped``): the runs it had not finished are not
     failures of theirs, and the next invocation runs them."""
-    runs = "run" if total == 1 else "runs"
     return (
-        f"lost the connection to the Dask scheduler at {address} with {unfinished} of {total} {runs} "
+        f"lost the connection to the Dask scheduler at {address} with {unfinished:,} of {plural(total, 'run')} "
         "unfinished (not counted as failed)"
     )
 
@@ -3249,8 +3248,8 @@ def desk_delete_check_sentence(kind: object, job_id: str, scenario: str, version
 
 def desk_delete_scenario_sentence(scenario: str, versions: int, jobs: int) -> str:
     """What deleting a scenario erases, on its confirmation page."""
-    stored = f"{versions} version{'s' if versions != 1 else ''}"
-    run = f"{jobs} check{'s' if jobs != 1 else ''} and run{'s' if jobs != 1 else ''}"
+    stored = plural(versions, "version")
+    run = plural(jobs, "check and run", "checks and runs")
     return (
         f"This erases {scenario}: the data of its {stored} and the {run} made on it, with their results,"
         " including any run by an organisation it is shared with. Anything still running is cancelled first."
@@ -3265,9 +3264,7 @@ def desk_delete_scenario_link(scenario: str) -> str:
 def purge_summary(scenarios: int, jobs: int, retention_days: int | None) -> str:
     """What `commission purge` erased."""
     kept = f"kept for {retention_days} days" if retention_days is not None else "no retention period set"
-    return (
-        f"erased {scenarios} scenario{'' if scenarios == 1 else 's'} and {jobs} job{'' if jobs == 1 else 's'} ({kept})"
-    )
+    return f"erased {plural(scenarios, 'scenario')} and {plural(jobs, 'job')} ({kept})"
 
 
 def scenario_erase_interrupted(scenario_id: str) -> str:
