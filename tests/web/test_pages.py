@@ -310,12 +310,12 @@ def test_a_negotiator_sees_own_and_shared_scenarios_and_checks_a_shared_one(desk
     assert job_count(desk, lmc) == before, "a GET submitted a job"
     assert 'data-wait-job="' not in page
     assert wording.frontier_not_drawn_desk_sentence(True, 11) in html.unescape(page)
-    form = re.search(r'<form method="post" action="([^"]+)" id="draw-frontier">(.*?)</form>', page, re.S)
-    assert form is not None and form.group(1) == f"/desk/jobs/{job_id}/frontier"
-    assert 'name="csrf"' in form.group(2) and wording.TEMPLATE_WORDS["draw_frontier"] in form.group(2)
-    assert client.post(form.group(1), data={}, follow_redirects=False).status_code == 403, "no CSRF token"
+    button_form = re.search(r'<form method="post" action="([^"]+)" id="draw-frontier">(.*?)</form>', page, re.S)
+    assert button_form is not None and button_form.group(1) == f"/desk/jobs/{job_id}/frontier"
+    assert 'name="csrf"' in button_form.group(2) and wording.TEMPLATE_WORDS["draw_frontier"] in button_form.group(2)
+    assert client.post(button_form.group(1), data={}, follow_redirects=False).status_code == 403, "no CSRF token"
     assert job_count(desk, lmc) == before
-    drawn = client.post(form.group(1), data={"csrf": csrf_of(page)}, follow_redirects=False)
+    drawn = client.post(button_form.group(1), data={"csrf": csrf_of(page)}, follow_redirects=False)
     assert drawn.status_code == 303 and drawn.headers["location"] == f"/desk/jobs/{job_id}#frontier-h"
     assert job_count(desk, lmc) == before + 1
     page = client.get(drawn.headers["location"]).text
@@ -325,7 +325,7 @@ def test_a_negotiator_sees_own_and_shared_scenarios_and_checks_a_shared_one(desk
     assert sweep["kind"] == "sweep" and sweep["status"] == "queued"
     assert client.get(f"/jobs/{sweep_id}", headers={"X-API-Key": commissioner}).status_code == 404
     # A second press (a page left open, a double click) finds the same sweep.
-    again = client.post(form.group(1), data={"csrf": csrf_of(page)}, follow_redirects=False)
+    again = client.post(button_form.group(1), data={"csrf": csrf_of(page)}, follow_redirects=False)
     assert again.status_code == 303 and job_count(desk, lmc) == before + 1
     assert f'data-wait-job="{sweep_id}"' in client.get(f"/desk/jobs/{job_id}").text
 
