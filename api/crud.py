@@ -513,13 +513,14 @@ def get_job(session: Session, principal: Principal, job_id: str) -> Job:
     return job
 
 
-FRONTIER_KEY = "desk-frontier-{job_id}"  # the Idempotency-Key of the sweep the desk draws a check's frontier with
+# The Idempotency-Key of the sweep that draws a check's frontier (the desk's button, POST /reports/jobs/{id}/frontier).
+FRONTIER_KEY = "desk-frontier-{job_id}"
 
 
 def delete_job(session: Session, principal: Principal, job_id: str) -> None:
     """Erase a job: its row (with its result), its tables, and so its report. A queued or running
-    job is cancelled first. A check's frontier sweep, which the desk ran for its result page and
-    report, goes with it."""
+    job is cancelled first. A check's frontier sweep, drawn for its result page and report, goes
+    with it."""
     job = get_job(session, principal, job_id)
     _require(principal, PERMISSION_TO_RUN[job.kind])
     which = and_(

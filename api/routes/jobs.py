@@ -183,7 +183,8 @@ def cancel_job(job_id: JobId, session: SessionDep, principal: PrincipalDep) -> J
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Erase a job: its result, its tables and its report",
     description="A queued or running job is cancelled first, then erased. A check's frontier sweep "
-    "(the one the desk runs for its chart) is erased with it. Another organisation's job, or one "
+    "(drawn for its chart on request: the desk's button or `POST /reports/jobs/{job_id}/frontier`) "
+    "is erased with it. Another organisation's job, or one "
     "already erased, is 404.",
 )
 def delete_job(job_id: JobId, session: SessionDep, principal: PrincipalDep) -> None:

@@ -25,7 +25,7 @@ from api.schemas import MAX_ID, JobIn, Overrides, text_problem
 from api.security import Permission, Principal
 from api.serialise import csv_bytes, xlsx_bytes
 from api.web import session as desk_session
-from api.web.results import check_page, comparison, report_bytes, side_label
+from api.web.results import check_page, comparison, draw_frontier, report_bytes, side_label
 from models.scenario import Problem, ScenarioInvalid
 from models.schema import shown
 from optimiser.deliverability import wording
@@ -464,8 +464,37 @@ def job_page(job_id: str, request: Request, desk: DeskDep, session: SessionDep, 
         frontier=result.frontier,
         frontier_job=result.frontier_job,
         frontier_note=result.frontier_note,
+        can_draw=result.can_draw,
         can_check=desk.can("run checks"),
     )
+
+
+@router.post("/desk/jobs/{job_id}/frontier")
+def draw_frontier_form(
+    job_id: str,
+    request: Request,
+    desk: DeskDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    csrf: Annotated[str | None, Form()] = None,
+) -> Response:
+    """The result page's *Draw the budget frontier*: submit the check's frontier sweep (once; a second
+    press finds the same sweep), then back to the page's frontier, where its live region follows it."""
+    checked_form(request, csrf)
+    known = desk_job_id(job_id)
+    if known is None:
+        return not_found(request, desk, "that job")
+    try:
+        draw_frontier(session, desk.principal, known, settings)
+    except NotFound:
+        return not_found(request, desk, "job", known)
+    except Forbidden:
+        return forbidden(request, desk, "run sweeps")
+    except (Conflict, ScenarioInvalid) as error:
+        # Not a check with an answer (a page left open meanwhile), or a sweep the service refuses.
+        message = str(error) if isinstance(error, Conflict) else wording.no_frontier_submitted(str(error))
+        return page(request, "error.html", desk, 409, title=wording.DESK_FRONTIER_NOT_DRAWN_TITLE, message=message)
+    return RedirectResponse(f"/desk/jobs/{known}#frontier-h", status_code=status.HTTP_303_SEE_OTHER)
 
 
 @router.get("/desk/jobs/{job_id}/status")

@@ -16,7 +16,6 @@ from api.schemas import JobIn, Overrides
 from api.security import Permission, Principal
 from api.serialise import stored_to_frame
 from api.settings import Settings
-from models.scenario import ScenarioInvalid
 from optimiser.deliverability import wording
 from optimiser.io import rounded_for_output
 from optimiser.report.chart import FRONTIER_POINTS, Frontier, frontier, frontier_offer, sweep_range
@@ -35,6 +34,9 @@ class CheckPage:
     frontier_job: Job | None
     frontier_note: str | None
     documents: dict[str, Any]
+    # A check with an answer and no frontier sweep yet, whose reader may run one: the desk offers
+    # its button, the PDF says how to draw it.
+    can_draw: bool = False
 
 
 def scenario_name(job: Job) -> str:
@@ -57,49 +59,83 @@ def frontier_job(session: Session, principal: Principal, job: Job) -> Job | None
     return found
 
 
-def ensure_frontier(
+@dataclass
+class FrontierRequest:
+    """The sweep that would draw a check's frontier: its request, its points and what it varies."""
+
+    request: JobIn
+    points: int
+    pooled: bool
+
+
+def frontier_request(
     session: Session, principal: Principal, job: Job, settings: Settings
-) -> tuple[Job | None, str | None]:
-    """The check's frontier sweep, submitting it (a real sweep job) the first time the result
-    is viewed; or why there is none."""
-    existing = frontier_job(session, principal, job)
-    if existing is not None:
-        return existing, None
+) -> FrontierRequest | tuple[str, type[Forbidden] | type[Conflict]]:
+    """The budget sweep (an offer-rate sweep for a per-practice check) that draws the check's
+    frontier; or why there can be none: the sentence the page and the PDF show in place of the
+    chart, with the error a request to draw it is refused with. Submits nothing."""
     result = job.result or {}
     if result.get("deliverable") is None:
         # No answer in time: no least budget to mark, and the sweep would only take a worker.
-        return None, wording.NO_FRONTIER_NO_ANSWER
+        return wording.NO_FRONTIER_NO_ANSWER, Conflict
     if not principal.can(Permission.RUN_SWEEPS):
-        return None, wording.frontier_not_permitted_sentence(principal.role)
+        return wording.frontier_not_permitted_sentence(principal.role), Forbidden
     document = session.scalar(select(ScenarioVersion.document).where(ScenarioVersion.id == job.scenario_version_id))
     offer = frontier_offer(result, job.overrides, (document or {}).get("settings") or {})
     points = min(FRONTIER_POINTS, settings.max_sweep_points)
     budget_range = sweep_range(result, points, offer)
     if budget_range is None or points < 2:
-        return None, wording.NO_FRONTIER_RANGE
+        return wording.NO_FRONTIER_RANGE, Conflict
     overrides = {
         k: v
         for k, v in job.overrides.items()
         if k in ("offer_rate_gbp_per_weighted_patient", "budget_gbp", "standards_fraction", "time_limit_s")
     }
     # Over what the check was offered: pooled budgets, or offer rates for a per-practice check.
-    overrides[money_range_override(result.get("budget_mode"))] = budget_range
+    swept = money_range_override(result.get("budget_mode"))
+    overrides[swept] = budget_range
     request = JobIn(
         scenario_id=job.version.scenario.public_id,
         version=job.version.number,
         kind=JobKind.SWEEP,
         overrides=Overrides(**overrides),
     )
+    return FrontierRequest(request, points, pooled=swept == "budget")
+
+
+def draw_frontier(session: Session, principal: Principal, job_id: str, settings: Settings) -> tuple[Job, bool]:
+    """Submit the check's frontier sweep (a real sweep job under the caller's key, idempotency key
+    ``desk-frontier-<check id>``), or find the one already submitted: (the sweep, whether this
+    request submitted it). Only an explicit request draws it (the desk's button, POST
+    /reports/jobs/{id}/frontier), never reading the result page or the PDF (audit 12, #10).
+
+    NotFound for a job the caller's organisation cannot see; Conflict for a job that is not a check
+    that finished with an answer; Forbidden for a role that may not run sweeps; ScenarioInvalid (or
+    Conflict) for a sweep the service refuses (its limits)."""
+    job = crud.get_job(session, principal, job_id)
+    if job.kind != JobKind.CHECK:
+        raise Conflict(wording.frontier_not_a_check(job_id, job.kind))
+    existing = frontier_job(session, principal, job)
+    if existing is not None:
+        return existing, False
+    if not job.ran or not job.result:
+        raise Conflict(wording.frontier_check_unfinished(job_id, job.status))
+    found = frontier_request(session, principal, job, settings)
+    if not isinstance(found, FrontierRequest):
+        why, error = found
+        raise error(why)
     try:
-        sweep = crud.submit_job(session, principal, request, FRONTIER_KEY.format(job_id=job.public_id), settings)
-    except (ScenarioInvalid, Forbidden, Conflict) as error:
+        # Two requests at once find the same sweep: submit_job returns the key's first job.
+        sweep = crud.submit_job(session, principal, found.request, FRONTIER_KEY.format(job_id=job.public_id), settings)
+    except Exception:
         session.rollback()
-        return None, wording.no_frontier_submitted(str(error))
-    return sweep, None
+        raise
+    return sweep, True
 
 
-def check_page(session: Session, principal: Principal, job_id: str, settings: Settings, draw: bool = True) -> CheckPage:
-    """A job as the result page shows it (404 for another organisation's job)."""
+def check_page(session: Session, principal: Principal, job_id: str, settings: Settings) -> CheckPage:
+    """A job as the result page shows it (404 for another organisation's job). Reading it submits
+    nothing: a check with an answer and no frontier sweep yet offers to draw it (``can_draw``)."""
     job = crud.get_job(session, principal, job_id)
     documents: dict[str, Any] = {"result": job.result or {}, "job": {"duration_s": job.duration_s}}
     if not job.ran or job.kind != JobKind.CHECK or not job.result:
@@ -118,14 +154,9 @@ def check_page(session: Session, principal: Principal, job_id: str, settings: Se
         scenario_settings=(version_document or {}).get("settings") or {},
         names=wording.Names.of_document(version_document),
     )
-    sweep_job, note = (
-        ensure_frontier(session, principal, job, settings)
-        if draw
-        else (
-            frontier_job(session, principal, job),
-            None,
-        )
-    )
+    sweep_job = frontier_job(session, principal, job)
+    note: str | None = None
+    can_draw = False
     chart = None
     if sweep_job is not None:
         if sweep_job.ran and sweep_job.result:
@@ -146,9 +177,14 @@ def check_page(session: Session, principal: Principal, job_id: str, settings: Se
             note = wording.frontier_sweep_ended_sentence(sweep_job.public_id, sweep_job.status, why)
         else:
             note = wording.frontier_being_drawn_sentence(sweep_job.public_id, sweep_job.status)
-    elif note is None:
-        note = wording.NO_FRONTIER_DRAWN
-    return CheckPage(job, view, chart, sweep_job, note, documents)
+    else:
+        found = frontier_request(session, principal, job, settings)
+        if isinstance(found, FrontierRequest):
+            can_draw = True
+            note = wording.frontier_not_drawn_desk_sentence(found.pooled, found.points)
+        else:
+            note = found[0]
+    return CheckPage(job, view, chart, sweep_job, note, documents, can_draw)
 
 
 def comparison_side(session: Session, principal: Principal, job_id: str, label: str) -> Side:
@@ -196,21 +232,20 @@ def comparison(session: Session, principal: Principal, a: str, b: str) -> Compar
     )
 
 
-def report_bytes(
-    session: Session, principal: Principal, job_id: str, settings: Settings, draw: bool = False
-) -> tuple[bytes, str]:
-    """The PDF report of a succeeded check job, and a file name. ``draw``: submit the check's frontier
-    sweep if no one has yet (the API's PDF: a check run through the API alone has none, as the desk
-    submits it when its result page is first viewed); the chart is in the PDF once that sweep is done."""
+def report_bytes(session: Session, principal: Principal, job_id: str, settings: Settings) -> tuple[bytes, str]:
+    """The PDF report of a finished check, and a file name. Asking for it submits nothing: without
+    a frontier sweep its frontier section says how to draw one (the desk's button, or POST
+    /reports/jobs/{id}/frontier); the chart is in the PDF once that sweep is done."""
     from optimiser.report.render import report_pdf
 
-    page = check_page(session, principal, job_id, settings, draw=draw)
+    page = check_page(session, principal, job_id, settings)
     if page.view is None:
         raise NotFound(f"job {job_id} is not a finished check ({page.job.kind}, {page.job.status})")
+    note = wording.frontier_not_drawn_pdf_sentence(page.job.public_id) if page.can_draw else page.frontier_note
     pdf = report_pdf(
         page.view,
         page.frontier,
-        page.frontier_note,
+        note,
         scenario_name=scenario_name(page.job),
         version=page.job.version.number,
         scenario_hash=(page.job.result or {}).get("scenario_hash"),

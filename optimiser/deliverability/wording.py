@@ -3304,3 +3304,49 @@ def uploads_busy_sentence(limit: int, retry_after_s: int) -> str:
 def request_body_too_slow(timeout_s: float) -> str:
     """A request body that did not arrive within ``COMMISSION_BODY_READ_TIMEOUT_S``: HTTP 408."""
     return f"the request body did not arrive within {timeout_s:g} seconds, this service's limit; send it again"
+
+
+# --- frontier ---
+# Drawing a check's frontier is asked for, never a side effect of reading (audit 12, #10): the desk's
+# result page offers a button (a POST), the API a route; GET of the page or of the PDF submits nothing.
+FRONTIER_DRAW_PATH = "/reports/jobs/{job_id}/frontier"
+
+
+def frontier_not_drawn_desk_sentence(pooled: bool, points: int) -> str:
+    """The desk's result page of a check that has an answer and no frontier sweep yet, above its button."""
+    swept = report_chart_swept(pooled)
+    return (
+        f"No frontier has been drawn for this check yet. Drawing it runs a {swept} sweep job "
+        f"({plural(points, 'point')}) under your key; this page follows it."
+    )
+
+
+def frontier_not_drawn_pdf_sentence(job_id: str) -> str:
+    """The PDF of a check with an answer and no frontier sweep: how to draw it (nothing is submitted by reading)."""
+    path = FRONTIER_DRAW_PATH.format(job_id=job_id)
+    return (
+        f"No frontier has been drawn for this check: draw it with POST {path}, or the "
+        f'"{TEMPLATE_WORDS["draw_frontier"]}" button on the check\'s desk page, '
+        "then download this report again once its sweep has finished."
+    )
+
+
+def frontier_not_a_check(job_id: str, kind: object) -> str:
+    """POST /reports/jobs/{id}/frontier of a job that is not a check (HTTP 409)."""
+    return f"job {job_id} is a {kind}: only a check has a frontier to draw"
+
+
+def frontier_check_unfinished(job_id: str, status: object) -> str:
+    """POST /reports/jobs/{id}/frontier of a check with no result yet, or none ever (HTTP 409)."""
+    return f"check {job_id} is {status}: only a check that finished with a result has a frontier to draw"
+
+
+# The desk's page when its *Draw the budget frontier* could not submit the sweep (HTTP 409).
+DESK_FRONTIER_NOT_DRAWN_TITLE = "The frontier was not drawn"
+
+TEMPLATE_WORDS.update(
+    {
+        # The desk's result page: the button that submits the check's frontier sweep (a POST).
+        "draw_frontier": "Draw the budget frontier",
+    }
+)

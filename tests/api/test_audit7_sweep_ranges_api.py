@@ -32,11 +32,11 @@ def test_the_api_sweeps_what_it_is_asked_and_the_desk_frontier_of_a_per_practice
     [problem] = refused.json()["detail"]
     assert problem["column"] == "body.overrides.budget_gbp"
     assert "a sweep of offer_rate does not take budget_gbp" in problem["message"]
-    # The desk's (and the PDF's) frontier of a per-practice check: a sweep over offer rates.
+    # The frontier of a per-practice check (the desk's button, the API's POST .../frontier): a sweep over offer rates.
     check = run_job(client, commissioner, scenario_id, kind="check")
     assert check["status"] == "succeeded", check
     assert check["result"]["budget_mode"] == "per_practice"
-    assert client.get(f"/reports/jobs/{check['id']}.pdf", headers=commissioner).status_code in (200, 503)
+    assert client.post(f"/reports/jobs/{check['id']}/frontier", headers=commissioner).status_code == 202
     listed = client.get("/jobs?limit=100", headers=commissioner).json()
     items = listed["items"] if isinstance(listed, dict) else listed
     frontier = [job for job in items if job["kind"] == "sweep" and job["id"] not in (pooled["id"], rates["id"])]

@@ -128,6 +128,7 @@ def test_another_organisations_resources_are_invisible(service: Service, owner: 
         ("GET", "/metrics"),
         ("POST", "/imports/nhs"),  # a collection: tests/api/test_nhs_imports.py checks foreign scenario_ids
         ("GET", "/reports/jobs/{job_id}.pdf"),
+        ("POST", "/reports/jobs/{job_id}/frontier"),
         ("GET", "/reports/compare"),
     }
     assert covered == expected_routes, "a route was added: extend this matrix"

@@ -19,7 +19,14 @@ import pytest
 
 from optimiser.deliverability import wording
 from tests.web.conftest import tiny_document
-from tests.web.test_browser import Server, browser, page, sign_in, start_server  # noqa: F401 (fixtures)
+from tests.web.test_browser import (  # noqa: F401 (fixtures)
+    Server,
+    browser,
+    draw_frontier,
+    page,
+    sign_in,
+    start_server,
+)
 
 # A real server and a browser, waited on against the clock: runs while no other test runs.
 pytestmark = [pytest.mark.alone]
@@ -158,8 +165,8 @@ def test_the_result_page_offers_the_frontier_when_it_is_drawn_and_does_not_reloa
     page: Any,  # noqa: F811 (the fixture imported above)
     server: Server,
 ) -> None:
-    """The audit's second run: a finished check opened before its frontier sweep (submitted by the
-    page) is done; the page used to reload itself when the sweep finished."""
+    """The audit's second run: a finished check whose frontier sweep (submitted by the page's button,
+    audit 12 #10) is not done yet; the page used to reload itself when the sweep finished."""
     key = server.key("lmc-a11y-frontier", "negotiator")
     scenario = server.api("POST", "/scenarios?name=frontier", key, tiny_document(budget_gbp=20000))
     job = server.api("POST", "/jobs", key, {"scenario_id": scenario["id"], "kind": "check"})
@@ -171,6 +178,8 @@ def test_the_result_page_offers_the_frontier_when_it_is_drawn_and_does_not_reloa
     url = f"{server.url}/desk/jobs/{job['id']}"
     page.goto(url)
     page.locator("#verdict").wait_for()
+    assert page.locator("#frontier-note").get_attribute("data-wait-job") is None  # opening it drew nothing
+    draw_frontier(page)  # posts, and comes back at the frontier's section
     assert page.locator("#frontier-note").get_attribute("data-wait-job")
     navigations: list[str] = []
     page.on("framenavigated", lambda frame: navigations.append(frame.url) if frame == page.main_frame else None)

@@ -1,6 +1,6 @@
 """The desk's frontier says what its sweep varied (audit 12, small): "From budget sweep job 7." was
 written under an offer-rate frontier too. A per-weighted-patient check's page is served by the app, its
-frontier sweep (submitted by the page, as the desk does) finished with a real offer-rate sweep's result."""
+frontier sweep (drawn with the page's button, as the desk does) finished with a real offer-rate sweep's result."""
 
 from __future__ import annotations
 
@@ -12,19 +12,22 @@ from api.orm import Job, JobStatus
 from api.serialise import json_safe
 from optimiser.deliverability import wording
 from optimiser.runs import JobOutcome, run_job
-from tests.web.conftest import Desk, tenant, tiny_document
+from tests.web.conftest import Desk, csrf_of, tenant, tiny_document
 
 WORDS = wording.TEMPLATE_WORDS
 
 
 def frontier_page(desk: Desk, check: JobOutcome, overrides: dict[str, Any], sweep: dict[str, Any]) -> str:
-    """The check's page once the frontier sweep it submitted has finished with ``sweep``."""
+    """The check's page once the frontier sweep its button submitted has finished with ``sweep``."""
     token = desk.key(tenant(), "negotiator")
     scenario_id = desk.scenario(token)
     job_id = desk.job(token, scenario_id, JobStatus.SUCCEEDED, check, overrides=overrides)
     client = desk.signed_in(token)
-    first = client.get(f"/desk/jobs/{job_id}").text
-    sweep_id = first.split('data-wait-job="', 1)[1].split('"', 1)[0]
+    drawn = client.post(
+        f"/desk/jobs/{job_id}/frontier", data={"csrf": csrf_of(client.get(f"/desk/jobs/{job_id}").text)}
+    )
+    assert drawn.status_code == 200 and 'data-wait-job="' in drawn.text, drawn.text  # followed the 303
+    sweep_id = drawn.text.split('data-wait-job="', 1)[1].split('"', 1)[0]
     with desk.client.app.state.sessions() as session:  # type: ignore[attr-defined]
         session.execute(
             update(Job).where(Job.public_id == sweep_id).values(status=JobStatus.SUCCEEDED, result=json_safe(sweep))

@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 from playwright import sync_api as playwright_api
 
+from optimiser.deliverability import wording
 from optimiser.io import write_document_as_workbook
 from optimiser.runs import run_job
 from tests.require import require_or_skip
@@ -31,6 +32,7 @@ from tests.web.conftest import ARTEFACTS, tiny_document
 
 CHROMIUM = Path(os.environ.get("COMMISSION_TEST_CHROMIUM", "/usr/bin/chromium"))
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+WORDS = wording.TEMPLATE_WORDS
 LAUNCH_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -198,11 +200,30 @@ def sign_in(page: Any, server: Server, key: str) -> None:
 
 def when_ready(page: Any, selector: str, timeout: float = 90_000) -> None:
     """Wait for ``selector``. A page still waiting on its job (or its frontier sweep) does not reload
-    itself when it finishes but shows a link in its live region (audit 12, #9): a reader follows it."""
+    itself when it finishes but shows a link in its live region (audit 12, #9): a reader follows it.
+    A frontier is drawn only when asked (audit 12, #10): waiting for one on a page that offers its
+    button presses it, as a reader who wants the chart does."""
+    if selector == "svg.frontier":
+        page.locator(f"{selector}, a.ready:visible, #draw-frontier button").first.wait_for(timeout=timeout)
+        if page.locator(selector).count() == 0 and page.locator("#draw-frontier button").count():
+            draw_frontier(page)
     page.locator(f"{selector}, a.ready:visible").first.wait_for(timeout=timeout)
     if page.locator(selector).count() == 0:
         page.locator("a.ready:visible").click()
         page.locator(selector).wait_for(timeout=timeout)
+
+
+def draw_frontier(page: Any) -> None:
+    """Press the result page's *Draw the budget frontier*: its form posts, the page comes back at the
+    frontier's section, whose live region follows the sweep."""
+    page.get_by_role("button", name=WORDS["draw_frontier"]).click()
+    page.locator("#frontier-note[data-wait-job], svg.frontier").first.wait_for()
+    assert page.url.endswith("#frontier-h"), page.url
+
+
+def sweeps(server: Server, key: str) -> int:
+    """How many sweep jobs the key's organisation has (read through the API, not the page)."""
+    return int(server.api("GET", "/jobs?kind=sweep&limit=1", key)["total"])
 
 
 def pdf_text(path: Path) -> str:
@@ -253,6 +274,11 @@ def test_a_negotiator_checks_an_offer_gets_the_pdf_and_compares_a_revised_offer(
     assert "£17,000 more a year" in page.locator("#lever-budget").inner_text()
     # 0.9309…: rounded down, as a level of the standards that fits is (93.1% would not fit).
     assert "93.0% of every minimum standard" in page.locator("#lever-standards").inner_text()
+    # Opening the result submitted nothing (audit 12, #10); the negotiator asks for the frontier.
+    assert sweeps(server, key) == 0
+    assert page.locator("#frontier-note").inner_text().startswith("No frontier has been drawn for this check yet.")
+    draw_frontier(page)
+    assert sweeps(server, key) == 1
     when_ready(page, "svg.frontier")  # its link followed when the sweep is done
     chart = page.locator("svg.frontier").inner_html()
     assert "Least deliverable £37,000" in chart and "Offer £20,000" in chart
@@ -341,11 +367,15 @@ def test_a_negotiator_checks_an_offer_gets_the_pdf_and_compares_a_revised_offer(
 def test_a_commissioner_sees_the_frontier_and_another_organisation_gets_404(
     page: Any, browser: Any, server: Server, undeliverable_workbook: Path
 ) -> None:
-    sign_in(page, server, server.key("icb-browser", "commissioner"))
+    key = server.key("icb-browser", "commissioner")
+    sign_in(page, server, key)
     page.goto(server.url + "/desk/check")
     page.locator("#file").set_input_files(str(undeliverable_workbook))
     page.get_by_role("button", name="Check the offer").click()
     when_ready(page, "#verdict")
+    assert sweeps(server, key) == 0
+    draw_frontier(page)
+    assert sweeps(server, key) == 1
     when_ready(page, "svg.frontier")  # its link followed when the sweep is done
     scan(page, "08-result-commissioner")
     chart = page.locator("svg.frontier").inner_html()

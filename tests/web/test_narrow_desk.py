@@ -102,7 +102,8 @@ def checked(server: Server, key: str, name: str, document: dict[str, Any], overr
 def result_page(page: Any, server: Server, job_id: str) -> None:
     page.goto(f"{server.url}/desk/jobs/{job_id}")
     page.locator("#verdict").wait_for()
-    when_ready(page, "svg.frontier", timeout=240_000)  # its link followed when the sweep is done
+    # Its button pressed (opening a check draws nothing), its link followed when the sweep is done.
+    when_ready(page, "svg.frontier", timeout=240_000)
     page.locator("details summary", has_text="The chart's numbers").click()  # its table shown too
 
 

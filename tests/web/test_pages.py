@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 from api.orm import Job, JobKind, JobStatus, Scenario
 from models.scenario import ScenarioInvalid
 from models.validate import validate_document
+from optimiser.deliverability import wording
 from optimiser.io import rounded_for_output, write_document_as_workbook
 from optimiser.report.view import resolve
 from tests.require import require_or_skip
@@ -294,7 +295,8 @@ def test_a_negotiator_sees_own_and_shared_scenarios_and_checks_a_shared_one(desk
     assert job["kind"] == "check" and job["status"] == "queued"
     assert job["overrides"] == {"budget_gbp": 4_700_000.0, "standards_fraction": 0.9}
     assert client.get(f"/jobs/{job_id}", headers={"X-API-Key": commissioner}).status_code == 404
-    # Viewing the finished check submits its frontier sweep under the negotiator's own key.
+    # Viewing the finished check (its page, its PDF) submits nothing; its button draws the frontier
+    # under the negotiator's own key, once (audit 12, #10).
     with desk.client.app.state.sessions() as session:  # type: ignore[attr-defined]
         session.execute(
             update(Job)
@@ -302,12 +304,39 @@ def test_a_negotiator_sees_own_and_shared_scenarios_and_checks_a_shared_one(desk
             .values(status=JobStatus.SUCCEEDED, result=desk_result(desk, negotiator))
         )
         session.commit()
+    before = job_count(desk, lmc)
     page = client.get(f"/desk/jobs/{job_id}").text
-    assert 'data-wait-job="' in page
+    assert client.get(f"/desk/jobs/{job_id}/report.pdf").status_code in (200, 503)  # 503: no PDF libraries
+    assert job_count(desk, lmc) == before, "a GET submitted a job"
+    assert 'data-wait-job="' not in page
+    assert wording.frontier_not_drawn_desk_sentence(True, 11) in html.unescape(page)
+    button_form = re.search(r'<form method="post" action="([^"]+)" id="draw-frontier">(.*?)</form>', page, re.S)
+    assert button_form is not None and button_form.group(1) == f"/desk/jobs/{job_id}/frontier"
+    assert 'name="csrf"' in button_form.group(2) and wording.TEMPLATE_WORDS["draw_frontier"] in button_form.group(2)
+    assert client.post(button_form.group(1), data={}, follow_redirects=False).status_code == 403, "no CSRF token"
+    assert job_count(desk, lmc) == before
+    drawn = client.post(button_form.group(1), data={"csrf": csrf_of(page)}, follow_redirects=False)
+    assert drawn.status_code == 303 and drawn.headers["location"] == f"/desk/jobs/{job_id}#frontier-h"
+    assert job_count(desk, lmc) == before + 1
+    page = client.get(drawn.headers["location"]).text
+    assert 'data-wait-job="' in page and 'id="draw-frontier"' not in page
     sweep_id = page.split('data-wait-job="', 1)[1].split('"', 1)[0]
     sweep = client.get(f"/jobs/{sweep_id}", headers={"X-API-Key": negotiator}).json()
     assert sweep["kind"] == "sweep" and sweep["status"] == "queued"
     assert client.get(f"/jobs/{sweep_id}", headers={"X-API-Key": commissioner}).status_code == 404
+    # A second press (a page left open, a double click) finds the same sweep.
+    again = client.post(button_form.group(1), data={"csrf": csrf_of(page)}, follow_redirects=False)
+    assert again.status_code == 303 and job_count(desk, lmc) == before + 1
+    assert f'data-wait-job="{sweep_id}"' in client.get(f"/desk/jobs/{job_id}").text
+
+
+def job_count(desk: Desk, organisation: str) -> int:
+    """Every job of the organisation, read from the database (whatever a page shows)."""
+    from api.orm import Organisation
+
+    with desk.client.app.state.sessions() as session:  # type: ignore[attr-defined]
+        org = session.scalar(select(Organisation.id).where(Organisation.name == organisation))
+        return int(session.scalar(select(func.count()).select_from(Job).where(Job.organisation_id == org)) or 0)
 
 
 def desk_result(desk: Desk, token: str) -> dict[str, Any]:
@@ -541,10 +570,60 @@ def test_a_frontier_that_cannot_be_submitted_is_explained_not_a_500(
     token = desk.key(tenant(), "commissioner")
     job_id = desk.job(token, desk.scenario(token), JobStatus.SUCCEEDED, runs["undeliverable"])
     monkeypatch.setattr(crud, "submit_job", refuse)  # the module api.web.results calls it through
-    page = desk.signed_in(token).get(f"/desk/jobs/{job_id}")
-    assert page.status_code == 200
-    assert "No frontier: the budget sweep could not be submitted" in html.unescape(page.text)
-    assert "NOT DELIVERABLE" in page.text
+    client = desk.signed_in(token)
+    page = client.get(f"/desk/jobs/{job_id}")
+    assert page.status_code == 200 and "NOT DELIVERABLE" in page.text
+    drawn = client.post(f"/desk/jobs/{job_id}/frontier", data={"csrf": csrf_of(page.text)})
+    assert drawn.status_code == 409
+    assert "No frontier: the budget sweep could not be submitted" in html.unescape(drawn.text)
+    assert "a sweep takes 2 to 1 points" in html.unescape(drawn.text)
+
+
+def test_a_role_that_may_not_run_sweeps_gets_no_button_and_its_post_is_refused(
+    desk: Desk, runs: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No shipped role reads jobs but may not run sweeps: a negotiator without the permission stands in."""
+    from api.orm import Role
+    from api.security import ROLE_PERMISSIONS, Permission
+
+    organisation = tenant()
+    token = desk.key(organisation, "negotiator")
+    job_id = desk.job(token, desk.scenario(token), JobStatus.SUCCEEDED, runs["undeliverable"])
+    client = desk.signed_in(token)
+    monkeypatch.setitem(ROLE_PERMISSIONS, Role.NEGOTIATOR, ROLE_PERMISSIONS[Role.NEGOTIATOR] - {Permission.RUN_SWEEPS})
+    before = job_count(desk, organisation)
+    page = client.get(f"/desk/jobs/{job_id}")
+    assert page.status_code == 200 and 'id="draw-frontier"' not in page.text
+    assert wording.frontier_not_permitted_sentence("negotiator") in html.unescape(page.text)
+    drawn = client.post(f"/desk/jobs/{job_id}/frontier", data={"csrf": csrf_of(page.text)})
+    assert drawn.status_code == 403
+    assert wording.desk_role_may_not("negotiator", "run sweeps") in html.unescape(drawn.text)
+    api = client.post(f"/reports/jobs/{job_id}/frontier", headers={"X-API-Key": token})
+    assert api.status_code == 403 and api.json()["detail"] == wording.frontier_not_permitted_sentence("negotiator")
+    assert job_count(desk, organisation) == before
+
+
+def test_a_check_without_an_answer_or_not_a_check_gets_no_button_and_no_sweep(desk: Desk, runs: dict[str, Any]) -> None:
+    organisation = tenant()
+    token = desk.key(organisation, "commissioner")
+    scenario_id = desk.scenario(token)
+    running = desk.job(token, scenario_id, JobStatus.RUNNING)
+    solve = desk.job(token, scenario_id, JobStatus.SUCCEEDED, runs["solve"], kind=JobKind.SOLVE)
+    client = desk.signed_in(token)
+    csrf = csrf_of(client.get("/").text)
+    before = job_count(desk, organisation)
+    for job_id in (running, solve):
+        assert 'id="draw-frontier"' not in client.get(f"/desk/jobs/{job_id}").text
+        refused = client.post(f"/desk/jobs/{job_id}/frontier", data={"csrf": csrf})
+        assert refused.status_code == 409, refused.text
+        api = client.post(f"/reports/jobs/{job_id}/frontier", headers={"X-API-Key": token})
+        assert api.status_code == 409, api.text
+    assert "only a check has a frontier to draw" in api.json()["detail"]
+    assert client.post(f"/desk/jobs/{running}/frontier", data={"csrf": "forged"}).status_code == 403
+    assert job_count(desk, organisation) == before
+    stranger = desk.signed_in(desk.key(tenant(), "commissioner"))
+    csrf = csrf_of(stranger.get("/").text)
+    assert stranger.post(f"/desk/jobs/{solve}/frontier", data={"csrf": csrf}).status_code == 404
 
 
 def test_an_admin_key_signs_in_but_is_told_what_it_may_not_do(desk: Desk) -> None:

@@ -54,12 +54,12 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
 
 
 def frontier_drawn_pdf(service: Service, token: dict[str, str], check_id: str) -> bytes:
-    """The API's PDF of a check, once the frontier sweep its first request submits has run."""
+    """The API's PDF of a check, once the frontier sweep drawn for it (POST .../frontier) has run."""
     client = service.client
-    first = client.get(f"/reports/jobs/{check_id}.pdf", headers=token)
-    assert first.status_code == 200, first.text
+    drawn = client.post(f"/reports/jobs/{check_id}/frontier", headers=token)
+    assert drawn.status_code == 202, drawn.text
     sweeps = client.get("/jobs", params={"kind": "sweep"}, headers=token).json()["items"]
-    assert len(sweeps) == 1, sweeps
+    assert [sweep["id"] for sweep in sweeps] == [drawn.json()["id"]], sweeps
     sweep = client.get(f"/jobs/{sweeps[0]['id']}?wait=60", headers=token).json()
     assert sweep["status"] == "succeeded", sweep
     again = client.get(f"/reports/jobs/{check_id}.pdf", headers=token)
