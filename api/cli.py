@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 from typing import TYPE_CHECKING, Annotated, Literal, NoReturn, get_args
 
 import typer
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
 RoleName = Literal["admin", "commissioner", "negotiator"]
 ROLES = get_args(RoleName)
 MAX_PORT = 65_535  # TCP ports are 16-bit; 0 lets the system choose one
+EXIT_INTERRUPTED = 128 + signal.SIGINT  # `serve` stopped by Ctrl+C: 130, as a shell counts it
 
 database = typer.Typer(help="The service's database.", no_args_is_help=True)
 keys = typer.Typer(help="API keys.", no_args_is_help=True)
@@ -62,6 +65,15 @@ def serve(
 
     if workers is not None:
         settings = settings.model_copy(update={"workers": workers})
+    interrupted = threading.Event()
+
+    def on_interrupt(_signum: int, _frame: object) -> None:
+        # uvicorn takes SIGINT while it serves, shuts down cleanly, then raises the signal again to
+        # this handler and swallows the KeyboardInterrupt: noted, to exit as Ctrl+C does (130).
+        interrupted.set()
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_interrupt)
     uvicorn.run(
         create_app(settings),
         host=host,
@@ -72,6 +84,8 @@ def serve(
         limit_concurrency=settings.max_connections,
         timeout_keep_alive=settings.keep_alive_s,
     )
+    if interrupted.is_set():  # after SIGTERM uvicorn ends by that signal itself (143 in a shell)
+        raise typer.Exit(EXIT_INTERRUPTED)
 
 
 @database.command("upgrade")

@@ -25,3 +25,12 @@ def new_public_id() -> str:
 
 def is_public_id(text: str) -> bool:
     return bool(_PUBLIC_ID.match(text))
+
+
+_OLD_NUMERIC_ID = re.compile(r"[0-9]{1,20}")
+
+
+def old_numeric_id(text: str) -> bool:
+    """Whether `text` is a row number, as ids were before migration 0002 gave every scenario, job
+    and key a UUID (a link such as /jobs/17, kept from before the upgrade)."""
+    return bool(_OLD_NUMERIC_ID.fullmatch(text))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -14,7 +15,16 @@ _STANDARD_ATTRIBUTES = frozenset(logging.LogRecord("", 0, "", 0, "", None, None)
     "message",
     "asctime",
     "taskName",
+    # uvicorn's copy of some messages with terminal colours ("Started server process [\x1b[36m%d\x1b[0m]"):
+    # the plain `message` says the same.
+    "color_message",
 }
+# A terminal's escape sequences (colours, cursor moves): never written into a JSON line.
+_ANSI_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
+
+
+def _plain(value: object) -> object:
+    return _ANSI_ESCAPE.sub("", value) if isinstance(value, str) else value
 
 
 class JsonFormatter(logging.Formatter):
@@ -25,14 +35,14 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": _plain(record.getMessage()),
         }
         request_id = request_id_var.get()
         if request_id is not None:
             entry["request_id"] = request_id
-        entry.update((key, value) for key, value in record.__dict__.items() if key not in _STANDARD_ATTRIBUTES)
+        entry.update((key, _plain(value)) for key, value in record.__dict__.items() if key not in _STANDARD_ATTRIBUTES)
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = _plain(self.formatException(record.exc_info))
         return json.dumps(entry, default=str)
 
 

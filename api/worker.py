@@ -19,6 +19,7 @@ import uuid
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
+from multiprocessing import resource_tracker
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
@@ -170,7 +171,8 @@ def abandon_job(session: Session, job_id: int, lease_token: str, max_attempts: i
         update(Job).where(_holding_lease(job_id, lease_token)).values(lease_expires_at=utc_now() - timedelta(seconds=1))
     )
     session.commit()
-    requeue_expired_jobs(session, max_attempts)
+    # This worker's supervisor, in the API, is gone with it: the one requeue a worker does itself.
+    requeue_expired_jobs(session, max_attempts, job_id)
 
 
 def requeue_job(session: Session, job_id: int, lease_token: str, error: str) -> bool:
@@ -234,12 +236,14 @@ def finish_job(
     return True
 
 
-def requeue_expired_jobs(session: Session, max_attempts: int) -> int:
-    """Requeue running jobs whose worker stopped renewing the lease; fail those that have
-    been started `max_attempts` times (starts released by a worker stopping cleanly left out).
-    Returns how many jobs were requeued or failed."""
+def requeue_expired_jobs(session: Session, max_attempts: int, job_id: int | None = None) -> int:
+    """Requeue running jobs whose worker stopped renewing the lease (only the job `job_id`, if
+    given); fail those that have been started `max_attempts` times (starts released by a worker
+    stopping cleanly left out). Returns how many jobs were requeued or failed."""
     now = utc_now()
     expired = (Job.status == JobStatus.RUNNING) & (Job.lease_expires_at < now)
+    if job_id is not None:
+        expired &= Job.id == job_id
     failed = (
         session.connection()
         .execute(
@@ -437,18 +441,35 @@ def _run(claimed: ClaimedJob, settings: Settings, cancel: threading.Event, execu
     raise RunCancelled()
 
 
-def work(settings: Settings, stop_signal: Connection) -> None:
+def work(settings: Settings, stop_signal: Connection, started: Connection | None = None) -> None:
     """A worker process: claim and run jobs until the API asks it to stop (a message on
     `stop_signal`) or SIGTERM arrives, and a job running then goes back to the queue; or until the
-    API dies (`stop_signal` closes without the message), and the job running counts as an attempt."""
+    API dies (`stop_signal` closes without the message), and the job running counts as an attempt.
+    A word on `started` tells the API that the process has its signal handlers (its imports done)."""
     stopping = WorkerStop()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.ask())
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the API, which stops us
+    # SIGINT and SIGTERM are blocked from this process's start (``WorkerPool._start_worker``) until
+    # its handlers are in place: a Ctrl+C to the terminal's process group is ignored (it reaches the
+    # API, which stops us), a SIGTERM that came while it started stops it cleanly, neither a traceback.
+    if signal.SIGTERM in signal.sigpending():
+        stopping.ask()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Ignored (and blocked) while the fork server starts, below, so that it and every run it forks
+    # ignore a SIGTERM sent to the whole process group (`systemctl stop`, `kill -TERM -PGID`): this
+    # worker ends its run itself and gives the job back, rather than the run dying and its job
+    # failing ("EOFError") or counting a start. Linux keeps a blocked signal pending even while it
+    # is ignored, so a SIGTERM meanwhile reaches the handler set below.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if started is not None:
+        with suppress(OSError):
+            started.send(True)
+        started.close()
     threading.Thread(target=_stop_when_told, args=(stop_signal, stopping), daemon=True).start()
     # Every run's process would otherwise re-run the API's main script (seconds of imports)
     # before starting; runs need nothing from it.
     sys.modules["__main__"] = types.ModuleType("__main__")
     configure_logging(settings.log_level)
+    if stopping.wait(0):  # told to stop while it started (the service stopped at once): nothing to give back
+        return
     engine = create_db_engine(settings.database_url)
     sessions = create_session_factory(engine)
     if settings.dask_address:
@@ -456,14 +477,15 @@ def work(settings: Settings, stop_signal: Connection) -> None:
     else:
         executor = None
         start_process_server()
-    next_requeue = 0.0
+    signal.signal(signal.SIGTERM, lambda *_: stopping.ask())
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+    # Jobs whose lease ran out are requeued by the pool's supervisor (``WorkerPool._supervise``), not
+    # here: it runs whenever a worker does (every worker is started by a pool), and without a live
+    # worker too. A worker requeues only when it can no longer count on a supervisor: its API died
+    # (``abandon_job``). One owner: one query every lease/2 per service, not one per worker as well.
     try:
         while not stopping.is_set():
             try:
-                if time.monotonic() >= next_requeue:
-                    with sessions() as session:
-                        requeue_expired_jobs(session, settings.job_max_attempts)
-                    next_requeue = time.monotonic() + settings.job_lease_s / 2
                 with sessions() as session:
                     claimed = claim_next_job(session, settings.job_lease_s)
                 if claimed is None:
@@ -483,6 +505,7 @@ def work(settings: Settings, stop_signal: Connection) -> None:
 
 
 STOP_MESSAGE = "stop"
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 def _stop_when_told(stop_signal: Connection, stopping: WorkerStop) -> None:
@@ -502,6 +525,7 @@ class WorkerSlot:
     name: str
     process: multiprocessing.process.BaseProcess
     stop_sender: Connection  # the API's end of this worker's stop pipe
+    started: Connection  # readable once the worker has started (or died)
     started_at: float
     early_deaths: int = 0  # deaths in a row, each within HEALTHY_LIFE_S of its start
     restart_at: float | None = None  # when a dead worker's replacement is due
@@ -510,7 +534,8 @@ class WorkerSlot:
 class WorkerPool:
     """The job worker processes started alongside the API, and the supervisor thread that watches
     them: a worker that dies (killed by the out-of-memory killer, a crash) is logged as an ERROR and
-    replaced, and jobs whose lease ran out are requeued even when no worker is alive to do it."""
+    replaced, and jobs whose lease ran out are requeued, even when no worker is alive. The supervisor
+    is the one owner of that requeueing; the workers do not repeat it (see `work`)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -547,6 +572,10 @@ class WorkerPool:
             with suppress(OSError):  # a worker that died has no one to read it
                 slot.stop_sender.send(STOP_MESSAGE)
             slot.stop_sender.close()
+            if not slot.started.poll():
+                # Still importing (seconds, on a busy machine), so it holds no job: not worth waiting for.
+                slot.process.kill()
+            slot.started.close()
         deadline = time.monotonic() + STOP_GRACE_S
         for slot in self._slots:
             slot.process.join(max(0.0, deadline - time.monotonic()))
@@ -556,10 +585,24 @@ class WorkerPool:
 
     def _start_worker(self, name: str) -> WorkerSlot:
         stop_signal, stop_sender = self._context.Pipe(duplex=False)
-        process = self._context.Process(target=work, args=(self.settings, stop_signal), name=name)
-        process.start()
-        stop_signal.close()  # the worker's end: it holds the only copy now
-        return WorkerSlot(name=name, process=process, stop_sender=stop_sender, started_at=time.monotonic())
+        started_receiver, started = self._context.Pipe(duplex=False)
+        process = self._context.Process(target=work, args=(self.settings, stop_signal, started), name=name)
+        # The new process starts with SIGINT and SIGTERM blocked (a process inherits the signal mask of
+        # the thread that starts it), until `work` has its own handlers: a Ctrl+C to the terminal's
+        # whole process group while it is still importing (seconds) would print a KeyboardInterrupt
+        # traceback (or "Fatal Python error") into the service's log. Multiprocessing's resource
+        # tracker is started first: starting it (with the first process) unblocks both signals again.
+        resource_tracker.ensure_running()
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        stop_signal.close()  # the worker's ends: it holds the only copies now
+        started.close()
+        return WorkerSlot(
+            name=name, process=process, stop_sender=stop_sender, started=started_receiver, started_at=time.monotonic()
+        )
 
     def _supervise(self) -> None:
         engine = create_db_engine(self.settings.database_url, SUPERVISOR_POOL)

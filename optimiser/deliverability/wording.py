@@ -3350,3 +3350,29 @@ TEMPLATE_WORDS.update(
         "draw_frontier": "Draw the budget frontier",
     }
 )
+
+
+# --- ops ---
+# The desk refuses a file over COMMISSION_MAX_REQUEST_BYTES in the browser, before sending it: the
+# check page's form carries this sentence (``data-too-large``) and api/web/static/desk.js fills in
+# the file's size and the limit, in MB to one decimal place.
+TEMPLATE_WORDS["upload_too_large"] = (
+    "The file is {size} MB; this service accepts at most {limit} MB. Nothing was sent. "
+    "Upload a zip of CSV files, or ask your administrator to raise the limit."
+)
+
+# A job, scenario or key named by its number from before migration 0002 (a link such as /jobs/17):
+# the API and the desk answer 404 with this one sentence (api.main, api.web.pages.not_found).
+OLD_NUMERIC_ID_PLURALS = {"job": "jobs", "scenario": "scenarios", "key": "keys"}
+
+
+def old_numeric_id(kind: str, given: str) -> str:
+    """Why an old numeric id is not found ("Job 17 is a number from before the upgrade ..."):
+    ``kind`` is job, scenario or key."""
+    listed = OLD_NUMERIC_ID_PLURALS[kind]
+    where = f"GET /{listed}" + ("" if kind == "key" else ", or the desk's home page")
+    return (
+        f"{kind.capitalize()} {given} is a number from before the upgrade that gave every {kind} a UUID"
+        f" (such as 0193a1f2-6c4e-7d2a-9b1c-3f5e7a9c1d2e) for its id; list your {listed} ({where})"
+        f" to find its new id."
+    )

@@ -92,8 +92,10 @@
         if (upload && upload.checked && input && input.files && input.files[0] && input.files[0].size > limit) {
           event.preventDefault();
           message.hidden = false;
-          message.textContent = "The file is " + (input.files[0].size / 1048576).toFixed(1) + " MB; this service accepts at most " +
-            (limit / 1048576).toFixed(1) + " MB. Nothing was sent. Upload a zip of CSV files, or ask your administrator to raise the limit.";
+          // The sentence is the wording module's (the form's data-too-large); only the figures are filled in here.
+          message.textContent = form.dataset.tooLarge
+            .replace("{size}", (input.files[0].size / 1048576).toFixed(1))
+            .replace("{limit}", (limit / 1048576).toFixed(1));
           input.setAttribute("aria-invalid", "true");
           input.focus();
         }
