@@ -61,6 +61,17 @@ def tiny_document() -> dict[str, Any]:
     return base_document()
 
 
+BROWSER = pytest.mark.xdist_group("browser")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests (marked BROWSER) first. Under `--dist loadgroup` (pyproject.toml) they are one
+    unit of work on one worker, one at a time, while the other worker runs the rest: Chromium and its
+    server never compete with another browser test. First, because the longest unit of work must
+    not be the last one handed out."""
+    items.sort(key=lambda item: item.get_closest_marker("xdist_group") is None)
+
+
 @pytest.fixture(autouse=True)
 def _alone_when_marked(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Under pytest-xdist (two workers, pyproject.toml), a test marked `alone` runs while no other

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 
 from optimiser.io import write_document_as_workbook
+from tests.conftest import BROWSER
 from tests.web.conftest import tiny_document
 from tests.web.test_browser import Server, browser, sign_in, start_server, when_ready  # noqa: F401 (fixtures)
 
-# A real server and a browser, waited on against the clock: runs while no other test runs.
-pytestmark = [pytest.mark.alone]
+pytestmark = [BROWSER]
 
 # Every violation the page reports, recorded before any of its own scripts runs.
 RECORD_VIOLATIONS = """

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from optimiser.deliverability import wording
+from tests.conftest import BROWSER
 from tests.web.conftest import tiny_document
 from tests.web.test_browser import (  # noqa: F401 (fixtures)
     Server,
@@ -28,8 +29,7 @@ from tests.web.test_browser import (  # noqa: F401 (fixtures)
     start_server,
 )
 
-# A real server and a browser, waited on against the clock: runs while no other test runs.
-pytestmark = [pytest.mark.alone]
+pytestmark = [BROWSER]
 
 WORDS = wording.TEMPLATE_WORDS
 

@@ -27,6 +27,7 @@ from playwright import sync_api as playwright_api
 from optimiser.deliverability import wording
 from optimiser.io import write_document_as_workbook
 from optimiser.runs import run_job
+from tests.conftest import BROWSER
 from tests.require import require_or_skip
 from tests.web.conftest import ARTEFACTS, tiny_document
 
@@ -43,11 +44,8 @@ LAUNCH_ARGS = [
     "--no-first-run",
 ]
 
-# Browser tests wait on a real server and a browser against the clock: each runs while no other
-# test runs (marked alone: see tests/conftest.py).
-pytestmark = [
-    pytest.mark.alone,
-]
+# Browser tests run one at a time, beside the other tests (tests/conftest.py).
+pytestmark = [BROWSER]
 
 
 def commission() -> str:

@@ -10,12 +10,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.conftest import BROWSER
 from tests.web.test_browser import Server, browser, page, start_server  # noqa: F401 (fixtures)
 
-# A real server and a browser, waited on against the clock: runs while no other test runs.
-pytestmark = [
-    pytest.mark.alone,
-]
+pytestmark = [BROWSER]
 
 LOCAL = {"127.0.0.1", "localhost"}
 

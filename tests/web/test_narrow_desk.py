@@ -12,13 +12,11 @@ from urllib.parse import quote
 import pytest
 
 from optimiser.io import read_document
+from tests.conftest import BROWSER
 from tests.web.conftest import ARTEFACTS, ROOT, tiny_document
 from tests.web.test_browser import AXE, Server, browser, sign_in, start_server, when_ready  # noqa: F401 (fixtures)
 
-# A real server and a browser, waited on against the clock: runs while no other test runs.
-pytestmark = [
-    pytest.mark.alone,
-]
+pytestmark = [BROWSER]
 
 WIDTH = 360
 # A real place name (Anglesey): one word of 58 letters, in a practice's name of 75.

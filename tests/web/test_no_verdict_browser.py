@@ -14,6 +14,7 @@ import pytest
 
 from models.synthetic import generate_scenario
 from optimiser.deliverability import wording
+from tests.conftest import BROWSER
 from tests.web.test_browser import (  # noqa: F401 (fixtures)
     Server,
     browser,
@@ -24,10 +25,7 @@ from tests.web.test_browser import (  # noqa: F401 (fixtures)
     start_server,
 )
 
-# A real server and a browser, waited on against the clock: runs while no other test runs.
-pytestmark = [
-    pytest.mark.alone,
-]
+pytestmark = [BROWSER]
 
 
 @pytest.fixture(scope="module")

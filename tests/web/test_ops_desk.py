@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from optimiser.deliverability import wording
+from tests.conftest import BROWSER
 from tests.web.test_browser import Server, browser, page, sign_in, start_server  # noqa: F401 (fixtures)
 
-# A real server and a browser, waited on against the clock: runs while no other test runs.
-pytestmark = [pytest.mark.alone]
+pytestmark = [BROWSER]
 
 REPO = Path(__file__).resolve().parents[2]
 DESK_JS = REPO / "api" / "web" / "static" / "desk.js"
