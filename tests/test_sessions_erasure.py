@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,6 +24,7 @@ from api.settings import Settings
 from optimiser.io import read_document
 from tests.test_sessions_sign_out import (
     BACKENDS,
+    ORGANISATION,
     POSTGRES_URL,
     REPO,
     Server,
@@ -39,9 +39,26 @@ from tests.test_sessions_sign_out import (
 MARKER = "to-delete-DPIA-marker"
 
 
-@pytest.fixture(params=BACKENDS)
-def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
-    yield from running_server(request.param, tmp_path)
+@pytest.fixture(scope="module", params=BACKENDS)
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One server per backend for the module: each test is an organisation (or two) of its own on it,
+    and counts only its own rows."""
+    yield from running_server(request.param, tmp_path_factory.mktemp("erasure"))
+
+
+def jobs_of(server: Server, organisation: str) -> int:
+    return int(
+        server.sql(f"select count(*) from jobs where organisation_id = {ORGANISATION}", organisation=organisation)[0][0]
+    )
+
+
+def versions_of(server: Server, scenario: str) -> int:
+    return int(
+        server.sql(
+            "select count(*) from scenario_versions v join scenarios s on s.id = v.scenario_id where s.public_id = :id",
+            id=scenario,
+        )[0][0]
+    )
 
 
 def headers(key: str) -> dict[str, str]:
@@ -83,14 +100,24 @@ def tenant(server: Server) -> dict[str, str]:
 
 
 def test_deleting_a_scenario_erases_it_and_every_route_refuses_its_jobs(server: Server) -> None:
-    key = server.key(f"org-{uuid.uuid4().hex[:8]}")
+    organisation = f"org-{uuid.uuid4().hex[:8]}"
+    key = server.key(organisation)
     api = headers(key)
     scenario = create_scenario(server, api, MARKER)
     job = finished_check(server, api, scenario)
     desk = signed_in(server, key)
-    assert desk.get(f"/desk/jobs/{job}").status_code == 200  # the desk submits the check's frontier sweep
+    page = desk.get(f"/desk/jobs/{job}")
+    assert page.status_code == 200
+    # The check's frontier sweep, drawn as the desk's button draws it: it goes with the scenario too.
+    drawn = desk.post(f"/desk/jobs/{job}/frontier", data={"csrf": csrf_of(page.text)}, headers={"Origin": server.url})
+    assert drawn.status_code == 303, drawn.text
+    assert jobs_of(server, organisation) == 2
     api_client = httpx.Client(base_url=server.url, headers=api, timeout=60)
     assert set(statuses(api_client, job_routes(job)).values()) == {200}
+    job_ids = [
+        row[0]
+        for row in server.sql(f"select id from jobs where organisation_id = {ORGANISATION}", organisation=organisation)
+    ]
 
     assert api_client.delete(f"/scenarios/{scenario}").status_code == 204
 
@@ -99,15 +126,17 @@ def test_deleting_a_scenario_erases_it_and_every_route_refuses_its_jobs(server: 
     assert api_client.get("/jobs").json()["total"] == 0, "the scenario's check or its frontier sweep is still listed"
     assert MARKER not in desk.get("/").text
     # Erased, not hidden: only the tombstone's row is left, with no name.
-    assert server.sql("select count(*) from scenario_versions")[0][0] == 0
-    assert server.sql("select count(*) from jobs")[0][0] == 0
-    assert server.sql("select count(*) from job_tables")[0][0] == 0
-    assert server.sql("select name from scenarios") == [("",)]
+    assert versions_of(server, scenario) == 0
+    assert jobs_of(server, organisation) == 0
+    tables = server.sql(f"select count(*) from job_tables where job_id in ({', '.join(map(str, job_ids))})")
+    assert tables[0][0] == 0
+    assert server.sql("select name from scenarios where public_id = :id", id=scenario) == [("",)]
     assert api_client.delete(f"/scenarios/{scenario}").status_code == 404
 
 
 def test_a_scenario_shared_and_run_by_another_organisation_takes_their_jobs_with_it(server: Server) -> None:
-    owner, lmc_organisation = tenant(server), f"lmc-{uuid.uuid4().hex[:8]}"
+    owner_organisation, lmc_organisation = f"org-{uuid.uuid4().hex[:8]}", f"lmc-{uuid.uuid4().hex[:8]}"
+    owner = headers(server.key(owner_organisation))
     lmc = headers(server.key(lmc_organisation, "negotiator"))
     scenario = create_scenario(server, owner, MARKER)
     shared = httpx.put(f"{server.url}/scenarios/{scenario}/shares/{lmc_organisation}", headers=owner)
@@ -117,8 +146,13 @@ def test_a_scenario_shared_and_run_by_another_organisation_takes_their_jobs_with
     assert httpx.delete(f"{server.url}/scenarios/{scenario}", headers=owner).status_code == 204
 
     assert httpx.get(f"{server.url}/jobs/{theirs}", headers=lmc).status_code == 404
-    assert server.sql("select count(*) from jobs")[0][0] == 0
-    assert server.sql("select count(*) from shares")[0][0] == 0
+    assert jobs_of(server, lmc_organisation) == jobs_of(server, owner_organisation) == 0
+    assert (
+        server.sql(
+            f"select count(*) from shares where organisation_id = {ORGANISATION}", organisation=lmc_organisation
+        )[0][0]
+        == 0
+    )
 
 
 def test_delete_job_erases_its_result_tables_and_report(server: Server) -> None:
@@ -141,7 +175,8 @@ def test_delete_job_erases_its_result_tables_and_report(server: Server) -> None:
 
 
 def test_a_job_deleted_while_queued_or_running_is_cancelled_and_erased(server: Server) -> None:
-    api = tenant(server)
+    organisation = f"org-{uuid.uuid4().hex[:8]}"
+    api = headers(server.key(organisation))
     scenario = create_scenario(server, api, MARKER)
     sweep = httpx.post(
         f"{server.url}/jobs",
@@ -153,7 +188,7 @@ def test_a_job_deleted_while_queued_or_running_is_cancelled_and_erased(server: S
     assert httpx.get(f"{server.url}/jobs/{sweep.json()['id']}", headers=api).status_code == 404
     # The worker that held it carries on with the next job.
     finished_check(server, api, scenario)
-    assert server.sql("select count(*) from jobs")[0][0] == 1
+    assert jobs_of(server, organisation) == 1
 
 
 def test_the_desk_deletes_a_check_and_a_scenario_after_a_confirmation_page(server: Server) -> None:
@@ -194,7 +229,7 @@ def test_the_desk_deletes_a_check_and_a_scenario_after_a_confirmation_page(serve
     assert (deleted.status_code, deleted.headers["location"]) == (303, "/")
     assert httpx.get(f"{server.url}/scenarios/{scenario}", headers=api).status_code == 404
     assert MARKER not in desk.get("/").text
-    assert server.sql("select count(*) from scenario_versions")[0][0] == 0
+    assert versions_of(server, scenario) == 0
 
 
 def test_purge_erases_what_was_only_hidden_and_what_is_past_retention(server: Server) -> None:
@@ -236,8 +271,7 @@ def test_purge_erases_what_was_only_hidden_and_what_is_past_retention(server: Se
     assert api_client.get(f"/scenarios/{old}").status_code == 404
     assert api_client.get(f"/jobs/{old_job}").status_code == 404
     assert api_client.get(f"/jobs/{recent_job}").status_code == 200
-    remaining = server.sql("select s.public_id from scenario_versions v join scenarios s on s.id = v.scenario_id")
-    assert remaining == [(recent,)]
+    assert [versions_of(server, scenario) for scenario in (hidden, old, recent)] == [0, 0, 1]
     refused = server.command("purge", "--older-than-days", "0")
     assert refused.returncode == 2
 

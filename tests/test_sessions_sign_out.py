@@ -161,9 +161,25 @@ def running_server(backend: str, directory: Path, **settings: str) -> Iterator[S
             drop_schema(schema)
 
 
-@pytest.fixture(params=BACKENDS)
-def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
-    yield from running_server(request.param, tmp_path, COMMISSION_DESK_IDLE_TIMEOUT_S=str(IDLE_TIMEOUT_S))
+@pytest.fixture(scope="module", params=BACKENDS)
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One server per backend for the module: each test is an organisation of its own on it."""
+    directory = tmp_path_factory.mktemp("sessions")
+    yield from running_server(request.param, directory, COMMISSION_DESK_IDLE_TIMEOUT_S=str(IDLE_TIMEOUT_S))
+
+
+# The id of the organisation named :organisation, for counting one test's rows on a shared server.
+ORGANISATION = "(select id from organisations where name = :organisation)"
+
+
+def desk_sessions_of(server: Server, organisation: str) -> int:
+    return int(
+        server.sql(
+            "select count(*) from desk_sessions where key_id in"
+            f" (select id from api_keys where organisation_id = {ORGANISATION})",
+            organisation=organisation,
+        )[0][0]
+    )
 
 
 def create_scenario(server: Server, api: dict[str, str], name: str) -> str:
@@ -198,7 +214,8 @@ def is_signed_in(server: Server, cookie: str) -> bool:
 
 
 def test_a_copied_cookie_is_refused_after_sign_out(server: Server) -> None:
-    key = server.key(f"org-{uuid.uuid4().hex[:8]}")
+    organisation = f"org-{uuid.uuid4().hex[:8]}"
+    key = server.key(organisation)
     api = {"Authorization": f"Bearer {key}"}
     scenario = create_scenario(server, api, "tiny")
     browser = signed_in(server, key)
@@ -227,11 +244,12 @@ def test_a_copied_cookie_is_refused_after_sign_out(server: Server) -> None:
     assert httpx.get(f"{server.url}/jobs", headers=api).json()["total"] == 0, "a job was submitted after sign-out"
     # Only that session ended: the key's other session is still signed in.
     assert "Signed in for" in other_browser.get("/").text
-    assert server.sql("select count(*) from desk_sessions")[0][0] == 1
+    assert desk_sessions_of(server, organisation) == 1
 
 
 def test_an_unused_session_ends_after_the_idle_timeout(server: Server) -> None:
-    key = server.key(f"org-{uuid.uuid4().hex[:8]}")
+    organisation = f"org-{uuid.uuid4().hex[:8]}"
+    key = server.key(organisation)
     cookie = signed_in(server, key).cookies["desk_session"]
     # Used more often than the timeout, it stays open for longer than the timeout.
     used_since = time.monotonic()
@@ -242,4 +260,4 @@ def test_an_unused_session_ends_after_the_idle_timeout(server: Server) -> None:
     assert not is_signed_in(server, cookie)
     page = httpx.get(f"{server.url}/desk/check", cookies={"desk_session": cookie}, follow_redirects=False)
     assert (page.status_code, page.headers.get("location")) == (303, "/")
-    assert server.sql("select count(*) from desk_sessions")[0][0] == 0, "the ended session's row was kept"
+    assert desk_sessions_of(server, organisation) == 0, "the ended session's row was kept"
