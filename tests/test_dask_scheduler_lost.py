@@ -26,6 +26,7 @@ from optimiser.batch import SchedulerLost, load_manifest, run_batch
 from optimiser.execution import connect_dask
 from tests import console
 from tests.conftest import base_document
+from tests.servers import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 # One quick solve, then sweeps of a few seconds each on the one worker thread: when the first
@@ -49,12 +50,6 @@ def dask_script() -> str:
     script = shutil.which("dask", path=str(Path(console.console_script()).parent))
     assert script is not None, "the dask console script (dask[distributed], in the lock) is not installed"
     return script
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Cluster:

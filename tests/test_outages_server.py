@@ -5,7 +5,6 @@ security headers (audit 12 #2), and the access log names who called (audit 12 #8
 from __future__ import annotations
 
 import json
-import os
 import select
 import socket
 import time
@@ -16,7 +15,7 @@ import pytest
 
 from optimiser.deliverability.wording import request_body_too_slow
 from tests.api.test_load import make_key
-from tests.api.test_restart import Server, free_port
+from tests.servers import Server
 
 BODY_READ_TIMEOUT_S = 2
 MAX_CONNECTIONS = 4
@@ -28,14 +27,13 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, d
     folder = tmp_path_factory.mktemp("served")
     url = f"sqlite:///{folder / 'api.db'}"
     headers = make_key(url)
-    environment = {
-        **os.environ,
-        "COMMISSION_DATABASE_URL": url,
-        "COMMISSION_LOG_LEVEL": "INFO",
-        "COMMISSION_BODY_READ_TIMEOUT_S": str(BODY_READ_TIMEOUT_S),
-        "COMMISSION_MAX_CONNECTIONS": str(MAX_CONNECTIONS),
-    }
-    server = Server(environment, free_port(), folder / "server.log")
+    server = Server(
+        url,
+        folder,
+        COMMISSION_LOG_LEVEL="INFO",
+        COMMISSION_BODY_READ_TIMEOUT_S=str(BODY_READ_TIMEOUT_S),
+        COMMISSION_MAX_CONNECTIONS=str(MAX_CONNECTIONS),
+    )
     server.start()
     try:
         yield server, headers

@@ -22,19 +22,8 @@ from api.documents import accept_document
 from api.orm import Job, JobStatus, Role, ScenarioVersion
 from api.settings import Settings
 from optimiser.io import read_document
-from tests.test_sessions_sign_out import (
-    BACKENDS,
-    ORGANISATION,
-    POSTGRES_URL,
-    REPO,
-    Server,
-    create_scenario,
-    csrf_of,
-    drop_schema,
-    postgres_schema_url,
-    running_server,
-    signed_in,
-)
+from tests.servers import BACKENDS, POSTGRES_URL, Server, drop_schema, postgres_schema_url, running_server
+from tests.test_sessions_sign_out import ORGANISATION, REPO, create_scenario, csrf_of, signed_in
 
 MARKER = "to-delete-DPIA-marker"
 

@@ -7,158 +7,20 @@ The fixtures here (a server, keys, a scenario) serve tests/test_sessions_erasure
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 
 from optimiser.io import read_document
+from tests.servers import BACKENDS, Server, running_server
 
 REPO = Path(__file__).resolve().parents[1]
-COMMISSION = str(Path(sys.executable).with_name("commission"))
-POSTGRES_URL = os.environ.get("COMMISSION_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-STARTUP_TIMEOUT_S = 60
 IDLE_TIMEOUT_S = 3.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class Server:
-    """`commission serve` with one worker, in its own process group, and its database."""
-
-    def __init__(self, database_url: str, directory: Path, **settings: str) -> None:
-        self.database_url = database_url
-        self.port = free_port()
-        self.log = directory / "server.log"
-        self.environment = {
-            **os.environ,
-            "COMMISSION_DATABASE_URL": database_url,
-            "COMMISSION_JOB_POLL_INTERVAL_S": "0.1",
-            "COMMISSION_LOG_LEVEL": "WARNING",
-            **settings,
-        }
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [COMMISSION, "serve", "--port", str(self.port), "--workers", "1"],
-                cwd=REPO,
-                env=self.environment,
-                stdout=log,
-                stderr=log,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.log.read_text()[-3000:]
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.2)
-        raise AssertionError(f"the server did not start:\n{self.log.read_text()[-3000:]}")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-
-    def command(self, *arguments: str) -> subprocess.CompletedProcess[str]:
-        """The installed `commission` script run on this server's database."""
-        return subprocess.run(
-            [COMMISSION, *arguments], cwd=REPO, env=self.environment, capture_output=True, text=True, timeout=120
-        )
-
-    def key(self, organisation: str, role: str = "commissioner") -> str:
-        created = self.command("keys", "create", "--org", organisation, "--role", role)
-        assert created.returncode == 0, created.stderr
-        return created.stdout.strip()
-
-    def sql(self, statement: str, **parameters: Any) -> list[Any]:
-        """Rows of one SQL statement on the service's database (committed)."""
-        engine = create_engine(self.database_url)
-        try:
-            with engine.begin() as connection:
-                result = connection.execute(text(statement), parameters)
-                return list(result.all()) if result.returns_rows else []
-        finally:
-            engine.dispose()
-
-
-def postgres_schema_url() -> Callable[[], str] | None:
-    try:
-        engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        engine.dispose()
-    except SQLAlchemyError:
-        return None
-
-    def new_schema() -> str:
-        schema = f"sessions_test_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        admin.dispose()
-        return schema
-
-    return new_schema
-
-
-def drop_schema(schema: str) -> None:
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
-
-
-def running_server(backend: str, directory: Path, **settings: str) -> Iterator[Server]:
-    """A started server on ``backend``'s database, stopped (and its schema dropped) afterwards."""
-    schema = None
-    if backend == "postgres":
-        new_schema = postgres_schema_url()
-        if new_schema is None:
-            pytest.skip(f"PostgreSQL is unreachable at {POSTGRES_URL}")
-        schema = new_schema()
-        url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-        database_url = url.render_as_string(hide_password=False)
-    else:
-        database_url = f"sqlite:///{directory / 'service.db'}"
-    server = Server(database_url, directory, **settings)
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
-        if schema is not None:
-            drop_schema(schema)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

@@ -70,7 +70,7 @@ def test_readyz_is_503_while_the_sqlite_disk_is_full_or_read_only(small_disk: Pa
         workers=0,
         COMMISSION_MAX_REQUEST_BYTES=str(LARGEST_REQUEST),
     )
-    headers = served.key()
+    headers = served.headers()
     served.start()
     try:
         assert readiness(served) == (200, None)

@@ -16,12 +16,8 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -32,12 +28,9 @@ from sqlalchemy import create_engine, func, select
 from api.orm import Job, JobTable
 from models.synthetic import generate_scenario
 from optimiser.io import read_document
+from tests.servers import REPO, Server
 
-REPO = Path(__file__).resolve().parents[1]
-# The console script the user runs (installed in the environment), importing this tree's code.
-COMMISSION = str(Path(sys.executable).with_name("commission"))
 PROC = Path("/proc")
-STARTUP_TIMEOUT_S = 90
 METRICS_TOKEN = "workers-test-metrics-token"
 
 # Kill processes and wait for them on the clock: run while no other test runs (tests/conftest.py).
@@ -48,81 +41,37 @@ pytestmark = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+class Served(Server):
+    """`commission serve` run from ``folder``, logging JSON there, taken as started once it answers and
+    all its workers are up (not by /readyz, which a test needs to be 503)."""
 
-
-class Served:
-    """`commission serve` in its own session, on a database of its own, logging JSON to a file."""
+    startup_timeout_s = 90
 
     def __init__(self, folder: Path, database_url: str, workers: int, **environment: str) -> None:
-        self.folder, self.workers = folder, workers
-        self.environment = {
-            **os.environ,
-            "PYTHONPATH": str(REPO),
-            "COMMISSION_DATABASE_URL": database_url,
-            "COMMISSION_JOB_LEASE_S": "2",
-            "COMMISSION_JOB_POLL_INTERVAL_S": "0.1",
-            "COMMISSION_LOG_LEVEL": "INFO",
-            "COMMISSION_METRICS_TOKEN": METRICS_TOKEN,
+        super().__init__(
+            database_url,
+            folder,
+            workers=workers,
+            cwd=folder,
+            PYTHONPATH=str(REPO),
+            COMMISSION_JOB_LEASE_S="2",
+            COMMISSION_JOB_POLL_INTERVAL_S="0.1",
+            COMMISSION_LOG_LEVEL="INFO",
+            COMMISSION_METRICS_TOKEN=METRICS_TOKEN,
             **environment,
-        }
-        self.log = folder / "server.log"
-        self.url = f"http://127.0.0.1:{free_port()}"
-        self.process: subprocess.Popen[bytes] | None = None
+        )
 
     def commission(self, *arguments: str) -> str:
-        done = subprocess.run(
-            [COMMISSION, *arguments], cwd=self.folder, env=self.environment, capture_output=True, text=True
-        )
+        done = self.command(*arguments)
         assert done.returncode == 0, done.stderr
         return done.stdout.strip()
 
-    def key(self) -> dict[str, str]:
-        return {"X-API-Key": self.commission("keys", "create", "--org", "icb", "--role", "commissioner")}
-
-    def start(self) -> None:
-        with self.log.open("ab") as sink:
-            self.process = subprocess.Popen(
-                [COMMISSION, "serve", "--port", self.url.rsplit(":", 1)[1], "--workers", str(self.workers)],
-                cwd=self.folder,
-                env=self.environment,
-                stdout=sink,
-                stderr=sink,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while True:
-            assert self.process.poll() is None, self.log.read_text()[-3000:]
-            assert time.monotonic() < deadline, f"the server did not start:\n{self.log.read_text()[-3000:]}"
-            try:
-                httpx.get(f"{self.url}/healthz", timeout=1)
-            except httpx.TransportError:
-                time.sleep(0.2)
-                continue
-            if self.workers == 0 or len(self.workers_now()) == self.workers:
-                return
-            time.sleep(0.2)
-
-    @property
-    def pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
-
-    def stop(self) -> None:
-        """SIGTERM to the whole session (SIGKILL after 30 s), whatever is left of it."""
-        if self.process is None:
-            return
-        with suppress(ProcessLookupError):
-            os.killpg(self.pid, signal.SIGCONT)  # a worker a test stopped
-            os.killpg(self.pid, signal.SIGTERM)
-        with suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=30)
-        with suppress(ProcessLookupError):
-            os.killpg(self.pid, signal.SIGKILL)
-        self.process.wait()
+    def ready(self) -> bool:
+        try:
+            httpx.get(f"{self.url}/healthz", timeout=1)
+        except httpx.TransportError:
+            return False
+        return self.workers == 0 or len(self.workers_now()) == self.workers
 
     def workers_now(self) -> list[int]:
         """The API's job worker processes (not its resource tracker)."""
@@ -236,7 +185,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
 
 
 def test_a_killed_worker_is_replaced_its_run_ends_and_its_job_finishes_once(served: Served) -> None:
-    headers = served.key()
+    headers = served.headers()
     served.start()
     [worker] = served.workers_now()
     long_job = submit(served, headers, LONG_SOLVE, "solve")
@@ -281,7 +230,7 @@ def test_a_killed_worker_is_replaced_its_run_ends_and_its_job_finishes_once(serv
 
 def test_a_job_whose_worker_stops_working_is_requeued_without_any_worker(served: Served) -> None:
     """The only worker frozen (SIGSTOP) with a job in hand: no worker can requeue it, the supervisor does."""
-    headers = served.key()
+    headers = served.headers()
     served.start()
     [worker] = served.workers_now()
     job_id = submit(served, headers, LONG_SOLVE, "solve")
@@ -307,7 +256,7 @@ def test_a_sigkill_of_the_api_counts_against_the_attempts(tmp_path: Path) -> Non
     database_url = f"sqlite:///{tmp_path / 'service.db'}"
     served = Served(tmp_path, database_url, workers=1, COMMISSION_JOB_MAX_ATTEMPTS="1")
     try:
-        headers = served.key()
+        headers = served.headers()
         served.start()
         [worker] = served.workers_now()
         job_id = submit(served, headers, LONG_SOLVE, "solve")
@@ -330,7 +279,7 @@ def test_a_sigkill_of_the_api_counts_against_the_attempts(tmp_path: Path) -> Non
 def test_a_worker_killed_while_handing_its_run_the_job_leaves_no_traceback(served: Served) -> None:
     """Killed the moment its run's process appears, while the run reads a 4 MB document: the run
     ends quietly (before, the fork server's child printed an unpickling traceback into the log)."""
-    headers = served.key()
+    headers = served.headers()
     served.start()
     [worker] = served.workers_now()
     submit(served, headers, generate_scenario(n_practices=3000, n_pcns=300), "check")

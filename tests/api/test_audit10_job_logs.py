@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -27,69 +24,28 @@ from api.orm import Job
 from api.worker import claim_next_job, requeue_expired_jobs
 from tests.api.helpers import example_document
 from tests.api.test_worker import LEASE_S, expire_lease, queue_jobs
+from tests.servers import Server
 
 REPO = Path(__file__).resolve().parents[2]
-# The console script the user runs (installed in the environment), importing this tree's code.
-COMMISSION = str(Path(sys.executable).with_name("commission"))
-STARTUP_TIMEOUT_S = 60
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, dict[str, str], Path]]:
     """`commission serve` (the installed script) logging at INFO to a file: its URL, a key, the log."""
-    environment = {
-        **os.environ,
-        "PYTHONPATH": str(REPO),
-        "COMMISSION_DATABASE_URL": f"sqlite:///{tmp_path / 'service.db'}",
-        "COMMISSION_JOB_POLL_INTERVAL_S": "0.1",
-        "COMMISSION_LOG_LEVEL": "INFO",
-    }
-    key = subprocess.run(
-        [COMMISSION, "keys", "create", "--org", "icb", "--role", "commissioner"],
+    server = Server(
+        f"sqlite:///{tmp_path / 'service.db'}",
+        tmp_path,
         cwd=tmp_path,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    port = free_port()
-    log = tmp_path / "server.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [COMMISSION, "serve", "--port", str(port), "--workers", "1"],
-            cwd=tmp_path,
-            env=environment,
-            stdout=sink,
-            stderr=sink,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
+        PYTHONPATH=str(REPO),
+        COMMISSION_JOB_POLL_INTERVAL_S="0.1",
+        COMMISSION_LOG_LEVEL="INFO",
+    )
+    headers = server.headers("icb", "commissioner")
+    server.start()
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while True:
-            assert process.poll() is None, log.read_text()[-3000:]
-            assert time.monotonic() < deadline, f"the server did not start:\n{log.read_text()[-3000:]}"
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        yield url, {"X-API-Key": key}, log
+        yield server.url, headers, server.log
     finally:
-        process.terminate()  # the server stops its own workers
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        server.stop()
 
 
 def worker_records(log: Path) -> list[dict[str, object]]:

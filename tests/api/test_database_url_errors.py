@@ -18,18 +18,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.servers import free_port
+
 COMMISSION = str(Path(sys.executable).with_name("commission"))
 PASSWORD = "s3cret-Pa55word"
 COMMANDS = {
     "db upgrade": ["db", "upgrade"],
     "keys create": ["keys", "create", "--org", "birmingham-icb", "--role", "admin"],
 }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def bad_urls(tmp_path: Path) -> dict[str, tuple[str, str]]:

@@ -35,7 +35,7 @@ from optimiser.io import ReadCancelled, ReadLimits, cancel_reading_when, read_by
 from tests import nhs_files
 from tests.api.helpers import TINY
 from tests.api.test_load import make_key
-from tests.api.test_restart import Server, free_port
+from tests.servers import Server
 
 # Times a cancelled read and watches a server's CPU seconds: it runs while no other test runs
 # (marked alone: see tests/conftest.py).
@@ -334,14 +334,13 @@ def test_a_server_stops_reading_an_upload_when_its_client_disconnects(tmp_path: 
     body, content_type = multipart(
         {"file": ("slow.xlsx", workbook, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")}
     )
-    environment = {
-        **os.environ,
-        "COMMISSION_DATABASE_URL": url,
-        "COMMISSION_MIGRATE_ON_START": "false",
-        "COMMISSION_METRICS_TOKEN": METRICS_TOKEN,
-        "COMMISSION_LOG_LEVEL": "WARNING",
-    }
-    server = Server(environment, free_port(), tmp_path / "server.log")
+    server = Server(
+        url,
+        tmp_path,
+        COMMISSION_MIGRATE_ON_START="false",
+        COMMISSION_METRICS_TOKEN=METRICS_TOKEN,
+        COMMISSION_LOG_LEVEL="WARNING",
+    )
     server.start()
     try:
         assert server.process is not None

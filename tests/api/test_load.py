@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
 import sys
 import time
@@ -23,7 +22,7 @@ from api.orm import Role
 from optimiser.io import read_document
 from tests.api.conftest import BACKENDS, database_url
 from tests.api.helpers import TINY
-from tests.api.test_restart import Server, free_port
+from tests.servers import Server
 
 # Times /healthz under load: it runs while no other test runs
 # (marked alone: see tests/conftest.py).
@@ -129,15 +128,14 @@ def test_long_polls_and_submissions_leave_the_service_responsive(
 ) -> None:
     url = database_url(request, backend, tmp_path_factory)
     headers = make_key(url)
-    environment = {
-        **os.environ,
-        "COMMISSION_DATABASE_URL": url,
-        "COMMISSION_MIGRATE_ON_START": "false",
-        "COMMISSION_MAX_WAIT_S": str(WAIT_S),
-        "COMMISSION_JOB_POLL_INTERVAL_S": "0.2",
-        "COMMISSION_LOG_LEVEL": "WARNING",
-    }
-    server = Server(environment, free_port(), tmp_path / "server.log")
+    server = Server(
+        url,
+        tmp_path,
+        COMMISSION_MIGRATE_ON_START="false",
+        COMMISSION_MAX_WAIT_S=str(WAIT_S),
+        COMMISSION_JOB_POLL_INTERVAL_S="0.2",
+        COMMISSION_LOG_LEVEL="WARNING",
+    )
     server.start()
     probe = HealthProbe(server.url, tmp_path / "stop-probe")
     try:

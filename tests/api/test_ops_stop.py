@@ -8,10 +8,10 @@ import json
 import logging
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import time
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ import pytest
 
 from api.logs import JsonFormatter
 from models.synthetic import generate_scenario
-from tests.console import console_script
+from tests.servers import Server
 
 STARTUP_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 60
@@ -29,58 +29,38 @@ ANSI_ESCAPE = "\x1b"
 ENDS_WITH = {signal.SIGINT: 130, signal.SIGTERM: -signal.SIGTERM}
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+class Served(Server):
+    """The service with its stdout and stderr kept apart for the test to read, stopped by the test's
+    signal to its process group (as a terminal's Ctrl+C reaches the service, its job workers and their
+    runs alike), and taken as started as soon as it answers at all: its workers may still be importing."""
 
+    poll_s = 0.05
 
-class Served:
     def __init__(self, tmp_path: Path, workers: int) -> None:
         self.database = tmp_path / "service.db"
-        self.environment = {
-            **os.environ,
-            "COMMISSION_DATABASE_URL": f"sqlite:///{self.database}",
-            "COMMISSION_JOB_POLL_INTERVAL_S": "0.1",
-            "COMMISSION_LOG_LEVEL": "INFO",
-        }
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.workers = workers
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def key(self) -> str:
-        created = subprocess.run(
-            [console_script(), "keys", "create", "--org", "icb", "--role", "commissioner"],
-            env=self.environment,
-            capture_output=True,
-            text=True,
-            check=True,
+        super().__init__(
+            f"sqlite:///{self.database}",
+            tmp_path,
+            workers=workers,
+            COMMISSION_JOB_POLL_INTERVAL_S="0.1",
+            COMMISSION_LOG_LEVEL="INFO",
         )
-        return created.stdout.strip()
+        self.written: tuple[str, str] | None = None
 
-    def start(self) -> None:
-        # Its own session, as a terminal's job is its own process group: a signal to the group
-        # reaches the service, its job workers and their runs alike, as Ctrl+C does.
-        self.process = subprocess.Popen(
-            [console_script(), "serve", "--port", str(self.port), "--workers", str(self.workers)],
-            env=self.environment,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.process.communicate()
-            try:
-                httpx.get(f"{self.url}/healthz", timeout=1)
-                return
-            except httpx.TransportError:
-                time.sleep(0.05)
-        self.kill()
-        raise AssertionError("the service did not start")
+    def launch(self, arguments: list[str]) -> subprocess.Popen[bytes]:
+        return self.popen(arguments, subprocess.PIPE, subprocess.PIPE)
 
-    def stop(self, signum: signal.Signals) -> tuple[int, str, str]:
+    def ready(self) -> bool:
+        try:
+            httpx.get(f"{self.url}/healthz", timeout=1)
+        except httpx.TransportError:
+            return False
+        return True
+
+    def output(self) -> str:
+        return "\n".join(self.written or ())
+
+    def stop_by(self, signum: signal.Signals) -> tuple[int, str, str]:
         assert self.process is not None
         os.killpg(self.process.pid, signum)
         try:
@@ -88,12 +68,16 @@ class Served:
         except subprocess.TimeoutExpired:
             self.kill()
             raise
-        return self.process.returncode, out.decode(), err.decode()
+        self.written = (out.decode(), err.decode())
+        return self.process.returncode, *self.written
 
     def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
+        if self.process is None or self.written is not None:
+            return
+        with suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.communicate()
+        out, err = self.process.communicate()
+        self.written = (out.decode(), err.decode())
 
 
 def assert_clean_stop(returncode: int, out: str, err: str, signum: signal.Signals) -> list[dict[str, Any]]:
@@ -120,7 +104,7 @@ def test_a_stop_as_the_service_starts_prints_no_traceback(tmp_path: Path, signum
     served.start()
     try:
         started = time.monotonic()
-        returncode, out, err = served.stop(signum)
+        returncode, out, err = served.stop_by(signum)
     finally:
         served.kill()
     lines = assert_clean_stop(returncode, out, err, signum)
@@ -151,7 +135,7 @@ def test_a_stop_mid_solve_gives_the_job_back_without_a_traceback(tmp_path: Path,
             assert time.monotonic() < deadline, "the job never started"
             time.sleep(0.05)
         time.sleep(0.3)  # its run's process started, mid-solve
-        returncode, out, err = served.stop(signum)
+        returncode, out, err = served.stop_by(signum)
     finally:
         served.kill()
     lines = assert_clean_stop(returncode, out, err, signum)

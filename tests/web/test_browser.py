@@ -11,13 +11,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +23,7 @@ from playwright import sync_api as playwright_api
 from optimiser.deliverability import wording
 from optimiser.io import write_document_as_workbook
 from optimiser.runs import run_job
+from tests import servers
 from tests.conftest import BROWSER
 from tests.require import require_or_skip
 from tests.web.conftest import ARTEFACTS, tiny_document
@@ -48,32 +45,8 @@ LAUNCH_ARGS = [
 pytestmark = [BROWSER]
 
 
-def commission() -> str:
-    """The installed console script, next to this interpreter."""
-    script = Path(sys.executable).with_name("commission")
-    return str(script) if script.exists() else shutil.which("commission") or "commission"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class Server:
-    url: str
-    env: dict[str, str]
-
-    def key(self, organisation: str, role: str) -> str:
-        done = subprocess.run(
-            [commission(), "keys", "create", "--org", organisation, "--role", role],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        return done.stdout.strip().splitlines()[-1]
+class Server(servers.Server):
+    """The desk's server: a desk secret of its own and small limits; `api` calls its HTTP API."""
 
     def api(self, method: str, path: str, key: str, body: Any = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
@@ -86,46 +59,18 @@ class Server:
 
 
 def start_server(directory: Path, workers: int) -> Iterator[Server]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "COMMISSION_DATABASE_URL": f"sqlite:///{directory / 'desk.db'}",
-        "COMMISSION_WORKERS": str(workers),
-        "COMMISSION_JOB_POLL_INTERVAL_S": "0.2",
-        "COMMISSION_MAX_REQUEST_BYTES": "1000000",
-        "COMMISSION_MAX_SWEEP_POINTS": "11",
-        "COMMISSION_LOG_LEVEL": "WARNING",
-        "COMMISSION_DESK_SECRET": "browser-test-secret",
-    }
-    log = (directory / "server.log").open("wb")
-    process = subprocess.Popen(
-        [commission(), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+    """A started desk server on SQLite in ``directory`` with ``workers`` job workers, stopped afterwards."""
+    yield from servers.serving(
+        Server(
+            f"sqlite:///{directory / 'desk.db'}",
+            directory,
+            workers=workers,
+            COMMISSION_JOB_POLL_INTERVAL_S="0.2",
+            COMMISSION_MAX_REQUEST_BYTES="1000000",
+            COMMISSION_MAX_SWEEP_POINTS="11",
+            COMMISSION_DESK_SECRET="browser-test-secret",
+        )
     )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/readyz", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"the server did not start: {(directory / 'server.log').read_text()[-2000:]}")
-        time.sleep(0.3)
-    try:
-        yield Server(url=url, env=env)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")
