@@ -30,7 +30,15 @@ def is_public_id(text: str) -> bool:
 _OLD_NUMERIC_ID = re.compile(r"[0-9]{1,20}")
 
 
-def old_numeric_id(text: str) -> bool:
-    """Whether `text` is a row number, as ids were before migration 0002 gave every scenario, job
-    and key a UUID (a link such as /jobs/17, kept from before the upgrade)."""
-    return bool(_OLD_NUMERIC_ID.fullmatch(text))
+# The kinds whose ids were row numbers before migration 0002.
+OLD_NUMERIC_ID_KINDS = ("job", "scenario", "key")
+
+
+def old_numeric_id_kind(parameter: str, given: str) -> str | None:
+    """The kind ("job") when path parameter ``parameter`` ("job_id") holds a row number, as ids
+    were before migration 0002 gave every scenario, job and key a UUID (a link such as /jobs/17,
+    kept from before the upgrade); otherwise None. The API and the desk answer such a link alike."""
+    kind = parameter.removesuffix("_id")
+    if parameter.endswith("_id") and kind in OLD_NUMERIC_ID_KINDS and _OLD_NUMERIC_ID.fullmatch(given):
+        return kind
+    return None

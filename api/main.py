@@ -37,7 +37,7 @@ from api.db import (
 )
 from api.documents import UPLOADS_BUSY_RETRY_AFTER_S, DocumentSlots, UploadsBusy
 from api.errors import Conflict, Forbidden, NotFound
-from api.ids import PUBLIC_ID_PATTERN, old_numeric_id
+from api.ids import PUBLIC_ID_PATTERN, old_numeric_id_kind
 from api.logs import configure_logging, request_id_var
 from api.metrics import create_registry
 from api.middleware import (
@@ -453,10 +453,10 @@ def _unknown_id_in_path(error: RequestValidationError) -> str | None:
     location, given = tuple(items[0].get("loc", ())), items[0].get("input")
     if len(location) != 2 or location[0] != "path" or not str(location[1]).endswith("_id"):
         return None
-    kind = str(location[1]).removesuffix("_id")
-    if kind in wording.OLD_NUMERIC_ID_PLURALS and old_numeric_id(str(given)):
+    old_kind = old_numeric_id_kind(str(location[1]), str(given))
+    if old_kind is not None:
         # A link or a stored id from before migration 0002 (/jobs/17): say where the new id is.
-        return wording.old_numeric_id(kind, str(given))
+        return wording.old_numeric_id(old_kind, str(given))
     try:
         well_formed = str(uuid.UUID(str(given))) == str(given).lower()  # any case: ids are hexadecimal
     except ValueError:

@@ -17,8 +17,8 @@ import socket
 import subprocess
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -184,7 +184,7 @@ def postgres_reachable() -> bool:
     return True
 
 
-def new_schema(prefix: str = "sessions_test") -> str:
+def new_schema(prefix: str) -> str:
     """A new, empty schema on the test PostgreSQL server."""
     schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
@@ -194,11 +194,6 @@ def new_schema(prefix: str = "sessions_test") -> str:
     return schema
 
 
-def postgres_schema_url() -> Callable[[], str] | None:
-    """`new_schema` where PostgreSQL is reachable, else None."""
-    return new_schema if postgres_reachable() else None
-
-
 def drop_schema(schema: str) -> None:
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -206,9 +201,24 @@ def drop_schema(schema: str) -> None:
     admin.dispose()
 
 
-def schema_url(schema: str) -> str:
-    """The test PostgreSQL server's URL with ``schema`` first on the search path."""
-    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+@contextmanager
+def postgres_schema(prefix: str) -> Iterator[str]:
+    """A fresh schema on the test PostgreSQL server, dropped afterwards; the test is skipped where
+    PostgreSQL is unreachable."""
+    if not postgres_reachable():
+        pytest.skip(f"PostgreSQL is unreachable at {POSTGRES_URL}")
+    schema = new_schema(prefix)
+    try:
+        yield schema
+    finally:
+        drop_schema(schema)
+
+
+def schema_url(schema: str, options: str = "") -> str:
+    """The test PostgreSQL server's URL with ``schema`` first on the search path (and any other
+    server ``options``, e.g. ``-cdefault_transaction_read_only=on``)."""
+    searched = f"-csearch_path={schema} {options}".strip()
+    url = make_url(POSTGRES_URL).update_query_dict({"options": searched})
     return url.render_as_string(hide_password=False)
 
 
@@ -224,17 +234,10 @@ def serving(server: S) -> Iterator[S]:
 def running_server(backend: str, directory: Path, *, workers: int = 1, **settings: str) -> Iterator[Server]:
     """A started server on ``backend``'s database: SQLite in ``directory``, or a fresh PostgreSQL schema
     (skipped where PostgreSQL is unreachable); stopped (and its schema dropped) afterwards."""
-    schema = None
-    if backend == "postgres":
-        if not postgres_reachable():
-            pytest.skip(f"PostgreSQL is unreachable at {POSTGRES_URL}")
-        schema = new_schema()
-        database_url = schema_url(schema)
-    else:
-        database_url = f"sqlite:///{directory / 'service.db'}"
     settings = {"COMMISSION_JOB_POLL_INTERVAL_S": "0.1", **settings}  # jobs taken up at once
-    try:
+    with ExitStack() as stack:
+        if backend == "postgres":
+            database_url = schema_url(stack.enter_context(postgres_schema("sessions_test")))
+        else:
+            database_url = f"sqlite:///{directory / 'service.db'}"
         yield from serving(Server(database_url, directory, workers=workers, cwd=REPO, **settings))
-    finally:
-        if schema is not None:
-            drop_schema(schema)

@@ -14,7 +14,6 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
 from api import crud
 from api.db import create_db_engine, create_session_factory, upgrade_database
@@ -22,7 +21,7 @@ from api.documents import accept_document
 from api.orm import Job, JobStatus, Role, ScenarioVersion
 from api.settings import Settings
 from optimiser.io import read_document
-from tests.servers import BACKENDS, POSTGRES_URL, Server, drop_schema, postgres_schema_url, running_server
+from tests.servers import BACKENDS, Server, postgres_schema, running_server, schema_url
 from tests.test_sessions_sign_out import ORGANISATION, REPO, create_scenario, csrf_of, signed_in
 
 MARKER = "to-delete-DPIA-marker"
@@ -265,17 +264,20 @@ def test_purge_erases_what_was_only_hidden_and_what_is_past_retention(server: Se
     assert refused.returncode == 2
 
 
+@pytest.fixture
+def erasure_schema() -> Iterator[str]:
+    with postgres_schema("erasure") as schema:
+        yield schema
+
+
 @pytest.mark.postgres
-def test_a_job_submitted_while_its_scenario_is_erased_is_erased_too(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_job_submitted_while_its_scenario_is_erased_is_erased_too(
+    monkeypatch: pytest.MonkeyPatch, erasure_schema: str
+) -> None:
     """PostgreSQL lets a job be stored after the erasure listed the scenario's jobs (a submit that
     found the scenario just before it was hidden): its version cannot go until that job does, and
     the erasure takes it on its next attempt instead of failing."""
-    new_schema = postgres_schema_url()
-    if new_schema is None:
-        pytest.skip(f"PostgreSQL is unreachable at {POSTGRES_URL}")
-    schema = new_schema()
-    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    database_url = url.render_as_string(hide_password=False)
+    database_url = schema_url(erasure_schema)
     upgrade_database(database_url)
     engine, late_engine = create_db_engine(database_url), create_db_engine(database_url)
     try:
@@ -318,4 +320,3 @@ def test_a_job_submitted_while_its_scenario_is_erased_is_erased_too(monkeypatch:
     finally:
         engine.dispose()
         late_engine.dispose()
-        drop_schema(schema)

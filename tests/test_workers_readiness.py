@@ -6,23 +6,20 @@ from __future__ import annotations
 
 import os
 import subprocess
-import uuid
 from collections.abc import Iterator
 from contextlib import suppress
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 
 from optimiser.io import read_document
+from tests import servers
+from tests.servers import schema_url
 from tests.test_workers_supervision import REPO, Served
 
 TINY = REPO / "data" / "tiny"
 
-POSTGRES_URL = os.environ.get("COMMISSION_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 # The most free space that still counts as a full disk: the largest request the service accepts.
 LARGEST_REQUEST = 64 * 1024
 
@@ -98,32 +95,16 @@ def test_readyz_is_503_while_the_sqlite_disk_is_full_or_read_only(small_disk: Pa
 
 @pytest.fixture
 def postgres_schema() -> Iterator[str]:
-    """A fresh schema on the test PostgreSQL server, dropped afterwards."""
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-    schema = f"workers_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except SQLAlchemyError:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL is unreachable at {POSTGRES_URL}")
-    try:
+    with servers.postgres_schema("workers") as schema:
         yield schema
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_readyz_is_503_while_postgres_is_read_only(postgres_schema: str, tmp_path: Path) -> None:
-    def url(options: str) -> str:
-        return make_url(POSTGRES_URL).update_query_dict({"options": options}).render_as_string(hide_password=False)
-
-    writable = url(f"-csearch_path={postgres_schema}")
+    writable = schema_url(postgres_schema)
     Served(tmp_path, writable, workers=0).commission("db", "upgrade")
-    read_only = url(f"-csearch_path={postgres_schema} -cdefault_transaction_read_only=on")
+    read_only = schema_url(postgres_schema, "-cdefault_transaction_read_only=on")
     served = Served(tmp_path, read_only, workers=0, COMMISSION_MIGRATE_ON_START="false")
     served.start()
     try:

@@ -17,7 +17,7 @@ from api import crud
 from api.deps import SessionDep, SettingsDep, note_caller, note_refused_key
 from api.documents import accept_document, read_upload
 from api.errors import Conflict, Forbidden, NotFound
-from api.ids import is_public_id, old_numeric_id
+from api.ids import is_public_id, old_numeric_id_kind
 from api.orm import FINISHED_STATUSES, Job, JobKind, ScenarioVersion
 from api.routes.jobs import XLSX_MEDIA_TYPE
 from api.routes.scenarios import upload_content
@@ -153,8 +153,9 @@ def not_found(request: Request, desk: Desk | None, what: str, public_id: str = "
     by its number from before migration 0002 (/desk/jobs/17) is told where its new id is."""
     message = wording.desk_not_found(what, public_id)
     for name, given in request.path_params.items():
-        if name in ("job_id", "scenario_id") and old_numeric_id(str(given)):
-            message = wording.old_numeric_id(name.removesuffix("_id"), str(given))
+        old_kind = old_numeric_id_kind(name, str(given))
+        if old_kind is not None:
+            message = wording.old_numeric_id(old_kind, str(given))
     return page(request, "error.html", desk, 404, title=wording.DESK_NOT_FOUND_TITLE, message=message)
 
 

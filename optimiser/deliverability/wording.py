@@ -2335,6 +2335,45 @@ def no_frontier_submitted(reason: str) -> str:
     return f"No frontier: the budget sweep could not be submitted ({reason})."
 
 
+# --- drawing a check's frontier: asked for, never a side effect of reading (audit 12, #10) ------
+# The desk's result page offers a button (a POST), the API a route; GET of the page or of the PDF
+# submits nothing.
+FRONTIER_DRAW_PATH = "/reports/jobs/{job_id}/frontier"
+
+
+def frontier_not_drawn_desk_sentence(pooled: bool, points: int) -> str:
+    """The desk's result page of a check that has an answer and no frontier sweep yet, above its button."""
+    swept = report_chart_swept(pooled)
+    return (
+        f"No frontier has been drawn for this check yet. Drawing it runs a {swept} sweep job "
+        f"({plural(points, 'point')}) under your key; this page follows it."
+    )
+
+
+def frontier_not_drawn_pdf_sentence(job_id: str) -> str:
+    """The PDF of a check with an answer and no frontier sweep: how to draw it (nothing is submitted by reading)."""
+    path = FRONTIER_DRAW_PATH.format(job_id=job_id)
+    return (
+        f"No frontier has been drawn for this check: draw it with POST {path}, or the "
+        f'"{TEMPLATE_WORDS["draw_frontier"]}" button on the check\'s desk page, '
+        "then download this report again once its sweep has finished."
+    )
+
+
+def frontier_not_a_check(job_id: str, kind: object) -> str:
+    """POST /reports/jobs/{id}/frontier of a job that is not a check (HTTP 409)."""
+    return f"job {job_id} is a {kind}: only a check has a frontier to draw"
+
+
+def frontier_check_unfinished(job_id: str, status: object) -> str:
+    """POST /reports/jobs/{id}/frontier of a check with no result yet, or none ever (HTTP 409)."""
+    return f"check {job_id} is {status}: only a check that finished with a result has a frontier to draw"
+
+
+# The desk's page when its *Draw the budget frontier* could not submit the sweep (HTTP 409).
+DESK_FRONTIER_NOT_DRAWN_TITLE = "The frontier was not drawn"
+
+
 # --- the desk's job page without a check's verdict (api/web/templates/result.html) ---------------
 def job_heading(kind: str, status: str, job_id: str) -> str:
     """The page's heading, naming the job's kind (check, solve or sweep): "The sweep failed", not
@@ -2540,6 +2579,15 @@ TEMPLATE_WORDS = {
     "job_tables_in_api": "The desk shows checks in full; this {kind}'s tables are in the API",
     "standards_checked": "Standards checked: every minimum standard at {share} of its level",
     "not_as_written": ", not as written in the scenario.",
+    # The desk's result page: the button that submits the check's frontier sweep (a POST).
+    "draw_frontier": "Draw the budget frontier",
+    # The desk refuses a file over COMMISSION_MAX_REQUEST_BYTES in the browser, before sending it: the
+    # check page's form carries this sentence (``data-too-large``) and api/web/static/desk.js fills in
+    # the file's size and the limit, in MB to one decimal place.
+    "upload_too_large": (
+        "The file is {size} MB; this service accepts at most {limit} MB. Nothing was sent. "
+        "Upload a zip of CSV files, or ask your administrator to raise the limit."
+    ),
 }
 
 
@@ -3306,63 +3354,10 @@ def request_body_too_slow(timeout_s: float) -> str:
     return f"the request body did not arrive within {timeout_s:g} seconds, this service's limit; send it again"
 
 
-# --- frontier ---
-# Drawing a check's frontier is asked for, never a side effect of reading (audit 12, #10): the desk's
-# result page offers a button (a POST), the API a route; GET of the page or of the PDF submits nothing.
-FRONTIER_DRAW_PATH = "/reports/jobs/{job_id}/frontier"
-
-
-def frontier_not_drawn_desk_sentence(pooled: bool, points: int) -> str:
-    """The desk's result page of a check that has an answer and no frontier sweep yet, above its button."""
-    swept = report_chart_swept(pooled)
-    return (
-        f"No frontier has been drawn for this check yet. Drawing it runs a {swept} sweep job "
-        f"({plural(points, 'point')}) under your key; this page follows it."
-    )
-
-
-def frontier_not_drawn_pdf_sentence(job_id: str) -> str:
-    """The PDF of a check with an answer and no frontier sweep: how to draw it (nothing is submitted by reading)."""
-    path = FRONTIER_DRAW_PATH.format(job_id=job_id)
-    return (
-        f"No frontier has been drawn for this check: draw it with POST {path}, or the "
-        f'"{TEMPLATE_WORDS["draw_frontier"]}" button on the check\'s desk page, '
-        "then download this report again once its sweep has finished."
-    )
-
-
-def frontier_not_a_check(job_id: str, kind: object) -> str:
-    """POST /reports/jobs/{id}/frontier of a job that is not a check (HTTP 409)."""
-    return f"job {job_id} is a {kind}: only a check has a frontier to draw"
-
-
-def frontier_check_unfinished(job_id: str, status: object) -> str:
-    """POST /reports/jobs/{id}/frontier of a check with no result yet, or none ever (HTTP 409)."""
-    return f"check {job_id} is {status}: only a check that finished with a result has a frontier to draw"
-
-
-# The desk's page when its *Draw the budget frontier* could not submit the sweep (HTTP 409).
-DESK_FRONTIER_NOT_DRAWN_TITLE = "The frontier was not drawn"
-
-TEMPLATE_WORDS.update(
-    {
-        # The desk's result page: the button that submits the check's frontier sweep (a POST).
-        "draw_frontier": "Draw the budget frontier",
-    }
-)
-
-
-# --- ops ---
-# The desk refuses a file over COMMISSION_MAX_REQUEST_BYTES in the browser, before sending it: the
-# check page's form carries this sentence (``data-too-large``) and api/web/static/desk.js fills in
-# the file's size and the limit, in MB to one decimal place.
-TEMPLATE_WORDS["upload_too_large"] = (
-    "The file is {size} MB; this service accepts at most {limit} MB. Nothing was sent. "
-    "Upload a zip of CSV files, or ask your administrator to raise the limit."
-)
-
+# --- links from before the upgrade to UUIDs (migration 0002) ---
 # A job, scenario or key named by its number from before migration 0002 (a link such as /jobs/17):
-# the API and the desk answer 404 with this one sentence (api.main, api.web.pages.not_found).
+# the API and the desk answer 404 with this one sentence (api.main, api.web.pages.not_found), for
+# each kind in api.ids.OLD_NUMERIC_ID_KINDS.
 OLD_NUMERIC_ID_PLURALS = {"job": "jobs", "scenario": "scenarios", "key": "keys"}
 
 

@@ -7,36 +7,17 @@ each in a fresh schema dropped at the end of the session.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.db import create_db_engine, create_session_factory, upgrade_database
 from api.main import create_app
 from api.orm import Role
 from tests.api.helpers import Service, service_settings
-
-POSTGRES_URL = os.environ.get("COMMISSION_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
-def postgres_reachable() -> bool:
-    engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except SQLAlchemyError:
-        return False
-    finally:
-        engine.dispose()
-    return True
+from tests.servers import BACKENDS, POSTGRES_URL, drop_schema, new_schema, postgres_reachable, schema_url
 
 
 @pytest.fixture(scope="session")
@@ -44,24 +25,17 @@ def new_postgres_url() -> Iterator[Callable[[], str]]:
     """Makes URLs of fresh schemas on the PostgreSQL server, all dropped afterwards."""
     if not postgres_reachable():
         pytest.skip(f"PostgreSQL is unreachable at {POSTGRES_URL}")
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     schemas: list[str] = []
 
     def new_url() -> str:
-        schema = f"api_test_{uuid.uuid4().hex[:12]}"
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        schemas.append(schema)
-        url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-        return url.render_as_string(hide_password=False)
+        schemas.append(new_schema("api_test"))
+        return schema_url(schemas[-1])
 
     try:
         yield new_url
     finally:
-        with admin.connect() as connection:
-            for schema in schemas:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+        for schema in schemas:
+            drop_schema(schema)
 
 
 def database_url(request: pytest.FixtureRequest, backend: str, tmp_path_factory: pytest.TempPathFactory) -> str:

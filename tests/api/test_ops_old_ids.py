@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from api.ids import OLD_NUMERIC_ID_KINDS, old_numeric_id_kind
 from api.orm import Role
 from optimiser.deliverability import wording
 from tests.api.helpers import Service, create_scenario, example_document
@@ -50,3 +51,11 @@ def test_other_malformed_ids_are_still_refused_with_the_pattern(
 
 def test_an_old_id_needs_a_key_as_every_job_does(client: TestClient) -> None:
     assert client.get("/jobs/17").status_code == 401
+
+
+def test_every_kind_with_an_old_numeric_id_has_its_sentence() -> None:
+    """The API and the desk find the kind by api.ids; the wording must have a sentence for each."""
+    assert set(OLD_NUMERIC_ID_KINDS) == set(wording.OLD_NUMERIC_ID_PLURALS)
+    assert old_numeric_id_kind("job_id", "17") == "job"
+    assert old_numeric_id_kind("scenario_id", "0193a1f2") is None
+    assert old_numeric_id_kind("version", "3") is None
