@@ -998,14 +998,9 @@ def check(
         if as_json:
             emit_json(job.result)
         else:
-            from optimiser.deliverability.wording import data_warning_lines, rate_as_budget_note, report_lines
+            from optimiser.deliverability.wording import check_text_lines
 
-            lines = report_lines(job.result)
-            # A budget that reads as a rate is the report's own hint already: not said twice.
-            hint = rate_as_budget_note(job.result, option=None)
-            warnings = [warning for warning in job.result["data_warnings"] if warning["message"] != hint]
-            # After the verdict and the line saying what was solved, before the summary.
-            for line in [*lines[:2], *data_warning_lines(warnings), *lines[2:]]:
+            for line in check_text_lines(job.result):
                 out.print(line, highlight=False, markup=False)
     deliverable = job.result.get("deliverable")
     raise typer.Exit(EXIT_OK if deliverable else EXIT_OTHER if deliverable is False else EXIT_NO_SOLUTION)

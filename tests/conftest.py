@@ -13,6 +13,7 @@ import pytest
 
 from optimiser.programme import Programme, SolveOutcome
 from optimiser.runs import load_scenario, solve_scenario
+from tests import console
 from tests.invariants import check_invariants
 
 REPO = Path(__file__).resolve().parents[1]
@@ -64,6 +65,18 @@ def tiny_document() -> dict[str, Any]:
 BROWSER = pytest.mark.xdist_group("browser")
 
 
+def session_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The test session's own temporary folder, shared by its xdist workers."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if "PYTEST_XDIST_WORKER" in os.environ else base
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_runs(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Where ``tests.console.shared_run`` keeps the session's shared console runs."""
+    console.SHARED_RUNS = session_folder(tmp_path_factory) / "shared-runs"
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests (marked BROWSER) first. Under `--dist loadgroup` (pyproject.toml) they are one
     unit of work on one worker, one at a time, while the other worker runs the rest: Chromium and its
@@ -82,7 +95,7 @@ def _alone_when_marked(request: pytest.FixtureRequest, tmp_path_factory: pytest.
     if "PYTEST_XDIST_WORKER" not in os.environ:
         yield
         return
-    folder = tmp_path_factory.getbasetemp().parent  # the session's, shared by its workers
+    folder = session_folder(tmp_path_factory)
     alone = request.node.get_closest_marker("alone") is not None
     with (folder / "tests-turn.lock").open("a") as turn, (folder / "tests-running.lock").open("a") as running:
         fcntl.flock(turn, fcntl.LOCK_EX)

@@ -6,7 +6,10 @@ tests run the script the package installed next to this interpreter, as a user w
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -29,6 +32,37 @@ def console_script() -> str:
 def run(*args: str, cwd: Path = REPO, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [console_script(), *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+# The folder where `shared_run` keeps what each command printed: set for the session by
+# tests/conftest.py (shared by pytest-xdist's workers).
+SHARED_RUNS: Path | None = None
+
+
+def shared_run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """``run(*args)`` from the repository, once per test session: every test, on any xdist worker,
+    that asks for the same command (and the same COMMISSION_* environment) reads what that one run
+    printed and its exit code. For commands that only read the repository's data and whose output
+    tests only read (a check of data/undeliverable_offer); never for a test of what a second run
+    does (that two runs agree, that a run is quick) or of anything a command writes."""
+    assert SHARED_RUNS is not None, "tests/conftest.py sets SHARED_RUNS for the session"
+    environment = {name: value for name, value in os.environ.items() if name.startswith("COMMISSION_")}
+    key = hashlib.sha256(json.dumps([args, sorted(environment.items())]).encode()).hexdigest()[:32]
+    SHARED_RUNS.mkdir(parents=True, exist_ok=True)
+    stored = SHARED_RUNS / f"{key}.json"
+    with (SHARED_RUNS / f"{key}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the first asker runs it; the others wait for its answer
+        if not stored.exists():
+            done = run(*args, timeout=timeout)
+            written = stored.with_suffix(".part")
+            written.write_text(
+                json.dumps({"returncode": done.returncode, "stdout": done.stdout, "stderr": done.stderr})
+            )
+            written.replace(stored)
+    answer = json.loads(stored.read_text())
+    return subprocess.CompletedProcess(
+        [console_script(), *args], answer["returncode"], answer["stdout"], answer["stderr"]
     )
 
 
@@ -79,8 +113,8 @@ def session_processes(session_id: int) -> list[int]:
 
 @cache
 def check_json(*args: str) -> dict[str, Any]:
-    """``commission check ARGS --format json`` through the console script, once per process."""
-    done = run("check", *args, "--format", "json")
+    """``commission check ARGS --format json`` through the console script, once per session."""
+    done = shared_run("check", *args, "--format", "json")
     assert done.returncode in (0, 1), done.stderr
     result: dict[str, Any] = strict_json(done.stdout)
     return result

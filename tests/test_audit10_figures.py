@@ -29,7 +29,7 @@ from optimiser.deliverability import wording
 from optimiser.report.compare import Side, compare
 from optimiser.report.render import report_html
 from optimiser.report.view import check_view
-from tests.console import REPO, run, strict_json
+from tests.console import REPO, run, shared_run, strict_json
 
 SOMERSET = str(REPO / "data" / "somerset")
 POUNDS = r"£[\d,]+(?:\.\d\d)?"
@@ -42,7 +42,7 @@ def pounds(text: str) -> float:
 
 @cache
 def checked(*args: str) -> dict[str, Any]:
-    done = run("check", SOMERSET, *args, "--format", "json")
+    done = shared_run("check", SOMERSET, *args, "--format", "json")
     assert done.returncode in (0, 1), done.stderr
     return strict_json(done.stdout)
 
@@ -75,7 +75,7 @@ def test_the_shortfalls_listed_at_an_offered_rate_add_up_to_the_total_in_the_cli
     for row in short:  # each part is money needed: rounded up, never a whole pound over
         assert 0 <= parts[row["practice_id"]] - row["shortfall_gbp"] < 1
     # The CLI prints the same sentence.
-    text = run("check", SOMERSET, "--offer-rate", "5").stdout
+    text = shared_run("check", SOMERSET, "--offer-rate", "5").stdout
     assert lever["sentence"] in text
     # The desk and the PDF: the table's rows and total say what the sentence says, and add up.
     view = check_view(result)
@@ -155,7 +155,7 @@ def test_data_readme_quotes_what_check_prints_on_the_shipped_somerset() -> None:
     found = re.search(r"\*\*`commission check data/somerset`\*\*: \*DELIVERABLE\* \(exit 0\): \"(.*?)\"", readme, re.S)
     assert found is not None
     quoted = " ".join(found.group(1).split())
-    done = run("check", SOMERSET)
+    done = shared_run("check", SOMERSET)
     assert done.returncode == 0, done.stderr
     assert quoted in " ".join(done.stdout.split())
 

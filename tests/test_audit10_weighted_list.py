@@ -17,7 +17,7 @@ from models.plausibility import WEIGHTED_LIST_ABOVE_SHARE, WEIGHTED_LIST_BELOW_S
 from models.validate import validate_document
 from optimiser.io import read_document
 from optimiser.runs import scenario_warnings
-from tests.console import REPO, TINY, run, strict_json
+from tests.console import REPO, TINY, run, shared_run, strict_json
 
 SOMERSET = REPO / "data" / "somerset"
 # The two Somerset practices whose weighted list is outside half to twice the registered list, by
@@ -46,7 +46,7 @@ def test_validate_warns_of_hamdons_weighted_list_and_still_accepts_it() -> None:
 
 
 def test_check_carries_the_warning_in_its_data_warnings_and_its_verdict_is_unchanged() -> None:
-    done = run("check", str(SOMERSET), "--format", "json")
+    done = shared_run("check", str(SOMERSET), "--format", "json")
     assert done.returncode == 0, done.stderr  # deliverable, as before: a warning never refuses
     result = strict_json(done.stdout)
     assert located(result["data_warnings"]) == SOMERSET_WARNED

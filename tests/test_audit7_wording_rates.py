@@ -15,7 +15,7 @@ from optimiser.report.compare import Side, compare
 from optimiser.report.render import report_html
 from optimiser.report.view import Num, check_view, describe_overrides
 from optimiser.runs import run_job
-from tests.console import REPO, run, strict_json
+from tests.console import REPO, shared_run, strict_json
 
 ICB = REPO / "data" / "example_icb"
 LEAST_RATE = re.compile(r"the least rate at which every practice still can is £([\d,]+\.\d\d)\.")
@@ -71,7 +71,7 @@ def _lever(result: dict, name: str) -> dict:
 def test_the_least_rate_shown_fed_back_into_check_is_deliverable(offer: str) -> None:
     """The installed ``commission check``: the least rate its sentence shows at a Global-Sum-sized
     offer, fed back as the offer, is deliverable, and a penny less is not (so it is the least)."""
-    done = run("check", str(ICB), "--offer-rate", offer, "--format", "json")
+    done = shared_run("check", str(ICB), "--offer-rate", offer, "--format", "json")
     assert done.returncode == 0, done.stderr
     result = strict_json(done.stdout)
     sentence = _lever(result, "budget")["sentence"]
@@ -80,10 +80,10 @@ def test_the_least_rate_shown_fed_back_into_check_is_deliverable(offer: str) -> 
     assert found is not None, sentence
     least = found.group(1).replace(",", "")
     assert float(least) >= _lever(result, "budget")["details"]["needed_rate_gbp_per_weighted_patient"]
-    again = run("check", str(ICB), "--offer-rate", least, "--format", "json")
+    again = shared_run("check", str(ICB), "--offer-rate", least, "--format", "json")
     assert again.returncode == 0 and strict_json(again.stdout)["deliverable"] is True, again.stdout[-2000:]
     penny_less = f"{float(least) - 0.01:.2f}"
-    short = run("check", str(ICB), "--offer-rate", penny_less, "--format", "json")
+    short = shared_run("check", str(ICB), "--offer-rate", penny_less, "--format", "json")
     assert short.returncode == 1 and strict_json(short.stdout)["deliverable"] is False
 
 

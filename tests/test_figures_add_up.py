@@ -17,7 +17,7 @@ import pytest
 
 from optimiser.deliverability import wording
 from optimiser.report.view import Num, check_view
-from tests.console import REPO, run, strict_json
+from tests.console import REPO, run, shared_run, strict_json
 
 UNDELIVERABLE = str(REPO / "data" / "undeliverable_offer")
 SOMERSET = str(REPO / "data" / "somerset")
@@ -33,12 +33,12 @@ def amount(text: str) -> float:
 
 @cache
 def check(*args: str) -> tuple[str, dict[str, Any]]:
-    """The JSON check of a command and its text as the CLI prints it (``report_lines`` of the same
-    JSON; one solve per command keeps this file quick, and test_check_states... runs the text)."""
-    done = run("check", *args, "--format", "json")
+    """The JSON check of a command and its text as the CLI prints it (``check_text_lines`` of the same
+    JSON, as tests/test_check_text.py holds it; one solve per command keeps this file quick)."""
+    done = shared_run("check", *args, "--format", "json")
     assert done.returncode in (0, 1), done.stderr
     result = strict_json(done.stdout)
-    return "\n".join(wording.report_lines(result)), result
+    return "\n".join(wording.check_text_lines(result)), result
 
 
 def lever(result: dict[str, Any], name: str) -> dict[str, Any]:
@@ -50,7 +50,7 @@ def test_check_states_the_least_cost_solve_prints_and_the_three_figures_add_up()
     done = run("solve", SOMERSET)
     assert done.returncode == 0, done.stderr
     objective = float(re.search(r"Objective \(least spend\): ([\d,.]+)", done.stdout).group(1).replace(",", ""))  # type: ignore[union-attr]
-    checked = run("check", SOMERSET)
+    checked = shared_run("check", SOMERSET)
     assert checked.returncode == 0, checked.stderr
     text = checked.stdout
     found = re.search(

@@ -6,16 +6,9 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
-from tests.require import require_or_skip
-
-REPO = Path(__file__).resolve().parents[1]
-COMMISSION = Path(sys.executable).with_name("commission")
+from tests.console import REPO, shared_run
 
 
 def test_the_docs_say_the_json_amount_is_exact_and_the_sentence_rounded() -> None:
@@ -25,15 +18,7 @@ def test_the_docs_say_the_json_amount_is_exact_and_the_sentence_rounded() -> Non
 
 
 def test_the_json_amount_is_the_exact_shortfall_and_the_sentence_rounds_it_up() -> None:
-    require_or_skip(COMMISSION.exists(), "the console script is not installed (pip install -e .)")
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    done = subprocess.run(
-        [str(COMMISSION), "check", str(REPO / "data" / "undeliverable_offer"), "--format", "json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
+    done = shared_run("check", str(REPO / "data" / "undeliverable_offer"), "--format", "json")
     assert done.returncode == 1, done.stderr
     budget = next(lever for lever in json.loads(done.stdout)["levers"] if lever["lever"] == "budget")
     details = budget["details"]

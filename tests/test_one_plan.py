@@ -24,7 +24,7 @@ from optimiser.io import read_document
 from optimiser.programme import Programme, SolveOutcome
 from optimiser.runs import load_scenario
 from tests.api.helpers import Service, create_scenario, run_job, service_settings
-from tests.console import REPO, run, strict_json, strict_json_lines
+from tests.console import REPO, run, shared_run, strict_json, strict_json_lines
 
 # Money read back from a CSV is rounded to pence (README: £ to 2 places).
 PENNY = 0.005
@@ -44,7 +44,7 @@ def solved(tmp_path: Path, scenario: str, *what_if: str) -> tuple[dict[str, floa
 
 
 def checked(scenario: str, *what_if: str) -> dict[str, Any]:
-    done = run("check", f"data/{scenario}", *what_if, "--format", "json")
+    done = shared_run("check", str(REPO / "data" / scenario), *what_if, "--format", "json")
     assert done.returncode in (0, 1), done.stderr
     result: dict[str, Any] = strict_json(done.stdout)
     return result

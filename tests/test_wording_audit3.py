@@ -13,7 +13,7 @@ from pathlib import Path
 from optimiser.deliverability import wording
 from optimiser.report.render import report_html
 from optimiser.report.view import check_view
-from tests.console import REPO, run, strict_json
+from tests.console import REPO, run, shared_run, strict_json
 from tests.require import require_or_skip
 
 UNDELIVERABLE = str(REPO / "data" / "undeliverable_offer")
@@ -33,7 +33,7 @@ def pdf_words(path: Path) -> str:
 
 def test_the_least_budget_and_the_standards_printed_make_the_offer_deliverable() -> None:
     """£11,560,203.29 and 0.892809 were printed as £11.56m and 89.3%: neither suffices."""
-    done = run("check", UNDELIVERABLE)
+    done = shared_run("check", UNDELIVERABLE)
     assert done.returncode == 1, done.stderr
     least = re.search(r"its least cost is (£[\d,.]+m?) a year against", done.stdout)
     cut = re.search(r"every minimum standard cut to ([\d.]+)% of its level", done.stdout)
@@ -46,11 +46,11 @@ def test_the_least_budget_and_the_standards_printed_make_the_offer_deliverable()
 
 def test_the_least_budget_and_rate_printed_for_somerset_suffice() -> None:
     """Somerset's least cost £1,283,773.58 was printed £1.28m, its least rate £48.7537 as £48.75."""
-    done = run("check", SOMERSET)
+    done = shared_run("check", SOMERSET)
     least = re.search(r"Its least cost is (£[\d,.]+m?) a year", done.stdout)
     assert least is not None, done.stdout
     assert verdict(SOMERSET, "--budget", least.group(1).replace(",", "")) == ("Verdict: DELIVERABLE", 0)
-    short = run("check", SOMERSET, "--offer-rate", "1.5")
+    short = shared_run("check", SOMERSET, "--offer-rate", "1.5")
     assert short.returncode == 1, short.stderr
     rate = re.search(r"from £1\.50 to £([\d.]+)", short.stdout)
     assert rate is not None, short.stdout
@@ -98,7 +98,7 @@ def test_the_cli_pdf_lists_every_conflict_and_labels_the_hash_it_shows(tmp_path:
     assert done.returncode == 0, done.stderr
     words = pdf_words(pdf)
     assert "desk's result page" not in words
-    check = strict_json(run("check", UNDELIVERABLE, "--budget", "4.7m", "--format", "json").stdout)
+    check = strict_json(shared_run("check", UNDELIVERABLE, "--budget", "4.7m", "--format", "json").stdout)
     listed = [s for s in check["conflict"]["sentences"][1:] if "cannot be negative" not in s]
     assert len(listed) > 8
     for sentence in listed:

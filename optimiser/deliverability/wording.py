@@ -1463,6 +1463,16 @@ def binding_sentence(binding: list[dict[str, Any]]) -> str:
 # --------------------------------------------------------------------------------------
 # Text report (commission check)
 # --------------------------------------------------------------------------------------
+def check_text_lines(result: dict[str, Any]) -> list[str]:
+    """What `commission check` prints for a check result (its JSON): ``report_lines`` with the
+    scenario's data warnings after the verdict and the line saying what was solved, before the
+    summary. A budget that reads as a rate is the report's own hint already: not said twice."""
+    lines = report_lines(result)
+    hint = rate_as_budget_note(result, option=None)
+    warnings = [warning for warning in result["data_warnings"] if warning["message"] != hint]
+    return [*lines[:2], *data_warning_lines(warnings), *lines[2:]]
+
+
 def report_lines(result: dict[str, Any]) -> list[str]:
     """A short plain-text report of a check result for a non-technical reader."""
     verdict = verdict_label(result.get("deliverable"), result.get("status"))

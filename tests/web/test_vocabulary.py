@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from optimiser.io import read_document
-from tests.console import REPO, run
+from tests.console import REPO, shared_run
 from tests.require import require_or_skip
 from tests.web.test_browser import Server, pdf_text, start_server
 
@@ -36,7 +36,7 @@ def vocabulary_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serv
 
 def cli_verdict_and_levers() -> tuple[str, list[str]]:
     """The verdict and the lever titles of `commission check`'s plain-text report."""
-    done = run("check", str(UNDELIVERABLE))
+    done = shared_run("check", str(UNDELIVERABLE))
     assert done.returncode == 1, done.stderr
     lines = done.stdout.splitlines()
     verdict = next(line for line in lines if line.startswith("Verdict: ")).removeprefix("Verdict: ")
