@@ -211,7 +211,7 @@ def test_gap_figures_rule() -> None:
 def _losers() -> Any:
     import pandas as pd
 
-    return pd.DataFrame({"practice_id": ["P1"], "shortfall_gbp": [10.0]})
+    return pd.DataFrame({"practice_id": ["P1"], "floor_gbp": [5_000.0], "shortfall_gbp": [10.0]})
 
 
 def test_a_check_at_scaled_standards_says_so_in_its_text_and_json() -> None:
@@ -221,3 +221,28 @@ def test_a_check_at_scaled_standards_says_so_in_its_text_and_json() -> None:
     assert text.splitlines()[0] == "Verdict: NOT DELIVERABLE, with every minimum standard checked at 95% of its level"
     plain, written = check(UNDELIVERABLE)
     assert "standards_fraction" not in written and plain.splitlines()[0] == "Verdict: NOT DELIVERABLE"
+
+
+def test_the_floor_levers_shortfalls_are_rounded_up_and_their_listed_total_adds_up() -> None:
+    """A practice's shortfall below its floor is money it needs: rounded up at its row's step (the
+    pound; the penny where its floor is under £100), and where every practice is listed the total is
+    the sum of the figures listed; else the exact total rounded up."""
+    import pandas as pd
+
+    two = pd.DataFrame({"practice_id": ["P1", "P2"], "floor_gbp": [5_000.0, 50.0], "shortfall_gbp": [1_000.2, 10.004]})
+    sentence = wording.floor_cost_sentence(20_000.0, 18_000.0, 3, two, 1_010.204)
+    assert "would get less than their floor, £1,011.01 in total" in sentence, sentence
+    assert sentence.endswith(": P1 £1,001, P2 £10.01."), sentence
+    many = pd.DataFrame(
+        {
+            "practice_id": [f"P{i}" for i in range(7)],
+            "floor_gbp": [80_000.0] * 7,
+            "shortfall_gbp": [80_000.4 - i for i in range(7)],
+        }
+    )
+    total = float(many["shortfall_gbp"].sum())  # 559,981.8: £559,982 rounded up
+    sentence = wording.floor_cost_sentence(2e6, 1.5e6, 9, many, total)
+    assert f"{wording.least_money(total)} in total" in sentence and "£559,982 in total" in sentence, sentence
+    assert "P0 £80,001" in sentence and "P4 £79,997 and 2 more." in sentence, sentence
+    share = wording.floor_share_sentence(0.857, 2, two, 1_010.204)
+    assert share.endswith("would then get less than their floor, £1,011 in total."), share

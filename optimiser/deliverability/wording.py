@@ -1019,6 +1019,25 @@ def safe_working_sentence(
 
 
 # --- fair shares: the practice floor (docs/fairness.md) ---------------------------------
+# How many practices below their floor the floor lever's sentence names.
+FLOOR_PRACTICES_LISTED = 5
+
+
+def _floor_shortfalls(losers: pd.DataFrame, short: float, names: Names) -> tuple[str, str]:
+    """The total of the practices' shortfalls below their floor, and the largest of them named. A
+    shortfall is money a practice needs to reach its floor, so rounded up at its row's step
+    (``practice_short``, the floor as the need); the total is the sum of the figures listed where
+    every practice is listed, else the exact total rounded up (``shortfalls_in_total``)."""
+    parts = [(float(row.floor_gbp), float(row.shortfall_gbp)) for row in losers.itertuples()]
+    every = len(parts) <= FLOOR_PRACTICES_LISTED
+    figures = [
+        f"{names.practice(row.practice_id)} {_to_step(practice_short(floor, gap), _practice_step(floor))}"
+        for row, (floor, gap) in zip(losers.head(FLOOR_PRACTICES_LISTED).itertuples(), parts, strict=False)
+    ]
+    listed = ", ".join(figures) if every else f"{', '.join(figures)} and {len(parts) - len(figures)} more"
+    return shortfalls_in_total(short, parts, every), listed
+
+
 def floor_cost_sentence(
     least_with: float,
     least_without: float,
@@ -1032,17 +1051,15 @@ def floor_cost_sentence(
             f"The practice floor costs nothing: the least-cost allocation already gives each of the "
             f"{plural(floors, 'practice')} with a floor at least that much."
         )
-    listed = listing(
-        [f"{names.practice(row.practice_id)} {money(row.shortfall_gbp)}" for row in losers.itertuples()], 5
-    )
+    total, listed = _floor_shortfalls(losers, short, names)
     with_text, without_text, cost_text = gap_figures(least_with, least_without)
     sentence = (
         f"The practice floor costs {cost_text} a year (least spend {with_text} against "
         f"{without_text} without it); without it, {len(losers)} of {plural(floors, 'practice')} would "
-        f"get less than their floor, {money(short)} in total (the least shortfall of any least-cost "
+        f"get less than their floor, {total} in total (the least shortfall of any least-cost "
         f"allocation): {listed}."
     )
-    flagged = flagged_data(names, named=list(losers["practice_id"])[:5])
+    flagged = flagged_data(names, named=list(losers["practice_id"])[:FLOOR_PRACTICES_LISTED])
     return f"{sentence} {flagged}" if flagged else sentence
 
 
@@ -1053,7 +1070,7 @@ def floor_share_sentence(share: float, floors: int, losers: pd.DataFrame, short:
     )
     if len(losers):
         text += f", but {len(losers)} of {plural(floors, 'practice')} would then get less than their floor, "
-        text += f"{money(short)} in total"
+        text += f"{least_money(short)} in total"
     return text + "."
 
 
