@@ -243,6 +243,6 @@ def test_the_floor_levers_shortfalls_are_rounded_up_and_their_listed_total_adds_
     total = float(many["shortfall_gbp"].sum())  # 559,981.8: £559,982 rounded up
     sentence = wording.floor_cost_sentence(2e6, 1.5e6, 9, many, total)
     assert f"{wording.least_money(total)} in total" in sentence and "£559,982 in total" in sentence, sentence
-    assert "P0 £80,001" in sentence and "P4 £79,997 and 2 more." in sentence, sentence
+    assert "; the largest: P0 £80,001" in sentence and "P4 £79,997 and 2 more." in sentence, sentence
     share = wording.floor_share_sentence(0.857, 2, two, 1_010.204)
     assert share.endswith("would then get less than their floor, £1,011 in total."), share

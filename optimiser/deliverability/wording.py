@@ -799,6 +799,23 @@ def budget_sentence(least: float, budget: float, share: float | None) -> str:
 PRACTICES_LISTED = 10
 
 
+def _listed_shortfalls(rows: pd.DataFrame, need_column: str, total: float, limit: int, names: Names) -> tuple[str, str]:
+    """Practices' shortfalls as a sentence gives them: their total, and what follows it. A shortfall
+    is money a practice needs, so rounded up at its row's step (``practice_short`` of its need,
+    ``need_column``). Up to ``limit`` practices are named: all of them, and the total is the sum of
+    the figures listed (audit 10, #5), ": P1 £1,001, P2 £10.01"; else the largest, and the exact total
+    rounded up (``shortfalls_in_total``), "; the largest: P1 £80,001, ... and 42 more"."""
+    parts = [(float(need), float(gap)) for need, gap in zip(rows[need_column], rows["shortfall_gbp"], strict=True)]
+    every = len(parts) <= limit
+    figures = [
+        f"{names.practice(practice)} {_to_step(practice_short(need, gap), _practice_step(need))}"
+        for practice, (need, gap) in zip(rows["practice_id"].head(limit), parts, strict=False)
+    ]
+    named = ", ".join(figures)
+    listed = f": {named}" if every else f"; the largest: {named} and {len(parts) - limit} more"
+    return shortfalls_in_total(total, parts, every), listed
+
+
 def offer_rate_sentence(
     extra: float,
     rate: float,
@@ -814,20 +831,14 @@ def offer_rate_sentence(
     practices most short shows it). Up to ``PRACTICES_LISTED`` are named, as many as the table lists:
     all of them, and the total is the sum of the figures listed (audit 10, #5); else "the largest",
     and the total rounded up (``shortfalls_in_total``)."""
-    parts = [(float(row.needs_gbp), float(row.shortfall_gbp)) for row in short.itertuples()]
-    every = len(parts) <= PRACTICES_LISTED
-    figures = [
-        f"{names.practice(row.practice_id)} {_to_step(practice_short(need, gap), _practice_step(need))}"
-        for row, (need, gap) in zip(short.head(PRACTICES_LISTED).itertuples(), parts, strict=False)
-    ]
-    listed = ", ".join(figures) if every else f"the largest: {', '.join(figures)} and {len(parts) - len(figures)} more"
+    total_text, listed = _listed_shortfalls(short, "needs_gbp", total, PRACTICES_LISTED, names)
     rise = _rise(extra / rate if rate > 0 else None, ", ")
     needed_text, rate_text, extra_text = rate_gap_figures(needed, rate)
     sentence = (
         f"The offer needs {extra_text} more per weighted patient a year (from {rate_text} to "
         f"{needed_text}{rise}) to cover every practice; at the current rate "
         f"{len(short)} of {practices} practices {'is' if len(short) == 1 else 'are'} short by "
-        f"{shortfalls_in_total(total, parts, every)} in total{':' if every else ';'} {listed}."
+        f"{total_text} in total{listed}."
     )
     if set_by:
         setters = listing([names.practice(p) for p in set_by])
@@ -1023,21 +1034,6 @@ def safe_working_sentence(
 FLOOR_PRACTICES_LISTED = 5
 
 
-def _floor_shortfalls(losers: pd.DataFrame, short: float, names: Names) -> tuple[str, str]:
-    """The total of the practices' shortfalls below their floor, and the largest of them named. A
-    shortfall is money a practice needs to reach its floor, so rounded up at its row's step
-    (``practice_short``, the floor as the need); the total is the sum of the figures listed where
-    every practice is listed, else the exact total rounded up (``shortfalls_in_total``)."""
-    parts = [(float(row.floor_gbp), float(row.shortfall_gbp)) for row in losers.itertuples()]
-    every = len(parts) <= FLOOR_PRACTICES_LISTED
-    figures = [
-        f"{names.practice(row.practice_id)} {_to_step(practice_short(floor, gap), _practice_step(floor))}"
-        for row, (floor, gap) in zip(losers.head(FLOOR_PRACTICES_LISTED).itertuples(), parts, strict=False)
-    ]
-    listed = ", ".join(figures) if every else f"{', '.join(figures)} and {len(parts) - len(figures)} more"
-    return shortfalls_in_total(short, parts, every), listed
-
-
 def floor_cost_sentence(
     least_with: float,
     least_without: float,
@@ -1051,13 +1047,13 @@ def floor_cost_sentence(
             f"The practice floor costs nothing: the least-cost allocation already gives each of the "
             f"{plural(floors, 'practice')} with a floor at least that much."
         )
-    total, listed = _floor_shortfalls(losers, short, names)
+    total, listed = _listed_shortfalls(losers, "floor_gbp", short, FLOOR_PRACTICES_LISTED, names)
     with_text, without_text, cost_text = gap_figures(least_with, least_without)
     sentence = (
         f"The practice floor costs {cost_text} a year (least spend {with_text} against "
         f"{without_text} without it); without it, {len(losers)} of {plural(floors, 'practice')} would "
         f"get less than their floor, {total} in total (the least shortfall of any least-cost "
-        f"allocation): {listed}."
+        f"allocation){listed}."
     )
     flagged = flagged_data(names, named=list(losers["practice_id"])[:FLOOR_PRACTICES_LISTED])
     return f"{sentence} {flagged}" if flagged else sentence
