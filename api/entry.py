@@ -1,12 +1,13 @@
 """The ``commission`` console script's entry point: Ctrl-C at any moment ends it quietly.
 
-Start-up (typer, pandas, Pyomo: about half a second) runs before any command's own signal
-handling, and a KeyboardInterrupt there is a traceback (or, inside a C extension's import, an
-ImportError), or click's "Aborted!" and exit 1 while it parses. So before anything heavy is
-imported, SIGINT ends the process at once with one line and 130, as a shell counts Ctrl-C.
-The commands that write results (solve, check, sweep, report: ``optimiser.cli.StopOnSignal``;
-batch; serve) replace this handler while they run and restore it after. SIGTERM keeps its
-default: the process ends by that signal, silently (143 in a shell), as ``serve`` documents.
+Start-up (typer, pandas, Pyomo, HiGHS: about half a second) runs before any command's own signal
+handling, and a KeyboardInterrupt there is a traceback, or, inside a C extension's import
+(highspy's), "ImportError: initialization failed" and exit 1; a command's own lazy imports (serve's
+web service) are the same. So before anything heavy is imported, SIGINT ends the process at once
+with one line and 130, as a shell counts Ctrl-C, whatever it is doing. The commands that write
+results (solve, check, sweep, report: ``optimiser.cli.StopOnSignal``; batch; serve) replace this
+handler while they run and restore it after. SIGTERM keeps its default: the process ends by that
+signal, silently (143 in a shell), as ``serve`` documents (docs/api.md).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ def _stop(signum: int, _frame: object) -> None:
     # without staging folders may be stopped mid-write, so no more is promised here. Written
     # with os.write, as a handler may run in the middle of a write to sys.stderr.
     os.write(2, f"interrupted ({signal.Signals(signum).name}): stopped\n".encode())
-    os._exit(128 + signum)  # no exception to unwind through half-done imports or click
+    os._exit(128 + signum)  # no exception to unwind through half-done imports
 
 
 def main() -> None:
