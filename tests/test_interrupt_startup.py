@@ -1,0 +1,63 @@
+"""Ctrl-C while the installed ``commission`` script starts up (importing typer, pandas, Pyomo;
+parsing its arguments) ends it quietly: exit 130 and one line on stderr, never a traceback, a
+KeyboardInterrupt, an ImportError or "Aborted!" (api/entry.py). SIGTERM then ends it by that signal.
+
+A moment is counted in the child's CPU seconds (Linux: /proc/PID/stat), not on the clock, so a
+busy machine does not move it: 0.05 s is past the interpreter's own start (site, the editable
+install's finder), before which no code of the project runs; a command on data/tiny uses about
+0.8 s in all.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.console import REPO, TINY, console_script
+
+COMMANDS = [("solve", str(TINY)), ("validate", str(TINY)), ("--help",)]
+MOMENTS_CPU_S = (0.05, 0.2, 0.5)
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def interrupted_at(args: tuple[str, ...], moment: float, signum: int) -> subprocess.CompletedProcess[str]:
+    """The command, sent ``signum`` once it has used ``moment`` CPU seconds (skipped if it ended first)."""
+    process = subprocess.Popen(
+        [console_script(), *args], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    with process:  # waits for it, its pipes closed, however the test ends
+        while process.poll() is None and cpu_seconds(process.pid) < moment:
+            time.sleep(0.005)
+        if process.poll() is not None:
+            pytest.skip(f"`commission {' '.join(args)}` ended before it had used {moment} s of CPU")
+        process.send_signal(signum)
+        stdout, stderr = process.communicate(timeout=60)
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+@pytest.mark.parametrize("moment", MOMENTS_CPU_S)
+@pytest.mark.parametrize("args", COMMANDS, ids=lambda args: args[0])
+def test_ctrl_c_during_start_up_exits_130_with_one_line(args: tuple[str, ...], moment: float) -> None:
+    done = interrupted_at(args, moment, signal.SIGINT)
+    assert done.returncode == 130, done.stderr
+    assert done.stdout == ""
+    for noise in ("Traceback", "KeyboardInterrupt", "Aborted"):
+        assert noise not in done.stderr
+    # Before the command starts, or within it (solve's own handler adds that no output was written).
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("interrupted (SIGINT): stopped"), done.stderr
+
+
+def test_sigterm_during_start_up_ends_the_command_by_that_signal_silently() -> None:
+    done = interrupted_at(("solve", str(TINY)), MOMENTS_CPU_S[1], signal.SIGTERM)
+    assert done.returncode == -signal.SIGTERM  # 143 in a shell
+    assert (done.stdout, done.stderr) == ("", "")
