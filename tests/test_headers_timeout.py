@@ -82,7 +82,9 @@ def read_response(client: socket.socket) -> tuple[bytes, bytes]:
         assert chunk, f"closed after {received!r}"
         received += chunk
     head, _, body = received.partition(b"\r\n\r\n")
-    length = next(int(line.split(b":")[1]) for line in head.lower().split(b"\r\n") if line.startswith(b"content-length:"))
+    length = next(
+        int(line.split(b":")[1]) for line in head.lower().split(b"\r\n") if line.startswith(b"content-length:")
+    )
     while len(body) < length:
         chunk = client.recv(65536)
         assert chunk, f"closed after {received + body!r}"
