@@ -62,6 +62,7 @@ def serve(
     import uvicorn
 
     from api.main import create_app
+    from api.protocol import head_timed_protocol
 
     if workers is not None:
         settings = settings.model_copy(update={"workers": workers})
@@ -83,6 +84,8 @@ def serve(
         # taking more; idle connections close after keep_alive_s (audit 12 #6).
         limit_concurrency=settings.max_connections,
         timeout_keep_alive=settings.keep_alive_s,
+        # uvicorn's h11 protocol with a limit on a request's line and headers (api/protocol.py).
+        http=head_timed_protocol(settings.header_read_timeout_s),
     )
     if interrupted.is_set():  # after SIGTERM uvicorn ends by that signal itself (143 in a shell)
         raise typer.Exit(EXIT_INTERRUPTED)

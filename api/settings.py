@@ -78,3 +78,8 @@ class Settings(BaseSettings):
     keep_alive_s: int = Field(
         default=5, ge=1, description="Seconds `commission serve` keeps an idle connection open for a next request."
     )
+    header_read_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="Longest a client may take to send a request's line and headers; the connection is closed after.",
+    )

@@ -3394,3 +3394,14 @@ def old_numeric_id(kind: str, given: str) -> str:
         f" (such as 0193a1f2-6c4e-7d2a-9b1c-3f5e7a9c1d2e) for its id; list your {listed} ({where})"
         f" to find its new id."
     )
+
+
+# --- headers ---
+# A request whose line and headers did not all arrive within COMMISSION_HEADER_READ_TIMEOUT_S:
+# `commission serve` answers 408 and closes the connection (api/protocol.py).
+def request_head_too_slow(timeout_s: float) -> str:
+    """A request line and headers that did not arrive in time: HTTP 408, the connection closed."""
+    return (
+        f"the request line and headers did not arrive within {timeout_s:g} seconds, this service's limit;"
+        " send the request again"
+    )
