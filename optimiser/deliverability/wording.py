@@ -3377,6 +3377,15 @@ def request_body_too_slow(timeout_s: float) -> str:
     return f"the request body did not arrive within {timeout_s:g} seconds, this service's limit; send it again"
 
 
+def request_head_too_slow(timeout_s: float) -> str:
+    """A request line and headers that did not arrive within ``COMMISSION_HEADER_READ_TIMEOUT_S``: HTTP
+    408 from `commission serve`, the connection closed (api/protocol.py)."""
+    return (
+        f"the request line and headers did not arrive within {timeout_s:g} seconds, this service's limit;"
+        " send the request again"
+    )
+
+
 # --- links from before the upgrade to UUIDs (migration 0002) ---
 # A job, scenario or key named by its number from before migration 0002 (a link such as /jobs/17):
 # the API and the desk answer 404 with this one sentence (api.main, api.web.pages.not_found), for
@@ -3393,15 +3402,4 @@ def old_numeric_id(kind: str, given: str) -> str:
         f"{kind.capitalize()} {given} is a number from before the upgrade that gave every {kind} a UUID"
         f" (such as 0193a1f2-6c4e-7d2a-9b1c-3f5e7a9c1d2e) for its id; list your {listed} ({where})"
         f" to find its new id."
-    )
-
-
-# --- headers ---
-# A request whose line and headers did not all arrive within COMMISSION_HEADER_READ_TIMEOUT_S:
-# `commission serve` answers 408 and closes the connection (api/protocol.py).
-def request_head_too_slow(timeout_s: float) -> str:
-    """A request line and headers that did not arrive in time: HTTP 408, the connection closed."""
-    return (
-        f"the request line and headers did not arrive within {timeout_s:g} seconds, this service's limit;"
-        " send the request again"
     )
