@@ -62,7 +62,8 @@ def tiny_document() -> dict[str, Any]:
     return base_document()
 
 
-BROWSER = pytest.mark.xdist_group("browser")
+# Marks a module whose tests drive Chromium (pytestmark = [BROWSER]).
+BROWSER = pytest.mark.browser
 
 
 def session_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -78,11 +79,15 @@ def _shared_runs(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Browser tests (marked BROWSER) first. Under `--dist loadgroup` (pyproject.toml) they are one
-    unit of work on one worker, one at a time, while the other worker runs the rest: Chromium and its
-    server never compete with another browser test. First, because the longest unit of work must
-    not be the last one handed out."""
-    items.sort(key=lambda item: item.get_closest_marker("xdist_group") is None)
+    """Modules with browser tests first. Under `--dist loadfile` (pyproject.toml) each module is one
+    unit of work on one worker, so its module-scoped fixtures (a server, a batch, a PDF) are made
+    once; the browser modules are the longest units, and the longest must not be handed out last."""
+    browser_modules = {
+        item.module.__name__
+        for item in items
+        if isinstance(item, pytest.Function) and item.get_closest_marker("browser")
+    }
+    items.sort(key=lambda item: not (isinstance(item, pytest.Function) and item.module.__name__ in browser_modules))
 
 
 @pytest.fixture(autouse=True)
