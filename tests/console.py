@@ -66,6 +66,14 @@ def shared_run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[
     )
 
 
+def check_text(result: dict[str, Any]) -> str:
+    """What `commission check` prints for ``result``, its --format json answer: ``check_text_lines``
+    (tests/test_check_text.py holds the two equal on the installed script's output)."""
+    from optimiser.deliverability.wording import check_text_lines
+
+    return "\n".join(check_text_lines(result)) + "\n"
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"not strict JSON: {name}")
 

@@ -237,7 +237,7 @@ def running_server(backend: str, directory: Path, *, workers: int = 1, **setting
     settings = {"COMMISSION_JOB_POLL_INTERVAL_S": "0.1", **settings}  # jobs taken up at once
     with ExitStack() as stack:
         if backend == "postgres":
-            database_url = schema_url(stack.enter_context(postgres_schema("sessions_test")))
+            database_url = schema_url(stack.enter_context(postgres_schema("server")))
         else:
             database_url = f"sqlite:///{directory / 'service.db'}"
         yield from serving(Server(database_url, directory, workers=workers, cwd=REPO, **settings))

@@ -19,17 +19,11 @@ import pytest
 from optimiser.deliverability import wording
 from optimiser.report.compare import Side, compare
 from optimiser.report.view import Num, check_view
-from tests.console import REPO, run, shared_run, strict_json
+from tests.console import REPO, check_text, run, shared_run, strict_json
 from tests.require import require_or_skip
 
 UNDELIVERABLE = REPO / "data" / "undeliverable_offer"
 ALL_MET = "no more money, every standard met in full, no hiring above the limits, nothing above the safe-working cap"
-
-
-def printed(result: dict[str, Any]) -> str:
-    """The plain-text report `commission check` prints for ``result`` (its JSON): ``check_text_lines``,
-    as the script prints it (tests/test_check_text.py holds the two equal)."""
-    return "\n".join(wording.check_text_lines(result)) + "\n"
 
 
 @functools.cache
@@ -38,13 +32,13 @@ def checked(budget: str) -> tuple[str, dict[str, Any]]:
     done = shared_run("check", str(UNDELIVERABLE), "--budget", budget, "--format", "json")
     assert done.returncode == 1, done.stderr
     result = strict_json(done.stdout)
-    return printed(result), result
+    return check_text(result), result
 
 
 def verdict(*args: str) -> str:
     done = shared_run("check", str(UNDELIVERABLE), *args, "--format", "json")
     assert done.returncode in (0, 1), done.stderr
-    return printed(strict_json(done.stdout)).splitlines()[0]
+    return check_text(strict_json(done.stdout)).splitlines()[0]
 
 
 # --- A2: the combined change under NOT DELIVERABLE is never "no change" ----------------------
@@ -254,7 +248,7 @@ def test_a_name_with_a_percentage_is_printed_as_written(tmp_path: Path) -> None:
     done = run("check", str(scenario), "--format", "json")
     assert done.returncode == 1, done.stderr
     result = strict_json(done.stdout)
-    text = printed(result)
+    text = check_text(result)
     # The sentence that names it has decimals ("from 80.0% to 71.4%"); the name is as written.
     line = next(line for line in text.splitlines() if "Lower standards:" in line)
     assert "Top 5% frailty from 80.0% to" in line, line

@@ -17,7 +17,7 @@ import pytest
 
 from optimiser.deliverability import wording
 from optimiser.report.view import Num, check_view
-from tests.console import REPO, run, shared_run, strict_json
+from tests.console import REPO, check_text, run, shared_run, strict_json
 
 UNDELIVERABLE = str(REPO / "data" / "undeliverable_offer")
 SOMERSET = str(REPO / "data" / "somerset")
@@ -38,7 +38,7 @@ def check(*args: str) -> tuple[str, dict[str, Any]]:
     done = shared_run("check", *args, "--format", "json")
     assert done.returncode in (0, 1), done.stderr
     result = strict_json(done.stdout)
-    return "\n".join(wording.check_text_lines(result)), result
+    return check_text(result), result
 
 
 def lever(result: dict[str, Any], name: str) -> dict[str, Any]:

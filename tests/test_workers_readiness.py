@@ -14,8 +14,7 @@ import httpx
 import pytest
 
 from optimiser.io import read_document
-from tests import servers
-from tests.servers import schema_url
+from tests.servers import postgres_schema, schema_url
 from tests.test_workers_supervision import REPO, Served
 
 TINY = REPO / "data" / "tiny"
@@ -94,17 +93,17 @@ def test_readyz_is_503_while_the_sqlite_disk_is_full_or_read_only(small_disk: Pa
 
 
 @pytest.fixture
-def postgres_schema() -> Iterator[str]:
-    with servers.postgres_schema("workers") as schema:
+def workers_schema() -> Iterator[str]:
+    with postgres_schema("workers") as schema:
         yield schema
 
 
 @pytest.mark.slow
 @pytest.mark.postgres
-def test_readyz_is_503_while_postgres_is_read_only(postgres_schema: str, tmp_path: Path) -> None:
-    writable = schema_url(postgres_schema)
+def test_readyz_is_503_while_postgres_is_read_only(workers_schema: str, tmp_path: Path) -> None:
+    writable = schema_url(workers_schema)
     Served(tmp_path, writable, workers=0).commission("db", "upgrade")
-    read_only = schema_url(postgres_schema, "-cdefault_transaction_read_only=on")
+    read_only = schema_url(workers_schema, "-cdefault_transaction_read_only=on")
     served = Served(tmp_path, read_only, workers=0, COMMISSION_MIGRATE_ON_START="false")
     served.start()
     try:
