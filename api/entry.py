@@ -8,10 +8,15 @@ with one line and 130, as a shell counts Ctrl-C, whatever it is doing. The comma
 results (solve, check, sweep, report: ``optimiser.cli.StopOnSignal``; batch; serve) replace this
 handler while they run and restore it after. SIGTERM keeps its default: the process ends by that
 signal, silently (143 in a shell), as ``serve`` documents (docs/api.md).
+
+Once a command has finished (its output written, every other exit handler run), SIGINT is
+ignored: the interpreter's own teardown, 40 ms or more after pandas and Pyomo, puts the default
+handler back, and a Ctrl-C there killed the process by the signal after it had done its work.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 
@@ -24,8 +29,13 @@ def _stop(signum: int, _frame: object) -> None:
     os._exit(128 + signum)  # no exception to unwind through half-done imports
 
 
+def _ignore_once_finished() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the teardown keeps an ignored signal ignored
+
+
 def main() -> None:
     signal.signal(signal.SIGINT, _stop)
+    atexit.register(_ignore_once_finished)  # registered first, so it runs last
     from api.cli import main as run
 
     run()

@@ -6,6 +6,9 @@ A moment is counted in the child's CPU seconds (Linux: /proc/PID/stat), not on t
 busy machine does not move it: 0.05 s is past the interpreter's own start (site, the editable
 install's finder), before which no code of the project runs; a command on data/tiny uses about
 0.8 s in all.
+
+A signal that lands once the command has written its output (the last moments of `--help` at
+0.5 s, or on purpose below) finds the command finished: it exits with its own status and output.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.console import REPO, TINY, console_script
+from tests.console import REPO, TINY, console_script, run
 
 COMMANDS = [("solve", str(TINY)), ("validate", str(TINY)), ("--help",)]
 MOMENTS_CPU_S = (0.05, 0.2, 0.5)
@@ -44,17 +47,53 @@ def interrupted_at(args: tuple[str, ...], moment: float, signum: int) -> subproc
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
+def assert_stopped_quietly(done: subprocess.CompletedProcess[str], args: tuple[str, ...]) -> None:
+    """Exit 130 with one line; or, if the signal came once the command had finished, its own exit
+    and its whole output. Never a traceback, nor death by the signal (-2)."""
+    for noise in ("Traceback", "KeyboardInterrupt", "Aborted"):
+        assert noise not in done.stderr
+    if done.returncode == 0:
+        finished = run(*args)
+        assert (done.stdout, done.stderr) == (finished.stdout, finished.stderr)
+        return
+    assert done.returncode == 130, done.stderr
+    # Before the command starts, or within it (solve's own handler adds that no output was written).
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("interrupted (SIGINT): stopped"), done.stderr
+
+
 @pytest.mark.parametrize("moment", MOMENTS_CPU_S)
 @pytest.mark.parametrize("args", COMMANDS, ids=lambda args: args[0])
 def test_ctrl_c_during_start_up_exits_130_with_one_line(args: tuple[str, ...], moment: float) -> None:
     done = interrupted_at(args, moment, signal.SIGINT)
-    assert done.returncode == 130, done.stderr
-    assert done.stdout == ""
-    for noise in ("Traceback", "KeyboardInterrupt", "Aborted"):
-        assert noise not in done.stderr
-    # Before the command starts, or within it (solve's own handler adds that no output was written).
-    lines = done.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("interrupted (SIGINT): stopped"), done.stderr
+    if moment < 0.5:  # well inside every command's start-up
+        assert done.returncode == 130, done.stderr
+        assert done.stdout == ""
+    assert_stopped_quietly(done, args)
+
+
+@pytest.mark.parametrize("args", [("--help",), ("solve", str(TINY))], ids=lambda args: args[0])
+def test_ctrl_c_once_the_output_is_written_leaves_the_commands_own_exit(args: tuple[str, ...]) -> None:
+    """The interpreter's teardown (40 ms or more) used to put SIGINT's default back: Ctrl-C there
+    killed a command that had done its work by the signal (-2 here, no exit status of its own)."""
+    finished = run(*args)
+    assert finished.returncode == 0 and finished.stdout, finished.stderr
+    for delay_s in (0.005, 0.02):
+        process = subprocess.Popen(
+            [console_script(), *args], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        with process:
+            assert process.stdout is not None
+            written = ""
+            while written != finished.stdout:
+                line = process.stdout.readline()
+                assert line, "the command ended before its last line"
+                written += line
+            time.sleep(delay_s)
+            process.send_signal(signal.SIGINT)
+            stdout, stderr = process.communicate(timeout=60)
+        done = subprocess.CompletedProcess(process.args, process.returncode, written + stdout, stderr)
+        assert_stopped_quietly(done, args)
 
 
 def test_sigterm_during_start_up_ends_the_command_by_that_signal_silently() -> None:
