@@ -276,7 +276,6 @@ def pages(path: Path) -> int:
     return int(match.group(1))
 
 
-@pytest.mark.alone
 def test_the_pdf_has_the_same_pages_with_the_offer_typed(tmp_path: Path) -> None:
     plain, typed = tmp_path / "a.pdf", tmp_path / "b.pdf"
     for out, extra in ((plain, []), (typed, ["--budget", "4.7m"])):

@@ -12,8 +12,6 @@ import subprocess
 import time
 from pathlib import Path
 
-import pytest
-
 from tests import console
 
 
@@ -46,7 +44,6 @@ def wait_for_runs(process: subprocess.Popen[bytes], done: int) -> None:
     raise AssertionError(f"the batch ended first (exit {process.wait()})")
 
 
-@pytest.mark.alone  # the second batch must start while the first is still running
 def test_a_second_batch_into_the_same_folder_exits_at_once_naming_it(tmp_path: Path) -> None:
     # Enough runs (one worker) that the first batch is still running when the second has started.
     manifest, out = many_runs(tmp_path, 40), tmp_path / "out"

@@ -433,7 +433,6 @@ def peak_probe(command: list[str]) -> str:
     )
 
 
-@pytest.mark.alone  # timed: runs while no other test runs (pytest-xdist)
 def test_a_zip_bomb_is_refused_quickly_with_bounded_memory_on_the_cli(zip_bomb: Path) -> None:
     started = time.perf_counter()
     with pytest.raises(ScenarioInvalid, match="expands to 1,073,741,826 bytes"):
@@ -461,7 +460,6 @@ def huge_sheet_workbook(path: Path) -> Path:
     return path
 
 
-@pytest.mark.alone  # timed: runs while no other test runs (pytest-xdist)
 def test_a_sheet_declaring_a_million_rows_is_refused_before_reading(tmp_path: Path) -> None:
     path = huge_sheet_workbook(tmp_path / "huge.xlsx")
     started = time.perf_counter()

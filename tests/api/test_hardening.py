@@ -219,7 +219,6 @@ def test_an_ambiguous_upload_is_422_naming_where(client: TestClient, commissione
     assert problem["message"].startswith("is given twice (columns ")
 
 
-@pytest.mark.alone  # timed: runs while no other test runs (pytest-xdist)
 def test_a_sheet_declaring_a_million_rows_is_refused_in_seconds(
     client: TestClient, commissioner: dict, tmp_path: Path
 ) -> None:

@@ -217,7 +217,6 @@ def test_a_wait_that_is_not_a_number_is_refused_as_such(client: TestClient, comm
     assert response.json()["detail"] == [problem("query.wait", f"must be a number (got '{wait}')")]
 
 
-@pytest.mark.alone  # timed: runs while no other test runs (pytest-xdist)
 def test_a_wait_longer_than_the_services_longest_is_cut_to_it(tmp_path: Path) -> None:
     """docs/api.md: COMMISSION_MAX_WAIT_S is the longest a request's ?wait= holds the connection;
     a longer wait is accepted and cut to it (here, with no worker, the job never finishes)."""

@@ -34,7 +34,6 @@ def icb_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
         yield service
 
 
-@pytest.mark.alone
 def test_a_submit_whose_wait_ends_first_shows_the_job_started(icb_service: Service) -> None:
     client = icb_service.client
     headers = icb_service.tenant()
@@ -48,7 +47,6 @@ def test_a_submit_whose_wait_ends_first_shows_the_job_started(icb_service: Servi
     run_job_to_end(client, headers, job["id"])
 
 
-@pytest.mark.alone
 def test_a_get_whose_wait_ends_first_shows_the_job_started(icb_service: Service) -> None:
     client = icb_service.client
     headers = icb_service.tenant()
