@@ -132,3 +132,21 @@ def test_check_gives_one_answer_on_one_core_or_two(monkeypatch) -> None:
         answers.append(result)
     assert answers[0] == answers[1] == answers[2]
     assert answers[0]["deliverable"] is False and answers[0]["conflict"]["verified"] is True
+
+
+def test_a_dual_rays_rounding_noise_does_not_spoil_its_proof() -> None:
+    """A pooled budget £203 short of the offer's least cost: HiGHS' dual ray carries 7 entries of
+    1e-14 or less (beside 625) on rows with no bound on their side, and failed the Farkas test for
+    them alone. Cleared, it proves the programme infeasible; with one such entry made large, the
+    Farkas test still refuses it."""
+    document = read_document(OFFER)
+    document["settings"]["budget_gbp"] = 11_560_000.0
+    programme = Programme(load_scenario(document))
+    with programme.options(presolve="off"):  # as the check solves it
+        assert programme.solve().status == "infeasible"
+    proof = programme.infeasibility_proof()
+    assert proof is not None and programme.proves_infeasible(proof)
+    unbounded_side = np.flatnonzero((proof == 0) & ~np.isfinite(programme.row_upper))
+    spoiled = proof.copy()
+    spoiled[unbounded_side[0]] = 1e-3 * np.abs(proof).max()
+    assert not programme.proves_infeasible(spoiled)
