@@ -726,10 +726,10 @@ class Programme:
     def _without_noise(self, multipliers: np.ndarray) -> np.ndarray:
         """The multipliers with rounding noise on rows it cannot weigh cleared: an entry within RAY_NOISE
         of the largest that points at an infinite row bound (a positive one on a row with no upper
-        bound, a negative one on a row with no lower). On a pooled budget £203 short of the least cost
-        HiGHS' ray had 7 such entries (up to 1.2e-14 beside 625) and failed the Farkas test for them
-        alone, so every deletion-filter test was solved (and each time by the cold fallback). What is
-        cleared is still checked in full by ``proves_infeasible``."""
+        bound, a negative one on a row with no lower). On the offer at a pooled budget £203 short of
+        its least cost, HiGHS' ray had 7 such entries (up to 1.2e-14 beside 625) and failed the Farkas
+        test for them alone, so the deletion filter solved tests a proof settles (2 solves, there and
+        at the offer's own budget). What is cleared is still checked in full by ``proves_infeasible``."""
         bound = np.where(multipliers > 0, self.row_upper, self.row_lower)
         size = np.abs(multipliers)
         noise = (multipliers != 0) & ~np.isfinite(bound) & (size <= RAY_NOISE * float(size.max(initial=0.0)))
