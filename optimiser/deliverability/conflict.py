@@ -122,7 +122,9 @@ class Conflict:
             self.instances(programme), programme.data, scenario.settings, scenario.roles, names
         )
         groups = sum(1 for m in self.members if m.kind != "bound")
-        headline = wording.conflict_headline(self.method, sentences, self.rule_count(programme), groups, names)
+        headline = wording.conflict_headline(
+            self.method, sentences, self.rule_count(programme), groups, names, self.irreducible
+        )
         return [headline, *sentences]
 
     def table(self, programme: Programme) -> pd.DataFrame:

@@ -733,19 +733,32 @@ def conflict_sentences(
     ]
 
 
-def conflict_headline(method: str, sentences: list[str], size: int, groups: int, names: Names | None = None) -> str:
+def conflict_headline(
+    method: str, sentences: list[str], size: int, groups: int, names: Names | None = None, irreducible: bool = True
+) -> str:
     """``size``: the rule instances in the conflict (column bounds not counted); ``names``: the
-    scenario's, left as written (``percents_alike``)."""
+    scenario's, left as written (``percents_alike``); ``irreducible``: whether the search proved every
+    member needed (not when a solve in it ended undecided, or HiGHS' reduction ran out of time)."""
     shown = [s[0].lower() + s[1:-1] for s in sentences]
     what = "; ".join(shown[:8]) + (f"; and {len(shown) - 8} more" if len(shown) > 8 else "")
     what = what or "the rules listed"
-    kind = {
-        "iis": f"an irreducible infeasible set of {plural(size, 'rule')}",
-        "iis_lp_relaxation": f"an irreducible infeasible set of {plural(size, 'rule')}, "
-        "found even without whole-step hiring",
-        "deletion_filter": f"{plural(groups, 'rule group')} of {plural(size, 'rule')}, each needed for the conflict",
-    }[method]
+    if not irreducible:
+        counted = f"{plural(groups, 'rule group')} of " if method == "deletion_filter" else ""
+        kind = f"{counted}{plural(size, 'rule')}; {CONFLICT_NOT_PROVEN}"
+    else:
+        kind = {
+            "iis": f"an irreducible infeasible set of {plural(size, 'rule')}",
+            "iis_lp_relaxation": f"an irreducible infeasible set of {plural(size, 'rule')}, "
+            "found even without whole-step hiring",
+            "deletion_filter": f"{plural(groups, 'rule group')} of {plural(size, 'rule')}, "
+            "each needed for the conflict",
+        }[method]
     return percents_alike(f"These requirements cannot all hold together ({kind}): {what}.", names)
+
+
+# A conflict whose search could not decide every test (a programme infeasible by a margin close to
+# the solver's tolerance, e.g. a pooled budget a few hundred pounds short of an £11.56m least cost).
+CONFLICT_NOT_PROVEN = "not proven that each is needed: the solver could not decide every test"
 
 
 NO_CONFLICT_FOUND = "No set of conflicting requirements could be isolated."
@@ -1508,7 +1521,10 @@ def report_lines(result: dict[str, Any]) -> list[str]:
         lines += ["", "Why: these requirements cannot all be met together"]
         lines += [f"  - {sentence}" for sentence in conflict["sentences"][1:]]
         how = CONFLICT_METHODS.get(conflict.get("method", ""), conflict.get("method", ""))
-        lines.append(f"  (dropping any one of these would make the rest possible: {how})")
+        if conflict.get("irreducible") is False:
+            lines.append(f"  ({CONFLICT_NOT_PROVEN})")
+        else:
+            lines.append(f"  (dropping any one of these would make the rest possible: {how})")
     if result.get("deliverable") is False:
         lines += ["", "What would make it deliverable, one change at a time (everything else unchanged):"]
         for lever in result.get("levers", []):
