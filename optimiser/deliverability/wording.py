@@ -1520,10 +1520,10 @@ def report_lines(result: dict[str, Any]) -> list[str]:
     if conflict and conflict.get("rules"):
         lines += ["", "Why: these requirements cannot all be met together"]
         lines += [f"  - {sentence}" for sentence in conflict["sentences"][1:]]
-        how = CONFLICT_METHODS.get(conflict.get("method", ""), conflict.get("method", ""))
         if conflict.get("irreducible") is False:
             lines.append(f"  ({CONFLICT_NOT_PROVEN})")
         else:
+            how = CONFLICT_METHODS.get(conflict.get("method", ""), conflict.get("method", ""))
             lines.append(f"  (dropping any one of these would make the rest possible: {how})")
     if result.get("deliverable") is False:
         lines += ["", "What would make it deliverable, one change at a time (everything else unchanged):"]
