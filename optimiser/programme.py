@@ -62,6 +62,9 @@ _FALLBACKS = (("presolve", "off", False), ("simplex_strategy", 4, True), ("solve
 PROOF_MARGIN = 1e-6
 # A dual ray's entry this small beside its largest is rounding noise (seen: 1e-14 beside 625).
 RAY_NOISE = 1e-9
+# What a bound proven by multipliers (Programme.lower_bound) allows, as a share of its terms' total
+# size, for the rounding of its sums: about 1e-16 a term, over up to 1e5 terms, with room to spare.
+BOUND_ROUNDING = 1e-10
 
 # HiGHS 1.15's iis_strategy is a bit map. Its option *description* text says "4 => Prioritise
 # columns; 8 => Find true IIS", but the enum (and the code) say kIisStrategyIrreducible = 4 and
@@ -744,26 +747,59 @@ class Programme:
 
         Farkas: every x within the column bounds whose rows are within their bounds has
         yᵀAx ≤ H = Σᵢ max(yᵢLᵢ, yᵢUᵢ) and yᵀAx = dᵀx ≥ G = Σⱼ min(dⱼlⱼ, dⱼuⱼ), d = Aᵀy. So G > H
-        proves there is no such x. An entry of d that cancels to rounding noise (within 1e-9 of
-        Σᵢ|aᵢⱼyᵢ|) counts as zero, and G must exceed H by PROOF_MARGIN of the terms' total size,
-        so a programme infeasible only by about the solver's tolerance is left to a solve.
+        proves there is no such x (``_bound`` with zero costs and multipliers −y gives G − H).
+        G must exceed H by PROOF_MARGIN of the terms' total size, so a programme infeasible only by
+        about the solver's tolerance is left to a solve.
+        """
+        bound = self._bound(-np.asarray(multipliers, dtype=float), None)
+        return bound is not None and bound[0] > PROOF_MARGIN * max(1.0, bound[1])
+
+    def lower_bound(self, multipliers: np.ndarray, costs: np.ndarray) -> float | None:
+        """A lower bound on ``costs``·x over every x the model as loaded (own rows and columns) allows,
+        proven by row multipliers y (``_bound``), less BOUND_ROUNDING of its terms' total size for the
+        rounding of the sums; None when they prove none. The optimal row duals of min ``costs``·x are
+        such multipliers (their bound is the optimum); with those of rows relaxed since set to zero
+        they still prove a bound, often one still above a level of interest.
+
+        Any multipliers prove a bound, so those within RAY_NOISE of the largest are cleared first: an
+        optimal solve's duals carry rounding noise (1e-14 beside 1e2 on the offer) on rows whose bound
+        is infinite on that side, and on rows that pass it on to columns with no bound.
         """
         y = np.asarray(multipliers, dtype=float)
+        y = np.where(np.abs(y) <= RAY_NOISE * float(np.abs(y).max(initial=0.0)), 0.0, y)
+        bound = self._bound(y, np.asarray(costs, dtype=float))
+        if bound is None:
+            return None
+        return bound[0] - BOUND_ROUNDING * max(1.0, bound[1])
+
+    def _bound(self, y: np.ndarray, costs: np.ndarray | None) -> tuple[float, float] | None:
+        """A lower bound on costs·x (zero costs if None) over every x within the column bounds whose
+        rows are within their bounds, from row multipliers y, and the total size of its terms; None
+        when a multiplier or a reduced cost points at an infinite bound (no bound this way).
+
+        Lagrange: costs·x = dᵀx + yᵀAx with d = costs − Aᵀy, and yᵀAx ≥ Σᵢ min(yᵢLᵢ, yᵢUᵢ),
+        dᵀx ≥ Σⱼ min(dⱼlⱼ, dⱼuⱼ). An entry of d that cancels to rounding noise (within 1e-9 of
+        |costsⱼ| + Σᵢ|aᵢⱼyᵢ|) counts as zero.
+        """
         matrix = self.own_matrix()
         rows_used = y != 0
-        row_bound = np.where(y > 0, self.row_upper, self.row_lower)
+        row_bound = np.where(y > 0, self.row_lower, self.row_upper)
         if not np.isfinite(row_bound[rows_used]).all():
-            return False
+            return None
         row_terms = y[rows_used] * row_bound[rows_used]
-        d = matrix.T @ y
-        d[np.abs(d) <= 1e-9 * (self.memo(_abs_matrix).T @ np.abs(y))] = 0.0
+        d = -(matrix.T @ y)
+        scale = self.memo(_abs_matrix).T @ np.abs(y)
+        if costs is not None:
+            d += costs[: self.num_cols]
+            scale += np.abs(costs[: self.num_cols])
+        d[np.abs(d) <= 1e-9 * scale] = 0.0
         cols_used = d != 0
         col_bound = np.where(d > 0, self.col_lower, self.col_upper)
         if not np.isfinite(col_bound[cols_used]).all():
-            return False
+            return None
         col_terms = d[cols_used] * col_bound[cols_used]
         size = float(np.abs(row_terms).sum() + np.abs(col_terms).sum())
-        return float(col_terms.sum() - row_terms.sum()) > PROOF_MARGIN * max(1.0, size)
+        return float(row_terms.sum() + col_terms.sum()), size
 
     def iis(self, time_limit_s: float, iis_time_limit_s: float) -> Iis | None:
         """HiGHS' irreducible infeasible set of the model as loaded (an LP), or ``None`` if it has none in time.

@@ -94,7 +94,10 @@ def test_solve_cold_answers_only_optimal() -> None:
 
 
 def test_the_check_solves_proof_is_not_solved_again(monkeypatch) -> None:
-    """find_conflict after an infeasible solve with a proof (the check's) makes no feasibility solve."""
+    """find_conflict after an infeasible solve with a proof (the check's) makes no feasibility solve.
+
+    The offer with per-practice budgets at £10 per weighted patient: pooled, the least-spend filter
+    answers instead (tests/test_conflict_least_spend.py)."""
     feasibility = []
     real = Programme.feasibility
 
@@ -103,7 +106,7 @@ def test_the_check_solves_proof_is_not_solved_again(monkeypatch) -> None:
         return real(self)
 
     monkeypatch.setattr(Programme, "feasibility", spy)
-    programme = Programme(load_scenario(read_document(OFFER)))
+    programme = Programme(load_scenario(read_document(OFFER), {"offer_rate_gbp_per_weighted_patient": 10}))
     with programme.options(presolve="off"):
         assert programme.solve().status == "infeasible"
         assert programme.infeasibility_proof() is not None

@@ -1,10 +1,12 @@
 """A conflict whose search could not decide every test is not called irreducible.
 
 At a pooled budget £203 short of the offer's least cost (£11.56m) two of the deletion filter's tests
-end undecided through every fallback, so the conflict comes back ``irreducible: false``; one of its 22
-groups (the ARRS GPs' clinical time) is not needed at all (measured by least spend: £11,560,014.50
+ended undecided through every fallback, so the conflict came back ``irreducible: false``; one of its 22
+groups (the ARRS GPs' clinical time) was not needed at all (measured by least spend: £11,560,014.50
 without it as with it, above the budget). The headline said "each needed for the conflict" and the text
-report "dropping any one of these would make the rest possible" all the same.
+report "dropping any one of these would make the rest possible" all the same. (Since then least-spend
+tests decide that conflict, tests/test_conflict_least_spend.py; a search that cannot decide a test,
+e.g. one stopped by its time limit, still reads as below.)
 """
 
 from __future__ import annotations

@@ -160,14 +160,18 @@ def _check(
         # combined change, the safe-working lever's searches and the standards fractions (which do
         # not need the conflict; each service's until the conflict search ends).
         found = threading.Event()
+        copy = programme.fresh_copy()
+        plan = _Plan(copy)
 
         def conflict_search() -> Conflict | None:
             try:
-                return find_conflict(programme)
+                return find_conflict(programme, least_cost=plan.with_basis)
             finally:
                 found.set()
 
-        conflict, beside = side_by_side(conflict_search, lambda: _beside_the_conflict(programme, weights, found))
+        conflict, beside = side_by_side(
+            conflict_search, lambda: _beside_the_conflict(programme, copy, plan, weights, found)
+        )
         # The standards lever on the copy: the conflict answers "cannot fix alone" for every service
         # it does not involve; the services it does involve not yet answered are solved here. The
         # solves counted are those of the answers used (how many were found ahead depends on timing).
@@ -248,22 +252,53 @@ class _Beside:
     allocation_tables: dict[str, pd.DataFrame]
 
 
-def _beside_the_conflict(programme: Programme, weights: dict[str, float] | None, found: threading.Event) -> _Beside:
+class _Plan:
+    """The pooled least-cost plan, solved once on the check's copy by whichever thread asks first: the
+    work beside the conflict search starts from it, and so does the least-spend conflict search (the
+    same problem, on the programme itself), which then never solves it again. Solved in either thread,
+    it is the same cold solve on the same fresh copy, so the same plan."""
+
+    def __init__(self, copy: Programme):
+        self.copy = copy
+        self.lock = threading.Lock()
+        self.solved = False
+        self.plan: SolveOutcome | None = None
+        self.basis: Any = None
+
+    def get(self) -> SolveOutcome | None:
+        """The plan (None with budgets per practice)."""
+        with self.lock:
+            if not self.solved:
+                self.solved = True
+                if self.copy.scenario.settings.budget_mode == "pooled":
+                    self.plan = least_cost_plan(self.copy)
+                    self.basis = self.copy.basis() if self.plan.status == "optimal" else None
+            return self.plan
+
+    def with_basis(self) -> tuple[SolveOutcome, Any] | None:
+        """The plan and the basis it ended on, if it was solved to optimality."""
+        plan = self.get()
+        return None if plan is None or self.basis is None else (plan, self.basis)
+
+
+def _beside_the_conflict(
+    programme: Programme, copy: Programme, least_cost: _Plan, weights: dict[str, float] | None, found: threading.Event
+) -> _Beside:
     """The pooled least-cost plan (and who needs what in it), the combined change, the safe-working
     searches and the standards fractions, on a fresh copy: the uniform one, then each service's
     until the conflict search has ``found`` its answer.
 
     They always run on the copy (one core or two), so their answers depend only on the scenario,
     never on how the conflict search left this programme's basis. The plan is solved first, cold
-    on the copy, exactly as ``least_cost_plan`` solves it for ``solve``; the combined change from
+    on the copy, exactly as ``least_cost_plan`` solves it for ``solve`` (``least_cost``: unless the
+    conflict search has asked for it first, the same solve); the combined change from
     its basis. The plan is also the standards' first "money needed" (the same LP), read from it
     without a solve, and their paths start from its basis, whatever the combined change solved in
     between (per practice, with no plan, that need is solved from cold: ``StandardsAnswers``).
     """
-    copy = programme.fresh_copy()
     try:
-        plan = least_cost_plan(copy) if programme.scenario.settings.budget_mode == "pooled" else None
-        plan_basis = copy.basis() if plan is not None and plan.status == "optimal" else None
+        plan = least_cost.get()
+        plan_basis = least_cost.basis
         # Who needs what in that plan: tables only, no solve (read here, while the conflict search solves).
         allocation_tables: dict[str, pd.DataFrame] = {}
         allocation = least_cost_allocation(copy, plan, allocation_tables) if plan is not None else None

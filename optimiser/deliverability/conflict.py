@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +19,8 @@ import pandas as pd
 
 from models.standard_form import INF
 from optimiser.deliverability import wording
-from optimiser.programme import Programme
+from optimiser.objectives import spend_coefficients, spends_beyond
+from optimiser.programme import Programme, SolveOutcome
 
 # Families that are definitions, not requirements: always kept hard by the deletion filter.
 DEFINITION_RULES = frozenset({"activity"})
@@ -165,13 +166,19 @@ def _finite(value: float) -> float | None:
     return float(value) if math.isfinite(value) and abs(value) < INF else None
 
 
-def find_conflict(programme: Programme, verify: bool = True) -> Conflict | None:
+# The pooled least-cost plan (least spend with the budget row free) and the basis it ended on, or None.
+LeastCost = Callable[[], "tuple[SolveOutcome, Any] | None"]
+
+
+def find_conflict(programme: Programme, verify: bool = True, least_cost: LeastCost | None = None) -> Conflict | None:
     """The conflict of the currently loaded (infeasible) programme; ``None`` if it is feasible.
 
     LP: HiGHS' IIS (``iis_strategy`` = elastic LP + reduce to irreducible) when the programme
     has at most IIS_MAX_ROWS rows and HiGHS finishes in time; otherwise (and for a MIP whose
     LP relaxation is feasible) a deletion filter over rule families, refined to groups by
-    service/role. MIP with an infeasible LP relaxation: the IIS of the LP relaxation.
+    service/role. MIP with an infeasible LP relaxation: the IIS of the LP relaxation. A pooled LP
+    too large for the IIS, or one HiGHS cannot tell infeasible, whose least spend is above its
+    budget: the least-spend filter (``least_cost`` gives the plan it starts from, if already solved).
     """
     if programme.is_mip:
         with programme.changes():
@@ -188,15 +195,20 @@ def find_conflict(programme: Programme, verify: bool = True) -> Conflict | None:
             return None
         conflict = deletion_filter(programme)
     else:
+        # Too large for HiGHS' IIS with a pooled budget below the least spend: the least-spend filter.
+        conflict = least_spend_filter(programme, least_cost) if programme.num_rows > IIS_MAX_ROWS else None
         # A proof from the last solve (the check's own, whatever its objective) settles that the
         # programme as loaded is infeasible without a second solve (on data/example_icb at £11m that
         # solve took three fallbacks, 1.3 CPU s).
-        if programme.infeasibility_proof() is None:
+        if conflict is None and programme.infeasibility_proof() is None:
             outcome = programme.feasibility()
             if outcome.status != "infeasible":
-                return None
-        iis = _iis(programme, "iis")
-        conflict = iis if iis is not None else deletion_filter(programme)
+                # HiGHS cannot tell a budget a few pounds below the least spend from enough; the
+                # least spend can.
+                return least_spend_filter(programme, least_cost)
+        if conflict is None:
+            iis = _iis(programme, "iis")
+            conflict = iis if iis is not None else deletion_filter(programme)
     if verify and conflict.verified is None and len(conflict.members) <= VERIFY_LIMIT:
         conflict.verified = verify_conflict(programme, conflict)
     return conflict
@@ -345,20 +357,156 @@ def deletion_filter(programme: Programme, refine: bool = True) -> Conflict:
     return conflict
 
 
+def least_spend_filter(programme: Programme, least_cost: LeastCost | None = None) -> Conflict | None:
+    """The deletion filter of a pooled LP whose least spend is above its budget, each test a least spend.
+
+    Near the least cost HiGHS cannot decide feasibility tests: a budget £14.50 below an £11.56m least
+    spend is a gap of 1e-6 of the spend, about its own tolerance, so on the offer at £11.56m the
+    deletion filter's tests ended "Unknown" through every fallback (two undecided, 24 CPU s). Here the
+    budget row is free and the objective is the spend: a test relaxes a candidate and asks whether the
+    least spend of what remains is still above the budget (``spends_beyond``, the rule by which the
+    check itself finds the budget short), or the rest infeasible. Relaxing rows keeps the last optimum
+    feasible, so each test is a primal simplex from the current system's optimal basis. The budget is
+    always kept: without it what remains has a least spend, so is feasible.
+
+    A test the current system's duals settle (a bound on the least spend still above the budget with
+    the candidate's duals zeroed, ``Programme.lower_bound``) is answered without a solve, as
+    ``_status_relaxed`` answers one with a proof of infeasibility. ``None`` unless the programme is a
+    pooled LP whose least spend (budget free) is above its budget. ``least_cost``, if given, is that
+    least spend already solved (the plan the check solves on its copy of the programme; the same
+    problem) and the basis it ended on: it is not solved again.
+    """
+    p = programme
+    budget_rows = p.rows("budget")
+    if p.is_mip or len(budget_rows) != 1 or not np.isfinite(p.row_upper[budget_rows[0]]):
+        return None
+    budget = float(p.row_upper[budget_rows[0]])
+    spend = spend_coefficients(p)
+    service_or_role = set(p.data.services) | set(p.data.roles)
+    with p.changes():
+        p.relax_rows(budget_rows)
+        p.set_objective(spend)
+        given = least_cost() if least_cost is not None else None
+        start, basis = given if given is not None else (p.solve(), None)
+        if start.status != "optimal" or start.row_dual is None or not _beyond(start, budget):
+            return None
+        current = _Spend(p.basis() if basis is None else basis, start)
+        proven = True
+        members: list[Member] = []
+        points: list[np.ndarray | None] = []
+        for family in _families(p):
+            if family == "budget":
+                members.append(Member("group", -1, family, None, "both", budget_rows))
+                points.append(current.outcome.col_value)
+                continue
+            groups = _groups(p, family, service_or_role)
+            for key, rows in [(None, p.rows(family))] if groups is None else list(groups.items()):
+                status, outcome = _least_spend_relaxed(p, rows, current, spend, int(budget_rows[0]), budget)
+                if status == "beyond":
+                    p.relax_rows(rows)
+                    if outcome is not None:
+                        current = _Spend(p.basis(), outcome)
+                    else:
+                        current.duals[rows] = 0.0
+                else:
+                    members.append(Member("group", -1, family, key, "both", rows))
+                    points.append(outcome.col_value if outcome is not None else None)
+                    proven &= status == "within"
+        conflict = Conflict("deletion_filter", proven, members)
+        # Certified: every kept member's point allows the rest (the budget row put back), and the final
+        # system's duals bound its least spend above the budget.
+        if proven and _certified_points(p, members, points, {int(budget_rows[0]): budget}):
+            conflict.verified = _bounded_beyond(p, current.duals, spend, budget)
+    return conflict
+
+
+# HiGHS' simplex_strategy for the primal simplex.
+PRIMAL_SIMPLEX = 4
+
+
+class _Spend:
+    """The least spend of the least-spend filter's current system: the optimal basis every test starts
+    from, the optimum (its point certifies the budget), and the row duals (they bound the spend)."""
+
+    def __init__(self, basis: Any, outcome: SolveOutcome):
+        self.basis = basis
+        self.outcome = outcome
+        assert outcome.row_dual is not None
+        self.duals = np.array(outcome.row_dual, dtype=float)
+
+
+def _beyond(outcome: SolveOutcome, budget: float) -> bool:
+    return outcome.objective_value is not None and spends_beyond(outcome.objective_value, budget)
+
+
+def _bounded_beyond(programme: Programme, duals: np.ndarray, spend: np.ndarray, budget: float) -> bool:
+    """Whether ``duals`` prove the least spend of the model as loaded above the budget (as a least
+    spend solved above it would be: ``spends_beyond``)."""
+    bound = programme.lower_bound(duals, spend)
+    return bound is not None and spends_beyond(bound, budget)
+
+
+def _least_spend_relaxed(
+    programme: Programme, rows: np.ndarray, current: _Spend, spend: np.ndarray, budget_row: int, budget: float
+) -> tuple[str, SolveOutcome | None]:
+    """Whether the least spend stays above the budget with ``rows`` relaxed too: "beyond", "within"
+    (the outcome's point keeps the budget), or "undecided"; and the least-spend solve's outcome (None
+    when the duals settled it, or when the test fell back to a feasibility test with the budget held).
+
+    Relaxing rows only widens the current system, which is feasible, so a least-spend solve that does
+    not end optimal is unbounded (relaxing the limits on claims lets the spend fall without end) or
+    stopped: the test is then solved as the deletion filter solves it, the budget row held and the
+    objective zero.
+    """
+    p = programme
+    duals = current.duals.copy()
+    duals[rows] = 0.0
+    if _bounded_beyond(p, duals, spend, budget):
+        current.duals = duals
+        return "beyond", None
+    with p.changes():
+        p.relax_rows(rows)
+        p.start_from(current.basis)
+        with p.options(simplex_strategy=PRIMAL_SIMPLEX):
+            outcome = p.solve()
+        if outcome.status == "optimal" and outcome.row_dual is not None:
+            return ("beyond" if _beyond(outcome, budget) else "within"), outcome
+        p.set_row_bounds(np.array([budget_row]), -INF, budget)
+        held = p.feasibility()
+        if held.status == "optimal":
+            return "within", held
+        return ("beyond" if held.status == "infeasible" else "undecided"), None
+
+
 def _certified(
     programme: Programme, members: list[Member], proof: np.ndarray | None, points: list[np.ndarray | None]
 ) -> bool:
     """Whether the filter's own certificates prove its conflict irreducible (no solve is needed).
 
     Called with the filter's final system loaded (every row but the members' and the definitions'
-    relaxed). ``proof`` must prove that system infeasible (Farkas: ``Programme.proves_infeasible``).
-    Each member was kept by a test that found a feasible point with it and everything relaxed
-    then relaxed; the filter only relaxes more afterwards, so that point must satisfy every row of
-    the final system outside the member, and the column bounds: dropping that member leaves a
-    feasible system. This is what ``verify_conflict`` proves by re-solving, one solve per member.
+    relaxed). ``proof`` must prove that system infeasible (Farkas: ``Programme.proves_infeasible``),
+    and each member's point must certify it (``_certified_points``). This is what
+    ``verify_conflict`` proves by re-solving, one solve per member.
     """
     if proof is None or not programme.proves_infeasible(proof):
         return False
+    return _certified_points(programme, members, points)
+
+
+def _certified_points(
+    programme: Programme,
+    members: list[Member],
+    points: list[np.ndarray | None],
+    upper: dict[int, float] | None = None,
+) -> bool:
+    """Whether each member's point is a feasible point of the final system without that member.
+
+    Called with the filter's final system loaded, but for rows given in ``upper`` (the least-spend
+    filter's budget row, free while it solves), whose upper bounds are put back here. Each member
+    was kept by a test that found a feasible point with it and everything relaxed then relaxed;
+    the filter only relaxes more afterwards, so that point must satisfy every row of the final
+    system outside the member, and the column bounds: dropping that member leaves a feasible system.
+    """
     matrix = programme.own_matrix()
     for member, point in zip(members, points, strict=True):
         if point is None or member.rows is None:
@@ -366,9 +514,11 @@ def _certified(
         x = point[: programme.num_cols]
         activity = matrix @ x
         lower = programme.row_lower.copy()
-        upper = programme.row_upper.copy()
-        lower[member.rows], upper[member.rows] = -INF, INF
-        if not (_within(activity, lower, upper) and _within(x, programme.col_lower, programme.col_upper)):
+        upper_bounds = programme.row_upper.copy()
+        for row, bound in (upper or {}).items():
+            upper_bounds[row] = bound
+        lower[member.rows], upper_bounds[member.rows] = -INF, INF
+        if not (_within(activity, lower, upper_bounds) and _within(x, programme.col_lower, programme.col_upper)):
             return False
     return True
 
