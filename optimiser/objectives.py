@@ -223,27 +223,24 @@ def plan_spends_beyond_the_budget(programme: Programme, plan: SolveOutcome) -> b
     return spends_beyond(float(plan.row_value[rows[0]]), float(programme.base_row_upper[rows[0]]))
 
 
-def least_cost_answer(programme: Programme) -> SolveOutcome:
+def least_cost_answer(programme: Programme, plan: SolveOutcome | None = None) -> SolveOutcome:
     """min_cost's answer for the scenario as loaded: the least-cost plan when it keeps the budget.
 
     Otherwise (the budget falls short, or the plan stopped early, or only a solver tolerance or a
     MIP gap separates it from the budget) the least spend with the budget held, solved cold as well
     (a start from the plan's basis can stall at a budget just below the least cost), so this too is
-    one answer whoever asks.
+    one answer whoever asks. ``plan``: the least-cost plan, if already solved (``least_cost_plan``
+    on a fresh copy of ``programme``).
     """
+    decided = plan_answer(programme, plan) if plan is not None else None
+    if decided is not None:
+        return decided
     with _cold(programme) as cold, cold.time_budget(float(cold.time_limit_s or cold.scenario.settings.time_limit_s)):
-        plan = least_cost_plan(cold)
-        rows = cold.rows("budget")
-        if plan_spends_beyond_the_budget(cold, plan):
-            return SolveOutcome(
-                "infeasible", False, None, None, None, None, None, plan.solve_seconds, PLAN_BEYOND_BUDGET
-            )
-        if plan.status == "infeasible" or (
-            plan.feasible
-            and plan.row_value is not None
-            and bool(np.all(plan.row_value[rows] <= cold.base_row_upper[rows]))
-        ):
-            return plan
+        if plan is None:
+            plan = least_cost_plan(cold)
+            decided = plan_answer(cold, plan)
+            if decided is not None:
+                return decided
         with _cold(cold) as held, held.changes():
             held.set_objective(spend_coefficients(held))
             return held.solve()
@@ -256,6 +253,22 @@ def best_value_answer(programme: Programme, progress: Progress | None = None) ->
     if outcome.status == "optimal":
         outcome = least_spend_at_best_value(programme, outcome, progress)
     return outcome
+
+
+def plan_answer(programme: Programme, plan: SolveOutcome) -> SolveOutcome | None:
+    """min_cost's answer as the least-cost plan alone decides it: infeasible when the plan spends
+    beyond a pooled budget, the plan itself when it is infeasible or keeps every budget row; else
+    None (the least spend with the budget held must be solved)."""
+    rows = programme.rows("budget")
+    if plan_spends_beyond_the_budget(programme, plan):
+        return SolveOutcome("infeasible", False, None, None, None, None, None, plan.solve_seconds, PLAN_BEYOND_BUDGET)
+    if plan.status == "infeasible" or (
+        plan.feasible
+        and plan.row_value is not None
+        and bool(np.all(plan.row_value[rows] <= programme.base_row_upper[rows]))
+    ):
+        return plan
+    return None
 
 
 def least_spend_at_best_value(programme: Programme, best: SolveOutcome, progress: Progress | None) -> SolveOutcome:
