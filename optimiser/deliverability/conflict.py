@@ -64,6 +64,11 @@ MAX_GROUPS = 40
 # A feasible point certifies a member when it is within this share of each bound (HiGHS' own primal
 # feasibility tolerance is 1e-7, on its scaled model).
 CERTIFICATE_TOLERANCE = 1e-6
+# HiGHS' simplex_strategy for the primal simplex: a least-spend test starts from an optimum that stays
+# feasible when rows are relaxed (measured: the filter took 2.8-3.0 CPU s on the offer, at £11.56m and on
+# example_icb at £11m, against 3.3-5.1
+# with dual simplex).
+PRIMAL_SIMPLEX = 4
 
 
 @dataclass
@@ -418,10 +423,6 @@ def least_spend_filter(programme: Programme, least_cost: LeastCost | None = None
         if proven and _certified_points(p, members, points, {int(budget_rows[0]): budget}):
             conflict.verified = _bounded_beyond(p, current.duals, spend, budget)
     return conflict
-
-
-# HiGHS' simplex_strategy for the primal simplex.
-PRIMAL_SIMPLEX = 4
 
 
 class _Spend:
