@@ -66,8 +66,7 @@ MAX_GROUPS = 40
 CERTIFICATE_TOLERANCE = 1e-6
 # HiGHS' simplex_strategy for the primal simplex: a least-spend test starts from an optimum that stays
 # feasible when rows are relaxed (measured: the filter took 2.8-3.0 CPU s on the offer, at £11.56m and on
-# example_icb at £11m, against 3.3-5.1
-# with dual simplex).
+# example_icb at £11m, against 3.3-5.1 with dual simplex).
 PRIMAL_SIMPLEX = 4
 
 
