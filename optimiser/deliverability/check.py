@@ -171,7 +171,6 @@ def _check(
         # not need the conflict; each service's until the conflict search ends).
         found = threading.Event()
         plan = plan or _Plan(programme.fresh_copy())
-        copy = plan.copy
 
         def conflict_search() -> Conflict | None:
             try:
@@ -179,9 +178,7 @@ def _check(
             finally:
                 found.set()
 
-        conflict, beside = side_by_side(
-            conflict_search, lambda: _beside_the_conflict(programme, copy, plan, weights, found)
-        )
+        conflict, beside = side_by_side(conflict_search, lambda: _beside_the_conflict(programme, plan, weights, found))
         # The standards lever on the copy: the conflict answers "cannot fix alone" for every service
         # it does not involve; the services it does involve not yet answered are solved here. The
         # solves counted are those of the answers used (how many were found ahead depends on timing).
@@ -309,7 +306,7 @@ class _Plan:
 
 
 def _beside_the_conflict(
-    programme: Programme, copy: Programme, least_cost: _Plan, weights: dict[str, float] | None, found: threading.Event
+    programme: Programme, least_cost: _Plan, weights: dict[str, float] | None, found: threading.Event
 ) -> _Beside:
     """The pooled least-cost plan (and who needs what in it), the combined change, the safe-working
     searches and the standards fractions, on a fresh copy: the uniform one, then each service's
@@ -323,6 +320,7 @@ def _beside_the_conflict(
     without a solve, and their paths start from its basis, whatever the combined change solved in
     between (per practice, with no plan, that need is solved from cold: ``StandardsAnswers``).
     """
+    copy = least_cost.copy
     try:
         plan = least_cost.get()
         plan_basis = least_cost.basis

@@ -320,6 +320,18 @@ def _groups(programme: Programme, family: str, service_or_role: set[str]) -> dic
     return {key: np.array(group, dtype=np.int64) for key, group in groups.items()}
 
 
+def _candidates(programme: Programme, refine: bool = True) -> list[tuple[str, object, np.ndarray]]:
+    """The deletion filter's candidates in order: (family, group key or None, rows), each family whole
+    or (``refine``) its service/role groups."""
+    service_or_role = set(programme.data.services) | set(programme.data.roles)
+    candidates: list[tuple[str, object, np.ndarray]] = []
+    for family in _families(programme):
+        groups = _groups(programme, family, service_or_role) if refine else None
+        whole = [(family, None, programme.rows(family))]
+        candidates += whole if groups is None else [(family, *group) for group in groups.items()]
+    return candidates
+
+
 def deletion_filter(programme: Programme, refine: bool = True) -> Conflict:
     """Irreducible set of rule groups: each family whole, or (``refine``) its service/role groups.
 
@@ -339,11 +351,7 @@ def deletion_filter(programme: Programme, refine: bool = True) -> Conflict:
     state = _State(p) if not p.is_mip else None
     # The feasible point of the test that kept each member (in step with ``members``).
     points: list[np.ndarray | None] = []
-    service_or_role = set(p.data.services) | set(p.data.roles)
-    candidates: list[tuple[str, object, np.ndarray]] = []
-    for family in _families(p):
-        groups = _groups(p, family, service_or_role) if refine else None
-        candidates += [(family, None, p.rows(family))] if groups is None else [(family, *g) for g in groups.items()]
+    candidates = _candidates(p, refine)
     with p.changes():
         # Feasibility tests: a zero objective (set once for the whole filter).
         p.set_objective(np.zeros(p.num_current_cols))
@@ -386,7 +394,6 @@ def least_spend_filter(programme: Programme, least_cost: LeastCost | None = None
         return None
     budget = float(p.row_upper[budget_rows[0]])
     spend = spend_coefficients(p)
-    service_or_role = set(p.data.services) | set(p.data.roles)
     with p.changes():
         p.relax_rows(budget_rows)
         p.set_objective(spend)
@@ -398,24 +405,22 @@ def least_spend_filter(programme: Programme, least_cost: LeastCost | None = None
         proven = True
         members: list[Member] = []
         points: list[np.ndarray | None] = []
-        for family in _families(p):
+        for family, key, rows in _candidates(p):
             if family == "budget":
-                members.append(Member("group", -1, family, None, "both", budget_rows))
+                members.append(Member("group", -1, family, key, "both", rows))
                 points.append(current.outcome.col_value)
                 continue
-            groups = _groups(p, family, service_or_role)
-            for key, rows in [(None, p.rows(family))] if groups is None else list(groups.items()):
-                status, outcome = _least_spend_relaxed(p, rows, current, spend, int(budget_rows[0]), budget)
-                if status == "beyond":
-                    p.relax_rows(rows)
-                    if outcome is not None:
-                        current = _Spend(p.basis(), outcome)
-                    else:
-                        current.duals[rows] = 0.0
+            status, outcome = _least_spend_relaxed(p, rows, current, spend, int(budget_rows[0]), budget)
+            if status == "beyond":
+                p.relax_rows(rows)
+                if outcome is not None:
+                    current = _Spend(p.basis(), outcome)
                 else:
-                    members.append(Member("group", -1, family, key, "both", rows))
-                    points.append(outcome.col_value if outcome is not None else None)
-                    proven &= status == "within"
+                    current.duals[rows] = 0.0
+            else:
+                members.append(Member("group", -1, family, key, "both", rows))
+                points.append(outcome.col_value if outcome is not None else None)
+                proven &= status == "within"
         conflict = Conflict("deletion_filter", proven, members)
         # Certified: every kept member's point allows the rest (the budget row put back), and the final
         # system's duals bound its least spend above the budget.
@@ -508,15 +513,15 @@ def _certified_points(
     system outside the member, and the column bounds: dropping that member leaves a feasible system.
     """
     matrix = programme.own_matrix()
+    final_upper = programme.row_upper.copy()
+    for row, bound in (upper or {}).items():
+        final_upper[row] = bound
     for member, point in zip(members, points, strict=True):
         if point is None or member.rows is None:
             return False
         x = point[: programme.num_cols]
         activity = matrix @ x
-        lower = programme.row_lower.copy()
-        upper_bounds = programme.row_upper.copy()
-        for row, bound in (upper or {}).items():
-            upper_bounds[row] = bound
+        lower, upper_bounds = programme.row_lower.copy(), final_upper.copy()
         lower[member.rows], upper_bounds[member.rows] = -INF, INF
         if not (_within(activity, lower, upper_bounds) and _within(x, programme.col_lower, programme.col_upper)):
             return False
