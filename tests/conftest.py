@@ -79,15 +79,28 @@ def _shared_runs(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Modules with browser tests first. Under `--dist loadfile` (pyproject.toml) each module is one
-    unit of work on one worker, so its module-scoped fixtures (a server, a batch, a PDF) are made
-    once; the browser modules are the longest units, and the longest must not be handed out last."""
-    browser_modules = {
-        item.module.__name__
-        for item in items
-        if isinstance(item, pytest.Function) and item.get_closest_marker("browser")
-    }
-    items.sort(key=lambda item: not (isinstance(item, pytest.Function) and item.module.__name__ in browser_modules))
+    """Modules with a test marked `alone` first, then modules with browser tests. Under `--dist
+    loadfile` (pyproject.toml) each module is one unit of work on one worker, so its module-scoped
+    fixtures (a server, a batch, a PDF) are made once. The first units are dealt to the two workers
+    in turn: the `alone` modules, run together, take turns with each other, where spread through the
+    run each `alone` test left a core idle while it waited for the other worker's test in flight (up to
+    half a minute) as well as while it ran. The browser modules are the longest units, and the longest
+    must not be handed out last."""
+
+    def modules_marked(marker: str) -> set[str]:
+        return {
+            item.module.__name__
+            for item in items
+            if isinstance(item, pytest.Function) and item.get_closest_marker(marker)
+        }
+
+    alone, browser = modules_marked("alone"), modules_marked("browser")
+
+    def turn(item: pytest.Item) -> int:
+        module = item.module.__name__ if isinstance(item, pytest.Function) else ""
+        return 0 if module in alone else 1 if module in browser else 2
+
+    items.sort(key=turn)  # stable: each module's own order is kept
 
 
 @pytest.fixture(autouse=True)

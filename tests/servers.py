@@ -2,8 +2,8 @@
 
 `Server` starts it on a free port, in a process group of its own (a signal to the group reaches the
 service, its job workers and their runs alike), waits until it is ready (or fails with the tail of its
-log), stops it with SIGTERM to the group (SIGKILL if it has not ended in 30 s), makes keys with the
-installed `commission keys create` and reads its database. `running_server` gives one on SQLite or on a
+log), stops it with SIGTERM to the group (SIGKILL if it has not ended in 30 s), makes keys in its
+database as `commission keys create` makes them and reads its database. `running_server` gives one on SQLite or on a
 fresh PostgreSQL schema of its own (skipped only where PostgreSQL is unreachable).
 
 A test that needs something else (its own readiness, its own output handling) subclasses `Server`.
@@ -28,6 +28,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from api import crud
+from api.db import create_db_engine, create_session_factory, upgrade_database
+from api.orm import Role
 from tests.console import console_script
 
 REPO = Path(__file__).resolve().parents[1]
@@ -149,10 +152,21 @@ class Server:
         )
 
     def key(self, organisation: str = "icb", role: str = "commissioner") -> str:
-        """A new API key, made by `commission keys create` (the organisation is created if new)."""
-        created = self.command("keys", "create", "--org", organisation, "--role", role)
-        assert created.returncode == 0, created.stderr
-        return created.stdout.strip().splitlines()[-1]
+        """A new API key (the organisation is created if new), made in the service's database as
+        `commission keys create` makes it: migrations first (a test may make its keys before the server
+        starts), then `crud.create_key`. In this process, not through the command: each test needs
+        several keys, and the command's own start costs more than a second each time; the installed
+        command itself is tested in tests/api/test_cli.py and tests/api/test_database_url_errors.py."""
+        upgrade_database(self.database_url)
+        engine = create_db_engine(self.database_url)
+        try:
+            with create_session_factory(engine)() as session:
+                _key, token = crud.create_key(
+                    session, crud.get_or_create_organisation(session, organisation), Role(role), None
+                )
+        finally:
+            engine.dispose()
+        return token
 
     def headers(self, organisation: str = "icb", role: str = "commissioner") -> dict[str, str]:
         return {"X-API-Key": self.key(organisation, role)}

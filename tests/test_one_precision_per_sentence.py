@@ -25,7 +25,7 @@ from optimiser.report.compare import Side, compare
 from optimiser.report.render import report_html
 from optimiser.report.view import Num, check_view
 from optimiser.runs import run_job
-from tests.console import REPO, TINY, run, shared_run, strict_json
+from tests.console import REPO, TINY, check_text, run, shared_run, strict_json
 
 PERCENT = re.compile(r"(?<![\d.,])(\d[\d,]*)(?:\.(\d+))?%")
 # A sentence ends at a full stop (or a full stop closing a bracket) before a capital or a bracket,
@@ -98,14 +98,14 @@ def page_blocks(html: str) -> list[str]:
 
 
 def check(scenario: Path, *options: str) -> tuple[dict[str, Any], str]:
-    """The installed ``commission check``: its JSON result and its plain-text report (each run once per
-    session for the bundled data, which other tests check too)."""
+    """The installed ``commission check``: its JSON result (run once per session for the bundled data,
+    which other tests check too) and its plain-text report, which is ``check_text`` of that JSON
+    (tests/test_check_text.py holds the printed report equal to it)."""
     runner = shared_run if scenario.is_relative_to(REPO / "data") else run
     done = runner("check", str(scenario), *options, "--format", "json")
     assert done.returncode in (0, 1), done.stderr
-    text = runner("check", str(scenario), *options)
-    assert text.returncode == done.returncode, text.stderr
-    return strict_json(done.stdout), text.stdout
+    result = strict_json(done.stdout)
+    return result, check_text(result)
 
 
 def surfaces(result: dict[str, Any], text: str, overrides: dict[str, Any] | None = None) -> list[str]:
