@@ -163,7 +163,7 @@ def _await_answer(
         if receiver in ready or (sentinel in ready and receiver.poll()):
             try:
                 answer: tuple[str, Any] = receiver.recv()
-            except (EOFError, ConnectionError):  # a socket's peer that died may reset it rather than close it
+            except (EOFError, OSError):  # a peer that died closed, reset or cut off the message it was sending
                 return "died", None
             return answer
         if sentinel in ready:
@@ -182,7 +182,7 @@ def _run_job_in_child(sender: Connection, time_limit_s: float, caller_pid: int) 
     _exit_with_caller_or_when_late(caller_pid, time_limit_s)
     try:
         kind, handed_over, overrides = sender.recv()
-    except (EOFError, ConnectionError):  # the caller died while handing the job over: nobody waits for it
+    except (EOFError, OSError):  # the caller died before or while handing the job over: nobody waits for it
         return
     try:
         from optimiser.runs import run_job

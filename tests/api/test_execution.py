@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import pickle
 import signal
+import struct
 import threading
+from contextlib import suppress
+from multiprocessing.connection import Connection
 
 import pytest
 
 from models.scenario import ScenarioInvalid
-from optimiser.execution import RunCancelled, RunDied, RunTimedOut, make_executor, run_with_time_limit
+from optimiser.execution import (
+    RunCancelled,
+    RunDied,
+    RunTimedOut,
+    _await_answer,
+    _run_job_in_child,
+    make_executor,
+    run_with_time_limit,
+)
 from optimiser.io import read_document
 from optimiser.runs import run_job
 from tests.api.helpers import TINY
@@ -73,3 +86,29 @@ def test_a_dask_cluster_runs_jobs(tiny: dict) -> None:
         finally:
             executor.shutdown()
     assert outcome.result["objective_value"] == pytest.approx(run_job("solve", tiny).result["objective_value"])
+
+
+def cut_off_mid_message() -> tuple[Connection, int]:
+    """A connection whose peer died while sending: the length of a 4 MB message, then 64 KB of it,
+    then the end of the pipe (a job worker killed while handing its run the document, or a run
+    killed while sending its answer back)."""
+    reader, writer = multiprocessing.Pipe()
+    message = struct.pack("!i", 4_000_000) + b"x" * 65_536
+    with suppress(BlockingIOError):
+        os.write(writer.fileno(), message)
+    writer.close()
+    never_ready, _ = os.pipe()  # a run's sentinel that has not ended
+    return reader, never_ready
+
+
+def test_a_run_whose_caller_died_mid_handover_ends_quietly(capfd: pytest.CaptureFixture[str]) -> None:
+    """Read as a broken pipe, not raised: the run's process printed a traceback into the service's
+    log ("Process commission-check:" ... "OSError: got end of file during message")."""
+    reader, _sentinel = cut_off_mid_message()
+    _run_job_in_child(reader, 86_400, os.getpid())  # the caller (this process) is alive: only the pipe ended
+    assert capfd.readouterr().err == ""
+
+
+def test_a_run_that_died_mid_answer_is_a_died_run() -> None:
+    reader, sentinel = cut_off_mid_message()
+    assert _await_answer(reader, sentinel, 60, None) == ("died", None)
