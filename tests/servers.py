@@ -3,8 +3,8 @@
 `Server` starts it on a free port, in a process group of its own (a signal to the group reaches the
 service, its job workers and their runs alike), waits until it is ready (or fails with the tail of its
 log), stops it with SIGTERM to the group (SIGKILL if it has not ended in 30 s), makes keys in its
-database as `commission keys create` makes them and reads its database. `running_server` gives one on SQLite or on a
-fresh PostgreSQL schema of its own (skipped only where PostgreSQL is unreachable).
+database as `commission keys create` makes them and reads its database. `running_server` gives one
+on SQLite or on a fresh PostgreSQL schema of its own (skipped only where PostgreSQL is unreachable).
 
 A test that needs something else (its own readiness, its own output handling) subclasses `Server`.
 """

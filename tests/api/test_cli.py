@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -16,7 +17,7 @@ from api import crud
 from api.cli import app
 from api.db import create_db_engine, create_session_factory
 from api.orm import ApiKey
-from tests.servers import BACKENDS, running_server
+from tests.servers import BACKENDS, Server, running_server
 
 COMMISSION = str(Path(sys.executable).with_name("commission"))
 
@@ -132,14 +133,17 @@ def test_serve_refuses_a_bad_whole_number_in_the_products_words(
     assert not (tmp_path / "cli.db").exists()
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_the_installed_keys_create_gives_a_key_a_running_server_takes(backend: str, tmp_path: Path) -> None:
+@pytest.fixture(params=BACKENDS)
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
+    yield from running_server(request.param, tmp_path)
+
+
+def test_the_installed_keys_create_gives_a_key_a_running_server_takes(server: Server) -> None:
     """The command as an operator runs it, beside a running service on its database: the key it prints
     (its last line) opens the API for its organisation and role; no other line is on stdout."""
-    for server in running_server(backend, tmp_path):
-        created = server.command("keys", "create", "--org", "somerset-icb", "--role", "negotiator")
-        assert created.returncode == 0, created.stderr
-        [token] = created.stdout.splitlines()
-        assert "the key is shown only this once" in created.stderr and token not in created.stderr
-        assert httpx.get(f"{server.url}/scenarios", headers={"X-API-Key": token}).status_code == 200
-        assert httpx.get(f"{server.url}/scenarios", headers={"X-API-Key": token + "x"}).status_code == 401
+    created = server.command("keys", "create", "--org", "somerset-icb", "--role", "negotiator")
+    assert created.returncode == 0, created.stderr
+    [token] = created.stdout.splitlines()
+    assert "the key is shown only this once" in created.stderr and token not in created.stderr
+    assert httpx.get(f"{server.url}/scenarios", headers={"X-API-Key": token}).status_code == 200
+    assert httpx.get(f"{server.url}/scenarios", headers={"X-API-Key": token + "x"}).status_code == 401
