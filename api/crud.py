@@ -39,12 +39,19 @@ from models.schema import shown
 # Keys and organisations
 
 
+def begin_read(session: Session) -> None:
+    """Begin ``session``'s transaction as a read (unless one is open): on SQLite a snapshot taken
+    without the write lock (WAL), so it never waits behind a writer (a job storing its result, or a
+    worker stopped in the middle of a write); on PostgreSQL reads never wait for writers anyway."""
+    if not session.in_transaction():
+        session.connection(execution_options={"commission_read_only": True})
+
+
 def authenticate(session: Session, token: str) -> Principal | None:
     prefix = prefix_of(token)
     if prefix is None:
         return None
-    if not session.in_transaction():  # a read: on SQLite, no write lock
-        session.connection(execution_options={"commission_read_only": True})
+    begin_read(session)
     key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix, ApiKey.revoked_at.is_(None)))
     if key is None or not token_matches(token, key.secret_sha256):
         return None

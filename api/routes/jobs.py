@@ -99,9 +99,11 @@ async def wait_until_finished(request: Request, engine: Engine, job_id: str, wai
 
 
 def _job_out(sessions: sessionmaker[Session], principal: Principal, job_id: str) -> JobOut:
+    """The job as it is now: a read, so a status poll answers while another process writes."""
     with sessions() as session:
+        crud.begin_read(session)
         out = job_out(crud.get_job(session, principal, job_id))
-        session.commit()
+        session.rollback()
     return out
 
 
