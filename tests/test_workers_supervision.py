@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -145,6 +146,25 @@ def wait_until(condition: Any, timeout_s: float, what: str) -> None:
         time.sleep(0.1)
 
 
+def stop_between_writes(pid: int, database: Path, attempts: int = 50) -> None:
+    """SIGSTOP ``pid`` at a moment it holds no write lock on the SQLite ``database``. A process stopped
+    in the middle of a write holds SQLite's one write lock until it goes on or dies: no other process
+    can write, the supervisor's requeue included (with PostgreSQL only its own rows stay locked)."""
+    for _ in range(attempts):
+        os.kill(pid, signal.SIGSTOP)
+        probe = sqlite3.connect(database, isolation_level=None, timeout=1)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.rollback()
+            return
+        except sqlite3.OperationalError:  # stopped mid-write: let it finish, stop it again
+            os.kill(pid, signal.SIGCONT)
+            time.sleep(0.05)
+        finally:
+            probe.close()
+    raise AssertionError(f"pid {pid} held the database's write lock at each of {attempts} stops")
+
+
 def finished(served: Served, headers: dict[str, str], job_id: str) -> dict[str, Any]:
     for _ in range(6):
         job: dict[str, Any] = served.get(f"/jobs/{job_id}?wait=30", headers).json()
@@ -235,7 +255,7 @@ def test_a_job_whose_worker_stops_working_is_requeued_without_any_worker(served:
     [worker] = served.workers_now()
     job_id = submit(served, headers, LONG_SOLVE, "solve")
     started_run(worker)
-    os.kill(worker, signal.SIGSTOP)
+    stop_between_writes(worker, served.directory / "service.db")
     try:
         wait_until(
             lambda: served.get(f"/jobs/{job_id}", headers).json()["status"] == "queued",
