@@ -5,6 +5,8 @@ from __future__ import annotations
 import compileall
 import copy
 import fcntl
+import json
+import math
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -79,7 +81,7 @@ def _shared_runs(tmp_path_factory: pytest.TempPathFactory) -> None:
     console.SHARED_RUNS = session_folder(tmp_path_factory) / "shared-runs"
 
 
-def pytest_configure() -> None:
+def pytest_configure(config: pytest.Config) -> None:
     """Byte-compile the product's modules once, before any test runs (in the controller, not in each
     xdist worker). Where PYTHONDONTWRITEBYTECODE is set, as on the CI machines, no process writes
     bytecode, so each of the suite's ~1,000 runs of the installed script, and each server and its
@@ -89,38 +91,65 @@ def pytest_configure() -> None:
         return
     for package in ("api", "models", "optimiser", "data"):
         compileall.compile_dir(REPO / package, quiet=1)
+    if recorded := config.getoption("--record-module-times"):
+        config.pluginmanager.register(ModuleTimes(Path(recorded)), "module-times")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--record-module-times",
+        metavar="PATH",
+        help="write each test module's seconds (setup, call and teardown of its tests) to PATH as JSON: "
+        f"how {MODULE_TIMES.name} is made (pytest --record-module-times {MODULE_TIMES.relative_to(REPO)})",
+    )
+
+
+# Each module's seconds in a whole run on the CI machine (2 cores), for the order modules are handed
+# out in; remade with --record-module-times whenever modules are added or grow.
+MODULE_TIMES = REPO / "tests" / "module_times.json"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Modules with a test marked `alone` first, then modules with browser tests. Under `--dist
+    """Modules with a test marked `alone` first, then every other module, longest first. Under `--dist
     loadfile` (pyproject.toml) each module is one unit of work on one worker, so its module-scoped
-    fixtures (a server, a batch, a PDF) are made once. The first units are dealt to the two workers
-    in turn: the `alone` modules, run together, take turns with each other, where spread through the
-    run each `alone` test left a core idle while it waited for the other worker's test in flight (up to
-    half a minute) as well as while it ran. The browser modules are the longest units, and the longest
-    must not be handed out last."""
+    fixtures (a server, a batch, a PDF) are made once, and units are handed to the workers in this
+    order as they come free. The `alone` modules, run together, take turns with each other, where
+    spread through the run each `alone` test left cores idle while it waited for the other workers'
+    tests in flight (up to half a minute) as well as while it ran. Then longest first: a long module
+    handed out last keeps one worker busy while the others have nothing left (a module not yet in
+    MODULE_TIMES counts as the longest, so a new one is never the one left)."""
+    known = json.loads(MODULE_TIMES.read_text()) if MODULE_TIMES.exists() else {}
+    alone = {item.nodeid.split("::")[0] for item in items if item.get_closest_marker("alone")}
 
-    def modules_marked(marker: str) -> set[str]:
-        return {
-            item.module.__name__
-            for item in items
-            if isinstance(item, pytest.Function) and item.get_closest_marker(marker)
-        }
-
-    alone, browser = modules_marked("alone"), modules_marked("browser")
-
-    def turn(item: pytest.Item) -> int:
-        module = item.module.__name__ if isinstance(item, pytest.Function) else ""
-        return 0 if module in alone else 1 if module in browser else 2
+    def turn(item: pytest.Item) -> tuple[int, float]:
+        module = item.nodeid.split("::")[0]
+        return (0 if module in alone else 1, -known.get(module, math.inf))
 
     items.sort(key=turn)  # stable: each module's own order is kept
 
 
+class ModuleTimes:
+    """Sums each module's test seconds as reports arrive (in the xdist controller, from every worker)
+    and writes them, largest first, when the session ends."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.seconds: dict[str, float] = {}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        module = report.nodeid.split("::")[0]
+        self.seconds[module] = self.seconds.get(module, 0.0) + report.duration
+
+    def pytest_sessionfinish(self) -> None:
+        ordered = dict(sorted(((m, round(s, 1)) for m, s in self.seconds.items()), key=lambda ms: -ms[1]))
+        self.path.write_text(json.dumps(ordered, indent=1) + "\n")
+
+
 @pytest.fixture(autouse=True)
 def _alone_when_marked(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Under pytest-xdist (two workers, pyproject.toml), a test marked `alone` runs while no other
+    """Under pytest-xdist (three workers, pyproject.toml), a test marked `alone` runs while no other
     test runs: it is timed (seconds on the clock, a child's CPU seconds) or drives a browser, and a
-    test on the other worker would take its CPU. Every test holds a lock file shared; an `alone`
+    test on another worker would take its CPU. Every test holds a lock file shared; an `alone`
     test holds it exclusively. A second lock, held only while taking the first, makes the tests
     take turns, so an `alone` test waiting for the shared holders to finish is not overtaken."""
     if "PYTEST_XDIST_WORKER" not in os.environ:
