@@ -8,6 +8,7 @@ import fcntl
 import json
 import math
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -128,6 +129,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=turn)  # stable: each module's own order is kept
 
 
+# The user property in which a test's setup notes the seconds it waited for its turn to run.
+WAITED_FOR_TURN = "waited_for_turn_s"
+
+
 class ModuleTimes:
     """Sums each module's test seconds as reports arrive (in the xdist controller, from every worker)
     and writes them, largest first, when the session ends."""
@@ -137,8 +142,11 @@ class ModuleTimes:
         self.seconds: dict[str, float] = {}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Not the time a test waited for its turn (``_alone_when_marked``): that is another module's."""
+        waited = dict(report.user_properties).get(WAITED_FOR_TURN, 0.0) if report.when == "setup" else 0.0
+        assert isinstance(waited, float)
         module = report.nodeid.split("::")[0]
-        self.seconds[module] = self.seconds.get(module, 0.0) + report.duration
+        self.seconds[module] = self.seconds.get(module, 0.0) + report.duration - waited
 
     def pytest_sessionfinish(self) -> None:
         ordered = dict(sorted(((m, round(s, 1)) for m, s in self.seconds.items()), key=lambda ms: -ms[1]))
@@ -158,11 +166,13 @@ def _alone_when_marked(request: pytest.FixtureRequest, tmp_path_factory: pytest.
     folder = session_folder(tmp_path_factory)
     alone = request.node.get_closest_marker("alone") is not None
     with (folder / "tests-turn.lock").open("a") as turn, (folder / "tests-running.lock").open("a") as running:
+        asked = time.monotonic()
         fcntl.flock(turn, fcntl.LOCK_EX)
         try:
             fcntl.flock(running, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
         finally:
             fcntl.flock(turn, fcntl.LOCK_UN)
+        request.node.user_properties.append((WAITED_FOR_TURN, time.monotonic() - asked))
         try:
             yield
         finally:
