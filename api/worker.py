@@ -239,11 +239,18 @@ def finish_job(
 def requeue_expired_jobs(session: Session, max_attempts: int, job_id: int | None = None) -> int:
     """Requeue running jobs whose worker stopped renewing the lease (only the job `job_id`, if
     given); fail those that have been started `max_attempts` times (starts released by a worker
-    stopping cleanly left out). Returns how many jobs were requeued or failed."""
+    stopping cleanly left out). Returns how many jobs were requeued or failed.
+
+    A job whose row another transaction holds locked is passed over until the next call: on
+    PostgreSQL a worker stopped in the middle of a write to its job keeps the row locked, and the
+    supervisor, which calls this in the thread that also replaces dead workers, must not wait for it.
+    (SQLite has no row locks: there its one write lock is taken at BEGIN, within the busy timeout.)"""
     now = utc_now()
     expired = (Job.status == JobStatus.RUNNING) & (Job.lease_expires_at < now)
     if job_id is not None:
         expired &= Job.id == job_id
+    unlocked = select(Job.id).where(expired).with_for_update(skip_locked=True)
+    expired &= Job.id.in_(session.scalars(unlocked).all())
     failed = (
         session.connection()
         .execute(

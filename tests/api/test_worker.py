@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 import pandas as pd
+import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.db import create_db_engine, create_session_factory
+from api.db import create_db_engine, create_session_factory, upgrade_database
 from api.orm import Job, JobStatus, JobTable, Organisation, Scenario, ScenarioVersion, utc_now
 from api.worker import (
     claim_next_job,
@@ -203,3 +205,48 @@ def test_concurrent_claims_never_share_a_job(migrated_database: str, sessions: s
     for thread in threads:
         thread.join()
     assert sorted(claims) == sorted(job_ids)
+
+
+@pytest.mark.postgres
+def test_a_job_row_locked_by_a_stopped_worker_does_not_stop_the_requeue(
+    new_postgres_url: Callable[[], str],
+) -> None:
+    """A worker stopped in the middle of a write to its job (SIGSTOP, a process stuck in I/O) keeps that
+    row locked on PostgreSQL. The supervisor's requeue waited for the lock, for ever, in the thread that
+    also replaces dead workers; now it passes over a locked job and requeues the rest, and the locked
+    job once its lock is gone."""
+    url = new_postgres_url()
+    upgrade_database(url)
+    engine = create_db_engine(url)
+    sessions = create_session_factory(engine)
+    try:
+        stuck, other = queue_jobs(sessions, 2)
+        for _ in (stuck, other):
+            with sessions() as session:
+                assert claim_next_job(session, LEASE_S) is not None
+        expire_lease(sessions, stuck)
+        expire_lease(sessions, other)
+        with sessions() as holder:
+            holder.execute(update(Job).where(Job.id == stuck).values(lease_expires_at=Job.lease_expires_at))
+            requeued: list[int] = []
+            supervisor = threading.Thread(target=lambda: requeued.append(requeue_in_own_session(sessions)))
+            supervisor.start()
+            supervisor.join(timeout=10)
+            held = supervisor.is_alive()
+            holder.rollback()  # the stopped worker goes on (or dies): its lock is gone
+            supervisor.join()
+        assert not held, "the requeue waited for the locked job"
+        assert requeued == [1]
+        assert (job_row(sessions, stuck).status, job_row(sessions, other).status) == (
+            JobStatus.RUNNING,
+            JobStatus.QUEUED,
+        )
+        assert requeue_in_own_session(sessions) == 1
+        assert job_row(sessions, stuck).status == JobStatus.QUEUED
+    finally:
+        engine.dispose()
+
+
+def requeue_in_own_session(sessions: sessionmaker[Session]) -> int:
+    with sessions() as session:
+        return requeue_expired_jobs(session, max_attempts=3)
