@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from pathlib import Path
 from typing import Any
@@ -140,8 +141,13 @@ def _hide_password(message: str, url: URL) -> str:
     return message.replace(url.password, "***") if url.password else message
 
 
-def create_db_engine(database_url: str, pool: dict[str, Any] | None = None) -> Engine:
-    """An engine for `database_url`; SQLite gets WAL, a busy timeout and write-ahead locking."""
+def create_db_engine(
+    database_url: str, pool: dict[str, Any] | None = None, *, idle_in_transaction_s: int | None = None
+) -> Engine:
+    """An engine for `database_url`; SQLite gets WAL, a busy timeout and write-ahead locking.
+
+    ``idle_in_transaction_s`` (PostgreSQL): the server ends a session whose transaction has waited
+    this long for its next statement, releasing the rows it locked (a job worker's engine)."""
     pool = POOL if pool is None else pool
     if database_url.startswith("sqlite"):
         _create_private_sqlite_file(make_url(database_url))
@@ -149,7 +155,19 @@ def create_db_engine(database_url: str, pool: dict[str, Any] | None = None) -> E
         event.listen(engine, "connect", _configure_sqlite_connection)
         event.listen(engine, "begin", _begin_immediate)
         return engine
-    return create_engine(database_url, pool_pre_ping=True, **pool)
+    engine = create_engine(database_url, pool_pre_ping=True, **pool)
+    if idle_in_transaction_s is not None:
+        event.listen(engine, "connect", functools.partial(_end_idle_transactions, seconds=idle_in_transaction_s))
+    return engine
+
+
+def _end_idle_transactions(dbapi_connection: Any, _record: Any, seconds: int) -> None:
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True  # a SET that opens no transaction of its own
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"SET idle_in_transaction_session_timeout = {int(seconds) * 1000}")
+    cursor.close()
+    dbapi_connection.autocommit = autocommit
 
 
 def _create_private_sqlite_file(url: URL) -> None:

@@ -23,7 +23,7 @@ from multiprocessing import resource_tracker
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -87,6 +87,17 @@ def counted_attempts() -> Any:
     """A job's attempts as COMMISSION_JOB_MAX_ATTEMPTS counts them, in SQL: its starts but those
     given back to the queue by a worker stopping cleanly."""
     return Job.attempts - Job.released_starts
+
+
+# A worker's transactions are short (a claim, a lease renewed, a result stored). One left waiting
+# this long is a worker stopped in the middle of a write (SIGSTOP, stuck in I/O): PostgreSQL ends
+# its session, so the rows it locked are free and its job is requeued (docs/reliability.md).
+WORKER_IDLE_IN_TRANSACTION_S = 60
+
+
+def worker_engine(database_url: str) -> Engine:
+    """A job worker's engine: the service's, with stalled transactions ended on PostgreSQL."""
+    return create_db_engine(database_url, idle_in_transaction_s=WORKER_IDLE_IN_TRANSACTION_S)
 
 
 def claim_next_job(session: Session, lease_s: float) -> ClaimedJob | None:
@@ -477,7 +488,7 @@ def work(settings: Settings, stop_signal: Connection, started: Connection | None
     configure_logging(settings.log_level)
     if stopping.wait(0):  # told to stop while it started (the service stopped at once): nothing to give back
         return
-    engine = create_db_engine(settings.database_url)
+    engine = worker_engine(settings.database_url)
     sessions = create_session_factory(engine)
     if settings.dask_address:
         executor: Executor | None = make_executor(dask_address=settings.dask_address)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
 import pandas as pd
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from api import worker
 from api.db import create_db_engine, create_session_factory, upgrade_database
 from api.orm import Job, JobStatus, JobTable, Organisation, Scenario, ScenarioVersion, utc_now
 from api.worker import (
@@ -250,3 +253,31 @@ def test_a_job_row_locked_by_a_stopped_worker_does_not_stop_the_requeue(
 def requeue_in_own_session(sessions: sessionmaker[Session]) -> int:
     with sessions() as session:
         return requeue_expired_jobs(session, max_attempts=3)
+
+
+@pytest.mark.postgres
+def test_a_workers_transaction_left_waiting_is_ended_and_its_job_requeued(
+    new_postgres_url: Callable[[], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker stopped in the middle of a write for good: PostgreSQL ends its session after
+    WORKER_IDLE_IN_TRANSACTION_S (1 s here), its lock goes with it, and the job is requeued."""
+    monkeypatch.setattr(worker, "WORKER_IDLE_IN_TRANSACTION_S", 1)
+    url = new_postgres_url()
+    upgrade_database(url)
+    engine, stalled_engine = create_db_engine(url), worker.worker_engine(url)
+    sessions, stalled_sessions = create_session_factory(engine), create_session_factory(stalled_engine)
+    try:
+        [job_id] = queue_jobs(sessions, 1)
+        with stalled_sessions() as stalled:
+            assert claim_next_job(stalled, LEASE_S) is not None
+            expire_lease(sessions, job_id)
+            stalled.execute(update(Job).where(Job.id == job_id).values(lease_expires_at=Job.lease_expires_at))
+            assert requeue_in_own_session(sessions) == 0  # locked: passed over
+            time.sleep(2)
+            assert requeue_in_own_session(sessions) == 1
+            with pytest.raises(DBAPIError, match="idle-in-transaction timeout"):  # the session was ended
+                stalled.execute(select(Job.id))
+        assert job_row(sessions, job_id).status == JobStatus.QUEUED
+    finally:
+        engine.dispose()
+        stalled_engine.dispose()
