@@ -222,13 +222,19 @@ def finish_job(
     tables: dict[str, Any] | None = None,
     error: str | None = None,
 ) -> bool:
-    """Record the outcome, only if this worker still holds the job; True if recorded."""
+    """Record the outcome, only if this worker still holds the job; True if recorded.
+
+    The result and tables are converted before the transaction begins, so it holds the job's row (on
+    SQLite, the write lock) only while it writes, and never waits on Python between its statements
+    (a job worker's connections end a transaction idle for WORKER_IDLE_IN_TRANSACTION_S)."""
+    stored_result = json_safe(result) if result is not None else None
+    stored_tables = [(str(name), *frame_to_stored(frame)) for name, frame in (tables or {}).items()]
     finished = session.connection().execute(
         update(Job)
         .where(_holding_lease(job_id, lease_token))
         .values(
             status=status,
-            result=json_safe(result) if result is not None else None,
+            result=stored_result,
             error=error,
             finished_at=utc_now(),
             duration_s=duration_s,
@@ -238,10 +244,9 @@ def finish_job(
     if finished.rowcount != 1:
         session.rollback()
         return False
-    for position, (name, frame) in enumerate((tables or {}).items()):
-        columns, rows = frame_to_stored(frame)
+    for position, (name, columns, rows) in enumerate(stored_tables):
         session.add(
-            JobTable(job_id=job_id, name=str(name), position=position, columns=columns, row_count=len(rows), rows=rows)
+            JobTable(job_id=job_id, name=name, position=position, columns=columns, row_count=len(rows), rows=rows)
         )
     session.commit()
     return True
