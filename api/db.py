@@ -165,7 +165,7 @@ def _end_idle_transactions(dbapi_connection: Any, _record: Any, seconds: int) ->
     autocommit = dbapi_connection.autocommit
     dbapi_connection.autocommit = True  # a SET that opens no transaction of its own
     cursor = dbapi_connection.cursor()
-    cursor.execute(f"SET idle_in_transaction_session_timeout = {int(seconds) * 1000}")
+    cursor.execute(f"SET idle_in_transaction_session_timeout = {seconds * 1000}")
     cursor.close()
     dbapi_connection.autocommit = autocommit
 
